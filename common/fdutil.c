@@ -1,0 +1,103 @@
+#include <sys/syscall.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "fdutil.h"
+
+int
+fd_cloexec(int fd, int on)
+{
+	int	 fl;
+
+	if ((fl = fcntl(fd, F_GETFD)) == -1)
+		return -1;
+	fl = on ? (fl | FD_CLOEXEC) : (fl & ~FD_CLOEXEC);
+	return fcntl(fd, F_SETFD, fl);
+}
+
+int
+fd_nonblock(int fd, int on)
+{
+	int	 fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+	return fcntl(fd, F_SETFL, fl);
+}
+
+void
+fd_closefrom(int lowfd)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 fd;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0)
+		return;
+#endif
+	/* Fallback for old kernels: walk /proc/self/fd. */
+	if ((d = opendir("/proc/self/fd")) == NULL) {
+		for (fd = lowfd; fd < 65536; fd++)
+			(void)close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		fd = atoi(de->d_name);
+		if (fd >= lowfd && fd != dirfd(d))
+			(void)close(fd);
+	}
+	closedir(d);
+}
+
+int
+fd_move(int fd, int target)
+{
+	if (fd == target)
+		return fd_cloexec(fd, 0);
+	if (dup2(fd, target) == -1)
+		return -1;
+	(void)close(fd);
+	return 0;
+}
+
+ssize_t
+read_all(int fd, void *p, size_t len)
+{
+	size_t	 off = 0;
+	ssize_t	 n;
+
+	while (off < len) {
+		n = read(fd, (char *)p + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		off += n;
+	}
+	return off;
+}
+
+ssize_t
+write_all(int fd, const void *p, size_t len)
+{
+	size_t	 off = 0;
+	ssize_t	 n;
+
+	while (off < len) {
+		n = write(fd, (const char *)p + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		off += n;
+	}
+	return off;
+}

@@ -1,0 +1,15 @@
+#ifndef BANGER_FDUTIL_H
+#define BANGER_FDUTIL_H
+
+#include <sys/types.h>
+
+int	fd_cloexec(int, int);
+int	fd_nonblock(int, int);
+/* Close every descriptor >= lowfd. */
+void	fd_closefrom(int);
+/* Move fd to exactly target (dup2 then close), clearing close-on-exec. */
+int	fd_move(int, int);
+ssize_t	read_all(int, void *, size_t);
+ssize_t	write_all(int, const void *, size_t);
+
+#endif

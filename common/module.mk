@@ -1,0 +1,1 @@
+COMMON_SRCS := $(filter-out common/test-%.c,$(wildcard common/*.c))

@@ -1,0 +1,266 @@
+/*
+ * The three wire protocols and their message bodies.  Each body struct is
+ * decoded and encoded by the field tables in proto_*.c; every field listed
+ * there is required.  Request ids: the CLI and bangerd pick their own; a
+ * reply carries the id of the request it answers.
+ */
+#ifndef BANGER_PROTO_H
+#define BANGER_PROTO_H
+
+#include <stdint.h>
+
+#include "msg.h"
+
+#define BANGER_STRMAX	4096	/* generic bound for free-text strings */
+#define BANGER_ARGMAX	256	/* argv / env entries */
+
+/* Error codes carried by CTL_ERROR and PRIV_ERROR. */
+enum berr {
+	BERR_INTERNAL = 1,
+	BERR_INVALID,		/* request was well-formed but not acceptable */
+	BERR_NOTFOUND,
+	BERR_EXISTS,
+	BERR_PRIV,		/* privileged helper failed or refused */
+	BERR_BOOT,		/* the VM did not come up */
+	BERR_QUOTA,
+	BERR_BUSY,
+	BERR_MAX = BERR_BUSY
+};
+
+/* ---- CLI <-> bangerd ------------------------------------------------ */
+
+#define CTL_VERSION	1
+
+enum ctl_type {
+	CTL_OK = 1,		/* d->c: request done */
+	CTL_ERROR,		/* d->c */
+	CTL_PROGRESS,		/* d->c: a line of progress for the user */
+	CTL_VM_RUN,		/* c->d */
+	CTL_OUTPUT,		/* d->c: command output */
+	CTL_INPUT,		/* c->d: command stdin; empty data is EOF */
+	CTL_SIGNAL,		/* c->d: forward a signal to the command */
+	CTL_EXIT,		/* d->c: command finished */
+	CTL_VM_LIST,		/* c->d */
+	CTL_VM_INFO,		/* d->c: one per VM, then CTL_OK */
+	CTL_VM_DELETE,		/* c->d */
+	CTL_DAEMON_STATUS,	/* c->d */
+	CTL_DAEMON_INFO,	/* d->c */
+	CTL_DAEMON_STOP,	/* c->d: reply CTL_OK, then the daemon exits */
+	CTL_WINSIZE,		/* c->d */
+	CTL_TYPE_MAX = CTL_WINSIZE
+};
+
+struct ctl_ok {
+	int		 unused_;	/* no fields */
+};
+
+struct ctl_error {
+	uint64_t	 code;		/* enum berr */
+	char		*message;
+};
+
+struct ctl_progress {
+	char		*message;
+};
+
+struct ctl_vm_run {
+	char		*name;		/* "" to generate one */
+	int		 rm;
+	int		 tty;
+	uint64_t	 cols;
+	uint64_t	 rows;
+	struct msg_strv	 argv;		/* at least one entry */
+};
+
+struct ctl_output {
+	uint64_t	 stream;	/* 1 stdout, 2 stderr */
+	struct msg_bin	 data;
+};
+
+struct ctl_input {
+	struct msg_bin	 data;
+};
+
+struct ctl_signal {
+	uint64_t	 signo;
+};
+
+struct ctl_exit {
+	int64_t		 status;	/* exit status, or -1 if signalled */
+	uint64_t	 signo;		/* terminating signal, or 0 */
+};
+
+struct ctl_vm_list {
+	int		 unused_;
+};
+
+struct ctl_vm_info {
+	char		*name;
+	char		*state;		/* "creating", "running", ... */
+	char		*vmm;		/* "qemu" */
+	char		*accel;		/* "kvm" or "tcg" */
+	char		*address;	/* guest IPv4 or "" */
+	uint64_t	 pid;		/* VMM pid or 0 */
+	uint64_t	 created;	/* unix seconds */
+	uint64_t	 vcpus;
+	uint64_t	 memory_mib;
+};
+
+struct ctl_vm_delete {
+	char		*name;
+};
+
+struct ctl_daemon_status {
+	int		 unused_;
+};
+
+struct ctl_daemon_info {
+	uint64_t	 pid;
+	uint64_t	 priv_pid;
+	uint64_t	 uptime;	/* seconds */
+	uint64_t	 vms;
+	char		*version;
+	char		*accel;		/* accelerator VMs will use */
+	char		*accel_reason;
+	char		*state_dir;
+};
+
+struct ctl_daemon_stop {
+	int		 unused_;
+};
+
+struct ctl_winsize {
+	uint64_t	 cols;
+	uint64_t	 rows;
+};
+
+extern const struct msg_proto ctl_proto;
+
+/* ---- bangerd <-> banger-priv ---------------------------------------- */
+
+#define PRIV_VERSION	1
+#define PRIV_VMID_MAX	0x7fffffffu
+
+enum priv_type {
+	PRIV_OK = 1,		/* p->d */
+	PRIV_ERROR,		/* p->d: a refusal that is not a protocol fault */
+	PRIV_BRIDGE_ENSURE,	/* d->p */
+	PRIV_BRIDGE,		/* p->d */
+	PRIV_TAP_CREATE,	/* d->p */
+	PRIV_TAP,		/* p->d, with the open tap fd (SCM_RIGHTS) */
+	PRIV_TAP_DELETE,	/* d->p */
+	PRIV_TAP_LIST,		/* d->p */
+	PRIV_TAP_IDS,		/* p->d */
+	PRIV_TYPE_MAX = PRIV_TAP_IDS
+};
+
+struct priv_ok {
+	int		 unused_;
+};
+
+struct priv_error {
+	uint64_t	 code;
+	char		*message;
+};
+
+struct priv_bridge_ensure {
+	int		 unused_;
+};
+
+struct priv_bridge {
+	char		*name;		/* interface name, e.g. "bgbr1000" */
+	char		*subnet;	/* "10.213.3.0" */
+	char		*gateway;	/* "10.213.3.1" */
+	uint64_t	 prefix;	/* 24 */
+};
+
+struct priv_tap_create {
+	uint64_t	 vm_id;		/* 1..PRIV_VMID_MAX, the caller's own id */
+};
+
+struct priv_tap {
+	uint64_t	 vm_id;
+	char		*name;		/* "bgtap7" */
+	char		*address;	/* guest address */
+	char		*gateway;
+	uint64_t	 prefix;
+	char		*mac;		/* guest MAC, "02:42:0a:d5:03:02" */
+};
+
+struct priv_tap_delete {
+	uint64_t	 vm_id;
+};
+
+struct priv_tap_list {
+	int		 unused_;
+};
+
+struct priv_tap_ids {
+	struct msg_u64v	 vm_ids;
+};
+
+extern const struct msg_proto priv_proto;
+
+/* ---- bangerd <-> guest agent ---------------------------------------- */
+
+#define AGENT_VERSION	1
+#define AGENT_PORT_NAME	"org.banger.agent"
+
+enum agent_type {
+	AG_READY = 1,		/* g->h: agent is up; sent once */
+	AG_EXEC,		/* h->g: start a command; id names the session */
+	AG_OUTPUT,		/* g->h */
+	AG_INPUT,		/* h->g: empty data is EOF */
+	AG_SIGNAL,		/* h->g */
+	AG_WINSIZE,		/* h->g */
+	AG_EXIT,		/* g->h: session ended */
+	AG_ERROR,		/* g->h: request failed */
+	AG_TYPE_MAX = AG_ERROR
+};
+
+struct ag_ready {
+	char		*version;
+	char		*kernel;
+};
+
+struct ag_exec {
+	struct msg_strv	 argv;
+	struct msg_strv	 env;		/* "KEY=value" entries added */
+	char		*cwd;		/* "" for /root */
+	int		 tty;
+	uint64_t	 cols;
+	uint64_t	 rows;
+};
+
+struct ag_output {
+	uint64_t	 stream;	/* 1 stdout, 2 stderr */
+	struct msg_bin	 data;
+};
+
+struct ag_input {
+	struct msg_bin	 data;
+};
+
+struct ag_signal {
+	uint64_t	 signo;
+};
+
+struct ag_winsize {
+	uint64_t	 cols;
+	uint64_t	 rows;
+};
+
+struct ag_exit {
+	int64_t		 status;	/* 0..255, or -1 if signalled */
+	uint64_t	 signo;
+};
+
+struct ag_error {
+	char		*message;
+};
+
+extern const struct msg_proto agent_proto;
+
+#define IO_CHUNK	(64 * 1024)	/* max bytes per OUTPUT/INPUT message */
+
+#endif

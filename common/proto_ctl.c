@@ -1,0 +1,92 @@
+/* CLI <-> bangerd message schemas. */
+#include <stddef.h>
+
+#include "proto.h"
+#include "valid.h"
+
+#define F(st, fld, ty, mx, el) \
+	{ #fld, ty, offsetof(struct st, fld), mx, el }
+#define T(num, name, st, fl) \
+	{ num, name, fl, sizeof(fl) / sizeof(fl[0]), sizeof(struct st) }
+#define T0(num, name, st) \
+	{ num, name, NULL, 0, sizeof(struct st) }
+
+static const struct msg_field f_error[] = {
+	F(ctl_error, code, MF_U64, BERR_MAX, 0),
+	F(ctl_error, message, MF_STR, BANGER_STRMAX, 0),
+};
+static const struct msg_field f_progress[] = {
+	F(ctl_progress, message, MF_STR, BANGER_STRMAX, 0),
+};
+static const struct msg_field f_vm_run[] = {
+	F(ctl_vm_run, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_vm_run, rm, MF_BOOL, 0, 0),
+	F(ctl_vm_run, tty, MF_BOOL, 0, 0),
+	F(ctl_vm_run, cols, MF_U64, 65535, 0),
+	F(ctl_vm_run, rows, MF_U64, 65535, 0),
+	F(ctl_vm_run, argv, MF_STRV, BANGER_ARGMAX, BANGER_STRMAX),
+};
+static const struct msg_field f_output[] = {
+	F(ctl_output, stream, MF_U64, 2, 0),
+	F(ctl_output, data, MF_BIN, IO_CHUNK, 0),
+};
+static const struct msg_field f_input[] = {
+	F(ctl_input, data, MF_BIN, IO_CHUNK, 0),
+};
+static const struct msg_field f_signal[] = {
+	F(ctl_signal, signo, MF_U64, 64, 0),
+};
+static const struct msg_field f_exit[] = {
+	F(ctl_exit, status, MF_I64, 255, 0),
+	F(ctl_exit, signo, MF_U64, 64, 0),
+};
+static const struct msg_field f_vm_info[] = {
+	F(ctl_vm_info, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_vm_info, state, MF_STR, 32, 0),
+	F(ctl_vm_info, vmm, MF_STR, 32, 0),
+	F(ctl_vm_info, accel, MF_STR, 32, 0),
+	F(ctl_vm_info, address, MF_STR, 64, 0),
+	F(ctl_vm_info, pid, MF_U64, UINT32_MAX, 0),
+	F(ctl_vm_info, created, MF_U64, UINT64_MAX, 0),
+	F(ctl_vm_info, vcpus, MF_U64, 1024, 0),
+	F(ctl_vm_info, memory_mib, MF_U64, UINT32_MAX, 0),
+};
+static const struct msg_field f_vm_delete[] = {
+	F(ctl_vm_delete, name, MF_STR, VM_NAME_MAX, 0),
+};
+static const struct msg_field f_daemon_info[] = {
+	F(ctl_daemon_info, pid, MF_U64, UINT32_MAX, 0),
+	F(ctl_daemon_info, priv_pid, MF_U64, UINT32_MAX, 0),
+	F(ctl_daemon_info, uptime, MF_U64, UINT64_MAX, 0),
+	F(ctl_daemon_info, vms, MF_U64, UINT32_MAX, 0),
+	F(ctl_daemon_info, version, MF_STR, 64, 0),
+	F(ctl_daemon_info, accel, MF_STR, 32, 0),
+	F(ctl_daemon_info, accel_reason, MF_STR, BANGER_STRMAX, 0),
+	F(ctl_daemon_info, state_dir, MF_STR, BANGER_STRMAX, 0),
+};
+static const struct msg_field f_winsize[] = {
+	F(ctl_winsize, cols, MF_U64, 65535, 0),
+	F(ctl_winsize, rows, MF_U64, 65535, 0),
+};
+
+static const struct msg_type ctl_types[] = {
+	T0(CTL_OK, "ok", ctl_ok),
+	T(CTL_ERROR, "error", ctl_error, f_error),
+	T(CTL_PROGRESS, "progress", ctl_progress, f_progress),
+	T(CTL_VM_RUN, "vm.run", ctl_vm_run, f_vm_run),
+	T(CTL_OUTPUT, "output", ctl_output, f_output),
+	T(CTL_INPUT, "input", ctl_input, f_input),
+	T(CTL_SIGNAL, "signal", ctl_signal, f_signal),
+	T(CTL_EXIT, "exit", ctl_exit, f_exit),
+	T0(CTL_VM_LIST, "vm.list", ctl_vm_list),
+	T(CTL_VM_INFO, "vm.info", ctl_vm_info, f_vm_info),
+	T(CTL_VM_DELETE, "vm.delete", ctl_vm_delete, f_vm_delete),
+	T0(CTL_DAEMON_STATUS, "daemon.status", ctl_daemon_status),
+	T(CTL_DAEMON_INFO, "daemon.info", ctl_daemon_info, f_daemon_info),
+	T0(CTL_DAEMON_STOP, "daemon.stop", ctl_daemon_stop),
+	T(CTL_WINSIZE, "winsize", ctl_winsize, f_winsize),
+};
+
+const struct msg_proto ctl_proto = {
+	"ctl", CTL_VERSION, ctl_types, sizeof(ctl_types) / sizeof(ctl_types[0])
+};

@@ -1,0 +1,16 @@
+/* Validation of names and paths that cross a trust boundary. */
+#ifndef BANGER_VALID_H
+#define BANGER_VALID_H
+
+#include <stddef.h>
+
+#define VM_NAME_MAX	63
+
+/* VM names are DNS labels: 1-63 of [a-z0-9-], no leading/trailing '-'. */
+int	valid_vm_name(const char *);
+/* One path component: non-empty, <= 255, no '/', not "." or "..". */
+int	valid_path_component(const char *);
+/* Absolute, normalised path: no "//", no "." or ".." components. */
+int	valid_abs_path(const char *, size_t);
+
+#endif
