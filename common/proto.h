@@ -261,6 +261,60 @@ struct ag_error {
 
 extern const struct msg_proto agent_proto;
 
+/* ---- bangerd <-> its VMM launcher ----------------------------------- */
+
+/*
+ * bangerd's seccomp filter has no execve or fork.  Before sandboxing it
+ * starts "bangerd --launcher", which execs only the VMM binary fixed at its
+ * start, with the descriptors bangerd hands it, and reports exits.
+ */
+#define LAUNCH_VERSION	1
+#define LAUNCH_SLOT_MIN	2	/* fd slots the VMM may receive: 2..6 */
+#define LAUNCH_SLOT_MAX	6
+
+enum launch_type {
+	LAUNCH_FD = 1,		/* d->l, with one fd: place it at slot */
+	LAUNCH_EXEC,		/* d->l: exec the VMM with the staged fds */
+	LAUNCH_STARTED,		/* l->d */
+	LAUNCH_ERROR,		/* l->d */
+	LAUNCH_KILL,		/* d->l */
+	LAUNCH_EXITED,		/* l->d: a VMM ended (reaped) */
+	LAUNCH_TYPE_MAX = LAUNCH_EXITED
+};
+
+struct launch_fd {
+	uint64_t	 slot;
+};
+
+struct launch_exec {
+	uint64_t	 vm_id;
+	struct msg_strv	 argv;		/* argv[0] is ignored */
+};
+
+struct launch_started {
+	uint64_t	 vm_id;
+	uint64_t	 pid;
+};
+
+struct launch_error {
+	uint64_t	 vm_id;
+	char		*message;
+};
+
+struct launch_kill {
+	uint64_t	 vm_id;
+	uint64_t	 signo;
+};
+
+struct launch_exited {
+	uint64_t	 vm_id;
+	uint64_t	 pid;
+	int64_t		 status;	/* exit status or -1 */
+	uint64_t	 signo;
+};
+
+extern const struct msg_proto launch_proto;
+
 #define IO_CHUNK	(64 * 1024)	/* max bytes per OUTPUT/INPUT message */
 
 #endif

@@ -1,0 +1,189 @@
+/*
+ * bangerd: the unprivileged master.  All state lives in one struct bangerd
+ * handed to every handler.
+ */
+#ifndef BANGERD_H
+#define BANGERD_H
+
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <sqlite3.h>
+
+#include "accel.h"
+#include "paths.h"
+#include "proto.h"
+
+#define BOOT_TIMEOUT_SEC	90
+#define VM_DEFAULT_VCPUS	1
+#define VM_DEFAULT_MEMORY	256	/* MiB */
+#define CLIENT_OUTQ_HIGH	(4 * 1024 * 1024)
+
+struct client;
+struct bangerd;
+
+enum vm_state {
+	VM_CREATING,
+	VM_STARTING,
+	VM_RUNNING,
+	VM_STOPPED,
+	VM_DELETING,
+};
+
+struct vm {
+	TAILQ_ENTRY(vm)		 entry;
+	struct bangerd		*d;
+	int64_t			 id;
+	char			 name[64];
+	enum vm_state		 state;
+	int			 rm;
+	int			 vcpus;
+	int			 memory_mib;
+	time_t			 created;
+	enum accel		 accel;
+	char			 address[16];
+	char			 gateway[16];
+	char			 mac[18];
+	char			 tap[16];
+	int			 prefix;
+	char			 dir[PATH_MAX];
+	pid_t			 pid;
+	int			 vmm_alive;	/* exec sent, no exit yet */
+
+	struct bufferevent	*agent;		/* guest agent channel */
+	struct bufferevent	*qmp;		/* QEMU monitor */
+	int			 qmp_ready;
+	struct event		*boot_timer;
+	struct event		*kill_timer;
+	struct timespec		 t_spawn;
+
+	/* The client whose `vm run` command this VM is running. */
+	struct client		*runner;
+	struct msg_strv		 run_argv;
+	int			 run_tty;
+	uint64_t		 run_cols, run_rows;
+	uint64_t		 session;	/* agent session id, 0 if none */
+	/* Clients waiting for this VM to be deleted. */
+	struct client		*delete_waiter;
+};
+
+struct client {
+	TAILQ_ENTRY(client)	 entry;
+	struct bangerd		*d;
+	struct bufferevent	*bev;
+	uint64_t		 req_id;	/* request in progress */
+	struct vm		*vm;		/* vm run in progress */
+	int			 started;	/* command running */
+	int			 closing;	/* drop once output drains */
+};
+
+struct bangerd {
+	struct event_base	*base;
+	struct paths		 paths;
+	sqlite3			*db;
+	int			 verbose;
+	time_t			 started;
+
+	int			 priv_fd;
+	pid_t			 priv_pid;
+	struct bufferevent	*priv_log;
+	int			 bridge_ok;
+
+	int			 launch_fd;
+	pid_t			 launch_pid;
+	struct bufferevent	*launch;
+
+	struct evconnlistener	*listener;
+	TAILQ_HEAD(, client)	 clients;
+	TAILQ_HEAD(, vm)	 vms;
+
+	enum accel		 accel;
+	char			 accel_reason[512];
+	char			 qemu_bin[PATH_MAX];
+	char			 kernel[PATH_MAX];
+	char			 initrd[PATH_MAX];
+	unsigned long		 tsc_khz;
+	uint64_t		 next_session;
+	int			 stopping;
+};
+
+/* control.c */
+int	 control_listen(struct bangerd *);
+void	 control_close(struct bangerd *);
+void	 client_send(struct client *, uint32_t, const void *);
+void	 client_error(struct client *, enum berr, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 client_progress(struct client *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 client_finish(struct client *);
+
+/* db.c */
+int	 db_open(struct bangerd *, char *, size_t);
+void	 db_close(struct bangerd *);
+int	 db_vm_insert(struct bangerd *, struct vm *);
+int	 db_vm_update(struct bangerd *, struct vm *);
+int	 db_vm_delete(struct bangerd *, int64_t);
+int	 db_vm_load(struct bangerd *);
+int64_t	 db_journal_begin(struct bangerd *, int64_t, const char *);
+int	 db_journal_end(struct bangerd *, int64_t);
+int	 db_journal_pending(struct bangerd *, int64_t **, char (**)[16],
+	    size_t *);
+int	 db_journal_clear(struct bangerd *);
+
+/* vm.c */
+const char	*vm_state_name(enum vm_state);
+struct vm	*vm_find(struct bangerd *, const char *);
+struct vm	*vm_find_id(struct bangerd *, int64_t);
+struct vm	*vm_new(struct bangerd *);
+void		 vm_free(struct vm *);
+void		 vm_run(struct client *, struct ctl_vm_run *);
+void		 vm_delete(struct client *, struct vm *);
+void		 vm_stop_all(struct bangerd *);
+void		 vm_vmm_started(struct bangerd *, struct launch_started *);
+void		 vm_vmm_exited(struct bangerd *, struct launch_exited *);
+void		 vm_agent_ready(struct vm *, const struct ag_ready *);
+void		 vm_agent_output(struct vm *, const struct ag_output *);
+void		 vm_agent_exit(struct vm *, const struct ag_exit *);
+void		 vm_agent_lost(struct vm *, const char *);
+void		 vm_client_gone(struct client *);
+void		 vm_client_input(struct client *, uint32_t, void *);
+void		 vm_remove_files(struct vm *);
+
+/* agent.c */
+void	 agent_attach(struct vm *, int);
+void	 agent_detach(struct vm *);
+int	 agent_send(struct vm *, uint32_t, uint64_t, const void *);
+
+/* qmp.c */
+void	 qmp_attach(struct vm *, int);
+void	 qmp_detach(struct vm *);
+int	 qmp_quit(struct vm *);
+
+/* qemu.c */
+int	 qemu_argv(struct bangerd *, struct vm *, char ***, size_t *);
+void	 qemu_argv_free(char **, size_t);
+int	 qemu_find(char *, size_t);
+int	 image_find(struct bangerd *, char *, size_t);
+
+/* launch.c: the launcher process and bangerd's side of it */
+int	 launcher_main(int, char **);
+int	 launch_spawn(struct bangerd *, const char *);
+int	 launch_vmm(struct bangerd *, struct vm *, int *, size_t, char **,
+	    size_t);
+int	 launch_kill(struct bangerd *, struct vm *, int);
+
+/* reconcile.c */
+int	 reconcile(struct bangerd *);
+
+/* sandbox.c */
+void	 sandbox_master(void);
+void	 sandbox_launcher(void);
+
+#endif

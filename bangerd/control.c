@@ -1,0 +1,437 @@
+/*
+ * The control socket: one connection per CLI invocation.  Frames are read
+ * with libevent, decoded strictly and dispatched through one table; a
+ * client that sends anything malformed or out of place is dropped, never
+ * the daemon.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "bangerd.h"
+#include "frame.h"
+#include "log.h"
+#include "msg.h"
+#include "valid.h"
+
+#define C_IDLE		0x1	/* allowed when no request is in progress */
+#define C_RUNNING	0x2	/* allowed while this client's command runs */
+
+struct ctl_handler {
+	uint32_t	 type;
+	int		 flags;
+	void		(*fn)(struct client *, uint32_t, void *);
+};
+
+static void	ctl_vm_run(struct client *, uint32_t, void *);
+static void	ctl_vm_list(struct client *, uint32_t, void *);
+static void	ctl_vm_delete(struct client *, uint32_t, void *);
+static void	ctl_daemon_status(struct client *, uint32_t, void *);
+static void	ctl_daemon_stop(struct client *, uint32_t, void *);
+static void	ctl_session_input(struct client *, uint32_t, void *);
+
+static const struct ctl_handler ctl_handlers[] = {
+	{ CTL_VM_RUN,		C_IDLE,		ctl_vm_run },
+	{ CTL_VM_LIST,		C_IDLE,		ctl_vm_list },
+	{ CTL_VM_DELETE,	C_IDLE,		ctl_vm_delete },
+	{ CTL_DAEMON_STATUS,	C_IDLE,		ctl_daemon_status },
+	{ CTL_DAEMON_STOP,	C_IDLE,		ctl_daemon_stop },
+	{ CTL_INPUT,		C_RUNNING,	ctl_session_input },
+	{ CTL_SIGNAL,		C_RUNNING,	ctl_session_input },
+	{ CTL_WINSIZE,		C_RUNNING,	ctl_session_input },
+};
+
+static void	client_drop(struct client *, const char *);
+
+void
+client_send(struct client *c, uint32_t type, const void *body)
+{
+	struct buf	 b = { 0 };
+
+	if (c->bev == NULL)
+		return;
+	if (msg_frame(&ctl_proto, type, c->req_id, body, &b) == -1) {
+		log_warn("encode %s", msg_typename(&ctl_proto, type));
+		buf_free(&b);
+		return;
+	}
+	bufferevent_write(c->bev, b.p, b.len);
+	buf_free(&b);
+}
+
+void
+client_error(struct client *c, enum berr code, const char *fmt, ...)
+{
+	struct ctl_error	 e;
+	char			 msg[1024];
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e.code = code;
+	e.message = msg;
+	client_send(c, CTL_ERROR, &e);
+	client_finish(c);
+}
+
+void
+client_progress(struct client *c, const char *fmt, ...)
+{
+	struct ctl_progress	 p;
+	char			 msg[1024];
+	va_list			 ap;
+
+	if (c == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p.message = msg;
+	client_send(c, CTL_PROGRESS, &p);
+}
+
+/* The request is over: the client may send another one. */
+void
+client_finish(struct client *c)
+{
+	c->req_id = 0;
+	c->vm = NULL;
+	c->started = 0;
+}
+
+static void
+client_free(struct client *c)
+{
+	struct bangerd	*d = c->d;
+
+	if (c->vm != NULL)
+		vm_client_gone(c);
+	TAILQ_REMOVE(&d->clients, c, entry);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
+	free(c);
+}
+
+static void
+client_drop(struct client *c, const char *why)
+{
+	log_warnx("dropping client: %s", why);
+	client_free(c);
+}
+
+static void
+client_dispatch(struct client *c, const uint8_t *p, size_t len)
+{
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+	size_t		 i;
+	int		 state;
+
+	if (msg_decode(&ctl_proto, p, len, &hdr, &body, err,
+	    sizeof(err)) == -1) {
+		client_drop(c, err);
+		return;
+	}
+	for (i = 0; i < sizeof(ctl_handlers) / sizeof(ctl_handlers[0]); i++)
+		if (ctl_handlers[i].type == hdr.type)
+			break;
+	state = (c->vm != NULL || c->req_id != 0) ?
+	    (c->started ? C_RUNNING : 0) : C_IDLE;
+	if (i == sizeof(ctl_handlers) / sizeof(ctl_handlers[0]) ||
+	    (ctl_handlers[i].flags & state) == 0) {
+		msg_free(&ctl_proto, hdr.type, body);
+		snprintf(err, sizeof(err), "unexpected %s message",
+		    msg_typename(&ctl_proto, hdr.type));
+		client_drop(c, err);
+		return;
+	}
+	if (state == C_IDLE) {
+		if (hdr.id == 0) {
+			msg_free(&ctl_proto, hdr.type, body);
+			client_drop(c, "request id 0");
+			return;
+		}
+		c->req_id = hdr.id;
+	} else if (hdr.id != c->req_id) {
+		msg_free(&ctl_proto, hdr.type, body);
+		client_drop(c, "request id mismatch");
+		return;
+	}
+	ctl_handlers[i].fn(c, hdr.type, body);
+	msg_free(&ctl_proto, hdr.type, body);
+}
+
+static void
+client_read(struct bufferevent *bev, void *arg)
+{
+	struct client	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	uint8_t		*p;
+	size_t		 avail, plen;
+	int		 r;
+
+	for (;;) {
+		avail = evbuffer_get_length(in);
+		p = evbuffer_pullup(in, avail < FRAME_HDR ? -1 : FRAME_HDR);
+		r = frame_peek(p, avail, FRAME_MAX_CTL, &plen);
+		if (r == FRAME_NEED)
+			return;
+		if (r == FRAME_BAD) {
+			client_drop(c, "bad frame length");
+			return;
+		}
+		if (avail < FRAME_HDR + plen)
+			return;
+		p = evbuffer_pullup(in, FRAME_HDR + plen);
+		/* Copy out: the handler may free the client. */
+		{
+			uint8_t	*copy = malloc(plen);
+
+			if (copy == NULL) {
+				client_drop(c, "out of memory");
+				return;
+			}
+			memcpy(copy, p + FRAME_HDR, plen);
+			evbuffer_drain(in, FRAME_HDR + plen);
+			{
+				struct bangerd	*d = c->d;
+				struct client	*it;
+
+				client_dispatch(c, copy, plen);
+				free(copy);
+				/* Stop if the client is gone. */
+				TAILQ_FOREACH(it, &d->clients, entry)
+					if (it == c)
+						break;
+				if (it == NULL)
+					return;
+			}
+		}
+	}
+}
+
+static void
+client_write(struct bufferevent *bev, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)bev;
+	/* Output drained below the watermark: let the guest talk again. */
+	if (c->vm != NULL && c->vm->agent != NULL)
+		bufferevent_enable(c->vm->agent, EV_READ);
+	if (c->closing)
+		client_free(c);
+}
+
+static void
+client_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		client_free(arg);
+}
+
+static void
+control_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct bangerd	*d = arg;
+	struct client	*c;
+	struct ucred	 cr;
+	socklen_t	 crlen = sizeof(cr);
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == -1 ||
+	    cr.uid != getuid()) {
+		log_warnx("refusing control connection from uid %u",
+		    (unsigned)cr.uid);
+		close(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	c->d = d;
+	c->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		close(fd);
+		free(c);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&d->clients, c, entry);
+	bufferevent_setcb(c->bev, client_read, client_write, client_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, CLIENT_OUTQ_HIGH / 4, 0);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+control_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(arg);
+}
+
+static void
+control_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	(void)arg;
+	/* EMFILE and friends: back off for a second instead of spinning. */
+	log_warn("accept");
+	evconnlistener_disable(l);
+	event_base_once(evconnlistener_get_base(l), -1, EV_TIMEOUT,
+	    control_accept_resume, l, &tv);
+}
+
+int
+control_listen(struct bangerd *d)
+{
+	struct sockaddr_un	 sun;
+	mode_t			 old;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(d->paths.sock) >= sizeof(sun.sun_path)) {
+		log_warnx("socket path too long: %s", d->paths.sock);
+		return -1;
+	}
+	strcpy(sun.sun_path, d->paths.sock);
+	(void)unlink(d->paths.sock);	/* we hold the lock: it is stale */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
+		return -1;
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(old);
+		log_warn("bind %s", d->paths.sock);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	d->listener = evconnlistener_new(d->base, control_accept, d,
+	    LEV_OPT_CLOSE_ON_FREE, 16, fd);
+	if (d->listener == NULL) {
+		close(fd);
+		return -1;
+	}
+	evconnlistener_set_error_cb(d->listener, control_accept_error);
+	return 0;
+}
+
+void
+control_close(struct bangerd *d)
+{
+	if (d->listener != NULL) {
+		evconnlistener_free(d->listener);
+		d->listener = NULL;
+		(void)unlink(d->paths.sock);
+	}
+}
+
+static void
+ctl_vm_run(struct client *c, uint32_t type, void *body)
+{
+	(void)type;
+	vm_run(c, body);
+}
+
+static void
+ctl_vm_list(struct client *c, uint32_t type, void *body)
+{
+	struct vm		*vm;
+	struct ctl_vm_info	 vi;
+
+	(void)type;
+	(void)body;
+	TAILQ_FOREACH(vm, &c->d->vms, entry) {
+		vi.name = vm->name;
+		vi.state = (char *)vm_state_name(vm->state);
+		vi.vmm = "qemu";
+		vi.accel = (char *)accel_name(vm->accel);
+		vi.address = vm->address;
+		vi.pid = vm->pid > 0 ? (uint64_t)vm->pid : 0;
+		vi.created = vm->created;
+		vi.vcpus = vm->vcpus;
+		vi.memory_mib = vm->memory_mib;
+		client_send(c, CTL_VM_INFO, &vi);
+	}
+	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+	client_finish(c);
+}
+
+static void
+ctl_vm_delete(struct client *c, uint32_t type, void *body)
+{
+	struct ctl_vm_delete	*req = body;
+	struct vm		*vm;
+
+	(void)type;
+	if (!valid_vm_name(req->name)) {
+		client_error(c, BERR_INVALID, "invalid VM name \"%s\"",
+		    req->name);
+		return;
+	}
+	if ((vm = vm_find(c->d, req->name)) == NULL) {
+		client_error(c, BERR_NOTFOUND, "no VM named \"%s\"; "
+		    "`banger vm list` shows the VMs you have", req->name);
+		return;
+	}
+	vm_delete(c, vm);
+}
+
+static void
+ctl_daemon_status(struct client *c, uint32_t type, void *body)
+{
+	struct ctl_daemon_info	 di;
+	struct vm		*vm;
+
+	(void)type;
+	(void)body;
+	memset(&di, 0, sizeof(di));
+	di.pid = getpid();
+	di.priv_pid = c->d->priv_pid;
+	di.uptime = time(NULL) - c->d->started;
+	TAILQ_FOREACH(vm, &c->d->vms, entry)
+		di.vms++;
+	di.version = BANGER_VERSION;
+	di.accel = (char *)accel_name(c->d->accel);
+	di.accel_reason = c->d->accel_reason;
+	di.state_dir = c->d->paths.state_dir;
+	client_send(c, CTL_DAEMON_INFO, &di);
+	client_finish(c);
+}
+
+static void
+ctl_daemon_stop(struct client *c, uint32_t type, void *body)
+{
+	(void)type;
+	(void)body;
+	log_info("stop requested");
+	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+	client_finish(c);
+	c->d->stopping = 1;
+	event_base_loopexit(c->d->base, NULL);
+}
+
+static void
+ctl_session_input(struct client *c, uint32_t type, void *body)
+{
+	vm_client_input(c, type, body);
+}

@@ -1,0 +1,306 @@
+/*
+ * bangerd's state: sqlite3 in WAL mode, schema migrations, and the journal
+ * of multi-step operations that reconcile.c finishes or rolls back.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bangerd.h"
+#include "log.h"
+
+/* Each entry moves the schema from version i to i + 1. */
+static const char *migrations[] = {
+	"CREATE TABLE vms ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  state TEXT NOT NULL,"
+	"  vmm TEXT NOT NULL,"
+	"  accel TEXT NOT NULL,"
+	"  vcpus INTEGER NOT NULL,"
+	"  memory_mib INTEGER NOT NULL,"
+	"  address TEXT NOT NULL DEFAULT '',"
+	"  tap TEXT NOT NULL DEFAULT '',"
+	"  pid INTEGER NOT NULL DEFAULT 0,"
+	"  rm INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE journal ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  vm_id INTEGER NOT NULL,"
+	"  op TEXT NOT NULL,"
+	"  started INTEGER NOT NULL);",
+};
+#define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
+
+static int
+exec_sql(struct bangerd *d, const char *sql, char *err, size_t errlen)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(d->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s", msg ? msg : "sqlite error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+migrate(struct bangerd *d, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	int		 ver;
+	size_t		 i;
+	char		 sql[64];
+
+	if (sqlite3_prepare_v2(d->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(d->db));
+		return -1;
+	}
+	ver = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (ver < 0 || (size_t)ver > NMIGRATIONS) {
+		snprintf(err, errlen, "database schema version %d is newer "
+		    "than this bangerd (%zu)", ver, NMIGRATIONS);
+		return -1;
+	}
+	for (i = ver; i < NMIGRATIONS; i++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
+		if (exec_sql(d, "BEGIN IMMEDIATE", err, errlen) == -1)
+			return -1;
+		if (exec_sql(d, migrations[i], err, errlen) == -1 ||
+		    exec_sql(d, sql, err, errlen) == -1) {
+			(void)exec_sql(d, "ROLLBACK", err, 0);
+			return -1;
+		}
+		if (exec_sql(d, "COMMIT", err, errlen) == -1)
+			return -1;
+		log_info("database migrated to schema %zu", i + 1);
+	}
+	return 0;
+}
+
+int
+db_open(struct bangerd *d, char *err, size_t errlen)
+{
+	if (sqlite3_open_v2(d->paths.db, &d->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", d->paths.db,
+		    d->db ? sqlite3_errmsg(d->db) : "cannot open");
+		return -1;
+	}
+	(void)chmod(d->paths.db, 0600);
+	sqlite3_busy_timeout(d->db, 2000);
+	if (exec_sql(d, "PRAGMA journal_mode = WAL; "
+	    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
+	    err, errlen) == -1)
+		return -1;
+	return migrate(d, err, errlen);
+}
+
+void
+db_close(struct bangerd *d)
+{
+	if (d->db != NULL)
+		sqlite3_close(d->db);
+	d->db = NULL;
+}
+
+static int
+step_done(struct bangerd *d, sqlite3_stmt *st, const char *what)
+{
+	int	 rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("db %s: %s", what, sqlite3_errmsg(d->db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_vm_insert(struct bangerd *d, struct vm *vm)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(d->db, "INSERT INTO vms (name, state, vmm, "
+	    "accel, vcpus, memory_mib, rm, created) VALUES (?, ?, 'qemu', ?, "
+	    "?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db insert: %s", sqlite3_errmsg(d->db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, vm->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, vm_state_name(vm->state), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, accel_name(vm->accel), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, vm->vcpus);
+	sqlite3_bind_int(st, 5, vm->memory_mib);
+	sqlite3_bind_int(st, 6, vm->rm);
+	sqlite3_bind_int64(st, 7, vm->created);
+	if (step_done(d, st, "insert") == -1)
+		return -1;
+	vm->id = sqlite3_last_insert_rowid(d->db);
+	return 0;
+}
+
+int
+db_vm_update(struct bangerd *d, struct vm *vm)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(d->db, "UPDATE vms SET state = ?, address = ?,"
+	    " tap = ?, pid = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("db update: %s", sqlite3_errmsg(d->db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, vm_state_name(vm->state), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, vm->address, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, vm->tap, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, vm->pid);
+	sqlite3_bind_int64(st, 5, vm->id);
+	return step_done(d, st, "update");
+}
+
+int
+db_vm_delete(struct bangerd *d, int64_t id)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(d->db, "DELETE FROM vms WHERE id = ?", -1, &st,
+	    NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return step_done(d, st, "delete");
+}
+
+static enum vm_state
+state_parse(const char *s)
+{
+	static const enum vm_state all[] = { VM_CREATING, VM_STARTING,
+	    VM_RUNNING, VM_STOPPED, VM_DELETING };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (strcmp(s, vm_state_name(all[i])) == 0)
+			return all[i];
+	return VM_STOPPED;
+}
+
+int
+db_vm_load(struct bangerd *d)
+{
+	sqlite3_stmt	*st;
+	struct vm	*vm;
+	const char	*s;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(d->db, "SELECT id, name, state, accel, vcpus, "
+	    "memory_mib, address, tap, pid, rm, created FROM vms ORDER BY id",
+	    -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((vm = vm_new(d)) == NULL)
+			break;
+		vm->id = sqlite3_column_int64(st, 0);
+		snprintf(vm->name, sizeof(vm->name), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		vm->state = state_parse((const char *)
+		    sqlite3_column_text(st, 2));
+		s = (const char *)sqlite3_column_text(st, 3);
+		vm->accel = strcmp(s, "kvm") == 0 ? ACCEL_KVM : ACCEL_TCG;
+		vm->vcpus = sqlite3_column_int(st, 4);
+		vm->memory_mib = sqlite3_column_int(st, 5);
+		snprintf(vm->address, sizeof(vm->address), "%s",
+		    (const char *)sqlite3_column_text(st, 6));
+		snprintf(vm->tap, sizeof(vm->tap), "%s",
+		    (const char *)sqlite3_column_text(st, 7));
+		vm->pid = sqlite3_column_int64(st, 8);
+		vm->rm = sqlite3_column_int(st, 9);
+		vm->created = sqlite3_column_int64(st, 10);
+		snprintf(vm->dir, sizeof(vm->dir), "%s/%s", d->paths.vms_dir,
+		    vm->name);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int64_t
+db_journal_begin(struct bangerd *d, int64_t vm_id, const char *op)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(d->db, "INSERT INTO journal (vm_id, op, "
+	    "started) VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, vm_id);
+	sqlite3_bind_text(st, 2, op, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, time(NULL));
+	if (step_done(d, st, "journal") == -1)
+		return -1;
+	return sqlite3_last_insert_rowid(d->db);
+}
+
+int
+db_journal_end(struct bangerd *d, int64_t jid)
+{
+	sqlite3_stmt	*st;
+
+	if (jid <= 0)
+		return 0;
+	if (sqlite3_prepare_v2(d->db, "DELETE FROM journal WHERE id = ?", -1,
+	    &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, jid);
+	return step_done(d, st, "journal end");
+}
+
+/* Unfinished operations, oldest first: vm ids and op names. */
+int
+db_journal_pending(struct bangerd *d, int64_t **ids, char (**ops)[16],
+    size_t *n)
+{
+	sqlite3_stmt	*st;
+	size_t		 cap = 0;
+	int		 rc;
+
+	*ids = NULL;
+	*ops = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(d->db, "SELECT vm_id, op FROM journal ORDER "
+	    "BY id", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*ids = reallocarray(*ids, cap, sizeof(**ids));
+			*ops = reallocarray(*ops, cap, sizeof(**ops));
+			if (*ids == NULL || *ops == NULL) {
+				sqlite3_finalize(st);
+				return -1;
+			}
+		}
+		(*ids)[*n] = sqlite3_column_int64(st, 0);
+		snprintf((*ops)[*n], sizeof((*ops)[*n]), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Called once reconcile has dealt with every pending operation. */
+int
+db_journal_clear(struct bangerd *d)
+{
+	char	 err[128];
+
+	if (exec_sql(d, "DELETE FROM journal", err, sizeof(err)) == -1) {
+		log_warnx("db journal clear: %s", err);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,401 @@
+/*
+ * The VMM launcher.  bangerd's own seccomp filter has no execve, fork or
+ * kill, so before sandboxing itself bangerd fork+execs "bangerd --launcher
+ * QEMU" with a SOCK_SEQPACKET socket on fd 3.  The launcher execs only that
+ * binary, with descriptors bangerd sends it, reaps what it started and
+ * reports exits.  It dies with bangerd (PR_SET_PDEATHSIG) and its VMMs die
+ * with it, so a crashed master leaves no guest running.
+ */
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bangerd.h"
+#include "fdutil.h"
+#include "frame.h"
+#include "log.h"
+#include "msg.h"
+
+#define LAUNCH_FD	3
+#define LAUNCH_MAXVMM	256
+#define LAUNCH_FRAMEMAX	(64 * 1024)
+
+struct launcher {
+	const char	*vmm;
+	int		 staged[LAUNCH_SLOT_MAX + 1];
+	struct {
+		uint64_t vm_id;
+		pid_t	 pid;
+	}		 kids[LAUNCH_MAXVMM];
+	size_t		 nkids;
+};
+
+static int
+l_send(uint32_t type, const void *body)
+{
+	struct buf	 b = { 0 };
+	int		 rc;
+
+	if (msg_frame(&launch_proto, type, 0, body, &b) == -1)
+		return -1;
+	rc = frame_send(LAUNCH_FD, &b, -1);
+	buf_free(&b);
+	return rc;
+}
+
+static void
+l_unstage(struct launcher *l)
+{
+	int	 i;
+
+	for (i = 0; i <= LAUNCH_SLOT_MAX; i++)
+		if (l->staged[i] != -1) {
+			close(l->staged[i]);
+			l->staged[i] = -1;
+		}
+}
+
+static void
+l_killall(struct launcher *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->nkids; i++)
+		(void)kill(l->kids[i].pid, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+}
+
+static void
+l_exec(struct launcher *l, struct launch_exec *ex)
+{
+	struct launch_started	 st;
+	struct launch_error	 le;
+	pid_t			 pid;
+	int			 i, devnull;
+
+	if (l->nkids == LAUNCH_MAXVMM || ex->argv.n == 0) {
+		le.vm_id = ex->vm_id;
+		le.message = "too many VMMs or empty command";
+		l_unstage(l);
+		(void)l_send(LAUNCH_ERROR, &le);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		le.vm_id = ex->vm_id;
+		le.message = strerror(errno);
+		l_unstage(l);
+		(void)l_send(LAUNCH_ERROR, &le);
+		return;
+	}
+	if (pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if ((devnull = open("/dev/null", O_RDWR)) == -1)
+			_exit(126);
+		/* Park staged fds above the slots before placing them. */
+		for (i = 0; i <= LAUNCH_SLOT_MAX; i++)
+			if (l->staged[i] != -1 && (l->staged[i] =
+			    fcntl(l->staged[i], F_DUPFD_CLOEXEC, 64)) == -1)
+				_exit(126);
+		if (dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
+		    dup2(devnull, 2) == -1)
+			_exit(126);
+		for (i = LAUNCH_SLOT_MIN; i <= LAUNCH_SLOT_MAX; i++)
+			if (l->staged[i] != -1 && dup2(l->staged[i], i) == -1)
+				_exit(126);
+		fd_closefrom(LAUNCH_SLOT_MAX + 1);
+		ex->argv.v[0] = (char *)l->vmm;
+		execve(l->vmm, ex->argv.v, (char *[]){ NULL });
+		_exit(127);
+	}
+	l_unstage(l);
+	l->kids[l->nkids].vm_id = ex->vm_id;
+	l->kids[l->nkids].pid = pid;
+	l->nkids++;
+	st.vm_id = ex->vm_id;
+	st.pid = pid;
+	(void)l_send(LAUNCH_STARTED, &st);
+}
+
+static void
+l_reap(struct launcher *l)
+{
+	struct launch_exited	 ex;
+	pid_t			 pid;
+	int			 status;
+	size_t			 i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < l->nkids; i++)
+			if (l->kids[i].pid == pid)
+				break;
+		if (i == l->nkids)
+			continue;
+		ex.vm_id = l->kids[i].vm_id;
+		ex.pid = pid;
+		ex.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		ex.signo = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		l->kids[i] = l->kids[--l->nkids];
+		(void)l_send(LAUNCH_EXITED, &ex);
+	}
+}
+
+/* Returns -1 when bangerd went away or misbehaved. */
+static int
+l_request(struct launcher *l, struct buf *in)
+{
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+	int		 fd = -1;
+	size_t		 i;
+
+	if (frame_recv(LAUNCH_FD, LAUNCH_FRAMEMAX, in, &fd) == -1) {
+		log_warn("launcher: receive");
+		return -1;
+	}
+	if (in->len == 0)
+		return -1;
+	if (msg_decode(&launch_proto, in->p, in->len, &hdr, &body, err,
+	    sizeof(err)) == -1) {
+		log_warnx("launcher: %s", err);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	switch (hdr.type) {
+	case LAUNCH_FD: {
+		uint64_t slot = ((struct launch_fd *)body)->slot;
+
+		if (fd == -1 || slot < LAUNCH_SLOT_MIN ||
+		    l->staged[slot] != -1)
+			goto bad;
+		l->staged[slot] = fd;
+		fd = -1;
+		break;
+	}
+	case LAUNCH_EXEC:
+		if (fd != -1)
+			goto bad;
+		l_exec(l, body);
+		break;
+	case LAUNCH_KILL:
+		if (fd != -1)
+			goto bad;
+		for (i = 0; i < l->nkids; i++)
+			if (l->kids[i].vm_id ==
+			    ((struct launch_kill *)body)->vm_id)
+				(void)kill(l->kids[i].pid,
+				    ((struct launch_kill *)body)->signo);
+		break;
+	default:
+		goto bad;
+	}
+	msg_free(&launch_proto, hdr.type, body);
+	return 0;
+bad:
+	log_warnx("launcher: unexpected %s request",
+	    msg_typename(&launch_proto, hdr.type));
+	if (fd != -1)
+		close(fd);
+	msg_free(&launch_proto, hdr.type, body);
+	return -1;
+}
+
+int
+launcher_main(int argc, char **argv)
+{
+	struct launcher	 l;
+	struct pollfd	 pfd[2];
+	struct buf	 in = { 0 };
+	sigset_t	 mask;
+	int		 sfd, i;
+
+	log_init("bangerd-launcher", 2, 0);
+	if (argc != 3 || argv[2][0] != '/')
+		fatalx("usage: bangerd --launcher /path/to/vmm");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		fatal("prctl PDEATHSIG");
+	if (getppid() == 1)
+		fatalx("parent already gone");
+	/* Same uid as bangerd: keep it from reading our memory. */
+	if (prctl(PR_SET_DUMPABLE, 0) == -1)
+		fatal("prctl DUMPABLE");
+	memset(&l, 0, sizeof(l));
+	l.vmm = argv[2];
+	for (i = 0; i <= LAUNCH_SLOT_MAX; i++)
+		l.staged[i] = -1;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
+	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1)
+		fatal("signalfd");
+	if (fd_cloexec(LAUNCH_FD, 1) == -1)
+		fatal("launcher fd");
+	sandbox_launcher();
+	pfd[0].fd = LAUNCH_FD;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = sfd;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo	 si;
+
+			(void)!read(sfd, &si, sizeof(si));
+			l_reap(&l);
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR) &&
+		    l_request(&l, &in) == -1)
+			break;
+	}
+	/* bangerd is gone or broke the protocol: take the guests down. */
+	l_killall(&l);
+	return 0;
+}
+
+/* ---- bangerd's side ------------------------------------------------- */
+
+static void
+launch_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct bangerd	*d = arg;
+	struct buf	 in = { 0 };
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+
+	(void)what;
+	if (frame_recv(fd, LAUNCH_FRAMEMAX, &in, NULL) == -1 || in.len == 0) {
+		log_warnx("launcher went away; shutting down");
+		buf_free(&in);
+		d->stopping = 1;
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	if (msg_decode(&launch_proto, in.p, in.len, &hdr, &body, err,
+	    sizeof(err)) == -1) {
+		buf_free(&in);
+		log_warnx("launcher: %s; shutting down", err);
+		d->stopping = 1;
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	buf_free(&in);
+	switch (hdr.type) {
+	case LAUNCH_STARTED:
+		vm_vmm_started(d, body);
+		break;
+	case LAUNCH_EXITED:
+		vm_vmm_exited(d, body);
+		break;
+	case LAUNCH_ERROR: {
+		struct launch_error	*le = body;
+		struct launch_exited	 ex = { le->vm_id, 0, -1, 0 };
+
+		log_warnx("launcher: %s", le->message);
+		vm_vmm_exited(d, &ex);
+		break;
+	}
+	default:
+		log_warnx("launcher sent %s", msg_typename(&launch_proto,
+		    hdr.type));
+		break;
+	}
+	msg_free(&launch_proto, hdr.type, body);
+}
+
+int
+launch_spawn(struct bangerd *d, const char *self)
+{
+	int		 sv[2], devnull;
+	pid_t		 pid;
+	struct event	*ev;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
+		    dup2(log_getfd(), 2) == -1 || fd_move(sv[1], 3) == -1)
+			_exit(126);
+		fd_closefrom(4);
+		execve(self, (char *[]){ "bangerd", "--launcher",
+		    d->qemu_bin, NULL }, (char *[]){ NULL });
+		_exit(127);
+	}
+	close(sv[1]);
+	d->launch_fd = sv[0];
+	d->launch_pid = pid;
+	ev = event_new(d->base, sv[0], EV_READ | EV_PERSIST, launch_read, d);
+	if (ev == NULL || event_add(ev, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+launch_send(struct bangerd *d, uint32_t type, const void *body, int fd)
+{
+	struct buf	 b = { 0 };
+	int		 rc;
+
+	if (msg_frame(&launch_proto, type, 0, body, &b) == -1)
+		return -1;
+	rc = frame_send(d->launch_fd, &b, fd);
+	buf_free(&b);
+	return rc;
+}
+
+int
+launch_vmm(struct bangerd *d, struct vm *vm, int *fds, size_t nfds,
+    char **argv, size_t argc)
+{
+	struct launch_fd	 lf;
+	struct launch_exec	 le;
+	size_t			 i;
+
+	if (d->launch_fd == -1 || d->qemu_bin[0] == '\0' ||
+	    nfds > LAUNCH_SLOT_MAX - LAUNCH_SLOT_MIN + 1)
+		return -1;
+	for (i = 0; i < nfds; i++) {
+		lf.slot = LAUNCH_SLOT_MIN + i;
+		if (launch_send(d, LAUNCH_FD, &lf, fds[i]) == -1)
+			return -1;
+	}
+	le.vm_id = vm->id;
+	le.argv.v = argv;
+	le.argv.n = argc;
+	if (launch_send(d, LAUNCH_EXEC, &le, -1) == -1)
+		return -1;
+	vm->vmm_alive = 1;
+	return 0;
+}
+
+int
+launch_kill(struct bangerd *d, struct vm *vm, int signo)
+{
+	struct launch_kill	 lk;
+
+	lk.vm_id = vm->id;
+	lk.signo = signo;
+	return launch_send(d, LAUNCH_KILL, &lk, -1);
+}

@@ -1,0 +1,403 @@
+/*
+ * bangerd: start-up, daemonizing, helper processes, the event loop and
+ * shutdown.
+ *
+ * Start-up order matters: the setuid helper and the launcher must be
+ * spawned before no_new_privs is set, and reconcile() must run before the
+ * seccomp filter (it may kill orphaned VMMs).
+ */
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "bangerd.h"
+#include "fdutil.h"
+#include "log.h"
+#include "priv-wrap.h"
+
+#define PRIV_LOG_LINE	1024
+
+static int	ready_fd = -1;	/* pipe to the process that started us */
+
+static void __attribute__((noreturn, format(printf, 1, 2)))
+startup_fail(const char *fmt, ...)
+{
+	char	 msg[1024];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", msg);
+	if (ready_fd != -1)
+		(void)!write(ready_fd, msg, strlen(msg));
+	exit(1);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bangerd [-dfh]\n"
+	    "  -d  debug logging\n"
+	    "  -f  stay in the foreground and log to stderr\n");
+	exit(2);
+}
+
+/*
+ * Fork into the background.  The original process waits until the child
+ * reports "ok" (control socket listening) or an error, so that whoever
+ * started us knows whether it can connect.
+ */
+static void
+daemonize(void)
+{
+	int	 p[2], devnull;
+	pid_t	 pid;
+	char	 msg[1024];
+	ssize_t	 n, got = 0;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		err(1, "pipe");
+	if ((pid = fork()) == -1)
+		err(1, "fork");
+	if (pid > 0) {
+		close(p[1]);
+		while (got < (ssize_t)sizeof(msg) - 1 &&
+		    (n = read(p[0], msg + got, sizeof(msg) - 1 - got)) != 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1)
+				break;
+			got += n;
+		}
+		msg[got] = '\0';
+		if (strcmp(msg, "ok") == 0)
+			exit(0);
+		fprintf(stderr, "bangerd: %s\n", got > 0 ? msg :
+		    "exited during start-up; see bangerd.log");
+		exit(1);
+	}
+	close(p[0]);
+	ready_fd = p[1];
+	if (setsid() == -1)
+		err(1, "setsid");
+	if ((devnull = open("/dev/null", O_RDWR)) != -1) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		if (devnull > 2)
+			close(devnull);
+	}
+}
+
+/* Someone else holds the lock: wait briefly for its socket, then go. */
+static void
+already_running(struct paths *p)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, i;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p->sock);
+	for (i = 0; i < 100; i++) {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) ==
+		    -1)
+			break;
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(fd);
+			exit(0);
+		}
+		close(fd);
+		usleep(100 * 1000);
+	}
+	fprintf(stderr, "bangerd: another bangerd holds %s but does not "
+	    "answer on %s\n", p->lock, p->sock);
+	exit(1);
+}
+
+static unsigned long
+host_tsc_khz(void)
+{
+	FILE		*f;
+	char		 line[256];
+	double		 mhz;
+	unsigned long	 khz = 0;
+
+	if ((f = fopen("/proc/cpuinfo", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "cpu MHz : %lf", &mhz) == 1) {
+			khz = (unsigned long)(mhz * 1000);
+			break;
+		}
+	fclose(f);
+	return khz;
+}
+
+/* banger-priv logs to a pipe: bound, clean and re-tag each line. */
+static void
+priv_log_read(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	char		*line;
+	size_t		 len, i;
+
+	(void)arg;
+	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		if (len > PRIV_LOG_LINE)
+			line[len = PRIV_LOG_LINE] = '\0';
+		for (i = 0; i < len; i++)
+			if ((unsigned char)line[i] < 0x20 ||
+			    (unsigned char)line[i] == 0x7f)
+				line[i] = '?';
+		log_info("priv: %s", line);
+		free(line);
+	}
+	if (evbuffer_get_length(in) > PRIV_LOG_LINE)
+		evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+static void
+priv_log_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct bangerd	*d = arg;
+
+	(void)what;
+	bufferevent_free(bev);
+	d->priv_log = NULL;
+}
+
+static void
+start_priv(struct bangerd *d)
+{
+	const char	*path = getenv("BANGER_PRIV");
+	int		 errfd;
+
+	if (path == NULL || path[0] != '/')
+		path = BANGER_LIBEXECDIR "/banger-priv";
+	d->priv_fd = -1;
+	if (access(path, X_OK) == -1) {
+		log_warn("privileged helper %s", path);
+		return;
+	}
+	if (priv_spawn(path, &d->priv_fd, &errfd, &d->priv_pid) != 0) {
+		log_warn("spawn %s", path);
+		d->priv_fd = -1;
+		return;
+	}
+	d->priv_log = bufferevent_socket_new(d->base, errfd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (d->priv_log != NULL) {
+		bufferevent_setcb(d->priv_log, priv_log_read, NULL,
+		    priv_log_event, d);
+		bufferevent_setwatermark(d->priv_log, EV_READ, 0,
+		    PRIV_LOG_LINE * 4);
+		bufferevent_enable(d->priv_log, EV_READ);
+	}
+	log_info("started %s (pid %d)", path, (int)d->priv_pid);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct bangerd	*d = arg;
+	pid_t		 pid;
+	int		 status;
+
+	(void)what;
+	if (sig != SIGCHLD) {
+		log_info("signal %d: shutting down", (int)sig);
+		d->stopping = 1;
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == d->priv_pid) {
+			log_warnx("banger-priv exited (%s %d); no new VMs "
+			    "until bangerd restarts",
+			    WIFEXITED(status) ? "status" : "signal",
+			    WIFEXITED(status) ? WEXITSTATUS(status) :
+			    WTERMSIG(status));
+			d->priv_pid = 0;
+			if (d->priv_fd != -1)
+				close(d->priv_fd);
+			d->priv_fd = -1;
+		} else if (pid == d->launch_pid) {
+			log_warnx("launcher exited; shutting down");
+			d->launch_pid = 0;
+			d->stopping = 1;
+			event_base_loopexit(d->base, NULL);
+		}
+	}
+}
+
+static void
+write_pidfile(struct bangerd *d)
+{
+	char	 path[PATH_MAX + 16], buf[32];
+	int	 fd, n;
+
+	snprintf(path, sizeof(path), "%s/bangerd.pid", d->paths.runtime_dir);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1) {
+		log_warn("%s", path);
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	(void)!write(fd, buf, n);
+	close(fd);
+}
+
+static void
+shutdown_all(struct bangerd *d)
+{
+	struct client	*c;
+	char		 path[PATH_MAX + 16];
+
+	control_close(d);
+	/* Closing the launcher's socket takes its VMMs down with it. */
+	if (d->launch_fd != -1)
+		close(d->launch_fd);
+	d->launch_fd = -1;
+	vm_stop_all(d);
+	/* Push out what clients are owed (e.g. daemon stop's reply). */
+	TAILQ_FOREACH(c, &d->clients, entry) {
+		struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+		(void)fd_nonblock(bufferevent_getfd(c->bev), 0);
+		while (evbuffer_get_length(out) > 0 &&
+		    evbuffer_write(out, bufferevent_getfd(c->bev)) > 0)
+			;
+	}
+	if (d->priv_fd != -1)
+		close(d->priv_fd);
+	db_close(d);
+	snprintf(path, sizeof(path), "%s/bangerd.pid", d->paths.runtime_dir);
+	(void)unlink(path);
+	log_info("stopped");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bangerd	 d;
+	struct event	*sigs[4];
+	char		 msg[1024], self[PATH_MAX];
+	const int	 signos[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	int		 ch, fg = 0, lockfd, logfd;
+	ssize_t		 n;
+	size_t		 i;
+
+	if (argc >= 2 && strcmp(argv[1], "--launcher") == 0)
+		return launcher_main(argc, argv);
+	memset(&d, 0, sizeof(d));
+	while ((ch = getopt(argc, argv, "dfh")) != -1) {
+		switch (ch) {
+		case 'd':
+			d.verbose = 1;
+			break;
+		case 'f':
+			fg = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("bangerd", 2, d.verbose);
+	if (getuid() == 0 || geteuid() == 0)
+		errx(1, "bangerd runs as an ordinary user, never as root");
+	umask(077);
+	if (paths_init(&d.paths, msg, sizeof(msg)) == -1 ||
+	    paths_mkdir_private(d.paths.runtime_dir, msg, sizeof(msg)) ==
+	    -1 || paths_mkdir_private(d.paths.state_dir, msg, sizeof(msg)) ==
+	    -1 || paths_mkdir_private(d.paths.vms_dir, msg, sizeof(msg)) == -1)
+		errx(1, "%s", msg);
+	if ((lockfd = open(d.paths.lock, O_RDWR | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1)
+		err(1, "%s", d.paths.lock);
+	if (flock(lockfd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			already_running(&d.paths);
+		err(1, "flock %s", d.paths.lock);
+	}
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
+		err(1, "readlink /proc/self/exe");
+	self[n] = '\0';
+	if (!fg)
+		daemonize();
+	if (!fg) {
+		if ((logfd = open(d.paths.log, O_WRONLY | O_CREAT | O_APPEND |
+		    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1)
+			startup_fail("open %s: %s", d.paths.log,
+			    strerror(errno));
+		log_init("bangerd", logfd, d.verbose);
+		dup2(logfd, 2);
+	}
+	log_info("starting (version %s, pid %d)", BANGER_VERSION,
+	    (int)getpid());
+	d.started = time(NULL);
+	d.launch_fd = -1;
+	TAILQ_INIT(&d.clients);
+	TAILQ_INIT(&d.vms);
+	signal(SIGPIPE, SIG_IGN);
+	if ((d.base = event_base_new()) == NULL)
+		startup_fail("cannot create the event loop");
+
+	d.accel = accel_choose(d.accel_reason, sizeof(d.accel_reason));
+	log_info("accelerator %s: %s", accel_name(d.accel), d.accel_reason);
+	d.tsc_khz = host_tsc_khz();
+	if (qemu_find(d.qemu_bin, sizeof(d.qemu_bin)) == -1)
+		log_warnx("qemu-system-x86_64 not found in PATH (or "
+		    "$BANGER_QEMU); VMs cannot start");
+	if (image_find(&d, msg, sizeof(msg)) == -1)
+		log_warnx("%s", msg);
+
+	start_priv(&d);
+	if (d.qemu_bin[0] != '\0' && launch_spawn(&d, self) == -1)
+		startup_fail("cannot start the VMM launcher: %s",
+		    strerror(errno));
+	if (db_open(&d, msg, sizeof(msg)) == -1)
+		startup_fail("database: %s", msg);
+	if (db_vm_load(&d) == -1)
+		startup_fail("database: cannot load VMs");
+	if (reconcile(&d) == -1)
+		startup_fail("reconcile failed; see %s", d.paths.log);
+	if (control_listen(&d) == -1)
+		startup_fail("cannot listen on %s: %s", d.paths.sock,
+		    strerror(errno));
+	for (i = 0; i < sizeof(signos) / sizeof(signos[0]); i++) {
+		sigs[i] = evsignal_new(d.base, signos[i], on_signal, &d);
+		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
+			startup_fail("cannot handle signal %d", signos[i]);
+	}
+	write_pidfile(&d);
+
+	sandbox_master();
+
+	if (ready_fd != -1) {
+		(void)!write(ready_fd, "ok", 2);
+		close(ready_fd);
+		ready_fd = -1;
+	}
+	log_info("listening on %s", d.paths.sock);
+	event_base_dispatch(d.base);
+	shutdown_all(&d);
+	return 0;
+}

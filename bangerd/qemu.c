@@ -1,0 +1,221 @@
+/*
+ * The QEMU microvm driver: where QEMU and the guest image are, and the
+ * command line.  QEMU never opens a network device or a socket itself: the
+ * launcher hands it stderr on 2, the agent channel on 3, QMP on 4 and the
+ * tap made by banger-priv on 5.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bangerd.h"
+#include "log.h"
+
+#define QEMU_NAME	"qemu-system-x86_64"
+
+static int
+is_exec(const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    access(path, X_OK) == 0;
+}
+
+int
+qemu_find(char *out, size_t len)
+{
+	const char	*env = getenv("BANGER_QEMU"), *path;
+	char		*copy, *dir, *save = NULL;
+	int		 rc = -1;
+
+	if (env != NULL && env[0] != '\0') {
+		if (env[0] != '/' || !is_exec(env))
+			return -1;
+		snprintf(out, len, "%s", env);
+		return 0;
+	}
+	if ((path = getenv("PATH")) == NULL || path[0] == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin";
+	if ((copy = strdup(path)) == NULL)
+		return -1;
+	for (dir = strtok_r(copy, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save)) {
+		if (dir[0] != '/')
+			continue;
+		snprintf(out, len, "%s/%s", dir, QEMU_NAME);
+		if (is_exec(out)) {
+			rc = 0;
+			break;
+		}
+	}
+	free(copy);
+	if (rc == -1)
+		out[0] = '\0';
+	return rc;
+}
+
+static int
+image_in(struct bangerd *d, const char *dir)
+{
+	snprintf(d->initrd, sizeof(d->initrd), "%s/initrd.img", dir);
+	if (access(d->initrd, R_OK) != 0)
+		return -1;
+	/* The ELF vmlinux boots faster (PVH) than the bzImage. */
+	snprintf(d->kernel, sizeof(d->kernel), "%s/vmlinux", dir);
+	if (access(d->kernel, R_OK) == 0)
+		return 0;
+	snprintf(d->kernel, sizeof(d->kernel), "%s/vmlinuz", dir);
+	if (access(d->kernel, R_OK) == 0)
+		return 0;
+	return -1;
+}
+
+int
+image_find(struct bangerd *d, char *err, size_t errlen)
+{
+	const char	*env = getenv("BANGER_IMAGE_DIR");
+	char		 dir[PATH_MAX];
+
+	if (env != NULL && env[0] == '/') {
+		if (image_in(d, env) == 0)
+			return 0;
+		goto none;
+	}
+	snprintf(dir, sizeof(dir), "%s/default", d->paths.images_dir);
+	if (image_in(d, dir) == 0 || image_in(d, BANGER_DATADIR "/images")
+	    == 0)
+		return 0;
+none:
+	d->kernel[0] = d->initrd[0] = '\0';
+	snprintf(err, errlen, "no guest image found (need vmlinux or vmlinuz "
+	    "and initrd.img in %s, %s/default or %s/images); build one with "
+	    "`make images` and `make install`", env ? env : "$BANGER_IMAGE_DIR",
+	    d->paths.images_dir, BANGER_DATADIR);
+	return -1;
+}
+
+struct argv {
+	char	**v;
+	size_t	  n, cap;
+	int	  failed;
+};
+
+static void
+arg(struct argv *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+arg(struct argv *a, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s, **nv;
+
+	if (a->failed)
+		return;
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 64;
+		if ((nv = reallocarray(a->v, a->cap, sizeof(char *))) ==
+		    NULL) {
+			a->failed = 1;
+			return;
+		}
+		a->v = nv;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1) {
+		a->failed = 1;
+		s = NULL;
+	}
+	va_end(ap);
+	if (s != NULL) {
+		a->v[a->n++] = s;
+		a->v[a->n] = NULL;
+	}
+}
+
+int
+qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
+{
+	struct argv	 a = { 0 };
+	char		 tsc[48] = "";
+	int		 kvm = vm->accel == ACCEL_KVM;
+
+	/* Under TCG the guest's TSC calibration can hang; give it ours. */
+	if (!kvm && d->tsc_khz > 0)
+		snprintf(tsc, sizeof(tsc), " tsc_early_khz=%lu", d->tsc_khz);
+	arg(&a, "%s", d->qemu_bin);
+	arg(&a, "-name");
+	arg(&a, "banger-vm-%lld,process=banger-vm-%lld", (long long)vm->id,
+	    (long long)vm->id);
+	/* Debian's kernels lack VIRTIO_MMIO_CMDLINE_DEVICES: keep ACPI. */
+	arg(&a, "-M");
+	arg(&a, "microvm,acpi=on");
+	arg(&a, "-accel");
+	arg(&a, "%s", kvm ? "kvm" : "tcg");
+	arg(&a, "-cpu");
+	arg(&a, "%s", kvm ? "host" : "max");
+	arg(&a, "-smp");
+	arg(&a, "%d", vm->vcpus);
+	arg(&a, "-m");
+	arg(&a, "%d", vm->memory_mib);
+	arg(&a, "-nodefaults");
+	arg(&a, "-no-user-config");
+	arg(&a, "-display");
+	arg(&a, "none");
+	arg(&a, "-no-reboot");
+	arg(&a, "-chardev");
+	arg(&a, "file,id=con,path=%s/console.log", vm->dir);
+	arg(&a, "-serial");
+	arg(&a, "chardev:con");
+	arg(&a, "-kernel");
+	arg(&a, "%s", d->kernel);
+	arg(&a, "-initrd");
+	arg(&a, "%s", d->initrd);
+	arg(&a, "-append");
+	arg(&a, "console=ttyS0 quiet panic=-1%s banger.name=%s "
+	    "banger.ip=%s/%d banger.gw=%s", tsc, vm->name, vm->address,
+	    vm->prefix, vm->gateway);
+	arg(&a, "-device");
+	arg(&a, "virtio-serial-device");
+	arg(&a, "-chardev");
+	arg(&a, "socket,id=agent,fd=3");
+	arg(&a, "-device");
+	arg(&a, "virtserialport,chardev=agent,name=%s", AGENT_PORT_NAME);
+	arg(&a, "-chardev");
+	arg(&a, "socket,id=qmp,fd=4");
+	arg(&a, "-mon");
+	arg(&a, "chardev=qmp,mode=control");
+	arg(&a, "-netdev");
+	arg(&a, "tap,id=net0,fd=5");
+	arg(&a, "-device");
+	arg(&a, "virtio-net-device,netdev=net0,mac=%s", vm->mac);
+	/* QEMU's own seccomp filter on top of the launcher's. */
+	arg(&a, "-sandbox");
+	arg(&a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+	    "resourcecontrol=deny");
+	if (a.failed) {
+		qemu_argv_free(a.v, a.n);
+		return -1;
+	}
+	*argvp = a.v;
+	*argcp = a.n;
+	return 0;
+}
+
+void
+qemu_argv_free(char **v, size_t n)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -1,0 +1,158 @@
+/*
+ * Start-up reconciliation: make the world match the database after a
+ * crash.  Runs before the sandbox is installed (it may kill and remove).
+ *
+ * - Journaled operations that never finished are rolled back ("create")
+ *   or finished ("delete").
+ * - A VM recorded as booting or running has lost its VMM (VMMs die with
+ *   the launcher, which dies with bangerd); any survivor that is provably
+ *   ours is killed, and the VM is marked stopped (or deleted if --rm).
+ * - Tap leases the helper still holds for us are released: no VM is
+ *   running yet, so none is in use.
+ * - Directories under vms/ without a database row are removed.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bangerd.h"
+#include "log.h"
+#include "priv-wrap.h"
+
+/* Is pid a QEMU we started for this VM id, running as us? */
+static int
+vmm_is_ours(pid_t pid, int64_t id)
+{
+	char		 path[64], cmd[4096], want[64];
+	struct stat	 st;
+	ssize_t		 n, i;
+	int		 fd;
+
+	if (pid <= 1)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+	if (stat(path, &st) == -1 || st.st_uid != getuid())
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, cmd, sizeof(cmd) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (cmd[i] == '\0')
+			cmd[i] = ' ';
+	cmd[n] = '\0';
+	snprintf(want, sizeof(want), "banger-vm-%lld,", (long long)id);
+	return strstr(cmd, want) != NULL;
+}
+
+static void
+drop_vm(struct bangerd *d, struct vm *vm, const char *why)
+{
+	char	 err[256];
+
+	log_info("reconcile: vm %s: %s", vm->name, why);
+	if (vm->tap[0] != '\0' && d->priv_fd != -1 &&
+	    priv_tap_delete(d->priv_fd, vm->id, err, sizeof(err)) != 0)
+		log_warnx("reconcile: vm %s: %s", vm->name, err);
+	vm->tap[0] = '\0';
+	vm_remove_files(vm);
+	db_vm_delete(d, vm->id);
+	vm_free(vm);
+}
+
+static void
+orphan_dirs(struct bangerd *d)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	struct vm	 tmp;
+
+	if ((dir = opendir(d->paths.vms_dir)) == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.' || vm_find(d, de->d_name) != NULL)
+			continue;
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.d = d;
+		snprintf(tmp.dir, sizeof(tmp.dir), "%s/%s", d->paths.vms_dir,
+		    de->d_name);
+		log_info("reconcile: removing orphaned %s", tmp.dir);
+		vm_remove_files(&tmp);
+	}
+	closedir(dir);
+}
+
+int
+reconcile(struct bangerd *d)
+{
+	struct priv_tap_ids	*ids = NULL;
+	struct vm		*vm, *next;
+	int64_t			*jids;
+	char			(*ops)[16], err[256];
+	size_t			 n, i;
+
+	if (db_journal_pending(d, &jids, &ops, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((vm = vm_find_id(d, jids[i])) == NULL)
+			continue;
+		if (vm->pid > 0 && vmm_is_ours(vm->pid, vm->id))
+			(void)kill(vm->pid, SIGKILL);
+		drop_vm(d, vm, strcmp(ops[i], "create") == 0 ?
+		    "rolling back an interrupted create" :
+		    "finishing an interrupted delete");
+	}
+	free(jids);
+	free(ops);
+
+	for (vm = TAILQ_FIRST(&d->vms); vm != NULL; vm = next) {
+		next = TAILQ_NEXT(vm, entry);
+		if (vm->state == VM_STOPPED)
+			continue;
+		if (vm->pid > 0 && vmm_is_ours(vm->pid, vm->id)) {
+			log_info("reconcile: killing orphaned QEMU %d of %s",
+			    (int)vm->pid, vm->name);
+			(void)kill(vm->pid, SIGKILL);
+		}
+		if (vm->rm || vm->state == VM_DELETING ||
+		    vm->state == VM_CREATING) {
+			drop_vm(d, vm, "removing a VM that did not survive "
+			    "bangerd's exit");
+			continue;
+		}
+		log_info("reconcile: vm %s was %s; now stopped", vm->name,
+		    vm_state_name(vm->state));
+		vm->state = VM_STOPPED;
+		vm->pid = 0;
+		vm->tap[0] = '\0';
+		db_vm_update(d, vm);
+	}
+
+	if (d->priv_fd != -1) {
+		if (priv_tap_list(d->priv_fd, &ids, err, sizeof(err)) != 0)
+			log_warnx("reconcile: tap list: %s", err);
+		else {
+			for (i = 0; i < ids->vm_ids.n; i++) {
+				log_info("reconcile: releasing tap lease of "
+				    "vm id %llu",
+				    (unsigned long long)ids->vm_ids.v[i]);
+				if (priv_tap_delete(d->priv_fd,
+				    ids->vm_ids.v[i], err, sizeof(err)) != 0)
+					log_warnx("reconcile: %s", err);
+			}
+			msg_free(&priv_proto, PRIV_TAP_IDS, ids);
+		}
+	}
+	orphan_dirs(d);
+	return db_journal_clear(d);
+}

@@ -1,0 +1,703 @@
+/*
+ * VM lifecycle: create (journaled), boot, run one command through the
+ * agent, delete.  Everything here runs on the event loop; the privileged
+ * helper is asked synchronously (its requests take milliseconds).
+ */
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "bangerd.h"
+#include "fdutil.h"
+#include "log.h"
+#include "priv-wrap.h"
+#include "valid.h"
+
+#define KILL_GRACE_SEC	5
+
+static void	vm_finish_delete(struct vm *);
+static void	vm_release_tap(struct vm *);
+
+const char *
+vm_state_name(enum vm_state s)
+{
+	switch (s) {
+	case VM_CREATING:
+		return "creating";
+	case VM_STARTING:
+		return "starting";
+	case VM_RUNNING:
+		return "running";
+	case VM_STOPPED:
+		return "stopped";
+	case VM_DELETING:
+		return "deleting";
+	}
+	return "unknown";
+}
+
+struct vm *
+vm_find(struct bangerd *d, const char *name)
+{
+	struct vm	*vm;
+
+	TAILQ_FOREACH(vm, &d->vms, entry)
+		if (strcmp(vm->name, name) == 0)
+			return vm;
+	return NULL;
+}
+
+struct vm *
+vm_find_id(struct bangerd *d, int64_t id)
+{
+	struct vm	*vm;
+
+	TAILQ_FOREACH(vm, &d->vms, entry)
+		if (vm->id == id)
+			return vm;
+	return NULL;
+}
+
+struct vm *
+vm_new(struct bangerd *d)
+{
+	struct vm	*vm;
+
+	if ((vm = calloc(1, sizeof(*vm))) == NULL)
+		return NULL;
+	vm->d = d;
+	vm->state = VM_CREATING;
+	vm->vcpus = VM_DEFAULT_VCPUS;
+	vm->memory_mib = VM_DEFAULT_MEMORY;
+	vm->accel = d->accel;
+	vm->created = time(NULL);
+	TAILQ_INSERT_TAIL(&d->vms, vm, entry);
+	return vm;
+}
+
+static void
+strv_free(struct msg_strv *sv)
+{
+	size_t	 i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+void
+vm_free(struct vm *vm)
+{
+	agent_detach(vm);
+	qmp_detach(vm);
+	if (vm->boot_timer != NULL)
+		event_free(vm->boot_timer);
+	if (vm->kill_timer != NULL)
+		event_free(vm->kill_timer);
+	if (vm->runner != NULL) {
+		vm->runner->vm = NULL;
+		client_finish(vm->runner);
+	}
+	strv_free(&vm->run_argv);
+	TAILQ_REMOVE(&vm->d->vms, vm, entry);
+	free(vm);
+}
+
+static void
+vm_save(struct vm *vm)
+{
+	if (db_vm_update(vm->d, vm) == -1)
+		log_warnx("vm %s: could not record state %s", vm->name,
+		    vm_state_name(vm->state));
+}
+
+static int
+gen_name(struct bangerd *d, char *name, size_t len)
+{
+	uint8_t	 r[3];
+	int	 tries;
+
+	for (tries = 0; tries < 32; tries++) {
+		if (getrandom(r, sizeof(r), 0) != sizeof(r))
+			return -1;
+		snprintf(name, len, "vm-%02x%02x%02x", r[0], r[1], r[2]);
+		if (vm_find(d, name) == NULL)
+			return 0;
+	}
+	return -1;
+}
+
+/* Remove the VM's directory; it holds only files we wrote. */
+void
+vm_remove_files(struct vm *vm)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	int		 dfd;
+
+	if (vm->dir[0] == '\0')
+		return;
+	if ((dfd = open(vm->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			log_warn("open %s", vm->dir);
+		return;
+	}
+	if ((dir = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == -1)
+			log_warn("unlink %s/%s", vm->dir, de->d_name);
+	}
+	closedir(dir);
+	if (rmdir(vm->dir) == -1 && errno != ENOENT)
+		log_warn("rmdir %s", vm->dir);
+}
+
+static void
+vm_boot_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct vm	*vm = arg;
+	struct client	*c = vm->runner;
+
+	(void)fd;
+	(void)what;
+	log_warnx("vm %s: agent not ready after %d s", vm->name,
+	    BOOT_TIMEOUT_SEC);
+	if (c == NULL)
+		return;
+	/* Leave the VM alive so its console can be read. */
+	vm->runner = NULL;
+	c->vm = NULL;
+	client_error(c, BERR_BOOT, "VM %s did not become ready within %d s; "
+	    "the guest kernel or its init probably failed. It is left "
+	    "running: read %s/console.log, then remove it with `banger vm "
+	    "delete %s`", vm->name, BOOT_TIMEOUT_SEC, vm->dir, vm->name);
+}
+
+/*
+ * Create the VM and hand QEMU to the launcher.  Every step after the
+ * database row exists is covered by the "create" journal entry, so a crash
+ * here is rolled back by reconcile().
+ */
+static int
+vm_create(struct vm *vm, char *err, size_t errlen)
+{
+	struct bangerd		*d = vm->d;
+	struct priv_bridge	*br = NULL;
+	struct priv_tap		*tap = NULL;
+	int			 agent[2] = { -1, -1 }, qmp[2] = { -1, -1 };
+	int			 tapfd = -1, logfd = -1, fds[4], rc = -1;
+	char			 path[PATH_MAX + 16], perr[256];
+	char			**argv = NULL;
+	size_t			 argc = 0;
+	int64_t			 jid;
+
+	if (d->kernel[0] == '\0' && image_find(d, err, errlen) == -1)
+		return -1;
+	if (d->priv_fd == -1) {
+		snprintf(err, errlen, "the privileged helper is not running "
+		    "(see `banger doctor` and %s)", d->paths.log);
+		return -1;
+	}
+	if (db_vm_insert(d, vm) == -1) {
+		snprintf(err, errlen, "could not record the VM in %s",
+		    d->paths.db);
+		return -1;
+	}
+	if ((jid = db_journal_begin(d, vm->id, "create")) == -1) {
+		snprintf(err, errlen, "could not journal the VM's creation");
+		return -1;
+	}
+	snprintf(vm->dir, sizeof(vm->dir), "%s/%s", d->paths.vms_dir,
+	    vm->name);
+	if (mkdir(vm->dir, 0700) == -1) {
+		snprintf(err, errlen, "mkdir %s: %s", vm->dir,
+		    strerror(errno));
+		goto out;
+	}
+	if (!d->bridge_ok) {
+		if (priv_bridge_ensure(d->priv_fd, &br, perr,
+		    sizeof(perr)) != 0) {
+			snprintf(err, errlen, "network bridge: %s", perr);
+			goto out;
+		}
+		log_info("bridge %s %s/%u", br->name, br->gateway,
+		    (unsigned)br->prefix);
+		msg_free(&priv_proto, PRIV_BRIDGE, br);
+		d->bridge_ok = 1;
+	}
+	if (priv_tap_create(d->priv_fd, vm->id, &tap, &tapfd, perr,
+	    sizeof(perr)) != 0) {
+		snprintf(err, errlen, "tap device: %s", perr);
+		goto out;
+	}
+	snprintf(vm->tap, sizeof(vm->tap), "%s", tap->name);
+	snprintf(vm->address, sizeof(vm->address), "%s", tap->address);
+	snprintf(vm->gateway, sizeof(vm->gateway), "%s", tap->gateway);
+	snprintf(vm->mac, sizeof(vm->mac), "%s", tap->mac);
+	vm->prefix = tap->prefix;
+	msg_free(&priv_proto, PRIV_TAP, tap);
+	vm_save(vm);
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) == -1) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/qemu.log", vm->dir);
+	if ((logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1) {
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (qemu_argv(d, vm, &argv, &argc) == -1) {
+		snprintf(err, errlen, "could not build the QEMU command line");
+		goto out;
+	}
+	/* Slots 2..5: stderr, agent, QMP, tap; qemu.c names 3, 4, 5. */
+	fds[0] = logfd;
+	fds[1] = agent[1];
+	fds[2] = qmp[1];
+	fds[3] = tapfd;
+	if (launch_vmm(d, vm, fds, 4, argv, argc) == -1) {
+		snprintf(err, errlen, "could not start QEMU (see %s)",
+		    d->paths.log);
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &vm->t_spawn);
+	vm->state = VM_STARTING;
+	vm_save(vm);
+	agent_attach(vm, agent[0]);
+	agent[0] = -1;
+	qmp_attach(vm, qmp[0]);
+	qmp[0] = -1;
+	vm->boot_timer = evtimer_new(d->base, vm_boot_timeout, vm);
+	if (vm->boot_timer != NULL) {
+		struct timeval	 tv = { BOOT_TIMEOUT_SEC, 0 };
+
+		evtimer_add(vm->boot_timer, &tv);
+	}
+	rc = 0;
+out:
+	qemu_argv_free(argv, argc);
+	if (agent[0] != -1)
+		close(agent[0]);
+	if (agent[1] != -1)
+		close(agent[1]);
+	if (qmp[0] != -1)
+		close(qmp[0]);
+	if (qmp[1] != -1)
+		close(qmp[1]);
+	if (tapfd != -1)
+		close(tapfd);
+	if (logfd != -1)
+		close(logfd);
+	if (rc == -1) {
+		/* Roll back what this attempt made. */
+		vm_release_tap(vm);
+		vm_remove_files(vm);
+		db_vm_delete(d, vm->id);
+	}
+	db_journal_end(d, jid);
+	return rc;
+}
+
+void
+vm_run(struct client *c, struct ctl_vm_run *req)
+{
+	struct bangerd	*d = c->d;
+	struct vm	*vm;
+	char		 name[VM_NAME_MAX + 1], err[1024];
+	size_t		 i;
+
+	if (d->stopping) {
+		client_error(c, BERR_BUSY, "bangerd is shutting down");
+		return;
+	}
+	if (req->argv.n == 0) {
+		client_error(c, BERR_INVALID, "no command given");
+		return;
+	}
+	if (req->name[0] != '\0') {
+		if (!valid_vm_name(req->name)) {
+			client_error(c, BERR_INVALID, "invalid VM name \"%s\":"
+			    " use 1-63 of a-z, 0-9 and '-', not starting or "
+			    "ending with '-'", req->name);
+			return;
+		}
+		if (vm_find(d, req->name) != NULL) {
+			client_error(c, BERR_EXISTS, "a VM named %s already "
+			    "exists; choose another --name or remove it with "
+			    "`banger vm delete %s`", req->name, req->name);
+			return;
+		}
+		snprintf(name, sizeof(name), "%s", req->name);
+	} else if (gen_name(d, name, sizeof(name)) == -1) {
+		client_error(c, BERR_INTERNAL, "could not generate a VM name");
+		return;
+	}
+	if ((vm = vm_new(d)) == NULL) {
+		client_error(c, BERR_INTERNAL, "out of memory");
+		return;
+	}
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	vm->rm = req->rm;
+	vm->run_tty = req->tty;
+	vm->run_cols = req->cols;
+	vm->run_rows = req->rows;
+	if ((vm->run_argv.v = calloc(req->argv.n + 1, sizeof(char *))) ==
+	    NULL) {
+		vm_free(vm);
+		client_error(c, BERR_INTERNAL, "out of memory");
+		return;
+	}
+	for (i = 0; i < req->argv.n; i++) {
+		if ((vm->run_argv.v[i] = strdup(req->argv.v[i])) == NULL) {
+			vm_free(vm);
+			client_error(c, BERR_INTERNAL, "out of memory");
+			return;
+		}
+		vm->run_argv.n = i + 1;
+	}
+	vm->runner = c;
+	c->vm = vm;
+	client_progress(c, "creating VM %s (%d vCPU, %d MiB, qemu/%s)",
+	    vm->name, vm->vcpus, vm->memory_mib, accel_name(vm->accel));
+	if (vm_create(vm, err, sizeof(err)) == -1) {
+		log_warnx("vm %s: %s", vm->name, err);
+		vm_free(vm);
+		client_error(c, BERR_INTERNAL, "cannot create VM %s: %s", name,
+		    err);
+		return;
+	}
+	log_info("vm %s (id %lld) starting, tap %s, address %s", vm->name,
+	    (long long)vm->id, vm->tap, vm->address);
+}
+
+/* The agent said it is ready: run the pending command, if any. */
+void
+vm_agent_ready(struct vm *vm, const struct ag_ready *r)
+{
+	struct timespec	 now;
+	struct ag_exec	 ex;
+	double		 secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	secs = (now.tv_sec - vm->t_spawn.tv_sec) +
+	    (now.tv_nsec - vm->t_spawn.tv_nsec) / 1e9;
+	if (vm->boot_timer != NULL)
+		evtimer_del(vm->boot_timer);
+	vm->state = VM_RUNNING;
+	vm_save(vm);
+	log_info("vm %s ready after %.2f s (agent %s, kernel %s)", vm->name,
+	    secs, r->version, r->kernel);
+	if (vm->runner == NULL || vm->run_argv.n == 0)
+		return;
+	client_progress(vm->runner, "VM %s is ready at %s (%.1f s)", vm->name,
+	    vm->address, secs);
+	memset(&ex, 0, sizeof(ex));
+	ex.argv = vm->run_argv;
+	ex.env.v = (char *[]){ NULL };
+	ex.env.n = 0;
+	ex.cwd = "";
+	ex.tty = vm->run_tty;
+	ex.cols = vm->run_cols;
+	ex.rows = vm->run_rows;
+	vm->session = ++vm->d->next_session;
+	if (agent_send(vm, AG_EXEC, vm->session, &ex) == -1) {
+		client_error(vm->runner, BERR_INTERNAL, "could not send the "
+		    "command to VM %s", vm->name);
+		vm->runner->vm = NULL;
+		vm->runner = NULL;
+		vm->session = 0;
+		return;
+	}
+	vm->runner->started = 1;
+	client_send(vm->runner, CTL_OK, &(struct ctl_ok){ 0 });
+}
+
+void
+vm_agent_output(struct vm *vm, const struct ag_output *o)
+{
+	struct ctl_output	 co;
+	struct client		*c = vm->runner;
+
+	if (c == NULL || c->bev == NULL)
+		return;
+	co.stream = o->stream;
+	co.data = o->data;
+	client_send(c, CTL_OUTPUT, &co);
+	/* Back-pressure: stop reading the guest while the CLI lags. */
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) >
+	    CLIENT_OUTQ_HIGH && vm->agent != NULL)
+		bufferevent_disable(vm->agent, EV_READ);
+}
+
+void
+vm_agent_exit(struct vm *vm, const struct ag_exit *e)
+{
+	struct ctl_exit	 ce;
+	struct client	*c = vm->runner;
+
+	log_info("vm %s: command exited (status %lld, signal %llu)", vm->name,
+	    (long long)e->status, (unsigned long long)e->signo);
+	vm->session = 0;
+	strv_free(&vm->run_argv);
+	if (c != NULL) {
+		ce.status = e->status;
+		ce.signo = e->signo;
+		client_send(c, CTL_EXIT, &ce);
+		vm->runner = NULL;
+		c->vm = NULL;
+		client_finish(c);
+	}
+	if (vm->rm)
+		vm_delete(NULL, vm);
+}
+
+/* The guest broke the protocol or went away. */
+void
+vm_agent_lost(struct vm *vm, const char *why)
+{
+	struct client	*c = vm->runner;
+
+	log_warnx("vm %s: agent channel closed: %s", vm->name, why);
+	agent_detach(vm);
+	vm->session = 0;
+	if (c != NULL) {
+		vm->runner = NULL;
+		c->vm = NULL;
+		client_error(c, BERR_BOOT, "lost contact with the agent in VM "
+		    "%s (%s); see %s/console.log", vm->name, why, vm->dir);
+	}
+	if (vm->rm && vm->state != VM_DELETING)
+		vm_delete(NULL, vm);
+}
+
+void
+vm_client_input(struct client *c, uint32_t type, void *body)
+{
+	struct vm	*vm = c->vm;
+	struct ag_input	 in;
+	struct ag_signal sg;
+	struct ag_winsize ws;
+
+	if (vm == NULL || vm->session == 0 || vm->agent == NULL)
+		return;
+	switch (type) {
+	case CTL_INPUT:
+		in.data = ((struct ctl_input *)body)->data;
+		(void)agent_send(vm, AG_INPUT, vm->session, &in);
+		break;
+	case CTL_SIGNAL:
+		sg.signo = ((struct ctl_signal *)body)->signo;
+		(void)agent_send(vm, AG_SIGNAL, vm->session, &sg);
+		break;
+	case CTL_WINSIZE:
+		ws.cols = ((struct ctl_winsize *)body)->cols;
+		ws.rows = ((struct ctl_winsize *)body)->rows;
+		(void)agent_send(vm, AG_WINSIZE, vm->session, &ws);
+		break;
+	}
+}
+
+/* The CLI went away while its command ran or its VM booted. */
+void
+vm_client_gone(struct client *c)
+{
+	struct vm	*vm = c->vm;
+	struct ag_signal sg = { SIGHUP };
+
+	c->vm = NULL;
+	if (vm == NULL)
+		return;
+	if (vm->delete_waiter == c)
+		vm->delete_waiter = NULL;
+	if (vm->runner != c)
+		return;
+	vm->runner = NULL;
+	if (vm->session != 0 && vm->agent != NULL)
+		(void)agent_send(vm, AG_SIGNAL, vm->session, &sg);
+	if (vm->rm && vm->state != VM_DELETING)
+		vm_delete(NULL, vm);
+}
+
+static void
+vm_release_tap(struct vm *vm)
+{
+	char	 err[256];
+
+	if (vm->tap[0] == '\0' || vm->d->priv_fd == -1)
+		return;
+	if (priv_tap_delete(vm->d->priv_fd, vm->id, err, sizeof(err)) != 0)
+		log_warnx("vm %s: release tap %s: %s", vm->name, vm->tap, err);
+	vm->tap[0] = '\0';
+}
+
+static void
+vm_kill_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct vm	*vm = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("vm %s: QEMU did not quit; killing it", vm->name);
+	(void)launch_kill(vm->d, vm, SIGKILL);
+}
+
+/* Delete a VM: stop its VMM, then release everything it had. */
+void
+vm_delete(struct client *c, struct vm *vm)
+{
+	if (vm->state == VM_DELETING) {
+		if (c != NULL)
+			client_error(c, BERR_BUSY, "VM %s is already being "
+			    "deleted", vm->name);
+		return;
+	}
+	if (vm->runner != NULL && vm->runner != c) {
+		struct client	*r = vm->runner;
+
+		vm->runner = NULL;
+		r->vm = NULL;
+		client_error(r, BERR_INTERNAL, "VM %s was deleted", vm->name);
+	}
+	vm->delete_waiter = c;
+	if (c != NULL)
+		c->vm = vm;
+	vm->state = VM_DELETING;
+	vm_save(vm);
+	if (vm->boot_timer != NULL)
+		evtimer_del(vm->boot_timer);
+	if (vm->pid == 0 && !vm->vmm_alive) {
+		vm_finish_delete(vm);
+		return;
+	}
+	/* Nothing in the guest needs flushing: stop QEMU, politely first. */
+	if (qmp_quit(vm) == -1)
+		(void)launch_kill(vm->d, vm, SIGTERM);
+	vm->kill_timer = evtimer_new(vm->d->base, vm_kill_timeout, vm);
+	if (vm->kill_timer != NULL) {
+		struct timeval	 tv = { KILL_GRACE_SEC, 0 };
+
+		evtimer_add(vm->kill_timer, &tv);
+	}
+}
+
+static void
+vm_finish_delete(struct vm *vm)
+{
+	struct bangerd	*d = vm->d;
+	struct client	*c = vm->delete_waiter;
+	int64_t		 jid;
+
+	jid = db_journal_begin(d, vm->id, "delete");
+	agent_detach(vm);
+	qmp_detach(vm);
+	vm_release_tap(vm);
+	vm_remove_files(vm);
+	db_vm_delete(d, vm->id);
+	db_journal_end(d, jid);
+	log_info("vm %s deleted", vm->name);
+	vm->delete_waiter = NULL;
+	if (c != NULL) {
+		c->vm = NULL;
+		client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+		client_finish(c);
+	}
+	vm_free(vm);
+}
+
+void
+vm_vmm_started(struct bangerd *d, struct launch_started *s)
+{
+	struct vm	*vm = vm_find_id(d, s->vm_id);
+
+	if (vm == NULL)
+		return;
+	vm->pid = s->pid;
+	vm_save(vm);
+}
+
+void
+vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
+{
+	struct vm	*vm = vm_find_id(d, ex->vm_id);
+	struct client	*c;
+
+	if (vm == NULL)
+		return;
+	log_info("vm %s: QEMU %llu exited (status %lld, signal %llu)",
+	    vm->name, (unsigned long long)ex->pid, (long long)ex->status,
+	    (unsigned long long)ex->signo);
+	vm->pid = 0;
+	vm->vmm_alive = 0;
+	if (vm->kill_timer != NULL)
+		evtimer_del(vm->kill_timer);
+	if (vm->state == VM_DELETING) {
+		vm_finish_delete(vm);
+		return;
+	}
+	if (vm->boot_timer != NULL)
+		evtimer_del(vm->boot_timer);
+	agent_detach(vm);
+	qmp_detach(vm);
+	vm_release_tap(vm);
+	vm->state = VM_STOPPED;
+	vm->session = 0;
+	vm_save(vm);
+	if ((c = vm->runner) != NULL) {
+		vm->runner = NULL;
+		c->vm = NULL;
+		client_error(c, BERR_BOOT, "VM %s stopped unexpectedly; see "
+		    "%s/console.log and %s/qemu.log", vm->name, vm->dir,
+		    vm->dir);
+	}
+	if (vm->rm)
+		vm_delete(NULL, vm);
+}
+
+/* Shutdown: VMMs die with the launcher; record that and tidy up. */
+void
+vm_stop_all(struct bangerd *d)
+{
+	struct vm	*vm, *next;
+
+	for (vm = TAILQ_FIRST(&d->vms); vm != NULL; vm = next) {
+		next = TAILQ_NEXT(vm, entry);
+		if (vm->state == VM_STOPPED)
+			continue;
+		agent_detach(vm);
+		qmp_detach(vm);
+		vm_release_tap(vm);
+		vm->pid = 0;
+		vm->vmm_alive = 0;
+		if (vm->rm || vm->state == VM_DELETING) {
+			vm_remove_files(vm);
+			db_vm_delete(d, vm->id);
+			vm_free(vm);
+			continue;
+		}
+		vm->state = VM_STOPPED;
+		vm_save(vm);
+	}
+}

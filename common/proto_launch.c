@@ -1,0 +1,49 @@
+/* bangerd <-> launcher message schemas. */
+#include <stddef.h>
+
+#include "proto.h"
+
+#define F(st, fld, ty, mx, el) \
+	{ #fld, ty, offsetof(struct st, fld), mx, el }
+#define T(num, name, st, fl) \
+	{ num, name, fl, sizeof(fl) / sizeof(fl[0]), sizeof(struct st) }
+
+static const struct msg_field f_fd[] = {
+	F(launch_fd, slot, MF_U64, LAUNCH_SLOT_MAX, 0),
+};
+static const struct msg_field f_exec[] = {
+	F(launch_exec, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(launch_exec, argv, MF_STRV, BANGER_ARGMAX, BANGER_STRMAX),
+};
+static const struct msg_field f_started[] = {
+	F(launch_started, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(launch_started, pid, MF_U64, UINT32_MAX, 0),
+};
+static const struct msg_field f_error[] = {
+	F(launch_error, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(launch_error, message, MF_STR, 256, 0),
+};
+static const struct msg_field f_kill[] = {
+	F(launch_kill, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(launch_kill, signo, MF_U64, 64, 0),
+};
+static const struct msg_field f_exited[] = {
+	F(launch_exited, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(launch_exited, pid, MF_U64, UINT32_MAX, 0),
+	F(launch_exited, status, MF_I64, 255, 0),
+	F(launch_exited, signo, MF_U64, 64, 0),
+};
+
+static const struct msg_type launch_types[] = {
+	T(LAUNCH_FD, "fd", launch_fd, f_fd),
+	T(LAUNCH_EXEC, "exec", launch_exec, f_exec),
+	T(LAUNCH_STARTED, "started", launch_started, f_started),
+	T(LAUNCH_ERROR, "error", launch_error, f_error),
+	T(LAUNCH_KILL, "kill", launch_kill, f_kill),
+	T(LAUNCH_EXITED, "exited", launch_exited, f_exited),
+};
+
+const struct msg_proto launch_proto = {
+	"launch", LAUNCH_VERSION, launch_types,
+	sizeof(launch_types) / sizeof(launch_types[0])
+};
