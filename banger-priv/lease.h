@@ -1,0 +1,87 @@
+/*
+ * The host-wide lease table: which uid owns which bridge slot and which
+ * taps (keyed by uid and the caller's vm_id, so two users' vm 1 are two
+ * leases).  The file under PRIV_RUNDIR is shared by every user's helper
+ * and changed only under flock; the text format is
+ *
+ *	banger-leases 1
+ *	bridge UID SLOT
+ *	tap UID VMID TAPNO HOST
+ *
+ * one record per line, single spaces, decimal numbers without sign or
+ * leading zeros, every line ending in '\n'.  HOST is the guest's host
+ * number in the owner's /24 (2..254).  Anything else is rejected: the file
+ * is root's, but a parser that tolerates junk hides corruption.
+ */
+#ifndef BANGER_PRIV_LEASE_H
+#define BANGER_PRIV_LEASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define LEASE_MAGIC		"banger-leases 1"
+#define LEASE_MAX_BRIDGES	4096
+#define LEASE_MAX_TAPS		4096
+#define LEASE_UID_MAX		0xfffffffeu	/* (uid_t)-1 is no uid */
+#define LEASE_SLOT_MAX		65535
+#define LEASE_TAPNO_MAX		65535
+#define LEASE_HOST_MIN		2
+#define LEASE_HOST_MAX		254
+#define LEASE_LINE_MAX		64
+#define LEASE_FILE_MAX		((LEASE_MAX_BRIDGES + LEASE_MAX_TAPS + 1) * \
+				    LEASE_LINE_MAX)
+
+struct lease_bridge {
+	uint32_t	 uid;
+	uint32_t	 slot;
+};
+
+struct lease_tap {
+	uint32_t	 uid;
+	uint32_t	 vm_id;
+	uint32_t	 tapno;
+	uint32_t	 host;
+};
+
+struct lease_table {
+	struct lease_bridge	 br[LEASE_MAX_BRIDGES];
+	size_t			 nbr;
+	struct lease_tap	 tap[LEASE_MAX_TAPS];
+	size_t			 ntap;
+};
+
+/* Pure: parse and serialise. */
+int	lease_parse(struct lease_table *, const char *, size_t, char *,
+	    size_t);
+int	lease_serialize(const struct lease_table *, struct buf *);
+
+/* Pure: lookups and allocation. */
+const struct lease_bridge *lease_find_bridge(const struct lease_table *,
+	    uint32_t);
+const struct lease_tap *lease_find_tap(const struct lease_table *,
+	    uint32_t, uint32_t);
+size_t	lease_count_taps(const struct lease_table *, uint32_t);
+int	lease_free_slot(const struct lease_table *, uint32_t, uint32_t *);
+int	lease_free_tapno(const struct lease_table *, uint32_t, uint32_t *);
+int	lease_free_host(const struct lease_table *, uint32_t, uint32_t *);
+int	lease_add_bridge(struct lease_table *, uint32_t, uint32_t);
+int	lease_add_tap(struct lease_table *, const struct lease_tap *);
+int	lease_del_tap(struct lease_table *, uint32_t, uint32_t);
+
+/* The file (leasefile.c). */
+struct lease_file {
+	int	 dirfd;		/* PRIV_RUNDIR */
+	int	 lockfd;	/* PRIV_RUNDIR/leases.lock, flock'd */
+};
+
+int	lease_file_open(struct lease_file *, const char *, char *, size_t);
+int	lease_file_lock(struct lease_file *, char *, size_t);
+void	lease_file_unlock(struct lease_file *);
+int	lease_file_load(struct lease_file *, struct lease_table *, char *,
+	    size_t);
+int	lease_file_store(struct lease_file *, const struct lease_table *,
+	    char *, size_t);
+
+#endif

@@ -1,0 +1,42 @@
+# banger-priv: the setuid root helper.  Two builds of the same sources:
+# banger-priv (installed) and banger-priv-regress, whose policy and leases
+# live under /run/banger-regress (BANGER_PRIV_REGRESS, see priv-paths.h).
+# The regress build has its own object directory and is never installed.
+#
+# Explicit rules rather than prog_rule: module.mk files are read before
+# GNUmakefile defines prog_rule, objs and COMMON_LIB.
+
+PRIV_SRCS := $(filter-out banger-priv/test-%.c,$(wildcard banger-priv/*.c))
+PRIV_OBJS := $(patsubst %.c,$(O)/%.o,$(PRIV_SRCS))
+PRIV_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0 libnftables)
+PRIV_LIBS := $(shell pkg-config --libs libnl-route-3.0 libnftables \
+	libcap-ng libseccomp msgpack)
+PRIV_COMMON := $(O)/libbanger-common.a
+
+PROGS += banger-priv/banger-priv banger-priv/banger-priv-regress
+TESTS += banger-priv/test-validate
+
+$(PRIV_OBJS) $(O)/banger-priv/test-validate.o: CPPFLAGS += $(PRIV_CFLAGS)
+$(O)/banger-priv/banger-priv: $(PRIV_OBJS) $(PRIV_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(PRIV_OBJS) $(PRIV_COMMON) \
+		$(PRIV_LIBS)
+
+PRIV_REGRESS_OBJS := $(patsubst banger-priv/%.c,$(O)/banger-priv-regress/%.o,\
+	$(PRIV_SRCS))
+$(O)/banger-priv-regress/%.o: banger-priv/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) -DBANGER_PRIV_REGRESS $(PRIV_CFLAGS) $(CPPFLAGS) \
+		$(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+$(O)/banger-priv/banger-priv-regress: $(PRIV_REGRESS_OBJS) $(PRIV_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(PRIV_REGRESS_OBJS) \
+		$(PRIV_COMMON) $(PRIV_LIBS)
+
+PRIV_TEST_OBJS := $(patsubst %.c,$(O)/%.o,banger-priv/test-validate.c \
+	banger-priv/validate.c banger-priv/policy.c banger-priv/lease.c \
+	banger-priv/addr.c banger-priv/nft.c)
+$(O)/banger-priv/test-validate: $(PRIV_TEST_OBJS) $(PRIV_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(PRIV_TEST_OBJS) \
+		$(PRIV_COMMON) -lcmocka $(shell pkg-config --libs libnftables)

@@ -1,0 +1,200 @@
+/* Bridges, addresses and enslaving over rtnetlink (libnl-route-3). */
+#include <sys/socket.h>
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+
+#include "net.h"
+
+struct nl_sock *
+net_open(char *err, size_t errlen)
+{
+	struct nl_sock	*sk;
+	int		 rc;
+
+	if ((sk = nl_socket_alloc()) == NULL) {
+		snprintf(err, errlen, "nl_socket_alloc failed");
+		return NULL;
+	}
+	if ((rc = nl_connect(sk, NETLINK_ROUTE)) < 0) {
+		snprintf(err, errlen, "rtnetlink: %s", nl_geterror(rc));
+		nl_socket_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+static int
+nlerr(char *err, size_t errlen, const char *what, const char *name, int rc)
+{
+	snprintf(err, errlen, "%s %s: %s", what, name, nl_geterror(rc));
+	return -1;
+}
+
+/*
+ * Create the bridge if missing (with a fixed MAC, so the guests' ARP
+ * entry for the gateway survives taps coming and going), add gw/prefix
+ * if missing, and bring it up.  A non-bridge squatting on the name is an
+ * error rather than something to reuse.
+ */
+int
+net_bridge_ensure(struct nl_sock *sk, const char *name, const uint8_t mac[6],
+    uint32_t gw, unsigned prefix, char *err, size_t errlen)
+{
+	struct rtnl_link	*link = NULL, *change = NULL;
+	struct rtnl_addr	*ra = NULL;
+	struct nl_addr		*lladdr = NULL, *local = NULL;
+	struct in_addr		 in;
+	int			 rc, ifindex, ret = -1;
+
+	rc = rtnl_link_get_kernel(sk, 0, name, &link);
+	if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NODEV) {
+		if ((link = rtnl_link_bridge_alloc()) == NULL ||
+		    (lladdr = nl_addr_build(AF_LLC, mac, 6)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		rtnl_link_set_name(link, name);
+		rtnl_link_set_addr(link, lladdr);
+		if ((rc = rtnl_link_add(sk, link,
+		    NLM_F_CREATE | NLM_F_EXCL)) < 0) {
+			nlerr(err, errlen, "create bridge", name, rc);
+			goto out;
+		}
+		rtnl_link_put(link);
+		link = NULL;
+		rc = rtnl_link_get_kernel(sk, 0, name, &link);
+	}
+	if (rc < 0) {
+		nlerr(err, errlen, "look up", name, rc);
+		goto out;
+	}
+	if (!rtnl_link_is_bridge(link)) {
+		snprintf(err, errlen, "%s exists and is not a bridge", name);
+		goto out;
+	}
+	ifindex = rtnl_link_get_ifindex(link);
+
+	if ((ra = rtnl_addr_alloc()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	in.s_addr = htonl(gw);
+	if ((local = nl_addr_build(AF_INET, &in, sizeof(in))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	nl_addr_set_prefixlen(local, (int)prefix);
+	rtnl_addr_set_ifindex(ra, ifindex);
+	rtnl_addr_set_local(ra, local);
+	rtnl_addr_set_family(ra, AF_INET);
+	/* EXCL: an existing identical address is not a second one. */
+	rc = rtnl_addr_add(sk, ra, NLM_F_EXCL);
+	if (rc < 0 && rc != -NLE_EXIST) {
+		nlerr(err, errlen, "add address to", name, rc);
+		goto out;
+	}
+
+	if ((change = rtnl_link_alloc()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rtnl_link_set_flags(change, IFF_UP);
+	if ((rc = rtnl_link_change(sk, link, change, 0)) < 0) {
+		nlerr(err, errlen, "bring up", name, rc);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (change != NULL)
+		rtnl_link_put(change);
+	if (link != NULL)
+		rtnl_link_put(link);
+	if (ra != NULL)
+		rtnl_addr_put(ra);
+	if (local != NULL)
+		nl_addr_put(local);
+	if (lladdr != NULL)
+		nl_addr_put(lladdr);
+	return ret;
+}
+
+/* Enslave tap to bridge and bring it up, in one RTM_NEWLINK. */
+int
+net_tap_attach(struct nl_sock *sk, const char *tap, const char *bridge,
+    char *err, size_t errlen)
+{
+	struct rtnl_link	*tl = NULL, *bl = NULL, *change = NULL;
+	int			 rc, ret = -1;
+
+	if ((rc = rtnl_link_get_kernel(sk, 0, tap, &tl)) < 0) {
+		nlerr(err, errlen, "look up", tap, rc);
+		goto out;
+	}
+	if ((rc = rtnl_link_get_kernel(sk, 0, bridge, &bl)) < 0) {
+		nlerr(err, errlen, "look up", bridge, rc);
+		goto out;
+	}
+	if (!rtnl_link_is_bridge(bl)) {
+		snprintf(err, errlen, "%s is not a bridge", bridge);
+		goto out;
+	}
+	if ((change = rtnl_link_alloc()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	rtnl_link_set_master(change, rtnl_link_get_ifindex(bl));
+	rtnl_link_set_flags(change, IFF_UP);
+	if ((rc = rtnl_link_change(sk, tl, change, 0)) < 0) {
+		nlerr(err, errlen, "attach", tap, rc);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (change != NULL)
+		rtnl_link_put(change);
+	if (tl != NULL)
+		rtnl_link_put(tl);
+	if (bl != NULL)
+		rtnl_link_put(bl);
+	return ret;
+}
+
+/* Delete a tap if it still exists (it vanishes by itself once closed). */
+int
+net_link_delete(struct nl_sock *sk, const char *name, char *err,
+    size_t errlen)
+{
+	struct rtnl_link	*link = NULL;
+	const char		*kind;
+	int			 rc, ret = -1;
+
+	rc = rtnl_link_get_kernel(sk, 0, name, &link);
+	if (rc == -NLE_OBJ_NOTFOUND || rc == -NLE_NODEV)
+		return 0;
+	if (rc < 0)
+		return nlerr(err, errlen, "look up", name, rc);
+	/* Only ever a tun/tap: the name is ours, but check the kind too. */
+	kind = rtnl_link_get_type(link);
+	if (kind == NULL || strcmp(kind, "tun") != 0) {
+		snprintf(err, errlen, "%s is not a tap", name);
+		goto out;
+	}
+	if ((rc = rtnl_link_delete(sk, link)) < 0 &&
+	    rc != -NLE_OBJ_NOTFOUND && rc != -NLE_NODEV) {
+		nlerr(err, errlen, "delete", name, rc);
+		goto out;
+	}
+	ret = 0;
+out:
+	rtnl_link_put(link);
+	return ret;
+}

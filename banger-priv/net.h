@@ -1,0 +1,23 @@
+/*
+ * Kernel network objects, through libnl-route: the user's bridge and its
+ * gateway address, enslaving a tap, deleting a tap.  Names come from
+ * addr.c; nothing here decides who may do what.
+ */
+#ifndef BANGER_PRIV_NET_H
+#define BANGER_PRIV_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct nl_sock;
+
+struct nl_sock *net_open(char *, size_t);
+int	net_bridge_ensure(struct nl_sock *, const char *, const uint8_t[6],
+	    uint32_t, unsigned, char *, size_t);
+int	net_tap_attach(struct nl_sock *, const char *, const char *, char *,
+	    size_t);
+int	net_link_delete(struct nl_sock *, const char *, char *, size_t);
+/* The tun/tap side (tap.c): create a non-persistent tap, return its fd. */
+int	tap_open(const char *, uint32_t, uint32_t, char *, size_t);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * The site policy, BANGER_SYSCONFDIR/priv.conf:
+ *
+ *	allow_users = ["alice", "bob"]
+ *	allow_groups = ["banger"]
+ *	pool = "10.213.0.0/16"
+ *	max_taps_per_user = 16
+ *
+ * Parsing and the permission check are pure so they can be unit tested;
+ * main.c reads the file and looks up the caller's names.
+ */
+#ifndef BANGER_PRIV_POLICY_H
+#define BANGER_PRIV_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define POLICY_MAX_NAMES	64	/* == TOML_MAX_ARRAY */
+#define POLICY_NAME_MAX		32	/* useradd's limit */
+#define POLICY_TAPS_DEFAULT	16
+#define POLICY_TAPS_MAX		253	/* guest hosts .2 .. .254 */
+
+struct policy {
+	char		 users[POLICY_MAX_NAMES][POLICY_NAME_MAX + 1];
+	size_t		 nusers;
+	char		 groups[POLICY_MAX_NAMES][POLICY_NAME_MAX + 1];
+	size_t		 ngroups;
+	uint32_t	 pool;		/* network, host byte order */
+	unsigned	 pool_prefix;	/* 8..24 */
+	unsigned	 max_taps;
+};
+
+void	policy_defaults(struct policy *);
+/* Parse text into p (defaults first).  -1 with "line N: ..." in err. */
+int	policy_parse(struct policy *, const char *, size_t, char *, size_t);
+/* 1 if user is listed or one of groups is listed, else 0. */
+int	policy_allows(const struct policy *, const char *,
+	    const char *const *, size_t);
+int	policy_valid_name(const char *);
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * banger-priv's confinement, applied after start-up and before the first
+ * request: rlimits, then capabilities cut to CAP_NET_ADMIN (the uids stay 0
+ * only so the root-owned lease file stays writable), then one static
+ * seccomp allowlist.  Every step is fatal on failure: a helper that runs
+ * unconfined because a call failed is worse than no helper.
+ */
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cap-ng.h>
+#include <seccomp.h>
+
+#include "log.h"
+#include "priv.h"
+
+static void
+setlimit(int res, rlim_t v, const char *name)
+{
+	struct rlimit	 rl = { v, v };
+
+	if (setrlimit(res, &rl) == -1)
+		fatal("setrlimit %s", name);
+}
+
+void
+sandbox_rlimits(void)
+{
+	/* 0-3, the run dir, lock, ip_forward, two netlink sockets, and
+	 * per request the lease file, its replacement and one tun fd. */
+	setlimit(RLIMIT_NOFILE, 32, "NOFILE");
+	/* Only the lease file is written; it is bounded well below this. */
+	setlimit(RLIMIT_FSIZE, 1024 * 1024, "FSIZE");
+	/*
+	 * No new processes or threads.  The limit is ours alone (the count
+	 * it is checked against is per real uid, now root's, which the kernel
+	 * exempts), so this is belt and braces: seccomp refuses clone, fork
+	 * and execve outright.
+	 */
+	setlimit(RLIMIT_NPROC, 0, "NPROC");
+	setlimit(RLIMIT_CORE, 0, "CORE");
+	setlimit(RLIMIT_MEMLOCK, 0, "MEMLOCK");
+}
+
+void
+sandbox_caps(void)
+{
+	int	 cap;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("PR_SET_NO_NEW_PRIVS");
+	capng_clear(CAPNG_SELECT_ALL);
+	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+	    CAP_NET_ADMIN) != 0)
+		fatalx("capng_update failed");
+	/* SELECT_ALL: capabilities, bounding and ambient sets. */
+	if (capng_apply(CAPNG_SELECT_ALL) != 0)
+		fatalx("cannot drop capabilities");
+
+	/* Trust but verify: re-read what the kernel now says. */
+	capng_clear(CAPNG_SELECT_ALL);
+	if (capng_get_caps_process() != 0)
+		fatalx("cannot read capabilities back");
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++) {
+		int	 want = cap == CAP_NET_ADMIN;
+
+		if (capng_have_capability(CAPNG_EFFECTIVE, cap) != want ||
+		    capng_have_capability(CAPNG_PERMITTED, cap) != want ||
+		    capng_have_capability(CAPNG_INHERITABLE, cap) != 0)
+			fatalx("capability %d not dropped", cap);
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0)
+			fatalx("bounding set still holds capability %d", cap);
+	}
+}
+
+/* Allow syscall only when argument arg equals one of the values. */
+static void
+allow_arg(scmp_filter_ctx ctx, int nr, unsigned arg, const uint64_t *vals,
+    size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		    SCMP_CMP(arg, SCMP_CMP_EQ, vals[i])) != 0)
+			fatalx("seccomp: cannot add rule for %d", nr);
+}
+
+static void
+allow(scmp_filter_ctx ctx, int nr)
+{
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) != 0)
+		fatalx("seccomp: cannot allow %d", nr);
+}
+
+void
+sandbox_seccomp(void)
+{
+	scmp_filter_ctx	 ctx;
+	/* The only three ways the helper opens files after start-up. */
+	static const uint64_t open_flags[] = {
+		O_RDWR | O_CLOEXEC,				/* /dev/net/tun */
+		O_RDONLY | O_NOFOLLOW | O_CLOEXEC,		/* leases */
+		O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+								/* leases.tmp */
+	};
+	/* tap set-up; nothing else is ever ioctl'd. */
+	static const uint64_t ioctls[] = {
+		TUNSETIFF, TUNSETOWNER, TUNSETGROUP,
+	};
+
+	/* Anything not listed kills the whole process, not one thread. */
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+		fatalx("seccomp_init failed");
+	/* A syscall made through another ABI (i386, x32) is an attack. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS) != 0)
+		fatalx("seccomp: cannot set bad-arch action");
+	/* no_new_privs is already set by sandbox_caps(); keep it required. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) != 0)
+		fatalx("seccomp: cannot require no_new_privs");
+
+	/* Requests and replies on fd 3, SCM_RIGHTS for the tap fd. */
+	allow(ctx, SCMP_SYS(recvmsg));
+	allow(ctx, SCMP_SYS(sendmsg));
+	/* frame_recv() asks fd 3 for its socket type; libnl and libmnl
+	 * tune their netlink sockets' buffers. */
+	allow(ctx, SCMP_SYS(getsockopt));
+	allow(ctx, SCMP_SYS(setsockopt));
+	/* Log records to the stderr pipe; reading the lease file. */
+	allow(ctx, SCMP_SYS(write));
+	allow(ctx, SCMP_SYS(read));
+	/* "1" into the already-open /proc/sys/net/ipv4/ip_forward. */
+	allow(ctx, SCMP_SYS(pwrite64));
+	allow(ctx, SCMP_SYS(close));
+	/* fstat() (glibc uses newfstatat) on lease files. */
+	allow(ctx, SCMP_SYS(fstat));
+	allow(ctx, SCMP_SYS(newfstatat));
+	/* Lease file: lock, write the replacement, rename it into place. */
+	allow(ctx, SCMP_SYS(flock));
+	allow(ctx, SCMP_SYS(fdatasync));
+	allow(ctx, SCMP_SYS(renameat));
+	allow(ctx, SCMP_SYS(renameat2));
+	allow_arg(ctx, SCMP_SYS(openat), 2, open_flags,
+	    sizeof(open_flags) / sizeof(open_flags[0]));
+	allow_arg(ctx, SCMP_SYS(ioctl), 1, ioctls,
+	    sizeof(ioctls) / sizeof(ioctls[0]));
+	/* Netlink only: rtnetlink (libnl) and nfnetlink (libnftables). */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+	    SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE)) != 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+	    SCMP_A2(SCMP_CMP_EQ, NETLINK_NETFILTER)) != 0)
+		fatalx("seccomp: cannot add socket rules");
+	/* Netlink conversations. */
+	allow(ctx, SCMP_SYS(bind));
+	allow(ctx, SCMP_SYS(getsockname));
+	allow(ctx, SCMP_SYS(sendto));
+	allow(ctx, SCMP_SYS(recvfrom));
+	/* libmnl polls its socket (timeout 0) for errors after a batch. */
+	allow(ctx, SCMP_SYS(pselect6));
+	allow(ctx, SCMP_SYS(select));
+	/* libnl derives its netlink port id from the pid. */
+	allow(ctx, SCMP_SYS(getpid));
+	/* malloc. */
+	allow(ctx, SCMP_SYS(brk));
+	allow(ctx, SCMP_SYS(mmap));
+	allow(ctx, SCMP_SYS(munmap));
+	allow(ctx, SCMP_SYS(mremap));
+	/* Leaving, and returning from a signal handler. */
+	allow(ctx, SCMP_SYS(exit_group));
+	allow(ctx, SCMP_SYS(exit));
+	allow(ctx, SCMP_SYS(rt_sigreturn));
+	allow(ctx, SCMP_SYS(restart_syscall));
+	/* Time, should the vDSO be unavailable. */
+	allow(ctx, SCMP_SYS(clock_gettime));
+
+	if (seccomp_load(ctx) != 0)
+		fatalx("cannot install the seccomp filter");
+	seccomp_release(ctx);
+}

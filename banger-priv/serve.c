@@ -1,0 +1,370 @@
+/*
+ * The request loop and its one dispatch table.  Each handler validates
+ * (validate.c, pure) before it acts; a request that fails validation as a
+ * fault ends the helper, a legitimate refusal is answered with PRIV_ERROR.
+ * The whole of each request runs under the lease lock, so helpers of
+ * different users never interleave their read-modify-write of the table
+ * or their nftables batches.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "frame.h"
+#include "log.h"
+#include "msg.h"
+#include "net.h"
+#include "nft.h"
+#include "priv.h"
+#include "proto.h"
+#include "validate.h"
+
+#define PF_NEED_BRIDGE	0x01	/* only after a successful BRIDGE_ENSURE */
+#define TAP_NAME_TRIES	64	/* skip names squatted by others */
+
+static void	priv_answer_bridge_ensure(struct priv *, const struct msg_hdr *,
+		    void *);
+static void	priv_answer_tap_create(struct priv *, const struct msg_hdr *,
+		    void *);
+static void	priv_answer_tap_delete(struct priv *, const struct msg_hdr *,
+		    void *);
+static void	priv_answer_tap_list(struct priv *, const struct msg_hdr *,
+		    void *);
+
+static const struct priv_dispatch {
+	uint32_t	 type;
+	int		 flags;
+	void		(*fn)(struct priv *, const struct msg_hdr *, void *);
+} priv_dispatch[] = {
+	{ PRIV_BRIDGE_ENSURE,	0,		priv_answer_bridge_ensure },
+	{ PRIV_TAP_CREATE,	PF_NEED_BRIDGE,	priv_answer_tap_create },
+	{ PRIV_TAP_DELETE,	0,		priv_answer_tap_delete },
+	{ PRIV_TAP_LIST,	0,		priv_answer_tap_list },
+};
+
+/* A confused deputy must not survive: log why and exit. */
+static void
+fault(const struct priv *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+static void
+fault(const struct priv *p, const char *fmt, ...)
+{
+	char	 why[256];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	fatalx("rejected request from uid %u: %s", (unsigned)p->uid, why);
+}
+
+static void
+reply(const struct priv *p, uint32_t type, uint64_t id, const void *body,
+    int passfd)
+{
+	struct buf	 b = { NULL, 0, 0 };
+
+	(void)p;
+	if (msg_frame(&priv_proto, type, id, body, &b) == -1)
+		fatalx("cannot encode %s", msg_typename(&priv_proto, type));
+	if (frame_send(PRIV_FD, &b, passfd) == -1)
+		fatal("send %s", msg_typename(&priv_proto, type));
+	buf_free(&b);
+}
+
+static void
+reply_error(const struct priv *p, uint64_t id, unsigned code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+reply_error(const struct priv *p, uint64_t id, unsigned code,
+    const char *fmt, ...)
+{
+	struct priv_error	 e;
+	char			 msg[256];
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("uid %u: %s", (unsigned)p->uid, msg);
+	e.code = code;
+	e.message = msg;
+	reply(p, PRIV_ERROR, id, &e, -1);
+}
+
+/* Lock and load the lease table; on failure answer and return -1. */
+static int
+leases_begin(struct priv *p, uint64_t id)
+{
+	char	 err[256];
+
+	if (lease_file_lock(&p->lf, err, sizeof(err)) == -1) {
+		reply_error(p, id, BERR_INTERNAL, "%s", err);
+		return -1;
+	}
+	if (lease_file_load(&p->lf, p->lt, err, sizeof(err)) == -1) {
+		lease_file_unlock(&p->lf);
+		reply_error(p, id, BERR_INTERNAL, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Act on a verdict: fault exits, refusal answers and unlocks. */
+static int
+judge(struct priv *p, uint64_t id, const struct vres *r)
+{
+	if (r->v == VALID_FAULT)
+		fault(p, "%s", r->why);
+	if (r->v == VALID_REFUSE) {
+		lease_file_unlock(&p->lf);
+		reply_error(p, id, r->code, "%s", r->why);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
+    void *body)
+{
+	const struct lease_bridge	*lb;
+	struct priv_bridge		 out;
+	struct vres			 r;
+	char				 err[256], name[ADDR_IFNAMELEN];
+	char				 subnet_s[ADDR_STRLEN], gw_s[ADDR_STRLEN];
+	uint8_t				 mac[6];
+	uint32_t			 slot, subnet, gw;
+
+	(void)body;
+	if (leases_begin(p, hdr->id) == -1)
+		return;
+	validate_bridge_ensure(&p->pol, p->lt, p->uid, &r);
+	if (judge(p, hdr->id, &r) == -1)
+		return;
+
+	/* Act: lease a slot if this uid has none yet. */
+	if ((lb = lease_find_bridge(p->lt, p->uid)) != NULL)
+		slot = lb->slot;
+	else {
+		if (lease_free_slot(p->lt, addr_nslots(p->pol.pool_prefix),
+		    &slot) == -1 || lease_add_bridge(p->lt, p->uid,
+		    slot) == -1)
+			fatalx("slot allocation disagrees with validation");
+		if (lease_file_store(&p->lf, p->lt, err, sizeof(err)) == -1)
+			goto fail;
+		log_info("uid %u leased subnet slot %u", (unsigned)p->uid,
+		    slot);
+	}
+	subnet = addr_subnet(p->pol.pool, slot);
+	gw = addr_host(subnet, ADDR_HOST_GW);
+	addr_bridge_name(p->uid, name, sizeof(name));
+	addr_mac_bytes(gw, mac);
+	if (net_bridge_ensure(p->nl, name, mac, gw, ADDR_USER_PREFIX, err,
+	    sizeof(err)) == -1)
+		goto fail;
+	if (pwrite(p->fwdfd, "1\n", 2, 0) != 2) {
+		snprintf(err, sizeof(err), "enable ip_forward: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	if (nftb_ensure(p->nft, name, subnet, err, sizeof(err)) == -1)
+		goto fail;
+	lease_file_unlock(&p->lf);
+
+	p->bridge_ok = 1;
+	addr_fmt(subnet, subnet_s, sizeof(subnet_s));
+	addr_fmt(gw, gw_s, sizeof(gw_s));
+	out.name = name;
+	out.subnet = subnet_s;
+	out.gateway = gw_s;
+	out.prefix = ADDR_USER_PREFIX;
+	reply(p, PRIV_BRIDGE, hdr->id, &out, -1);
+	return;
+fail:
+	lease_file_unlock(&p->lf);
+	reply_error(p, hdr->id, BERR_PRIV, "%s", err);
+}
+
+static void
+priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body)
+{
+	const struct priv_tap_create	*req = body;
+	const struct lease_bridge	*lb;
+	struct lease_tap		 lt;
+	struct priv_tap			 out;
+	struct vres			 r;
+	char				 err[256], br[ADDR_IFNAMELEN];
+	char				 tap[ADDR_IFNAMELEN];
+	char				 addr_s[ADDR_STRLEN], gw_s[ADDR_STRLEN];
+	char				 mac_s[ADDR_MACLEN];
+	uint32_t			 subnet, guest, from = 0;
+	int				 fd = -1, i;
+
+	if (leases_begin(p, hdr->id) == -1)
+		return;
+	validate_tap_create(&p->pol, p->lt, p->uid, req->vm_id, &r);
+	if (judge(p, hdr->id, &r) == -1)
+		return;
+
+	/* Act: derive everything from the lease table, then create. */
+	lb = lease_find_bridge(p->lt, p->uid);
+	memset(&lt, 0, sizeof(lt));
+	lt.uid = p->uid;
+	lt.vm_id = (uint32_t)req->vm_id;
+	if (lb == NULL || lease_free_host(p->lt, p->uid, &lt.host) == -1)
+		fatalx("tap allocation disagrees with validation");
+	for (i = 0; i < TAP_NAME_TRIES; i++) {
+		if (lease_free_tapno(p->lt, from, &lt.tapno) == -1) {
+			snprintf(err, sizeof(err), "no free tap number");
+			goto fail;
+		}
+		addr_tap_name(lt.tapno, tap, sizeof(tap));
+		fd = tap_open(tap, p->uid, p->gid, err, sizeof(err));
+		if (fd != -1 || errno != EBUSY)
+			break;
+		/* Someone else's interface has that name; skip it. */
+		log_warnx("%s exists outside the lease table", tap);
+		from = lt.tapno + 1;
+	}
+	if (fd == -1)
+		goto fail;
+	addr_bridge_name(p->uid, br, sizeof(br));
+	if (net_tap_attach(p->nl, tap, br, err, sizeof(err)) == -1)
+		goto fail;
+	if (lease_add_tap(p->lt, &lt) == -1)
+		fatalx("tap lease disagrees with validation");
+	if (lease_file_store(&p->lf, p->lt, err, sizeof(err)) == -1)
+		goto fail;
+	lease_file_unlock(&p->lf);
+
+	subnet = addr_subnet(p->pol.pool, lb->slot);
+	guest = addr_host(subnet, lt.host);
+	addr_fmt(guest, addr_s, sizeof(addr_s));
+	addr_fmt(addr_host(subnet, ADDR_HOST_GW), gw_s, sizeof(gw_s));
+	addr_mac(guest, mac_s, sizeof(mac_s));
+	log_info("uid %u vm %u: %s %s", (unsigned)p->uid, lt.vm_id, tap,
+	    addr_s);
+	out.vm_id = lt.vm_id;
+	out.name = tap;
+	out.address = addr_s;
+	out.gateway = gw_s;
+	out.prefix = ADDR_USER_PREFIX;
+	out.mac = mac_s;
+	reply(p, PRIV_TAP, hdr->id, &out, fd);
+	/* Our copy goes; the tap lives while bangerd or the VMM holds it. */
+	close(fd);
+	return;
+fail:
+	/* Closing the only fd of a non-persistent tap removes it. */
+	if (fd != -1)
+		close(fd);
+	lease_file_unlock(&p->lf);
+	reply_error(p, hdr->id, BERR_PRIV, "%s", err);
+}
+
+static void
+priv_answer_tap_delete(struct priv *p, const struct msg_hdr *hdr, void *body)
+{
+	const struct priv_tap_delete	*req = body;
+	const struct lease_tap		*lt;
+	struct vres			 r;
+	char				 err[256], tap[ADDR_IFNAMELEN];
+
+	if (leases_begin(p, hdr->id) == -1)
+		return;
+	validate_tap_delete(p->lt, p->uid, req->vm_id, &r);
+	if (judge(p, hdr->id, &r) == -1)
+		return;
+
+	lt = lease_find_tap(p->lt, p->uid, (uint32_t)req->vm_id);
+	addr_tap_name(lt->tapno, tap, sizeof(tap));
+	if (net_link_delete(p->nl, tap, err, sizeof(err)) == -1)
+		goto fail;
+	if (lease_del_tap(p->lt, p->uid, (uint32_t)req->vm_id) == -1)
+		fatalx("tap lease vanished under the lock");
+	if (lease_file_store(&p->lf, p->lt, err, sizeof(err)) == -1)
+		goto fail;
+	lease_file_unlock(&p->lf);
+	log_info("uid %u vm %llu: released %s", (unsigned)p->uid,
+	    (unsigned long long)req->vm_id, tap);
+	reply(p, PRIV_OK, hdr->id, &(struct priv_ok){ 0 }, -1);
+	return;
+fail:
+	lease_file_unlock(&p->lf);
+	reply_error(p, hdr->id, BERR_PRIV, "%s", err);
+}
+
+static void
+priv_answer_tap_list(struct priv *p, const struct msg_hdr *hdr, void *body)
+{
+	struct priv_tap_ids	 out;
+	uint64_t		 ids[1024];	/* the schema's bound */
+	size_t			 i, n = 0;
+
+	(void)body;
+	if (leases_begin(p, hdr->id) == -1)
+		return;
+	for (i = 0; i < p->lt->ntap; i++) {
+		if (p->lt->tap[i].uid != p->uid)
+			continue;
+		if (n == sizeof(ids) / sizeof(ids[0])) {
+			log_warnx("uid %u: more taps than one reply holds",
+			    (unsigned)p->uid);
+			break;
+		}
+		ids[n++] = p->lt->tap[i].vm_id;
+	}
+	lease_file_unlock(&p->lf);
+	out.vm_ids.v = ids;
+	out.vm_ids.n = n;
+	reply(p, PRIV_TAP_IDS, hdr->id, &out, -1);
+}
+
+void
+priv_serve(struct priv *p)
+{
+	const struct priv_dispatch	*d;
+	struct msg_hdr			 hdr;
+	struct buf			 in = { NULL, 0, 0 };
+	void				*body;
+	char				 err[MSG_ERRLEN];
+	size_t				 i;
+
+	for (;;) {
+		/* NULL passfd: a descriptor sent to us is a fault too. */
+		if (frame_recv(PRIV_FD, FRAME_MAX_PRIV, &in, NULL) == -1) {
+			if (errno == EPROTO)
+				fault(p, "malformed frame");
+			fatal("receive");
+		}
+		if (in.len == 0) {
+			log_debug("bangerd closed the channel");
+			exit(0);
+		}
+		if (msg_decode(&priv_proto, in.p, in.len, &hdr, &body, err,
+		    sizeof(err)) == -1)
+			fault(p, "%s", err);
+		d = NULL;
+		for (i = 0; i < sizeof(priv_dispatch) /
+		    sizeof(priv_dispatch[0]); i++)
+			if (priv_dispatch[i].type == hdr.type)
+				d = &priv_dispatch[i];
+		if (d == NULL)
+			fault(p, "unexpected message type %u (%s)", hdr.type,
+			    msg_typename(&priv_proto, hdr.type));
+		if ((d->flags & PF_NEED_BRIDGE) && !p->bridge_ok)
+			fault(p, "%s before bridge.ensure",
+			    msg_typename(&priv_proto, hdr.type));
+		log_debug("request %llu: %s", (unsigned long long)hdr.id,
+		    msg_typename(&priv_proto, hdr.type));
+		d->fn(p, &hdr, body);
+		msg_free(&priv_proto, hdr.type, body);
+	}
+}

@@ -1,0 +1,408 @@
+/*
+ * Unit tests for banger-priv's pure parts: policy parsing and the caller
+ * check, address derivation, request validation against a lease table,
+ * and the lease file format.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "lease.h"
+#include "nft.h"
+#include "policy.h"
+#include "proto.h"
+#include "validate.h"
+
+static struct lease_table	 T;
+
+static int
+parse_policy(struct policy *p, const char *s, char *err, size_t errlen)
+{
+	return policy_parse(p, s, strlen(s), err, errlen);
+}
+
+static void
+test_policy_ok(void **state)
+{
+	struct policy	 p;
+	char		 err[256];
+	const char	*g1[] = { "users", "kvm" };
+	const char	*g2[] = { "users", "banger" };
+
+	(void)state;
+	assert_int_equal(parse_policy(&p,
+	    "# site policy\n"
+	    "allow_users = [\"alice\", \"bob\"]\n"
+	    "allow_groups = [\"banger\"]\n"
+	    "pool = \"10.99.0.0/20\"\n"
+	    "max_taps_per_user = 4\n", err, sizeof(err)), 0);
+	assert_int_equal(p.nusers, 2);
+	assert_int_equal(p.ngroups, 1);
+	assert_int_equal(p.pool, 0x0a630000);
+	assert_int_equal(p.pool_prefix, 20);
+	assert_int_equal(p.max_taps, 4);
+	assert_true(policy_allows(&p, "alice", g1, 2));
+	assert_true(policy_allows(&p, "bob", NULL, 0));
+	assert_false(policy_allows(&p, "carol", g1, 2));
+	assert_true(policy_allows(&p, "carol", g2, 2));
+	assert_false(policy_allows(&p, NULL, g1, 2));
+	assert_true(policy_allows(&p, NULL, g2, 2));
+	/* Prefix match is not membership. */
+	assert_false(policy_allows(&p, "alic", NULL, 0));
+}
+
+static void
+test_policy_defaults(void **state)
+{
+	struct policy	 p;
+	char		 err[256];
+
+	(void)state;
+	assert_int_equal(parse_policy(&p, "", err, sizeof(err)), 0);
+	assert_int_equal(p.pool, 0x0ad50000);
+	assert_int_equal(p.pool_prefix, 16);
+	assert_int_equal(p.max_taps, POLICY_TAPS_DEFAULT);
+	/* Nobody is allowed by an empty policy, root included. */
+	assert_false(policy_allows(&p, "root", NULL, 0));
+}
+
+static void
+test_policy_bad(void **state)
+{
+	static const struct {
+		const char	*text;
+		const char	*want;
+	} bad[] = {
+		{ "pool = \"10.0.0.0/25\"\n", "line 1" },
+		{ "pool = \"10.0.0.0/7\"\n", "line 1" },
+		{ "pool = \"10.0.0.1/16\"\n", "host bits" },
+		{ "pool = \"10.0.0/16\"\n", "line 1" },
+		{ "pool = \"010.0.0.0/16\"\n", "line 1" },
+		{ "pool = \"10.256.0.0/16\"\n", "line 1" },
+		{ "pool = 5\n", "line 1" },
+		{ "\nfoo = 1\n", "line 2: unknown key \"foo\"" },
+		{ "[x]\nallow_users = []\n", "unknown table" },
+		{ "allow_users = \"alice\"\n", "array" },
+		{ "allow_users = [\"al ice\"]\n", "valid name" },
+		{ "allow_users = [\"-x\"]\n", "valid name" },
+		{ "allow_users = [1]\n", "valid name" },
+		{ "allow_groups = [\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]\n",
+		    "valid name" },
+		{ "max_taps_per_user = 0\n", "1..253" },
+		{ "max_taps_per_user = 254\n", "1..253" },
+		{ "max_taps_per_user = \"3\"\n", "1..253" },
+	};
+	struct policy	 p;
+	char		 err[256];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (parse_policy(&p, bad[i].text, err, sizeof(err)) != -1)
+			fail_msg("accepted: %s", bad[i].text);
+		if (strstr(err, bad[i].want) == NULL)
+			fail_msg("%s: error \"%s\" lacks \"%s\"", bad[i].text,
+			    err, bad[i].want);
+	}
+}
+
+static void
+test_addr(void **state)
+{
+	char		 s[ADDR_STRLEN], mac[ADDR_MACLEN], name[ADDR_IFNAMELEN];
+	uint32_t	 net, sub;
+	unsigned	 pfx;
+
+	(void)state;
+	assert_int_equal(addr_parse_cidr("10.213.0.0/16", &net, &pfx), 0);
+	assert_int_equal(addr_nslots(pfx), 256);
+	assert_int_equal(addr_nslots(24), 1);
+	assert_int_equal(addr_nslots(8), 65536);
+	assert_int_equal(addr_nslots(25), 0);
+	assert_int_equal(addr_nslots(7), 0);
+	sub = addr_subnet(net, 3);
+	addr_fmt(sub, s, sizeof(s));
+	assert_string_equal(s, "10.213.3.0");
+	addr_fmt(addr_host(sub, ADDR_HOST_GW), s, sizeof(s));
+	assert_string_equal(s, "10.213.3.1");
+	addr_fmt(addr_host(sub, 2), s, sizeof(s));
+	assert_string_equal(s, "10.213.3.2");
+	addr_mac(addr_host(sub, 2), mac, sizeof(mac));
+	assert_string_equal(mac, "02:42:0a:d5:03:02");
+	addr_fmt(addr_subnet(net, 255), s, sizeof(s));
+	assert_string_equal(s, "10.213.255.0");
+	addr_bridge_name(4294967294u, name, sizeof(name));
+	assert_string_equal(name, "bgbr4294967294");
+	addr_tap_name(LEASE_TAPNO_MAX, name, sizeof(name));
+	assert_string_equal(name, "bgtap65535");
+	assert_int_equal(addr_parse_cidr("10.213.0.0/16x", &net, &pfx), -1);
+	assert_int_equal(addr_parse_cidr("10.213.0.0/33", &net, &pfx), -1);
+	assert_int_equal(addr_parse_cidr("10.213.0.0", &net, &pfx), -1);
+}
+
+static void
+test_nft_ruleset(void **state)
+{
+	char	 rs[2048], tiny[64];
+
+	(void)state;
+	assert_int_equal(nftb_ruleset(rs, sizeof(rs), "bgbr1000",
+	    0x0ad50300), 0);
+	assert_non_null(strstr(rs, "add element ip banger subnets "
+	    "{ 10.213.3.0 }"));
+	assert_non_null(strstr(rs, "{ \"bgbr1000\" . \"bgbr1000\" }"));
+	/* Re-running must not stack rules: every chain is flushed first. */
+	assert_non_null(strstr(rs, "flush chain ip banger forward"));
+	assert_int_equal(nftb_ruleset(tiny, sizeof(tiny), "bgbr1000",
+	    0x0ad50300), -1);
+}
+
+static struct policy
+pol16(unsigned max_taps)
+{
+	struct policy	 p;
+
+	policy_defaults(&p);
+	p.max_taps = max_taps;
+	return p;
+}
+
+static void
+test_validate_bridge(void **state)
+{
+	struct policy	 p = pol16(4);
+	struct vres	 r;
+	uint32_t	 slot, i;
+
+	(void)state;
+	memset(&T, 0, sizeof(T));
+	assert_int_equal(validate_bridge_ensure(&p, &T, 1000, &r), VALID_OK);
+	assert_int_equal(lease_free_slot(&T, 256, &slot), 0);
+	assert_int_equal(slot, 0);
+	assert_int_equal(lease_add_bridge(&T, 1000, 0), 0);
+	assert_int_equal(lease_add_bridge(&T, 1000, 1), -1);	/* one each */
+	assert_int_equal(lease_add_bridge(&T, 1001, 0), -1);	/* slot taken */
+	assert_int_equal(lease_free_slot(&T, 256, &slot), 0);
+	assert_int_equal(slot, 1);
+	/* A /24 pool has one slot: the second user is refused. */
+	p.pool_prefix = 24;
+	assert_int_equal(validate_bridge_ensure(&p, &T, 1000, &r), VALID_OK);
+	assert_int_equal(validate_bridge_ensure(&p, &T, 1001, &r),
+	    VALID_REFUSE);
+	assert_int_equal(r.code, BERR_QUOTA);
+	/* Pool shrunk below a leased slot. */
+	assert_int_equal(lease_add_bridge(&T, 1002, 5), 0);
+	assert_int_equal(validate_bridge_ensure(&p, &T, 1002, &r),
+	    VALID_REFUSE);
+	assert_int_equal(r.code, BERR_INTERNAL);
+	/* Lowest free slot fills holes. */
+	p.pool_prefix = 16;
+	for (i = 1; i < 5; i++)
+		assert_int_equal(lease_add_bridge(&T, 2000 + i, i), 0);
+	assert_int_equal(lease_free_slot(&T, 256, &slot), 0);
+	assert_int_equal(slot, 6);
+	assert_int_equal(validate_bridge_ensure(&p, &T, 0xffffffffu, &r),
+	    VALID_FAULT);
+}
+
+static void
+test_validate_tap(void **state)
+{
+	struct policy		 p = pol16(2);
+	struct lease_tap	 lt = { 1000, 5, 0, 2 };
+	struct vres		 r;
+	uint32_t		 n;
+
+	(void)state;
+	memset(&T, 0, sizeof(T));
+	/* No bridge yet: a fault, not a refusal. */
+	assert_int_equal(validate_tap_create(&p, &T, 1000, 5, &r),
+	    VALID_FAULT);
+	assert_int_equal(lease_add_bridge(&T, 1000, 0), 0);
+	assert_int_equal(lease_add_bridge(&T, 1001, 1), 0);
+	assert_int_equal(validate_tap_create(&p, &T, 1000, 0, &r),
+	    VALID_FAULT);
+	assert_int_equal(validate_tap_create(&p, &T, 1000,
+	    (uint64_t)PRIV_VMID_MAX + 1, &r), VALID_FAULT);
+	assert_int_equal(validate_tap_create(&p, &T, 1000, PRIV_VMID_MAX,
+	    &r), VALID_OK);
+	assert_int_equal(validate_tap_create(&p, &T, 1000, 5, &r), VALID_OK);
+	assert_int_equal(lease_add_tap(&T, &lt), 0);
+	/* The same vm_id again is a fault; another user's vm 5 is fine. */
+	assert_int_equal(validate_tap_create(&p, &T, 1000, 5, &r),
+	    VALID_FAULT);
+	assert_int_equal(validate_tap_create(&p, &T, 1001, 5, &r), VALID_OK);
+	/* Allocation: next tap number host-wide, next host per user. */
+	assert_int_equal(lease_free_tapno(&T, 0, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(lease_free_tapno(&T, 7, &n), 0);
+	assert_int_equal(n, 7);
+	assert_int_equal(lease_free_host(&T, 1000, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(lease_free_host(&T, 1001, &n), 0);
+	assert_int_equal(n, 2);
+	lt = (struct lease_tap){ 1001, 5, 1, 2 };
+	assert_int_equal(lease_add_tap(&T, &lt), 0);
+	lt = (struct lease_tap){ 1000, 6, 1, 3 };
+	assert_int_equal(lease_add_tap(&T, &lt), -1);	/* tapno taken */
+	lt.tapno = 2;
+	assert_int_equal(lease_add_tap(&T, &lt), 0);
+	/* Quota of 2 reached for uid 1000. */
+	assert_int_equal(validate_tap_create(&p, &T, 1000, 7, &r),
+	    VALID_REFUSE);
+	assert_int_equal(r.code, BERR_QUOTA);
+	/* Delete: only one's own lease. */
+	assert_int_equal(validate_tap_delete(&T, 1000, 5, &r), VALID_OK);
+	assert_int_equal(validate_tap_delete(&T, 1002, 5, &r), VALID_FAULT);
+	assert_int_equal(validate_tap_delete(&T, 1000, 7, &r), VALID_FAULT);
+	assert_int_equal(validate_tap_delete(&T, 1000, 0, &r), VALID_FAULT);
+	assert_int_equal(lease_del_tap(&T, 1000, 5), 0);
+	assert_int_equal(lease_del_tap(&T, 1000, 5), -1);
+	assert_null(lease_find_tap(&T, 1000, 5));
+	assert_non_null(lease_find_tap(&T, 1001, 5));
+	assert_int_equal(lease_count_taps(&T, 1000), 1);
+	/* Host .2 is free again for uid 1000, tap 0 host-wide. */
+	assert_int_equal(lease_free_host(&T, 1000, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(lease_free_tapno(&T, 0, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+static void
+test_host_exhaustion(void **state)
+{
+	struct policy		 p = pol16(POLICY_TAPS_MAX);
+	struct lease_tap	 lt;
+	struct vres		 r;
+	uint32_t		 h;
+
+	(void)state;
+	memset(&T, 0, sizeof(T));
+	assert_int_equal(lease_add_bridge(&T, 1000, 0), 0);
+	for (h = LEASE_HOST_MIN; h <= LEASE_HOST_MAX; h++) {
+		lt = (struct lease_tap){ 1000, h, h, h };
+		assert_int_equal(lease_add_tap(&T, &lt), 0);
+	}
+	assert_int_equal(lease_free_host(&T, 1000, &h), -1);
+	assert_int_equal(validate_tap_create(&p, &T, 1000, 1, &r),
+	    VALID_REFUSE);
+}
+
+static void
+test_lease_roundtrip(void **state)
+{
+	static struct lease_table	 u;
+	struct lease_tap		 lt = { 1000, 42, 3, 7 };
+	struct buf			 b = { NULL, 0, 0 };
+	char				 err[128];
+
+	(void)state;
+	memset(&T, 0, sizeof(T));
+	assert_int_equal(lease_add_bridge(&T, 1000, 3), 0);
+	assert_int_equal(lease_add_bridge(&T, 0, 0), 0);
+	assert_int_equal(lease_add_tap(&T, &lt), 0);
+	lt = (struct lease_tap){ 0, PRIV_VMID_MAX, LEASE_TAPNO_MAX, 254 };
+	assert_int_equal(lease_add_tap(&T, &lt), 0);
+	assert_int_equal(lease_serialize(&T, &b), 0);
+	assert_int_equal(b.len, strlen("banger-leases 1\nbridge 1000 3\n"
+	    "bridge 0 0\ntap 1000 42 3 7\ntap 0 2147483647 65535 254\n"));
+	assert_memory_equal(b.p, "banger-leases 1\nbridge 1000 3\n"
+	    "bridge 0 0\ntap 1000 42 3 7\ntap 0 2147483647 65535 254\n",
+	    b.len);
+	assert_int_equal(lease_parse(&u, (char *)b.p, b.len, err,
+	    sizeof(err)), 0);
+	assert_int_equal(u.nbr, 2);
+	assert_int_equal(u.ntap, 2);
+	assert_memory_equal(&u.br, &T.br, sizeof(T.br[0]) * 2);
+	assert_memory_equal(&u.tap, &T.tap, sizeof(T.tap[0]) * 2);
+	/* An empty file is an empty table. */
+	assert_int_equal(lease_parse(&u, "", 0, err, sizeof(err)), 0);
+	assert_int_equal(u.nbr + u.ntap, 0);
+	buf_free(&b);
+}
+
+static void
+test_lease_bad(void **state)
+{
+	static const char *const bad[] = {
+		"banger-leases 2\n",
+		"banger-leases 1",				/* no newline */
+		"banger-leases 1\nbridge 1000 3",
+		"banger-leases 1\n\n",				/* empty line */
+		"banger-leases 1\nbridge  1000 3\n",		/* two spaces */
+		"banger-leases 1\nbridge 1000 3 \n",		/* trailing */
+		"banger-leases 1\n bridge 1000 3\n",
+		"banger-leases 1\nbridge 1000\n",
+		"banger-leases 1\nbridge 1000 3 4\n",
+		"banger-leases 1\nbridge 01000 3\n",		/* leading 0 */
+		"banger-leases 1\nbridge -1 3\n",
+		"banger-leases 1\nbridge +1 3\n",
+		"banger-leases 1\nbridge 4294967295 3\n",	/* uid -1 */
+		"banger-leases 1\nbridge 1000 65536\n",
+		"banger-leases 1\nbridge 1000 3\nbridge 1000 4\n",
+		"banger-leases 1\nbridge 1000 3\nbridge 1001 3\n",
+		"banger-leases 1\ntap 1000 0 1 2\n",		/* vm_id 0 */
+		"banger-leases 1\ntap 1000 2147483648 1 2\n",
+		"banger-leases 1\ntap 1000 1 65536 2\n",
+		"banger-leases 1\ntap 1000 1 1 1\n",		/* host .1 */
+		"banger-leases 1\ntap 1000 1 1 255\n",
+		"banger-leases 1\ntap 1000 1 1 2\ntap 1000 1 2 3\n",
+		"banger-leases 1\ntap 1000 1 1 2\ntap 1001 1 1 3\n",
+		"banger-leases 1\ntap 1000 1 1 2\ntap 1000 2 2 2\n",
+		"banger-leases 1\ntap 1000 1 1 2 9\n",
+		"banger-leases 1\ntap 1000 1 1 0x2\n",
+		"banger-leases 1\nvm 1000 1\n",
+		"banger-leases 1\r\nbridge 1 1\n",
+		"banger-leases 1\nbridge 1000 3\r\n",
+	};
+	static struct lease_table	 u;
+	char				 err[128];
+	size_t				 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (lease_parse(&u, bad[i], strlen(bad[i]), err,
+		    sizeof(err)) != -1)
+			fail_msg("accepted lease file #%zu", i);
+	/* NUL inside. */
+	assert_int_equal(lease_parse(&u, "banger-leases 1\n\0", 17, err,
+	    sizeof(err)), -1);
+	/* Overlong line. */
+	{
+		char	 line[200];
+
+		memset(line, '1', sizeof(line));
+		memcpy(line, "banger-leases 1\nbridge ", 23);
+		line[sizeof(line) - 1] = '\n';
+		assert_int_equal(lease_parse(&u, line, sizeof(line), err,
+		    sizeof(err)), -1);
+		assert_non_null(strstr(err, "too long"));
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_policy_ok),
+		cmocka_unit_test(test_policy_defaults),
+		cmocka_unit_test(test_policy_bad),
+		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_nft_ruleset),
+		cmocka_unit_test(test_validate_bridge),
+		cmocka_unit_test(test_validate_tap),
+		cmocka_unit_test(test_host_exhaustion),
+		cmocka_unit_test(test_lease_roundtrip),
+		cmocka_unit_test(test_lease_bad),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,39 @@
+/*
+ * Request validation, kept apart from the actions: pure functions of the
+ * caller's uid, the decoded request, the policy and the lease table.
+ *
+ * VALID_FAULT means the request itself is wrong (out of range, names a
+ * resource the caller does not own, out of order): the helper treats its
+ * caller as confused or hostile and exits.  VALID_REFUSE is a legitimate
+ * refusal (quota, pool exhausted) answered with PRIV_ERROR and *code.
+ */
+#ifndef BANGER_PRIV_VALIDATE_H
+#define BANGER_PRIV_VALIDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lease.h"
+#include "policy.h"
+
+enum verdict {
+	VALID_OK = 0,
+	VALID_REFUSE,
+	VALID_FAULT,
+};
+
+struct vres {
+	enum verdict	 v;
+	unsigned	 code;		/* enum berr when VALID_REFUSE */
+	char		 why[128];
+};
+
+int	valid_vm_id(uint64_t);
+enum verdict validate_bridge_ensure(const struct policy *,
+	    const struct lease_table *, uint32_t, struct vres *);
+enum verdict validate_tap_create(const struct policy *,
+	    const struct lease_table *, uint32_t, uint64_t, struct vres *);
+enum verdict validate_tap_delete(const struct lease_table *, uint32_t,
+	    uint64_t, struct vres *);
+
+#endif

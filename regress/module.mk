@@ -1,0 +1,12 @@
+# regress/: test tools built with the programs (never installed).
+# priv-client drives banger-priv through bangerd's own stubs.
+
+REGRESS_PRIV_OBJS := $(patsubst %.c,$(O)/%.o,regress/priv-client.c \
+	bangerd/priv-wrap.c)
+
+PROGS += regress/priv-client
+$(O)/regress/priv-client.o: CPPFLAGS += -Ibangerd
+$(O)/regress/priv-client: $(REGRESS_PRIV_OBJS) $(O)/libbanger-common.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(REGRESS_PRIV_OBJS) \
+		$(O)/libbanger-common.a $(shell pkg-config --libs msgpack)

@@ -1,0 +1,286 @@
+/*
+ * priv-client: drive a banger-priv binary the way bangerd does, for the
+ * regress suite.  Spawns PATH with priv_spawn() and runs the commands on
+ * its command line in order, printing one line per reply:
+ *
+ *	priv-client [--hold] PATH command ...
+ *
+ *	bridge		PRIV_BRIDGE_ENSURE
+ *	tap ID		PRIV_TAP_CREATE; the tap fd is checked with
+ *			TUNGETIFF and kept open until the end
+ *	delete ID	PRIV_TAP_DELETE
+ *	list		PRIV_TAP_LIST
+ *	raw HEX		send HEX as one packet, print the reply or "eof"
+ *	wait		read stdin to EOF (taps stay open meanwhile)
+ *	close		close the tap fds held so far
+ *
+ * The first line is "helper pid N", the last "helper exit N" (or
+ * "helper signal N").  The helper's stderr is copied to ours.  A failed
+ * command stops the sequence.  --hold is a final "wait".  Exit status 0
+ * when every command succeeded, 1 otherwise, 2 on usage errors.
+ */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "frame.h"
+#include "msg.h"
+#include "priv-wrap.h"
+#include "proto.h"
+
+#define MAXTAPS	256
+
+static int	 taps[MAXTAPS];
+static size_t	 ntaps;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: priv-client [--hold] PATH command ...\n"
+	    "commands: bridge | tap ID | delete ID | list | raw HEX | wait "
+	    "| close\n");
+	exit(2);
+}
+
+/* Copy whatever the helper has written to stderr; block=1 reads to EOF. */
+static void
+drain(int errfd, int block)
+{
+	struct pollfd	 pfd = { errfd, POLLIN, 0 };
+	char		 b[4096];
+	ssize_t		 n;
+
+	while (poll(&pfd, 1, block ? -1 : 0) > 0) {
+		if ((n = read(errfd, b, sizeof(b))) <= 0)
+			break;
+		(void)!write(2, b, n);
+	}
+}
+
+static int
+parse_id(const char *s, uint64_t *out)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+do_raw(int fd, const char *hex)
+{
+	struct buf	 in = { NULL, 0, 0 };
+	struct msg_hdr	 hdr;
+	uint8_t		 pkt[FRAME_MAX_PRIV + FRAME_HDR + 64];
+	size_t		 n = 0, len = strlen(hex);
+	char		 why[MSG_ERRLEN];
+	void		*body;
+	int		 hi, lo, rfd = -1;
+
+	if (len % 2 != 0 || len / 2 > sizeof(pkt)) {
+		printf("fail: bad hex\n");
+		return -1;
+	}
+	for (; n < len / 2; n++) {
+		if ((hi = hexval(hex[2 * n])) < 0 ||
+		    (lo = hexval(hex[2 * n + 1])) < 0) {
+			printf("fail: bad hex\n");
+			return -1;
+		}
+		pkt[n] = (uint8_t)(hi << 4 | lo);
+	}
+	if (send(fd, pkt, n, MSG_NOSIGNAL) != (ssize_t)n) {
+		printf("raw: send: %s\n", strerror(errno));
+		return -1;
+	}
+	if (frame_recv(fd, FRAME_MAX_PRIV, &in, &rfd) == -1) {
+		printf("raw: receive: %s\n", strerror(errno));
+		return -1;
+	}
+	if (in.len == 0) {
+		printf("raw: eof\n");
+		buf_free(&in);
+		return 0;
+	}
+	if (rfd != -1)
+		close(rfd);
+	if (msg_decode(&priv_proto, in.p, in.len, &hdr, &body, why,
+	    sizeof(why)) == -1) {
+		printf("raw: undecodable reply: %s\n", why);
+		buf_free(&in);
+		return -1;
+	}
+	printf("raw: reply %s\n", msg_typename(&priv_proto, hdr.type));
+	msg_free(&priv_proto, hdr.type, body);
+	buf_free(&in);
+	return 0;
+}
+
+/* The fd must be the very tap the reply names. */
+static const char *
+check_tap_fd(int fd, const char *name)
+{
+	struct ifreq	 ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) == -1)
+		return "not-a-tap";
+	if (strncmp(ifr.ifr_name, name, sizeof(ifr.ifr_name)) != 0)
+		return "wrong-name";
+	if ((ifr.ifr_flags & (IFF_TAP | IFF_NO_PI)) != (IFF_TAP | IFF_NO_PI))
+		return "wrong-flags";
+	return "ok";
+}
+
+static void
+wait_stdin(void)
+{
+	char	 b[256];
+
+	while (read(0, b, sizeof(b)) > 0)
+		;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct priv_bridge	*br;
+	struct priv_tap		*tap;
+	struct priv_tap_ids	*ids;
+	char			 err[512];
+	uint64_t		 id;
+	size_t			 i;
+	pid_t			 pid;
+	int			 sock, errfd, hold = 0, failed = 0, rc, tfd;
+	int			 status, a;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	a = 1;
+	if (a < argc && strcmp(argv[a], "--hold") == 0) {
+		hold = 1;
+		a++;
+	}
+	if (a >= argc)
+		usage();
+	if (priv_spawn(argv[a], &sock, &errfd, &pid) == -1) {
+		fprintf(stderr, "priv-client: spawn %s: %s\n", argv[a],
+		    strerror(errno));
+		return 1;
+	}
+	printf("helper pid %ld\n", (long)pid);
+	for (a++; a < argc && !failed; a++) {
+		const char	*cmd = argv[a];
+
+		rc = 0;
+		if (strcmp(cmd, "bridge") == 0) {
+			if ((rc = priv_bridge_ensure(sock, &br, err,
+			    sizeof(err))) == 0) {
+				printf("bridge name=%s subnet=%s gateway=%s "
+				    "prefix=%llu\n", br->name, br->subnet,
+				    br->gateway,
+				    (unsigned long long)br->prefix);
+				msg_free(&priv_proto, PRIV_BRIDGE, br);
+			}
+		} else if (strcmp(cmd, "tap") == 0) {
+			if (++a >= argc || parse_id(argv[a], &id) == -1)
+				usage();
+			if ((rc = priv_tap_create(sock, id, &tap, &tfd, err,
+			    sizeof(err))) == 0) {
+				printf("tap vm_id=%llu name=%s address=%s "
+				    "gateway=%s prefix=%llu mac=%s fd=%s\n",
+				    (unsigned long long)tap->vm_id, tap->name,
+				    tap->address, tap->gateway,
+				    (unsigned long long)tap->prefix, tap->mac,
+				    check_tap_fd(tfd, tap->name));
+				msg_free(&priv_proto, PRIV_TAP, tap);
+				if (ntaps < MAXTAPS)
+					taps[ntaps++] = tfd;
+				else
+					close(tfd);
+			}
+		} else if (strcmp(cmd, "delete") == 0) {
+			if (++a >= argc || parse_id(argv[a], &id) == -1)
+				usage();
+			if ((rc = priv_tap_delete(sock, id, err,
+			    sizeof(err))) == 0)
+				printf("ok\n");
+		} else if (strcmp(cmd, "list") == 0) {
+			if ((rc = priv_tap_list(sock, &ids, err,
+			    sizeof(err))) == 0) {
+				printf("ids");
+				for (i = 0; i < ids->vm_ids.n; i++)
+					printf(" %llu", (unsigned long long)
+					    ids->vm_ids.v[i]);
+				printf("\n");
+				msg_free(&priv_proto, PRIV_TAP_IDS, ids);
+			}
+		} else if (strcmp(cmd, "raw") == 0) {
+			if (++a >= argc)
+				usage();
+			if (do_raw(sock, argv[a]) == -1)
+				failed = 1;
+		} else if (strcmp(cmd, "wait") == 0) {
+			drain(errfd, 0);
+			wait_stdin();
+		} else if (strcmp(cmd, "close") == 0) {
+			for (i = 0; i < ntaps; i++)
+				close(taps[i]);
+			ntaps = 0;
+		} else
+			usage();
+		if (rc > 0) {
+			printf("error code=%d message=%s\n", rc, err);
+			failed = 1;
+		} else if (rc < 0) {
+			printf("fail: %s\n", err);
+			failed = 1;
+		}
+		drain(errfd, 0);
+	}
+	if (hold) {
+		drain(errfd, 0);
+		wait_stdin();
+	}
+	close(sock);
+	drain(errfd, 1);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			perror("waitpid");
+			return 1;
+		}
+	if (WIFEXITED(status))
+		printf("helper exit %d\n", WEXITSTATUS(status));
+	else
+		printf("helper signal %d\n", WTERMSIG(status));
+	for (i = 0; i < ntaps; i++)
+		close(taps[i]);
+	return failed;
+}
