@@ -1,0 +1,112 @@
+/*
+ * The banger CLI: a table of commands (one file per noun/verb, tmux
+ * style), a small option parser driven by each entry's option list, and
+ * the client side of the control protocol.
+ */
+#ifndef BANGER_CLI_H
+#define BANGER_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "msg.h"
+
+/* One option of a command.  Every command also takes -h/--help. */
+struct cmd_opt {
+	const char	*name;		/* long name, without "--" */
+	int		 short_name;	/* 0 if none */
+	const char	*arg;		/* metavar, or NULL for a flag */
+	const char	*help;
+};
+
+#define CMD_OPT_MAX	8
+
+/* What the parser found. */
+struct args {
+	const char	*val[CMD_OPT_MAX];	/* "" for a given flag */
+	int		 help;
+	char		**pos;			/* positionals before "--" */
+	int		 npos;
+	int		 dashdash;		/* "--" was seen */
+	char		**tail;			/* after "--" */
+	int		 ntail;
+};
+
+struct cmd_entry;
+typedef int (*cmd_exec)(const struct cmd_entry *, struct args *);
+
+/* Entry flags. */
+#define CMD_TAIL	0x1	/* "-- CMD [ARG...]" ends the arguments */
+
+struct cmd_entry {
+	const char		*name;		/* "vm run" */
+	const char		*usage;		/* positional part of usage */
+	const char		*summary;	/* one line */
+	const struct cmd_opt	*opts;		/* ends with { NULL } */
+	int			 min_pos;
+	int			 max_pos;	/* -1: unbounded */
+	int			 flags;
+	cmd_exec		 exec;
+};
+
+extern const struct cmd_entry *const cmd_table[];
+
+/* cmd.c */
+int	cmd_main(int, char **);
+const struct cmd_entry *cmd_find(int, char **, int *);
+int	cmd_is_group(const char *);
+void	cmd_usage_line(const struct cmd_entry *, char *, size_t);
+void	cmd_help(const struct cmd_entry *, FILE *);
+void	cmd_list(const char *, FILE *);
+int	cmd_usage_error(const struct cmd_entry *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* args.c: returns 0, or -1 with a message in err. */
+int	args_parse(const struct cmd_entry *, int, char **, struct args *,
+	    char *, size_t);
+void	args_free(struct args *);
+const char *args_get(const struct cmd_entry *, const struct args *,
+	    const char *);
+
+/* escape.c: make daemon-relayed text safe to print on a terminal. */
+void	escape_ctl(const char *, char *, size_t);
+void	cli_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	cli_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* "banger: " + escaped daemon text on stderr. */
+void	cli_relay(const char *);
+
+/* client.c */
+struct client {
+	int		 fd;
+	uint64_t	 next_id;
+};
+
+#define CLIENT_DOWN	(-2)	/* not running (no autostart) */
+
+int	client_open(struct client *, int, char *, size_t);
+void	client_close(struct client *);
+int	client_send(struct client *, uint32_t, uint64_t, const void *,
+	    char *, size_t);
+int	client_request(struct client *, uint32_t, const void *, uint64_t *,
+	    char *, size_t);
+int	client_recv(struct client *, uint64_t, struct msg_hdr *, void **,
+	    char *, size_t);
+void	client_free(uint32_t, void *);
+int	client_probe(const char *);
+int	client_daemon_path(char *, size_t);
+int	client_connect_path(const char *);
+
+/* Open a connection or report why not; returns an exit code on failure. */
+int	client_open_or_report(struct client *, int);
+
+/* cmd-vm-run.c: build the request; 0 or BEX_USAGE with err set. */
+struct ctl_vm_run;
+int	vm_run_prepare(const struct cmd_entry *, const struct args *,
+	    struct ctl_vm_run *, char *, size_t);
+
+/* fmt.c */
+void	fmt_age(uint64_t, uint64_t, char *, size_t);
+void	fmt_duration(uint64_t, char *, size_t);
+
+#endif

@@ -1,0 +1,121 @@
+/* banger daemon stop [--json] -- never starts bangerd. */
+#include <errno.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "banger.h"
+#include "exitcode.h"
+#include "paths.h"
+#include "proto.h"
+
+#define STOP_WAIT_MS	15000
+
+static const struct cmd_opt daemon_stop_opts[] = {
+	{ "json", 0, NULL, "print a JSON object" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static void
+stop_report(int json, int was_running, int stopped)
+{
+	json_t	*o;
+
+	if (json) {
+		o = json_pack("{s:b, s:b}", "was_running", was_running,
+		    "stopped", stopped);
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(o);
+	} else if (!was_running)
+		printf("bangerd is not running\n");
+	else if (stopped)
+		printf("bangerd stopped\n");
+}
+
+/*
+ * bangerd answers OK and then shuts down (VMs, banger-priv, socket);
+ * wait, bounded, until nobody listens on the socket any more.
+ */
+static int
+stop_wait(const char *sock)
+{
+	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
+	int		 i, fd;
+
+	for (i = 0; i < STOP_WAIT_MS / 50; i++) {
+		if ((fd = client_connect_path(sock)) == -1) {
+			if (errno == ENOENT || errno == ECONNREFUSED)
+				return 0;
+		} else
+			close(fd);
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+static int
+cmd_daemon_stop_exec(const struct cmd_entry *e, struct args *a)
+{
+	struct client		 c;
+	struct paths		 p;
+	struct msg_hdr		 hdr;
+	struct ctl_daemon_stop	 req = { 0 };
+	void			*body;
+	char			 err[512];
+	uint64_t		 id;
+	int			 rc, json = args_get(e, a, "json") != NULL;
+
+	if (paths_init(&p, err, sizeof(err)) == -1) {
+		cli_warnx("%s", err);
+		return BEX_FAIL;
+	}
+	rc = client_open(&c, 0, err, sizeof(err));
+	if (rc == CLIENT_DOWN) {
+		stop_report(json, 0, 0);
+		return BEX_OK;
+	}
+	if (rc == -1) {
+		cli_warnx("%s", err);
+		return BEX_DAEMON;
+	}
+	if (client_request(&c, CTL_DAEMON_STOP, &req, &id, err,
+	    sizeof(err)) == -1 ||
+	    client_recv(&c, id, &hdr, &body, err, sizeof(err)) == -1) {
+		cli_warnx("%s", err);
+		client_close(&c);
+		return BEX_FAIL;
+	}
+	rc = BEX_OK;
+	if (hdr.type == CTL_ERROR) {
+		cli_relay(((struct ctl_error *)body)->message);
+		rc = bex_from_berr(((struct ctl_error *)body)->code);
+	} else if (hdr.type != CTL_OK) {
+		cli_warnx("unexpected reply from bangerd");
+		rc = BEX_FAIL;
+	}
+	client_free(hdr.type, body);
+	client_close(&c);
+	if (rc != BEX_OK)
+		return rc;
+	if (stop_wait(p.sock) == -1) {
+		cli_warnx("bangerd accepted the stop request but still "
+		    "listens on %s after %d s", p.sock, STOP_WAIT_MS / 1000);
+		stop_report(json, 1, 0);
+		return BEX_FAIL;
+	}
+	stop_report(json, 1, 1);
+	return BEX_OK;
+}
+
+const struct cmd_entry cmd_daemon_stop_entry = {
+	.name = "daemon stop",
+	.usage = "",
+	.summary = "stop bangerd",
+	.opts = daemon_stop_opts,
+	.min_pos = 0,
+	.max_pos = 0,
+	.exec = cmd_daemon_stop_exec,
+};

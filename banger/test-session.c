@@ -1,0 +1,544 @@
+/*
+ * Unit tests for the wire side of `vm run` and the request/reply
+ * helpers: a forked fake bangerd on a socketpair plays a script of
+ * frames built with msg_frame, and checks what the client sends back.
+ */
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "banger.h"
+#include "exitcode.h"
+#include "fdutil.h"
+#include "frame.h"
+#include "proto.h"
+#include "session.h"
+
+#define RUN_ID	7
+
+/* ---- the fake daemon (child side) ---------------------------------- */
+
+static void
+srv_send(int fd, uint32_t type, uint64_t id, const void *body)
+{
+	struct buf	 b = { 0 };
+
+	if (msg_frame(&ctl_proto, type, id, body, &b) == -1 ||
+	    frame_send(fd, &b, -1) == -1)
+		_exit(90);
+	buf_free(&b);
+}
+
+/* Next message from the client; exits the child on anything unexpected. */
+static void *
+srv_recv(int fd, uint32_t want, uint64_t wantid)
+{
+	struct buf	 b = { 0 };
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+
+	if (frame_recv(fd, FRAME_MAX_CTL, &b, NULL) == -1 || b.len == 0)
+		_exit(91);
+	if (msg_decode(&ctl_proto, b.p, b.len, &hdr, &body, err,
+	    sizeof(err)) == -1)
+		_exit(92);
+	if (hdr.type != want)
+		_exit(93);
+	if (hdr.id != wantid)
+		_exit(94);
+	buf_free(&b);
+	return body;
+}
+
+static void
+srv_progress(int fd, const char *m)
+{
+	struct ctl_progress	 p = { (char *)m };
+
+	srv_send(fd, CTL_PROGRESS, RUN_ID, &p);
+}
+
+static void
+srv_ok(int fd, uint64_t id)
+{
+	struct ctl_ok	 ok = { 0 };
+
+	srv_send(fd, CTL_OK, id, &ok);
+}
+
+static void
+srv_exit(int fd, int64_t status, uint64_t signo)
+{
+	struct ctl_exit	 x = { status, signo };
+
+	srv_send(fd, CTL_EXIT, RUN_ID, &x);
+}
+
+static void
+srv_output(int fd, uint64_t stream, const void *p, size_t len)
+{
+	struct ctl_output	 o;
+
+	o.stream = stream;
+	o.data.p = (uint8_t *)(uintptr_t)p;
+	o.data.len = len;
+	srv_send(fd, CTL_OUTPUT, RUN_ID, &o);
+}
+
+/* ---- harness (parent side) ----------------------------------------- */
+
+struct run {
+	int	 rc;
+	char	 out[4096];
+	size_t	 outlen;
+	char	 err[4096];
+	int	 child;		/* child's exit status */
+};
+
+static void
+drain(int fd, char *buf, size_t cap, size_t *lenp)
+{
+	ssize_t	 n;
+
+	*lenp = 0;
+	while ((n = read(fd, buf + *lenp, cap - 1 - *lenp)) > 0)
+		*lenp += (size_t)n;
+	buf[*lenp] = '\0';
+}
+
+/*
+ * Run a session against script() in a child.  input is fed as stdin
+ * (NULL: stdin closed).  sigfd is passed through.
+ */
+static void
+run_session(void (*script)(int), const void *input, size_t inlen,
+    int sigfd, struct run *r)
+{
+	struct client	 c;
+	struct session	 s;
+	int		 sp[2], in[2], out[2], err[2], status;
+	size_t		 elen;
+	pid_t		 pid;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sp), 0);
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(pipe(err), 0);
+	if (input != NULL) {
+		assert_int_equal(pipe(in), 0);
+		assert_int_equal(write_all(in[1], input, inlen),
+		    (ssize_t)inlen);
+		close(in[1]);
+	}
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		close(sp[0]);
+		script(sp[1]);
+		_exit(0);
+	}
+	close(sp[1]);
+	memset(&c, 0, sizeof(c));
+	c.fd = sp[0];
+	memset(&s, 0, sizeof(s));
+	s.c = &c;
+	s.id = RUN_ID;
+	s.in = input != NULL ? in[0] : -1;
+	s.out = out[1];
+	s.err = err[1];
+	s.sigfd = sigfd;
+	s.winfd = -1;
+	r->rc = session_run(&s);
+	close(out[1]);
+	close(err[1]);
+	close(sp[0]);
+	if (input != NULL)
+		close(in[0]);
+	drain(out[0], r->out, sizeof(r->out), &r->outlen);
+	drain(err[0], r->err, sizeof(r->err), &elen);
+	close(out[0]);
+	close(err[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	r->child = WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+/* ---- scripts ------------------------------------------------------- */
+
+/* Progress, start, echo stdin back (binary), exit 3. */
+static void
+script_echo(int fd)
+{
+	struct ctl_input	*in;
+	size_t			 total = 0;
+
+	srv_progress(fd, "booting \x1b]0;owned\x07 VM");
+	srv_ok(fd, RUN_ID);
+	srv_output(fd, 2, "to stderr\n", 10);
+	for (;;) {
+		in = srv_recv(fd, CTL_INPUT, RUN_ID);
+		if (in->data.len == 0) {
+			msg_free(&ctl_proto, CTL_INPUT, in);
+			break;
+		}
+		total += in->data.len;
+		srv_output(fd, 1, in->data.p, in->data.len);
+		msg_free(&ctl_proto, CTL_INPUT, in);
+	}
+	if (total != 5)
+		_exit(95);
+	srv_exit(fd, 3, 0);
+}
+
+static void
+test_echo(void **state)
+{
+	struct run	 r;
+
+	(void)state;
+	run_session(script_echo, "a\0b\nc", 5, -1, &r);
+	assert_int_equal(r.child, 0);
+	assert_int_equal(r.rc, 3);
+	assert_int_equal(r.outlen, 5);
+	assert_memory_equal(r.out, "a\0b\nc", 5);
+	/* Progress shows, with the guest's escape sequence defused. */
+	assert_non_null(strstr(r.err,
+	    "banger: booting \\e]0;owned\\x07 VM\n"));
+	assert_null(strchr(r.err, '\x1b'));
+	assert_non_null(strstr(r.err, "to stderr\n"));
+}
+
+/* stdin closed: the client sends EOF at once. */
+static void
+script_eof(int fd)
+{
+	struct ctl_input	*in;
+
+	srv_ok(fd, RUN_ID);
+	in = srv_recv(fd, CTL_INPUT, RUN_ID);
+	if (in->data.len != 0)
+		_exit(96);
+	msg_free(&ctl_proto, CTL_INPUT, in);
+	srv_exit(fd, -1, 9);
+}
+
+static void
+test_closed_stdin_and_signalled_exit(void **state)
+{
+	struct run	 r;
+
+	(void)state;
+	run_session(script_eof, NULL, 0, -1, &r);
+	assert_int_equal(r.child, 0);
+	assert_int_equal(r.rc, 128 + 9);
+}
+
+static void
+script_boot_error(int fd)
+{
+	struct ctl_error	 e = { BERR_BOOT, "guest did not \x1b[31mboot" };
+
+	srv_progress(fd, "starting qemu");
+	srv_send(fd, CTL_ERROR, RUN_ID, &e);
+}
+
+static void
+script_other_error(int fd)
+{
+	struct ctl_error	 e = { BERR_PRIV, "no tap for you" };
+
+	srv_send(fd, CTL_ERROR, RUN_ID, &e);
+}
+
+static void
+test_errors(void **state)
+{
+	struct run	 r;
+
+	(void)state;
+	run_session(script_boot_error, "", 0, -1, &r);
+	assert_int_equal(r.rc, BEX_BOOT);
+	assert_non_null(strstr(r.err, "banger: guest did not \\e[31mboot\n"));
+	run_session(script_other_error, "", 0, -1, &r);
+	assert_int_equal(r.rc, BEX_FAIL);
+	assert_non_null(strstr(r.err, "banger: no tap for you\n"));
+	assert_int_equal(r.outlen, 0);
+}
+
+static void
+script_wrong_id(int fd)
+{
+	srv_ok(fd, RUN_ID + 1);
+}
+
+static void
+script_output_before_ok(int fd)
+{
+	srv_output(fd, 1, "x", 1);
+}
+
+static void
+script_exit_before_ok(int fd)
+{
+	srv_exit(fd, 0, 0);
+}
+
+static void
+script_hangup(int fd)
+{
+	srv_progress(fd, "about to crash");
+}
+
+static void
+script_garbage(int fd)
+{
+	static const uint8_t junk[] = { 0, 0, 0, 3, 0xc1, 0xc1, 0xc1 };
+
+	write_all(fd, junk, sizeof(junk));
+}
+
+static void
+script_double_ok(int fd)
+{
+	srv_ok(fd, RUN_ID);
+	srv_ok(fd, RUN_ID);
+	(void)srv_recv(fd, CTL_INPUT, RUN_ID);
+}
+
+static void
+test_protocol_violations(void **state)
+{
+	struct run	 r;
+
+	(void)state;
+	run_session(script_wrong_id, "", 0, -1, &r);
+	assert_int_equal(r.rc, BEX_FAIL);
+	assert_non_null(strstr(r.err, "for request 8"));
+	run_session(script_output_before_ok, "", 0, -1, &r);
+	assert_int_equal(r.rc, BEX_FAIL);
+	assert_int_equal(r.outlen, 0);
+	run_session(script_exit_before_ok, "", 0, -1, &r);
+	assert_int_equal(r.rc, BEX_FAIL);
+	run_session(script_hangup, "", 0, -1, &r);
+	assert_int_equal(r.rc, BEX_FAIL);
+	assert_non_null(strstr(r.err, "closed the connection"));
+	run_session(script_garbage, "", 0, -1, &r);
+	assert_int_equal(r.rc, BEX_FAIL);
+	assert_non_null(strstr(r.err, "bad message"));
+	run_session(script_double_ok, NULL, 0, -1, &r);
+	assert_int_equal(r.rc, BEX_FAIL);
+}
+
+/* After OK, SIGTERM to banger arrives as CTL_SIGNAL. */
+static void
+script_signal(int fd)
+{
+	struct ctl_signal	*sig;
+	struct ctl_input	*in;
+
+	srv_ok(fd, RUN_ID);
+	/* stdin is a pipe with nothing more to come: EOF first. */
+	in = srv_recv(fd, CTL_INPUT, RUN_ID);
+	msg_free(&ctl_proto, CTL_INPUT, in);
+	kill(getppid(), SIGTERM);
+	sig = srv_recv(fd, CTL_SIGNAL, RUN_ID);
+	if (sig->signo != SIGTERM)
+		_exit(97);
+	msg_free(&ctl_proto, CTL_SIGNAL, sig);
+	srv_exit(fd, -1, SIGTERM);
+}
+
+/* Before OK, a signal just ends banger. */
+static void
+script_signal_early(int fd)
+{
+	srv_progress(fd, "booting");
+	kill(getppid(), SIGINT);
+	/* Wait for the client to hang up. */
+	(void)srv_recv(fd, CTL_INPUT, RUN_ID);
+}
+
+static void
+test_signals(void **state)
+{
+	struct run	 r;
+	sigset_t	 mask, old;
+	int		 sfd;
+
+	(void)state;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &mask, &old), 0);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	assert_true(sfd != -1);
+	run_session(script_signal, "", 0, sfd, &r);
+	assert_int_equal(r.child, 0);
+	assert_int_equal(r.rc, 128 + SIGTERM);
+	run_session(script_signal_early, "", 0, sfd, &r);
+	assert_int_equal(r.rc, 128 + SIGINT);
+	assert_int_equal(r.child, 91);	/* saw the hangup */
+	close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* A large input is cut into IO_CHUNK messages, order kept. */
+static void
+script_big(int fd)
+{
+	struct ctl_input	*in;
+	size_t			 total = 0, i;
+	uint8_t			 expect = 0;
+
+	srv_ok(fd, RUN_ID);
+	for (;;) {
+		in = srv_recv(fd, CTL_INPUT, RUN_ID);
+		if (in->data.len == 0)
+			break;
+		if (in->data.len > IO_CHUNK)
+			_exit(98);
+		for (i = 0; i < in->data.len; i++)
+			if (in->data.p[i] != expect++)
+				_exit(99);
+		total += in->data.len;
+		msg_free(&ctl_proto, CTL_INPUT, in);
+	}
+	srv_exit(fd, total == 3 * IO_CHUNK + 17 ? 0 : 1, 0);
+}
+
+static void
+test_big_input(void **state)
+{
+	struct client	 c;
+	struct session	 s;
+	uint8_t		*data;
+	size_t		 len = 3 * IO_CHUNK + 17, i;
+	int		 sp[2], in[2], null, status, rc;
+	pid_t		 pid, wr;
+
+	(void)state;
+	data = malloc(len);
+	for (i = 0; i < len; i++)
+		data[i] = (uint8_t)i;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	assert_int_equal(pipe(in), 0);
+	/* A writer process: the pipe cannot hold it all at once. */
+	if ((wr = fork()) == 0) {
+		close(in[0]);
+		write_all(in[1], data, len);
+		_exit(0);
+	}
+	close(in[1]);
+	if ((pid = fork()) == 0) {
+		close(sp[0]);
+		script_big(sp[1]);
+		_exit(0);
+	}
+	close(sp[1]);
+	null = open("/dev/null", O_WRONLY);
+	memset(&c, 0, sizeof(c));
+	c.fd = sp[0];
+	memset(&s, 0, sizeof(s));
+	s.c = &c;
+	s.id = RUN_ID;
+	s.in = in[0];
+	s.out = s.err = null;
+	s.sigfd = -1;
+	rc = session_run(&s);
+	assert_int_equal(rc, 0);
+	waitpid(pid, &status, 0);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	waitpid(wr, &status, 0);
+	close(in[0]);
+	close(sp[0]);
+	close(null);
+	free(data);
+}
+
+/* client_recv() on a plain request/reply. */
+static void
+script_info(int fd)
+{
+	struct ctl_vm_info	 v = { "web", "running", "qemu", "tcg",
+	    "10.0.0.2", 42, 1700000000, 1, 256 };
+
+	(void)srv_recv(fd, CTL_VM_LIST, 1);
+	srv_send(fd, CTL_VM_INFO, 1, &v);
+	srv_ok(fd, 1);
+}
+
+static void
+test_request_reply(void **state)
+{
+	struct client		 c;
+	struct ctl_vm_list	 req = { 0 };
+	struct msg_hdr		 hdr;
+	struct ctl_vm_info	*v;
+	void			*body;
+	char			 err[256];
+	uint64_t		 id;
+	int			 sp[2], status;
+	pid_t			 pid;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	if ((pid = fork()) == 0) {
+		close(sp[0]);
+		script_info(sp[1]);
+		_exit(0);
+	}
+	close(sp[1]);
+	c.fd = sp[0];
+	c.next_id = 1;
+	assert_int_equal(client_request(&c, CTL_VM_LIST, &req, &id, err,
+	    sizeof(err)), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(client_recv(&c, id, &hdr, &body, err, sizeof(err)),
+	    0);
+	assert_int_equal(hdr.type, CTL_VM_INFO);
+	v = body;
+	assert_string_equal(v->name, "web");
+	assert_int_equal(v->pid, 42);
+	client_free(hdr.type, body);
+	assert_int_equal(client_recv(&c, id, &hdr, &body, err, sizeof(err)),
+	    0);
+	assert_int_equal(hdr.type, CTL_OK);
+	client_free(hdr.type, body);
+	assert_int_equal(client_recv(&c, id, &hdr, &body, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "closed"));
+	client_close(&c);
+	waitpid(pid, &status, 0);
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_echo),
+		cmocka_unit_test(test_closed_stdin_and_signalled_exit),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_protocol_violations),
+		cmocka_unit_test(test_signals),
+		cmocka_unit_test(test_big_input),
+		cmocka_unit_test(test_request_reply),
+	};
+
+	/* A fake daemon that dies early must not kill the test. */
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
