@@ -1,0 +1,82 @@
+/*
+ * banger-agent: PID 1 in the guest.  Serves bangerd over the virtio-serial
+ * port named AGENT_PORT_NAME: announces readiness, runs commands with
+ * their stdio streamed as AG_OUTPUT/AG_INPUT, and reports exit status.
+ */
+#ifndef BANGER_AGENT_H
+#define BANGER_AGENT_H
+
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define SESS_MAX	1		/* concurrent sessions */
+#define STDIN_MAX	(8u * 1024 * 1024)	/* queued input per session */
+#define TX_HIGH		(1024u * 1024)	/* stop reading children above this */
+#define REOPEN_MS	200		/* retry delay for the port */
+
+struct session {
+	int		 used;
+	uint64_t	 id;
+	pid_t		 pid;		/* also the process group */
+	int		 reaped;
+	int		 wstatus;
+	int		 tty;
+	int		 in_fd;		/* -1 once closed */
+	int		 out_fd;	/* stdout, or the pty master */
+	int		 err_fd;	/* -1 for a pty */
+	struct buf	 inq;
+	size_t		 inoff;
+	int		 in_eof;	/* host sent EOF; close once drained */
+};
+
+struct agent {
+	char		 port_path[PATH_MAX];
+	int		 port_fd;	/* -1 while closed */
+	int		 sig_fd;	/* signalfd for SIGCHLD */
+	struct buf	 rx;
+	struct buf	 tx;
+	size_t		 txoff;
+	int64_t		 reopen_at;	/* monotonic ms; 0 = now */
+	int		 warned;	/* "no port yet" logged */
+	char		 kernel[128];
+	struct session	 sess[SESS_MAX];
+};
+
+/* port.c */
+int	port_find(const char *, const char *, char *, size_t);
+
+/* status.c */
+void	exit_status(int, int64_t *, uint64_t *);
+int	exec_fail_status(int);
+char	**env_build(char *const *, size_t, int, char *, size_t);
+void	env_free(char **);
+
+/* chan.c */
+int64_t	now_ms(void);
+void	chan_open(struct agent *);
+void	chan_close(struct agent *, const char *);
+void	chan_read(struct agent *);
+void	chan_flush(struct agent *);
+int	chan_send(struct agent *, uint32_t, uint64_t, const void *);
+void	chan_error(struct agent *, uint64_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+size_t	chan_pending(const struct agent *);
+
+/* session.c */
+struct session *sess_find(struct agent *, uint64_t);
+void	sess_exec(struct agent *, uint64_t, const void *);
+void	sess_input(struct agent *, uint64_t, const void *);
+void	sess_signal(struct agent *, uint64_t, const void *);
+void	sess_winsize(struct agent *, uint64_t, const void *);
+void	sess_reaped(struct agent *, pid_t, int);
+void	sess_read(struct agent *, struct session *, int);
+void	sess_write(struct agent *, struct session *);
+void	sess_finish_if_done(struct agent *, struct session *);
+void	sess_kill_all(struct agent *);
+
+#endif

@@ -1,0 +1,467 @@
+/*
+ * Command sessions.  Each AG_EXEC starts one child in its own session and
+ * process group, with pipes (or a pty) for its stdio.  A session ends --
+ * AG_EXIT -- only when the child has been reaped and its output has been
+ * read to EOF, so no output is lost behind the exit status.
+ */
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "fdutil.h"
+#include "log.h"
+#include "proto.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC	(1U << 2)
+#endif
+
+extern char **environ;
+
+/* What a child that could not exec tells its parent. */
+struct execfail {
+	int	 chdir;		/* 1 if chdir failed, 0 if exec did */
+	int	 err;
+};
+
+struct session *
+sess_find(struct agent *a, uint64_t id)
+{
+	int	 i;
+
+	for (i = 0; i < SESS_MAX; i++)
+		if (a->sess[i].used && a->sess[i].id == id)
+			return &a->sess[i];
+	return NULL;
+}
+
+static void
+closefd(int *fd)
+{
+	if (*fd != -1) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static void
+sess_free(struct session *s)
+{
+	closefd(&s->in_fd);
+	closefd(&s->out_fd);
+	closefd(&s->err_fd);
+	buf_free(&s->inq);
+	memset(s, 0, sizeof(*s));
+	s->in_fd = s->out_fd = s->err_fd = -1;
+}
+
+static void
+send_output(struct agent *a, struct session *s, int stream, const void *p,
+    size_t len)
+{
+	struct ag_output	 o;
+
+	o.stream = stream;
+	o.data.p = (uint8_t *)p;
+	o.data.len = len;
+	chan_send(a, AG_OUTPUT, s->id, &o);
+}
+
+/*
+ * In the child: become a session leader with the given stdio, then exec.
+ * Only async-signal-safe calls from here on.
+ */
+static void __attribute__((noreturn))
+child(const struct ag_exec *x, char **env, int fds[3], int report)
+{
+	struct execfail	 f;
+	sigset_t	 all;
+	int		 i;
+
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	/* PID 1 ignores SIGPIPE, and ignored signals survive exec. */
+	signal(SIGPIPE, SIG_DFL);
+	setsid();
+	if (x->tty)
+		(void)ioctl(fds[0], TIOCSCTTY, 0);
+	for (i = 0; i < 3; i++)
+		if (dup2(fds[i], i) == -1)
+			_exit(126);
+	/* Nothing else of the agent's may leak into the command. */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	memset(&f, 0, sizeof(f));
+	if (chdir(x->cwd[0] != '\0' ? x->cwd : "/root") == -1) {
+		f.chdir = 1;
+		f.err = errno;
+	} else {
+		/* execvp searches the PATH in environ: use the child's. */
+		environ = env;
+		execvp(x->argv.v[0], x->argv.v);
+		f.err = errno;
+	}
+	(void)!write(report, &f, sizeof(f));
+	_exit(exec_fail_status(f.err));
+}
+
+static int
+open_pty(const struct ag_exec *x, int *master, int *slave)
+{
+	struct winsize	 ws;
+	char		 name[64];
+
+	*master = *slave = -1;
+	if ((*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		return -1;
+	if (grantpt(*master) == -1 || unlockpt(*master) == -1 ||
+	    ptsname_r(*master, name, sizeof(name)) != 0)
+		goto fail;
+	/*
+	 * Open the slave here, not in the child: until someone holds it,
+	 * reading the master fails with EIO, which would look like EOF.
+	 */
+	if ((*slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		goto fail;
+	if (x->cols > 0 && x->rows > 0) {
+		memset(&ws, 0, sizeof(ws));
+		ws.ws_col = x->cols;
+		ws.ws_row = x->rows;
+		if (ioctl(*master, TIOCSWINSZ, &ws) == -1)
+			goto fail;
+	}
+	return 0;
+fail:
+	closefd(master);
+	closefd(slave);
+	return -1;
+}
+
+void
+sess_exec(struct agent *a, uint64_t id, const void *body)
+{
+	const struct ag_exec	*x = body;
+	struct session		*s = NULL;
+	struct execfail		 f;
+	char			**env, err[256], line[512];
+	int			 i, p_in[2] = { -1, -1 }, p_out[2] = { -1, -1 };
+	int			 p_err[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int			 cfds[3], master = -1, slave = -1, len;
+	ssize_t			 n;
+	pid_t			 pid;
+
+	if (sess_find(a, id) != NULL) {
+		chan_error(a, id, "session %llu already exists",
+		    (unsigned long long)id);
+		return;
+	}
+	for (i = 0; i < SESS_MAX; i++)
+		if (!a->sess[i].used) {
+			s = &a->sess[i];
+			break;
+		}
+	if (s == NULL) {
+		chan_error(a, id, "busy: %d session(s) already running",
+		    SESS_MAX);
+		return;
+	}
+	if (x->argv.n == 0 || x->argv.v[0][0] == '\0') {
+		chan_error(a, id, "empty argv");
+		return;
+	}
+	if (x->cwd[0] != '\0' && x->cwd[0] != '/') {
+		chan_error(a, id, "cwd must be absolute");
+		return;
+	}
+	if ((env = env_build(x->env.v, x->env.n, x->tty, err,
+	    sizeof(err))) == NULL) {
+		chan_error(a, id, "%s", err);
+		return;
+	}
+
+	if (x->tty) {
+		if (open_pty(x, &master, &slave) == -1) {
+			chan_error(a, id, "pty: %s", strerror(errno));
+			goto fail;
+		}
+		cfds[0] = cfds[1] = cfds[2] = slave;
+	} else {
+		if (pipe2(p_in, O_CLOEXEC) == -1 ||
+		    pipe2(p_out, O_CLOEXEC) == -1 ||
+		    pipe2(p_err, O_CLOEXEC) == -1) {
+			chan_error(a, id, "pipe: %s", strerror(errno));
+			goto fail;
+		}
+		cfds[0] = p_in[0];
+		cfds[1] = p_out[1];
+		cfds[2] = p_err[1];
+	}
+	if (pipe2(rep, O_CLOEXEC) == -1) {
+		chan_error(a, id, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+
+	if ((pid = fork()) == -1) {
+		chan_error(a, id, "fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0)
+		child(x, env, cfds, rep[1]);
+
+	env_free(env);
+	closefd(&rep[1]);
+	memset(s, 0, sizeof(*s));
+	s->used = 1;
+	s->id = id;
+	s->pid = pid;
+	s->tty = x->tty;
+	if (x->tty) {
+		closefd(&slave);
+		s->out_fd = master;
+		s->in_fd = dup(master);
+		s->err_fd = -1;
+		if (s->in_fd != -1)
+			fd_cloexec(s->in_fd, 1);
+	} else {
+		closefd(&p_in[0]);
+		closefd(&p_out[1]);
+		closefd(&p_err[1]);
+		s->in_fd = p_in[1];
+		s->out_fd = p_out[0];
+		s->err_fd = p_err[0];
+	}
+	fd_nonblock(s->out_fd, 1);
+	if (s->err_fd != -1)
+		fd_nonblock(s->err_fd, 1);
+	if (s->in_fd != -1)
+		fd_nonblock(s->in_fd, 1);
+
+	/*
+	 * The report pipe is close-on-exec: EOF means the exec happened,
+	 * a record means it did not (the child then exits 126 or 127).
+	 */
+	do
+		n = read(rep[0], &f, sizeof(f));
+	while (n == -1 && errno == EINTR);
+	closefd(&rep[0]);
+	if (n == sizeof(f)) {
+		if (f.chdir)
+			len = snprintf(line, sizeof(line),
+			    "banger-agent: %.200s: %s\n",
+			    x->cwd[0] != '\0' ? x->cwd : "/root",
+			    strerror(f.err));
+		else
+			len = snprintf(line, sizeof(line),
+			    "banger-agent: %.200s: %s\n", x->argv.v[0],
+			    strerror(f.err));
+		send_output(a, s, s->tty ? 1 : 2, line, len);
+	}
+	log_debug("session %llu: pid %d", (unsigned long long)id, (int)pid);
+	return;
+
+fail:
+	env_free(env);
+	closefd(&master);
+	closefd(&slave);
+	for (i = 0; i < 2; i++) {
+		closefd(&p_in[i]);
+		closefd(&p_out[i]);
+		closefd(&p_err[i]);
+		closefd(&rep[i]);
+	}
+}
+
+void
+sess_input(struct agent *a, uint64_t id, const void *body)
+{
+	const struct ag_input	*in = body;
+	struct session		*s;
+
+	if ((s = sess_find(a, id)) == NULL) {
+		chan_error(a, id, "no session %llu", (unsigned long long)id);
+		return;
+	}
+	if (s->in_eof) {
+		chan_error(a, id, "input after end of input");
+		return;
+	}
+	if (in->data.len == 0) {
+		s->in_eof = 1;
+		sess_write(a, s);
+		return;
+	}
+	/* The command stopped reading its stdin: drop, as a pipe would. */
+	if (s->in_fd == -1)
+		return;
+	if (s->inq.len - s->inoff + in->data.len > STDIN_MAX) {
+		chan_error(a, id, "stdin buffer full (%u bytes); input dropped",
+		    STDIN_MAX);
+		return;
+	}
+	if (buf_append(&s->inq, in->data.p, in->data.len) == -1) {
+		chan_error(a, id, "stdin: %s", strerror(errno));
+		return;
+	}
+	sess_write(a, s);
+}
+
+void
+sess_signal(struct agent *a, uint64_t id, const void *body)
+{
+	const struct ag_signal	*sg = body;
+	struct session		*s;
+
+	if ((s = sess_find(a, id)) == NULL) {
+		chan_error(a, id, "no session %llu", (unsigned long long)id);
+		return;
+	}
+	if (sg->signo < 1 || sg->signo > 64) {
+		chan_error(a, id, "bad signal %llu",
+		    (unsigned long long)sg->signo);
+		return;
+	}
+	/* The whole group: the command's children share its fate. */
+	if (kill(-s->pid, (int)sg->signo) == -1 && errno != ESRCH)
+		chan_error(a, id, "kill: %s", strerror(errno));
+}
+
+void
+sess_winsize(struct agent *a, uint64_t id, const void *body)
+{
+	const struct ag_winsize	*w = body;
+	struct session		*s;
+	struct winsize		 ws;
+
+	if ((s = sess_find(a, id)) == NULL) {
+		chan_error(a, id, "no session %llu", (unsigned long long)id);
+		return;
+	}
+	/* A resize racing a non-tty session is harmless; ignore it. */
+	if (!s->tty || s->out_fd == -1)
+		return;
+	memset(&ws, 0, sizeof(ws));
+	ws.ws_col = w->cols;
+	ws.ws_row = w->rows;
+	if (ioctl(s->out_fd, TIOCSWINSZ, &ws) == -1)
+		chan_error(a, id, "TIOCSWINSZ: %s", strerror(errno));
+}
+
+void
+sess_reaped(struct agent *a, pid_t pid, int wstatus)
+{
+	int	 i;
+
+	for (i = 0; i < SESS_MAX; i++)
+		if (a->sess[i].used && a->sess[i].pid == pid &&
+		    !a->sess[i].reaped) {
+			a->sess[i].reaped = 1;
+			a->sess[i].wstatus = wstatus;
+			sess_finish_if_done(a, &a->sess[i]);
+			return;
+		}
+}
+
+/* Read one chunk from stdout (fd == out_fd) or stderr. */
+void
+sess_read(struct agent *a, struct session *s, int fd)
+{
+	uint8_t	 chunk[IO_CHUNK];
+	ssize_t	 n;
+	int	*which = fd == s->out_fd ? &s->out_fd : &s->err_fd;
+
+	n = read(fd, chunk, sizeof(chunk));
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		/* EIO on a pty master: every slave descriptor is closed. */
+		if (n == -1 && !(s->tty && errno == EIO))
+			log_warn("session %llu: read",
+			    (unsigned long long)s->id);
+		closefd(which);
+		sess_finish_if_done(a, s);
+		return;
+	}
+	send_output(a, s, which == &s->out_fd ? 1 : 2, chunk, n);
+}
+
+/* Feed queued input to the command; close its stdin at EOF. */
+void
+sess_write(struct agent *a, struct session *s)
+{
+	struct termios	 t;
+	ssize_t		 n;
+	uint8_t		 eof;
+
+	(void)a;
+	while (s->in_fd != -1 && s->inq.len > s->inoff) {
+		n = write(s->in_fd, s->inq.p + s->inoff,
+		    s->inq.len - s->inoff);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			/* EPIPE: the command closed its stdin. */
+			closefd(&s->in_fd);
+			break;
+		}
+		s->inoff += n;
+	}
+	buf_reset(&s->inq);
+	s->inoff = 0;
+	if (!s->in_eof || s->in_fd == -1)
+		return;
+	if (s->tty) {
+		/*
+		 * A pty has no half-close: send the line discipline's EOF
+		 * character, as a user typing ^D would.
+		 */
+		eof = 4;
+		if (tcgetattr(s->in_fd, &t) == 0 && t.c_cc[VEOF] != 0)
+			eof = t.c_cc[VEOF];
+		if (write(s->in_fd, &eof, 1) == -1 && errno == EAGAIN)
+			return;
+	}
+	closefd(&s->in_fd);
+}
+
+void
+sess_finish_if_done(struct agent *a, struct session *s)
+{
+	struct ag_exit	 e;
+
+	if (!s->reaped || s->out_fd != -1 || s->err_fd != -1)
+		return;
+	exit_status(s->wstatus, &e.status, &e.signo);
+	log_debug("session %llu: status %lld signal %llu",
+	    (unsigned long long)s->id, (long long)e.status,
+	    (unsigned long long)e.signo);
+	chan_send(a, AG_EXIT, s->id, &e);
+	sess_free(s);
+}
+
+void
+sess_kill_all(struct agent *a)
+{
+	int	 i;
+
+	for (i = 0; i < SESS_MAX; i++) {
+		if (!a->sess[i].used)
+			continue;
+		log_warnx("session %llu: killed (channel closed)",
+		    (unsigned long long)a->sess[i].id);
+		if (!a->sess[i].reaped)
+			kill(-a->sess[i].pid, SIGKILL);
+		/* The zombie is reaped by the SIGCHLD loop like any other. */
+		sess_free(&a->sess[i]);
+	}
+}
