@@ -79,6 +79,7 @@ struct client {
 	struct bangerd		*d;
 	struct bufferevent	*bev;
 	uint64_t		 req_id;	/* request in progress */
+	uint64_t		 last_id;	/* most recent request */
 	struct vm		*vm;		/* vm run in progress */
 	int			 started;	/* command running */
 	int			 closing;	/* drop once output drains */

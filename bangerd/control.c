@@ -148,6 +148,13 @@ client_dispatch(struct client *c, const uint8_t *p, size_t len)
 			break;
 	state = (c->vm != NULL || c->req_id != 0) ?
 	    (c->started ? C_RUNNING : 0) : C_IDLE;
+	/* Input racing the command's exit is dropped, not punished. */
+	if (state == C_IDLE && i < sizeof(ctl_handlers) /
+	    sizeof(ctl_handlers[0]) && ctl_handlers[i].flags == C_RUNNING &&
+	    hdr.id != 0 && hdr.id == c->last_id) {
+		msg_free(&ctl_proto, hdr.type, body);
+		return;
+	}
 	if (i == sizeof(ctl_handlers) / sizeof(ctl_handlers[0]) ||
 	    (ctl_handlers[i].flags & state) == 0) {
 		msg_free(&ctl_proto, hdr.type, body);
@@ -163,6 +170,7 @@ client_dispatch(struct client *c, const uint8_t *p, size_t len)
 			return;
 		}
 		c->req_id = hdr.id;
+		c->last_id = hdr.id;
 	} else if (hdr.id != c->req_id) {
 		msg_free(&ctl_proto, hdr.type, body);
 		client_drop(c, "request id mismatch");

@@ -278,11 +278,14 @@ shutdown_all(struct bangerd *d)
 	/* Push out what clients are owed (e.g. daemon stop's reply). */
 	TAILQ_FOREACH(c, &d->clients, entry) {
 		struct evbuffer	*out = bufferevent_get_output(c->bev);
+		size_t		 len = evbuffer_get_length(out);
+		unsigned char	*p;
 
+		/* The bufferevent froze its output; copy it out by hand. */
+		if (len == 0 || (p = evbuffer_pullup(out, len)) == NULL)
+			continue;
 		(void)fd_nonblock(bufferevent_getfd(c->bev), 0);
-		while (evbuffer_get_length(out) > 0 &&
-		    evbuffer_write(out, bufferevent_getfd(c->bev)) > 0)
-			;
+		(void)write_all(bufferevent_getfd(c->bev), p, len);
 	}
 	if (d->priv_fd != -1)
 		close(d->priv_fd);

@@ -537,7 +537,11 @@ vm_client_gone(struct client *c)
 	vm->runner = NULL;
 	if (vm->session != 0 && vm->agent != NULL)
 		(void)agent_send(vm, AG_SIGNAL, vm->session, &sg);
-	if (vm->rm && vm->state != VM_DELETING)
+	/*
+	 * Gone before its command started (Ctrl-C while booting): the VM was
+	 * never used, so it goes too.
+	 */
+	if ((vm->rm || !c->started) && vm->state != VM_DELETING)
 		vm_delete(NULL, vm);
 }
 
