@@ -207,7 +207,7 @@ extern const struct msg_proto priv_proto;
 #define AGENT_PORT_NAME	"org.banger.agent"
 
 enum agent_type {
-	AG_READY = 1,		/* g->h: agent is up; sent once */
+	AG_READY = 1,		/* g->h: agent is up; once per port open */
 	AG_EXEC,		/* h->g: start a command; id names the session */
 	AG_OUTPUT,		/* g->h */
 	AG_INPUT,		/* h->g: empty data is EOF */
