@@ -1,5 +1,12 @@
 PROGS += bangerd/bangerd
 BANGERD_SRCS := $(filter-out bangerd/test-%.c,$(wildcard bangerd/*.c))
+BANGERD_LIB_SRCS := $(filter-out bangerd/main.c,$(BANGERD_SRCS))
 BANGERD_LIBS := $(shell pkg-config --libs libevent sqlite3 libseccomp \
 	jansson msgpack)
 $(eval $(call prog_rule,bangerd/bangerd,$(BANGERD_SRCS),$(BANGERD_LIBS)))
+
+TESTS += bangerd/test-qemu bangerd/test-db
+$(eval $(call prog_rule,bangerd/test-qemu,bangerd/test-qemu.c \
+	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))
+$(eval $(call prog_rule,bangerd/test-db,bangerd/test-db.c \
+	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))

@@ -1,10 +1,8 @@
-# Unit tests for common/.  A static pattern rule rather than prog_rule:
-# this file is read before GNUmakefile defines prog_rule and COMMON_LIB.
-COMMON_TESTS := common/test-toml common/test-valid common/test-msg \
-	common/test-frame
-TESTS += $(COMMON_TESTS)
+# Unit tests for common/ (included from common/module.mk).
+COMMON_TEST_LIBS := -lcmocka $(shell pkg-config --libs msgpack)
 
-$(addprefix $(O)/,$(COMMON_TESTS)): $(O)/%: $(O)/%.o $(O)/libbanger-common.a
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(O)/libbanger-common.a \
-	    -lcmocka $(shell pkg-config --libs msgpack)
+TESTS += common/test-toml common/test-valid common/test-msg common/test-frame
+$(eval $(call prog_rule,common/test-toml,common/test-toml.c,-lcmocka))
+$(eval $(call prog_rule,common/test-valid,common/test-valid.c,-lcmocka))
+$(eval $(call prog_rule,common/test-msg,common/test-msg.c,$(COMMON_TEST_LIBS)))
+$(eval $(call prog_rule,common/test-frame,common/test-frame.c,-lcmocka))

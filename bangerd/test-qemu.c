@@ -1,0 +1,122 @@
+/* Unit tests for the QEMU command line (qemu.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bangerd.h"
+
+static int
+has(char **argv, size_t n, const char *opt, const char *val)
+{
+	size_t	 i;
+
+	for (i = 0; i + 1 < n; i++)
+		if (strcmp(argv[i], opt) == 0 && strcmp(argv[i + 1], val) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+any_contains(char **argv, size_t n, const char *needle)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strstr(argv[i], needle) != NULL)
+			return 1;
+	return 0;
+}
+
+static void
+setup(struct bangerd *d, struct vm *vm, enum accel a)
+{
+	memset(d, 0, sizeof(*d));
+	memset(vm, 0, sizeof(*vm));
+	snprintf(d->qemu_bin, sizeof(d->qemu_bin), "/usr/bin/qemu");
+	snprintf(d->kernel, sizeof(d->kernel), "/img/vmlinux");
+	snprintf(d->initrd, sizeof(d->initrd), "/img/initrd.img");
+	d->tsc_khz = 2500000;
+	vm->d = d;
+	vm->id = 42;
+	vm->accel = a;
+	vm->vcpus = 2;
+	vm->memory_mib = 512;
+	snprintf(vm->name, sizeof(vm->name), "box");
+	snprintf(vm->dir, sizeof(vm->dir), "/state/vms/box");
+	snprintf(vm->address, sizeof(vm->address), "10.213.0.2");
+	snprintf(vm->gateway, sizeof(vm->gateway), "10.213.0.1");
+	snprintf(vm->mac, sizeof(vm->mac), "02:42:0a:d5:00:02");
+	vm->prefix = 24;
+}
+
+static void
+test_tcg(void **state)
+{
+	struct bangerd	 d;
+	struct vm	 vm;
+	char		**argv;
+	size_t		 n;
+
+	(void)state;
+	setup(&d, &vm, ACCEL_TCG);
+	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
+	assert_string_equal(argv[0], "/usr/bin/qemu");
+	assert_null(argv[n]);
+	assert_true(has(argv, n, "-accel", "tcg"));
+	assert_true(has(argv, n, "-cpu", "max"));
+	assert_true(has(argv, n, "-smp", "2"));
+	assert_true(has(argv, n, "-m", "512"));
+	assert_true(has(argv, n, "-M", "microvm,acpi=on"));
+	/* The network device is the tap banger-priv made, by descriptor. */
+	assert_true(has(argv, n, "-netdev", "tap,id=net0,fd=5"));
+	assert_false(any_contains(argv, n, "ifname="));
+	assert_false(any_contains(argv, n, "script="));
+	assert_false(any_contains(argv, n, "-netdev user"));
+	assert_true(has(argv, n, "-chardev", "socket,id=agent,fd=3"));
+	assert_true(has(argv, n, "-chardev", "socket,id=qmp,fd=4"));
+	assert_true(has(argv, n, "-device",
+	    "virtserialport,chardev=agent,name=" AGENT_PORT_NAME));
+	assert_true(has(argv, n, "-device",
+	    "virtio-net-device,netdev=net0,mac=02:42:0a:d5:00:02"));
+	assert_true(any_contains(argv, n, "tsc_early_khz=2500000"));
+	assert_true(any_contains(argv, n,
+	    "banger.ip=10.213.0.2/24 banger.gw=10.213.0.1"));
+	assert_true(any_contains(argv, n, "banger-vm-42,"));
+	assert_true(has(argv, n, "-chardev",
+	    "file,id=con,path=/state/vms/box/console.log"));
+	assert_true(any_contains(argv, n, "spawn=deny"));
+	qemu_argv_free(argv, n);
+}
+
+static void
+test_kvm(void **state)
+{
+	struct bangerd	 d;
+	struct vm	 vm;
+	char		**argv;
+	size_t		 n;
+
+	(void)state;
+	setup(&d, &vm, ACCEL_KVM);
+	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
+	assert_true(has(argv, n, "-accel", "kvm"));
+	assert_true(has(argv, n, "-cpu", "host"));
+	/* Only TCG needs the TSC hint. */
+	assert_false(any_contains(argv, n, "tsc_early_khz"));
+	qemu_argv_free(argv, n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcg),
+		cmocka_unit_test(test_kvm),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,20 @@
+# libFuzzer targets, one directory per parser of untrusted bytes (see the
+# "fuzz" target in GNUmakefile).
+FUZZ_HERE := toml msg frame
+FUZZERS += $(FUZZ_HERE)
+
+FUZZ_SRCS_toml := common/toml.c
+FUZZ_SRCS_msg := common/msg.c common/buf.c common/frame.c \
+	common/proto_ctl.c common/proto_priv.c common/proto_agent.c \
+	common/proto_launch.c
+FUZZ_LIBS_msg := $(shell pkg-config --libs msgpack)
+FUZZ_SRCS_frame := common/frame.c common/buf.c
+
+# Explicit rules take precedence over GNUmakefile's pattern rule and name
+# every source a fuzzer links, so editing one rebuilds it.
+define fuzz_rule
+$(O)/fuzz/$(1): fuzz/$(1)/fuzz.c $(FUZZ_SRCS_$(1)) $(wildcard common/*.h)
+	@mkdir -p $$(dir $$@)
+	$$(FUZZCC) $$(FUZZFLAGS) -o $$@ $$< $(FUZZ_SRCS_$(1)) $(FUZZ_LIBS_$(1))
+endef
+$(foreach f,$(FUZZ_HERE),$(eval $(call fuzz_rule,$(f))))
