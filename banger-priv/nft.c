@@ -9,7 +9,8 @@
  *                       leaving by any other interface: masquerade
  *   forward (filter):   within one user's bridge: accept (only seen with
  *                       br_netfilter); between bgbr* bridges: drop
- *   input (filter):     from bgbr*: replies and DNS (udp/tcp 53) only
+ *   input (filter):     from bgbr*: replies, DNS (udp/tcp 53) and
+ *                       rate-limited ping of the gateway only
  */
 #include <stdio.h>
 #include <string.h>
@@ -70,6 +71,8 @@ nftb_ruleset(char *out, size_t len, const char *bridge, uint32_t subnet)
 	    "accept\n"
 	    "add rule ip banger input iifname \"bgbr*\" tcp dport 53 "
 	    "accept\n"
+	    "add rule ip banger input iifname \"bgbr*\" icmp type "
+	    "echo-request limit rate 10/second accept\n"
 	    "add rule ip banger input iifname \"bgbr*\" drop\n"
 	    "add element ip banger subnets { %s }\n"
 	    "add element ip banger samebr { \"%s\" . \"%s\" }\n",

@@ -72,6 +72,9 @@ struct vm {
 	uint64_t		 session;	/* agent session id, 0 if none */
 	/* Clients waiting for this VM to be deleted. */
 	struct client		*delete_waiter;
+	/* --rm: the runner, owed this exit status once the VM is gone. */
+	struct client		*exit_waiter;
+	struct ctl_exit		 exit;
 };
 
 struct client {

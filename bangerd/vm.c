@@ -111,6 +111,14 @@ vm_free(struct vm *vm)
 		vm->runner->vm = NULL;
 		client_finish(vm->runner);
 	}
+	if (vm->exit_waiter != NULL) {
+		vm->exit_waiter->vm = NULL;
+		client_finish(vm->exit_waiter);
+	}
+	if (vm->delete_waiter != NULL) {
+		vm->delete_waiter->vm = NULL;
+		client_finish(vm->delete_waiter);
+	}
 	strv_free(&vm->run_argv);
 	TAILQ_REMOVE(&vm->d->vms, vm, entry);
 	free(vm);
@@ -462,16 +470,21 @@ vm_agent_exit(struct vm *vm, const struct ag_exit *e)
 	    (long long)e->status, (unsigned long long)e->signo);
 	vm->session = 0;
 	strv_free(&vm->run_argv);
+	ce.status = e->status;
+	ce.signo = e->signo;
+	vm->runner = NULL;
+	if (vm->rm) {
+		/* --rm: the exit status goes out once the VM is gone. */
+		vm->exit_waiter = c;
+		vm->exit = ce;
+		vm_delete(NULL, vm);
+		return;
+	}
 	if (c != NULL) {
-		ce.status = e->status;
-		ce.signo = e->signo;
 		client_send(c, CTL_EXIT, &ce);
-		vm->runner = NULL;
 		c->vm = NULL;
 		client_finish(c);
 	}
-	if (vm->rm)
-		vm_delete(NULL, vm);
 }
 
 /* The guest broke the protocol or went away. */
@@ -532,6 +545,8 @@ vm_client_gone(struct client *c)
 		return;
 	if (vm->delete_waiter == c)
 		vm->delete_waiter = NULL;
+	if (vm->exit_waiter == c)
+		vm->exit_waiter = NULL;
 	if (vm->runner != c)
 		return;
 	vm->runner = NULL;
@@ -626,6 +641,12 @@ vm_finish_delete(struct vm *vm)
 	if (c != NULL) {
 		c->vm = NULL;
 		client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+		client_finish(c);
+	}
+	if ((c = vm->exit_waiter) != NULL) {
+		vm->exit_waiter = NULL;
+		c->vm = NULL;
+		client_send(c, CTL_EXIT, &vm->exit);
 		client_finish(c);
 	}
 	vm_free(vm);

@@ -1,0 +1,132 @@
+#!/bin/sh
+# banger bench (make bench): how long `banger vm run --rm -- true` takes,
+# against a bare QEMU boot of the same kernel and initrd to the agent's
+# AG_READY (regress/boot-ready), and the peak memory of bangerd and
+# banger-priv.  Same world as the regress suite (test-lib.sh): test user,
+# private network namespace, setuid helper under /run/banger-regress.
+# Prints numbers; timing never fails it.
+#
+#	sh regress/bench.sh [RUNS]	(default 5, after one warm-up each)
+
+REGRESS=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$REGRESS/.." && pwd)
+export REGRESS TOP
+RUNS=${1:-5}
+
+REGRESS_DRIVER=1
+. "$REGRESS/test-lib.sh"
+
+case ${O:-obj} in
+/*)	OBJDIR=$O ;;
+*)	OBJDIR=$TOP/${O:-obj} ;;
+esac
+LOGDIR=$OBJDIR/bench-log
+export OBJDIR LOGDIR
+rm -rf "$LOGDIR"
+mkdir -p "$LOGDIR"
+
+cleaned=0
+cleanup() {
+	[ $cleaned = 1 ] && return
+	cleaned=1
+	regress_cleanup >>"$LOGDIR/cleanup.log" 2>&1
+}
+trap 'cleanup; exit 1' INT TERM HUP
+trap cleanup EXIT
+
+if ! regress_setup >"$LOGDIR/setup.log" 2>&1; then
+	cat "$LOGDIR/setup.log"
+	echo "bench: setup failed"
+	exit 1
+fi
+[ -x "$BIN/boot-ready" ] ||
+    { echo "bench: no $OBJDIR/regress/boot-ready (make)"; exit 1; }
+W=$LOGDIR
+QEMU=$(command -v qemu-system-x86_64)
+KERNEL=$IMAGES/vmlinux
+[ -f "$KERNEL" ] || KERNEL=$IMAGES/vmlinuz
+
+now() {
+	date +%s.%N
+}
+
+# median of the numbers on stdin
+median() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "n/a"; exit }
+		if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2];
+		else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# One timed `vm run --rm -- true`; appends seconds to $1 on success.
+time_vm_run() {
+	_t0=$(now)
+	banger vm run --rm -- true </dev/null >>"$LOGDIR/vmrun.out" \
+	    2>>"$LOGDIR/vmrun.err"
+	_rc=$?
+	_t1=$(now)
+	if [ $_rc = 0 ]; then
+		echo "$_t0 $_t1" | awk '{ printf "%.3f\n", $2 - $1 }' >>"$1"
+	else
+		echo "  vm run failed (exit $_rc); see $LOGDIR/vmrun.err"
+	fi
+}
+
+# One bare boot; boot-ready prints its own seconds.
+time_boot() {
+	if as_user t1 "$BIN/boot-ready" -q "$QEMU" "$KERNEL" \
+	    "$IMAGES/initrd.img" </dev/null >"$LOGDIR/boot.one" \
+	    2>>"$LOGDIR/boot.err"; then
+		cat "$LOGDIR/boot.one" >>"$1"
+	else
+		echo "  bare boot failed; see $LOGDIR/boot.err"
+	fi
+}
+
+echo "== bench: $RUNS runs each after one warm-up ($(nproc) CPUs, $(basename "$KERNEL"))"
+
+: >"$LOGDIR/vmrun.times"
+time_vm_run /dev/null
+i=0
+while [ $i -lt "$RUNS" ]; do
+	time_vm_run "$LOGDIR/vmrun.times"
+	i=$((i + 1))
+done
+
+# Peak memory while the daemon is still up.
+dpid=$(daemon_pid t1)
+banger daemon status --json </dev/null >"$LOGDIR/status.json" 2>/dev/null
+ppid=$(jq -r .priv_pid "$LOGDIR/status.json" 2>/dev/null)
+lpid=
+[ -n "$dpid" ] && lpid=$(pgrep -P "$dpid" -f 'bangerd --launcher' | head -n 1)
+hwm() {
+	_h=$(proc_status "$1" VmHWM 2>/dev/null)
+	echo "${_h:-n/a}"
+}
+d_hwm=$(hwm "$dpid")
+p_hwm=$(hwm "$ppid")
+l_hwm=$(hwm "$lpid")
+
+: >"$LOGDIR/boot.times"
+time_boot /dev/null
+i=0
+while [ $i -lt "$RUNS" ]; do
+	time_boot "$LOGDIR/boot.times"
+	i=$((i + 1))
+done
+
+vm_med=$(median <"$LOGDIR/vmrun.times")
+boot_med=$(median <"$LOGDIR/boot.times")
+echo "banger vm run --rm -- true:   median ${vm_med} s  (runs: $(echo $(cat "$LOGDIR/vmrun.times")))"
+echo "bare QEMU boot to AG_READY:   median ${boot_med} s  (runs: $(echo $(cat "$LOGDIR/boot.times")))"
+if [ "$vm_med" != n/a ] && [ "$boot_med" != n/a ]; then
+	echo "$vm_med $boot_med" | awk '{
+	    printf "ratio vm run / bare boot:     %.2f  (banger overhead %.3f s)\n",
+	    $1 / $2, $1 - $2 }'
+fi
+echo "peak RSS (VmHWM): bangerd ${d_hwm}, bangerd --launcher ${l_hwm}, banger-priv ${p_hwm}"
+
+stop_daemons >/dev/null 2>&1
+cleanup
+netsnap_check || exit 1
+exit 0

@@ -1,0 +1,143 @@
+# banger-priv trusts nobody: a user cannot touch another user's tap, a
+# malformed or unknown frame ends the helper without changing anything, a
+# user outside priv.conf is refused at start, and the tap quota holds.
+# Driven by obj/regress/priv-client, which spawns the setuid helper as
+# bangerd does.
+. "$REGRESS/test-lib.sh"
+
+[ -x "$BIN/priv-client" ] || fatal "no priv-client (obj/regress/priv-client)"
+
+# pc USER ARGS...: priv-client as USER; output in $W/pc.out, RC set.
+pc() {
+	_pu=$1
+	shift
+	trace "[$_pu] priv-client $*"
+	as_user "$_pu" "$BIN/priv-client" "$PRIV_BIN" "$@" \
+	    >"$W/pc.out" 2>"$W/pc.err" </dev/null
+	RC=$?
+	echo "  exit $RC"
+	show "$W/pc.out" stdout
+	show "$W/pc.err" stderr
+}
+
+# The helper's own exit status as priv-client saw it ("signal N" is not
+# an exit and counts as a failure too).
+helper_exit() {
+	_he=$(sed -n 's/^helper exit //p' "$W/pc.out")
+	[ -n "$_he" ] && echo "$_he" && return
+	_hs=$(sed -n 's/^helper signal //p' "$W/pc.out")
+	[ -n "$_hs" ] && echo "signal$_hs" && return
+	echo none
+}
+
+# What a refused request must not change.
+snap() {
+	{
+		ip -n "$NS" -o link show | awk -F': ' '{print $2}' | sort
+		cat "$LEASES" 2>/dev/null
+	} >"$1"
+}
+
+unchanged() {
+	snap "$W/after"
+	if cmp -s "$W/before" "$W/after"; then
+		ok "$1: links and leases unchanged"
+	else
+		fail "$1: links or leases changed"
+		diff "$W/before" "$W/after" | sed 's/^/  /'
+	fi
+}
+
+# ---- the helper works for an allowed user (positive controls) ----
+pc t2 list
+expect_rc 0 "t2 list"
+grep -q '^ids' "$W/pc.out" || fail "t2 list: no ids line"
+[ "$(helper_exit)" = 0 ] || fail "t2 list: helper exit $(helper_exit)"
+
+# A well-formed TAP_LIST sent raw: {"v":1,"t":8,"id":1}.
+pc t2 raw 0000000b83a17601a17408a2696401
+expect_rc 0 "t2 raw valid TAP_LIST"
+grep -q '^raw: reply' "$W/pc.out" || fail "valid raw frame got no reply"
+[ "$(helper_exit)" = 0 ] || fail "valid raw frame: helper exit $(helper_exit)"
+
+pc t2 bridge tap 77 delete 77
+expect_rc 0 "t2 bridge, tap 77, delete 77"
+grep -q '^tap vm_id=77 name=bgtap[0-9]* .*fd=ok' "$W/pc.out" ||
+    fail "t2 tap 77: no tap with a checked fd"
+[ "$(helper_exit)" = 0 ] || fail "t2 tap: helper exit $(helper_exit)"
+no_leases t2 || fail "t2 lease left after delete: $(user_leases t2)"
+
+# ---- t1 holds a VM; t2 may not touch it ----
+run t1 vm run --name pr1 -- true
+expect_rc 0 "t1 vm run --name pr1 -- true"
+lease=$(user_leases t1)
+[ "$(echo "$lease" | grep -c .)" = 1 ] || fatal "want one lease of t1, have '$lease'"
+vmid=$(echo "$lease" | awk '{print $3}')
+tap=bgtap$(echo "$lease" | awk '{print $4}')
+tap_exists "$tap" || fail "t1's tap $tap missing"
+snap "$W/before"
+
+pc t2 delete "$vmid"
+[ "$RC" != 0 ] || fail "t2 deleting t1's vm_id $vmid: priv-client exit 0"
+grep -qx ok "$W/pc.out" && fail "t2 deleting t1's vm_id $vmid: helper said ok"
+[ "$(helper_exit)" != 0 ] ||
+    fail "t2 deleting t1's vm_id $vmid: helper exit 0, want non-zero"
+tap_exists "$tap" || fail "t1's tap $tap gone after t2's delete"
+[ "$(user_leases t1)" = "$lease" ] || fail "t1's lease changed: $(user_leases t1)"
+unchanged "cross-user delete"
+
+pc t2 tap 0
+[ "$(helper_exit)" != 0 ] || fail "tap vm_id 0: helper exit 0, want non-zero"
+unchanged "vm_id 0"
+
+# ---- malformed frames end the helper ----
+# label:hex.  Maps are {"v":V,"t":T,"id":1} (+ "zz":1); t 8 is TAP_LIST.
+for c in \
+    "oversized length:0010000080" \
+    "zero length:00000000" \
+    "length beyond the packet:0000002083a17601" \
+    "garbage payload:00000004deadbeef" \
+    "not a map:0000000493010203" \
+    "unknown key:0000000f84a17601a17408a2696401a27a7a01" \
+    "missing key:0000000782a17601a17408" \
+    "unknown type:0000000b83a17601a17463a2696401" \
+    "reply type sent to helper:0000000b83a17601a17401a2696401" \
+    "wrong version:0000000b83a17602a17408a2696401" \
+    "trailing byte:0000000c83a17601a17408a2696401c0" \
+    "type as string:0000000c83a17601a174a138a2696401"; do
+	label=${c%%:*}
+	hex=${c#*:}
+	pc t2 raw "$hex"
+	he=$(helper_exit)
+	if [ "$he" != 0 ] && [ "$he" != none ]; then
+		ok "$label: helper ended with $he"
+	else
+		fail "$label: helper exit $he, want non-zero"
+	fi
+	grep -q '^raw: reply' "$W/pc.out" &&
+	    fail "$label: helper answered instead of exiting"
+	unchanged "$label"
+done
+
+# ---- a user not in priv.conf is refused at start ----
+pc nobody list
+he=$(helper_exit)
+[ "$he" != 0 ] && [ "$he" != none ] || fail "nobody: helper exit $he, want non-zero"
+grep -q '^ids' "$W/pc.out" && fail "nobody got an answer"
+unchanged "user not in priv.conf"
+
+# ---- the per-user tap quota (max_taps_per_user = 8) ----
+pc t2 bridge tap 101 tap 102 tap 103 tap 104 tap 105 tap 106 tap 107 \
+    tap 108 tap 109
+n=$(grep -c '^tap vm_id=' "$W/pc.out")
+[ "$n" = 8 ] || fail "quota: $n taps created, want 8"
+grep -q '^error code=' "$W/pc.out" || fail "quota: 9th tap not refused"
+pc t2 delete 101 delete 102 delete 103 delete 104 delete 105 delete 106 \
+    delete 107 delete 108
+expect_rc 0 "t2 deletes its 8 taps"
+no_leases t2 || fail "t2 leases left: $(user_leases t2)"
+
+run t1 vm delete pr1
+expect_rc 0 "vm delete pr1"
+wait_until 10 no_taps || fail "taps left: $(ns_taps)"
+no_leases t1 || fail "t1 lease left: $(user_leases t1)"

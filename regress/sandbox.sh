@@ -1,0 +1,75 @@
+# Privilege separation as the processes actually run: bangerd holds no
+# capability and is under seccomp with no_new_privs; banger-priv keeps only
+# CAP_NET_ADMIN under seccomp; QEMU runs as the user, sandboxed, on a tap
+# it was handed (it never creates a network device itself).
+. "$REGRESS/test-lib.sh"
+
+ZERO=0000000000000000
+NET_ADMIN=0000000000001000
+
+run t1 vm run --name sb -- true
+expect_rc 0 "vm run --name sb -- true"
+
+dpid=$(daemon_pid t1)
+pid_alive "$dpid" || fatal "bangerd (pid file: '$dpid') is not running"
+pid_in_ns "$dpid" || fail "bangerd runs outside $NS"
+runs_as "$dpid" t1 || fail "bangerd uids: $(uids_of "$dpid")"
+for k in CapInh CapPrm CapEff CapAmb; do
+	[ "$(proc_status "$dpid" $k)" = $ZERO ] ||
+	    fail "bangerd $k $(proc_status "$dpid" $k), want $ZERO"
+done
+[ "$(proc_status "$dpid" Seccomp)" = 2 ] ||
+    fail "bangerd Seccomp: $(proc_status "$dpid" Seccomp), want 2"
+[ "$(proc_status "$dpid" NoNewPrivs)" = 1 ] ||
+    fail "bangerd NoNewPrivs: $(proc_status "$dpid" NoNewPrivs), want 1"
+
+run t1 daemon status --json
+ppid=$(jq -r .priv_pid "$W/out" 2>/dev/null)
+if pid_alive "$ppid"; then
+	[ "$(cat /proc/$ppid/comm)" = banger-priv ] ||
+	    fail "priv_pid $ppid is $(cat /proc/$ppid/comm)"
+	pid_in_ns "$ppid" || fail "banger-priv runs outside $NS"
+	[ "$(proc_status "$ppid" CapEff)" = $NET_ADMIN ] ||
+	    fail "banger-priv CapEff $(proc_status "$ppid" CapEff), want $NET_ADMIN"
+	# Nothing beyond CAP_NET_ADMIN may be regained either.
+	[ "$(proc_status "$ppid" CapPrm)" = $NET_ADMIN ] ||
+	    fail "banger-priv CapPrm $(proc_status "$ppid" CapPrm), want $NET_ADMIN"
+	[ "$(proc_status "$ppid" CapAmb)" = $ZERO ] ||
+	    fail "banger-priv CapAmb $(proc_status "$ppid" CapAmb)"
+	[ "$(proc_status "$ppid" Seccomp)" = 2 ] ||
+	    fail "banger-priv Seccomp: $(proc_status "$ppid" Seccomp), want 2"
+	echo "  banger-priv uids: $(uids_of "$ppid")"
+	# It holds no descriptor to the user's files beyond its channel.
+	ls -l /proc/$ppid/fd | sed 's/^/  fd: /'
+else
+	fail "priv_pid '$ppid' is not running"
+fi
+
+qpid=$(vm_field t1 sb pid)
+if pid_alive "$qpid"; then
+	runs_as "$qpid" t1 || fail "qemu uids: $(uids_of "$qpid")"
+	pid_in_ns "$qpid" || fail "qemu runs outside $NS"
+	[ "$(proc_status "$qpid" CapEff)" = $ZERO ] ||
+	    fail "qemu CapEff $(proc_status "$qpid" CapEff)"
+	[ "$(proc_status "$qpid" Seccomp)" = 2 ] ||
+	    fail "qemu Seccomp: $(proc_status "$qpid" Seccomp), want 2 (-sandbox on)"
+	tr '\0' ' ' </proc/$qpid/cmdline >"$W/qemu.cmdline"
+	echo "  qemu: $(cat "$W/qemu.cmdline")"
+	grep -q -- '-netdev tap,[^ ]*fd=' "$W/qemu.cmdline" ||
+	    fail "qemu is not given its tap as an fd"
+	grep -Eq 'ifname=|script=[^n]|helper=' "$W/qemu.cmdline" &&
+	    fail "qemu may create or configure a network device itself"
+else
+	fail "qemu pid '$qpid' from vm list is not running"
+fi
+
+# The user cannot reach the helper's lease table or policy to change them.
+for f in "$PRIV_CONF" "$LEASES"; do
+	[ -e "$f" ] || continue
+	[ "$(stat -c %U "$f")" = root ] || fail "$f not root's"
+	as_user t1 sh -c "echo x >> '$f'" 2>/dev/null &&
+	    fail "t1 could write $f"
+done
+
+run t1 vm delete sb
+expect_rc 0 "vm delete sb"
