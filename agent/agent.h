@@ -73,6 +73,7 @@ void	sess_exec(struct agent *, uint64_t, const void *);
 void	sess_input(struct agent *, uint64_t, const void *);
 void	sess_signal(struct agent *, uint64_t, const void *);
 void	sess_winsize(struct agent *, uint64_t, const void *);
+void	agent_poweroff(struct agent *, uint64_t, const void *);
 void	sess_reaped(struct agent *, pid_t, int);
 void	sess_read(struct agent *, struct session *, int);
 void	sess_write(struct agent *, struct session *);

@@ -36,6 +36,7 @@ static const struct {
 	{ AG_INPUT,	sess_input },
 	{ AG_SIGNAL,	sess_signal },
 	{ AG_WINSIZE,	sess_winsize },
+	{ AG_POWEROFF,	agent_poweroff },
 };
 
 int64_t

@@ -20,7 +20,7 @@ struct cmd_opt {
 	const char	*help;
 };
 
-#define CMD_OPT_MAX	8
+#define CMD_OPT_MAX	16
 
 /* What the parser found. */
 struct args {
@@ -104,6 +104,12 @@ int	client_open_or_report(struct client *, int);
 struct ctl_vm_run;
 int	vm_run_prepare(const struct cmd_entry *, const struct args *,
 	    struct ctl_vm_run *, char *, size_t);
+
+/* cmd-vm-run.c: start a command session (vm run, vm exec). */
+int	vm_session(uint32_t, const void *, int);
+/* spec.c: --vcpu, --memory, --disk-size; 0 or BEX_USAGE with err. */
+int	vm_spec_parse(const struct cmd_entry *, const struct args *,
+	    uint64_t *, uint64_t *, uint64_t *, char *, size_t);
 
 /* fmt.c */
 void	fmt_age(uint64_t, uint64_t, char *, size_t);

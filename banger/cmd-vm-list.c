@@ -9,21 +9,23 @@
 #include "banger.h"
 #include "exitcode.h"
 #include "proto.h"
+#include "vminfo.h"
 
 static const struct cmd_opt vm_list_opts[] = {
 	{ "json", 0, NULL, "print a JSON array with every field" },
 	{ NULL, 0, NULL, NULL }
 };
 
-static json_t *
+json_t *
 vm_json(const struct ctl_vm_info *v)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I}",
-	    "name", v->name, "state", v->state, "vmm", v->vmm,
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, "
+	    "s:s}", "name", v->name, "state", v->state, "vmm", v->vmm,
 	    "accel", v->accel, "address", v->address,
 	    "pid", (json_int_t)v->pid, "created", (json_int_t)v->created,
 	    "vcpus", (json_int_t)v->vcpus,
-	    "memory_mib", (json_int_t)v->memory_mib);
+	    "memory_mib", (json_int_t)v->memory_mib,
+	    "disk_mib", (json_int_t)v->disk_mib, "dir", v->dir);
 }
 
 static void

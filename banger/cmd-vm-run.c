@@ -15,6 +15,9 @@
 static const struct cmd_opt vm_run_opts[] = {
 	{ "rm", 0, NULL, "delete the VM when the command ends" },
 	{ "name", 'n', "NAME", "name the VM (default: a generated name)" },
+	{ "vcpu", 0, "N", "virtual CPUs" },
+	{ "memory", 'm', "SIZE", "memory, e.g. 512M or 2G" },
+	{ "disk-size", 0, "SIZE", "size of the VM's /root disk, e.g. 8G" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -52,6 +55,9 @@ vm_run_prepare(const struct cmd_entry *e, const struct args *a,
 			    "bytes", i + 1, BANGER_STRMAX);
 			return BEX_USAGE;
 		}
+	if ((i = vm_spec_parse(e, a, &req->vcpus, &req->memory_mib,
+	    &req->disk_mib, err, errlen)) != 0)
+		return i;
 	req->name = (char *)(name != NULL ? name : "");
 	req->rm = args_get(e, a, "rm") != NULL;
 	req->argv.v = a->tail;
@@ -60,24 +66,18 @@ vm_run_prepare(const struct cmd_entry *e, const struct args *a,
 }
 
 /*
- * argv.v must be NULL-terminated for the encoder: the tail is the end of
- * main's argv, which is.
+ * Send a request that starts a command (vm run, vm exec) and drive the
+ * session until it ends; returns banger's exit status.  argv.v must be
+ * NULL-terminated for the encoder: it is the end of main's argv, which is.
  */
-static int
-cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
+int
+vm_session(uint32_t type, const void *req, int tty)
 {
-	struct ctl_vm_run	 req;
 	struct client		 c;
 	struct session		 s;
 	sigset_t		 mask;
 	char			 err[512];
 	int			 rc;
-
-	if ((rc = vm_run_prepare(e, a, &req, err, sizeof(err))) != 0)
-		return cmd_usage_error(e, "%s", err);
-	req.tty = isatty(0) && isatty(1);
-	if (req.tty && tty_size(1, &req.cols, &req.rows) == -1)
-		req.cols = 80, req.rows = 24;
 
 	if ((rc = client_open_or_report(&c, 1)) != 0)
 		return rc;
@@ -98,8 +98,7 @@ cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
 		cli_warn("signalfd");
 		return BEX_FAIL;
 	}
-	if (client_request(&c, CTL_VM_RUN, &req, &s.id, err,
-	    sizeof(err)) == -1) {
+	if (client_request(&c, type, req, &s.id, err, sizeof(err)) == -1) {
 		cli_warnx("%s", err);
 		return BEX_FAIL;
 	}
@@ -107,11 +106,26 @@ cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
 	s.in = 0;
 	s.out = 1;
 	s.err = 2;
-	s.tty = req.tty;
+	s.tty = tty;
 	s.winfd = 1;
 	rc = session_run(&s);
 	client_close(&c);
 	return rc;
+}
+
+static int
+cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
+{
+	struct ctl_vm_run	 req;
+	char			 err[512];
+	int			 rc;
+
+	if ((rc = vm_run_prepare(e, a, &req, err, sizeof(err))) != 0)
+		return cmd_usage_error(e, "%s", err);
+	req.tty = isatty(0) && isatty(1);
+	if (req.tty && tty_size(1, &req.cols, &req.rows) == -1)
+		req.cols = 80, req.rows = 24;
+	return vm_session(CTL_VM_RUN, &req, req.tty);
 }
 
 const struct cmd_entry cmd_vm_run_entry = {

@@ -13,6 +13,12 @@
 extern const struct cmd_entry cmd_vm_run_entry;
 extern const struct cmd_entry cmd_vm_list_entry;
 extern const struct cmd_entry cmd_vm_delete_entry;
+extern const struct cmd_entry cmd_vm_create_entry;
+extern const struct cmd_entry cmd_vm_start_entry;
+extern const struct cmd_entry cmd_vm_stop_entry;
+extern const struct cmd_entry cmd_vm_show_entry;
+extern const struct cmd_entry cmd_vm_exec_entry;
+extern const struct cmd_entry cmd_vm_logs_entry;
 extern const struct cmd_entry cmd_daemon_status_entry;
 extern const struct cmd_entry cmd_daemon_stop_entry;
 extern const struct cmd_entry cmd_doctor_entry;
@@ -21,7 +27,13 @@ extern const struct cmd_entry cmd_version_entry;
 
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_vm_run_entry,
+	&cmd_vm_create_entry,
+	&cmd_vm_start_entry,
+	&cmd_vm_stop_entry,
+	&cmd_vm_exec_entry,
 	&cmd_vm_list_entry,
+	&cmd_vm_show_entry,
+	&cmd_vm_logs_entry,
 	&cmd_vm_delete_entry,
 	&cmd_daemon_status_entry,
 	&cmd_daemon_stop_entry,

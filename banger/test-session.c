@@ -473,7 +473,7 @@ static void
 script_info(int fd)
 {
 	struct ctl_vm_info	 v = { "web", "running", "qemu", "tcg",
-	    "10.0.0.2", 42, 1700000000, 1, 256 };
+	    "10.0.0.2", 42, 1700000000, 1, 256, 8192, "/s/vms/web" };
 
 	(void)srv_recv(fd, CTL_VM_LIST, 1);
 	srv_send(fd, CTL_VM_INFO, 1, &v);

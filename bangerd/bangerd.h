@@ -24,6 +24,7 @@
 #define BOOT_TIMEOUT_SEC	90
 #define VM_DEFAULT_VCPUS	1
 #define VM_DEFAULT_MEMORY	256	/* MiB */
+#define VM_DEFAULT_DISK		8192	/* MiB */
 #define CLIENT_OUTQ_HIGH	(4 * 1024 * 1024)
 
 struct client;
@@ -33,6 +34,7 @@ enum vm_state {
 	VM_CREATING,
 	VM_STARTING,
 	VM_RUNNING,
+	VM_STOPPING,
 	VM_STOPPED,
 	VM_DELETING,
 };
@@ -46,6 +48,7 @@ struct vm {
 	int			 rm;
 	int			 vcpus;
 	int			 memory_mib;
+	uint64_t		 disk_mib;
 	time_t			 created;
 	enum accel		 accel;
 	char			 address[16];
@@ -75,6 +78,8 @@ struct vm {
 	/* --rm: the runner, owed this exit status once the VM is gone. */
 	struct client		*exit_waiter;
 	struct ctl_exit		 exit;
+	struct client		*stop_waiter;
+	int			 run_created;	/* made by `vm run`, unused */
 };
 
 struct client {
@@ -148,6 +153,14 @@ struct vm	*vm_find_id(struct bangerd *, int64_t);
 struct vm	*vm_new(struct bangerd *);
 void		 vm_free(struct vm *);
 void		 vm_run(struct client *, struct ctl_vm_run *);
+void		 vm_create_cmd(struct client *, struct ctl_vm_create *);
+void		 vm_start_cmd(struct client *, struct vm *);
+void		 vm_stop_cmd(struct client *, struct vm *);
+void		 vm_exec_cmd(struct client *, struct ctl_vm_exec *,
+		    struct vm *);
+void		 vm_start_session(struct vm *);
+void		 vm_info(struct vm *, struct ctl_vm_info *);
+void		 vm_reply_info(struct client *, struct vm *);
 void		 vm_delete(struct client *, struct vm *);
 void		 vm_stop_all(struct bangerd *);
 void		 vm_vmm_started(struct bangerd *, struct launch_started *);
@@ -169,6 +182,7 @@ int	 agent_send(struct vm *, uint32_t, uint64_t, const void *);
 void	 qmp_attach(struct vm *, int);
 void	 qmp_detach(struct vm *);
 int	 qmp_quit(struct vm *);
+int	 qmp_powerdown(struct vm *);
 
 /* qemu.c */
 int	 qemu_argv(struct bangerd *, struct vm *, char ***, size_t *);

@@ -38,6 +38,9 @@ static void	ctl_vm_delete(struct client *, uint32_t, void *);
 static void	ctl_daemon_status(struct client *, uint32_t, void *);
 static void	ctl_daemon_stop(struct client *, uint32_t, void *);
 static void	ctl_session_input(struct client *, uint32_t, void *);
+static void	ctl_vm_create(struct client *, uint32_t, void *);
+static void	ctl_vm_named(struct client *, uint32_t, void *);
+static void	ctl_vm_exec(struct client *, uint32_t, void *);
 
 static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_VM_RUN,		C_IDLE,		ctl_vm_run },
@@ -48,6 +51,11 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_INPUT,		C_RUNNING,	ctl_session_input },
 	{ CTL_SIGNAL,		C_RUNNING,	ctl_session_input },
 	{ CTL_WINSIZE,		C_RUNNING,	ctl_session_input },
+	{ CTL_VM_CREATE,	C_IDLE,		ctl_vm_create },
+	{ CTL_VM_START,		C_IDLE,		ctl_vm_named },
+	{ CTL_VM_STOP,		C_IDLE,		ctl_vm_named },
+	{ CTL_VM_SHOW,		C_IDLE,		ctl_vm_named },
+	{ CTL_VM_EXEC,		C_IDLE,		ctl_vm_exec },
 };
 
 static void	client_drop(struct client *, const char *);
@@ -369,39 +377,81 @@ ctl_vm_list(struct client *c, uint32_t type, void *body)
 	(void)type;
 	(void)body;
 	TAILQ_FOREACH(vm, &c->d->vms, entry) {
-		vi.name = vm->name;
-		vi.state = (char *)vm_state_name(vm->state);
-		vi.vmm = "qemu";
-		vi.accel = (char *)accel_name(vm->accel);
-		vi.address = vm->address;
-		vi.pid = vm->pid > 0 ? (uint64_t)vm->pid : 0;
-		vi.created = vm->created;
-		vi.vcpus = vm->vcpus;
-		vi.memory_mib = vm->memory_mib;
+		vm_info(vm, &vi);
 		client_send(c, CTL_VM_INFO, &vi);
 	}
 	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
 	client_finish(c);
 }
 
-static void
-ctl_vm_delete(struct client *c, uint32_t type, void *body)
+/* Look a VM up by a name from the client; reply with an error if absent. */
+static struct vm *
+named_vm(struct client *c, const char *name)
 {
-	struct ctl_vm_delete	*req = body;
+	struct vm	*vm;
+
+	if (!valid_vm_name(name)) {
+		client_error(c, BERR_INVALID, "invalid VM name \"%s\"", name);
+		return NULL;
+	}
+	if ((vm = vm_find(c->d, name)) == NULL) {
+		client_error(c, BERR_NOTFOUND, "no VM named \"%s\"; "
+		    "`banger vm list` shows the VMs you have", name);
+		return NULL;
+	}
+	return vm;
+}
+
+static void
+ctl_vm_create(struct client *c, uint32_t type, void *body)
+{
+	(void)type;
+	vm_create_cmd(c, body);
+}
+
+static void
+ctl_vm_named(struct client *c, uint32_t type, void *body)
+{
+	struct vm	*vm;
+
+	if ((vm = named_vm(c, ((struct ctl_vm_name *)body)->name)) == NULL)
+		return;
+	switch (type) {
+	case CTL_VM_START:
+		if (c->d->stopping) {
+			client_error(c, BERR_BUSY, "bangerd is shutting down");
+			return;
+		}
+		vm_start_cmd(c, vm);
+		break;
+	case CTL_VM_STOP:
+		vm_stop_cmd(c, vm);
+		break;
+	default:
+		vm_reply_info(c, vm);
+		break;
+	}
+}
+
+static void
+ctl_vm_exec(struct client *c, uint32_t type, void *body)
+{
+	struct ctl_vm_exec	*req = body;
 	struct vm		*vm;
 
 	(void)type;
-	if (!valid_vm_name(req->name)) {
-		client_error(c, BERR_INVALID, "invalid VM name \"%s\"",
-		    req->name);
-		return;
-	}
-	if ((vm = vm_find(c->d, req->name)) == NULL) {
-		client_error(c, BERR_NOTFOUND, "no VM named \"%s\"; "
-		    "`banger vm list` shows the VMs you have", req->name);
-		return;
-	}
-	vm_delete(c, vm);
+	if ((vm = named_vm(c, req->name)) != NULL)
+		vm_exec_cmd(c, req, vm);
+}
+
+static void
+ctl_vm_delete(struct client *c, uint32_t type, void *body)
+{
+	struct vm	*vm;
+
+	(void)type;
+	if ((vm = named_vm(c, ((struct ctl_vm_delete *)body)->name)) != NULL)
+		vm_delete(c, vm);
 }
 
 static void

@@ -32,6 +32,7 @@ static const char *migrations[] = {
 	"  vm_id INTEGER NOT NULL,"
 	"  op TEXT NOT NULL,"
 	"  started INTEGER NOT NULL);",
+	"ALTER TABLE vms ADD COLUMN disk_mib INTEGER NOT NULL DEFAULT 8192;",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -129,8 +130,8 @@ db_vm_insert(struct bangerd *d, struct vm *vm)
 	sqlite3_stmt	*st;
 
 	if (sqlite3_prepare_v2(d->db, "INSERT INTO vms (name, state, vmm, "
-	    "accel, vcpus, memory_mib, rm, created) VALUES (?, ?, 'qemu', ?, "
-	    "?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
+	    "accel, vcpus, memory_mib, rm, created, disk_mib) VALUES (?, ?, "
+	    "'qemu', ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
 		log_warnx("db insert: %s", sqlite3_errmsg(d->db));
 		return -1;
 	}
@@ -141,6 +142,7 @@ db_vm_insert(struct bangerd *d, struct vm *vm)
 	sqlite3_bind_int(st, 5, vm->memory_mib);
 	sqlite3_bind_int(st, 6, vm->rm);
 	sqlite3_bind_int64(st, 7, vm->created);
+	sqlite3_bind_int64(st, 8, vm->disk_mib);
 	if (step_done(d, st, "insert") == -1)
 		return -1;
 	vm->id = sqlite3_last_insert_rowid(d->db);
@@ -181,7 +183,7 @@ static enum vm_state
 state_parse(const char *s)
 {
 	static const enum vm_state all[] = { VM_CREATING, VM_STARTING,
-	    VM_RUNNING, VM_STOPPED, VM_DELETING };
+	    VM_RUNNING, VM_STOPPING, VM_STOPPED, VM_DELETING };
 	size_t	 i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -199,7 +201,8 @@ db_vm_load(struct bangerd *d)
 	int		 rc;
 
 	if (sqlite3_prepare_v2(d->db, "SELECT id, name, state, accel, vcpus, "
-	    "memory_mib, address, tap, pid, rm, created FROM vms ORDER BY id",
+	    "memory_mib, address, tap, pid, rm, created, disk_mib FROM vms "
+	    "ORDER BY id",
 	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -221,6 +224,7 @@ db_vm_load(struct bangerd *d)
 		vm->pid = sqlite3_column_int64(st, 8);
 		vm->rm = sqlite3_column_int(st, 9);
 		vm->created = sqlite3_column_int64(st, 10);
+		vm->disk_mib = sqlite3_column_int64(st, 11);
 		snprintf(vm->dir, sizeof(vm->dir), "%s/%s", d->paths.vms_dir,
 		    vm->name);
 	}

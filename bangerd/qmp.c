@@ -112,3 +112,12 @@ qmp_quit(struct vm *vm)
 	qmp_cmd(vm, "quit");
 	return 0;
 }
+
+int
+qmp_powerdown(struct vm *vm)
+{
+	if (vm->qmp == NULL || !vm->qmp_ready)
+		return -1;
+	qmp_cmd(vm, "system_powerdown");
+	return 0;
+}

@@ -108,6 +108,12 @@ reconcile(struct bangerd *d)
 			continue;
 		if (vm->pid > 0 && vmm_is_ours(vm->pid, vm->id))
 			(void)kill(vm->pid, SIGKILL);
+		if (strcmp(ops[i], "start") == 0) {
+			/* The loop below marks it stopped. */
+			log_info("reconcile: vm %s: rolling back an "
+			    "interrupted start", vm->name);
+			continue;
+		}
 		drop_vm(d, vm, strcmp(ops[i], "create") == 0 ?
 		    "rolling back an interrupted create" :
 		    "finishing an interrupted delete");

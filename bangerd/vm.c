@@ -24,7 +24,8 @@
 #include "priv-wrap.h"
 #include "valid.h"
 
-#define KILL_GRACE_SEC	5
+#define KILL_GRACE_SEC	5	/* delete: QMP quit, then kill */
+#define STOP_GRACE_SEC	15	/* stop: clean poweroff, then kill */
 
 static void	vm_finish_delete(struct vm *);
 static void	vm_release_tap(struct vm *);
@@ -39,6 +40,8 @@ vm_state_name(enum vm_state s)
 		return "starting";
 	case VM_RUNNING:
 		return "running";
+	case VM_STOPPING:
+		return "stopping";
 	case VM_STOPPED:
 		return "stopped";
 	case VM_DELETING:
@@ -80,6 +83,7 @@ vm_new(struct bangerd *d)
 	vm->state = VM_CREATING;
 	vm->vcpus = VM_DEFAULT_VCPUS;
 	vm->memory_mib = VM_DEFAULT_MEMORY;
+	vm->disk_mib = VM_DEFAULT_DISK;
 	vm->accel = d->accel;
 	vm->created = time(NULL);
 	TAILQ_INSERT_TAIL(&d->vms, vm, entry);
@@ -118,6 +122,10 @@ vm_free(struct vm *vm)
 	if (vm->delete_waiter != NULL) {
 		vm->delete_waiter->vm = NULL;
 		client_finish(vm->delete_waiter);
+	}
+	if (vm->stop_waiter != NULL) {
+		vm->stop_waiter->vm = NULL;
+		client_finish(vm->stop_waiter);
 	}
 	strv_free(&vm->run_argv);
 	TAILQ_REMOVE(&vm->d->vms, vm, entry);
@@ -202,12 +210,50 @@ vm_boot_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Create the VM and hand QEMU to the launcher.  Every step after the
- * database row exists is covered by the "create" journal entry, so a crash
- * here is rolled back by reconcile().
+ * Record the VM and make its directory.  Journaled: a crash in between is
+ * rolled back by reconcile().
  */
 static int
 vm_create(struct vm *vm, char *err, size_t errlen)
+{
+	struct bangerd	*d = vm->d;
+	int64_t		 jid;
+	int		 rc = -1;
+
+	if (d->kernel[0] == '\0' && image_find(d, err, errlen) == -1)
+		return -1;
+	vm->state = VM_CREATING;
+	if (db_vm_insert(d, vm) == -1) {
+		snprintf(err, errlen, "could not record the VM in %s",
+		    d->paths.db);
+		return -1;
+	}
+	if ((jid = db_journal_begin(d, vm->id, "create")) == -1) {
+		snprintf(err, errlen, "could not journal the VM's creation");
+		db_vm_delete(d, vm->id);
+		return -1;
+	}
+	snprintf(vm->dir, sizeof(vm->dir), "%s/%s", d->paths.vms_dir,
+	    vm->name);
+	if (mkdir(vm->dir, 0700) == -1) {
+		snprintf(err, errlen, "mkdir %s: %s", vm->dir,
+		    strerror(errno));
+		db_vm_delete(d, vm->id);
+	} else {
+		vm->state = VM_STOPPED;
+		vm_save(vm);
+		rc = 0;
+	}
+	db_journal_end(d, jid);
+	return rc;
+}
+
+/*
+ * Boot a stopped VM: a tap from banger-priv, the channels, QEMU through the
+ * launcher.  The "start" journal entry covers the steps that hold a lease.
+ */
+static int
+vm_boot(struct vm *vm, char *err, size_t errlen)
 {
 	struct bangerd		*d = vm->d;
 	struct priv_bridge	*br = NULL;
@@ -226,21 +272,14 @@ vm_create(struct vm *vm, char *err, size_t errlen)
 		    "(see `banger doctor` and %s)", d->paths.log);
 		return -1;
 	}
-	if (db_vm_insert(d, vm) == -1) {
-		snprintf(err, errlen, "could not record the VM in %s",
-		    d->paths.db);
+	if (d->launch_fd == -1) {
+		snprintf(err, errlen, "QEMU was not found when bangerd "
+		    "started (see `banger doctor`)");
 		return -1;
 	}
-	if ((jid = db_journal_begin(d, vm->id, "create")) == -1) {
-		snprintf(err, errlen, "could not journal the VM's creation");
+	if ((jid = db_journal_begin(d, vm->id, "start")) == -1) {
+		snprintf(err, errlen, "could not journal the VM's start");
 		return -1;
-	}
-	snprintf(vm->dir, sizeof(vm->dir), "%s/%s", d->paths.vms_dir,
-	    vm->name);
-	if (mkdir(vm->dir, 0700) == -1) {
-		snprintf(err, errlen, "mkdir %s: %s", vm->dir,
-		    strerror(errno));
-		goto out;
 	}
 	if (!d->bridge_ok) {
 		if (priv_bridge_ensure(d->priv_fd, &br, perr,
@@ -264,6 +303,7 @@ vm_create(struct vm *vm, char *err, size_t errlen)
 	snprintf(vm->mac, sizeof(vm->mac), "%s", tap->mac);
 	vm->prefix = tap->prefix;
 	msg_free(&priv_proto, PRIV_TAP, tap);
+	vm->state = VM_STARTING;
 	vm_save(vm);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent) == -1 ||
@@ -292,13 +332,12 @@ vm_create(struct vm *vm, char *err, size_t errlen)
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &vm->t_spawn);
-	vm->state = VM_STARTING;
-	vm_save(vm);
 	agent_attach(vm, agent[0]);
 	agent[0] = -1;
 	qmp_attach(vm, qmp[0]);
 	qmp[0] = -1;
-	vm->boot_timer = evtimer_new(d->base, vm_boot_timeout, vm);
+	if (vm->boot_timer == NULL)
+		vm->boot_timer = evtimer_new(d->base, vm_boot_timeout, vm);
 	if (vm->boot_timer != NULL) {
 		struct timeval	 tv = { BOOT_TIMEOUT_SEC, 0 };
 
@@ -320,13 +359,89 @@ out:
 	if (logfd != -1)
 		close(logfd);
 	if (rc == -1) {
-		/* Roll back what this attempt made. */
 		vm_release_tap(vm);
-		vm_remove_files(vm);
-		db_vm_delete(d, vm->id);
+		vm->state = VM_STOPPED;
+		vm_save(vm);
 	}
 	db_journal_end(d, jid);
 	return rc;
+}
+
+/* Attach c as the VM's runner: it waits for ready, then maybe a command. */
+static int
+vm_set_runner(struct vm *vm, struct client *c, const struct msg_strv *argv,
+    int tty, uint64_t cols, uint64_t rows)
+{
+	size_t	 i;
+
+	strv_free(&vm->run_argv);
+	if (argv != NULL && argv->n > 0) {
+		if ((vm->run_argv.v = calloc(argv->n + 1, sizeof(char *))) ==
+		    NULL)
+			return -1;
+		for (i = 0; i < argv->n; i++) {
+			if ((vm->run_argv.v[i] = strdup(argv->v[i])) == NULL) {
+				strv_free(&vm->run_argv);
+				return -1;
+			}
+			vm->run_argv.n = i + 1;
+		}
+	}
+	vm->run_tty = tty;
+	vm->run_cols = cols;
+	vm->run_rows = rows;
+	vm->runner = c;
+	c->vm = vm;
+	return 0;
+}
+
+static void
+vm_spec(struct vm *vm, uint64_t vcpus, uint64_t memory_mib,
+    uint64_t disk_mib)
+{
+	if (vcpus > 0)
+		vm->vcpus = vcpus;
+	if (memory_mib > 0)
+		vm->memory_mib = memory_mib;
+	if (disk_mib > 0)
+		vm->disk_mib = disk_mib;
+}
+
+static int
+vm_pick_name(struct client *c, const char *want, char *name, size_t len)
+{
+	struct bangerd	*d = c->d;
+
+	if (want[0] == '\0') {
+		if (gen_name(d, name, len) == -1) {
+			client_error(c, BERR_INTERNAL, "could not generate a "
+			    "VM name");
+			return -1;
+		}
+		return 0;
+	}
+	if (!valid_vm_name(want)) {
+		client_error(c, BERR_INVALID, "invalid VM name \"%s\": use "
+		    "1-63 of a-z, 0-9 and '-', not starting or ending with "
+		    "'-'", want);
+		return -1;
+	}
+	if (vm_find(d, want) != NULL) {
+		client_error(c, BERR_EXISTS, "a VM named %s already exists; "
+		    "choose another --name or remove it with `banger vm "
+		    "delete %s`", want, want);
+		return -1;
+	}
+	snprintf(name, len, "%s", want);
+	return 0;
+}
+
+static void
+vm_progress_spec(struct client *c, struct vm *vm)
+{
+	client_progress(c, "spec: %d vCPU, %d MiB RAM, %llu MiB disk "
+	    "(qemu/%s)", vm->vcpus, vm->memory_mib,
+	    (unsigned long long)vm->disk_mib, accel_name(vm->accel));
 }
 
 void
@@ -335,7 +450,6 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 	struct bangerd	*d = c->d;
 	struct vm	*vm;
 	char		 name[VM_NAME_MAX + 1], err[1024];
-	size_t		 i;
 
 	if (d->stopping) {
 		client_error(c, BERR_BUSY, "bangerd is shutting down");
@@ -345,51 +459,24 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 		client_error(c, BERR_INVALID, "no command given");
 		return;
 	}
-	if (req->name[0] != '\0') {
-		if (!valid_vm_name(req->name)) {
-			client_error(c, BERR_INVALID, "invalid VM name \"%s\":"
-			    " use 1-63 of a-z, 0-9 and '-', not starting or "
-			    "ending with '-'", req->name);
-			return;
-		}
-		if (vm_find(d, req->name) != NULL) {
-			client_error(c, BERR_EXISTS, "a VM named %s already "
-			    "exists; choose another --name or remove it with "
-			    "`banger vm delete %s`", req->name, req->name);
-			return;
-		}
-		snprintf(name, sizeof(name), "%s", req->name);
-	} else if (gen_name(d, name, sizeof(name)) == -1) {
-		client_error(c, BERR_INTERNAL, "could not generate a VM name");
+	if (vm_pick_name(c, req->name, name, sizeof(name)) == -1)
 		return;
-	}
 	if ((vm = vm_new(d)) == NULL) {
 		client_error(c, BERR_INTERNAL, "out of memory");
 		return;
 	}
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	vm->rm = req->rm;
-	vm->run_tty = req->tty;
-	vm->run_cols = req->cols;
-	vm->run_rows = req->rows;
-	if ((vm->run_argv.v = calloc(req->argv.n + 1, sizeof(char *))) ==
-	    NULL) {
+	vm->run_created = 1;
+	vm_spec(vm, req->vcpus, req->memory_mib, req->disk_mib);
+	if (vm_set_runner(vm, c, &req->argv, req->tty, req->cols,
+	    req->rows) == -1) {
 		vm_free(vm);
 		client_error(c, BERR_INTERNAL, "out of memory");
 		return;
 	}
-	for (i = 0; i < req->argv.n; i++) {
-		if ((vm->run_argv.v[i] = strdup(req->argv.v[i])) == NULL) {
-			vm_free(vm);
-			client_error(c, BERR_INTERNAL, "out of memory");
-			return;
-		}
-		vm->run_argv.n = i + 1;
-	}
-	vm->runner = c;
-	c->vm = vm;
-	client_progress(c, "creating VM %s (%d vCPU, %d MiB, qemu/%s)",
-	    vm->name, vm->vcpus, vm->memory_mib, accel_name(vm->accel));
+	vm_progress_spec(c, vm);
+	client_progress(c, "creating VM %s", vm->name);
 	if (vm_create(vm, err, sizeof(err)) == -1) {
 		log_warnx("vm %s: %s", vm->name, err);
 		vm_free(vm);
@@ -397,16 +484,146 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 		    err);
 		return;
 	}
+	if (vm_boot(vm, err, sizeof(err)) == -1) {
+		log_warnx("vm %s: %s", vm->name, err);
+		vm->runner = NULL;
+		c->vm = NULL;
+		vm_delete(NULL, vm);
+		client_error(c, BERR_INTERNAL, "cannot start VM %s: %s", name,
+		    err);
+		return;
+	}
 	log_info("vm %s (id %lld) starting, tap %s, address %s", vm->name,
 	    (long long)vm->id, vm->tap, vm->address);
 }
 
-/* The agent said it is ready: run the pending command, if any. */
+void
+vm_create_cmd(struct client *c, struct ctl_vm_create *req)
+{
+	struct bangerd	*d = c->d;
+	struct vm	*vm;
+	char		 name[VM_NAME_MAX + 1], err[1024];
+
+	if (d->stopping) {
+		client_error(c, BERR_BUSY, "bangerd is shutting down");
+		return;
+	}
+	if (vm_pick_name(c, req->name, name, sizeof(name)) == -1)
+		return;
+	if ((vm = vm_new(d)) == NULL) {
+		client_error(c, BERR_INTERNAL, "out of memory");
+		return;
+	}
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	vm_spec(vm, req->vcpus, req->memory_mib, req->disk_mib);
+	vm_progress_spec(c, vm);
+	if (vm_create(vm, err, sizeof(err)) == -1) {
+		vm_free(vm);
+		client_error(c, BERR_INTERNAL, "cannot create VM %s: %s", name,
+		    err);
+		return;
+	}
+	if (!req->start) {
+		vm_reply_info(c, vm);
+		return;
+	}
+	vm_start_cmd(c, vm);
+}
+
+/* Boot a stopped VM; the client hears back once it is ready. */
+void
+vm_start_cmd(struct client *c, struct vm *vm)
+{
+	char	 err[1024];
+
+	if (vm->state == VM_RUNNING || vm->state == VM_STARTING) {
+		client_error(c, BERR_INVALID, "VM %s is already %s", vm->name,
+		    vm_state_name(vm->state));
+		return;
+	}
+	if (vm->state != VM_STOPPED) {
+		client_error(c, BERR_BUSY, "VM %s is %s; try again when it "
+		    "has stopped", vm->name, vm_state_name(vm->state));
+		return;
+	}
+	if (vm->runner != NULL) {
+		client_error(c, BERR_BUSY, "VM %s is busy", vm->name);
+		return;
+	}
+	if (vm_set_runner(vm, c, NULL, 0, 0, 0) == -1) {
+		client_error(c, BERR_INTERNAL, "out of memory");
+		return;
+	}
+	client_progress(c, "starting VM %s", vm->name);
+	if (vm_boot(vm, err, sizeof(err)) == -1) {
+		vm->runner = NULL;
+		c->vm = NULL;
+		client_error(c, BERR_INTERNAL, "cannot start VM %s: %s",
+		    vm->name, err);
+	}
+}
+
+/* Run a command in a running VM. */
+void
+vm_exec_cmd(struct client *c, struct ctl_vm_exec *req, struct vm *vm)
+{
+	if (req->argv.n == 0) {
+		client_error(c, BERR_INVALID, "no command given");
+		return;
+	}
+	if (vm->state != VM_RUNNING) {
+		client_error(c, BERR_INVALID, "VM %s is %s; start it with "
+		    "`banger vm start %s`", vm->name,
+		    vm_state_name(vm->state), vm->name);
+		return;
+	}
+	if (vm->runner != NULL || vm->session != 0) {
+		client_error(c, BERR_BUSY, "VM %s is already running a "
+		    "command (one at a time in this version)", vm->name);
+		return;
+	}
+	if (vm_set_runner(vm, c, &req->argv, req->tty, req->cols,
+	    req->rows) == -1) {
+		client_error(c, BERR_INTERNAL, "out of memory");
+		return;
+	}
+	vm_start_session(vm);
+}
+
+void
+vm_info(struct vm *vm, struct ctl_vm_info *vi)
+{
+	memset(vi, 0, sizeof(*vi));
+	vi->name = vm->name;
+	vi->state = (char *)vm_state_name(vm->state);
+	vi->vmm = "qemu";
+	vi->accel = (char *)accel_name(vm->accel);
+	vi->address = vm->state == VM_STOPPED ? "" : vm->address;
+	vi->pid = vm->pid > 0 ? (uint64_t)vm->pid : 0;
+	vi->created = vm->created;
+	vi->vcpus = vm->vcpus;
+	vi->memory_mib = vm->memory_mib;
+	vi->disk_mib = vm->disk_mib;
+	vi->dir = vm->dir;
+}
+
+void
+vm_reply_info(struct client *c, struct vm *vm)
+{
+	struct ctl_vm_info	 vi;
+
+	vm_info(vm, &vi);
+	client_send(c, CTL_VM_INFO, &vi);
+	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+	client_finish(c);
+}
+
+/* The agent said it is ready: answer a start, or run the command. */
 void
 vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 {
 	struct timespec	 now;
-	struct ag_exec	 ex;
+	struct client	*c = vm->runner;
 	double		 secs;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -418,10 +635,26 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 	vm_save(vm);
 	log_info("vm %s ready after %.2f s (agent %s, kernel %s)", vm->name,
 	    secs, r->version, r->kernel);
-	if (vm->runner == NULL || vm->run_argv.n == 0)
+	if (c == NULL)
 		return;
-	client_progress(vm->runner, "VM %s is ready at %s (%.1f s)", vm->name,
+	client_progress(c, "VM %s is ready at %s (%.1f s)", vm->name,
 	    vm->address, secs);
+	if (vm->run_argv.n == 0) {
+		vm->runner = NULL;
+		c->vm = NULL;
+		vm_reply_info(c, vm);
+		return;
+	}
+	vm_start_session(vm);
+}
+
+/* Send the runner's command to the agent. */
+void
+vm_start_session(struct vm *vm)
+{
+	struct ag_exec	 ex;
+	struct client	*c = vm->runner;
+
 	memset(&ex, 0, sizeof(ex));
 	ex.argv = vm->run_argv;
 	ex.env.v = (char *[]){ NULL };
@@ -432,15 +665,16 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 	ex.rows = vm->run_rows;
 	vm->session = ++vm->d->next_session;
 	if (agent_send(vm, AG_EXEC, vm->session, &ex) == -1) {
-		client_error(vm->runner, BERR_INTERNAL, "could not send the "
-		    "command to VM %s", vm->name);
-		vm->runner->vm = NULL;
 		vm->runner = NULL;
 		vm->session = 0;
+		c->vm = NULL;
+		client_error(c, BERR_INTERNAL, "could not send the command to "
+		    "VM %s", vm->name);
 		return;
 	}
-	vm->runner->started = 1;
-	client_send(vm->runner, CTL_OK, &(struct ctl_ok){ 0 });
+	c->started = 1;
+	vm->run_created = 0;
+	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
 }
 
 void
@@ -547,6 +781,8 @@ vm_client_gone(struct client *c)
 		vm->delete_waiter = NULL;
 	if (vm->exit_waiter == c)
 		vm->exit_waiter = NULL;
+	if (vm->stop_waiter == c)
+		vm->stop_waiter = NULL;
 	if (vm->runner != c)
 		return;
 	vm->runner = NULL;
@@ -556,7 +792,8 @@ vm_client_gone(struct client *c)
 	 * Gone before its command started (Ctrl-C while booting): the VM was
 	 * never used, so it goes too.
 	 */
-	if ((vm->rm || !c->started) && vm->state != VM_DELETING)
+	if ((vm->rm || (vm->run_created && !c->started)) &&
+	    vm->state != VM_DELETING)
 		vm_delete(NULL, vm);
 }
 
@@ -614,7 +851,9 @@ vm_delete(struct client *c, struct vm *vm)
 	/* Nothing in the guest needs flushing: stop QEMU, politely first. */
 	if (qmp_quit(vm) == -1)
 		(void)launch_kill(vm->d, vm, SIGTERM);
-	vm->kill_timer = evtimer_new(vm->d->base, vm_kill_timeout, vm);
+	if (vm->kill_timer == NULL)
+		vm->kill_timer = evtimer_new(vm->d->base, vm_kill_timeout,
+		    vm);
 	if (vm->kill_timer != NULL) {
 		struct timeval	 tv = { KILL_GRACE_SEC, 0 };
 
@@ -668,6 +907,7 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 {
 	struct vm	*vm = vm_find_id(d, ex->vm_id);
 	struct client	*c;
+	int		 asked;
 
 	if (vm == NULL)
 		return;
@@ -687,18 +927,63 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 	agent_detach(vm);
 	qmp_detach(vm);
 	vm_release_tap(vm);
+	asked = vm->state == VM_STOPPING;
 	vm->state = VM_STOPPED;
 	vm->session = 0;
 	vm_save(vm);
 	if ((c = vm->runner) != NULL) {
 		vm->runner = NULL;
 		c->vm = NULL;
-		client_error(c, BERR_BOOT, "VM %s stopped unexpectedly; see "
-		    "%s/console.log and %s/qemu.log", vm->name, vm->dir,
-		    vm->dir);
+		if (asked)
+			client_error(c, BERR_INTERNAL, "VM %s was stopped",
+			    vm->name);
+		else
+			client_error(c, BERR_BOOT, "VM %s stopped "
+			    "unexpectedly; see %s/console.log and "
+			    "%s/qemu.log", vm->name, vm->dir, vm->dir);
+	}
+	if ((c = vm->stop_waiter) != NULL) {
+		vm->stop_waiter = NULL;
+		c->vm = NULL;
+		client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+		client_finish(c);
 	}
 	if (vm->rm)
 		vm_delete(NULL, vm);
+}
+
+/*
+ * Stop a VM: ask the guest to power off (the agent, else ACPI through
+ * QMP), and kill QEMU if it has not exited within STOP_GRACE_SEC.
+ */
+void
+vm_stop_cmd(struct client *c, struct vm *vm)
+{
+	struct timeval	 tv = { STOP_GRACE_SEC, 0 };
+
+	if (vm->state == VM_STOPPED) {
+		client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+		client_finish(c);
+		return;
+	}
+	if (vm->state != VM_RUNNING && vm->state != VM_STARTING) {
+		client_error(c, BERR_BUSY, "VM %s is %s", vm->name,
+		    vm_state_name(vm->state));
+		return;
+	}
+	vm->state = VM_STOPPING;
+	vm_save(vm);
+	vm->stop_waiter = c;
+	c->vm = vm;
+	if (vm->boot_timer != NULL)
+		evtimer_del(vm->boot_timer);
+	if (agent_send(vm, AG_POWEROFF, 0, &(struct ag_poweroff){ 0 }) == -1 &&
+	    qmp_powerdown(vm) == -1)
+		(void)launch_kill(vm->d, vm, SIGTERM);
+	if (vm->kill_timer == NULL)
+		vm->kill_timer = evtimer_new(vm->d->base, vm_kill_timeout, vm);
+	if (vm->kill_timer != NULL)
+		evtimer_add(vm->kill_timer, &tv);
 }
 
 /* Shutdown: VMMs die with the launcher; record that and tidy up. */

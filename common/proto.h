@@ -13,6 +13,9 @@
 
 #define BANGER_STRMAX	4096	/* generic bound for free-text strings */
 #define BANGER_ARGMAX	256	/* argv / env entries */
+#define VM_VCPUS_MAX	64
+#define VM_MEMORY_MAX	(1024 * 1024)		/* MiB */
+#define VM_DISK_MAX	(16ULL * 1024 * 1024)	/* MiB */
 
 /* Error codes carried by CTL_ERROR and PRIV_ERROR. */
 enum berr {
@@ -47,7 +50,12 @@ enum ctl_type {
 	CTL_DAEMON_INFO,	/* d->c */
 	CTL_DAEMON_STOP,	/* c->d: reply CTL_OK, then the daemon exits */
 	CTL_WINSIZE,		/* c->d */
-	CTL_TYPE_MAX = CTL_WINSIZE
+	CTL_VM_CREATE,		/* c->d: PROGRESS*, VM_INFO, OK */
+	CTL_VM_START,		/* c->d: PROGRESS*, VM_INFO, OK once ready */
+	CTL_VM_STOP,		/* c->d: OK once stopped */
+	CTL_VM_SHOW,		/* c->d: VM_INFO, OK */
+	CTL_VM_EXEC,		/* c->d: as VM_RUN on an existing VM */
+	CTL_TYPE_MAX = CTL_VM_EXEC
 };
 
 struct ctl_ok {
@@ -63,13 +71,37 @@ struct ctl_progress {
 	char		*message;
 };
 
+
 struct ctl_vm_run {
 	char		*name;		/* "" to generate one */
 	int		 rm;
 	int		 tty;
 	uint64_t	 cols;
 	uint64_t	 rows;
+	uint64_t	 vcpus;
+	uint64_t	 memory_mib;
+	uint64_t	 disk_mib;
 	struct msg_strv	 argv;		/* at least one entry */
+};
+
+struct ctl_vm_create {
+	char		*name;		/* "" to generate one */
+	uint64_t	 vcpus;
+	uint64_t	 memory_mib;
+	uint64_t	 disk_mib;
+	int		 start;
+};
+
+struct ctl_vm_name {			/* VM_START, VM_STOP, VM_SHOW */
+	char		*name;
+};
+
+struct ctl_vm_exec {
+	char		*name;
+	int		 tty;
+	uint64_t	 cols;
+	uint64_t	 rows;
+	struct msg_strv	 argv;
 };
 
 struct ctl_output {
@@ -104,6 +136,8 @@ struct ctl_vm_info {
 	uint64_t	 created;	/* unix seconds */
 	uint64_t	 vcpus;
 	uint64_t	 memory_mib;
+	uint64_t	 disk_mib;
+	char		*dir;		/* the VM's state directory */
 };
 
 struct ctl_vm_delete {
@@ -215,7 +249,8 @@ enum agent_type {
 	AG_WINSIZE,		/* h->g */
 	AG_EXIT,		/* g->h: session ended */
 	AG_ERROR,		/* g->h: request failed */
-	AG_TYPE_MAX = AG_ERROR
+	AG_POWEROFF,		/* h->g: shut the guest down cleanly */
+	AG_TYPE_MAX = AG_POWEROFF
 };
 
 struct ag_ready {
@@ -257,6 +292,10 @@ struct ag_exit {
 
 struct ag_error {
 	char		*message;
+};
+
+struct ag_poweroff {
+	int		 unused_;
 };
 
 extern const struct msg_proto agent_proto;

@@ -51,6 +51,7 @@ static const struct msg_type agent_types[] = {
 	T(AG_WINSIZE, "winsize", ag_winsize, f_winsize),
 	T(AG_EXIT, "exit", ag_exit, f_exit),
 	T(AG_ERROR, "error", ag_error, f_error),
+	{ AG_POWEROFF, "poweroff", NULL, 0, sizeof(struct ag_poweroff) },
 };
 
 const struct msg_proto agent_proto = {

@@ -24,7 +24,27 @@ static const struct msg_field f_vm_run[] = {
 	F(ctl_vm_run, tty, MF_BOOL, 0, 0),
 	F(ctl_vm_run, cols, MF_U64, 65535, 0),
 	F(ctl_vm_run, rows, MF_U64, 65535, 0),
+	F(ctl_vm_run, vcpus, MF_U64, VM_VCPUS_MAX, 0),
+	F(ctl_vm_run, memory_mib, MF_U64, VM_MEMORY_MAX, 0),
+	F(ctl_vm_run, disk_mib, MF_U64, VM_DISK_MAX, 0),
 	F(ctl_vm_run, argv, MF_STRV, BANGER_ARGMAX, BANGER_STRMAX),
+};
+static const struct msg_field f_vm_create[] = {
+	F(ctl_vm_create, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_vm_create, vcpus, MF_U64, VM_VCPUS_MAX, 0),
+	F(ctl_vm_create, memory_mib, MF_U64, VM_MEMORY_MAX, 0),
+	F(ctl_vm_create, disk_mib, MF_U64, VM_DISK_MAX, 0),
+	F(ctl_vm_create, start, MF_BOOL, 0, 0),
+};
+static const struct msg_field f_vm_name[] = {
+	F(ctl_vm_name, name, MF_STR, VM_NAME_MAX, 0),
+};
+static const struct msg_field f_vm_exec[] = {
+	F(ctl_vm_exec, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_vm_exec, tty, MF_BOOL, 0, 0),
+	F(ctl_vm_exec, cols, MF_U64, 65535, 0),
+	F(ctl_vm_exec, rows, MF_U64, 65535, 0),
+	F(ctl_vm_exec, argv, MF_STRV, BANGER_ARGMAX, BANGER_STRMAX),
 };
 static const struct msg_field f_output[] = {
 	F(ctl_output, stream, MF_U64, 2, 0),
@@ -50,6 +70,8 @@ static const struct msg_field f_vm_info[] = {
 	F(ctl_vm_info, created, MF_U64, UINT64_MAX, 0),
 	F(ctl_vm_info, vcpus, MF_U64, 1024, 0),
 	F(ctl_vm_info, memory_mib, MF_U64, UINT32_MAX, 0),
+	F(ctl_vm_info, disk_mib, MF_U64, VM_DISK_MAX, 0),
+	F(ctl_vm_info, dir, MF_STR, BANGER_STRMAX, 0),
 };
 static const struct msg_field f_vm_delete[] = {
 	F(ctl_vm_delete, name, MF_STR, VM_NAME_MAX, 0),
@@ -85,6 +107,11 @@ static const struct msg_type ctl_types[] = {
 	T(CTL_DAEMON_INFO, "daemon.info", ctl_daemon_info, f_daemon_info),
 	T0(CTL_DAEMON_STOP, "daemon.stop", ctl_daemon_stop),
 	T(CTL_WINSIZE, "winsize", ctl_winsize, f_winsize),
+	T(CTL_VM_CREATE, "vm.create", ctl_vm_create, f_vm_create),
+	T(CTL_VM_START, "vm.start", ctl_vm_name, f_vm_name),
+	T(CTL_VM_STOP, "vm.stop", ctl_vm_name, f_vm_name),
+	T(CTL_VM_SHOW, "vm.show", ctl_vm_name, f_vm_name),
+	T(CTL_VM_EXEC, "vm.exec", ctl_vm_exec, f_vm_exec),
 };
 
 const struct msg_proto ctl_proto = {

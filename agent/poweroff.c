@@ -1,0 +1,34 @@
+/*
+ * Clean shutdown on the host's request.  As PID 1 (the initramfs image)
+ * the agent itself powers the machine off; under systemd it asks PID 1
+ * for a clean poweroff (SIGRTMIN+4).  QEMU runs with -no-reboot and exits
+ * when the guest powers off.
+ */
+#include <sys/reboot.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "log.h"
+
+void
+agent_poweroff(struct agent *a, uint64_t id, const void *body)
+{
+	(void)a;
+	(void)id;
+	(void)body;
+	log_info("poweroff requested by the host");
+	sync();
+	if (getpid() != 1) {
+		if (kill(1, SIGRTMIN + 4) == 0)
+			return;
+		log_warn("asking init to power off");
+	}
+	/* Give running commands a moment, then go down regardless. */
+	(void)kill(-1, SIGTERM);
+	sleep(1);
+	sync();
+	if (reboot(RB_POWER_OFF) == -1)
+		log_warn("reboot(RB_POWER_OFF)");
+}

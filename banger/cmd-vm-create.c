@@ -1,0 +1,57 @@
+/* banger vm create [--name NAME] [--vcpu N] [--memory SIZE] ... */
+#include <stdio.h>
+
+#include "banger.h"
+#include "exitcode.h"
+#include "proto.h"
+#include "valid.h"
+#include "vminfo.h"
+
+static const struct cmd_opt vm_create_opts[] = {
+	{ "name", 'n', "NAME", "name the VM (default: a generated name)" },
+	{ "vcpu", 0, "N", "virtual CPUs" },
+	{ "memory", 'm', "SIZE", "memory, e.g. 512M or 2G" },
+	{ "disk-size", 0, "SIZE", "size of the VM's /root disk, e.g. 8G" },
+	{ "no-start", 0, NULL, "create the VM but do not boot it" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static int
+cmd_vm_create_exec(const struct cmd_entry *e, struct args *a)
+{
+	struct ctl_vm_create	 req;
+	struct ctl_vm_info	*vi;
+	struct client		 c;
+	const char		*name = args_get(e, a, "name");
+	char			 err[256];
+	int			 rc;
+
+	if (name != NULL && !valid_vm_name(name))
+		return cmd_usage_error(e, "invalid VM name '%.64s': use 1-%d "
+		    "of a-z, 0-9 and '-', not starting or ending with '-'",
+		    name, VM_NAME_MAX);
+	if ((rc = vm_spec_parse(e, a, &req.vcpus, &req.memory_mib,
+	    &req.disk_mib, err, sizeof(err))) != 0)
+		return cmd_usage_error(e, "%s", err);
+	req.name = (char *)(name != NULL ? name : "");
+	req.start = args_get(e, a, "no-start") == NULL;
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	rc = vm_request(&c, CTL_VM_CREATE, &req, &vi);
+	client_close(&c);
+	if (rc == BEX_OK && vi != NULL) {
+		printf("%s\n", vi->name);
+		vm_info_free(vi);
+	}
+	return rc;
+}
+
+const struct cmd_entry cmd_vm_create_entry = {
+	.name = "vm create",
+	.usage = "",
+	.summary = "create a VM (and boot it unless --no-start)",
+	.opts = vm_create_opts,
+	.min_pos = 0,
+	.max_pos = 0,
+	.exec = cmd_vm_create_exec,
+};

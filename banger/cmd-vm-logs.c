@@ -1,0 +1,96 @@
+/*
+ * banger vm logs [-f] NAME: the guest's serial console.  bangerd says
+ * where the VM's directory is; the file is ours, so we read it directly,
+ * and with -f follow it like tail -f until the VM is deleted.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "banger.h"
+#include "exitcode.h"
+#include "fdutil.h"
+#include "proto.h"
+#include "valid.h"
+#include "vminfo.h"
+
+#define FOLLOW_INTERVAL_MS	200
+
+static const struct cmd_opt vm_logs_opts[] = {
+	{ "follow", 'f', NULL, "keep printing what the guest writes" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static int
+cmd_vm_logs_exec(const struct cmd_entry *e, struct args *a)
+{
+	struct ctl_vm_name	 req;
+	struct ctl_vm_info	*vi;
+	struct client		 c;
+	struct stat		 st;
+	char			 path[PATH_MAX + 16], dir[PATH_MAX];
+	char			 buf[65536];
+	ssize_t			 n;
+	int			 fd, rc, follow = args_get(e, a, "follow") != NULL;
+
+	if (!valid_vm_name(a->pos[0]))
+		return cmd_usage_error(e, "invalid VM name '%.64s'",
+		    a->pos[0]);
+	req.name = a->pos[0];
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	rc = vm_request(&c, CTL_VM_SHOW, &req, &vi);
+	client_close(&c);
+	if (rc != BEX_OK)
+		return rc;
+	snprintf(dir, sizeof(dir), "%s", vi->dir);
+	snprintf(path, sizeof(path), "%s/console.log", vi->dir);
+	vm_info_free(vi);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno == ENOENT && !follow) {
+			/* Never booted: nothing logged yet. */
+			return BEX_OK;
+		}
+		if (errno != ENOENT) {
+			cli_warn("%s", path);
+			return BEX_FAIL;
+		}
+	}
+	for (;;) {
+		if (fd != -1) {
+			while ((n = read(fd, buf, sizeof(buf))) > 0)
+				if (write_all(1, buf, n) == -1)
+					return BEX_FAIL;
+			if (n == -1) {
+				cli_warn("%s", path);
+				return BEX_FAIL;
+			}
+		}
+		if (!follow)
+			break;
+		usleep(FOLLOW_INTERVAL_MS * 1000);
+		/* The VM's directory goes with the VM. */
+		if (stat(dir, &st) == -1 && errno == ENOENT)
+			break;
+		if (fd == -1)
+			fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd != -1)
+		close(fd);
+	return BEX_OK;
+}
+
+const struct cmd_entry cmd_vm_logs_entry = {
+	.name = "vm logs",
+	.usage = "NAME",
+	.summary = "print a VM's console log (-f follows it)",
+	.opts = vm_logs_opts,
+	.min_pos = 1,
+	.max_pos = 1,
+	.exec = cmd_vm_logs_exec,
+};

@@ -1,0 +1,125 @@
+/* The request/reply loop shared by the VM commands, and VM printing. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "banger.h"
+#include "exitcode.h"
+#include "vminfo.h"
+
+int
+vm_request(struct client *c, uint32_t type, const void *req,
+    struct ctl_vm_info **info)
+{
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[512];
+	uint64_t	 id;
+	int		 rc = -1;
+
+	if (info != NULL)
+		*info = NULL;
+	if (client_request(c, type, req, &id, err, sizeof(err)) == -1) {
+		cli_warnx("%s", err);
+		return BEX_DAEMON;
+	}
+	while (rc == -1) {
+		if (client_recv(c, id, &hdr, &body, err, sizeof(err)) == -1) {
+			cli_warnx("%s", err);
+			return BEX_FAIL;
+		}
+		switch (hdr.type) {
+		case CTL_PROGRESS:
+			cli_relay(((struct ctl_progress *)body)->message);
+			break;
+		case CTL_VM_INFO:
+			if (info != NULL && *info == NULL) {
+				*info = body;
+				continue;	/* kept: not freed */
+			}
+			break;
+		case CTL_OK:
+			rc = BEX_OK;
+			break;
+		case CTL_ERROR:
+			cli_relay(((struct ctl_error *)body)->message);
+			rc = bex_from_berr(((struct ctl_error *)body)->code);
+			break;
+		default:
+			cli_warnx("unexpected reply from bangerd");
+			rc = BEX_FAIL;
+			break;
+		}
+		client_free(hdr.type, body);
+	}
+	if (rc != BEX_OK && info != NULL && *info != NULL) {
+		vm_info_free(*info);
+		*info = NULL;
+	}
+	return rc;
+}
+
+void
+vm_info_free(struct ctl_vm_info *vi)
+{
+	if (vi != NULL)
+		client_free(CTL_VM_INFO, vi);
+}
+
+void
+vm_print(const struct ctl_vm_info *v, FILE *f)
+{
+	char	 name[256], addr[256], dir[4 * BANGER_STRMAX + 1];
+
+	escape_ctl(v->name, name, sizeof(name));
+	escape_ctl(v->address, addr, sizeof(addr));
+	escape_ctl(v->dir, dir, sizeof(dir));
+	fprintf(f, "name       %s\n", name);
+	fprintf(f, "state      %s\n", v->state);
+	fprintf(f, "vmm        %s (%s)\n", v->vmm, v->accel);
+	fprintf(f, "address    %s\n", addr[0] ? addr : "-");
+	fprintf(f, "spec       %llu vCPU, %llu MiB RAM, %llu MiB disk\n",
+	    (unsigned long long)v->vcpus, (unsigned long long)v->memory_mib,
+	    (unsigned long long)v->disk_mib);
+	if (v->pid)
+		fprintf(f, "pid        %llu\n", (unsigned long long)v->pid);
+	fprintf(f, "directory  %s\n", dir);
+	fprintf(f, "console    %s/console.log\n", dir);
+}
+
+int64_t
+parse_size_mib(const char *s)
+{
+	char		*end;
+	unsigned long long v;
+	int64_t		 mul = 1;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (v > (1ULL << 40))
+		return -1;
+	switch (*end) {
+	case '\0':
+		return v;
+	case 'M': case 'm':
+		mul = 1;
+		break;
+	case 'G': case 'g':
+		mul = 1024;
+		break;
+	case 'T': case 't':
+		mul = 1024 * 1024;
+		break;
+	default:
+		return -1;
+	}
+	end++;
+	if (strcmp(end, "") != 0 && strcmp(end, "iB") != 0 &&
+	    strcmp(end, "B") != 0)
+		return -1;
+	if (v > (uint64_t)INT64_MAX / mul)
+		return -1;
+	return (int64_t)v * mul;
+}

@@ -1,0 +1,29 @@
+/* Shared by the commands that print or wait for VM records. */
+#ifndef BANGER_VMINFO_H
+#define BANGER_VMINFO_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "proto.h"
+
+struct client;
+
+json_t	*vm_json(const struct ctl_vm_info *);
+void	 vm_print(const struct ctl_vm_info *, FILE *);
+
+/*
+ * Send a request and read replies until CTL_OK: progress lines are
+ * relayed to stderr, a CTL_VM_INFO is kept in *info (caller frees with
+ * vm_info_free) if info is not NULL.  Returns an exit status.
+ */
+int	 vm_request(struct client *, uint32_t, const void *,
+	    struct ctl_vm_info **);
+void	 vm_info_free(struct ctl_vm_info *);
+
+/* "512", "512M", "2G", "2GiB", "1T" -> MiB; -1 if not a size. */
+int64_t	 parse_size_mib(const char *);
+
+#endif
