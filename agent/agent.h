@@ -18,6 +18,7 @@
 #define STDIN_MAX	(8u * 1024 * 1024)	/* queued input per session */
 #define TX_HIGH		(1024u * 1024)	/* stop reading children above this */
 #define REOPEN_MS	200		/* retry delay for the port */
+#define AGENT_VSOCK_PORT 1024		/* when there is no virtio-serial */
 
 struct session {
 	int		 used;
@@ -37,6 +38,7 @@ struct session {
 struct agent {
 	char		 port_path[PATH_MAX];
 	int		 port_fd;	/* -1 while closed */
+	int		 vsock_fd;	/* vsock listener, -1 if none */
 	int		 sig_fd;	/* signalfd for SIGCHLD */
 	struct buf	 rx;
 	struct buf	 tx;
@@ -49,6 +51,10 @@ struct agent {
 
 /* port.c */
 int	port_find(const char *, const char *, char *, size_t);
+
+/* vsock.c */
+int	vsock_listen(unsigned);
+int	vsock_open(struct agent *);
 
 /* status.c */
 void	exit_status(int, int64_t *, uint64_t *);

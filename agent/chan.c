@@ -69,9 +69,12 @@ chan_open(struct agent *a)
 	a->reopen_at = now_ms() + REOPEN_MS;
 	if (port_find("/sys/class/virtio-ports", AGENT_PORT_NAME,
 	    a->port_path, sizeof(a->port_path)) == -1) {
+		/* Firecracker has no virtio-serial: the host comes by vsock. */
+		if (vsock_open(a) == 0)
+			goto announce;
 		if (!a->warned && now_ms() > 5000) {
-			log_warnx("no virtio-serial port named %s yet; "
-			    "still looking", AGENT_PORT_NAME);
+			log_warnx("no virtio-serial port named %s and no vsock "
+			    "connection yet; still looking", AGENT_PORT_NAME);
 			a->warned = 1;
 		}
 		return;
@@ -92,6 +95,7 @@ chan_open(struct agent *a)
 		a->port_fd = -1;
 		return;
 	}
+announce:
 	a->warned = 0;
 	buf_reset(&a->rx);
 	buf_reset(&a->tx);

@@ -17,7 +17,7 @@
 #include "agent.h"
 #include "log.h"
 
-/* port, signalfd, and up to three fds per session */
+/* port or vsock listener, signalfd, and up to three fds per session */
 #define NPOLL	(2 + 3 * SESS_MAX)
 
 static void
@@ -84,6 +84,8 @@ loop(struct agent *a)
 		if (a->port_fd != -1)
 			add(pfd, &n, a->port_fd,
 			    POLLIN | (chan_pending(a) ? POLLOUT : 0));
+		else if (a->vsock_fd != -1)
+			add(pfd, &n, a->vsock_fd, POLLIN);
 		for (i = 0; i < SESS_MAX; i++) {
 			s = &a->sess[i];
 			if (!s->used)
@@ -117,6 +119,10 @@ loop(struct agent *a)
 				continue;
 			if (pfd[i].fd == a->sig_fd) {
 				reap(a);
+				continue;
+			}
+			if (a->port_fd == -1 && pfd[i].fd == a->vsock_fd) {
+				chan_open(a);
 				continue;
 			}
 			if (pfd[i].fd == a->port_fd) {
@@ -158,6 +164,7 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	a.port_fd = -1;
+	a.vsock_fd = -1;
 	for (i = 0; i < SESS_MAX; i++)
 		a.sess[i].in_fd = a.sess[i].out_fd = a.sess[i].err_fd = -1;
 	/* Orphans inherited from init (none expected) are reaped too. */

@@ -38,6 +38,7 @@ typedef int (*cmd_exec)(const struct cmd_entry *, struct args *);
 
 /* Entry flags. */
 #define CMD_TAIL	0x1	/* "-- CMD [ARG...]" ends the arguments */
+#define CMD_HIDDEN	0x2	/* not in help or completion */
 
 struct cmd_entry {
 	const char		*name;		/* "vm run" */

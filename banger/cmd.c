@@ -19,6 +19,9 @@ extern const struct cmd_entry cmd_vm_stop_entry;
 extern const struct cmd_entry cmd_vm_show_entry;
 extern const struct cmd_entry cmd_vm_exec_entry;
 extern const struct cmd_entry cmd_vm_logs_entry;
+extern const struct cmd_entry cmd_completion_entry;
+extern const struct cmd_entry cmd_complete_entry;
+extern const struct cmd_entry cmd_ssh_config_entry;
 extern const struct cmd_entry cmd_daemon_status_entry;
 extern const struct cmd_entry cmd_daemon_stop_entry;
 extern const struct cmd_entry cmd_doctor_entry;
@@ -38,6 +41,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_daemon_status_entry,
 	&cmd_daemon_stop_entry,
 	&cmd_doctor_entry,
+	&cmd_ssh_config_entry,
+	&cmd_completion_entry,
+	&cmd_complete_entry,		/* hidden: "__complete" */
 	&cmd_help_entry,
 	&cmd_version_entry,
 	NULL
@@ -155,6 +161,8 @@ cmd_list(const char *group, FILE *f)
 	for (i = 0; cmd_table[i] != NULL; i++) {
 		const struct cmd_entry *e = cmd_table[i];
 
+		if (e->flags & CMD_HIDDEN)
+			continue;
 		if (group != NULL && (strncmp(e->name, group, glen) != 0 ||
 		    e->name[glen] != ' '))
 			continue;

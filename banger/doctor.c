@@ -18,6 +18,7 @@
 
 #include "accel.h"
 #include "banger.h"
+#include "config.h"
 #include "doctor.h"
 #include "fdutil.h"
 #include "paths.h"
@@ -172,10 +173,22 @@ check_qemu(struct check *c)
 	const char	*env = getenv("BANGER_QEMU");
 	char		 path[PATH_MAX], ver[512];
 
+	const struct doctor_config *dc = doctor_config();
+
 	c->name = "qemu";
 	if (env != NULL && env[0] != '\0')
 		snprintf(path, sizeof(path), "%s", env);
-	else if (path_search(QEMU_BIN, path, sizeof(path)) == -1) {
+	else if (dc->cfg.qemu_bin[0] != '\0') {
+		snprintf(path, sizeof(path), "%s", dc->cfg.qemu_bin);
+		if (access(path, X_OK) == -1) {
+			set(c, CHK_FAIL, "qemu_bin %s (config.toml:%u): %s",
+			    path, dc->cfg.line[CONFIG_K_QEMU_BIN],
+			    strerror(errno));
+			hint(c, "fix qemu_bin in %s or remove it to search "
+			    "PATH", dc->file);
+			return;
+		}
+	} else if (path_search(QEMU_BIN, path, sizeof(path)) == -1) {
 		set(c, CHK_FAIL, "%s not found in PATH", QEMU_BIN);
 		hint(c, "install it (Debian: apt install qemu-system-x86) "
 		    "or set BANGER_QEMU");
@@ -383,4 +396,148 @@ check_daemon(struct check *c)
 	else
 		set(c, CHK_INFO, "bangerd is not running; banger starts it "
 		    "when needed");
+}
+
+const struct doctor_config *
+doctor_config(void)
+{
+	static struct doctor_config	 dc;
+	struct paths			 p;
+
+	if (dc.loaded)
+		return &dc;
+	dc.loaded = 1;
+	config_init(&dc.cfg);
+	if (paths_init(&p, dc.err, sizeof(dc.err)) == 0) {
+		snprintf(dc.file, sizeof(dc.file), "%s", p.config_file);
+		dc.valid = config_load(p.config_file, getenv("HOME"), &dc.cfg,
+		    dc.err, sizeof(dc.err)) == 0;
+	}
+	config_effective_host(&dc.cfg, &dc.eff);
+	return &dc;
+}
+
+void
+check_config(struct check *c)
+{
+	const struct doctor_config	*dc = doctor_config();
+	size_t				 i, n = 0;
+	char				 shown[1024];
+
+	c->name = "config";
+	if (!dc->valid) {
+		escape_ctl(dc->err, shown, sizeof(shown));
+		set(c, CHK_FAIL, "%s", shown);
+		hint(c, "fix the file; until then none of its settings are "
+		    "used");
+		return;
+	}
+	if (!dc->cfg.present) {
+		set(c, CHK_INFO, "no %s; using defaults", dc->file);
+		return;
+	}
+	for (i = 0; i < CONFIG_NKEYS; i++)
+		n += dc->cfg.line[i] != 0;
+	/* Loading never looks at the disk; a sync source may be gone. */
+	for (i = 0; i < dc->cfg.nsync; i++)
+		if (access(dc->cfg.sync[i].host, R_OK) == -1) {
+			set(c, CHK_WARN, "%s:%u: file_sync host %s: %s",
+			    dc->file, dc->cfg.sync[i].line,
+			    dc->cfg.sync[i].host, strerror(errno));
+			hint(c, "create it or remove the entry");
+			return;
+		}
+	set(c, CHK_OK, "%s: %zu setting%s, %zu file_sync entr%s", dc->file,
+	    n, n == 1 ? "" : "s", dc->cfg.nsync, dc->cfg.nsync == 1 ? "y" :
+	    "ies");
+}
+
+/* " (config.toml:7)" or " (built-in)" after a value. */
+static const char *
+from(const struct doctor_config *dc, enum config_source src,
+    enum config_key k, char *buf, size_t len)
+{
+	if (src == CONFIG_SRC_CONFIG)
+		snprintf(buf, len, "config.toml:%u", dc->cfg.line[k]);
+	else
+		snprintf(buf, len, "%s", config_source_name(src));
+	return buf;
+}
+
+void
+check_vmm(struct check *c)
+{
+	const struct doctor_config	*dc = doctor_config();
+	enum config_source		 src;
+	char				 f[64];
+
+	c->name = "vmm";
+	src = dc->cfg.line[CONFIG_K_VMM] ? CONFIG_SRC_CONFIG :
+	    CONFIG_SRC_BUILTIN;
+	from(dc, src, CONFIG_K_VMM, f, sizeof(f));
+	switch (dc->cfg.vmm) {
+	case CONFIG_VMM_FIRECRACKER:
+		set(c, CHK_FAIL, "firecracker (%s): not supported in this "
+		    "version", f);
+		hint(c, "set vmm = \"qemu\" or \"auto\" in %s", dc->file);
+		break;
+	case CONFIG_VMM_QEMU:
+		set(c, CHK_OK, "qemu (%s)", f);
+		break;
+	default:
+		set(c, CHK_OK, "auto (%s): qemu, the only VMM this version "
+		    "supports", f);
+		break;
+	}
+}
+
+void
+check_vm_defaults(struct check *c)
+{
+	const struct doctor_config	*dc = doctor_config();
+	const struct vm_defaults_eff	*e = &dc->eff;
+	char				 f1[64], f2[64], f3[64];
+
+	c->name = "vm defaults";
+	set(c, CHK_INFO, "%s%d vCPU (%s), %u MiB memory (%s), %llu MiB disk "
+	    "(%s)", dc->valid ? "" : "config.toml ignored: ", e->vcpu,
+	    from(dc, e->vcpu_src, CONFIG_K_VCPU, f1, sizeof(f1)),
+	    e->memory_mib, from(dc, e->memory_src, CONFIG_K_MEMORY_MIB, f2,
+	    sizeof(f2)), e->disk_mib, from(dc, e->disk_src,
+	    CONFIG_K_DISK_SIZE, f3, sizeof(f3)));
+}
+
+void
+check_ssh_key(struct check *c)
+{
+	const struct doctor_config	*dc = doctor_config();
+	const char			*k = dc->cfg.ssh_key_path;
+	struct stat			 st;
+	unsigned			 line = dc->cfg.line[CONFIG_K_SSH_KEY_PATH];
+
+	c->name = "ssh key";
+	if (k[0] == '\0') {
+		set(c, CHK_INFO, "ssh_key_path not set (built-in default)");
+		return;
+	}
+	if (stat(k, &st) == -1 || access(k, R_OK) == -1) {
+		set(c, CHK_WARN, "%s (config.toml:%u): %s", k, line,
+		    strerror(errno));
+		hint(c, "create it (ssh-keygen -t ed25519 -f %s) or fix "
+		    "ssh_key_path", k);
+		return;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set(c, CHK_WARN, "%s (config.toml:%u): not a regular file", k,
+		    line);
+		return;
+	}
+	/* ssh itself refuses private keys others can read. */
+	if ((st.st_mode & 077) != 0) {
+		set(c, CHK_WARN, "%s (config.toml:%u): mode %04o; ssh refuses "
+		    "keys others can read", k, line, st.st_mode & 07777);
+		hint(c, "chmod 600 %s", k);
+		return;
+	}
+	set(c, CHK_OK, "%s (config.toml:%u)", k, line);
 }

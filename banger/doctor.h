@@ -2,6 +2,10 @@
 #ifndef BANGER_DOCTOR_H
 #define BANGER_DOCTOR_H
 
+#include <limits.h>
+
+#include "config.h"
+
 enum check_status { CHK_OK, CHK_INFO, CHK_WARN, CHK_FAIL };
 
 struct check {
@@ -21,6 +25,21 @@ void	check_permitted(struct check *);
 void	check_image(struct check *);
 void	check_disk(struct check *);
 void	check_daemon(struct check *);
+void	check_config(struct check *);
+void	check_vmm(struct check *);
+void	check_vm_defaults(struct check *);
+void	check_ssh_key(struct check *);
+
+/* config.toml as the checks above read it, loaded once. */
+struct doctor_config {
+	int			 loaded;
+	int			 valid;	/* else cfg holds the defaults */
+	char			 file[PATH_MAX];	/* "" if HOME is unusable */
+	char			 err[1024];
+	struct config		 cfg;
+	struct vm_defaults_eff	 eff;
+};
+const struct doctor_config *doctor_config(void);
 
 const char *check_label(enum check_status);
 

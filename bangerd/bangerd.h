@@ -30,6 +30,17 @@
 struct client;
 struct bangerd;
 
+typedef void (*job_done_fn)(struct bangerd *, int64_t, int, const char *);
+
+struct job {
+	TAILQ_ENTRY(job)	 entry;
+	struct bangerd		*d;
+	int64_t			 vm_id;
+	struct bufferevent	*status;
+	char			 error[512];
+	job_done_fn		 done;
+};
+
 enum vm_state {
 	VM_CREATING,
 	VM_STARTING,
@@ -59,6 +70,9 @@ struct vm {
 	char			 dir[PATH_MAX];
 	pid_t			 pid;
 	int			 vmm_alive;	/* exec sent, no exit yet */
+	int			 job_alive;	/* banger-fetch running */
+	int			 boot_after_create;
+	int64_t			 create_jid;
 
 	struct bufferevent	*agent;		/* guest agent channel */
 	struct bufferevent	*qmp;		/* QEMU monitor */
@@ -112,10 +126,12 @@ struct bangerd {
 	struct evconnlistener	*listener;
 	TAILQ_HEAD(, client)	 clients;
 	TAILQ_HEAD(, vm)	 vms;
+	TAILQ_HEAD(, job)	 jobs;
 
 	enum accel		 accel;
 	char			 accel_reason[512];
 	char			 qemu_bin[PATH_MAX];
+	char			 fetch_bin[PATH_MAX];
 	char			 kernel[PATH_MAX];
 	char			 initrd[PATH_MAX];
 	unsigned long		 tsc_khz;
@@ -196,6 +212,13 @@ int	 launch_spawn(struct bangerd *, const char *);
 int	 launch_vmm(struct bangerd *, struct vm *, int *, size_t, char **,
 	    size_t);
 int	 launch_kill(struct bangerd *, struct vm *, int);
+int	 launch_tool(struct bangerd *, uint64_t, int64_t, int *, size_t,
+	    char **, size_t);
+
+/* job.c: banger-fetch runs */
+int	 job_start(struct bangerd *, int64_t, char **, size_t, int,
+	    job_done_fn);
+void	 job_exited(struct bangerd *, struct launch_exited *);
 
 /* reconcile.c */
 int	 reconcile(struct bangerd *);

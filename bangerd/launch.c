@@ -26,19 +26,44 @@
 #include "log.h"
 #include "msg.h"
 
-#define LAUNCH_FD	3
+extern char **environ;
+
+#define LAUNCHER_SOCK	3	/* the launcher's end, fixed */
 #define LAUNCH_MAXVMM	256
 #define LAUNCH_FRAMEMAX	(64 * 1024)
 
 struct launcher {
-	const char	*vmm;
+	const char	*tools[LAUNCH_TOOL_FETCH + 1];	/* fixed at start */
 	int		 staged[LAUNCH_SLOT_MAX + 1];
 	struct {
 		uint64_t vm_id;
+		uint64_t tool;
 		pid_t	 pid;
 	}		 kids[LAUNCH_MAXVMM];
 	size_t		 nkids;
+	char		**env;
 };
+
+/* PATH and HOME pass through (banger-fetch runs mkfs, fakeroot, ...). */
+static char **
+launcher_env(void)
+{
+	static char	*env[3];
+	static char	 path[1024], home[1024];
+	const char	*v;
+	size_t		 n = 0;
+
+	if ((v = getenv("PATH")) != NULL && strlen(v) < sizeof(path) - 6) {
+		snprintf(path, sizeof(path), "PATH=%s", v);
+		env[n++] = path;
+	}
+	if ((v = getenv("HOME")) != NULL && strlen(v) < sizeof(home) - 6) {
+		snprintf(home, sizeof(home), "HOME=%s", v);
+		env[n++] = home;
+	}
+	env[n] = NULL;
+	return env;
+}
 
 static int
 l_send(uint32_t type, const void *body)
@@ -48,7 +73,7 @@ l_send(uint32_t type, const void *body)
 
 	if (msg_frame(&launch_proto, type, 0, body, &b) == -1)
 		return -1;
-	rc = frame_send(LAUNCH_FD, &b, -1);
+	rc = frame_send(LAUNCHER_SOCK, &b, -1);
 	buf_free(&b);
 	return rc;
 }
@@ -84,9 +109,12 @@ l_exec(struct launcher *l, struct launch_exec *ex)
 	pid_t			 pid;
 	int			 i, devnull;
 
-	if (l->nkids == LAUNCH_MAXVMM || ex->argv.n == 0) {
+	le.tool = ex->tool;
+	if (l->nkids == LAUNCH_MAXVMM || ex->argv.n == 0 ||
+	    l->tools[ex->tool] == NULL) {
 		le.vm_id = ex->vm_id;
-		le.message = "too many VMMs or empty command";
+		le.message = l->tools[ex->tool] == NULL ? "tool not available" :
+		    "too many processes or empty command";
 		l_unstage(l);
 		(void)l_send(LAUNCH_ERROR, &le);
 		return;
@@ -114,15 +142,17 @@ l_exec(struct launcher *l, struct launch_exec *ex)
 			if (l->staged[i] != -1 && dup2(l->staged[i], i) == -1)
 				_exit(126);
 		fd_closefrom(LAUNCH_SLOT_MAX + 1);
-		ex->argv.v[0] = (char *)l->vmm;
-		execve(l->vmm, ex->argv.v, (char *[]){ NULL });
+		ex->argv.v[0] = (char *)l->tools[ex->tool];
+		execve(l->tools[ex->tool], ex->argv.v, l->env);
 		_exit(127);
 	}
 	l_unstage(l);
 	l->kids[l->nkids].vm_id = ex->vm_id;
+	l->kids[l->nkids].tool = ex->tool;
 	l->kids[l->nkids].pid = pid;
 	l->nkids++;
 	st.vm_id = ex->vm_id;
+	st.tool = ex->tool;
 	st.pid = pid;
 	(void)l_send(LAUNCH_STARTED, &st);
 }
@@ -142,6 +172,7 @@ l_reap(struct launcher *l)
 		if (i == l->nkids)
 			continue;
 		ex.vm_id = l->kids[i].vm_id;
+		ex.tool = l->kids[i].tool;
 		ex.pid = pid;
 		ex.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 		ex.signo = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
@@ -160,7 +191,7 @@ l_request(struct launcher *l, struct buf *in)
 	int		 fd = -1;
 	size_t		 i;
 
-	if (frame_recv(LAUNCH_FD, LAUNCH_FRAMEMAX, in, &fd) == -1) {
+	if (frame_recv(LAUNCHER_SOCK, LAUNCH_FRAMEMAX, in, &fd) == -1) {
 		log_warn("launcher: receive");
 		return -1;
 	}
@@ -192,11 +223,13 @@ l_request(struct launcher *l, struct buf *in)
 	case LAUNCH_KILL:
 		if (fd != -1)
 			goto bad;
-		for (i = 0; i < l->nkids; i++)
-			if (l->kids[i].vm_id ==
-			    ((struct launch_kill *)body)->vm_id)
-				(void)kill(l->kids[i].pid,
-				    ((struct launch_kill *)body)->signo);
+		for (i = 0; i < l->nkids; i++) {
+			struct launch_kill *lk = body;
+
+			if (l->kids[i].vm_id == lk->vm_id &&
+			    l->kids[i].tool == lk->tool)
+				(void)kill(l->kids[i].pid, lk->signo);
+		}
 		break;
 	default:
 		goto bad;
@@ -222,8 +255,10 @@ launcher_main(int argc, char **argv)
 	int		 sfd, i;
 
 	log_init("bangerd-launcher", 2, 0);
-	if (argc != 3 || argv[2][0] != '/')
-		fatalx("usage: bangerd --launcher /path/to/vmm");
+	if (argc != 4 || argv[2][0] != '/' ||
+	    (argv[3][0] != '/' && strcmp(argv[3], "-") != 0))
+		fatalx("usage: bangerd --launcher /path/to/vmm "
+		    "/path/to/banger-fetch|-");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		fatal("prctl PDEATHSIG");
 	if (getppid() == 1)
@@ -232,7 +267,11 @@ launcher_main(int argc, char **argv)
 	if (prctl(PR_SET_DUMPABLE, 0) == -1)
 		fatal("prctl DUMPABLE");
 	memset(&l, 0, sizeof(l));
-	l.vmm = argv[2];
+	l.tools[LAUNCH_TOOL_VMM] = argv[2];
+	l.tools[LAUNCH_TOOL_FETCH] = strcmp(argv[3], "-") == 0 ? NULL :
+	    argv[3];
+	/* Tools get only what they need from our (bangerd's) environment. */
+	l.env = launcher_env();
 	for (i = 0; i <= LAUNCH_SLOT_MAX; i++)
 		l.staged[i] = -1;
 	sigemptyset(&mask);
@@ -240,10 +279,10 @@ launcher_main(int argc, char **argv)
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
 	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1)
 		fatal("signalfd");
-	if (fd_cloexec(LAUNCH_FD, 1) == -1)
+	if (fd_cloexec(LAUNCHER_SOCK, 1) == -1)
 		fatal("launcher fd");
 	sandbox_launcher();
-	pfd[0].fd = LAUNCH_FD;
+	pfd[0].fd = LAUNCHER_SOCK;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = sfd;
 	pfd[1].events = POLLIN;
@@ -298,17 +337,24 @@ launch_read(evutil_socket_t fd, short what, void *arg)
 	buf_free(&in);
 	switch (hdr.type) {
 	case LAUNCH_STARTED:
-		vm_vmm_started(d, body);
+		if (((struct launch_started *)body)->tool == LAUNCH_TOOL_VMM)
+			vm_vmm_started(d, body);
 		break;
 	case LAUNCH_EXITED:
-		vm_vmm_exited(d, body);
+		if (((struct launch_exited *)body)->tool == LAUNCH_TOOL_VMM)
+			vm_vmm_exited(d, body);
+		else
+			job_exited(d, body);
 		break;
 	case LAUNCH_ERROR: {
 		struct launch_error	*le = body;
-		struct launch_exited	 ex = { le->vm_id, 0, -1, 0 };
+		struct launch_exited	 ex = { le->vm_id, le->tool, 0, -1, 0 };
 
 		log_warnx("launcher: %s", le->message);
-		vm_vmm_exited(d, &ex);
+		if (le->tool == LAUNCH_TOOL_VMM)
+			vm_vmm_exited(d, &ex);
+		else
+			job_exited(d, &ex);
 		break;
 	}
 	default:
@@ -336,11 +382,12 @@ launch_spawn(struct bangerd *d, const char *self)
 	if (pid == 0) {
 		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
-		    dup2(log_getfd(), 2) == -1 || fd_move(sv[1], 3) == -1)
+		    dup2(log_getfd(), 2) == -1 || fd_move(sv[1], LAUNCHER_SOCK) == -1)
 			_exit(126);
 		fd_closefrom(4);
 		execve(self, (char *[]){ "bangerd", "--launcher",
-		    d->qemu_bin, NULL }, (char *[]){ NULL });
+		    d->qemu_bin, d->fetch_bin[0] ? d->fetch_bin : "-", NULL },
+		    environ);
 		_exit(127);
 	}
 	close(sv[1]);
@@ -358,33 +405,47 @@ launch_send(struct bangerd *d, uint32_t type, const void *body, int fd)
 	struct buf	 b = { 0 };
 	int		 rc;
 
-	if (msg_frame(&launch_proto, type, 0, body, &b) == -1)
+	if (msg_frame(&launch_proto, type, 0, body, &b) == -1) {
+		log_warn("launcher: encode %s (%u)", msg_typename(&launch_proto,
+		    type), type);
 		return -1;
-	rc = frame_send(d->launch_fd, &b, fd);
+	}
+	if ((rc = frame_send(d->launch_fd, &b, fd)) == -1)
+		log_warn("launcher: send %s", msg_typename(&launch_proto,
+		    type));
 	buf_free(&b);
 	return rc;
 }
 
+/* Stage fds at slots 2.. and exec a tool for vm; async result. */
 int
-launch_vmm(struct bangerd *d, struct vm *vm, int *fds, size_t nfds,
-    char **argv, size_t argc)
+launch_tool(struct bangerd *d, uint64_t tool, int64_t vm_id, int *fds,
+    size_t nfds, char **argv, size_t argc)
 {
 	struct launch_fd	 lf;
 	struct launch_exec	 le;
 	size_t			 i;
 
-	if (d->launch_fd == -1 || d->qemu_bin[0] == '\0' ||
-	    nfds > LAUNCH_SLOT_MAX - LAUNCH_SLOT_MIN + 1)
+	if (d->launch_fd == -1 || nfds > LAUNCH_SLOT_MAX - LAUNCH_SLOT_MIN + 1)
 		return -1;
 	for (i = 0; i < nfds; i++) {
 		lf.slot = LAUNCH_SLOT_MIN + i;
 		if (launch_send(d, LAUNCH_FD, &lf, fds[i]) == -1)
 			return -1;
 	}
-	le.vm_id = vm->id;
+	le.vm_id = vm_id;
+	le.tool = tool;
 	le.argv.v = argv;
 	le.argv.n = argc;
-	if (launch_send(d, LAUNCH_EXEC, &le, -1) == -1)
+	return launch_send(d, LAUNCH_EXEC, &le, -1);
+}
+
+int
+launch_vmm(struct bangerd *d, struct vm *vm, int *fds, size_t nfds,
+    char **argv, size_t argc)
+{
+	if (d->qemu_bin[0] == '\0' || launch_tool(d, LAUNCH_TOOL_VMM, vm->id,
+	    fds, nfds, argv, argc) == -1)
 		return -1;
 	vm->vmm_alive = 1;
 	return 0;
@@ -396,6 +457,7 @@ launch_kill(struct bangerd *d, struct vm *vm, int signo)
 	struct launch_kill	 lk;
 
 	lk.vm_id = vm->id;
+	lk.tool = LAUNCH_TOOL_VMM;
 	lk.signo = signo;
 	return launch_send(d, LAUNCH_KILL, &lk, -1);
 }

@@ -130,6 +130,33 @@ already_running(struct paths *p)
 	exit(1);
 }
 
+/*
+ * banger-fetch: $BANGER_FETCH, else beside bangerd (installed), else in
+ * the build tree's sibling directory.
+ */
+static int
+find_fetch(const char *self, char *out, size_t len)
+{
+	const char	*env = getenv("BANGER_FETCH");
+	char		 dir[PATH_MAX], *slash;
+
+	if (env != NULL && env[0] == '/') {
+		snprintf(out, len, "%s", env);
+		return access(out, X_OK);
+	}
+	snprintf(dir, sizeof(dir), "%s", self);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	snprintf(out, len, "%s/banger-fetch", dir);
+	if (access(out, X_OK) == 0)
+		return 0;
+	snprintf(out, len, "%s/../banger-fetch/banger-fetch", dir);
+	if (access(out, X_OK) == 0)
+		return 0;
+	out[0] = '\0';
+	return -1;
+}
+
 static unsigned long
 host_tsc_khz(void)
 {
@@ -359,6 +386,7 @@ main(int argc, char **argv)
 	d.launch_fd = -1;
 	TAILQ_INIT(&d.clients);
 	TAILQ_INIT(&d.vms);
+	TAILQ_INIT(&d.jobs);
 	signal(SIGPIPE, SIG_IGN);
 	if ((d.base = event_base_new()) == NULL)
 		startup_fail("cannot create the event loop");
@@ -371,6 +399,9 @@ main(int argc, char **argv)
 		    "$BANGER_QEMU); VMs cannot start");
 	if (image_find(&d, msg, sizeof(msg)) == -1)
 		log_warnx("%s", msg);
+	if (find_fetch(self, d.fetch_bin, sizeof(d.fetch_bin)) == -1)
+		log_warnx("banger-fetch not found next to %s; VMs cannot be "
+		    "created", self);
 
 	start_priv(&d);
 	if (d.qemu_bin[0] != '\0' && launch_spawn(&d, self) == -1)
@@ -390,6 +421,8 @@ main(int argc, char **argv)
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
 			startup_fail("cannot handle signal %d", signos[i]);
 	}
+	/* A helper that died before the handler existed: reap it now. */
+	on_signal(SIGCHLD, 0, &d);
 	write_pidfile(&d);
 
 	sandbox_master();

@@ -177,6 +177,12 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "%s", d->kernel);
 	arg(&a, "-initrd");
 	arg(&a, "%s", d->initrd);
+	/* The work disk, /root in the guest (label banger-work). */
+	arg(&a, "-drive");
+	arg(&a, "file=%s/work.ext4,format=raw,if=none,id=work,"
+	    "discard=unmap", vm->dir);
+	arg(&a, "-device");
+	arg(&a, "virtio-blk-device,drive=work");
 	arg(&a, "-append");
 	arg(&a, "console=ttyS0 quiet panic=-1%s banger.name=%s "
 	    "banger.ip=%s/%d banger.gw=%s", tsc, vm->name, vm->address,

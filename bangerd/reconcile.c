@@ -58,12 +58,11 @@ vmm_is_ours(pid_t pid, int64_t id)
 static void
 drop_vm(struct bangerd *d, struct vm *vm, const char *why)
 {
-	char	 err[256];
-
+	/*
+	 * Its tap lease, if any, goes in the tap.list sweep below: asking
+	 * for a tap the helper no longer holds would end the helper.
+	 */
 	log_info("reconcile: vm %s: %s", vm->name, why);
-	if (vm->tap[0] != '\0' && d->priv_fd != -1 &&
-	    priv_tap_delete(d->priv_fd, vm->id, err, sizeof(err)) != 0)
-		log_warnx("reconcile: vm %s: %s", vm->name, err);
 	vm->tap[0] = '\0';
 	vm_remove_files(vm);
 	db_vm_delete(d, vm->id);

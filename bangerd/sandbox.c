@@ -54,12 +54,13 @@ static const int master_allow[] = {
 	SCMP_SYS(lseek), SCMP_SYS(pread64), SCMP_SYS(pwrite64),
 	SCMP_SYS(fsync), SCMP_SYS(fdatasync), SCMP_SYS(ftruncate),
 	SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(mkdir),
+	SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2),
 	SCMP_SYS(mkdirat), SCMP_SYS(rmdir), SCMP_SYS(getdents64),
 	SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 	SCMP_SYS(fchmod), SCMP_SYS(fchown), SCMP_SYS(readlink),
 	SCMP_SYS(getcwd),
-	/* new VMs: the agent and QMP socket pairs */
-	SCMP_SYS(socketpair),
+	/* new VMs: the agent and QMP socket pairs; banger-fetch's status */
+	SCMP_SYS(socketpair), SCMP_SYS(pipe2),
 	/* identity and randomness (VM names) */
 	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getuid),
 	SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 #define STOP_GRACE_SEC	15	/* stop: clean poweroff, then kill */
 
 static void	vm_finish_delete(struct vm *);
+static int	vm_boot(struct vm *, char *, size_t);
 static void	vm_release_tap(struct vm *);
 
 const char *
@@ -156,36 +158,30 @@ gen_name(struct bangerd *d, char *name, size_t len)
 	return -1;
 }
 
-/* Remove the VM's directory; it holds only files we wrote. */
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) == -1 &&
+	    errno != ENOENT)
+		log_warn("remove %s", path);
+	return 0;
+}
+
+/*
+ * Remove the VM's directory; it holds only files we or banger-fetch
+ * wrote.  FTW_PHYS: a symlink inside (a staged workspace) is removed, not
+ * followed.
+ */
 void
 vm_remove_files(struct vm *vm)
 {
-	DIR		*dir;
-	struct dirent	*de;
-	int		 dfd;
-
 	if (vm->dir[0] == '\0')
 		return;
-	if ((dfd = open(vm->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1) {
-		if (errno != ENOENT)
-			log_warn("open %s", vm->dir);
-		return;
-	}
-	if ((dir = fdopendir(dfd)) == NULL) {
-		close(dfd);
-		return;
-	}
-	while ((de = readdir(dir)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (unlinkat(dfd, de->d_name, 0) == -1)
-			log_warn("unlink %s/%s", vm->dir, de->d_name);
-	}
-	closedir(dir);
-	if (rmdir(vm->dir) == -1 && errno != ENOENT)
-		log_warn("rmdir %s", vm->dir);
+	if (nftw(vm->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) ==
+	    -1 && errno != ENOENT)
+		log_warn("remove %s", vm->dir);
 }
 
 static void
@@ -209,26 +205,57 @@ vm_boot_timeout(evutil_socket_t fd, short what, void *arg)
 	    "delete %s`", vm->name, BOOT_TIMEOUT_SEC, vm->dir, vm->name);
 }
 
+static void	vm_disk_done(struct bangerd *, int64_t, int, const char *);
+
+/* mkdir -p below the VM's directory, for the work disk's stage. */
+static int
+stage_dirs(struct vm *vm, char *err, size_t errlen)
+{
+	static const char *dirs[] = { "stage", "stage/root",
+	    "stage/overlay", "stage/overlay/upper", "stage/overlay/work" };
+	char		 p[PATH_MAX + 64];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", vm->dir, dirs[i]);
+		if (mkdir(p, 0755) == -1) {
+			snprintf(err, errlen, "mkdir %s: %s", p,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
- * Record the VM and make its directory.  Journaled: a crash in between is
- * rolled back by reconcile().
+ * Record the VM, make its directory and start building its work disk.
+ * Journaled ("create") until the disk is done: a crash in between is
+ * rolled back by reconcile().  vm_disk_done() carries on.
  */
 static int
 vm_create(struct vm *vm, char *err, size_t errlen)
 {
 	struct bangerd	*d = vm->d;
-	int64_t		 jid;
-	int		 rc = -1;
+	char		 out[PATH_MAX + 16], stage[PATH_MAX + 16];
+	char		 size[32], logp[PATH_MAX + 16];
+	char		*argv[] = { "banger-fetch", "mkdisk", out, size, stage,
+			    NULL };
+	int		 logfd;
 
 	if (d->kernel[0] == '\0' && image_find(d, err, errlen) == -1)
 		return -1;
+	if (d->fetch_bin[0] == '\0') {
+		snprintf(err, errlen, "banger-fetch was not found next to "
+		    "bangerd (or $BANGER_FETCH); reinstall banger");
+		return -1;
+	}
 	vm->state = VM_CREATING;
 	if (db_vm_insert(d, vm) == -1) {
 		snprintf(err, errlen, "could not record the VM in %s",
 		    d->paths.db);
 		return -1;
 	}
-	if ((jid = db_journal_begin(d, vm->id, "create")) == -1) {
+	if ((vm->create_jid = db_journal_begin(d, vm->id, "create")) == -1) {
 		snprintf(err, errlen, "could not journal the VM's creation");
 		db_vm_delete(d, vm->id);
 		return -1;
@@ -238,14 +265,89 @@ vm_create(struct vm *vm, char *err, size_t errlen)
 	if (mkdir(vm->dir, 0700) == -1) {
 		snprintf(err, errlen, "mkdir %s: %s", vm->dir,
 		    strerror(errno));
-		db_vm_delete(d, vm->id);
-	} else {
-		vm->state = VM_STOPPED;
-		vm_save(vm);
-		rc = 0;
+		goto fail;
 	}
-	db_journal_end(d, jid);
-	return rc;
+	if (stage_dirs(vm, err, errlen) == -1)
+		goto fail;
+	snprintf(out, sizeof(out), "%s/work.ext4", vm->dir);
+	snprintf(stage, sizeof(stage), "%s/stage", vm->dir);
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)vm->disk_mib);
+	snprintf(logp, sizeof(logp), "%s/fetch.log", vm->dir);
+	if ((logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1) {
+		snprintf(err, errlen, "open %s: %s", logp, strerror(errno));
+		goto fail;
+	}
+	if (job_start(d, vm->id, argv, 5, logfd, vm_disk_done) == -1) {
+		snprintf(err, errlen, "cannot start banger-fetch: %s",
+		    strerror(errno));
+		close(logfd);
+		goto fail;
+	}
+	close(logfd);
+	vm->job_alive = 1;
+	return 0;
+fail:
+	vm_remove_files(vm);
+	db_vm_delete(d, vm->id);
+	db_journal_end(d, vm->create_jid);
+	return -1;
+}
+
+/* The work disk is built (or not): boot, answer, or clean up. */
+static void
+vm_disk_done(struct bangerd *d, int64_t id, int ok, const char *jerr)
+{
+	struct vm	*vm = vm_find_id(d, id);
+	struct client	*c;
+	char		 err[1024];
+
+	if (vm == NULL)
+		return;
+	vm->job_alive = 0;
+	db_journal_end(d, vm->create_jid);
+	vm->create_jid = 0;
+	if (vm->state == VM_DELETING) {
+		vm_finish_delete(vm);
+		return;
+	}
+	c = vm->runner;
+	if (!ok) {
+		log_warnx("vm %s: work disk: %s", vm->name, jerr);
+		if (c != NULL) {
+			vm->runner = NULL;
+			c->vm = NULL;
+			client_error(c, BERR_INTERNAL, "cannot create VM %s: "
+			    "work disk: %s (see %s/fetch.log)", vm->name, jerr,
+			    vm->dir);
+		}
+		vm_delete(NULL, vm);
+		return;
+	}
+	vm->state = VM_STOPPED;
+	vm_save(vm);
+	if (!vm->boot_after_create) {
+		if (c != NULL) {
+			vm->runner = NULL;
+			c->vm = NULL;
+			vm_reply_info(c, vm);
+		}
+		return;
+	}
+	if (vm_boot(vm, err, sizeof(err)) == -1) {
+		log_warnx("vm %s: %s", vm->name, err);
+		if (c != NULL) {
+			vm->runner = NULL;
+			c->vm = NULL;
+			client_error(c, BERR_INTERNAL, "cannot start VM %s: %s",
+			    vm->name, err);
+		}
+		if (vm->run_created)
+			vm_delete(NULL, vm);
+		return;
+	}
+	log_info("vm %s (id %lld) starting, tap %s, address %s", vm->name,
+	    (long long)vm->id, vm->tap, vm->address);
 }
 
 /*
@@ -477,24 +579,15 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 	}
 	vm_progress_spec(c, vm);
 	client_progress(c, "creating VM %s", vm->name);
+	vm->boot_after_create = 1;
 	if (vm_create(vm, err, sizeof(err)) == -1) {
-		log_warnx("vm %s: %s", vm->name, err);
-		vm_free(vm);
-		client_error(c, BERR_INTERNAL, "cannot create VM %s: %s", name,
-		    err);
-		return;
-	}
-	if (vm_boot(vm, err, sizeof(err)) == -1) {
 		log_warnx("vm %s: %s", vm->name, err);
 		vm->runner = NULL;
 		c->vm = NULL;
-		vm_delete(NULL, vm);
-		client_error(c, BERR_INTERNAL, "cannot start VM %s: %s", name,
+		vm_free(vm);
+		client_error(c, BERR_INTERNAL, "cannot create VM %s: %s", name,
 		    err);
-		return;
 	}
-	log_info("vm %s (id %lld) starting, tap %s, address %s", vm->name,
-	    (long long)vm->id, vm->tap, vm->address);
 }
 
 void
@@ -517,17 +610,16 @@ vm_create_cmd(struct client *c, struct ctl_vm_create *req)
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	vm_spec(vm, req->vcpus, req->memory_mib, req->disk_mib);
 	vm_progress_spec(c, vm);
+	vm->boot_after_create = req->start;
+	vm->runner = c;
+	c->vm = vm;
 	if (vm_create(vm, err, sizeof(err)) == -1) {
+		vm->runner = NULL;
+		c->vm = NULL;
 		vm_free(vm);
 		client_error(c, BERR_INTERNAL, "cannot create VM %s: %s", name,
 		    err);
-		return;
 	}
-	if (!req->start) {
-		vm_reply_info(c, vm);
-		return;
-	}
-	vm_start_cmd(c, vm);
 }
 
 /* Boot a stopped VM; the client hears back once it is ready. */
@@ -844,6 +936,8 @@ vm_delete(struct client *c, struct vm *vm)
 	vm_save(vm);
 	if (vm->boot_timer != NULL)
 		evtimer_del(vm->boot_timer);
+	if (vm->job_alive)
+		return;		/* vm_disk_done() finishes the delete */
 	if (vm->pid == 0 && !vm->vmm_alive) {
 		vm_finish_delete(vm);
 		return;
@@ -1001,7 +1095,9 @@ vm_stop_all(struct bangerd *d)
 		vm_release_tap(vm);
 		vm->pid = 0;
 		vm->vmm_alive = 0;
-		if (vm->rm || vm->state == VM_DELETING) {
+		if (vm->rm || vm->state == VM_DELETING ||
+		    vm->state == VM_CREATING) {
+			db_journal_end(d, vm->create_jid);
 			vm_remove_files(vm);
 			db_vm_delete(d, vm->id);
 			vm_free(vm);

@@ -325,28 +325,36 @@ struct launch_fd {
 	uint64_t	 slot;
 };
 
+#define LAUNCH_TOOL_VMM	0	/* the VMM binary */
+#define LAUNCH_TOOL_FETCH 1	/* banger-fetch: disks and images */
+
 struct launch_exec {
 	uint64_t	 vm_id;
+	uint64_t	 tool;		/* LAUNCH_TOOL_* */
 	struct msg_strv	 argv;		/* argv[0] is ignored */
 };
 
 struct launch_started {
 	uint64_t	 vm_id;
+	uint64_t	 tool;
 	uint64_t	 pid;
 };
 
 struct launch_error {
 	uint64_t	 vm_id;
+	uint64_t	 tool;
 	char		*message;
 };
 
 struct launch_kill {
 	uint64_t	 vm_id;
+	uint64_t	 tool;
 	uint64_t	 signo;
 };
 
 struct launch_exited {
 	uint64_t	 vm_id;
+	uint64_t	 tool;
 	uint64_t	 pid;
 	int64_t		 status;	/* exit status or -1 */
 	uint64_t	 signo;

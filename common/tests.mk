@@ -6,3 +6,5 @@ $(eval $(call prog_rule,common/test-toml,common/test-toml.c,-lcmocka))
 $(eval $(call prog_rule,common/test-valid,common/test-valid.c,-lcmocka))
 $(eval $(call prog_rule,common/test-msg,common/test-msg.c,$(COMMON_TEST_LIBS)))
 $(eval $(call prog_rule,common/test-frame,common/test-frame.c,-lcmocka))
+TESTS += common/test-config
+$(eval $(call prog_rule,common/test-config,common/test-config.c,-lcmocka))

@@ -1,6 +1,6 @@
 # libFuzzer targets, one directory per parser of untrusted bytes (see the
 # "fuzz" target in GNUmakefile).
-FUZZ_HERE := toml msg frame
+FUZZ_HERE := toml msg frame config
 FUZZERS += $(FUZZ_HERE)
 
 FUZZ_SRCS_toml := common/toml.c
@@ -9,6 +9,8 @@ FUZZ_SRCS_msg := common/msg.c common/buf.c common/frame.c \
 	common/proto_launch.c
 FUZZ_LIBS_msg := $(shell pkg-config --libs msgpack)
 FUZZ_SRCS_frame := common/frame.c common/buf.c
+FUZZ_SRCS_config := common/config.c common/toml.c common/valid.c \
+	common/fdutil.c
 
 # Explicit rules take precedence over GNUmakefile's pattern rule and name
 # every source a fuzzer links, so editing one rebuilds it.

@@ -471,6 +471,7 @@ regress_setup() {
 	_miss=0
 	need_file "$OBJDIR/banger/banger" "make" || _miss=1
 	need_file "$OBJDIR/bangerd/bangerd" "make" || _miss=1
+	need_file "$OBJDIR/banger-fetch/banger-fetch" "make" || _miss=1
 	need_file "$OBJDIR/banger-priv/banger-priv-regress" "make" || _miss=1
 	need_file "$TOP/images/out/initrd.img" "make images" || _miss=1
 	[ -f "$TOP/images/out/vmlinux" ] || [ -f "$TOP/images/out/vmlinuz" ] ||
@@ -534,7 +535,8 @@ regress_setup() {
 	export TESTROOT BIN IMAGES OBJDIR
 	mkdir -p "$BIN" "$IMAGES" "$TESTROOT/home" "$TESTROOT/work"
 	chmod 0755 "$BIN" "$IMAGES" "$TESTROOT/home" "$TESTROOT/work"
-	install -m 0755 "$OBJDIR/banger/banger" "$OBJDIR/bangerd/bangerd" "$BIN/"
+	install -m 0755 "$OBJDIR/banger/banger" "$OBJDIR/bangerd/bangerd" \
+	    "$OBJDIR/banger-fetch/banger-fetch" "$BIN/"
 	if [ -f "$OBJDIR/regress/priv-client" ]; then
 		install -m 0755 "$OBJDIR/regress/priv-client" "$BIN/"
 	fi

@@ -36,6 +36,18 @@ expect_rc 3 "vm exec exit status"
 run t1 vm exec lc -- awk '/MemTotal/ { print ($2 > 200000 && $2 < 330000) }' /proc/meminfo
 [ "$(cat "$W/out")" = 1 ] || fail "guest memory not about 320 MiB"
 
+# /root is the VM's own disk: what is written there survives a restart.
+run t1 vm exec lc -- sh -c 'echo kept > /root/note; mount | grep " /root "'
+expect_rc 0 "write to /root"
+grep -q ext4 "$W/out" || fail "/root is not the ext4 work disk"
+run t1 vm exec lc -- sh -c 'df -m /root | tail -n 1'
+awk '{ exit !($2 > 1800 && $2 <= 2048) }' "$W/out" ||
+    fail "/root is not about 2 GiB: $(cat "$W/out")"
+run t1 vm exec lc -- stat -c '%u %a' /root
+[ "$(cat "$W/out")" = "0 700" ] || fail "/root owner/mode '$(cat "$W/out")'"
+du_k=$(du -k "$vms/lc/work.ext4" | cut -f1)
+[ "$du_k" -lt 200000 ] || fail "work disk is not sparse: ${du_k} KiB used"
+
 qpid=$(vm_field t1 lc pid)
 run t1 vm stop lc
 expect_rc 0 "vm stop"
@@ -52,9 +64,9 @@ grep -q "banger-agent" "$W/out" || fail "vm logs lacks the guest console"
 
 run t1 vm start lc
 expect_rc 0 "vm start again"
-run t1 vm exec lc -- echo again
+run t1 vm exec lc -- cat /root/note
 expect_rc 0 "vm exec after restart"
-[ "$(cat "$W/out")" = again ] || fail "exec after restart"
+[ "$(cat "$W/out")" = kept ] || fail "/root/note did not survive stop/start"
 
 run t1 vm stop nosuchvm
 expect_rc 125 "vm stop unknown"

@@ -1,0 +1,27 @@
+/*
+ * banger-fetch: the sandboxed worker that writes disk images.  bangerd
+ * runs it through its launcher for one job at a time; it reports on fd 3
+ * ("progress TEXT" / "error TEXT" lines) and by its exit status.
+ */
+#ifndef BANGER_FETCH_H
+#define BANGER_FETCH_H
+
+#include <stddef.h>
+
+#define STATUS_FD	3
+
+void	status_progress(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+void	status_error(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* sandbox.c: no_new_privs, and writes only below the given directory. */
+int	sandbox_fetch(const char *, char *, size_t);
+
+/* mkdisk.c */
+int	mkdisk_main(int, char **);
+/* Copy one workspace entry (relative path) from repo into dst. */
+int	ws_copy_one(int, int, const char *, char *, size_t);
+int	ws_path_ok(const char *);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * banger-fetch JOB ARGS...: one job per run, started by bangerd's
+ * launcher.  Every argument is checked here: bangerd is the only caller,
+ * but this process does the work that touches the most data.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fdutil.h"
+#include "fetch.h"
+#include "log.h"
+
+int
+main(int argc, char **argv)
+{
+	log_init("banger-fetch", 2, 0);
+	if (argc >= 2 && strcmp(argv[1], "mkdisk") == 0)
+		return mkdisk_main(argc - 1, argv + 1);
+	status_error("unknown job");
+	fprintf(stderr, "usage: banger-fetch mkdisk OUT SIZE_MIB STAGE "
+	    "[REPO LIST]\n");
+	return 2;
+}

@@ -1,0 +1,210 @@
+/*
+ * banger-fetch mkdisk OUT SIZE_MIB STAGE [REPO LIST NAME]
+ *
+ * Build a VM's work disk: copy the workspace (REPO's files named in LIST,
+ * NUL-separated) into STAGE/root/NAME, then make an ext4 file system of
+ * SIZE_MIB MiB from STAGE with mkfs.ext4 -d, run under fakeroot so that
+ * every file in it belongs to root (the guest's /root is root's).  The
+ * file is sparse: the disk costs what its contents cost.  STAGE is
+ * removed afterwards.  Nothing is mounted; no privilege is used.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fdutil.h"
+#include "fetch.h"
+#include "log.h"
+#include "proto.h"
+#include "valid.h"
+
+#define LIST_MAX_BYTES	(64 * 1024 * 1024)
+#define LIST_MAX_FILES	1000000
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	if (flag == FTW_DP)
+		return rmdir(path) == -1 ? -1 : 0;
+	return unlink(path) == -1 ? -1 : 0;
+}
+
+static void
+rm_tree(const char *path)
+{
+	(void)nftw(path, rm_entry, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Both inside dir: OUT and STAGE are the job directory's children. */
+static int
+child_of(const char *path, const char *dir)
+{
+	size_t	 n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && path[n] == '/' &&
+	    valid_path_component(path + n + 1);
+}
+
+static int
+copy_workspace(const char *stage, const char *repo, const char *list,
+    const char *name)
+{
+	char		 err[PATH_MAX + 128], dst[PATH_MAX], *buf, *p, *end;
+	struct stat	 st;
+	int		 rfd, dfd, lfd, r;
+	size_t		 nfiles = 0, done = 0, skipped = 0;
+	ssize_t		 n;
+
+	if (!valid_path_component(name) || repo[0] != '/') {
+		status_error("bad workspace name or repository path");
+		return -1;
+	}
+	if ((lfd = open(list, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
+	    fstat(lfd, &st) == -1 || st.st_size > LIST_MAX_BYTES) {
+		status_error("workspace list: %s", strerror(errno ? errno :
+		    EFBIG));
+		return -1;
+	}
+	if ((buf = malloc(st.st_size + 1)) == NULL ||
+	    (n = read_all(lfd, buf, st.st_size)) != st.st_size) {
+		status_error("workspace list: cannot read");
+		return -1;
+	}
+	close(lfd);
+	buf[n] = '\0';
+	end = buf + n;
+	for (p = buf; p < end; p += strlen(p) + 1)
+		nfiles++;
+	if (nfiles > LIST_MAX_FILES) {
+		status_error("workspace has more than %d files",
+		    LIST_MAX_FILES);
+		return -1;
+	}
+	snprintf(dst, sizeof(dst), "%s/root/%s", stage, name);
+	if ((rfd = open(repo, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		status_error("%s: %s", repo, strerror(errno));
+		return -1;
+	}
+	if (mkdir(dst, 0755) == -1 ||
+	    (dfd = open(dst, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		status_error("%s: %s", dst, strerror(errno));
+		return -1;
+	}
+	status_progress("copying %zu workspace files", nfiles);
+	for (p = buf; p < end; p += strlen(p) + 1) {
+		if ((r = ws_copy_one(rfd, dfd, p, err, sizeof(err))) == -1) {
+			status_error("workspace: %s", err);
+			return -1;
+		}
+		if (r == 0) {
+			log_warnx("%s", err);
+			skipped++;
+		}
+		if (++done % 5000 == 0)
+			status_progress("copied %zu of %zu files", done,
+			    nfiles);
+	}
+	if (skipped > 0)
+		status_progress("skipped %zu entries that are neither files "
+		    "nor symlinks (e.g. submodules)", skipped);
+	free(buf);
+	close(rfd);
+	close(dfd);
+	return 0;
+}
+
+static int
+run_mkfs(const char *stage, const char *out)
+{
+	pid_t	 pid;
+	int	 status;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		execlp("fakeroot", "fakeroot", "mkfs.ext4", "-q", "-F",
+		    "-L", "banger-work", "-E", "root_owner=0:0",
+		    "-d", stage, out, (char *)NULL);
+		fprintf(stderr, "banger-fetch: fakeroot: %s\n",
+		    strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+int
+mkdisk_main(int argc, char **argv)
+{
+	const char	*out, *stage;
+	char		 jobdir[PATH_MAX], err[256], *slash;
+	unsigned long long size;
+	char		*end;
+	int		 fd;
+
+	if (argc != 4 && argc != 7) {
+		status_error("mkdisk: wrong arguments");
+		return 2;
+	}
+	out = argv[1];
+	stage = argv[3];
+	size = strtoull(argv[2], &end, 10);
+	if (*end != '\0' || size < 256 || size > VM_DISK_MAX) {
+		status_error("mkdisk: size must be 256..%llu MiB",
+		    (unsigned long long)VM_DISK_MAX);
+		return 2;
+	}
+	if (!valid_abs_path(out, PATH_MAX) ||
+	    !valid_abs_path(stage, PATH_MAX)) {
+		status_error("mkdisk: paths must be absolute and normalised");
+		return 2;
+	}
+	snprintf(jobdir, sizeof(jobdir), "%s", out);
+	if ((slash = strrchr(jobdir, '/')) == NULL || slash == jobdir) {
+		status_error("mkdisk: bad output path");
+		return 2;
+	}
+	*slash = '\0';
+	if (!child_of(out, jobdir) || !child_of(stage, jobdir)) {
+		status_error("mkdisk: output and stage must share a directory");
+		return 2;
+	}
+	if (sandbox_fetch(jobdir, err, sizeof(err)) == -1) {
+		status_error("sandbox: %s", err);
+		return 1;
+	}
+	if (argc == 7 && copy_workspace(stage, argv[4], argv[5],
+	    argv[6]) == -1) {
+		rm_tree(stage);
+		return 1;
+	}
+	if ((fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1 ||
+	    ftruncate(fd, (off_t)size * 1024 * 1024) == -1) {
+		status_error("%s: %s", out, strerror(errno));
+		rm_tree(stage);
+		return 1;
+	}
+	close(fd);
+	status_progress("making the %llu MiB work disk", size);
+	if (run_mkfs(stage, out) == -1) {
+		status_error("mkfs.ext4 failed (see the job log)");
+		(void)unlink(out);
+		rm_tree(stage);
+		return 1;
+	}
+	rm_tree(stage);
+	return 0;
+}

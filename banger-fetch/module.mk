@@ -1,0 +1,8 @@
+PROGS += banger-fetch/banger-fetch
+FETCH_SRCS := $(filter-out banger-fetch/test-%.c,$(wildcard banger-fetch/*.c))
+FETCH_LIB_SRCS := $(filter-out banger-fetch/main.c,$(FETCH_SRCS))
+$(eval $(call prog_rule,banger-fetch/banger-fetch,$(FETCH_SRCS),))
+
+TESTS += banger-fetch/test-workspace
+$(eval $(call prog_rule,banger-fetch/test-workspace,\
+	banger-fetch/test-workspace.c $(FETCH_LIB_SRCS),-lcmocka))

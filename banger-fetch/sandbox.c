@@ -1,0 +1,79 @@
+/*
+ * banger-fetch's confinement: no_new_privs, and a Landlock ruleset that
+ * lets it write only below its job directory (it may read the system's
+ * tools and the user's repository).  The launcher's seccomp filter is
+ * inherited.  A kernel without Landlock is an error, not a silent pass.
+ */
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <linux/landlock.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fetch.h"
+
+#define WRITE_ACCESS	(LANDLOCK_ACCESS_FS_WRITE_FILE | \
+	LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+	LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | \
+	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | \
+	LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK | \
+	LANDLOCK_ACCESS_FS_MAKE_SYM)
+
+int
+sandbox_fetch(const char *writable, char *err, size_t errlen)
+{
+	struct landlock_ruleset_attr	 ra;
+	struct landlock_path_beneath_attr pb;
+	int				 rfd, dfd;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		snprintf(err, errlen, "no_new_privs: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ra, 0, sizeof(ra));
+	ra.handled_access_fs = WRITE_ACCESS;
+	if ((rfd = syscall(SYS_landlock_create_ruleset, &ra, sizeof(ra), 0))
+	    == -1) {
+		snprintf(err, errlen, "landlock: %s (the kernel needs "
+		    "CONFIG_SECURITY_LANDLOCK and lsm=landlock)",
+		    strerror(errno));
+		return -1;
+	}
+	if ((dfd = open(writable, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", writable, strerror(errno));
+		close(rfd);
+		return -1;
+	}
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = WRITE_ACCESS;
+	pb.parent_fd = dfd;
+	if (syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH,
+	    &pb, 0) == -1) {
+		snprintf(err, errlen, "landlock rule: %s", strerror(errno));
+		close(dfd);
+		close(rfd);
+		return -1;
+	}
+	close(dfd);
+	/* /dev/null is written to by the tools we run. */
+	if ((dfd = open("/dev/null", O_PATH | O_CLOEXEC)) != -1) {
+		pb.allowed_access = LANDLOCK_ACCESS_FS_WRITE_FILE;
+		pb.parent_fd = dfd;
+		(void)syscall(SYS_landlock_add_rule, rfd,
+		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+		close(dfd);
+	}
+	if (syscall(SYS_landlock_restrict_self, rfd, 0) == -1) {
+		snprintf(err, errlen, "landlock restrict: %s",
+		    strerror(errno));
+		close(rfd);
+		return -1;
+	}
+	close(rfd);
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* Status lines to bangerd on STATUS_FD: one write per line. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "fdutil.h"
+#include "fetch.h"
+
+static void
+status_line(const char *kind, const char *fmt, va_list ap)
+{
+	char	 line[1024];
+	int	 n, m;
+
+	n = snprintf(line, sizeof(line), "%s ", kind);
+	m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	if (m < 0)
+		m = 0;
+	n += (size_t)m >= sizeof(line) - n - 1 ? sizeof(line) - n - 2 :
+	    (size_t)m;
+	line[n++] = '\n';
+	(void)write_all(STATUS_FD, line, n);
+}
+
+void
+status_progress(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	status_line("progress", fmt, ap);
+	va_end(ap);
+}
+
+void
+status_error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	status_line("error", fmt, ap);
+	va_end(ap);
+}
+

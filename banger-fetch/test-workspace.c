@@ -1,0 +1,157 @@
+/* Unit tests for workspace copying (workspace.c). */
+#include <sys/stat.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fetch.h"
+
+static char	 top[64], repo[128], dst[128];
+static int	 rfd, dfd;
+
+static void
+put(const char *rel, const char *text, mode_t mode)
+{
+	char	 p[256];
+	FILE	*f;
+
+	snprintf(p, sizeof(p), "%s/%s", repo, rel);
+	assert_non_null(f = fopen(p, "w"));
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(p, mode), 0);
+}
+
+static int
+setup(void **state)
+{
+	char	 p[256];
+
+	(void)state;
+	snprintf(top, sizeof(top), "/tmp/banger-test-ws.XXXXXX");
+	if (mkdtemp(top) == NULL)
+		return -1;
+	snprintf(repo, sizeof(repo), "%s/repo", top);
+	snprintf(dst, sizeof(dst), "%s/dst", top);
+	mkdir(repo, 0755);
+	mkdir(dst, 0755);
+	snprintf(p, sizeof(p), "%s/sub", repo);
+	mkdir(p, 0755);
+	put("run.sh", "#!/bin/sh\n", 0750);
+	put("sub/data.txt", "data\n", 0640);
+	snprintf(p, sizeof(p), "%s/abs-link", repo);
+	symlink("/etc/passwd", p);
+	snprintf(p, sizeof(p), "%s/dir-link", repo);
+	symlink("/etc", p);
+	rfd = open(repo, O_PATH | O_DIRECTORY);
+	dfd = open(dst, O_PATH | O_DIRECTORY);
+	return rfd == -1 || dfd == -1 ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char	 cmd[128];
+
+	(void)state;
+	close(rfd);
+	close(dfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_path_ok(void **state)
+{
+	(void)state;
+	assert_true(ws_path_ok("a"));
+	assert_true(ws_path_ok("a/b/c.txt"));
+	assert_true(ws_path_ok(".gitignore"));
+	assert_true(ws_path_ok("x/.git"));
+	assert_false(ws_path_ok(""));
+	assert_false(ws_path_ok("/etc/passwd"));
+	assert_false(ws_path_ok("../x"));
+	assert_false(ws_path_ok("a/../../x"));
+	assert_false(ws_path_ok("a//b"));
+	assert_false(ws_path_ok("a/./b"));
+	assert_false(ws_path_ok("a/"));
+	assert_false(ws_path_ok(".git/config"));
+	assert_false(ws_path_ok("."));
+}
+
+static void
+test_copy(void **state)
+{
+	char		 err[512], p[256], t[256];
+	struct stat	 st;
+	ssize_t		 n;
+
+	(void)state;
+	assert_int_equal(ws_copy_one(rfd, dfd, "run.sh", err, sizeof(err)), 1);
+	snprintf(p, sizeof(p), "%s/run.sh", dst);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0750);
+	assert_int_equal(st.st_size, 10);
+
+	assert_int_equal(ws_copy_one(rfd, dfd, "sub/data.txt", err,
+	    sizeof(err)), 1);
+	snprintf(p, sizeof(p), "%s/sub/data.txt", dst);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+
+	/* A symlink stays a symlink, whatever it points at. */
+	assert_int_equal(ws_copy_one(rfd, dfd, "abs-link", err, sizeof(err)),
+	    1);
+	snprintf(p, sizeof(p), "%s/abs-link", dst);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	n = readlink(p, t, sizeof(t) - 1);
+	assert_true(n > 0);
+	t[n] = '\0';
+	assert_string_equal(t, "/etc/passwd");
+}
+
+static void
+test_refuse(void **state)
+{
+	char		 err[512], p[256];
+	struct stat	 st;
+
+	(void)state;
+	/* Through a symlinked directory: never read what is outside. */
+	assert_int_equal(ws_copy_one(rfd, dfd, "dir-link/passwd", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "dir-link/passwd"));
+	snprintf(p, sizeof(p), "%s/dir-link", dst);
+	assert_int_equal(lstat(p, &st), -1);
+	assert_int_equal(ws_copy_one(rfd, dfd, "../repo/run.sh", err,
+	    sizeof(err)), -1);
+	assert_int_equal(ws_copy_one(rfd, dfd, "missing", err, sizeof(err)),
+	    -1);
+	/* A directory is skipped, not an error. */
+	assert_int_equal(ws_copy_one(rfd, dfd, "sub", err, sizeof(err)), 0);
+	/* Copying twice is an error, not an overwrite. */
+	assert_int_equal(ws_copy_one(rfd, dfd, "run.sh", err, sizeof(err)),
+	    -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_path_ok),
+		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_refuse),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

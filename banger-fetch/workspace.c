@@ -1,0 +1,176 @@
+/*
+ * Copying a workspace: one relative path at a time from the repository
+ * into the stage.  Nothing outside the repository is followed: every
+ * directory on the way is opened with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS,
+ * and a symlink in the list is copied as a symlink, never read through.
+ */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/openat2.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fdutil.h"
+#include "fetch.h"
+
+/* Relative, normalised, no empty, "." or ".." component, no ".git/". */
+int
+ws_path_ok(const char *p)
+{
+	const char	*c = p, *slash;
+	size_t		 n;
+
+	if (p[0] == '\0' || p[0] == '/' || strlen(p) >= PATH_MAX)
+		return 0;
+	for (;;) {
+		slash = strchr(c, '/');
+		n = slash ? (size_t)(slash - c) : strlen(c);
+		if (n == 0 || n > NAME_MAX || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.') ||
+		    (n == 4 && memcmp(c, ".git", 4) == 0 && slash != NULL))
+			return 0;
+		if (slash == NULL)
+			return 1;
+		c = slash + 1;
+	}
+}
+
+static int
+open_beneath(int dirfd, const char *path, int flags)
+{
+	struct open_how	 how;
+
+	if (path[0] == '\0')
+		return fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	memset(&how, 0, sizeof(how));
+	how.flags = flags | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS;
+	return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* mkdir -p of dir below dst; returns an fd for it. */
+static int
+mkdirs(int dst, const char *dir)
+{
+	char	 buf[PATH_MAX], *c, *slash;
+	int	 fd, next;
+
+	if ((fd = fcntl(dst, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	if (dir[0] == '\0')
+		return fd;
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (c = buf; c != NULL; c = slash) {
+		if ((slash = strchr(c, '/')) != NULL)
+			*slash++ = '\0';
+		if (mkdirat(fd, c, 0755) == -1 && errno != EEXIST)
+			goto fail;
+		next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (next == -1)
+			goto fail;
+		close(fd);
+		fd = next;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static int
+copy_data(int in, int out)
+{
+	char	 buf[65536];
+	ssize_t	 n;
+
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write_all(out, buf, n) == -1)
+			return -1;
+	return n == -1 ? -1 : 0;
+}
+
+/*
+ * Copy repo/path to dst/path.  Returns 1 if copied, 0 if skipped (with a
+ * reason in err), -1 on error (reason in err).
+ */
+int
+ws_copy_one(int repo, int dst, const char *path, char *err, size_t errlen)
+{
+	char		 dir[PATH_MAX], target[PATH_MAX];
+	const char	*base;
+	struct stat	 st;
+	int		 sp = -1, dp = -1, in = -1, out = -1, rc = -1;
+	ssize_t		 n;
+
+	if (!ws_path_ok(path)) {
+		snprintf(err, errlen, "%s: not a relative path inside the "
+		    "repository", path);
+		return -1;
+	}
+	if ((base = strrchr(path, '/')) != NULL) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(base - path), path);
+		base++;
+	} else {
+		dir[0] = '\0';
+		base = path;
+	}
+	if ((sp = open_beneath(repo, dir, O_PATH | O_DIRECTORY)) == -1) {
+		snprintf(err, errlen, "%s: %s (a directory on the way is a "
+		    "symlink or missing)", path, strerror(errno));
+		return -1;
+	}
+	if (fstatat(sp, base, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		snprintf(err, errlen, "%s: skipped (not a file or symlink)",
+		    path);
+		rc = 0;
+		goto out;
+	}
+	if ((dp = mkdirs(dst, dir)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		if ((n = readlinkat(sp, base, target, sizeof(target) - 1)) ==
+		    -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		target[n] = '\0';
+		if (symlinkat(target, dp, base) == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		rc = 1;
+		goto out;
+	}
+	if ((in = openat(sp, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    (out = openat(dp, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, st.st_mode & 0777)) == -1 || copy_data(in, out) == -1 ||
+	    fchmod(out, st.st_mode & 0777) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 1;
+out:
+	if (sp != -1)
+		close(sp);
+	if (dp != -1)
+		close(dp);
+	if (in != -1)
+		close(in);
+	if (out != -1)
+		close(out);
+	return rc;
+}

@@ -1,0 +1,813 @@
+/*
+ * The Firecracker driver.  Firecracker takes no descriptors from us: it
+ * creates its API socket and the vsock socket itself and opens the tap
+ * banger-priv made by name (the tap is owned by the user, so Firecracker,
+ * running as the user, may attach to it).  bangerd configures it over the
+ * API socket once it runs, then starts the guest.
+ *
+ * Everything Firecracker says is untrusted (it runs the guest): responses
+ * go through fc-http.c's strict parser and only a bounded, escaped
+ * fault_message is ever shown.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "bangerd.h"
+#include "fc-http.h"
+#include "firecracker.h"
+#include "log.h"
+
+const struct vmm_ops firecracker_ops = {
+	.name = "firecracker",
+	.argv = fc_argv,
+	.boot = fc_boot,
+	.shutdown = fc_shutdown,
+};
+
+/* ---- paths ---------------------------------------------------------- */
+
+int
+fc_paths(const struct bangerd *d, const struct vm *vm, char *api,
+    size_t apilen, char *vsock, size_t vsocklen)
+{
+	int	 n;
+
+	if (apilen > FC_SUN_PATH_MAX)
+		apilen = FC_SUN_PATH_MAX;
+	if (vsocklen > FC_SUN_PATH_MAX)
+		vsocklen = FC_SUN_PATH_MAX;
+	if (vm->name[0] == '\0' || d->paths.runtime_dir[0] != '/')
+		return -1;
+	n = snprintf(api, apilen, "%s/%s.fc.sock", d->paths.runtime_dir,
+	    vm->name);
+	if (n < 0 || (size_t)n >= apilen)
+		return -1;
+	n = snprintf(vsock, vsocklen, "%s/%s.vsock", d->paths.runtime_dir,
+	    vm->name);
+	if (n < 0 || (size_t)n >= vsocklen)
+		return -1;
+	return 0;
+}
+
+void
+fc_cleanup(const struct bangerd *d, const struct vm *vm)
+{
+	char	 api[FC_SUN_PATH_MAX], vsock[FC_SUN_PATH_MAX];
+
+	if (fc_paths(d, vm, api, sizeof(api), vsock, sizeof(vsock)) == -1)
+		return;
+	/* Firecracker refuses to bind over an existing file. */
+	if (unlink(api) == -1 && errno != ENOENT)
+		log_warn("unlink %s", api);
+	if (unlink(vsock) == -1 && errno != ENOENT)
+		log_warn("unlink %s", vsock);
+}
+
+static int
+is_exec(const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    access(path, X_OK) == 0;
+}
+
+int
+fc_find(char *out, size_t len)
+{
+	const char	*env = getenv("BANGER_FIRECRACKER"), *path;
+	char		*copy, *dir, *save = NULL;
+	int		 rc = -1;
+
+	if (env != NULL && env[0] != '\0') {
+		if (env[0] != '/' || !is_exec(env))
+			return -1;
+		snprintf(out, len, "%s", env);
+		return 0;
+	}
+	if ((path = getenv("PATH")) == NULL || path[0] == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin";
+	if ((copy = strdup(path)) == NULL)
+		return -1;
+	for (dir = strtok_r(copy, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save)) {
+		if (dir[0] != '/')
+			continue;
+		snprintf(out, len, "%s/%s", dir, FC_NAME);
+		if (is_exec(out)) {
+			rc = 0;
+			break;
+		}
+	}
+	free(copy);
+	if (rc == -1)
+		out[0] = '\0';
+	return rc;
+}
+
+/* ---- the VM's description ------------------------------------------- */
+
+/* Values that go into the kernel command line: no spaces, no quotes. */
+static int
+cmdline_safe(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789.:/-", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+/* Firecracker boots an uncompressed ELF kernel on x86_64. */
+static int
+is_elf(const char *path)
+{
+	unsigned char	 m[4];
+	int		 fd, ok;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	ok = read(fd, m, 4) == 4 && m[0] == 0x7f && m[1] == 'E' &&
+	    m[2] == 'L' && m[3] == 'F';
+	close(fd);
+	return ok;
+}
+
+int
+fc_config_vm(const struct bangerd *d, const struct vm *vm,
+    struct fc_config *c, char *err, size_t errlen)
+{
+	char	 api[FC_SUN_PATH_MAX];
+	int	 n;
+
+	memset(c, 0, sizeof(*c));
+	if (vm->vcpus < 1 || vm->vcpus > 32 || vm->memory_mib < 1) {
+		snprintf(err, errlen, "Firecracker needs 1-32 vCPUs and some "
+		    "memory (have %d vCPUs, %d MiB)", vm->vcpus,
+		    vm->memory_mib);
+		return -1;
+	}
+	c->vcpus = vm->vcpus;
+	c->mem_mib = vm->memory_mib;
+	if (d->kernel[0] != '/' || !is_elf(d->kernel)) {
+		snprintf(err, errlen, "Firecracker needs an uncompressed ELF "
+		    "kernel (vmlinux); %s is not one", d->kernel[0] ?
+		    d->kernel : "(no kernel)");
+		return -1;
+	}
+	snprintf(c->kernel, sizeof(c->kernel), "%s", d->kernel);
+	snprintf(c->initrd, sizeof(c->initrd), "%s", d->initrd);
+	if (!cmdline_safe(vm->name) || !cmdline_safe(vm->address) ||
+	    !cmdline_safe(vm->gateway) || vm->prefix < 1 || vm->prefix > 32) {
+		snprintf(err, errlen, "VM name or address unfit for the "
+		    "kernel command line");
+		return -1;
+	}
+	/*
+	 * reboot=k: a guest reboot ends Firecracker; pci=off: devices are
+	 * virtio-mmio (described by ACPI); the i8042 flags skip probing a
+	 * mouse and mux Firecracker does not have, and keep the keyboard
+	 * SendCtrlAltDel needs.  The banger.* keys are the same as QEMU's.
+	 */
+	n = snprintf(c->boot_args, sizeof(c->boot_args), "console=ttyS0 "
+	    "reboot=k panic=1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd "
+	    "quiet banger.name=%s banger.ip=%s/%d banger.gw=%s", vm->name,
+	    vm->address, vm->prefix, vm->gateway);
+	if (n < 0 || (size_t)n >= sizeof(c->boot_args))
+		goto toolong;
+	n = snprintf(c->console, sizeof(c->console), "%s/console.log",
+	    vm->dir);
+	if (vm->dir[0] != '/' || n < 0 || (size_t)n >= sizeof(c->console))
+		goto toolong;
+	if (vm->tap[0] == '\0' || vm->mac[0] == '\0') {
+		snprintf(err, errlen, "the VM has no tap yet");
+		return -1;
+	}
+	snprintf(c->tap, sizeof(c->tap), "%s", vm->tap);
+	snprintf(c->mac, sizeof(c->mac), "%s", vm->mac);
+	if (fc_paths(d, vm, api, sizeof(api), c->vsock_uds,
+	    sizeof(c->vsock_uds)) == -1) {
+		snprintf(err, errlen, "socket paths under %s are too long for "
+		    "a Unix socket (%d bytes at most)", d->paths.runtime_dir,
+		    FC_SUN_PATH_MAX - 1);
+		return -1;
+	}
+	return 0;
+toolong:
+	snprintf(err, errlen, "Firecracker configuration too long");
+	return -1;
+}
+
+int
+fc_config_add_drive(struct fc_config *c, const char *id, const char *path,
+    int root, int read_only, char *err, size_t errlen)
+{
+	struct fc_drive	*dr;
+	size_t		 i;
+
+	if (c->ndrives == FC_MAX_DRIVES) {
+		snprintf(err, errlen, "too many drives");
+		return -1;
+	}
+	if (id[0] == '\0' || strlen(id) >= sizeof(dr->id) ||
+	    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_-") != strlen(id)) {
+		snprintf(err, errlen, "bad drive id");
+		return -1;
+	}
+	if (path[0] != '/' || strlen(path) >= sizeof(dr->path)) {
+		snprintf(err, errlen, "drive %s: bad path", id);
+		return -1;
+	}
+	for (i = 0; i < c->ndrives; i++) {
+		if (strcmp(c->drives[i].id, id) == 0 ||
+		    (root && c->drives[i].root)) {
+			snprintf(err, errlen, "drive %s: duplicate id or "
+			    "second root device", id);
+			return -1;
+		}
+	}
+	dr = &c->drives[c->ndrives++];
+	snprintf(dr->id, sizeof(dr->id), "%s", id);
+	snprintf(dr->path, sizeof(dr->path), "%s", path);
+	dr->root = root != 0;
+	dr->read_only = read_only != 0;
+	return 0;
+}
+
+/* ---- API requests ----------------------------------------------------- */
+
+static int
+add_call(struct fc_call **v, size_t *n, const char *method, const char *path,
+    json_t *body)
+{
+	struct fc_call	*nv, *c;
+	char		*s = NULL;
+
+	if (body == NULL)
+		return -1;
+	s = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(body);
+	if (s == NULL)
+		return -1;
+	if ((nv = reallocarray(*v, *n + 1, sizeof(**v))) == NULL) {
+		free(s);
+		return -1;
+	}
+	*v = nv;
+	c = &nv[*n];
+	c->method = method;
+	c->body = s;
+	if ((size_t)snprintf(c->path, sizeof(c->path), "%s", path) >=
+	    sizeof(c->path)) {
+		free(s);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
+/*
+ * The calls that configure and start a VM, in the order Firecracker
+ * takes them: machine, kernel, console, drives, network, vsock, start.
+ */
+int
+fc_boot_calls(const struct fc_config *c, struct fc_call **vp, size_t *np)
+{
+	struct fc_call	*v = NULL;
+	size_t		 n = 0, i;
+	json_t		*o;
+	char		 path[64];
+
+	if (add_call(&v, &n, "PUT", "/machine-config", json_pack(
+	    "{s:i, s:i, s:b}", "vcpu_count", c->vcpus, "mem_size_mib",
+	    c->mem_mib, "smt", 0)) == -1)
+		goto fail;
+	o = json_pack("{s:s, s:s}", "kernel_image_path", c->kernel,
+	    "boot_args", c->boot_args);
+	if (o != NULL && c->initrd[0] != '\0' && json_object_set_new(o,
+	    "initrd_path", json_string(c->initrd)) == -1) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (add_call(&v, &n, "PUT", "/boot-source", o) == -1)
+		goto fail;
+	if (add_call(&v, &n, "PUT", "/serial", json_pack("{s:s}",
+	    "serial_out_path", c->console)) == -1)
+		goto fail;
+	for (i = 0; i < c->ndrives; i++) {
+		snprintf(path, sizeof(path), "/drives/%s", c->drives[i].id);
+		if (add_call(&v, &n, "PUT", path, json_pack(
+		    "{s:s, s:s, s:b, s:b}", "drive_id", c->drives[i].id,
+		    "path_on_host", c->drives[i].path, "is_root_device",
+		    c->drives[i].root, "is_read_only",
+		    c->drives[i].read_only)) == -1)
+			goto fail;
+	}
+	if (add_call(&v, &n, "PUT", "/network-interfaces/eth0", json_pack(
+	    "{s:s, s:s, s:s}", "iface_id", "eth0", "host_dev_name", c->tap,
+	    "guest_mac", c->mac)) == -1)
+		goto fail;
+	if (add_call(&v, &n, "PUT", "/vsock", json_pack("{s:i, s:s}",
+	    "guest_cid", FC_GUEST_CID, "uds_path", c->vsock_uds)) == -1)
+		goto fail;
+	if (add_call(&v, &n, "PUT", "/actions", json_pack("{s:s}",
+	    "action_type", "InstanceStart")) == -1)
+		goto fail;
+	*vp = v;
+	*np = n;
+	return 0;
+fail:
+	fc_calls_free(v, n);
+	return -1;
+}
+
+/* PUT /actions with the given action_type (a single call). */
+int
+fc_action_call(const char *action, struct fc_call *c)
+{
+	json_t	*o;
+
+	memset(c, 0, sizeof(*c));
+	c->method = "PUT";
+	snprintf(c->path, sizeof(c->path), "/actions");
+	if ((o = json_pack("{s:s}", "action_type", action)) == NULL)
+		return -1;
+	c->body = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(o);
+	return c->body == NULL ? -1 : 0;
+}
+
+void
+fc_calls_free(struct fc_call *v, size_t n)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i].body);
+	free(v);
+}
+
+/* ---- talking to the API socket ---------------------------------------- */
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+wait_fd(int fd, short ev, int64_t deadline)
+{
+	struct pollfd	 pfd;
+	int64_t		 left;
+	int		 r;
+
+	for (;;) {
+		if ((left = deadline - mono_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		pfd.fd = fd;
+		pfd.events = ev;
+		r = poll(&pfd, 1, (int)left);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 1)
+			return 0;
+	}
+}
+
+static int
+send_all(int fd, const void *p, size_t len, int64_t deadline)
+{
+	size_t	 off = 0;
+	ssize_t	 n;
+
+	while (off < len) {
+		if (wait_fd(fd, POLLOUT, deadline) == -1)
+			return -1;
+		n = send(fd, (const char *)p + off, len - off, MSG_NOSIGNAL);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1)
+			return -1;
+		off += n;
+	}
+	return 0;
+}
+
+static int
+unix_connect(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		int	 e = errno;
+
+		snprintf(err, errlen, "connect %s: %s", path, strerror(e));
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	/* Non-blocking from here: every wait is bounded by poll. */
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Connect to the API socket, waiting up to timeout_ms for Firecracker to
+ * create it (it does so shortly after exec).
+ */
+int
+fc_api_connect(const char *path, int timeout_ms, char *err, size_t errlen)
+{
+	int64_t		 deadline = mono_ms() + timeout_ms;
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	int		 fd;
+
+	for (;;) {
+		if ((fd = unix_connect(path, err, errlen)) != -1)
+			return fd;
+		if ((errno != ENOENT && errno != ECONNREFUSED) ||
+		    mono_ms() >= deadline)
+			return -1;
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
+/* Escape a fault message for a log line: printable ASCII only, capped. */
+static void
+escape(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t	 i, o = 0;
+	char	 tmp[5];
+	size_t	 tl;
+	unsigned char	 ch;
+
+	if (outlen == 0)
+		return;
+	for (i = 0; i < len; i++) {
+		ch = s[i];
+		if (ch == '\\') {
+			memcpy(tmp, "\\\\", 2);
+			tl = 2;
+		} else if (ch == '\n') {
+			memcpy(tmp, "\\n", 2);
+			tl = 2;
+		} else if (ch >= 0x20 && ch < 0x7f) {
+			tmp[0] = ch;
+			tl = 1;
+		} else {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", ch);
+			tl = 4;
+		}
+		if (o + tl + 4 > outlen || o + tl > FC_FAULT_MAX) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(out + o, tmp, tl);
+		o += tl;
+	}
+	out[o] = '\0';
+}
+
+/* Firecracker's error body is {"fault_message": "..."}. */
+static void
+fault(const struct fc_call *c, const struct fc_http_resp *r, char *err,
+    size_t errlen)
+{
+	char		 msg[FC_FAULT_MAX + 8];
+	json_t		*o, *fm;
+	json_error_t	 je;
+
+	msg[0] = '\0';
+	o = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+	fm = o ? json_object_get(o, "fault_message") : NULL;
+	if (fm != NULL && json_is_string(fm))
+		escape(json_string_value(fm), json_string_length(fm), msg,
+		    sizeof(msg));
+	else if (r->body_len > 0)
+		escape(r->body, r->body_len, msg, sizeof(msg));
+	json_decref(o);
+	snprintf(err, errlen, "Firecracker refused %s %s (HTTP %d): %s",
+	    c->method, c->path, r->status, msg[0] ? msg : "no fault message");
+}
+
+int
+fc_api_call(int fd, const struct fc_call *c, int timeout_ms, char *err,
+    size_t errlen)
+{
+	struct buf		 req = { 0 };
+	struct fc_http_resp	 r;
+	char			*in = NULL, perr[128];
+	size_t			 len = 0, cap = FC_HTTP_HEAD_MAX +
+				    FC_HTTP_BODY_MAX;
+	int64_t			 deadline = mono_ms() + timeout_ms;
+	ssize_t			 n;
+	int			 rc = -1, pr;
+
+	if (fc_http_request(&req, c->method, c->path, c->body) == -1) {
+		snprintf(err, errlen, "cannot encode %s %s", c->method,
+		    c->path);
+		goto out;
+	}
+	if (send_all(fd, req.p, req.len, deadline) == -1) {
+		snprintf(err, errlen, "%s %s: send: %s", c->method, c->path,
+		    strerror(errno));
+		goto out;
+	}
+	if ((in = malloc(cap)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		if (wait_fd(fd, POLLIN, deadline) == -1) {
+			snprintf(err, errlen, "%s %s: no answer: %s",
+			    c->method, c->path, strerror(errno));
+			goto out;
+		}
+		n = recv(fd, in + len, cap - len, 0);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "%s %s: recv: %s", c->method,
+			    c->path, strerror(errno));
+			goto out;
+		}
+		if (n == 0) {
+			snprintf(err, errlen, "%s %s: Firecracker closed the "
+			    "connection", c->method, c->path);
+			goto out;
+		}
+		len += n;
+		pr = fc_http_parse(in, len, &r, perr, sizeof(perr));
+		if (pr == FC_HTTP_BAD) {
+			snprintf(err, errlen, "%s %s: %s", c->method, c->path,
+			    perr);
+			goto out;
+		}
+		if (pr == FC_HTTP_DONE)
+			break;
+		if (len == cap) {
+			/* Unreachable: the parser refuses first. */
+			snprintf(err, errlen, "%s %s: response too large",
+			    c->method, c->path);
+			goto out;
+		}
+	}
+	if (r.total != len) {
+		snprintf(err, errlen, "%s %s: unexpected bytes after the "
+		    "response", c->method, c->path);
+		goto out;
+	}
+	if (r.status != 200 && r.status != 204) {
+		fault(c, &r, err, errlen);
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&req);
+	free(in);
+	return rc;
+}
+
+/* One connection per call: nothing can linger between requests. */
+int
+fc_api_run(const char *sock, const struct fc_call *v, size_t n,
+    int wait_ms, char *err, size_t errlen)
+{
+	size_t	 i;
+	int	 fd;
+
+	for (i = 0; i < n; i++) {
+		if ((fd = fc_api_connect(sock, i == 0 ? wait_ms : 0, err,
+		    errlen)) == -1)
+			return -1;
+		if (fc_api_call(fd, &v[i], FC_CALL_TIMEOUT_MS, err,
+		    errlen) == -1) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+int
+fc_configure(const char *sock, const struct fc_config *c, char *err,
+    size_t errlen)
+{
+	struct fc_call	*v = NULL;
+	size_t		 n = 0;
+	int		 rc;
+
+	if (fc_boot_calls(c, &v, &n) == -1) {
+		snprintf(err, errlen, "cannot build the Firecracker requests");
+		return -1;
+	}
+	rc = fc_api_run(sock, v, n, FC_SOCK_WAIT_MS, err, errlen);
+	fc_calls_free(v, n);
+	return rc;
+}
+
+/* ---- hybrid vsock ------------------------------------------------------ */
+
+/*
+ * Open a stream to guest port `port` through Firecracker's vsock socket:
+ * send "CONNECT <port>\n", expect "OK <host port>\n".  The reply is read a
+ * byte at a time so that the guest's first bytes, which may follow it in
+ * the same segment, stay in the socket for the caller.  Returns the
+ * connected (blocking) descriptor, or -1 with errno ECONNREFUSED when the
+ * guest is not listening yet (Firecracker closes the connection), ETIMEDOUT,
+ * or EPROTO for a reply that is not the expected line.
+ */
+int
+fc_vsock_connect(const char *uds, unsigned port, char *err, size_t errlen)
+{
+	char		 line[FC_VSOCK_LINE_MAX + 1], req[32];
+	int64_t		 deadline = mono_ms() + FC_VSOCK_TIMEOUT_MS;
+	size_t		 len = 0, i;
+	ssize_t		 n;
+	unsigned long	 v;
+	int		 fd, e;
+
+	if ((fd = unix_connect(uds, err, errlen)) == -1)
+		return -1;
+	n = snprintf(req, sizeof(req), "CONNECT %u\n", port);
+	if (send_all(fd, req, n, deadline) == -1) {
+		e = errno == EPIPE ? ECONNREFUSED : errno;
+		snprintf(err, errlen, "vsock %s: send: %s", uds, strerror(e));
+		goto fail;
+	}
+	for (;;) {
+		if (wait_fd(fd, POLLIN, deadline) == -1) {
+			e = errno;
+			snprintf(err, errlen, "vsock %s: no answer to CONNECT",
+			    uds);
+			goto fail;
+		}
+		n = recv(fd, line + len, 1, 0);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			/* Firecracker hangs up when nobody listens. */
+			e = ECONNREFUSED;
+			snprintf(err, errlen, "vsock %s: guest port %u refused "
+			    "the connection", uds, port);
+			goto fail;
+		}
+		if (line[len] == '\n')
+			break;
+		if (++len == FC_VSOCK_LINE_MAX) {
+			e = EPROTO;
+			snprintf(err, errlen, "vsock %s: reply too long", uds);
+			goto fail;
+		}
+	}
+	line[len] = '\0';
+	/* "OK " then 1-10 digits, nothing else. */
+	e = EPROTO;
+	if (len < 4 || len > 13 || strncmp(line, "OK ", 3) != 0)
+		goto garbage;
+	for (i = 3, v = 0; i < len; i++) {
+		if (line[i] < '0' || line[i] > '9')
+			goto garbage;
+		v = v * 10 + (line[i] - '0');
+	}
+	if (v > 0xffffffffUL)
+		goto garbage;
+	if (fcntl(fd, F_SETFL, 0) == -1) {
+		e = errno;
+		snprintf(err, errlen, "fcntl: %s", strerror(e));
+		goto fail;
+	}
+	return fd;
+garbage:
+	snprintf(err, errlen, "vsock %s: unexpected reply to CONNECT", uds);
+fail:
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+/* ---- vmm_ops ------------------------------------------------------------ */
+
+int
+fc_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
+{
+	char	 api[FC_SUN_PATH_MAX], vsock[FC_SUN_PATH_MAX], id[48];
+	char	**v;
+	size_t	 n = 0, i;
+
+	if (fc_paths(d, vm, api, sizeof(api), vsock, sizeof(vsock)) == -1)
+		return -1;
+	fc_cleanup(d, vm);
+	if ((v = calloc(6, sizeof(*v))) == NULL)
+		return -1;
+	snprintf(id, sizeof(id), "banger-vm-%lld", (long long)vm->id);
+	/*
+	 * argv[0] is replaced by the launcher.  Firecracker stays in the
+	 * foreground (only the jailer daemonizes) and needs nothing else on
+	 * its command line: the rest comes over the API.
+	 */
+	v[n++] = strdup(FC_NAME);
+	v[n++] = strdup("--api-sock");
+	v[n++] = strdup(api);
+	v[n++] = strdup("--id");
+	v[n++] = strdup(id);
+	for (i = 0; i < n; i++)
+		if (v[i] == NULL) {
+			fc_argv_free(v, n);
+			return -1;
+		}
+	*argvp = v;
+	*argcp = n;
+	return 0;
+}
+
+void
+fc_argv_free(char **v, size_t n)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+fc_boot(struct vm *vm, char *err, size_t errlen)
+{
+	struct fc_config	 c;
+	char			 api[FC_SUN_PATH_MAX], vsock[FC_SUN_PATH_MAX];
+
+	if (fc_config_vm(vm->d, vm, &c, err, errlen) == -1)
+		return -1;
+	if (fc_paths(vm->d, vm, api, sizeof(api), vsock, sizeof(vsock)) == -1) {
+		snprintf(err, errlen, "API socket path too long");
+		return -1;
+	}
+	return fc_configure(api, &c, err, errlen);
+}
+
+int
+fc_shutdown(struct vm *vm)
+{
+	struct fc_call	 c;
+	char		 api[FC_SUN_PATH_MAX], vsock[FC_SUN_PATH_MAX];
+	char		 err[512];
+	int		 rc;
+
+	if (fc_paths(vm->d, vm, api, sizeof(api), vsock, sizeof(vsock)) == -1)
+		return -1;
+	if (fc_action_call("SendCtrlAltDel", &c) == -1)
+		return -1;
+	rc = fc_api_run(api, &c, 1, 0, err, sizeof(err));
+	free(c.body);
+	if (rc == -1)
+		log_warnx("vm %s: %s", vm->name, err);
+	return rc;
+}

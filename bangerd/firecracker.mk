@@ -1,0 +1,27 @@
+# Firecracker driver: unit tests and the HTTP response fuzzer.  The driver
+# itself is built into bangerd by bangerd/module.mk (every non-test .c).
+#
+# test-firecracker checks the driver's requests against Firecracker's API
+# spec; it fails (never skips) when the spec is missing.  The path is
+# relative to the top of the tree, where `make unit` runs the tests.
+FC_SPEC ?= ../shared/firecracker/firecracker-api-v1.16.1.yaml
+export FC_SPEC
+FC_YAML_LIBS := $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
+
+TESTS += bangerd/test-firecracker bangerd/test-fc-http
+$(O)/bangerd/test-firecracker.o: CPPFLAGS += \
+	-DFC_SPEC_DEFAULT='"$(abspath $(FC_SPEC))"'
+# The driver needs only the common library, jansson and libc.
+$(eval $(call prog_rule,bangerd/test-firecracker,bangerd/test-firecracker.c \
+	bangerd/test-fc-spec.c bangerd/firecracker.c bangerd/fc-http.c, \
+	$(shell pkg-config --libs jansson) $(FC_YAML_LIBS) -lcmocka -lpthread))
+$(eval $(call prog_rule,bangerd/test-fc-http,bangerd/test-fc-http.c \
+	bangerd/fc-http.c,-lcmocka))
+
+FUZZERS += fc-http
+FUZZ_SRCS_fc-http := bangerd/fc-http.c common/buf.c
+$(eval $(call fuzz_rule,fc-http))
+
+# The guest agent's vsock listener (agent/vsock.c), used under Firecracker.
+TESTS += agent/test-vsock
+$(eval $(call prog_rule,agent/test-vsock,agent/test-vsock.c agent/vsock.c,-lcmocka))
