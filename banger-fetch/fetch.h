@@ -22,6 +22,5 @@ int	sandbox_fetch(const char *, char *, size_t);
 int	mkdisk_main(int, char **);
 /* Copy one workspace entry (relative path) from repo into dst. */
 int	ws_copy_one(int, int, const char *, char *, size_t);
-int	ws_path_ok(const char *);
 
 #endif

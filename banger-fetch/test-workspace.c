@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "fetch.h"
+#include "valid.h"
 
 static char	 top[64], repo[128], dst[128];
 static int	 rfd, dfd;
@@ -73,19 +74,19 @@ static void
 test_path_ok(void **state)
 {
 	(void)state;
-	assert_true(ws_path_ok("a"));
-	assert_true(ws_path_ok("a/b/c.txt"));
-	assert_true(ws_path_ok(".gitignore"));
-	assert_true(ws_path_ok("x/.git"));
-	assert_false(ws_path_ok(""));
-	assert_false(ws_path_ok("/etc/passwd"));
-	assert_false(ws_path_ok("../x"));
-	assert_false(ws_path_ok("a/../../x"));
-	assert_false(ws_path_ok("a//b"));
-	assert_false(ws_path_ok("a/./b"));
-	assert_false(ws_path_ok("a/"));
-	assert_false(ws_path_ok(".git/config"));
-	assert_false(ws_path_ok("."));
+	assert_true(valid_ws_path("a"));
+	assert_true(valid_ws_path("a/b/c.txt"));
+	assert_true(valid_ws_path(".gitignore"));
+	assert_true(valid_ws_path("x/.git"));
+	assert_false(valid_ws_path(""));
+	assert_false(valid_ws_path("/etc/passwd"));
+	assert_false(valid_ws_path("../x"));
+	assert_false(valid_ws_path("a/../../x"));
+	assert_false(valid_ws_path("a//b"));
+	assert_false(valid_ws_path("a/./b"));
+	assert_false(valid_ws_path("a/"));
+	assert_false(valid_ws_path(".git/config"));
+	assert_false(valid_ws_path("."));
 }
 
 static void

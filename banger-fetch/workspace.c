@@ -18,28 +18,7 @@
 
 #include "fdutil.h"
 #include "fetch.h"
-
-/* Relative, normalised, no empty, "." or ".." component, no ".git/". */
-int
-ws_path_ok(const char *p)
-{
-	const char	*c = p, *slash;
-	size_t		 n;
-
-	if (p[0] == '\0' || p[0] == '/' || strlen(p) >= PATH_MAX)
-		return 0;
-	for (;;) {
-		slash = strchr(c, '/');
-		n = slash ? (size_t)(slash - c) : strlen(c);
-		if (n == 0 || n > NAME_MAX || (n == 1 && c[0] == '.') ||
-		    (n == 2 && c[0] == '.' && c[1] == '.') ||
-		    (n == 4 && memcmp(c, ".git", 4) == 0 && slash != NULL))
-			return 0;
-		if (slash == NULL)
-			return 1;
-		c = slash + 1;
-	}
-}
+#include "valid.h"
 
 static int
 open_beneath(int dirfd, const char *path, int flags)
@@ -110,7 +89,7 @@ ws_copy_one(int repo, int dst, const char *path, char *err, size_t errlen)
 	int		 sp = -1, dp = -1, in = -1, out = -1, rc = -1;
 	ssize_t		 n;
 
-	if (!ws_path_ok(path)) {
+	if (!valid_ws_path(path)) {
 		snprintf(err, errlen, "%s: not a relative path inside the "
 		    "repository", path);
 		return -1;

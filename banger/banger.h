@@ -108,6 +108,7 @@ int	vm_run_prepare(const struct cmd_entry *, const struct args *,
 
 /* cmd-vm-run.c: start a command session (vm run, vm exec). */
 int	vm_session(uint32_t, const void *, int);
+int	vm_session_ws(uint32_t, const void *, int, char **, size_t);
 /* spec.c: --vcpu, --memory, --disk-size; 0 or BEX_USAGE with err. */
 int	vm_spec_parse(const struct cmd_entry *, const struct args *,
 	    uint64_t *, uint64_t *, uint64_t *, char *, size_t);

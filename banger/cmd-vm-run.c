@@ -1,7 +1,9 @@
 /* banger vm run [--rm] [--name NAME] -- CMD [ARG...] */
 #include <sys/signalfd.h>
 
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include "session.h"
 #include "tty.h"
 #include "valid.h"
+#include "workspace.h"
 
 static const struct cmd_opt vm_run_opts[] = {
 	{ "rm", 0, NULL, "delete the VM when the command ends" },
@@ -18,6 +21,11 @@ static const struct cmd_opt vm_run_opts[] = {
 	{ "vcpu", 0, "N", "virtual CPUs" },
 	{ "memory", 'm', "SIZE", "memory, e.g. 512M or 2G" },
 	{ "disk-size", 0, "SIZE", "size of the VM's /root disk, e.g. 8G" },
+	{ "include-untracked", 0, NULL,
+	    "workspace: add untracked files that are not ignored" },
+	{ "dry-run", 0, NULL, "workspace: print the file list, create nothing" },
+	{ "branch", 0, "NAME", "workspace: check out a new branch in the guest" },
+	{ "from", 0, "REF", "workspace: the ref --branch starts from" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -39,6 +47,27 @@ vm_run_prepare(const struct cmd_entry *e, const struct args *a,
 		    name, VM_NAME_MAX);
 		return BEX_USAGE;
 	}
+	if (a->npos == 0) {
+		static const char *wsonly[] = { "include-untracked", "dry-run",
+		    "branch", "from" };
+
+		for (i = 0; i < 4; i++)
+			if (args_get(e, a, wsonly[i]) != NULL) {
+				snprintf(err, errlen, "--%s needs a workspace: "
+				    "banger vm run PATH [-- CMD...]",
+				    wsonly[i]);
+				return BEX_USAGE;
+			}
+	}
+	if (args_get(e, a, "branch") != NULL ||
+	    args_get(e, a, "from") != NULL) {
+		snprintf(err, errlen, "--branch and --from need git and the "
+		    "repository's history in the guest, which this version's "
+		    "guest image does not have");
+		return BEX_USAGE;
+	}
+	if (args_get(e, a, "dry-run") != NULL)
+		return 0;
 	if (!a->dashdash || a->ntail == 0) {
 		snprintf(err, errlen, "interactive sessions (no command) "
 		    "are not implemented yet; give a command after --");
@@ -73,6 +102,16 @@ vm_run_prepare(const struct cmd_entry *e, const struct args *a,
 int
 vm_session(uint32_t type, const void *req, int tty)
 {
+	return vm_session_ws(type, req, tty, NULL, 0);
+}
+
+/* The same, sending a workspace's file list right after the request. */
+int
+vm_session_ws(uint32_t type, const void *req, int tty, char **paths,
+    size_t npaths)
+{
+	struct ctl_ws_files	 wf;
+	size_t			 off;
 	struct client		 c;
 	struct session		 s;
 	sigset_t		 mask;
@@ -102,6 +141,22 @@ vm_session(uint32_t type, const void *req, int tty)
 		cli_warnx("%s", err);
 		return BEX_FAIL;
 	}
+	for (off = 0; off < npaths; off += wf.paths.n) {
+		char	*save;
+
+		wf.paths.v = paths + off;
+		wf.paths.n = npaths - off > WS_CHUNK ? WS_CHUNK : npaths - off;
+		/* The encoder wants the chunk NULL-terminated. */
+		save = wf.paths.v[wf.paths.n];
+		wf.paths.v[wf.paths.n] = NULL;
+		rc = client_send(&c, CTL_WS_FILES, s.id, &wf, err,
+		    sizeof(err));
+		wf.paths.v[wf.paths.n] = save;
+		if (rc == -1) {
+			cli_warnx("%s", err);
+			return BEX_FAIL;
+		}
+	}
 	s.c = &c;
 	s.in = 0;
 	s.out = 1;
@@ -117,24 +172,47 @@ static int
 cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
 {
 	struct ctl_vm_run	 req;
-	char			 err[512];
+	struct ws_list		 ws;
+	char			 err[PATH_MAX + 256];
+	size_t			 i;
 	int			 rc;
 
 	if ((rc = vm_run_prepare(e, a, &req, err, sizeof(err))) != 0)
 		return cmd_usage_error(e, "%s", err);
+	memset(&ws, 0, sizeof(ws));
+	req.workspace = req.ws_name = "";
+	if (a->npos == 1) {
+		if (ws_collect(a->pos[0], args_get(e, a, "include-untracked")
+		    != NULL, &ws, err, sizeof(err)) == -1) {
+			cli_warnx("%s", err);
+			return BEX_USAGE;
+		}
+		if (args_get(e, a, "dry-run") != NULL) {
+			for (i = 0; i < ws.n; i++)
+				printf("%s\n", ws.paths[i]);
+			ws_free(&ws);
+			return fflush(stdout) == 0 ? BEX_OK : BEX_FAIL;
+		}
+		req.workspace = ws.top;
+		req.ws_name = ws.name;
+		req.ws_files = ws.n;
+	}
 	req.tty = isatty(0) && isatty(1);
 	if (req.tty && tty_size(1, &req.cols, &req.rows) == -1)
 		req.cols = 80, req.rows = 24;
-	return vm_session(CTL_VM_RUN, &req, req.tty);
+	rc = vm_session_ws(CTL_VM_RUN, &req, req.tty, ws.paths, ws.n);
+	ws_free(&ws);
+	return rc;
 }
 
 const struct cmd_entry cmd_vm_run_entry = {
 	.name = "vm run",
-	.usage = "-- CMD [ARG...]",
-	.summary = "create a VM and run a command in it",
+	.usage = "[PATH] -- CMD [ARG...]",
+	.summary = "create a VM (with the repository at PATH in /root) and "
+	    "run a command in it",
 	.opts = vm_run_opts,
 	.min_pos = 0,
-	.max_pos = 0,
+	.max_pos = 1,
 	.flags = CMD_TAIL,
 	.exec = cmd_vm_run_exec,
 };

@@ -113,7 +113,7 @@ test_run_command_without_dashdash(void **state)
 	(void)state;
 	assert_int_equal(args_parse(&cmd_vm_run_entry, ARGC(v), v, &a, err,
 	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "'make'"));
+	assert_non_null(strstr(err, "'test'"));
 	assert_non_null(strstr(err, "after --"));
 }
 
@@ -231,7 +231,8 @@ test_usage_generation(void **state)
 	cmd_usage_line(&cmd_vm_run_entry, line, sizeof(line));
 	assert_string_equal(line,
 	    "banger vm run [--rm] [--name NAME] [--vcpu N] [--memory SIZE] "
-	    "[--disk-size SIZE] -- CMD [ARG...]");
+	    "[--disk-size SIZE] [--include-untracked] [--dry-run] "
+	    "[--branch NAME] [--from REF] [PATH] -- CMD [ARG...]");
 	cmd_usage_line(&cmd_vm_delete_entry, line, sizeof(line));
 	assert_string_equal(line, "banger vm delete NAME...");
 	/* Every option of every command shows in its usage and help. */

@@ -94,6 +94,14 @@ struct vm {
 	struct ctl_exit		 exit;
 	struct client		*stop_waiter;
 	int			 run_created;	/* made by `vm run`, unused */
+	char			 run_cwd[PATH_MAX];	/* "" for /root */
+
+	/* Workspace: where it is and its file list as it arrives. */
+	char			 ws_dir[PATH_MAX];
+	char			 ws_name[256];
+	uint64_t		 ws_expect, ws_got;
+	size_t			 ws_bytes;
+	int			 ws_listfd;
 };
 
 struct client {
@@ -175,6 +183,7 @@ void		 vm_stop_cmd(struct client *, struct vm *);
 void		 vm_exec_cmd(struct client *, struct ctl_vm_exec *,
 		    struct vm *);
 void		 vm_start_session(struct vm *);
+void		 vm_ws_files(struct client *, struct ctl_ws_files *);
 void		 vm_info(struct vm *, struct ctl_vm_info *);
 void		 vm_reply_info(struct client *, struct vm *);
 void		 vm_delete(struct client *, struct vm *);

@@ -25,6 +25,7 @@
 
 #define C_IDLE		0x1	/* allowed when no request is in progress */
 #define C_RUNNING	0x2	/* allowed while this client's command runs */
+#define C_UPLOAD	0x4	/* allowed while a workspace list arrives */
 
 struct ctl_handler {
 	uint32_t	 type;
@@ -41,6 +42,7 @@ static void	ctl_session_input(struct client *, uint32_t, void *);
 static void	ctl_vm_create(struct client *, uint32_t, void *);
 static void	ctl_vm_named(struct client *, uint32_t, void *);
 static void	ctl_vm_exec(struct client *, uint32_t, void *);
+static void	ctl_ws_files(struct client *, uint32_t, void *);
 
 static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_VM_RUN,		C_IDLE,		ctl_vm_run },
@@ -56,6 +58,7 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_VM_STOP,		C_IDLE,		ctl_vm_named },
 	{ CTL_VM_SHOW,		C_IDLE,		ctl_vm_named },
 	{ CTL_VM_EXEC,		C_IDLE,		ctl_vm_exec },
+	{ CTL_WS_FILES,		C_UPLOAD,	ctl_ws_files },
 };
 
 static void	client_drop(struct client *, const char *);
@@ -156,6 +159,8 @@ client_dispatch(struct client *c, const uint8_t *p, size_t len)
 			break;
 	state = (c->vm != NULL || c->req_id != 0) ?
 	    (c->started ? C_RUNNING : 0) : C_IDLE;
+	if (c->vm != NULL && c->vm->ws_listfd != -1 && c->vm->runner == c)
+		state = C_UPLOAD;
 	/* Input racing the command's exit is dropped, not punished. */
 	if (state == C_IDLE && i < sizeof(ctl_handlers) /
 	    sizeof(ctl_handlers[0]) && ctl_handlers[i].flags == C_RUNNING &&
@@ -431,6 +436,13 @@ ctl_vm_named(struct client *c, uint32_t type, void *body)
 		vm_reply_info(c, vm);
 		break;
 	}
+}
+
+static void
+ctl_ws_files(struct client *c, uint32_t type, void *body)
+{
+	(void)type;
+	vm_ws_files(c, body);
 }
 
 static void

@@ -30,6 +30,7 @@
 
 static void	vm_finish_delete(struct vm *);
 static int	vm_boot(struct vm *, char *, size_t);
+static int	vm_mkdisk(struct vm *, char *, size_t);
 static void	vm_release_tap(struct vm *);
 
 const char *
@@ -86,6 +87,7 @@ vm_new(struct bangerd *d)
 	vm->vcpus = VM_DEFAULT_VCPUS;
 	vm->memory_mib = VM_DEFAULT_MEMORY;
 	vm->disk_mib = VM_DEFAULT_DISK;
+	vm->ws_listfd = -1;
 	vm->accel = d->accel;
 	vm->created = time(NULL);
 	TAILQ_INSERT_TAIL(&d->vms, vm, entry);
@@ -130,6 +132,8 @@ vm_free(struct vm *vm)
 		client_finish(vm->stop_waiter);
 	}
 	strv_free(&vm->run_argv);
+	if (vm->ws_listfd != -1)
+		close(vm->ws_listfd);
 	TAILQ_REMOVE(&vm->d->vms, vm, entry);
 	free(vm);
 }
@@ -236,11 +240,7 @@ static int
 vm_create(struct vm *vm, char *err, size_t errlen)
 {
 	struct bangerd	*d = vm->d;
-	char		 out[PATH_MAX + 16], stage[PATH_MAX + 16];
-	char		 size[32], logp[PATH_MAX + 16];
-	char		*argv[] = { "banger-fetch", "mkdisk", out, size, stage,
-			    NULL };
-	int		 logfd;
+	char		 logp[PATH_MAX + 16];
 
 	if (d->kernel[0] == '\0' && image_find(d, err, errlen) == -1)
 		return -1;
@@ -269,6 +269,37 @@ vm_create(struct vm *vm, char *err, size_t errlen)
 	}
 	if (stage_dirs(vm, err, errlen) == -1)
 		goto fail;
+	if (vm->ws_expect > 0) {
+		/* The file list follows in CTL_WS_FILES: vm_ws_files(). */
+		snprintf(logp, sizeof(logp), "%s/workspace.list", vm->dir);
+		if ((vm->ws_listfd = open(logp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
+			snprintf(err, errlen, "open %s: %s", logp,
+			    strerror(errno));
+			goto fail;
+		}
+		return 0;
+	}
+	if (vm_mkdisk(vm, err, errlen) == 0)
+		return 0;
+fail:
+	vm_remove_files(vm);
+	db_vm_delete(d, vm->id);
+	db_journal_end(d, vm->create_jid);
+	return -1;
+}
+
+/* Start banger-fetch on the work disk (and the workspace, if any). */
+static int
+vm_mkdisk(struct vm *vm, char *err, size_t errlen)
+{
+	struct bangerd	*d = vm->d;
+	char		 out[PATH_MAX + 16], stage[PATH_MAX + 16];
+	char		 size[32], logp[PATH_MAX + 16], list[PATH_MAX + 16];
+	char		*argv[] = { "banger-fetch", "mkdisk", out, size, stage,
+			    vm->ws_dir, list, vm->ws_name, NULL };
+	int		 logfd;
+
 	snprintf(out, sizeof(out), "%s/work.ext4", vm->dir);
 	snprintf(stage, sizeof(stage), "%s/stage", vm->dir);
 	snprintf(size, sizeof(size), "%llu", (unsigned long long)vm->disk_mib);
@@ -276,22 +307,69 @@ vm_create(struct vm *vm, char *err, size_t errlen)
 	if ((logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
 	    O_NOFOLLOW, 0600)) == -1) {
 		snprintf(err, errlen, "open %s: %s", logp, strerror(errno));
-		goto fail;
+		return -1;
 	}
-	if (job_start(d, vm->id, argv, 5, logfd, vm_disk_done) == -1) {
+	snprintf(list, sizeof(list), "%s/workspace.list", vm->dir);
+	if (job_start(d, vm->id, argv, vm->ws_dir[0] ? 8 : 5, logfd,
+	    vm_disk_done) == -1) {
 		snprintf(err, errlen, "cannot start banger-fetch: %s",
 		    strerror(errno));
 		close(logfd);
-		goto fail;
+		return -1;
 	}
 	close(logfd);
 	vm->job_alive = 1;
 	return 0;
+}
+
+/*
+ * A chunk of the workspace's file list.  Every path is checked here and
+ * again by banger-fetch; once all have come, the disk is made.
+ */
+void
+vm_ws_files(struct client *c, struct ctl_ws_files *f)
+{
+	struct vm	*vm = c->vm;
+	char		 err[1024];
+	size_t		 i, len;
+
+	if (vm == NULL || vm->ws_listfd == -1)
+		return;
+	for (i = 0; i < f->paths.n; i++) {
+		if (!valid_ws_path(f->paths.v[i]) ||
+		    vm->ws_got >= vm->ws_expect) {
+			snprintf(err, sizeof(err), "workspace file list: bad "
+			    "or surplus path");
+			goto fail;
+		}
+		len = strlen(f->paths.v[i]) + 1;
+		if ((vm->ws_bytes += len) > WS_LIST_MAX) {
+			snprintf(err, sizeof(err), "workspace file list is "
+			    "larger than %d bytes", WS_LIST_MAX);
+			goto fail;
+		}
+		if (write_all(vm->ws_listfd, f->paths.v[i], len) == -1) {
+			snprintf(err, sizeof(err), "workspace list: %s",
+			    strerror(errno));
+			goto fail;
+		}
+		vm->ws_got++;
+	}
+	if (vm->ws_got < vm->ws_expect)
+		return;
+	close(vm->ws_listfd);
+	vm->ws_listfd = -1;
+	if (vm_mkdisk(vm, err, sizeof(err)) == 0)
+		return;
 fail:
-	vm_remove_files(vm);
-	db_vm_delete(d, vm->id);
-	db_journal_end(d, vm->create_jid);
-	return -1;
+	if (vm->ws_listfd != -1)
+		close(vm->ws_listfd);
+	vm->ws_listfd = -1;
+	vm->runner = NULL;
+	c->vm = NULL;
+	db_journal_end(vm->d, vm->create_jid);
+	vm_delete(NULL, vm);
+	client_error(c, BERR_INVALID, "%s", err);
 }
 
 /* The work disk is built (or not): boot, answer, or clean up. */
@@ -570,6 +648,23 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	vm->rm = req->rm;
 	vm->run_created = 1;
+	if (req->workspace[0] != '\0') {
+		if (!valid_abs_path(req->workspace, sizeof(vm->ws_dir)) ||
+		    !valid_path_component(req->ws_name) ||
+		    req->ws_files == 0) {
+			vm_free(vm);
+			client_error(c, BERR_INVALID, "bad workspace: it must "
+			    "be an absolute path with at least one file");
+			return;
+		}
+		snprintf(vm->ws_dir, sizeof(vm->ws_dir), "%s",
+		    req->workspace);
+		snprintf(vm->ws_name, sizeof(vm->ws_name), "%s",
+		    req->ws_name);
+		snprintf(vm->run_cwd, sizeof(vm->run_cwd), "/root/%s",
+		    req->ws_name);
+		vm->ws_expect = req->ws_files;
+	}
 	vm_spec(vm, req->vcpus, req->memory_mib, req->disk_mib);
 	if (vm_set_runner(vm, c, &req->argv, req->tty, req->cols,
 	    req->rows) == -1) {
@@ -679,6 +774,7 @@ vm_exec_cmd(struct client *c, struct ctl_vm_exec *req, struct vm *vm)
 		client_error(c, BERR_INTERNAL, "out of memory");
 		return;
 	}
+	vm->run_cwd[0] = '\0';
 	vm_start_session(vm);
 }
 
@@ -751,7 +847,7 @@ vm_start_session(struct vm *vm)
 	ex.argv = vm->run_argv;
 	ex.env.v = (char *[]){ NULL };
 	ex.env.n = 0;
-	ex.cwd = "";
+	ex.cwd = vm->run_cwd;
 	ex.tty = vm->run_tty;
 	ex.cols = vm->run_cols;
 	ex.rows = vm->run_rows;

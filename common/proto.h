@@ -55,8 +55,13 @@ enum ctl_type {
 	CTL_VM_STOP,		/* c->d: OK once stopped */
 	CTL_VM_SHOW,		/* c->d: VM_INFO, OK */
 	CTL_VM_EXEC,		/* c->d: as VM_RUN on an existing VM */
-	CTL_TYPE_MAX = CTL_VM_EXEC
+	CTL_WS_FILES,		/* c->d: after a VM_RUN with ws_files > 0 */
+	CTL_TYPE_MAX = CTL_WS_FILES
 };
+
+#define WS_FILES_MAX	1000000		/* files in one workspace */
+#define WS_LIST_MAX	(64 * 1024 * 1024)	/* bytes of their paths */
+#define WS_CHUNK	1024		/* paths per CTL_WS_FILES */
 
 struct ctl_ok {
 	int		 unused_;	/* no fields */
@@ -81,7 +86,15 @@ struct ctl_vm_run {
 	uint64_t	 vcpus;
 	uint64_t	 memory_mib;
 	uint64_t	 disk_mib;
+	char		*workspace;	/* absolute repository path, or "" */
+	char		*ws_name;	/* lands at /root/<ws_name> */
+	uint64_t	 ws_files;	/* paths that follow in CTL_WS_FILES */
 	struct msg_strv	 argv;		/* at least one entry */
+};
+
+/* Relative paths inside the workspace, git-tracked (and untracked). */
+struct ctl_ws_files {
+	struct msg_strv	 paths;
 };
 
 struct ctl_vm_create {

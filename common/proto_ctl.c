@@ -27,7 +27,13 @@ static const struct msg_field f_vm_run[] = {
 	F(ctl_vm_run, vcpus, MF_U64, VM_VCPUS_MAX, 0),
 	F(ctl_vm_run, memory_mib, MF_U64, VM_MEMORY_MAX, 0),
 	F(ctl_vm_run, disk_mib, MF_U64, VM_DISK_MAX, 0),
+	F(ctl_vm_run, workspace, MF_STR, BANGER_STRMAX, 0),
+	F(ctl_vm_run, ws_name, MF_STR, 255, 0),
+	F(ctl_vm_run, ws_files, MF_U64, WS_FILES_MAX, 0),
 	F(ctl_vm_run, argv, MF_STRV, BANGER_ARGMAX, BANGER_STRMAX),
+};
+static const struct msg_field f_ws_files[] = {
+	F(ctl_ws_files, paths, MF_STRV, WS_CHUNK, BANGER_STRMAX),
 };
 static const struct msg_field f_vm_create[] = {
 	F(ctl_vm_create, name, MF_STR, VM_NAME_MAX, 0),
@@ -112,6 +118,7 @@ static const struct msg_type ctl_types[] = {
 	T(CTL_VM_STOP, "vm.stop", ctl_vm_name, f_vm_name),
 	T(CTL_VM_SHOW, "vm.show", ctl_vm_name, f_vm_name),
 	T(CTL_VM_EXEC, "vm.exec", ctl_vm_exec, f_vm_exec),
+	T(CTL_WS_FILES, "ws.files", ctl_ws_files, f_ws_files),
 };
 
 const struct msg_proto ctl_proto = {

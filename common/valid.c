@@ -63,3 +63,25 @@ valid_abs_path(const char *s, size_t size)
 	}
 	return 1;
 }
+
+int
+valid_ws_path(const char *s)
+{
+	const char	*c, *slash;
+	size_t		 len;
+
+	if (s == NULL || s[0] == '/' || (len = strnlen(s, 4096)) >= 4096)
+		return 0;
+	for (c = s; ; c = slash + 1) {
+		if ((slash = strchr(c, '/')) == NULL)
+			slash = s + len;
+		if (!component_ok(c, slash - c))
+			return 0;
+		/* The repository's own metadata is not part of it. */
+		if (slash - c == 4 && memcmp(c, ".git", 4) == 0 &&
+		    *slash == '/')
+			return 0;
+		if (*slash == '\0')
+			return 1;
+	}
+}

@@ -10,6 +10,11 @@
 int	valid_vm_name(const char *);
 /* One path component: non-empty, <= 255, no '/', not "." or "..". */
 int	valid_path_component(const char *);
+/*
+ * A path inside a workspace: relative, normalised (no empty, "." or ".."
+ * component), not inside .git/, < PATH_MAX.
+ */
+int	valid_ws_path(const char *);
 /* Absolute, normalised path: no "//", no "." or ".." components. */
 int	valid_abs_path(const char *, size_t);
 
