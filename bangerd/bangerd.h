@@ -143,6 +143,9 @@ struct bangerd {
 	char			 kernel[PATH_MAX];
 	char			 initrd[PATH_MAX];
 	unsigned long		 tsc_khz;
+	long			 ncpu;		/* for config heuristics */
+	unsigned long long	 ram_bytes;
+	char			 home[PATH_MAX];
 	uint64_t		 next_session;
 	int			 stopping;
 };

@@ -26,6 +26,7 @@
 #include <event2/buffer.h>
 
 #include "bangerd.h"
+#include "config.h"
 #include "fdutil.h"
 #include "log.h"
 #include "priv-wrap.h"
@@ -155,6 +156,27 @@ find_fetch(const char *self, char *out, size_t len)
 		return 0;
 	out[0] = '\0';
 	return -1;
+}
+
+/*
+ * What bangerd takes from config.toml at start: qemu_bin (the launcher's
+ * VMM path is fixed when it starts).  Per-VM values are read per VM.
+ */
+static void
+load_config(struct bangerd *d)
+{
+	struct config	 cfg;
+	char		 err[1024];
+
+	if (config_load(d->paths.config_file, d->home, &cfg, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s (VM creation will report it)", err);
+		return;
+	}
+	if (cfg.qemu_bin[0] != '\0' && getenv("BANGER_QEMU") == NULL)
+		snprintf(d->qemu_bin, sizeof(d->qemu_bin), "%s",
+		    cfg.qemu_bin);
+	config_free(&cfg);
 }
 
 static unsigned long
@@ -391,10 +413,21 @@ main(int argc, char **argv)
 	if ((d.base = event_base_new()) == NULL)
 		startup_fail("cannot create the event loop");
 
+	/* Read now: the sandbox has no sysinfo(2). */
+	d.ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (sysconf(_SC_PHYS_PAGES) > 0 && sysconf(_SC_PAGESIZE) > 0)
+		d.ram_bytes = (unsigned long long)sysconf(_SC_PHYS_PAGES) *
+		    (unsigned long long)sysconf(_SC_PAGESIZE);
+	snprintf(d.home, sizeof(d.home), "%s", getenv("HOME"));
+	load_config(&d);
 	d.accel = accel_choose(d.accel_reason, sizeof(d.accel_reason));
 	log_info("accelerator %s: %s", accel_name(d.accel), d.accel_reason);
 	d.tsc_khz = host_tsc_khz();
-	if (qemu_find(d.qemu_bin, sizeof(d.qemu_bin)) == -1)
+	if (d.qemu_bin[0] != '\0' && access(d.qemu_bin, X_OK) == -1) {
+		log_warn("qemu_bin %s", d.qemu_bin);
+		d.qemu_bin[0] = '\0';
+	} else if (d.qemu_bin[0] == '\0' &&
+	    qemu_find(d.qemu_bin, sizeof(d.qemu_bin)) == -1)
 		log_warnx("qemu-system-x86_64 not found in PATH (or "
 		    "$BANGER_QEMU); VMs cannot start");
 	if (image_find(&d, msg, sizeof(msg)) == -1)

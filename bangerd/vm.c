@@ -20,6 +20,7 @@
 #include <event2/buffer.h>
 
 #include "bangerd.h"
+#include "config.h"
 #include "fdutil.h"
 #include "log.h"
 #include "priv-wrap.h"
@@ -575,16 +576,41 @@ vm_set_runner(struct vm *vm, struct client *c, const struct msg_strv *argv,
 	return 0;
 }
 
-static void
-vm_spec(struct vm *vm, uint64_t vcpus, uint64_t memory_mib,
-    uint64_t disk_mib)
+/*
+ * The VM's size: the request's values, else config.toml's [vm_defaults],
+ * else host-derived heuristics, else built-in floors.  config.toml is read
+ * afresh for every VM so that edits apply without a restart; a broken
+ * file stops VM creation with its file:line message.
+ */
+static int
+vm_spec(struct client *c, struct vm *vm, uint64_t vcpus,
+    uint64_t memory_mib, uint64_t disk_mib)
 {
-	if (vcpus > 0)
-		vm->vcpus = vcpus;
-	if (memory_mib > 0)
-		vm->memory_mib = memory_mib;
-	if (disk_mib > 0)
-		vm->disk_mib = disk_mib;
+	struct bangerd		*d = vm->d;
+	struct config		 cfg;
+	struct vm_defaults_eff	 eff;
+	char			 err[1024];
+
+	if (config_load(d->paths.config_file, d->home, &cfg, err,
+	    sizeof(err)) == -1) {
+		client_error(c, BERR_INVALID, "%s", err);
+		return -1;
+	}
+	if (cfg.vmm == CONFIG_VMM_FIRECRACKER) {
+		client_error(c, BERR_INVALID, "%s:%u: vmm = \"firecracker\": "
+		    "this version drives Firecracker only in its tests (see "
+		    "docs/firecracker.md); use \"auto\" or \"qemu\"",
+		    d->paths.config_file, cfg.line[CONFIG_K_VMM]);
+		config_free(&cfg);
+		return -1;
+	}
+	config_effective(&cfg, d->ncpu, d->ram_bytes, &eff);
+	vm->vcpus = vcpus > 0 ? (int)vcpus : eff.vcpu;
+	vm->memory_mib = memory_mib > 0 ? (int)memory_mib :
+	    (int)eff.memory_mib;
+	vm->disk_mib = disk_mib > 0 ? disk_mib : eff.disk_mib;
+	config_free(&cfg);
+	return 0;
 }
 
 static int
@@ -665,7 +691,11 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 		    req->ws_name);
 		vm->ws_expect = req->ws_files;
 	}
-	vm_spec(vm, req->vcpus, req->memory_mib, req->disk_mib);
+	if (vm_spec(c, vm, req->vcpus, req->memory_mib, req->disk_mib) ==
+	    -1) {
+		vm_free(vm);
+		return;
+	}
 	if (vm_set_runner(vm, c, &req->argv, req->tty, req->cols,
 	    req->rows) == -1) {
 		vm_free(vm);
@@ -703,7 +733,11 @@ vm_create_cmd(struct client *c, struct ctl_vm_create *req)
 		return;
 	}
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
-	vm_spec(vm, req->vcpus, req->memory_mib, req->disk_mib);
+	if (vm_spec(c, vm, req->vcpus, req->memory_mib, req->disk_mib) ==
+	    -1) {
+		vm_free(vm);
+		return;
+	}
 	vm_progress_spec(c, vm);
 	vm->boot_after_create = req->start;
 	vm->runner = c;

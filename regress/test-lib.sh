@@ -424,8 +424,14 @@ stop_daemons() {
 		    echo "warning: 'banger daemon stop' as $_su failed"
 		_dp=$(daemon_pid "$_su")
 		[ -n "$_dp" ] && wait_until 10 pid_gone "$_dp"
+		# The launcher follows bangerd out; zombies do not count.
+		wait_until 10 no_live_bangerd "$_su"
 	done
 	return 0
+}
+
+no_live_bangerd() {
+	! pgrep -r R,S,D -U "$(user_uid "$1")" -x bangerd >/dev/null
 }
 
 # Leave each user with no VMs and no daemon, through the CLI, so that one

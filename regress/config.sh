@@ -1,0 +1,51 @@
+# ~/.config/banger/config.toml: [vm_defaults] size new VMs, the request
+# wins over them, and a broken file stops VM creation and doctor with the
+# file, line and key.
+. "$REGRESS/test-lib.sh"
+
+cfgdir=$(user_home t1)/.config/banger
+install -d -m 0700 -o banger-t1 "$(user_home t1)/.config" "$cfgdir"
+put_config() {
+	printf '%s\n' "$@" >"$cfgdir/config.toml"
+	chown banger-t1 "$cfgdir/config.toml"
+}
+
+put_config '# test' 'vmm = "qemu"' '[vm_defaults]' 'vcpu = 2' \
+    'memory_mib = 384' 'disk_size = "1G"'
+run t1 vm create --no-start --name cfg1
+expect_rc 0 "vm create with config defaults"
+grep -q '^banger: spec: 2 vCPU, 384 MiB RAM, 1024 MiB disk' "$W/err" ||
+    fail "spec line does not show the configured defaults"
+run t1 vm create --no-start --name cfg2 --vcpu 1 --memory 256M
+expect_rc 0 "vm create overriding the defaults"
+run t1 vm show --json cfg2
+jq -e '.vcpus == 1 and .memory_mib == 256 and .disk_mib == 1024' \
+    "$W/out" >/dev/null || fail "flags did not override config.toml"
+
+run t1 doctor
+grep -q 'vm defaults: 2 vCPU (config.toml:4), 384 MiB memory (config.toml:5), 1024 MiB disk (config.toml:6)' "$W/out" ||
+    fail "doctor does not show the defaults and where they come from"
+
+put_config '[vm_defaults]' 'vcpu = 2' 'colour = "red"'
+run t1 vm create --no-start --name cfg3
+expect_rc 125 "vm create with an unknown key"
+grep -q 'config.toml:3' "$W/err" || fail "error does not give file:line"
+grep -q 'colour' "$W/err" || fail "error does not name the key"
+vm_absent t1 cfg3 || fail "cfg3 was created despite the broken config"
+run t1 doctor
+expect_rc 1 "doctor with a broken config"
+grep -q 'config.toml:3' "$W/out" || fail "doctor does not report file:line"
+
+put_config 'ssh_key_path = "keys/id"'
+run t1 vm create --no-start --name cfg4
+expect_rc 125 "relative ssh_key_path"
+grep -q 'ssh_key_path' "$W/err" || fail "relative ssh_key_path: key not named"
+
+put_config '[vm_defaults]' 'vcpu = 0'
+run t1 vm run --rm -- true
+expect_rc 125 "vm run with vcpu = 0"
+grep -q 'vm_defaults.vcpu' "$W/err" || fail "vcpu = 0: key not named"
+
+rm -f "$cfgdir/config.toml"
+run t1 vm delete cfg1 cfg2
+expect_rc 0 "cleanup"
