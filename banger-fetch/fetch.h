@@ -22,5 +22,11 @@ int	sandbox_fetch(const char *, char *, size_t);
 int	mkdisk_main(int, char **);
 /* Copy one workspace entry (relative path) from repo into dst. */
 int	ws_copy_one(int, int, const char *, char *, size_t);
+int	ws_mkdirs(int, const char *);
+int	ws_copy_data(int, int);
+
+/* sync.c: config.toml's [[file_sync]], from bangerd's list file. */
+int	sync_apply(const char *, const char *);
+int	sync_parse_mode(const char *);
 
 #endif

@@ -20,6 +20,6 @@ main(int argc, char **argv)
 		return mkdisk_main(argc - 1, argv + 1);
 	status_error("unknown job");
 	fprintf(stderr, "usage: banger-fetch mkdisk OUT SIZE_MIB STAGE "
-	    "[REPO LIST]\n");
+	    "[--workspace REPO LIST NAME] [--sync LIST]\n");
 	return 2;
 }

@@ -1,9 +1,11 @@
 /*
- * banger-fetch mkdisk OUT SIZE_MIB STAGE [REPO LIST NAME]
+ * banger-fetch mkdisk OUT SIZE_MIB STAGE [--workspace REPO LIST NAME]
+ *     [--sync LIST]
  *
  * Build a VM's work disk: copy the workspace (REPO's files named in LIST,
  * NUL-separated) into STAGE/root/NAME, then make an ext4 file system of
- * SIZE_MIB MiB from STAGE with mkfs.ext4 -d, run under fakeroot so that
+ * adds config.toml's [[file_sync]] entries (sync.c), then makes an ext4
+ * file system of SIZE_MIB MiB from STAGE with mkfs.ext4 -d, run under fakeroot so that
  * every file in it belongs to root (the guest's /root is root's).  The
  * file is sparse: the disk costs what its contents cost.  STAGE is
  * removed afterwards.  Nothing is mounted; no privilege is used.
@@ -154,9 +156,26 @@ mkdisk_main(int argc, char **argv)
 	char		*end;
 	int		 fd;
 
-	if (argc != 4 && argc != 7) {
+	const char	*repo = NULL, *list = NULL, *name = NULL, *sync = NULL;
+	int		 i;
+
+	if (argc < 4) {
 		status_error("mkdisk: wrong arguments");
 		return 2;
+	}
+	for (i = 4; i < argc; i++) {
+		if (strcmp(argv[i], "--workspace") == 0 && i + 3 < argc &&
+		    repo == NULL) {
+			repo = argv[++i];
+			list = argv[++i];
+			name = argv[++i];
+		} else if (strcmp(argv[i], "--sync") == 0 && i + 1 < argc &&
+		    sync == NULL)
+			sync = argv[++i];
+		else {
+			status_error("mkdisk: unknown argument");
+			return 2;
+		}
 	}
 	out = argv[1];
 	stage = argv[3];
@@ -185,8 +204,11 @@ mkdisk_main(int argc, char **argv)
 		status_error("sandbox: %s", err);
 		return 1;
 	}
-	if (argc == 7 && copy_workspace(stage, argv[4], argv[5],
-	    argv[6]) == -1) {
+	if (repo != NULL && copy_workspace(stage, repo, list, name) == -1) {
+		rm_tree(stage);
+		return 1;
+	}
+	if (sync != NULL && sync_apply(stage, sync) == -1) {
 		rm_tree(stage);
 		return 1;
 	}

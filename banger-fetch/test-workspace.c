@@ -145,6 +145,54 @@ test_refuse(void **state)
 	    -1);
 }
 
+static void
+test_sync(void **state)
+{
+	char		 p[256], list[256], stage[128];
+	struct stat	 st;
+	FILE		*f;
+
+	(void)state;
+	assert_int_equal(sync_parse_mode("-"), -1);
+	assert_int_equal(sync_parse_mode("0644"), 0644);
+	assert_int_equal(sync_parse_mode("600"), 0600);
+	assert_int_equal(sync_parse_mode("1777"), -2);
+	assert_int_equal(sync_parse_mode("08"), -2);
+	assert_int_equal(sync_parse_mode(""), -2);
+
+	snprintf(stage, sizeof(stage), "%s/stage", top);
+	snprintf(p, sizeof(p), "%s/root", stage);
+	assert_int_equal(mkdir(stage, 0755), 0);
+	assert_int_equal(mkdir(p, 0755), 0);
+	/* The list names the test repository's files by absolute path. */
+	snprintf(list, sizeof(list), "%s/sync.list", top);
+	assert_non_null(f = fopen(list, "w"));
+	fprintf(f, "%s/run.sh%cbin/tool%c750%c", repo, 0, 0, 0);
+	fprintf(f, "%s/sub%cconf%c-%c", repo, 0, 0, 0);
+	/* A missing host path is skipped, not fatal. */
+	fprintf(f, "%s/nope%cnope%c-%c", repo, 0, 0, 0);
+	fclose(f);
+	assert_int_equal(sync_apply(stage, list), 0);
+	snprintf(p, sizeof(p), "%s/root/bin/tool", stage);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0750);
+	snprintf(p, sizeof(p), "%s/root/conf/data.txt", stage);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	snprintf(p, sizeof(p), "%s/root/nope", stage);
+	assert_int_equal(lstat(p, &st), -1);
+
+	/* A bad entry fails the whole list. */
+	assert_non_null(f = fopen(list, "w"));
+	fprintf(f, "relative%cx%c-%c", 0, 0, 0);
+	fclose(f);
+	assert_int_equal(sync_apply(stage, list), -1);
+	assert_non_null(f = fopen(list, "w"));
+	fprintf(f, "%s/run.sh%c../escape%c-%c", repo, 0, 0, 0);
+	fclose(f);
+	assert_int_equal(sync_apply(stage, list), -1);
+}
+
 int
 main(void)
 {
@@ -152,6 +200,7 @@ main(void)
 		cmocka_unit_test(test_path_ok),
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_refuse),
+		cmocka_unit_test(test_sync),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -35,8 +35,8 @@ open_beneath(int dirfd, const char *path, int flags)
 }
 
 /* mkdir -p of dir below dst; returns an fd for it. */
-static int
-mkdirs(int dst, const char *dir)
+int
+ws_mkdirs(int dst, const char *dir)
 {
 	char	 buf[PATH_MAX], *c, *slash;
 	int	 fd, next;
@@ -64,8 +64,8 @@ fail:
 	return -1;
 }
 
-static int
-copy_data(int in, int out)
+int
+ws_copy_data(int in, int out)
 {
 	char	 buf[65536];
 	ssize_t	 n;
@@ -116,7 +116,7 @@ ws_copy_one(int repo, int dst, const char *path, char *err, size_t errlen)
 		rc = 0;
 		goto out;
 	}
-	if ((dp = mkdirs(dst, dir)) == -1) {
+	if ((dp = ws_mkdirs(dst, dir)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -136,7 +136,7 @@ ws_copy_one(int repo, int dst, const char *path, char *err, size_t errlen)
 	}
 	if ((in = openat(sp, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
 	    (out = openat(dp, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, st.st_mode & 0777)) == -1 || copy_data(in, out) == -1 ||
+	    O_CLOEXEC, st.st_mode & 0777)) == -1 || ws_copy_data(in, out) == -1 ||
 	    fchmod(out, st.st_mode & 0777) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;

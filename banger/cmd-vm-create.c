@@ -9,6 +9,7 @@
 
 static const struct cmd_opt vm_create_opts[] = {
 	{ "name", 'n', "NAME", "name the VM (default: a generated name)" },
+	{ "image", 'i', "IMAGE", "guest image (default: see banger(1))" },
 	{ "vcpu", 0, "N", "virtual CPUs" },
 	{ "memory", 'm', "SIZE", "memory, e.g. 512M or 2G" },
 	{ "disk-size", 0, "SIZE", "size of the VM's /root disk, e.g. 8G" },
@@ -34,6 +35,11 @@ cmd_vm_create_exec(const struct cmd_entry *e, struct args *a)
 	    &req.disk_mib, err, sizeof(err))) != 0)
 		return cmd_usage_error(e, "%s", err);
 	req.name = (char *)(name != NULL ? name : "");
+	req.image = (char *)(args_get(e, a, "image") != NULL ?
+	    args_get(e, a, "image") : "");
+	if (req.image[0] != '\0' && !valid_vm_name(req.image))
+		return cmd_usage_error(e, "invalid image name '%.64s'",
+		    req.image);
 	req.start = args_get(e, a, "no-start") == NULL;
 	if ((rc = client_open_or_report(&c, 1)) != 0)
 		return rc;

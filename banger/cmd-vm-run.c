@@ -18,6 +18,7 @@
 static const struct cmd_opt vm_run_opts[] = {
 	{ "rm", 0, NULL, "delete the VM when the command ends" },
 	{ "name", 'n', "NAME", "name the VM (default: a generated name)" },
+	{ "image", 'i', "IMAGE", "guest image (default: see banger(1))" },
 	{ "vcpu", 0, "N", "virtual CPUs" },
 	{ "memory", 'm', "SIZE", "memory, e.g. 512M or 2G" },
 	{ "disk-size", 0, "SIZE", "size of the VM's /root disk, e.g. 8G" },
@@ -88,6 +89,12 @@ vm_run_prepare(const struct cmd_entry *e, const struct args *a,
 	    &req->disk_mib, err, errlen)) != 0)
 		return i;
 	req->name = (char *)(name != NULL ? name : "");
+	req->image = (char *)(args_get(e, a, "image") != NULL ?
+	    args_get(e, a, "image") : "");
+	if (req->image[0] != '\0' && !valid_vm_name(req->image)) {
+		snprintf(err, errlen, "invalid image name '%.64s'", req->image);
+		return BEX_USAGE;
+	}
 	req->rm = args_get(e, a, "rm") != NULL;
 	req->argv.v = a->tail;
 	req->argv.n = (size_t)a->ntail;

@@ -41,6 +41,16 @@ struct job {
 	job_done_fn		 done;
 };
 
+#define IMAGE_GOLDEN	"debian-bookworm"
+
+struct image {
+	char	 name[64];
+	char	 dir[PATH_MAX];
+	char	 kernel[PATH_MAX];
+	char	 initrd[PATH_MAX];
+	char	 rootfs[PATH_MAX];	/* "" for an initramfs-only image */
+};
+
 enum vm_state {
 	VM_CREATING,
 	VM_STARTING,
@@ -68,6 +78,7 @@ struct vm {
 	char			 tap[16];
 	int			 prefix;
 	char			 dir[PATH_MAX];
+	struct image		 img;
 	pid_t			 pid;
 	int			 vmm_alive;	/* exec sent, no exit yet */
 	int			 job_alive;	/* banger-fetch running */
@@ -140,8 +151,6 @@ struct bangerd {
 	char			 accel_reason[512];
 	char			 qemu_bin[PATH_MAX];
 	char			 fetch_bin[PATH_MAX];
-	char			 kernel[PATH_MAX];
-	char			 initrd[PATH_MAX];
 	unsigned long		 tsc_khz;
 	long			 ncpu;		/* for config heuristics */
 	unsigned long long	 ram_bytes;
@@ -216,7 +225,10 @@ int	 qmp_powerdown(struct vm *);
 int	 qemu_argv(struct bangerd *, struct vm *, char ***, size_t *);
 void	 qemu_argv_free(char **, size_t);
 int	 qemu_find(char *, size_t);
-int	 image_find(struct bangerd *, char *, size_t);
+
+/* image.c */
+int	 image_lookup(struct bangerd *, const char *, const char *,
+	    struct image *, char *, size_t);
 
 /* launch.c: the launcher process and bangerd's side of it */
 int	 launcher_main(int, char **);

@@ -33,6 +33,7 @@ static const char *migrations[] = {
 	"  op TEXT NOT NULL,"
 	"  started INTEGER NOT NULL);",
 	"ALTER TABLE vms ADD COLUMN disk_mib INTEGER NOT NULL DEFAULT 8192;",
+	"ALTER TABLE vms ADD COLUMN image TEXT NOT NULL DEFAULT 'tiny';",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -130,8 +131,9 @@ db_vm_insert(struct bangerd *d, struct vm *vm)
 	sqlite3_stmt	*st;
 
 	if (sqlite3_prepare_v2(d->db, "INSERT INTO vms (name, state, vmm, "
-	    "accel, vcpus, memory_mib, rm, created, disk_mib) VALUES (?, ?, "
-	    "'qemu', ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
+	    "accel, vcpus, memory_mib, rm, created, disk_mib, image) VALUES "
+	    "(?, ?, 'qemu', ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) !=
+	    SQLITE_OK) {
 		log_warnx("db insert: %s", sqlite3_errmsg(d->db));
 		return -1;
 	}
@@ -143,6 +145,7 @@ db_vm_insert(struct bangerd *d, struct vm *vm)
 	sqlite3_bind_int(st, 6, vm->rm);
 	sqlite3_bind_int64(st, 7, vm->created);
 	sqlite3_bind_int64(st, 8, vm->disk_mib);
+	sqlite3_bind_text(st, 9, vm->img.name, -1, SQLITE_STATIC);
 	if (step_done(d, st, "insert") == -1)
 		return -1;
 	vm->id = sqlite3_last_insert_rowid(d->db);
@@ -201,8 +204,8 @@ db_vm_load(struct bangerd *d)
 	int		 rc;
 
 	if (sqlite3_prepare_v2(d->db, "SELECT id, name, state, accel, vcpus, "
-	    "memory_mib, address, tap, pid, rm, created, disk_mib FROM vms "
-	    "ORDER BY id",
+	    "memory_mib, address, tap, pid, rm, created, disk_mib, image "
+	    "FROM vms ORDER BY id",
 	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -225,6 +228,8 @@ db_vm_load(struct bangerd *d)
 		vm->rm = sqlite3_column_int(st, 9);
 		vm->created = sqlite3_column_int64(st, 10);
 		vm->disk_mib = sqlite3_column_int64(st, 11);
+		snprintf(vm->img.name, sizeof(vm->img.name), "%s",
+		    (const char *)sqlite3_column_text(st, 12));
 		snprintf(vm->dir, sizeof(vm->dir), "%s/%s", d->paths.vms_dir,
 		    vm->name);
 	}

@@ -164,14 +164,14 @@ fc_config_vm(const struct bangerd *d, const struct vm *vm,
 	}
 	c->vcpus = vm->vcpus;
 	c->mem_mib = vm->memory_mib;
-	if (d->kernel[0] != '/' || !is_elf(d->kernel)) {
+	if (vm->img.kernel[0] != '/' || !is_elf(vm->img.kernel)) {
 		snprintf(err, errlen, "Firecracker needs an uncompressed ELF "
-		    "kernel (vmlinux); %s is not one", d->kernel[0] ?
-		    d->kernel : "(no kernel)");
+		    "kernel (vmlinux); %s is not one", vm->img.kernel[0] ?
+		    vm->img.kernel : "(no kernel)");
 		return -1;
 	}
-	snprintf(c->kernel, sizeof(c->kernel), "%s", d->kernel);
-	snprintf(c->initrd, sizeof(c->initrd), "%s", d->initrd);
+	snprintf(c->kernel, sizeof(c->kernel), "%s", vm->img.kernel);
+	snprintf(c->initrd, sizeof(c->initrd), "%s", vm->img.initrd);
 	if (!cmdline_safe(vm->name) || !cmdline_safe(vm->address) ||
 	    !cmdline_safe(vm->gateway) || vm->prefix < 1 || vm->prefix > 32) {
 		snprintf(err, errlen, "VM name or address unfit for the "

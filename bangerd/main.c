@@ -430,8 +430,6 @@ main(int argc, char **argv)
 	    qemu_find(d.qemu_bin, sizeof(d.qemu_bin)) == -1)
 		log_warnx("qemu-system-x86_64 not found in PATH (or "
 		    "$BANGER_QEMU); VMs cannot start");
-	if (image_find(&d, msg, sizeof(msg)) == -1)
-		log_warnx("%s", msg);
 	if (find_fetch(self, d.fetch_bin, sizeof(d.fetch_bin)) == -1)
 		log_warnx("banger-fetch not found next to %s; VMs cannot be "
 		    "created", self);

@@ -1,6 +1,5 @@
 /*
- * The QEMU microvm driver: where QEMU and the guest image are, and the
- * command line.  QEMU never opens a network device or a socket itself: the
+ * The QEMU microvm driver: where QEMU is, and the command line.  QEMU never opens a network device or a socket itself: the
  * launcher hands it stderr on 2, the agent channel on 3, QMP on 4 and the
  * tap made by banger-priv on 5.
  */
@@ -58,46 +57,6 @@ qemu_find(char *out, size_t len)
 	if (rc == -1)
 		out[0] = '\0';
 	return rc;
-}
-
-static int
-image_in(struct bangerd *d, const char *dir)
-{
-	snprintf(d->initrd, sizeof(d->initrd), "%s/initrd.img", dir);
-	if (access(d->initrd, R_OK) != 0)
-		return -1;
-	/* The ELF vmlinux boots faster (PVH) than the bzImage. */
-	snprintf(d->kernel, sizeof(d->kernel), "%s/vmlinux", dir);
-	if (access(d->kernel, R_OK) == 0)
-		return 0;
-	snprintf(d->kernel, sizeof(d->kernel), "%s/vmlinuz", dir);
-	if (access(d->kernel, R_OK) == 0)
-		return 0;
-	return -1;
-}
-
-int
-image_find(struct bangerd *d, char *err, size_t errlen)
-{
-	const char	*env = getenv("BANGER_IMAGE_DIR");
-	char		 dir[PATH_MAX];
-
-	if (env != NULL && env[0] == '/') {
-		if (image_in(d, env) == 0)
-			return 0;
-		goto none;
-	}
-	snprintf(dir, sizeof(dir), "%s/default", d->paths.images_dir);
-	if (image_in(d, dir) == 0 || image_in(d, BANGER_DATADIR "/images")
-	    == 0)
-		return 0;
-none:
-	d->kernel[0] = d->initrd[0] = '\0';
-	snprintf(err, errlen, "no guest image found (need vmlinux or vmlinuz "
-	    "and initrd.img in %s, %s/default or %s/images); build one with "
-	    "`make images` and `make install`", env ? env : "$BANGER_IMAGE_DIR",
-	    d->paths.images_dir, BANGER_DATADIR);
-	return -1;
 }
 
 struct argv {
@@ -174,9 +133,17 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "-serial");
 	arg(&a, "chardev:con");
 	arg(&a, "-kernel");
-	arg(&a, "%s", d->kernel);
+	arg(&a, "%s", vm->img.kernel);
 	arg(&a, "-initrd");
-	arg(&a, "%s", d->initrd);
+	arg(&a, "%s", vm->img.initrd);
+	/* A full image's root file system, shared read-only by its VMs. */
+	if (vm->img.rootfs[0] != '\0') {
+		arg(&a, "-drive");
+		arg(&a, "file=%s,format=raw,if=none,id=root,readonly=on",
+		    vm->img.rootfs);
+		arg(&a, "-device");
+		arg(&a, "virtio-blk-device,drive=root");
+	}
 	/* The work disk, /root in the guest (label banger-work). */
 	arg(&a, "-drive");
 	arg(&a, "file=%s/work.ext4,format=raw,if=none,id=work,"

@@ -158,7 +158,7 @@ test_newer_schema(void **state)
 	assert_int_equal(db_open(&d, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "newer"));
 	/* Put it back for the other tests' teardown. */
-	assert_int_equal(sqlite3_exec(d.db, "PRAGMA user_version = 2", NULL,
+	assert_int_equal(sqlite3_exec(d.db, "PRAGMA user_version = 3", NULL,
 	    NULL, NULL), SQLITE_OK);
 	db_close(&d);
 }

@@ -71,10 +71,10 @@ setup_vm(struct bangerd *d, struct vm *vm)
 	memset(vm, 0, sizeof(*vm));
 	snprintf(d->paths.runtime_dir, sizeof(d->paths.runtime_dir), "%s",
 	    tmpdir);
-	snprintf(d->kernel, sizeof(d->kernel), "%s/vmlinux", tmpdir);
-	snprintf(d->initrd, sizeof(d->initrd), "%s/initrd.img", tmpdir);
-	write_file(d->kernel, "\177ELF\2\1\1", 7);
-	write_file(d->initrd, "070701", 6);
+	snprintf(vm->img.kernel, sizeof(vm->img.kernel), "%s/vmlinux", tmpdir);
+	snprintf(vm->img.initrd, sizeof(vm->img.initrd), "%s/initrd.img", tmpdir);
+	write_file(vm->img.kernel, "\177ELF\2\1\1", 7);
+	write_file(vm->img.initrd, "070701", 6);
 	vm->d = d;
 	vm->id = 42;
 	vm->vcpus = 2;
@@ -287,7 +287,7 @@ test_config_checks(void **state)
 	(void)state;
 	setup_vm(&d, &vm);
 	/* A bzImage is not an ELF file. */
-	write_file(d.kernel, "MZ\0\0", 4);
+	write_file(vm.img.kernel, "MZ\0\0", 4);
 	assert_int_equal(fc_config_vm(&d, &vm, &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "ELF"));
 

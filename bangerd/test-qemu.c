@@ -37,8 +37,8 @@ setup(struct bangerd *d, struct vm *vm, enum accel a)
 	memset(d, 0, sizeof(*d));
 	memset(vm, 0, sizeof(*vm));
 	snprintf(d->qemu_bin, sizeof(d->qemu_bin), "/usr/bin/qemu");
-	snprintf(d->kernel, sizeof(d->kernel), "/img/vmlinux");
-	snprintf(d->initrd, sizeof(d->initrd), "/img/initrd.img");
+	snprintf(vm->img.kernel, sizeof(vm->img.kernel), "/img/vmlinux");
+	snprintf(vm->img.initrd, sizeof(vm->img.initrd), "/img/initrd.img");
 	d->tsc_khz = 2500000;
 	vm->d = d;
 	vm->id = 42;
@@ -89,6 +89,28 @@ test_tcg(void **state)
 	assert_true(has(argv, n, "-chardev",
 	    "file,id=con,path=/state/vms/box/console.log"));
 	assert_true(any_contains(argv, n, "spawn=deny"));
+	assert_true(has(argv, n, "-drive", "file=/state/vms/box/work.ext4,"
+	    "format=raw,if=none,id=work,discard=unmap"));
+	/* An initramfs-only image has no root disk. */
+	assert_false(any_contains(argv, n, "id=root"));
+	qemu_argv_free(argv, n);
+}
+
+static void
+test_rootfs(void **state)
+{
+	struct bangerd	 d;
+	struct vm	 vm;
+	char		**argv;
+	size_t		 n;
+
+	(void)state;
+	setup(&d, &vm, ACCEL_TCG);
+	snprintf(vm.img.rootfs, sizeof(vm.img.rootfs), "/img/rootfs.ext4");
+	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
+	/* Shared by every VM of the image: read-only. */
+	assert_true(has(argv, n, "-drive", "file=/img/rootfs.ext4,format=raw,"
+	    "if=none,id=root,readonly=on"));
 	qemu_argv_free(argv, n);
 }
 
@@ -116,6 +138,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcg),
 		cmocka_unit_test(test_kvm),
+		cmocka_unit_test(test_rootfs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -243,8 +243,6 @@ vm_create(struct vm *vm, char *err, size_t errlen)
 	struct bangerd	*d = vm->d;
 	char		 logp[PATH_MAX + 16];
 
-	if (d->kernel[0] == '\0' && image_find(d, err, errlen) == -1)
-		return -1;
 	if (d->fetch_bin[0] == '\0') {
 		snprintf(err, errlen, "banger-fetch was not found next to "
 		    "bangerd (or $BANGER_FETCH); reinstall banger");
@@ -290,6 +288,60 @@ fail:
 	return -1;
 }
 
+/*
+ * config.toml's [[file_sync]] for banger-fetch, as NUL-separated triples
+ * (host, guest path relative to /root, mode or "-").  Returns 1 if there
+ * is a list, 0 if there are no entries, -1 on error.
+ */
+static int
+write_sync_list(struct vm *vm, const char *path, char *err, size_t errlen)
+{
+	struct config	 cfg;
+	char		 mode[8];
+	const char	*rel;
+	size_t		 i;
+	int		 fd, rc = 0;
+
+	if (config_load(vm->d->paths.config_file, vm->d->home, &cfg, err,
+	    errlen) == -1)
+		return -1;
+	if (cfg.nsync == 0) {
+		config_free(&cfg);
+		return 0;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		config_free(&cfg);
+		return -1;
+	}
+	for (i = 0; i < cfg.nsync && rc == 0; i++) {
+		/* config.c normalised the guest path to /root or below. */
+		rel = cfg.sync[i].guest + strlen("/root");
+		rel += *rel == '/';
+		if (*rel == '\0') {
+			snprintf(err, errlen, "file_sync: %s cannot replace "
+			    "/root itself", cfg.sync[i].host);
+			rc = -1;
+			break;
+		}
+		if (cfg.sync[i].mode >= 0)
+			snprintf(mode, sizeof(mode), "%o", cfg.sync[i].mode);
+		else
+			snprintf(mode, sizeof(mode), "-");
+		if (write_all(fd, cfg.sync[i].host,
+		    strlen(cfg.sync[i].host) + 1) == -1 ||
+		    write_all(fd, rel, strlen(rel) + 1) == -1 ||
+		    write_all(fd, mode, strlen(mode) + 1) == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			rc = -1;
+		}
+	}
+	close(fd);
+	config_free(&cfg);
+	return rc == 0 ? 1 : -1;
+}
+
 /* Start banger-fetch on the work disk (and the workspace, if any). */
 static int
 vm_mkdisk(struct vm *vm, char *err, size_t errlen)
@@ -297,9 +349,27 @@ vm_mkdisk(struct vm *vm, char *err, size_t errlen)
 	struct bangerd	*d = vm->d;
 	char		 out[PATH_MAX + 16], stage[PATH_MAX + 16];
 	char		 size[32], logp[PATH_MAX + 16], list[PATH_MAX + 16];
-	char		*argv[] = { "banger-fetch", "mkdisk", out, size, stage,
-			    vm->ws_dir, list, vm->ws_name, NULL };
-	int		 logfd;
+	char		 sync[PATH_MAX + 16];
+	char		*argv[12] = { "banger-fetch", "mkdisk", out, size,
+			    stage };
+	size_t		 argc = 5;
+	int		 logfd, r;
+
+	snprintf(list, sizeof(list), "%s/workspace.list", vm->dir);
+	snprintf(sync, sizeof(sync), "%s/sync.list", vm->dir);
+	if (vm->ws_dir[0] != '\0') {
+		argv[argc++] = "--workspace";
+		argv[argc++] = vm->ws_dir;
+		argv[argc++] = list;
+		argv[argc++] = vm->ws_name;
+	}
+	if ((r = write_sync_list(vm, sync, err, errlen)) == -1)
+		return -1;
+	if (r == 1) {
+		argv[argc++] = "--sync";
+		argv[argc++] = sync;
+	}
+	argv[argc] = NULL;
 
 	snprintf(out, sizeof(out), "%s/work.ext4", vm->dir);
 	snprintf(stage, sizeof(stage), "%s/stage", vm->dir);
@@ -310,9 +380,7 @@ vm_mkdisk(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "open %s: %s", logp, strerror(errno));
 		return -1;
 	}
-	snprintf(list, sizeof(list), "%s/workspace.list", vm->dir);
-	if (job_start(d, vm->id, argv, vm->ws_dir[0] ? 8 : 5, logfd,
-	    vm_disk_done) == -1) {
+	if (job_start(d, vm->id, argv, argc, logfd, vm_disk_done) == -1) {
 		snprintf(err, errlen, "cannot start banger-fetch: %s",
 		    strerror(errno));
 		close(logfd);
@@ -446,7 +514,8 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	size_t			 argc = 0;
 	int64_t			 jid;
 
-	if (d->kernel[0] == '\0' && image_find(d, err, errlen) == -1)
+	/* The image may have been rebuilt or removed since creation. */
+	if (image_lookup(d, vm->img.name, "", &vm->img, err, errlen) == -1)
 		return -1;
 	if (d->priv_fd == -1) {
 		snprintf(err, errlen, "the privileged helper is not running "
@@ -583,7 +652,7 @@ vm_set_runner(struct vm *vm, struct client *c, const struct msg_strv *argv,
  * file stops VM creation with its file:line message.
  */
 static int
-vm_spec(struct client *c, struct vm *vm, uint64_t vcpus,
+vm_spec(struct client *c, struct vm *vm, const char *image, uint64_t vcpus,
     uint64_t memory_mib, uint64_t disk_mib)
 {
 	struct bangerd		*d = vm->d;
@@ -601,6 +670,12 @@ vm_spec(struct client *c, struct vm *vm, uint64_t vcpus,
 		    "this version drives Firecracker only in its tests (see "
 		    "docs/firecracker.md); use \"auto\" or \"qemu\"",
 		    d->paths.config_file, cfg.line[CONFIG_K_VMM]);
+		config_free(&cfg);
+		return -1;
+	}
+	if (image_lookup(d, image, cfg.default_image_name, &vm->img, err,
+	    sizeof(err)) == -1) {
+		client_error(c, BERR_NOTFOUND, "%s", err);
 		config_free(&cfg);
 		return -1;
 	}
@@ -645,9 +720,10 @@ vm_pick_name(struct client *c, const char *want, char *name, size_t len)
 static void
 vm_progress_spec(struct client *c, struct vm *vm)
 {
-	client_progress(c, "spec: %d vCPU, %d MiB RAM, %llu MiB disk "
-	    "(qemu/%s)", vm->vcpus, vm->memory_mib,
-	    (unsigned long long)vm->disk_mib, accel_name(vm->accel));
+	client_progress(c, "spec: %d vCPU, %d MiB RAM, %llu MiB disk, image "
+	    "%s (qemu/%s)", vm->vcpus, vm->memory_mib,
+	    (unsigned long long)vm->disk_mib, vm->img.name,
+	    accel_name(vm->accel));
 }
 
 void
@@ -691,7 +767,8 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 		    req->ws_name);
 		vm->ws_expect = req->ws_files;
 	}
-	if (vm_spec(c, vm, req->vcpus, req->memory_mib, req->disk_mib) ==
+	if (vm_spec(c, vm, req->image, req->vcpus, req->memory_mib,
+	    req->disk_mib) ==
 	    -1) {
 		vm_free(vm);
 		return;
@@ -733,7 +810,8 @@ vm_create_cmd(struct client *c, struct ctl_vm_create *req)
 		return;
 	}
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
-	if (vm_spec(c, vm, req->vcpus, req->memory_mib, req->disk_mib) ==
+	if (vm_spec(c, vm, req->image, req->vcpus, req->memory_mib,
+	    req->disk_mib) ==
 	    -1) {
 		vm_free(vm);
 		return;
@@ -827,6 +905,7 @@ vm_info(struct vm *vm, struct ctl_vm_info *vi)
 	vi->memory_mib = vm->memory_mib;
 	vi->disk_mib = vm->disk_mib;
 	vi->dir = vm->dir;
+	vi->image = vm->img.name;
 }
 
 void

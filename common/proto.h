@@ -86,6 +86,7 @@ struct ctl_vm_run {
 	uint64_t	 vcpus;
 	uint64_t	 memory_mib;
 	uint64_t	 disk_mib;
+	char		*image;		/* "" for the default */
 	char		*workspace;	/* absolute repository path, or "" */
 	char		*ws_name;	/* lands at /root/<ws_name> */
 	uint64_t	 ws_files;	/* paths that follow in CTL_WS_FILES */
@@ -99,6 +100,7 @@ struct ctl_ws_files {
 
 struct ctl_vm_create {
 	char		*name;		/* "" to generate one */
+	char		*image;		/* "" for the default */
 	uint64_t	 vcpus;
 	uint64_t	 memory_mib;
 	uint64_t	 disk_mib;
@@ -151,6 +153,7 @@ struct ctl_vm_info {
 	uint64_t	 memory_mib;
 	uint64_t	 disk_mib;
 	char		*dir;		/* the VM's state directory */
+	char		*image;
 };
 
 struct ctl_vm_delete {

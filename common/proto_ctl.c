@@ -27,6 +27,7 @@ static const struct msg_field f_vm_run[] = {
 	F(ctl_vm_run, vcpus, MF_U64, VM_VCPUS_MAX, 0),
 	F(ctl_vm_run, memory_mib, MF_U64, VM_MEMORY_MAX, 0),
 	F(ctl_vm_run, disk_mib, MF_U64, VM_DISK_MAX, 0),
+	F(ctl_vm_run, image, MF_STR, VM_NAME_MAX, 0),
 	F(ctl_vm_run, workspace, MF_STR, BANGER_STRMAX, 0),
 	F(ctl_vm_run, ws_name, MF_STR, 255, 0),
 	F(ctl_vm_run, ws_files, MF_U64, WS_FILES_MAX, 0),
@@ -37,6 +38,7 @@ static const struct msg_field f_ws_files[] = {
 };
 static const struct msg_field f_vm_create[] = {
 	F(ctl_vm_create, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_vm_create, image, MF_STR, VM_NAME_MAX, 0),
 	F(ctl_vm_create, vcpus, MF_U64, VM_VCPUS_MAX, 0),
 	F(ctl_vm_create, memory_mib, MF_U64, VM_MEMORY_MAX, 0),
 	F(ctl_vm_create, disk_mib, MF_U64, VM_DISK_MAX, 0),
@@ -78,6 +80,7 @@ static const struct msg_field f_vm_info[] = {
 	F(ctl_vm_info, memory_mib, MF_U64, UINT32_MAX, 0),
 	F(ctl_vm_info, disk_mib, MF_U64, VM_DISK_MAX, 0),
 	F(ctl_vm_info, dir, MF_STR, BANGER_STRMAX, 0),
+	F(ctl_vm_info, image, MF_STR, VM_NAME_MAX, 0),
 };
 static const struct msg_field f_vm_delete[] = {
 	F(ctl_vm_delete, name, MF_STR, VM_NAME_MAX, 0),

@@ -640,8 +640,10 @@ test_roundtrip_named(void **state)
 	char		*env[] = { "A=1", NULL };
 	uint64_t	 ids[] = { 1, 7, PRIV_VMID_MAX };
 	uint8_t		 data[] = { 0, 1, 2, 0xff };
-	struct ctl_vm_run run = { "box", 1, 0, 80, 24, 2, 512, 4096,
-	    "/src/app", "app", 12, { argv, 2 } }, *rr;
+	struct ctl_vm_run run = { .name = "box", .rm = 1, .cols = 80,
+	    .rows = 24, .vcpus = 2, .memory_mib = 512, .disk_mib = 4096,
+	    .image = "tiny", .workspace = "/src/app", .ws_name = "app",
+	    .ws_files = 12, .argv = { argv, 2 } }, *rr;
 	struct ctl_exit	 ex = { -9, 9 }, *er;
 	struct ctl_output co = { 2, { data, sizeof(data) } }, *cr;
 	struct priv_tap_ids ti = { { ids, 3 } }, *tr;
@@ -720,8 +722,8 @@ test_encode_bounds(void **state)
 {
 	char		 big[VM_NAME_MAX + 2];
 	char		*argv[] = { "x", NULL };
-	struct ctl_vm_run run = { big, 0, 0, 1, 1, 0, 0, 0, "", "", 0,
-	    { argv, 1 } };
+	struct ctl_vm_run run = { .name = big, .cols = 1, .rows = 1,
+	    .image = "", .workspace = "", .ws_name = "", .argv = { argv, 1 } };
 	struct ctl_winsize ws = { 65536, 1 };
 	struct ctl_exit	 ex = { 256, 0 };
 	struct buf	 out = { 0 };

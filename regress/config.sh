@@ -26,6 +26,25 @@ run t1 doctor
 grep -q 'vm defaults: 2 vCPU (config.toml:4), 384 MiB memory (config.toml:5), 1024 MiB disk (config.toml:6)' "$W/out" ||
     fail "doctor does not show the defaults and where they come from"
 
+# [[file_sync]]: a file (default mode 0600) and a directory (modes kept,
+# symlinks inside skipped with a warning), owned by root in the guest.
+src=$(user_home t1)/syncsrc
+install -d -m 0755 -o banger-t1 "$src" "$src/dir"
+echo secret >"$src/token"
+echo a >"$src/dir/a"
+chmod 0644 "$src/token"
+chmod 0640 "$src/dir/a"
+ln -s /etc/passwd "$src/dir/link"
+chown -h banger-t1 "$src/token" "$src/dir/a" "$src/dir/link"
+put_config '[[file_sync]]' 'host = "~/syncsrc/token"' 'guest = "~/.token"' \
+    '[[file_sync]]' 'host = "~/syncsrc/dir"' 'guest = "/root/cfg/dir"'
+run t1 vm run --rm -- sh -c 'stat -c "%a %u" /root/.token; cat /root/.token;
+    stat -c "%a %u" /root/cfg/dir/a; ls -A /root/cfg/dir'
+expect_rc 0 "vm run with file_sync"
+printf '600 0\nsecret\n640 0\na\n' >"$W/want"
+cmp -s "$W/out" "$W/want" || fail "file_sync result: $(tr '\n' '|' <"$W/out")"
+grep -q "skipped symlink" "$W/err" || fail "no warning for the skipped symlink"
+
 put_config '[vm_defaults]' 'vcpu = 2' 'colour = "red"'
 run t1 vm create --no-start --name cfg3
 expect_rc 125 "vm create with an unknown key"
