@@ -1,12 +1,13 @@
 /*
  * banger-fetch mkdisk OUT SIZE_MIB STAGE [--workspace REPO LIST NAME]
- *     [--sync LIST]
+ *     [--sync LIST] [--hostkey]
  *
  * Build a VM's work disk: copy the workspace (REPO's files named in LIST,
- * NUL-separated) into STAGE/root/NAME, then make an ext4 file system of
- * adds config.toml's [[file_sync]] entries (sync.c), then makes an ext4
- * file system of SIZE_MIB MiB from STAGE with mkfs.ext4 -d, run under fakeroot so that
- * every file in it belongs to root (the guest's /root is root's).  The
+ * NUL-separated) into STAGE/root/NAME, add config.toml's [[file_sync]]
+ * entries (sync.c) and, with --hostkey, the VM's ssh host key; then make
+ * an ext4 file system of SIZE_MIB MiB from STAGE with mkfs.ext4 -d, run
+ * under fakeroot so that every file in it belongs to root (the guest's
+ * /root is root's).  The
  * file is sparse: the disk costs what its contents cost.  STAGE is
  * removed afterwards.  Nothing is mounted; no privilege is used.
  */
@@ -125,6 +126,58 @@ copy_workspace(const char *stage, const char *repo, const char *list,
 	return 0;
 }
 
+/*
+ * The VM's own ssh host key, in the root overlay's upper layer so that
+ * sshd finds it at /etc/ssh; its public half goes beside the disk for
+ * bangerd's known_hosts.
+ */
+static int
+make_hostkey(const char *stage, const char *jobdir)
+{
+	char	 dir[PATH_MAX], key[PATH_MAX + 32], pub[PATH_MAX + 32];
+	char	 out[PATH_MAX + 32], buf[8192];
+	pid_t	 pid;
+	int	 status, in, fd;
+	ssize_t	 n;
+
+	snprintf(dir, sizeof(dir), "%s/overlay/upper/etc", stage);
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		goto fail;
+	snprintf(dir, sizeof(dir), "%s/overlay/upper/etc/ssh", stage);
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		goto fail;
+	snprintf(key, sizeof(key), "%s/ssh_host_ed25519_key", dir);
+	if ((pid = fork()) == -1)
+		goto fail;
+	if (pid == 0) {
+		execlp("ssh-keygen", "ssh-keygen", "-q", "-t", "ed25519", "-N",
+		    "", "-C", "banger-vm", "-f", key, (char *)NULL);
+		fprintf(stderr, "banger-fetch: ssh-keygen: %s\n",
+		    strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			goto fail;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		status_error("ssh-keygen failed (is openssh-client installed?)");
+		return -1;
+	}
+	snprintf(pub, sizeof(pub), "%s.pub", key);
+	snprintf(out, sizeof(out), "%s/host_key.pub", jobdir);
+	if ((in = open(pub, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (n = read(in, buf, sizeof(buf))) <= 0 ||
+	    (fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0644)) == -1 || write_all(fd, buf, n) == -1)
+		goto fail;
+	close(in);
+	close(fd);
+	return 0;
+fail:
+	status_error("host key: %s", strerror(errno));
+	return -1;
+}
+
 static int
 run_mkfs(const char *stage, const char *out)
 {
@@ -157,7 +210,7 @@ mkdisk_main(int argc, char **argv)
 	int		 fd;
 
 	const char	*repo = NULL, *list = NULL, *name = NULL, *sync = NULL;
-	int		 i;
+	int		 i, hostkey = 0;
 
 	if (argc < 4) {
 		status_error("mkdisk: wrong arguments");
@@ -172,6 +225,8 @@ mkdisk_main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--sync") == 0 && i + 1 < argc &&
 		    sync == NULL)
 			sync = argv[++i];
+		else if (strcmp(argv[i], "--hostkey") == 0)
+			hostkey = 1;
 		else {
 			status_error("mkdisk: unknown argument");
 			return 2;
@@ -209,6 +264,10 @@ mkdisk_main(int argc, char **argv)
 		return 1;
 	}
 	if (sync != NULL && sync_apply(stage, sync) == -1) {
+		rm_tree(stage);
+		return 1;
+	}
+	if (hostkey && make_hostkey(stage, jobdir) == -1) {
 		rm_tree(stage);
 		return 1;
 	}

@@ -17,6 +17,10 @@
 
 #include "fetch.h"
 
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE	(1ULL << 14)	/* Linux 6.2, ABI 3 */
+#endif
+
 #define WRITE_ACCESS	(LANDLOCK_ACCESS_FS_WRITE_FILE | \
 	LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
 	LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | \
@@ -30,13 +34,25 @@ sandbox_fetch(const char *writable, char *err, size_t errlen)
 	struct landlock_ruleset_attr	 ra;
 	struct landlock_path_beneath_attr pb;
 	int				 rfd, dfd;
+	long				 abi;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
 		snprintf(err, errlen, "no_new_privs: %s", strerror(errno));
 		return -1;
 	}
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 1) {
+		snprintf(err, errlen, "landlock: %s (the kernel needs "
+		    "CONFIG_SECURITY_LANDLOCK and lsm=landlock)",
+		    strerror(errno));
+		return -1;
+	}
 	memset(&ra, 0, sizeof(ra));
 	ra.handled_access_fs = WRITE_ACCESS;
+	/* ABI 3 and later: truncate(2) by path is a write too. */
+	if (abi >= 3)
+		ra.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
 	if ((rfd = syscall(SYS_landlock_create_ruleset, &ra, sizeof(ra), 0))
 	    == -1) {
 		snprintf(err, errlen, "landlock: %s (the kernel needs "
@@ -50,7 +66,7 @@ sandbox_fetch(const char *writable, char *err, size_t errlen)
 		return -1;
 	}
 	memset(&pb, 0, sizeof(pb));
-	pb.allowed_access = WRITE_ACCESS;
+	pb.allowed_access = ra.handled_access_fs;
 	pb.parent_fd = dfd;
 	if (syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH,
 	    &pb, 0) == -1) {

@@ -17,6 +17,7 @@ static const struct cmd_opt doctor_opts[] = {
 static const check_fn checks[] = {
 	check_arch,
 	check_kvm,
+	check_landlock,
 	check_config,
 	check_vmm,
 	check_qemu,

@@ -11,8 +11,10 @@
 #include "exitcode.h"
 #include "proto.h"
 #include "session.h"
+#include "ssh.h"
 #include "tty.h"
 #include "valid.h"
+#include "vminfo.h"
 #include "workspace.h"
 
 static const struct cmd_opt vm_run_opts[] = {
@@ -69,9 +71,9 @@ vm_run_prepare(const struct cmd_entry *e, const struct args *a,
 	}
 	if (args_get(e, a, "dry-run") != NULL)
 		return 0;
-	if (!a->dashdash || a->ntail == 0) {
-		snprintf(err, errlen, "interactive sessions (no command) "
-		    "are not implemented yet; give a command after --");
+	if (a->dashdash && a->ntail == 0) {
+		snprintf(err, errlen, "give the command after --, or leave "
+		    "out -- for an interactive session");
 		return BEX_USAGE;
 	}
 	if (a->ntail > BANGER_ARGMAX) {
@@ -117,8 +119,6 @@ int
 vm_session_ws(uint32_t type, const void *req, int tty, char **paths,
     size_t npaths)
 {
-	struct ctl_ws_files	 wf;
-	size_t			 off;
 	struct client		 c;
 	struct session		 s;
 	sigset_t		 mask;
@@ -148,22 +148,8 @@ vm_session_ws(uint32_t type, const void *req, int tty, char **paths,
 		cli_warnx("%s", err);
 		return BEX_FAIL;
 	}
-	for (off = 0; off < npaths; off += wf.paths.n) {
-		char	*save;
-
-		wf.paths.v = paths + off;
-		wf.paths.n = npaths - off > WS_CHUNK ? WS_CHUNK : npaths - off;
-		/* The encoder wants the chunk NULL-terminated. */
-		save = wf.paths.v[wf.paths.n];
-		wf.paths.v[wf.paths.n] = NULL;
-		rc = client_send(&c, CTL_WS_FILES, s.id, &wf, err,
-		    sizeof(err));
-		wf.paths.v[wf.paths.n] = save;
-		if (rc == -1) {
-			cli_warnx("%s", err);
-			return BEX_FAIL;
-		}
-	}
+	if (send_ws_files(&c, s.id, paths, npaths) == -1)
+		return BEX_FAIL;
 	s.c = &c;
 	s.in = 0;
 	s.out = 1;
@@ -174,6 +160,8 @@ vm_session_ws(uint32_t type, const void *req, int tty, char **paths,
 	client_close(&c);
 	return rc;
 }
+
+static int	vm_run_interactive(struct ctl_vm_run *, struct ws_list *);
 
 static int
 cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
@@ -204,6 +192,11 @@ cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
 		req.ws_name = ws.name;
 		req.ws_files = ws.n;
 	}
+	if (req.argv.n == 0) {
+		rc = vm_run_interactive(&req, &ws);
+		ws_free(&ws);
+		return rc;
+	}
 	req.tty = isatty(0) && isatty(1);
 	if (req.tty && tty_size(1, &req.cols, &req.rows) == -1)
 		req.cols = 80, req.rows = 24;
@@ -212,9 +205,48 @@ cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
 	return rc;
 }
 
+/*
+ * No command: once the VM is ready, log in with ssh.  Leaving the session
+ * leaves the VM running, unless --rm, which deletes it afterwards.
+ */
+static int
+vm_run_interactive(struct ctl_vm_run *req, struct ws_list *ws)
+{
+	struct ctl_vm_info	*vi;
+	struct ctl_vm_delete	 del;
+	struct client		 c;
+	char			 key[PATH_MAX], err[PATH_MAX + 128];
+	char			 cwd[PATH_MAX + 8];
+	int			 rc, drc;
+
+	if (ssh_user_key(key, sizeof(key), err, sizeof(err)) == -1) {
+		cli_warnx("%s", err);
+		return BEX_FAIL;
+	}
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	rc = vm_request_files(&c, CTL_VM_RUN, req, ws->paths, ws->n, &vi);
+	client_close(&c);
+	if (rc != BEX_OK)
+		return rc;
+	snprintf(cwd, sizeof(cwd), "/root/%s", ws->name);
+	rc = ssh_login(vi, key, ws->n > 0 ? cwd : NULL, NULL, 0, req->rm);
+	if (req->rm) {
+		del.name = vi->name;
+		if (client_open_or_report(&c, 1) == 0) {
+			drc = vm_request(&c, CTL_VM_DELETE, &del, NULL);
+			client_close(&c);
+			if (drc != BEX_OK && rc == BEX_OK)
+				rc = drc;
+		}
+	}
+	vm_info_free(vi);
+	return rc;
+}
+
 const struct cmd_entry cmd_vm_run_entry = {
 	.name = "vm run",
-	.usage = "[PATH] -- CMD [ARG...]",
+	.usage = "[PATH] [-- CMD [ARG...]]",
 	.summary = "create a VM (with the repository at PATH in /root) and "
 	    "run a command in it",
 	.opts = vm_run_opts,

@@ -19,6 +19,7 @@ extern const struct cmd_entry cmd_vm_stop_entry;
 extern const struct cmd_entry cmd_vm_show_entry;
 extern const struct cmd_entry cmd_vm_exec_entry;
 extern const struct cmd_entry cmd_vm_logs_entry;
+extern const struct cmd_entry cmd_vm_ssh_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_complete_entry;
 extern const struct cmd_entry cmd_ssh_config_entry;
@@ -34,6 +35,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_vm_start_entry,
 	&cmd_vm_stop_entry,
 	&cmd_vm_exec_entry,
+	&cmd_vm_ssh_entry,
 	&cmd_vm_list_entry,
 	&cmd_vm_show_entry,
 	&cmd_vm_logs_entry,

@@ -3,9 +3,12 @@
  * changes anything: doctor must work when nothing else does.
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+
+#include <linux/landlock.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,6 +87,26 @@ check_arch(struct check *c)
 		set(c, CHK_FAIL, "host is %s; banger's guests are x86_64",
 		    u.machine);
 		hint(c, "run banger on an x86_64 host");
+	}
+}
+
+/* banger-fetch confines its writes with Landlock and refuses to run without. */
+void
+check_landlock(struct check *c)
+{
+	long	 abi;
+
+	c->name = "landlock";
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi >= 1)
+		set(c, CHK_OK, "available (ABI %ld): banger-fetch can sandbox "
+		    "itself", abi);
+	else {
+		set(c, CHK_FAIL, "not available (%s): banger-fetch refuses to "
+		    "build disks without it", strerror(errno));
+		hint(c, "use a kernel with CONFIG_SECURITY_LANDLOCK=y and "
+		    "landlock in lsm= (Linux 5.13 or later)");
 	}
 }
 

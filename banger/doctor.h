@@ -18,6 +18,7 @@ struct check {
 typedef void (*check_fn)(struct check *);
 
 void	check_arch(struct check *);
+void	check_landlock(struct check *);
 void	check_kvm(struct check *);
 void	check_qemu(struct check *);
 void	check_priv(struct check *);

@@ -12,6 +12,38 @@ int
 vm_request(struct client *c, uint32_t type, const void *req,
     struct ctl_vm_info **info)
 {
+	return vm_request_files(c, type, req, NULL, 0, info);
+}
+
+/* Send a workspace's file list (paths[n]) right after the request. */
+int
+send_ws_files(struct client *c, uint64_t id, char **paths, size_t n)
+{
+	struct ctl_ws_files	 wf;
+	char			 err[512], *save;
+	size_t			 off;
+	int			 rc;
+
+	for (off = 0; off < n; off += wf.paths.n) {
+		wf.paths.v = paths + off;
+		wf.paths.n = n - off > WS_CHUNK ? WS_CHUNK : n - off;
+		/* The encoder wants the chunk NULL-terminated. */
+		save = wf.paths.v[wf.paths.n];
+		wf.paths.v[wf.paths.n] = NULL;
+		rc = client_send(c, CTL_WS_FILES, id, &wf, err, sizeof(err));
+		wf.paths.v[wf.paths.n] = save;
+		if (rc == -1) {
+			cli_warnx("%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+vm_request_files(struct client *c, uint32_t type, const void *req,
+    char **paths, size_t npaths, struct ctl_vm_info **info)
+{
 	struct msg_hdr	 hdr;
 	void		*body;
 	char		 err[512];
@@ -24,6 +56,8 @@ vm_request(struct client *c, uint32_t type, const void *req,
 		cli_warnx("%s", err);
 		return BEX_DAEMON;
 	}
+	if (send_ws_files(c, id, paths, npaths) == -1)
+		return BEX_FAIL;
 	while (rc == -1) {
 		if (client_recv(c, id, &hdr, &body, err, sizeof(err)) == -1) {
 			cli_warnx("%s", err);

@@ -89,17 +89,18 @@ test_run_missing_command(void **state)
 	char		 err[256];
 
 	(void)state;
+	/* No command at all: an interactive session. */
 	assert_int_equal(args_parse(e, ARGC(v1), v1, &a, err, sizeof(err)),
 	    0);
-	assert_int_equal(vm_run_prepare(e, &a, &req, err, sizeof(err)),
-	    BEX_USAGE);
-	assert_non_null(strstr(err, "interactive sessions"));
+	assert_int_equal(vm_run_prepare(e, &a, &req, err, sizeof(err)), 0);
+	assert_int_equal(req.argv.n, 0);
 	args_free(&a);
+	/* "--" and then nothing is a mistake. */
 	assert_int_equal(args_parse(e, ARGC(v2), v2, &a, err, sizeof(err)),
 	    0);
 	assert_int_equal(vm_run_prepare(e, &a, &req, err, sizeof(err)),
 	    BEX_USAGE);
-	assert_non_null(strstr(err, "give a command after --"));
+	assert_non_null(strstr(err, "give the command after --"));
 	args_free(&a);
 }
 
@@ -233,7 +234,7 @@ test_usage_generation(void **state)
 	    "banger vm run [--rm] [--name NAME] [--image IMAGE] [--vcpu N] "
 	    "[--memory SIZE] "
 	    "[--disk-size SIZE] [--include-untracked] [--dry-run] "
-	    "[--branch NAME] [--from REF] [PATH] -- CMD [ARG...]");
+	    "[--branch NAME] [--from REF] [PATH] [-- CMD [ARG...]]");
 	cmd_usage_line(&cmd_vm_delete_entry, line, sizeof(line));
 	assert_string_equal(line, "banger vm delete NAME...");
 	/* Every option of every command shows in its usage and help. */
@@ -293,7 +294,7 @@ test_cmd_main_usage_errors(void **state)
 	char	*v1[] = { "nope", NULL };
 	char	*v2[] = { "vm", "nope", NULL };
 	char	*v3[] = { "vm", "run", "--name", "X", "--", "true", NULL };
-	char	*v4[] = { "vm", "run", NULL };
+	char	*v4[] = { "vm", "run", "--", NULL };
 	char	*v5[] = { "vm", "delete", "Bad_Name", NULL };
 
 	int	 saved, null;

@@ -21,6 +21,9 @@ void	 vm_print(const struct ctl_vm_info *, FILE *);
  */
 int	 vm_request(struct client *, uint32_t, const void *,
 	    struct ctl_vm_info **);
+int	 vm_request_files(struct client *, uint32_t, const void *, char **,
+	    size_t, struct ctl_vm_info **);
+int	 send_ws_files(struct client *, uint64_t, char **, size_t);
 void	 vm_info_free(struct ctl_vm_info *);
 
 /* "512", "512M", "2G", "2GiB", "1T" -> MiB; -1 if not a size. */

@@ -22,9 +22,9 @@
 /* Run git with argv, collect at most max bytes of its stdout. */
 static int
 git_output(char *const argv[], char **out, size_t *outlen, size_t max,
-    char *err, size_t errlen)
+    int quiet, char *err, size_t errlen)
 {
-	int	 p[2], status;
+	int	 p[2], status, null;
 	pid_t	 pid;
 	size_t	 len = 0, cap = 65536;
 	ssize_t	 n;
@@ -41,6 +41,9 @@ git_output(char *const argv[], char **out, size_t *outlen, size_t max,
 	if (pid == 0) {
 		if (dup2(p[1], 1) == -1)
 			_exit(127);
+		/* Our own message says what went wrong. */
+		if (quiet && (null = open("/dev/null", O_WRONLY)) != -1)
+			dup2(null, 2);
 		execvp("git", argv);
 		fprintf(stderr, "banger: cannot run git: %s\n",
 		    strerror(errno));
@@ -91,8 +94,10 @@ ws_collect(const char *path, int untracked, struct ws_list *ws, char *err,
 	struct stat	 st;
 	char		*rp[] = { "git", "-C", (char *)path, "rev-parse",
 			    "--show-toplevel", NULL };
+	/* --deduplicate: a conflicted path is listed once, not per stage. */
 	char		*ls[] = { "git", "-C", NULL, "ls-files", "-z",
-			    "--cached", untracked ? "--others" : NULL,
+			    "--deduplicate", "--cached",
+			    untracked ? "--others" : NULL,
 			    "--exclude-standard", NULL };
 
 	memset(ws, 0, sizeof(*ws));
@@ -100,7 +105,7 @@ ws_collect(const char *path, int untracked, struct ws_list *ws, char *err,
 		snprintf(err, errlen, "%s is not a directory", path);
 		return -1;
 	}
-	if (git_output(rp, &top, &len, 65536, err, errlen) == -1) {
+	if (git_output(rp, &top, &len, 65536, 1, err, errlen) == -1) {
 		snprintf(err, errlen, "%s is not inside a git repository "
 		    "(workspace mode copies the repository's tracked files)",
 		    path);
@@ -126,10 +131,11 @@ ws_collect(const char *path, int untracked, struct ws_list *ws, char *err,
 	}
 	ls[2] = ws->top;
 	if (!untracked) {
-		ls[6] = "--exclude-standard";
-		ls[7] = NULL;
+		ls[7] = "--exclude-standard";
+		ls[8] = NULL;
 	}
-	if (git_output(ls, &ws->buf, &len, WS_LIST_MAX, err, errlen) == -1)
+	if (git_output(ls, &ws->buf, &len, WS_LIST_MAX, 0, err, errlen) ==
+	    -1)
 		return -1;
 	end = ws->buf + len;
 	for (p = ws->buf; p < end; p += strlen(p) + 1) {

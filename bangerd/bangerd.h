@@ -226,6 +226,11 @@ int	 qemu_argv(struct bangerd *, struct vm *, char ***, size_t *);
 void	 qemu_argv_free(char **, size_t);
 int	 qemu_find(char *, size_t);
 
+/* sshkeys.c */
+void	 ssh_key_path(struct bangerd *, char *, size_t);
+int	 ssh_stage_authorized(struct vm *, char *, size_t);
+void	 ssh_refresh(struct bangerd *);
+
 /* image.c */
 int	 image_lookup(struct bangerd *, const char *, const char *,
 	    struct image *, char *, size_t);

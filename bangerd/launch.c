@@ -255,7 +255,7 @@ launcher_main(int argc, char **argv)
 	int		 sfd, i;
 
 	log_init("bangerd-launcher", 2, 0);
-	if (argc != 4 || argv[2][0] != '/' ||
+	if (argc != 4 || (argv[2][0] != '/' && strcmp(argv[2], "-") != 0) ||
 	    (argv[3][0] != '/' && strcmp(argv[3], "-") != 0))
 		fatalx("usage: bangerd --launcher /path/to/vmm "
 		    "/path/to/banger-fetch|-");
@@ -267,7 +267,7 @@ launcher_main(int argc, char **argv)
 	if (prctl(PR_SET_DUMPABLE, 0) == -1)
 		fatal("prctl DUMPABLE");
 	memset(&l, 0, sizeof(l));
-	l.tools[LAUNCH_TOOL_VMM] = argv[2];
+	l.tools[LAUNCH_TOOL_VMM] = strcmp(argv[2], "-") == 0 ? NULL : argv[2];
 	l.tools[LAUNCH_TOOL_FETCH] = strcmp(argv[3], "-") == 0 ? NULL :
 	    argv[3];
 	/* Tools get only what they need from our (bangerd's) environment. */
@@ -386,7 +386,8 @@ launch_spawn(struct bangerd *d, const char *self)
 			_exit(126);
 		fd_closefrom(4);
 		execve(self, (char *[]){ "bangerd", "--launcher",
-		    d->qemu_bin, d->fetch_bin[0] ? d->fetch_bin : "-", NULL },
+		    d->qemu_bin[0] ? d->qemu_bin : "-",
+		    d->fetch_bin[0] ? d->fetch_bin : "-", NULL },
 		    environ);
 		_exit(127);
 	}

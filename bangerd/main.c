@@ -435,7 +435,7 @@ main(int argc, char **argv)
 		    "created", self);
 
 	start_priv(&d);
-	if (d.qemu_bin[0] != '\0' && launch_spawn(&d, self) == -1)
+	if (launch_spawn(&d, self) == -1)
 		startup_fail("cannot start the VMM launcher: %s",
 		    strerror(errno));
 	if (db_open(&d, msg, sizeof(msg)) == -1)

@@ -107,8 +107,9 @@ sshconf_render(const struct sshconf_host *h, size_t n, const char *identity,
 		    "\tIdentityFile %s\n"
 		    "\tIdentitiesOnly yes\n"
 		    "\tUserKnownHostsFile %s\n"
+		    "\tHostKeyAlias %s.vm\n"
 		    "\tStrictHostKeyChecking yes\n",
-		    h[i].name, addr, id, kh) == -1)
+		    h[i].name, addr, id, kh, h[i].name) == -1)
 			goto nomem;
 	}
 	return 0;

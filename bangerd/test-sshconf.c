@@ -72,6 +72,7 @@ test_render(void **state)
 	    "\tIdentityFile " ID "\n"
 	    "\tIdentitiesOnly yes\n"
 	    "\tUserKnownHostsFile " KH "\n"
+	    "\tHostKeyAlias web-1.vm\n"
 	    "\tStrictHostKeyChecking yes\n"));
 	assert_non_null(strstr(s, "\nHost db.vm\n\tHostName 10.213.3.4\n"));
 	/* Only running VMs with an address. */

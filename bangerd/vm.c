@@ -266,7 +266,8 @@ vm_create(struct vm *vm, char *err, size_t errlen)
 		    strerror(errno));
 		goto fail;
 	}
-	if (stage_dirs(vm, err, errlen) == -1)
+	if (stage_dirs(vm, err, errlen) == -1 ||
+	    ssh_stage_authorized(vm, err, errlen) == -1)
 		goto fail;
 	if (vm->ws_expect > 0) {
 		/* The file list follows in CTL_WS_FILES: vm_ws_files(). */
@@ -350,7 +351,7 @@ vm_mkdisk(struct vm *vm, char *err, size_t errlen)
 	char		 out[PATH_MAX + 16], stage[PATH_MAX + 16];
 	char		 size[32], logp[PATH_MAX + 16], list[PATH_MAX + 16];
 	char		 sync[PATH_MAX + 16];
-	char		*argv[12] = { "banger-fetch", "mkdisk", out, size,
+	char		*argv[14] = { "banger-fetch", "mkdisk", out, size,
 			    stage };
 	size_t		 argc = 5;
 	int		 logfd, r;
@@ -363,6 +364,9 @@ vm_mkdisk(struct vm *vm, char *err, size_t errlen)
 		argv[argc++] = list;
 		argv[argc++] = vm->ws_name;
 	}
+	/* An image with a root file system runs sshd: give it a host key. */
+	if (vm->img.rootfs[0] != '\0')
+		argv[argc++] = "--hostkey";
 	if ((r = write_sync_list(vm, sync, err, errlen)) == -1)
 		return -1;
 	if (r == 1) {
@@ -473,6 +477,7 @@ vm_disk_done(struct bangerd *d, int64_t id, int ok, const char *jerr)
 	}
 	vm->state = VM_STOPPED;
 	vm_save(vm);
+	ssh_refresh(d);
 	if (!vm->boot_after_create) {
 		if (c != NULL) {
 			vm->runner = NULL;
@@ -522,7 +527,7 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 		    "(see `banger doctor` and %s)", d->paths.log);
 		return -1;
 	}
-	if (d->launch_fd == -1) {
+	if (d->launch_fd == -1 || d->qemu_bin[0] == '\0') {
 		snprintf(err, errlen, "QEMU was not found when bangerd "
 		    "started (see `banger doctor`)");
 		return -1;
@@ -737,10 +742,6 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 		client_error(c, BERR_BUSY, "bangerd is shutting down");
 		return;
 	}
-	if (req->argv.n == 0) {
-		client_error(c, BERR_INVALID, "no command given");
-		return;
-	}
 	if (vm_pick_name(c, req->name, name, sizeof(name)) == -1)
 		return;
 	if ((vm = vm_new(d)) == NULL) {
@@ -770,6 +771,14 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 	if (vm_spec(c, vm, req->image, req->vcpus, req->memory_mib,
 	    req->disk_mib) ==
 	    -1) {
+		vm_free(vm);
+		return;
+	}
+	/* No command: the CLI logs in with ssh once the VM is ready. */
+	if (req->argv.n == 0 && vm->img.rootfs[0] == '\0') {
+		client_error(c, BERR_INVALID, "image %s has no ssh server for "
+		    "an interactive session; give a command after --, or use "
+		    "--image " IMAGE_GOLDEN, vm->img.name);
 		vm_free(vm);
 		return;
 	}
@@ -936,6 +945,7 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 	vm_save(vm);
 	log_info("vm %s ready after %.2f s (agent %s, kernel %s)", vm->name,
 	    secs, r->version, r->kernel);
+	ssh_refresh(vm->d);
 	if (c == NULL)
 		return;
 	client_progress(c, "VM %s is ready at %s (%.1f s)", vm->name,
@@ -1180,6 +1190,8 @@ vm_finish_delete(struct vm *vm)
 	db_journal_end(d, jid);
 	log_info("vm %s deleted", vm->name);
 	vm->delete_waiter = NULL;
+	vm->state = VM_DELETING;	/* ssh_refresh() leaves it out */
+	ssh_refresh(d);
 	if (c != NULL) {
 		c->vm = NULL;
 		client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
@@ -1234,6 +1246,7 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 	vm->state = VM_STOPPED;
 	vm->session = 0;
 	vm_save(vm);
+	ssh_refresh(d);
 	if ((c = vm->runner) != NULL) {
 		vm->runner = NULL;
 		c->vm = NULL;

@@ -1,7 +1,8 @@
 # docs/: the manual pages.  man-lint checks them with mandoc; `make check`
 # runs it through CHECK_EXTRA.
 
-DOCS_MANPAGES := docs/banger.1 docs/bangerd.8 docs/banger-priv.8
+DOCS_MANPAGES := docs/banger.1 docs/bangerd.8 docs/banger-priv.8 \
+	docs/banger-fetch.8
 CHECK_EXTRA += man-lint
 
 man-lint:
