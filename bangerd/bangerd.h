@@ -42,6 +42,7 @@ struct job {
 };
 
 #define IMAGE_GOLDEN	"debian-bookworm"
+#define IMAGE_JOB_ID	0	/* launcher/job id of an image build */
 
 struct image {
 	char	 name[64];
@@ -156,6 +157,8 @@ struct bangerd {
 	unsigned long long	 ram_bytes;
 	char			 home[PATH_MAX];
 	uint64_t		 next_session;
+	char			 image_building[64];	/* "" when idle */
+	struct client		*image_client;
 	int			 stopping;
 };
 
@@ -234,6 +237,8 @@ void	 ssh_refresh(struct bangerd *);
 /* image.c */
 int	 image_lookup(struct bangerd *, const char *, const char *,
 	    struct image *, char *, size_t);
+void	 image_build_cmd(struct client *, const char *);
+void	 image_list_cmd(struct client *);
 
 /* launch.c: the launcher process and bangerd's side of it */
 int	 launcher_main(int, char **);

@@ -43,6 +43,7 @@ static void	ctl_vm_create(struct client *, uint32_t, void *);
 static void	ctl_vm_named(struct client *, uint32_t, void *);
 static void	ctl_vm_exec(struct client *, uint32_t, void *);
 static void	ctl_ws_files(struct client *, uint32_t, void *);
+static void	ctl_image(struct client *, uint32_t, void *);
 
 static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_VM_RUN,		C_IDLE,		ctl_vm_run },
@@ -59,6 +60,8 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_VM_SHOW,		C_IDLE,		ctl_vm_named },
 	{ CTL_VM_EXEC,		C_IDLE,		ctl_vm_exec },
 	{ CTL_WS_FILES,		C_UPLOAD,	ctl_ws_files },
+	{ CTL_IMAGE_BUILD,	C_IDLE,		ctl_image },
+	{ CTL_IMAGE_LIST,	C_IDLE,		ctl_image },
 };
 
 static void	client_drop(struct client *, const char *);
@@ -127,6 +130,9 @@ client_free(struct client *c)
 
 	if (c->vm != NULL)
 		vm_client_gone(c);
+	/* An image build goes on without the client that asked for it. */
+	if (d->image_client == c)
+		d->image_client = NULL;
 	TAILQ_REMOVE(&d->clients, c, entry);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
@@ -436,6 +442,19 @@ ctl_vm_named(struct client *c, uint32_t type, void *body)
 		vm_reply_info(c, vm);
 		break;
 	}
+}
+
+static void
+ctl_image(struct client *c, uint32_t type, void *body)
+{
+	if (type == CTL_IMAGE_BUILD) {
+		if (!valid_vm_name(((struct ctl_image_build *)body)->name)) {
+			client_error(c, BERR_INVALID, "invalid image name");
+			return;
+		}
+		image_build_cmd(c, ((struct ctl_image_build *)body)->name);
+	} else
+		image_list_cmd(c);
 }
 
 static void

@@ -10,12 +10,19 @@
  * With no name: config.toml's default_image_name, else debian-bookworm if
  * it has been built, else tiny.
  */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bangerd.h"
+#include "log.h"
 #include "valid.h"
 
 static int
@@ -98,4 +105,176 @@ image_lookup(struct bangerd *d, const char *name, const char *dflt,
 		return -1;
 	}
 	return 0;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	(void)(flag == FTW_DP ? rmdir(path) : unlink(path));
+	return 0;
+}
+
+static void
+rm_tree(const char *path)
+{
+	(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* The build job ended: put the image in place, or clean up. */
+static void
+image_built(struct bangerd *d, int64_t id, int ok, const char *jerr)
+{
+	struct client	*c = d->image_client;
+	char		 out[PATH_MAX + 16], dst[PATH_MAX + 16];
+	char		 old[PATH_MAX + 32];
+
+	(void)id;
+	d->image_client = NULL;
+	snprintf(out, sizeof(out), "%s/%s.build", d->paths.images_dir,
+	    d->image_building);
+	snprintf(dst, sizeof(dst), "%s/%s", d->paths.images_dir,
+	    d->image_building);
+	if (ok) {
+		/* VMs already running keep the old root file open. */
+		snprintf(old, sizeof(old), "%s.old", dst);
+		rm_tree(old);
+		if (rename(dst, old) == -1 && errno != ENOENT)
+			ok = 0;
+		else if (rename(out, dst) == -1)
+			ok = 0;
+		rm_tree(old);
+		if (!ok)
+			jerr = strerror(errno);
+	}
+	if (!ok) {
+		rm_tree(out);
+		log_warnx("image %s: build failed: %s", d->image_building, jerr);
+		if (c != NULL)
+			client_error(c, BERR_INTERNAL, "building image %s "
+			    "failed: %s (see %s/%s.build.log)", d->image_building,
+			    jerr, d->paths.images_dir, d->image_building);
+	} else {
+		log_info("image %s built in %s", d->image_building, dst);
+		if (c != NULL) {
+			client_progress(c, "image %s is ready in %s",
+			    d->image_building, dst);
+			client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+			client_finish(c);
+		}
+	}
+	d->image_building[0] = '\0';
+}
+
+void
+image_build_cmd(struct client *c, const char *name)
+{
+	struct bangerd	*d = c->d;
+	struct image	 tiny;
+	char		 out[PATH_MAX + 16], logp[PATH_MAX + 32];
+	char		 err[1024];
+	char		*argv[8];
+	size_t		 argc = 0;
+	int		 logfd;
+
+	if (strcmp(name, IMAGE_GOLDEN) != 0) {
+		client_error(c, BERR_INVALID, "there is no recipe for image "
+		    "\"%s\"; this version builds " IMAGE_GOLDEN, name);
+		return;
+	}
+	if (d->image_building[0] != '\0') {
+		client_error(c, BERR_BUSY, "image %s is already being built",
+		    d->image_building);
+		return;
+	}
+	/* The kernel, initrd and modules come from the tiny image. */
+	if (image_lookup(d, "tiny", "", &tiny, err, sizeof(err)) == -1) {
+		client_error(c, BERR_NOTFOUND, "%s", err);
+		return;
+	}
+	if (paths_mkdir_private(d->paths.images_dir, err, sizeof(err)) ==
+	    -1) {
+		client_error(c, BERR_INTERNAL, "%s", err);
+		return;
+	}
+	snprintf(out, sizeof(out), "%s/%s.build", d->paths.images_dir, name);
+	rm_tree(out);
+	snprintf(logp, sizeof(logp), "%s/%s.build.log", d->paths.images_dir,
+	    name);
+	if (mkdir(out, 0700) == -1 || (logfd = open(logp, O_WRONLY |
+	    O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
+		client_error(c, BERR_INTERNAL, "%s: %s", out, strerror(errno));
+		return;
+	}
+	argv[argc++] = "banger-fetch";
+	argv[argc++] = "build-image";
+	argv[argc++] = (char *)name;
+	argv[argc++] = out;
+	argv[argc++] = tiny.dir;
+	argv[argc] = NULL;
+	if (job_start(d, IMAGE_JOB_ID, argv, argc, logfd, image_built) ==
+	    -1) {
+		close(logfd);
+		rm_tree(out);
+		client_error(c, BERR_INTERNAL, "cannot start banger-fetch: %s",
+		    strerror(errno));
+		return;
+	}
+	close(logfd);
+	snprintf(d->image_building, sizeof(d->image_building), "%s", name);
+	d->image_client = c;
+	client_progress(c, "building image %s (log: %s); this takes a few "
+	    "minutes", name, logp);
+}
+
+static void
+image_send(struct client *c, const struct image *img)
+{
+	struct ctl_image_info	 ii;
+	struct stat		 st;
+	const char		*files[] = { img->kernel, img->initrd,
+				    img->rootfs };
+	uint64_t		 bytes = 0;
+	size_t			 i;
+
+	memset(&ii, 0, sizeof(ii));
+	for (i = 0; i < 3; i++)
+		if (files[i][0] != '\0' && stat(files[i], &st) == 0) {
+			bytes += (uint64_t)st.st_blocks * 512;
+			if ((uint64_t)st.st_mtime > ii.built)
+				ii.built = st.st_mtime;
+		}
+	ii.name = (char *)img->name;
+	ii.dir = (char *)img->dir;
+	ii.rootfs = img->rootfs[0] != '\0';
+	ii.size_mib = (bytes + (1 << 20) - 1) >> 20;
+	client_send(c, CTL_IMAGE_INFO, &ii);
+}
+
+void
+image_list_cmd(struct client *c)
+{
+	struct bangerd	*d = c->d;
+	struct image	 img;
+	DIR		*dir;
+	struct dirent	*de;
+	char		 err[256];
+
+	if (image_lookup(d, "tiny", "", &img, err, sizeof(err)) == 0)
+		image_send(c, &img);
+	if ((dir = opendir(d->paths.images_dir)) != NULL) {
+		while ((de = readdir(dir)) != NULL) {
+			if (!valid_vm_name(de->d_name) ||
+			    strcmp(de->d_name, "default") == 0 ||
+			    strcmp(de->d_name, "tiny") == 0)
+				continue;
+			if (image_lookup(d, de->d_name, "", &img, err,
+			    sizeof(err)) == 0)
+				image_send(c, &img);
+		}
+		closedir(dir);
+	}
+	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+	client_finish(c);
 }

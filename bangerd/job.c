@@ -35,7 +35,9 @@ job_line(struct job *j, const char *line)
 	struct vm	*vm;
 
 	if (strncmp(line, "progress ", 9) == 0) {
-		if ((vm = vm_find_id(j->d, j->vm_id)) != NULL)
+		if (j->vm_id == IMAGE_JOB_ID)
+			client_progress(j->d->image_client, "%s", line + 9);
+		else if ((vm = vm_find_id(j->d, j->vm_id)) != NULL)
 			client_progress(vm->runner, "%s", line + 9);
 	} else if (strncmp(line, "error ", 6) == 0)
 		snprintf(j->error, sizeof(j->error), "%s", line + 6);

@@ -56,7 +56,10 @@ enum ctl_type {
 	CTL_VM_SHOW,		/* c->d: VM_INFO, OK */
 	CTL_VM_EXEC,		/* c->d: as VM_RUN on an existing VM */
 	CTL_WS_FILES,		/* c->d: after a VM_RUN with ws_files > 0 */
-	CTL_TYPE_MAX = CTL_WS_FILES
+	CTL_IMAGE_BUILD,	/* c->d: PROGRESS*, OK */
+	CTL_IMAGE_LIST,		/* c->d: IMAGE_INFO*, OK */
+	CTL_IMAGE_INFO,		/* d->c */
+	CTL_TYPE_MAX = CTL_IMAGE_INFO
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */
@@ -96,6 +99,18 @@ struct ctl_vm_run {
 /* Relative paths inside the workspace, git-tracked (and untracked). */
 struct ctl_ws_files {
 	struct msg_strv	 paths;
+};
+
+struct ctl_image_build {
+	char		*name;
+};
+
+struct ctl_image_info {
+	char		*name;
+	char		*dir;
+	int		 rootfs;	/* a full image (else initramfs only) */
+	uint64_t	 size_mib;	/* disk space it takes */
+	uint64_t	 built;		/* unix seconds, 0 if unknown */
 };
 
 struct ctl_vm_create {

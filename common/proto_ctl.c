@@ -33,6 +33,16 @@ static const struct msg_field f_vm_run[] = {
 	F(ctl_vm_run, ws_files, MF_U64, WS_FILES_MAX, 0),
 	F(ctl_vm_run, argv, MF_STRV, BANGER_ARGMAX, BANGER_STRMAX),
 };
+static const struct msg_field f_image_build[] = {
+	F(ctl_image_build, name, MF_STR, VM_NAME_MAX, 0),
+};
+static const struct msg_field f_image_info[] = {
+	F(ctl_image_info, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_image_info, dir, MF_STR, BANGER_STRMAX, 0),
+	F(ctl_image_info, rootfs, MF_BOOL, 0, 0),
+	F(ctl_image_info, size_mib, MF_U64, UINT32_MAX, 0),
+	F(ctl_image_info, built, MF_U64, UINT64_MAX, 0),
+};
 static const struct msg_field f_ws_files[] = {
 	F(ctl_ws_files, paths, MF_STRV, WS_CHUNK, BANGER_STRMAX),
 };
@@ -122,6 +132,9 @@ static const struct msg_type ctl_types[] = {
 	T(CTL_VM_SHOW, "vm.show", ctl_vm_name, f_vm_name),
 	T(CTL_VM_EXEC, "vm.exec", ctl_vm_exec, f_vm_exec),
 	T(CTL_WS_FILES, "ws.files", ctl_ws_files, f_ws_files),
+	T(CTL_IMAGE_BUILD, "image.build", ctl_image_build, f_image_build),
+	T0(CTL_IMAGE_LIST, "image.list", ctl_ok),
+	T(CTL_IMAGE_INFO, "image.info", ctl_image_info, f_image_info),
 };
 
 const struct msg_proto ctl_proto = {
