@@ -23,12 +23,14 @@ static const struct cmd_opt complete_opts[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
+/* One list request; print the valid names in its replies. */
 static int
-complete_vms(void)
+complete_list(uint32_t type, uint32_t info)
 {
 	struct client		 c;
 	struct msg_hdr		 hdr;
-	struct ctl_vm_list	 req = { 0 };
+	struct ctl_ok		 req = { 0 };
+	const char		*name;
 	struct timeval		 tv = { COMPLETE_TIMEOUT_SEC, 0 };
 	void			*body;
 	char			 err[512];
@@ -43,7 +45,7 @@ complete_vms(void)
 	}
 	(void)setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(c.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (client_request(&c, CTL_VM_LIST, &req, &id, err,
+	if (client_request(&c, type, &req, &id, err,
 	    sizeof(err)) == -1) {
 		cli_warnx("%s", err);
 		client_close(&c);
@@ -56,12 +58,16 @@ complete_vms(void)
 			rc = BEX_FAIL;
 			break;
 		}
+		if (hdr.type == info) {
+			name = info == CTL_VM_INFO ?
+			    ((struct ctl_vm_info *)body)->name :
+			    ((struct ctl_image_info *)body)->name;
+			if (valid_vm_name(name))
+				printf("%s\n", name);
+			client_free(hdr.type, body);
+			continue;
+		}
 		switch (hdr.type) {
-		case CTL_VM_INFO:
-			if (valid_vm_name(((struct ctl_vm_info *)body)->name))
-				printf("%s\n",
-				    ((struct ctl_vm_info *)body)->name);
-			break;
 		case CTL_OK:
 			rc = BEX_OK;
 			break;
@@ -79,13 +85,11 @@ static int
 cmd_complete_exec(const struct cmd_entry *e, struct args *a)
 {
 	if (strcmp(a->pos[0], "vms") == 0)
-		return complete_vms();
-	/*
-	 * No daemon request lists images or kernels yet: nothing to offer
-	 * until CTL_IMAGE_LIST / CTL_KERNEL_LIST exist.
-	 */
-	if (strcmp(a->pos[0], "images") == 0 ||
-	    strcmp(a->pos[0], "kernels") == 0)
+		return complete_list(CTL_VM_LIST, CTL_VM_INFO);
+	if (strcmp(a->pos[0], "images") == 0)
+		return complete_list(CTL_IMAGE_LIST, CTL_IMAGE_INFO);
+	/* Kernels are part of images in this version: nothing to offer. */
+	if (strcmp(a->pos[0], "kernels") == 0)
 		return BEX_OK;
 	return cmd_usage_error(e, "unknown kind (vms, images or kernels)");
 }

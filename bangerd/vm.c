@@ -205,9 +205,10 @@ vm_boot_timeout(evutil_socket_t fd, short what, void *arg)
 	vm->runner = NULL;
 	c->vm = NULL;
 	client_error(c, BERR_BOOT, "VM %s did not become ready within %d s; "
-	    "the guest kernel or its init probably failed. It is left "
-	    "running: read %s/console.log, then remove it with `banger vm "
-	    "delete %s`", vm->name, BOOT_TIMEOUT_SEC, vm->dir, vm->name);
+	    "the guest kernel or its init (or, in a full image, systemd "
+	    "before banger-agent) probably failed. It is left running: see "
+	    "`banger vm logs %s`, then remove it with `banger vm delete %s`",
+	    vm->name, BOOT_TIMEOUT_SEC, vm->name, vm->name);
 }
 
 static void	vm_disk_done(struct bangerd *, int64_t, int, const char *);
