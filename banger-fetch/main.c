@@ -10,6 +10,7 @@
 
 #include "fdutil.h"
 #include "fetch.h"
+#include "image.h"
 #include "log.h"
 
 int
@@ -18,6 +19,8 @@ main(int argc, char **argv)
 	log_init("banger-fetch", 2, 0);
 	if (argc >= 2 && strcmp(argv[1], "mkdisk") == 0)
 		return mkdisk_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "build-image") == 0)
+		return build_image_main(argc - 1, argv + 1);
 	status_error("unknown job");
 	fprintf(stderr, "usage: banger-fetch mkdisk OUT SIZE_MIB STAGE "
 	    "[--workspace REPO LIST NAME] [--sync LIST]\n");

@@ -50,7 +50,14 @@ sandbox_fetch(const char *writable, char *err, size_t errlen)
 	}
 	memset(&ra, 0, sizeof(ra));
 	ra.handled_access_fs = WRITE_ACCESS;
-	/* ABI 3 and later: truncate(2) by path is a write too. */
+	/*
+	 * ABI 2: renames and links across directories need REFER, or they
+	 * fail with EXDEV (apt and dpkg move every file they unpack); it is
+	 * granted below the writable directory only.  ABI 3: truncate(2) by
+	 * path is a write too.
+	 */
+	if (abi >= 2)
+		ra.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
 	if (abi >= 3)
 		ra.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
 	if ((rfd = syscall(SYS_landlock_create_ruleset, &ra, sizeof(ra), 0))

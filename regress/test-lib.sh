@@ -121,7 +121,27 @@ as_user() {
 	    env -i HOME="$_h" XDG_RUNTIME_DIR="$_h/run" \
 	    PATH="$BIN:/usr/sbin:/usr/bin:/sbin:/bin" LANG=C \
 	    BANGER_DAEMON="$BIN/bangerd" BANGER_PRIV="$PRIV_BIN" \
-	    BANGER_IMAGE_DIR="$IMAGES" "$@"
+	    BANGER_IMAGE_DIR="$IMAGES" BANGER_RECIPES="$TESTROOT/recipes" "$@"
+}
+
+# as_user_hostnet USER CMD...: as as_user, but in the host's network
+# namespace.  Only for `banger image build`, which downloads packages from
+# Debian's archive exactly as `make images` does and creates no device,
+# address, route or firewall rule (the run's before/after snapshot of the
+# root namespace still checks that).  The user's namespaced daemon must
+# be stopped first: the control socket would reach it.
+as_user_hostnet() {
+	_u=$1
+	shift
+	_n=$(user_name "$_u")
+	_h=$(user_home "$_u")
+	timeout -k 10 "$CMD_TIMEOUT" \
+	    setpriv --reuid="$(id -u "$_n")" --regid="$(id -g "$_n")" \
+	    --init-groups \
+	    env -i HOME="$_h" XDG_RUNTIME_DIR="$_h/run" \
+	    PATH="$BIN:/usr/sbin:/usr/bin:/sbin:/bin" LANG=C \
+	    BANGER_DAEMON="$BIN/bangerd" BANGER_PRIV="$PRIV_BIN" \
+	    BANGER_IMAGE_DIR="$IMAGES" BANGER_RECIPES="$TESTROOT/recipes" "$@"
 }
 
 # with_timeout SECS CMD...: CMD with another per-command timeout.  (A
@@ -549,10 +569,13 @@ regress_setup() {
 	if [ -f "$OBJDIR/regress/boot-ready" ]; then
 		install -m 0755 "$OBJDIR/regress/boot-ready" "$BIN/"
 	fi
-	for _f in vmlinux vmlinuz initrd.img; do
+	for _f in vmlinux vmlinuz initrd.img modules.tar.gz; do
 		[ -f "$TOP/images/out/$_f" ] &&
 		    install -m 0644 "$TOP/images/out/$_f" "$IMAGES/"
 	done
+	# banger image build's recipes, as `make install` places them.
+	install -d -m 0755 "$TESTROOT/recipes/debian-bookworm"
+	cp -p "$TOP"/images/debian-bookworm/* "$TESTROOT/recipes/debian-bookworm/"
 	for _su in $RUSERS; do
 		_h=$(user_home "$_su")
 		_n=$(user_name "$_su")

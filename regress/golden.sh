@@ -1,0 +1,79 @@
+# The golden image: `banger image build debian-bookworm` as an ordinary
+# user, then VMs on it: systemd, the tools, ssh with the VM's pinned host
+# key (vm ssh and ssh NAME.vm), a root file system whose changes survive
+# stop/start, and the default image once it exists.
+. "$REGRESS/test-lib.sh"
+
+# The build reaches Debian's archive, so it runs outside the namespace
+# (see as_user_hostnet); nothing else in this test does.
+stop_daemons
+trace "[t1] banger image build debian-bookworm (host network)"
+with_timeout 1200 as_user_hostnet t1 "$BIN/banger" image build \
+    debian-bookworm >"$W/out" 2>"$W/err"
+RC=$?
+show "$W/err" stderr
+expect_rc 0 "image build"
+grep -q "bootstrapping\|mmdebstrap" "$W/err" || fail "no progress shown"
+as_user_hostnet t1 "$BIN/banger" daemon stop >/dev/null 2>&1
+wait_until 10 no_live_bangerd t1 || fail "build daemon did not stop"
+[ -f "$(state_dir t1)/images/debian-bookworm/rootfs.ext4" ] ||
+    fatal "no rootfs.ext4 after the build"
+
+run t1 image list --json
+expect_rc 0 "image list"
+jq -e '.[] | select(.name == "debian-bookworm" and .rootfs == true)' \
+    "$W/out" >/dev/null || fail "image list lacks debian-bookworm"
+jq -e '.[] | select(.name == "tiny" and .rootfs == false)' "$W/out" \
+    >/dev/null || fail "image list lacks tiny"
+
+# Command mode; debian-bookworm is now the default image.
+with_timeout 600 run t1 vm run --rm -- sh -c 'cat /etc/debian_version;
+    systemctl is-system-running --wait; git --version | cut -d" " -f1;
+    jq --version | cut -c1-3; command -v docker; id -u'
+expect_rc 0 "vm run on the golden image"
+grep -q "image debian-bookworm" "$W/err" || fail "spec line does not name the image"
+sed -n 1p "$W/out" | grep -q '^12\.' || fail "not Debian 12: $(sed -n 1p "$W/out")"
+sed -n 2p "$W/out" | grep -Eq '^(running|degraded)$' ||
+    fail "systemd is '$(sed -n 2p "$W/out")'"
+[ "$(sed -n 3,6p "$W/out" | tr '\n' ' ')" = "git jq- /usr/bin/docker 0 " ] ||
+    fail "tools: $(sed -n 3,6p "$W/out" | tr '\n' ' ')"
+
+# A kept VM, reached by ssh with its own pinned host key.
+with_timeout 600 run t1 vm run --name g1 -- sh -c \
+    'echo persisted > /etc/banger-test; stat -c "%a %U" /root /root/.ssh /root/.ssh/authorized_keys'
+expect_rc 0 "vm run --name g1"
+[ "$(tr '\n' ' ' <"$W/out")" = "700 root 700 root 600 root " ] ||
+    fail "/root and .ssh modes: $(tr '\n' ' ' <"$W/out")"
+grep -q '^g1\.vm ssh-ed25519 ' "$(state_dir t1)/ssh/known_hosts" ||
+    fail "g1's host key is not in known_hosts"
+run t1 vm ssh g1 -- cat /etc/banger-test
+expect_rc 0 "vm ssh g1 -- cat"
+[ "$(cat "$W/out")" = persisted ] || fail "vm ssh output '$(cat "$W/out")'"
+cfg=$(user_home t1)/.config/banger/ssh_config
+grep -q '^Host g1\.vm' "$cfg" || fail "ssh_config has no block for g1"
+as_user t1 ssh -F "$cfg" -o BatchMode=yes g1.vm echo via-ssh-config \
+    >"$W/out" 2>"$W/err"
+[ "$(cat "$W/out")" = via-ssh-config ] ||
+    fail "ssh g1.vm: $(cat "$W/out" "$W/err" | head -c 300)"
+# A wrong host key is refused, not learned.
+sed -i 's/^g1\.vm ssh-ed25519 .*/g1.vm ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGu4Ryzs0ItQ8KJvUDmj3UE4UxBmdDhY4w2zG1GyW9Mm/' \
+    "$(state_dir t1)/ssh/known_hosts"
+run t1 vm ssh g1 -- true
+[ "$RC" = 0 ] && fail "ssh accepted a host key that is not g1's"
+
+with_timeout 300 run t1 vm stop g1
+expect_rc 0 "vm stop g1"
+with_timeout 600 run t1 vm start g1
+expect_rc 0 "vm start g1"
+run t1 vm exec g1 -- cat /etc/banger-test
+[ "$(cat "$W/out")" = persisted ] ||
+    fail "a root file system change did not survive stop/start"
+run t1 vm delete g1
+expect_rc 0 "vm delete g1"
+grep -q '^g1\.vm ' "$(state_dir t1)/ssh/known_hosts" &&
+    fail "known_hosts still has g1"
+
+# No command on an image without sshd: a clear refusal.
+run t1 vm run --rm --image tiny
+expect_rc 125 "interactive on the tiny image"
+grep -q "no ssh server" "$W/err" || fail "no 'no ssh server' message"
