@@ -6,11 +6,30 @@
  */
 #include <sys/reboot.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "log.h"
+
+static int
+under_firecracker(void)
+{
+	char	 buf[4096];
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strstr(buf, "banger.vmm=firecracker") != NULL;
+}
 
 void
 agent_poweroff(struct agent *a, uint64_t id, const void *body)
@@ -29,6 +48,12 @@ agent_poweroff(struct agent *a, uint64_t id, const void *body)
 	(void)kill(-1, SIGTERM);
 	sleep(1);
 	sync();
+	/* Firecracker has no power-off device: it exits on a reboot. */
+	if (under_firecracker()) {
+		if (reboot(RB_AUTOBOOT) == -1)
+			log_warn("reboot(RB_AUTOBOOT)");
+		return;
+	}
 	if (reboot(RB_POWER_OFF) == -1)
 		log_warn("reboot(RB_POWER_OFF)");
 }

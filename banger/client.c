@@ -260,6 +260,7 @@ client_type_ok(uint32_t t)
 	case CTL_EXIT:
 	case CTL_VM_INFO:
 	case CTL_DAEMON_INFO:
+	case CTL_IMAGE_INFO:
 		return 1;
 	default:
 		return 0;

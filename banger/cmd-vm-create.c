@@ -1,9 +1,11 @@
 /* banger vm create [--name NAME] [--vcpu N] [--memory SIZE] ... */
+#include <limits.h>
 #include <stdio.h>
 
 #include "banger.h"
 #include "exitcode.h"
 #include "proto.h"
+#include "ssh.h"
 #include "valid.h"
 #include "vminfo.h"
 
@@ -24,7 +26,7 @@ cmd_vm_create_exec(const struct cmd_entry *e, struct args *a)
 	struct ctl_vm_info	*vi;
 	struct client		 c;
 	const char		*name = args_get(e, a, "name");
-	char			 err[256];
+	char			 err[PATH_MAX + 256], key[PATH_MAX];
 	int			 rc;
 
 	if (name != NULL && !valid_vm_name(name))
@@ -41,6 +43,9 @@ cmd_vm_create_exec(const struct cmd_entry *e, struct args *a)
 		return cmd_usage_error(e, "invalid image name '%.64s'",
 		    req.image);
 	req.start = args_get(e, a, "no-start") == NULL;
+	/* The VM's authorized_keys is written at creation: have a key. */
+	if (ssh_user_key(key, sizeof(key), err, sizeof(err)) == -1)
+		cli_warnx("%s; ssh logins to this VM will not work", err);
 	if ((rc = client_open_or_report(&c, 1)) != 0)
 		return rc;
 	rc = vm_request(&c, CTL_VM_CREATE, &req, &vi);

@@ -168,7 +168,7 @@ cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
 {
 	struct ctl_vm_run	 req;
 	struct ws_list		 ws;
-	char			 err[PATH_MAX + 256];
+	char			 err[PATH_MAX + 256], key[PATH_MAX];
 	size_t			 i;
 	int			 rc;
 
@@ -197,6 +197,9 @@ cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
 		ws_free(&ws);
 		return rc;
 	}
+	/* The VM's authorized_keys is written at creation: have a key. */
+	if (ssh_user_key(key, sizeof(key), err, sizeof(err)) == -1)
+		cli_warnx("%s; ssh logins to this VM will not work", err);
 	req.tty = isatty(0) && isatty(1);
 	if (req.tty && tty_size(1, &req.cols, &req.rows) == -1)
 		req.cols = 80, req.rows = 24;

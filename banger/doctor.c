@@ -21,6 +21,7 @@
 
 #include "accel.h"
 #include "banger.h"
+#include "findexec.h"
 #include "config.h"
 #include "doctor.h"
 #include "fdutil.h"
@@ -124,30 +125,6 @@ check_kvm(struct check *c)
 	}
 }
 
-/* Find name in $PATH; returns 0 with the full path in out. */
-static int
-path_search(const char *name, char *out, size_t outlen)
-{
-	const char	*path = getenv("PATH"), *p, *colon;
-	size_t		 len;
-	int		 n;
-
-	if (path == NULL)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path; ; p = colon + 1) {
-		colon = strchr(p, ':');
-		len = colon != NULL ? (size_t)(colon - p) : strlen(p);
-		n = snprintf(out, outlen, "%.*s/%s", (int)len,
-		    len > 0 ? p : ".", name);
-		if (len == 0)
-			n = snprintf(out, outlen, "./%s", name);
-		if (n > 0 && (size_t)n < outlen && access(out, X_OK) == 0)
-			return 0;
-		if (colon == NULL)
-			return -1;
-	}
-}
-
 /* First line of `path --version`, or -1. */
 static int
 qemu_version(const char *path, char *out, size_t outlen)
@@ -211,7 +188,7 @@ check_qemu(struct check *c)
 			    "PATH", dc->file);
 			return;
 		}
-	} else if (path_search(QEMU_BIN, path, sizeof(path)) == -1) {
+	} else if (find_exec(NULL, QEMU_BIN, path, sizeof(path)) == -1) {
 		set(c, CHK_FAIL, "%s not found in PATH", QEMU_BIN);
 		hint(c, "install it (Debian: apt install qemu-system-x86) "
 		    "or set BANGER_QEMU");
@@ -487,31 +464,60 @@ from(const struct doctor_config *dc, enum config_source src,
 	return buf;
 }
 
+/*
+ * Which VMM bangerd will use, by the same rule it applies at start:
+ * vmm = "auto" takes Firecracker when its binary is found and KVM can run
+ * the guest, else QEMU.
+ */
 void
 check_vmm(struct check *c)
 {
 	const struct doctor_config	*dc = doctor_config();
+	const char			*env = getenv("BANGER_FIRECRACKER");
 	enum config_source		 src;
-	char				 f[64];
+	char				 f[64], fc[PATH_MAX], why[512];
+	int				 have_fc, kvm;
 
 	c->name = "vmm";
 	src = dc->cfg.line[CONFIG_K_VMM] ? CONFIG_SRC_CONFIG :
 	    CONFIG_SRC_BUILTIN;
 	from(dc, src, CONFIG_K_VMM, f, sizeof(f));
-	switch (dc->cfg.vmm) {
-	case CONFIG_VMM_FIRECRACKER:
-		set(c, CHK_FAIL, "firecracker (%s): not supported in this "
-		    "version", f);
-		hint(c, "set vmm = \"qemu\" or \"auto\" in %s", dc->file);
-		break;
-	case CONFIG_VMM_QEMU:
+	if (env != NULL && env[0] != '\0')
+		snprintf(fc, sizeof(fc), "%s", env);
+	else if (dc->cfg.firecracker_bin[0] != '\0')
+		snprintf(fc, sizeof(fc), "%s", dc->cfg.firecracker_bin);
+	else if (find_exec(NULL, "firecracker", fc, sizeof(fc)) == -1)
+		fc[0] = '\0';
+	have_fc = fc[0] != '\0' && access(fc, X_OK) == 0;
+	kvm = accel_choose(why, sizeof(why)) == ACCEL_KVM;
+	if (dc->cfg.vmm == CONFIG_VMM_QEMU) {
 		set(c, CHK_OK, "qemu (%s)", f);
-		break;
-	default:
-		set(c, CHK_OK, "auto (%s): qemu, the only VMM this version "
-		    "supports", f);
-		break;
+		return;
 	}
+	if (dc->cfg.vmm == CONFIG_VMM_FIRECRACKER && !have_fc) {
+		set(c, CHK_FAIL, "firecracker (%s), but no firecracker binary "
+		    "was found", f);
+		hint(c, "install Firecracker and set firecracker_bin, or set "
+		    "vmm = \"auto\"");
+		return;
+	}
+	if (dc->cfg.vmm == CONFIG_VMM_FIRECRACKER && !kvm) {
+		set(c, CHK_FAIL, "firecracker (%s) needs KVM: %s", f, why);
+		hint(c, "set vmm = \"qemu\" or \"auto\" on this host");
+		return;
+	}
+	if (have_fc && kvm) {
+		/* Said plainly: see docs/firecracker.md. */
+		set(c, CHK_WARN, "%s (%s): firecracker at %s; banger's "
+		    "Firecracker driver is verified against Firecracker's API "
+		    "spec and a fake API server in its tests, not yet against "
+		    "a real Firecracker", dc->cfg.vmm == CONFIG_VMM_AUTO ?
+		    "auto" : "firecracker", f, fc);
+		hint(c, "set vmm = \"qemu\" to use QEMU instead");
+		return;
+	}
+	set(c, CHK_OK, "auto (%s): qemu (firecracker: %s)", f, !have_fc ?
+	    "no binary found" : "KVM cannot run the guest here");
 }
 
 void

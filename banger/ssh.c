@@ -141,6 +141,9 @@ ssh_login(const struct ctl_vm_info *vi, const char *key, const char *cwd,
 	argv[n++] = "LogLevel=ERROR";
 	argv[n++] = "-o";
 	argv[n++] = "ConnectTimeout=15";
+	/* The agent is up before sshd: retry a refused connection. */
+	argv[n++] = "-o";
+	argv[n++] = "ConnectionAttempts=30";
 	if (ncmd == 0 && cwd != NULL) {
 		char	 q[PATH_MAX * 4 + 3];
 

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "accel.h"
+#include "vmm.h"
 #include "paths.h"
 #include "proto.h"
 
@@ -90,6 +91,8 @@ struct vm {
 	struct bufferevent	*qmp;		/* QEMU monitor */
 	int			 qmp_ready;
 	struct event		*boot_timer;
+	struct event		*vsock_timer;	/* Firecracker: agent connect */
+	int			 tap_hold;	/* Firecracker opens the tap */
 	struct event		*kill_timer;
 	struct timespec		 t_spawn;
 
@@ -151,6 +154,9 @@ struct bangerd {
 	enum accel		 accel;
 	char			 accel_reason[512];
 	char			 qemu_bin[PATH_MAX];
+	char			 fc_bin[PATH_MAX];
+	const struct vmm_ops	*vmm;		/* this bangerd's VMM */
+	char			 vmm_error[512];	/* why VMs cannot start */
 	char			 fetch_bin[PATH_MAX];
 	unsigned long		 tsc_khz;
 	long			 ncpu;		/* for config heuristics */

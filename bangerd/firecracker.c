@@ -27,6 +27,7 @@
 
 #include "bangerd.h"
 #include "fc-http.h"
+#include "findexec.h"
 #include "firecracker.h"
 #include "log.h"
 
@@ -76,46 +77,10 @@ fc_cleanup(const struct bangerd *d, const struct vm *vm)
 		log_warn("unlink %s", vsock);
 }
 
-static int
-is_exec(const char *path)
-{
-	struct stat	 st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    access(path, X_OK) == 0;
-}
-
 int
 fc_find(char *out, size_t len)
 {
-	const char	*env = getenv("BANGER_FIRECRACKER"), *path;
-	char		*copy, *dir, *save = NULL;
-	int		 rc = -1;
-
-	if (env != NULL && env[0] != '\0') {
-		if (env[0] != '/' || !is_exec(env))
-			return -1;
-		snprintf(out, len, "%s", env);
-		return 0;
-	}
-	if ((path = getenv("PATH")) == NULL || path[0] == '\0')
-		path = "/usr/local/bin:/usr/bin:/bin";
-	if ((copy = strdup(path)) == NULL)
-		return -1;
-	for (dir = strtok_r(copy, ":", &save); dir != NULL;
-	    dir = strtok_r(NULL, ":", &save)) {
-		if (dir[0] != '/')
-			continue;
-		snprintf(out, len, "%s/%s", dir, FC_NAME);
-		if (is_exec(out)) {
-			rc = 0;
-			break;
-		}
-	}
-	free(copy);
-	if (rc == -1)
-		out[0] = '\0';
-	return rc;
+	return find_exec("BANGER_FIRECRACKER", FC_NAME, out, len);
 }
 
 /* ---- the VM's description ------------------------------------------- */
@@ -186,7 +151,8 @@ fc_config_vm(const struct bangerd *d, const struct vm *vm,
 	 */
 	n = snprintf(c->boot_args, sizeof(c->boot_args), "console=ttyS0 "
 	    "reboot=k panic=1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd "
-	    "quiet banger.name=%s banger.ip=%s/%d banger.gw=%s", vm->name,
+	    "quiet banger.vmm=firecracker banger.name=%s banger.ip=%s/%d "
+	    "banger.gw=%s", vm->name,
 	    vm->address, vm->prefix, vm->gateway);
 	if (n < 0 || (size_t)n >= sizeof(c->boot_args))
 		goto toolong;
@@ -784,7 +750,15 @@ fc_boot(struct vm *vm, char *err, size_t errlen)
 	struct fc_config	 c;
 	char			 api[FC_SUN_PATH_MAX], vsock[FC_SUN_PATH_MAX];
 
+	char			 work[PATH_MAX + 16];
+
 	if (fc_config_vm(vm->d, vm, &c, err, errlen) == -1)
+		return -1;
+	/* The same disks as under QEMU; the guest finds them by label. */
+	snprintf(work, sizeof(work), "%s/work.ext4", vm->dir);
+	if ((vm->img.rootfs[0] != '\0' && fc_config_add_drive(&c, "root",
+	    vm->img.rootfs, 0, 1, err, errlen) == -1) ||
+	    fc_config_add_drive(&c, "work", work, 0, 0, err, errlen) == -1)
 		return -1;
 	if (fc_paths(vm->d, vm, api, sizeof(api), vsock, sizeof(vsock)) == -1) {
 		snprintf(err, errlen, "API socket path too long");

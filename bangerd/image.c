@@ -173,7 +173,8 @@ image_build_cmd(struct client *c, const char *name)
 	struct bangerd	*d = c->d;
 	struct image	 tiny;
 	char		 out[PATH_MAX + 16], logp[PATH_MAX + 32];
-	char		 err[1024];
+	char		 err[1024], recipe[PATH_MAX + 64];
+	const char	*env;
 	char		*argv[8];
 	size_t		 argc = 0;
 	int		 logfd;
@@ -212,6 +213,14 @@ image_build_cmd(struct client *c, const char *name)
 	argv[argc++] = (char *)name;
 	argv[argc++] = out;
 	argv[argc++] = tiny.dir;
+	/* The recipe: $BANGER_RECIPES (tests), else where make install put it. */
+	if ((env = getenv("BANGER_RECIPES")) == NULL || env[0] != '/')
+		env = BANGER_DATADIR "/recipes";
+	snprintf(recipe, sizeof(recipe), "%s/%s", env, name);
+	if (access(recipe, R_OK | X_OK) == 0) {
+		argv[argc++] = "--recipe";
+		argv[argc++] = recipe;
+	}
 	argv[argc] = NULL;
 	if (job_start(d, IMAGE_JOB_ID, argv, argc, logfd, image_built) ==
 	    -1) {

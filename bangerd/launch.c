@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "bangerd.h"
+#include "firecracker.h"
 #include "fdutil.h"
 #include "frame.h"
 #include "log.h"
@@ -309,6 +310,13 @@ launcher_main(int argc, char **argv)
 
 /* ---- bangerd's side ------------------------------------------------- */
 
+/* The binary the launcher runs as the VMM. */
+static const char *
+vmm_bin(const struct bangerd *d)
+{
+	return d->vmm == &firecracker_ops ? d->fc_bin : d->qemu_bin;
+}
+
 static void
 launch_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -382,11 +390,12 @@ launch_spawn(struct bangerd *d, const char *self)
 	if (pid == 0) {
 		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
-		    dup2(log_getfd(), 2) == -1 || fd_move(sv[1], LAUNCHER_SOCK) == -1)
+		    dup2(log_getfd(), 2) == -1 ||
+		    fd_move(sv[1], LAUNCHER_SOCK) == -1)
 			_exit(126);
 		fd_closefrom(4);
 		execve(self, (char *[]){ "bangerd", "--launcher",
-		    d->qemu_bin[0] ? d->qemu_bin : "-",
+		    vmm_bin(d)[0] ? (char *)vmm_bin(d) : "-",
 		    d->fetch_bin[0] ? d->fetch_bin : "-", NULL },
 		    environ);
 		_exit(127);
@@ -445,7 +454,7 @@ int
 launch_vmm(struct bangerd *d, struct vm *vm, int *fds, size_t nfds,
     char **argv, size_t argc)
 {
-	if (d->qemu_bin[0] == '\0' || launch_tool(d, LAUNCH_TOOL_VMM, vm->id,
+	if (vmm_bin(d)[0] == '\0' || launch_tool(d, LAUNCH_TOOL_VMM, vm->id,
 	    fds, nfds, argv, argc) == -1)
 		return -1;
 	vm->vmm_alive = 1;

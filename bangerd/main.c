@@ -27,6 +27,7 @@
 
 #include "bangerd.h"
 #include "config.h"
+#include "firecracker.h"
 #include "fdutil.h"
 #include "log.h"
 #include "priv-wrap.h"
@@ -163,11 +164,12 @@ find_fetch(const char *self, char *out, size_t len)
  * VMM path is fixed when it starts).  Per-VM values are read per VM.
  */
 static void
-load_config(struct bangerd *d)
+load_config(struct bangerd *d, enum config_vmm *vmm)
 {
 	struct config	 cfg;
 	char		 err[1024];
 
+	*vmm = CONFIG_VMM_AUTO;
 	if (config_load(d->paths.config_file, d->home, &cfg, err,
 	    sizeof(err)) == -1) {
 		log_warnx("%s (VM creation will report it)", err);
@@ -176,7 +178,50 @@ load_config(struct bangerd *d)
 	if (cfg.qemu_bin[0] != '\0' && getenv("BANGER_QEMU") == NULL)
 		snprintf(d->qemu_bin, sizeof(d->qemu_bin), "%s",
 		    cfg.qemu_bin);
+	if (cfg.firecracker_bin[0] != '\0' &&
+	    getenv("BANGER_FIRECRACKER") == NULL)
+		snprintf(d->fc_bin, sizeof(d->fc_bin), "%s",
+		    cfg.firecracker_bin);
+	*vmm = cfg.vmm;
 	config_free(&cfg);
+}
+
+/*
+ * The VMM, fixed for this bangerd's life (the launcher's binary is):
+ * vmm = "auto" takes Firecracker when its binary is there and KVM can run
+ * the guest, else QEMU; an explicit choice that cannot work is reported
+ * when a VM is asked for.
+ */
+static void
+choose_vmm(struct bangerd *d, enum config_vmm want)
+{
+	int	 have_fc;
+
+	if (d->fc_bin[0] != '\0')
+		have_fc = access(d->fc_bin, X_OK) == 0;
+	else
+		have_fc = fc_find(d->fc_bin, sizeof(d->fc_bin)) == 0;
+	if (want == CONFIG_VMM_FIRECRACKER || (want == CONFIG_VMM_AUTO &&
+	    have_fc && d->accel == ACCEL_KVM)) {
+		d->vmm = &firecracker_ops;
+		if (!have_fc)
+			snprintf(d->vmm_error, sizeof(d->vmm_error), "vmm = "
+			    "\"firecracker\" but no firecracker binary was "
+			    "found (firecracker_bin, $BANGER_FIRECRACKER or "
+			    "PATH)");
+		else if (d->accel != ACCEL_KVM)
+			snprintf(d->vmm_error, sizeof(d->vmm_error), "vmm = "
+			    "\"firecracker\" needs KVM, and %s",
+			    d->accel_reason);
+	} else {
+		d->vmm = &qemu_ops;
+		if (d->qemu_bin[0] == '\0')
+			snprintf(d->vmm_error, sizeof(d->vmm_error),
+			    "qemu-system-x86_64 was not found (qemu_bin, "
+			    "$BANGER_QEMU or PATH); see `banger doctor`");
+	}
+	log_info("VMM: %s%s%s", d->vmm->name, d->vmm_error[0] ? ": " : "",
+	    d->vmm_error);
 }
 
 static unsigned long
@@ -351,6 +396,7 @@ main(int argc, char **argv)
 	struct event	*sigs[4];
 	char		 msg[1024], self[PATH_MAX];
 	const int	 signos[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	enum config_vmm	 want_vmm;
 	int		 ch, fg = 0, lockfd, logfd;
 	ssize_t		 n;
 	size_t		 i;
@@ -419,7 +465,7 @@ main(int argc, char **argv)
 		d.ram_bytes = (unsigned long long)sysconf(_SC_PHYS_PAGES) *
 		    (unsigned long long)sysconf(_SC_PAGESIZE);
 	snprintf(d.home, sizeof(d.home), "%s", getenv("HOME"));
-	load_config(&d);
+	load_config(&d, &want_vmm);
 	d.accel = accel_choose(d.accel_reason, sizeof(d.accel_reason));
 	log_info("accelerator %s: %s", accel_name(d.accel), d.accel_reason);
 	d.tsc_khz = host_tsc_khz();
@@ -430,6 +476,7 @@ main(int argc, char **argv)
 	    qemu_find(d.qemu_bin, sizeof(d.qemu_bin)) == -1)
 		log_warnx("qemu-system-x86_64 not found in PATH (or "
 		    "$BANGER_QEMU); VMs cannot start");
+	choose_vmm(&d, want_vmm);
 	if (find_fetch(self, d.fetch_bin, sizeof(d.fetch_bin)) == -1)
 		log_warnx("banger-fetch not found next to %s; VMs cannot be "
 		    "created", self);

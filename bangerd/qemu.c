@@ -13,50 +13,16 @@
 #include <unistd.h>
 
 #include "bangerd.h"
+#include "findexec.h"
 #include "log.h"
+#include "vmm.h"
 
 #define QEMU_NAME	"qemu-system-x86_64"
-
-static int
-is_exec(const char *path)
-{
-	struct stat	 st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    access(path, X_OK) == 0;
-}
 
 int
 qemu_find(char *out, size_t len)
 {
-	const char	*env = getenv("BANGER_QEMU"), *path;
-	char		*copy, *dir, *save = NULL;
-	int		 rc = -1;
-
-	if (env != NULL && env[0] != '\0') {
-		if (env[0] != '/' || !is_exec(env))
-			return -1;
-		snprintf(out, len, "%s", env);
-		return 0;
-	}
-	if ((path = getenv("PATH")) == NULL || path[0] == '\0')
-		path = "/usr/local/bin:/usr/bin:/bin";
-	if ((copy = strdup(path)) == NULL)
-		return -1;
-	for (dir = strtok_r(copy, ":", &save); dir != NULL;
-	    dir = strtok_r(NULL, ":", &save)) {
-		if (dir[0] != '/')
-			continue;
-		snprintf(out, len, "%s/%s", dir, QEMU_NAME);
-		if (is_exec(out)) {
-			rc = 0;
-			break;
-		}
-	}
-	free(copy);
-	if (rc == -1)
-		out[0] = '\0';
-	return rc;
+	return find_exec("BANGER_QEMU", QEMU_NAME, out, len);
 }
 
 struct argv {
@@ -192,3 +158,10 @@ qemu_argv_free(char **v, size_t n)
 		free(v[i]);
 	free(v);
 }
+
+const struct vmm_ops qemu_ops = {
+	.name = "qemu",
+	.argv = qemu_argv,
+	.boot = NULL,		/* QEMU boots the guest on its own */
+	.shutdown = qmp_powerdown,
+};

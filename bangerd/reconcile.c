@@ -30,7 +30,7 @@
 static int
 vmm_is_ours(pid_t pid, int64_t id)
 {
-	char		 path[64], cmd[4096], want[64];
+	char		 path[64], cmd[4096], want[64], *p, end;
 	struct stat	 st;
 	ssize_t		 n, i;
 	int		 fd;
@@ -51,8 +51,15 @@ vmm_is_ours(pid_t pid, int64_t id)
 		if (cmd[i] == '\0')
 			cmd[i] = ' ';
 	cmd[n] = '\0';
-	snprintf(want, sizeof(want), "banger-vm-%lld,", (long long)id);
-	return strstr(cmd, want) != NULL;
+	/* QEMU: -name banger-vm-ID,...; Firecracker: --id banger-vm-ID. */
+	snprintf(want, sizeof(want), "banger-vm-%lld", (long long)id);
+	for (p = cmd; (p = strstr(p, want)) != NULL; p++) {
+		end = p[strlen(want)];
+		if ((p == cmd || p[-1] == ' ') && (end == ',' || end == ' ' ||
+		    end == '\0'))
+			return 1;
+	}
+	return 0;
 }
 
 static void

@@ -3,9 +3,10 @@
  *
  * The master gets a static allowlist: it parses bytes from the CLI and
  * from guests, so after start-up it may only move bytes between the
- * descriptors it has, keep its database and log, and create the socket
- * pairs a new VM needs.  No execve, fork, kill, ptrace or socket(2): new
- * processes come from the launcher.
+ * descriptors it has, keep its database and log, create the socket pairs
+ * a new VM needs and connect to a Firecracker VM's Unix sockets.  No
+ * execve, fork, kill, ptrace, or sockets other than AF_UNIX: new processes
+ * come from the launcher.
  *
  * The launcher execs the VMM, whose needs vary with its version and
  * accelerator; its filter (inherited by the VMM, which adds its own
@@ -20,6 +21,8 @@
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sys/socket.h>
 
 #include <seccomp.h>
 
@@ -59,6 +62,8 @@ static const int master_allow[] = {
 	SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 	SCMP_SYS(fchmod), SCMP_SYS(fchown), SCMP_SYS(readlink),
 	SCMP_SYS(getcwd),
+	/* Firecracker's API and vsock sockets: connect(2) only (see below) */
+	SCMP_SYS(connect),
 	/* new VMs: the agent and QMP socket pairs; banger-fetch's status */
 	SCMP_SYS(socketpair), SCMP_SYS(pipe2),
 	/* identity and randomness (VM names) */
@@ -149,6 +154,10 @@ sandbox_master(void)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, master_allow[i],
 		    0) < 0)
 			fatalx("seccomp rule %d", master_allow[i]);
+	/* Unix sockets only: to reach Firecracker's API and vsock. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) < 0)
+		fatalx("seccomp rule socket");
 	load(ctx, "bangerd");
 }
 

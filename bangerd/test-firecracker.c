@@ -540,15 +540,19 @@ test_fake_ops(void **state)
 
 	(void)state;
 	setup_vm(&d, &vm);
-	fake_start(&f, "box.fc.sock", 6);
+	/* machine, boot source, serial, the work disk, net, vsock, start */
+	fake_start(&f, "box.fc.sock", 7);
 	f.delay_ms = 300;
 	fake_run(&f);
 	if (firecracker_ops.boot(&vm, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	fake_stop(&f);
-	assert_int_equal(f.ncalls, 6);
+	assert_int_equal(f.ncalls, 7);
 	assert_string_equal(f.calls[0].path, "/machine-config");
-	assert_string_equal(f.calls[5].body,
+	assert_string_equal(f.calls[3].path, "/drives/work");
+	assert_non_null(strstr(f.calls[3].body, "/work.ext4\""));
+	assert_non_null(strstr(f.calls[1].body, "banger.vmm=firecracker"));
+	assert_string_equal(f.calls[6].body,
 	    "{\"action_type\":\"InstanceStart\"}");
 
 	fake_start(&f, "box.fc.sock", 1);

@@ -21,6 +21,7 @@
 
 #include "bangerd.h"
 #include "config.h"
+#include "firecracker.h"
 #include "fdutil.h"
 #include "log.h"
 #include "priv-wrap.h"
@@ -32,6 +33,7 @@
 static void	vm_finish_delete(struct vm *);
 static int	vm_boot(struct vm *, char *, size_t);
 static int	vm_mkdisk(struct vm *, char *, size_t);
+static void	vm_vsock_try(evutil_socket_t, short, void *);
 static void	vm_release_tap(struct vm *);
 
 const char *
@@ -89,6 +91,7 @@ vm_new(struct bangerd *d)
 	vm->memory_mib = VM_DEFAULT_MEMORY;
 	vm->disk_mib = VM_DEFAULT_DISK;
 	vm->ws_listfd = -1;
+	vm->tap_hold = -1;
 	vm->accel = d->accel;
 	vm->created = time(NULL);
 	TAILQ_INSERT_TAIL(&d->vms, vm, entry);
@@ -116,6 +119,10 @@ vm_free(struct vm *vm)
 		event_free(vm->boot_timer);
 	if (vm->kill_timer != NULL)
 		event_free(vm->kill_timer);
+	if (vm->vsock_timer != NULL)
+		event_free(vm->vsock_timer);
+	if (vm->tap_hold != -1)
+		close(vm->tap_hold);
 	if (vm->runner != NULL) {
 		vm->runner->vm = NULL;
 		client_finish(vm->runner);
@@ -528,9 +535,13 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 		    "(see `banger doctor` and %s)", d->paths.log);
 		return -1;
 	}
-	if (d->launch_fd == -1 || d->qemu_bin[0] == '\0') {
-		snprintf(err, errlen, "QEMU was not found when bangerd "
-		    "started (see `banger doctor`)");
+	if (d->vmm_error[0] != '\0') {
+		snprintf(err, errlen, "%s", d->vmm_error);
+		return -1;
+	}
+	if (d->launch_fd == -1) {
+		snprintf(err, errlen, "the VMM launcher is not running (see "
+		    "%s)", d->paths.log);
 		return -1;
 	}
 	if ((jid = db_journal_begin(d, vm->id, "start")) == -1) {
@@ -573,25 +584,42 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (qemu_argv(d, vm, &argv, &argc) == -1) {
-		snprintf(err, errlen, "could not build the QEMU command line");
+	if (d->vmm->argv(d, vm, &argv, &argc) == -1) {
+		snprintf(err, errlen, "could not build the %s command line",
+		    d->vmm->name);
 		goto out;
 	}
-	/* Slots 2..5: stderr, agent, QMP, tap; qemu.c names 3, 4, 5. */
-	fds[0] = logfd;
-	fds[1] = agent[1];
-	fds[2] = qmp[1];
-	fds[3] = tapfd;
-	if (launch_vmm(d, vm, fds, 4, argv, argc) == -1) {
-		snprintf(err, errlen, "could not start QEMU (see %s)",
-		    d->paths.log);
-		goto out;
+	if (d->vmm == &firecracker_ops) {
+		/*
+		 * Firecracker opens the tap by name and talks to the agent
+		 * over vsock once booted (vm_vmm_started).  The tap is not
+		 * persistent: hold it open until the VMM is gone.
+		 */
+		fds[0] = logfd;
+		if (launch_vmm(d, vm, fds, 1, argv, argc) == -1) {
+			snprintf(err, errlen, "could not start Firecracker "
+			    "(see %s)", d->paths.log);
+			goto out;
+		}
+		vm->tap_hold = tapfd;
+		tapfd = -1;
+	} else {
+		/* Slots 2..5: stderr, agent, QMP, tap; qemu.c names 3-5. */
+		fds[0] = logfd;
+		fds[1] = agent[1];
+		fds[2] = qmp[1];
+		fds[3] = tapfd;
+		if (launch_vmm(d, vm, fds, 4, argv, argc) == -1) {
+			snprintf(err, errlen, "could not start QEMU (see %s)",
+			    d->paths.log);
+			goto out;
+		}
+		agent_attach(vm, agent[0]);
+		agent[0] = -1;
+		qmp_attach(vm, qmp[0]);
+		qmp[0] = -1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &vm->t_spawn);
-	agent_attach(vm, agent[0]);
-	agent[0] = -1;
-	qmp_attach(vm, qmp[0]);
-	qmp[0] = -1;
 	if (vm->boot_timer == NULL)
 		vm->boot_timer = evtimer_new(d->base, vm_boot_timeout, vm);
 	if (vm->boot_timer != NULL) {
@@ -601,7 +629,7 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	}
 	rc = 0;
 out:
-	qemu_argv_free(argv, argc);
+	qemu_argv_free(argv, argc);	/* both drivers' argv: strings */
 	if (agent[0] != -1)
 		close(agent[0]);
 	if (agent[1] != -1)
@@ -732,24 +760,61 @@ vm_progress_spec(struct client *c, struct vm *vm)
 	    accel_name(vm->accel));
 }
 
+/*
+ * The common start of vm run and vm create: a name, a VM object and its
+ * size and image.  NULL if the client has been answered with an error.
+ */
+static struct vm *
+vm_begin(struct client *c, const char *want, const char *image,
+    uint64_t vcpus, uint64_t memory_mib, uint64_t disk_mib)
+{
+	struct vm	*vm;
+	char		 name[VM_NAME_MAX + 1];
+
+	if (c->d->stopping) {
+		client_error(c, BERR_BUSY, "bangerd is shutting down");
+		return NULL;
+	}
+	if (vm_pick_name(c, want, name, sizeof(name)) == -1)
+		return NULL;
+	if ((vm = vm_new(c->d)) == NULL) {
+		client_error(c, BERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	if (vm_spec(c, vm, image, vcpus, memory_mib, disk_mib) == -1) {
+		vm_free(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+/* vm_begin()'s VM with c as its runner: record it and make its disk. */
+static void
+vm_begin_create(struct client *c, struct vm *vm)
+{
+	char	 err[1024];
+
+	vm->runner = c;
+	c->vm = vm;
+	if (vm_create(vm, err, sizeof(err)) == -1) {
+		log_warnx("vm %s: %s", vm->name, err);
+		vm->runner = NULL;
+		c->vm = NULL;
+		client_error(c, BERR_INTERNAL, "cannot create VM %s: %s",
+		    vm->name, err);
+		vm_free(vm);
+	}
+}
+
 void
 vm_run(struct client *c, struct ctl_vm_run *req)
 {
-	struct bangerd	*d = c->d;
 	struct vm	*vm;
-	char		 name[VM_NAME_MAX + 1], err[1024];
 
-	if (d->stopping) {
-		client_error(c, BERR_BUSY, "bangerd is shutting down");
+	if ((vm = vm_begin(c, req->name, req->image, req->vcpus,
+	    req->memory_mib, req->disk_mib)) == NULL)
 		return;
-	}
-	if (vm_pick_name(c, req->name, name, sizeof(name)) == -1)
-		return;
-	if ((vm = vm_new(d)) == NULL) {
-		client_error(c, BERR_INTERNAL, "out of memory");
-		return;
-	}
-	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	vm->rm = req->rm;
 	vm->run_created = 1;
 	if (req->workspace[0] != '\0') {
@@ -769,12 +834,6 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 		    req->ws_name);
 		vm->ws_expect = req->ws_files;
 	}
-	if (vm_spec(c, vm, req->image, req->vcpus, req->memory_mib,
-	    req->disk_mib) ==
-	    -1) {
-		vm_free(vm);
-		return;
-	}
 	/* No command: the CLI logs in with ssh once the VM is ready. */
 	if (req->argv.n == 0 && vm->img.rootfs[0] == '\0') {
 		client_error(c, BERR_INVALID, "image %s has no ssh server for "
@@ -792,51 +851,20 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 	vm_progress_spec(c, vm);
 	client_progress(c, "creating VM %s", vm->name);
 	vm->boot_after_create = 1;
-	if (vm_create(vm, err, sizeof(err)) == -1) {
-		log_warnx("vm %s: %s", vm->name, err);
-		vm->runner = NULL;
-		c->vm = NULL;
-		vm_free(vm);
-		client_error(c, BERR_INTERNAL, "cannot create VM %s: %s", name,
-		    err);
-	}
+	vm_begin_create(c, vm);
 }
 
 void
 vm_create_cmd(struct client *c, struct ctl_vm_create *req)
 {
-	struct bangerd	*d = c->d;
 	struct vm	*vm;
-	char		 name[VM_NAME_MAX + 1], err[1024];
 
-	if (d->stopping) {
-		client_error(c, BERR_BUSY, "bangerd is shutting down");
+	if ((vm = vm_begin(c, req->name, req->image, req->vcpus,
+	    req->memory_mib, req->disk_mib)) == NULL)
 		return;
-	}
-	if (vm_pick_name(c, req->name, name, sizeof(name)) == -1)
-		return;
-	if ((vm = vm_new(d)) == NULL) {
-		client_error(c, BERR_INTERNAL, "out of memory");
-		return;
-	}
-	snprintf(vm->name, sizeof(vm->name), "%s", name);
-	if (vm_spec(c, vm, req->image, req->vcpus, req->memory_mib,
-	    req->disk_mib) ==
-	    -1) {
-		vm_free(vm);
-		return;
-	}
 	vm_progress_spec(c, vm);
 	vm->boot_after_create = req->start;
-	vm->runner = c;
-	c->vm = vm;
-	if (vm_create(vm, err, sizeof(err)) == -1) {
-		vm->runner = NULL;
-		c->vm = NULL;
-		vm_free(vm);
-		client_error(c, BERR_INTERNAL, "cannot create VM %s: %s", name,
-		    err);
-	}
+	vm_begin_create(c, vm);
 }
 
 /* Boot a stopped VM; the client hears back once it is ready. */
@@ -906,7 +934,7 @@ vm_info(struct vm *vm, struct ctl_vm_info *vi)
 	memset(vi, 0, sizeof(*vi));
 	vi->name = vm->name;
 	vi->state = (char *)vm_state_name(vm->state);
-	vi->vmm = "qemu";
+	vi->vmm = (char *)vm->d->vmm->name;
 	vi->accel = (char *)accel_name(vm->accel);
 	vi->address = vm->state == VM_STOPPED ? "" : vm->address;
 	vi->pid = vm->pid > 0 ? (uint64_t)vm->pid : 0;
@@ -1212,10 +1240,63 @@ vm_vmm_started(struct bangerd *d, struct launch_started *s)
 {
 	struct vm	*vm = vm_find_id(d, s->vm_id);
 
+	struct timeval	 tv = { 0, 100 * 1000 };
+	char		 err[1024];
+
 	if (vm == NULL)
 		return;
 	vm->pid = s->pid;
 	vm_save(vm);
+	if (d->vmm->boot == NULL || vm->state != VM_STARTING)
+		return;
+	/* Firecracker: configure it over its API, then find the agent. */
+	if (d->vmm->boot(vm, err, sizeof(err)) == -1) {
+		log_warnx("vm %s: %s", vm->name, err);
+		if (vm->runner != NULL) {
+			struct client	*c = vm->runner;
+
+			vm->runner = NULL;
+			c->vm = NULL;
+			client_error(c, BERR_BOOT, "VM %s: %s", vm->name, err);
+		}
+		(void)launch_kill(d, vm, SIGKILL);
+		return;
+	}
+	if (vm->vsock_timer == NULL)
+		vm->vsock_timer = evtimer_new(d->base, vm_vsock_try, vm);
+	if (vm->vsock_timer != NULL)
+		evtimer_add(vm->vsock_timer, &tv);
+}
+
+/*
+ * Firecracker's agent channel: connect to the hybrid vsock socket until
+ * the guest's agent listens (the boot timer bounds the wait).
+ */
+static void
+vm_vsock_try(evutil_socket_t fd, short what, void *arg)
+{
+	struct vm	*vm = arg;
+	struct timeval	 tv = { 0, 100 * 1000 };
+	char		 api[FC_SUN_PATH_MAX], uds[FC_SUN_PATH_MAX], err[256];
+	int		 s;
+
+	(void)fd;
+	(void)what;
+	if (vm->state != VM_STARTING || vm->agent != NULL)
+		return;
+	if (fc_paths(vm->d, vm, api, sizeof(api), uds, sizeof(uds)) == -1)
+		return;
+	if ((s = fc_vsock_connect(uds, FC_AGENT_PORT, err, sizeof(err))) ==
+	    -1) {
+		if (errno == ECONNREFUSED || errno == ENOENT ||
+		    errno == ETIMEDOUT)
+			evtimer_add(vm->vsock_timer, &tv);
+		else
+			log_warnx("vm %s: agent vsock: %s", vm->name, err);
+		return;
+	}
+	(void)fd_nonblock(s, 1);
+	agent_attach(vm, s);
 }
 
 void
@@ -1227,11 +1308,18 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 
 	if (vm == NULL)
 		return;
-	log_info("vm %s: QEMU %llu exited (status %lld, signal %llu)",
-	    vm->name, (unsigned long long)ex->pid, (long long)ex->status,
-	    (unsigned long long)ex->signo);
+	log_info("vm %s: %s %llu exited (status %lld, signal %llu)",
+	    vm->name, d->vmm->name, (unsigned long long)ex->pid,
+	    (long long)ex->status, (unsigned long long)ex->signo);
 	vm->pid = 0;
 	vm->vmm_alive = 0;
+	if (vm->vsock_timer != NULL)
+		evtimer_del(vm->vsock_timer);
+	if (vm->tap_hold != -1)
+		close(vm->tap_hold);
+	vm->tap_hold = -1;
+	if (d->vmm == &firecracker_ops)
+		fc_cleanup(d, vm);
 	if (vm->kill_timer != NULL)
 		evtimer_del(vm->kill_timer);
 	if (vm->state == VM_DELETING) {
@@ -1295,7 +1383,7 @@ vm_stop_cmd(struct client *c, struct vm *vm)
 	if (vm->boot_timer != NULL)
 		evtimer_del(vm->boot_timer);
 	if (agent_send(vm, AG_POWEROFF, 0, &(struct ag_poweroff){ 0 }) == -1 &&
-	    qmp_powerdown(vm) == -1)
+	    vm->d->vmm->shutdown(vm) == -1)
 		(void)launch_kill(vm->d, vm, SIGTERM);
 	if (vm->kill_timer == NULL)
 		vm->kill_timer = evtimer_new(vm->d->base, vm_kill_timeout, vm);

@@ -126,6 +126,69 @@ if [ "$vm_med" != n/a ] && [ "$boot_med" != n/a ]; then
 fi
 echo "peak RSS (VmHWM): bangerd ${d_hwm}, bangerd --launcher ${l_hwm}, banger-priv ${p_hwm}"
 
+# Workspace copy: a synthetic repository of 30,000 files (about 250 MB)
+# into a VM, against `tar -c` of the same tree.  The VM's command counts
+# the files it finds, so the copy is known to be complete.
+repo=$TESTROOT/work/bench-repo
+if [ ! -d "$repo" ]; then
+	mkdir -p "$repo"
+	(
+		cd "$repo" || exit 1
+		git init -q .
+		i=0
+		while [ $i -lt 300 ]; do
+			mkdir -p "d$i"
+			j=0
+			while [ $j -lt 100 ]; do
+				# 30,000 files of ~8.5 KB: about 250 MB.
+				head -c 8700 /dev/urandom >"d$i/f$j"
+				j=$((j + 1))
+			done
+			i=$((i + 1))
+		done
+		git add -A
+		git -c user.email=b@example.invalid -c user.name=b commit -qm bench
+	) || echo "  could not make the bench repository"
+	chown -R banger-t1 "$TESTROOT/work"
+fi
+sz=$(du -sm "$repo" --exclude=.git | cut -f1)
+t0=$(now)
+tar -C "$repo" --exclude=.git -cf - . | cat >/dev/null
+t1=$(now)
+tar_s=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')
+t0=$(now)
+n=$(banger vm run --rm --image tiny --disk-size 2G "$repo" -- \
+    sh -c 'find . -type f | wc -l' </dev/null 2>>"$LOGDIR/ws.err")
+t1=$(now)
+ws_s=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')
+echo "workspace copy of ${n:-?} files (${sz} MB) into a VM, run and delete: ${ws_s} s;"
+echo "  tar -c of the same tree: ${tar_s} s; minus one bare VM run (${vm_med} s):" \
+    "$(echo "$ws_s $vm_med $tar_s" | awk '{ printf "%.3f s, ratio %.1f", $1 - $2, ($1 - $2) / $3 }')"
+
+# The golden image: create -> ready, and delete.  BENCH_GOLDEN=1 builds it
+# first (a few minutes, from Debian's archive; see as_user_hostnet).
+if [ "${BENCH_GOLDEN:-0}" = 1 ]; then
+	stop_daemons >/dev/null 2>&1
+	t0=$(now)
+	with_timeout 1800 as_user_hostnet t1 "$BIN/banger" image build \
+	    debian-bookworm </dev/null >/dev/null 2>>"$LOGDIR/golden.err"
+	t1=$(now)
+	as_user_hostnet t1 "$BIN/banger" daemon stop >/dev/null 2>&1
+	wait_until 10 no_live_bangerd t1
+	echo "$t0 $t1" | awk '{ printf "golden image build: %.1f s\n", $2 - $1 }'
+fi
+if [ -f "$(state_dir t1)/images/debian-bookworm/rootfs.ext4" ]; then
+	t0=$(now)
+	banger vm create --name bench-g --image debian-bookworm </dev/null \
+	    >/dev/null 2>>"$LOGDIR/golden.err"
+	t1=$(now)
+	banger vm delete bench-g </dev/null >/dev/null 2>>"$LOGDIR/golden.err"
+	t2=$(now)
+	echo "$t0 $t1 $t2" | awk '{ printf "golden image: create -> ready %.3f s, delete %.3f s\n", $2 - $1, $3 - $2 }'
+else
+	echo "golden image: not built for the bench user (banger image build debian-bookworm); skipped"
+fi
+
 stop_daemons >/dev/null 2>&1
 cleanup
 netsnap_check || exit 1
