@@ -117,6 +117,8 @@ struct vm {
 	uint64_t		 ws_expect, ws_got;
 	size_t			 ws_bytes;
 	int			 ws_listfd;
+	int			 bootstrapped;	/* tool bootstrap has run */
+	uint64_t		 bootstrapping;	/* its session, or 0 */
 };
 
 struct client {

@@ -34,6 +34,43 @@ static void	vm_finish_delete(struct vm *);
 static int	vm_boot(struct vm *, char *, size_t);
 static int	vm_mkdisk(struct vm *, char *, size_t);
 static void	vm_vsock_try(evutil_socket_t, short, void *);
+static void	vm_ready_go(struct vm *);
+
+/*
+ * The workspace's tool bootstrap: best effort, before the command or the
+ * login.  mise, if the guest has it (in PATH or ~/.local/bin, where its
+ * installer puts it), installs what .mise.toml / .tool-versions ask for;
+ * its output goes to a log in the guest and its failure changes nothing.
+ */
+static const char bootstrap_sh[] =
+    "m=$(command -v mise 2>/dev/null) || m=/root/.local/bin/mise\n"
+    "[ -x \"$m\" ] || exit 0\n"
+    "[ -f .mise.toml ] || [ -f mise.toml ] || [ -f .tool-versions ] || "
+    "exit 0\n"
+    "mkdir -p /root/.cache/banger\n"
+    "\"$m\" install >\"/root/.cache/banger/vm-run-tooling-$1.log\" 2>&1\n"
+    "exit 0\n";
+
+static void
+vm_bootstrap(struct vm *vm)
+{
+	struct ag_exec	 ex;
+	char		*argv[] = { "sh", "-c", (char *)bootstrap_sh,
+			    "banger-bootstrap", vm->ws_name, NULL };
+
+	memset(&ex, 0, sizeof(ex));
+	ex.argv.v = argv;
+	ex.argv.n = 5;
+	ex.env.v = (char *[]){ NULL };
+	ex.cwd = vm->run_cwd;
+	vm->bootstrapped = 1;
+	vm->session = ++vm->d->next_session;
+	vm->bootstrapping = vm->session;
+	if (agent_send(vm, AG_EXEC, vm->session, &ex) == -1) {
+		vm->session = vm->bootstrapping = 0;
+		vm_ready_go(vm);
+	}
+}
 static void	vm_release_tap(struct vm *);
 
 const char *
@@ -979,6 +1016,21 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 		return;
 	client_progress(c, "VM %s is ready at %s (%.1f s)", vm->name,
 	    vm->address, secs);
+	if (vm->ws_name[0] != '\0' && !vm->bootstrapped) {
+		vm_bootstrap(vm);
+		return;
+	}
+	vm_ready_go(vm);
+}
+
+/* Ready (and bootstrapped): answer a start, or run the command. */
+static void
+vm_ready_go(struct vm *vm)
+{
+	struct client	*c = vm->runner;
+
+	if (c == NULL)
+		return;
 	if (vm->run_argv.n == 0) {
 		vm->runner = NULL;
 		c->vm = NULL;
@@ -1023,6 +1075,9 @@ vm_agent_output(struct vm *vm, const struct ag_output *o)
 	struct ctl_output	 co;
 	struct client		*c = vm->runner;
 
+	/* The bootstrap's output goes to its log in the guest, not here. */
+	if (vm->bootstrapping != 0)
+		return;
 	if (c == NULL || c->bev == NULL)
 		return;
 	co.stream = o->stream;
@@ -1040,6 +1095,13 @@ vm_agent_exit(struct vm *vm, const struct ag_exit *e)
 	struct ctl_exit	 ce;
 	struct client	*c = vm->runner;
 
+	if (vm->bootstrapping != 0) {
+		log_info("vm %s: tool bootstrap ended (status %lld)",
+		    vm->name, (long long)e->status);
+		vm->session = vm->bootstrapping = 0;
+		vm_ready_go(vm);
+		return;
+	}
 	log_info("vm %s: command exited (status %lld, signal %llu)", vm->name,
 	    (long long)e->status, (unsigned long long)e->signo);
 	vm->session = 0;

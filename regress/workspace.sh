@@ -75,3 +75,27 @@ cmp -s "$W/out" "$W/want" || {
 	fail "the workspace in the guest is not the repository's tracked files"
 }
 no_qemu t1 || fail "qemu left after --rm"
+
+# The tool bootstrap: a (fake) mise in ~/.local/bin runs `install` in the
+# workspace before the command, logging in the guest; its failure does
+# not fail the run.
+echo "tiny 1.0" >"$repo/.tool-versions"
+chown banger-t1 "$repo/.tool-versions"
+(cd "$repo" && git -c safe.directory="*" add .tool-versions &&
+    git -c safe.directory="*" -c user.email=t@example.invalid \
+    -c user.name=t commit -qm tools) ||
+    fail "cannot commit .tool-versions"
+fake=$(user_home t1)/fake-mise
+printf '#!/bin/sh\necho "fake mise $* in $(pwd)"\nexit 3\n' >"$fake"
+chmod 0755 "$fake"
+chown banger-t1 "$fake"
+cfgdir=$(user_home t1)/.config/banger
+install -d -m 0700 -o banger-t1 "$(user_home t1)/.config" "$cfgdir"
+printf '[[file_sync]]\nhost = "~/fake-mise"\nguest = "~/.local/bin/mise"\nmode = "0755"\n' \
+    >"$cfgdir/config.toml"
+chown banger-t1 "$cfgdir/config.toml"
+run t1 vm run --rm "$repo" -- cat /root/.cache/banger/vm-run-tooling-myrepo.log
+expect_rc 0 "vm run with a failing tool bootstrap"
+[ "$(cat "$W/out")" = "fake mise install in /root/myrepo" ] ||
+    fail "bootstrap log: '$(cat "$W/out")'"
+rm -f "$cfgdir/config.toml"
