@@ -40,7 +40,11 @@ agent_poweroff(struct agent *a, uint64_t id, const void *body)
 	log_info("poweroff requested by the host");
 	sync();
 	if (getpid() != 1) {
-		if (kill(1, SIGRTMIN + 4) == 0)
+		/*
+		 * systemd: SIGRTMIN+4 is a clean poweroff; under Firecracker,
+		 * which exits on a reboot, SIGINT (ctrl-alt-del: reboot).
+		 */
+		if (kill(1, under_firecracker() ? SIGINT : SIGRTMIN + 4) == 0)
 			return;
 		log_warn("asking init to power off");
 	}

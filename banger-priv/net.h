@@ -18,6 +18,6 @@ int	net_tap_attach(struct nl_sock *, const char *, const char *, char *,
 	    size_t);
 int	net_link_delete(struct nl_sock *, const char *, char *, size_t);
 /* The tun/tap side (tap.c): create a non-persistent tap, return its fd. */
-int	tap_open(const char *, uint32_t, uint32_t, char *, size_t);
+int	tap_open(const char *, uint32_t, uint32_t, int, char *, size_t);
 
 #endif

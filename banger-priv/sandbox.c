@@ -115,7 +115,7 @@ sandbox_seccomp(void)
 	};
 	/* tap set-up; nothing else is ever ioctl'd. */
 	static const uint64_t ioctls[] = {
-		TUNSETIFF, TUNSETOWNER, TUNSETGROUP,
+		TUNSETIFF, TUNSETOWNER, TUNSETGROUP, TUNSETPERSIST,
 	};
 
 	/* Anything not listed kills the whole process, not one thread. */

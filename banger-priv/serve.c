@@ -226,7 +226,8 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body)
 			goto fail;
 		}
 		addr_tap_name(lt.tapno, tap, sizeof(tap));
-		fd = tap_open(tap, p->uid, p->gid, err, sizeof(err));
+		fd = tap_open(tap, p->uid, p->gid, req->persist, err,
+		    sizeof(err));
 		if (fd != -1 || errno != EBUSY)
 			break;
 		/* Someone else's interface has that name; skip it. */

@@ -20,8 +20,8 @@
  * caller then tries the next number).
  */
 int
-tap_open(const char *name, uint32_t uid, uint32_t gid, char *err,
-    size_t errlen)
+tap_open(const char *name, uint32_t uid, uint32_t gid, int persist,
+    char *err, size_t errlen)
 {
 	struct ifreq	 ifr;
 	int		 fd, saved;
@@ -52,8 +52,14 @@ tap_open(const char *name, uint32_t uid, uint32_t gid, char *err,
 		errno = saved;
 		return -1;
 	}
+	/*
+	 * A persistent tap outlives this fd, so that a VMM which opens taps
+	 * by name (Firecracker) can attach; tap.delete, or reconcile's
+	 * sweep of the caller's leases, removes it.
+	 */
 	if (ioctl(fd, TUNSETOWNER, (unsigned long)uid) == -1 ||
-	    ioctl(fd, TUNSETGROUP, (unsigned long)gid) == -1) {
+	    ioctl(fd, TUNSETGROUP, (unsigned long)gid) == -1 ||
+	    (persist && ioctl(fd, TUNSETPERSIST, 1UL) == -1)) {
 		saved = errno;
 		snprintf(err, errlen, "set owner of %s: %s", name,
 		    strerror(saved));

@@ -1,6 +1,7 @@
 /* banger vm ssh NAME [-- CMD [ARG...]] */
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "banger.h"
 #include "exitcode.h"
@@ -36,6 +37,13 @@ cmd_vm_ssh_exec(const struct cmd_entry *e, struct args *a)
 	client_close(&c);
 	if (rc != BEX_OK)
 		return rc;
+	/* The initramfs image has no sshd; vm exec reaches it instead. */
+	if (strcmp(vi->image, "tiny") == 0) {
+		cli_warnx("VM %s runs the tiny image, which has no ssh server; "
+		    "use `banger vm exec %s -- CMD`", vi->name, vi->name);
+		vm_info_free(vi);
+		return BEX_FAIL;
+	}
 	rc = ssh_login(vi, key, NULL, a->tail, a->ntail, 0);
 	vm_info_free(vi);
 	return rc;

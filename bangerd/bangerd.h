@@ -92,7 +92,6 @@ struct vm {
 	int			 qmp_ready;
 	struct event		*boot_timer;
 	struct event		*vsock_timer;	/* Firecracker: agent connect */
-	int			 tap_hold;	/* Firecracker opens the tap */
 	struct event		*kill_timer;
 	struct timespec		 t_spawn;
 

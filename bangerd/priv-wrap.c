@@ -193,10 +193,10 @@ priv_bridge_ensure(int fd, struct priv_bridge **out, char *err,
 }
 
 int
-priv_tap_create(int fd, uint64_t vm_id, struct priv_tap **out, int *tapfd,
-    char *err, size_t errlen)
+priv_tap_create(int fd, uint64_t vm_id, int persist, struct priv_tap **out,
+    int *tapfd, char *err, size_t errlen)
 {
-	struct priv_tap_create	 req = { vm_id };
+	struct priv_tap_create	 req = { vm_id, persist };
 	int			 rc;
 
 	rc = priv_call(fd, PRIV_TAP_CREATE, &req, PRIV_TAP, 1, (void **)out,

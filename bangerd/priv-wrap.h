@@ -27,8 +27,8 @@
 int	priv_spawn(const char *, int *, int *, pid_t *);
 int	priv_bridge_ensure(int, struct priv_bridge **, char *, size_t);
 /* On success *tapfd is the open tap (close-on-exec), the caller's. */
-int	priv_tap_create(int, uint64_t, struct priv_tap **, int *, char *,
-	    size_t);
+int	priv_tap_create(int, uint64_t, int, struct priv_tap **, int *,
+	    char *, size_t);
 int	priv_tap_delete(int, uint64_t, char *, size_t);
 int	priv_tap_list(int, struct priv_tap_ids **, char *, size_t);
 

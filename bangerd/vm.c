@@ -128,7 +128,6 @@ vm_new(struct bangerd *d)
 	vm->memory_mib = VM_DEFAULT_MEMORY;
 	vm->disk_mib = VM_DEFAULT_DISK;
 	vm->ws_listfd = -1;
-	vm->tap_hold = -1;
 	vm->accel = d->accel;
 	vm->created = time(NULL);
 	TAILQ_INSERT_TAIL(&d->vms, vm, entry);
@@ -158,8 +157,6 @@ vm_free(struct vm *vm)
 		event_free(vm->kill_timer);
 	if (vm->vsock_timer != NULL)
 		event_free(vm->vsock_timer);
-	if (vm->tap_hold != -1)
-		close(vm->tap_hold);
 	if (vm->runner != NULL) {
 		vm->runner->vm = NULL;
 		client_finish(vm->runner);
@@ -596,8 +593,9 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 		msg_free(&priv_proto, PRIV_BRIDGE, br);
 		d->bridge_ok = 1;
 	}
-	if (priv_tap_create(d->priv_fd, vm->id, &tap, &tapfd, perr,
-	    sizeof(perr)) != 0) {
+	/* Firecracker opens the tap by name: it must outlive our fd. */
+	if (priv_tap_create(d->priv_fd, vm->id, d->vmm == &firecracker_ops,
+	    &tap, &tapfd, perr, sizeof(perr)) != 0) {
 		snprintf(err, errlen, "tap device: %s", perr);
 		goto out;
 	}
@@ -628,18 +626,18 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	}
 	if (d->vmm == &firecracker_ops) {
 		/*
-		 * Firecracker opens the tap by name and talks to the agent
-		 * over vsock once booted (vm_vmm_started).  The tap is not
-		 * persistent: hold it open until the VMM is gone.
+		 * Firecracker opens the (persistent) tap by name, so ours
+		 * must be closed first, and talks to the agent over vsock
+		 * once booted (vm_vmm_started).
 		 */
 		fds[0] = logfd;
+		close(tapfd);
+		tapfd = -1;
 		if (launch_vmm(d, vm, fds, 1, argv, argc) == -1) {
 			snprintf(err, errlen, "could not start Firecracker "
 			    "(see %s)", d->paths.log);
 			goto out;
 		}
-		vm->tap_hold = tapfd;
-		tapfd = -1;
 	} else {
 		/* Slots 2..5: stderr, agent, QMP, tap; qemu.c names 3-5. */
 		fds[0] = logfd;
@@ -736,14 +734,6 @@ vm_spec(struct client *c, struct vm *vm, const char *image, uint64_t vcpus,
 		client_error(c, BERR_INVALID, "%s", err);
 		return -1;
 	}
-	if (cfg.vmm == CONFIG_VMM_FIRECRACKER) {
-		client_error(c, BERR_INVALID, "%s:%u: vmm = \"firecracker\": "
-		    "this version drives Firecracker only in its tests (see "
-		    "docs/firecracker.md); use \"auto\" or \"qemu\"",
-		    d->paths.config_file, cfg.line[CONFIG_K_VMM]);
-		config_free(&cfg);
-		return -1;
-	}
 	if (image_lookup(d, image, cfg.default_image_name, &vm->img, err,
 	    sizeof(err)) == -1) {
 		client_error(c, BERR_NOTFOUND, "%s", err);
@@ -792,8 +782,8 @@ static void
 vm_progress_spec(struct client *c, struct vm *vm)
 {
 	client_progress(c, "spec: %d vCPU, %d MiB RAM, %llu MiB disk, image "
-	    "%s (qemu/%s)", vm->vcpus, vm->memory_mib,
-	    (unsigned long long)vm->disk_mib, vm->img.name,
+	    "%s (%s/%s)", vm->vcpus, vm->memory_mib,
+	    (unsigned long long)vm->disk_mib, vm->img.name, vm->d->vmm->name,
 	    accel_name(vm->accel));
 }
 
@@ -1218,7 +1208,8 @@ vm_kill_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	log_warnx("vm %s: QEMU did not quit; killing it", vm->name);
+	log_warnx("vm %s: %s did not quit; killing it", vm->name,
+	    vm->d->vmm->name);
 	(void)launch_kill(vm->d, vm, SIGKILL);
 }
 
@@ -1377,9 +1368,6 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 	vm->vmm_alive = 0;
 	if (vm->vsock_timer != NULL)
 		evtimer_del(vm->vsock_timer);
-	if (vm->tap_hold != -1)
-		close(vm->tap_hold);
-	vm->tap_hold = -1;
 	if (d->vmm == &firecracker_ops)
 		fc_cleanup(d, vm);
 	if (vm->kill_timer != NULL)

@@ -241,6 +241,8 @@ struct priv_bridge {
 
 struct priv_tap_create {
 	uint64_t	 vm_id;		/* 1..PRIV_VMID_MAX, the caller's own id */
+	int		 persist;	/* outlives its fds, until tap.delete:
+					   for VMMs that open taps by name */
 };
 
 struct priv_tap {

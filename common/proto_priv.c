@@ -25,6 +25,7 @@ static const struct msg_field f_bridge[] = {
 };
 static const struct msg_field f_tap_create[] = {
 	F(priv_tap_create, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(priv_tap_create, persist, MF_BOOL, 0, 0),
 };
 static const struct msg_field f_tap[] = {
 	F(priv_tap, vm_id, MF_U64, PRIV_VMID_MAX, 0),

@@ -8,6 +8,7 @@
  *	bridge		PRIV_BRIDGE_ENSURE
  *	tap ID		PRIV_TAP_CREATE; the tap fd is checked with
  *			TUNGETIFF and kept open until the end
+ *	ptap ID		the same with persist: the tap outlives its fd
  *	delete ID	PRIV_TAP_DELETE
  *	list		PRIV_TAP_LIST
  *	raw HEX		send HEX as one packet, print the reply or "eof"
@@ -48,8 +49,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: priv-client [--hold] PATH command ...\n"
-	    "commands: bridge | tap ID | delete ID | list | raw HEX | wait "
-	    "| close\n");
+	    "commands: bridge | tap ID | ptap ID | delete ID | list | raw HEX "
+	    "| wait | close\n");
 	exit(2);
 }
 
@@ -209,11 +210,14 @@ main(int argc, char *argv[])
 				    (unsigned long long)br->prefix);
 				msg_free(&priv_proto, PRIV_BRIDGE, br);
 			}
-		} else if (strcmp(cmd, "tap") == 0) {
+		} else if (strcmp(cmd, "tap") == 0 ||
+		    strcmp(cmd, "ptap") == 0) {
+			int	 persist = strcmp(cmd, "ptap") == 0;
+
 			if (++a >= argc || parse_id(argv[a], &id) == -1)
 				usage();
-			if ((rc = priv_tap_create(sock, id, &tap, &tfd, err,
-			    sizeof(err))) == 0) {
+			if ((rc = priv_tap_create(sock, id, persist, &tap, &tfd,
+			    err, sizeof(err))) == 0) {
 				printf("tap vm_id=%llu name=%s address=%s "
 				    "gateway=%s prefix=%llu mac=%s fd=%s\n",
 				    (unsigned long long)tap->vm_id, tap->name,

@@ -141,3 +141,14 @@ run t1 vm delete pr1
 expect_rc 0 "vm delete pr1"
 wait_until 10 no_taps || fail "taps left: $(ns_taps)"
 no_leases t1 || fail "t1 lease left: $(user_leases t1)"
+
+# ---- persistent taps (for VMMs that open a tap by name) ----
+pc t2 bridge ptap 120
+expect_rc 0 "t2 persistent tap"
+ptap=$(sed -n 's/^tap vm_id=120 name=\([a-z0-9]*\) .*/\1/p' "$W/pc.out")
+[ -n "$ptap" ] || fail "no tap name for the persistent tap"
+tap_exists "$ptap" || fail "persistent tap $ptap gone with its fd"
+pc t2 delete 120
+expect_rc 0 "t2 deletes its persistent tap"
+tap_exists "$ptap" && fail "persistent tap $ptap survives tap.delete"
+no_leases t2 || fail "t2 leases left: $(user_leases t2)"
