@@ -14,8 +14,10 @@ struct vmm_ops {
 	const char	*name;		/* "qemu", "firecracker" */
 	/*
 	 * The VMM's argv (argv[0] is replaced by the launcher's fixed path).
-	 * The launcher places stderr on fd 2 and the driver's descriptors
-	 * from fd 3 on, in the order the driver listed them in vm_fds().
+	 * The launcher places stderr on fd 2 and whatever descriptors
+	 * vm_boot() hands it from fd 3 on: QEMU gets the agent channel, QMP
+	 * and the tap; Firecracker gets none (it uses sockets and the tap by
+	 * name).
 	 */
 	int	(*argv)(struct bangerd *, struct vm *, char ***, size_t *);
 	/*
@@ -24,7 +26,10 @@ struct vmm_ops {
 	 * Returns 0 or -1 with a message in err.
 	 */
 	int	(*boot)(struct vm *, char *, size_t);
-	/* Ask the guest to power off cleanly; -1 if it cannot be asked. */
+	/*
+	 * Ask the VMM to shut the guest down (after the agent's poweroff was
+	 * not possible); -1 if it cannot be asked.
+	 */
 	int	(*shutdown)(struct vm *);
 };
 
