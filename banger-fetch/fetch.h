@@ -25,6 +25,9 @@ int	ws_copy_one(int, int, const char *, char *, size_t);
 int	ws_mkdirs(int, const char *);
 int	ws_copy_data(int, int);
 
+/* owners.c: every inode of an ext4 image to 0:0. */
+int	ext4_chown_root(const char *, char *, size_t);
+
 /* sync.c: config.toml's [[file_sync]], from bangerd's list file. */
 int	sync_apply(const char *, const char *);
 int	sync_parse_mode(const char *);

@@ -5,9 +5,9 @@
  * Build a VM's work disk: copy the workspace (REPO's files named in LIST,
  * NUL-separated) into STAGE/root/NAME, add config.toml's [[file_sync]]
  * entries (sync.c) and, with --hostkey, the VM's ssh host key; then make
- * an ext4 file system of SIZE_MIB MiB from STAGE with mkfs.ext4 -d, run
- * under fakeroot so that every file in it belongs to root (the guest's
- * /root is root's).  The
+ * an ext4 file system of SIZE_MIB MiB from STAGE with mkfs.ext4 -d and
+ * give every file in it to root (owners.c: the guest's /root is root's).
+ * The
  * file is sparse: the disk costs what its contents cost.  STAGE is
  * removed afterwards.  Nothing is mounted; no privilege is used.
  */
@@ -184,20 +184,29 @@ run_mkfs(const char *stage, const char *out)
 	pid_t	 pid;
 	int	 status;
 
+	char	 err[256];
+
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
-		execlp("fakeroot", "fakeroot", "mkfs.ext4", "-q", "-F",
-		    "-L", "banger-work", "-E", "root_owner=0:0",
-		    "-d", stage, out, (char *)NULL);
-		fprintf(stderr, "banger-fetch: fakeroot: %s\n",
+		execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", "-L",
+		    "banger-work", "-E", "root_owner=0:0", "-d", stage, out,
+		    (char *)NULL);
+		fprintf(stderr, "banger-fetch: mkfs.ext4: %s\n",
 		    strerror(errno));
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			return -1;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
+	/* mkfs copied the stage's owners (ours): the guest's are root's. */
+	if (ext4_chown_root(out, err, sizeof(err)) == -1) {
+		status_error("ownership: %s", err);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -1,8 +1,9 @@
 PROGS += banger-fetch/banger-fetch
 FETCH_SRCS := $(filter-out banger-fetch/test-%.c,$(wildcard banger-fetch/*.c))
 FETCH_LIB_SRCS := $(filter-out banger-fetch/main.c,$(FETCH_SRCS))
-$(eval $(call prog_rule,banger-fetch/banger-fetch,$(FETCH_SRCS),))
+FETCH_LIBS := $(shell pkg-config --libs ext2fs com_err)
+$(eval $(call prog_rule,banger-fetch/banger-fetch,$(FETCH_SRCS),$(FETCH_LIBS)))
 
 TESTS += banger-fetch/test-workspace
 $(eval $(call prog_rule,banger-fetch/test-workspace,\
-	banger-fetch/test-workspace.c $(FETCH_LIB_SRCS),-lcmocka))
+	banger-fetch/test-workspace.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))

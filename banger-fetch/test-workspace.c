@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <ext2fs/ext2fs.h>
 
 #include "fetch.h"
 #include "valid.h"
@@ -193,6 +194,60 @@ test_sync(void **state)
 	assert_int_equal(sync_apply(stage, list), -1);
 }
 
+/* Inodes in use whose owner is not 0:0. */
+static int
+count_not_root(const char *img)
+{
+	ext2_filsys		 fs;
+	ext2_inode_scan		 scan;
+	ext2_ino_t		 ino;
+	struct ext2_inode	 inode;
+	int			 n = 0;
+
+	assert_int_equal(ext2fs_open(img, EXT2_FLAG_64BITS, 0, 0,
+	    unix_io_manager, &fs), 0);
+	assert_int_equal(ext2fs_open_inode_scan(fs, 0, &scan), 0);
+	while (ext2fs_get_next_inode(scan, &ino, &inode) == 0 && ino != 0)
+		if (inode.i_links_count > 0 && (inode_uid(inode) != 0 ||
+		    inode_gid(inode) != 0))
+			n++;
+	ext2fs_close_inode_scan(scan);
+	ext2fs_close_free(&fs);
+	return n;
+}
+
+static void
+test_chown_root(void **state)
+{
+	char	 stage[128], img[128], cmd[512], err[256];
+	int	 fd;
+
+	(void)state;
+	snprintf(stage, sizeof(stage), "%s/own", top);
+	snprintf(img, sizeof(img), "%s/own.ext4", top);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/a/b && echo x > %s/a/b/f && "
+	    "ln -s f %s/a/b/l", stage, stage, stage);
+	assert_int_equal(system(cmd), 0);
+	/* As root, give the stage an owner to take away. */
+	if (geteuid() == 0) {
+		snprintf(cmd, sizeof(cmd), "chown -hR 4321:4321 %s", stage);
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_true((fd = open(img, O_WRONLY | O_CREAT, 0600)) != -1);
+	assert_int_equal(ftruncate(fd, 64 << 20), 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "mkfs.ext4 -q -F -d %s %s", stage, img);
+	assert_int_equal(system(cmd), 0);
+	assert_true(count_not_root(img) >= 4);
+	assert_int_equal(ext4_chown_root(img, err, sizeof(err)), 0);
+	assert_int_equal(count_not_root(img), 0);
+	/* The file system is still consistent. */
+	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s >/dev/null 2>&1", img);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(ext4_chown_root("/nonexistent.img", err,
+	    sizeof(err)), -1);
+}
+
 int
 main(void)
 {
@@ -201,6 +256,7 @@ main(void)
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_refuse),
 		cmocka_unit_test(test_sync),
+		cmocka_unit_test(test_chown_root),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
