@@ -13,10 +13,30 @@
 #include "image.h"
 #include "log.h"
 
+/*
+ * mkfs.ext4 and depmod live in /usr/sbin, which an ordinary user's PATH
+ * (inherited from bangerd) often lacks.
+ */
+static void
+add_sbin_to_path(void)
+{
+	const char	*p = getenv("PATH");
+	char		 buf[4096];
+
+	if (p == NULL || p[0] == '\0')
+		p = "/usr/local/bin:/usr/bin:/bin";
+	if (strstr(p, "/usr/sbin") != NULL)
+		return;
+	if ((size_t)snprintf(buf, sizeof(buf), "%s:/usr/local/sbin:/usr/sbin:"
+	    "/sbin", p) < sizeof(buf))
+		(void)setenv("PATH", buf, 1);
+}
+
 int
 main(int argc, char **argv)
 {
 	log_init("banger-fetch", 2, 0);
+	add_sbin_to_path();
 	if (argc >= 2 && strcmp(argv[1], "mkdisk") == 0)
 		return mkdisk_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "build-image") == 0)

@@ -119,7 +119,7 @@ as_user() {
 	    setpriv --reuid="$(id -u "$_n")" --regid="$(id -g "$_n")" \
 	    --init-groups \
 	    env -i HOME="$_h" XDG_RUNTIME_DIR="$_h/run" \
-	    PATH="$BIN:/usr/sbin:/usr/bin:/sbin:/bin" LANG=C \
+	    PATH="$BIN:/usr/local/bin:/usr/bin:/bin" LANG=C \
 	    BANGER_DAEMON="$BIN/bangerd" BANGER_PRIV="$PRIV_BIN" \
 	    BANGER_IMAGE_DIR="$IMAGES" BANGER_RECIPES="$TESTROOT/recipes" "$@"
 }
@@ -139,7 +139,7 @@ as_user_hostnet() {
 	    setpriv --reuid="$(id -u "$_n")" --regid="$(id -g "$_n")" \
 	    --init-groups \
 	    env -i HOME="$_h" XDG_RUNTIME_DIR="$_h/run" \
-	    PATH="$BIN:/usr/sbin:/usr/bin:/sbin:/bin" LANG=C \
+	    PATH="$BIN:/usr/local/bin:/usr/bin:/bin" LANG=C \
 	    BANGER_DAEMON="$BIN/bangerd" BANGER_PRIV="$PRIV_BIN" \
 	    BANGER_IMAGE_DIR="$IMAGES" BANGER_RECIPES="$TESTROOT/recipes" "$@"
 }
