@@ -1,6 +1,6 @@
 /*
- * banger-fetch mkdisk OUT SIZE_MIB STAGE [--workspace REPO LIST NAME]
- *     [--sync LIST] [--hostkey]
+ * banger-fetch mkdisk OUT SIZE_MIB STAGE [--workspace REPO LIST NAME
+ *     [--bundle]] [--sync LIST] [--hostkey]
  *
  * Build a VM's work disk: copy the workspace (REPO's files named in LIST,
  * NUL-separated) into STAGE/root/NAME, add config.toml's [[file_sync]]
@@ -178,6 +178,47 @@ fail:
 	return -1;
 }
 
+/*
+ * The repository's history for --branch: `git bundle create --all` into
+ * /root/.cache/banger/NAME.bundle, unpacked in the guest by bangerd's
+ * checkout step.
+ */
+static int
+make_bundle(const char *stage, const char *repo, const char *name)
+{
+	char	 dir[PATH_MAX], out[PATH_MAX + 300];
+	pid_t	 pid;
+	int	 status;
+
+	snprintf(dir, sizeof(dir), "%s/root/.cache", stage);
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		goto fail;
+	snprintf(dir, sizeof(dir), "%s/root/.cache/banger", stage);
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		goto fail;
+	snprintf(out, sizeof(out), "%s/%s.bundle", dir, name);
+	status_progress("bundling the repository's history for --branch");
+	if ((pid = fork()) == -1)
+		goto fail;
+	if (pid == 0) {
+		execlp("git", "git", "-C", repo, "bundle", "create", "-q", out,
+		    "--all", (char *)NULL);
+		fprintf(stderr, "banger-fetch: git: %s\n", strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			goto fail;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		status_error("git bundle create failed (see the job log)");
+		return -1;
+	}
+	return 0;
+fail:
+	status_error("bundle: %s", strerror(errno));
+	return -1;
+}
+
 static int
 run_mkfs(const char *stage, const char *out)
 {
@@ -219,7 +260,7 @@ mkdisk_main(int argc, char **argv)
 	int		 fd;
 
 	const char	*repo = NULL, *list = NULL, *name = NULL, *sync = NULL;
-	int		 i, hostkey = 0;
+	int		 i, hostkey = 0, bundle = 0;
 
 	if (argc < 4) {
 		status_error("mkdisk: wrong arguments");
@@ -236,6 +277,8 @@ mkdisk_main(int argc, char **argv)
 			sync = argv[++i];
 		else if (strcmp(argv[i], "--hostkey") == 0)
 			hostkey = 1;
+		else if (strcmp(argv[i], "--bundle") == 0)
+			bundle = 1;
 		else {
 			status_error("mkdisk: unknown argument");
 			return 2;
@@ -269,6 +312,12 @@ mkdisk_main(int argc, char **argv)
 		return 1;
 	}
 	if (repo != NULL && copy_workspace(stage, repo, list, name) == -1) {
+		rm_tree(stage);
+		return 1;
+	}
+	if (bundle && (repo == NULL || make_bundle(stage, repo, name) == -1)) {
+		if (repo == NULL)
+			status_error("mkdisk: --bundle needs --workspace");
 		rm_tree(stage);
 		return 1;
 	}

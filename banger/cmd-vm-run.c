@@ -33,6 +33,24 @@ static const struct cmd_opt vm_run_opts[] = {
 };
 
 /*
+ * A branch or ref name we pass on: git's own rules, narrowed to a plain
+ * character set (it travels as an argument, never through a shell).
+ */
+static int
+git_ref_ok(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n == 0 || n > 200 || s[0] == '-' || s[0] == '/' || s[0] == '.' ||
+	    s[n - 1] == '/' || s[n - 1] == '.' || strstr(s, "..") != NULL ||
+	    strstr(s, "//") != NULL || strstr(s, "/.") != NULL ||
+	    (n >= 5 && strcmp(s + n - 5, ".lock") == 0))
+		return 0;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._/-") == n;
+}
+
+/*
  * Everything about the request that can be checked here is checked
  * here, before bangerd creates anything.
  */
@@ -62,11 +80,18 @@ vm_run_prepare(const struct cmd_entry *e, const struct args *a,
 				return BEX_USAGE;
 			}
 	}
-	if (args_get(e, a, "branch") != NULL ||
-	    args_get(e, a, "from") != NULL) {
-		snprintf(err, errlen, "--branch and --from need git and the "
-		    "repository's history in the guest, which this version's "
-		    "guest image does not have");
+	req->branch = (char *)(args_get(e, a, "branch") ?
+	    args_get(e, a, "branch") : "");
+	req->from = (char *)(args_get(e, a, "from") ?
+	    args_get(e, a, "from") : "");
+	if (req->from[0] != '\0' && req->branch[0] == '\0') {
+		snprintf(err, errlen, "--from needs --branch");
+		return BEX_USAGE;
+	}
+	if ((req->branch[0] != '\0' && !git_ref_ok(req->branch)) ||
+	    (req->from[0] != '\0' && !git_ref_ok(req->from))) {
+		snprintf(err, errlen, "--branch/--from: use a plain git ref "
+		    "name (letters, digits, '.', '_', '-', '/')");
 		return BEX_USAGE;
 	}
 	if (args_get(e, a, "dry-run") != NULL)

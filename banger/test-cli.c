@@ -382,6 +382,47 @@ test_age(void **state)
 	assert_string_equal(out, "-");
 }
 
+static void
+test_run_branch(void **state)
+{
+	char		*ok[] = { "--branch", "feat/x-1", "--from", "v1.0", "repo",
+			    "--", "true", NULL };
+	char		*nofrom[] = { "--from", "v1", "repo", "--", "true",
+			    NULL };
+	char		*bad[] = { "--branch", "a..b", "repo", "--", "true",
+			    NULL };
+	char		*dash[] = { "--branch", "-x", "repo", "--", "true",
+			    NULL };
+	const struct cmd_entry *e = &cmd_vm_run_entry;
+	struct args	 a;
+	struct ctl_vm_run req;
+	char		 err[256];
+
+	(void)state;
+	assert_int_equal(args_parse(e, ARGC(ok), ok, &a, err, sizeof(err)),
+	    0);
+	assert_int_equal(vm_run_prepare(e, &a, &req, err, sizeof(err)), 0);
+	assert_string_equal(req.branch, "feat/x-1");
+	assert_string_equal(req.from, "v1.0");
+	args_free(&a);
+	assert_int_equal(args_parse(e, ARGC(nofrom), nofrom, &a, err,
+	    sizeof(err)), 0);
+	assert_int_equal(vm_run_prepare(e, &a, &req, err, sizeof(err)),
+	    BEX_USAGE);
+	assert_non_null(strstr(err, "--from needs --branch"));
+	args_free(&a);
+	assert_int_equal(args_parse(e, ARGC(bad), bad, &a, err, sizeof(err)),
+	    0);
+	assert_int_equal(vm_run_prepare(e, &a, &req, err, sizeof(err)),
+	    BEX_USAGE);
+	args_free(&a);
+	if (args_parse(e, ARGC(dash), dash, &a, err, sizeof(err)) == 0) {
+		assert_int_equal(vm_run_prepare(e, &a, &req, err,
+		    sizeof(err)), BEX_USAGE);
+		args_free(&a);
+	}
+}
+
 int
 main(void)
 {
@@ -389,6 +430,7 @@ main(void)
 		cmocka_unit_test(test_run_flags_before_dashdash),
 		cmocka_unit_test(test_run_name_forms),
 		cmocka_unit_test(test_run_missing_command),
+		cmocka_unit_test(test_run_branch),
 		cmocka_unit_test(test_run_command_without_dashdash),
 		cmocka_unit_test(test_run_bad_name),
 		cmocka_unit_test(test_unknown_and_malformed_options),

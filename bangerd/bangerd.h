@@ -116,6 +116,9 @@ struct vm {
 	uint64_t		 ws_expect, ws_got;
 	size_t			 ws_bytes;
 	int			 ws_listfd;
+	char			 ws_branch[256];	/* --branch, or "" */
+	char			 ws_from[256];		/* --from, or "" */
+	int			 checked_out;	/* --branch done */
 	int			 bootstrapped;	/* tool bootstrap has run */
 	uint64_t		 bootstrapping;	/* its session, or 0 */
 };

@@ -167,9 +167,13 @@ client_dispatch(struct client *c, const uint8_t *p, size_t len)
 	    (c->started ? C_RUNNING : 0) : C_IDLE;
 	if (c->vm != NULL && c->vm->ws_listfd != -1 && c->vm->runner == c)
 		state = C_UPLOAD;
-	/* Input racing the command's exit is dropped, not punished. */
+	/*
+	 * Input racing the command's exit, or a workspace list still coming
+	 * after its request was refused, is dropped, not punished.
+	 */
 	if (state == C_IDLE && i < sizeof(ctl_handlers) /
-	    sizeof(ctl_handlers[0]) && ctl_handlers[i].flags == C_RUNNING &&
+	    sizeof(ctl_handlers[0]) &&
+	    (ctl_handlers[i].flags & (C_RUNNING | C_UPLOAD)) != 0 &&
 	    hdr.id != 0 && hdr.id == c->last_id) {
 		msg_free(&ctl_proto, hdr.type, body);
 		return;

@@ -35,6 +35,9 @@ static int	vm_boot(struct vm *, char *, size_t);
 static int	vm_mkdisk(struct vm *, char *, size_t);
 static void	vm_vsock_try(evutil_socket_t, short, void *);
 static void	vm_ready_go(struct vm *);
+static void	vm_prepare(struct vm *);
+static void	vm_checkout(struct vm *);
+static void	vm_bootstrap(struct vm *);
 
 /*
  * The workspace's tool bootstrap: best effort, before the command or the
@@ -51,25 +54,64 @@ static const char bootstrap_sh[] =
     "\"$m\" install >\"/root/.cache/banger/vm-run-tooling-$1.log\" 2>&1\n"
     "exit 0\n";
 
+/*
+ * --branch NAME [--from REF]: the copied files become a checkout of a new
+ * branch NAME at REF (default: the host's HEAD), from the bundle
+ * banger-fetch made.  The working tree stays what was copied, so the
+ * host's uncommitted changes show as changes.
+ */
+static const char checkout_sh[] =
+    "set -e\n"
+    "b=/root/.cache/banger/$1.bundle\n"
+    "git init -q\n"
+    "git symbolic-ref HEAD \"refs/heads/$2\"\n"
+    "git fetch -q --update-head-ok \"$b\" '+refs/heads/*:refs/remotes/host/*' "
+    "'+refs/tags/*:refs/tags/*' '+HEAD:refs/remotes/host/HEAD'\n"
+    "r=${3:-host/HEAD}\n"
+    "c=$(git rev-parse -q --verify \"$r^{commit}\" || "
+    "git rev-parse -q --verify \"host/$r^{commit}\") || "
+    "{ echo \"no ref $r in the repository\" >&2; exit 1; }\n"
+    "git reset -q \"$c\"\n"
+    "rm -f \"$b\"\n";
+
 static void
-vm_bootstrap(struct vm *vm)
+vm_prep_session(struct vm *vm, char **argv, size_t argc)
 {
 	struct ag_exec	 ex;
-	char		*argv[] = { "sh", "-c", (char *)bootstrap_sh,
-			    "banger-bootstrap", vm->ws_name, NULL };
 
 	memset(&ex, 0, sizeof(ex));
 	ex.argv.v = argv;
-	ex.argv.n = 5;
+	ex.argv.n = argc;
 	ex.env.v = (char *[]){ NULL };
 	ex.cwd = vm->run_cwd;
-	vm->bootstrapped = 1;
 	vm->session = ++vm->d->next_session;
 	vm->bootstrapping = vm->session;
 	if (agent_send(vm, AG_EXEC, vm->session, &ex) == -1) {
 		vm->session = vm->bootstrapping = 0;
-		vm_ready_go(vm);
+		vm_prepare(vm);
 	}
+}
+
+static void
+vm_checkout(struct vm *vm)
+{
+	char	*argv[] = { "sh", "-c", (char *)checkout_sh, "banger-checkout",
+		    vm->ws_name, vm->ws_branch, vm->ws_from, NULL };
+
+	vm->checked_out = 1;
+	client_progress(vm->runner, "checking out a new branch %s from %s",
+	    vm->ws_branch, vm->ws_from[0] ? vm->ws_from : "HEAD");
+	vm_prep_session(vm, argv, 7);
+}
+
+static void
+vm_bootstrap(struct vm *vm)
+{
+	char	*argv[] = { "sh", "-c", (char *)bootstrap_sh,
+		    "banger-bootstrap", vm->ws_name, NULL };
+
+	vm->bootstrapped = 1;
+	vm_prep_session(vm, argv, 5);
 }
 static void	vm_release_tap(struct vm *);
 
@@ -405,6 +447,9 @@ vm_mkdisk(struct vm *vm, char *err, size_t errlen)
 		argv[argc++] = vm->ws_dir;
 		argv[argc++] = list;
 		argv[argc++] = vm->ws_name;
+		/* --branch: the history goes along, as a git bundle. */
+		if (vm->ws_branch[0] != '\0')
+			argv[argc++] = "--bundle";
 	}
 	/* An image with a root file system runs sshd: give it a host key. */
 	if (vm->img.rootfs[0] != '\0')
@@ -861,6 +906,18 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 		    req->ws_name);
 		vm->ws_expect = req->ws_files;
 	}
+	if (req->branch[0] != '\0') {
+		if (vm->ws_dir[0] == '\0' || vm->img.rootfs[0] == '\0') {
+			client_error(c, BERR_INVALID, "--branch needs a "
+			    "workspace and an image with git (%s)",
+			    IMAGE_GOLDEN);
+			vm_free(vm);
+			return;
+		}
+		snprintf(vm->ws_branch, sizeof(vm->ws_branch), "%s",
+		    req->branch);
+		snprintf(vm->ws_from, sizeof(vm->ws_from), "%s", req->from);
+	}
 	/* No command: the CLI logs in with ssh once the VM is ready. */
 	if (req->argv.n == 0 && vm->img.rootfs[0] == '\0') {
 		client_error(c, BERR_INVALID, "image %s has no ssh server for "
@@ -1006,6 +1063,21 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 		return;
 	client_progress(c, "VM %s is ready at %s (%.1f s)", vm->name,
 	    vm->address, secs);
+	vm_prepare(vm);
+}
+
+/*
+ * Before the command or login, in a workspace: --branch's checkout (its
+ * failure fails the run), then the tool bootstrap (whose failure does
+ * not).  Each is an agent session; vm_agent_exit() comes back here.
+ */
+static void
+vm_prepare(struct vm *vm)
+{
+	if (vm->ws_branch[0] != '\0' && !vm->checked_out) {
+		vm_checkout(vm);
+		return;
+	}
 	if (vm->ws_name[0] != '\0' && !vm->bootstrapped) {
 		vm_bootstrap(vm);
 		return;
@@ -1086,10 +1158,25 @@ vm_agent_exit(struct vm *vm, const struct ag_exit *e)
 	struct client	*c = vm->runner;
 
 	if (vm->bootstrapping != 0) {
-		log_info("vm %s: tool bootstrap ended (status %lld)",
-		    vm->name, (long long)e->status);
 		vm->session = vm->bootstrapping = 0;
-		vm_ready_go(vm);
+		/* A failed --branch checkout fails the run; the rest not. */
+		if (vm->checked_out && !vm->bootstrapped && e->status != 0 &&
+		    (c = vm->runner) != NULL) {
+			log_warnx("vm %s: checkout of %s failed", vm->name,
+			    vm->ws_branch);
+			vm->runner = NULL;
+			c->vm = NULL;
+			client_error(c, BERR_INVALID, "could not check out a new "
+			    "branch %s from %s in VM %s (is the ref in the "
+			    "repository?)", vm->ws_branch, vm->ws_from[0] ?
+			    vm->ws_from : "HEAD", vm->name);
+			if (vm->rm || vm->run_created)
+				vm_delete(NULL, vm);
+			return;
+		}
+		log_info("vm %s: preparation step ended (status %lld)",
+		    vm->name, (long long)e->status);
+		vm_prepare(vm);
 		return;
 	}
 	log_info("vm %s: command exited (status %lld, signal %llu)", vm->name,

@@ -93,6 +93,8 @@ struct ctl_vm_run {
 	char		*workspace;	/* absolute repository path, or "" */
 	char		*ws_name;	/* lands at /root/<ws_name> */
 	uint64_t	 ws_files;	/* paths that follow in CTL_WS_FILES */
+	char		*branch;	/* check out a new branch, or "" */
+	char		*from;		/* the ref it starts from, or "" */
 	struct msg_strv	 argv;		/* at least one entry */
 };
 

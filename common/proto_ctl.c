@@ -31,6 +31,8 @@ static const struct msg_field f_vm_run[] = {
 	F(ctl_vm_run, workspace, MF_STR, BANGER_STRMAX, 0),
 	F(ctl_vm_run, ws_name, MF_STR, 255, 0),
 	F(ctl_vm_run, ws_files, MF_U64, WS_FILES_MAX, 0),
+	F(ctl_vm_run, branch, MF_STR, 255, 0),
+	F(ctl_vm_run, from, MF_STR, 255, 0),
 	F(ctl_vm_run, argv, MF_STRV, BANGER_ARGMAX, BANGER_STRMAX),
 };
 static const struct msg_field f_image_build[] = {

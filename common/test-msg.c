@@ -643,7 +643,8 @@ test_roundtrip_named(void **state)
 	struct ctl_vm_run run = { .name = "box", .rm = 1, .cols = 80,
 	    .rows = 24, .vcpus = 2, .memory_mib = 512, .disk_mib = 4096,
 	    .image = "tiny", .workspace = "/src/app", .ws_name = "app",
-	    .ws_files = 12, .argv = { argv, 2 } }, *rr;
+	    .ws_files = 12, .branch = "feature", .from = "v1.0",
+	    .argv = { argv, 2 } }, *rr;
 	struct ctl_exit	 ex = { -9, 9 }, *er;
 	struct ctl_output co = { 2, { data, sizeof(data) } }, *cr;
 	struct priv_tap_ids ti = { { ids, 3 } }, *tr;
@@ -723,7 +724,8 @@ test_encode_bounds(void **state)
 	char		 big[VM_NAME_MAX + 2];
 	char		*argv[] = { "x", NULL };
 	struct ctl_vm_run run = { .name = big, .cols = 1, .rows = 1,
-	    .image = "", .workspace = "", .ws_name = "", .argv = { argv, 1 } };
+	    .image = "", .workspace = "", .ws_name = "", .branch = "",
+	    .from = "", .argv = { argv, 1 } };
 	struct ctl_winsize ws = { 65536, 1 };
 	struct ctl_exit	 ex = { 256, 0 };
 	struct buf	 out = { 0 };

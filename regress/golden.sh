@@ -77,3 +77,37 @@ grep -q '^g1\.vm ' "$(state_dir t1)/ssh/known_hosts" &&
 run t1 vm run --rm --image tiny
 expect_rc 125 "interactive on the tiny image"
 grep -q "no ssh server" "$W/err" || fail "no 'no ssh server' message"
+
+# --branch/--from: the workspace becomes a checkout of a new branch at the
+# ref, with the host's uncommitted changes still in the working tree.
+repo=$TESTROOT/work/gbr/proj
+mkdir -p "$repo"
+(
+	cd "$repo" || exit 1
+	git init -q .
+	echo one >a
+	git add a
+	git -c user.email=t@example.invalid -c user.name=t commit -qm one
+	git tag v1
+	echo two >a
+	git -c user.email=t@example.invalid -c user.name=t commit -qam two
+	echo three >a
+) || fatal "cannot make the --branch repository"
+v1=$(git -C "$repo" rev-parse --short v1)
+chown -R banger-t1 "$TESTROOT/work/gbr"
+chmod 0755 "$TESTROOT/work/gbr"
+with_timeout 600 run t1 vm run --rm --branch feat --from v1 "$repo" -- \
+    sh -c 'git branch --show-current; git rev-parse --short HEAD;
+    git status --short; cat a'
+expect_rc 0 "vm run --branch feat --from v1"
+[ "$(tr '\n' ' ' <"$W/out")" = "feat $v1  M a three " ] ||
+    fail "--branch checkout: $(tr '\n' ' ' <"$W/out")"
+with_timeout 600 run t1 vm run --rm --branch feat --from no-such-ref "$repo" \
+    -- true
+expect_rc 125 "--from an unknown ref"
+grep -q "could not check out" "$W/err" || fail "no checkout error"
+run t1 vm run --rm --image tiny --branch feat "$repo" -- true
+expect_rc 125 "--branch on the tiny image"
+grep -q "image with git" "$W/err" || fail "no 'image with git' message"
+run t1 vm run --from v1 "$repo" -- true
+expect_rc 2 "--from without --branch"
