@@ -37,66 +37,47 @@ cmd_image_build_exec(const struct cmd_entry *e, struct args *a)
 	return rc;
 }
 
+static void
+image_one(void *body, void *arg)
+{
+	struct ctl_image_info	*ii = body;
+	json_t			*arr = arg;
+	char			 name[256], dir[1024], age[32];
+
+	if (arr != NULL)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:I, "
+		    "s:I}", "name", ii->name, "dir", ii->dir, "rootfs",
+		    ii->rootfs, "size_mib", (json_int_t)ii->size_mib, "built",
+		    (json_int_t)ii->built));
+	else {
+		escape_ctl(ii->name, name, sizeof(name));
+		escape_ctl(ii->dir, dir, sizeof(dir));
+		fmt_age(ii->built, time(NULL), age, sizeof(age));
+		printf("%-20s %-9s %6llu MiB  %-10s %s\n", name,
+		    ii->rootfs ? "full" : "initramfs",
+		    (unsigned long long)ii->size_mib, age, dir);
+	}
+	client_free(CTL_IMAGE_INFO, body);
+}
+
 static int
 cmd_image_list_exec(const struct cmd_entry *e, struct args *a)
 {
-	struct client		 c;
-	struct msg_hdr		 hdr;
-	struct ctl_image_info	*ii;
-	void			*body;
-	json_t			*arr = NULL;
-	char			 err[512], name[256], dir[1024], age[32];
-	uint64_t		 id;
-	int			 rc = -1, json = args_get(e, a, "json") != NULL;
+	struct client	 c;
+	json_t		*arr = NULL;
+	int		 rc;
 
 	if ((rc = client_open_or_report(&c, 1)) != 0)
 		return rc;
-	if (client_request(&c, CTL_IMAGE_LIST, &(struct ctl_ok){ 0 }, &id,
-	    err, sizeof(err)) == -1) {
-		cli_warnx("%s", err);
-		client_close(&c);
-		return BEX_DAEMON;
-	}
-	if (json)
+	if (args_get(e, a, "json") != NULL)
 		arr = json_array();
 	else
-		printf("%-20s %-8s %9s  %-10s %s\n", "NAME", "KIND", "SIZE",
+		printf("%-20s %-9s %9s  %-10s %s\n", "NAME", "KIND", "SIZE",
 		    "BUILT", "DIRECTORY");
-	for (rc = -1; rc == -1; ) {
-		if (client_recv(&c, id, &hdr, &body, err, sizeof(err)) == -1) {
-			cli_warnx("%s", err);
-			rc = BEX_FAIL;
-			break;
-		}
-		if (hdr.type == CTL_IMAGE_INFO) {
-			ii = body;
-			if (json)
-				json_array_append_new(arr, json_pack(
-				    "{s:s, s:s, s:b, s:I, s:I}", "name",
-				    ii->name, "dir", ii->dir, "rootfs",
-				    ii->rootfs, "size_mib",
-				    (json_int_t)ii->size_mib, "built",
-				    (json_int_t)ii->built));
-			else {
-				escape_ctl(ii->name, name, sizeof(name));
-				escape_ctl(ii->dir, dir, sizeof(dir));
-				fmt_age(ii->built, time(NULL), age,
-				    sizeof(age));
-				printf("%-20s %-8s %6llu MiB  %-10s %s\n", name,
-				    ii->rootfs ? "full" : "initramfs",
-				    (unsigned long long)ii->size_mib, age, dir);
-			}
-		} else if (hdr.type == CTL_OK)
-			rc = BEX_OK;
-		else {
-			if (hdr.type == CTL_ERROR)
-				cli_relay(((struct ctl_error *)body)->message);
-			rc = BEX_FAIL;
-		}
-		client_free(hdr.type, body);
-	}
+	rc = request_each(&c, CTL_IMAGE_LIST, &(struct ctl_ok){ 0 }, NULL, 0,
+	    CTL_IMAGE_INFO, image_one, arr);
 	client_close(&c);
-	if (json && rc == BEX_OK) {
+	if (arr != NULL && rc == BEX_OK) {
 		json_dumpf(arr, stdout, JSON_INDENT(2));
 		putchar('\n');
 	}

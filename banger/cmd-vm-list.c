@@ -51,65 +51,46 @@ vm_row(const struct ctl_vm_info *v, uint64_t now)
 	    accel, addr, pid, age);
 }
 
+struct list_out {
+	json_t		*arr;		/* NULL: a table */
+	uint64_t	 now;
+};
+
+static void
+list_one(void *body, void *arg)
+{
+	struct list_out	*lo = arg;
+
+	if (lo->arr != NULL)
+		json_array_append_new(lo->arr, vm_json(body));
+	else
+		vm_row(body, lo->now);
+	client_free(CTL_VM_INFO, body);
+}
+
 static int
 cmd_vm_list_exec(const struct cmd_entry *e, struct args *a)
 {
-	struct client	 c;
-	struct msg_hdr	 hdr;
-	struct ctl_vm_list req = { 0 };
-	json_t		*arr = NULL;
-	void		*body;
-	char		 err[512];
-	uint64_t	 id, now = (uint64_t)time(NULL);
-	int		 rc, json = args_get(e, a, "json") != NULL;
+	struct client		 c;
+	struct ctl_vm_list	 req = { 0 };
+	struct list_out		 lo;
+	int			 rc;
 
 	if ((rc = client_open_or_report(&c, 1)) != 0)
 		return rc;
-	if (client_request(&c, CTL_VM_LIST, &req, &id, err,
-	    sizeof(err)) == -1) {
-		cli_warnx("%s", err);
-		client_close(&c);
-		return BEX_FAIL;
-	}
-	if (json)
-		arr = json_array();
-	else
+	lo.now = (uint64_t)time(NULL);
+	lo.arr = args_get(e, a, "json") != NULL ? json_array() : NULL;
+	if (lo.arr == NULL)
 		printf("%-20s %-10s %-6s %-6s %-15s %-8s %s\n", "NAME",
 		    "STATE", "VMM", "ACCEL", "ADDRESS", "PID", "CREATED");
-	for (rc = -1; rc == -1;) {
-		if (client_recv(&c, id, &hdr, &body, err,
-		    sizeof(err)) == -1) {
-			cli_warnx("%s", err);
-			rc = BEX_FAIL;
-			break;
-		}
-		switch (hdr.type) {
-		case CTL_VM_INFO:
-			if (json)
-				json_array_append_new(arr, vm_json(body));
-			else
-				vm_row(body, now);
-			break;
-		case CTL_OK:
-			rc = BEX_OK;
-			break;
-		case CTL_ERROR:
-			cli_relay(((struct ctl_error *)body)->message);
-			rc = bex_from_berr(((struct ctl_error *)body)->code);
-			break;
-		default:
-			cli_warnx("unexpected reply from bangerd");
-			rc = BEX_FAIL;
-			break;
-		}
-		client_free(hdr.type, body);
-	}
+	rc = request_each(&c, CTL_VM_LIST, &req, NULL, 0, CTL_VM_INFO,
+	    list_one, &lo);
 	client_close(&c);
-	if (json && rc == BEX_OK) {
-		json_dumpf(arr, stdout, JSON_INDENT(2));
+	if (lo.arr != NULL && rc == BEX_OK) {
+		json_dumpf(lo.arr, stdout, JSON_INDENT(2));
 		putchar('\n');
 	}
-	json_decref(arr);
+	json_decref(lo.arr);
 	return rc;
 }
 

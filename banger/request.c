@@ -40,9 +40,16 @@ send_ws_files(struct client *c, uint64_t id, char **paths, size_t n)
 	return 0;
 }
 
+/*
+ * Send a request (and a workspace's file list) and read replies until
+ * CTL_OK: progress is relayed to stderr, each reply of type item goes to
+ * fn (which owns it: it frees it with client_free, or keeps it).
+ * Returns an exit status.
+ */
 int
-vm_request_files(struct client *c, uint32_t type, const void *req,
-    char **paths, size_t npaths, struct ctl_vm_info **info)
+request_each(struct client *c, uint32_t type, const void *req,
+    char **paths, size_t npaths, uint32_t item,
+    void (*fn)(void *, void *), void *arg)
 {
 	struct msg_hdr	 hdr;
 	void		*body;
@@ -50,8 +57,6 @@ vm_request_files(struct client *c, uint32_t type, const void *req,
 	uint64_t	 id;
 	int		 rc = -1;
 
-	if (info != NULL)
-		*info = NULL;
 	if (client_request(c, type, req, &id, err, sizeof(err)) == -1) {
 		cli_warnx("%s", err);
 		return BEX_DAEMON;
@@ -63,15 +68,13 @@ vm_request_files(struct client *c, uint32_t type, const void *req,
 			cli_warnx("%s", err);
 			return BEX_FAIL;
 		}
+		if (item != 0 && hdr.type == item) {
+			fn(body, arg);
+			continue;
+		}
 		switch (hdr.type) {
 		case CTL_PROGRESS:
 			cli_relay(((struct ctl_progress *)body)->message);
-			break;
-		case CTL_VM_INFO:
-			if (info != NULL && *info == NULL) {
-				*info = body;
-				continue;	/* kept: not freed */
-			}
 			break;
 		case CTL_OK:
 			rc = BEX_OK;
@@ -87,10 +90,36 @@ vm_request_files(struct client *c, uint32_t type, const void *req,
 		}
 		client_free(hdr.type, body);
 	}
-	if (rc != BEX_OK && info != NULL && *info != NULL) {
-		vm_info_free(*info);
-		*info = NULL;
+	return rc;
+}
+
+/* Keep the first VM record, drop any others. */
+static void
+keep_info(void *body, void *arg)
+{
+	struct ctl_vm_info	**info = arg;
+
+	if (*info == NULL)
+		*info = body;
+	else
+		client_free(CTL_VM_INFO, body);
+}
+
+int
+vm_request_files(struct client *c, uint32_t type, const void *req,
+    char **paths, size_t npaths, struct ctl_vm_info **info)
+{
+	struct ctl_vm_info	*vi = NULL;
+	int			 rc;
+
+	rc = request_each(c, type, req, paths, npaths, CTL_VM_INFO,
+	    keep_info, &vi);
+	if (rc != BEX_OK || info == NULL) {
+		vm_info_free(vi);
+		vi = NULL;
 	}
+	if (info != NULL)
+		*info = vi;
 	return rc;
 }
 

@@ -24,6 +24,8 @@ int	 vm_request(struct client *, uint32_t, const void *,
 int	 vm_request_files(struct client *, uint32_t, const void *, char **,
 	    size_t, struct ctl_vm_info **);
 int	 send_ws_files(struct client *, uint64_t, char **, size_t);
+int	 request_each(struct client *, uint32_t, const void *, char **,
+	    size_t, uint32_t, void (*)(void *, void *), void *);
 void	 vm_info_free(struct ctl_vm_info *);
 
 /* "512", "512M", "2G", "2GiB", "1T" -> MiB; -1 if not a size. */
