@@ -31,6 +31,7 @@
 #include "fdutil.h"
 #include "log.h"
 #include "priv-wrap.h"
+#include "tsc.h"
 
 #define PRIV_LOG_LINE	1024
 
@@ -222,25 +223,6 @@ choose_vmm(struct bangerd *d, enum config_vmm want)
 	}
 	log_info("VMM: %s%s%s", d->vmm->name, d->vmm_error[0] ? ": " : "",
 	    d->vmm_error);
-}
-
-static unsigned long
-host_tsc_khz(void)
-{
-	FILE		*f;
-	char		 line[256];
-	double		 mhz;
-	unsigned long	 khz = 0;
-
-	if ((f = fopen("/proc/cpuinfo", "re")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "cpu MHz : %lf", &mhz) == 1) {
-			khz = (unsigned long)(mhz * 1000);
-			break;
-		}
-	fclose(f);
-	return khz;
 }
 
 /* banger-priv logs to a pipe: bound, clean and re-tag each line. */

@@ -31,6 +31,7 @@
 #include "frame.h"
 #include "msg.h"
 #include "proto.h"
+#include "tsc.h"
 
 static void
 usage(void)
@@ -47,26 +48,6 @@ now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Same source as bangerd: the first "cpu MHz" line. */
-static unsigned long
-host_tsc_khz(void)
-{
-	FILE		*f;
-	char		 line[256];
-	double		 mhz;
-	unsigned long	 khz = 0;
-
-	if ((f = fopen("/proc/cpuinfo", "re")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "cpu MHz : %lf", &mhz) == 1) {
-			khz = (unsigned long)(mhz * 1000);
-			break;
-		}
-	fclose(f);
-	return khz;
 }
 
 static void
