@@ -10,6 +10,7 @@
 #include "exitcode.h"
 #include "paths.h"
 #include "proto.h"
+#include "vminfo.h"
 
 #define STOP_WAIT_MS	15000
 
@@ -61,11 +62,8 @@ cmd_daemon_stop_exec(const struct cmd_entry *e, struct args *a)
 {
 	struct client		 c;
 	struct paths		 p;
-	struct msg_hdr		 hdr;
 	struct ctl_daemon_stop	 req = { 0 };
-	void			*body;
 	char			 err[512];
-	uint64_t		 id;
 	int			 rc, json = args_get(e, a, "json") != NULL;
 
 	if (paths_init(&p, err, sizeof(err)) == -1) {
@@ -81,22 +79,7 @@ cmd_daemon_stop_exec(const struct cmd_entry *e, struct args *a)
 		cli_warnx("%s", err);
 		return BEX_DAEMON;
 	}
-	if (client_request(&c, CTL_DAEMON_STOP, &req, &id, err,
-	    sizeof(err)) == -1 ||
-	    client_recv(&c, id, &hdr, &body, err, sizeof(err)) == -1) {
-		cli_warnx("%s", err);
-		client_close(&c);
-		return BEX_FAIL;
-	}
-	rc = BEX_OK;
-	if (hdr.type == CTL_ERROR) {
-		cli_relay(((struct ctl_error *)body)->message);
-		rc = bex_from_berr(((struct ctl_error *)body)->code);
-	} else if (hdr.type != CTL_OK) {
-		cli_warnx("unexpected reply from bangerd");
-		rc = BEX_FAIL;
-	}
-	client_free(hdr.type, body);
+	rc = vm_request(&c, CTL_DAEMON_STOP, &req, NULL);
 	client_close(&c);
 	if (rc != BEX_OK)
 		return rc;

@@ -5,7 +5,7 @@ sock=$(rt_dir t1)/bangerd.sock
 pidfile=$(rt_dir t1)/bangerd.pid
 
 # run.sh leaves every daemon stopped between tests.
-pgrep -U "$(user_uid t1)" -x bangerd >/dev/null &&
+pgrep -r R,S,D -U "$(user_uid t1)" -x bangerd >/dev/null &&
     fatal "bangerd of t1 is already running at test start"
 
 run t1 daemon status
@@ -13,13 +13,13 @@ expect_rc 1 "daemon status while down"
 grep -q "bangerd is not running" "$W/out" "$W/err" ||
     fail "daemon status while down does not say 'bangerd is not running'"
 sleep 0.5
-pgrep -U "$(user_uid t1)" -x bangerd >/dev/null &&
+pgrep -r R,S,D -U "$(user_uid t1)" -x bangerd >/dev/null &&
     fail "daemon status started bangerd"
 
 run t1 daemon stop
 [ "$RC" = 0 ] || [ "$RC" = 1 ] ||
     fail "daemon stop while down: exit $RC, want 0 or 1"
-pgrep -U "$(user_uid t1)" -x bangerd >/dev/null &&
+pgrep -r R,S,D -U "$(user_uid t1)" -x bangerd >/dev/null &&
     fail "daemon stop started bangerd"
 
 # Any other command autostarts the daemon, in the test namespace.

@@ -30,7 +30,7 @@ for bad in "frobnicate" "vm frobnicate" "daemon frobnicate" \
 	[ -s "$W/out" ] && fail "banger $bad: usage error printed on stdout"
 done
 
-pgrep -U "$(user_uid t1)" -x bangerd >/dev/null &&
+pgrep -r R,S,D -U "$(user_uid t1)" -x bangerd >/dev/null &&
     fail "help or a usage error started bangerd"
 [ -e "$(rt_dir t1)/bangerd.sock" ] &&
     fail "help or a usage error created the control socket"
