@@ -12,7 +12,7 @@
 
 #include "frame.h"
 
-#define MAXFDS	4	/* room to notice (and close) surplus descriptors */
+#define MAXFDS	(FRAME_MAXFDS + 2)	/* room to notice (and close) surplus ones */
 
 int
 frame_peek(const uint8_t *p, size_t avail, size_t max, size_t *plen)
@@ -32,34 +32,44 @@ frame_peek(const uint8_t *p, size_t avail, size_t max, size_t *plen)
 int
 frame_send(int fd, const struct buf *frame, int passfd)
 {
+	return frame_sendv(fd, frame, &passfd, passfd >= 0 ? 1 : 0);
+}
+
+int
+frame_sendv(int fd, const struct buf *frame, const int *passfds, size_t nfds)
+{
 	struct msghdr	 mh;
 	struct iovec	 iov;
 	struct cmsghdr	*cm;
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
+		char		buf[CMSG_SPACE(FRAME_MAXFDS * sizeof(int))];
 	} cmsgbuf;
 	size_t		 off = 0;
 	ssize_t		 n;
 
+	if (nfds > FRAME_MAXFDS) {
+		errno = EINVAL;
+		return -1;
+	}
 	while (off < frame->len) {
 		memset(&mh, 0, sizeof(mh));
 		iov.iov_base = frame->p + off;
 		iov.iov_len = frame->len - off;
 		mh.msg_iov = &iov;
 		mh.msg_iovlen = 1;
-		if (passfd >= 0 && off == 0) {
+		if (nfds > 0 && off == 0) {
 			memset(&cmsgbuf, 0, sizeof(cmsgbuf));
 			mh.msg_control = cmsgbuf.buf;
-			mh.msg_controllen = sizeof(cmsgbuf.buf);
+			mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 			cm = CMSG_FIRSTHDR(&mh);
 			cm->cmsg_level = SOL_SOCKET;
 			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
+			cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+			memcpy(CMSG_DATA(cm), passfds, nfds * sizeof(int));
 		}
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
-		if (n == -1 && errno == ENOTSOCK && passfd < 0)
+		if (n == -1 && errno == ENOTSOCK && nfds == 0)
 			n = write(fd, iov.iov_base, iov.iov_len);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -137,17 +147,27 @@ recv_some(int fd, int issock, void *p, size_t len, int *fds, size_t *nfds,
 	return n;
 }
 
+/*
+ * The descriptors that came with a frame: on success (ok) and no more than
+ * the caller takes, hand them over; otherwise close them all.
+ */
+struct fdsink {
+	int		*out;
+	size_t		 max;
+	size_t		*n;
+};
+
 static int
-finish_fds(int *fds, size_t nfds, int *passfd, int ok)
+finish_fds(int *fds, size_t nfds, const struct fdsink *sink, int ok)
 {
 	size_t	 i;
 
-	if (ok && passfd != NULL && nfds <= 1) {
-		*passfd = nfds ? fds[0] : -1;
+	if (ok && sink != NULL && nfds <= sink->max) {
+		for (i = 0; i < nfds; i++)
+			sink->out[i] = fds[i];
+		*sink->n = nfds;
 		return 0;
 	}
-	if (ok && passfd == NULL && nfds == 0)
-		return 0;
 	for (i = 0; i < nfds; i++)
 		(void)close(fds[i]);
 	return -1;
@@ -156,15 +176,27 @@ finish_fds(int *fds, size_t nfds, int *passfd, int ok)
 int
 frame_recv(int fd, size_t max, struct buf *payload, int *passfd)
 {
+	size_t	 n;
+
+	if (passfd == NULL)
+		return frame_recvv(fd, max, payload, NULL, 0, &n);
+	*passfd = -1;
+	return frame_recvv(fd, max, payload, passfd, 1, &n);
+}
+
+int
+frame_recvv(int fd, size_t max, struct buf *payload, int *passfds,
+    size_t maxfds, size_t *nfdsp)
+{
 	uint8_t		 hdr[FRAME_HDR];
 	int		 fds[MAXFDS], type = 0, issock = 1, trunc = 0;
 	size_t		 nfds = 0, got = 0, plen = 0;
 	socklen_t	 sl = sizeof(type);
 	ssize_t		 n;
+	struct fdsink	 sink = { passfds, maxfds, nfdsp };
 
 	buf_reset(payload);
-	if (passfd != NULL)
-		*passfd = -1;
+	*nfdsp = 0;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) == -1) {
 		if (errno != ENOTSOCK)
 			return -1;
@@ -188,7 +220,7 @@ frame_recv(int fd, size_t max, struct buf *payload, int *passfd)
 			return finish_fds(fds, nfds, NULL, 0);
 		if (n == 0) {
 			payload->len = 0;
-			return finish_fds(fds, nfds, passfd, nfds == 0);
+			return finish_fds(fds, nfds, &sink, nfds == 0);
 		}
 		if (trunc || (size_t)n < FRAME_HDR ||
 		    frame_peek(payload->p, n, max, &plen) != FRAME_OK ||
@@ -199,7 +231,7 @@ frame_recv(int fd, size_t max, struct buf *payload, int *passfd)
 		}
 		memmove(payload->p, payload->p + FRAME_HDR, plen);
 		payload->len = plen;
-		if (finish_fds(fds, nfds, passfd, 1) == -1) {
+		if (finish_fds(fds, nfds, &sink, 1) == -1) {
 			errno = EPROTO;
 			return -1;
 		}
@@ -247,7 +279,7 @@ frame_recv(int fd, size_t max, struct buf *payload, int *passfd)
 		got += n;
 	}
 	payload->len = plen;
-	if (trunc || finish_fds(fds, nfds, passfd, 1) == -1) {
+	if (trunc || finish_fds(fds, nfds, &sink, 1) == -1) {
 		errno = EPROTO;
 		return -1;
 	}

@@ -14,6 +14,7 @@
 #define FRAME_MAX_CTL	(1024 * 1024)	/* CLI <-> bangerd */
 #define FRAME_MAX_PRIV	4096		/* bangerd <-> banger-priv */
 #define FRAME_MAX_AGENT	(256 * 1024)	/* bangerd <-> guest agent */
+#define FRAME_MAXFDS	2		/* descriptors one frame may carry */
 
 /* Result of frame_peek(). */
 #define FRAME_NEED	0	/* not enough bytes yet */
@@ -30,8 +31,14 @@ int	frame_peek(const uint8_t *, size_t, size_t, size_t *);
  * error, otherwise at most one is accepted and stored there (else -1).
  * Return 0 on success, -1 with errno set on error; errno EPROTO means the
  * peer broke framing, and 0 with payload->len == 0 means clean EOF.
+ *
+ * frame_sendv() and frame_recvv() are the same with up to FRAME_MAXFDS
+ * descriptors: frame_recvv() stores at most maxfds of them and their count
+ * in *nfds; more than maxfds is EPROTO, and every descriptor is closed.
  */
 int	frame_send(int, const struct buf *, int);
 int	frame_recv(int, size_t, struct buf *, int *);
+int	frame_sendv(int, const struct buf *, const int *, size_t);
+int	frame_recvv(int, size_t, struct buf *, int *, size_t, size_t *);
 
 #endif

@@ -400,6 +400,56 @@ test_fd_passing(void **state)
 	buf_free(&p);
 }
 
+/* Two descriptors in one frame, in order; a third is refused. */
+static void
+test_fd_vector(void **state)
+{
+	struct buf	 f = { 0 }, p = { 0 };
+	size_t		 t, n;
+	int		 sv[2], pp[2], got[FRAME_MAXFDS], three[3], before;
+
+	(void)state;
+	assert_int_equal(pipe(pp), 0);
+	for (t = 0; t < 2; t++) {
+		pair(types[t], sv);
+		mkframe(&f, 6, 6);
+		assert_int_equal(frame_sendv(sv[0], &f, pp, 2), 0);
+		n = 99;
+		assert_int_equal(frame_recvv(sv[1], 100, &p, got, 2, &n), 0);
+		assert_int_equal(n, 2);
+		assert_int_equal(p.len, 6);
+		assert_true(same_file(got[0], pp[0]));
+		assert_true(same_file(got[1], pp[1]));
+		close(got[0]);
+		close(got[1]);
+
+		/* None sent: none stored, and that is fine. */
+		assert_int_equal(frame_sendv(sv[0], &f, NULL, 0), 0);
+		assert_int_equal(frame_recvv(sv[1], 100, &p, got, 2, &n), 0);
+		assert_int_equal(n, 0);
+
+		/* One more than the caller takes: all closed, EPROTO. */
+		before = count_fds();
+		assert_int_equal(frame_sendv(sv[0], &f, pp, 2), 0);
+		errno = 0;
+		assert_int_equal(frame_recvv(sv[1], 100, &p, got, 1, &n), -1);
+		assert_int_equal(errno, EPROTO);
+		assert_int_equal(count_fds(), before);
+
+		/* The sender refuses more than FRAME_MAXFDS. */
+		three[0] = three[1] = three[2] = pp[0];
+		errno = 0;
+		assert_int_equal(frame_sendv(sv[0], &f, three, 3), -1);
+		assert_int_equal(errno, EINVAL);
+		close(sv[0]);
+		close(sv[1]);
+	}
+	close(pp[0]);
+	close(pp[1]);
+	buf_free(&f);
+	buf_free(&p);
+}
+
 /* Pipes stand in for the guest's character device. */
 static void
 test_not_a_socket(void **state)
@@ -434,6 +484,7 @@ main(void)
 		cmocka_unit_test(test_bad_lengths),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_fd_passing),
+		cmocka_unit_test(test_fd_vector),
 		cmocka_unit_test(test_not_a_socket),
 	};
 
