@@ -94,6 +94,20 @@ parse_line(struct lease_table *t, const char *line, size_t len, char *err,
 		}
 		return 0;
 	}
+	if (n == 3 && word_is(w[0], wl[0], "disk")) {
+		uint32_t	 uid, vm_id;
+
+		if (parse_u32(w[1], wl[1], LEASE_UID_MAX, &uid) == -1 ||
+		    parse_u32(w[2], wl[2], PRIV_VMID_MAX, &vm_id) == -1) {
+			snprintf(err, errlen, "bad disk record");
+			return -1;
+		}
+		if (lease_add_disk(t, uid, vm_id) == -1) {
+			snprintf(err, errlen, "duplicate or excess disk");
+			return -1;
+		}
+		return 0;
+	}
 	snprintf(err, errlen, "unknown record");
 	return -1;
 }
@@ -106,7 +120,7 @@ lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
 	const char	*nl;
 	char		 why[64];
 
-	t->nbr = t->ntap = 0;
+	t->nbr = t->ntap = t->ndisk = 0;
 	if (len == 0)
 		return 0;	/* freshly created */
 	if (len > LEASE_FILE_MAX) {
@@ -169,6 +183,12 @@ lease_serialize(const struct lease_table *t, struct buf *out)
 		n = snprintf(line, sizeof(line), "tap %u %u %u %u\n",
 		    t->tap[i].uid, t->tap[i].vm_id, t->tap[i].tapno,
 		    t->tap[i].host);
+		if (buf_append(out, line, n) == -1)
+			return -1;
+	}
+	for (i = 0; i < t->ndisk; i++) {
+		n = snprintf(line, sizeof(line), "disk %u %u\n",
+		    t->disk[i].uid, t->disk[i].vm_id);
 		if (buf_append(out, line, n) == -1)
 			return -1;
 	}
@@ -324,6 +344,54 @@ lease_del_tap(struct lease_table *t, uint32_t uid, uint32_t vm_id)
 	for (i = 0; i < t->ntap; i++)
 		if (t->tap[i].uid == uid && t->tap[i].vm_id == vm_id) {
 			t->tap[i] = t->tap[--t->ntap];
+			return 0;
+		}
+	return -1;
+}
+
+const struct lease_disk *
+lease_find_disk(const struct lease_table *t, uint32_t uid, uint32_t vm_id)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->ndisk; i++)
+		if (t->disk[i].uid == uid && t->disk[i].vm_id == vm_id)
+			return &t->disk[i];
+	return NULL;
+}
+
+size_t
+lease_count_disks(const struct lease_table *t, uint32_t uid)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < t->ndisk; i++)
+		if (t->disk[i].uid == uid)
+			n++;
+	return n;
+}
+
+int
+lease_add_disk(struct lease_table *t, uint32_t uid, uint32_t vm_id)
+{
+	if (t->ndisk >= LEASE_MAX_DISKS || uid > LEASE_UID_MAX ||
+	    vm_id == 0 || vm_id > PRIV_VMID_MAX ||
+	    lease_find_disk(t, uid, vm_id) != NULL)
+		return -1;
+	t->disk[t->ndisk].uid = uid;
+	t->disk[t->ndisk].vm_id = vm_id;
+	t->ndisk++;
+	return 0;
+}
+
+int
+lease_del_disk(struct lease_table *t, uint32_t uid, uint32_t vm_id)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->ndisk; i++)
+		if (t->disk[i].uid == uid && t->disk[i].vm_id == vm_id) {
+			t->disk[i] = t->disk[--t->ndisk];
 			return 0;
 		}
 	return -1;

@@ -7,10 +7,12 @@
  *	banger-leases 1
  *	bridge UID SLOT
  *	tap UID VMID TAPNO HOST
+ *	disk UID VMID
  *
  * one record per line, single spaces, decimal numbers without sign or
  * leading zeros, every line ending in '\n'.  HOST is the guest's host
- * number in the owner's /24 (2..254).  Anything else is rejected: the file
+ * number in the owner's /24 (2..254).  A disk record is a device-mapper
+ * snapshot named banger-UID-VMID.  Anything else is rejected: the file
  * is root's, but a parser that tolerates junk hides corruption.
  */
 #ifndef BANGER_PRIV_LEASE_H
@@ -24,14 +26,15 @@
 #define LEASE_MAGIC		"banger-leases 1"
 #define LEASE_MAX_BRIDGES	4096
 #define LEASE_MAX_TAPS		4096
+#define LEASE_MAX_DISKS		4096
 #define LEASE_UID_MAX		0xfffffffeu	/* (uid_t)-1 is no uid */
 #define LEASE_SLOT_MAX		65535
 #define LEASE_TAPNO_MAX		65535
 #define LEASE_HOST_MIN		2
 #define LEASE_HOST_MAX		254
 #define LEASE_LINE_MAX		64
-#define LEASE_FILE_MAX		((LEASE_MAX_BRIDGES + LEASE_MAX_TAPS + 1) * \
-				    LEASE_LINE_MAX)
+#define LEASE_FILE_MAX		((LEASE_MAX_BRIDGES + LEASE_MAX_TAPS + \
+				    LEASE_MAX_DISKS + 1) * LEASE_LINE_MAX)
 
 struct lease_bridge {
 	uint32_t	 uid;
@@ -45,11 +48,18 @@ struct lease_tap {
 	uint32_t	 host;
 };
 
+struct lease_disk {
+	uint32_t	 uid;
+	uint32_t	 vm_id;
+};
+
 struct lease_table {
 	struct lease_bridge	 br[LEASE_MAX_BRIDGES];
 	size_t			 nbr;
 	struct lease_tap	 tap[LEASE_MAX_TAPS];
 	size_t			 ntap;
+	struct lease_disk	 disk[LEASE_MAX_DISKS];
+	size_t			 ndisk;
 };
 
 /* Pure: parse and serialise. */
@@ -69,6 +79,11 @@ int	lease_free_host(const struct lease_table *, uint32_t, uint32_t *);
 int	lease_add_bridge(struct lease_table *, uint32_t, uint32_t);
 int	lease_add_tap(struct lease_table *, const struct lease_tap *);
 int	lease_del_tap(struct lease_table *, uint32_t, uint32_t);
+const struct lease_disk *lease_find_disk(const struct lease_table *,
+	    uint32_t, uint32_t);
+size_t	lease_count_disks(const struct lease_table *, uint32_t);
+int	lease_add_disk(struct lease_table *, uint32_t, uint32_t);
+int	lease_del_disk(struct lease_table *, uint32_t, uint32_t);
 
 /* The file (leasefile.c). */
 struct lease_file {

@@ -3,8 +3,9 @@
  * matters and follows the jailer's: record who called, refuse unless
  * really root-installed, close inherited fds, clear the environment, read
  * the root-owned policy and refuse callers it does not allow, take
- * root's real and saved ids too, open everything that needs more than CAP_NET_ADMIN (the run dir, the lease
- * and lock files, ip_forward, the netlink sockets), then rlimits,
+ * root's real and saved ids too, open everything that needs more than
+ * CAP_NET_ADMIN (the run dir, the lease and lock files, ip_forward, the
+ * netlink sockets, device-mapper and loop control), then rlimits,
  * capabilities and seccomp, and only then read the first request.
  */
 #include <sys/prctl.h>
@@ -93,6 +94,29 @@ read_policy(struct policy *pol)
 	if (policy_parse(pol, text, (size_t)n, err, sizeof(err)) == -1)
 		fatalx("%s: %s", PRIV_CONF, err);
 	free(text);
+}
+
+/*
+ * device-mapper and loop control, if the policy allows snapshots and the
+ * kernel has them; otherwise the helper never holds CAP_SYS_ADMIN at all.
+ */
+static void
+open_disk_control(struct priv *p)
+{
+	p->dmfd = p->loopfd = -1;
+	if (!p->pol.dm_snapshots)
+		return;
+	if ((p->dmfd = open(PRIV_DM_CONTROL, O_RDWR | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			log_warnx("%s: %s", PRIV_DM_CONTROL, strerror(errno));
+		return;
+	}
+	if ((p->loopfd = open(PRIV_LOOP_CONTROL, O_RDWR | O_CLOEXEC)) == -1) {
+		log_warnx("%s: %s: no snapshots", PRIV_LOOP_CONTROL,
+		    strerror(errno));
+		close(p->dmfd);
+		p->dmfd = -1;
+	}
 }
 
 /* Refuse a caller the policy does not name, by user or by group. */
@@ -190,10 +214,11 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	if ((p->nft = nftb_open(err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	open_disk_control(p);
 
 	sandbox_rlimits();
-	sandbox_caps();
-	sandbox_seccomp();
+	sandbox_caps(p->dmfd != -1);
+	sandbox_seccomp(p->dmfd != -1);
 	log_debug("serving uid %u", (unsigned)p->uid);
 	priv_serve(p);
 }

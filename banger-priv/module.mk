@@ -14,9 +14,10 @@ PRIV_LIBS := $(shell pkg-config --libs libnl-route-3.0 libnftables \
 PRIV_COMMON := $(O)/libbanger-common.a
 
 PROGS += banger-priv/banger-priv banger-priv/banger-priv-regress
-TESTS += banger-priv/test-validate
+TESTS += banger-priv/test-validate banger-priv/test-disk
 
-$(PRIV_OBJS) $(O)/banger-priv/test-validate.o: CPPFLAGS += $(PRIV_CFLAGS)
+$(PRIV_OBJS) $(O)/banger-priv/test-validate.o $(O)/banger-priv/test-disk.o: \
+	CPPFLAGS += $(PRIV_CFLAGS)
 $(O)/banger-priv/banger-priv: $(PRIV_OBJS) $(PRIV_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(PRIV_OBJS) $(PRIV_COMMON) \
@@ -40,3 +41,11 @@ $(O)/banger-priv/test-validate: $(PRIV_TEST_OBJS) $(PRIV_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(PRIV_TEST_OBJS) \
 		$(PRIV_COMMON) -lcmocka $(shell pkg-config --libs libnftables)
+
+PRIV_DISK_TEST_OBJS := $(patsubst %.c,$(O)/%.o,banger-priv/test-disk.c \
+	banger-priv/validate.c banger-priv/policy.c banger-priv/lease.c \
+	banger-priv/addr.c banger-priv/dm.c)
+$(O)/banger-priv/test-disk: $(PRIV_DISK_TEST_OBJS) $(PRIV_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(PRIV_DISK_TEST_OBJS) \
+		$(PRIV_COMMON) -lcmocka

@@ -14,6 +14,8 @@ policy_defaults(struct policy *p)
 	p->pool = 0x0ad50000;
 	p->pool_prefix = 16;
 	p->max_taps = POLICY_TAPS_DEFAULT;
+	p->max_disks = POLICY_DISKS_DEFAULT;
+	p->dm_snapshots = 1;
 }
 
 /* Portable user/group names: [A-Za-z0-9_][A-Za-z0-9_.-]*, optional '$'. */
@@ -110,6 +112,26 @@ policy_cb(const char *table, int index, const char *key,
 			return -1;
 		}
 		p->max_taps = (unsigned)v->i;
+		return 0;
+	}
+	if (strcmp(key, "max_disks_per_user") == 0) {
+		if (v->type != TOML_INT || v->i < 1 ||
+		    v->i > POLICY_DISKS_MAX) {
+			snprintf(err, errlen, "line %u: max_disks_per_user "
+			    "must be an integer 1..%d", line,
+			    POLICY_DISKS_MAX);
+			return -1;
+		}
+		p->max_disks = (unsigned)v->i;
+		return 0;
+	}
+	if (strcmp(key, "dm_snapshots") == 0) {
+		if (v->type != TOML_BOOL) {
+			snprintf(err, errlen, "line %u: dm_snapshots must be "
+			    "true or false", line);
+			return -1;
+		}
+		p->dm_snapshots = v->b;
 		return 0;
 	}
 	snprintf(err, errlen, "line %u: unknown key \"%s\"", line, key);

@@ -5,6 +5,8 @@
  *	allow_groups = ["banger"]
  *	pool = "10.213.0.0/16"
  *	max_taps_per_user = 16
+ *	max_disks_per_user = 16
+ *	dm_snapshots = true
  *
  * Parsing and the permission check are pure so they can be unit tested;
  * main.c reads the file and looks up the caller's names.
@@ -19,6 +21,8 @@
 #define POLICY_NAME_MAX		32	/* useradd's limit */
 #define POLICY_TAPS_DEFAULT	16
 #define POLICY_TAPS_MAX		253	/* guest hosts .2 .. .254 */
+#define POLICY_DISKS_DEFAULT	16
+#define POLICY_DISKS_MAX	1024
 
 struct policy {
 	char		 users[POLICY_MAX_NAMES][POLICY_NAME_MAX + 1];
@@ -28,6 +32,8 @@ struct policy {
 	uint32_t	 pool;		/* network, host byte order */
 	unsigned	 pool_prefix;	/* 8..24 */
 	unsigned	 max_taps;
+	unsigned	 max_disks;	/* device-mapper snapshots */
+	int		 dm_snapshots;	/* 0: never hold CAP_SYS_ADMIN */
 };
 
 void	policy_defaults(struct policy *);

@@ -6,8 +6,11 @@
 
 #include <stdint.h>
 
+#include "frame.h"
 #include "lease.h"
+#include "msg.h"
 #include "policy.h"
+#include "validate.h"
 
 #define PRIV_FD		3	/* the socket to bangerd */
 
@@ -24,14 +27,38 @@ struct priv {
 	struct nl_sock		*nl;
 	struct nft_ctx		*nft;
 	int			 bridge_ok;	/* BRIDGE_ENSURE succeeded */
+	int			 dmfd;		/* device-mapper control, or -1 */
+	int			 loopfd;	/* /dev/loop-control, or -1 */
+};
+
+/* The descriptors that came with a request; serve.c closes them after. */
+struct reqfds {
+	int			 fd[FRAME_MAXFDS];
+	size_t			 n;
 };
 
 /* serve.c */
 void	priv_serve(struct priv *) __attribute__((noreturn));
+void	fault(const struct priv *, const char *, ...)
+	    __attribute__((format(printf, 2, 3), noreturn));
+void	reply(const struct priv *, uint32_t, uint64_t, const void *, int);
+void	reply_error(const struct priv *, uint64_t, unsigned, const char *,
+	    ...) __attribute__((format(printf, 4, 5)));
+int	leases_begin(struct priv *, uint64_t);
+int	judge(struct priv *, uint64_t, const struct vres *);
+
+/* serve-disk.c */
+void	priv_answer_disk_snapshot(struct priv *, const struct msg_hdr *,
+	    void *, const struct reqfds *);
+void	priv_answer_disk_release(struct priv *, const struct msg_hdr *,
+	    void *, const struct reqfds *);
+void	priv_answer_disk_list(struct priv *, const struct msg_hdr *, void *,
+	    const struct reqfds *);
 
 /* sandbox.c */
 void	sandbox_rlimits(void);
-void	sandbox_caps(void);
-void	sandbox_seccomp(void);
+void	sandbox_caps(int);
+void	sandbox_seccomp(int);
+void	sandbox_sysadmin(int);
 
 #endif

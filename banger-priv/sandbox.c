@@ -2,7 +2,10 @@
  * banger-priv's confinement, applied after start-up and before the first
  * request: rlimits, then capabilities cut to CAP_NET_ADMIN (the uids stay 0
  * only so the root-owned lease file stays writable), then one static
- * seccomp allowlist.  Every step is fatal on failure: a helper that runs
+ * seccomp allowlist.  Where snapshots are possible CAP_SYS_ADMIN stays
+ * permitted but not effective, and only the device-mapper calls raise it;
+ * elsewhere it is gone and the loop and device-mapper ioctls are not
+ * allowed at all.  Every step is fatal on failure: a helper that runs
  * unconfined because a call failed is worse than no helper.
  */
 #include <sys/ioctl.h>
@@ -10,7 +13,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <linux/dm-ioctl.h>
 #include <linux/if_tun.h>
+#include <linux/loop.h>
 #include <linux/netlink.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,8 +40,9 @@ setlimit(int res, rlim_t v, const char *name)
 void
 sandbox_rlimits(void)
 {
-	/* 0-3, the run dir, lock, ip_forward, two netlink sockets, and
-	 * per request the lease file, its replacement and one tun fd. */
+	/* 0-3, the run dir, lock, ip_forward, two netlink sockets, two
+	 * controls, and per request the lease file, its replacement and a tun
+	 * fd, or two passed fds, two loops and the snapshot. */
 	setlimit(RLIMIT_NOFILE, 32, "NOFILE");
 	/* Only the lease file is written; it is bounded well below this. */
 	setlimit(RLIMIT_FSIZE, 1024 * 1024, "FSIZE");
@@ -52,7 +58,7 @@ sandbox_rlimits(void)
 }
 
 void
-sandbox_caps(void)
+sandbox_caps(int dm)
 {
 	int	 cap;
 
@@ -60,7 +66,8 @@ sandbox_caps(void)
 		fatal("PR_SET_NO_NEW_PRIVS");
 	capng_clear(CAPNG_SELECT_ALL);
 	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-	    CAP_NET_ADMIN) != 0)
+	    CAP_NET_ADMIN) != 0 || (dm && capng_update(CAPNG_ADD,
+	    CAPNG_PERMITTED, CAP_SYS_ADMIN) != 0))
 		fatalx("capng_update failed");
 	/* SELECT_ALL: capabilities, bounding and ambient sets. */
 	if (capng_apply(CAPNG_SELECT_ALL) != 0)
@@ -72,14 +79,24 @@ sandbox_caps(void)
 		fatalx("cannot read capabilities back");
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++) {
 		int	 want = cap == CAP_NET_ADMIN;
+		int	 prm = want || (dm && cap == CAP_SYS_ADMIN);
 
 		if (capng_have_capability(CAPNG_EFFECTIVE, cap) != want ||
-		    capng_have_capability(CAPNG_PERMITTED, cap) != want ||
+		    capng_have_capability(CAPNG_PERMITTED, cap) != prm ||
 		    capng_have_capability(CAPNG_INHERITABLE, cap) != 0)
 			fatalx("capability %d not dropped", cap);
 		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0)
 			fatalx("bounding set still holds capability %d", cap);
 	}
+}
+
+/* CAP_SYS_ADMIN in or out of the effective set, around device-mapper. */
+void
+sandbox_sysadmin(int on)
+{
+	if (capng_update(on ? CAPNG_ADD : CAPNG_DROP, CAPNG_EFFECTIVE,
+	    CAP_SYS_ADMIN) != 0 || capng_apply(CAPNG_SELECT_CAPS) != 0)
+		fatalx("cannot %s CAP_SYS_ADMIN", on ? "raise" : "drop");
 }
 
 /* Allow syscall only when argument arg equals one of the values. */
@@ -103,7 +120,7 @@ allow(scmp_filter_ctx ctx, int nr)
 }
 
 void
-sandbox_seccomp(void)
+sandbox_seccomp(int dm)
 {
 	scmp_filter_ctx	 ctx;
 	/* The only three ways the helper opens files after start-up. */
@@ -113,10 +130,16 @@ sandbox_seccomp(void)
 		O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 								/* leases.tmp */
 	};
-	/* tap set-up; nothing else is ever ioctl'd. */
+	/* tap set-up; nothing else is ever ioctl'd ... */
 	static const uint64_t ioctls[] = {
 		TUNSETIFF, TUNSETOWNER, TUNSETGROUP, TUNSETPERSIST,
 	};
+	/* ... but a snapshot's loops and device-mapper calls. */
+	static const uint64_t dm_ioctls[] = {
+		LOOP_CTL_GET_FREE, LOOP_CONFIGURE, DM_VERSION, DM_DEV_CREATE,
+		DM_TABLE_LOAD, DM_DEV_SUSPEND, DM_DEV_REMOVE,
+	};
+	static const uint64_t fcntl_cmds[] = { F_GETFL };
 
 	/* Anything not listed kills the whole process, not one thread. */
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
@@ -154,6 +177,15 @@ sandbox_seccomp(void)
 	    sizeof(open_flags) / sizeof(open_flags[0]));
 	allow_arg(ctx, SCMP_SYS(ioctl), 1, ioctls,
 	    sizeof(ioctls) / sizeof(ioctls[0]));
+	/* The access mode of a descriptor passed with disk.snapshot. */
+	allow_arg(ctx, SCMP_SYS(fcntl), 1, fcntl_cmds, 1);
+	if (dm) {
+		allow_arg(ctx, SCMP_SYS(ioctl), 1, dm_ioctls,
+		    sizeof(dm_ioctls) / sizeof(dm_ioctls[0]));
+		/* Raising and dropping CAP_SYS_ADMIN. */
+		allow(ctx, SCMP_SYS(capset));
+		allow(ctx, SCMP_SYS(capget));
+	}
 	/* Netlink only: rtnetlink (libnl) and nfnetlink (libnftables). */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
 	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),

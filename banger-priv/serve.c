@@ -4,7 +4,7 @@
  * fault ends the helper, a legitimate refusal is answered with PRIV_ERROR.
  * The whole of each request runs under the lease lock, so helpers of
  * different users never interleave their read-modify-write of the table
- * or their nftables batches.
+ * or their nftables batches.  The disk requests live in serve-disk.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -26,32 +26,34 @@
 #define PF_NEED_BRIDGE	0x01	/* only after a successful BRIDGE_ENSURE */
 #define TAP_NAME_TRIES	64	/* skip names squatted by others */
 
+#define PF_TAKES_FDS	0x02	/* descriptors may come with it */
+
 static void	priv_answer_bridge_ensure(struct priv *, const struct msg_hdr *,
-		    void *);
+		    void *, const struct reqfds *);
 static void	priv_answer_tap_create(struct priv *, const struct msg_hdr *,
-		    void *);
+		    void *, const struct reqfds *);
 static void	priv_answer_tap_delete(struct priv *, const struct msg_hdr *,
-		    void *);
+		    void *, const struct reqfds *);
 static void	priv_answer_tap_list(struct priv *, const struct msg_hdr *,
-		    void *);
+		    void *, const struct reqfds *);
 
 static const struct priv_dispatch {
 	uint32_t	 type;
 	int		 flags;
-	void		(*fn)(struct priv *, const struct msg_hdr *, void *);
+	void		(*fn)(struct priv *, const struct msg_hdr *, void *,
+			    const struct reqfds *);
 } priv_dispatch[] = {
 	{ PRIV_BRIDGE_ENSURE,	0,		priv_answer_bridge_ensure },
 	{ PRIV_TAP_CREATE,	PF_NEED_BRIDGE,	priv_answer_tap_create },
 	{ PRIV_TAP_DELETE,	0,		priv_answer_tap_delete },
 	{ PRIV_TAP_LIST,	0,		priv_answer_tap_list },
+	{ PRIV_DISK_SNAPSHOT,	PF_TAKES_FDS,	priv_answer_disk_snapshot },
+	{ PRIV_DISK_RELEASE,	0,		priv_answer_disk_release },
+	{ PRIV_DISK_LIST,	0,		priv_answer_disk_list },
 };
 
 /* A confused deputy must not survive: log why and exit. */
-static void
-fault(const struct priv *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3), noreturn));
-
-static void
+void
 fault(const struct priv *p, const char *fmt, ...)
 {
 	char	 why[256];
@@ -63,7 +65,7 @@ fault(const struct priv *p, const char *fmt, ...)
 	fatalx("rejected request from uid %u: %s", (unsigned)p->uid, why);
 }
 
-static void
+void
 reply(const struct priv *p, uint32_t type, uint64_t id, const void *body,
     int passfd)
 {
@@ -77,11 +79,7 @@ reply(const struct priv *p, uint32_t type, uint64_t id, const void *body,
 	buf_free(&b);
 }
 
-static void
-reply_error(const struct priv *p, uint64_t id, unsigned code,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
+void
 reply_error(const struct priv *p, uint64_t id, unsigned code,
     const char *fmt, ...)
 {
@@ -99,7 +97,7 @@ reply_error(const struct priv *p, uint64_t id, unsigned code,
 }
 
 /* Lock and load the lease table; on failure answer and return -1. */
-static int
+int
 leases_begin(struct priv *p, uint64_t id)
 {
 	char	 err[256];
@@ -117,7 +115,7 @@ leases_begin(struct priv *p, uint64_t id)
 }
 
 /* Act on a verdict: fault exits, refusal answers and unlocks. */
-static int
+int
 judge(struct priv *p, uint64_t id, const struct vres *r)
 {
 	if (r->v == VALID_FAULT)
@@ -132,7 +130,7 @@ judge(struct priv *p, uint64_t id, const struct vres *r)
 
 static void
 priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
-    void *body)
+    void *body, const struct reqfds *fds)
 {
 	const struct lease_bridge	*lb;
 	struct priv_bridge		 out;
@@ -143,6 +141,7 @@ priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
 	uint32_t			 slot, subnet, gw;
 
 	(void)body;
+	(void)fds;
 	if (leases_begin(p, hdr->id) == -1)
 		return;
 	validate_bridge_ensure(&p->pol, p->lt, p->uid, &r);
@@ -193,7 +192,8 @@ fail:
 }
 
 static void
-priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body)
+priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
+    const struct reqfds *fds)
 {
 	const struct priv_tap_create	*req = body;
 	const struct lease_bridge	*lb;
@@ -207,6 +207,7 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body)
 	uint32_t			 subnet, guest, from = 0;
 	int				 fd = -1, i;
 
+	(void)fds;
 	if (leases_begin(p, hdr->id) == -1)
 		return;
 	validate_tap_create(&p->pol, p->lt, p->uid, req->vm_id, &r);
@@ -271,13 +272,15 @@ fail:
 }
 
 static void
-priv_answer_tap_delete(struct priv *p, const struct msg_hdr *hdr, void *body)
+priv_answer_tap_delete(struct priv *p, const struct msg_hdr *hdr, void *body,
+    const struct reqfds *fds)
 {
 	const struct priv_tap_delete	*req = body;
 	const struct lease_tap		*lt;
 	struct vres			 r;
 	char				 err[256], tap[ADDR_IFNAMELEN];
 
+	(void)fds;
 	if (leases_begin(p, hdr->id) == -1)
 		return;
 	validate_tap_delete(p->lt, p->uid, req->vm_id, &r);
@@ -303,13 +306,15 @@ fail:
 }
 
 static void
-priv_answer_tap_list(struct priv *p, const struct msg_hdr *hdr, void *body)
+priv_answer_tap_list(struct priv *p, const struct msg_hdr *hdr, void *body,
+    const struct reqfds *fds)
 {
 	struct priv_tap_ids	 out;
 	uint64_t		 ids[1024];	/* the schema's bound */
 	size_t			 i, n = 0;
 
 	(void)body;
+	(void)fds;
 	if (leases_begin(p, hdr->id) == -1)
 		return;
 	for (i = 0; i < p->lt->ntap; i++) {
@@ -334,13 +339,15 @@ priv_serve(struct priv *p)
 	const struct priv_dispatch	*d;
 	struct msg_hdr			 hdr;
 	struct buf			 in = { NULL, 0, 0 };
+	struct reqfds			 fds;
 	void				*body;
 	char				 err[MSG_ERRLEN];
 	size_t				 i;
 
 	for (;;) {
-		/* NULL passfd: a descriptor sent to us is a fault too. */
-		if (frame_recv(PRIV_FD, FRAME_MAX_PRIV, &in, NULL) == -1) {
+		/* More descriptors than any request takes are a fault. */
+		if (frame_recvv(PRIV_FD, FRAME_MAX_PRIV, &in, fds.fd,
+		    FRAME_MAXFDS, &fds.n) == -1) {
 			if (errno == EPROTO)
 				fault(p, "malformed frame");
 			fatal("receive");
@@ -363,9 +370,14 @@ priv_serve(struct priv *p)
 		if ((d->flags & PF_NEED_BRIDGE) && !p->bridge_ok)
 			fault(p, "%s before bridge.ensure",
 			    msg_typename(&priv_proto, hdr.type));
+		if (!(d->flags & PF_TAKES_FDS) && fds.n > 0)
+			fault(p, "descriptors with %s",
+			    msg_typename(&priv_proto, hdr.type));
 		log_debug("request %llu: %s", (unsigned long long)hdr.id,
 		    msg_typename(&priv_proto, hdr.type));
-		d->fn(p, &hdr, body);
+		d->fn(p, &hdr, body, &fds);
 		msg_free(&priv_proto, hdr.type, body);
+		for (i = 0; i < fds.n; i++)
+			close(fds.fd[i]);
 	}
 }

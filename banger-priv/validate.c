@@ -1,4 +1,5 @@
 /* Pure request validation; see validate.h. */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -101,5 +102,86 @@ validate_tap_delete(const struct lease_table *t, uint32_t uid,
 	if (lease_find_tap(t, uid, (uint32_t)vm_id) == NULL)
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no tap of "
 		    "this user", (unsigned long long)vm_id);
+	return ok(r);
+}
+
+/* One of the two files behind a snapshot; what says which in messages. */
+static enum verdict
+check_disk_file(const struct fdfacts *f, const char *what, int accmode,
+    uint64_t min, struct vres *r)
+{
+	const uint64_t	 max = (uint64_t)VM_DISK_MAX * 1024 * 1024;
+
+	if (!f->isreg)
+		return verdict(r, VALID_FAULT, 0, "%s is not a regular file",
+		    what);
+	if (f->accmode != accmode)
+		return verdict(r, VALID_FAULT, 0, "%s must be open %s", what,
+		    accmode == O_RDONLY ? "read-only" : "read-write");
+	if (f->size < min || f->size > max || f->size % DISK_SECTOR != 0)
+		return verdict(r, VALID_FAULT, 0, "%s is %llu bytes: it must "
+		    "be a multiple of %d between %llu and %llu", what,
+		    (unsigned long long)f->size, DISK_SECTOR,
+		    (unsigned long long)min, (unsigned long long)max);
+	return VALID_OK;
+}
+
+/*
+ * disk.snapshot: exactly two descriptors, the image read-only and the
+ * caller's own copy-on-write file read-write, distinct files; one snapshot
+ * per (uid, vm_id); the per-user quota.  Refused as unsupported when the
+ * host (or the site policy) has no device-mapper for us.
+ */
+enum verdict
+validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
+    uint32_t uid, uint64_t vm_id, int have_dm, size_t nfds,
+    const struct fdfacts *base, const struct fdfacts *cow, struct vres *r)
+{
+	if (!valid_vm_id(vm_id))
+		return verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
+		    (unsigned long long)vm_id);
+	if (nfds != 2)
+		return verdict(r, VALID_FAULT, 0, "disk.snapshot came with "
+		    "%zu descriptors, not 2", nfds);
+	if (check_disk_file(base, "the image", O_RDONLY, DISK_BASE_MIN,
+	    r) != VALID_OK ||
+	    check_disk_file(cow, "the copy-on-write file", O_RDWR,
+	    DISK_COW_MIN, r) != VALID_OK)
+		return VALID_FAULT;
+	if (cow->owner != uid)
+		return verdict(r, VALID_FAULT, 0, "the copy-on-write file "
+		    "belongs to uid %u", cow->owner);
+	if (base->dev == cow->dev && base->ino == cow->ino)
+		return verdict(r, VALID_FAULT, 0, "the image and the "
+		    "copy-on-write file are the same file");
+	if (lease_find_disk(t, uid, (uint32_t)vm_id) != NULL)
+		return verdict(r, VALID_FAULT, 0, "vm_id %llu already has a "
+		    "snapshot", (unsigned long long)vm_id);
+	if (!pol->dm_snapshots)
+		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED,
+		    "device-mapper snapshots are switched off in priv.conf");
+	if (!have_dm)
+		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED,
+		    "this kernel has no device-mapper "
+		    "(/dev/mapper/control is missing)");
+	if (lease_count_disks(t, uid) >= pol->max_disks)
+		return verdict(r, VALID_REFUSE, BERR_QUOTA, "snapshot quota "
+		    "of %u reached", pol->max_disks);
+	if (t->ndisk >= LEASE_MAX_DISKS)
+		return verdict(r, VALID_REFUSE, BERR_QUOTA,
+		    "no room for another snapshot on this host");
+	return ok(r);
+}
+
+enum verdict
+validate_disk_release(const struct lease_table *t, uint32_t uid,
+    uint64_t vm_id, struct vres *r)
+{
+	if (!valid_vm_id(vm_id))
+		return verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
+		    (unsigned long long)vm_id);
+	if (lease_find_disk(t, uid, (uint32_t)vm_id) == NULL)
+		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no "
+		    "snapshot of this user", (unsigned long long)vm_id);
 	return ok(r);
 }

@@ -28,12 +28,34 @@ struct vres {
 	char		 why[128];
 };
 
+/*
+ * What fstat() and F_GETFL say of a descriptor bangerd passed, gathered by
+ * the action so the check itself stays pure.
+ */
+struct fdfacts {
+	int		 isreg;		/* S_ISREG */
+	int		 accmode;	/* O_RDONLY, O_WRONLY or O_RDWR */
+	uint64_t	 size;		/* bytes */
+	uint32_t	 owner;		/* st_uid */
+	uint64_t	 dev;		/* st_dev */
+	uint64_t	 ino;		/* st_ino */
+};
+
+#define DISK_SECTOR	512
+#define DISK_BASE_MIN	(1024 * 1024)		/* bytes */
+#define DISK_COW_MIN	(1024 * 1024)
+
 int	valid_vm_id(uint64_t);
 enum verdict validate_bridge_ensure(const struct policy *,
 	    const struct lease_table *, uint32_t, struct vres *);
 enum verdict validate_tap_create(const struct policy *,
 	    const struct lease_table *, uint32_t, uint64_t, struct vres *);
 enum verdict validate_tap_delete(const struct lease_table *, uint32_t,
+	    uint64_t, struct vres *);
+enum verdict validate_disk_snapshot(const struct policy *,
+	    const struct lease_table *, uint32_t, uint64_t, int, size_t,
+	    const struct fdfacts *, const struct fdfacts *, struct vres *);
+enum verdict validate_disk_release(const struct lease_table *, uint32_t,
 	    uint64_t, struct vres *);
 
 #endif

@@ -93,13 +93,15 @@ priv_spawn(const char *path, int *sockfd, int *errfd, pid_t *pidp)
 }
 
 /*
- * Send one request and wait for its reply.  want is the success type;
- * wantfd says whether exactly one descriptor must come with it.  Returns
- * 0 with *body (and *fdp), a berr code for PRIV_ERROR, or -1.
+ * Send one request, with nsend descriptors, and wait for its reply.  want
+ * is the success type; wantfd says whether exactly one descriptor must
+ * come with it.  Returns 0 with *body (and *fdp), a berr code for
+ * PRIV_ERROR, or -1.
  */
 static int
-priv_call(int fd, uint32_t type, const void *req, uint32_t want, int wantfd,
-    void **body, int *fdp, char *err, size_t errlen)
+priv_callv(int fd, uint32_t type, const void *req, const int *send,
+    size_t nsend, uint32_t want, int wantfd, void **body, int *fdp,
+    char *err, size_t errlen)
 {
 	struct buf		 b = { NULL, 0, 0 };
 	struct msg_hdr		 hdr;
@@ -117,7 +119,7 @@ priv_call(int fd, uint32_t type, const void *req, uint32_t want, int wantfd,
 		return seterr(err, errlen, "cannot encode %s",
 		    msg_typename(&priv_proto, type));
 	}
-	rc = frame_send(fd, &b, -1);
+	rc = frame_sendv(fd, &b, send, nsend);
 	buf_free(&b);
 	if (rc == -1)
 		return seterr(err, errlen, "banger-priv: send: %s",
@@ -182,6 +184,14 @@ out:
 	return rc;
 }
 
+static int
+priv_call(int fd, uint32_t type, const void *req, uint32_t want, int wantfd,
+    void **body, int *fdp, char *err, size_t errlen)
+{
+	return priv_callv(fd, type, req, NULL, 0, want, wantfd, body, fdp,
+	    err, errlen);
+}
+
 int
 priv_bridge_ensure(int fd, struct priv_bridge **out, char *err,
     size_t errlen)
@@ -234,5 +244,51 @@ priv_tap_list(int fd, struct priv_tap_ids **out, char *err, size_t errlen)
 	struct priv_tap_list	 req = { 0 };
 
 	return priv_call(fd, PRIV_TAP_LIST, &req, PRIV_TAP_IDS, 0,
+	    (void **)out, NULL, err, errlen);
+}
+
+int
+priv_disk_snapshot(int fd, uint64_t vm_id, int basefd, int cowfd,
+    struct priv_disk **out, int *diskfd, char *err, size_t errlen)
+{
+	struct priv_disk_snapshot	 req = { vm_id };
+	const int			 send[2] = { basefd, cowfd };
+	int				 rc;
+
+	rc = priv_callv(fd, PRIV_DISK_SNAPSHOT, &req, send, 2, PRIV_DISK, 1,
+	    (void **)out, diskfd, err, errlen);
+	if (rc == 0 && (*out)->vm_id != vm_id) {
+		seterr(err, errlen, "banger-priv: snapshot for vm %llu, asked "
+		    "for %llu", (unsigned long long)(*out)->vm_id,
+		    (unsigned long long)vm_id);
+		msg_free(&priv_proto, PRIV_DISK, *out);
+		*out = NULL;
+		close(*diskfd);
+		*diskfd = -1;
+		return -1;
+	}
+	return rc;
+}
+
+int
+priv_disk_release(int fd, uint64_t vm_id, char *err, size_t errlen)
+{
+	struct priv_disk_release	 req = { vm_id };
+	void				*ok;
+	int				 rc;
+
+	rc = priv_call(fd, PRIV_DISK_RELEASE, &req, PRIV_OK, 0, &ok, NULL,
+	    err, errlen);
+	if (rc == 0)
+		msg_free(&priv_proto, PRIV_OK, ok);
+	return rc;
+}
+
+int
+priv_disk_list(int fd, struct priv_disk_ids **out, char *err, size_t errlen)
+{
+	struct priv_disk_list	 req = { 0 };
+
+	return priv_call(fd, PRIV_DISK_LIST, &req, PRIV_DISK_IDS, 0,
 	    (void **)out, NULL, err, errlen);
 }

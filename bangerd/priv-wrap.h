@@ -31,5 +31,13 @@ int	priv_tap_create(int, uint64_t, int, struct priv_tap **, int *,
 	    char *, size_t);
 int	priv_tap_delete(int, uint64_t, char *, size_t);
 int	priv_tap_list(int, struct priv_tap_ids **, char *, size_t);
+/*
+ * basefd: the image, read-only; cowfd: the VM's copy-on-write file,
+ * read-write.  On success *diskfd is the snapshot's block device.
+ */
+int	priv_disk_snapshot(int, uint64_t, int, int, struct priv_disk **,
+	    int *, char *, size_t);
+int	priv_disk_release(int, uint64_t, char *, size_t);
+int	priv_disk_list(int, struct priv_disk_ids **, char *, size_t);
 
 #endif

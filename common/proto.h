@@ -27,7 +27,8 @@ enum berr {
 	BERR_BOOT,		/* the VM did not come up */
 	BERR_QUOTA,
 	BERR_BUSY,
-	BERR_MAX = BERR_BUSY
+	BERR_UNSUPPORTED,	/* this host cannot do it (no device-mapper) */
+	BERR_MAX = BERR_UNSUPPORTED
 };
 
 /* ---- CLI <-> bangerd ------------------------------------------------ */
@@ -218,8 +219,16 @@ enum priv_type {
 	PRIV_TAP_DELETE,	/* d->p */
 	PRIV_TAP_LIST,		/* d->p */
 	PRIV_TAP_IDS,		/* p->d */
-	PRIV_TYPE_MAX = PRIV_TAP_IDS
+	PRIV_DISK_SNAPSHOT,	/* d->p, with two fds: the image (read-only)
+				   and the VM's copy-on-write file (rw) */
+	PRIV_DISK,		/* p->d, with the snapshot's block device fd */
+	PRIV_DISK_RELEASE,	/* d->p */
+	PRIV_DISK_LIST,		/* d->p */
+	PRIV_DISK_IDS,		/* p->d */
+	PRIV_TYPE_MAX = PRIV_DISK_IDS
 };
+
+#define PRIV_DM_NAME_MAX	127	/* DM_NAME_LEN - 1 */
 
 struct priv_ok {
 	int		 unused_;
@@ -265,6 +274,29 @@ struct priv_tap_list {
 };
 
 struct priv_tap_ids {
+	struct msg_u64v	 vm_ids;
+};
+
+/* A device-mapper snapshot of the image, one per VM; see banger-priv(8). */
+struct priv_disk_snapshot {
+	uint64_t	 vm_id;
+};
+
+struct priv_disk {
+	uint64_t	 vm_id;
+	char		*name;		/* "banger-1000-7" */
+	uint64_t	 sectors;	/* its size in 512-byte sectors */
+};
+
+struct priv_disk_release {
+	uint64_t	 vm_id;
+};
+
+struct priv_disk_list {
+	int		 unused_;
+};
+
+struct priv_disk_ids {
 	struct msg_u64v	 vm_ids;
 };
 

@@ -42,6 +42,21 @@ static const struct msg_field f_tap_ids[] = {
 	F(priv_tap_ids, vm_ids, MF_U64V, 1024, PRIV_VMID_MAX),
 };
 
+static const struct msg_field f_disk_snapshot[] = {
+	F(priv_disk_snapshot, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+};
+static const struct msg_field f_disk[] = {
+	F(priv_disk, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(priv_disk, name, MF_STR, PRIV_DM_NAME_MAX, 0),
+	F(priv_disk, sectors, MF_U64, VM_DISK_MAX * 2048, 0),
+};
+static const struct msg_field f_disk_release[] = {
+	F(priv_disk_release, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+};
+static const struct msg_field f_disk_ids[] = {
+	F(priv_disk_ids, vm_ids, MF_U64V, 1024, PRIV_VMID_MAX),
+};
+
 static const struct msg_type priv_types[] = {
 	T0(PRIV_OK, "ok", priv_ok),
 	T(PRIV_ERROR, "error", priv_error, f_error),
@@ -52,6 +67,13 @@ static const struct msg_type priv_types[] = {
 	T(PRIV_TAP_DELETE, "tap.delete", priv_tap_delete, f_tap_delete),
 	T0(PRIV_TAP_LIST, "tap.list", priv_tap_list),
 	T(PRIV_TAP_IDS, "tap.ids", priv_tap_ids, f_tap_ids),
+	T(PRIV_DISK_SNAPSHOT, "disk.snapshot", priv_disk_snapshot,
+	    f_disk_snapshot),
+	T(PRIV_DISK, "disk", priv_disk, f_disk),
+	T(PRIV_DISK_RELEASE, "disk.release", priv_disk_release,
+	    f_disk_release),
+	T0(PRIV_DISK_LIST, "disk.list", priv_disk_list),
+	T(PRIV_DISK_IDS, "disk.ids", priv_disk_ids, f_disk_ids),
 };
 
 const struct msg_proto priv_proto = {

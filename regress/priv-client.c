@@ -12,8 +12,18 @@
  *	delete ID	PRIV_TAP_DELETE
  *	list		PRIV_TAP_LIST
  *	raw HEX		send HEX as one packet, print the reply or "eof"
+ *	snap ID BASE COW
+ *			PRIV_DISK_SNAPSHOT with BASE opened read-only and
+ *			COW read-write, as bangerd does; the snapshot's fd is
+ *			checked (a block device of the size the reply gives)
+ *			and kept open until the end.  A file may end in :r,
+ *			:w or :rw to open it so instead; "-" sends no fd
+ *			(then the request goes out raw and only the reply's
+ *			type is printed)
+ *	release ID	PRIV_DISK_RELEASE
+ *	disks		PRIV_DISK_LIST
  *	wait		read stdin to EOF (taps stay open meanwhile)
- *	close		close the tap fds held so far
+ *	close		close the tap and disk fds held so far
  *
  * The first line is "helper pid N", the last "helper exit N" (or
  * "helper signal N").  The helper's stderr is copied to ours.  A failed
@@ -22,7 +32,10 @@
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <linux/fs.h>
 
 #include <linux/if.h>
 #include <linux/if_tun.h>
@@ -50,7 +63,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: priv-client [--hold] PATH command ...\n"
 	    "commands: bridge | tap ID | ptap ID | delete ID | list | raw HEX "
-	    "| wait | close\n");
+	    "| snap ID BASE COW | release ID | disks | wait | close\n");
 	exit(2);
 }
 
@@ -145,6 +158,81 @@ do_raw(int fd, const char *hex)
 	return 0;
 }
 
+/* PATH[:r|:w|:rw] opened so (dflt without a suffix); "-" is no fd. */
+static int
+open_spec(const char *spec, int dflt)
+{
+	char		 path[4096];
+	const char	*c = strrchr(spec, ':');
+	int		 fl = dflt;
+
+	if (strcmp(spec, "-") == 0)
+		return -2;
+	snprintf(path, sizeof(path), "%s", spec);
+	if (c != NULL && (strcmp(c, ":r") == 0 || strcmp(c, ":w") == 0 ||
+	    strcmp(c, ":rw") == 0)) {
+		path[c - spec] = '\0';
+		fl = strcmp(c, ":r") == 0 ? O_RDONLY : strcmp(c, ":w") == 0 ?
+		    O_WRONLY : O_RDWR;
+	}
+	return open(path, fl | O_CLOEXEC);
+}
+
+/* A snapshot request with however many descriptors; print the reply. */
+static int
+snap_raw(int sock, uint64_t id, const int *fds, size_t n)
+{
+	struct priv_disk_snapshot	 req = { id };
+	struct buf			 b = { NULL, 0, 0 };
+	struct msg_hdr			 hdr;
+	char				 why[MSG_ERRLEN];
+	void				*body;
+	int				 rfd = -1;
+
+	if (msg_frame(&priv_proto, PRIV_DISK_SNAPSHOT, 1, &req, &b) == -1 ||
+	    frame_sendv(sock, &b, fds, n) == -1) {
+		printf("snap: send: %s\n", strerror(errno));
+		buf_free(&b);
+		return -1;
+	}
+	if (frame_recv(sock, FRAME_MAX_PRIV, &b, &rfd) == -1) {
+		printf("snap: receive: %s\n", strerror(errno));
+		buf_free(&b);
+		return -1;
+	}
+	if (rfd != -1)
+		close(rfd);
+	if (b.len == 0) {
+		printf("snap: eof\n");
+		buf_free(&b);
+		return 0;
+	}
+	if (msg_decode(&priv_proto, b.p, b.len, &hdr, &body, why,
+	    sizeof(why)) == -1) {
+		printf("snap: undecodable reply: %s\n", why);
+		buf_free(&b);
+		return -1;
+	}
+	printf("snap: reply %s\n", msg_typename(&priv_proto, hdr.type));
+	msg_free(&priv_proto, hdr.type, body);
+	buf_free(&b);
+	return 0;
+}
+
+/* The fd must be a block device of the size the reply gives. */
+static const char *
+check_disk_fd(int fd, uint64_t sectors)
+{
+	struct stat	 st;
+	uint64_t	 bytes;
+
+	if (fstat(fd, &st) == -1 || !S_ISBLK(st.st_mode))
+		return "not-a-block-device";
+	if (ioctl(fd, BLKGETSIZE64, &bytes) == -1 || bytes != sectors * 512)
+		return "wrong-size";
+	return "ok";
+}
+
 /* The fd must be the very tap the reply names. */
 static const char *
 check_tap_fd(int fd, const char *name)
@@ -176,6 +264,8 @@ main(int argc, char *argv[])
 	struct priv_bridge	*br;
 	struct priv_tap		*tap;
 	struct priv_tap_ids	*ids;
+	struct priv_disk	*dk;
+	struct priv_disk_ids	*dids;
 	char			 err[512];
 	uint64_t		 id;
 	size_t			 i;
@@ -251,6 +341,56 @@ main(int argc, char *argv[])
 				usage();
 			if (do_raw(sock, argv[a]) == -1)
 				failed = 1;
+		} else if (strcmp(cmd, "snap") == 0) {
+			int	 sf[2], n = 0, j;
+
+			if (a + 3 >= argc || parse_id(argv[a + 1], &id) == -1)
+				usage();
+			sf[0] = open_spec(argv[a + 2], O_RDONLY);
+			sf[1] = open_spec(argv[a + 3], O_RDWR);
+			a += 3;
+			for (j = 0; j < 2; j++)
+				if (sf[j] == -1) {
+					printf("fail: open %s: %s\n",
+					    argv[a - 1 + j], strerror(errno));
+					failed = 1;
+				} else if (sf[j] >= 0)
+					sf[n++] = sf[j];
+			if (failed)
+				;
+			else if (n != 2) {
+				if (snap_raw(sock, id, sf, n) == -1)
+					failed = 1;
+			} else if ((rc = priv_disk_snapshot(sock, id, sf[0],
+			    sf[1], &dk, &tfd, err, sizeof(err))) == 0) {
+				printf("disk vm_id=%llu name=%s sectors=%llu "
+				    "fd=%s\n", (unsigned long long)dk->vm_id,
+				    dk->name, (unsigned long long)dk->sectors,
+				    check_disk_fd(tfd, dk->sectors));
+				msg_free(&priv_proto, PRIV_DISK, dk);
+				if (ntaps < MAXTAPS)
+					taps[ntaps++] = tfd;
+				else
+					close(tfd);
+			}
+			for (j = 0; j < n; j++)
+				close(sf[j]);
+		} else if (strcmp(cmd, "release") == 0) {
+			if (++a >= argc || parse_id(argv[a], &id) == -1)
+				usage();
+			if ((rc = priv_disk_release(sock, id, err,
+			    sizeof(err))) == 0)
+				printf("ok\n");
+		} else if (strcmp(cmd, "disks") == 0) {
+			if ((rc = priv_disk_list(sock, &dids, err,
+			    sizeof(err))) == 0) {
+				printf("disks");
+				for (i = 0; i < dids->vm_ids.n; i++)
+					printf(" %llu", (unsigned long long)
+					    dids->vm_ids.v[i]);
+				printf("\n");
+				msg_free(&priv_proto, PRIV_DISK_IDS, dids);
+			}
 		} else if (strcmp(cmd, "wait") == 0) {
 			drain(errfd, 0);
 			wait_stdin();

@@ -1,0 +1,160 @@
+/*
+ * device-mapper through /dev/mapper/control: create a device, load one
+ * "snapshot" target, resume it; remove it.  Each ioctl carries a struct
+ * dm_ioctl followed by its data; the kernel writes its reply into the same
+ * buffer.  The kernel explains table errors only in its log, so the
+ * messages here point there.
+ */
+#include <sys/ioctl.h>
+#include <sys/sysmacros.h>
+
+#include <linux/dm-ioctl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "disk.h"
+
+#define DM_BUFSZ	16384
+
+union dm_buf {
+	struct dm_ioctl	 io;
+	uint64_t	 align_;
+	char		 b[DM_BUFSZ];
+};
+
+int
+disk_dm_name(uint32_t uid, uint32_t vm_id, char *out, size_t len)
+{
+	int	 n = snprintf(out, len, "banger-%u-%u", uid, vm_id);
+
+	return n < 0 || (size_t)n >= len || n >= DM_NAME_LEN ? -1 : 0;
+}
+
+int
+disk_dm_uuid(uint32_t uid, uint32_t vm_id, char *out, size_t len)
+{
+	int	 n = snprintf(out, len, "BANGER-%u-%u", uid, vm_id);
+
+	return n < 0 || (size_t)n >= len || n >= DM_UUID_LEN ? -1 : 0;
+}
+
+/* "ORIGIN COW P CHUNK": a persistent snapshot, so stop/start keeps it. */
+int
+disk_dm_params(dev_t origin, dev_t cow, char *out, size_t len)
+{
+	int	 n = snprintf(out, len, "%u:%u %u:%u P %d", major(origin),
+	    minor(origin), major(cow), minor(cow), DISK_CHUNK_SECTORS);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static void
+dm_init(union dm_buf *d, const char *name, const char *uuid)
+{
+	memset(d, 0, sizeof(*d));
+	d->io.version[0] = DM_VERSION_MAJOR;
+	d->io.data_size = sizeof(*d);
+	d->io.data_start = sizeof(d->io);
+	if (name != NULL)
+		snprintf(d->io.name, sizeof(d->io.name), "%s", name);
+	if (uuid != NULL)
+		snprintf(d->io.uuid, sizeof(d->io.uuid), "%s", uuid);
+}
+
+static int
+dm_call(int ctlfd, unsigned long req, const char *what, union dm_buf *d,
+    char *err, size_t errlen)
+{
+	int	 e;
+
+	if (ioctl(ctlfd, req, d) == 0)
+		return 0;
+	e = errno;
+	snprintf(err, errlen, "device-mapper %s: %s%s", what, strerror(e),
+	    e == EINVAL ? " (the kernel log says why)" : "");
+	errno = e;
+	return -1;
+}
+
+int
+dm_check_version(int ctlfd, char *err, size_t errlen)
+{
+	union dm_buf	 d;
+
+	dm_init(&d, NULL, NULL);
+	if (dm_call(ctlfd, DM_VERSION, "version", &d, err, errlen) == -1)
+		return -1;
+	if (d.io.version[0] != DM_VERSION_MAJOR) {
+		snprintf(err, errlen, "device-mapper interface %u, need %u",
+		    d.io.version[0], DM_VERSION_MAJOR);
+		return -1;
+	}
+	return 0;
+}
+
+int
+dm_remove(int ctlfd, const char *name, char *err, size_t errlen)
+{
+	union dm_buf	 d;
+
+	dm_init(&d, name, NULL);
+	return dm_call(ctlfd, DM_DEV_REMOVE, "remove", &d, err, errlen);
+}
+
+static int
+dm_load(int ctlfd, const char *name, uint64_t sectors, const char *params,
+    char *err, size_t errlen)
+{
+	union dm_buf		 d;
+	struct dm_target_spec	*ts;
+	size_t			 plen = strlen(params) + 1;
+
+	dm_init(&d, name, NULL);
+	if (d.io.data_start + sizeof(*ts) + plen > sizeof(d)) {
+		snprintf(err, errlen, "device-mapper table too long");
+		return -1;
+	}
+	d.io.target_count = 1;
+	ts = (struct dm_target_spec *)(d.b + d.io.data_start);
+	ts->sector_start = 0;
+	ts->length = sectors;
+	snprintf(ts->target_type, sizeof(ts->target_type), "snapshot");
+	memcpy((char *)(ts + 1), params, plen);
+	return dm_call(ctlfd, DM_TABLE_LOAD, "table load", &d, err, errlen);
+}
+
+/*
+ * Create NAME as a snapshot of origin over cow, sectors long, and make it
+ * live; on failure nothing of it is left.  *dev is the new block device.
+ */
+int
+dm_snapshot_create(int ctlfd, const char *name, const char *uuid,
+    uint64_t sectors, dev_t origin, dev_t cow, dev_t *dev, char *err,
+    size_t errlen)
+{
+	union dm_buf	 d;
+	char		 params[64], why[256];
+
+	if (disk_dm_params(origin, cow, params, sizeof(params)) == -1) {
+		snprintf(err, errlen, "snapshot table too long");
+		return -1;
+	}
+	dm_init(&d, name, uuid);
+	if (dm_call(ctlfd, DM_DEV_CREATE, "create", &d, err, errlen) == -1)
+		return -1;
+	*dev = makedev(major(d.io.dev), minor(d.io.dev));
+	if (dm_load(ctlfd, name, sectors, params, err, errlen) == -1)
+		goto undo;
+	/* DM_DEV_SUSPEND without DM_SUSPEND_FLAG resumes: the table goes
+	 * live. */
+	dm_init(&d, name, NULL);
+	if (dm_call(ctlfd, DM_DEV_SUSPEND, "resume", &d, err, errlen) == -1)
+		goto undo;
+	return 0;
+undo:
+	if (dm_remove(ctlfd, name, why, sizeof(why)) == -1)
+		snprintf(err + strlen(err), errlen - strlen(err),
+		    "; and %s is left behind: %s", name, why);
+	return -1;
+}

@@ -1,0 +1,316 @@
+/*
+ * Unit tests for the disk requests' pure parts: disk.snapshot and
+ * disk.release validation against made-up descriptor facts and lease
+ * tables, disk lease records, the priv.conf keys for snapshots, and the
+ * device-mapper names and table line.  These run everywhere, including
+ * hosts whose kernel has no device-mapper.
+ */
+#include <sys/sysmacros.h>
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "disk.h"
+#include "lease.h"
+#include "policy.h"
+#include "proto.h"
+#include "validate.h"
+
+#define UID	1000
+#define MIB	(1024 * 1024)
+
+static struct lease_table	 T;
+
+/* A well-formed request: a 2 GiB image read-only, a 2 GiB cow rw. */
+static void
+good(struct fdfacts *base, struct fdfacts *cow)
+{
+	*base = (struct fdfacts){ 1, O_RDONLY, 2048ULL * MIB, 0, 2049, 11 };
+	*cow = (struct fdfacts){ 1, O_RDWR, 2048ULL * MIB, UID, 2049, 12 };
+}
+
+static enum verdict
+snap(const struct policy *p, uint64_t vm_id, int dm, size_t nfds,
+    const struct fdfacts *base, const struct fdfacts *cow, struct vres *r)
+{
+	return validate_disk_snapshot(p, &T, UID, vm_id, dm, nfds, base, cow,
+	    r);
+}
+
+static void
+test_snapshot_ok(void **state)
+{
+	struct policy	 p;
+	struct fdfacts	 b, c;
+	struct vres	 r;
+
+	(void)state;
+	policy_defaults(&p);
+	memset(&T, 0, sizeof(T));
+	good(&b, &c);
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_OK);
+	assert_int_equal(r.v, VALID_OK);
+	/* The image may belong to anyone (it is only read). */
+	b.owner = 4242;
+	assert_int_equal(snap(&p, PRIV_VMID_MAX, 1, 2, &b, &c, &r),
+	    VALID_OK);
+	/* The smallest sizes allowed. */
+	b.size = DISK_BASE_MIN;
+	c.size = DISK_COW_MIN;
+	assert_int_equal(snap(&p, 7, 1, 2, &b, &c, &r), VALID_OK);
+}
+
+/* Each of these is bangerd being wrong or hostile: the helper exits. */
+static void
+test_snapshot_fault(void **state)
+{
+	struct policy	 p;
+	struct fdfacts	 b, c;
+	struct vres	 r;
+
+	(void)state;
+	policy_defaults(&p);
+	memset(&T, 0, sizeof(T));
+
+#define FAULT(setup, want) do {						\
+	good(&b, &c);							\
+	vm = 1;								\
+	nfds = 2;							\
+	setup;								\
+	memset(&r, 0, sizeof(r));					\
+	if (snap(&p, vm, 1, nfds, &b, &c, &r) != VALID_FAULT)		\
+		fail_msg("accepted: %s", #setup);			\
+	assert_int_equal(r.v, VALID_FAULT);				\
+	if (strstr(r.why, want) == NULL)				\
+		fail_msg("%s: \"%s\" lacks \"%s\"", #setup, r.why, want);\
+} while (0)
+	{
+		uint64_t	 vm;
+		size_t		 nfds;
+
+		FAULT(vm = 0, "out of range");
+		FAULT(vm = (uint64_t)PRIV_VMID_MAX + 1, "out of range");
+		FAULT(nfds = 0, "0 descriptors");
+		FAULT(nfds = 1, "1 descriptors");
+		FAULT(b.isreg = 0, "image is not a regular file");
+		FAULT(c.isreg = 0, "copy-on-write file is not a regular");
+		FAULT(b.accmode = O_RDWR, "image must be open read-only");
+		FAULT(b.accmode = O_WRONLY, "read-only");
+		FAULT(c.accmode = O_RDONLY, "must be open read-write");
+		FAULT(c.accmode = O_WRONLY, "read-write");
+		FAULT(b.size = 0, "the image is 0 bytes");
+		FAULT(b.size = DISK_BASE_MIN - DISK_SECTOR, "image is");
+		FAULT(b.size = 2048ULL * MIB + 1, "multiple of 512");
+		FAULT(b.size = (VM_DISK_MAX + 1) * MIB, "image is");
+		FAULT(c.size = 4096, "copy-on-write file is 4096");
+		FAULT(c.size = 2048ULL * MIB + 100, "multiple of 512");
+		FAULT(c.size = (VM_DISK_MAX + 1) * MIB, "copy-on-write");
+		FAULT(c.owner = 0, "belongs to uid 0");
+		FAULT(c.owner = UID + 1, "belongs to uid 1001");
+		FAULT(c.ino = b.ino, "same file");
+	}
+	/* A second snapshot for the same VM. */
+	assert_int_equal(lease_add_disk(&T, UID, 5), 0);
+	good(&b, &c);
+	assert_int_equal(snap(&p, 5, 1, 2, &b, &c, &r), VALID_FAULT);
+	assert_non_null(strstr(r.why, "already has a snapshot"));
+	/* Another user's vm 5 is not ours: allowed. */
+	memset(&T, 0, sizeof(T));
+	assert_int_equal(lease_add_disk(&T, UID + 1, 5), 0);
+	assert_int_equal(snap(&p, 5, 1, 2, &b, &c, &r), VALID_OK);
+	/* A broken request faults even where snapshots are impossible. */
+	c.accmode = O_RDONLY;
+	assert_int_equal(snap(&p, 5, 0, 2, &b, &c, &r), VALID_FAULT);
+#undef FAULT
+}
+
+/* Legitimate refusals: answered, and the helper lives on. */
+static void
+test_snapshot_refuse(void **state)
+{
+	struct policy	 p;
+	struct fdfacts	 b, c;
+	struct vres	 r;
+	uint32_t	 i;
+
+	(void)state;
+	policy_defaults(&p);
+	memset(&T, 0, sizeof(T));
+	good(&b, &c);
+
+	assert_int_equal(snap(&p, 1, 0, 2, &b, &c, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_UNSUPPORTED);
+	assert_non_null(strstr(r.why, "no device-mapper"));
+
+	p.dm_snapshots = 0;
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_UNSUPPORTED);
+	assert_non_null(strstr(r.why, "switched off"));
+	p.dm_snapshots = 1;
+
+	p.max_disks = 3;
+	for (i = 1; i <= 3; i++)
+		assert_int_equal(lease_add_disk(&T, UID, i), 0);
+	/* Other users' snapshots do not count against ours. */
+	assert_int_equal(lease_add_disk(&T, UID + 1, 9), 0);
+	assert_int_equal(snap(&p, 4, 1, 2, &b, &c, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_QUOTA);
+	assert_non_null(strstr(r.why, "quota of 3"));
+	assert_int_equal(lease_del_disk(&T, UID, 2), 0);
+	assert_int_equal(snap(&p, 4, 1, 2, &b, &c, &r), VALID_OK);
+
+	/* The host-wide table is full. */
+	memset(&T, 0, sizeof(T));
+	p.max_disks = POLICY_DISKS_MAX;
+	for (i = 0; i < LEASE_MAX_DISKS; i++)
+		assert_int_equal(lease_add_disk(&T, 2000 + i, 1), 0);
+	assert_int_equal(lease_add_disk(&T, UID, 1), -1);
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_QUOTA);
+}
+
+static void
+test_release(void **state)
+{
+	struct vres	 r;
+
+	(void)state;
+	memset(&T, 0, sizeof(T));
+	assert_int_equal(lease_add_disk(&T, UID, 3), 0);
+	assert_int_equal(validate_disk_release(&T, UID, 3, &r), VALID_OK);
+	/* Not ours, not there, out of range. */
+	assert_int_equal(validate_disk_release(&T, UID + 1, 3, &r),
+	    VALID_FAULT);
+	assert_non_null(strstr(r.why, "no snapshot of this user"));
+	assert_int_equal(validate_disk_release(&T, UID, 4, &r), VALID_FAULT);
+	assert_int_equal(validate_disk_release(&T, UID, 0, &r), VALID_FAULT);
+	assert_int_equal(validate_disk_release(&T, UID,
+	    (uint64_t)PRIV_VMID_MAX + 1, &r), VALID_FAULT);
+}
+
+static void
+test_lease_disks(void **state)
+{
+	static struct lease_table	 u;
+	static const char		*const bad[] = {
+		"banger-leases 1\ndisk 1000\n",
+		"banger-leases 1\ndisk 1000 0\n",		/* vm_id 0 */
+		"banger-leases 1\ndisk 1000 2147483648\n",
+		"banger-leases 1\ndisk 1000 1 1\n",
+		"banger-leases 1\ndisk 01000 1\n",
+		"banger-leases 1\ndisk 4294967295 1\n",	/* uid -1 */
+		"banger-leases 1\ndisk 1000 1\ndisk 1000 1\n",
+	};
+	struct buf			 b = { NULL, 0, 0 };
+	const char			*want = "banger-leases 1\n"
+	    "bridge 1000 3\ndisk 1000 7\ndisk 0 2147483647\n";
+	char				 err[128];
+	size_t				 i;
+
+	(void)state;
+	memset(&T, 0, sizeof(T));
+	assert_int_equal(lease_add_bridge(&T, 1000, 3), 0);
+	assert_int_equal(lease_add_disk(&T, 1000, 7), 0);
+	assert_int_equal(lease_add_disk(&T, 0, PRIV_VMID_MAX), 0);
+	assert_int_equal(lease_add_disk(&T, 1000, 7), -1);
+	assert_int_equal(lease_add_disk(&T, 1000, 0), -1);
+	assert_int_equal(lease_count_disks(&T, 1000), 1);
+	assert_int_equal(lease_serialize(&T, &b), 0);
+	assert_int_equal(b.len, strlen(want));
+	assert_memory_equal(b.p, want, b.len);
+	assert_int_equal(lease_parse(&u, (char *)b.p, b.len, err,
+	    sizeof(err)), 0);
+	assert_int_equal(u.ndisk, 2);
+	assert_non_null(lease_find_disk(&u, 0, PRIV_VMID_MAX));
+	assert_null(lease_find_disk(&u, 1000, PRIV_VMID_MAX));
+	assert_int_equal(lease_del_disk(&u, 1000, 7), 0);
+	assert_int_equal(lease_del_disk(&u, 1000, 7), -1);
+	assert_int_equal(u.ndisk, 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (lease_parse(&u, bad[i], strlen(bad[i]), err,
+		    sizeof(err)) != -1)
+			fail_msg("accepted lease file #%zu", i);
+	buf_free(&b);
+}
+
+static void
+test_policy_keys(void **state)
+{
+	static const char	*const bad[] = {
+		"max_disks_per_user = 0\n",
+		"max_disks_per_user = 1025\n",
+		"max_disks_per_user = \"4\"\n",
+		"dm_snapshots = 1\n",
+		"dm_snapshots = \"no\"\n",
+	};
+	const char	*ok = "max_disks_per_user = 4\ndm_snapshots = false\n";
+	struct policy	 p;
+	char		 err[256];
+	size_t		 i;
+
+	(void)state;
+	assert_int_equal(policy_parse(&p, "", 0, err, sizeof(err)), 0);
+	assert_int_equal(p.max_disks, POLICY_DISKS_DEFAULT);
+	assert_int_equal(p.dm_snapshots, 1);
+	assert_int_equal(policy_parse(&p, ok, strlen(ok), err, sizeof(err)),
+	    0);
+	assert_int_equal(p.max_disks, 4);
+	assert_int_equal(p.dm_snapshots, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		if (policy_parse(&p, bad[i], strlen(bad[i]), err,
+		    sizeof(err)) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_non_null(strstr(err, "line 1"));
+	}
+}
+
+static void
+test_dm_strings(void **state)
+{
+	char	 s[160];
+
+	(void)state;
+	assert_int_equal(disk_dm_name(1000, 7, s, sizeof(s)), 0);
+	assert_string_equal(s, "banger-1000-7");
+	assert_int_equal(disk_dm_name(4294967294u, PRIV_VMID_MAX, s,
+	    sizeof(s)), 0);
+	assert_string_equal(s, "banger-4294967294-2147483647");
+	assert_int_equal(disk_dm_name(1000, 7, s, 8), -1);
+	assert_int_equal(disk_dm_uuid(1000, 7, s, sizeof(s)), 0);
+	assert_string_equal(s, "BANGER-1000-7");
+	/* Loops are block major 7; large minors use the split encoding. */
+	assert_int_equal(disk_dm_params(makedev(7, 3), makedev(7, 300), s,
+	    sizeof(s)), 0);
+	assert_string_equal(s, "7:3 7:300 P 8");
+	assert_int_equal(disk_dm_params(makedev(259, 1048575),
+	    makedev(7, 0), s, sizeof(s)), 0);
+	assert_string_equal(s, "259:1048575 7:0 P 8");
+	assert_int_equal(disk_dm_params(makedev(7, 3), makedev(7, 4), s, 5),
+	    -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_snapshot_ok),
+		cmocka_unit_test(test_snapshot_fault),
+		cmocka_unit_test(test_snapshot_refuse),
+		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_lease_disks),
+		cmocka_unit_test(test_policy_keys),
+		cmocka_unit_test(test_dm_strings),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

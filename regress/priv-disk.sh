@@ -1,0 +1,182 @@
+# banger-priv's disk.snapshot / disk.release / disk.list.  This host's
+# kernel has no device-mapper, so three layers are tested as far as each
+# can go:
+#  - without a device-mapper control the helper never holds CAP_SYS_ADMIN
+#    and refuses the request as unsupported, changing nothing;
+#  - every malformed request (wrong access modes, a file of another user,
+#    one file twice, a directory, too small, a missing descriptor) ends the
+#    helper before anything is made, whether or not the host could snapshot;
+#  - with a stand-in control (a plain file at the regress build's control
+#    path) the helper really attaches both loop devices under its seccomp
+#    filter, raises CAP_SYS_ADMIN for the device-mapper call, which fails
+#    (ENOTTY), and undoes everything: both loops detach, the leases stay;
+#  - only where /dev/mapper/control exists: a real snapshot, made, used,
+#    refused release while held, released.
+. "$REGRESS/test-lib.sh"
+
+[ -x "$BIN/priv-client" ] || fatal "no priv-client (obj/regress/priv-client)"
+NET_ADMIN=0000000000001000
+BOTH=0000000000201000		# CAP_SYS_ADMIN | CAP_NET_ADMIN
+CTL=$PRIV_ROOT/dm-control
+trap 'rm -f "$CTL"' EXIT
+rm -f "$CTL"
+
+H=$(user_home t2)
+D=$H/disks
+install -d -m 0700 -o "$(user_name t2)" -g "$(id -g "$(user_name t2)")" "$D"
+as_user t2 sh -c "head -c 4194304 /dev/urandom >'$D/base' &&
+    truncate -s 4M '$D/cow' && truncate -s 4096 '$D/tiny' &&
+    mkdir '$D/dir'" || fatal "cannot make t2's disk files"
+# A file t2 can write but does not own.
+install -m 0666 /dev/null "$D/rootcow"
+truncate -s 4M "$D/rootcow"
+
+pc() {
+	_pu=$1
+	shift
+	trace "[$_pu] priv-client $*"
+	as_user "$_pu" "$BIN/priv-client" "$PRIV_BIN" "$@" \
+	    >"$W/pc.out" 2>"$W/pc.err" </dev/null
+	RC=$?
+	echo "  exit $RC"
+	show "$W/pc.out" stdout
+	show "$W/pc.err" stderr
+}
+
+helper_exit() {
+	_he=$(sed -n 's/^helper exit //p' "$W/pc.out")
+	[ -n "$_he" ] && echo "$_he" && return
+	_hs=$(sed -n 's/^helper signal //p' "$W/pc.out")
+	[ -n "$_hs" ] && echo "signal$_hs" && return
+	echo none
+}
+
+# Loop devices backed by any of t2's disk files.
+loops() {
+	for _f in base cow rootcow; do
+		losetup -n -O NAME -j "$D/$_f"
+	done
+}
+
+no_loops() {
+	[ -z "$(loops)" ]
+}
+
+snap() {
+	cat "$LEASES" 2>/dev/null >"$1"
+	loops >>"$1"
+}
+
+unchanged() {
+	snap "$W/after"
+	if cmp -s "$W/before" "$W/after"; then
+		ok "$1: leases and loop devices unchanged"
+	else
+		fail "$1: leases or loop devices changed"
+		diff "$W/before" "$W/after" | sed 's/^/  /'
+	fi
+}
+
+# caps WANT_PRM: a held helper's permitted and effective sets.
+caps() {
+	rm -f "$W/hold"
+	mkfifo "$W/hold"
+	as_user t2 "$BIN/priv-client" --hold "$PRIV_BIN" disks \
+	    <"$W/hold" >"$W/hold.out" 2>&1 &
+	_bg=$!
+	exec 7>"$W/hold"
+	wait_until 10 grep -q '^disks' "$W/hold.out" ||
+	    fail "held helper did not answer disk.list"
+	_hp=$(sed -n 's/^helper pid //p' "$W/hold.out")
+	if [ -n "$_hp" ] && [ -r "/proc/$_hp/status" ]; then
+		[ "$(proc_status "$_hp" CapPrm)" = "$1" ] ||
+		    fail "CapPrm $(proc_status "$_hp" CapPrm), want $1"
+		[ "$(proc_status "$_hp" CapEff)" = $NET_ADMIN ] ||
+		    fail "CapEff $(proc_status "$_hp" CapEff), want $NET_ADMIN"
+		[ "$(proc_status "$_hp" Seccomp)" = 2 ] ||
+		    fail "helper not under seccomp"
+		ok "helper CapPrm $1, CapEff $NET_ADMIN"
+	else
+		fail "no held helper pid"
+	fi
+	exec 7>&-
+	wait "$_bg"
+	rm -f "$W/hold"
+}
+
+snap "$W/before"
+
+# ---- no device-mapper: no CAP_SYS_ADMIN, a clean refusal ----
+caps $NET_ADMIN
+pc t2 snap 1 "$D/base" "$D/cow"
+grep -q '^error code=9 message=this kernel has no device-mapper' \
+    "$W/pc.out" || fail "no device-mapper: not refused as unsupported"
+[ "$(helper_exit)" = 0 ] || fail "refusal ended the helper: $(helper_exit)"
+unchanged "unsupported snapshot"
+pc t2 disks
+grep -qx disks "$W/pc.out" || fail "disk.list not empty"
+
+# ---- malformed requests end the helper, with or without a control ----
+bad() {
+	_label=$1
+	shift
+	pc t2 snap 1 "$@"
+	_he=$(helper_exit)
+	if [ "$_he" != 0 ] && [ "$_he" != none ]; then
+		ok "$_label: helper ended with $_he"
+	else
+		fail "$_label: helper exit $_he, want non-zero"
+	fi
+	grep -q '^disk \|^error ' "$W/pc.out" &&
+	    fail "$_label: helper answered instead of exiting"
+	unchanged "$_label"
+}
+
+for ctl in none stand-in; do
+	[ $ctl = stand-in ] && install -m 0600 /dev/null "$CTL"
+	bad "$ctl: image open read-write" "$D/base:rw" "$D/cow"
+	bad "$ctl: copy-on-write read-only" "$D/base" "$D/cow:r"
+	bad "$ctl: copy-on-write write-only" "$D/base" "$D/cow:w"
+	bad "$ctl: another owner's copy-on-write" "$D/base" "$D/rootcow"
+	bad "$ctl: one file twice" "$D/base:r" "$D/base:rw"
+	bad "$ctl: a directory" "$D/dir" "$D/cow"
+	bad "$ctl: a 4 KiB image" "$D/tiny" "$D/cow"
+	bad "$ctl: a 4 KiB copy-on-write" "$D/base" "$D/tiny:rw"
+	bad "$ctl: one descriptor" "$D/base" -
+	bad "$ctl: no descriptors" - -
+done
+pc t2 release 1
+[ "$(helper_exit)" != 0 ] || fail "release of no snapshot: helper exit 0"
+unchanged "release of no snapshot"
+
+# ---- a stand-in control: loops, CAP_SYS_ADMIN, and the undo ----
+caps $BOTH
+pc t2 snap 1 "$D/base" "$D/cow"
+grep -q 'image on loop 7:[0-9]*, copy-on-write on loop 7:[0-9]*' \
+    "$W/pc.err" || fail "stand-in: the loops were not attached"
+grep -q '^error code=5 message=device-mapper version: Inappropriate ioctl' \
+    "$W/pc.out" || fail "stand-in: not the device-mapper call's error"
+[ "$(helper_exit)" = 0 ] || fail "stand-in: helper exit $(helper_exit)"
+wait_until 10 no_loops || fail "stand-in: loops left: $(loops)"
+unchanged "stand-in snapshot undone"
+
+# ---- a real snapshot, where the kernel has device-mapper ----
+if [ -c /dev/mapper/control ]; then
+	rm -f "$CTL"
+	mknod -m 0600 "$CTL" c "$(stat -c '0x%t' /dev/mapper/control)" \
+	    "$(stat -c '0x%T' /dev/mapper/control)"
+	# Held by priv-client: release is refused as busy.
+	pc t2 snap 1 "$D/base" "$D/cow" release 1
+	grep -q '^disk vm_id=1 name=banger-[0-9]*-1 sectors=8192 fd=ok' \
+	    "$W/pc.out" || fail "dm: no snapshot with a checked fd"
+	grep -q '^error code=8 ' "$W/pc.out" ||
+	    fail "dm: release while held was not refused as busy"
+	pc t2 release 1 disks
+	expect_rc 0 "dm: release once closed"
+	grep -qx disks "$W/pc.out" || fail "dm: disk.list not empty"
+	wait_until 10 no_loops || fail "dm: loops left: $(loops)"
+	unchanged "dm snapshot released"
+else
+	echo "skip: real snapshot (this kernel has no device-mapper)"
+fi
+rm -f "$CTL"
