@@ -20,6 +20,7 @@ static const check_fn checks[] = {
 	check_landlock,
 	check_config,
 	check_vmm,
+	check_rootdisk,
 	check_qemu,
 	check_priv,
 	check_permitted,

@@ -469,11 +469,25 @@ from(const struct doctor_config *dc, enum config_source src,
  * vmm = "auto" takes Firecracker when its binary is found and KVM can run
  * the guest, else QEMU.
  */
+/* Where the firecracker binary is ("" if nowhere) and whether it runs. */
+static int
+firecracker_found(const struct doctor_config *dc, char *fc, size_t len)
+{
+	const char	*env = getenv("BANGER_FIRECRACKER");
+
+	if (env != NULL && env[0] != '\0')
+		snprintf(fc, len, "%s", env);
+	else if (dc->cfg.firecracker_bin[0] != '\0')
+		snprintf(fc, len, "%s", dc->cfg.firecracker_bin);
+	else if (find_exec(NULL, "firecracker", fc, len) == -1)
+		fc[0] = '\0';
+	return fc[0] != '\0' && access(fc, X_OK) == 0;
+}
+
 void
 check_vmm(struct check *c)
 {
 	const struct doctor_config	*dc = doctor_config();
-	const char			*env = getenv("BANGER_FIRECRACKER");
 	enum config_source		 src;
 	char				 f[64], fc[PATH_MAX], why[512];
 	int				 have_fc, kvm;
@@ -482,13 +496,7 @@ check_vmm(struct check *c)
 	src = dc->cfg.line[CONFIG_K_VMM] ? CONFIG_SRC_CONFIG :
 	    CONFIG_SRC_BUILTIN;
 	from(dc, src, CONFIG_K_VMM, f, sizeof(f));
-	if (env != NULL && env[0] != '\0')
-		snprintf(fc, sizeof(fc), "%s", env);
-	else if (dc->cfg.firecracker_bin[0] != '\0')
-		snprintf(fc, sizeof(fc), "%s", dc->cfg.firecracker_bin);
-	else if (find_exec(NULL, "firecracker", fc, sizeof(fc)) == -1)
-		fc[0] = '\0';
-	have_fc = fc[0] != '\0' && access(fc, X_OK) == 0;
+	have_fc = firecracker_found(dc, fc, sizeof(fc));
 	kvm = accel_choose(why, sizeof(why)) == ACCEL_KVM;
 	if (dc->cfg.vmm == CONFIG_VMM_QEMU) {
 		set(c, CHK_OK, "qemu (%s)", f);
@@ -518,6 +526,32 @@ check_vmm(struct check *c)
 	}
 	set(c, CHK_OK, "auto (%s): qemu (firecracker: %s)", f, !have_fc ?
 	    "no binary found" : "KVM cannot run the guest here");
+}
+
+/* Which copy-on-write root full-image VMs get; bangerd/rootdisk.c. */
+void
+check_rootdisk(struct check *c)
+{
+	const struct doctor_config	*dc = doctor_config();
+	char				 fc[PATH_MAX], why[512];
+	int				 fcvm;
+
+	c->name = "root disks";
+	fcvm = dc->cfg.vmm == CONFIG_VMM_FIRECRACKER ||
+	    (dc->cfg.vmm == CONFIG_VMM_AUTO && firecracker_found(dc, fc,
+	    sizeof(fc)) && accel_choose(why, sizeof(why)) == ACCEL_KVM);
+	if (fcvm)
+		set(c, CHK_INFO, "overlay in the guest (Firecracker VMs always "
+		    "get it)");
+	else if (access("/dev/mapper/control", F_OK) == 0) {
+		set(c, CHK_WARN, "device-mapper snapshots made by banger-priv; "
+		    "this path is unit-tested and run up to the device-mapper "
+		    "call in banger's tests, not yet end to end");
+		hint(c, "set dm_snapshots = false in %s to use the overlay "
+		    "instead", BANGER_SYSCONFDIR "/priv.conf");
+	} else
+		set(c, CHK_INFO, "overlay in the guest: this kernel has no "
+		    "device-mapper (/dev/mapper/control)");
 }
 
 void

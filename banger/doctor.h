@@ -28,6 +28,7 @@ void	check_disk(struct check *);
 void	check_daemon(struct check *);
 void	check_config(struct check *);
 void	check_vmm(struct check *);
+void	check_rootdisk(struct check *);
 void	check_vm_defaults(struct check *);
 void	check_ssh_key(struct check *);
 

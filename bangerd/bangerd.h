@@ -86,6 +86,8 @@ struct vm {
 	int			 job_alive;	/* banger-fetch running */
 	int			 boot_after_create;
 	int64_t			 create_jid;
+	int			 root_snap;	/* banger-priv holds its root
+						   snapshot */
 
 	struct bufferevent	*agent;		/* guest agent channel */
 	struct bufferevent	*qmp;		/* QEMU monitor */
@@ -145,6 +147,7 @@ struct bangerd {
 	pid_t			 priv_pid;
 	struct bufferevent	*priv_log;
 	int			 bridge_ok;
+	int			 have_dm;	/* try root disk snapshots */
 
 	int			 launch_fd;
 	pid_t			 launch_pid;
@@ -194,6 +197,12 @@ int	 db_journal_end(struct bangerd *, int64_t);
 int	 db_journal_pending(struct bangerd *, int64_t **, char (**)[16],
 	    size_t *);
 int	 db_journal_clear(struct bangerd *);
+
+/* rootdisk.c */
+uint64_t rootdisk_cow_size(uint64_t);
+int	 rootdisk_choose(struct vm *, char *, size_t);
+int	 rootdisk_open(struct vm *, int *, char *, size_t);
+void	 rootdisk_release(struct vm *);
 
 /* vm.c */
 const char	*vm_state_name(enum vm_state);

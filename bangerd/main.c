@@ -223,6 +223,15 @@ choose_vmm(struct bangerd *d, enum config_vmm want)
 	}
 	log_info("VMM: %s%s%s", d->vmm->name, d->vmm_error[0] ? ": " : "",
 	    d->vmm_error);
+	/*
+	 * Root disks: device-mapper snapshots (made by banger-priv) where
+	 * the kernel has device-mapper and the VMM is QEMU, else the guest's
+	 * overlay (rootdisk.c).
+	 */
+	d->have_dm = access("/dev/mapper/control", F_OK) == 0;
+	log_info("root disks: %s", d->vmm != &qemu_ops ? "overlay" :
+	    d->have_dm ? "device-mapper snapshots" : "overlay (this kernel "
+	    "has no device-mapper)");
 }
 
 /* banger-priv logs to a pipe: bound, clean and re-tag each line. */

@@ -102,8 +102,23 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "%s", vm->img.kernel);
 	arg(&a, "-initrd");
 	arg(&a, "%s", vm->img.initrd);
-	/* A full image's root file system, shared read-only by its VMs. */
-	if (vm->img.rootfs[0] != '\0') {
+	/*
+	 * A full image's root file system: the VM's own device-mapper
+	 * snapshot, a block device only root could open, passed as fd 6
+	 * (QEMU dups it from fd set 1; auto-read-only off so that it never
+	 * asks the set for a read-only descriptor); else the image itself,
+	 * shared read-only by its VMs under the guest's overlay.
+	 */
+	if (vm->root_snap) {
+		arg(&a, "-add-fd");
+		arg(&a, "fd=6,set=1,opaque=root");
+		arg(&a, "-drive");
+		arg(&a, "file.driver=host_device,file.filename=/dev/fdset/1,"
+		    "file.auto-read-only=off,driver=raw,if=none,id=root,"
+		    "discard=unmap");
+		arg(&a, "-device");
+		arg(&a, "virtio-blk-device,drive=root");
+	} else if (vm->img.rootfs[0] != '\0') {
 		arg(&a, "-drive");
 		arg(&a, "file=%s,format=raw,if=none,id=root,readonly=on",
 		    vm->img.rootfs);
@@ -118,8 +133,8 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "virtio-blk-device,drive=work");
 	arg(&a, "-append");
 	arg(&a, "console=ttyS0 quiet panic=-1%s banger.name=%s "
-	    "banger.ip=%s/%d banger.gw=%s", tsc, vm->name, vm->address,
-	    vm->prefix, vm->gateway);
+	    "banger.ip=%s/%d banger.gw=%s%s", tsc, vm->name, vm->address,
+	    vm->prefix, vm->gateway, vm->root_snap ? " banger.root=rw" : "");
 	arg(&a, "-device");
 	arg(&a, "virtio-serial-device");
 	arg(&a, "-chardev");

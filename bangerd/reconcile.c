@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bangerd.h"
@@ -98,6 +99,40 @@ orphan_dirs(struct bangerd *d)
 	closedir(dir);
 }
 
+/*
+ * No VM runs yet, so every root snapshot banger-priv still holds for this
+ * user is left over.  A VMM killed above may still be closing it: busy is
+ * retried for a while.
+ */
+static void
+release_disks(struct bangerd *d)
+{
+	struct priv_disk_ids	*ids = NULL;
+	struct timespec		 pause = { 0, 100 * 1000 * 1000 };
+	char			 err[256];
+	size_t			 i;
+	int			 rc, tries;
+
+	if (priv_disk_list(d->priv_fd, &ids, err, sizeof(err)) != 0) {
+		log_warnx("reconcile: disk list: %s", err);
+		return;
+	}
+	for (i = 0; i < ids->vm_ids.n; i++) {
+		log_info("reconcile: releasing the root snapshot of vm id %llu",
+		    (unsigned long long)ids->vm_ids.v[i]);
+		for (tries = 0; tries < 50; tries++) {
+			rc = priv_disk_release(d->priv_fd, ids->vm_ids.v[i],
+			    err, sizeof(err));
+			if (rc != BERR_BUSY)
+				break;
+			nanosleep(&pause, NULL);
+		}
+		if (rc != 0)
+			log_warnx("reconcile: %s", err);
+	}
+	msg_free(&priv_proto, PRIV_DISK_IDS, ids);
+}
+
 int
 reconcile(struct bangerd *d)
 {
@@ -165,6 +200,8 @@ reconcile(struct bangerd *d)
 			msg_free(&priv_proto, PRIV_TAP_IDS, ids);
 		}
 	}
+	if (d->priv_fd != -1)
+		release_disks(d);
 	orphan_dirs(d);
 	return db_journal_clear(d);
 }

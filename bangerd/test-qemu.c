@@ -111,6 +111,32 @@ test_rootfs(void **state)
 	/* Shared by every VM of the image: read-only. */
 	assert_true(has(argv, n, "-drive", "file=/img/rootfs.ext4,format=raw,"
 	    "if=none,id=root,readonly=on"));
+	assert_false(any_contains(argv, n, "-add-fd"));
+	assert_false(any_contains(argv, n, "banger.root=rw"));
+	qemu_argv_free(argv, n);
+}
+
+/* A root snapshot comes as fd 6 and the guest mounts it read-write. */
+static void
+test_root_snapshot(void **state)
+{
+	struct bangerd	 d;
+	struct vm	 vm;
+	char		**argv;
+	size_t		 n;
+
+	(void)state;
+	setup(&d, &vm, ACCEL_TCG);
+	snprintf(vm.img.rootfs, sizeof(vm.img.rootfs), "/img/rootfs.ext4");
+	vm.root_snap = 1;
+	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
+	assert_true(has(argv, n, "-add-fd", "fd=6,set=1,opaque=root"));
+	assert_true(has(argv, n, "-drive", "file.driver=host_device,"
+	    "file.filename=/dev/fdset/1,file.auto-read-only=off,driver=raw,"
+	    "if=none,id=root,discard=unmap"));
+	/* The image itself is not opened by path. */
+	assert_false(any_contains(argv, n, "/img/rootfs.ext4"));
+	assert_true(any_contains(argv, n, " banger.root=rw"));
 	qemu_argv_free(argv, n);
 }
 
@@ -139,6 +165,7 @@ main(void)
 		cmocka_unit_test(test_tcg),
 		cmocka_unit_test(test_kvm),
 		cmocka_unit_test(test_rootfs),
+		cmocka_unit_test(test_root_snapshot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -351,7 +351,8 @@ vm_create(struct vm *vm, char *err, size_t errlen)
 		goto fail;
 	}
 	if (stage_dirs(vm, err, errlen) == -1 ||
-	    ssh_stage_authorized(vm, err, errlen) == -1)
+	    ssh_stage_authorized(vm, err, errlen) == -1 ||
+	    rootdisk_choose(vm, err, errlen) == -1)
 		goto fail;
 	if (vm->ws_expect > 0) {
 		/* The file list follows in CTL_WS_FILES: vm_ws_files(). */
@@ -600,7 +601,8 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	struct priv_bridge	*br = NULL;
 	struct priv_tap		*tap = NULL;
 	int			 agent[2] = { -1, -1 }, qmp[2] = { -1, -1 };
-	int			 tapfd = -1, logfd = -1, fds[4], rc = -1;
+	int			 tapfd = -1, logfd = -1, rootfd = -1, fds[5];
+	int			 rc = -1;
 	char			 path[PATH_MAX + 16], perr[256];
 	char			**argv = NULL;
 	size_t			 argc = 0;
@@ -652,6 +654,8 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	msg_free(&priv_proto, PRIV_TAP, tap);
 	vm->state = VM_STARTING;
 	vm_save(vm);
+	if (rootdisk_open(vm, &rootfd, err, errlen) == -1)
+		goto out;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent) == -1 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) == -1) {
@@ -684,12 +688,17 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 			goto out;
 		}
 	} else {
-		/* Slots 2..5: stderr, agent, QMP, tap; qemu.c names 3-5. */
+		/*
+		 * Slots 2..6: stderr, agent, QMP, tap and the root snapshot
+		 * if there is one; qemu.c names 3-6.
+		 */
 		fds[0] = logfd;
 		fds[1] = agent[1];
 		fds[2] = qmp[1];
 		fds[3] = tapfd;
-		if (launch_vmm(d, vm, fds, 4, argv, argc) == -1) {
+		fds[4] = rootfd;
+		if (launch_vmm(d, vm, fds, rootfd != -1 ? 5 : 4, argv,
+		    argc) == -1) {
 			snprintf(err, errlen, "could not start QEMU (see %s)",
 			    d->paths.log);
 			goto out;
@@ -720,10 +729,13 @@ out:
 		close(qmp[1]);
 	if (tapfd != -1)
 		close(tapfd);
+	if (rootfd != -1)
+		close(rootfd);
 	if (logfd != -1)
 		close(logfd);
 	if (rc == -1) {
 		vm_release_tap(vm);
+		rootdisk_release(vm);
 		vm->state = VM_STOPPED;
 		vm_save(vm);
 	}
@@ -1354,6 +1366,7 @@ vm_finish_delete(struct vm *vm)
 	agent_detach(vm);
 	qmp_detach(vm);
 	vm_release_tap(vm);
+	rootdisk_release(vm);
 	vm_remove_files(vm);
 	db_vm_delete(d, vm->id);
 	db_journal_end(d, jid);
@@ -1468,6 +1481,7 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 	agent_detach(vm);
 	qmp_detach(vm);
 	vm_release_tap(vm);
+	rootdisk_release(vm);
 	asked = vm->state == VM_STOPPING;
 	vm->state = VM_STOPPED;
 	vm->session = 0;
@@ -1541,6 +1555,7 @@ vm_stop_all(struct bangerd *d)
 		agent_detach(vm);
 		qmp_detach(vm);
 		vm_release_tap(vm);
+		rootdisk_release(vm);
 		vm->pid = 0;
 		vm->vmm_alive = 0;
 		if (vm->rm || vm->state == VM_DELETING ||

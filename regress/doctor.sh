@@ -10,6 +10,13 @@ cat "$W/out" "$W/err" >"$W/doctor.txt"
 grep -qi tcg "$W/doctor.txt" || fail "doctor does not mention TCG"
 grep -qi kvm "$W/doctor.txt" || fail "doctor does not say why not KVM"
 grep -q FAIL "$W/doctor.txt" && fail "doctor reports a FAIL but exits 0"
+if [ -e /dev/mapper/control ]; then
+	grep -q 'root disks: device-mapper snapshots' "$W/doctor.txt" ||
+	    fail "doctor does not say root disks are snapshots"
+else
+	grep -q 'root disks: overlay in the guest: this kernel has no device-mapper' \
+	    "$W/doctor.txt" || fail "doctor does not say why root disks are overlays"
+fi
 
 run t1 doctor --json
 expect_rc 0 "banger doctor --json"

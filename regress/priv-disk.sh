@@ -18,7 +18,8 @@
 NET_ADMIN=0000000000001000
 BOTH=0000000000201000		# CAP_SYS_ADMIN | CAP_NET_ADMIN
 CTL=$PRIV_ROOT/dm-control
-trap 'rm -f "$CTL"' EXIT
+# test_end (test-lib.sh) still reports the result.
+trap 'rm -f "$CTL"; test_end' EXIT
 rm -f "$CTL"
 
 H=$(user_home t2)
