@@ -5,8 +5,10 @@ BANGERD_LIBS := $(shell pkg-config --libs libevent sqlite3 libseccomp \
 	jansson msgpack)
 $(eval $(call prog_rule,bangerd/bangerd,$(BANGERD_SRCS),$(BANGERD_LIBS)))
 
-TESTS += bangerd/test-qemu bangerd/test-db
+TESTS += bangerd/test-qemu bangerd/test-db bangerd/test-rootdisk
 $(eval $(call prog_rule,bangerd/test-qemu,bangerd/test-qemu.c \
 	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))
 $(eval $(call prog_rule,bangerd/test-db,bangerd/test-db.c \
+	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))
+$(eval $(call prog_rule,bangerd/test-rootdisk,bangerd/test-rootdisk.c \
 	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))
