@@ -2,6 +2,8 @@
  * Which Debian mirror a golden image is built from: the one the host's apt
  * already uses (it may be a local mirror or proxy), read from its sources
  * file.  Only the URIs are taken; suites and components are the recipe's.
+ * On a host that is not Debian (Ubuntu, say) a mirror of another release
+ * is no evidence of a Debian mirror: only an exact suite counts there.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@ struct pick {
 	const char	*suite;
 	char		*main, *sec;
 	int		 main_rank, sec_rank;
+	int		 min_rank;	/* 2: exact suites only */
 };
 
 static int
@@ -48,7 +51,7 @@ consider(struct pick *pk, const char *uri, const char *suite)
 		return;
 	if (m > 9 && strcmp(suite + m - 9, "-security") == 0) {
 		rank = m == n + 9 && strncmp(suite, pk->suite, n) == 0 ? 2 : 1;
-		if (rank > pk->sec_rank) {
+		if (rank >= pk->min_rank && rank > pk->sec_rank) {
 			snprintf(pk->sec, IMAGE_URI_MAX, "%s", uri);
 			pk->sec_rank = rank;
 		}
@@ -57,7 +60,7 @@ consider(struct pick *pk, const char *uri, const char *suite)
 	if (strchr(suite, '-') != NULL)
 		return;
 	rank = strcmp(suite, pk->suite) == 0 ? 2 : 1;
-	if (rank > pk->main_rank) {
+	if (rank >= pk->min_rank && rank > pk->main_rank) {
 		snprintf(pk->main, IMAGE_URI_MAX, "%s", uri);
 		pk->main_rank = rank;
 	}
@@ -126,11 +129,31 @@ deb822_field(struct stanza *st, char *line)
 		snprintf(st->suites, sizeof(st->suites), "%s", v);
 }
 
+/* ID=debian in the text of /etc/os-release (ID_LIKE does not count). */
+int
+image_os_is_debian(const char *text)
+{
+	const char	*p = text;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, "ID=", 3) == 0)
+			return strncmp(p + 3, "debian\n", 7) == 0 ||
+			    strncmp(p + 3, "\"debian\"\n", 9) == 0 ||
+			    strcmp(p + 3, "debian") == 0 ||
+			    strcmp(p + 3, "\"debian\"") == 0;
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	}
+	return 0;
+}
+
 void
 image_parse_sources(const char *text, int deb822, const char *suite,
-    char main_uri[IMAGE_URI_MAX], char sec_uri[IMAGE_URI_MAX])
+    int debian_host, char main_uri[IMAGE_URI_MAX],
+    char sec_uri[IMAGE_URI_MAX])
 {
-	struct pick	 pk = { suite, main_uri, sec_uri, 0, 0 };
+	struct pick	 pk = { suite, main_uri, sec_uri, 0, 0,
+			    debian_host ? 1 : 2 };
 	struct stanza	 st;
 	const char	*p = text, *nl;
 	char		 line[2048];

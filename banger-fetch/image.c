@@ -35,6 +35,7 @@
 #define IMAGE_SUITE	"bookworm"
 #define DEFAULT_MIRROR	"http://deb.debian.org/debian"
 #define DEFAULT_SEC	"http://deb.debian.org/debian-security"
+#define DEBIAN_KEYRING	"/usr/share/keyrings/debian-archive-keyring.gpg"
 #define PKGLIST_MAX	(64 * 1024)
 
 /* Names this job creates in OUTDIR (and removes on failure). */
@@ -217,15 +218,18 @@ static void
 find_mirrors(struct build *b)
 {
 	static char	 text[256 * 1024];
+	int		 debian;
 
 	b->mirror[0] = b->security[0] = '\0';
+	debian = read_small("/etc/os-release", text, sizeof(text)) == 0 &&
+	    image_os_is_debian(text);
 	if (read_small("/etc/apt/sources.list.d/debian.sources", text,
 	    sizeof(text)) == 0)
-		image_parse_sources(text, 1, IMAGE_SUITE, b->mirror,
+		image_parse_sources(text, 1, IMAGE_SUITE, debian, b->mirror,
 		    b->security);
 	if (b->mirror[0] == '\0' && read_small("/etc/apt/sources.list", text,
 	    sizeof(text)) == 0)
-		image_parse_sources(text, 0, IMAGE_SUITE, b->mirror,
+		image_parse_sources(text, 0, IMAGE_SUITE, debian, b->mirror,
 		    b->security);
 	if (b->mirror[0] == '\0')
 		snprintf(b->mirror, sizeof(b->mirror), "%s", DEFAULT_MIRROR);
@@ -244,17 +248,24 @@ static int
 bootstrap(struct build *b)
 {
 	char	 hook[3 * PATH_MAX + 64], tar[PATH_MAX];
-	char	 l1[IMAGE_URI_MAX + 64], l2[IMAGE_URI_MAX + 64];
-	char	 l3[IMAGE_URI_MAX + 64];
+	char	 l1[IMAGE_URI_MAX + 192], l2[IMAGE_URI_MAX + 192];
+	char	 l3[IMAGE_URI_MAX + 192], opt[128] = "";
 
 	snprintf(hook, sizeof(hook), "--customize-hook='%s/customize.sh' "
 	    "\"$1\" '%s' '%s'", b->recipe, b->recipe, b->kdir);
 	snprintf(tar, sizeof(tar), "%s/rootfs.tar", b->tmp);
-	snprintf(l1, sizeof(l1), "deb %s %s main", b->mirror, IMAGE_SUITE);
-	snprintf(l2, sizeof(l2), "deb %s %s-updates main", b->mirror,
+	/*
+	 * Debian's archive keys from debian-archive-keyring, named on each
+	 * line: a host that is not Debian trusts other keys by default.
+	 */
+	if (access(DEBIAN_KEYRING, R_OK) == 0)
+		snprintf(opt, sizeof(opt), "[signed-by=%s] ", DEBIAN_KEYRING);
+	snprintf(l1, sizeof(l1), "deb %s%s %s main", opt, b->mirror,
 	    IMAGE_SUITE);
-	snprintf(l3, sizeof(l3), "deb %s %s-security main", b->security,
+	snprintf(l2, sizeof(l2), "deb %s%s %s-updates main", opt, b->mirror,
 	    IMAGE_SUITE);
+	snprintf(l3, sizeof(l3), "deb %s%s %s-security main", opt,
+	    b->security, IMAGE_SUITE);
 	char *const argv[] = {
 		"mmdebstrap", "--mode=fakechroot", "--variant=apt",
 		"--format=tar", b->include,

@@ -4,6 +4,8 @@ FETCH_LIB_SRCS := $(filter-out banger-fetch/main.c,$(FETCH_SRCS))
 FETCH_LIBS := $(shell pkg-config --libs ext2fs com_err)
 $(eval $(call prog_rule,banger-fetch/banger-fetch,$(FETCH_SRCS),$(FETCH_LIBS)))
 
-TESTS += banger-fetch/test-workspace
+TESTS += banger-fetch/test-workspace banger-fetch/test-image
 $(eval $(call prog_rule,banger-fetch/test-workspace,\
 	banger-fetch/test-workspace.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
+$(eval $(call prog_rule,banger-fetch/test-image,\
+	banger-fetch/test-image.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
