@@ -12,15 +12,16 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "disk.h"
 
-#define DM_BUFSZ	16384
+#define DM_REMOVE_TRIES	10
 
 union dm_buf {
 	struct dm_ioctl	 io;
 	uint64_t	 align_;
-	char		 b[DM_BUFSZ];
+	char		 b[DISK_DM_BUFSZ];
 };
 
 int
@@ -93,34 +94,66 @@ dm_check_version(int ctlfd, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Remove NAME.  Busy is retried for a second: udev's probe, or a VMM
+ * that is still exiting, may hold the device for a moment.
+ */
 int
 dm_remove(int ctlfd, const char *name, char *err, size_t errlen)
 {
+	struct timespec	 pause = { 0, 100 * 1000 * 1000 };
 	union dm_buf	 d;
+	int		 i, rc;
 
-	dm_init(&d, name, NULL);
-	return dm_call(ctlfd, DM_DEV_REMOVE, "remove", &d, err, errlen);
+	for (i = 0; i < DM_REMOVE_TRIES; i++) {
+		dm_init(&d, name, NULL);
+		rc = dm_call(ctlfd, DM_DEV_REMOVE, "remove", &d, err, errlen);
+		if (rc == 0 || errno != EBUSY)
+			return rc;
+		if (i + 1 < DM_REMOVE_TRIES)
+			(void)nanosleep(&pause, NULL);
+	}
+	errno = EBUSY;
+	return -1;
+}
+
+/*
+ * The DM_TABLE_LOAD buffer for NAME: a struct dm_ioctl, then one target
+ * spec (sector 0, sectors long, "snapshot"), then its NUL-terminated
+ * parameters.  Pure, for the unit tests; -1 if it does not fit.
+ */
+int
+dm_table_build(void *buf, size_t len, const char *name, uint64_t sectors,
+    const char *params)
+{
+	union dm_buf		*d = buf;
+	struct dm_target_spec	*ts;
+	size_t			 plen = strlen(params) + 1;
+
+	if (len != sizeof(*d) || strlen(name) >= DM_NAME_LEN)
+		return -1;
+	dm_init(d, name, NULL);
+	if (d->io.data_start + sizeof(*ts) + plen > sizeof(*d))
+		return -1;
+	d->io.target_count = 1;
+	ts = (struct dm_target_spec *)(d->b + d->io.data_start);
+	ts->sector_start = 0;
+	ts->length = sectors;
+	snprintf(ts->target_type, sizeof(ts->target_type), "snapshot");
+	memcpy((char *)(ts + 1), params, plen);
+	return 0;
 }
 
 static int
 dm_load(int ctlfd, const char *name, uint64_t sectors, const char *params,
     char *err, size_t errlen)
 {
-	union dm_buf		 d;
-	struct dm_target_spec	*ts;
-	size_t			 plen = strlen(params) + 1;
+	union dm_buf	 d;
 
-	dm_init(&d, name, NULL);
-	if (d.io.data_start + sizeof(*ts) + plen > sizeof(d)) {
+	if (dm_table_build(&d, sizeof(d), name, sectors, params) == -1) {
 		snprintf(err, errlen, "device-mapper table too long");
 		return -1;
 	}
-	d.io.target_count = 1;
-	ts = (struct dm_target_spec *)(d.b + d.io.data_start);
-	ts->sector_start = 0;
-	ts->length = sectors;
-	snprintf(ts->target_type, sizeof(ts->target_type), "snapshot");
-	memcpy((char *)(ts + 1), params, plen);
 	return dm_call(ctlfd, DM_TABLE_LOAD, "table load", &d, err, errlen);
 }
 

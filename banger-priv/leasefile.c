@@ -116,7 +116,7 @@ lease_file_load(struct lease_file *lf, struct lease_table *t, char *err,
 	fd = openat(lf->dirfd, PRIV_LEASES, O_RDONLY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT) {
-		t->nbr = t->ntap = 0;
+		t->nbr = t->ntap = t->ndisk = 0;
 		return 0;
 	}
 	if (fd == -1) {

@@ -165,9 +165,11 @@ sandbox_seccomp(int dm)
 	/* "1" into the already-open /proc/sys/net/ipv4/ip_forward. */
 	allow(ctx, SCMP_SYS(pwrite64));
 	allow(ctx, SCMP_SYS(close));
-	/* fstat() (glibc uses newfstatat) on lease files. */
+	/* fstat() (glibc uses newfstatat) on lease files and passed
+	 * descriptors; fstatfs() on the latter. */
 	allow(ctx, SCMP_SYS(fstat));
 	allow(ctx, SCMP_SYS(newfstatat));
+	allow(ctx, SCMP_SYS(fstatfs));
 	/* Lease file: lock, write the replacement, rename it into place. */
 	allow(ctx, SCMP_SYS(flock));
 	allow(ctx, SCMP_SYS(fdatasync));
@@ -185,6 +187,9 @@ sandbox_seccomp(int dm)
 		/* Raising and dropping CAP_SYS_ADMIN. */
 		allow(ctx, SCMP_SYS(capset));
 		allow(ctx, SCMP_SYS(capget));
+		/* The pause between tries to remove a busy snapshot. */
+		allow(ctx, SCMP_SYS(nanosleep));
+		allow(ctx, SCMP_SYS(clock_nanosleep));
 	}
 	/* Netlink only: rtnetlink (libnl) and nfnetlink (libnftables). */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,

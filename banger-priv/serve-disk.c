@@ -8,6 +8,7 @@
  * device-mapper calls.
  */
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include <errno.h>
@@ -25,12 +26,15 @@ static void
 fd_facts(int fd, struct fdfacts *f)
 {
 	struct stat	 st;
+	struct statfs	 sf;
 	int		 fl;
 
 	memset(f, 0, sizeof(*f));
-	if (fstat(fd, &st) == -1 || (fl = fcntl(fd, F_GETFL)) == -1)
+	if (fstat(fd, &st) == -1 || fstatfs(fd, &sf) == -1 ||
+	    (fl = fcntl(fd, F_GETFL)) == -1)
 		return;		/* all zero: not a regular file */
 	f->isreg = S_ISREG(st.st_mode);
+	f->fstype = (uint64_t)sf.f_type;
 	f->accmode = fl & O_ACCMODE;
 	f->size = st.st_size < 0 ? 0 : (uint64_t)st.st_size;
 	f->owner = st.st_uid;
@@ -68,10 +72,11 @@ priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
 	struct fdfacts			 base, cow;
 	struct priv_disk		 out;
 	struct vres			 r;
-	char				 err[256], why[256];
+	char				 err[256], why[256] = "";
 	char				 name[PRIV_DM_NAME_MAX + 1], uuid[160];
 	dev_t				 bdev = 0, cdev = 0, sdev = 0;
 	int				 lb = -1, lc = -1, fd = -1, made = 0;
+	int				 left = 0;
 
 	memset(&base, 0, sizeof(base));
 	memset(&cow, 0, sizeof(cow));
@@ -89,6 +94,18 @@ priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
 	    sizeof(name)) == -1 || disk_dm_uuid(p->uid, (uint32_t)req->vm_id,
 	    uuid, sizeof(uuid)) == -1)
 		fatalx("device-mapper name too long");
+
+	/*
+	 * The lease first: a snapshot that outlives a failure below is
+	 * never unrecorded, so disk.release can still remove it.
+	 */
+	if (lease_add_disk(p->lt, p->uid, (uint32_t)req->vm_id) == -1)
+		fatalx("disk lease disagrees with validation");
+	if (lease_file_store(&p->lf, p->lt, err, sizeof(err)) == -1) {
+		lease_file_unlock(&p->lf);
+		reply_error(p, hdr->id, BERR_PRIV, "%s", err);
+		return;
+	}
 
 	/* Act: two loops, then the snapshot over them. */
 	if ((lb = loop_attach(p->loopfd, fds->fd[0], &bdev, err,
@@ -109,10 +126,6 @@ priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
 	sandbox_sysadmin(0);
 	if (fd == -1)
 		goto fail;
-	if (lease_add_disk(p->lt, p->uid, (uint32_t)req->vm_id) == -1)
-		fatalx("disk lease disagrees with validation");
-	if (lease_file_store(&p->lf, p->lt, err, sizeof(err)) == -1)
-		goto fail;
 	lease_file_unlock(&p->lf);
 	/* device-mapper holds the loops now; autoclear frees them with it. */
 	close(lb);
@@ -130,8 +143,11 @@ fail:
 		close(fd);
 	if (made) {
 		sandbox_sysadmin(1);
-		if (dm_remove(p->dmfd, name, why, sizeof(why)) == -1)
+		if (dm_remove(p->dmfd, name, why, sizeof(why)) == -1) {
+			/* Leased still: disk.release tries again. */
 			log_warnx("%s is left behind: %s", name, why);
+			left = 1;
+		}
 		sandbox_sysadmin(0);
 	}
 	/* Unused loops detach as their last descriptor closes. */
@@ -139,6 +155,11 @@ fail:
 		close(lb);
 	if (lc != -1)
 		close(lc);
+	if (!left && (lease_del_disk(p->lt, p->uid,
+	    (uint32_t)req->vm_id) == -1 || lease_file_store(&p->lf, p->lt,
+	    why, sizeof(why)) == -1))
+		log_warnx("vm %llu keeps a lease without a snapshot: %s",
+		    (unsigned long long)req->vm_id, why);
 	lease_file_unlock(&p->lf);
 	reply_error(p, hdr->id, BERR_PRIV, "%s", err);
 }

@@ -7,6 +7,8 @@
  */
 #include <sys/sysmacros.h>
 
+#include <linux/dm-ioctl.h>
+
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,12 +32,19 @@
 
 static struct lease_table	 T;
 
+#define EXT4	0xef53ULL	/* statfs f_type */
+#define BTRFS	0x9123683eULL
+#define FUSE	0x65735546ULL
+#define NFS	0x6969ULL
+
 /* A well-formed request: a 2 GiB image read-only, a 2 GiB cow rw. */
 static void
 good(struct fdfacts *base, struct fdfacts *cow)
 {
-	*base = (struct fdfacts){ 1, O_RDONLY, 2048ULL * MIB, 0, 2049, 11 };
-	*cow = (struct fdfacts){ 1, O_RDWR, 2048ULL * MIB, UID, 2049, 12 };
+	*base = (struct fdfacts){ 1, EXT4, O_RDONLY, 2048ULL * MIB, 0, 2049,
+	    11 };
+	*cow = (struct fdfacts){ 1, EXT4, O_RDWR, 2048ULL * MIB, UID, 2049,
+	    12 };
 }
 
 static enum verdict
@@ -63,9 +72,14 @@ test_snapshot_ok(void **state)
 	b.owner = 4242;
 	assert_int_equal(snap(&p, PRIV_VMID_MAX, 1, 2, &b, &c, &r),
 	    VALID_OK);
-	/* The smallest sizes allowed. */
+	/* The smallest sizes allowed, and the largest cow for the image. */
 	b.size = DISK_BASE_MIN;
 	c.size = DISK_COW_MIN;
+	assert_int_equal(snap(&p, 7, 1, 2, &b, &c, &r), VALID_OK);
+	c.size = priv_cow_size(b.size);
+	assert_int_equal(snap(&p, 7, 1, 2, &b, &c, &r), VALID_OK);
+	/* Local file systems other than ext4 are fine. */
+	c.fstype = BTRFS;
 	assert_int_equal(snap(&p, 7, 1, 2, &b, &c, &r), VALID_OK);
 }
 
@@ -114,16 +128,16 @@ test_snapshot_fault(void **state)
 		FAULT(c.size = 4096, "copy-on-write file is 4096");
 		FAULT(c.size = 2048ULL * MIB + 100, "multiple of 512");
 		FAULT(c.size = (VM_DISK_MAX + 1) * MIB, "copy-on-write");
+		FAULT(c.size = priv_cow_size(b.size) + DISK_SECTOR,
+		    "copy-on-write file is");
+		FAULT(b.fstype = FUSE, "the image is on a network or FUSE");
+		FAULT(c.fstype = NFS, "copy-on-write file is on a network");
 		FAULT(c.owner = 0, "belongs to uid 0");
 		FAULT(c.owner = UID + 1, "belongs to uid 1001");
 		FAULT(c.ino = b.ino, "same file");
 	}
-	/* A second snapshot for the same VM. */
-	assert_int_equal(lease_add_disk(&T, UID, 5), 0);
-	good(&b, &c);
-	assert_int_equal(snap(&p, 5, 1, 2, &b, &c, &r), VALID_FAULT);
-	assert_non_null(strstr(r.why, "already has a snapshot"));
 	/* Another user's vm 5 is not ours: allowed. */
+	good(&b, &c);
 	memset(&T, 0, sizeof(T));
 	assert_int_equal(lease_add_disk(&T, UID + 1, 5), 0);
 	assert_int_equal(snap(&p, 5, 1, 2, &b, &c, &r), VALID_OK);
@@ -150,6 +164,13 @@ test_snapshot_refuse(void **state)
 	assert_int_equal(snap(&p, 1, 0, 2, &b, &c, &r), VALID_REFUSE);
 	assert_int_equal(r.code, BERR_UNSUPPORTED);
 	assert_non_null(strstr(r.why, "no device-mapper"));
+
+	/* A second snapshot for one VM: busy, release it first. */
+	assert_int_equal(lease_add_disk(&T, UID, 5), 0);
+	assert_int_equal(snap(&p, 5, 1, 2, &b, &c, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_BUSY);
+	assert_non_null(strstr(r.why, "already has a snapshot"));
+	memset(&T, 0, sizeof(T));
 
 	p.dm_snapshots = 0;
 	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
@@ -299,6 +320,50 @@ test_dm_strings(void **state)
 	    -1);
 }
 
+/* The DM_TABLE_LOAD buffer, byte for byte where the kernel reads it. */
+static void
+test_dm_table(void **state)
+{
+	static uint64_t		 buf[DISK_DM_BUFSZ / 8];
+	struct dm_ioctl		*io = (struct dm_ioctl *)buf;
+	struct dm_target_spec	*ts;
+	const char		*params;
+	char			 big[DISK_DM_BUFSZ];
+
+	(void)state;
+	memset(buf, 0xaa, sizeof(buf));
+	assert_int_equal(dm_table_build(buf, sizeof(buf), "banger-1000-7",
+	    4194304, "7:3 7:4 P 8"), 0);
+	assert_int_equal(io->version[0], DM_VERSION_MAJOR);
+	assert_int_equal(io->version[1], 0);
+	assert_int_equal(io->data_size, sizeof(buf));
+	assert_int_equal(io->data_start, sizeof(struct dm_ioctl));
+	assert_int_equal(io->data_start % 8, 0);
+	assert_int_equal(io->target_count, 1);
+	assert_int_equal(io->flags, 0);
+	assert_int_equal(io->event_nr, 0);
+	assert_string_equal(io->name, "banger-1000-7");
+	assert_string_equal(io->uuid, "");
+	ts = (struct dm_target_spec *)((char *)buf + io->data_start);
+	assert_int_equal(ts->sector_start, 0);
+	assert_int_equal(ts->length, 4194304);
+	assert_int_equal(ts->status, 0);
+	assert_int_equal(ts->next, 0);
+	assert_string_equal(ts->target_type, "snapshot");
+	params = (const char *)(ts + 1);
+	assert_string_equal(params, "7:3 7:4 P 8");
+	assert_true(params + strlen(params) < (char *)buf + io->data_size);
+	/* Too long a table or name, or the wrong buffer: refused. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(dm_table_build(buf, sizeof(buf), "n", 8, big), -1);
+	memset(big, 'n', DM_NAME_LEN);
+	big[DM_NAME_LEN] = '\0';
+	assert_int_equal(dm_table_build(buf, sizeof(buf), big, 8, "p"), -1);
+	assert_int_equal(dm_table_build(buf, sizeof(buf) - 8, "n", 8, "p"),
+	    -1);
+}
+
 int
 main(void)
 {
@@ -310,6 +375,7 @@ main(void)
 		cmocka_unit_test(test_lease_disks),
 		cmocka_unit_test(test_policy_keys),
 		cmocka_unit_test(test_dm_strings),
+		cmocka_unit_test(test_dm_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

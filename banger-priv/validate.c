@@ -105,16 +105,48 @@ validate_tap_delete(const struct lease_table *t, uint32_t uid,
 	return ok(r);
 }
 
+/*
+ * Not on a file system that can stall I/O indefinitely: device-mapper reads
+ * both files while the host-wide lease lock is held, so a FUSE daemon the
+ * user runs, or an unreachable network server, would stall every user's
+ * helper.
+ */
+int
+disk_fs_allowed(uint64_t f_type)
+{
+	static const uint64_t	 deny[] = {
+		0x65735546,	/* FUSE */
+		0x6969,		/* NFS */
+		0xff534d42,	/* CIFS */
+		0xfe534d42,	/* SMB2 */
+		0x517b,		/* SMB */
+		0x01021997,	/* 9P */
+		0x00c36400,	/* Ceph */
+		0x5346414f,	/* AFS */
+		0x6b414653,	/* kAFS */
+		0x47504653,	/* GPFS */
+		0x0bd00bd0,	/* Lustre */
+	};
+	size_t			 i;
+
+	for (i = 0; i < sizeof(deny) / sizeof(deny[0]); i++)
+		if (f_type == deny[i])
+			return 0;
+	return 1;
+}
+
 /* One of the two files behind a snapshot; what says which in messages. */
 static enum verdict
 check_disk_file(const struct fdfacts *f, const char *what, int accmode,
-    uint64_t min, struct vres *r)
+    uint64_t min, uint64_t max, struct vres *r)
 {
-	const uint64_t	 max = (uint64_t)VM_DISK_MAX * 1024 * 1024;
-
 	if (!f->isreg)
 		return verdict(r, VALID_FAULT, 0, "%s is not a regular file",
 		    what);
+	if (!disk_fs_allowed(f->fstype))
+		return verdict(r, VALID_FAULT, 0, "%s is on a network or FUSE "
+		    "file system (type %#llx)", what,
+		    (unsigned long long)f->fstype);
 	if (f->accmode != accmode)
 		return verdict(r, VALID_FAULT, 0, "%s must be open %s", what,
 		    accmode == O_RDONLY ? "read-only" : "read-write");
@@ -128,9 +160,12 @@ check_disk_file(const struct fdfacts *f, const char *what, int accmode,
 
 /*
  * disk.snapshot: exactly two descriptors, the image read-only and the
- * caller's own copy-on-write file read-write, distinct files; one snapshot
- * per (uid, vm_id); the per-user quota.  Refused as unsupported when the
- * host (or the site policy) has no device-mapper for us.
+ * caller's own copy-on-write file read-write, no larger than
+ * priv_cow_size() of the image, distinct files, neither on a network or
+ * FUSE file system; the per-user quota.  A second snapshot for one vm_id
+ * is refused as busy (bangerd may have lost track of one it could not
+ * release).  Refused as unsupported when the host (or the site policy)
+ * has no device-mapper for us.
  */
 enum verdict
 validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
@@ -144,9 +179,9 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 		return verdict(r, VALID_FAULT, 0, "disk.snapshot came with "
 		    "%zu descriptors, not 2", nfds);
 	if (check_disk_file(base, "the image", O_RDONLY, DISK_BASE_MIN,
-	    r) != VALID_OK ||
+	    (uint64_t)VM_DISK_MAX * 1024 * 1024, r) != VALID_OK ||
 	    check_disk_file(cow, "the copy-on-write file", O_RDWR,
-	    DISK_COW_MIN, r) != VALID_OK)
+	    DISK_COW_MIN, priv_cow_size(base->size), r) != VALID_OK)
 		return VALID_FAULT;
 	if (cow->owner != uid)
 		return verdict(r, VALID_FAULT, 0, "the copy-on-write file "
@@ -154,9 +189,6 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 	if (base->dev == cow->dev && base->ino == cow->ino)
 		return verdict(r, VALID_FAULT, 0, "the image and the "
 		    "copy-on-write file are the same file");
-	if (lease_find_disk(t, uid, (uint32_t)vm_id) != NULL)
-		return verdict(r, VALID_FAULT, 0, "vm_id %llu already has a "
-		    "snapshot", (unsigned long long)vm_id);
 	if (!pol->dm_snapshots)
 		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED,
 		    "device-mapper snapshots are switched off in priv.conf");
@@ -164,6 +196,10 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED,
 		    "this kernel has no device-mapper "
 		    "(/dev/mapper/control is missing)");
+	if (lease_find_disk(t, uid, (uint32_t)vm_id) != NULL)
+		return verdict(r, VALID_REFUSE, BERR_BUSY, "vm_id %llu already "
+		    "has a snapshot: release it first",
+		    (unsigned long long)vm_id);
 	if (lease_count_disks(t, uid) >= pol->max_disks)
 		return verdict(r, VALID_REFUSE, BERR_QUOTA, "snapshot quota "
 		    "of %u reached", pol->max_disks);

@@ -34,6 +34,7 @@ struct vres {
  */
 struct fdfacts {
 	int		 isreg;		/* S_ISREG */
+	uint64_t	 fstype;	/* statfs f_type */
 	int		 accmode;	/* O_RDONLY, O_WRONLY or O_RDWR */
 	uint64_t	 size;		/* bytes */
 	uint32_t	 owner;		/* st_uid */
@@ -46,6 +47,7 @@ struct fdfacts {
 #define DISK_COW_MIN	(1024 * 1024)
 
 int	valid_vm_id(uint64_t);
+int	disk_fs_allowed(uint64_t);
 enum verdict validate_bridge_ensure(const struct policy *,
 	    const struct lease_table *, uint32_t, struct vres *);
 enum verdict validate_tap_create(const struct policy *,

@@ -199,7 +199,6 @@ int	 db_journal_pending(struct bangerd *, int64_t **, char (**)[16],
 int	 db_journal_clear(struct bangerd *);
 
 /* rootdisk.c */
-uint64_t rootdisk_cow_size(uint64_t);
 int	 rootdisk_choose(struct vm *, char *, size_t);
 int	 rootdisk_open(struct vm *, int *, char *, size_t);
 void	 rootdisk_release(struct vm *);

@@ -37,15 +37,6 @@
 #define ROOT_COW	"root.cow"
 #define ROOT_BASE	"root.base"
 
-/* The copy-on-write file holds every chunk plus about 1/64 metadata. */
-uint64_t
-rootdisk_cow_size(uint64_t image)
-{
-	uint64_t	 sz = image + image / 64 + 4 * 1024 * 1024;
-
-	return (sz + 511) & ~(uint64_t)511;
-}
-
 /* "dev ino size mtime" of the image file. */
 static void
 base_id(const struct stat *st, char *out, size_t len)
@@ -158,6 +149,14 @@ rootdisk_open(struct vm *vm, int *rootfd, char *err, size_t errlen)
 		    strerror(errno));
 		goto out;
 	}
+	/* What banger-priv would refuse as a fault: say so here instead. */
+	if (!S_ISREG(st.st_mode) || st.st_size < 1024 * 1024 ||
+	    st.st_size % 512 != 0) {
+		snprintf(err, errlen, "%s must be a regular file of at least "
+		    "1 MiB in whole 512-byte sectors to be snapshotted; "
+		    "rebuild the image", vm->img.rootfs);
+		goto out;
+	}
 	if (had && (prc = base_check(vm, &st, 0, err, errlen)) != 0) {
 		if (prc == 1)
 			snprintf(err, errlen, "image %s has changed since VM "
@@ -172,13 +171,28 @@ rootdisk_open(struct vm *vm, int *rootfd, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", cow, strerror(errno));
 		goto out;
 	}
-	if (!had && ftruncate(cowfd, (off_t)rootdisk_cow_size(
+	if (!had && ftruncate(cowfd, (off_t)priv_cow_size(
 	    (uint64_t)st.st_size)) == -1) {
 		snprintf(err, errlen, "%s: %s", cow, strerror(errno));
 		goto out;
 	}
 	prc = priv_disk_snapshot(d->priv_fd, (uint64_t)vm->id, basefd, cowfd,
 	    &dk, rootfd, perr, sizeof(perr));
+	if (prc == BERR_BUSY) {
+		/*
+		 * One left over (a release refused before this bangerd
+		 * started, say): give it back, then ask again.
+		 */
+		log_info("vm %s: %s", vm->name, perr);
+		vm->root_snap = 1;
+		rootdisk_release(vm);
+		if (!vm->root_snap)
+			prc = priv_disk_snapshot(d->priv_fd,
+			    (uint64_t)vm->id, basefd, cowfd, &dk, rootfd,
+			    perr, sizeof(perr));
+		else
+			vm->root_snap = 0;
+	}
 	if (prc == BERR_UNSUPPORTED && !had) {
 		/* Only now known: e.g. dm_snapshots = false in priv.conf. */
 		log_info("root disk snapshots unavailable (%s); VMs get the "
@@ -199,9 +213,10 @@ rootdisk_open(struct vm *vm, int *rootfd, char *err, size_t errlen)
 	msg_free(&priv_proto, PRIV_DISK, dk);
 	vm->root_snap = 1;
 	if (!had && base_check(vm, &st, 1, err, errlen) == -1) {
-		rootdisk_release(vm);
+		/* Ours closed first, or the release would find it busy. */
 		close(*rootfd);
 		*rootfd = -1;
+		rootdisk_release(vm);
 		goto out;
 	}
 	rc = 0;

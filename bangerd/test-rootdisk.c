@@ -33,7 +33,12 @@
 #define IMG_SIZE	(8 * 1024 * 1024)
 
 /* How the stand-in answers disk.snapshot. */
-enum script { ANSWER_DISK, ANSWER_UNSUPPORTED, ANSWER_BUSY_RELEASE };
+enum script {
+	ANSWER_DISK,
+	ANSWER_UNSUPPORTED,
+	ANSWER_BUSY_RELEASE,
+	ANSWER_LEFTOVER,	/* the first snapshot: one is still leased */
+};
 
 struct world {
 	char		 tmp[64];
@@ -64,7 +69,7 @@ stand_in(int fd, int out, enum script sc)
 	char		 why[MSG_ERRLEN], line[256];
 	void		*body;
 	size_t		 n, i;
-	int		 fds[FRAME_MAXFDS], null;
+	int		 fds[FRAME_MAXFDS], null, nsnap = 0;
 
 	for (;;) {
 		if (frame_recvv(fd, FRAME_MAX_PRIV, &in, fds, FRAME_MAXFDS,
@@ -86,13 +91,18 @@ stand_in(int fd, int out, enum script sc)
 				bad = "root.cow not read-write";
 			else if (fstat(fds[0], &sb) == -1 ||
 			    fstat(fds[1], &sc_) == -1 ||
-			    (uint64_t)sc_.st_size != rootdisk_cow_size(
+			    (uint64_t)sc_.st_size != priv_cow_size(
 			    (uint64_t)sb.st_size))
 				bad = "root.cow not grown to its size";
 			snprintf(line, sizeof(line), "snapshot %s\n",
 			    bad ? bad : "OK");
 			(void)!write(out, line, strlen(line));
-			if (sc == ANSWER_UNSUPPORTED) {
+			if (sc == ANSWER_LEFTOVER && nsnap++ == 0) {
+				struct priv_error e = { BERR_BUSY,
+				    "vm_id 7 already has a snapshot" };
+
+				reply(fd, PRIV_ERROR, hdr.id, &e, -1);
+			} else if (sc == ANSWER_UNSUPPORTED) {
 				struct priv_error e = { BERR_UNSUPPORTED,
 				    "this kernel has no device-mapper" };
 
@@ -315,6 +325,25 @@ test_busy_release(void **state)
 	    "snapshot OK\nrelease\nrelease\n");
 }
 
+/* A snapshot still leased from before: released, then made again. */
+static void
+test_leftover(void **state)
+{
+	struct world	 w;
+	char		 err[512];
+	int		 fd;
+
+	(void)state;
+	world_up(&w, ANSWER_LEFTOVER, 1);
+	assert_int_equal(rootdisk_choose(&w.vm, err, sizeof(err)), 0);
+	assert_int_equal(rootdisk_open(&w.vm, &fd, err, sizeof(err)), 0);
+	assert_true(fd >= 0);
+	assert_true(w.vm.root_snap);
+	close(fd);
+	assert_string_equal(world_down(&w),
+	    "snapshot OK\nrelease\nsnapshot OK\n");
+}
+
 int
 main(void)
 {
@@ -324,6 +353,7 @@ main(void)
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_rebuilt_image),
 		cmocka_unit_test(test_busy_release),
+		cmocka_unit_test(test_leftover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -282,6 +282,17 @@ struct priv_disk_snapshot {
 	uint64_t	 vm_id;
 };
 
+/*
+ * The copy-on-write file's size for an image of n bytes, as bangerd makes
+ * it and the most banger-priv accepts: every chunk of the image, 1/64 for
+ * the snapshot's metadata and 4 MiB to spare, in whole sectors.
+ */
+static inline uint64_t
+priv_cow_size(uint64_t image)
+{
+	return (image + image / 64 + 4 * 1024 * 1024 + 511) & ~(uint64_t)511;
+}
+
 struct priv_disk {
 	uint64_t	 vm_id;
 	char		*name;		/* "banger-1000-7" */

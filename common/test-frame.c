@@ -73,7 +73,7 @@ send_raw(int s, const void *p, size_t len, const int *fds, size_t nfds)
 	struct cmsghdr	*cm;
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(4 * sizeof(int))];
+		char		buf[CMSG_SPACE(8 * sizeof(int))];
 	} cb;
 
 	memset(&mh, 0, sizeof(mh));
@@ -83,7 +83,7 @@ send_raw(int s, const void *p, size_t len, const int *fds, size_t nfds)
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	if (nfds > 0) {
-		assert_true(nfds <= 4);
+		assert_true(nfds <= 8);
 		mh.msg_control = cb.buf;
 		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		cm = CMSG_FIRSTHDR(&mh);
@@ -435,6 +435,22 @@ test_fd_vector(void **state)
 		assert_int_equal(frame_recvv(sv[1], 100, &p, got, 1, &n), -1);
 		assert_int_equal(errno, EPROTO);
 		assert_int_equal(count_fds(), before);
+
+		/* Far more than anyone takes (a truncated control
+		 * message): refused, and nothing leaks. */
+		{
+			int	 many[8], j;
+
+			for (j = 0; j < 8; j++)
+				many[j] = pp[j % 2];
+			before = count_fds();
+			send_raw(sv[0], f.p, f.len, many, 8);
+			errno = 0;
+			assert_int_equal(frame_recvv(sv[1], 100, &p, got, 2,
+			    &n), -1);
+			assert_int_equal(errno, EPROTO);
+			assert_int_equal(count_fds(), before);
+		}
 
 		/* The sender refuses more than FRAME_MAXFDS. */
 		three[0] = three[1] = three[2] = pp[0];

@@ -63,8 +63,10 @@ no_loops() {
 	[ -z "$(loops)" ]
 }
 
+# The lease records (a missing file and a header alone are both empty),
+# then the loops.
 snap() {
-	cat "$LEASES" 2>/dev/null >"$1"
+	grep -v '^banger-leases ' "$LEASES" 2>/dev/null >"$1"
 	loops >>"$1"
 }
 
@@ -160,6 +162,35 @@ grep -q '^error code=5 message=device-mapper version: Inappropriate ioctl' \
 [ "$(helper_exit)" = 0 ] || fail "stand-in: helper exit $(helper_exit)"
 wait_until 10 no_loops || fail "stand-in: loops left: $(loops)"
 unchanged "stand-in snapshot undone"
+
+# ---- a lease left over (say, a release refused before a restart) ----
+# A second snapshot for that VM is refused as busy and the helper lives;
+# disk.list names it; a release that cannot remove the device (the
+# stand-in again) keeps the lease for a later try.
+if [ -s "$LEASES" ]; then
+	cp -p "$LEASES" "$W/leases.saved"
+else
+	install -m 0600 /dev/null "$LEASES"
+	echo "banger-leases 1" >"$LEASES"
+fi
+echo "disk $(user_uid t2) 3" >>"$LEASES"
+pc t2 disks snap 3 "$D/base" "$D/cow"
+grep -qx 'disks 3' "$W/pc.out" || fail "leftover: disk.list does not name it"
+grep -q '^error code=8 message=vm_id 3 already has a snapshot' "$W/pc.out" ||
+    fail "leftover: second snapshot not refused as busy"
+[ "$(helper_exit)" = 0 ] || fail "leftover: helper exit $(helper_exit)"
+pc t2 release 3
+grep -q '^error code=5 message=banger-.*-3: device-mapper remove' \
+    "$W/pc.out" || fail "leftover: release did not report the failure"
+grep -q "^disk $(user_uid t2) 3\$" "$LEASES" ||
+    fail "leftover: the lease went although the device could not"
+wait_until 10 no_loops || fail "leftover: loops left: $(loops)"
+if [ -f "$W/leases.saved" ]; then
+	cp -p "$W/leases.saved" "$LEASES"
+else
+	echo "banger-leases 1" >"$LEASES"
+fi
+unchanged "leftover lease restored"
 
 # ---- a real snapshot, where the kernel has device-mapper ----
 if [ -c /dev/mapper/control ]; then

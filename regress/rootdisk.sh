@@ -2,8 +2,8 @@
 # cannot make the snapshot itself (no device-mapper; see priv-disk), so a
 # loop device over a small root file system stands in for it: root opens
 # the device and a test user's QEMU gets it by descriptor exactly as from
-# bangerd (fd 6, fd set 1, host_device; regress/boot-ready shares
-# bangerd/qemu.c's drive line).  The guest's init must mount it read-write
+# bangerd (fd 6, fd set 1, host_device; regress/boot-ready carries a copy
+# of bangerd/qemu.c's drive line, which test-qemu pins).  The guest's init must mount it read-write
 # as the root itself (no overlay), copy the first boot's files staged in
 # the work disk's overlay/upper and set them aside, write the VM's own
 # files, and switch to it; the agent, that root's /sbin/init here, then
@@ -71,8 +71,9 @@ dcat "$D/work.ext4" /overlay/seeded/etc/seed-test | grep -qx seeded ||
 debugfs -R "stat /overlay/upper" "$D/work.ext4" 2>&1 |
     grep -q 'File not found' || fail "overlay/upper still on the work disk"
 # Mounted read-write and cleanly unmounted by the poweroff.
-dumpe2fs -h "$D/root.ext4" 2>/dev/null | grep -q '^Last mount time: *n/a' &&
-    fail "the root disk was never mounted"
+lm=$(dumpe2fs -h "$D/root.ext4" 2>/dev/null | sed -n 's/^Last mount time: *//p')
+{ [ -n "$lm" ] && [ "$lm" != n/a ]; } ||
+    fail "the root disk was never mounted (last mount time '$lm')"
 e2fsck -fn "$D/root.ext4" >"$W/fsck" 2>&1 ||
     { fail "root disk not clean after poweroff"; show "$W/fsck" e2fsck; }
 rm -rf "$D"
