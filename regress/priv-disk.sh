@@ -32,26 +32,6 @@ as_user t2 sh -c "head -c 4194304 /dev/urandom >'$D/base' &&
 install -m 0666 /dev/null "$D/rootcow"
 truncate -s 4M "$D/rootcow"
 
-pc() {
-	_pu=$1
-	shift
-	trace "[$_pu] priv-client $*"
-	as_user "$_pu" "$BIN/priv-client" "$PRIV_BIN" "$@" \
-	    >"$W/pc.out" 2>"$W/pc.err" </dev/null
-	RC=$?
-	echo "  exit $RC"
-	show "$W/pc.out" stdout
-	show "$W/pc.err" stderr
-}
-
-helper_exit() {
-	_he=$(sed -n 's/^helper exit //p' "$W/pc.out")
-	[ -n "$_he" ] && echo "$_he" && return
-	_hs=$(sed -n 's/^helper signal //p' "$W/pc.out")
-	[ -n "$_hs" ] && echo "signal$_hs" && return
-	echo none
-}
-
 # Loop devices backed by any of t2's disk files.
 loops() {
 	for _f in base cow rootcow; do

@@ -7,29 +7,6 @@
 
 [ -x "$BIN/priv-client" ] || fatal "no priv-client (obj/regress/priv-client)"
 
-# pc USER ARGS...: priv-client as USER; output in $W/pc.out, RC set.
-pc() {
-	_pu=$1
-	shift
-	trace "[$_pu] priv-client $*"
-	as_user "$_pu" "$BIN/priv-client" "$PRIV_BIN" "$@" \
-	    >"$W/pc.out" 2>"$W/pc.err" </dev/null
-	RC=$?
-	echo "  exit $RC"
-	show "$W/pc.out" stdout
-	show "$W/pc.err" stderr
-}
-
-# The helper's own exit status as priv-client saw it ("signal N" is not
-# an exit and counts as a failure too).
-helper_exit() {
-	_he=$(sed -n 's/^helper exit //p' "$W/pc.out")
-	[ -n "$_he" ] && echo "$_he" && return
-	_hs=$(sed -n 's/^helper signal //p' "$W/pc.out")
-	[ -n "$_hs" ] && echo "signal$_hs" && return
-	echo none
-}
-
 # What a refused request must not change.
 snap() {
 	{

@@ -189,6 +189,30 @@ show() {
 	head -c 4096 "$1" | head -n 30 | sed 's/^/  | /'
 }
 
+# pc USER ARGS...: regress/priv-client as USER, driving the setuid helper
+# as bangerd does; output in $W/pc.out and $W/pc.err, RC set.
+pc() {
+	_pu=$1
+	shift
+	trace "[$_pu] priv-client $*"
+	as_user "$_pu" "$BIN/priv-client" "$PRIV_BIN" "$@" \
+	    >"$W/pc.out" 2>"$W/pc.err" </dev/null
+	RC=$?
+	echo "  exit $RC"
+	show "$W/pc.out" stdout
+	show "$W/pc.err" stderr
+}
+
+# The helper's own exit status as priv-client saw it ("signal N" is not
+# an exit and counts as a failure too); "none" if it printed none.
+helper_exit() {
+	_he=$(sed -n 's/^helper exit //p' "$W/pc.out")
+	[ -n "$_he" ] && echo "$_he" && return
+	_hs=$(sed -n 's/^helper signal //p' "$W/pc.out")
+	[ -n "$_hs" ] && echo "signal$_hs" && return
+	echo none
+}
+
 # expect_rc WANT WHAT: check RC from the last run.
 expect_rc() {
 	if [ "$RC" = "$1" ]; then
