@@ -142,6 +142,7 @@ vm_print(const struct ctl_vm_info *v, FILE *f)
 	fprintf(f, "state      %s\n", v->state);
 	fprintf(f, "vmm        %s (%s)\n", v->vmm, v->accel);
 	fprintf(f, "image      %s\n", v->image);
+	fprintf(f, "root       %s\n", v->root);
 	fprintf(f, "address    %s\n", addr[0] ? addr : "-");
 	fprintf(f, "spec       %llu vCPU, %llu MiB RAM, %llu MiB disk\n",
 	    (unsigned long long)v->vcpus, (unsigned long long)v->memory_mib,

@@ -475,7 +475,8 @@ script_info(int fd)
 	struct ctl_vm_info	 v = { .name = "web", .state = "running",
 	    .vmm = "qemu", .accel = "tcg", .address = "10.0.0.2", .pid = 42,
 	    .created = 1700000000, .vcpus = 1, .memory_mib = 256,
-	    .disk_mib = 8192, .dir = "/s/vms/web", .image = "tiny" };
+	    .disk_mib = 8192, .dir = "/s/vms/web", .image = "tiny",
+	    .root = "memory" };
 
 	(void)srv_recv(fd, CTL_VM_LIST, 1);
 	srv_send(fd, CTL_VM_INFO, 1, &v);

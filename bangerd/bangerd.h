@@ -200,6 +200,7 @@ int	 db_journal_clear(struct bangerd *);
 
 /* rootdisk.c */
 int	 rootdisk_choose(struct vm *, char *, size_t);
+const char *rootdisk_kind(struct vm *);
 int	 rootdisk_open(struct vm *, int *, char *, size_t);
 void	 rootdisk_release(struct vm *);
 

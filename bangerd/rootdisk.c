@@ -103,6 +103,18 @@ rootdisk_choose(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/* What vm show says: "snapshot", "overlay", or "memory" (initramfs). */
+const char *
+rootdisk_kind(struct vm *vm)
+{
+	char	 cow[PATH_MAX + 16];
+
+	if (vm->img.rootfs[0] == '\0')
+		return "memory";
+	snprintf(cow, sizeof(cow), "%s/%s", vm->dir, ROOT_COW);
+	return access(cow, F_OK) == 0 ? "snapshot" : "overlay";
+}
+
 /* Unlink NAME in the VM's directory. */
 static void
 vm_unlink(struct vm *vm, const char *name)

@@ -1040,6 +1040,7 @@ vm_info(struct vm *vm, struct ctl_vm_info *vi)
 	vi->disk_mib = vm->disk_mib;
 	vi->dir = vm->dir;
 	vi->image = vm->img.name;
+	vi->root = (char *)rootdisk_kind(vm);
 }
 
 void

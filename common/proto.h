@@ -172,6 +172,7 @@ struct ctl_vm_info {
 	uint64_t	 disk_mib;
 	char		*dir;		/* the VM's state directory */
 	char		*image;
+	char		*root;		/* "snapshot", "overlay" or "memory" */
 };
 
 struct ctl_vm_delete {

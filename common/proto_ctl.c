@@ -93,6 +93,7 @@ static const struct msg_field f_vm_info[] = {
 	F(ctl_vm_info, disk_mib, MF_U64, VM_DISK_MAX, 0),
 	F(ctl_vm_info, dir, MF_STR, BANGER_STRMAX, 0),
 	F(ctl_vm_info, image, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_vm_info, root, MF_STR, 16, 0),
 };
 static const struct msg_field f_vm_delete[] = {
 	F(ctl_vm_delete, name, MF_STR, VM_NAME_MAX, 0),

@@ -46,6 +46,14 @@ expect_rc 0 "vm run --name g1"
     fail "/root and .ssh modes: $(tr '\n' ' ' <"$W/out")"
 grep -q '^g1\.vm ssh-ed25519 ' "$(state_dir t1)/ssh/known_hosts" ||
     fail "g1's host key is not in known_hosts"
+# Its root: a snapshot where the kernel has device-mapper, else the overlay.
+want_root=overlay
+[ -e /dev/mapper/control ] && want_root=snapshot
+run t1 vm show --json g1
+[ "$(jq -r .root "$W/out")" = $want_root ] ||
+    fail "g1's root is '$(jq -r .root "$W/out")', want $want_root"
+run t1 vm show g1
+grep -q "^root       $want_root\$" "$W/out" || fail "vm show has no root line"
 run t1 vm ssh g1 -- cat /etc/banger-test
 expect_rc 0 "vm ssh g1 -- cat"
 [ "$(cat "$W/out")" = persisted ] || fail "vm ssh output '$(cat "$W/out")'"

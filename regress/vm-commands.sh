@@ -16,7 +16,8 @@ no_taps || fail "--no-start made a tap: $(ns_taps)"
 run t1 vm show --json lc
 expect_rc 0 "vm show --json"
 jq -e '.name == "lc" and .state == "stopped" and .vcpus == 1 and
-    .memory_mib == 320 and .disk_mib == 2048 and .address == ""' \
+    .memory_mib == 320 and .disk_mib == 2048 and .address == "" and
+    .image == "tiny" and .root == "memory"' \
     "$W/out" >/dev/null || fail "vm show --json fields wrong"
 
 run t1 vm exec lc -- true
