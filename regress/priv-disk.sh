@@ -17,9 +17,10 @@
 [ -x "$BIN/priv-client" ] || fatal "no priv-client (obj/regress/priv-client)"
 NET_ADMIN=0000000000001000
 BOTH=0000000000201000		# CAP_SYS_ADMIN | CAP_NET_ADMIN
-CTL=$PRIV_ROOT/dm-control
+CTL=$DM_CTL
+# The harness's control is put back for the tests that follow, and
 # test_end (test-lib.sh) still reports the result.
-trap 'rm -f "$CTL"; test_end' EXIT
+trap 'dm_control_real; test_end' EXIT
 rm -f "$CTL"
 
 H=$(user_home t2)
@@ -174,9 +175,7 @@ unchanged "leftover lease restored"
 
 # ---- a real snapshot, where the kernel has device-mapper ----
 if [ -c /dev/mapper/control ]; then
-	rm -f "$CTL"
-	mknod -m 0600 "$CTL" c "$(stat -c '0x%t' /dev/mapper/control)" \
-	    "$(stat -c '0x%T' /dev/mapper/control)"
+	dm_control_real
 	# Held by priv-client: release is refused as busy.
 	pc t2 snap 1 "$D/base" "$D/cow" release 1
 	grep -q '^disk vm_id=1 name=banger-[0-9]*-1 sectors=8192 fd=ok' \
@@ -191,4 +190,3 @@ if [ -c /dev/mapper/control ]; then
 else
 	echo "skip: real snapshot (this kernel has no device-mapper)"
 fi
-rm -f "$CTL"

@@ -15,6 +15,8 @@ PRIV_ROOT=/run/banger-regress
 PRIV_BIN=$PRIV_ROOT/banger-priv
 PRIV_CONF=$PRIV_ROOT/etc/priv.conf
 LEASES=$PRIV_ROOT/run/leases
+# The regress helper's device-mapper control (priv-paths.h).
+DM_CTL=$PRIV_ROOT/dm-control
 POOL_PREFIX=10.213.
 # Per banger command; a hung boot must not hang the suite.
 CMD_TIMEOUT=${CMD_TIMEOUT:-240}
@@ -187,6 +189,16 @@ show() {
 	[ -s "$1" ] || return 0
 	echo "  --- $2"
 	head -c 4096 "$1" | head -n 30 | sed 's/^/  | /'
+}
+
+# On a kernel with device-mapper the regress helper gets the real control,
+# as a node at its compile-time path, so the suite's VMs get real root
+# snapshots there; elsewhere it has none, as the installed helper would.
+dm_control_real() {
+	rm -f "$DM_CTL"
+	[ -c /dev/mapper/control ] || return 0
+	mknod -m 0600 "$DM_CTL" c "$(stat -c '0x%t' /dev/mapper/control)" \
+	    "$(stat -c '0x%T' /dev/mapper/control)"
 }
 
 # pc USER ARGS...: regress/priv-client as USER, driving the setuid helper
@@ -615,6 +627,7 @@ regress_setup() {
 	chmod 0644 "$PRIV_CONF"
 	install -m 4755 -o root -g root \
 	    "$OBJDIR/banger-priv/banger-priv-regress" "$PRIV_BIN"
+	dm_control_real
 	if findmnt -n -o OPTIONS -T "$PRIV_ROOT" | grep -qw nosuid; then
 		echo "regress: $PRIV_ROOT is on a nosuid mount; the setuid helper cannot work"
 		return 1
