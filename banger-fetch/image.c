@@ -284,8 +284,10 @@ bootstrap(struct build *b)
 /*
  * One fakeroot session: the owners recorded while unpacking are the ones
  * mkfs.ext4 -d copies.  Size: what the files use plus 1 GiB, rounded up
- * to a GiB; the file is sparse.  No journal: the disk is only ever
- * mounted read-only.
+ * to a GiB; the file is sparse.  A 32 MiB journal, left unwritten
+ * (lazy_journal_init) so the file stays sparse: a VM whose root is a
+ * snapshot mounts it read-write, and a killed VM must not leave it
+ * inconsistent; the overlay mounts it read-only without replaying it.
  */
 static const char mkfs_script[] =
     "set -eu\n"
@@ -296,8 +298,8 @@ static const char mkfs_script[] =
     "used=$(du -sm \"$dir\" | cut -f1)\n"
     "size=$(( (used + 1024 + 1023) / 1024 * 1024 ))\n"
     "truncate -s \"${size}M\" \"$out\"\n"
-    "mkfs.ext4 -q -F -L banger-root -O ^has_journal -m 0 "
-    "-E root_owner=0:0 -d \"$dir\" \"$out\"\n"
+    "mkfs.ext4 -q -F -L banger-root -J size=32 -m 0 "
+    "-E root_owner=0:0,lazy_journal_init=1 -d \"$dir\" \"$out\"\n"
     "echo \"rootfs: ${used} MiB of files in a ${size} MiB file system\"\n";
 
 static int

@@ -18,6 +18,12 @@ as_user_hostnet t1 "$BIN/banger" daemon stop >/dev/null 2>&1
 wait_until 10 no_live_bangerd t1 || fail "build daemon did not stop"
 [ -f "$(state_dir t1)/images/debian-bookworm/rootfs.ext4" ] ||
     fatal "no rootfs.ext4 after the build"
+# Journaled (a snapshot VM mounts it read-write), and still sparse.
+rootfs=$(state_dir t1)/images/debian-bookworm/rootfs.ext4
+dumpe2fs -h "$rootfs" 2>/dev/null | grep -q '^Filesystem features:.*has_journal' ||
+    fail "rootfs.ext4 has no journal"
+echo "  rootfs.ext4: $(du -m --apparent-size "$rootfs" | cut -f1) MiB," \
+    "$(du -m "$rootfs" | cut -f1) MiB used"
 
 run t1 image list --json
 expect_rc 0 "image list"
