@@ -141,8 +141,17 @@ rootdisk_open(struct vm *vm, int *rootfd, char *err, size_t errlen)
 	int			 basefd = -1, cowfd = -1, had, rc = -1, prc;
 
 	*rootfd = -1;
-	if (vm->img.rootfs[0] == '\0' || d->vmm != &qemu_ops)
+	if (vm->img.rootfs[0] == '\0')
 		return 0;
+	snprintf(cow, sizeof(cow), "%s/%s", vm->dir, ROOT_COW);
+	if (access(cow, F_OK) != 0)
+		return 0;		/* an overlay VM */
+	if (d->vmm != &qemu_ops) {
+		snprintf(err, errlen, "VM %s's root is a device-mapper "
+		    "snapshot, which banger gives to QEMU only: set vmm = "
+		    "\"qemu\" in config.toml to start it", vm->name);
+		return -1;
+	}
 	/* A snapshot a failed release left behind: one more try. */
 	rootdisk_release(vm);
 	if (vm->root_snap) {
@@ -150,9 +159,6 @@ rootdisk_open(struct vm *vm, int *rootfd, char *err, size_t errlen)
 		    "held; see %s", vm->name, d->paths.log);
 		return -1;
 	}
-	snprintf(cow, sizeof(cow), "%s/%s", vm->dir, ROOT_COW);
-	if (access(cow, F_OK) != 0)
-		return 0;		/* an overlay VM */
 	snprintf(path, sizeof(path), "%s/%s", vm->dir, ROOT_BASE);
 	had = access(path, F_OK) == 0;	/* snapshotted before */
 	if ((basefd = open(vm->img.rootfs, O_RDONLY | O_CLOEXEC)) == -1 ||

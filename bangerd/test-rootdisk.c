@@ -224,6 +224,10 @@ test_snapshot_vm(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	rootdisk_release(&w.vm);
+	/* Under Firecracker it cannot start: said, not silently overlaid. */
+	w.d.vmm = &firecracker_ops;
+	assert_int_equal(rootdisk_open(&w.vm, &fd, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "vmm = \"qemu\""));
 	assert_string_equal(world_down(&w),
 	    "snapshot OK\nrelease\nsnapshot OK\nrelease\n");
 }
