@@ -25,7 +25,7 @@ int	dm_table_build(void *, size_t, const char *, uint64_t, const char *);
 /* loop.c: attach the file behind fd; returns the loop's fd, or -1. */
 int	loop_attach(int, int, dev_t *, char *, size_t);
 
-/* dm.c: ctlfd is /dev/mapper/control. */
+/* dm.c: ctlfd is /dev/mapper/control; see dm.c for return values. */
 int	dm_check_version(int, char *, size_t);
 int	dm_snapshot_create(int, const char *, const char *, uint64_t, dev_t,
 	    dev_t, dev_t *, char *, size_t);

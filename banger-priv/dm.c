@@ -159,7 +159,8 @@ dm_load(int ctlfd, const char *name, uint64_t sectors, const char *params,
 
 /*
  * Create NAME as a snapshot of origin over cow, sectors long, and make it
- * live; on failure nothing of it is left.  *dev is the new block device.
+ * live; *dev is the new block device.  -1: failed, nothing of it is left;
+ * -2: failed, and NAME could not be removed again.
  */
 int
 dm_snapshot_create(int ctlfd, const char *name, const char *uuid,
@@ -186,8 +187,10 @@ dm_snapshot_create(int ctlfd, const char *name, const char *uuid,
 		goto undo;
 	return 0;
 undo:
-	if (dm_remove(ctlfd, name, why, sizeof(why)) == -1)
+	if (dm_remove(ctlfd, name, why, sizeof(why)) == -1) {
 		snprintf(err + strlen(err), errlen - strlen(err),
 		    "; and %s is left behind: %s", name, why);
+		return -2;
+	}
 	return -1;
 }

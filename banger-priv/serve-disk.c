@@ -76,7 +76,7 @@ priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
 	char				 name[PRIV_DM_NAME_MAX + 1], uuid[160];
 	dev_t				 bdev = 0, cdev = 0, sdev = 0;
 	int				 lb = -1, lc = -1, fd = -1, made = 0;
-	int				 left = 0;
+	int				 left = 0, rc;
 
 	memset(&base, 0, sizeof(base));
 	memset(&cow, 0, sizeof(cow));
@@ -117,11 +117,15 @@ priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
 	    "loop %u:%u", (unsigned)p->uid, (unsigned long long)req->vm_id,
 	    major(bdev), minor(bdev), major(cdev), minor(cdev));
 	sandbox_sysadmin(1);
-	if (dm_check_version(p->dmfd, err, sizeof(err)) == 0 &&
-	    dm_snapshot_create(p->dmfd, name, uuid, base.size / DISK_SECTOR,
-	    bdev, cdev, &sdev, err, sizeof(err)) == 0) {
-		made = 1;
-		fd = open_dm_node(sdev, err, sizeof(err));
+	if (dm_check_version(p->dmfd, err, sizeof(err)) == 0) {
+		rc = dm_snapshot_create(p->dmfd, name, uuid,
+		    base.size / DISK_SECTOR, bdev, cdev, &sdev, err,
+		    sizeof(err));
+		if (rc == 0) {
+			made = 1;
+			fd = open_dm_node(sdev, err, sizeof(err));
+		} else if (rc == -2)
+			left = 1;	/* leased still: release retries */
 	}
 	sandbox_sysadmin(0);
 	if (fd == -1)
