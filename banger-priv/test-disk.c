@@ -130,8 +130,6 @@ test_snapshot_fault(void **state)
 		FAULT(c.size = (VM_DISK_MAX + 1) * MIB, "copy-on-write");
 		FAULT(c.size = priv_cow_size(b.size) + DISK_SECTOR,
 		    "copy-on-write file is");
-		FAULT(b.fstype = FUSE, "the image is on a network or FUSE");
-		FAULT(c.fstype = NFS, "copy-on-write file is on a network");
 		FAULT(c.owner = 0, "belongs to uid 0");
 		FAULT(c.owner = UID + 1, "belongs to uid 1001");
 		FAULT(c.ino = b.ino, "same file");
@@ -164,6 +162,21 @@ test_snapshot_refuse(void **state)
 	assert_int_equal(snap(&p, 1, 0, 2, &b, &c, &r), VALID_REFUSE);
 	assert_int_equal(r.code, BERR_UNSUPPORTED);
 	assert_non_null(strstr(r.why, "no device-mapper"));
+
+	/* Network and FUSE files: refused (an NFS home is ordinary). */
+	b.fstype = FUSE;
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_UNSUPPORTED);
+	assert_non_null(strstr(r.why, "the image is on a network or FUSE"));
+	good(&b, &c);
+	c.fstype = NFS;
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_UNSUPPORTED);
+	assert_non_null(strstr(r.why, "copy-on-write file is on a network"));
+	/* Still a fault first when the request is wrong as well. */
+	c.accmode = O_RDONLY;
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_FAULT);
+	good(&b, &c);
 
 	/* A second snapshot for one VM: busy, release it first. */
 	assert_int_equal(lease_add_disk(&T, UID, 5), 0);

@@ -5,6 +5,7 @@
 
 #include "addr.h"
 #include "proto.h"
+#include "valid.h"
 #include "validate.h"
 
 static enum verdict
@@ -105,36 +106,6 @@ validate_tap_delete(const struct lease_table *t, uint32_t uid,
 	return ok(r);
 }
 
-/*
- * Not on a file system that can stall I/O indefinitely: device-mapper reads
- * both files while the host-wide lease lock is held, so a FUSE daemon the
- * user runs, or an unreachable network server, would stall every user's
- * helper.
- */
-int
-disk_fs_allowed(uint64_t f_type)
-{
-	static const uint64_t	 deny[] = {
-		0x65735546,	/* FUSE */
-		0x6969,		/* NFS */
-		0xff534d42,	/* CIFS */
-		0xfe534d42,	/* SMB2 */
-		0x517b,		/* SMB */
-		0x01021997,	/* 9P */
-		0x00c36400,	/* Ceph */
-		0x5346414f,	/* AFS */
-		0x6b414653,	/* kAFS */
-		0x47504653,	/* GPFS */
-		0x0bd00bd0,	/* Lustre */
-	};
-	size_t			 i;
-
-	for (i = 0; i < sizeof(deny) / sizeof(deny[0]); i++)
-		if (f_type == deny[i])
-			return 0;
-	return 1;
-}
-
 /* One of the two files behind a snapshot; what says which in messages. */
 static enum verdict
 check_disk_file(const struct fdfacts *f, const char *what, int accmode,
@@ -143,10 +114,6 @@ check_disk_file(const struct fdfacts *f, const char *what, int accmode,
 	if (!f->isreg)
 		return verdict(r, VALID_FAULT, 0, "%s is not a regular file",
 		    what);
-	if (!disk_fs_allowed(f->fstype))
-		return verdict(r, VALID_FAULT, 0, "%s is on a network or FUSE "
-		    "file system (type %#llx)", what,
-		    (unsigned long long)f->fstype);
 	if (f->accmode != accmode)
 		return verdict(r, VALID_FAULT, 0, "%s must be open %s", what,
 		    accmode == O_RDONLY ? "read-only" : "read-write");
@@ -161,8 +128,8 @@ check_disk_file(const struct fdfacts *f, const char *what, int accmode,
 /*
  * disk.snapshot: exactly two descriptors, the image read-only and the
  * caller's own copy-on-write file read-write, no larger than
- * priv_cow_size() of the image, distinct files, neither on a network or
- * FUSE file system; the per-user quota.  A second snapshot for one vm_id
+ * priv_cow_size() of the image, distinct files; then, as refusals,
+ * neither on a network or FUSE file system, and the per-user quota.  A second snapshot for one vm_id
  * is refused as busy (bangerd may have lost track of one it could not
  * release).  Refused as unsupported when the host (or the site policy)
  * has no device-mapper for us.
@@ -189,6 +156,19 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 	if (base->dev == cow->dev && base->ino == cow->ino)
 		return verdict(r, VALID_FAULT, 0, "the image and the "
 		    "copy-on-write file are the same file");
+	/*
+	 * Not a fault: a home directory on NFS is ordinary.  device-mapper
+	 * reads both files while the host-wide lease lock is held, and a
+	 * FUSE daemon or an unreachable server could stall every user's
+	 * helper.
+	 */
+	if (!valid_local_fs(base->fstype) || !valid_local_fs(cow->fstype))
+		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "the %s is "
+		    "on a network or FUSE file system (type %#llx); snapshots "
+		    "need local files", !valid_local_fs(base->fstype) ?
+		    "image" : "copy-on-write file", (unsigned long long)
+		    (!valid_local_fs(base->fstype) ? base->fstype :
+		    cow->fstype));
 	if (!pol->dm_snapshots)
 		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED,
 		    "device-mapper snapshots are switched off in priv.conf");

@@ -47,7 +47,6 @@ struct fdfacts {
 #define DISK_COW_MIN	(1024 * 1024)
 
 int	valid_vm_id(uint64_t);
-int	disk_fs_allowed(uint64_t);
 enum verdict validate_bridge_ensure(const struct policy *,
 	    const struct lease_table *, uint32_t, struct vres *);
 enum verdict validate_tap_create(const struct policy *,

@@ -20,6 +20,7 @@
  * becomes an overlay VM: nothing has been written to its root yet.
  */
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@
 #include "fdutil.h"
 #include "log.h"
 #include "priv-wrap.h"
+#include "valid.h"
 #include "vmm.h"
 
 #define ROOT_COW	"root.cow"
@@ -90,8 +92,15 @@ rootdisk_choose(struct vm *vm, char *err, size_t errlen)
 	char	 cow[PATH_MAX + 16];
 	int	 fd;
 
+	struct statfs	 sd, si;
+
 	if (vm->img.rootfs[0] == '\0' || vm->d->vmm != &qemu_ops ||
 	    !vm->d->have_dm)
+		return 0;
+	/* banger-priv refuses network and FUSE files: take the overlay. */
+	if (statfs(vm->dir, &sd) == -1 || statfs(vm->img.rootfs, &si) == -1 ||
+	    !valid_local_fs((uint64_t)sd.f_type) ||
+	    !valid_local_fs((uint64_t)si.f_type))
 		return 0;
 	snprintf(cow, sizeof(cow), "%s/%s", vm->dir, ROOT_COW);
 	if ((fd = open(cow, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |

@@ -62,6 +62,8 @@ static const int master_allow[] = {
 	SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 	SCMP_SYS(fchmod), SCMP_SYS(fchown), SCMP_SYS(readlink),
 	SCMP_SYS(getcwd),
+	/* whether a VM's files are local enough for a root snapshot */
+	SCMP_SYS(statfs), SCMP_SYS(fstatfs),
 	/* Firecracker's API and vsock sockets: connect(2) only (see below) */
 	SCMP_SYS(connect),
 	/* new VMs: the agent and QMP socket pairs; banger-fetch's status */

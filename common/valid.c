@@ -3,6 +3,8 @@
  * returns 1 if the string is acceptable and 0 otherwise; NULL is never
  * acceptable.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "valid.h"
@@ -84,4 +86,32 @@ valid_ws_path(const char *s)
 		if (*slash == '\0')
 			return 1;
 	}
+}
+
+/*
+ * A statfs f_type that is not a network or FUSE file system, whose I/O can
+ * stall indefinitely (banger-priv's snapshots, bangerd's choice of them).
+ */
+int
+valid_local_fs(uint64_t f_type)
+{
+	static const uint64_t	 deny[] = {
+		0x65735546,	/* FUSE */
+		0x6969,		/* NFS */
+		0xff534d42,	/* CIFS */
+		0xfe534d42,	/* SMB2 */
+		0x517b,		/* SMB */
+		0x01021997,	/* 9P */
+		0x00c36400,	/* Ceph */
+		0x5346414f,	/* AFS */
+		0x6b414653,	/* kAFS */
+		0x47504653,	/* GPFS */
+		0x0bd00bd0,	/* Lustre */
+	};
+	size_t			 i;
+
+	for (i = 0; i < sizeof(deny) / sizeof(deny[0]); i++)
+		if (f_type == deny[i])
+			return 0;
+	return 1;
 }

@@ -3,6 +3,7 @@
 #define BANGER_VALID_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define VM_NAME_MAX	63
 
@@ -17,5 +18,7 @@ int	valid_path_component(const char *);
 int	valid_ws_path(const char *);
 /* Absolute, normalised path: no "//", no "." or ".." components. */
 int	valid_abs_path(const char *, size_t);
+/* A statfs f_type that is not a network or FUSE file system. */
+int	valid_local_fs(uint64_t);
 
 #endif
