@@ -187,6 +187,15 @@ load_config(struct bangerd *d, enum config_vmm *vmm)
 	config_free(&cfg);
 }
 
+/* $BANGER_DM_CONTROL if absolute (tests), else /dev/mapper/control. */
+static const char *
+dm_control(void)
+{
+	const char	*env = getenv("BANGER_DM_CONTROL");
+
+	return env != NULL && env[0] == '/' ? env : "/dev/mapper/control";
+}
+
 /*
  * The VMM, fixed for this bangerd's life (the launcher's binary is):
  * vmm = "auto" takes Firecracker when its binary is there and KVM can run
@@ -228,7 +237,7 @@ choose_vmm(struct bangerd *d, enum config_vmm want)
 	 * the kernel has device-mapper and the VMM is QEMU, else the guest's
 	 * overlay (rootdisk.c).
 	 */
-	d->have_dm = access("/dev/mapper/control", F_OK) == 0;
+	d->have_dm = access(dm_control(), F_OK) == 0;
 	log_info("root disks: %s", d->vmm != &qemu_ops ? "overlay" :
 	    d->have_dm ? "device-mapper snapshots" : "overlay (this kernel "
 	    "has no device-mapper)");
