@@ -12,11 +12,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "disk.h"
-
-#define DM_REMOVE_TRIES	10
 
 union dm_buf {
 	struct dm_ioctl	 io;
@@ -95,26 +92,17 @@ dm_check_version(int ctlfd, char *err, size_t errlen)
 }
 
 /*
- * Remove NAME.  Busy is retried for a second: udev's probe, or a VMM
- * that is still exiting, may hold the device for a moment.
+ * Remove NAME, once: the caller holds the host-wide lease lock, so no
+ * pause here.  EBUSY (udev's probe, a VMM still exiting) is retried by
+ * disk.release with the lock released in between.
  */
 int
 dm_remove(int ctlfd, const char *name, char *err, size_t errlen)
 {
-	struct timespec	 pause = { 0, 100 * 1000 * 1000 };
 	union dm_buf	 d;
-	int		 i, rc;
 
-	for (i = 0; i < DM_REMOVE_TRIES; i++) {
-		dm_init(&d, name, NULL);
-		rc = dm_call(ctlfd, DM_DEV_REMOVE, "remove", &d, err, errlen);
-		if (rc == 0 || errno != EBUSY)
-			return rc;
-		if (i + 1 < DM_REMOVE_TRIES)
-			(void)nanosleep(&pause, NULL);
-	}
-	errno = EBUSY;
-	return -1;
+	dm_init(&d, name, NULL);
+	return dm_call(ctlfd, DM_DEV_REMOVE, "remove", &d, err, errlen);
 }
 
 /*

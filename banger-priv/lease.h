@@ -92,8 +92,11 @@ struct lease_file {
 };
 
 int	lease_file_open(struct lease_file *, const char *, char *, size_t);
+/* Lock and unlock also tell log.c (log_hold) not to write meanwhile. */
 int	lease_file_lock(struct lease_file *, char *, size_t);
 void	lease_file_unlock(struct lease_file *);
+/* log.c: queue log records while the lock fd is held; -1 flushes. */
+void	log_hold(int);
 int	lease_file_load(struct lease_file *, struct lease_table *, char *,
 	    size_t);
 int	lease_file_store(struct lease_file *, const struct lease_table *,

@@ -95,6 +95,8 @@ lease_file_lock(struct lease_file *lf, char *err, size_t errlen)
 		snprintf(err, errlen, "flock leases: %s", strerror(errno));
 		return -1;
 	}
+	/* Nothing the caller can stall (its stderr) while others wait. */
+	log_hold(lf->lockfd);
 	return 0;
 }
 
@@ -102,6 +104,7 @@ void
 lease_file_unlock(struct lease_file *lf)
 {
 	(void)flock(lf->lockfd, LOCK_UN);
+	log_hold(-1);
 }
 
 int

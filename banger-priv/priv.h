@@ -55,8 +55,12 @@ void	priv_answer_disk_release(struct priv *, const struct msg_hdr *,
 void	priv_answer_disk_list(struct priv *, const struct msg_hdr *, void *,
 	    const struct reqfds *);
 
+/* cgroup.c */
+void	cgroup_leave(void);
+
 /* sandbox.c */
 void	sandbox_rlimits(void);
+void	sandbox_reset(void);
 void	sandbox_caps(int);
 void	sandbox_seccomp(int);
 void	sandbox_sysadmin(int);

@@ -1,6 +1,7 @@
 /*
  * banger-priv's confinement, applied after start-up and before the first
- * request: rlimits, then capabilities cut to CAP_NET_ADMIN (the uids stay 0
+ * request: every rlimit set to the helper's own value (none inherited),
+ * then capabilities cut to CAP_NET_ADMIN (the uids stay 0
  * only so the root-owned lease file stays writable), then one static
  * seccomp allowlist.  Where snapshots are possible CAP_SYS_ADMIN stays
  * permitted but not effective, and only the device-mapper calls raise it;
@@ -12,6 +13,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 
 #include <linux/dm-ioctl.h>
 #include <linux/if_tun.h>
@@ -19,8 +22,10 @@
 #include <linux/netlink.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cap-ng.h>
 #include <seccomp.h>
@@ -28,33 +33,110 @@
 #include "log.h"
 #include "priv.h"
 
-static void
-setlimit(int res, rlim_t v, const char *name)
-{
-	struct rlimit	 rl = { v, v };
-
-	if (setrlimit(res, &rl) == -1)
-		fatal("setrlimit %s", name);
-}
-
-void
-sandbox_rlimits(void)
-{
-	/* 0-3, the run dir, lock, ip_forward, two netlink sockets, two
-	 * controls, and per request the lease file, its replacement and a tun
-	 * fd, or two passed fds, two loops and the snapshot. */
-	setlimit(RLIMIT_NOFILE, 32, "NOFILE");
+/*
+ * Every limit, hard and soft alike, so that nothing the caller set (a CPU
+ * time that ends us with SIGXCPU mid-request, a tiny stack or address
+ * space) is inherited.  Unlimited where the helper needs no bound.
+ */
+static const struct {
+	int		 res;
+	rlim_t		 v;
+} limits[] = {
+	{ RLIMIT_CPU,		RLIM_INFINITY },
 	/* Only the lease file is written; it is bounded well below this. */
-	setlimit(RLIMIT_FSIZE, 1024 * 1024, "FSIZE");
+	{ RLIMIT_FSIZE,		1024 * 1024 },
+	{ RLIMIT_DATA,		RLIM_INFINITY },
+	{ RLIMIT_STACK,		8 * 1024 * 1024 },
+	{ RLIMIT_CORE,		0 },
+	{ RLIMIT_RSS,		RLIM_INFINITY },
 	/*
 	 * No new processes or threads.  The limit is ours alone (the count
 	 * it is checked against is per real uid, now root's, which the kernel
 	 * exempts), so this is belt and braces: seccomp refuses clone, fork
 	 * and execve outright.
 	 */
-	setlimit(RLIMIT_NPROC, 0, "NPROC");
-	setlimit(RLIMIT_CORE, 0, "CORE");
-	setlimit(RLIMIT_MEMLOCK, 0, "MEMLOCK");
+	{ RLIMIT_NPROC,		0 },
+	/* 0-3, the run dir, lock, ip_forward, two netlink sockets, two
+	 * controls, and per request the lease file, its replacement and a tun
+	 * fd, or two passed fds, two loops and the snapshot. */
+	{ RLIMIT_NOFILE,	32 },
+	{ RLIMIT_MEMLOCK,	0 },
+	{ RLIMIT_AS,		RLIM_INFINITY },
+	{ RLIMIT_LOCKS,		RLIM_INFINITY },
+	{ RLIMIT_SIGPENDING,	64 },
+	{ RLIMIT_MSGQUEUE,	0 },
+	{ RLIMIT_NICE,		0 },
+	{ RLIMIT_RTPRIO,	0 },
+	{ RLIMIT_RTTIME,	RLIM_INFINITY },
+};
+
+void
+sandbox_rlimits(void)
+{
+	struct rlimit	 rl;
+	size_t		 i;
+
+	/* A limit the kernel added since this table was written: refuse. */
+	if (sizeof(limits) / sizeof(limits[0]) != RLIM_NLIMITS)
+		fatalx("%d rlimits, %zu known", RLIM_NLIMITS,
+		    sizeof(limits) / sizeof(limits[0]));
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		rl.rlim_cur = rl.rlim_max = limits[i].v;
+		if (setrlimit(limits[i].res, &rl) == 0)
+			continue;
+		/*
+		 * Raising a hard limit the caller lowered needs
+		 * CAP_SYS_RESOURCE, which some containers' root lacks.  Then
+		 * the soft limit goes up to that hard one: a limit can only
+		 * end this helper (it never waits with the lock held, and
+		 * every lease is recorded before what it covers), which hurts
+		 * no one but the caller.
+		 */
+		if (errno != EPERM || getrlimit(limits[i].res, &rl) == -1)
+			fatal("setrlimit %d", limits[i].res);
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(limits[i].res, &rl) == -1)
+			fatal("setrlimit %d", limits[i].res);
+		log_warnx("cannot raise the caller's hard limit %d without "
+		    "CAP_SYS_RESOURCE", limits[i].res);
+	}
+}
+
+/*
+ * The rest of what a process inherits across execve that its caller can
+ * set: nice value, scheduling policy (SCHED_IDLE would starve us while we
+ * hold the lease lock), CPU affinity, I/O priority, timer slack and
+ * interval timers (an ITIMER_REAL's SIGALRM would end us mid-request).
+ * Run as root, before capabilities are dropped, after cgroup_leave() so
+ * the affinity is not narrowed by the caller's cpuset.
+ */
+void
+sandbox_reset(void)
+{
+	static const struct itimerval	 zero;
+	struct sched_param		 sp = { 0 };
+	cpu_set_t			 all;
+	int				 i;
+
+	errno = 0;
+	if (setpriority(PRIO_PROCESS, 0, 0) == -1)
+		fatal("setpriority");
+	if (sched_setscheduler(0, SCHED_OTHER, &sp) == -1)
+		fatal("sched_setscheduler");
+	CPU_ZERO(&all);
+	for (i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &all);
+	if (sched_setaffinity(0, sizeof(all), &all) == -1)
+		fatal("sched_setaffinity");
+	/* IOPRIO_WHO_PROCESS, this process, the default class. */
+	if (syscall(SYS_ioprio_set, 1, 0, 0) == -1)
+		fatal("ioprio_set");
+	if (prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0) == -1)
+		fatal("PR_SET_TIMERSLACK");
+	if (setitimer(ITIMER_REAL, &zero, NULL) == -1 ||
+	    setitimer(ITIMER_VIRTUAL, &zero, NULL) == -1 ||
+	    setitimer(ITIMER_PROF, &zero, NULL) == -1)
+		fatal("setitimer");
 }
 
 void

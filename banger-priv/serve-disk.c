@@ -5,7 +5,7 @@
  * descriptors: the helper never resolves a path the user chose, and the
  * files' access modes and owner are checked before anything is made.
  * CAP_SYS_ADMIN, which device-mapper needs, is effective only around the
- * device-mapper calls.
+ * device-mapper calls.  Nothing here sleeps under the lease lock.
  */
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -15,12 +15,15 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "disk.h"
 #include "log.h"
 #include "priv.h"
 #include "proto.h"
+
+#define RELEASE_TRIES	10	/* a busy snapshot: about a second */
 
 static void
 fd_facts(int fd, struct fdfacts *f)
@@ -173,29 +176,38 @@ priv_answer_disk_release(struct priv *p, const struct msg_hdr *hdr,
     void *body, const struct reqfds *fds)
 {
 	const struct priv_disk_release	*req = body;
+	struct timespec			 pause = { 0, 100 * 1000 * 1000 };
 	struct vres			 r;
 	char				 err[256], name[PRIV_DM_NAME_MAX + 1];
-	int				 rc, e = 0;
+	int				 rc, e = 0, try;
 
 	(void)fds;
-	if (leases_begin(p, hdr->id) == -1)
-		return;
-	validate_disk_release(p->lt, p->uid, req->vm_id, &r);
-	if (judge(p, hdr->id, &r) == -1)
-		return;
-	if (disk_dm_name(p->uid, (uint32_t)req->vm_id, name,
-	    sizeof(name)) == -1)
-		fatalx("device-mapper name too long");
-	if (p->dmfd == -1) {
+	for (try = 1;; try++) {
+		if (leases_begin(p, hdr->id) == -1)
+			return;
+		validate_disk_release(p->lt, p->uid, req->vm_id, &r);
+		if (judge(p, hdr->id, &r) == -1)
+			return;
+		if (disk_dm_name(p->uid, (uint32_t)req->vm_id, name,
+		    sizeof(name)) == -1)
+			fatalx("device-mapper name too long");
+		if (p->dmfd == -1) {
+			lease_file_unlock(&p->lf);
+			reply_error(p, hdr->id, BERR_UNSUPPORTED, "cannot "
+			    "remove %s: device-mapper is not available to "
+			    "banger-priv", name);
+			return;
+		}
+		sandbox_sysadmin(1);
+		rc = dm_remove(p->dmfd, name, err, sizeof(err));
+		e = errno;
+		sandbox_sysadmin(0);
+		if (rc == 0 || e != EBUSY || try == RELEASE_TRIES)
+			break;
+		/* Busy for a moment, perhaps: wait without the lock. */
 		lease_file_unlock(&p->lf);
-		reply_error(p, hdr->id, BERR_UNSUPPORTED, "cannot remove %s: "
-		    "device-mapper is not available to banger-priv", name);
-		return;
+		(void)nanosleep(&pause, NULL);
 	}
-	sandbox_sysadmin(1);
-	rc = dm_remove(p->dmfd, name, err, sizeof(err));
-	e = errno;
-	sandbox_sysadmin(0);
 	/* ENXIO: gone already (a reboot, or removed by hand). */
 	if (rc == -1 && e != ENXIO) {
 		lease_file_unlock(&p->lf);

@@ -36,6 +36,9 @@ static struct lease_table	 T;
 #define BTRFS	0x9123683eULL
 #define FUSE	0x65735546ULL
 #define NFS	0x6969ULL
+#define OVERLAY	0x794c7630ULL
+#define XFS	0x58465342ULL
+#define TMPFS	0x01021994ULL
 
 /* A well-formed request: a 2 GiB image read-only, a 2 GiB cow rw. */
 static void
@@ -80,6 +83,9 @@ test_snapshot_ok(void **state)
 	assert_int_equal(snap(&p, 7, 1, 2, &b, &c, &r), VALID_OK);
 	/* Local file systems other than ext4 are fine. */
 	c.fstype = BTRFS;
+	assert_int_equal(snap(&p, 7, 1, 2, &b, &c, &r), VALID_OK);
+	c.fstype = XFS;
+	b.fstype = TMPFS;
 	assert_int_equal(snap(&p, 7, 1, 2, &b, &c, &r), VALID_OK);
 }
 
@@ -163,16 +169,31 @@ test_snapshot_refuse(void **state)
 	assert_int_equal(r.code, BERR_UNSUPPORTED);
 	assert_non_null(strstr(r.why, "no device-mapper"));
 
-	/* Network and FUSE files: refused (an NFS home is ordinary). */
+	/*
+	 * Anything but a known local file system: refused (an NFS home is
+	 * ordinary).  An overlay may sit on FUSE, and a type nobody listed
+	 * is not trusted either: an allowlist, not a denylist.
+	 */
 	b.fstype = FUSE;
 	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
 	assert_int_equal(r.code, BERR_UNSUPPORTED);
-	assert_non_null(strstr(r.why, "the image is on a network or FUSE"));
+	assert_non_null(strstr(r.why, "the image is not on a known local"));
 	good(&b, &c);
 	c.fstype = NFS;
 	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
 	assert_int_equal(r.code, BERR_UNSUPPORTED);
-	assert_non_null(strstr(r.why, "copy-on-write file is on a network"));
+	assert_non_null(strstr(r.why, "copy-on-write file is not on a known"));
+	good(&b, &c);
+	c.fstype = OVERLAY;
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_UNSUPPORTED);
+	good(&b, &c);
+	b.fstype = 0x12345678;
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_UNSUPPORTED);
+	good(&b, &c);
+	c.fstype = 0;	/* fstatfs failed: all zero */
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
 	/* Still a fault first when the request is wrong as well. */
 	c.accmode = O_RDONLY;
 	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_FAULT);

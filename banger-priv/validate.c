@@ -129,7 +129,8 @@ check_disk_file(const struct fdfacts *f, const char *what, int accmode,
  * disk.snapshot: exactly two descriptors, the image read-only and the
  * caller's own copy-on-write file read-write, no larger than
  * priv_cow_size() of the image, distinct files; then, as refusals,
- * neither on a network or FUSE file system, and the per-user quota.  A second snapshot for one vm_id
+ * both on a known local file system (valid_local_fs: an allowlist), and
+ * the per-user quota.  A second snapshot for one vm_id
  * is refused as busy (bangerd may have lost track of one it could not
  * release).  Refused as unsupported when the host (or the site policy)
  * has no device-mapper for us.
@@ -159,13 +160,14 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 	/*
 	 * Not a fault: a home directory on NFS is ordinary.  device-mapper
 	 * reads both files while the host-wide lease lock is held, and a
-	 * FUSE daemon or an unreachable server could stall every user's
-	 * helper.
+	 * FUSE daemon (also under an overlay), or an unreachable server,
+	 * could stall every user's helper: only file systems known to be
+	 * local pass.
 	 */
 	if (!valid_local_fs(base->fstype) || !valid_local_fs(cow->fstype))
 		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "the %s is "
-		    "on a network or FUSE file system (type %#llx); snapshots "
-		    "need local files", !valid_local_fs(base->fstype) ?
+		    "not on a known local file system (type %#llx); snapshots "
+		    "need files on ext4, XFS, Btrfs, tmpfs or the like", !valid_local_fs(base->fstype) ?
 		    "image" : "copy-on-write file", (unsigned long long)
 		    (!valid_local_fs(base->fstype) ? base->fstype :
 		    cow->fstype));
@@ -175,7 +177,7 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 	if (!have_dm)
 		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED,
 		    "this kernel has no device-mapper "
-		    "(/dev/mapper/control is missing)");
+		    "(DM_VERSION on its control found no driver)");
 	if (lease_find_disk(t, uid, (uint32_t)vm_id) != NULL)
 		return verdict(r, VALID_REFUSE, BERR_BUSY, "vm_id %llu already "
 		    "has a snapshot: release it first",

@@ -89,29 +89,29 @@ valid_ws_path(const char *s)
 }
 
 /*
- * A statfs f_type that is not a network or FUSE file system, whose I/O can
- * stall indefinitely (banger-priv's snapshots, bangerd's choice of them).
+ * A statfs f_type of a known local, disk- or memory-backed file system.
+ * An allowlist: anything else (NFS, SMB, FUSE, 9P, and overlay or any
+ * stacking file system, which may sit on FUSE) can have its I/O stalled
+ * by a user or a server, and banger-priv's snapshots read the files under
+ * the host-wide lease lock.  bangerd makes the same choice up front.
  */
 int
 valid_local_fs(uint64_t f_type)
 {
-	static const uint64_t	 deny[] = {
-		0x65735546,	/* FUSE */
-		0x6969,		/* NFS */
-		0xff534d42,	/* CIFS */
-		0xfe534d42,	/* SMB2 */
-		0x517b,		/* SMB */
-		0x01021997,	/* 9P */
-		0x00c36400,	/* Ceph */
-		0x5346414f,	/* AFS */
-		0x6b414653,	/* kAFS */
-		0x47504653,	/* GPFS */
-		0x0bd00bd0,	/* Lustre */
+	static const uint64_t	 allow[] = {
+		0xef53,		/* ext2, ext3, ext4 */
+		0x58465342,	/* XFS */
+		0x9123683e,	/* Btrfs */
+		0x01021994,	/* tmpfs */
+		0x858458f6,	/* ramfs */
+		0xf2f52010,	/* F2FS */
+		0xca451a4e,	/* bcachefs */
+		0x2fc12fc1,	/* ZFS */
 	};
 	size_t			 i;
 
-	for (i = 0; i < sizeof(deny) / sizeof(deny[0]); i++)
-		if (f_type == deny[i])
-			return 0;
-	return 1;
+	for (i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
+		if (f_type == allow[i])
+			return 1;
+	return 0;
 }

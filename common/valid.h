@@ -18,7 +18,7 @@ int	valid_path_component(const char *);
 int	valid_ws_path(const char *);
 /* Absolute, normalised path: no "//", no "." or ".." components. */
 int	valid_abs_path(const char *, size_t);
-/* A statfs f_type that is not a network or FUSE file system. */
+/* A statfs f_type of a known local file system (an allowlist). */
 int	valid_local_fs(uint64_t);
 
 #endif
