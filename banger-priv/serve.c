@@ -203,9 +203,9 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 	char				 err[256], br[ADDR_IFNAMELEN];
 	char				 tap[ADDR_IFNAMELEN];
 	char				 addr_s[ADDR_STRLEN], gw_s[ADDR_STRLEN];
-	char				 mac_s[ADDR_MACLEN];
+	char				 mac_s[ADDR_MACLEN], why[256];
 	uint32_t			 subnet, guest, from = 0;
-	int				 fd = -1, i;
+	int				 fd = -1, i, leased = 0;
 
 	(void)fds;
 	if (leases_begin(p, hdr->id) == -1)
@@ -227,8 +227,7 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 			goto fail;
 		}
 		addr_tap_name(lt.tapno, tap, sizeof(tap));
-		fd = tap_open(tap, p->uid, p->gid, req->persist, err,
-		    sizeof(err));
+		fd = tap_open(tap, p->uid, p->gid, err, sizeof(err));
 		if (fd != -1 || errno != EBUSY)
 			break;
 		/* Someone else's interface has that name; skip it. */
@@ -237,12 +236,21 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 	}
 	if (fd == -1)
 		goto fail;
-	addr_bridge_name(p->uid, br, sizeof(br));
-	if (net_tap_attach(p->nl, tap, br, err, sizeof(err)) == -1)
-		goto fail;
+	/*
+	 * The lease as soon as the tap exists (as disk.snapshot does), and
+	 * persistence last: a tap that can outlive this request is always
+	 * leased, so tap.list and reconcile's sweep find it.  Until then it
+	 * lives only as long as fd does.
+	 */
 	if (lease_add_tap(p->lt, &lt) == -1)
 		fatalx("tap lease disagrees with validation");
 	if (lease_file_store(&p->lf, p->lt, err, sizeof(err)) == -1)
+		goto fail;
+	leased = 1;
+	addr_bridge_name(p->uid, br, sizeof(br));
+	if (net_tap_attach(p->nl, tap, br, err, sizeof(err)) == -1)
+		goto fail;
+	if (req->persist && tap_persist(fd, 1, err, sizeof(err)) == -1)
 		goto fail;
 	lease_file_unlock(&p->lf);
 
@@ -264,9 +272,20 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 	close(fd);
 	return;
 fail:
-	/* Closing the only fd of a non-persistent tap removes it. */
-	if (fd != -1)
+	/*
+	 * Closing the only fd of a non-persistent tap removes it; clearing
+	 * persistence first is for a kernel that set it and then failed.
+	 */
+	if (fd != -1) {
+		if (req->persist)
+			(void)tap_persist(fd, 0, why, sizeof(why));
 		close(fd);
+	}
+	/* A lease left without its tap: tap.delete drops it later. */
+	if (leased && (lease_del_tap(p->lt, p->uid, lt.vm_id) == -1 ||
+	    lease_file_store(&p->lf, p->lt, why, sizeof(why)) == -1))
+		log_warnx("vm %u keeps a lease without a tap: %s", lt.vm_id,
+		    why);
 	lease_file_unlock(&p->lf);
 	reply_error(p, hdr->id, BERR_PRIV, "%s", err);
 }
@@ -279,6 +298,7 @@ priv_answer_tap_delete(struct priv *p, const struct msg_hdr *hdr, void *body,
 	const struct lease_tap		*lt;
 	struct vres			 r;
 	char				 err[256], tap[ADDR_IFNAMELEN];
+	int				 rc;
 
 	(void)fds;
 	if (leases_begin(p, hdr->id) == -1)
@@ -289,7 +309,14 @@ priv_answer_tap_delete(struct priv *p, const struct msg_hdr *hdr, void *body,
 
 	lt = lease_find_tap(p->lt, p->uid, (uint32_t)req->vm_id);
 	addr_tap_name(lt->tapno, tap, sizeof(tap));
-	if (net_link_delete(p->nl, tap, err, sizeof(err)) == -1)
+	/*
+	 * The leased name must still be the caller's tap (its tun owner),
+	 * or be gone: a device someone else has made under that name since
+	 * is refused and left alone, and the lease kept.
+	 */
+	if ((rc = tap_owned(p->nl, tap, p->uid, err, sizeof(err))) == -1)
+		goto fail;
+	if (rc == 0 && net_link_delete(p->nl, tap, err, sizeof(err)) == -1)
 		goto fail;
 	if (lease_del_tap(p->lt, p->uid, (uint32_t)req->vm_id) == -1)
 		fatalx("tap lease vanished under the lock");

@@ -1,17 +1,26 @@
 /*
- * Tap creation through /dev/net/tun.  The tap is not persistent: it lives
+ * Taps through /dev/net/tun.  A tap starts non-persistent: it lives
  * exactly as long as some process holds an fd to it (the VMM and bangerd),
- * so nothing leaks when they die, even by kill -9.
+ * so nothing leaks when they die, even by kill -9.  Only a leased tap is
+ * made persistent (tap_persist), and that is the last step of tap.create.
+ * tap_owned() asks the kernel, over rtnetlink, whose tap a name is.
  */
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <linux/if.h>
+#include <linux/if_link.h>
 #include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
 
 #include "net.h"
 
@@ -20,8 +29,8 @@
  * caller then tries the next number).
  */
 int
-tap_open(const char *name, uint32_t uid, uint32_t gid, int persist,
-    char *err, size_t errlen)
+tap_open(const char *name, uint32_t uid, uint32_t gid, char *err,
+    size_t errlen)
 {
 	struct ifreq	 ifr;
 	int		 fd, saved;
@@ -52,14 +61,9 @@ tap_open(const char *name, uint32_t uid, uint32_t gid, int persist,
 		errno = saved;
 		return -1;
 	}
-	/*
-	 * A persistent tap outlives this fd, so that a VMM which opens taps
-	 * by name (Firecracker) can attach; tap.delete, or reconcile's
-	 * sweep of the caller's leases, removes it.
-	 */
+	/* The owner is what tap.delete checks before it removes a tap. */
 	if (ioctl(fd, TUNSETOWNER, (unsigned long)uid) == -1 ||
-	    ioctl(fd, TUNSETGROUP, (unsigned long)gid) == -1 ||
-	    (persist && ioctl(fd, TUNSETPERSIST, 1UL) == -1)) {
+	    ioctl(fd, TUNSETGROUP, (unsigned long)gid) == -1) {
 		saved = errno;
 		snprintf(err, errlen, "set owner of %s: %s", name,
 		    strerror(saved));
@@ -68,4 +72,104 @@ tap_open(const char *name, uint32_t uid, uint32_t gid, int persist,
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * A persistent tap outlives its fds, so that a VMM which opens taps by
+ * name (Firecracker) can attach; tap.delete, or reconcile's sweep of the
+ * caller's leases, removes it.  Never set before the lease is stored.
+ */
+int
+tap_persist(int fd, int on, char *err, size_t errlen)
+{
+	if (ioctl(fd, TUNSETPERSIST, on ? 1UL : 0UL) == -1) {
+		snprintf(err, errlen, "%s persistence: %s", on ? "set" :
+		    "clear", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct link_facts {
+	int		 tun;		/* IFLA_INFO_KIND "tun" */
+	int		 has_owner;
+	uint32_t	 owner;		/* IFLA_TUN_OWNER */
+};
+
+static int
+link_parse(struct nl_msg *msg, void *arg)
+{
+	struct link_facts	*lf = arg;
+	struct nlattr		*tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
+	struct nlattr		*td[IFLA_TUN_MAX + 1];
+	struct nlmsghdr		*nlh = nlmsg_hdr(msg);
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    nlmsg_parse(nlh, sizeof(struct ifinfomsg), tb, IFLA_MAX,
+	    NULL) < 0 || tb[IFLA_LINKINFO] == NULL ||
+	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0 ||
+	    li[IFLA_INFO_KIND] == NULL ||
+	    nla_strcmp(li[IFLA_INFO_KIND], "tun") != 0)
+		return NL_OK;
+	lf->tun = 1;
+	if (li[IFLA_INFO_DATA] != NULL && nla_parse_nested(td, IFLA_TUN_MAX,
+	    li[IFLA_INFO_DATA], NULL) == 0 && td[IFLA_TUN_OWNER] != NULL &&
+	    nla_len(td[IFLA_TUN_OWNER]) == sizeof(uint32_t)) {
+		lf->has_owner = 1;
+		lf->owner = nla_get_u32(td[IFLA_TUN_OWNER]);
+	}
+	return NL_OK;
+}
+
+/*
+ * Is NAME a tap whose tun owner is uid?  1: no such device; 0: yes;
+ * -1: no, or the kernel could not be asked (err says which).  A leased
+ * name alone proves nothing: the tap may have gone with its VMM and the
+ * name been taken by someone else's device since.
+ */
+int
+tap_owned(struct nl_sock *sk, const char *name, uint32_t uid, char *err,
+    size_t errlen)
+{
+	struct ifinfomsg	 ifi = { .ifi_family = AF_UNSPEC };
+	struct link_facts	 lf = { 0, 0, 0 };
+	struct nl_msg		*msg;
+	struct nl_cb		*cb = NULL;
+	int			 rc;
+
+	if ((msg = nlmsg_alloc_simple(RTM_GETLINK, 0)) == NULL ||
+	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
+	    (cb = nl_cb_clone(nl_socket_get_cb(sk))) == NULL ||
+	    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_parse, &lf) < 0) {
+		snprintf(err, errlen, "look up %s: out of memory", name);
+		rc = -1;
+		goto out;
+	}
+	/* The reply, then (net_open keeps auto-ack on) the ack. */
+	if ((rc = nl_send_auto(sk, msg)) >= 0 &&
+	    (rc = nl_recvmsgs(sk, cb)) >= 0)
+		rc = nl_wait_for_ack(sk);
+	if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) {
+		rc = 1;
+		goto out;
+	}
+	if (rc < 0) {
+		snprintf(err, errlen, "look up %s: %s", name, nl_geterror(rc));
+		rc = -1;
+	} else if (!lf.tun) {
+		snprintf(err, errlen, "%s is not a tap", name);
+		rc = -1;
+	} else if (!lf.has_owner || lf.owner != uid) {
+		snprintf(err, errlen, "%s is not this user's tap (its owner "
+		    "is %s%d)", name, lf.has_owner ? "uid " : "",
+		    lf.has_owner ? (int)lf.owner : -1);
+		rc = -1;
+	} else
+		rc = 0;
+out:
+	if (cb != NULL)
+		nl_cb_put(cb);
+	nlmsg_free(msg);
+	return rc;
 }

@@ -3,7 +3,7 @@
  * regress suite.  Spawns PATH with priv_spawn() and runs the commands on
  * its command line in order, printing one line per reply:
  *
- *	priv-client [--hold] PATH command ...
+ *	priv-client [--hold] [--full-stderr] PATH command ...
  *
  *	bridge		PRIV_BRIDGE_ENSURE
  *	tap ID		PRIV_TAP_CREATE; the tap fd is checked with
@@ -25,9 +25,16 @@
  *	wait		read stdin to EOF (taps stay open meanwhile)
  *	close		close the tap and disk fds held so far
  *
+ *	priv-client --dm-version CONTROL
+ *
+ * only asks the kernel for device-mapper's version on CONTROL (as root):
+ * exit 0 if it answers, 1 if not (no driver behind the node).
+ *
  * The first line is "helper pid N", the last "helper exit N" (or
  * "helper signal N").  The helper's stderr is copied to ours.  A failed
- * command stops the sequence.  --hold is a final "wait".  Exit status 0
+ * command stops the sequence.  --hold is a final "wait".  --full-stderr
+ * gives the helper, as its stderr, a blocking pipe filled to the brim
+ * that nobody reads (a hostile caller's trick to stall it).  Exit status 0
  * when every command succeeded, 1 otherwise, 2 on usage errors.
  */
 #include <sys/ioctl.h>
@@ -35,6 +42,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <linux/dm-ioctl.h>
 #include <linux/fs.h>
 
 #include <linux/if.h>
@@ -48,6 +56,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fdutil.h"
 #include "frame.h"
 #include "msg.h"
 #include "priv-wrap.h"
@@ -61,7 +70,8 @@ static size_t	 ntaps;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: priv-client [--hold] PATH command ...\n"
+	fprintf(stderr, "usage: priv-client [--hold] [--full-stderr] PATH "
+	    "command ...\n"
 	    "commands: bridge | tap ID | ptap ID | delete ID | list | raw HEX "
 	    "| snap ID BASE COW | release ID | disks | wait | close\n");
 	exit(2);
@@ -75,11 +85,74 @@ drain(int errfd, int block)
 	char		 b[4096];
 	ssize_t		 n;
 
+	if (errfd == -1)
+		return;
 	while (poll(&pfd, 1, block ? -1 : 0) > 0) {
 		if ((n = read(errfd, b, sizeof(b))) <= 0)
 			break;
 		(void)!write(2, b, n);
 	}
+}
+
+/*
+ * As priv_spawn(), but stderr is a blocking pipe already full, whose read
+ * end this process keeps and never reads: any write there blocks.
+ */
+static int
+spawn_full(const char *path, int *sockfd, int *keep, pid_t *pidp)
+{
+	char *const	 argv[] = { (char *)"banger-priv", NULL };
+	char *const	 envp[] = { NULL };
+	char		 junk[4096];
+	int		 sv[2], ep[2], null;
+	pid_t		 pid;
+
+	memset(junk, 'x', sizeof(junk));
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1 ||
+	    pipe2(ep, O_CLOEXEC | O_NONBLOCK) == -1)
+		return -1;
+	while (write(ep[1], junk, sizeof(junk)) > 0 ||
+	    write(ep[1], junk, 1) > 0)
+		;
+	if (errno != EAGAIN || fcntl(ep[1], F_SETFL, 0) == -1)
+		return -1;
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if ((null = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
+		    dup2(ep[1], 2) == -1 || dup2(sv[1], 3) == -1)
+			_exit(127);
+		fd_closefrom(4);
+		execve(path, argv, envp);
+		_exit(127);
+	}
+	close(sv[1]);
+	close(ep[1]);
+	*sockfd = sv[0];
+	*keep = ep[0];
+	*pidp = pid;
+	return 0;
+}
+
+static int
+dm_version(const char *path)
+{
+	struct {
+		struct dm_ioctl	 io;
+		char		 data[1024];
+	}	 d;
+	int	 fd, rc;
+
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1)
+		return 1;
+	memset(&d, 0, sizeof(d));
+	d.io.version[0] = DM_VERSION_MAJOR;
+	d.io.data_size = sizeof(d);
+	d.io.data_start = sizeof(d.io);
+	rc = ioctl(fd, DM_VERSION, &d);
+	close(fd);
+	return rc == 0 ? 0 : 1;
 }
 
 static int
@@ -271,17 +344,25 @@ main(int argc, char *argv[])
 	size_t			 i;
 	pid_t			 pid;
 	int			 sock, errfd, hold = 0, failed = 0, rc, tfd;
-	int			 status, a;
+	int			 status, a, full = 0, keep = -1;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && strcmp(argv[1], "--dm-version") == 0)
+		return dm_version(argv[2]);
 	a = 1;
 	if (a < argc && strcmp(argv[a], "--hold") == 0) {
 		hold = 1;
 		a++;
 	}
+	if (a < argc && strcmp(argv[a], "--full-stderr") == 0) {
+		full = 1;
+		a++;
+	}
 	if (a >= argc)
 		usage();
-	if (priv_spawn(argv[a], &sock, &errfd, &pid) == -1) {
+	errfd = -1;
+	if ((full ? spawn_full(argv[a], &sock, &keep, &pid) :
+	    priv_spawn(argv[a], &sock, &errfd, &pid)) == -1) {
 		fprintf(stderr, "priv-client: spawn %s: %s\n", argv[a],
 		    strerror(errno));
 		return 1;
@@ -426,5 +507,7 @@ main(int argc, char *argv[])
 		printf("helper signal %d\n", WTERMSIG(status));
 	for (i = 0; i < ntaps; i++)
 		close(taps[i]);
+	if (keep != -1)
+		close(keep);
 	return failed;
 }

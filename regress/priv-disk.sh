@@ -10,7 +10,10 @@
 #    path) the helper really attaches both loop devices under its seccomp
 #    filter, raises CAP_SYS_ADMIN for the device-mapper call, which fails
 #    (ENOTTY), and undoes everything: both loops detach, the leases stay;
-#  - only where /dev/mapper/control exists: a real snapshot, made, used,
+#  - a control node that opens but has no device-mapper behind it (a
+#    stale node) gives no CAP_SYS_ADMIN: the helper asks the kernel
+#    (DM_VERSION) rather than trusting the node;
+#  - only where the kernel answers DM_VERSION: a real snapshot, made, used,
 #    refused release while held, released.
 . "$REGRESS/test-lib.sh"
 
@@ -100,6 +103,16 @@ unchanged "unsupported snapshot"
 pc t2 disks
 grep -qx disks "$W/pc.out" || fail "disk.list not empty"
 
+# ---- a node that is not device-mapper: still no CAP_SYS_ADMIN ----
+# (/dev/null's numbers: it opens, but DM_VERSION finds no driver.)
+mknod -m 0600 "$CTL" c 1 3
+caps $NET_ADMIN
+pc t2 snap 1 "$D/base" "$D/cow"
+grep -q '^error code=9 message=this kernel has no device-mapper' \
+    "$W/pc.out" || fail "stale node: not refused as unsupported"
+unchanged "stale control node"
+rm -f "$CTL"
+
 # ---- malformed requests end the helper, with or without a control ----
 bad() {
 	_label=$1
@@ -174,7 +187,7 @@ fi
 unchanged "leftover lease restored"
 
 # ---- a real snapshot, where the kernel has device-mapper ----
-if [ -c /dev/mapper/control ]; then
+if kernel_has_dm; then
 	dm_control_real
 	# Held by priv-client: release is refused as busy.
 	pc t2 snap 1 "$D/base" "$D/cow" release 1

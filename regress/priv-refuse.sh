@@ -129,3 +129,58 @@ pc t2 delete 120
 expect_rc 0 "t2 deletes its persistent tap"
 tap_exists "$ptap" && fail "persistent tap $ptap survives tap.delete"
 no_leases t2 || fail "t2 leases left: $(user_leases t2)"
+
+# ---- a persistent tap is leased before it can outlive its request ----
+# The step after the tap is made fails: t2's bridge is swapped for a
+# tap of the same name (any non-bridge) between bridge.ensure and ptap.  No tap
+# may remain (before the fix a persistent tap stayed, known to no lease)
+# and the lease table must not name one.
+br=bgbr$(user_uid t2)
+mkfifo "$W/go-ptap"
+trace "[t2] priv-client bridge wait ptap 130 (bridge swapped meanwhile)"
+as_user t2 "$BIN/priv-client" "$PRIV_BIN" bridge wait ptap 130 \
+    <"$W/go-ptap" >"$W/pc.out" 2>"$W/pc.err" &
+bg=$!
+exec 8>"$W/go-ptap"
+while ! grep -q '^bridge \|^fail\|^error' "$W/pc.out" &&
+    kill -0 "$bg" 2>/dev/null; do
+	sleep 0.1
+done
+taps_before=$(ns_taps)
+ip -n "$NS" link del "$br" && ip -n "$NS" tuntap add dev "$br" mode tap ||
+    fail "cannot put a non-bridge in place of $br"
+exec 8>&-
+wait "$bg"
+show "$W/pc.out" stdout
+show "$W/pc.err" stderr
+grep -q '^error code=.*not a bridge' "$W/pc.out" ||
+    fail "ptap over a non-bridge: not refused for that"
+[ "$(ns_taps)" = "$taps_before" ] ||
+    fail "a tap outlived the failed ptap: $(ns_taps)"
+no_leases t2 || fail "t2 leases after the failed ptap: $(user_leases t2)"
+ip -n "$NS" link del "$br"
+
+# ---- tap.delete checks the tun owner, not only the leased name ----
+# t2's leased persistent tap is replaced by a tap of the same name that
+# t1 owns: t2's tap.delete is refused, t1's tap stays, the lease too.
+pc t2 bridge ptap 140
+expect_rc 0 "t2 persistent tap 140"
+ptap=$(sed -n 's/^tap vm_id=140 name=\([a-z0-9]*\) .*/\1/p' "$W/pc.out")
+[ -n "$ptap" ] || fatal "no tap name for vm 140"
+ip -n "$NS" link del "$ptap" &&
+    ip -n "$NS" tuntap add dev "$ptap" mode tap user "$(user_uid t1)" ||
+    fatal "cannot make t1's $ptap"
+lease=$(user_leases t2)
+pc t2 delete 140
+grep -q '^error code=.*not this user' "$W/pc.out" ||
+    fail "t2 deleting t1's tap under its leased name: not refused"
+[ "$(helper_exit)" = 0 ] || fail "refused delete: helper exit $(helper_exit)"
+tap_exists "$ptap" || fail "t1's tap $ptap was deleted by t2"
+own=$(ip netns exec "$NS" cat "/sys/class/net/$ptap/owner" 2>/dev/null)
+[ "$own" = "$(user_uid t1)" ] || fail "$ptap owner is '$own', want t1's"
+[ "$(user_leases t2)" = "$lease" ] || fail "t2's lease changed: $(user_leases t2)"
+# Once the name is free again the lease goes.
+ip -n "$NS" link del "$ptap"
+pc t2 delete 140
+expect_rc 0 "t2 deletes vm 140 once its tap is gone"
+no_leases t2 || fail "t2 leases left: $(user_leases t2)"

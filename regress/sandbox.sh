@@ -8,7 +8,7 @@ ZERO=0000000000000000
 NET_ADMIN=0000000000001000
 # Where the helper can make snapshots it keeps CAP_SYS_ADMIN permitted.
 WANT_PRM=$NET_ADMIN
-[ -c "$DM_CTL" ] && WANT_PRM=0000000000201000
+kernel_has_dm && WANT_PRM=0000000000201000
 
 run t1 vm run --name sb -- true
 expect_rc 0 "vm run --name sb -- true"
