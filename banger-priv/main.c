@@ -32,7 +32,6 @@
 #include "nft.h"
 #include "priv-paths.h"
 #include "priv.h"
-#include "toml.h"
 
 #define MAX_GROUPS	256
 
@@ -86,7 +85,7 @@ read_policy(struct policy *pol)
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
 		fatalx("%s must be a regular file owned by root and not group "
 		    "or other writable", PRIV_CONF);
-	if (st.st_size > TOML_MAX_INPUT)
+	if (st.st_size > POLICY_FILE_MAX)
 		fatalx("%s is too large", PRIV_CONF);
 	if ((text = malloc((size_t)st.st_size + 1)) == NULL)
 		fatal("malloc");

@@ -18,10 +18,28 @@ TESTS += banger-priv/test-validate banger-priv/test-disk
 
 $(PRIV_OBJS) $(O)/banger-priv/test-validate.o $(O)/banger-priv/test-disk.o: \
 	CPPFLAGS += $(PRIV_CFLAGS)
+# The link map names every object the linker took, archive members
+# included: `make priv-lines` counts their sources from it.
 $(O)/banger-priv/banger-priv: $(PRIV_OBJS) $(PRIV_COMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(PRIV_OBJS) $(PRIV_COMMON) \
-		$(PRIV_LIBS)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -Wl,-Map,$@.map -o $@ $(PRIV_OBJS) \
+		$(PRIV_COMMON) $(PRIV_LIBS)
+
+# Lines of project C code linked into banger-priv: each object of the link
+# (from the map: banger-priv's own, and each archive member the linker
+# pulled in, found as the object file identical to it), mapped to its
+# source through its dependency file.
+priv-lines: $(O)/banger-priv/banger-priv
+	@sed -n -e 's|^LOAD \($(O)/[^ ]*\.o\)$$|\1|p' \
+	    -e 's|^\($(O)/[^ (]*\)\.a(\([^)]*\.o\))$$|\1.a \2|p' \
+	    $<.map | sort -u | while read -r o m; do \
+		if [ -n "$$m" ]; then \
+			o=$$(for c in $(O)/*/$$m; do ar p $$o $$m | \
+			    cmp -s - $$c && echo $$c; done | head -n 1); \
+		fi; \
+		sed -n '1s|^[^:]*: *\([^ ]*\.c\).*|\1|p' $${o%.o}.d; \
+	done | sort -u | xargs wc -l | sort -n
+.PHONY: priv-lines
 
 PRIV_REGRESS_OBJS := $(patsubst banger-priv/%.c,$(O)/banger-priv-regress/%.o,\
 	$(PRIV_SRCS))

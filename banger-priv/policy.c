@@ -1,10 +1,10 @@
 /* priv.conf parsing and the caller check; see policy.h. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "addr.h"
 #include "policy.h"
-#include "toml.h"
 
 void
 policy_defaults(struct policy *p)
@@ -41,109 +41,172 @@ policy_valid_name(const char *s)
 	return 1;
 }
 
-static int
-take_names(const struct toml_value *v, char names[][POLICY_NAME_MAX + 1],
-    size_t *n, const char *key, unsigned line, char *err, size_t errlen)
-{
-	size_t	 i;
+/*
+ * The reader of priv.conf's line format (see policy.h).  Strict and
+ * bounded: a line is at most POLICY_LINE_MAX bytes, has at most
+ * POLICY_MAX_NAMES values, holds no control bytes but tabs (so no NUL and
+ * no CR), and each key comes at most once.
+ */
+#define POLICY_LINE_MAX		4096
 
-	if (v->type != TOML_ARRAY) {
-		snprintf(err, errlen, "line %u: %s must be an array of names",
-		    line, key);
+static int
+perr(char *err, size_t errlen, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+perr(char *err, size_t errlen, unsigned line, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	n = snprintf(err, errlen, "line %u: ", line);
+	va_start(ap, fmt);
+	if (n > 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Decimal, no sign or leading zero, within lo..hi. */
+static int
+number(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	unsigned long	 v = 0;
+
+	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
 		return -1;
-	}
-	if (v->n > POLICY_MAX_NAMES) {
-		snprintf(err, errlen, "line %u: %s has more than %d names",
-		    line, key, POLICY_MAX_NAMES);
-		return -1;
-	}
-	for (i = 0; i < v->n; i++) {
-		if (v->a[i].type != TOML_STRING ||
-		    !policy_valid_name(v->a[i].s)) {
-			snprintf(err, errlen, "line %u: %s entry %zu is not "
-			    "a valid name", line, key, i + 1);
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9' || (v = v * 10 + (*s - '0')) > hi)
 			return -1;
-		}
-		strcpy(names[i], v->a[i].s);	/* length checked above */
 	}
-	*n = v->n;
+	if (v < lo)
+		return -1;
+	*out = (unsigned)v;
 	return 0;
 }
 
 static int
-policy_cb(const char *table, int index, const char *key,
-    const struct toml_value *v, unsigned line, void *arg, char *err,
-    size_t errlen)
+names(char *const *v, size_t n, char out[][POLICY_NAME_MAX + 1],
+    size_t *nout)
 {
-	struct policy	*p = arg;
+	size_t	 i;
 
-	(void)index;
-	if (*table != '\0') {
-		snprintf(err, errlen, "line %u: unknown table [%s]", line,
-		    table);
-		return -1;
-	}
-	if (strcmp(key, "allow_users") == 0)
-		return take_names(v, p->users, &p->nusers, key, line, err,
-		    errlen);
-	if (strcmp(key, "allow_groups") == 0)
-		return take_names(v, p->groups, &p->ngroups, key, line, err,
-		    errlen);
-	if (strcmp(key, "pool") == 0) {
-		if (v->type != TOML_STRING ||
-		    addr_parse_cidr(v->s, &p->pool, &p->pool_prefix) == -1) {
-			snprintf(err, errlen, "line %u: pool must be a network "
-			    "\"A.B.C.D/P\" with the host bits zero", line);
+	for (i = 0; i < n; i++) {
+		if (!policy_valid_name(v[i]))
 			return -1;
-		}
-		if (addr_nslots(p->pool_prefix) == 0) {
-			snprintf(err, errlen, "line %u: pool prefix must be "
-			    "between /%d and /%d", line, ADDR_POOL_PREFIX_MIN,
+		strcpy(out[i], v[i]);	/* length checked above */
+	}
+	*nout = n;
+	return 0;
+}
+
+static const char *const keys[] = {
+	"allow_users", "allow_groups", "pool", "max_taps_per_user",
+	"max_disks_per_user", "dm_snapshots",
+};
+
+/* One line's key and its n values. */
+static int
+policy_line(struct policy *p, const char *key, char *const *v, size_t n,
+    unsigned line, unsigned *seen, char *err, size_t errlen)
+{
+	size_t	 k;
+
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		if (strcmp(key, keys[k]) == 0)
+			break;
+	if (k == sizeof(keys) / sizeof(keys[0]))
+		return perr(err, errlen, line, "unknown key \"%.64s\"", key);
+	if (*seen & (1U << k))
+		return perr(err, errlen, line, "%s given twice", key);
+	*seen |= 1U << k;
+	switch (k) {
+	case 0:
+	case 1:
+		if (names(v, n, k == 0 ? p->users : p->groups, k == 0 ?
+		    &p->nusers : &p->ngroups) == -1)
+			return perr(err, errlen, line, "%s: not a valid user "
+			    "or group name", key);
+		return 0;
+	case 2:
+		if (n != 1 || addr_parse_cidr(v[0], &p->pool,
+		    &p->pool_prefix) == -1)
+			return perr(err, errlen, line, "pool must be one "
+			    "network A.B.C.D/P with the host bits zero");
+		if (addr_nslots(p->pool_prefix) == 0)
+			return perr(err, errlen, line, "pool prefix must be "
+			    "between /%d and /%d", ADDR_POOL_PREFIX_MIN,
 			    ADDR_USER_PREFIX);
-			return -1;
-		}
+		return 0;
+	case 3:
+		if (n != 1 || number(v[0], 1, POLICY_TAPS_MAX,
+		    &p->max_taps) == -1)
+			return perr(err, errlen, line, "max_taps_per_user "
+			    "must be one integer 1..%d", POLICY_TAPS_MAX);
+		return 0;
+	case 4:
+		if (n != 1 || number(v[0], 1, POLICY_DISKS_MAX,
+		    &p->max_disks) == -1)
+			return perr(err, errlen, line, "max_disks_per_user "
+			    "must be one integer 1..%d", POLICY_DISKS_MAX);
+		return 0;
+	default:
+		if (n != 1 || (strcmp(v[0], "true") != 0 &&
+		    strcmp(v[0], "false") != 0))
+			return perr(err, errlen, line, "dm_snapshots must be "
+			    "true or false");
+		p->dm_snapshots = strcmp(v[0], "true") == 0;
 		return 0;
 	}
-	if (strcmp(key, "max_taps_per_user") == 0) {
-		if (v->type != TOML_INT || v->i < 1 ||
-		    v->i > POLICY_TAPS_MAX) {
-			snprintf(err, errlen, "line %u: max_taps_per_user "
-			    "must be an integer 1..%d", line, POLICY_TAPS_MAX);
-			return -1;
-		}
-		p->max_taps = (unsigned)v->i;
-		return 0;
-	}
-	if (strcmp(key, "max_disks_per_user") == 0) {
-		if (v->type != TOML_INT || v->i < 1 ||
-		    v->i > POLICY_DISKS_MAX) {
-			snprintf(err, errlen, "line %u: max_disks_per_user "
-			    "must be an integer 1..%d", line,
-			    POLICY_DISKS_MAX);
-			return -1;
-		}
-		p->max_disks = (unsigned)v->i;
-		return 0;
-	}
-	if (strcmp(key, "dm_snapshots") == 0) {
-		if (v->type != TOML_BOOL) {
-			snprintf(err, errlen, "line %u: dm_snapshots must be "
-			    "true or false", line);
-			return -1;
-		}
-		p->dm_snapshots = v->b;
-		return 0;
-	}
-	snprintf(err, errlen, "line %u: unknown key \"%s\"", line, key);
-	return -1;
 }
 
 int
 policy_parse(struct policy *p, const char *text, size_t len, char *err,
     size_t errlen)
 {
+	char		 buf[POLICY_LINE_MAX + 1], *f[POLICY_MAX_NAMES + 1];
+	unsigned	 line = 0, seen = 0;
+	size_t		 i = 0, n, nf;
+	char		*s;
+
 	policy_defaults(p);
-	return toml_parse(text, len, policy_cb, p, err, errlen);
+	if (len > POLICY_FILE_MAX)
+		return perr(err, errlen, 0, "more than %d bytes",
+		    POLICY_FILE_MAX);
+	while (i < len) {
+		line++;
+		for (n = 0; i < len && text[i] != '\n'; i++, n++) {
+			if (n == POLICY_LINE_MAX)
+				return perr(err, errlen, line, "longer than "
+				    "%d bytes", POLICY_LINE_MAX);
+			if (((unsigned char)text[i] < 0x20 &&
+			    text[i] != '\t') || text[i] == 0x7f)
+				return perr(err, errlen, line, "control "
+				    "character %#x", (unsigned char)text[i]);
+			buf[n] = text[i];
+		}
+		buf[n] = '\0';
+		i++;
+		/* Fields are separated by runs of blanks. */
+		nf = 0;
+		for (s = buf; *s != '\0';) {
+			if (*s == ' ' || *s == '\t') {
+				*s++ = '\0';
+				continue;
+			}
+			if (nf == sizeof(f) / sizeof(f[0]))
+				return perr(err, errlen, line, "more than %d "
+				    "values", POLICY_MAX_NAMES);
+			f[nf++] = s;
+			s += strcspn(s, " \t");
+		}
+		if (nf == 0 || f[0][0] == '#')
+			continue;
+		if (policy_line(p, f[0], f + 1, nf - 1, line, &seen, err,
+		    errlen) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 int

@@ -1,13 +1,17 @@
 /*
- * The site policy, BANGER_SYSCONFDIR/priv.conf:
+ * The site policy, BANGER_SYSCONFDIR/priv.conf, one "key value..." per
+ * line, fields separated by blanks, '#' starting a comment line:
  *
- *	allow_users = ["alice", "bob"]
- *	allow_groups = ["banger"]
- *	pool = "10.213.0.0/16"
- *	max_taps_per_user = 16
- *	max_disks_per_user = 16
- *	dm_snapshots = true
+ *	# site policy
+ *	allow_users alice bob
+ *	allow_groups banger
+ *	pool 10.213.0.0/16
+ *	max_taps_per_user 16
+ *	max_disks_per_user 16
+ *	dm_snapshots true
  *
+ * Every key is optional and may come once; unknown keys, wrong values and
+ * control characters are errors.
  * Parsing and the permission check are pure so they can be unit tested;
  * main.c reads the file and looks up the caller's names.
  */
@@ -17,7 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define POLICY_MAX_NAMES	64	/* == TOML_MAX_ARRAY */
+#define POLICY_MAX_NAMES	64	/* per allow_ line */
+#define POLICY_FILE_MAX		(64 * 1024)
 #define POLICY_NAME_MAX		32	/* useradd's limit */
 #define POLICY_TAPS_DEFAULT	16
 #define POLICY_TAPS_MAX		253	/* guest hosts .2 .. .254 */

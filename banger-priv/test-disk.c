@@ -301,13 +301,14 @@ static void
 test_policy_keys(void **state)
 {
 	static const char	*const bad[] = {
-		"max_disks_per_user = 0\n",
-		"max_disks_per_user = 1025\n",
-		"max_disks_per_user = \"4\"\n",
-		"dm_snapshots = 1\n",
-		"dm_snapshots = \"no\"\n",
+		"max_disks_per_user 0\n",
+		"max_disks_per_user 1025\n",
+		"max_disks_per_user \"4\"\n",
+		"dm_snapshots 1\n",
+		"dm_snapshots no\n",
+		"dm_snapshots\n",
 	};
-	const char	*ok = "max_disks_per_user = 4\ndm_snapshots = false\n";
+	const char	*ok = "max_disks_per_user 4\ndm_snapshots false\n";
 	struct policy	 p;
 	char		 err[256];
 	size_t		 i;

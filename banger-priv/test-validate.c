@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,10 +40,12 @@ test_policy_ok(void **state)
 	(void)state;
 	assert_int_equal(parse_policy(&p,
 	    "# site policy\n"
-	    "allow_users = [\"alice\", \"bob\"]\n"
-	    "allow_groups = [\"banger\"]\n"
-	    "pool = \"10.99.0.0/20\"\n"
-	    "max_taps_per_user = 4\n", err, sizeof(err)), 0);
+	    "allow_users alice bob\n"
+	    "\n"
+	    "  # indented comment\n"
+	    "allow_groups\tbanger  \n"
+	    "pool 10.99.0.0/20\n"
+	    "max_taps_per_user 4", err, sizeof(err)), 0);
 	assert_int_equal(p.nusers, 2);
 	assert_int_equal(p.ngroups, 1);
 	assert_int_equal(p.pool, 0x0a630000);
@@ -80,28 +83,40 @@ test_policy_bad(void **state)
 		const char	*text;
 		const char	*want;
 	} bad[] = {
-		{ "pool = \"10.0.0.0/25\"\n", "line 1" },
-		{ "pool = \"10.0.0.0/7\"\n", "line 1" },
-		{ "pool = \"10.0.0.1/16\"\n", "host bits" },
-		{ "pool = \"10.0.0/16\"\n", "line 1" },
-		{ "pool = \"010.0.0.0/16\"\n", "line 1" },
-		{ "pool = \"10.256.0.0/16\"\n", "line 1" },
-		{ "pool = 5\n", "line 1" },
-		{ "\nfoo = 1\n", "line 2: unknown key \"foo\"" },
-		{ "[x]\nallow_users = []\n", "unknown table" },
-		{ "allow_users = \"alice\"\n", "array" },
-		{ "allow_users = [\"al ice\"]\n", "valid name" },
-		{ "allow_users = [\"-x\"]\n", "valid name" },
-		{ "allow_users = [1]\n", "valid name" },
-		{ "allow_groups = [\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"]\n",
-		    "valid name" },
-		{ "max_taps_per_user = 0\n", "1..253" },
-		{ "max_taps_per_user = 254\n", "1..253" },
-		{ "max_taps_per_user = \"3\"\n", "1..253" },
+		{ "pool 10.0.0.0/25\n", "line 1" },
+		{ "pool 10.0.0.0/7\n", "line 1" },
+		{ "pool 10.0.0.1/16\n", "host bits" },
+		{ "pool 10.0.0/16\n", "line 1" },
+		{ "pool 010.0.0.0/16\n", "line 1" },
+		{ "pool 10.256.0.0/16\n", "line 1" },
+		{ "pool 5\n", "line 1" },
+		{ "pool\n", "line 1: pool must be one" },
+		{ "pool 10.0.0.0/16 10.1.0.0/16\n", "line 1: pool must be one" },
+		{ "\nfoo 1\n", "line 2: unknown key \"foo\"" },
+		/* The old TOML form is not read any more. */
+		{ "allow_users = [\"alice\"]\n", "not a valid" },
+		{ "[x]\n", "unknown key" },
+		{ "allow_users al,ice\n", "not a valid" },
+		{ "allow_users -x\n", "not a valid" },
+		{ "allow_users \"alice\"\n", "not a valid" },
+		{ "allow_groups aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		    "not a valid" },
+		{ "allow_users a\nallow_users b\n", "line 2: allow_users given "
+		    "twice" },
+		{ "max_taps_per_user 0\n", "1..253" },
+		{ "max_taps_per_user 254\n", "1..253" },
+		{ "max_taps_per_user 03\n", "1..253" },
+		{ "max_taps_per_user +3\n", "1..253" },
+		{ "max_taps_per_user 99999999999999999999\n", "1..253" },
+		{ "max_taps_per_user 3 4\n", "1..253" },
+		{ "max_taps_per_user 3 # four\n", "1..253" },
+		{ "pool 10.0.0.0/16\r\n", "line 1: control character 0xd" },
+		{ "# ok\n\x01\n", "line 2: control character 0x1" },
 	};
+	static char	 big[8192];
 	struct policy	 p;
 	char		 err[256];
-	size_t		 i;
+	size_t		 i, n;
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -112,6 +127,23 @@ test_policy_bad(void **state)
 			fail_msg("%s: error \"%s\" lacks \"%s\"", bad[i].text,
 			    err, bad[i].want);
 	}
+	/* A NUL inside the text, not at its end. */
+	assert_int_equal(policy_parse(&p, "pool\0x\n", 7, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "control character"));
+	/* 64 names fit on a line, 65 do not; a line over 4096 bytes. */
+	n = (size_t)snprintf(big, sizeof(big), "allow_users");
+	for (i = 0; i < 64; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, " u%zu", i);
+	assert_int_equal(parse_policy(&p, big, err, sizeof(err)), 0);
+	assert_int_equal(p.nusers, 64);
+	snprintf(big + n, sizeof(big) - n, " u64");
+	assert_int_equal(parse_policy(&p, big, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "more than 64 values"));
+	memset(big, 'a', 5000);
+	big[5000] = '\0';
+	assert_int_equal(parse_policy(&p, big, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "longer than 4096"));
 }
 
 static void

@@ -547,7 +547,7 @@ check_rootdisk(struct check *c)
 		set(c, CHK_WARN, "device-mapper snapshots made by banger-priv; "
 		    "this path is unit-tested and run up to the device-mapper "
 		    "call in banger's tests, not yet end to end");
-		hint(c, "set dm_snapshots = false in %s to use the overlay "
+		hint(c, "set dm_snapshots false in %s to use the overlay "
 		    "instead", BANGER_SYSCONFDIR "/priv.conf");
 	} else
 		set(c, CHK_INFO, "overlay in the guest: this kernel has no "

@@ -11,6 +11,13 @@ FUZZ_LIBS_msg := $(shell pkg-config --libs msgpack)
 FUZZ_SRCS_frame := common/frame.c common/buf.c
 FUZZ_SRCS_config := common/config.c common/toml.c common/valid.c \
 	common/fdutil.c
+# banger-priv's priv.conf reader (its headers live beside it).
+FUZZERS += privconf
+FUZZ_SRCS_privconf := banger-priv/policy.c banger-priv/addr.c
+$(O)/fuzz/privconf: fuzz/privconf/fuzz.c $(FUZZ_SRCS_privconf) \
+	$(wildcard banger-priv/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(FUZZFLAGS) -Ibanger-priv -o $@ $< $(FUZZ_SRCS_privconf)
 
 # Explicit rules take precedence over GNUmakefile's pattern rule and name
 # every source a fuzzer links, so editing one rebuilds it.

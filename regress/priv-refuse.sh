@@ -103,7 +103,7 @@ he=$(helper_exit)
 grep -q '^ids' "$W/pc.out" && fail "nobody got an answer"
 unchanged "user not in priv.conf"
 
-# ---- the per-user tap quota (max_taps_per_user = 8) ----
+# ---- the per-user tap quota (max_taps_per_user 8) ----
 pc t2 bridge tap 101 tap 102 tap 103 tap 104 tap 105 tap 106 tap 107 \
     tap 108 tap 109
 n=$(grep -c '^tap vm_id=' "$W/pc.out")

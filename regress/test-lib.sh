@@ -628,9 +628,9 @@ regress_setup() {
 
 	cat >"$PRIV_CONF" <<-EOF
 	# banger regress suite policy (written by regress/test-lib.sh)
-	allow_users = ["banger-t1", "banger-t2"]
-	pool = "10.213.0.0/16"
-	max_taps_per_user = 8
+	allow_users banger-t1 banger-t2
+	pool 10.213.0.0/16
+	max_taps_per_user 8
 	EOF
 	chmod 0644 "$PRIV_CONF"
 	install -m 4755 -o root -g root \
