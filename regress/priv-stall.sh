@@ -54,8 +54,12 @@ else
 	fail "the lease lock is held by t2's stalled helper: every other user's helper would wait"
 fi
 
-# Release a stuck helper (closing the pipe's read end), then reap.
-[ "$stuck" = 1 ] && kill "$bg" 2>/dev/null
+# Release a stuck helper: end its priv-client (the helper's parent), which
+# holds the pipe's read end; the helper's write then fails and it exits.
+if [ "$stuck" = 1 ]; then
+	cpid=$(sed 's/.*) //' "/proc/$hp/stat" | awk '{print $2}')
+	[ -n "$cpid" ] && kill "$cpid"
+fi
 wait "$bg"
 show "$W/stall.out" "t2 stdout"
 grep -q '^helper exit 1$' "$W/stall.out" ||
