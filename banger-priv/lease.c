@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "lease.h"
-#include "proto.h"
+#include "proto_priv.h"
 
 /* Decimal 0..max, no sign, no leading zero. */
 static int

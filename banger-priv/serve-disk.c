@@ -21,7 +21,7 @@
 #include "disk.h"
 #include "log.h"
 #include "priv.h"
-#include "proto.h"
+#include "proto_priv.h"
 
 #define RELEASE_TRIES	10	/* a busy snapshot: about a second */
 

@@ -20,7 +20,7 @@
 #include "net.h"
 #include "nft.h"
 #include "priv.h"
-#include "proto.h"
+#include "proto_priv.h"
 #include "validate.h"
 
 #define PF_NEED_BRIDGE	0x01	/* only after a successful BRIDGE_ENSURE */

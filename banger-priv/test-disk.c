@@ -24,7 +24,7 @@
 #include "disk.h"
 #include "lease.h"
 #include "policy.h"
-#include "proto.h"
+#include "proto_priv.h"
 #include "validate.h"
 
 #define UID	1000
@@ -130,10 +130,10 @@ test_snapshot_fault(void **state)
 		FAULT(b.size = 0, "the image is 0 bytes");
 		FAULT(b.size = DISK_BASE_MIN - DISK_SECTOR, "image is");
 		FAULT(b.size = 2048ULL * MIB + 1, "multiple of 512");
-		FAULT(b.size = (VM_DISK_MAX + 1) * MIB, "image is");
+		FAULT(b.size = (PRIV_IMAGE_MAX_MIB + 1) * MIB, "image is");
 		FAULT(c.size = 4096, "copy-on-write file is 4096");
 		FAULT(c.size = 2048ULL * MIB + 100, "multiple of 512");
-		FAULT(c.size = (VM_DISK_MAX + 1) * MIB, "copy-on-write");
+		FAULT(c.size = (PRIV_IMAGE_MAX_MIB + 1) * MIB, "copy-on-write");
 		FAULT(c.size = priv_cow_size(b.size) + DISK_SECTOR,
 		    "copy-on-write file is");
 		FAULT(c.owner = 0, "belongs to uid 0");

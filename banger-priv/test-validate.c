@@ -18,7 +18,7 @@
 #include "lease.h"
 #include "nft.h"
 #include "policy.h"
-#include "proto.h"
+#include "proto_priv.h"
 #include "validate.h"
 
 static struct lease_table	 T;

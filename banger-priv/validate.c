@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "addr.h"
-#include "proto.h"
+#include "proto_priv.h"
 #include "valid.h"
 #include "validate.h"
 
@@ -147,7 +147,7 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 		return verdict(r, VALID_FAULT, 0, "disk.snapshot came with "
 		    "%zu descriptors, not 2", nfds);
 	if (check_disk_file(base, "the image", O_RDONLY, DISK_BASE_MIN,
-	    (uint64_t)VM_DISK_MAX * 1024 * 1024, r) != VALID_OK ||
+	    (uint64_t)PRIV_IMAGE_MAX_MIB * 1024 * 1024, r) != VALID_OK ||
 	    check_disk_file(cow, "the copy-on-write file", O_RDWR,
 	    DISK_COW_MIN, priv_cow_size(base->size), r) != VALID_OK)
 		return VALID_FAULT;

@@ -8,4 +8,4 @@ $(addprefix $(O)/,$(BANGER_EXTRA_TESTS)): $(O)/%: $(O)/%.o \
 	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(BANGER_LIB_OBJS) \
 	    $(O)/libbanger-common.a $(BANGER_LIBS) -lcmocka
 
-$(patsubst %,$(O)/%.o,$(BANGER_EXTRA_TESTS)): CPPFLAGS += -Ibangerd
+$(patsubst %,$(O)/%.o,$(BANGER_EXTRA_TESTS)): CPPFLAGS += -Iprivproto

@@ -2,7 +2,7 @@
 # are read before GNUmakefile defines prog_rule, objs and COMMON_LIB.
 # The CLI starts banger-priv once, for `banger doctor`'s permission check.
 BANGER_ALL_SRCS := $(filter-out banger/test-%.c,$(wildcard banger/*.c)) \
-	bangerd/priv-wrap.c
+	privproto/priv-wrap.c
 BANGER_LIB_SRCS := $(filter-out banger/main.c,$(BANGER_ALL_SRCS))
 BANGER_ALL_OBJS := $(patsubst %.c,$(O)/%.o,$(BANGER_ALL_SRCS))
 BANGER_LIB_OBJS := $(patsubst %.c,$(O)/%.o,$(BANGER_LIB_SRCS))
@@ -22,4 +22,4 @@ $(addprefix $(O)/,$(BANGER_TESTS)): $(O)/%: $(O)/%.o $(BANGER_LIB_OBJS) \
 	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $< $(BANGER_LIB_OBJS) \
 	    $(O)/libbanger-common.a $(BANGER_LIBS) -lcmocka
 
-$(BANGER_ALL_OBJS) $(patsubst %,$(O)/%.o,$(BANGER_TESTS)): CPPFLAGS += -Ibangerd
+$(BANGER_ALL_OBJS) $(patsubst %,$(O)/%.o,$(BANGER_TESTS)): CPPFLAGS += -Iprivproto

@@ -1,5 +1,7 @@
 PROGS += bangerd/bangerd
-BANGERD_SRCS := $(filter-out bangerd/test-%.c,$(wildcard bangerd/*.c))
+# banger-priv's client stubs are their own unit (privproto/), linked in.
+BANGERD_SRCS := $(filter-out bangerd/test-%.c,$(wildcard bangerd/*.c)) \
+	privproto/priv-wrap.c
 BANGERD_LIB_SRCS := $(filter-out bangerd/main.c,$(BANGERD_SRCS))
 BANGERD_LIBS := $(shell pkg-config --libs libevent sqlite3 libseccomp \
 	jansson msgpack)
@@ -12,3 +14,5 @@ $(eval $(call prog_rule,bangerd/test-db,bangerd/test-db.c \
 	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))
 $(eval $(call prog_rule,bangerd/test-rootdisk,bangerd/test-rootdisk.c \
 	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))
+
+$(O)/bangerd/%.o: CPPFLAGS += -Iprivproto

@@ -1,5 +1,6 @@
 /*
- * The three wire protocols and their message bodies.  Each body struct is
+ * The wire protocols and their message bodies (banger-priv's in
+ * proto_priv.h, which the helper includes alone).  Each body struct is
  * decoded and encoded by the field tables in proto_*.c; every field listed
  * there is required.  Request ids: the CLI and bangerd pick their own; a
  * reply carries the id of the request it answers.
@@ -9,27 +10,15 @@
 
 #include <stdint.h>
 
+#include "berr.h"
 #include "msg.h"
+#include "proto_priv.h"
 
 #define BANGER_STRMAX	4096	/* generic bound for free-text strings */
 #define BANGER_ARGMAX	256	/* argv / env entries */
 #define VM_VCPUS_MAX	64
 #define VM_MEMORY_MAX	(1024 * 1024)		/* MiB */
 #define VM_DISK_MAX	(16ULL * 1024 * 1024)	/* MiB */
-
-/* Error codes carried by CTL_ERROR and PRIV_ERROR. */
-enum berr {
-	BERR_INTERNAL = 1,
-	BERR_INVALID,		/* request was well-formed but not acceptable */
-	BERR_NOTFOUND,
-	BERR_EXISTS,
-	BERR_PRIV,		/* privileged helper failed or refused */
-	BERR_BOOT,		/* the VM did not come up */
-	BERR_QUOTA,
-	BERR_BUSY,
-	BERR_UNSUPPORTED,	/* this host cannot do it (no device-mapper) */
-	BERR_MAX = BERR_UNSUPPORTED
-};
 
 /* ---- CLI <-> bangerd ------------------------------------------------ */
 
@@ -205,114 +194,10 @@ struct ctl_winsize {
 
 extern const struct msg_proto ctl_proto;
 
-/* ---- bangerd <-> banger-priv ---------------------------------------- */
+/* ---- bangerd <-> banger-priv: proto_priv.h ------------------------- */
 
-#define PRIV_VERSION	1
-#define PRIV_VMID_MAX	0x7fffffffu
-
-enum priv_type {
-	PRIV_OK = 1,		/* p->d */
-	PRIV_ERROR,		/* p->d: a refusal that is not a protocol fault */
-	PRIV_BRIDGE_ENSURE,	/* d->p */
-	PRIV_BRIDGE,		/* p->d */
-	PRIV_TAP_CREATE,	/* d->p */
-	PRIV_TAP,		/* p->d, with the open tap fd (SCM_RIGHTS) */
-	PRIV_TAP_DELETE,	/* d->p */
-	PRIV_TAP_LIST,		/* d->p */
-	PRIV_TAP_IDS,		/* p->d */
-	PRIV_DISK_SNAPSHOT,	/* d->p, with two fds: the image (read-only)
-				   and the VM's copy-on-write file (rw) */
-	PRIV_DISK,		/* p->d, with the snapshot's block device fd */
-	PRIV_DISK_RELEASE,	/* d->p */
-	PRIV_DISK_LIST,		/* d->p */
-	PRIV_DISK_IDS,		/* p->d */
-	PRIV_TYPE_MAX = PRIV_DISK_IDS
-};
-
-#define PRIV_DM_NAME_MAX	127	/* DM_NAME_LEN - 1 */
-
-struct priv_ok {
-	int		 unused_;
-};
-
-struct priv_error {
-	uint64_t	 code;
-	char		*message;
-};
-
-struct priv_bridge_ensure {
-	int		 unused_;
-};
-
-struct priv_bridge {
-	char		*name;		/* interface name, e.g. "bgbr1000" */
-	char		*subnet;	/* "10.213.3.0" */
-	char		*gateway;	/* "10.213.3.1" */
-	uint64_t	 prefix;	/* 24 */
-};
-
-struct priv_tap_create {
-	uint64_t	 vm_id;		/* 1..PRIV_VMID_MAX, the caller's own id */
-	int		 persist;	/* outlives its fds, until tap.delete:
-					   for VMMs that open taps by name */
-};
-
-struct priv_tap {
-	uint64_t	 vm_id;
-	char		*name;		/* "bgtap7" */
-	char		*address;	/* guest address */
-	char		*gateway;
-	uint64_t	 prefix;
-	char		*mac;		/* guest MAC, "02:42:0a:d5:03:02" */
-};
-
-struct priv_tap_delete {
-	uint64_t	 vm_id;
-};
-
-struct priv_tap_list {
-	int		 unused_;
-};
-
-struct priv_tap_ids {
-	struct msg_u64v	 vm_ids;
-};
-
-/* A device-mapper snapshot of the image, one per VM; see banger-priv(8). */
-struct priv_disk_snapshot {
-	uint64_t	 vm_id;
-};
-
-/*
- * The copy-on-write file's size for an image of n bytes, as bangerd makes
- * it and the most banger-priv accepts: every chunk of the image, 1/64 for
- * the snapshot's metadata and 4 MiB to spare, in whole sectors.
- */
-static inline uint64_t
-priv_cow_size(uint64_t image)
-{
-	return (image + image / 64 + 4 * 1024 * 1024 + 511) & ~(uint64_t)511;
-}
-
-struct priv_disk {
-	uint64_t	 vm_id;
-	char		*name;		/* "banger-1000-7" */
-	uint64_t	 sectors;	/* its size in 512-byte sectors */
-};
-
-struct priv_disk_release {
-	uint64_t	 vm_id;
-};
-
-struct priv_disk_list {
-	int		 unused_;
-};
-
-struct priv_disk_ids {
-	struct msg_u64v	 vm_ids;
-};
-
-extern const struct msg_proto priv_proto;
+_Static_assert(VM_DISK_MAX == PRIV_IMAGE_MAX_MIB,
+    "banger-priv must accept every image bangerd makes");
 
 /* ---- bangerd <-> guest agent ---------------------------------------- */
 

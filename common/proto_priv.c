@@ -1,7 +1,7 @@
 /* bangerd <-> banger-priv message schemas. */
 #include <stddef.h>
 
-#include "proto.h"
+#include "proto_priv.h"
 
 #define F(st, fld, ty, mx, el) \
 	{ #fld, ty, offsetof(struct st, fld), mx, el }
@@ -48,7 +48,7 @@ static const struct msg_field f_disk_snapshot[] = {
 static const struct msg_field f_disk[] = {
 	F(priv_disk, vm_id, MF_U64, PRIV_VMID_MAX, 0),
 	F(priv_disk, name, MF_STR, PRIV_DM_NAME_MAX, 0),
-	F(priv_disk, sectors, MF_U64, VM_DISK_MAX * 2048, 0),
+	F(priv_disk, sectors, MF_U64, PRIV_IMAGE_MAX_MIB * 2048, 0),
 };
 static const struct msg_field f_disk_release[] = {
 	F(priv_disk_release, vm_id, MF_U64, PRIV_VMID_MAX, 0),

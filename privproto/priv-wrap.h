@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "proto.h"
+#include "proto_priv.h"
 
 /*
  * fork+exec path with the helper's end of a SOCK_SEQPACKET socketpair on
