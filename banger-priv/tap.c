@@ -134,13 +134,17 @@ tap_owned(struct nl_sock *sk, const char *name, uint32_t uid, char *err,
 	struct ifinfomsg	 ifi = { .ifi_family = AF_UNSPEC };
 	struct link_facts	 lf = { 0, 0, 0 };
 	struct nl_msg		*msg;
-	struct nl_cb		*cb = NULL;
+	struct nl_cb		*cb = NULL, *own;
 	int			 rc;
 
+	/* A copy of the socket's callbacks, with ours for the reply. */
+	if ((own = nl_socket_get_cb(sk)) != NULL) {
+		cb = nl_cb_clone(own);
+		nl_cb_put(own);
+	}
 	if ((msg = nlmsg_alloc_simple(RTM_GETLINK, 0)) == NULL ||
 	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_string(msg, IFLA_IFNAME, name) < 0 ||
-	    (cb = nl_cb_clone(nl_socket_get_cb(sk))) == NULL ||
+	    nla_put_string(msg, IFLA_IFNAME, name) < 0 || cb == NULL ||
 	    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_parse, &lf) < 0) {
 		snprintf(err, errlen, "look up %s: out of memory", name);
 		rc = -1;
