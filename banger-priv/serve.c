@@ -314,7 +314,8 @@ priv_answer_tap_delete(struct priv *p, const struct msg_hdr *hdr, void *body,
 	 * or be gone: a device someone else has made under that name since
 	 * is refused and left alone, and the lease kept.
 	 */
-	if ((rc = tap_owned(p->nl, tap, p->uid, err, sizeof(err))) == -1)
+	if ((rc = tap_owned(p->nl, tap, p->uid, NULL, err,
+	    sizeof(err))) == -1)
 		goto fail;
 	if (rc == 0 && net_link_delete(p->nl, tap, err, sizeof(err)) == -1)
 		goto fail;
@@ -338,12 +339,23 @@ priv_answer_tap_list(struct priv *p, const struct msg_hdr *hdr, void *body,
 {
 	struct priv_tap_ids	 out;
 	uint64_t		 ids[1024];	/* the schema's bound */
+	char			 err[256];
 	size_t			 i, n = 0;
+	int			 swept;
 
 	(void)body;
 	(void)fds;
 	if (leases_begin(p, hdr->id) == -1)
 		return;
+	/*
+	 * bangerd lists its taps when it starts: the moment to remove this
+	 * user's persistent taps that no lease knows (see tap_sweep).
+	 */
+	if ((swept = tap_sweep(p->nl, p->lt, p->uid, err, sizeof(err))) > 0)
+		log_info("uid %u: removed %d persistent tap(s) no lease "
+		    "named", (unsigned)p->uid, swept);
+	else if (swept == -1)
+		log_warnx("uid %u: %s", (unsigned)p->uid, err);
 	for (i = 0; i < p->lt->ntap; i++) {
 		if (p->lt->tap[i].uid != p->uid)
 			continue;

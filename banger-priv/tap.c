@@ -3,7 +3,8 @@
  * exactly as long as some process holds an fd to it (the VMM and bangerd),
  * so nothing leaks when they die, even by kill -9.  Only a leased tap is
  * made persistent (tap_persist), and that is the last step of tap.create.
- * tap_owned() asks the kernel, over rtnetlink, whose tap a name is.
+ * tap_owned() asks the kernel, over rtnetlink, whose tap a name is;
+ * tap_sweep() removes the caller's persistent taps that no lease names.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -21,8 +22,12 @@
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
+#include <netlink/route/link.h>
 
+#include "lease.h"
 #include "net.h"
+
+#define TAP_SWEEP_MAX	64	/* per tap.list; the next one goes on */
 
 /*
  * Returns the open fd, or -1 (errno EBUSY when the name is taken: the
@@ -94,6 +99,7 @@ struct link_facts {
 	int		 tun;		/* IFLA_INFO_KIND "tun" */
 	int		 has_owner;
 	uint32_t	 owner;		/* IFLA_TUN_OWNER */
+	int		 persist;	/* IFLA_TUN_PERSIST */
 };
 
 static int
@@ -112,12 +118,17 @@ link_parse(struct nl_msg *msg, void *arg)
 	    nla_strcmp(li[IFLA_INFO_KIND], "tun") != 0)
 		return NL_OK;
 	lf->tun = 1;
-	if (li[IFLA_INFO_DATA] != NULL && nla_parse_nested(td, IFLA_TUN_MAX,
-	    li[IFLA_INFO_DATA], NULL) == 0 && td[IFLA_TUN_OWNER] != NULL &&
+	if (li[IFLA_INFO_DATA] == NULL || nla_parse_nested(td, IFLA_TUN_MAX,
+	    li[IFLA_INFO_DATA], NULL) < 0)
+		return NL_OK;
+	if (td[IFLA_TUN_OWNER] != NULL &&
 	    nla_len(td[IFLA_TUN_OWNER]) == sizeof(uint32_t)) {
 		lf->has_owner = 1;
 		lf->owner = nla_get_u32(td[IFLA_TUN_OWNER]);
 	}
+	if (td[IFLA_TUN_PERSIST] != NULL &&
+	    nla_len(td[IFLA_TUN_PERSIST]) == sizeof(uint8_t))
+		lf->persist = nla_get_u8(td[IFLA_TUN_PERSIST]) != 0;
 	return NL_OK;
 }
 
@@ -125,14 +136,15 @@ link_parse(struct nl_msg *msg, void *arg)
  * Is NAME a tap whose tun owner is uid?  1: no such device; 0: yes;
  * -1: no, or the kernel could not be asked (err says which).  A leased
  * name alone proves nothing: the tap may have gone with its VMM and the
- * name been taken by someone else's device since.
+ * name been taken by someone else's device since.  *persist, if not
+ * NULL, says whether it is persistent.
  */
 int
-tap_owned(struct nl_sock *sk, const char *name, uint32_t uid, char *err,
-    size_t errlen)
+tap_owned(struct nl_sock *sk, const char *name, uint32_t uid, int *persist,
+    char *err, size_t errlen)
 {
 	struct ifinfomsg	 ifi = { .ifi_family = AF_UNSPEC };
-	struct link_facts	 lf = { 0, 0, 0 };
+	struct link_facts	 lf = { 0, 0, 0, 0 };
 	struct nl_msg		*msg;
 	struct nl_cb		*cb = NULL, *own;
 	int			 rc;
@@ -169,11 +181,79 @@ tap_owned(struct nl_sock *sk, const char *name, uint32_t uid, char *err,
 		    "is %s%d)", name, lf.has_owner ? "uid " : "",
 		    lf.has_owner ? (int)lf.owner : -1);
 		rc = -1;
-	} else
+	} else {
+		if (persist != NULL)
+			*persist = lf.persist;
 		rc = 0;
+	}
 out:
 	if (cb != NULL)
 		nl_cb_put(cb);
 	nlmsg_free(msg);
 	return rc;
+}
+
+/* "bgtapN" (addr_tap_name's form) to N; -1 for any other name. */
+static int
+tapno_of(const char *name, uint32_t *no)
+{
+	unsigned long	 v = 0;
+	const char	*s;
+
+	if (strncmp(name, "bgtap", 5) != 0)
+		return -1;
+	s = name + 5;
+	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (; *s != '\0'; s++)
+		if (*s < '0' || *s > '9' ||
+		    (v = v * 10 + (unsigned long)(*s - '0')) > LEASE_TAPNO_MAX)
+			return -1;
+	*no = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * Remove uid's persistent bgtap devices that no lease names: left by a
+ * helper from before tap.create recorded the lease first, they would
+ * squat tap names for every user.  Nothing else is touched: another
+ * owner's device, a non-persistent tap (some process holds it), or one
+ * any lease names.  Called under the lease lock, where no tap.create is
+ * half-way.  Returns how many went, or -1 if the links could not be read.
+ */
+int
+tap_sweep(struct nl_sock *sk, const struct lease_table *t, uint32_t uid,
+    char *err, size_t errlen)
+{
+	static char		 names[TAP_SWEEP_MAX][IFNAMSIZ];
+	struct nl_cache		*cache;
+	struct nl_object	*o;
+	const char		*nm, *kind;
+	uint32_t		 no;
+	size_t			 n = 0, i, j;
+	int			 rc, persist, swept = 0;
+
+	if ((rc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache)) < 0) {
+		snprintf(err, errlen, "list links: %s", nl_geterror(rc));
+		return -1;
+	}
+	for (o = nl_cache_get_first(cache); o != NULL && n < TAP_SWEEP_MAX;
+	    o = nl_cache_get_next(o)) {
+		nm = rtnl_link_get_name((struct rtnl_link *)o);
+		kind = rtnl_link_get_type((struct rtnl_link *)o);
+		if (nm == NULL || kind == NULL || strcmp(kind, "tun") != 0 ||
+		    strlen(nm) >= IFNAMSIZ || tapno_of(nm, &no) == -1)
+			continue;
+		for (j = 0; j < t->ntap && t->tap[j].tapno != no; j++)
+			;
+		if (j == t->ntap)
+			snprintf(names[n++], IFNAMSIZ, "%s", nm);
+	}
+	nl_cache_free(cache);
+	for (i = 0; i < n; i++)
+		if (tap_owned(sk, names[i], uid, &persist, err,
+		    errlen) == 0 && persist &&
+		    net_link_delete(sk, names[i], err, errlen) == 0)
+			swept++;
+	return swept;
 }

@@ -184,3 +184,22 @@ ip -n "$NS" link del "$ptap"
 pc t2 delete 140
 expect_rc 0 "t2 deletes vm 140 once its tap is gone"
 no_leases t2 || fail "t2 leases left: $(user_leases t2)"
+
+# ---- tap.list sweeps the caller's persistent taps no lease names ----
+# (left by a helper from before tap.create leased first).  Another user's
+# persistent tap and a leased one stay.
+ip -n "$NS" tuntap add dev bgtap900 mode tap user "$(user_uid t2)" &&
+    ip -n "$NS" tuntap add dev bgtap901 mode tap user "$(user_uid t1)" ||
+    fatal "cannot make the leftover taps"
+pc t2 bridge ptap 150 list
+expect_rc 0 "t2 ptap 150, then tap.list"
+ptap=$(sed -n 's/^tap vm_id=150 name=\([a-z0-9]*\) .*/\1/p' "$W/pc.out")
+grep -q 'removed 1 persistent tap' "$W/pc.err" ||
+    fail "tap.list did not report the sweep"
+tap_exists bgtap900 && fail "t2's unleased persistent tap bgtap900 survived"
+tap_exists bgtap901 || fail "t1's persistent tap bgtap901 was swept by t2"
+tap_exists "$ptap" || fail "t2's leased persistent tap $ptap was swept"
+ip -n "$NS" link del bgtap901
+pc t2 delete 150
+expect_rc 0 "t2 deletes vm 150"
+no_leases t2 || fail "t2 leases left: $(user_leases t2)"
