@@ -276,6 +276,7 @@ fail:
 	 * Closing the only fd of a non-persistent tap removes it; clearing
 	 * persistence first is for a kernel that set it and then failed.
 	 */
+	snprintf(why, sizeof(why), "lease table disagrees");
 	if (fd != -1) {
 		if (req->persist)
 			(void)tap_persist(fd, 0, why, sizeof(why));
