@@ -255,7 +255,7 @@ test_nft_ruleset(void **state)
 	assert_null(strstr(rs, "iifname \"bgbr*\" accept"));
 	assert_null(strstr(rs, "policy drop"));
 
-	/* No bridges: the sets stay empty (an empty element list is an error). */
+	/* No bridges: empty sets (an empty element list is an error). */
 	memset(&T, 0, sizeof(T));
 	assert_int_equal(nftb_ruleset(&b, &T, 0x0ad50000), 0);
 	assert_null(strstr((const char *)b.p, "add element"));

@@ -1,8 +1,10 @@
 # Guest network isolation, tried from inside a guest as a hostile user
 # would: a host service listening on :: (IPv6), a forged source address,
-# the cloud metadata address 169.254.169.254, and another user's guest
-# must all be out of reach, while the guest's own NAT path to the
-# "internet" still works (so a block is a block, not a broken network).
+# the cloud metadata address 169.254.169.254, another user's guest, and
+# port 53 anywhere but on the guest's own gateway must all be out of
+# reach, while the guest's own NAT path to the "internet" and its own
+# gateway's port 53 still work (so a block is a block, not a broken
+# network).
 # Also: the bridge and taps carry no IPv6 address (one an older helper
 # left is deleted), an "ip banger" table left by an older helper is gone,
 # and re-ensuring never stacks rules.  A host service on :: is tried both
@@ -13,7 +15,8 @@
 #   guest -- bgtapN -- bgbrUID [$NS] bgup0 198.51.100.1 ==veth==
 #       198.51.100.2 bgup1 [$NS-inet] busybox httpd :8080, and
 #       169.254.169.254 on bgup1 with busybox httpd :80 ("metadata")
-#   [$NS] busybox httpd on [::]:8082 (a host service on ::)
+#   [$NS] busybox httpd on [::]:8082 (a host service on ::) and on
+#       port 53 (TCP, every address)
 . "$REGRESS/test-lib.sh"
 
 INET=$NS-inet
@@ -37,7 +40,7 @@ ip -n "$INET" link set bgup1 up
 ip -n "$NS" route add default via "$UP_INET"
 ip -n "$INET" route add "$SPOOF/32" via "$UP_NS"
 
-mkdir -p "$W/www/cgi-bin" "$W/meta" "$W/v6"
+mkdir -p "$W/www/cgi-bin" "$W/meta" "$W/v6" "$W/dns"
 cat >"$W/www/cgi-bin/who" <<'EOS'
 #!/bin/sh
 printf 'Content-Type: text/plain\r\n\r\n'
@@ -45,7 +48,8 @@ echo "who=$REMOTE_ADDR"
 EOS
 echo metasecret >"$W/meta/index.html"
 echo v6secret >"$W/v6/index.html"
-chmod -R a+rX "$W/www" "$W/meta" "$W/v6"
+echo dnsok >"$W/dns/index.html"
+chmod -R a+rX "$W/www" "$W/meta" "$W/v6" "$W/dns"
 chmod 0755 "$W/www/cgi-bin/who"
 ip netns exec "$INET" busybox httpd -f -p "$UP_INET:8080" -h "$W/www" \
     -u nobody:nogroup &
@@ -56,9 +60,13 @@ metad=$!
 ip netns exec "$NS" busybox httpd -f -p "[::]:8082" -h "$W/v6" \
     -u nobody:nogroup &
 v6d=$!
+# Port 53 (TCP) on every host address: guests may reach it only at their
+# own gateway.
+ip netns exec "$NS" busybox httpd -f -p 53 -h "$W/dns" -u nobody:nogroup &
+dnsd=$!
 
 cleanup_net() {
-	kill "$httpd" "$metad" "$v6d" 2>/dev/null
+	kill "$httpd" "$metad" "$v6d" "$dnsd" 2>/dev/null
 	ip -n "$NS" route del "$SPOOF/32" 2>/dev/null
 	ip netns delete "$INET" 2>/dev/null
 }
@@ -75,6 +83,8 @@ wait_until 15 fetch "http://$META/" metasecret ||
     { cleanup_net; fatal "test metadata service broken: '$(cat "$W/got")'"; }
 wait_until 15 fetch "http://[::1]:8082/" v6secret ||
     { cleanup_net; fatal "test host service on :: broken: '$(cat "$W/got")'"; }
+wait_until 15 fetch "http://$UP_NS:53/" dnsok ||
+    { cleanup_net; fatal "test port 53 broken: '$(cat "$W/got")'"; }
 
 # What an older banger-priv left: its own "ip banger" table.  The new
 # helper must not leave it behind (it would hold stale sets).
@@ -86,7 +96,10 @@ run t2 vm run --name isob -- true
 expect_rc 0 "t2: vm run --name isob -- true"
 b=$(vm_field t2 isob address)
 echo "  isob address: $b"
-case $b in "$POOL_PREFIX"*) ;; *) fail "isob address '$b' not in the pool" ;; esac
+case $b in
+"$POOL_PREFIX"*) ;;
+*) fail "isob address '$b' not in the pool" ;;
+esac
 
 # What an older helper left on t1's bridge: an IPv6 link-local address.
 # (The bridge may be left from an earlier test; else make it, as that
@@ -126,7 +139,7 @@ ll2=$(bridge_ll "bgbr$(user_uid t2)")
 echo "  IPv6 link-locals tried: $br $ll, bgbr$(user_uid t2) $ll2"
 
 # The guest's side.  $1: the bridge's IPv6 addresses to try, $2: the
-# other user's guest.
+# other user's guest, $3: the other user's gateway.
 script='
 gw=$(ip route | awk "/^default/ {print \$3}")
 echo "GW $gw"
@@ -150,15 +163,26 @@ for ll in $1; do
 done
 echo "META $(timeout 5 wget -q -O - http://'"$META"'/ 2>&1)"
 echo "HTTP $(timeout 10 wget -q -O - '"$URL"' 2>&1)"
-if ping -c 2 -W 3 "$2" >/dev/null 2>&1; then echo "PING-OTHER reached"; else echo "PING-OTHER blocked"; fi
+if ping -c 2 -W 3 "$2" >/dev/null 2>&1; then
+	echo "PING-OTHER reached"
+else
+	echo "PING-OTHER blocked"
+fi
+echo "DNS-OWN $(timeout 5 wget -q -O - "http://$gw:53/" 2>&1)"
+echo "DNS-OTHER $(timeout 5 wget -q -O - "http://$3:53/" 2>&1)"
+echo "DNS-HOST $(timeout 5 wget -q -O - http://'"$UP_NS"':53/ 2>&1)"
 ip addr add '"$SPOOF"'/32 dev eth0
 ip route add '"$UP_INET"'/32 via "$gw" src '"$SPOOF"'
 echo "SPOOF-HTTP $(timeout 10 wget -q -O - '"$URL"' 2>&1)"
-if ping -c 2 -W 3 -I '"$SPOOF"' "$gw" >/dev/null 2>&1; then echo "SPOOF-PING reached"; else echo "SPOOF-PING blocked"; fi
+if ping -c 2 -W 3 -I '"$SPOOF"' "$gw" >/dev/null 2>&1; then
+	echo "SPOOF-PING reached"
+else
+	echo "SPOOF-PING blocked"
+fi
 ip route del '"$UP_INET"'/32
 ip addr del '"$SPOOF"'/32 dev eth0
 '
-run t1 vm exec isoa -- sh -c "$script" guest "$ll fe80::1" "$b"
+run t1 vm exec isoa -- sh -c "$script" guest "$ll fe80::1" "$b" "${b%.*}.1"
 expect_rc 0 "t1: guest isolation script"
 cp "$W/out" "$W/isoa.out"
 
@@ -167,7 +191,7 @@ grep -qx "HTTP who=$UP_NS" "$W/isoa.out" ||
 grep -q "^V6 $ll v6secret" "$W/isoa.out" &&
     fail "(a) guest reached a host service on :: over IPv6 ($ll)"
 grep -q "^V6 fe80::1 v6secret" "$W/isoa.out" &&
-    fail "(a) guest reached a host service on :: at an IPv6 address of its bridge"
+    fail "(a) guest reached a host service on :: at an address of its bridge"
 grep -q metasecret "$W/isoa.out" &&
     fail "(c) guest reached $META"
 grep -qx "SPOOF-HTTP who=$SPOOF" "$W/isoa.out" &&
@@ -176,12 +200,25 @@ grep -qx "SPOOF-PING blocked" "$W/isoa.out" ||
     fail "(b) the gateway answered forged source $SPOOF"
 grep -qx "PING-OTHER blocked" "$W/isoa.out" ||
     fail "(d) t1's guest reached t2's guest $b"
+# The host: port 53 only on the guest's own gateway.
+grep -qx "DNS-OWN dnsok" "$W/isoa.out" ||
+    fail "guest cannot reach port 53 on its gateway"
+grep -q "^DNS-OTHER dnsok" "$W/isoa.out" &&
+    fail "guest reached the other user's gateway ${b%.*}.1 port 53"
+grep -q "^DNS-HOST dnsok" "$W/isoa.out" &&
+    fail "guest reached port 53 on another host address, $UP_NS"
 
 # (d) the other way round, and t2's own path works.
-run t2 vm exec isob -- sh -c "$script" guest "$ll2" "$a"
+run t2 vm exec isob -- sh -c "$script" guest "$ll2" "$a" "${a%.*}.1"
 expect_rc 0 "t2: guest isolation script"
-grep -qx "HTTP who=$UP_NS" "$W/out" || fail "t2's guest did not reach the internet"
-grep -qx "PING-OTHER blocked" "$W/out" || fail "(d) t2's guest reached t1's guest $a"
+grep -qx "HTTP who=$UP_NS" "$W/out" ||
+    fail "t2's guest did not reach the internet"
+grep -qx "DNS-OWN dnsok" "$W/out" ||
+    fail "t2's guest cannot reach port 53 on its gateway"
+grep -qx "PING-OTHER blocked" "$W/out" ||
+    fail "(d) t2's guest reached t1's guest $a"
+grep -q "^DNS-OTHER dnsok" "$W/out" &&
+    fail "(d) t2's guest reached t1's gateway ${a%.*}.1 port 53"
 grep -q v6secret "$W/out" &&
     fail "(a) t2's guest reached a host service on :: over IPv6 ($ll2)"
 
