@@ -43,11 +43,12 @@ nlerr(char *err, size_t errlen, const char *what, const char *name, int rc)
 
 /*
  * No IPv6 on banger's interfaces: with a link-local address on the bridge
- * a guest reaches every host service bound to ::, and the firewall's
- * IPv6 rule (nft.c) drops rather than filters.  addr_gen_mode "none",
- * set while the link is still down, keeps the kernel from ever adding
- * one; an address already there (a bridge an older helper made) is
- * deleted.  A kernel without IPv6 has nothing to turn off.
+ * a guest reaches every host service bound to ::.  The firewall (nft.c)
+ * drops all IPv6 from bridges as well; this keeps the host from offering
+ * any.  addr_gen_mode "none", set before a new link first goes up, keeps
+ * the kernel from ever adding an address; one already there (a bridge an
+ * older helper made) is deleted.  A kernel or device without IPv6 has
+ * nothing to turn off.
  */
 static int
 net_no_ipv6(struct nl_sock *sk, struct rtnl_link *link, const char *name,
