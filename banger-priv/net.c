@@ -1,6 +1,7 @@
 /* Bridges, addresses and enslaving over rtnetlink (libnl-route-3). */
 #include <sys/socket.h>
 
+#include <linux/if_link.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -11,6 +12,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
+#include <netlink/route/link/inet6.h>
 
 #include "net.h"
 
@@ -40,10 +42,73 @@ nlerr(char *err, size_t errlen, const char *what, const char *name, int rc)
 }
 
 /*
+ * No IPv6 on banger's interfaces: with a link-local address on the bridge
+ * a guest reaches every host service bound to ::.  The firewall (nft.c)
+ * drops all IPv6 from bridges as well; this keeps the host from offering
+ * any.  addr_gen_mode "none", set before a new link first goes up, keeps
+ * the kernel from ever adding an address; one already there (a bridge an
+ * older helper made) is deleted.  A kernel or device without IPv6 has
+ * nothing to turn off.
+ */
+static int
+net_no_ipv6(struct nl_sock *sk, struct rtnl_link *link, const char *name,
+    char *err, size_t errlen)
+{
+	struct rtnl_link	*change = NULL;
+	struct nl_cache		*cache = NULL;
+	struct nl_object	*o;
+	struct rtnl_addr	*ra;
+	int			 rc, ifindex, ret = -1;
+
+	if ((change = rtnl_link_alloc()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	if ((rc = rtnl_link_inet6_set_addr_gen_mode(change,
+	    IN6_ADDR_GEN_MODE_NONE)) < 0) {
+		nlerr(err, errlen, "set IPv6 address mode on", name, rc);
+		goto out;
+	}
+	rc = rtnl_link_change(sk, link, change, 0);
+	if (rc == -NLE_AF_NOSUPPORT) {
+		ret = 0;
+		goto out;
+	}
+	if (rc < 0) {
+		nlerr(err, errlen, "turn IPv6 off on", name, rc);
+		goto out;
+	}
+	if ((rc = rtnl_addr_alloc_cache(sk, &cache)) < 0) {
+		nlerr(err, errlen, "list addresses of", name, rc);
+		goto out;
+	}
+	ifindex = rtnl_link_get_ifindex(link);
+	for (o = nl_cache_get_first(cache); o != NULL;
+	    o = nl_cache_get_next(o)) {
+		ra = (struct rtnl_addr *)o;
+		if (rtnl_addr_get_ifindex(ra) != ifindex ||
+		    rtnl_addr_get_family(ra) != AF_INET6)
+			continue;
+		if ((rc = rtnl_addr_delete(sk, ra, 0)) < 0 &&
+		    rc != -NLE_NOADDR && rc != -NLE_OBJ_NOTFOUND) {
+			nlerr(err, errlen, "delete IPv6 address of", name, rc);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	if (cache != NULL)
+		nl_cache_free(cache);
+	if (change != NULL)
+		rtnl_link_put(change);
+	return ret;
+}
+
+/*
  * Create the bridge if missing (with a fixed MAC, so the guests' ARP
  * entry for the gateway survives taps coming and going), add gw/prefix
- * if missing, and bring it up.  A non-bridge squatting on the name is an
- * error rather than something to reuse.
+ * if missing, turn IPv6 off, and bring it up.  A non-bridge squatting on
+ * the name is an error rather than something to reuse.
  */
 int
 net_bridge_ensure(struct nl_sock *sk, const char *name, const uint8_t mac[6],
@@ -82,6 +147,8 @@ net_bridge_ensure(struct nl_sock *sk, const char *name, const uint8_t mac[6],
 		goto out;
 	}
 	ifindex = rtnl_link_get_ifindex(link);
+	if (net_no_ipv6(sk, link, name, err, errlen) == -1)
+		goto out;
 
 	if ((ra = rtnl_addr_alloc()) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -127,7 +194,10 @@ out:
 	return ret;
 }
 
-/* Enslave tap to bridge and bring it up, in one RTM_NEWLINK. */
+/*
+ * Turn IPv6 off on the tap while it is down, then enslave it to the
+ * bridge and bring it up in one RTM_NEWLINK.
+ */
 int
 net_tap_attach(struct nl_sock *sk, const char *tap, const char *bridge,
     char *err, size_t errlen)
@@ -147,6 +217,8 @@ net_tap_attach(struct nl_sock *sk, const char *tap, const char *bridge,
 		snprintf(err, errlen, "%s is not a bridge", bridge);
 		goto out;
 	}
+	if (net_no_ipv6(sk, tl, tap, err, errlen) == -1)
+		goto out;
 	if ((change = rtnl_link_alloc()) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;

@@ -1,16 +1,34 @@
 /*
- * NAT and isolation rules.  The rules in the base chains are the same for
- * every user and refer to two sets; a user's bridge adds elements to the
- * sets.  Each ensure re-creates the static rules (flush + add) and adds the
- * elements in one atomic batch, so running it twice, or from two users'
- * helpers (serialised by the lease lock), never duplicates anything:
+ * NAT and isolation rules, in one "inet" table so that IPv4 and IPv6
+ * pass the same chains.  The rules are the same for every user and refer
+ * to three sets that mirror the lease table's bridges:
  *
- *   postrouting (nat):  to any bgbr* bridge: no NAT; from a leased /24
- *                       leaving by any other interface: masquerade
- *   forward (filter):   within one user's bridge: accept (only seen with
- *                       br_netfilter); between bgbr* bridges: drop
- *   input (filter):     from bgbr*: replies, DNS (udp/tcp 53) and
- *                       rate-limited ping of the gateway only
+ *   brnet  { bridge . its /24 }      the only sources a bridge may send
+ *   brgw   { bridge . its gateway }  the only host address it may reach
+ *   samebr { bridge . bridge }       traffic that stays on one bridge
+ *
+ * Each ensure re-creates the static rules (flush + add) and the three
+ * sets' elements from the whole lease table in one atomic batch, so
+ * running it twice, or from two users' helpers (serialised by the lease
+ * lock), never duplicates anything, and a bridge whose lease is gone
+ * loses its elements.  The batch also removes the "ip banger" table that
+ * helpers before the inet table made, at no moment leaving a bridge
+ * without rules.
+ *
+ *   postrouting (nat):  to any bgbr* bridge: no NAT; from a bridge with
+ *                       a source in its own /24: masquerade
+ *   forward (filter):   IPv6 from or to bgbr*: drop; from a bridge with a
+ *                       source outside its /24: drop; within one user's
+ *                       bridge: accept (only seen with br_netfilter);
+ *                       between bgbr* bridges: drop; into a bridge: only
+ *                       established/related; from a bridge to
+ *                       169.254.0.0/16 (cloud metadata): drop
+ *   input (filter):     from bgbr*: IPv6 and foreign sources dropped;
+ *                       replies, DNS (udp/tcp 53) and rate-limited ping
+ *                       of that bridge's own gateway address only
+ *
+ * The chains' policies stay accept: the table judges traffic to, from
+ * and between banger's bridges and leaves the host's own alone.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,7 +36,62 @@
 #include <nftables/libnftables.h>
 
 #include "addr.h"
+#include "buf.h"
+#include "lease.h"
 #include "nft.h"
+
+/* Flush and re-add: the table's shape, then its rules. */
+static const char nftb_static[] =
+    "add table ip banger\n"
+    "delete table ip banger\n"
+    "add table inet banger\n"
+    "add chain inet banger postrouting { type nat hook postrouting "
+    "priority srcnat; policy accept; }\n"
+    "add chain inet banger forward { type filter hook forward "
+    "priority filter; policy accept; }\n"
+    "add chain inet banger input { type filter hook input "
+    "priority filter; policy accept; }\n"
+    "add set inet banger brnet { type ifname . ipv4_addr; "
+    "flags interval; }\n"
+    "add set inet banger brgw { type ifname . ipv4_addr; }\n"
+    "add set inet banger samebr { type ifname . ifname; }\n"
+    "flush chain inet banger postrouting\n"
+    "flush chain inet banger forward\n"
+    "flush chain inet banger input\n"
+    "flush set inet banger brnet\n"
+    "flush set inet banger brgw\n"
+    "flush set inet banger samebr\n"
+    "add rule inet banger postrouting oifname \"bgbr*\" return\n"
+    "add rule inet banger postrouting iifname . ip saddr @brnet "
+    "masquerade\n"
+    /* Bridges and taps have no IPv6 address (net.c); this is the rest. */
+    "add rule inet banger forward iifname \"bgbr*\" meta nfproto ipv6 "
+    "drop\n"
+    "add rule inet banger forward oifname \"bgbr*\" meta nfproto ipv6 "
+    "drop\n"
+    "add rule inet banger forward iifname \"bgbr*\" "
+    "iifname . ip saddr != @brnet drop\n"
+    "add rule inet banger forward iifname . oifname @samebr accept\n"
+    "add rule inet banger forward iifname \"bgbr*\" oifname \"bgbr*\" "
+    "drop\n"
+    "add rule inet banger forward oifname \"bgbr*\" ct state "
+    "established,related accept\n"
+    "add rule inet banger forward oifname \"bgbr*\" drop\n"
+    "add rule inet banger forward iifname \"bgbr*\" "
+    "ip daddr 169.254.0.0/16 drop\n"
+    "add rule inet banger input iifname \"bgbr*\" meta nfproto ipv6 "
+    "drop\n"
+    "add rule inet banger input iifname \"bgbr*\" "
+    "iifname . ip saddr != @brnet drop\n"
+    "add rule inet banger input iifname \"bgbr*\" ct state "
+    "established,related accept\n"
+    "add rule inet banger input iifname . ip daddr @brgw udp dport 53 "
+    "accept\n"
+    "add rule inet banger input iifname . ip daddr @brgw tcp dport 53 "
+    "accept\n"
+    "add rule inet banger input iifname . ip daddr @brgw icmp type "
+    "echo-request limit rate 10/second accept\n"
+    "add rule inet banger input iifname \"bgbr*\" drop\n";
 
 struct nft_ctx *
 nftb_open(char *err, size_t errlen)
@@ -39,67 +112,88 @@ nftb_open(char *err, size_t errlen)
 	return ctx;
 }
 
-int
-nftb_ruleset(char *out, size_t len, const char *bridge, uint32_t subnet)
-{
-	char	 net[ADDR_STRLEN];
-	int	 n;
+enum nftb_set { NFTB_BRNET, NFTB_BRGW, NFTB_SAMEBR };
 
-	addr_fmt(subnet, net, sizeof(net));
-	n = snprintf(out, len,
-	    "add table ip banger\n"
-	    "add chain ip banger postrouting { type nat hook postrouting "
-	    "priority srcnat; policy accept; }\n"
-	    "add chain ip banger forward { type filter hook forward "
-	    "priority filter; policy accept; }\n"
-	    "add chain ip banger input { type filter hook input "
-	    "priority filter; policy accept; }\n"
-	    "add set ip banger subnets { type ipv4_addr; }\n"
-	    "add set ip banger samebr { type ifname . ifname; }\n"
-	    "flush chain ip banger postrouting\n"
-	    "flush chain ip banger forward\n"
-	    "flush chain ip banger input\n"
-	    "add rule ip banger postrouting oifname \"bgbr*\" return\n"
-	    "add rule ip banger postrouting ip saddr & 255.255.255.0 "
-	    "@subnets masquerade\n"
-	    "add rule ip banger forward iifname . oifname @samebr accept\n"
-	    "add rule ip banger forward iifname \"bgbr*\" oifname \"bgbr*\" "
-	    "drop\n"
-	    "add rule ip banger input iifname \"bgbr*\" ct state "
-	    "established,related accept\n"
-	    "add rule ip banger input iifname \"bgbr*\" udp dport 53 "
-	    "accept\n"
-	    "add rule ip banger input iifname \"bgbr*\" tcp dport 53 "
-	    "accept\n"
-	    "add rule ip banger input iifname \"bgbr*\" icmp type "
-	    "echo-request limit rate 10/second accept\n"
-	    "add rule ip banger input iifname \"bgbr*\" drop\n"
-	    "add element ip banger subnets { %s }\n"
-	    "add element ip banger samebr { \"%s\" . \"%s\" }\n",
-	    net, bridge, bridge);
-	if (n < 0 || (size_t)n >= len)
+/* One "add element" command listing every leased bridge in one set. */
+static int
+nftb_elements(struct buf *out, const struct lease_table *lt, uint32_t pool,
+    enum nftb_set set)
+{
+	static const char	*setname[] = { "brnet", "brgw", "samebr" };
+	char			 line[96], name[ADDR_IFNAMELEN];
+	char			 a[ADDR_STRLEN];
+	uint32_t		 subnet;
+	size_t			 i;
+	int			 n;
+
+	n = snprintf(line, sizeof(line), "add element inet banger %s { ",
+	    setname[set]);
+	if (buf_append(out, line, (size_t)n) == -1)
 		return -1;
-	return 0;
+	for (i = 0; i < lt->nbr; i++) {
+		addr_bridge_name(lt->br[i].uid, name, sizeof(name));
+		subnet = addr_subnet(pool, lt->br[i].slot);
+		switch (set) {
+		case NFTB_BRNET:
+			addr_fmt(subnet, a, sizeof(a));
+			n = snprintf(line, sizeof(line), "%s\"%s\" . %s/%u",
+			    i > 0 ? ", " : "", name, a, ADDR_USER_PREFIX);
+			break;
+		case NFTB_BRGW:
+			addr_fmt(addr_host(subnet, ADDR_HOST_GW), a,
+			    sizeof(a));
+			n = snprintf(line, sizeof(line), "%s\"%s\" . %s",
+			    i > 0 ? ", " : "", name, a);
+			break;
+		case NFTB_SAMEBR:
+			n = snprintf(line, sizeof(line), "%s\"%s\" . \"%s\"",
+			    i > 0 ? ", " : "", name, name);
+			break;
+		}
+		if (n < 0 || (size_t)n >= sizeof(line) ||
+		    buf_append(out, line, (size_t)n) == -1)
+			return -1;
+	}
+	return buf_append(out, " }\n", 3);
 }
 
 int
-nftb_ensure(struct nft_ctx *ctx, const char *bridge, uint32_t subnet,
+nftb_ruleset(struct buf *out, const struct lease_table *lt, uint32_t pool)
+{
+	buf_reset(out);
+	if (buf_append(out, nftb_static, sizeof(nftb_static) - 1) == -1)
+		return -1;
+	/* An empty element list is a syntax error; an empty set is not. */
+	if (lt->nbr > 0 &&
+	    (nftb_elements(out, lt, pool, NFTB_BRNET) == -1 ||
+	    nftb_elements(out, lt, pool, NFTB_BRGW) == -1 ||
+	    nftb_elements(out, lt, pool, NFTB_SAMEBR) == -1))
+		return -1;
+	return buf_append(out, "", 1);
+}
+
+int
+nftb_ensure(struct nft_ctx *ctx, const struct lease_table *lt, uint32_t pool,
     char *err, size_t errlen)
 {
-	char		 cmd[2048];
+	struct buf	 cmd = { 0 };
 	const char	*msg;
 	size_t		 n;
+	int		 ret = -1;
 
-	if (nftb_ruleset(cmd, sizeof(cmd), bridge, subnet) == -1) {
-		snprintf(err, errlen, "nft: ruleset too long");
-		return -1;
+	if (nftb_ruleset(&cmd, lt, pool) == -1) {
+		snprintf(err, errlen, "nft: out of memory for the ruleset");
+		goto out;
 	}
-	if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
+	if (nft_run_cmd_from_buffer(ctx, (const char *)cmd.p) != 0) {
 		msg = nft_ctx_get_error_buffer(ctx);
 		n = msg != NULL ? strcspn(msg, "\n") : 0;
 		snprintf(err, errlen, "nft: %.*s", (int)n,
 		    msg != NULL ? msg : "failed");
-		return -1;
+		goto out;
 	}
-	return 0;
+	ret = 0;
+out:
+	buf_free(&cmd);
+	return ret;
 }

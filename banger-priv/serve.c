@@ -173,7 +173,7 @@ priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
 		    strerror(errno));
 		goto fail;
 	}
-	if (nftb_ensure(p->nft, name, subnet, err, sizeof(err)) == -1)
+	if (nftb_ensure(p->nft, p->lt, p->pol.pool, err, sizeof(err)) == -1)
 		goto fail;
 	lease_file_unlock(&p->lf);
 

@@ -180,21 +180,126 @@ test_addr(void **state)
 	assert_int_equal(addr_parse_cidr("10.213.0.0", &net, &pfx), -1);
 }
 
+/* Offset of needle in the ruleset; fails the test if it is missing. */
+static size_t
+at(const char *rs, const char *needle)
+{
+	const char	*p;
+
+	if ((p = strstr(rs, needle)) == NULL)
+		fail_msg("ruleset lacks: %s", needle);
+	return (size_t)(p - rs);
+}
+
+#define RULE(chain, text)	"add rule inet banger " chain " " text "\n"
+
 static void
 test_nft_ruleset(void **state)
 {
-	char	 rs[2048], tiny[64];
+	struct buf	 b = { 0 }, b2 = { 0 };
+	const char	*rs;
+	size_t		 i, n;
 
 	(void)state;
-	assert_int_equal(nftb_ruleset(rs, sizeof(rs), "bgbr1000",
-	    0x0ad50300), 0);
-	assert_non_null(strstr(rs, "add element ip banger subnets "
-	    "{ 10.213.3.0 }"));
-	assert_non_null(strstr(rs, "{ \"bgbr1000\" . \"bgbr1000\" }"));
-	/* Re-running must not stack rules: every chain is flushed first. */
-	assert_non_null(strstr(rs, "flush chain ip banger forward"));
-	assert_int_equal(nftb_ruleset(tiny, sizeof(tiny), "bgbr1000",
-	    0x0ad50300), -1);
+	memset(&T, 0, sizeof(T));
+	assert_int_equal(lease_add_bridge(&T, 1000, 3), 0);
+	assert_int_equal(lease_add_bridge(&T, 995, 0), 0);
+	assert_int_equal(nftb_ruleset(&b, &T, 0x0ad50000), 0);
+	rs = (const char *)b.p;
+	assert_int_equal(strlen(rs) + 1, b.len);
+
+	/* One inet table; the old ip table is removed in the same batch. */
+	assert_int_equal(at(rs, "add table ip banger\n"
+	    "delete table ip banger\nadd table inet banger\n"), 0);
+	assert_null(strstr(rs + 1, "add table ip "));
+	assert_null(strstr(rs, "rule ip "));
+	assert_null(strstr(rs, "set ip "));
+
+	/* Every lease's bridge, its /24 and its gateway, both users. */
+	at(rs, "add element inet banger brnet { \"bgbr1000\" . "
+	    "10.213.3.0/24, \"bgbr995\" . 10.213.0.0/24 }\n");
+	at(rs, "add element inet banger brgw { \"bgbr1000\" . 10.213.3.1, "
+	    "\"bgbr995\" . 10.213.0.1 }\n");
+	at(rs, "add element inet banger samebr { \"bgbr1000\" . "
+	    "\"bgbr1000\", \"bgbr995\" . \"bgbr995\" }\n");
+
+	/* Idempotent: chains and sets are flushed before anything is added. */
+	n = at(rs, "add rule ");
+	assert_true(at(rs, "flush chain inet banger postrouting\n") < n);
+	assert_true(at(rs, "flush chain inet banger forward\n") < n);
+	assert_true(at(rs, "flush chain inet banger input\n") < n);
+	assert_true(at(rs, "flush set inet banger brnet\n") < n);
+	assert_true(at(rs, "flush set inet banger brgw\n") < n);
+	assert_true(at(rs, "flush set inet banger samebr\n") < n);
+	assert_true(at(rs, "add element ") > at(rs, "flush set inet banger "
+	    "samebr\n"));
+	assert_int_equal(nftb_ruleset(&b2, &T, 0x0ad50000), 0);
+	assert_int_equal(b2.len, b.len);
+	assert_memory_equal(b2.p, b.p, b.len);
+
+	/* No IPv6 to or through a bridge, ahead of every accept. */
+	n = at(rs, RULE("input", "iifname \"bgbr*\" meta nfproto ipv6 drop"));
+	assert_true(n < at(rs, RULE("input", "iifname \"bgbr*\" ct state "
+	    "established,related accept")));
+	n = at(rs, RULE("forward", "iifname \"bgbr*\" meta nfproto ipv6 "
+	    "drop"));
+	assert_true(n < at(rs, RULE("forward", "iifname . oifname @samebr "
+	    "accept")));
+	n = at(rs, RULE("forward", "oifname \"bgbr*\" meta nfproto ipv6 "
+	    "drop"));
+	assert_true(n < at(rs, RULE("forward", "iifname . oifname @samebr "
+	    "accept")));
+
+	/* Anti-spoof, first of the IPv4 rules in both filter chains. */
+	n = at(rs, RULE("input", "iifname \"bgbr*\" iifname . ip saddr "
+	    "!= @brnet drop"));
+	assert_true(n < at(rs, RULE("input", "iifname \"bgbr*\" ct state "
+	    "established,related accept")));
+	n = at(rs, RULE("forward", "iifname \"bgbr*\" iifname . ip saddr "
+	    "!= @brnet drop"));
+	assert_true(n < at(rs, RULE("forward", "iifname . oifname @samebr "
+	    "accept")));
+	at(rs, RULE("postrouting", "iifname . ip saddr @brnet masquerade"));
+
+	/* Between bridges: drop; into a bridge: replies only. */
+	n = at(rs, RULE("forward", "iifname \"bgbr*\" oifname \"bgbr*\" "
+	    "drop"));
+	assert_true(n < at(rs, RULE("forward", "oifname \"bgbr*\" ct state "
+	    "established,related accept")));
+	assert_true(at(rs, RULE("forward", "oifname \"bgbr*\" ct state "
+	    "established,related accept")) <
+	    at(rs, RULE("forward", "oifname \"bgbr*\" drop")));
+	at(rs, RULE("forward", "iifname \"bgbr*\" ip daddr 169.254.0.0/16 "
+	    "drop"));
+
+	/* The host: DNS and ping of the bridge's own gateway, then drop. */
+	at(rs, RULE("input", "iifname . ip daddr @brgw udp dport 53 accept"));
+	at(rs, RULE("input", "iifname . ip daddr @brgw tcp dport 53 accept"));
+	at(rs, RULE("input", "iifname . ip daddr @brgw icmp type echo-request "
+	    "limit rate 10/second accept"));
+	assert_null(strstr(rs, "\"bgbr*\" udp dport"));
+	assert_null(strstr(rs, "\"bgbr*\" tcp dport"));
+	assert_null(strstr(rs, "\"bgbr*\" icmp"));
+	n = at(rs, RULE("input", "iifname \"bgbr*\" drop"));
+	assert_int_equal(n + strlen(RULE("input", "iifname \"bgbr*\" drop")),
+	    at(rs, "add element "));
+	/* Every accept in a filter chain is narrower than "from a bridge". */
+	assert_null(strstr(rs, "iifname \"bgbr*\" accept"));
+	assert_null(strstr(rs, "policy drop"));
+
+	/* No bridges: empty sets (an empty element list is an error). */
+	memset(&T, 0, sizeof(T));
+	assert_int_equal(nftb_ruleset(&b, &T, 0x0ad50000), 0);
+	assert_null(strstr((const char *)b.p, "add element"));
+
+	/* A full lease table fits. */
+	for (i = 0; i < LEASE_MAX_BRIDGES; i++)
+		assert_int_equal(lease_add_bridge(&T, (uint32_t)(10000 + i),
+		    (uint32_t)i), 0);
+	assert_int_equal(nftb_ruleset(&b, &T, 0x0a000000), 0);
+	at((const char *)b.p, "\"bgbr14095\" . 10.15.255.0/24 }\n");
+	buf_free(&b);
+	buf_free(&b2);
 }
 
 static struct policy

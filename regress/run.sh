@@ -15,7 +15,7 @@ export REGRESS TOP
 ALL_TESTS="help doctor daemon exit-status stdio rm lifecycle sandbox
     vm-commands workspace config completion ssh-config priv-refuse priv-stall priv-shape priv-disk
     rootdisk
-    network crash golden"
+    network isolation crash golden"
 # One test may not take longer than this (seconds).
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
 
