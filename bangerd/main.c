@@ -423,6 +423,8 @@ main(int argc, char **argv)
 		errx(1, "bangerd runs as an ordinary user, never as root");
 	umask(077);
 	if (paths_init(&d.paths, msg, sizeof(msg)) == -1 ||
+	    paths_check_private(d.paths.runtime_dir, getuid(), msg,
+	    sizeof(msg)) == -1 ||
 	    paths_mkdir_private(d.paths.runtime_dir, msg, sizeof(msg)) ==
 	    -1 || paths_mkdir_private(d.paths.state_dir, msg, sizeof(msg)) ==
 	    -1 || paths_mkdir_private(d.paths.vms_dir, msg, sizeof(msg)) == -1)

@@ -8,3 +8,5 @@ $(eval $(call prog_rule,common/test-msg,common/test-msg.c,$(COMMON_TEST_LIBS)))
 $(eval $(call prog_rule,common/test-frame,common/test-frame.c,-lcmocka))
 TESTS += common/test-config
 $(eval $(call prog_rule,common/test-config,common/test-config.c,-lcmocka))
+TESTS += common/test-paths
+$(eval $(call prog_rule,common/test-paths,common/test-paths.c,-lcmocka))
