@@ -449,6 +449,7 @@ main(int argc, char **argv)
 			    strerror(errno));
 		log_init("bangerd", logfd, d.verbose);
 		dup2(logfd, 2);
+		(void)log_rotate_at(d.paths.log, LOG_FILE_MAX);
 	}
 	log_info("starting (version %s, pid %d)", BANGER_VERSION,
 	    (int)getpid());
