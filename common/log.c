@@ -122,7 +122,7 @@ fail:
 	log_fd = -1;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 vlog(const char *level, const char *fmt, va_list ap, const char *err)
 {
 	char		 line[1200], msg[1024];

@@ -11,7 +11,7 @@
 
 #include "paths.h"
 
-static int
+static int __attribute__((format(printf, 5, 6)))
 pfmt(char *dst, size_t len, char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	 ap;
