@@ -6,6 +6,8 @@
 #ifndef BANGER_FETCH_H
 #define BANGER_FETCH_H
 
+#include <sys/stat.h>
+
 #include <stddef.h>
 
 #define STATUS_FD	3
@@ -23,7 +25,8 @@ int	mkdisk_main(int, char **);
 /* Copy one workspace entry (relative path) from repo into dst. */
 int	ws_copy_one(int, int, const char *, char *, size_t);
 int	ws_mkdirs(int, const char *);
-int	ws_copy_data(int, int);
+int	ws_copy_data(int, int, off_t);
+int	ws_open_file(int, const char *, int, struct stat *, char *, size_t);
 
 /* owners.c: every inode of an ext4 image to 0:0. */
 int	ext4_chown_root(const char *, char *, size_t);

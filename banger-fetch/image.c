@@ -341,13 +341,15 @@ count_installed(struct build *b)
 static int
 copy_file(const char *from_dir, const char *to_dir, const char *name)
 {
-	char	 a[PATH_MAX], z[PATH_MAX];
-	int	 in, out, rc = -1;
+	struct stat	 st;
+	char		 a[PATH_MAX], z[PATH_MAX], why[256];
+	int		 in, out, rc = -1;
 
 	snprintf(a, sizeof(a), "%s/%s", from_dir, name);
 	snprintf(z, sizeof(z), "%s/%s", to_dir, name);
-	if ((in = open(a, O_RDONLY | O_CLOEXEC)) == -1) {
-		status_error("%s: %s", a, strerror(errno));
+	if ((in = ws_open_file(AT_FDCWD, a, 1, &st, why, sizeof(why))) ==
+	    -1) {
+		status_error("%s: %s", a, why);
 		return -1;
 	}
 	if ((out = open(z, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
@@ -356,7 +358,7 @@ copy_file(const char *from_dir, const char *to_dir, const char *name)
 		close(in);
 		return -1;
 	}
-	if (ws_copy_data(in, out) == 0 && fsync(out) == 0)
+	if (ws_copy_data(in, out, st.st_size) == 0 && fsync(out) == 0)
 		rc = 0;
 	else
 		status_error("copying %s: %s", a, strerror(errno));

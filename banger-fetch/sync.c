@@ -49,17 +49,24 @@ dir_mode(int mode)
 	return mode | ((mode & 0444) >> 2);
 }
 
+/* what/name; the file is judged by its descriptor (ws_open_file). */
 static int
-copy_file(int srcdir, const char *name, int dstdir, mode_t m)
+copy_file(int srcdir, const char *name, int dstdir, mode_t m,
+    const char *what)
 {
-	int	 in, out, rc = -1;
+	struct stat	 st;
+	char		 why[256];
+	int		 in, out, rc = -1;
 
-	if ((in = openat(srcdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
-	    -1)
+	if ((in = ws_open_file(srcdir, name, 0, &st, why, sizeof(why))) ==
+	    -1) {
+		status_error("file_sync: %s/%s: %s", what, name, why);
+		errno = EINVAL;
 		return -1;
+	}
 	if ((out = openat(dstdir, name, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, m)) != -1 && ws_copy_data(in, out) == 0 &&
-	    fchmod(out, m) == 0)
+	    O_NOFOLLOW | O_CLOEXEC, m)) != -1 &&
+	    ws_copy_data(in, out, st.st_size) == 0 && fchmod(out, m) == 0)
 		rc = 0;
 	close(in);
 	if (out != -1)
@@ -97,7 +104,7 @@ copy_tree(int src, int dst, const char *what, int mode, int depth)
 		}
 		if (S_ISREG(st.st_mode)) {
 			rc = copy_file(src, de->d_name, dst, mode >= 0 ?
-			    (mode_t)mode : st.st_mode & 0777);
+			    (mode_t)mode : st.st_mode & 0777, what);
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode))
@@ -163,14 +170,23 @@ sync_one(int root, const char *host, const char *guest, int mode)
 			goto fail;
 		/* Copy under the guest's name. */
 		{
-			int	 in, out;
+			struct stat	 fst;
+			char		 why[256];
+			int		 in, out = -1;
 
-			in = openat(src, slash + 1, O_RDONLY | O_CLOEXEC);
+			/* A link named in config.toml is followed. */
+			if ((in = ws_open_file(src, slash + 1, 1, &fst, why,
+			    sizeof(why))) == -1) {
+				status_error("file_sync: %s: %s", host, why);
+				close(src);
+				close(dp);
+				return -1;
+			}
 			out = openat(dp, base, O_WRONLY | O_CREAT | O_TRUNC |
 			    O_NOFOLLOW | O_CLOEXEC, 0600);
-			rc = (in != -1 && out != -1 && ws_copy_data(in, out)
-			    == 0 && fchmod(out, mode >= 0 ? mode : 0600) ==
-			    0) ? 0 : -1;
+			rc = (out != -1 && ws_copy_data(in, out,
+			    fst.st_size) == 0 && fchmod(out, mode >= 0 ?
+			    mode : 0600) == 0) ? 0 : -1;
 			if (in != -1)
 				close(in);
 			if (out != -1)

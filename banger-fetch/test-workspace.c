@@ -1,5 +1,7 @@
 /* Unit tests for workspace copying (workspace.c). */
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,49 @@
 
 static char	 top[64], repo[128], dst[128];
 static int	 rfd, dfd;
+
+/*
+ * The race a user can win: ws_copy_one looks at a name with fstatat and
+ * sees a regular file, and the name is something else by the time it is
+ * opened.  This fstatat (the program's own, so workspace.c calls it)
+ * does the real call, then, once armed, swaps the name for what
+ * swap_to() makes.
+ */
+static const char	*swap_name;
+static void		(*swap_to)(int, const char *);
+
+int
+fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	int	 rc;
+
+	rc = (int)syscall(SYS_newfstatat, dirfd, path, st, flags);
+	if (rc == 0 && swap_name != NULL && strcmp(path, swap_name) == 0) {
+		swap_name = NULL;
+		assert_int_equal(unlinkat(dirfd, path, 0), 0);
+		swap_to(dirfd, path);
+	}
+	return rc;
+}
+
+static void
+to_fifo(int dirfd, const char *name)
+{
+	assert_int_equal(mkfifoat(dirfd, name, 0644), 0);
+}
+
+static void
+to_zero_link(int dirfd, const char *name)
+{
+	assert_int_equal(symlinkat("/dev/zero", dirfd, name), 0);
+}
+
+static void
+to_zero_node(int dirfd, const char *name)
+{
+	assert_int_equal(mknodat(dirfd, name, S_IFCHR | 0644, makedev(1, 5)),
+	    0);
+}
 
 static void
 put(const char *rel, const char *text, mode_t mode)
@@ -248,6 +293,106 @@ test_chown_root(void **state)
 	    sizeof(err)), -1);
 }
 
+/*
+ * A file swapped for a FIFO or a device between the look and the open
+ * is refused with a clear error: the open does not hang (the old code
+ * blocked here for good on the FIFO, and read /dev/zero until the disk
+ * was full).  alarm() only turns such a hang into a failure.
+ */
+static void
+race(const char *name, void (*to)(int, const char *), const char *want)
+{
+	char		 err[512], p[256];
+	struct stat	 st;
+
+	put(name, "was a file\n", 0644);
+	swap_to = to;
+	swap_name = name;
+	alarm(60);
+	assert_int_equal(ws_copy_one(rfd, dfd, name, err, sizeof(err)), -1);
+	alarm(0);
+	assert_null(swap_name);		/* the swap happened */
+	assert_non_null(strstr(err, name));
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "refused"));
+	/* Nothing was written for it. */
+	snprintf(p, sizeof(p), "%s/%s", dst, name);
+	assert_int_equal(lstat(p, &st), -1);
+}
+
+static void
+test_swap_fifo(void **state)
+{
+	(void)state;
+	race("race-fifo", to_fifo, "a FIFO");
+}
+
+static void
+test_swap_link_to_device(void **state)
+{
+	(void)state;
+	race("race-link", to_zero_link, "symlink");
+}
+
+static void
+test_swap_device(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_swap_device: not root, mknod of a "
+		    "device skipped\n");
+		skip();
+	}
+	race("race-dev", to_zero_node, "a character device");
+}
+
+/* A FIFO in the list (no race) is skipped; opened, it is refused. */
+static void
+test_fifo_listed(void **state)
+{
+	char		 err[512], p[256];
+	struct stat	 st;
+	int		 fd;
+
+	(void)state;
+	snprintf(p, sizeof(p), "%s/listed-fifo", repo);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	alarm(60);
+	assert_int_equal(ws_copy_one(rfd, dfd, "listed-fifo", err,
+	    sizeof(err)), 0);
+	assert_non_null(strstr(err, "not a file"));
+	fd = ws_open_file(rfd, "listed-fifo", 1, &st, err, sizeof(err));
+	alarm(0);
+	assert_int_equal(fd, -1);
+	assert_non_null(strstr(err, "a FIFO"));
+}
+
+/* A file is copied up to the size it had when opened. */
+static void
+test_copy_bounded(void **state)
+{
+	char		 err[512];
+	struct stat	 st;
+	int		 in, out[2];
+	char		 buf[64];
+	ssize_t		 n;
+
+	(void)state;
+	put("grows.txt", "0123456789", 0644);
+	in = ws_open_file(rfd, "grows.txt", 0, &st, err, sizeof(err));
+	assert_true(in != -1);
+	assert_int_equal(st.st_size, 10);
+	/* It grows after the open. */
+	put("grows.txt", "0123456789abcdefghij", 0644);
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(ws_copy_data(in, out[1], st.st_size), 0);
+	close(out[1]);
+	n = read(out[0], buf, sizeof(buf));
+	assert_int_equal(n, 10);
+	close(out[0]);
+	close(in);
+}
+
 int
 main(void)
 {
@@ -257,6 +402,11 @@ main(void)
 		cmocka_unit_test(test_refuse),
 		cmocka_unit_test(test_sync),
 		cmocka_unit_test(test_chown_root),
+		cmocka_unit_test(test_swap_fifo),
+		cmocka_unit_test(test_swap_link_to_device),
+		cmocka_unit_test(test_swap_device),
+		cmocka_unit_test(test_fifo_listed),
+		cmocka_unit_test(test_copy_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,6 +3,11 @@
  * into the stage.  Nothing outside the repository is followed: every
  * directory on the way is opened with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS,
  * and a symlink in the list is copied as a symlink, never read through.
+ * The user may change the repository while we copy it, so a file is
+ * judged by the descriptor we read, not by an earlier look at its name:
+ * it is opened without following a link and without blocking (a FIFO
+ * would hang the open, a device never end the read), checked with fstat,
+ * and read no further than the size it had then.
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -64,16 +69,87 @@ fail:
 	return -1;
 }
 
+/* What a file that is not a regular one is, for messages. */
+static const char *
+ws_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISLNK(m))
+		return "a symlink";
+	return "not a regular file";
+}
+
+/*
+ * Open dirfd/name to copy it: O_NOFOLLOW unless follow, O_NONBLOCK so
+ * that neither a FIFO nor a device can stall the open, then fstat the
+ * descriptor itself.  Returns the descriptor (blocking again) with *st
+ * filled, or -1 with a message in err when it is not a regular file.
+ */
 int
-ws_copy_data(int in, int out)
+ws_open_file(int dirfd, const char *name, int follow, struct stat *st,
+    char *err, size_t errlen)
+{
+	int	 fd, fl;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+	if (fd == -1) {
+		if (errno == ELOOP && !follow)
+			snprintf(err, errlen, "it is now a symlink (changed "
+			    "while being copied); refused");
+		else
+			snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "it is %s, not a regular file (changed "
+		    "while being copied?); refused", ws_kind(st->st_mode));
+		close(fd);
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Copy at most max bytes (the size fstat gave when the file was opened):
+ * a file that grows while we copy it cannot fill the disk.
+ */
+int
+ws_copy_data(int in, int out, off_t max)
 {
 	char	 buf[65536];
 	ssize_t	 n;
+	size_t	 want;
 
-	while ((n = read(in, buf, sizeof(buf))) > 0)
+	while (max > 0) {
+		want = (off_t)sizeof(buf) < max ? sizeof(buf) : (size_t)max;
+		if ((n = read(in, buf, want)) <= 0)
+			return n == -1 ? -1 : 0;
 		if (write_all(out, buf, n) == -1)
 			return -1;
-	return n == -1 ? -1 : 0;
+		max -= n;
+	}
+	return 0;
 }
 
 /*
@@ -83,7 +159,7 @@ ws_copy_data(int in, int out)
 int
 ws_copy_one(int repo, int dst, const char *path, char *err, size_t errlen)
 {
-	char		 dir[PATH_MAX], target[PATH_MAX];
+	char		 dir[PATH_MAX], target[PATH_MAX], why[256];
 	const char	*base;
 	struct stat	 st;
 	int		 sp = -1, dp = -1, in = -1, out = -1, rc = -1;
@@ -134,9 +210,13 @@ ws_copy_one(int repo, int dst, const char *path, char *err, size_t errlen)
 		rc = 1;
 		goto out;
 	}
-	if ((in = openat(sp, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    (out = openat(dp, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, st.st_mode & 0777)) == -1 || ws_copy_data(in, out) == -1 ||
+	if ((in = ws_open_file(sp, base, 0, &st, why, sizeof(why))) == -1) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		goto out;
+	}
+	if ((out = openat(dp, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, st.st_mode & 0777)) == -1 ||
+	    ws_copy_data(in, out, st.st_size) == -1 ||
 	    fchmod(out, st.st_mode & 0777) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;

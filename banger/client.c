@@ -32,29 +32,65 @@ type_name(uint32_t t)
 	return n != NULL ? n : "unknown message";
 }
 
-/* Returns a connected socket, or -1 with errno set. */
-int
-client_connect_path(const char *path)
+/*
+ * Connect to the socket at path and check who listens there before
+ * anything is sent: only a server running as this user is bangerd (the
+ * kernel's SO_PEERCRED names the uid that bound the socket).  Returns the
+ * socket, or -1 with errno set and, when err is not NULL, a message; a
+ * server of another user gives EPERM.
+ */
+static int
+client_connect_checked(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un	 sun;
+	struct ucred		 cr;
+	socklen_t		 crlen = sizeof(cr);
 	int			 fd, saved;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
-		return -1;
+		goto fail;
 	}
 	strcpy(sun.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		saved = errno;
+		goto fail;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		goto fail_close;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == -1)
+		goto fail_close;
+	if (crlen != sizeof(cr) || cr.uid != getuid()) {
 		close(fd);
-		errno = saved;
+		if (err != NULL)
+			snprintf(err, errlen, "refusing to talk to %s: it is "
+			    "served by uid %u, not by you (uid %u), so it is "
+			    "not your bangerd; another user may be trying to "
+			    "intercept banger: have it removed (ask an "
+			    "administrator) or set XDG_RUNTIME_DIR", path,
+			    (unsigned)cr.uid, (unsigned)getuid());
+		errno = EPERM;
 		return -1;
 	}
 	return fd;
+fail_close:
+	saved = errno;
+	close(fd);
+	errno = saved;
+fail:
+	saved = errno;
+	if (err != NULL)
+		snprintf(err, errlen, "cannot connect to bangerd at %s: %s",
+		    path, strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+/* Returns a connected socket served by this user, or -1 with errno set. */
+int
+client_connect_path(const char *path)
+{
+	return client_connect_checked(path, NULL, 0);
 }
 
 /* 1 if a daemon accepts connections on path, 0 otherwise. */
@@ -163,18 +199,22 @@ client_open(struct client *c, int autostart, char *err, size_t errlen)
 {
 	struct paths	 p;
 	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
-	int		 i;
+	int		 i, rc;
 
 	c->fd = -1;
 	c->next_id = 1;
 	if (paths_init(&p, err, errlen) == -1)
 		return -1;
-	if ((c->fd = client_connect_path(p.sock)) != -1)
-		return 0;
-	if (errno != ENOENT && errno != ECONNREFUSED) {
-		snprintf(err, errlen, "cannot connect to bangerd at %s: %s",
-		    p.sock, strerror(errno));
+	/* Nothing is sent unless the directory and the server are ours. */
+	if ((rc = paths_check_private(p.runtime_dir, getuid(), err,
+	    errlen)) == -1)
 		return -1;
+	if (rc != PATHS_ABSENT) {
+		if ((c->fd = client_connect_checked(p.sock, err,
+		    errlen)) != -1)
+			return 0;
+		if (errno != ENOENT && errno != ECONNREFUSED)
+			return -1;
 	}
 	if (!autostart)
 		return CLIENT_DOWN;
@@ -184,9 +224,20 @@ client_open(struct client *c, int autostart, char *err, size_t errlen)
 	 * The launcher's exit promises a listening socket; the short
 	 * retry only covers a daemon that another banger raced to stop.
 	 */
+	if ((rc = paths_check_private(p.runtime_dir, getuid(), err,
+	    errlen)) == -1)
+		return -1;
+	if (rc == PATHS_ABSENT) {
+		snprintf(err, errlen, "bangerd started but did not create "
+		    "%s", p.runtime_dir);
+		return -1;
+	}
 	for (i = 0; i < 20; i++) {
-		if ((c->fd = client_connect_path(p.sock)) != -1)
+		if ((c->fd = client_connect_checked(p.sock, err,
+		    errlen)) != -1)
 			return 0;
+		if (errno == EPERM)
+			return -1;
 		nanosleep(&ts, NULL);
 	}
 	snprintf(err, errlen, "bangerd started but %s does not accept "

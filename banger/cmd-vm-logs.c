@@ -1,7 +1,9 @@
 /*
  * banger vm logs [-f] NAME: the guest's serial console.  bangerd says
  * where the VM's directory is; the file is ours, so we read it directly,
- * and with -f follow it like tail -f until the VM is deleted.
+ * and with -f follow it like tail -f until the VM is deleted.  The guest
+ * wrote every byte of it, so on a terminal its control characters are
+ * shown escaped (esc.c); into a file or a pipe it goes unchanged.
  */
 #include <sys/stat.h>
 
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "banger.h"
+#include "esc.h"
 #include "exitcode.h"
 #include "fdutil.h"
 #include "proto.h"
@@ -20,6 +23,22 @@
 #include "vminfo.h"
 
 #define FOLLOW_INTERVAL_MS	200
+#define LOGS_CHUNK		16384
+
+/*
+ * Write a chunk of console text, escaped when e is not NULL; p == NULL
+ * ends the text (a sequence left unfinished is shown escaped).
+ */
+static int
+logs_write(struct esc *e, const char *p, size_t n)
+{
+	static char	 out[ESC_OUTMAX(LOGS_CHUNK)];
+
+	if (e == NULL)
+		return write_all(1, p, n) == -1 ? -1 : 0;
+	n = p == NULL ? esc_finish(e, out) : esc_feed(e, p, n, out);
+	return write_all(1, out, n) == -1 ? -1 : 0;
+}
 
 static const struct cmd_opt vm_logs_opts[] = {
 	{ "follow", 'f', NULL, "keep printing what the guest writes" },
@@ -33,8 +52,9 @@ cmd_vm_logs_exec(const struct cmd_entry *e, struct args *a)
 	struct ctl_vm_info	*vi;
 	struct client		 c;
 	struct stat		 st;
+	struct esc		 esc, *ep = NULL;
 	char			 path[PATH_MAX + 16], dir[PATH_MAX];
-	char			 buf[65536];
+	char			 buf[LOGS_CHUNK];
 	ssize_t			 n;
 	int			 fd, rc, follow = args_get(e, a, "follow") != NULL;
 
@@ -51,6 +71,10 @@ cmd_vm_logs_exec(const struct cmd_entry *e, struct args *a)
 	snprintf(dir, sizeof(dir), "%s", vi->dir);
 	snprintf(path, sizeof(path), "%s/console.log", vi->dir);
 	vm_info_free(vi);
+	if (isatty(1)) {
+		esc_init(&esc, ESC_TERM);
+		ep = &esc;
+	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		if (errno == ENOENT && !follow) {
 			/* Never booted: nothing logged yet. */
@@ -64,7 +88,7 @@ cmd_vm_logs_exec(const struct cmd_entry *e, struct args *a)
 	for (;;) {
 		if (fd != -1) {
 			while ((n = read(fd, buf, sizeof(buf))) > 0)
-				if (write_all(1, buf, n) == -1)
+				if (logs_write(ep, buf, (size_t)n) == -1)
 					return BEX_FAIL;
 			if (n == -1) {
 				cli_warn("%s", path);
@@ -82,6 +106,9 @@ cmd_vm_logs_exec(const struct cmd_entry *e, struct args *a)
 	}
 	if (fd != -1)
 		close(fd);
+	/* A sequence the guest left unfinished. */
+	if (ep != NULL && logs_write(ep, NULL, 0) == -1)
+		return BEX_FAIL;
 	return BEX_OK;
 }
 

@@ -181,6 +181,7 @@ vm_session_ws(uint32_t type, const void *req, int tty, char **paths,
 	s.err = 2;
 	s.tty = tty;
 	s.winfd = 1;
+	s.rm = type == CTL_VM_RUN && ((const struct ctl_vm_run *)req)->rm;
 	rc = session_run(&s);
 	client_close(&c);
 	return rc;

@@ -384,14 +384,17 @@ void
 check_daemon(struct check *c)
 {
 	struct paths	 p;
-	char		 err[256];
+	char		 err[512];
 
 	c->name = "daemon";
 	if (paths_init(&p, err, sizeof(err)) == -1) {
 		set(c, CHK_INFO, "%s", err);
 		return;
 	}
-	if (client_probe(p.sock))
+	if (paths_check_private(p.runtime_dir, getuid(), err,
+	    sizeof(err)) == -1)
+		set(c, CHK_FAIL, "%s", err);
+	else if (client_probe(p.sock))
 		set(c, CHK_INFO, "bangerd is running (%s)", p.sock);
 	else
 		set(c, CHK_INFO, "bangerd is not running; banger starts it "

@@ -10,50 +10,18 @@
 #include <string.h>
 
 #include "banger.h"
+#include "esc.h"
 
 /*
- * Copy s to out (always NUL-terminated), replacing C0 controls, DEL and
- * UTF-8-encoded C1 controls (U+0080..U+009F, which some terminals obey)
- * with \n, \t, \r, \e or \xNN.  A backslash becomes "\\" so the output
- * cannot be mistaken for an escape.  Truncates at a character boundary.
+ * Copy s to out (always NUL-terminated), as a log record is: C0
+ * controls, DEL, C1 controls and invalid UTF-8 become \n, \t, \r, \e or
+ * \xNN, and a backslash "\\", so the output cannot be mistaken for an
+ * escape (esc.c).  Truncates at a character boundary.
  */
 void
 escape_ctl(const char *s, char *out, size_t outlen)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	char			 tmp[9];
-	size_t			 off = 0, n;
-
-	if (outlen == 0)
-		return;
-	for (; *p != '\0'; p++) {
-		if (*p == '\n')
-			strcpy(tmp, "\\n");
-		else if (*p == '\t')
-			strcpy(tmp, "\\t");
-		else if (*p == '\r')
-			strcpy(tmp, "\\r");
-		else if (*p == 0x1b)
-			strcpy(tmp, "\\e");
-		else if (*p == '\\')
-			strcpy(tmp, "\\\\");
-		else if (*p < 0x20 || *p == 0x7f)
-			snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			snprintf(tmp, sizeof(tmp), "\\x%02x\\x%02x", p[0],
-			    p[1]);
-			p++;
-		} else {
-			tmp[0] = (char)*p;
-			tmp[1] = '\0';
-		}
-		n = strlen(tmp);
-		if (off + n >= outlen)
-			break;
-		memcpy(out + off, tmp, n);
-		off += n;
-	}
-	out[off] = '\0';
+	esc_string(out, outlen, s, strlen(s), ESC_LOG);
 }
 
 void

@@ -4,6 +4,14 @@
  * (bangerd sees the connection close).  After CTL_OK the command runs:
  * stdin is forwarded in chunks, output is written back byte for byte,
  * signals are forwarded, and CTL_EXIT gives the exit status.
+ *
+ * Output is the guest's: on a pty session it is the user's own terminal
+ * session and goes through as it is; without one (stdin or stdout not a
+ * terminal), whatever of it goes to a terminal has its control
+ * characters escaped (esc.c).  A guest that stops answering must not
+ * hold the user: a second SIGINT or SIGTERM within SESSION_QUIT_MS, or
+ * `~.` typed at the start of a line on a pty session, leaves; bangerd
+ * then hangs up on the command and deletes the VM if --rm said so.
  */
 #include <sys/signalfd.h>
 
@@ -14,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "banger.h"
@@ -40,6 +49,21 @@ session_fail(struct session *s, const char *why)
 	s->raw = 0;
 	session_say(s, why);
 	return BEX_FAIL;
+}
+
+/* Leave a running command (see the top of this file). */
+static int
+session_leave(struct session *s, const char *why, int rc)
+{
+	char	 msg[256];
+
+	tty_restore();
+	s->raw = 0;
+	snprintf(msg, sizeof(msg), "%s: leaving; bangerd hangs up on the "
+	    "command%s", why, s->rm ? " and deletes the VM (--rm)" :
+	    " and the VM keeps running");
+	session_say(s, msg);
+	return rc;
 }
 
 static int
@@ -69,7 +93,42 @@ session_start(struct session *s)
 	}
 	if (s->tty && s->in_open && tty_raw(s->in) == 0)
 		s->raw = 1;
+	/* The guest's output reaches a terminal that is not its pty. */
+	s->out_esc[1] = !s->tty && isatty(s->out);
+	s->out_esc[2] = !s->tty && isatty(s->err);
+	esc_init(&s->esc[1], ESC_TERM);
+	esc_init(&s->esc[2], ESC_TERM);
+	s->keys = s->in_open && (s->raw || s->escape_keys);
+	s->bol = 1;
+	s->tilde = 0;
 	return -1;
+}
+
+#define ESC_PIECE	4096
+
+/* Guest output to a terminal, escaped; p == NULL flushes at the end. */
+static void
+session_write_esc(struct session *s, int stream, const uint8_t *p,
+    size_t len)
+{
+	static char	 out[ESC_OUTMAX(ESC_PIECE)];
+	int		 fd = stream == 1 ? s->out : s->err;
+	size_t		 k, n;
+
+	if (p == NULL) {
+		n = esc_finish(&s->esc[stream], out);
+		if (n > 0 && write_all(fd, out, n) == -1)
+			s->out_broken[stream] = 1;
+		return;
+	}
+	while (len > 0 && !s->out_broken[stream]) {
+		k = len < ESC_PIECE ? len : ESC_PIECE;
+		n = esc_feed(&s->esc[stream], p, k, out);
+		if (write_all(fd, out, n) == -1)
+			s->out_broken[stream] = 1;
+		p += k;
+		len -= k;
+	}
 }
 
 static void
@@ -83,6 +142,10 @@ session_output(struct session *s, const struct ctl_output *o)
 	 */
 	if (s->out_broken[o->stream])
 		return;
+	if (s->out_esc[o->stream]) {
+		session_write_esc(s, o->stream, o->data.p, o->data.len);
+		return;
+	}
 	if (write_all(fd, o->data.p, o->data.len) == -1)
 		s->out_broken[o->stream] = 1;
 }
@@ -147,21 +210,85 @@ session_message(struct session *s)
 	return rc;
 }
 
+/*
+ * Typed input on a pty session, watched for `~.` at the start of a line
+ * (ssh's escape): `~.` leaves, `~~` sends one `~`, `~` and anything else
+ * sends both.  Fills out (at most n + 1 bytes); returns its length, or
+ * -1 when `~.` was typed (out then holds what came before it).
+ */
+static ssize_t
+session_keys(struct session *s, const uint8_t *in, size_t n, uint8_t *out,
+    size_t *outlen)
+{
+	size_t	 i, o = 0;
+	uint8_t	 c;
+
+	for (i = 0; i < n; i++) {
+		c = in[i];
+		if (s->tilde) {
+			s->tilde = 0;
+			if (c == '.') {
+				*outlen = o;
+				return -1;
+			}
+			out[o++] = '~';
+			if (c == '~') {
+				s->bol = 0;
+				continue;
+			}
+		}
+		if (s->bol && c == '~') {
+			s->tilde = 1;
+			continue;
+		}
+		out[o++] = c;
+		s->bol = c == '\r' || c == '\n';
+	}
+	*outlen = o;
+	return (ssize_t)o;
+}
+
+/* Returns -1 to go on, else the exit status. */
 static int
 session_stdin(struct session *s)
 {
-	static uint8_t	 buf[IO_CHUNK];
+	static uint8_t	 buf[IO_CHUNK], keys[IO_CHUNK + 1];
 	ssize_t		 n;
+	size_t		 len;
+	int		 leave;
 
 	n = read(s->in, buf, sizeof(buf));
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
-		return 0;
+		return -1;
 	if (n <= 0) {
 		/* Errors count as end of input: the command sees EOF. */
 		s->in_open = 0;
-		return session_input(s, "", 0);
+		if (s->tilde && session_input(s, "~", 1) != 0)
+			return BEX_FAIL;
+		s->tilde = 0;
+		return session_input(s, "", 0) != 0 ? BEX_FAIL : -1;
 	}
-	return session_input(s, buf, (size_t)n);
+	if (!s->keys)
+		return session_input(s, buf, (size_t)n) != 0 ? BEX_FAIL : -1;
+	leave = session_keys(s, buf, (size_t)n, keys, &len) == -1;
+	/* One byte more than a chunk: a held ~ came out before it. */
+	if (len > IO_CHUNK) {
+		if (session_input(s, keys, IO_CHUNK) != 0 ||
+		    session_input(s, keys + IO_CHUNK, len - IO_CHUNK) != 0)
+			return BEX_FAIL;
+	} else if (len > 0 && session_input(s, keys, len) != 0)
+		return BEX_FAIL;
+	if (leave)
+		return session_leave(s, "~.", BEX_FAIL);
+	return -1;
+}
+
+/* Milliseconds from a to b. */
+static long long
+session_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (long long)(b->tv_sec - a->tv_sec) * 1000 +
+	    (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
 /* Returns -1 to go on, else the exit status. */
@@ -171,7 +298,8 @@ session_signal(struct session *s)
 	struct signalfd_siginfo	 si;
 	struct ctl_signal	 sig;
 	struct ctl_winsize	 ws;
-	char			 err[256];
+	struct timespec		 now;
+	char			 err[256], why[32];
 
 	if (read(s->sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return -1;
@@ -189,6 +317,17 @@ session_signal(struct session *s)
 		tty_restore();
 		return BEX_SIGBASE + (int)si.ssi_signo;
 	}
+	if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((s->quit_at.tv_sec != 0 || s->quit_at.tv_nsec != 0) &&
+		    session_ms(&s->quit_at, &now) <= SESSION_QUIT_MS) {
+			snprintf(why, sizeof(why), "second %s",
+			    si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+			return session_leave(s, why,
+			    BEX_SIGBASE + (int)si.ssi_signo);
+		}
+		s->quit_at = now;
+	}
 	sig.signo = si.ssi_signo;
 	if (client_send(s->c, CTL_SIGNAL, s->id, &sig, err,
 	    sizeof(err)) == -1)
@@ -196,14 +335,12 @@ session_signal(struct session *s)
 	return -1;
 }
 
-int
-session_run(struct session *s)
+static int
+session_loop(struct session *s)
 {
 	struct pollfd	 pfd[3];
 	int		 rc;
 
-	s->started = s->raw = s->in_open = 0;
-	memset(s->out_broken, 0, sizeof(s->out_broken));
 	for (;;) {
 		pfd[0].fd = s->c->fd;
 		pfd[0].events = POLLIN;
@@ -235,9 +372,26 @@ session_run(struct session *s)
 			s->in_open = 0;
 			if (session_input(s, "", 0) != 0)
 				return BEX_FAIL;
-		} else if (pfd[1].revents != 0) {
-			if (session_stdin(s) != 0)
-				return BEX_FAIL;
-		}
+		} else if (pfd[1].revents != 0 &&
+		    (rc = session_stdin(s)) != -1)
+			return rc;
 	}
+}
+
+int
+session_run(struct session *s)
+{
+	int	 rc;
+
+	s->started = s->raw = s->in_open = s->keys = s->tilde = 0;
+	memset(s->out_broken, 0, sizeof(s->out_broken));
+	memset(s->out_esc, 0, sizeof(s->out_esc));
+	memset(&s->quit_at, 0, sizeof(s->quit_at));
+	rc = session_loop(s);
+	/* A sequence the guest left unfinished is shown, escaped. */
+	if (s->out_esc[1])
+		session_write_esc(s, 1, NULL, 0);
+	if (s->out_esc[2])
+		session_write_esc(s, 2, NULL, 0);
+	return rc;
 }

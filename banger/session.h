@@ -8,8 +8,14 @@
 #define BANGER_SESSION_H
 
 #include <stdint.h>
+#include <time.h>
+
+#include "esc.h"
 
 struct client;
+
+/* A second SIGINT or SIGTERM this soon after the first leaves. */
+#define SESSION_QUIT_MS		2000
 
 struct session {
 	struct client	*c;
@@ -20,12 +26,20 @@ struct session {
 	int		 sigfd;		/* signalfd, or -1 */
 	int		 tty;		/* raw mode once the command starts */
 	int		 winfd;		/* terminal to ask for its size */
+	int		 rm;		/* --rm: the VM goes when we leave */
+	int		 escape_keys;	/* watch for ~. without raw mode too */
 
 	/* state */
 	int		 started;
 	int		 raw;
 	int		 in_open;
 	int		 out_broken[3];
+	int		 out_esc[3];	/* to a terminal, no pty session */
+	struct esc	 esc[3];
+	int		 keys;		/* stdin is watched for ~. */
+	int		 bol;		/* input is at the start of a line */
+	int		 tilde;		/* a ~ at line start, held back */
+	struct timespec	 quit_at;	/* first SIGINT/SIGTERM, or zero */
 };
 
 /* Returns banger's exit status. */

@@ -7,8 +7,10 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <termios.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -468,6 +470,244 @@ test_big_input(void **state)
 	free(data);
 }
 
+
+/* ---- guest output to a terminal, and the ways out ------------------ */
+
+/* A pty whose slave is raw (no CR added): reads back what was written. */
+static void
+open_pty(int *master, int *slave)
+{
+	struct termios	 t;
+
+	*master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(*master != -1);
+	assert_int_equal(grantpt(*master), 0);
+	assert_int_equal(unlockpt(*master), 0);
+	*slave = open(ptsname(*master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(*slave != -1);
+	assert_int_equal(tcgetattr(*slave, &t), 0);
+	cfmakeraw(&t);
+	assert_int_equal(tcsetattr(*slave, TCSANOW, &t), 0);
+}
+
+/* Whatever the pty holds now (the writer has finished). */
+static size_t
+read_pty(int master, char *buf, size_t cap)
+{
+	size_t	 len = 0;
+	ssize_t	 n;
+	int	 fl = fcntl(master, F_GETFL);
+
+	fcntl(master, F_SETFL, fl | O_NONBLOCK);
+	while (len < cap - 1 &&
+	    (n = read(master, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	return len;
+}
+
+/*
+ * Run a session on the given descriptors against script() in a child;
+ * returns banger's status, *child the child's.
+ */
+static int
+run_fds(void (*script)(int), int in, int out, int errfd, int sigfd,
+    int escape_keys, int rm, int *child)
+{
+	struct client	 c;
+	struct session	 s;
+	int		 sp[2], status, rc;
+	pid_t		 pid;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sp), 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		close(sp[0]);
+		script(sp[1]);
+		_exit(0);
+	}
+	close(sp[1]);
+	memset(&c, 0, sizeof(c));
+	c.fd = sp[0];
+	memset(&s, 0, sizeof(s));
+	s.c = &c;
+	s.id = RUN_ID;
+	s.in = in;
+	s.out = out;
+	s.err = errfd;
+	s.sigfd = sigfd;
+	s.winfd = -1;
+	s.escape_keys = escape_keys;
+	s.rm = rm;
+	rc = session_run(&s);
+	close(sp[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	*child = WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+	return rc;
+}
+
+static void
+script_escapes(int fd)
+{
+	static const char	 e1[] =
+	    "err \x1b]0;owned\x07\x1b[2J\xc2\x9b" "1m\r\n";
+	struct ctl_input	*in;
+
+	srv_ok(fd, RUN_ID);
+	in = srv_recv(fd, CTL_INPUT, RUN_ID);	/* EOF: stdin is closed */
+	msg_free(&ctl_proto, CTL_INPUT, in);
+	srv_output(fd, 2, e1, sizeof(e1) - 1);
+	/* A character split across two messages stays whole. */
+	srv_output(fd, 2, "\xe2\x82", 2);
+	srv_output(fd, 2, "\xac\t\x9b\xe2", 4);
+	srv_output(fd, 1, "out \x1b[2J\n", 9);
+	srv_exit(fd, 0, 0);
+}
+
+/*
+ * No pty session: guest output that reaches a terminal is escaped, the
+ * same output into a pipe is not.
+ */
+static void
+test_output_to_terminal_escaped(void **state)
+{
+	char	 buf[1024], obuf[1024];
+	size_t	 olen;
+	int	 m, sl, out[2], child, rc;
+
+	(void)state;
+	open_pty(&m, &sl);
+	assert_int_equal(pipe(out), 0);
+	rc = run_fds(script_escapes, -1, out[1], sl, -1, 0, 0, &child);
+	assert_int_equal(child, 0);
+	assert_int_equal(rc, 0);
+	read_pty(m, buf, sizeof(buf));
+	assert_string_equal(buf, "err \\e]0;owned\\x07\\e[2J\\xc2\\x9b1m\r\n"
+	    "\xe2\x82\xac\t\\x9b\\xe2");
+	close(out[1]);
+	drain(out[0], obuf, sizeof(obuf), &olen);
+	assert_int_equal(olen, 9);
+	assert_memory_equal(obuf, "out \x1b[2J\n", 9);
+	close(out[0]);
+	close(m);
+	close(sl);
+}
+
+/* The input the guest got, up to the hang-up, must be exactly want. */
+static const char	*keys_want;
+
+static void
+script_keys(int fd)
+{
+	struct buf	 b = { 0 };
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[MSG_ERRLEN], got[256];
+	size_t		 len = 0;
+	struct ctl_input *in;
+
+	srv_ok(fd, RUN_ID);
+	for (;;) {
+		if (frame_recv(fd, FRAME_MAX_CTL, &b, NULL) == -1)
+			_exit(91);
+		if (b.len == 0)
+			break;		/* banger left */
+		if (msg_decode(&ctl_proto, b.p, b.len, &hdr, &body, err,
+		    sizeof(err)) == -1 || hdr.type != CTL_INPUT)
+			_exit(92);
+		in = body;
+		if (in->data.len == 0 || len + in->data.len > sizeof(got))
+			_exit(93);	/* no EOF: banger left first */
+		memcpy(got + len, in->data.p, in->data.len);
+		len += in->data.len;
+		msg_free(&ctl_proto, CTL_INPUT, in);
+		buf_free(&b);
+	}
+	if (len != strlen(keys_want) || memcmp(got, keys_want, len) != 0)
+		_exit(94);
+	_exit(0);
+}
+
+/* `~.` at the start of a line leaves; `~~` sends one `~`. */
+static void
+test_tilde_dot(void **state)
+{
+	static const char	 typed[] = "ab\r~~x\n~y a~.b\r~.not sent";
+	char			 ebuf[1024];
+	size_t			 elen;
+	int			 in[2], err[2], child, rc;
+
+	(void)state;
+	keys_want = "ab\r~x\n~y a~.b\r";
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(err), 0);
+	assert_int_equal(write_all(in[1], typed, sizeof(typed) - 1),
+	    (ssize_t)sizeof(typed) - 1);
+	rc = run_fds(script_keys, in[0], -1, err[1], -1, 1, 1, &child);
+	close(err[1]);
+	drain(err[0], ebuf, sizeof(ebuf), &elen);
+	assert_int_equal(child, 0);
+	assert_int_equal(rc, BEX_FAIL);
+	assert_non_null(strstr(ebuf, "banger: ~.: leaving"));
+	assert_non_null(strstr(ebuf, "deletes the VM (--rm)"));
+	close(in[0]);
+	close(in[1]);
+	close(err[0]);
+}
+
+/* A guest that ignores SIGINT: the second one leaves. */
+static void
+script_ignores_sigint(int fd)
+{
+	struct ctl_signal	*sig;
+	struct ctl_input	*in;
+	struct buf		 b = { 0 };
+
+	srv_ok(fd, RUN_ID);
+	in = srv_recv(fd, CTL_INPUT, RUN_ID);
+	msg_free(&ctl_proto, CTL_INPUT, in);
+	kill(getppid(), SIGINT);
+	sig = srv_recv(fd, CTL_SIGNAL, RUN_ID);
+	if (sig->signo != SIGINT)
+		_exit(97);
+	msg_free(&ctl_proto, CTL_SIGNAL, sig);
+	/* Ignored: no exit comes.  The user presses Ctrl-C again. */
+	kill(getppid(), SIGINT);
+	if (frame_recv(fd, FRAME_MAX_CTL, &b, NULL) == -1 || b.len != 0)
+		_exit(98);	/* anything but the hang-up */
+	_exit(0);
+}
+
+static void
+test_second_sigint_leaves(void **state)
+{
+	sigset_t	 mask, old;
+	char		 ebuf[1024];
+	size_t		 elen;
+	int		 sfd, err[2], child, rc;
+
+	(void)state;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &mask, &old), 0);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	assert_true(sfd != -1);
+	assert_int_equal(pipe(err), 0);
+	rc = run_fds(script_ignores_sigint, -1, -1, err[1], sfd, 0, 0,
+	    &child);
+	close(err[1]);
+	drain(err[0], ebuf, sizeof(ebuf), &elen);
+	assert_int_equal(child, 0);
+	assert_int_equal(rc, 128 + SIGINT);
+	assert_non_null(strstr(ebuf, "banger: second SIGINT: leaving"));
+	assert_non_null(strstr(ebuf, "the VM keeps running"));
+	close(err[0]);
+	close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /* client_recv() on a plain request/reply. */
 static void
 script_info(int fd)
@@ -539,6 +779,9 @@ main(void)
 		cmocka_unit_test(test_signals),
 		cmocka_unit_test(test_big_input),
 		cmocka_unit_test(test_request_reply),
+		cmocka_unit_test(test_output_to_terminal_escaped),
+		cmocka_unit_test(test_tilde_dot),
+		cmocka_unit_test(test_second_sigint_leaves),
 	};
 
 	/* A fake daemon that dies early must not kill the test. */

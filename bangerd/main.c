@@ -423,6 +423,8 @@ main(int argc, char **argv)
 		errx(1, "bangerd runs as an ordinary user, never as root");
 	umask(077);
 	if (paths_init(&d.paths, msg, sizeof(msg)) == -1 ||
+	    paths_check_private(d.paths.runtime_dir, getuid(), msg,
+	    sizeof(msg)) == -1 ||
 	    paths_mkdir_private(d.paths.runtime_dir, msg, sizeof(msg)) ==
 	    -1 || paths_mkdir_private(d.paths.state_dir, msg, sizeof(msg)) ==
 	    -1 || paths_mkdir_private(d.paths.vms_dir, msg, sizeof(msg)) == -1)
@@ -447,6 +449,7 @@ main(int argc, char **argv)
 			    strerror(errno));
 		log_init("bangerd", logfd, d.verbose);
 		dup2(logfd, 2);
+		(void)log_rotate_at(d.paths.log, LOG_FILE_MAX);
 	}
 	log_info("starting (version %s, pid %d)", BANGER_VERSION,
 	    (int)getpid());

@@ -6,9 +6,18 @@
 #ifndef BANGER_LOG_H
 #define BANGER_LOG_H
 
+#include <sys/types.h>
+
 #include <stdarg.h>
 
+/*
+ * bangerd.log's cap: past it the file becomes bangerd.log.1 (replacing
+ * the previous one) and a new one starts, so at most 16 MiB are kept.
+ */
+#define LOG_FILE_MAX	(8 * 1024 * 1024)
+
 void	log_init(const char *tag, int fd, int verbose);
+int	log_rotate_at(const char *path, off_t max);
 void	log_settag(const char *tag);
 int	log_getfd(void);
 

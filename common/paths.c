@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 
 #include "paths.h"
 
-static int
+static int __attribute__((format(printf, 5, 6)))
 pfmt(char *dst, size_t len, char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -101,12 +102,68 @@ paths_init(struct paths *p, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The run directory holds the control socket, so whoever controls it can
+ * stand in for bangerd: when XDG_RUNTIME_DIR is unset it is
+ * /tmp/banger-UID, a name any local user can create first.  Open the
+ * directory itself (no symbolic link followed) and check the descriptor:
+ * a directory, owned by uid, mode 0700.  Returns 0, PATHS_ABSENT when
+ * nothing is there, or -1 with a message in err saying what to do.
+ */
+int
+paths_check_private(const char *path, uid_t uid, char *err, size_t errlen)
+{
+	struct stat	 st;
+	int		 fd, saved;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		saved = errno;
+		if (saved == ENOENT)
+			return PATHS_ABSENT;
+		if (saved == ELOOP || saved == ENOTDIR) {
+			snprintf(err, errlen, "%s is not a directory (a "
+			    "symbolic link or another file): refusing to use "
+			    "it as banger's run directory; another user may "
+			    "have put it there: remove it or set "
+			    "XDG_RUNTIME_DIR", path);
+			return -1;
+		}
+		snprintf(err, errlen, "%s: %s", path, strerror(saved));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "stat %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (st.st_uid != uid) {
+		snprintf(err, errlen, "%s is owned by uid %u, not by you (uid "
+		    "%u): refusing to use it as banger's run directory; "
+		    "another user may be trying to intercept banger: have "
+		    "it removed (ask an administrator) or set "
+		    "XDG_RUNTIME_DIR", path, (unsigned)st.st_uid,
+		    (unsigned)uid);
+		return -1;
+	}
+	if ((st.st_mode & 07777) != 0700) {
+		snprintf(err, errlen, "%s has mode %04o, not 0700: refusing "
+		    "to use it as banger's run directory (others could "
+		    "replace the socket); fix with: chmod 700 %s", path,
+		    (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
+}
+
 int
 paths_mkdir_private(const char *path, char *err, size_t errlen)
 {
 	char		 tmp[PATH_MAX];
 	char		*s;
 	struct stat	 st;
+	int		 fd;
 
 	if (strlen(path) >= sizeof(tmp) || path[0] != '/') {
 		snprintf(err, errlen, "bad directory path %s", path);
@@ -127,18 +184,30 @@ paths_mkdir_private(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "mkdir %s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	if (lstat(tmp, &st) == -1) {
-		snprintf(err, errlen, "stat %s: %s", tmp, strerror(errno));
+	/* Check and fix the directory we opened, not whatever the name is. */
+	if ((fd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, errno == ELOOP ||
+		    errno == ENOTDIR ? "not a directory (a symbolic link or "
+		    "another file)" : strerror(errno));
 		return -1;
 	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid()) {
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "stat %s: %s", tmp, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (st.st_uid != getuid()) {
 		snprintf(err, errlen, "%s is not a directory owned by uid %u",
 		    tmp, (unsigned)getuid());
+		close(fd);
 		return -1;
 	}
-	if ((st.st_mode & 077) != 0 && chmod(tmp, 0700) == -1) {
+	if ((st.st_mode & 077) != 0 && fchmod(fd, 0700) == -1) {
 		snprintf(err, errlen, "chmod %s: %s", tmp, strerror(errno));
+		close(fd);
 		return -1;
 	}
+	close(fd);
 	return 0;
 }

@@ -5,7 +5,11 @@
 #ifndef BANGER_PATHS_H
 #define BANGER_PATHS_H
 
+#include <sys/types.h>
+
 #include <limits.h>
+
+#define PATHS_ABSENT	1	/* paths_check_private: nothing there */
 
 struct paths {
 	char	config_dir[PATH_MAX];	/* ~/.config/banger */
@@ -27,6 +31,11 @@ struct paths {
  * Returns 0, or -1 with a message in err.
  */
 int	paths_init(struct paths *, char *, size_t);
+/*
+ * Is this directory fit to hold the control socket: a directory (not a
+ * link), owned by uid, mode 0700?  0, PATHS_ABSENT, or -1 with err.
+ */
+int	paths_check_private(const char *, uid_t, char *, size_t);
 /* mkdir -p with mode for the final component; checks it is ours, 0700. */
 int	paths_mkdir_private(const char *, char *, size_t);
 

@@ -8,3 +8,9 @@ $(eval $(call prog_rule,common/test-msg,common/test-msg.c,$(COMMON_TEST_LIBS)))
 $(eval $(call prog_rule,common/test-frame,common/test-frame.c,-lcmocka))
 TESTS += common/test-config
 $(eval $(call prog_rule,common/test-config,common/test-config.c,-lcmocka))
+TESTS += common/test-paths
+$(eval $(call prog_rule,common/test-paths,common/test-paths.c,-lcmocka))
+TESTS += common/test-esc
+$(eval $(call prog_rule,common/test-esc,common/test-esc.c,-lcmocka))
+TESTS += common/test-log
+$(eval $(call prog_rule,common/test-log,common/test-log.c,-lcmocka))

@@ -27,3 +27,8 @@ $(O)/fuzz/$(1): fuzz/$(1)/fuzz.c $(FUZZ_SRCS_$(1)) $(wildcard common/*.h)
 	$$(FUZZCC) $$(FUZZFLAGS) -o $$@ $$< $(FUZZ_SRCS_$(1)) $(FUZZ_LIBS_$(1))
 endef
 $(foreach f,$(FUZZ_HERE),$(eval $(call fuzz_rule,$(f))))
+
+# esc: guest text escaped for logs and terminals (common/esc.c).
+FUZZERS += esc
+FUZZ_SRCS_esc := common/esc.c
+$(eval $(call fuzz_rule,esc))

@@ -12,8 +12,9 @@ TOP=$(cd "$REGRESS/.." && pwd)
 export REGRESS TOP
 
 # Fixed order: cheap tests first, the crash test last.
-ALL_TESTS="help doctor daemon exit-status stdio rm lifecycle sandbox
-    vm-commands workspace config completion ssh-config priv-refuse priv-stall priv-shape priv-disk
+ALL_TESTS="help doctor daemon rundir exit-status stdio term rm lifecycle
+    sandbox vm-commands workspace config completion ssh-config priv-refuse
+    priv-stall priv-shape priv-disk
     rootdisk
     network isolation crash golden"
 # One test may not take longer than this (seconds).
