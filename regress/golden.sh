@@ -87,6 +87,13 @@ expect_rc 0 "vm delete g1"
 grep -q '^g1\.vm ' "$(state_dir t1)/ssh/known_hosts" &&
     fail "known_hosts still has g1"
 
+# --image tiny boots tiny, not the default image that now exists: its
+# pid 1 is tiny's init, not systemd.
+run t1 vm run --rm --image tiny -- cat /proc/1/comm
+expect_rc 0 "vm run --image tiny beside the golden image"
+grep -q "image tiny" "$W/err" || fail "spec line does not name tiny"
+[ "$(cat "$W/out")" != systemd ] || fail "--image tiny booted the golden image"
+
 # No command on an image without sshd: a clear refusal.
 run t1 vm run --rm --image tiny
 expect_rc 125 "interactive on the tiny image"

@@ -12,7 +12,7 @@ TOP=$(cd "$REGRESS/.." && pwd)
 export REGRESS TOP
 
 # Fixed order: cheap tests first, the crash test last.
-ALL_TESTS="help doctor daemon exit-status stdio rm lifecycle sandbox
+ALL_TESTS="help doctor daemon exit-status stdio rm lifecycle images sandbox
     vm-commands workspace config completion ssh-config priv-refuse priv-disk
     rootdisk
     network crash golden"
