@@ -44,6 +44,8 @@ struct job {
 
 #define IMAGE_GOLDEN	"debian-bookworm"
 #define IMAGE_JOB_ID	0	/* launcher/job id of an image build */
+#define VM_ID_MIN	(1 << 20) /* new ids are random in VM_ID_MIN..
+					   PRIV_VMID_MAX (db.c) */
 
 struct image {
 	char	 name[64];

@@ -2,8 +2,10 @@
  * bangerd's state: sqlite3 in WAL mode, schema migrations, and the journal
  * of multi-step operations that reconcile.c finishes or rolls back.
  */
+#include <sys/random.h>
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,9 @@ static const char *migrations[] = {
 	"  started INTEGER NOT NULL);",
 	"ALTER TABLE vms ADD COLUMN disk_mib INTEGER NOT NULL DEFAULT 8192;",
 	"ALTER TABLE vms ADD COLUMN image TEXT NOT NULL DEFAULT 'tiny';",
+	/* Every id ever given out, so that none is reused (see below). */
+	"CREATE TABLE vm_ids (id INTEGER PRIMARY KEY);"
+	"INSERT INTO vm_ids (id) SELECT id FROM vms;",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -125,18 +130,64 @@ step_done(struct bangerd *d, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
+/*
+ * A new VM id: random, above the sequential ids older versions gave out,
+ * and never given out before by this database.  banger-priv keys leases
+ * by (uid, id) and bangerd names VMMs by id, and one user may run two
+ * bangerds on two state directories (two HOMEs): sequential ids would
+ * collide between them, so that one daemon's start-up would release or
+ * kill what the other runs.
+ */
+static int
+db_vm_new_id(struct bangerd *d, int64_t *id)
+{
+	sqlite3_stmt	*st;
+	uint32_t	 r;
+	int		 tries, rc;
+
+	for (tries = 0; tries < 16; tries++) {
+		while (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			if (errno != EINTR) {
+				log_warn("getrandom");
+				return -1;
+			}
+		*id = VM_ID_MIN + r % ((int64_t)PRIV_VMID_MAX - VM_ID_MIN +
+		    1);
+		if (sqlite3_prepare_v2(d->db, "INSERT INTO vm_ids (id) "
+		    "VALUES (?)", -1, &st, NULL) != SQLITE_OK) {
+			log_warnx("db id: %s", sqlite3_errmsg(d->db));
+			return -1;
+		}
+		sqlite3_bind_int64(st, 1, *id);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return 0;
+		if (rc != SQLITE_CONSTRAINT) {
+			log_warnx("db id: %s", sqlite3_errmsg(d->db));
+			return -1;
+		}
+	}
+	log_warnx("db id: no free VM id after %d tries", tries);
+	return -1;
+}
+
 int
 db_vm_insert(struct bangerd *d, struct vm *vm)
 {
 	sqlite3_stmt	*st;
+	int64_t		 id;
 
+	if (db_vm_new_id(d, &id) == -1)
+		return -1;
 	if (sqlite3_prepare_v2(d->db, "INSERT INTO vms (name, state, vmm, "
-	    "accel, vcpus, memory_mib, rm, created, disk_mib, image) VALUES "
-	    "(?, ?, 'qemu', ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) !=
+	    "accel, vcpus, memory_mib, rm, created, disk_mib, image, id) "
+	    "VALUES (?, ?, 'qemu', ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) !=
 	    SQLITE_OK) {
 		log_warnx("db insert: %s", sqlite3_errmsg(d->db));
 		return -1;
 	}
+	sqlite3_bind_int64(st, 10, id);
 	sqlite3_bind_text(st, 1, vm->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, vm_state_name(vm->state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, accel_name(vm->accel), -1, SQLITE_STATIC);
@@ -148,7 +199,7 @@ db_vm_insert(struct bangerd *d, struct vm *vm)
 	sqlite3_bind_text(st, 9, vm->img.name, -1, SQLITE_STATIC);
 	if (step_done(d, st, "insert") == -1)
 		return -1;
-	vm->id = sqlite3_last_insert_rowid(d->db);
+	vm->id = id;
 	return 0;
 }
 

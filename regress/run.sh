@@ -15,7 +15,7 @@ export REGRESS TOP
 ALL_TESTS="help doctor daemon exit-status stdio rm lifecycle images sandbox
     vm-commands workspace config completion ssh-config priv-refuse priv-disk
     rootdisk
-    network crash golden"
+    two-daemons network crash golden"
 # One test may not take longer than this (seconds).
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
 
