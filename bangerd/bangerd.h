@@ -64,6 +64,25 @@ enum vm_state {
 	VM_DELETING,
 };
 
+/*
+ * At most RL_BURST lines at once and RL_PER_SEC a second after that, for
+ * log lines a guest can cause; the rest are counted and reported.
+ */
+#define RL_BURST	10
+#define RL_PER_SEC	1
+struct ratelimit {
+	unsigned		 tokens;
+	time_t			 last;		/* CLOCK_MONOTONIC seconds */
+	uint64_t		 suppressed;
+	int			 primed;
+};
+
+/*
+ * The console log's cap: console.log is rotated to console.log.1 when it
+ * would pass this size, so a VM's console never holds more than twice it.
+ */
+#define CONSOLE_LOG_MAX	(2 * 1024 * 1024)
+
 struct vm {
 	TAILQ_ENTRY(vm)		 entry;
 	struct bangerd		*d;
@@ -125,6 +144,17 @@ struct vm {
 	int			 checked_out;	/* --branch done */
 	int			 bootstrapped;	/* tool bootstrap has run */
 	uint64_t		 bootstrapping;	/* its session, or 0 */
+
+	/* The agent channel's accounting (agent.c). */
+	uint64_t		 ag_requests;	/* frames sent to the guest */
+	uint64_t		 ag_errors;	/* AG_ERROR frames received */
+	struct ratelimit	 guest_log;	/* guest-driven log lines */
+
+	/* The serial console, read from the VMM and capped (console.c). */
+	struct event		*con_ev;
+	int			 con_fd;	/* our end, -1 if none */
+	int			 con_log;	/* console.log, -1 if none */
+	off_t			 con_size;	/* bytes in console.log */
 };
 
 struct client {
@@ -238,6 +268,13 @@ void		 vm_remove_files(struct vm *);
 void	 agent_attach(struct vm *, int);
 void	 agent_detach(struct vm *);
 int	 agent_send(struct vm *, uint32_t, uint64_t, const void *);
+void	 agent_handle(struct vm *, const uint8_t *, size_t);
+int	 ratelimit_ok(struct ratelimit *, uint64_t *);
+
+/* console.c */
+int	 console_open(struct vm *, int *);
+void	 console_close(struct vm *);
+int	 console_write(struct vm *, const void *, size_t);
 
 /* qmp.c */
 void	 qmp_attach(struct vm *, int);

@@ -36,6 +36,7 @@ const struct vmm_ops firecracker_ops = {
 	.argv = fc_argv,
 	.boot = fc_boot,
 	.shutdown = fc_shutdown,
+	.console_pipe = 1,
 };
 
 /* ---- paths ---------------------------------------------------------- */
@@ -156,8 +157,8 @@ fc_config_vm(const struct bangerd *d, const struct vm *vm,
 	    vm->address, vm->prefix, vm->gateway);
 	if (n < 0 || (size_t)n >= sizeof(c->boot_args))
 		goto toolong;
-	n = snprintf(c->console, sizeof(c->console), "%s/console.log",
-	    vm->dir);
+	/* The console pipe on fd 3 (console.c writes console.log). */
+	n = snprintf(c->console, sizeof(c->console), "/proc/self/fd/3");
 	if (vm->dir[0] != '/' || n < 0 || (size_t)n >= sizeof(c->console))
 		goto toolong;
 	if (vm->tap[0] == '\0' || vm->mac[0] == '\0') {

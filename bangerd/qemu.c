@@ -95,7 +95,8 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "none");
 	arg(&a, "-no-reboot");
 	arg(&a, "-chardev");
-	arg(&a, "file,id=con,path=%s/console.log", vm->dir);
+	/* Read by bangerd, which caps console.log (console.c). */
+	arg(&a, "socket,id=con,fd=6");
 	arg(&a, "-serial");
 	arg(&a, "chardev:con");
 	arg(&a, "-kernel");
@@ -111,7 +112,7 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	 */
 	if (vm->root_snap) {
 		arg(&a, "-add-fd");
-		arg(&a, "fd=6,set=1,opaque=root");
+		arg(&a, "fd=7,set=1,opaque=root");
 		arg(&a, "-drive");
 		arg(&a, "file.driver=host_device,file.filename=/dev/fdset/1,"
 		    "file.auto-read-only=off,driver=raw,if=none,id=root,"

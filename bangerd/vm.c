@@ -170,6 +170,7 @@ vm_new(struct bangerd *d)
 	vm->memory_mib = VM_DEFAULT_MEMORY;
 	vm->disk_mib = VM_DEFAULT_DISK;
 	vm->ws_listfd = -1;
+	vm->con_fd = vm->con_log = -1;
 	vm->accel = d->accel;
 	vm->created = time(NULL);
 	TAILQ_INSERT_TAIL(&d->vms, vm, entry);
@@ -191,6 +192,7 @@ strv_free(struct msg_strv *sv)
 void
 vm_free(struct vm *vm)
 {
+	console_close(vm);
 	agent_detach(vm);
 	qmp_detach(vm);
 	if (vm->boot_timer != NULL)
@@ -601,7 +603,8 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	struct priv_bridge	*br = NULL;
 	struct priv_tap		*tap = NULL;
 	int			 agent[2] = { -1, -1 }, qmp[2] = { -1, -1 };
-	int			 tapfd = -1, logfd = -1, rootfd = -1, fds[5];
+	int			 tapfd = -1, logfd = -1, rootfd = -1, confd = -1;
+	int			 fds[6];
 	int			 rc = -1;
 	char			 path[PATH_MAX + 16], perr[256];
 	char			**argv = NULL;
@@ -662,6 +665,11 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		goto out;
 	}
+	if (console_open(vm, &confd) == -1) {
+		snprintf(err, errlen, "could not set up the console (see %s)",
+		    d->paths.log);
+		goto out;
+	}
 	snprintf(path, sizeof(path), "%s/qemu.log", vm->dir);
 	if ((logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
 	    O_NOFOLLOW, 0600)) == -1) {
@@ -680,24 +688,26 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 		 * once booted (vm_vmm_started).
 		 */
 		fds[0] = logfd;
+		fds[1] = confd;
 		close(tapfd);
 		tapfd = -1;
-		if (launch_vmm(d, vm, fds, 1, argv, argc) == -1) {
+		if (launch_vmm(d, vm, fds, 2, argv, argc) == -1) {
 			snprintf(err, errlen, "could not start Firecracker "
 			    "(see %s)", d->paths.log);
 			goto out;
 		}
 	} else {
 		/*
-		 * Slots 2..6: stderr, agent, QMP, tap and the root snapshot
-		 * if there is one; qemu.c names 3-6.
+		 * Slots 2..7: stderr, agent, QMP, tap, console and the root
+		 * snapshot if there is one; qemu.c names 3-7.
 		 */
 		fds[0] = logfd;
 		fds[1] = agent[1];
 		fds[2] = qmp[1];
 		fds[3] = tapfd;
-		fds[4] = rootfd;
-		if (launch_vmm(d, vm, fds, rootfd != -1 ? 5 : 4, argv,
+		fds[4] = confd;
+		fds[5] = rootfd;
+		if (launch_vmm(d, vm, fds, rootfd != -1 ? 6 : 5, argv,
 		    argc) == -1) {
 			snprintf(err, errlen, "could not start QEMU (see %s)",
 			    d->paths.log);
@@ -733,7 +743,10 @@ out:
 		close(rootfd);
 	if (logfd != -1)
 		close(logfd);
+	if (confd != -1)
+		close(confd);
 	if (rc == -1) {
+		console_close(vm);
 		vm_release_tap(vm);
 		rootdisk_release(vm);
 		vm->state = VM_STOPPED;
@@ -1364,6 +1377,7 @@ vm_finish_delete(struct vm *vm)
 	int64_t		 jid;
 
 	jid = db_journal_begin(d, vm->id, "delete");
+	console_close(vm);
 	agent_detach(vm);
 	qmp_detach(vm);
 	vm_release_tap(vm);

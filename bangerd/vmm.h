@@ -15,9 +15,9 @@ struct vmm_ops {
 	/*
 	 * The VMM's argv (argv[0] is replaced by the launcher's fixed path).
 	 * The launcher places stderr on fd 2 and whatever descriptors
-	 * vm_boot() hands it from fd 3 on: QEMU gets the agent channel, QMP
-	 * and the tap; Firecracker gets none (it uses sockets and the tap by
-	 * name).
+	 * vm_boot() hands it from fd 3 on: QEMU gets the agent channel, QMP,
+	 * the tap, the console and the root snapshot; Firecracker gets the
+	 * console (it uses sockets and the tap by name).
 	 */
 	int	(*argv)(struct bangerd *, struct vm *, char ***, size_t *);
 	/*
@@ -31,6 +31,11 @@ struct vmm_ops {
 	 * not possible); -1 if it cannot be asked.
 	 */
 	int	(*shutdown)(struct vm *);
+	/*
+	 * The serial console's channel (console.c): a pipe the VMM opens by
+	 * path (Firecracker), else a socket pair it is handed (QEMU).
+	 */
+	int		 console_pipe;
 };
 
 extern const struct vmm_ops qemu_ops;

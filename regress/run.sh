@@ -13,7 +13,7 @@ export REGRESS TOP
 
 # Fixed order: cheap tests first, the crash test last.
 ALL_TESTS="help doctor daemon exit-status stdio rm lifecycle images sandbox
-    vm-commands workspace config completion ssh-config priv-refuse priv-disk
+    vm-commands guest-flood workspace config completion ssh-config priv-refuse priv-disk
     rootdisk
     two-daemons network crash golden"
 # One test may not take longer than this (seconds).
