@@ -144,6 +144,8 @@ struct vm {
 	int			 checked_out;	/* --branch done */
 	int			 bootstrapped;	/* tool bootstrap has run */
 	uint64_t		 bootstrapping;	/* its session, or 0 */
+	int			 ssh_waited;	/* the wait for sshd has run */
+	int			 ssh_waiting;	/* ... and is the session */
 
 	/* The agent channel's accounting (agent.c). */
 	uint64_t		 ag_requests;	/* frames sent to the guest */

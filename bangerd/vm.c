@@ -38,6 +38,7 @@ static void	vm_ready_go(struct vm *);
 static void	vm_prepare(struct vm *);
 static void	vm_checkout(struct vm *);
 static void	vm_bootstrap(struct vm *);
+static void	vm_ssh_wait(struct vm *);
 
 /*
  * The workspace's tool bootstrap: best effort, before the command or the
@@ -73,6 +74,25 @@ static const char checkout_sh[] =
     "{ echo \"no ref $r in the repository\" >&2; exit 1; }\n"
     "git reset -q \"$c\"\n"
     "rm -f \"$b\"\n";
+
+/*
+ * An image with a root file system runs sshd, which comes up after the
+ * agent.  Before `vm create`, `vm start` or an interactive `vm run`
+ * answers, the guest waits until something listens on port 22, so that
+ * `ssh NAME.vm` works as soon as they return; the bound is vm run's ssh
+ * retry (30 attempts a second apart).  The guest looks at its own
+ * sockets: bangerd needs no network access for this.
+ */
+#define SSH_WAIT_SEC	30
+static const char sshwait_sh[] =
+    "i=0\n"
+    "while [ \"$i\" -lt \"$1\" ]; do\n"
+    "  grep -q ':0016 [0-9A-F]*:[0-9A-F]* 0A' /proc/net/tcp "
+    "/proc/net/tcp6 2>/dev/null && exit 0\n"
+    "  sleep 1\n"
+    "  i=$((i + 1))\n"
+    "done\n"
+    "exit 1\n";
 
 static void
 vm_prep_session(struct vm *vm, char **argv, size_t argc)
@@ -111,6 +131,20 @@ vm_bootstrap(struct vm *vm)
 		    "banger-bootstrap", vm->ws_name, NULL };
 
 	vm->bootstrapped = 1;
+	vm_prep_session(vm, argv, 5);
+}
+
+static void
+vm_ssh_wait(struct vm *vm)
+{
+	char	 secs[16];
+	char	*argv[] = { "sh", "-c", (char *)sshwait_sh, "banger-sshwait",
+		    secs, NULL };
+
+	snprintf(secs, sizeof(secs), "%d", SSH_WAIT_SEC);
+	vm->ssh_waited = 1;
+	vm->ssh_waiting = 1;
+	client_progress(vm->runner, "waiting for the ssh server");
 	vm_prep_session(vm, argv, 5);
 }
 static void	vm_release_tap(struct vm *);
@@ -781,6 +815,7 @@ vm_set_runner(struct vm *vm, struct client *c, const struct msg_strv *argv,
 	vm->run_rows = rows;
 	vm->runner = c;
 	c->vm = vm;
+	vm->ssh_waited = vm->ssh_waiting = 0;
 	return 0;
 }
 
@@ -1108,6 +1143,12 @@ vm_prepare(struct vm *vm)
 		vm_bootstrap(vm);
 		return;
 	}
+	/* Answering now (no command to run): wait for sshd first. */
+	if (vm->runner != NULL && vm->run_argv.n == 0 &&
+	    vm->img.rootfs[0] != '\0' && !vm->ssh_waited) {
+		vm_ssh_wait(vm);
+		return;
+	}
 	vm_ready_go(vm);
 }
 
@@ -1185,6 +1226,22 @@ vm_agent_exit(struct vm *vm, const struct ag_exit *e)
 
 	if (vm->bootstrapping != 0) {
 		vm->session = vm->bootstrapping = 0;
+		if (vm->ssh_waiting) {
+			vm->ssh_waiting = 0;
+			if (e->status != 0 && (c = vm->runner) != NULL) {
+				log_warnx("vm %s: no ssh server after %d s",
+				    vm->name, SSH_WAIT_SEC);
+				vm->runner = NULL;
+				c->vm = NULL;
+				client_error(c, BERR_BOOT, "VM %s is running but "
+				    "its ssh server did not listen within %d "
+				    "s; see %s/console.log", vm->name,
+				    SSH_WAIT_SEC, vm->dir);
+				return;
+			}
+			vm_prepare(vm);
+			return;
+		}
 		/* A failed --branch checkout fails the run; the rest not. */
 		if (vm->checked_out && !vm->bootstrapped && e->status != 0 &&
 		    (c = vm->runner) != NULL) {
