@@ -75,6 +75,8 @@ teardown(void **state)
 	close(f->peer);
 	close(f->logfd);
 	log_init("test-agent", 2, 0);
+	/* libevent closes a freed bufferevent's socket from its loop. */
+	event_base_loop(f->d.base, EVLOOP_NONBLOCK);
 	event_base_free(f->d.base);
 	snprintf(path, sizeof(path), "%s/bangerd.log", f->dir);
 	unlink(path);

@@ -20,3 +20,10 @@ $(O)/fuzz/$(1): fuzz/$(1)/fuzz.c $(FUZZ_SRCS_$(1)) $(wildcard common/*.h)
 	$$(FUZZCC) $$(FUZZFLAGS) -o $$@ $$< $(FUZZ_SRCS_$(1)) $(FUZZ_LIBS_$(1))
 endef
 $(foreach f,$(FUZZ_HERE),$(eval $(call fuzz_rule,$(f))))
+
+# bangerd's side of the agent channel: it links bangerd's code (not main.c)
+# and the libraries that code needs.
+FUZZERS += agent-chan
+FUZZ_SRCS_agent-chan := $(BANGERD_LIB_SRCS) $(COMMON_SRCS)
+FUZZ_LIBS_agent-chan := $(BANGERD_LIBS)
+$(eval $(call fuzz_rule,agent-chan))
