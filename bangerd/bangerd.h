@@ -83,6 +83,8 @@ struct ratelimit {
  */
 #define CONSOLE_LOG_MAX	(2 * 1024 * 1024)
 
+struct config;
+
 struct vm {
 	TAILQ_ENTRY(vm)		 entry;
 	struct bangerd		*d;
@@ -156,6 +158,9 @@ struct vm {
 	struct event		*con_ev;
 	int			 con_fd;	/* our end, -1 if none */
 	int			 con_log;	/* console.log, -1 if none */
+
+	/* config.toml as read for the request creating it, or NULL. */
+	struct config		*cfg;
 	off_t			 con_size;	/* bytes in console.log */
 };
 
@@ -196,6 +201,8 @@ struct bangerd {
 	char			 accel_reason[512];
 	char			 qemu_bin[PATH_MAX];
 	char			 fc_bin[PATH_MAX];
+	/* config.toml's ssh_key_path as last read, or "" (sshkeys.c). */
+	char			 ssh_key[PATH_MAX];
 	const struct vmm_ops	*vmm;		/* this bangerd's VMM */
 	char			 vmm_error[512];	/* why VMs cannot start */
 	char			 fetch_bin[PATH_MAX];
@@ -225,7 +232,24 @@ void	 db_close(struct bangerd *);
 int	 db_vm_insert(struct bangerd *, struct vm *);
 int	 db_vm_update(struct bangerd *, struct vm *);
 int	 db_vm_delete(struct bangerd *, int64_t);
-int	 db_vm_load(struct bangerd *);
+/* One row of the vms table (db_vm_load). */
+struct vm_row {
+	int64_t		 id;
+	char		 name[64];
+	enum vm_state	 state;
+	enum accel	 accel;
+	int		 vcpus;
+	int		 memory_mib;
+	char		 address[16];
+	char		 tap[16];
+	pid_t		 pid;
+	int		 rm;
+	time_t		 created;
+	uint64_t	 disk_mib;
+	char		 image[64];
+};
+int	 db_vm_load(struct bangerd *, struct vm_row **, size_t *);
+int	 vm_load(struct bangerd *);
 int64_t	 db_journal_begin(struct bangerd *, int64_t, const char *);
 int	 db_journal_end(struct bangerd *, int64_t);
 int	 db_journal_pending(struct bangerd *, int64_t **, char (**)[16],
@@ -291,6 +315,7 @@ int	 qemu_find(char *, size_t);
 
 /* sshkeys.c */
 void	 ssh_key_path(struct bangerd *, char *, size_t);
+void	 ssh_key_note(struct bangerd *, const struct config *);
 int	 ssh_stage_authorized(struct vm *, char *, size_t);
 void	 ssh_refresh(struct bangerd *);
 

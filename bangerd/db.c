@@ -233,6 +233,27 @@ db_vm_delete(struct bangerd *d, int64_t id)
 	return step_done(d, st, "delete");
 }
 
+/* The states as the database stores them. */
+const char *
+vm_state_name(enum vm_state s)
+{
+	switch (s) {
+	case VM_CREATING:
+		return "creating";
+	case VM_STARTING:
+		return "starting";
+	case VM_RUNNING:
+		return "running";
+	case VM_STOPPING:
+		return "stopping";
+	case VM_STOPPED:
+		return "stopped";
+	case VM_DELETING:
+		return "deleting";
+	}
+	return "unknown";
+}
+
 static enum vm_state
 state_parse(const char *s)
 {
@@ -246,46 +267,67 @@ state_parse(const char *s)
 	return VM_STOPPED;
 }
 
+/*
+ * Every VM row, oldest first, as plain records: making VM objects of them
+ * is the caller's business (vm_load() in vm.c), so that the storage layer
+ * calls nothing above it.
+ */
 int
-db_vm_load(struct bangerd *d)
+db_vm_load(struct bangerd *d, struct vm_row **rowsp, size_t *np)
 {
 	sqlite3_stmt	*st;
-	struct vm	*vm;
+	struct vm_row	*rows = NULL, *r, *nr;
+	size_t		 n = 0, cap = 0;
 	const char	*s;
 	int		 rc;
 
+	*rowsp = NULL;
+	*np = 0;
 	if (sqlite3_prepare_v2(d->db, "SELECT id, name, state, accel, vcpus, "
 	    "memory_mib, address, tap, pid, rm, created, disk_mib, image "
 	    "FROM vms ORDER BY id",
 	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((vm = vm_new(d)) == NULL)
-			break;
-		vm->id = sqlite3_column_int64(st, 0);
-		snprintf(vm->name, sizeof(vm->name), "%s",
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nr = reallocarray(rows, cap, sizeof(*rows))) ==
+			    NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			rows = nr;
+		}
+		r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(st, 0);
+		snprintf(r->name, sizeof(r->name), "%s",
 		    (const char *)sqlite3_column_text(st, 1));
-		vm->state = state_parse((const char *)
+		r->state = state_parse((const char *)
 		    sqlite3_column_text(st, 2));
 		s = (const char *)sqlite3_column_text(st, 3);
-		vm->accel = strcmp(s, "kvm") == 0 ? ACCEL_KVM : ACCEL_TCG;
-		vm->vcpus = sqlite3_column_int(st, 4);
-		vm->memory_mib = sqlite3_column_int(st, 5);
-		snprintf(vm->address, sizeof(vm->address), "%s",
+		r->accel = strcmp(s, "kvm") == 0 ? ACCEL_KVM : ACCEL_TCG;
+		r->vcpus = sqlite3_column_int(st, 4);
+		r->memory_mib = sqlite3_column_int(st, 5);
+		snprintf(r->address, sizeof(r->address), "%s",
 		    (const char *)sqlite3_column_text(st, 6));
-		snprintf(vm->tap, sizeof(vm->tap), "%s",
+		snprintf(r->tap, sizeof(r->tap), "%s",
 		    (const char *)sqlite3_column_text(st, 7));
-		vm->pid = sqlite3_column_int64(st, 8);
-		vm->rm = sqlite3_column_int(st, 9);
-		vm->created = sqlite3_column_int64(st, 10);
-		vm->disk_mib = sqlite3_column_int64(st, 11);
-		snprintf(vm->img.name, sizeof(vm->img.name), "%s",
+		r->pid = sqlite3_column_int64(st, 8);
+		r->rm = sqlite3_column_int(st, 9);
+		r->created = sqlite3_column_int64(st, 10);
+		r->disk_mib = sqlite3_column_int64(st, 11);
+		snprintf(r->image, sizeof(r->image), "%s",
 		    (const char *)sqlite3_column_text(st, 12));
-		snprintf(vm->dir, sizeof(vm->dir), "%s/%s", d->paths.vms_dir,
-		    vm->name);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE) {
+		free(rows);
+		return -1;
+	}
+	*rowsp = rows;
+	*np = n;
+	return 0;
 }
 
 int64_t

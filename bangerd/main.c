@@ -221,6 +221,7 @@ load_config(struct bangerd *d, enum config_vmm *vmm)
 		snprintf(d->fc_bin, sizeof(d->fc_bin), "%s",
 		    cfg.firecracker_bin);
 	*vmm = cfg.vmm;
+	ssh_key_note(d, &cfg);
 	config_free(&cfg);
 }
 
@@ -275,7 +276,7 @@ choose_vmm(struct bangerd *d, enum config_vmm want)
 	 * overlay (rootdisk.c).
 	 */
 	d->have_dm = access(dm_control(), F_OK) == 0;
-	log_info("root disks: %s", d->vmm != &qemu_ops ? "overlay" :
+	log_info("root disks: %s", !d->vmm->root_snapshot ? "overlay" :
 	    d->have_dm ? "device-mapper snapshots" : "overlay (this kernel "
 	    "has no device-mapper)");
 }
@@ -525,7 +526,7 @@ main(int argc, char **argv)
 		    strerror(errno));
 	if (db_open(&d, msg, sizeof(msg)) == -1)
 		startup_fail("database: %s", msg);
-	if (db_vm_load(&d) == -1)
+	if (vm_load(&d) == -1)
 		startup_fail("database: cannot load VMs");
 	if (reconcile(&d) == -1)
 		startup_fail("reconcile failed; see %s", d.paths.log);

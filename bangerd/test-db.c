@@ -90,7 +90,7 @@ test_roundtrip(void **state)
 
 	/* Reopening migrates nothing and loads the row as written. */
 	open_db(&d2);
-	assert_int_equal(db_vm_load(&d2), 0);
+	assert_int_equal(vm_load(&d2), 0);
 	got = vm_find(&d2, "alpha");
 	assert_non_null(got);
 	assert_int_equal(got->id, id);
