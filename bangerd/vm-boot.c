@@ -115,8 +115,9 @@ vm_boot_timeout(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Boot a stopped VM: a tap from banger-priv, the channels, QEMU through the
- * launcher.  The "start" journal entry covers the steps that hold a lease.
+ * Boot a stopped VM: a tap from banger-priv, the channels, the VMM through
+ * the launcher (the driver's launch op).  The "start" journal entry
+ * covers the steps that hold a lease.
  */
 int
 vm_boot(struct vm *vm, char *err, size_t errlen)
@@ -221,7 +222,6 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	tapfd = vf.tap;
 	if (rc == -1)
 		goto out;
-	rc = -1;
 	clock_gettime(CLOCK_MONOTONIC, &vm->t_spawn);
 	if (vm->boot_timer == NULL)
 		vm->boot_timer = evtimer_new(d->base, vm_boot_timeout, vm);
