@@ -272,6 +272,31 @@ test_console_cap(void **state)
 	console_close(f->vm);
 }
 
+/* A guest can make QEMU emit events; their log lines are rate-limited. */
+static void
+test_qmp_event_flood(void **state)
+{
+	struct fixture	*f = *state;
+	const char	 ev[] = "{\"event\": \"RTC_CHANGE\", \"data\": {}}\r\n";
+	int		 sp[2], i;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sp), 0);
+	qmp_attach(f->vm, sp[0]);
+	/* A few at a time, read between, so that the writes never block. */
+	for (i = 0; i < 2000; i++) {
+		assert_int_equal(write(sp[1], ev, sizeof(ev) - 1),
+		    (ssize_t)sizeof(ev) - 1);
+		if (i % 10 == 9)
+			event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+	}
+	event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+	close(sp[1]);
+	assert_true(log_lines(f) >= 1);
+	assert_true(log_lines(f) <= RL_BURST + 6);
+	qmp_detach(f->vm);
+}
+
 int
 main(void)
 {
@@ -287,6 +312,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_garbage, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_console_cap, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_qmp_event_flood, setup,
 		    teardown),
 	};
 
