@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -16,50 +17,153 @@
 #include "log.h"
 #include "msg.h"
 
+/*
+ * Whether a message may arrive now.  A_STARTING: the VM is booting (the
+ * agent says ready once).  A_SESSION: it names the session in progress.
+ * A_REQUEST: a request of ours may still fail; the agent answers each
+ * request with at most one error, so a guest can send no more errors
+ * than it was sent frames, and none at all unasked.
+ */
+#define A_STARTING	0x01
+#define A_SESSION	0x02
+#define A_REQUEST	0x04
+
+static void	ag_ready(struct vm *, const struct msg_hdr *, void *);
+static void	ag_output(struct vm *, const struct msg_hdr *, void *);
+static void	ag_exit(struct vm *, const struct msg_hdr *, void *);
+static void	ag_error(struct vm *, const struct msg_hdr *, void *);
+
+static const struct agent_dispatch {
+	uint32_t	 type;
+	unsigned	 flags;
+	void		(*fn)(struct vm *, const struct msg_hdr *, void *);
+} agent_dispatch[] = {
+	{ AG_READY,	A_STARTING,	ag_ready },
+	{ AG_OUTPUT,	A_SESSION,	ag_output },
+	{ AG_EXIT,	A_SESSION,	ag_exit },
+	{ AG_ERROR,	A_REQUEST,	ag_error },
+};
+
+static int
+agent_allowed(const struct vm *vm, const struct msg_hdr *h, unsigned flags)
+{
+	if ((flags & A_STARTING) && vm->state != VM_STARTING)
+		return 0;
+	if ((flags & A_SESSION) && (vm->session == 0 ||
+	    h->id != vm->session))
+		return 0;
+	if ((flags & A_REQUEST) && (vm->ag_errors >= vm->ag_requests ||
+	    h->id > vm->d->next_session))
+		return 0;
+	return 1;
+}
+
+/*
+ * May a guest-driven line be logged now?  Token bucket; *suppressed is
+ * set to the lines dropped since the last one allowed, for the caller to
+ * mention.
+ */
+int
+ratelimit_ok(struct ratelimit *rl, uint64_t *suppressed)
+{
+	struct timespec	 now;
+	time_t		 add;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!rl->primed) {
+		rl->primed = 1;
+		rl->tokens = RL_BURST;
+		rl->last = now.tv_sec;
+	}
+	if (now.tv_sec > rl->last) {
+		add = (now.tv_sec - rl->last) * RL_PER_SEC;
+		rl->tokens = add >= RL_BURST || rl->tokens + add > RL_BURST ?
+		    RL_BURST : rl->tokens + (unsigned)add;
+		rl->last = now.tv_sec;
+	}
+	*suppressed = 0;
+	if (rl->tokens == 0) {
+		rl->suppressed++;
+		return 0;
+	}
+	rl->tokens--;
+	*suppressed = rl->suppressed;
+	rl->suppressed = 0;
+	return 1;
+}
+
 static void
+ag_ready(struct vm *vm, const struct msg_hdr *h, void *body)
+{
+	(void)h;
+	vm_agent_ready(vm, body);
+}
+
+static void
+ag_output(struct vm *vm, const struct msg_hdr *h, void *body)
+{
+	(void)h;
+	if (((struct ag_output *)body)->stream < 1) {
+		vm_agent_lost(vm, "output on stream 0");
+		return;
+	}
+	vm_agent_output(vm, body);
+}
+
+static void
+ag_exit(struct vm *vm, const struct msg_hdr *h, void *body)
+{
+	(void)h;
+	vm_agent_exit(vm, body);
+}
+
+static void
+ag_error(struct vm *vm, const struct msg_hdr *h, void *body)
+{
+	uint64_t	 dropped;
+
+	vm->ag_errors++;
+	if (!ratelimit_ok(&vm->guest_log, &dropped))
+		return;
+	if (dropped > 0)
+		log_warnx("vm %s: %llu agent errors not logged (rate limit)",
+		    vm->name, (unsigned long long)dropped);
+	/* Bounded by the schema and cut shorter still; never shown raw. */
+	log_warnx("vm %s: agent error (request %llu): %.200s", vm->name,
+	    (unsigned long long)h->id, ((struct ag_error *)body)->message);
+}
+
+/*
+ * One frame from the guest: decode strictly, then the table decides
+ * whether it may come now.  Anything else closes the channel.
+ */
+void
 agent_handle(struct vm *vm, const uint8_t *p, size_t len)
 {
-	struct msg_hdr	 hdr;
-	void		*body;
-	char		 err[MSG_ERRLEN];
+	struct msg_hdr			 hdr;
+	const struct agent_dispatch	*ad = NULL;
+	void				*body;
+	char				 err[MSG_ERRLEN];
+	size_t				 i;
 
 	if (msg_decode(&agent_proto, p, len, &hdr, &body, err,
 	    sizeof(err)) == -1) {
 		vm_agent_lost(vm, err);
 		return;
 	}
-	switch (hdr.type) {
-	case AG_READY:
-		if (vm->state != VM_STARTING)
-			goto unexpected;
-		vm_agent_ready(vm, body);
-		break;
-	case AG_OUTPUT:
-		if (vm->session == 0 || hdr.id != vm->session ||
-		    ((struct ag_output *)body)->stream < 1)
-			goto unexpected;
-		vm_agent_output(vm, body);
-		break;
-	case AG_EXIT:
-		if (vm->session == 0 || hdr.id != vm->session)
-			goto unexpected;
-		vm_agent_exit(vm, body);
-		break;
-	case AG_ERROR:
-		/* Bounded by the schema; logged, never shown raw. */
-		log_warnx("vm %s: agent error: %s", vm->name,
-		    ((struct ag_error *)body)->message);
-		break;
-	default:
-		goto unexpected;
+	for (i = 0; i < sizeof(agent_dispatch) / sizeof(agent_dispatch[0]);
+	    i++)
+		if (agent_dispatch[i].type == hdr.type)
+			ad = &agent_dispatch[i];
+	if (ad == NULL || !agent_allowed(vm, &hdr, ad->flags)) {
+		snprintf(err, sizeof(err), "unexpected %s message from the "
+		    "guest", msg_typename(&agent_proto, hdr.type));
+		msg_free(&agent_proto, hdr.type, body);
+		vm_agent_lost(vm, err);
+		return;
 	}
+	ad->fn(vm, &hdr, body);
 	msg_free(&agent_proto, hdr.type, body);
-	return;
-unexpected:
-	snprintf(err, sizeof(err), "unexpected %s message from the guest",
-	    msg_typename(&agent_proto, hdr.type));
-	msg_free(&agent_proto, hdr.type, body);
-	vm_agent_lost(vm, err);
 }
 
 static void
@@ -122,6 +226,7 @@ agent_attach(struct vm *vm, int fd)
 		close(fd);
 		return;
 	}
+	vm->ag_requests = vm->ag_errors = 0;
 	bufferevent_setcb(vm->agent, agent_read, NULL, agent_event, vm);
 	/* Hold at most one maximal frame of guest data in memory. */
 	bufferevent_setwatermark(vm->agent, EV_READ, 0,
@@ -152,5 +257,8 @@ agent_send(struct vm *vm, uint32_t type, uint64_t id, const void *body)
 	}
 	rc = bufferevent_write(vm->agent, b.p, b.len);
 	buf_free(&b);
+	/* Each request may be answered with one error (ag_error). */
+	if (rc == 0)
+		vm->ag_requests++;
 	return rc;
 }

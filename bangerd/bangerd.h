@@ -44,6 +44,8 @@ struct job {
 
 #define IMAGE_GOLDEN	"debian-bookworm"
 #define IMAGE_JOB_ID	0	/* launcher/job id of an image build */
+#define VM_ID_MIN	(1 << 20) /* new ids are random in VM_ID_MIN..
+					   PRIV_VMID_MAX (db.c) */
 
 struct image {
 	char	 name[64];
@@ -61,6 +63,27 @@ enum vm_state {
 	VM_STOPPED,
 	VM_DELETING,
 };
+
+/*
+ * At most RL_BURST lines at once and RL_PER_SEC a second after that, for
+ * log lines a guest can cause; the rest are counted and reported.
+ */
+#define RL_BURST	10
+#define RL_PER_SEC	1
+struct ratelimit {
+	unsigned		 tokens;
+	time_t			 last;		/* CLOCK_MONOTONIC seconds */
+	uint64_t		 suppressed;
+	int			 primed;
+};
+
+/*
+ * The console log's cap: console.log is rotated to console.log.1 when it
+ * would pass this size, so a VM's console never holds more than twice it.
+ */
+#define CONSOLE_LOG_MAX	(2 * 1024 * 1024)
+
+struct config;
 
 struct vm {
 	TAILQ_ENTRY(vm)		 entry;
@@ -123,6 +146,22 @@ struct vm {
 	int			 checked_out;	/* --branch done */
 	int			 bootstrapped;	/* tool bootstrap has run */
 	uint64_t		 bootstrapping;	/* its session, or 0 */
+	int			 ssh_waited;	/* the wait for sshd has run */
+	int			 ssh_waiting;	/* ... and is the session */
+
+	/* The agent channel's accounting (agent.c). */
+	uint64_t		 ag_requests;	/* frames sent to the guest */
+	uint64_t		 ag_errors;	/* AG_ERROR frames received */
+	struct ratelimit	 guest_log;	/* guest-driven log lines */
+
+	/* The serial console, read from the VMM and capped (console.c). */
+	struct event		*con_ev;
+	int			 con_fd;	/* our end, -1 if none */
+	int			 con_log;	/* console.log, -1 if none */
+
+	/* config.toml as read for the request creating it, or NULL. */
+	struct config		*cfg;
+	off_t			 con_size;	/* bytes in console.log */
 };
 
 struct client {
@@ -162,6 +201,8 @@ struct bangerd {
 	char			 accel_reason[512];
 	char			 qemu_bin[PATH_MAX];
 	char			 fc_bin[PATH_MAX];
+	/* config.toml's ssh_key_path as last read, or "" (sshkeys.c). */
+	char			 ssh_key[PATH_MAX];
 	const struct vmm_ops	*vmm;		/* this bangerd's VMM */
 	char			 vmm_error[512];	/* why VMs cannot start */
 	char			 fetch_bin[PATH_MAX];
@@ -191,7 +232,24 @@ void	 db_close(struct bangerd *);
 int	 db_vm_insert(struct bangerd *, struct vm *);
 int	 db_vm_update(struct bangerd *, struct vm *);
 int	 db_vm_delete(struct bangerd *, int64_t);
-int	 db_vm_load(struct bangerd *);
+/* One row of the vms table (db_vm_load). */
+struct vm_row {
+	int64_t		 id;
+	char		 name[64];
+	enum vm_state	 state;
+	enum accel	 accel;
+	int		 vcpus;
+	int		 memory_mib;
+	char		 address[16];
+	char		 tap[16];
+	pid_t		 pid;
+	int		 rm;
+	time_t		 created;
+	uint64_t	 disk_mib;
+	char		 image[64];
+};
+int	 db_vm_load(struct bangerd *, struct vm_row **, size_t *);
+int	 vm_load(struct bangerd *);
 int64_t	 db_journal_begin(struct bangerd *, int64_t, const char *);
 int	 db_journal_end(struct bangerd *, int64_t);
 int	 db_journal_pending(struct bangerd *, int64_t **, char (**)[16],
@@ -236,6 +294,13 @@ void		 vm_remove_files(struct vm *);
 void	 agent_attach(struct vm *, int);
 void	 agent_detach(struct vm *);
 int	 agent_send(struct vm *, uint32_t, uint64_t, const void *);
+void	 agent_handle(struct vm *, const uint8_t *, size_t);
+int	 ratelimit_ok(struct ratelimit *, uint64_t *);
+
+/* console.c */
+int	 console_open(struct vm *, int *);
+void	 console_close(struct vm *);
+int	 console_write(struct vm *, const void *, size_t);
 
 /* qmp.c */
 void	 qmp_attach(struct vm *, int);
@@ -250,6 +315,7 @@ int	 qemu_find(char *, size_t);
 
 /* sshkeys.c */
 void	 ssh_key_path(struct bangerd *, char *, size_t);
+void	 ssh_key_note(struct bangerd *, const struct config *);
 int	 ssh_stage_authorized(struct vm *, char *, size_t);
 void	 ssh_refresh(struct bangerd *);
 

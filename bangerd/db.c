@@ -2,8 +2,10 @@
  * bangerd's state: sqlite3 in WAL mode, schema migrations, and the journal
  * of multi-step operations that reconcile.c finishes or rolls back.
  */
+#include <sys/random.h>
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,9 @@ static const char *migrations[] = {
 	"  started INTEGER NOT NULL);",
 	"ALTER TABLE vms ADD COLUMN disk_mib INTEGER NOT NULL DEFAULT 8192;",
 	"ALTER TABLE vms ADD COLUMN image TEXT NOT NULL DEFAULT 'tiny';",
+	/* Every id ever given out, so that none is reused (see below). */
+	"CREATE TABLE vm_ids (id INTEGER PRIMARY KEY);"
+	"INSERT INTO vm_ids (id) SELECT id FROM vms;",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -125,18 +130,64 @@ step_done(struct bangerd *d, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
+/*
+ * A new VM id: random, above the sequential ids older versions gave out,
+ * and never given out before by this database.  banger-priv keys leases
+ * by (uid, id) and bangerd names VMMs by id, and one user may run two
+ * bangerds on two state directories (two HOMEs): sequential ids would
+ * collide between them, so that one daemon's start-up would release or
+ * kill what the other runs.
+ */
+static int
+db_vm_new_id(struct bangerd *d, int64_t *id)
+{
+	sqlite3_stmt	*st;
+	uint32_t	 r;
+	int		 tries, rc;
+
+	for (tries = 0; tries < 16; tries++) {
+		while (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			if (errno != EINTR) {
+				log_warn("getrandom");
+				return -1;
+			}
+		*id = VM_ID_MIN + r % ((int64_t)PRIV_VMID_MAX - VM_ID_MIN +
+		    1);
+		if (sqlite3_prepare_v2(d->db, "INSERT INTO vm_ids (id) "
+		    "VALUES (?)", -1, &st, NULL) != SQLITE_OK) {
+			log_warnx("db id: %s", sqlite3_errmsg(d->db));
+			return -1;
+		}
+		sqlite3_bind_int64(st, 1, *id);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return 0;
+		if (rc != SQLITE_CONSTRAINT) {
+			log_warnx("db id: %s", sqlite3_errmsg(d->db));
+			return -1;
+		}
+	}
+	log_warnx("db id: no free VM id after %d tries", tries);
+	return -1;
+}
+
 int
 db_vm_insert(struct bangerd *d, struct vm *vm)
 {
 	sqlite3_stmt	*st;
+	int64_t		 id;
 
+	if (db_vm_new_id(d, &id) == -1)
+		return -1;
 	if (sqlite3_prepare_v2(d->db, "INSERT INTO vms (name, state, vmm, "
-	    "accel, vcpus, memory_mib, rm, created, disk_mib, image) VALUES "
-	    "(?, ?, 'qemu', ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) !=
+	    "accel, vcpus, memory_mib, rm, created, disk_mib, image, id) "
+	    "VALUES (?, ?, 'qemu', ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) !=
 	    SQLITE_OK) {
 		log_warnx("db insert: %s", sqlite3_errmsg(d->db));
 		return -1;
 	}
+	sqlite3_bind_int64(st, 10, id);
 	sqlite3_bind_text(st, 1, vm->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, vm_state_name(vm->state), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, accel_name(vm->accel), -1, SQLITE_STATIC);
@@ -148,7 +199,7 @@ db_vm_insert(struct bangerd *d, struct vm *vm)
 	sqlite3_bind_text(st, 9, vm->img.name, -1, SQLITE_STATIC);
 	if (step_done(d, st, "insert") == -1)
 		return -1;
-	vm->id = sqlite3_last_insert_rowid(d->db);
+	vm->id = id;
 	return 0;
 }
 
@@ -182,6 +233,27 @@ db_vm_delete(struct bangerd *d, int64_t id)
 	return step_done(d, st, "delete");
 }
 
+/* The states as the database stores them. */
+const char *
+vm_state_name(enum vm_state s)
+{
+	switch (s) {
+	case VM_CREATING:
+		return "creating";
+	case VM_STARTING:
+		return "starting";
+	case VM_RUNNING:
+		return "running";
+	case VM_STOPPING:
+		return "stopping";
+	case VM_STOPPED:
+		return "stopped";
+	case VM_DELETING:
+		return "deleting";
+	}
+	return "unknown";
+}
+
 static enum vm_state
 state_parse(const char *s)
 {
@@ -195,46 +267,67 @@ state_parse(const char *s)
 	return VM_STOPPED;
 }
 
+/*
+ * Every VM row, oldest first, as plain records: making VM objects of them
+ * is the caller's business (vm_load() in vm.c), so that the storage layer
+ * calls nothing above it.
+ */
 int
-db_vm_load(struct bangerd *d)
+db_vm_load(struct bangerd *d, struct vm_row **rowsp, size_t *np)
 {
 	sqlite3_stmt	*st;
-	struct vm	*vm;
+	struct vm_row	*rows = NULL, *r, *nr;
+	size_t		 n = 0, cap = 0;
 	const char	*s;
 	int		 rc;
 
+	*rowsp = NULL;
+	*np = 0;
 	if (sqlite3_prepare_v2(d->db, "SELECT id, name, state, accel, vcpus, "
 	    "memory_mib, address, tap, pid, rm, created, disk_mib, image "
 	    "FROM vms ORDER BY id",
 	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((vm = vm_new(d)) == NULL)
-			break;
-		vm->id = sqlite3_column_int64(st, 0);
-		snprintf(vm->name, sizeof(vm->name), "%s",
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nr = reallocarray(rows, cap, sizeof(*rows))) ==
+			    NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			rows = nr;
+		}
+		r = &rows[n++];
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(st, 0);
+		snprintf(r->name, sizeof(r->name), "%s",
 		    (const char *)sqlite3_column_text(st, 1));
-		vm->state = state_parse((const char *)
+		r->state = state_parse((const char *)
 		    sqlite3_column_text(st, 2));
 		s = (const char *)sqlite3_column_text(st, 3);
-		vm->accel = strcmp(s, "kvm") == 0 ? ACCEL_KVM : ACCEL_TCG;
-		vm->vcpus = sqlite3_column_int(st, 4);
-		vm->memory_mib = sqlite3_column_int(st, 5);
-		snprintf(vm->address, sizeof(vm->address), "%s",
+		r->accel = strcmp(s, "kvm") == 0 ? ACCEL_KVM : ACCEL_TCG;
+		r->vcpus = sqlite3_column_int(st, 4);
+		r->memory_mib = sqlite3_column_int(st, 5);
+		snprintf(r->address, sizeof(r->address), "%s",
 		    (const char *)sqlite3_column_text(st, 6));
-		snprintf(vm->tap, sizeof(vm->tap), "%s",
+		snprintf(r->tap, sizeof(r->tap), "%s",
 		    (const char *)sqlite3_column_text(st, 7));
-		vm->pid = sqlite3_column_int64(st, 8);
-		vm->rm = sqlite3_column_int(st, 9);
-		vm->created = sqlite3_column_int64(st, 10);
-		vm->disk_mib = sqlite3_column_int64(st, 11);
-		snprintf(vm->img.name, sizeof(vm->img.name), "%s",
+		r->pid = sqlite3_column_int64(st, 8);
+		r->rm = sqlite3_column_int(st, 9);
+		r->created = sqlite3_column_int64(st, 10);
+		r->disk_mib = sqlite3_column_int64(st, 11);
+		snprintf(r->image, sizeof(r->image), "%s",
 		    (const char *)sqlite3_column_text(st, 12));
-		snprintf(vm->dir, sizeof(vm->dir), "%s/%s", d->paths.vms_dir,
-		    vm->name);
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE) {
+		free(rows);
+		return -1;
+	}
+	*rowsp = rows;
+	*np = n;
+	return 0;
 }
 
 int64_t

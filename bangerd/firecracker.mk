@@ -13,7 +13,8 @@ $(O)/bangerd/test-firecracker.o: CPPFLAGS += \
 	-DFC_SPEC_DEFAULT='"$(abspath $(FC_SPEC))"'
 # The driver needs only the common library, jansson and libc.
 $(eval $(call prog_rule,bangerd/test-firecracker,bangerd/test-firecracker.c \
-	bangerd/test-fc-spec.c bangerd/firecracker.c bangerd/fc-http.c, \
+	bangerd/test-fc-spec.c bangerd/firecracker.c bangerd/fc-api.c \
+	bangerd/fc-http.c, \
 	$(shell pkg-config --libs jansson) $(FC_YAML_LIBS) -lcmocka -lpthread))
 $(eval $(call prog_rule,bangerd/test-fc-http,bangerd/test-fc-http.c \
 	bangerd/fc-http.c,-lcmocka))

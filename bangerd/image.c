@@ -73,11 +73,22 @@ int
 image_lookup(struct bangerd *d, const char *name, const char *dflt,
     struct image *img, char *err, size_t errlen)
 {
-	char	 dir[PATH_MAX];
+	char	 dir[PATH_MAX], want[sizeof(img->name)];
 
-	memset(img, 0, sizeof(*img));
+	/*
+	 * The boot path refreshes a VM's image by its own name, which lives
+	 * in *img: copy the name before clearing *img, or it reads as empty
+	 * and the default image boots instead of the VM's.
+	 */
 	if (name[0] == '\0')
 		name = dflt;
+	if (strlen(name) >= sizeof(want)) {
+		snprintf(err, errlen, "invalid image name (too long)");
+		return -1;
+	}
+	snprintf(want, sizeof(want), "%s", name);
+	name = want;
+	memset(img, 0, sizeof(*img));
 	if (name[0] == '\0') {
 		snprintf(dir, sizeof(dir), "%s/%s", d->paths.images_dir,
 		    IMAGE_GOLDEN);

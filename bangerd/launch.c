@@ -182,15 +182,71 @@ l_reap(struct launcher *l)
 	}
 }
 
+/*
+ * The launcher's requests, one table: L_FD marks the one that must carry
+ * a descriptor; every other must carry none.  A handler returns -1 for
+ * a request it refuses.
+ */
+#define L_FD	0x01
+
+static int	l_fd(struct launcher *, void *, int *);
+static int	l_exec_req(struct launcher *, void *, int *);
+static int	l_kill(struct launcher *, void *, int *);
+
+static const struct l_dispatch {
+	uint32_t	 type;
+	unsigned	 flags;
+	int		(*fn)(struct launcher *, void *, int *);
+} l_dispatch[] = {
+	{ LAUNCH_FD,	L_FD,	l_fd },
+	{ LAUNCH_EXEC,	0,	l_exec_req },
+	{ LAUNCH_KILL,	0,	l_kill },
+};
+
+static int
+l_fd(struct launcher *l, void *body, int *fd)
+{
+	uint64_t	 slot = ((struct launch_fd *)body)->slot;
+
+	if (slot < LAUNCH_SLOT_MIN || l->staged[slot] != -1)
+		return -1;
+	l->staged[slot] = *fd;
+	*fd = -1;
+	return 0;
+}
+
+static int
+l_exec_req(struct launcher *l, void *body, int *fd)
+{
+	(void)fd;
+	l_exec(l, body);
+	return 0;
+}
+
+static int
+l_kill(struct launcher *l, void *body, int *fd)
+{
+	struct launch_kill	*lk = body;
+	size_t			 i;
+
+	(void)fd;
+	for (i = 0; i < l->nkids; i++)
+		if (l->kids[i].vm_id == lk->vm_id &&
+		    l->kids[i].tool == lk->tool)
+			(void)kill(l->kids[i].pid, lk->signo);
+	return 0;
+}
+
 /* Returns -1 when bangerd went away or misbehaved. */
 static int
 l_request(struct launcher *l, struct buf *in)
 {
-	struct msg_hdr	 hdr;
-	void		*body;
-	char		 err[MSG_ERRLEN];
-	int		 fd = -1;
-	size_t		 i;
+	const struct l_dispatch	*ld = NULL;
+	struct msg_hdr		 hdr;
+	void			*body;
+	char			 err[MSG_ERRLEN];
+	int			 fd = -1;
+	size_t			 i;
 
 	if (frame_recv(LAUNCHER_SOCK, LAUNCH_FRAMEMAX, in, &fd) == -1) {
 		log_warn("launcher: receive");
@@ -205,45 +261,20 @@ l_request(struct launcher *l, struct buf *in)
 			close(fd);
 		return -1;
 	}
-	switch (hdr.type) {
-	case LAUNCH_FD: {
-		uint64_t slot = ((struct launch_fd *)body)->slot;
-
-		if (fd == -1 || slot < LAUNCH_SLOT_MIN ||
-		    l->staged[slot] != -1)
-			goto bad;
-		l->staged[slot] = fd;
-		fd = -1;
-		break;
-	}
-	case LAUNCH_EXEC:
+	for (i = 0; i < sizeof(l_dispatch) / sizeof(l_dispatch[0]); i++)
+		if (l_dispatch[i].type == hdr.type)
+			ld = &l_dispatch[i];
+	if (ld == NULL || ((ld->flags & L_FD) != 0) != (fd != -1) ||
+	    ld->fn(l, body, &fd) == -1) {
+		log_warnx("launcher: unexpected %s request",
+		    msg_typename(&launch_proto, hdr.type));
 		if (fd != -1)
-			goto bad;
-		l_exec(l, body);
-		break;
-	case LAUNCH_KILL:
-		if (fd != -1)
-			goto bad;
-		for (i = 0; i < l->nkids; i++) {
-			struct launch_kill *lk = body;
-
-			if (l->kids[i].vm_id == lk->vm_id &&
-			    l->kids[i].tool == lk->tool)
-				(void)kill(l->kids[i].pid, lk->signo);
-		}
-		break;
-	default:
-		goto bad;
+			close(fd);
+		msg_free(&launch_proto, hdr.type, body);
+		return -1;
 	}
 	msg_free(&launch_proto, hdr.type, body);
 	return 0;
-bad:
-	log_warnx("launcher: unexpected %s request",
-	    msg_typename(&launch_proto, hdr.type));
-	if (fd != -1)
-		close(fd);
-	msg_free(&launch_proto, hdr.type, body);
-	return -1;
 }
 
 int
@@ -314,17 +345,55 @@ launcher_main(int argc, char **argv)
 static const char *
 vmm_bin(const struct bangerd *d)
 {
-	return d->vmm == &firecracker_ops ? d->fc_bin : d->qemu_bin;
+	return d->vmm->bin(d);
 }
+
+/* The launcher's reports, one table; any may come at any time. */
+static void
+launch_started(struct bangerd *d, void *body)
+{
+	if (((struct launch_started *)body)->tool == LAUNCH_TOOL_VMM)
+		vm_vmm_started(d, body);
+}
+
+static void
+launch_exited(struct bangerd *d, void *body)
+{
+	if (((struct launch_exited *)body)->tool == LAUNCH_TOOL_VMM)
+		vm_vmm_exited(d, body);
+	else
+		job_exited(d, body);
+}
+
+static void
+launch_error(struct bangerd *d, void *body)
+{
+	struct launch_error	*le = body;
+	struct launch_exited	 ex = { le->vm_id, le->tool, 0, -1, 0 };
+
+	log_warnx("launcher: %s", le->message);
+	launch_exited(d, &ex);
+}
+
+static const struct launch_dispatch {
+	uint32_t	 type;
+	void		(*fn)(struct bangerd *, void *);
+} launch_dispatch[] = {
+	{ LAUNCH_STARTED,	launch_started },
+	{ LAUNCH_EXITED,	launch_exited },
+	{ LAUNCH_ERROR,		launch_error },
+};
 
 static void
 launch_read(evutil_socket_t fd, short what, void *arg)
 {
-	struct bangerd	*d = arg;
-	struct buf	 in = { 0 };
-	struct msg_hdr	 hdr;
-	void		*body;
-	char		 err[MSG_ERRLEN];
+	const struct launch_dispatch	*ld = NULL;
+	struct bangerd			*d = arg;
+	struct buf			 in = { 0 };
+	struct msg_hdr			 hdr;
+	void				*body;
+	char				 err[MSG_ERRLEN];
+	size_t				 i;
 
 	(void)what;
 	if (frame_recv(fd, LAUNCH_FRAMEMAX, &in, NULL) == -1 || in.len == 0) {
@@ -343,33 +412,15 @@ launch_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	buf_free(&in);
-	switch (hdr.type) {
-	case LAUNCH_STARTED:
-		if (((struct launch_started *)body)->tool == LAUNCH_TOOL_VMM)
-			vm_vmm_started(d, body);
-		break;
-	case LAUNCH_EXITED:
-		if (((struct launch_exited *)body)->tool == LAUNCH_TOOL_VMM)
-			vm_vmm_exited(d, body);
-		else
-			job_exited(d, body);
-		break;
-	case LAUNCH_ERROR: {
-		struct launch_error	*le = body;
-		struct launch_exited	 ex = { le->vm_id, le->tool, 0, -1, 0 };
-
-		log_warnx("launcher: %s", le->message);
-		if (le->tool == LAUNCH_TOOL_VMM)
-			vm_vmm_exited(d, &ex);
-		else
-			job_exited(d, &ex);
-		break;
-	}
-	default:
+	for (i = 0; i < sizeof(launch_dispatch) / sizeof(launch_dispatch[0]);
+	    i++)
+		if (launch_dispatch[i].type == hdr.type)
+			ld = &launch_dispatch[i];
+	if (ld != NULL)
+		ld->fn(d, body);
+	else
 		log_warnx("launcher sent %s", msg_typename(&launch_proto,
 		    hdr.type));
-		break;
-	}
 	msg_free(&launch_proto, hdr.type, body);
 }
 

@@ -134,6 +134,43 @@ already_running(struct paths *p)
 }
 
 /*
+ * One bangerd per state directory.  The runtime lock above keeps one per
+ * socket, but two runtime directories can share one HOME (XDG_RUNTIME_DIR
+ * set in a login session, unset under su or cron): a second daemon on the
+ * same database would take the first one's running VMs for crashed ones,
+ * kill their VMMs and release their taps.  The lock file names the socket
+ * of the daemon that holds it, for the refusal.  Returns the locked fd.
+ */
+static int
+lock_state_dir(struct paths *p)
+{
+	char	 path[PATH_MAX + 16], other[PATH_MAX];
+	ssize_t	 n;
+	int	 fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/bangerd.lock",
+	    p->state_dir) >= sizeof(path))
+		errx(1, "%s: path too long", p->state_dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1)
+		err(1, "%s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK)
+			err(1, "flock %s", path);
+		n = pread(fd, other, sizeof(other) - 1, 0);
+		other[n > 0 ? n : 0] = '\0';
+		other[strcspn(other, "\n")] = '\0';
+		errx(1, "another bangerd of this user already uses %s%s%s; "
+		    "stop it (or use its socket) first", p->state_dir,
+		    other[0] != '\0' ? " and listens on " : "", other);
+	}
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, p->sock, strlen(p->sock),
+	    0) == -1 || pwrite(fd, "\n", 1, (off_t)strlen(p->sock)) == -1)
+		warn("%s", path);
+	return fd;
+}
+
+/*
  * banger-fetch: $BANGER_FETCH, else beside bangerd (installed), else in
  * the build tree's sibling directory.
  */
@@ -184,6 +221,7 @@ load_config(struct bangerd *d, enum config_vmm *vmm)
 		snprintf(d->fc_bin, sizeof(d->fc_bin), "%s",
 		    cfg.firecracker_bin);
 	*vmm = cfg.vmm;
+	ssh_key_note(d, &cfg);
 	config_free(&cfg);
 }
 
@@ -238,7 +276,7 @@ choose_vmm(struct bangerd *d, enum config_vmm want)
 	 * overlay (rootdisk.c).
 	 */
 	d->have_dm = access(dm_control(), F_OK) == 0;
-	log_info("root disks: %s", d->vmm != &qemu_ops ? "overlay" :
+	log_info("root disks: %s", !d->vmm->root_snapshot ? "overlay" :
 	    d->have_dm ? "device-mapper snapshots" : "overlay (this kernel "
 	    "has no device-mapper)");
 }
@@ -437,6 +475,7 @@ main(int argc, char **argv)
 			already_running(&d.paths);
 		err(1, "flock %s", d.paths.lock);
 	}
+	(void)lock_state_dir(&d.paths);
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
 		err(1, "readlink /proc/self/exe");
 	self[n] = '\0';
@@ -490,7 +529,7 @@ main(int argc, char **argv)
 		    strerror(errno));
 	if (db_open(&d, msg, sizeof(msg)) == -1)
 		startup_fail("database: %s", msg);
-	if (db_vm_load(&d) == -1)
+	if (vm_load(&d) == -1)
 		startup_fail("database: cannot load VMs");
 	if (reconcile(&d) == -1)
 		startup_fail("reconcile failed; see %s", d.paths.log);

@@ -7,8 +7,11 @@ BANGERD_LIBS := $(shell pkg-config --libs libevent sqlite3 libseccomp \
 	jansson msgpack)
 $(eval $(call prog_rule,bangerd/bangerd,$(BANGERD_SRCS),$(BANGERD_LIBS)))
 
-TESTS += bangerd/test-qemu bangerd/test-db bangerd/test-rootdisk
+TESTS += bangerd/test-qemu bangerd/test-db bangerd/test-rootdisk \
+	bangerd/test-agent
 $(eval $(call prog_rule,bangerd/test-qemu,bangerd/test-qemu.c \
+	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))
+$(eval $(call prog_rule,bangerd/test-agent,bangerd/test-agent.c \
 	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))
 $(eval $(call prog_rule,bangerd/test-db,bangerd/test-db.c \
 	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))

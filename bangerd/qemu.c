@@ -95,7 +95,8 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "none");
 	arg(&a, "-no-reboot");
 	arg(&a, "-chardev");
-	arg(&a, "file,id=con,path=%s/console.log", vm->dir);
+	/* Read by bangerd, which caps console.log (console.c). */
+	arg(&a, "socket,id=con,fd=6");
 	arg(&a, "-serial");
 	arg(&a, "chardev:con");
 	arg(&a, "-kernel");
@@ -111,7 +112,7 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	 */
 	if (vm->root_snap) {
 		arg(&a, "-add-fd");
-		arg(&a, "fd=6,set=1,opaque=root");
+		arg(&a, "fd=7,set=1,opaque=root");
 		arg(&a, "-drive");
 		arg(&a, "file.driver=host_device,file.filename=/dev/fdset/1,"
 		    "file.auto-read-only=off,driver=raw,if=none,id=root,"
@@ -174,9 +175,51 @@ qemu_argv_free(char **v, size_t n)
 	free(v);
 }
 
+/*
+ * Slots 2..7: stderr, agent, QMP, tap, console and the root snapshot if
+ * there is one (qemu_argv() names 3-7); then our ends of the agent and
+ * monitor channels are attached.
+ */
+static int
+qemu_launch(struct bangerd *d, struct vm *vm, struct vmm_fds *f,
+    char **argv, size_t argc, char *err, size_t errlen)
+{
+	int	 fds[6];
+
+	fds[0] = f->log;
+	fds[1] = f->agent[1];
+	fds[2] = f->qmp[1];
+	fds[3] = f->tap;
+	fds[4] = f->console;
+	fds[5] = f->root;
+	if (launch_vmm(d, vm, fds, f->root != -1 ? 6 : 5, argv, argc) ==
+	    -1) {
+		snprintf(err, errlen, "could not start QEMU (see %s)",
+		    d->paths.log);
+		return -1;
+	}
+	agent_attach(vm, f->agent[0]);
+	f->agent[0] = -1;
+	qmp_attach(vm, f->qmp[0]);
+	f->qmp[0] = -1;
+	return 0;
+}
+
+static const char *
+qemu_bin(const struct bangerd *d)
+{
+	return d->qemu_bin;
+}
+
 const struct vmm_ops qemu_ops = {
 	.name = "qemu",
 	.argv = qemu_argv,
 	.boot = NULL,		/* QEMU boots the guest on its own */
 	.shutdown = qmp_powerdown,
+	.launch = qemu_launch,
+	.exited = NULL,
+	.bin = qemu_bin,
+	.console_pipe = 0,
+	.tap_by_name = 0,
+	.root_snapshot = 1,
 };

@@ -30,6 +30,7 @@ qmp_line(struct vm *vm, const char *line, size_t len)
 {
 	json_t		*j, *ev;
 	json_error_t	 jerr;
+	uint64_t	 dropped;
 
 	if ((j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr)) ==
 	    NULL || !json_is_object(j)) {
@@ -42,9 +43,17 @@ qmp_line(struct vm *vm, const char *line, size_t len)
 	else if (json_object_get(j, "return") != NULL && !vm->qmp_ready)
 		vm->qmp_ready = 1;
 	else if ((ev = json_object_get(j, "event")) != NULL &&
-	    json_is_string(ev))
-		log_info("vm %s: QMP event %.64s", vm->name,
-		    json_string_value(ev));
+	    json_is_string(ev)) {
+		/* A guest can cause events (RTC_CHANGE, resets, ...). */
+		if (ratelimit_ok(&vm->guest_log, &dropped)) {
+			if (dropped > 0)
+				log_info("vm %s: %llu QMP events not logged "
+				    "(rate limit)", vm->name,
+				    (unsigned long long)dropped);
+			log_info("vm %s: QMP event %.64s", vm->name,
+			    json_string_value(ev));
+		}
+	}
 	else if (json_object_get(j, "error") != NULL)
 		log_warnx("vm %s: QMP command failed", vm->name);
 	json_decref(j);

@@ -7,8 +7,11 @@
  * - A VM recorded as booting or running has lost its VMM (VMMs die with
  *   the launcher, which dies with bangerd); any survivor that is provably
  *   ours is killed, and the VM is marked stopped (or deleted if --rm).
- * - Tap leases the helper still holds for us are released: no VM is
- *   running yet, so none is in use.
+ * - Tap leases and root snapshots the helper still holds for this
+ *   daemon's VMs (those in its database or journal) are released: none
+ *   of them runs yet, so none is in use.  Leases of other ids are left
+ *   alone: the helper keys leases by uid, and another bangerd of the same
+ *   user, on another state directory (another HOME), may be running them.
  * - Directories under vms/ without a database row are removed.
  */
 #include <sys/stat.h>
@@ -63,6 +66,42 @@ vmm_is_ours(pid_t pid, int64_t id)
 	return 0;
 }
 
+/* The ids this daemon's state knows, before anything is dropped. */
+struct ours {
+	int64_t		*ids;
+	size_t		 n;
+};
+
+static int
+ours_has(const struct ours *o, uint64_t id)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->n; i++)
+		if ((uint64_t)o->ids[i] == id)
+			return 1;
+	return 0;
+}
+
+static int
+ours_collect(struct bangerd *d, const int64_t *jids, size_t nj,
+    struct ours *o)
+{
+	struct vm	*vm;
+	size_t		 n = nj, i;
+
+	TAILQ_FOREACH(vm, &d->vms, entry)
+		n++;
+	o->n = 0;
+	if ((o->ids = calloc(n ? n : 1, sizeof(*o->ids))) == NULL)
+		return -1;
+	TAILQ_FOREACH(vm, &d->vms, entry)
+		o->ids[o->n++] = vm->id;
+	for (i = 0; i < nj; i++)
+		o->ids[o->n++] = jids[i];
+	return 0;
+}
+
 static void
 drop_vm(struct bangerd *d, struct vm *vm, const char *why)
 {
@@ -100,12 +139,12 @@ orphan_dirs(struct bangerd *d)
 }
 
 /*
- * No VM runs yet, so every root snapshot banger-priv still holds for this
- * user is left over.  A VMM killed above may still be closing it: busy is
- * retried for a while.
+ * No VM of ours runs yet, so every root snapshot banger-priv still holds
+ * for one of our ids is left over.  A VMM killed above may still be
+ * closing it: busy is retried for a while.
  */
 static void
-release_disks(struct bangerd *d)
+release_disks(struct bangerd *d, const struct ours *o)
 {
 	struct priv_disk_ids	*ids = NULL;
 	struct timespec		 pause = { 0, 100 * 1000 * 1000 };
@@ -118,6 +157,12 @@ release_disks(struct bangerd *d)
 		return;
 	}
 	for (i = 0; i < ids->vm_ids.n; i++) {
+		if (!ours_has(o, ids->vm_ids.v[i])) {
+			log_info("reconcile: leaving the root snapshot of vm "
+			    "id %llu: not in this daemon's state",
+			    (unsigned long long)ids->vm_ids.v[i]);
+			continue;
+		}
 		log_info("reconcile: releasing the root snapshot of vm id %llu",
 		    (unsigned long long)ids->vm_ids.v[i]);
 		for (tries = 0; tries < 50; tries++) {
@@ -138,12 +183,18 @@ reconcile(struct bangerd *d)
 {
 	struct priv_tap_ids	*ids = NULL;
 	struct vm		*vm, *next;
+	struct ours		 ours;
 	int64_t			*jids;
 	char			(*ops)[16], err[256];
 	size_t			 n, i;
 
 	if (db_journal_pending(d, &jids, &ops, &n) == -1)
 		return -1;
+	if (ours_collect(d, jids, n, &ours) == -1) {
+		free(jids);
+		free(ops);
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		if ((vm = vm_find_id(d, jids[i])) == NULL)
 			continue;
@@ -190,6 +241,14 @@ reconcile(struct bangerd *d)
 			log_warnx("reconcile: tap list: %s", err);
 		else {
 			for (i = 0; i < ids->vm_ids.n; i++) {
+				if (!ours_has(&ours, ids->vm_ids.v[i])) {
+					log_info("reconcile: leaving the tap "
+					    "lease of vm id %llu: not in this "
+					    "daemon's state",
+					    (unsigned long long)
+					    ids->vm_ids.v[i]);
+					continue;
+				}
 				log_info("reconcile: releasing tap lease of "
 				    "vm id %llu",
 				    (unsigned long long)ids->vm_ids.v[i]);
@@ -201,7 +260,8 @@ reconcile(struct bangerd *d)
 		}
 	}
 	if (d->priv_fd != -1)
-		release_disks(d);
+		release_disks(d, &ours);
+	free(ours.ids);
 	orphan_dirs(d);
 	return db_journal_clear(d);
 }

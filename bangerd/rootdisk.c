@@ -94,7 +94,7 @@ rootdisk_choose(struct vm *vm, char *err, size_t errlen)
 
 	struct statfs	 sd, si;
 
-	if (vm->img.rootfs[0] == '\0' || vm->d->vmm != &qemu_ops ||
+	if (vm->img.rootfs[0] == '\0' || !vm->d->vmm->root_snapshot ||
 	    !vm->d->have_dm)
 		return 0;
 	/* banger-priv refuses network and FUSE files: take the overlay. */
@@ -155,7 +155,7 @@ rootdisk_open(struct vm *vm, int *rootfd, char *err, size_t errlen)
 	snprintf(cow, sizeof(cow), "%s/%s", vm->dir, ROOT_COW);
 	if (access(cow, F_OK) != 0)
 		return 0;		/* an overlay VM */
-	if (d->vmm != &qemu_ops) {
+	if (!d->vmm->root_snapshot) {
 		snprintf(err, errlen, "VM %s's root is a device-mapper "
 		    "snapshot, which banger gives to QEMU only: set vmm = "
 		    "\"qemu\" in config.toml to start it", vm->name);

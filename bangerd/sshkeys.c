@@ -23,21 +23,24 @@
 
 #define PUBKEY_MAX	8192
 
+/*
+ * Remember config.toml's ssh_key_path from a configuration just read (at
+ * start-up and by each request that reads it), so that nothing reads the
+ * file again for it.
+ */
+void
+ssh_key_note(struct bangerd *d, const struct config *cfg)
+{
+	snprintf(d->ssh_key, sizeof(d->ssh_key), "%s", cfg->ssh_key_path);
+}
+
 /* The user's key: config.toml's ssh_key_path, else state/ssh/id_ed25519. */
 void
 ssh_key_path(struct bangerd *d, char *out, size_t len)
 {
-	struct config	 cfg;
-	char		 err[256];
-
-	out[0] = '\0';
-	if (config_load(d->paths.config_file, d->home, &cfg, err,
-	    sizeof(err)) == 0) {
-		if (cfg.ssh_key_path[0] != '\0')
-			snprintf(out, len, "%s", cfg.ssh_key_path);
-		config_free(&cfg);
-	}
-	if (out[0] == '\0')
+	if (d->ssh_key[0] != '\0')
+		snprintf(out, len, "%s", d->ssh_key);
+	else
 		snprintf(out, len, "%s/ssh/id_ed25519", d->paths.state_dir);
 }
 

@@ -87,7 +87,7 @@ test_tcg(void **state)
 	    "banger.ip=10.213.0.2/24 banger.gw=10.213.0.1"));
 	assert_true(any_contains(argv, n, "banger-vm-42,"));
 	assert_true(has(argv, n, "-chardev",
-	    "file,id=con,path=/state/vms/box/console.log"));
+	    "socket,id=con,fd=6"));
 	assert_true(any_contains(argv, n, "spawn=deny"));
 	assert_true(has(argv, n, "-drive", "file=/state/vms/box/work.ext4,"
 	    "format=raw,if=none,id=work,discard=unmap"));
@@ -130,7 +130,7 @@ test_root_snapshot(void **state)
 	snprintf(vm.img.rootfs, sizeof(vm.img.rootfs), "/img/rootfs.ext4");
 	vm.root_snap = 1;
 	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
-	assert_true(has(argv, n, "-add-fd", "fd=6,set=1,opaque=root"));
+	assert_true(has(argv, n, "-add-fd", "fd=7,set=1,opaque=root"));
 	assert_true(has(argv, n, "-drive", "file.driver=host_device,"
 	    "file.filename=/dev/fdset/1,file.auto-read-only=off,driver=raw,"
 	    "if=none,id=root,discard=unmap"));

@@ -10,14 +10,27 @@
 struct bangerd;
 struct vm;
 
+/*
+ * The descriptors vm_boot() made for one boot.  A driver's launch takes
+ * those its VMM uses and sets them to -1; vm_boot() closes the rest.
+ */
+struct vmm_fds {
+	int	 log;		/* the VMM's standard error (qemu.log) */
+	int	 agent[2];	/* agent socket pair: ours, the VMM's */
+	int	 qmp[2];	/* monitor socket pair: ours, the VMM's */
+	int	 tap;
+	int	 console;	/* the VMM's end of the console channel */
+	int	 root;		/* a root snapshot's block device, or -1 */
+};
+
 struct vmm_ops {
 	const char	*name;		/* "qemu", "firecracker" */
 	/*
 	 * The VMM's argv (argv[0] is replaced by the launcher's fixed path).
 	 * The launcher places stderr on fd 2 and whatever descriptors
-	 * vm_boot() hands it from fd 3 on: QEMU gets the agent channel, QMP
-	 * and the tap; Firecracker gets none (it uses sockets and the tap by
-	 * name).
+	 * vm_boot() hands it from fd 3 on: QEMU gets the agent channel, QMP,
+	 * the tap, the console and the root snapshot; Firecracker gets the
+	 * console (it uses sockets and the tap by name).
 	 */
 	int	(*argv)(struct bangerd *, struct vm *, char ***, size_t *);
 	/*
@@ -31,6 +44,26 @@ struct vmm_ops {
 	 * not possible); -1 if it cannot be asked.
 	 */
 	int	(*shutdown)(struct vm *);
+	/*
+	 * Exec the VMM through the launcher (launch_vmm) with the
+	 * descriptors in the driver's slot order, then attach the channels
+	 * it was handed.  0, or -1 with a message in err.
+	 */
+	int	(*launch)(struct bangerd *, struct vm *, struct vmm_fds *,
+		    char **, size_t, char *, size_t);
+	/* After the VMM exited: remove what it left (may be NULL). */
+	void	(*exited)(struct bangerd *, struct vm *);
+	/* The binary the launcher runs as this VMM. */
+	const char *(*bin)(const struct bangerd *);
+	/*
+	 * The serial console's channel (console.c): a pipe the VMM opens by
+	 * path (Firecracker), else a socket pair it is handed (QEMU).
+	 */
+	int		 console_pipe;
+	/* It opens its tap by name, so the tap must be persistent. */
+	int		 tap_by_name;
+	/* It can take a root snapshot's block device (rootdisk.c). */
+	int		 root_snapshot;
 };
 
 extern const struct vmm_ops qemu_ops;

@@ -272,8 +272,8 @@ extern const struct msg_proto agent_proto;
  * start, with the descriptors bangerd hands it, and reports exits.
  */
 #define LAUNCH_VERSION	1
-#define LAUNCH_SLOT_MIN	2	/* fd slots the VMM may receive: 2..6 */
-#define LAUNCH_SLOT_MAX	6
+#define LAUNCH_SLOT_MIN	2	/* fd slots the VMM may receive: 2..7 */
+#define LAUNCH_SLOT_MAX	7
 
 enum launch_type {
 	LAUNCH_FD = 1,		/* d->l, with one fd: place it at slot */

@@ -32,3 +32,10 @@ $(foreach f,$(FUZZ_HERE),$(eval $(call fuzz_rule,$(f))))
 FUZZERS += esc
 FUZZ_SRCS_esc := common/esc.c
 $(eval $(call fuzz_rule,esc))
+
+# bangerd's side of the agent channel: it links bangerd's code (not main.c)
+# and the libraries that code needs.
+FUZZERS += agent-chan
+FUZZ_SRCS_agent-chan := $(BANGERD_LIB_SRCS) $(COMMON_SRCS)
+FUZZ_LIBS_agent-chan := $(BANGERD_LIBS)
+$(eval $(call fuzz_rule,agent-chan))

@@ -88,6 +88,34 @@ expect_rc 0 "vm delete g1"
 grep -q '^g1\.vm ' "$(state_dir t1)/ssh/known_hosts" &&
     fail "known_hosts still has g1"
 
+# vm create and vm start return once sshd listens: `ssh NAME.vm` right
+# after them connects at the first attempt.
+g2_ssh() {
+	as_user t1 ssh -F "$cfg" -o BatchMode=yes -o ConnectionAttempts=1 \
+	    g2.vm echo up >"$W/out" 2>"$W/err"
+	[ "$(cat "$W/out")" = up ] ||
+	    fail "ssh g2.vm right after $1: $(head -c 300 "$W/err")"
+}
+with_timeout 600 run t1 vm create --name g2
+expect_rc 0 "vm create --name g2"
+grep -q "waiting for the ssh server" "$W/err" ||
+    fail "vm create did not wait for the ssh server"
+g2_ssh "vm create"
+with_timeout 300 run t1 vm stop g2
+expect_rc 0 "vm stop g2"
+with_timeout 600 run t1 vm start g2
+expect_rc 0 "vm start g2"
+g2_ssh "vm start"
+run t1 vm delete g2
+expect_rc 0 "vm delete g2"
+
+# --image tiny boots tiny, not the default image that now exists: its
+# pid 1 is tiny's init, not systemd.
+run t1 vm run --rm --image tiny -- cat /proc/1/comm
+expect_rc 0 "vm run --image tiny beside the golden image"
+grep -q "image tiny" "$W/err" || fail "spec line does not name tiny"
+[ "$(cat "$W/out")" != systemd ] || fail "--image tiny booted the golden image"
+
 # No command on an image without sshd: a clear refusal.
 run t1 vm run --rm --image tiny
 expect_rc 125 "interactive on the tiny image"

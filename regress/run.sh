@@ -13,10 +13,10 @@ export REGRESS TOP
 
 # Fixed order: cheap tests first, the crash test last.
 ALL_TESTS="help doctor daemon rundir exit-status stdio term rm lifecycle
-    sandbox vm-commands workspace config completion ssh-config priv-refuse
-    priv-stall priv-shape priv-disk
+    images sandbox vm-commands guest-flood workspace config completion
+    ssh-config priv-refuse priv-stall priv-shape priv-disk
     rootdisk
-    network isolation crash golden"
+    two-daemons network isolation crash golden"
 # One test may not take longer than this (seconds).
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
 

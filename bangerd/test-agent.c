@@ -1,0 +1,321 @@
+/*
+ * Unit tests for bangerd's end of the agent channel, driven as a hostile
+ * guest would: messages out of state, errors nobody asked for, error and
+ * console floods.  What is checked is what reaches the host's disk:
+ * bangerd's log and console.log stay bounded, and abuse drops the channel.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bangerd.h"
+#include "frame.h"
+#include "log.h"
+#include "msg.h"
+
+struct fixture {
+	struct bangerd	 d;
+	struct vm	*vm;
+	int		 peer;		/* the guest's end */
+	int		 logfd;
+	char		 dir[64];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*f;
+	int		 sp[2];
+	char		 path[128];
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	TAILQ_INIT(&f->d.vms);
+	TAILQ_INIT(&f->d.clients);
+	f->d.vmm = &qemu_ops;
+	if ((f->d.base = event_base_new()) == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/banger-test-agent.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/bangerd.log", f->dir);
+	if ((f->logfd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) == -1)
+		return -1;
+	log_init("test-agent", f->logfd, 0);
+	if ((f->vm = vm_new(&f->d)) == NULL)
+		return -1;
+	snprintf(f->vm->name, sizeof(f->vm->name), "hostile");
+	snprintf(f->vm->dir, sizeof(f->vm->dir), "%s", f->dir);
+	f->vm->state = VM_RUNNING;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == -1)
+		return -1;
+	agent_attach(f->vm, sp[0]);
+	f->peer = sp[1];
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 path[128];
+
+	vm_free(f->vm);
+	close(f->peer);
+	close(f->logfd);
+	log_init("test-agent", 2, 0);
+	/* libevent closes a freed bufferevent's socket from its loop. */
+	event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+	event_base_free(f->d.base);
+	snprintf(path, sizeof(path), "%s/bangerd.log", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/console.log", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/console.log.1", f->dir);
+	unlink(path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* One frame from the guest, as agent_read() hands it over. */
+static void
+guest_sends(struct vm *vm, uint32_t type, uint64_t id, const void *body)
+{
+	struct buf	 b = { 0 };
+
+	assert_int_equal(msg_frame(&agent_proto, type, id, body, &b), 0);
+	agent_handle(vm, b.p + FRAME_HDR, b.len - FRAME_HDR);
+	buf_free(&b);
+}
+
+/*
+ * Log records written so far (each starts with the tag; a guest's
+ * newline must not count as a record), and the log's size.
+ */
+static size_t
+log_lines(struct fixture *f)
+{
+	static char	 buf[1 << 20];
+	char		*p;
+	size_t	 n = 0;
+	ssize_t	 r;
+
+	r = pread(f->logfd, buf, sizeof(buf) - 1, 0);
+	assert_true(r >= 0 && r < (ssize_t)sizeof(buf) - 1);
+	buf[r] = '\0';
+	for (p = buf; (p = strstr(p, "test-agent: ")) != NULL; p++)
+		n++;
+	return n;
+}
+
+static off_t
+file_size(struct fixture *f, const char *name)
+{
+	struct stat	 st;
+	char		 path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	return stat(path, &st) == -1 ? -1 : st.st_size;
+}
+
+static const struct ag_error	 boom = { "boom\n2026-01-01 forged line" };
+
+/* An error nobody asked for ends the conversation at once. */
+static void
+test_unsolicited_error(void **state)
+{
+	struct fixture	*f = *state;
+	int		 i;
+
+	for (i = 0; i < 100000 && f->vm->agent != NULL; i++)
+		guest_sends(f->vm, AG_ERROR, 0, &boom);
+	assert_null(f->vm->agent);
+	assert_int_equal(i, 1);
+	assert_true(log_lines(f) <= 1);
+}
+
+/*
+ * Errors answering our requests are accepted, one per request, and their
+ * log lines are rate-limited; one more than was asked for is abuse.
+ */
+static void
+test_error_flood(void **state)
+{
+	struct fixture	*f = *state;
+	struct ag_signal sg = { 15 };
+	int		 i;
+
+	f->d.next_session = f->vm->session = 7;
+	for (i = 0; i < 5000; i++)
+		assert_int_equal(agent_send(f->vm, AG_SIGNAL, 7, &sg), 0);
+	for (i = 0; i < 5000; i++) {
+		guest_sends(f->vm, AG_ERROR, 7, &boom);
+		assert_non_null(f->vm->agent);
+	}
+	/*
+	 * The burst, and perhaps a token or two refilled meanwhile (each
+	 * with its "not logged" count).
+	 */
+	assert_true(log_lines(f) <= RL_BURST + 6);
+	guest_sends(f->vm, AG_ERROR, 7, &boom);
+	assert_null(f->vm->agent);
+}
+
+/* An error naming a session that never existed is refused too. */
+static void
+test_error_unknown_session(void **state)
+{
+	struct fixture	*f = *state;
+	struct ag_signal sg = { 15 };
+
+	f->d.next_session = f->vm->session = 3;
+	assert_int_equal(agent_send(f->vm, AG_SIGNAL, 3, &sg), 0);
+	guest_sends(f->vm, AG_ERROR, 4, &boom);
+	assert_null(f->vm->agent);
+}
+
+/* Every message at the wrong time drops the channel. */
+static void
+test_out_of_state(void **state)
+{
+	struct fixture		*f = *state;
+	struct ag_ready		 rd = { "1", "6.1" };
+	struct ag_exit		 ex = { 0, 0 };
+	struct ag_exec		 x;
+	struct ag_output	 out = { 1, { (uint8_t *)"x", 1 } };
+	char			*argv[] = { "sh", NULL };
+
+	/* Ready while running (it comes once, while starting). */
+	guest_sends(f->vm, AG_READY, 0, &rd);
+	assert_null(f->vm->agent);
+	assert_int_equal(f->vm->state, VM_RUNNING);
+	(void)teardown(state);
+	assert_int_equal(setup(state), 0);
+	f = *state;
+
+	/* Output and exit with no session. */
+	guest_sends(f->vm, AG_OUTPUT, 1, &out);
+	assert_null(f->vm->agent);
+	(void)teardown(state);
+	assert_int_equal(setup(state), 0);
+	f = *state;
+	f->vm->session = 5;
+	guest_sends(f->vm, AG_EXIT, 6, &ex);
+	assert_null(f->vm->agent);
+	(void)teardown(state);
+	assert_int_equal(setup(state), 0);
+	f = *state;
+
+	/* A host-to-guest type from the guest. */
+	memset(&x, 0, sizeof(x));
+	x.argv.v = argv;
+	x.argv.n = 1;
+	x.env.v = argv + 1;
+	x.cwd = "";
+	guest_sends(f->vm, AG_EXEC, 1, &x);
+	assert_null(f->vm->agent);
+}
+
+/* Garbage is a decode error, logged once; the channel goes. */
+static void
+test_garbage(void **state)
+{
+	struct fixture	*f = *state;
+	uint8_t		 junk[64];
+
+	memset(junk, 0x1b, sizeof(junk));
+	agent_handle(f->vm, junk, sizeof(junk));
+	assert_null(f->vm->agent);
+	assert_true(log_lines(f) <= 1);
+}
+
+/* A console flood: console.log is capped and rotated once, newest kept. */
+static void
+test_console_cap(void **state)
+{
+	struct fixture	*f = *state;
+	char		 chunk[4096];
+	int		 vmm_end;
+	size_t		 i, total = 5 * CONSOLE_LOG_MAX + 123;
+	char		 last[8];
+	char		 path[128];
+	int		 fd;
+
+	assert_int_equal(console_open(f->vm, &vmm_end), 0);
+	close(vmm_end);
+	memset(chunk, 'x', sizeof(chunk));
+	for (i = 0; i + sizeof(chunk) <= total; i += sizeof(chunk))
+		assert_int_equal(console_write(f->vm, chunk, sizeof(chunk)),
+		    0);
+	assert_int_equal(console_write(f->vm, "END", 3), 0);
+	assert_true(file_size(f, "console.log") <= CONSOLE_LOG_MAX);
+	assert_int_equal(file_size(f, "console.log.1"), CONSOLE_LOG_MAX);
+	/* The newest bytes are the end of console.log. */
+	snprintf(path, sizeof(path), "%s/console.log", f->dir);
+	assert_true((fd = open(path, O_RDONLY)) != -1);
+	assert_int_equal(pread(fd, last, 3, file_size(f, "console.log") - 3),
+	    3);
+	close(fd);
+	assert_memory_equal(last, "END", 3);
+	console_close(f->vm);
+}
+
+/* A guest can make QEMU emit events; their log lines are rate-limited. */
+static void
+test_qmp_event_flood(void **state)
+{
+	struct fixture	*f = *state;
+	const char	 ev[] = "{\"event\": \"RTC_CHANGE\", \"data\": {}}\r\n";
+	int		 sp[2], i;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+	    sp), 0);
+	qmp_attach(f->vm, sp[0]);
+	/* A few at a time, read between, so that the writes never block. */
+	for (i = 0; i < 2000; i++) {
+		assert_int_equal(write(sp[1], ev, sizeof(ev) - 1),
+		    (ssize_t)sizeof(ev) - 1);
+		if (i % 10 == 9)
+			event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+	}
+	event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+	close(sp[1]);
+	assert_true(log_lines(f) >= 1);
+	assert_true(log_lines(f) <= RL_BURST + 6);
+	qmp_detach(f->vm);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_unsolicited_error,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_flood, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_error_unknown_session,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_state, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_garbage, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_console_cap, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_qmp_event_flood, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

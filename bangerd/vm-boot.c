@@ -1,0 +1,476 @@
+/*
+ * Booting a VM: a tap from banger-priv, the agent, monitor and console
+ * channels, the VMM through the launcher, and then, once the agent is
+ * ready, the preparation sessions (checkout, tool bootstrap, the wait for
+ * sshd) before the client is answered or its command started.
+ */
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <ftw.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "bangerd.h"
+#include "config.h"
+#include "firecracker.h"
+#include "fdutil.h"
+#include "log.h"
+#include "priv-wrap.h"
+#include "valid.h"
+
+#include "vm-phase.h"
+
+static void	vm_boot_timeout(evutil_socket_t fd, short what, void *arg);
+static void	vm_vsock_try(evutil_socket_t fd, short what, void *arg);
+static void	vm_ready_go(struct vm *vm);
+static void	vm_prep_session(struct vm *vm, char **argv, size_t argc);
+static void	vm_checkout(struct vm *vm);
+static void	vm_bootstrap(struct vm *vm);
+static void	vm_ssh_wait(struct vm *vm);
+
+
+/*
+ * The workspace's tool bootstrap: best effort, before the command or the
+ * login.  mise, if the guest has it (in PATH or ~/.local/bin, where its
+ * installer puts it), installs what .mise.toml / .tool-versions ask for;
+ * its output goes to a log in the guest and its failure changes nothing.
+ */
+static const char bootstrap_sh[] =
+    "m=$(command -v mise 2>/dev/null) || m=/root/.local/bin/mise\n"
+    "[ -x \"$m\" ] || exit 0\n"
+    "[ -f .mise.toml ] || [ -f mise.toml ] || [ -f .tool-versions ] || "
+    "exit 0\n"
+    "mkdir -p /root/.cache/banger\n"
+    "\"$m\" install >\"/root/.cache/banger/vm-run-tooling-$1.log\" 2>&1\n"
+    "exit 0\n";
+
+/*
+ * --branch NAME [--from REF]: the copied files become a checkout of a new
+ * branch NAME at REF (default: the host's HEAD), from the bundle
+ * banger-fetch made.  The working tree stays what was copied, so the
+ * host's uncommitted changes show as changes.
+ */
+static const char checkout_sh[] =
+    "set -e\n"
+    "b=/root/.cache/banger/$1.bundle\n"
+    "git init -q\n"
+    "git symbolic-ref HEAD \"refs/heads/$2\"\n"
+    "git fetch -q --update-head-ok \"$b\" '+refs/heads/*:refs/remotes/host/*' "
+    "'+refs/tags/*:refs/tags/*' '+HEAD:refs/remotes/host/HEAD'\n"
+    "r=${3:-host/HEAD}\n"
+    "c=$(git rev-parse -q --verify \"$r^{commit}\" || "
+    "git rev-parse -q --verify \"host/$r^{commit}\") || "
+    "{ echo \"no ref $r in the repository\" >&2; exit 1; }\n"
+    "git reset -q \"$c\"\n"
+    "rm -f \"$b\"\n";
+
+/*
+ * An image with a root file system runs sshd, which comes up after the
+ * agent.  Before `vm create`, `vm start` or an interactive `vm run`
+ * answers, the guest waits until something listens on port 22, so that
+ * `ssh NAME.vm` works as soon as they return; the bound is vm run's ssh
+ * retry (30 attempts a second apart).  The guest looks at its own
+ * sockets: bangerd needs no network access for this.
+ */
+static const char sshwait_sh[] =
+    "i=0\n"
+    "while [ \"$i\" -lt \"$1\" ]; do\n"
+    "  grep -q ':0016 [0-9A-F]*:[0-9A-F]* 0A' /proc/net/tcp "
+    "/proc/net/tcp6 2>/dev/null && exit 0\n"
+    "  sleep 1\n"
+    "  i=$((i + 1))\n"
+    "done\n"
+    "exit 1\n";
+
+static void
+vm_boot_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct vm	*vm = arg;
+	struct client	*c = vm->runner;
+
+	(void)fd;
+	(void)what;
+	log_warnx("vm %s: agent not ready after %d s", vm->name,
+	    BOOT_TIMEOUT_SEC);
+	if (c == NULL)
+		return;
+	/* Leave the VM alive so its console can be read. */
+	vm->runner = NULL;
+	c->vm = NULL;
+	client_error(c, BERR_BOOT, "VM %s did not become ready within %d s; "
+	    "the guest kernel or its init (or, in a full image, systemd "
+	    "before banger-agent) probably failed. It is left running: see "
+	    "`banger vm logs %s`, then remove it with `banger vm delete %s`",
+	    vm->name, BOOT_TIMEOUT_SEC, vm->name, vm->name);
+}
+
+/*
+ * Boot a stopped VM: a tap from banger-priv, the channels, the VMM through
+ * the launcher (the driver's launch op).  The "start" journal entry
+ * covers the steps that hold a lease.
+ */
+int
+vm_boot(struct vm *vm, char *err, size_t errlen)
+{
+	struct bangerd		*d = vm->d;
+	struct priv_bridge	*br = NULL;
+	struct priv_tap		*tap = NULL;
+	int			 agent[2] = { -1, -1 }, qmp[2] = { -1, -1 };
+	int			 tapfd = -1, logfd = -1, rootfd = -1;
+	int			 confd = -1;
+	struct vmm_fds		 vf;
+	int			 rc = -1;
+	char			 path[PATH_MAX + 16], perr[256];
+	char			**argv = NULL;
+	size_t			 argc = 0;
+	int64_t			 jid;
+
+	/* The image may have been rebuilt or removed since creation. */
+	if (image_lookup(d, vm->img.name, "", &vm->img, err, errlen) == -1)
+		return -1;
+	if (d->priv_fd == -1) {
+		snprintf(err, errlen, "the privileged helper is not running "
+		    "(see `banger doctor` and %s)", d->paths.log);
+		return -1;
+	}
+	if (d->vmm_error[0] != '\0') {
+		snprintf(err, errlen, "%s", d->vmm_error);
+		return -1;
+	}
+	if (d->launch_fd == -1) {
+		snprintf(err, errlen, "the VMM launcher is not running (see "
+		    "%s)", d->paths.log);
+		return -1;
+	}
+	if ((jid = db_journal_begin(d, vm->id, "start")) == -1) {
+		snprintf(err, errlen, "could not journal the VM's start");
+		return -1;
+	}
+	if (!d->bridge_ok) {
+		if (priv_bridge_ensure(d->priv_fd, &br, perr,
+		    sizeof(perr)) != 0) {
+			snprintf(err, errlen, "network bridge: %s", perr);
+			goto out;
+		}
+		log_info("bridge %s %s/%u", br->name, br->gateway,
+		    (unsigned)br->prefix);
+		msg_free(&priv_proto, PRIV_BRIDGE, br);
+		d->bridge_ok = 1;
+	}
+	/* Firecracker opens the tap by name: it must outlive our fd. */
+	if (priv_tap_create(d->priv_fd, vm->id, d->vmm->tap_by_name,
+	    &tap, &tapfd, perr, sizeof(perr)) != 0) {
+		snprintf(err, errlen, "tap device: %s", perr);
+		goto out;
+	}
+	snprintf(vm->tap, sizeof(vm->tap), "%s", tap->name);
+	snprintf(vm->address, sizeof(vm->address), "%s", tap->address);
+	snprintf(vm->gateway, sizeof(vm->gateway), "%s", tap->gateway);
+	snprintf(vm->mac, sizeof(vm->mac), "%s", tap->mac);
+	vm->prefix = tap->prefix;
+	msg_free(&priv_proto, PRIV_TAP, tap);
+	vm->state = VM_STARTING;
+	vm_save(vm);
+	if (rootdisk_open(vm, &rootfd, err, errlen) == -1)
+		goto out;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) == -1) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		goto out;
+	}
+	if (console_open(vm, &confd) == -1) {
+		snprintf(err, errlen, "could not set up the console (see %s)",
+		    d->paths.log);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/qemu.log", vm->dir);
+	if ((logfd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1) {
+		snprintf(err, errlen, "open %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (d->vmm->argv(d, vm, &argv, &argc) == -1) {
+		snprintf(err, errlen, "could not build the %s command line",
+		    d->vmm->name);
+		goto out;
+	}
+	vf.log = logfd;
+	vf.agent[0] = agent[0];
+	vf.agent[1] = agent[1];
+	vf.qmp[0] = qmp[0];
+	vf.qmp[1] = qmp[1];
+	vf.tap = tapfd;
+	vf.console = confd;
+	vf.root = rootfd;
+	rc = d->vmm->launch(d, vm, &vf, argv, argc, err, errlen);
+	/* What the driver took is no longer ours to close. */
+	agent[0] = vf.agent[0];
+	agent[1] = vf.agent[1];
+	qmp[0] = vf.qmp[0];
+	qmp[1] = vf.qmp[1];
+	tapfd = vf.tap;
+	if (rc == -1)
+		goto out;
+	clock_gettime(CLOCK_MONOTONIC, &vm->t_spawn);
+	if (vm->boot_timer == NULL)
+		vm->boot_timer = evtimer_new(d->base, vm_boot_timeout, vm);
+	if (vm->boot_timer != NULL) {
+		struct timeval	 tv = { BOOT_TIMEOUT_SEC, 0 };
+
+		evtimer_add(vm->boot_timer, &tv);
+	}
+	rc = 0;
+out:
+	qemu_argv_free(argv, argc);	/* both drivers' argv: strings */
+	if (agent[0] != -1)
+		close(agent[0]);
+	if (agent[1] != -1)
+		close(agent[1]);
+	if (qmp[0] != -1)
+		close(qmp[0]);
+	if (qmp[1] != -1)
+		close(qmp[1]);
+	if (tapfd != -1)
+		close(tapfd);
+	if (rootfd != -1)
+		close(rootfd);
+	if (logfd != -1)
+		close(logfd);
+	if (confd != -1)
+		close(confd);
+	if (rc == -1) {
+		console_close(vm);
+		vm_release_tap(vm);
+		rootdisk_release(vm);
+		vm->state = VM_STOPPED;
+		vm_save(vm);
+	}
+	db_journal_end(d, jid);
+	return rc;
+}
+
+void
+vm_start_cmd(struct client *c, struct vm *vm)
+{
+	char	 err[1024];
+
+	if (vm->state == VM_RUNNING || vm->state == VM_STARTING) {
+		client_error(c, BERR_INVALID, "VM %s is already %s", vm->name,
+		    vm_state_name(vm->state));
+		return;
+	}
+	if (vm->state != VM_STOPPED) {
+		client_error(c, BERR_BUSY, "VM %s is %s; try again when it "
+		    "has stopped", vm->name, vm_state_name(vm->state));
+		return;
+	}
+	if (vm->runner != NULL) {
+		client_error(c, BERR_BUSY, "VM %s is busy", vm->name);
+		return;
+	}
+	if (vm_set_runner(vm, c, NULL, 0, 0, 0) == -1) {
+		client_error(c, BERR_INTERNAL, "out of memory");
+		return;
+	}
+	client_progress(c, "starting VM %s", vm->name);
+	if (vm_boot(vm, err, sizeof(err)) == -1) {
+		vm->runner = NULL;
+		c->vm = NULL;
+		client_error(c, BERR_INTERNAL, "cannot start VM %s: %s",
+		    vm->name, err);
+	}
+}
+
+void
+vm_vmm_started(struct bangerd *d, struct launch_started *s)
+{
+	struct vm	*vm = vm_find_id(d, s->vm_id);
+
+	struct timeval	 tv = { 0, 100 * 1000 };
+	char		 err[1024];
+
+	if (vm == NULL)
+		return;
+	vm->pid = s->pid;
+	vm_save(vm);
+	if (d->vmm->boot == NULL || vm->state != VM_STARTING)
+		return;
+	/* Firecracker: configure it over its API, then find the agent. */
+	if (d->vmm->boot(vm, err, sizeof(err)) == -1) {
+		log_warnx("vm %s: %s", vm->name, err);
+		if (vm->runner != NULL) {
+			struct client	*c = vm->runner;
+
+			vm->runner = NULL;
+			c->vm = NULL;
+			client_error(c, BERR_BOOT, "VM %s: %s", vm->name, err);
+		}
+		(void)launch_kill(d, vm, SIGKILL);
+		return;
+	}
+	if (vm->vsock_timer == NULL)
+		vm->vsock_timer = evtimer_new(d->base, vm_vsock_try, vm);
+	if (vm->vsock_timer != NULL)
+		evtimer_add(vm->vsock_timer, &tv);
+}
+
+/*
+ * Firecracker's agent channel: connect to the hybrid vsock socket until
+ * the guest's agent listens (the boot timer bounds the wait).
+ */
+static void
+vm_vsock_try(evutil_socket_t fd, short what, void *arg)
+{
+	struct vm	*vm = arg;
+	struct timeval	 tv = { 0, 100 * 1000 };
+	char		 api[FC_SUN_PATH_MAX], uds[FC_SUN_PATH_MAX], err[256];
+	int		 s;
+
+	(void)fd;
+	(void)what;
+	if (vm->state != VM_STARTING || vm->agent != NULL)
+		return;
+	if (fc_paths(vm->d, vm, api, sizeof(api), uds, sizeof(uds)) == -1)
+		return;
+	if ((s = fc_vsock_connect(uds, FC_AGENT_PORT, err, sizeof(err))) ==
+	    -1) {
+		if (errno == ECONNREFUSED || errno == ENOENT ||
+		    errno == ETIMEDOUT)
+			evtimer_add(vm->vsock_timer, &tv);
+		else
+			log_warnx("vm %s: agent vsock: %s", vm->name, err);
+		return;
+	}
+	(void)fd_nonblock(s, 1);
+	agent_attach(vm, s);
+}
+
+void
+vm_agent_ready(struct vm *vm, const struct ag_ready *r)
+{
+	struct timespec	 now;
+	struct client	*c = vm->runner;
+	double		 secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	secs = (now.tv_sec - vm->t_spawn.tv_sec) +
+	    (now.tv_nsec - vm->t_spawn.tv_nsec) / 1e9;
+	if (vm->boot_timer != NULL)
+		evtimer_del(vm->boot_timer);
+	vm->state = VM_RUNNING;
+	vm_save(vm);
+	log_info("vm %s ready after %.2f s (agent %s, kernel %s)", vm->name,
+	    secs, r->version, r->kernel);
+	ssh_refresh(vm->d);
+	if (c == NULL)
+		return;
+	client_progress(c, "VM %s is ready at %s (%.1f s)", vm->name,
+	    vm->address, secs);
+	vm_prepare(vm);
+}
+
+/*
+ * Before the command or login, in a workspace: --branch's checkout (its
+ * failure fails the run), then the tool bootstrap (whose failure does
+ * not).  Each is an agent session; vm_agent_exit() comes back here.
+ */
+void
+vm_prepare(struct vm *vm)
+{
+	if (vm->ws_branch[0] != '\0' && !vm->checked_out) {
+		vm_checkout(vm);
+		return;
+	}
+	if (vm->ws_name[0] != '\0' && !vm->bootstrapped) {
+		vm_bootstrap(vm);
+		return;
+	}
+	/* Answering now (no command to run): wait for sshd first. */
+	if (vm->runner != NULL && vm->run_argv.n == 0 &&
+	    vm->img.rootfs[0] != '\0' && !vm->ssh_waited) {
+		vm_ssh_wait(vm);
+		return;
+	}
+	vm_ready_go(vm);
+}
+
+static void
+vm_ready_go(struct vm *vm)
+{
+	struct client	*c = vm->runner;
+
+	if (c == NULL)
+		return;
+	if (vm->run_argv.n == 0) {
+		vm->runner = NULL;
+		c->vm = NULL;
+		vm_reply_info(c, vm);
+		return;
+	}
+	vm_start_session(vm);
+}
+
+static void
+vm_prep_session(struct vm *vm, char **argv, size_t argc)
+{
+	struct ag_exec	 ex;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.argv.v = argv;
+	ex.argv.n = argc;
+	ex.env.v = (char *[]){ NULL };
+	ex.cwd = vm->run_cwd;
+	vm->session = ++vm->d->next_session;
+	vm->bootstrapping = vm->session;
+	if (agent_send(vm, AG_EXEC, vm->session, &ex) == -1) {
+		vm->session = vm->bootstrapping = 0;
+		vm_prepare(vm);
+	}
+}
+
+static void
+vm_checkout(struct vm *vm)
+{
+	char	*argv[] = { "sh", "-c", (char *)checkout_sh, "banger-checkout",
+		    vm->ws_name, vm->ws_branch, vm->ws_from, NULL };
+
+	vm->checked_out = 1;
+	client_progress(vm->runner, "checking out a new branch %s from %s",
+	    vm->ws_branch, vm->ws_from[0] ? vm->ws_from : "HEAD");
+	vm_prep_session(vm, argv, 7);
+}
+
+static void
+vm_bootstrap(struct vm *vm)
+{
+	char	*argv[] = { "sh", "-c", (char *)bootstrap_sh,
+		    "banger-bootstrap", vm->ws_name, NULL };
+
+	vm->bootstrapped = 1;
+	vm_prep_session(vm, argv, 5);
+}
+
+static void
+vm_ssh_wait(struct vm *vm)
+{
+	char	 secs[16];
+	char	*argv[] = { "sh", "-c", (char *)sshwait_sh, "banger-sshwait",
+		    secs, NULL };
+
+	snprintf(secs, sizeof(secs), "%d", SSH_WAIT_SEC);
+	vm->ssh_waited = 1;
+	vm->ssh_waiting = 1;
+	client_progress(vm->runner, "waiting for the ssh server");
+	vm_prep_session(vm, argv, 5);
+}

@@ -1,0 +1,23 @@
+/*
+ * What the phases of a VM's life (vm*.c) call in one another; the rest of
+ * bangerd uses bangerd.h.
+ */
+#ifndef BANGERD_VM_PHASE_H
+#define BANGERD_VM_PHASE_H
+
+#include "bangerd.h"
+
+#define SSH_WAIT_SEC	30	/* the wait for sshd (vm-boot.c) */
+
+void	strv_free(struct msg_strv *sv);
+int	vm_boot(struct vm *vm, char *err, size_t errlen);
+void	vm_disk_done(struct bangerd *d, int64_t id, int ok, const char *jerr);
+void	vm_finish_delete(struct vm *vm);
+void	vm_prepare(struct vm *vm);
+void	vm_release_tap(struct vm *vm);
+void	vm_save(struct vm *vm);
+void	vm_config_done(struct vm *vm);
+int	vm_set_runner(struct vm *, struct client *, const struct msg_strv *,
+	    int, uint64_t, uint64_t);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * The one command a running VM runs for a client (vm run, vm exec): sent
+ * to the agent, its output and exit passed back, the client's input,
+ * signals and window size passed on.
+ */
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <ftw.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "bangerd.h"
+#include "config.h"
+#include "firecracker.h"
+#include "fdutil.h"
+#include "log.h"
+#include "priv-wrap.h"
+#include "valid.h"
+
+#include "vm-phase.h"
+
+void
+vm_start_session(struct vm *vm)
+{
+	struct ag_exec	 ex;
+	struct client	*c = vm->runner;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.argv = vm->run_argv;
+	ex.env.v = (char *[]){ NULL };
+	ex.env.n = 0;
+	ex.cwd = vm->run_cwd;
+	ex.tty = vm->run_tty;
+	ex.cols = vm->run_cols;
+	ex.rows = vm->run_rows;
+	vm->session = ++vm->d->next_session;
+	if (agent_send(vm, AG_EXEC, vm->session, &ex) == -1) {
+		vm->runner = NULL;
+		vm->session = 0;
+		c->vm = NULL;
+		client_error(c, BERR_INTERNAL, "could not send the command to "
+		    "VM %s", vm->name);
+		return;
+	}
+	c->started = 1;
+	vm->run_created = 0;
+	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+}
+
+void
+vm_exec_cmd(struct client *c, struct ctl_vm_exec *req, struct vm *vm)
+{
+	if (req->argv.n == 0) {
+		client_error(c, BERR_INVALID, "no command given");
+		return;
+	}
+	if (vm->state != VM_RUNNING) {
+		client_error(c, BERR_INVALID, "VM %s is %s; start it with "
+		    "`banger vm start %s`", vm->name,
+		    vm_state_name(vm->state), vm->name);
+		return;
+	}
+	if (vm->runner != NULL || vm->session != 0) {
+		client_error(c, BERR_BUSY, "VM %s is already running a "
+		    "command (one at a time in this version)", vm->name);
+		return;
+	}
+	if (vm_set_runner(vm, c, &req->argv, req->tty, req->cols,
+	    req->rows) == -1) {
+		client_error(c, BERR_INTERNAL, "out of memory");
+		return;
+	}
+	vm->run_cwd[0] = '\0';
+	vm_start_session(vm);
+}
+
+void
+vm_agent_output(struct vm *vm, const struct ag_output *o)
+{
+	struct ctl_output	 co;
+	struct client		*c = vm->runner;
+
+	/* The bootstrap's output goes to its log in the guest, not here. */
+	if (vm->bootstrapping != 0)
+		return;
+	if (c == NULL || c->bev == NULL)
+		return;
+	co.stream = o->stream;
+	co.data = o->data;
+	client_send(c, CTL_OUTPUT, &co);
+	/* Back-pressure: stop reading the guest while the CLI lags. */
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) >
+	    CLIENT_OUTQ_HIGH && vm->agent != NULL)
+		bufferevent_disable(vm->agent, EV_READ);
+}
+
+void
+vm_agent_exit(struct vm *vm, const struct ag_exit *e)
+{
+	struct ctl_exit	 ce;
+	struct client	*c = vm->runner;
+
+	if (vm->bootstrapping != 0) {
+		vm->session = vm->bootstrapping = 0;
+		if (vm->ssh_waiting) {
+			vm->ssh_waiting = 0;
+			if (e->status != 0 && (c = vm->runner) != NULL) {
+				log_warnx("vm %s: no ssh server after %d s",
+				    vm->name, SSH_WAIT_SEC);
+				vm->runner = NULL;
+				c->vm = NULL;
+				client_error(c, BERR_BOOT, "VM %s is running "
+				    "but its ssh server did not listen within "
+				    "%d s; see %s/console.log", vm->name,
+				    SSH_WAIT_SEC, vm->dir);
+				return;
+			}
+			vm_prepare(vm);
+			return;
+		}
+		/* A failed --branch checkout fails the run; the rest not. */
+		if (vm->checked_out && !vm->bootstrapped && e->status != 0 &&
+		    (c = vm->runner) != NULL) {
+			log_warnx("vm %s: checkout of %s failed", vm->name,
+			    vm->ws_branch);
+			vm->runner = NULL;
+			c->vm = NULL;
+			client_error(c, BERR_INVALID, "could not check out a "
+			    "new branch %s from %s in VM %s (is the ref in the "
+			    "repository?)", vm->ws_branch, vm->ws_from[0] ?
+			    vm->ws_from : "HEAD", vm->name);
+			if (vm->rm || vm->run_created)
+				vm_delete(NULL, vm);
+			return;
+		}
+		log_info("vm %s: preparation step ended (status %lld)",
+		    vm->name, (long long)e->status);
+		vm_prepare(vm);
+		return;
+	}
+	log_info("vm %s: command exited (status %lld, signal %llu)", vm->name,
+	    (long long)e->status, (unsigned long long)e->signo);
+	vm->session = 0;
+	strv_free(&vm->run_argv);
+	ce.status = e->status;
+	ce.signo = e->signo;
+	vm->runner = NULL;
+	if (vm->rm) {
+		/* --rm: the exit status goes out once the VM is gone. */
+		vm->exit_waiter = c;
+		vm->exit = ce;
+		vm_delete(NULL, vm);
+		return;
+	}
+	if (c != NULL) {
+		client_send(c, CTL_EXIT, &ce);
+		c->vm = NULL;
+		client_finish(c);
+	}
+}
+
+void
+vm_agent_lost(struct vm *vm, const char *why)
+{
+	struct client	*c = vm->runner;
+
+	log_warnx("vm %s: agent channel closed: %s", vm->name, why);
+	agent_detach(vm);
+	vm->session = 0;
+	if (c != NULL) {
+		vm->runner = NULL;
+		c->vm = NULL;
+		client_error(c, BERR_BOOT, "lost contact with the agent in VM "
+		    "%s (%s); see %s/console.log", vm->name, why, vm->dir);
+	}
+	if (vm->rm && vm->state != VM_DELETING)
+		vm_delete(NULL, vm);
+}
+
+void
+vm_client_input(struct client *c, uint32_t type, void *body)
+{
+	struct vm	*vm = c->vm;
+	struct ag_input	 in;
+	struct ag_signal sg;
+	struct ag_winsize ws;
+
+	if (vm == NULL || vm->session == 0 || vm->agent == NULL)
+		return;
+	switch (type) {
+	case CTL_INPUT:
+		in.data = ((struct ctl_input *)body)->data;
+		(void)agent_send(vm, AG_INPUT, vm->session, &in);
+		break;
+	case CTL_SIGNAL:
+		sg.signo = ((struct ctl_signal *)body)->signo;
+		(void)agent_send(vm, AG_SIGNAL, vm->session, &sg);
+		break;
+	case CTL_WINSIZE:
+		ws.cols = ((struct ctl_winsize *)body)->cols;
+		ws.rows = ((struct ctl_winsize *)body)->rows;
+		(void)agent_send(vm, AG_WINSIZE, vm->session, &ws);
+		break;
+	}
+}
+
+void
+vm_client_gone(struct client *c)
+{
+	struct vm	*vm = c->vm;
+	struct ag_signal sg = { SIGHUP };
+
+	c->vm = NULL;
+	if (vm == NULL)
+		return;
+	if (vm->delete_waiter == c)
+		vm->delete_waiter = NULL;
+	if (vm->exit_waiter == c)
+		vm->exit_waiter = NULL;
+	if (vm->stop_waiter == c)
+		vm->stop_waiter = NULL;
+	if (vm->runner != c)
+		return;
+	vm->runner = NULL;
+	if (vm->session != 0 && vm->agent != NULL)
+		(void)agent_send(vm, AG_SIGNAL, vm->session, &sg);
+	/*
+	 * Gone before its command started (Ctrl-C while booting): the VM was
+	 * never used, so it goes too.
+	 */
+	if ((vm->rm || (vm->run_created && !c->started)) &&
+	    vm->state != VM_DELETING)
+		vm_delete(NULL, vm);
+}
