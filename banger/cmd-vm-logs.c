@@ -40,6 +40,32 @@ logs_write(struct esc *e, const char *p, size_t n)
 	return write_all(1, out, n) == -1 ? -1 : 0;
 }
 
+/*
+ * bangerd rotates console.log (to console.log.1) when it reaches its cap
+ * and truncates it at each boot.  The old descriptor has been read to its
+ * end: follow the file now at the path, from its start.
+ */
+static int
+logs_reopen(int fd, const char *path)
+{
+	struct stat	 cur, now;
+	off_t		 off;
+	int		 nfd;
+
+	if (fstat(fd, &cur) == -1 || stat(path, &now) == -1)
+		return fd;
+	if (cur.st_dev == now.st_dev && cur.st_ino == now.st_ino) {
+		/* Truncated for a new boot: start again from the top. */
+		if ((off = lseek(fd, 0, SEEK_CUR)) != -1 && cur.st_size < off)
+			(void)lseek(fd, 0, SEEK_SET);
+		return fd;
+	}
+	if ((nfd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return fd;
+	close(fd);
+	return nfd;
+}
+
 static const struct cmd_opt vm_logs_opts[] = {
 	{ "follow", 'f', NULL, "keep printing what the guest writes" },
 	{ NULL, 0, NULL, NULL }
@@ -103,6 +129,8 @@ cmd_vm_logs_exec(const struct cmd_entry *e, struct args *a)
 			break;
 		if (fd == -1)
 			fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		else
+			fd = logs_reopen(fd, path);
 	}
 	if (fd != -1)
 		close(fd);
