@@ -22,7 +22,39 @@
 
 #define PRIV_CHILD_FD	3
 
+#define PR_FD		0x01	/* exactly one descriptor comes with it */
+
 static uint64_t	 priv_next_id = 1;
+
+/*
+ * The helper's replies, one row per request: the one success type it may
+ * answer with and whether a descriptor must come with that answer.
+ * PRIV_ERROR, without a descriptor, is the only other reply allowed.
+ */
+static const struct priv_reply {
+	uint32_t	 request;
+	uint32_t	 reply;
+	int		 flags;
+} priv_replies[] = {
+	{ PRIV_BRIDGE_ENSURE,	PRIV_BRIDGE,	0 },
+	{ PRIV_TAP_CREATE,	PRIV_TAP,	PR_FD },
+	{ PRIV_TAP_DELETE,	PRIV_OK,	0 },
+	{ PRIV_TAP_LIST,	PRIV_TAP_IDS,	0 },
+	{ PRIV_DISK_SNAPSHOT,	PRIV_DISK,	PR_FD },
+	{ PRIV_DISK_RELEASE,	PRIV_OK,	0 },
+	{ PRIV_DISK_LIST,	PRIV_DISK_IDS,	0 },
+};
+
+static const struct priv_reply *
+priv_reply_for(uint32_t request)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(priv_replies) / sizeof(priv_replies[0]); i++)
+		if (priv_replies[i].request == request)
+			return &priv_replies[i];
+	return NULL;
+}
 
 static int
 seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -93,27 +125,35 @@ priv_spawn(const char *path, int *sockfd, int *errfd, pid_t *pidp)
 }
 
 /*
- * Send one request, with nsend descriptors, and wait for its reply.  want
- * is the success type; wantfd says whether exactly one descriptor must
- * come with it.  Returns 0 with *body (and *fdp), a berr code for
- * PRIV_ERROR, or -1.
+ * Send one request, with nsend descriptors, and wait for its reply, which
+ * must be what priv_replies[] allows for it.  Returns 0 with *body (and
+ * *fdp, when the reply carries a descriptor), a berr code for PRIV_ERROR,
+ * or -1.
  */
 static int
 priv_callv(int fd, uint32_t type, const void *req, const int *send,
-    size_t nsend, uint32_t want, int wantfd, void **body, int *fdp,
-    char *err, size_t errlen)
+    size_t nsend, void **body, int *fdp, char *err, size_t errlen)
 {
+	const struct priv_reply	*pr;
 	struct buf		 b = { NULL, 0, 0 };
 	struct msg_hdr		 hdr;
 	struct priv_error	*pe;
 	char			 why[MSG_ERRLEN];
-	uint64_t		 id = priv_next_id++;
+	uint64_t		 id;
 	void			*rbody = NULL;
-	int			 rfd = -1, rc;
+	int			 rfd = -1, rc, wantfd;
 
 	*body = NULL;
 	if (fdp != NULL)
 		*fdp = -1;
+	if ((pr = priv_reply_for(type)) == NULL)
+		return seterr(err, errlen, "%s is not a banger-priv request",
+		    msg_typename(&priv_proto, type));
+	wantfd = (pr->flags & PR_FD) != 0;
+	if (wantfd && fdp == NULL)
+		return seterr(err, errlen, "%s: no place for its descriptor",
+		    msg_typename(&priv_proto, type));
+	id = priv_next_id++;
 	if (msg_frame(&priv_proto, type, id, req, &b) == -1) {
 		buf_free(&b);
 		return seterr(err, errlen, "cannot encode %s",
@@ -156,7 +196,7 @@ priv_callv(int fd, uint32_t type, const void *req, const int *send,
 		    (int)pe->code : BERR_PRIV;
 		goto out;
 	}
-	if (hdr.type != want) {
+	if (hdr.type != pr->reply) {
 		rc = seterr(err, errlen, "banger-priv: %s in reply to %s",
 		    msg_typename(&priv_proto, hdr.type),
 		    msg_typename(&priv_proto, type));
@@ -185,11 +225,10 @@ out:
 }
 
 static int
-priv_call(int fd, uint32_t type, const void *req, uint32_t want, int wantfd,
-    void **body, int *fdp, char *err, size_t errlen)
+priv_call(int fd, uint32_t type, const void *req, void **body, int *fdp,
+    char *err, size_t errlen)
 {
-	return priv_callv(fd, type, req, NULL, 0, want, wantfd, body, fdp,
-	    err, errlen);
+	return priv_callv(fd, type, req, NULL, 0, body, fdp, err, errlen);
 }
 
 int
@@ -198,8 +237,8 @@ priv_bridge_ensure(int fd, struct priv_bridge **out, char *err,
 {
 	struct priv_bridge_ensure	 req = { 0 };
 
-	return priv_call(fd, PRIV_BRIDGE_ENSURE, &req, PRIV_BRIDGE, 0,
-	    (void **)out, NULL, err, errlen);
+	return priv_call(fd, PRIV_BRIDGE_ENSURE, &req, (void **)out, NULL,
+	    err, errlen);
 }
 
 int
@@ -209,8 +248,8 @@ priv_tap_create(int fd, uint64_t vm_id, int persist, struct priv_tap **out,
 	struct priv_tap_create	 req = { vm_id, persist };
 	int			 rc;
 
-	rc = priv_call(fd, PRIV_TAP_CREATE, &req, PRIV_TAP, 1, (void **)out,
-	    tapfd, err, errlen);
+	rc = priv_call(fd, PRIV_TAP_CREATE, &req, (void **)out, tapfd, err,
+	    errlen);
 	if (rc == 0 && (*out)->vm_id != vm_id) {
 		seterr(err, errlen, "banger-priv: tap for vm %llu, asked for "
 		    "%llu", (unsigned long long)(*out)->vm_id,
@@ -231,8 +270,7 @@ priv_tap_delete(int fd, uint64_t vm_id, char *err, size_t errlen)
 	void			*ok;
 	int			 rc;
 
-	rc = priv_call(fd, PRIV_TAP_DELETE, &req, PRIV_OK, 0, &ok, NULL, err,
-	    errlen);
+	rc = priv_call(fd, PRIV_TAP_DELETE, &req, &ok, NULL, err, errlen);
 	if (rc == 0)
 		msg_free(&priv_proto, PRIV_OK, ok);
 	return rc;
@@ -243,8 +281,8 @@ priv_tap_list(int fd, struct priv_tap_ids **out, char *err, size_t errlen)
 {
 	struct priv_tap_list	 req = { 0 };
 
-	return priv_call(fd, PRIV_TAP_LIST, &req, PRIV_TAP_IDS, 0,
-	    (void **)out, NULL, err, errlen);
+	return priv_call(fd, PRIV_TAP_LIST, &req, (void **)out, NULL, err,
+	    errlen);
 }
 
 int
@@ -255,8 +293,8 @@ priv_disk_snapshot(int fd, uint64_t vm_id, int basefd, int cowfd,
 	const int			 send[2] = { basefd, cowfd };
 	int				 rc;
 
-	rc = priv_callv(fd, PRIV_DISK_SNAPSHOT, &req, send, 2, PRIV_DISK, 1,
-	    (void **)out, diskfd, err, errlen);
+	rc = priv_callv(fd, PRIV_DISK_SNAPSHOT, &req, send, 2, (void **)out,
+	    diskfd, err, errlen);
 	if (rc == 0 && (*out)->vm_id != vm_id) {
 		seterr(err, errlen, "banger-priv: snapshot for vm %llu, asked "
 		    "for %llu", (unsigned long long)(*out)->vm_id,
@@ -277,8 +315,7 @@ priv_disk_release(int fd, uint64_t vm_id, char *err, size_t errlen)
 	void				*ok;
 	int				 rc;
 
-	rc = priv_call(fd, PRIV_DISK_RELEASE, &req, PRIV_OK, 0, &ok, NULL,
-	    err, errlen);
+	rc = priv_call(fd, PRIV_DISK_RELEASE, &req, &ok, NULL, err, errlen);
 	if (rc == 0)
 		msg_free(&priv_proto, PRIV_OK, ok);
 	return rc;
@@ -289,6 +326,6 @@ priv_disk_list(int fd, struct priv_disk_ids **out, char *err, size_t errlen)
 {
 	struct priv_disk_list	 req = { 0 };
 
-	return priv_call(fd, PRIV_DISK_LIST, &req, PRIV_DISK_IDS, 0,
-	    (void **)out, NULL, err, errlen);
+	return priv_call(fd, PRIV_DISK_LIST, &req, (void **)out, NULL, err,
+	    errlen);
 }
