@@ -33,6 +33,7 @@
 
 const struct vmm_ops firecracker_ops = {
 	.name = "firecracker",
+	.connects = 1,
 	.argv = fc_argv,
 	.boot = fc_boot,
 	.shutdown = fc_shutdown,
