@@ -108,7 +108,7 @@ allow_arg(scmp_filter_ctx ctx, int nr, unsigned arg, const uint64_t *vals,
 
 	for (i = 0; i < n; i++)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-		    SCMP_CMP(arg, SCMP_CMP_EQ, vals[i])) != 0)
+		    SCMP_CMP(arg, SCMP_CMP_EQ, vals[i], 0)) != 0)
 			fatalx("seccomp: cannot add rule for %d", nr);
 }
 
@@ -193,11 +193,11 @@ sandbox_seccomp(int dm)
 	}
 	/* Netlink only: rtnetlink (libnl) and nfnetlink (libnftables). */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
-	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
-	    SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE)) != 0 ||
+	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK, 0),
+	    SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE, 0)) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
-	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
-	    SCMP_A2(SCMP_CMP_EQ, NETLINK_NETFILTER)) != 0)
+	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK, 0),
+	    SCMP_A2(SCMP_CMP_EQ, NETLINK_NETFILTER, 0)) != 0)
 		fatalx("seccomp: cannot add socket rules");
 	/* Netlink conversations. */
 	allow(ctx, SCMP_SYS(bind));

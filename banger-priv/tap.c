@@ -38,7 +38,7 @@ tap_open(const char *name, uint32_t uid, uint32_t gid, int persist,
 	 * (a persistent tap someone left would otherwise be handed over).
 	 * No IFF_VNET_HDR: QEMU's fd= probes the flags and copes either way.
 	 */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL);
 	if (strlen(name) >= sizeof(ifr.ifr_name)) {
 		snprintf(err, errlen, "tap name too long");
 		close(fd);

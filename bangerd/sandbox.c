@@ -178,7 +178,7 @@ sandbox_master(int unix_connect)
 	 */
 	if (unix_connect &&
 	    (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX),
+	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0),
 	    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu &
 	    ~(unsigned)(SOCK_CLOEXEC | SOCK_NONBLOCK), SOCK_STREAM)) < 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0) < 0))

@@ -40,6 +40,9 @@ log_getfd(void)
 	return log_fd;
 }
 
+static void	vlog(const char *, const char *, va_list, const char *)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(const char *level, const char *fmt, va_list ap, const char *err)
 {

@@ -10,6 +10,9 @@
 
 #include "paths.h"
 
+static int	pfmt(char *, size_t, char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 5, 6)));
+
 static int
 pfmt(char *dst, size_t len, char *err, size_t errlen, const char *fmt, ...)
 {
