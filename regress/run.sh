@@ -13,7 +13,8 @@ export REGRESS TOP
 
 # Fixed order: cheap tests first, the crash test last.
 ALL_TESTS="help doctor daemon exit-status stdio rm lifecycle sandbox
-    vm-commands workspace config completion ssh-config priv-refuse priv-disk
+    vm-commands workspace config completion ssh-config uninstall priv-refuse
+    priv-disk
     rootdisk
     network crash golden"
 # One test may not take longer than this (seconds).
