@@ -40,6 +40,9 @@ exec_fail_status(int err)
 	return err == ENOENT ? 127 : 126;
 }
 
+static void	seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 static void
 seterr(char *err, size_t errlen, const char *fmt, ...)
 {

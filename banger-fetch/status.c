@@ -6,6 +6,9 @@
 #include "fdutil.h"
 #include "fetch.h"
 
+static void	status_line(const char *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 status_line(const char *kind, const char *fmt, va_list ap)
 {

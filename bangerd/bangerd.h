@@ -343,7 +343,7 @@ void	 job_exited(struct bangerd *, struct launch_exited *);
 int	 reconcile(struct bangerd *);
 
 /* sandbox.c */
-void	 sandbox_master(void);
+void	 sandbox_master(int);
 void	 sandbox_launcher(void);
 
 #endif

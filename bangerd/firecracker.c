@@ -38,6 +38,7 @@ static const char *fc_bin_path(const struct bangerd *);
 
 const struct vmm_ops firecracker_ops = {
 	.name = "firecracker",
+	.connects = 1,
 	.argv = fc_argv,
 	.boot = fc_boot,
 	.shutdown = fc_shutdown,

@@ -545,7 +545,7 @@ main(int argc, char **argv)
 	on_signal(SIGCHLD, 0, &d);
 	write_pidfile(&d);
 
-	sandbox_master();
+	sandbox_master(d.vmm->connects);
 
 	if (ready_fd != -1) {
 		(void)!write(ready_fd, "ok", 2);

@@ -3,20 +3,25 @@
  *
  * The master gets a static allowlist: it parses bytes from the CLI and
  * from guests, so after start-up it may only move bytes between the
- * descriptors it has, keep its database and log, create the socket pairs
- * a new VM needs and connect to a Firecracker VM's Unix sockets.  No
- * execve, fork, kill, ptrace, or sockets other than AF_UNIX: new processes
- * come from the launcher.
+ * descriptors it has, keep its database and log and create the socket
+ * pairs a new VM needs.  No execve, fork, clone, kill, ptrace or io_uring:
+ * new processes come from the launcher.  Only when the VMM is Firecracker,
+ * whose API and vsock sockets bangerd must connect to, may it create
+ * AF_UNIX stream sockets and connect(2); seccomp cannot see the path, so
+ * that daemon could also reach any other Unix socket the user can (see
+ * SECURITY.md).  Under QEMU it has no socket(2) or connect(2) at all.
  *
  * The launcher execs the VMM, whose needs vary with its version and
  * accelerator; its filter (inherited by the VMM, which adds its own
- * `-sandbox on`) refuses the system calls no VMM needs.
+ * `-sandbox on`, and by banger-fetch) refuses the system calls no VMM
+ * needs, namespaces in any form and io_uring.
  *
  * Both set no_new_privs first.  A failure is fatal.
  */
 #include <sys/prctl.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -64,8 +69,6 @@ static const int master_allow[] = {
 	SCMP_SYS(getcwd),
 	/* whether a VM's files are local enough for a root snapshot */
 	SCMP_SYS(statfs), SCMP_SYS(fstatfs),
-	/* Firecracker's API and vsock sockets: connect(2) only (see below) */
-	SCMP_SYS(connect),
 	/* new VMs: the agent and QMP socket pairs; banger-fetch's status */
 	SCMP_SYS(socketpair), SCMP_SYS(pipe2),
 	/* identity and randomness (VM names) */
@@ -87,6 +90,9 @@ static const int launcher_deny[] = {
 	SCMP_SYS(chroot), SCMP_SYS(move_mount), SCMP_SYS(open_tree),
 	SCMP_SYS(fsopen), SCMP_SYS(fsmount), SCMP_SYS(fsconfig),
 	SCMP_SYS(unshare), SCMP_SYS(setns),
+	/* a second way into the kernel that seccomp cannot inspect */
+	SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter),
+	SCMP_SYS(io_uring_register),
 	SCMP_SYS(init_module), SCMP_SYS(finit_module),
 	SCMP_SYS(delete_module), SCMP_SYS(kexec_load),
 	SCMP_SYS(kexec_file_load), SCMP_SYS(reboot),
@@ -137,8 +143,18 @@ sigsys(int sig, siginfo_t *si, void *uc)
 	_exit(99);
 }
 
+/*
+ * clone(2) flags that make a namespace.  CLONE_NEWTIME is absent: in
+ * clone(2) its bit is part of the exit signal, and it can only be asked
+ * for through unshare(2) and clone3(2), both refused.
+ */
+static const unsigned long clone_new[] = {
+	CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+	CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+};
+
 void
-sandbox_master(void)
+sandbox_master(int unix_connect)
 {
 	scmp_filter_ctx		 ctx;
 	struct sigaction	 sa;
@@ -156,9 +172,16 @@ sandbox_master(void)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, master_allow[i],
 		    0) < 0)
 			fatalx("seccomp rule %d", master_allow[i]);
-	/* Unix sockets only: to reach Firecracker's API and vsock. */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) < 0)
+	/*
+	 * Firecracker's API and hybrid vsock sockets: Unix stream sockets
+	 * only, and not at all under QEMU.
+	 */
+	if (unix_connect &&
+	    (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0),
+	    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu &
+	    ~(unsigned)(SOCK_CLOEXEC | SOCK_NONBLOCK), SOCK_STREAM)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0) < 0))
 		fatalx("seccomp rule socket");
 	load(ctx, "bangerd");
 }
@@ -177,5 +200,18 @@ sandbox_launcher(void)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
 		    launcher_deny[i], 0) < 0)
 			fatalx("seccomp rule %d", launcher_deny[i]);
+	/* Threads and processes, never in a new namespace. */
+	for (i = 0; i < sizeof(clone_new) / sizeof(clone_new[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+		    SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ,
+		    clone_new[i], clone_new[i])) < 0)
+			fatalx("seccomp rule clone");
+	/*
+	 * clone3(2) passes its flags in memory seccomp cannot read: say it
+	 * does not exist, and glibc falls back to clone(2).
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
+	    0) < 0)
+		fatalx("seccomp rule clone3");
 	load(ctx, "launcher");
 }

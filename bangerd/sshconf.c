@@ -24,6 +24,9 @@ static const char header[] =
 "# `ssh NAME.vm`; `banger ssh-config --install` includes this file\n"
 "# from ~/.ssh/config.\n";
 
+static int	put(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 static int
 put(struct buf *b, const char *fmt, ...)
 {

@@ -1,8 +1,8 @@
 /*
  * Unit tests for the Firecracker driver (firecracker.c).  No Firecracker
  * runs here: the requests are checked against Firecracker's API spec
- * (FC_SPEC, default ../shared/firecracker/firecracker-api-v1.16.1.yaml),
- * and a fake API server and a fake vsock socket, each a thread on a Unix
+ * named by FC_SPEC (the tests that need it are skipped, saying so, when
+ * FC_SPEC is unset or empty; .ci/run sets it), and a fake API server and a fake vsock socket, each a thread on a Unix
  * socket in a temporary directory, record what the driver sends.
  */
 #include <sys/socket.h>
@@ -27,10 +27,6 @@
 #include "bangerd.h"
 #include "firecracker.h"
 #include "test-fc-spec.h"
-
-#ifndef FC_SPEC_DEFAULT
-#define FC_SPEC_DEFAULT "../shared/firecracker/firecracker-api-v1.16.1.yaml"
-#endif
 
 #define MAXCALLS	16
 
@@ -65,8 +61,12 @@ get_spec(void)
 
 	if (spec != NULL)
 		return spec;
-	if (path == NULL || path[0] == '\0')
-		path = FC_SPEC_DEFAULT;
+	if (path == NULL || path[0] == '\0') {
+		/* A fresh clone has no spec beside it: say so, count a skip. */
+		print_message("[  SKIPPED ] no Firecracker API spec given "
+		    "(set FC_SPEC to firecracker-api-*.yaml; .ci/run does)\n");
+		skip();
+	}
 	if ((spec = fc_spec_load(path, err, sizeof(err))) == NULL)
 		fail_msg("Firecracker API spec not available: %s", err);
 	return spec;
@@ -169,6 +169,7 @@ test_spec_boot_no_disks(void **state)
 	size_t		 i;
 
 	(void)state;
+	(void)get_spec();	/* skip before allocating, if no spec */
 	setup_vm(&d, &vm);
 	assert_int_equal(fc_config_vm(&d, &vm, &c, err, sizeof(err)), 0);
 	assert_int_equal(fc_boot_calls(&c, &v, &n), 0);
@@ -203,6 +204,7 @@ test_spec_boot_disks(void **state)
 	size_t		 n;
 
 	(void)state;
+	(void)get_spec();	/* skip before allocating, if no spec */
 	config_with_disks(&c);
 	/* No initrd: the property must then be absent, not empty. */
 	c.initrd[0] = '\0';
@@ -224,6 +226,7 @@ test_spec_shutdown(void **state)
 	struct fc_call	 c;
 
 	(void)state;
+	(void)get_spec();	/* skip before allocating, if no spec */
 	assert_int_equal(fc_action_call("SendCtrlAltDel", &c), 0);
 	check_calls(&c, 1);
 	free(c.body);
@@ -527,6 +530,7 @@ test_fake_boot(void **state)
 	size_t		 i;
 
 	(void)state;
+	(void)get_spec();	/* skip before allocating, if no spec */
 	config_with_disks(&c);
 	fake_start(&f, "api.sock", 8);
 	fake_run(&f);

@@ -20,6 +20,9 @@
 #define MSG_MAXDEPTH	2	/* a map of scalars and flat arrays */
 #define MSG_MAXFIELDS	32
 
+static void	seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 static void
 seterr(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -11,7 +11,10 @@
 
 #include "paths.h"
 
-static int __attribute__((format(printf, 5, 6)))
+static int	pfmt(char *, size_t, char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 5, 6)));
+
+static int
 pfmt(char *dst, size_t len, char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	 ap;

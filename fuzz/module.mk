@@ -1,6 +1,6 @@
 # libFuzzer targets, one directory per parser of untrusted bytes (see the
 # "fuzz" target in GNUmakefile).
-FUZZ_HERE := toml msg frame config
+FUZZ_HERE := toml msg frame config launch workspace
 FUZZERS += $(FUZZ_HERE)
 
 FUZZ_SRCS_toml := common/toml.c
@@ -18,13 +18,24 @@ $(O)/fuzz/privconf: fuzz/privconf/fuzz.c $(FUZZ_SRCS_privconf) \
 	$(wildcard banger-priv/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZCC) $(FUZZFLAGS) -Ibanger-priv -o $@ $< $(FUZZ_SRCS_privconf)
+# The launcher's request handling (bangerd/launch.c, included by the
+# target with fork, kill, waitpid and execve stubbed).
+FUZZ_SRCS_launch := common/msg.c common/buf.c common/frame.c \
+	common/proto_launch.c common/fdutil.c common/log.c common/esc.c
+FUZZ_CFLAGS_launch := -Ibangerd
+FUZZ_DEPS_launch := bangerd/launch.c $(wildcard bangerd/*.h)
+FUZZ_LIBS_launch := $(shell pkg-config --libs msgpack libevent)
+# The workspace file-list rules bangerd and banger-fetch apply.
+FUZZ_SRCS_workspace := common/valid.c
 
 # Explicit rules take precedence over GNUmakefile's pattern rule and name
 # every source a fuzzer links, so editing one rebuilds it.
 define fuzz_rule
-$(O)/fuzz/$(1): fuzz/$(1)/fuzz.c $(FUZZ_SRCS_$(1)) $(wildcard common/*.h)
+$(O)/fuzz/$(1): fuzz/$(1)/fuzz.c $(FUZZ_SRCS_$(1)) $(FUZZ_DEPS_$(1)) \
+    $(wildcard common/*.h)
 	@mkdir -p $$(dir $$@)
-	$$(FUZZCC) $$(FUZZFLAGS) -o $$@ $$< $(FUZZ_SRCS_$(1)) $(FUZZ_LIBS_$(1))
+	$$(FUZZCC) $$(FUZZFLAGS) $(FUZZ_CFLAGS_$(1)) -o $$@ $$< \
+		$(FUZZ_SRCS_$(1)) $(FUZZ_LIBS_$(1))
 endef
 $(foreach f,$(FUZZ_HERE),$(eval $(call fuzz_rule,$(f))))
 

@@ -14,7 +14,7 @@ export REGRESS TOP
 # Fixed order: cheap tests first, the crash test last.
 ALL_TESTS="help doctor daemon rundir exit-status stdio term rm lifecycle
     images sandbox vm-commands guest-flood workspace config completion
-    ssh-config priv-refuse priv-stall priv-shape priv-disk
+    ssh-config uninstall priv-refuse priv-stall priv-shape priv-disk
     rootdisk
     two-daemons network isolation crash golden"
 # One test may not take longer than this (seconds).

@@ -4,3 +4,10 @@
 PROGS += regress/boot-ready
 $(eval $(call prog_rule,regress/boot-ready,regress/boot-ready.c,\
 	$(shell pkg-config --libs msgpack)))
+
+# sandbox-probe: tries under bangerd's real seccomp filters (sandbox.c,
+# linked in) what they claim to refuse, for sandbox.sh.
+PROGS += regress/sandbox-probe
+$(O)/regress/sandbox-probe.o: CPPFLAGS += -Ibangerd
+$(eval $(call prog_rule,regress/sandbox-probe,regress/sandbox-probe.c \
+	bangerd/sandbox.c,$(shell pkg-config --libs libseccomp)))
