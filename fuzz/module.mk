@@ -49,4 +49,5 @@ $(eval $(call fuzz_rule,esc))
 FUZZERS += agent-chan
 FUZZ_SRCS_agent-chan := $(BANGERD_LIB_SRCS) $(COMMON_SRCS)
 FUZZ_LIBS_agent-chan := $(BANGERD_LIBS)
+FUZZ_CFLAGS_agent-chan := -Iprivproto
 $(eval $(call fuzz_rule,agent-chan))
