@@ -1,13 +1,18 @@
 /*
  * NAT and isolation rules, in one "inet" table so that IPv4 and IPv6
  * pass the same chains.  The rules are the same for every user and refer
- * to three sets that mirror the lease table's bridges:
+ * to four sets that mirror the lease table's bridges:
  *
  *   brnet  { bridge . its /24 }      the only sources a bridge may send
  *   brgw   { bridge . its gateway }  the only host address it may reach
  *   samebr { bridge . bridge }       traffic that stays on one bridge
+ *   brown  { bridge . owner uid }    who on the host may connect into it
  *
- * Each ensure re-creates the static rules (flush + add) and the three
+ * and a fifth, pinglim, that the ping rule fills itself: one rate limit
+ * per bridge, so that one guest's flood spends only its own bridge's
+ * gateway pings.
+ *
+ * Each ensure re-creates the static rules (flush + add) and the four
  * sets' elements from the whole lease table in one atomic batch, so
  * running it twice, or from two users' helpers (serialised by the lease
  * lock), never duplicates anything, and a bridge whose lease is gone
@@ -24,8 +29,17 @@
  *                       established/related; from a bridge to
  *                       169.254.0.0/16 (cloud metadata): drop
  *   input (filter):     from bgbr*: IPv6 and foreign sources dropped;
- *                       replies, DNS (udp/tcp 53) and rate-limited ping
- *                       of that bridge's own gateway address only
+ *                       replies, DNS (udp/tcp 53) and ping (rate
+ *                       limited per bridge) of that bridge's own gateway
+ *                       address only
+ *   output (filter):    IPv6 to bgbr*: drop; into a bridge: replies, or
+ *                       anything from a socket of the uid that owns the
+ *                       bridge; all else (other users, root too): drop
+ *
+ * Root is not let in by the output chain: it owns the table and could
+ * change it, so an exception would protect nothing, while the drop keeps
+ * root's own services (scanners, mDNS, ...) away from users' guests.
+ * bangerd reaches its guests over vsock, not the bridge.
  *
  * The chains' policies stay accept: the table judges traffic to, from
  * and between banger's bridges and leaves the host's own alone.
@@ -51,16 +65,25 @@ static const char nftb_static[] =
     "priority filter; policy accept; }\n"
     "add chain inet banger input { type filter hook input "
     "priority filter; policy accept; }\n"
+    "add chain inet banger output { type filter hook output "
+    "priority filter; policy accept; }\n"
     "add set inet banger brnet { type ifname . ipv4_addr; "
     "flags interval; }\n"
     "add set inet banger brgw { type ifname . ipv4_addr; }\n"
     "add set inet banger samebr { type ifname . ifname; }\n"
+    "add set inet banger brown { type ifname . uid; }\n"
+    /* Filled by the ping rule: one limit per bridge (a "meter"). */
+    "add set inet banger pinglim { type ifname; flags dynamic; "
+    "size 8192; }\n"
     "flush chain inet banger postrouting\n"
     "flush chain inet banger forward\n"
     "flush chain inet banger input\n"
+    "flush chain inet banger output\n"
     "flush set inet banger brnet\n"
     "flush set inet banger brgw\n"
     "flush set inet banger samebr\n"
+    "flush set inet banger brown\n"
+    "flush set inet banger pinglim\n"
     "add rule inet banger postrouting oifname \"bgbr*\" return\n"
     "add rule inet banger postrouting iifname . ip saddr @brnet "
     "masquerade\n"
@@ -90,8 +113,16 @@ static const char nftb_static[] =
     "add rule inet banger input iifname . ip daddr @brgw tcp dport 53 "
     "accept\n"
     "add rule inet banger input iifname . ip daddr @brgw icmp type "
-    "echo-request limit rate 10/second accept\n"
-    "add rule inet banger input iifname \"bgbr*\" drop\n";
+    "echo-request update @pinglim { iifname limit rate 10/second } "
+    "accept\n"
+    "add rule inet banger input iifname \"bgbr*\" drop\n"
+    /* The host's own sockets: only the bridge's owner opens connections. */
+    "add rule inet banger output oifname \"bgbr*\" meta nfproto ipv6 "
+    "drop\n"
+    "add rule inet banger output oifname \"bgbr*\" ct state "
+    "established,related accept\n"
+    "add rule inet banger output oifname . meta skuid @brown accept\n"
+    "add rule inet banger output oifname \"bgbr*\" drop\n";
 
 struct nft_ctx *
 nftb_open(char *err, size_t errlen)
@@ -112,14 +143,15 @@ nftb_open(char *err, size_t errlen)
 	return ctx;
 }
 
-enum nftb_set { NFTB_BRNET, NFTB_BRGW, NFTB_SAMEBR };
+enum nftb_set { NFTB_BRNET, NFTB_BRGW, NFTB_SAMEBR, NFTB_BROWN };
 
 /* One "add element" command listing every leased bridge in one set. */
 static int
 nftb_elements(struct buf *out, const struct lease_table *lt, uint32_t pool,
     enum nftb_set set)
 {
-	static const char	*setname[] = { "brnet", "brgw", "samebr" };
+	static const char	*setname[] = { "brnet", "brgw", "samebr",
+				    "brown" };
 	char			 line[96], name[ADDR_IFNAMELEN];
 	char			 a[ADDR_STRLEN];
 	uint32_t		 subnet;
@@ -149,6 +181,10 @@ nftb_elements(struct buf *out, const struct lease_table *lt, uint32_t pool,
 			n = snprintf(line, sizeof(line), "%s\"%s\" . \"%s\"",
 			    i > 0 ? ", " : "", name, name);
 			break;
+		case NFTB_BROWN:
+			n = snprintf(line, sizeof(line), "%s\"%s\" . %u",
+			    i > 0 ? ", " : "", name, (unsigned)lt->br[i].uid);
+			break;
 		}
 		if (n < 0 || (size_t)n >= sizeof(line) ||
 		    buf_append(out, line, (size_t)n) == -1)
@@ -167,7 +203,8 @@ nftb_ruleset(struct buf *out, const struct lease_table *lt, uint32_t pool)
 	if (lt->nbr > 0 &&
 	    (nftb_elements(out, lt, pool, NFTB_BRNET) == -1 ||
 	    nftb_elements(out, lt, pool, NFTB_BRGW) == -1 ||
-	    nftb_elements(out, lt, pool, NFTB_SAMEBR) == -1))
+	    nftb_elements(out, lt, pool, NFTB_SAMEBR) == -1 ||
+	    nftb_elements(out, lt, pool, NFTB_BROWN) == -1))
 		return -1;
 	return buf_append(out, "", 1);
 }

@@ -275,14 +275,44 @@ test_nft_ruleset(void **state)
 	/* The host: DNS and ping of the bridge's own gateway, then drop. */
 	at(rs, RULE("input", "iifname . ip daddr @brgw udp dport 53 accept"));
 	at(rs, RULE("input", "iifname . ip daddr @brgw tcp dport 53 accept"));
+	/* The ping limit is one per bridge (keyed by iifname), not shared. */
+	at(rs, "add set inet banger pinglim { type ifname; flags dynamic; ");
 	at(rs, RULE("input", "iifname . ip daddr @brgw icmp type echo-request "
-	    "limit rate 10/second accept"));
+	    "update @pinglim { iifname limit rate 10/second } accept"));
+	assert_null(strstr(rs, "echo-request limit"));
+	assert_true(at(rs, "flush set inet banger pinglim\n") <
+	    at(rs, "add rule "));
 	assert_null(strstr(rs, "\"bgbr*\" udp dport"));
 	assert_null(strstr(rs, "\"bgbr*\" tcp dport"));
 	assert_null(strstr(rs, "\"bgbr*\" icmp"));
 	n = at(rs, RULE("input", "iifname \"bgbr*\" drop"));
-	assert_int_equal(n + strlen(RULE("input", "iifname \"bgbr*\" drop")),
+	/* ... and the last rule of its chain. */
+	assert_null(strstr(rs + n + 1, "add rule inet banger input "));
+
+	/*
+	 * The host's sockets: no IPv6 into a bridge; replies, or new
+	 * connections from the bridge's owner only (root included in
+	 * "others"); the final drop is the last rule.
+	 */
+	at(rs, "add chain inet banger output { type filter hook output ");
+	assert_true(at(rs, "flush chain inet banger output\n") <
+	    at(rs, "add rule "));
+	assert_true(at(rs, "flush set inet banger brown\n") <
+	    at(rs, "add rule "));
+	n = at(rs, RULE("output", "oifname \"bgbr*\" meta nfproto ipv6 drop"));
+	assert_true(n < at(rs, RULE("output", "oifname \"bgbr*\" ct state "
+	    "established,related accept")));
+	assert_true(at(rs, RULE("output", "oifname \"bgbr*\" ct state "
+	    "established,related accept")) <
+	    at(rs, RULE("output", "oifname . meta skuid @brown accept")));
+	n = at(rs, RULE("output", "oifname . meta skuid @brown accept"));
+	assert_true(n < at(rs, RULE("output", "oifname \"bgbr*\" drop")));
+	n = at(rs, RULE("output", "oifname \"bgbr*\" drop"));
+	assert_int_equal(n + strlen(RULE("output", "oifname \"bgbr*\" drop")),
 	    at(rs, "add element "));
+	at(rs, "add element inet banger brown { \"bgbr1000\" . 1000, "
+	    "\"bgbr995\" . 995 }\n");
+	assert_null(strstr(rs, "oifname \"bgbr*\" accept"));
 	/* Every accept in a filter chain is narrower than "from a bridge". */
 	assert_null(strstr(rs, "iifname \"bgbr*\" accept"));
 	assert_null(strstr(rs, "policy drop"));
@@ -298,6 +328,7 @@ test_nft_ruleset(void **state)
 		    (uint32_t)i), 0);
 	assert_int_equal(nftb_ruleset(&b, &T, 0x0a000000), 0);
 	at((const char *)b.p, "\"bgbr14095\" . 10.15.255.0/24 }\n");
+	at((const char *)b.p, "\"bgbr14095\" . 14095 }\n");
 	buf_free(&b);
 	buf_free(&b2);
 }

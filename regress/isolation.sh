@@ -9,7 +9,14 @@
 # left is deleted), an "ip banger" table left by an older helper is gone,
 # and re-ensuring never stacks rules.  A host service on :: is tried both
 # at the bridge's default link-local address and at one put back by hand,
-# so the firewall's IPv6 drop is tested on its own.
+# so the firewall's IPv6 drop is tested on its own; the guest first shows
+# it has a usable link-local address and that its wget reaches a scoped
+# IPv6 address (its own), so a miss is the firewall, not a guest unable
+# to try.
+# From the host's side: a listener in t1's guest is reached by t1, not by
+# t2 nor root (the output chain); and from the "internet", given a route
+# to t1's subnet, a new connection into the bridge is dropped (only
+# replies enter), while with an accept put in by hand it goes through.
 #
 # Topology, all inside namespaces this run created:
 #   guest -- bgtapN -- bgbrUID [$NS] bgup0 198.51.100.1 ==veth==
@@ -152,7 +159,14 @@ while [ $i -lt 50 ] && ! ip -6 -o addr show dev eth0 scope link |
 	sleep 0.2
 	i=$((i + 1))
 done
-echo "V6-ETH0 $(ip -6 -o addr show dev eth0 | tr -s " " | cut -d " " -f 2-4)"
+myll=$(ip -6 -o addr show dev eth0 scope link | grep -v tentative |
+    awk "{print \$4}" | cut -d / -f 1 | head -n 1)
+echo "V6-ETH0 ${myll:-none}"
+# Positive control: the same wget, to a scoped fe80 address (the
+# guest'"'"'s own) with a listener on [::].
+mkdir -p /tmp/v6ctl && echo v6ctl >/tmp/v6ctl/index.html &&
+    httpd -p "[::]:8083" -h /tmp/v6ctl
+echo "V6-SELF $(timeout 3 wget -q -O - "http://[$myll%eth0]:8083/" 2>&1)"
 for ll in $1; do
 	for i in 1 2 3 4 5; do
 		v6=$(timeout 3 wget -q -O - "http://[$ll%eth0]:8082/" 2>&1)
@@ -186,6 +200,27 @@ run t1 vm exec isoa -- sh -c "$script" guest "$ll fe80::1" "$b" "${b%.*}.1"
 expect_rc 0 "t1: guest isolation script"
 cp "$W/out" "$W/isoa.out"
 
+# (a) is only a test if the guest could have made the attempt: a usable
+# link-local address, a wget that reaches a scoped IPv6 address, and a
+# miss that is a timeout or an unreachable route, not an error of the
+# client or a refused connection.
+v6_capable() {
+	grep -q "^V6-ETH0 fe80::" "$1" ||
+	    fail "(a) $2: no usable IPv6 link-local address on eth0: $(grep ^V6-ETH0 "$1")"
+	grep -qx "V6-SELF v6ctl" "$1" ||
+	    fail "(a) $2: wget cannot reach a scoped IPv6 address: $(grep ^V6-SELF "$1")"
+}
+v6_missed() {
+	grep -q "^V6 $2 " "$1" || { fail "(a) no IPv6 attempt at $2"; return; }
+	_r=$(sed -n "s/^V6 $2 //p" "$1")
+	case $_r in
+	"" | *"timed out"* | *"o route to host"* | *nreachable*) ;;
+	*) fail "(a) the attempt at $2 failed but not by the firewall: $_r" ;;
+	esac
+}
+v6_capable "$W/isoa.out" "t1's guest"
+v6_missed "$W/isoa.out" "$ll"
+v6_missed "$W/isoa.out" fe80::1
 grep -qx "HTTP who=$UP_NS" "$W/isoa.out" ||
     fail "guest's own NAT path is broken: $(grep ^HTTP "$W/isoa.out")"
 grep -q "^V6 $ll v6secret" "$W/isoa.out" &&
@@ -221,8 +256,49 @@ grep -q "^DNS-OTHER dnsok" "$W/out" &&
     fail "(d) t2's guest reached t1's gateway ${a%.*}.1 port 53"
 grep -q v6secret "$W/out" &&
     fail "(a) t2's guest reached a host service on :: over IPv6 ($ll2)"
+v6_capable "$W/out" "t2's guest"
+v6_missed "$W/out" "$ll2"
 
 ip -n "$NS" -6 addr del fe80::1/64 dev "$br"
+
+# (e) Into t1's guest from the host: a listener there is open to t1 only.
+run t1 vm exec isoa -- sh -c 'mkdir -p /tmp/svc &&
+    echo guestsvc >/tmp/svc/index.html && httpd -p 8090 -h /tmp/svc'
+expect_rc 0 "t1: start a listener in isoa"
+# $1: who tries (t1, t2, root, inet).
+gfetch() {
+	case $1 in
+	root)	ip netns exec "$NS" timeout 5 busybox wget -q -O - \
+		    "http://$a:8090/" ;;
+	inet)	ip netns exec "$INET" timeout 5 busybox wget -q -O - \
+		    "http://$a:8090/" ;;
+	*)	as_user "$1" timeout 5 busybox wget -q -O - "http://$a:8090/" ;;
+	esac >"$W/got" 2>&1
+	[ "$(cat "$W/got")" = guestsvc ]
+}
+wait_until 15 gfetch t1 ||
+    fail "(e) t1 cannot reach the listener in its own guest: $(cat "$W/got")"
+gfetch t2 && fail "(e) t2 opened a connection into t1's guest $a"
+gfetch root && fail "(e) root opened a connection into t1's guest $a"
+
+# (f) From outside into a bridge: only replies.  The "internet" gets a
+# route to t1's subnet; its new connection must be dropped (the guest's
+# own connection out, HTTP above, works), and goes through once an
+# accept is put ahead by hand, so the drop is the rule, not the route.
+ip -n "$INET" route add "${a%.*}.0/24" via "$UP_NS" ||
+    fail "route ${a%.*}.0/24 in $INET"
+gfetch inet && fail "(f) a new connection from outside entered $br"
+h=$(ip netns exec "$NS" nft --echo --handle insert rule inet banger \
+    forward oifname "$br" ip saddr "$UP_INET" tcp dport 8090 accept |
+    sed -n 's/.*# handle \([0-9]*\).*/\1/p')
+if [ -n "$h" ]; then
+	wait_until 15 gfetch inet ||
+	    fail "(f) control: $INET cannot reach $a even with an accept: $(cat "$W/got")"
+	ip netns exec "$NS" nft delete rule inet banger forward handle "$h"
+else
+	fail "(f) could not insert the control accept rule"
+fi
+gfetch inet && fail "(f) a new connection from outside entered $br"
 
 # One table, inet; the old ip table gone; no rule twice after two users'
 # helpers each ensured it.
@@ -231,7 +307,7 @@ ip netns exec "$NS" nft list table ip banger >/dev/null 2>&1 &&
 ip netns exec "$NS" nft list table inet banger >"$W/nft" 2>&1 ||
     fail "no 'inet banger' table"
 n=$(grep -c 'meta nfproto ipv6 drop' "$W/nft")
-[ "$n" = 3 ] || fail "IPv6 drop rules: $n, want 3 (rules stacked or missing)"
+[ "$n" = 4 ] || fail "IPv6 drop rules: $n, want 4 (rules stacked or missing)"
 grep -q "\"$br\" \. $POOL_PREFIX" "$W/nft" ||
     fail "$br's subnet is not in the anti-spoof set"
 grep -q "\"bgbr$(user_uid t2)\" \. $POOL_PREFIX" "$W/nft" ||
