@@ -3,12 +3,13 @@
  * matters and follows the jailer's: record who called, refuse unless
  * really root-installed, close inherited fds, clear the environment, read
  * the root-owned policy and refuse callers it does not allow, take
- * root's real and saved ids too, leave the caller's cgroups and reset
- * every rlimit, priority and timer it could have set, open everything
- * that needs more than CAP_NET_ADMIN (the run dir, the lease and lock
- * files, ip_forward, the netlink sockets, device-mapper and loop
- * control), then capabilities and seccomp, and only then read the first
- * request.
+ * root's real and saved ids too, put /dev/null on every standard fd that
+ * could block (a non-blocking stderr pipe stays), leave the caller's
+ * cgroups and reset every rlimit, priority and timer it could have set,
+ * open everything that needs more than CAP_NET_ADMIN (the run dir, the
+ * lease and lock files, ip_forward, the netlink sockets, device-mapper
+ * and loop control), then capabilities and seccomp, and only then read
+ * the first request.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -45,6 +46,25 @@ std_fds(void)
 		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
 		    open("/dev/null", O_RDWR) != fd)
 			_exit(1);
+}
+
+/*
+ * The caller's fds 0, 1 and 2 could block any write (a full pipe or
+ * socket, a tty stopped with ^S), and libraries write to 1 and 2 with
+ * stdio.  Keep only a stderr log_init() made non-blocking; /dev/null
+ * replaces the rest before any request is read.
+ */
+static void
+std_fds_detach(void)
+{
+	int	 null;
+
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		fatal("/dev/null");
+	if (dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
+	    (!log_nonblocking() && dup2(null, 2) == -1))
+		fatal("dup2 /dev/null");
+	close(null);
 }
 
 static void
@@ -234,6 +254,7 @@ main(int argc, char *argv[])
 	    setresuid(0, 0, 0) == -1)
 		fatal("cannot take root ids");
 	(void)setsid();
+	std_fds_detach();
 	/* Non-dumpable: nobody may ptrace us or read a core dump. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("PR_SET_DUMPABLE");
