@@ -236,6 +236,13 @@ main(int argc, char *argv[])
 	umask(022);
 	/* frame_send() uses MSG_NOSIGNAL; this covers the stderr pipe. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A terminal sends these to its foreground group with no
+	 * permission check; none may stop us with the lease lock held.
+	 */
+	signal(SIGTSTP, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
 
 	read_policy(&p->pol);
 	check_caller(&p->pol, p->uid, p->gid, groups, ngroups);
@@ -243,7 +250,7 @@ main(int argc, char *argv[])
 	/*
 	 * The caller is recorded and allowed; from here on its ids only
 	 * name what it owns.  Become root in full (real and saved ids too,
-	 * no supplementary groups) and leave the caller's process group:
+	 * no supplementary groups) and leave the caller's session:
 	 * otherwise the caller could SIGSTOP its helper while it holds the
 	 * host-wide lease lock and stall every other user's helper.  (It
 	 * also keeps libxtables, loaded by libnftables, from refusing to
@@ -253,7 +260,15 @@ main(int argc, char *argv[])
 	if (setgroups(0, NULL) == -1 || setresgid(0, 0, 0) == -1 ||
 	    setresuid(0, 0, 0) == -1)
 		fatal("cannot take root ids");
-	(void)setsid();
+	/*
+	 * setsid() fails if the caller made us a process-group leader
+	 * before the exec; we would then stay in its session, where a
+	 * terminal it controls could stop us.  Refusing harms only that
+	 * caller.
+	 */
+	if (setsid() == -1)
+		fatal("setsid: cannot leave the caller's session (do not make "
+		    "banger-priv a process-group leader)");
 	std_fds_detach();
 	/* Non-dumpable: nobody may ptrace us or read a core dump. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
