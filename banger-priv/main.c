@@ -147,6 +147,8 @@ open_disk_control(struct priv *p)
 		p->dmfd = -1;
 		return;
 	}
+	/* Files on a device-mapper device are refused (validate.c). */
+	p->dm_major = dm_block_major();
 	if ((p->loopfd = open(PRIV_LOOP_CONTROL, O_RDWR | O_CLOEXEC)) == -1) {
 		log_warnx("%s: %s: no snapshots", PRIV_LOOP_CONTROL,
 		    strerror(errno));

@@ -29,6 +29,7 @@ struct priv {
 	int			 bridge_ok;	/* BRIDGE_ENSURE succeeded */
 	int			 dmfd;		/* device-mapper control, or -1 */
 	int			 loopfd;	/* /dev/loop-control, or -1 */
+	unsigned		 dm_major;	/* device-mapper's, 0 if none */
 };
 
 /* The descriptors that came with a request; serve.c closes them after. */

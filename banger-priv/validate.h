@@ -53,9 +53,11 @@ enum verdict validate_tap_create(const struct policy *,
 	    const struct lease_table *, uint32_t, uint64_t, struct vres *);
 enum verdict validate_tap_delete(const struct lease_table *, uint32_t,
 	    uint64_t, struct vres *);
+int	valid_backing_dev(uint64_t, unsigned);
 enum verdict validate_disk_snapshot(const struct policy *,
-	    const struct lease_table *, uint32_t, uint64_t, int, size_t,
-	    const struct fdfacts *, const struct fdfacts *, struct vres *);
+	    const struct lease_table *, uint32_t, uint64_t, int, unsigned,
+	    size_t, const struct fdfacts *, const struct fdfacts *,
+	    struct vres *);
 enum verdict validate_disk_release(const struct lease_table *, uint32_t,
 	    uint64_t, struct vres *);
 
