@@ -272,15 +272,27 @@ test_release(void **state)
 	(void)state;
 	memset(&T, 0, sizeof(T));
 	assert_int_equal(lease_add_disk(&T, UID, 3), 0);
-	assert_int_equal(validate_disk_release(&T, UID, 3, &r), VALID_OK);
+	assert_int_equal(validate_disk_release(&T, UID, 3, 0, &r), VALID_OK);
 	/* Not ours, not there, out of range. */
-	assert_int_equal(validate_disk_release(&T, UID + 1, 3, &r),
+	assert_int_equal(validate_disk_release(&T, UID + 1, 3, 0, &r),
 	    VALID_FAULT);
 	assert_non_null(strstr(r.why, "no snapshot of this user"));
-	assert_int_equal(validate_disk_release(&T, UID, 4, &r), VALID_FAULT);
-	assert_int_equal(validate_disk_release(&T, UID, 0, &r), VALID_FAULT);
+	assert_int_equal(validate_disk_release(&T, UID, 4, 0, &r), VALID_FAULT);
+	assert_int_equal(validate_disk_release(&T, UID, 0, 0, &r), VALID_FAULT);
 	assert_int_equal(validate_disk_release(&T, UID,
-	    (uint64_t)PRIV_VMID_MAX + 1, &r), VALID_FAULT);
+	    (uint64_t)PRIV_VMID_MAX + 1, 0, &r), VALID_FAULT);
+
+	/*
+	 * A retry, after the lock was dropped while the device was busy:
+	 * the caller's other helper released the lease meanwhile.  Done,
+	 * not a fault that would end this helper.  Still a fault out of
+	 * range, and the lease still there is still released.
+	 */
+	assert_int_equal(validate_disk_release(&T, UID, 4, 1, &r), VALID_DONE);
+	assert_int_equal(validate_disk_release(&T, UID + 1, 3, 1, &r),
+	    VALID_DONE);
+	assert_int_equal(validate_disk_release(&T, UID, 0, 1, &r), VALID_FAULT);
+	assert_int_equal(validate_disk_release(&T, UID, 3, 1, &r), VALID_OK);
 }
 
 static void
