@@ -48,14 +48,24 @@ emit(const char *s, size_t n)
 		dropped++;
 }
 
+/*
+ * Record by record: a pipe takes a write of at most PIPE_BUF bytes (a
+ * record is at most LOG_LINE) whole or not at all, so one short of room
+ * drops records and never cuts one with the next glued onto its end.
+ */
 static void
 flush(void)
 {
-	char	 note[64];
+	char	 note[64], *nl;
+	size_t	 off, len;
 	int	 n;
 
-	if (queued > 0)
-		emit(queue, queued);
+	for (off = 0; off < queued; off += len) {
+		nl = memchr(queue + off, '\n', queued - off);
+		len = nl == NULL ? queued - off :
+		    (size_t)(nl - (queue + off)) + 1;
+		emit(queue + off, len);
+	}
 	queued = 0;
 	if (dropped > 0) {
 		n = snprintf(note, sizeof(note), "%s: %u log records "
