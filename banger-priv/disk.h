@@ -27,6 +27,7 @@ int	loop_attach(int, int, dev_t *, char *, size_t);
 
 /* dm.c: ctlfd is /dev/mapper/control; see dm.c for return values. */
 int	dm_check_version(int, char *, size_t);
+unsigned dm_block_major(void);
 int	dm_snapshot_create(int, const char *, const char *, uint64_t, dev_t,
 	    dev_t, dev_t *, char *, size_t);
 int	dm_remove(int, const char *, char *, size_t);

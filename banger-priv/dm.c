@@ -92,6 +92,35 @@ dm_check_version(int ctlfd, char *err, size_t errlen)
 }
 
 /*
+ * device-mapper's block major, which the kernel picks at load time: the
+ * "device-mapper" line under "Block devices:" in /proc/devices.  0 when
+ * it has none (or /proc is missing: then no file can be known to sit on
+ * one, and validate.c's check of that is weaker, see banger-priv(8)).
+ */
+unsigned
+dm_block_major(void)
+{
+	FILE		*f;
+	char		 line[128], name[64];
+	unsigned	 maj, found = 0;
+	int		 block = 0;
+
+	if ((f = fopen("/proc/devices", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strcmp(line, "Block devices:\n") == 0)
+			block = 1;
+		else if (block && sscanf(line, "%u %63s", &maj, name) == 2 &&
+		    strcmp(name, "device-mapper") == 0) {
+			found = maj;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
  * Remove NAME, once: the caller holds the host-wide lease lock, so no
  * pause here.  EBUSY (udev's probe, a VMM still exiting) is retried by
  * disk.release with the lock released in between.

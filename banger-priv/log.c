@@ -10,7 +10,9 @@
  * helper, and log_init() makes even that unlikely: a pipe on fd 2 is
  * reopened non-blocking (a description of our own, so the caller's flags
  * stay as they were), and a record that cannot be written at once, or
- * does not fit the queue, is dropped and counted.
+ * does not fit the queue, is dropped and counted.  Where fd 2 cannot be
+ * made non-blocking, main() puts /dev/null there before serving
+ * (log_nonblocking), and the helper's later records are lost.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -32,6 +34,7 @@
 static const char	*log_tag = "priv";
 static int		 log_fd = 2;
 static int		 log_verbose;
+static int		 log_nb;	/* fd 2 is our non-blocking reopen */
 static int		 hold_fd = -1;	/* the lease lock while it is held */
 static char		 queue[LOG_QUEUE];
 static size_t		 queued;
@@ -45,14 +48,24 @@ emit(const char *s, size_t n)
 		dropped++;
 }
 
+/*
+ * Record by record: a pipe takes a write of at most PIPE_BUF bytes (a
+ * record is at most LOG_LINE) whole or not at all, so one short of room
+ * drops records and never cuts one with the next glued onto its end.
+ */
 static void
 flush(void)
 {
-	char	 note[64];
+	char	 note[64], *nl;
+	size_t	 off, len;
 	int	 n;
 
-	if (queued > 0)
-		emit(queue, queued);
+	for (off = 0; off < queued; off += len) {
+		nl = memchr(queue + off, '\n', queued - off);
+		len = nl == NULL ? queued - off :
+		    (size_t)(nl - (queue + off)) + 1;
+		emit(queue + off, len);
+	}
 	queued = 0;
 	if (dropped > 0) {
 		n = snprintf(note, sizeof(note), "%s: %u log records "
@@ -92,10 +105,25 @@ log_init(const char *tag, int fd, int verbose)
 	if ((nb = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY |
 	    O_CLOEXEC)) == -1)
 		return;
-	if (nb != fd && dup2(nb, fd) == -1)
+	if (nb != fd && dup2(nb, fd) == -1) {
 		log_fd = nb;
-	else if (nb != fd)
+		return;
+	}
+	if (nb != fd)
 		close(nb);
+	log_nb = 1;
+}
+
+/*
+ * Whether fd 2 itself is now a description of our own that never blocks.
+ * Anything else there (a terminal, a socket, a file, a reopen that did
+ * not take) is replaced by /dev/null before the first request: code we do
+ * not control (libnl, stdio) could still write to it.
+ */
+int
+log_nonblocking(void)
+{
+	return log_nb && log_fd == 2;
 }
 
 void

@@ -3,12 +3,13 @@
  * matters and follows the jailer's: record who called, refuse unless
  * really root-installed, close inherited fds, clear the environment, read
  * the root-owned policy and refuse callers it does not allow, take
- * root's real and saved ids too, leave the caller's cgroups and reset
- * every rlimit, priority and timer it could have set, open everything
- * that needs more than CAP_NET_ADMIN (the run dir, the lease and lock
- * files, ip_forward, the netlink sockets, device-mapper and loop
- * control), then capabilities and seccomp, and only then read the first
- * request.
+ * root's real and saved ids too, put /dev/null on every standard fd that
+ * could block (a non-blocking stderr pipe stays), leave the caller's
+ * cgroups and reset every rlimit, priority and timer it could have set,
+ * open everything that needs more than CAP_NET_ADMIN (the run dir, the
+ * lease and lock files, ip_forward, the netlink sockets, device-mapper
+ * and loop control), then capabilities and seccomp, and only then read
+ * the first request.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -45,6 +46,25 @@ std_fds(void)
 		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
 		    open("/dev/null", O_RDWR) != fd)
 			_exit(1);
+}
+
+/*
+ * The caller's fds 0, 1 and 2 could block any write (a full pipe or
+ * socket, a tty stopped with ^S), and libraries write to 1 and 2 with
+ * stdio.  Keep only a stderr log_init() made non-blocking; /dev/null
+ * replaces the rest before any request is read.
+ */
+static void
+std_fds_detach(void)
+{
+	int	 null;
+
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		fatal("/dev/null");
+	if (dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
+	    (!log_nonblocking() && dup2(null, 2) == -1))
+		fatal("dup2 /dev/null");
+	close(null);
 }
 
 static void
@@ -127,6 +147,8 @@ open_disk_control(struct priv *p)
 		p->dmfd = -1;
 		return;
 	}
+	/* Files on a device-mapper device are refused (validate.c). */
+	p->dm_major = dm_block_major();
 	if ((p->loopfd = open(PRIV_LOOP_CONTROL, O_RDWR | O_CLOEXEC)) == -1) {
 		log_warnx("%s: %s: no snapshots", PRIV_LOOP_CONTROL,
 		    strerror(errno));
@@ -216,6 +238,13 @@ main(int argc, char *argv[])
 	umask(022);
 	/* frame_send() uses MSG_NOSIGNAL; this covers the stderr pipe. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A terminal sends these to its foreground group with no
+	 * permission check; none may stop us with the lease lock held.
+	 */
+	signal(SIGTSTP, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
 
 	read_policy(&p->pol);
 	check_caller(&p->pol, p->uid, p->gid, groups, ngroups);
@@ -223,7 +252,7 @@ main(int argc, char *argv[])
 	/*
 	 * The caller is recorded and allowed; from here on its ids only
 	 * name what it owns.  Become root in full (real and saved ids too,
-	 * no supplementary groups) and leave the caller's process group:
+	 * no supplementary groups) and leave the caller's session:
 	 * otherwise the caller could SIGSTOP its helper while it holds the
 	 * host-wide lease lock and stall every other user's helper.  (It
 	 * also keeps libxtables, loaded by libnftables, from refusing to
@@ -233,7 +262,16 @@ main(int argc, char *argv[])
 	if (setgroups(0, NULL) == -1 || setresgid(0, 0, 0) == -1 ||
 	    setresuid(0, 0, 0) == -1)
 		fatal("cannot take root ids");
-	(void)setsid();
+	/*
+	 * setsid() fails if the caller made us a process-group leader
+	 * before the exec; we would then stay in its session, where a
+	 * terminal it controls could stop us.  Refusing harms only that
+	 * caller.
+	 */
+	if (setsid() == -1)
+		fatal("setsid: cannot leave the caller's session (do not make "
+		    "banger-priv a process-group leader)");
+	std_fds_detach();
 	/* Non-dumpable: nobody may ptrace us or read a core dump. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
 		fatal("PR_SET_DUMPABLE");

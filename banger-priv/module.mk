@@ -14,9 +14,10 @@ PRIV_LIBS := $(shell pkg-config --libs libnl-route-3.0 libnftables \
 PRIV_COMMON := $(O)/libbanger-common.a
 
 PROGS += banger-priv/banger-priv banger-priv/banger-priv-regress
-TESTS += banger-priv/test-validate banger-priv/test-disk
+TESTS += banger-priv/test-validate banger-priv/test-disk banger-priv/test-log
 
-$(PRIV_OBJS) $(O)/banger-priv/test-validate.o $(O)/banger-priv/test-disk.o: \
+$(PRIV_OBJS) $(O)/banger-priv/test-validate.o $(O)/banger-priv/test-disk.o \
+	$(O)/banger-priv/test-log.o: \
 	CPPFLAGS += $(PRIV_CFLAGS)
 # The link map names every object the linker took, archive members
 # included: `make priv-lines` counts their sources from it.
@@ -66,4 +67,11 @@ PRIV_DISK_TEST_OBJS := $(patsubst %.c,$(O)/%.o,banger-priv/test-disk.c \
 $(O)/banger-priv/test-disk: $(PRIV_DISK_TEST_OBJS) $(PRIV_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(PRIV_DISK_TEST_OBJS) \
+		$(PRIV_COMMON) -lcmocka
+
+PRIV_LOG_TEST_OBJS := $(patsubst %.c,$(O)/%.o,banger-priv/test-log.c \
+	banger-priv/log.c)
+$(O)/banger-priv/test-log: $(PRIV_LOG_TEST_OBJS) $(PRIV_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(PRIV_LOG_TEST_OBJS) \
 		$(PRIV_COMMON) -lcmocka

@@ -16,13 +16,28 @@
 
 #include "net.h"
 
+/*
+ * libnl-3 reads NLDBG and NLCB from the caller's environment in its
+ * start-up constructors, before main() clears the environment: the debug
+ * level and the default callbacks then print every netlink message with
+ * stdio, under the lease lock.  Undo the one and do not use the other.
+ */
 struct nl_sock *
 net_open(char *err, size_t errlen)
 {
 	struct nl_sock	*sk;
+	struct nl_cb	*cb;
 	int		 rc;
 
-	if ((sk = nl_socket_alloc()) == NULL) {
+	nl_debug = 0;
+	if ((cb = nl_cb_alloc(NL_CB_DEFAULT)) == NULL) {
+		snprintf(err, errlen, "nl_cb_alloc failed");
+		return NULL;
+	}
+	/* The socket takes a reference of its own. */
+	sk = nl_socket_alloc_cb(cb);
+	nl_cb_put(cb);
+	if (sk == NULL) {
 		snprintf(err, errlen, "nl_socket_alloc failed");
 		return NULL;
 	}

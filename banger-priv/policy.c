@@ -85,15 +85,32 @@ number(const char *s, unsigned lo, unsigned hi, unsigned *out)
 	return 0;
 }
 
+/*
+ * At least one name, each valid and given once: a key with no names, or
+ * a name twice, is more likely a half-finished edit than what the site
+ * meant, and the policy is what decides who gets root's help.
+ */
 static int
 names(char *const *v, size_t n, char out[][POLICY_NAME_MAX + 1],
-    size_t *nout)
+    size_t *nout, const char **why)
 {
-	size_t	 i;
+	size_t	 i, j;
 
+	if (n == 0) {
+		*why = "needs at least one name (leave the line out to allow "
+		    "nobody)";
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
-		if (!policy_valid_name(v[i]))
+		if (!policy_valid_name(v[i])) {
+			*why = "not a valid user or group name";
 			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(out[j], v[i]) == 0) {
+				*why = "a name given twice";
+				return -1;
+			}
 		strcpy(out[i], v[i]);	/* length checked above */
 	}
 	*nout = n;
@@ -110,7 +127,8 @@ static int
 policy_line(struct policy *p, const char *key, char *const *v, size_t n,
     unsigned line, unsigned *seen, char *err, size_t errlen)
 {
-	size_t	 k;
+	const char	*why = "";
+	size_t		 k;
 
 	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 		if (strcmp(key, keys[k]) == 0)
@@ -124,9 +142,8 @@ policy_line(struct policy *p, const char *key, char *const *v, size_t n,
 	case 0:
 	case 1:
 		if (names(v, n, k == 0 ? p->users : p->groups, k == 0 ?
-		    &p->nusers : &p->ngroups) == -1)
-			return perr(err, errlen, line, "%s: not a valid user "
-			    "or group name", key);
+		    &p->nusers : &p->ngroups, &why) == -1)
+			return perr(err, errlen, line, "%s: %s", key, why);
 		return 0;
 	case 2:
 		if (n != 1 || addr_parse_cidr(v[0], &p->pool,

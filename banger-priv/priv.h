@@ -29,6 +29,7 @@ struct priv {
 	int			 bridge_ok;	/* BRIDGE_ENSURE succeeded */
 	int			 dmfd;		/* device-mapper control, or -1 */
 	int			 loopfd;	/* /dev/loop-control, or -1 */
+	unsigned		 dm_major;	/* device-mapper's, 0 if none */
 };
 
 /* The descriptors that came with a request; serve.c closes them after. */
@@ -56,6 +57,9 @@ void	priv_answer_disk_list(struct priv *, const struct msg_hdr *, void *,
 	    const struct reqfds *);
 
 /* cgroup.c */
+/* log.c: fd 2 is a non-blocking description of our own. */
+int	log_nonblocking(void);
+
 void	cgroup_leave(void);
 
 /* sandbox.c */

@@ -90,7 +90,8 @@ priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
 	if (leases_begin(p, hdr->id) == -1)
 		return;
 	validate_disk_snapshot(&p->pol, p->lt, p->uid, req->vm_id,
-	    p->dmfd != -1 && p->loopfd != -1, fds->n, &base, &cow, &r);
+	    p->dmfd != -1 && p->loopfd != -1, p->dm_major, fds->n, &base,
+	    &cow, &r);
 	if (judge(p, hdr->id, &r) == -1)
 		return;
 	if (disk_dm_name(p->uid, (uint32_t)req->vm_id, name,
@@ -185,7 +186,13 @@ priv_answer_disk_release(struct priv *p, const struct msg_hdr *hdr,
 	for (try = 1;; try++) {
 		if (leases_begin(p, hdr->id) == -1)
 			return;
-		validate_disk_release(p->lt, p->uid, req->vm_id, &r);
+		validate_disk_release(p->lt, p->uid, req->vm_id, try > 1, &r);
+		if (r.v == VALID_DONE) {
+			lease_file_unlock(&p->lf);
+			log_debug("uid %u: %s", (unsigned)p->uid, r.why);
+			reply(p, PRIV_OK, hdr->id, &(struct priv_ok){ 0 }, -1);
+			return;
+		}
 		if (judge(p, hdr->id, &r) == -1)
 			return;
 		if (disk_dm_name(p->uid, (uint32_t)req->vm_id, name,

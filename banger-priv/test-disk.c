@@ -40,6 +40,8 @@ static struct lease_table	 T;
 #define XFS	0x58465342ULL
 #define TMPFS	0x01021994ULL
 
+#define DM_MAJOR	253	/* device-mapper's (dynamic) block major here */
+
 /* A well-formed request: a 2 GiB image read-only, a 2 GiB cow rw. */
 static void
 good(struct fdfacts *base, struct fdfacts *cow)
@@ -54,8 +56,8 @@ static enum verdict
 snap(const struct policy *p, uint64_t vm_id, int dm, size_t nfds,
     const struct fdfacts *base, const struct fdfacts *cow, struct vres *r)
 {
-	return validate_disk_snapshot(p, &T, UID, vm_id, dm, nfds, base, cow,
-	    r);
+	return validate_disk_snapshot(p, &T, UID, vm_id, dm, DM_MAJOR, nfds,
+	    base, cow, r);
 }
 
 static void
@@ -199,6 +201,35 @@ test_snapshot_refuse(void **state)
 	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_FAULT);
 	good(&b, &c);
 
+	/*
+	 * A file system on a loop, nbd or device-mapper device: its I/O
+	 * may end in a file on FUSE or in a user's nbd server, and the
+	 * snapshot's loop setup would wait for it under the lease lock.
+	 */
+	c.dev = makedev(7, 3);		/* loop3 */
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_UNSUPPORTED);
+	assert_non_null(strstr(r.why, "copy-on-write file is on a loop"));
+	good(&b, &c);
+	b.dev = makedev(43, 0);		/* nbd0 */
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_UNSUPPORTED);
+	assert_non_null(strstr(r.why, "the image is on a loop"));
+	good(&b, &c);
+	c.dev = makedev(DM_MAJOR, 2);	/* dm-2 */
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_UNSUPPORTED);
+	/* No device-mapper in the kernel: major 0 refuses nothing more. */
+	assert_int_equal(valid_backing_dev(makedev(DM_MAJOR, 2), 0), 1);
+	assert_int_equal(valid_backing_dev(makedev(7, 0), 0), 0);
+	assert_int_equal(valid_backing_dev(makedev(0, 44), DM_MAJOR), 1);
+	good(&b, &c);
+	/* A major that is none of the refused ones passes. */
+	c.dev = makedev(DM_MAJOR + 1, 2);
+	b.dev = makedev(259, 0);	/* blkext: NVMe, among others */
+	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_OK);
+	good(&b, &c);
+
 	/* A second snapshot for one VM: busy, release it first. */
 	assert_int_equal(lease_add_disk(&T, UID, 5), 0);
 	assert_int_equal(snap(&p, 5, 1, 2, &b, &c, &r), VALID_REFUSE);
@@ -241,15 +272,27 @@ test_release(void **state)
 	(void)state;
 	memset(&T, 0, sizeof(T));
 	assert_int_equal(lease_add_disk(&T, UID, 3), 0);
-	assert_int_equal(validate_disk_release(&T, UID, 3, &r), VALID_OK);
+	assert_int_equal(validate_disk_release(&T, UID, 3, 0, &r), VALID_OK);
 	/* Not ours, not there, out of range. */
-	assert_int_equal(validate_disk_release(&T, UID + 1, 3, &r),
+	assert_int_equal(validate_disk_release(&T, UID + 1, 3, 0, &r),
 	    VALID_FAULT);
 	assert_non_null(strstr(r.why, "no snapshot of this user"));
-	assert_int_equal(validate_disk_release(&T, UID, 4, &r), VALID_FAULT);
-	assert_int_equal(validate_disk_release(&T, UID, 0, &r), VALID_FAULT);
+	assert_int_equal(validate_disk_release(&T, UID, 4, 0, &r), VALID_FAULT);
+	assert_int_equal(validate_disk_release(&T, UID, 0, 0, &r), VALID_FAULT);
 	assert_int_equal(validate_disk_release(&T, UID,
-	    (uint64_t)PRIV_VMID_MAX + 1, &r), VALID_FAULT);
+	    (uint64_t)PRIV_VMID_MAX + 1, 0, &r), VALID_FAULT);
+
+	/*
+	 * A retry, after the lock was dropped while the device was busy:
+	 * the caller's other helper released the lease meanwhile.  Done,
+	 * not a fault that would end this helper.  Still a fault out of
+	 * range, and the lease still there is still released.
+	 */
+	assert_int_equal(validate_disk_release(&T, UID, 4, 1, &r), VALID_DONE);
+	assert_int_equal(validate_disk_release(&T, UID + 1, 3, 1, &r),
+	    VALID_DONE);
+	assert_int_equal(validate_disk_release(&T, UID, 0, 1, &r), VALID_FAULT);
+	assert_int_equal(validate_disk_release(&T, UID, 3, 1, &r), VALID_OK);
 }
 
 static void

@@ -103,6 +103,12 @@ test_policy_bad(void **state)
 		    "not a valid" },
 		{ "allow_users a\nallow_users b\n", "line 2: allow_users given "
 		    "twice" },
+		/* No names, or one name twice: a half-finished edit. */
+		{ "allow_users\n", "line 1: allow_users: needs at least one" },
+		{ "pool 10.0.0.0/16\nallow_groups   \n",
+		    "line 2: allow_groups: needs at least one" },
+		{ "allow_users alice bob alice\n", "given twice" },
+		{ "allow_groups banger banger\n", "given twice" },
 		{ "max_taps_per_user 0\n", "1..253" },
 		{ "max_taps_per_user 254\n", "1..253" },
 		{ "max_taps_per_user 03\n", "1..253" },

@@ -1,4 +1,9 @@
 /* Pure request validation; see validate.h. */
+#include <sys/types.h>
+#include <sys/sysmacros.h>
+
+#include <linux/major.h>
+
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -126,10 +131,28 @@ check_disk_file(const struct fdfacts *f, const char *what, int accmode,
 }
 
 /*
+ * Whether a file on the block device DEV (its st_dev) may be snapshot.
+ * Not one on a loop, nbd or device-mapper device (DM_MAJOR is its
+ * dynamic block major, 0 if the kernel has none): their I/O can end in a
+ * file on FUSE, an nbd server a user runs, or another stack of those, and
+ * the snapshot's loop setup and device-mapper calls wait for it under the
+ * host-wide lease lock.  What this misses is in banger-priv(8).
+ */
+int
+valid_backing_dev(uint64_t dev, unsigned dm_major)
+{
+	unsigned	 maj = major((dev_t)dev);
+
+	return maj != LOOP_MAJOR && maj != NBD_MAJOR &&
+	    (dm_major == 0 || maj != dm_major);
+}
+
+/*
  * disk.snapshot: exactly two descriptors, the image read-only and the
  * caller's own copy-on-write file read-write, no larger than
  * priv_cow_size() of the image, distinct files; then, as refusals,
- * both on a known local file system (valid_local_fs: an allowlist), and
+ * both on a known local file system (valid_local_fs: an allowlist) and
+ * not on a loop, nbd or device-mapper device (valid_backing_dev), and
  * the per-user quota.  A second snapshot for one vm_id
  * is refused as busy (bangerd may have lost track of one it could not
  * release).  Refused as unsupported when the host (or the site policy)
@@ -137,8 +160,9 @@ check_disk_file(const struct fdfacts *f, const char *what, int accmode,
  */
 enum verdict
 validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
-    uint32_t uid, uint64_t vm_id, int have_dm, size_t nfds,
-    const struct fdfacts *base, const struct fdfacts *cow, struct vres *r)
+    uint32_t uid, uint64_t vm_id, int have_dm, unsigned dm_major,
+    size_t nfds, const struct fdfacts *base, const struct fdfacts *cow,
+    struct vres *r)
 {
 	if (!valid_vm_id(vm_id))
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
@@ -171,6 +195,17 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 		    "image" : "copy-on-write file", (unsigned long long)
 		    (!valid_local_fs(base->fstype) ? base->fstype :
 		    cow->fstype));
+	if (!valid_backing_dev(base->dev, dm_major) ||
+	    !valid_backing_dev(cow->dev, dm_major)) {
+		const struct fdfacts	*f = valid_backing_dev(base->dev,
+		    dm_major) ? cow : base;
+
+		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "the %s is "
+		    "on a loop, nbd or device-mapper device (%u:%u); "
+		    "snapshots need files on a plain disk", f == base ?
+		    "image" : "copy-on-write file", major((dev_t)f->dev),
+		    minor((dev_t)f->dev));
+	}
 	if (!pol->dm_snapshots)
 		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED,
 		    "device-mapper snapshots are switched off in priv.conf");
@@ -191,13 +226,22 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 	return ok(r);
 }
 
+/*
+ * disk.release: the caller's own snapshot lease.  RETRY is set when an
+ * earlier try found the device busy and dropped the lock to wait: a lease
+ * gone by then was released by another helper of the same caller, which
+ * is what was asked, not a fault.
+ */
 enum verdict
 validate_disk_release(const struct lease_table *t, uint32_t uid,
-    uint64_t vm_id, struct vres *r)
+    uint64_t vm_id, int retry, struct vres *r)
 {
 	if (!valid_vm_id(vm_id))
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
 		    (unsigned long long)vm_id);
+	if (lease_find_disk(t, uid, (uint32_t)vm_id) == NULL && retry)
+		return verdict(r, VALID_DONE, 0, "vm_id %llu was released "
+		    "meanwhile", (unsigned long long)vm_id);
 	if (lease_find_disk(t, uid, (uint32_t)vm_id) == NULL)
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no "
 		    "snapshot of this user", (unsigned long long)vm_id);

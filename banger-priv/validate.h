@@ -6,6 +6,9 @@
  * resource the caller does not own, out of order): the helper treats its
  * caller as confused or hostile and exits.  VALID_REFUSE is a legitimate
  * refusal (quota, pool exhausted) answered with PRIV_ERROR and *code.
+ * VALID_DONE: there is nothing left to do, answered as a success without
+ * acting (a retried disk.release whose lease another helper of the same
+ * caller released meanwhile).
  */
 #ifndef BANGER_PRIV_VALIDATE_H
 #define BANGER_PRIV_VALIDATE_H
@@ -20,6 +23,7 @@ enum verdict {
 	VALID_OK = 0,
 	VALID_REFUSE,
 	VALID_FAULT,
+	VALID_DONE,
 };
 
 struct vres {
@@ -53,10 +57,12 @@ enum verdict validate_tap_create(const struct policy *,
 	    const struct lease_table *, uint32_t, uint64_t, struct vres *);
 enum verdict validate_tap_delete(const struct lease_table *, uint32_t,
 	    uint64_t, struct vres *);
+int	valid_backing_dev(uint64_t, unsigned);
 enum verdict validate_disk_snapshot(const struct policy *,
-	    const struct lease_table *, uint32_t, uint64_t, int, size_t,
-	    const struct fdfacts *, const struct fdfacts *, struct vres *);
+	    const struct lease_table *, uint32_t, uint64_t, int, unsigned,
+	    size_t, const struct fdfacts *, const struct fdfacts *,
+	    struct vres *);
 enum verdict validate_disk_release(const struct lease_table *, uint32_t,
-	    uint64_t, struct vres *);
+	    uint64_t, int, struct vres *);
 
 #endif

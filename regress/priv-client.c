@@ -3,7 +3,8 @@
  * regress suite.  Spawns PATH with priv_spawn() and runs the commands on
  * its command line in order, printing one line per reply:
  *
- *	priv-client [--hold] [--full-stderr] PATH command ...
+ *	priv-client [--hold] [--full-stderr | --full-stderr-socket] [--pgrp]
+ *	    [--env VAR=VALUE ...] PATH command ...
  *
  *	bridge		PRIV_BRIDGE_ENSURE
  *	tap ID		PRIV_TAP_CREATE; the tap fd is checked with
@@ -34,8 +35,12 @@
  * "helper signal N").  The helper's stderr is copied to ours.  A failed
  * command stops the sequence.  --hold is a final "wait".  --full-stderr
  * gives the helper, as its stderr, a blocking pipe filled to the brim
- * that nobody reads (a hostile caller's trick to stall it).  Exit status 0
- * when every command succeeded, 1 otherwise, 2 on usage errors.
+ * that nobody reads (a hostile caller's trick to stall it);
+ * --full-stderr-socket does the same with a stream socketpair.  --pgrp
+ * makes the helper a process-group leader before the exec (so a plain
+ * setsid() fails in it); --env puts VAR=VALUE in the helper's otherwise
+ * empty environment.  Exit status 0 when every command succeeded, 1
+ * otherwise, 2 on usage errors.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -70,7 +75,8 @@ static size_t	 ntaps;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: priv-client [--hold] [--full-stderr] PATH "
+	fprintf(stderr, "usage: priv-client [--hold] [--full-stderr | "
+	    "--full-stderr-socket] [--pgrp] [--env VAR=VALUE ...] PATH "
 	    "command ...\n"
 	    "commands: bridge | tap ID | ptap ID | delete ID | list | raw HEX "
 	    "| snap ID BASE COW | release ID | disks | wait | close\n");
@@ -94,43 +100,76 @@ drain(int errfd, int block)
 	}
 }
 
+/* How the hostile-caller spawn differs from priv_spawn(). */
+struct shape {
+	int		 full;		/* 1: full pipe on fd 2, 2: full socket */
+	int		 pgrp;		/* setpgid(0, 0) before the exec */
+	char		*env[8];	/* --env VAR=VALUE, NULL-terminated */
+	size_t		 nenv;
+};
+
 /*
- * As priv_spawn(), but stderr is a blocking pipe already full, whose read
- * end this process keeps and never reads: any write there blocks.
+ * A blocking descriptor pair filled to the brim: the write end goes to the
+ * helper as fd 2, this process keeps the read end and never reads it, so
+ * any write there blocks.  A pipe, or a stream socketpair (which the
+ * helper cannot reopen non-blocking through /proc as it does a pipe).
  */
 static int
-spawn_full(const char *path, int *sockfd, int *keep, pid_t *pidp)
+full_pair(int kind, int ep[2])
 {
-	char *const	 argv[] = { (char *)"banger-priv", NULL };
-	char *const	 envp[] = { NULL };
 	char		 junk[4096];
-	int		 sv[2], ep[2], null;
-	pid_t		 pid;
 
 	memset(junk, 'x', sizeof(junk));
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1 ||
-	    pipe2(ep, O_CLOEXEC | O_NONBLOCK) == -1)
+	if (kind == 1 ? pipe2(ep, O_CLOEXEC | O_NONBLOCK) == -1 :
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0, ep) == -1)
 		return -1;
 	while (write(ep[1], junk, sizeof(junk)) > 0 ||
 	    write(ep[1], junk, 1) > 0)
 		;
 	if (errno != EAGAIN || fcntl(ep[1], F_SETFL, 0) == -1)
 		return -1;
+	return 0;
+}
+
+/*
+ * As priv_spawn(), shaped as a hostile caller would: fd 2 full and
+ * blocking, the helper made a process-group leader, an environment of
+ * the caller's choice.
+ */
+static int
+spawn_shaped(const char *path, const struct shape *sh, int *sockfd,
+    int *keep, pid_t *pidp)
+{
+	char *const	 argv[] = { (char *)"banger-priv", NULL };
+	int		 sv[2], ep[2], null;
+	pid_t		 pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	if (sh->full && full_pair(sh->full, ep) == -1)
+		return -1;
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
+		if (sh->pgrp && setpgid(0, 0) == -1)
+			_exit(127);
 		if ((null = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
-		    dup2(ep[1], 2) == -1 || dup2(sv[1], 3) == -1)
+		    (sh->full && dup2(ep[1], 2) == -1) ||
+		    dup2(sv[1], 3) == -1)
 			_exit(127);
 		fd_closefrom(4);
-		execve(path, argv, envp);
+		execve(path, argv, (char *const *)sh->env);
 		_exit(127);
 	}
 	close(sv[1]);
-	close(ep[1]);
 	*sockfd = sv[0];
-	*keep = ep[0];
+	*keep = -1;
+	if (sh->full) {
+		close(ep[1]);
+		*keep = ep[0];
+	}
 	*pidp = pid;
 	return 0;
 }
@@ -344,24 +383,33 @@ main(int argc, char *argv[])
 	size_t			 i;
 	pid_t			 pid;
 	int			 sock, errfd, hold = 0, failed = 0, rc, tfd;
-	int			 status, a, full = 0, keep = -1;
+	int			 status, a, keep = -1, shaped;
+	struct shape		 sh = { 0 };
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && strcmp(argv[1], "--dm-version") == 0)
 		return dm_version(argv[2]);
-	a = 1;
-	if (a < argc && strcmp(argv[a], "--hold") == 0) {
-		hold = 1;
-		a++;
-	}
-	if (a < argc && strcmp(argv[a], "--full-stderr") == 0) {
-		full = 1;
-		a++;
+	for (a = 1; a < argc && strncmp(argv[a], "--", 2) == 0; a++) {
+		if (strcmp(argv[a], "--hold") == 0)
+			hold = 1;
+		else if (strcmp(argv[a], "--full-stderr") == 0)
+			sh.full = 1;
+		else if (strcmp(argv[a], "--full-stderr-socket") == 0)
+			sh.full = 2;
+		else if (strcmp(argv[a], "--pgrp") == 0)
+			sh.pgrp = 1;
+		else if (strcmp(argv[a], "--env") == 0 && a + 1 < argc &&
+		    strchr(argv[a + 1], '=') != NULL &&
+		    sh.nenv + 1 < sizeof(sh.env) / sizeof(sh.env[0]))
+			sh.env[sh.nenv++] = argv[++a];
+		else
+			usage();
 	}
 	if (a >= argc)
 		usage();
 	errfd = -1;
-	if ((full ? spawn_full(argv[a], &sock, &keep, &pid) :
+	shaped = sh.full || sh.pgrp || sh.nenv > 0;
+	if ((shaped ? spawn_shaped(argv[a], &sh, &sock, &keep, &pid) :
 	    priv_spawn(argv[a], &sock, &errfd, &pid)) == -1) {
 		fprintf(stderr, "priv-client: spawn %s: %s\n", argv[a],
 		    strerror(errno));

@@ -8,6 +8,14 @@
 # the hard one, see sandbox.c).
 # The helper must have left that cgroup and reset every one of them:
 # /proc/PID/{limits,stat,sched,cgroup} and ionice say so.
+#
+# Nor can the caller keep the helper in its session, where a terminal the
+# caller controls could stop it with ^Z (SIGTSTP needs no permission when
+# the tty sends it) while it holds the lease lock: the helper is a session
+# leader of its own and ignores SIGTSTP, SIGTTIN and SIGTTOU.  A caller
+# that makes the helper a process-group leader before the exec (setsid()
+# then fails with EPERM) is refused.  Before the fix that setsid() failure
+# was ignored and the helper served from inside the caller's session.
 . "$REGRESS/test-lib.sh"
 
 [ -x "$BIN/priv-client" ] || fatal "no priv-client (obj/regress/priv-client)"
@@ -124,8 +132,35 @@ else
 	ok "the helper left t2's cgroups"
 fi
 
+# /proc/PID/stat after the comm field: 4 session; /proc/PID/status SigIgn.
+set -- $(sed 's/.*) //' "/proc/$hp/stat")
+[ "$4" = "$hp" ] && ok "the helper leads a session of its own" ||
+    fail "helper session $4, want its own ($hp)"
+ign=$(awk '$1 == "SigIgn:" {print $2}' "/proc/$hp/status")
+# SIGTSTP 20, SIGTTIN 21, SIGTTOU 22: bits 19-21, 0x380000.
+if [ $((0x$ign & 0x380000)) = $((0x380000)) ]; then
+	ok "the helper ignores SIGTSTP, SIGTTIN and SIGTTOU (SigIgn $ign)"
+else
+	fail "the helper does not ignore the terminal stop signals (SigIgn $ign)"
+fi
+
 exec 7>&-
 wait "$bg"
 grep -q '^helper exit 0$' "$W/shape.out" ||
     fail "helper did not exit 0: $(helper_exit)"
 cleanup_cg
+
+say "--- the helper spawned as a process-group leader"
+trace "[t2] priv-client --pgrp list"
+as_user t2 "$BIN/priv-client" --pgrp "$PRIV_BIN" list \
+    >"$W/pgrp.out" 2>"$W/pgrp.err" </dev/null
+show "$W/pgrp.out" stdout
+show "$W/pgrp.err" stderr
+if grep -q '^ids' "$W/pgrp.out"; then
+	fail "the helper served inside the caller's session (setsid failed)"
+else
+	grep -q '^helper exit 1$' "$W/pgrp.out" &&
+	    grep -q 'setsid' "$W/pgrp.err" &&
+	    ok "the helper refuses to serve in the caller's session" ||
+	    fail "the helper did not refuse with a setsid error"
+fi
