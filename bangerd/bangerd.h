@@ -232,6 +232,7 @@ void	 db_close(struct bangerd *);
 int	 db_vm_insert(struct bangerd *, struct vm *);
 int	 db_vm_update(struct bangerd *, struct vm *);
 int	 db_vm_delete(struct bangerd *, int64_t);
+int	 db_vm_id_issued(struct bangerd *, int64_t);
 /* One row of the vms table (db_vm_load). */
 struct vm_row {
 	int64_t		 id;

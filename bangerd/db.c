@@ -237,6 +237,29 @@ db_vm_delete(struct bangerd *d, int64_t id)
 	return step_done(d, st, "delete");
 }
 
+/*
+ * 1 when this database ever gave out id (vm_ids keeps every id, deleted
+ * VMs' too), 0 when not, -1 on error.  Reconcile releases a lease only for
+ * an id of its own: a VM deleted while its lease could not be released
+ * still has its id here, so the next start frees the lease.
+ */
+int
+db_vm_id_issued(struct bangerd *d, int64_t id)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(d->db, "SELECT 1 FROM vm_ids WHERE id = ?", -1,
+	    &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* The states as the database stores them. */
 const char *
 vm_state_name(enum vm_state s)

@@ -72,15 +72,19 @@ struct ours {
 	size_t		 n;
 };
 
+/*
+ * A VM this state knows, or one it made and has since deleted (its
+ * release may have failed then): vm_ids holds every id it gave out.
+ */
 static int
-ours_has(const struct ours *o, uint64_t id)
+ours_has(struct bangerd *d, const struct ours *o, uint64_t id)
 {
 	size_t	 i;
 
 	for (i = 0; i < o->n; i++)
 		if ((uint64_t)o->ids[i] == id)
 			return 1;
-	return 0;
+	return id <= INT64_MAX && db_vm_id_issued(d, (int64_t)id) == 1;
 }
 
 static int
@@ -157,7 +161,7 @@ release_disks(struct bangerd *d, const struct ours *o)
 		return;
 	}
 	for (i = 0; i < ids->vm_ids.n; i++) {
-		if (!ours_has(o, ids->vm_ids.v[i])) {
+		if (!ours_has(d, o, ids->vm_ids.v[i])) {
 			log_info("reconcile: leaving the root snapshot of vm "
 			    "id %llu: not in this daemon's state",
 			    (unsigned long long)ids->vm_ids.v[i]);
@@ -241,7 +245,7 @@ reconcile(struct bangerd *d)
 			log_warnx("reconcile: tap list: %s", err);
 		else {
 			for (i = 0; i < ids->vm_ids.n; i++) {
-				if (!ours_has(&ours, ids->vm_ids.v[i])) {
+				if (!ours_has(d, &ours, ids->vm_ids.v[i])) {
 					log_info("reconcile: leaving the tap "
 					    "lease of vm id %llu: not in this "
 					    "daemon's state",

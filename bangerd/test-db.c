@@ -113,6 +113,18 @@ test_roundtrip(void **state)
 	assert_true(vm->id != id);
 	assert_true(vm->id >= VM_ID_MIN && vm->id <= PRIV_VMID_MAX);
 	assert_int_equal(db_vm_delete(&d, vm->id), 0);
+	/*
+	 * Deleted VMs' ids stay issued, so that reconcile still releases a
+	 * lease their deletion could not; an id never given out is not ours.
+	 */
+	assert_int_equal(db_vm_id_issued(&d, id), 1);
+	assert_int_equal(db_vm_id_issued(&d, vm->id), 1);
+	assert_int_equal(db_vm_id_issued(&d, VM_ID_MIN - 1), 0);
+	/* A taken id cannot be given out again. */
+	assert_int_equal(sqlite3_exec(d.db, "INSERT INTO vm_ids (id) VALUES "
+	    "(1048575)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(d.db, "INSERT INTO vm_ids (id) "
+	    "VALUES (1048575)", NULL, NULL, NULL), SQLITE_OK);
 	close_db(&d);
 }
 
