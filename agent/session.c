@@ -2,7 +2,8 @@
  * Command sessions.  Each AG_EXEC starts one child in its own session and
  * process group, with pipes (or a pty) for its stdio.  A session ends --
  * AG_EXIT -- only when the child has been reaped and its output has been
- * read to EOF, so no output is lost behind the exit status.
+ * read to EOF, so no output is lost behind the exit status; or at once,
+ * with status 126 after an AG_ERROR, when the child could not be started.
  */
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -146,6 +147,20 @@ fail:
 	return -1;
 }
 
+/*
+ * A command that never started still ends: the AG_ERROR said why, and an
+ * AG_EXIT with status 126 (as for a command that cannot be executed)
+ * closes the session, so the host does not wait for an exit that would
+ * never come.
+ */
+static void
+exec_refused(struct agent *a, uint64_t id)
+{
+	struct ag_exit	 e = { 126, 0 };
+
+	chan_send(a, AG_EXIT, id, &e);
+}
+
 void
 sess_exec(struct agent *a, uint64_t id, const void *body)
 {
@@ -172,19 +187,23 @@ sess_exec(struct agent *a, uint64_t id, const void *body)
 	if (s == NULL) {
 		chan_error(a, id, "busy: %d session(s) already running",
 		    SESS_MAX);
+		exec_refused(a, id);
 		return;
 	}
 	if (x->argv.n == 0 || x->argv.v[0][0] == '\0') {
 		chan_error(a, id, "empty argv");
+		exec_refused(a, id);
 		return;
 	}
 	if (x->cwd[0] != '\0' && x->cwd[0] != '/') {
 		chan_error(a, id, "cwd must be absolute");
+		exec_refused(a, id);
 		return;
 	}
 	if ((env = env_build(x->env.v, x->env.n, x->tty, err,
 	    sizeof(err))) == NULL) {
 		chan_error(a, id, "%s", err);
+		exec_refused(a, id);
 		return;
 	}
 
@@ -278,6 +297,7 @@ fail:
 		closefd(&p_err[i]);
 		closefd(&rep[i]);
 	}
+	exec_refused(a, id);
 }
 
 void

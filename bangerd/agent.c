@@ -131,6 +131,15 @@ ag_error(struct vm *vm, const struct msg_hdr *h, void *body)
 	/* Bounded by the schema and cut shorter still; never shown raw. */
 	log_warnx("vm %s: agent error (request %llu): %.200s", vm->name,
 	    (unsigned long long)h->id, ((struct ag_error *)body)->message);
+	/*
+	 * The command's own session: tell whoever waits for it why (the
+	 * agent ends a session it could not start with AG_EXIT 126; the CLI
+	 * escapes what it prints).
+	 */
+	if (vm->session != 0 && h->id == vm->session && vm->runner != NULL &&
+	    vm->bootstrapping == 0)
+		client_progress(vm->runner, "the agent in VM %s: %.200s",
+		    vm->name, ((struct ag_error *)body)->message);
 }
 
 /*

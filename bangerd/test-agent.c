@@ -186,6 +186,29 @@ test_error_unknown_session(void **state)
 	assert_null(f->vm->agent);
 }
 
+/*
+ * A command the agent could not start: its error answers the request and
+ * the AG_EXIT that follows ends the session, so nothing waits forever;
+ * the channel stays.
+ */
+static void
+test_refused_exec(void **state)
+{
+	struct fixture		*f = *state;
+	struct ag_signal	 sg = { 15 };
+	const struct ag_error	 why = { "busy: 4 session(s) already running" };
+	const struct ag_exit	 e = { 126, 0 };
+
+	f->d.next_session = f->vm->session = 9;
+	assert_int_equal(agent_send(f->vm, AG_SIGNAL, 9, &sg), 0);
+	guest_sends(f->vm, AG_ERROR, 9, &why);
+	assert_non_null(f->vm->agent);
+	assert_int_equal(f->vm->session, 9);
+	guest_sends(f->vm, AG_EXIT, 9, &e);
+	assert_non_null(f->vm->agent);
+	assert_int_equal(f->vm->session, 0);
+}
+
 /* Every message at the wrong time drops the channel. */
 static void
 test_out_of_state(void **state)
@@ -304,6 +327,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unsolicited_error,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_error_flood, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_refused_exec, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_error_unknown_session,
 		    setup, teardown),
