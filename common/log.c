@@ -117,7 +117,12 @@ log_rotate(void)
 	log_size = 0;
 	return;
 fail:
-	/* Cannot rotate: stop logging to the file rather than fill it. */
+	/*
+	 * Cannot rotate: say so once, then stop logging to the file rather
+	 * than fill it.
+	 */
+	(void)dprintf(log_fd, "%s: log: cannot rotate %s (%s); no further "
+	    "records are written\n", log_tag, log_path, strerror(errno));
 	log_path = NULL;
 	log_fd = -1;
 }

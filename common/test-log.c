@@ -154,6 +154,39 @@ test_rotate(void **state)
 	close(saved2);
 }
 
+/*
+ * A log that cannot be rotated (its directory is gone) says so once and
+ * then stops growing, rather than going quiet without a word.
+ */
+static void
+test_rotate_fails(void **state)
+{
+	struct world	*w = *state;
+	struct stat	 st;
+	off_t		 size;
+	char		 proc[64], buf[4096];
+	int		 i;
+
+	log_init("bangerd", w->fd, 0);
+	assert_int_equal(log_rotate_at(w->path, 300), 0);
+	assert_int_equal(unlink(w->path), 0);
+	assert_int_equal(rmdir(w->dir), 0);
+	for (i = 0; i < 40; i++)
+		log_warnx("record %02d from a chatty guest, %s", i,
+		    "padding padding");
+	assert_int_equal(fstat(w->fd, &st), 0);
+	size = st.st_size;
+	assert_true(size > 300 && size < 500);
+	log_warnx("one more");
+	assert_int_equal(fstat(w->fd, &st), 0);
+	assert_int_equal(st.st_size, size);
+	assert_int_equal(log_getfd(), -1);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
+	slurp(proc, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "cannot rotate"));
+	/* teardown's rmdir fails quietly now. */
+}
+
 int
 main(void)
 {
@@ -163,6 +196,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_long_record_is_one_line,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotate_fails, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
