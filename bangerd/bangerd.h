@@ -191,6 +191,7 @@ struct bangerd {
 	int			 launch_fd;
 	pid_t			 launch_pid;
 	struct bufferevent	*launch;
+	struct bufferevent	*launch_log;	/* the launcher's stderr */
 
 	struct evconnlistener	*listener;
 	TAILQ_HEAD(, client)	 clients;
@@ -329,6 +330,9 @@ void	 image_list_cmd(struct client *);
 /* launch.c: the launcher process and bangerd's side of it */
 int	 launcher_main(int, char **);
 int	 launch_spawn(struct bangerd *, const char *);
+
+/* helper-log.c */
+struct bufferevent *helper_log_open(struct bangerd *, int);
 int	 launch_vmm(struct bangerd *, struct vm *, int *, size_t, char **,
 	    size_t);
 int	 launch_kill(struct bangerd *, struct vm *, int);

@@ -427,21 +427,33 @@ launch_read(evutil_socket_t fd, short what, void *arg)
 int
 launch_spawn(struct bangerd *d, const char *self)
 {
-	int		 sv[2], devnull;
+	int		 sv[2], ep[2], devnull;
 	pid_t		 pid;
 	struct event	*ev;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return -1;
+	/*
+	 * Its stderr is a pipe bangerd logs from, not bangerd's log file:
+	 * a descriptor of that file would keep writing to it after bangerd
+	 * rotates it.
+	 */
+	if (pipe2(ep, O_CLOEXEC) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
 	if ((pid = fork()) == -1) {
 		close(sv[0]);
 		close(sv[1]);
+		close(ep[0]);
+		close(ep[1]);
 		return -1;
 	}
 	if (pid == 0) {
 		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
-		    dup2(log_getfd(), 2) == -1 ||
+		    dup2(ep[1], 2) == -1 ||
 		    fd_move(sv[1], LAUNCHER_SOCK) == -1)
 			_exit(126);
 		fd_closefrom(4);
@@ -452,6 +464,8 @@ launch_spawn(struct bangerd *d, const char *self)
 		_exit(127);
 	}
 	close(sv[1]);
+	close(ep[1]);
+	d->launch_log = helper_log_open(d, ep[0]);
 	d->launch_fd = sv[0];
 	d->launch_pid = pid;
 	ev = event_new(d->base, sv[0], EV_READ | EV_PERSIST, launch_read, d);

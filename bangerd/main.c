@@ -33,7 +33,6 @@
 #include "priv-wrap.h"
 #include "tsc.h"
 
-#define PRIV_LOG_LINE	1024
 
 static int	ready_fd = -1;	/* pipe to the process that started us */
 
@@ -281,39 +280,6 @@ choose_vmm(struct bangerd *d, enum config_vmm want)
 	    "has no device-mapper)");
 }
 
-/* banger-priv logs to a pipe: bound, clean and re-tag each line. */
-static void
-priv_log_read(struct bufferevent *bev, void *arg)
-{
-	struct evbuffer	*in = bufferevent_get_input(bev);
-	char		*line;
-	size_t		 len, i;
-
-	(void)arg;
-	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		if (len > PRIV_LOG_LINE)
-			line[len = PRIV_LOG_LINE] = '\0';
-		for (i = 0; i < len; i++)
-			if ((unsigned char)line[i] < 0x20 ||
-			    (unsigned char)line[i] == 0x7f)
-				line[i] = '?';
-		log_info("priv: %s", line);
-		free(line);
-	}
-	if (evbuffer_get_length(in) > PRIV_LOG_LINE)
-		evbuffer_drain(in, evbuffer_get_length(in));
-}
-
-static void
-priv_log_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct bangerd	*d = arg;
-
-	(void)what;
-	bufferevent_free(bev);
-	d->priv_log = NULL;
-}
-
 static void
 start_priv(struct bangerd *d)
 {
@@ -332,15 +298,7 @@ start_priv(struct bangerd *d)
 		d->priv_fd = -1;
 		return;
 	}
-	d->priv_log = bufferevent_socket_new(d->base, errfd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (d->priv_log != NULL) {
-		bufferevent_setcb(d->priv_log, priv_log_read, NULL,
-		    priv_log_event, d);
-		bufferevent_setwatermark(d->priv_log, EV_READ, 0,
-		    PRIV_LOG_LINE * 4);
-		bufferevent_enable(d->priv_log, EV_READ);
-	}
+	d->priv_log = helper_log_open(d, errfd);
 	log_info("started %s (pid %d)", path, (int)d->priv_pid);
 }
 

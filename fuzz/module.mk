@@ -21,7 +21,8 @@ $(O)/fuzz/privconf: fuzz/privconf/fuzz.c $(FUZZ_SRCS_privconf) \
 # The launcher's request handling (bangerd/launch.c, included by the
 # target with fork, kill, waitpid and execve stubbed).
 FUZZ_SRCS_launch := common/msg.c common/buf.c common/frame.c \
-	common/proto_launch.c common/fdutil.c common/log.c common/esc.c
+	common/proto_launch.c common/fdutil.c common/log.c common/esc.c \
+	bangerd/helper-log.c
 FUZZ_CFLAGS_launch := -Ibangerd
 FUZZ_DEPS_launch := bangerd/launch.c $(wildcard bangerd/*.h)
 FUZZ_LIBS_launch := $(shell pkg-config --libs msgpack libevent)
