@@ -164,25 +164,7 @@ vlog(const char *level, const char *fmt, va_list ap, const char *err)
 		log_size += n;
 }
 
-#define LOGFN(name, level, cond, witherr)			\
-void								\
-name(const char *fmt, ...)					\
-{								\
-	va_list	 ap;						\
-	int	 saved = errno;					\
-								\
-	if (!(cond))						\
-		return;						\
-	va_start(ap, fmt);					\
-	vlog(level, fmt, ap, witherr ? strerror(saved) : NULL);	\
-	va_end(ap);						\
-	errno = saved;						\
-}
-
-LOGFN(log_warn, "", 1, 1)
-LOGFN(log_warnx, "", 1, 0)
-LOGFN(log_info, "", 1, 0)
-LOGFN(log_debug, "debug: ", log_verbose, 0)
+LOG_ENTRY_POINTS(vlog, log_verbose)
 
 void
 fatal(const char *fmt, ...)

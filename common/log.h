@@ -30,4 +30,29 @@ void	fatal(const char *, ...)
 void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
+/*
+ * log_warn, log_warnx, log_info and log_debug over a file's own static
+ * vlog(level, fmt, ap, err), keeping errno: the two loggers (common/log.c
+ * and banger-priv's, which queues under its lock) define them with this.
+ */
+#define LOG_ENTRY_POINT(vlogfn, name, level, cond, witherr)	\
+void								\
+name(const char *fmt, ...)					\
+{								\
+	va_list	 ap;						\
+	int	 saved = errno;					\
+								\
+	if (!(cond))						\
+		return;						\
+	va_start(ap, fmt);					\
+	vlogfn(level, fmt, ap, witherr ? strerror(saved) : NULL); \
+	va_end(ap);						\
+	errno = saved;						\
+}
+#define LOG_ENTRY_POINTS(vlogfn, verbose)			\
+	LOG_ENTRY_POINT(vlogfn, log_warn, "", 1, 1)		\
+	LOG_ENTRY_POINT(vlogfn, log_warnx, "", 1, 0)		\
+	LOG_ENTRY_POINT(vlogfn, log_info, "", 1, 0)		\
+	LOG_ENTRY_POINT(vlogfn, log_debug, "debug: ", verbose, 0)
+
 #endif
