@@ -80,17 +80,13 @@ cleanup_net() {
 
 # Every listener works from the test namespace itself: what the guest
 # cannot reach below is blocked, not absent.
-fetch() {
-	ip netns exec "$NS" timeout 5 busybox wget -q -O - "$1" >"$W/got" 2>&1
-	[ "$(cat "$W/got")" = "$2" ]
-}
-wait_until 15 fetch "$URL" "who=$UP_NS" ||
+wait_until 15 ns_fetch "$URL" "who=$UP_NS" ||
     { cleanup_net; fatal "test internet broken: '$(cat "$W/got")'"; }
-wait_until 15 fetch "http://$META/" metasecret ||
+wait_until 15 ns_fetch "http://$META/" metasecret ||
     { cleanup_net; fatal "test metadata service broken: '$(cat "$W/got")'"; }
-wait_until 15 fetch "http://[::1]:8082/" v6secret ||
+wait_until 15 ns_fetch "http://[::1]:8082/" v6secret ||
     { cleanup_net; fatal "test host service on :: broken: '$(cat "$W/got")'"; }
-wait_until 15 fetch "http://$UP_NS:53/" dnsok ||
+wait_until 15 ns_fetch "http://$UP_NS:53/" dnsok ||
     { cleanup_net; fatal "test port 53 broken: '$(cat "$W/got")'"; }
 
 # What an older banger-priv left: its own "ip banger" table.  The new

@@ -50,13 +50,9 @@ cleanup_net() {
 }
 
 # The harness's own "internet" works, seen from the test namespace.
-fetch() {
-	ip netns exec "$NS" timeout 5 busybox wget -q -O - "$1" >"$W/got" 2>&1
-	[ "$(cat "$W/got")" = "$2" ]
-}
-wait_until 15 fetch "$URL" "who=$UP_NS" ||
+wait_until 15 ns_fetch "$URL" "who=$UP_NS" ||
     { cleanup_net; fatal "test internet broken: '$(cat "$W/got")'"; }
-wait_until 15 fetch http://127.0.0.1:8081/ hostsecret ||
+wait_until 15 ns_fetch http://127.0.0.1:8081/ hostsecret ||
     { cleanup_net; fatal "test host service broken: '$(cat "$W/got")'"; }
 
 # t2's VM first, so t1's guest knows whom not to reach.

@@ -243,6 +243,13 @@ expect_rc() {
 }
 
 # wait_until SECS CMD...: poll CMD every 0.2 s; 0 when it succeeded.
+# ns_fetch URL WANT: an HTTP GET from the test namespace (into $W/got) gives
+# exactly WANT.
+ns_fetch() {
+	ip netns exec "$NS" timeout 5 busybox wget -q -O - "$1" >"$W/got" 2>&1
+	[ "$(cat "$W/got")" = "$2" ]
+}
+
 wait_until() {
 	_end=$(($(date +%s) + $1))
 	shift
