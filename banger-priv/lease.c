@@ -1,13 +1,131 @@
-/* The lease table in memory: strict parser, serialiser, allocation. */
+/*
+ * The lease table in memory: strict parser, serialiser, allocation.  The
+ * three record kinds differ only in their numbers, so one description of
+ * each (its word, ranges, and which numbers must be unique) drives one
+ * parser, one serialiser and one set of lookups.
+ */
 #include <stdio.h>
 #include <string.h>
 
 #include "lease.h"
 #include "proto_priv.h"
 
-/* Decimal 0..max, no sign, no leading zero. */
+enum { K_BRIDGE, K_TAP, K_DISK, K_N };
+
+#define ANY	(-1)	/* any owner */
+#define OWN	1	/* unique among the owner's records */
+#define HOST	2	/* unique host-wide */
+
+static const struct kind {
+	const char	*word;
+	size_t		 nf;		/* numbers after the word */
+	size_t		 cap;
+	uint32_t	 min[LEASE_NF];
+	uint32_t	 max[LEASE_NF];
+	int		 uniq[LEASE_NF];
+} kinds[K_N] = {
+	/* bridge UID SLOT: one per uid, one per slot. */
+	{ "bridge", 2, LEASE_MAX_BRIDGES, { 0, 0 },
+	    { LEASE_UID_MAX, LEASE_SLOT_MAX }, { HOST, HOST } },
+	/* tap UID VMID TAPNO HOST */
+	{ "tap", 4, LEASE_MAX_TAPS, { 0, 1, 0, LEASE_HOST_MIN },
+	    { LEASE_UID_MAX, PRIV_VMID_MAX, LEASE_TAPNO_MAX, LEASE_HOST_MAX },
+	    { 0, OWN, HOST, OWN } },
+	/* disk UID VMID */
+	{ "disk", 2, LEASE_MAX_DISKS, { 0, 1 },
+	    { LEASE_UID_MAX, PRIV_VMID_MAX }, { 0, OWN } },
+};
+
+static uint32_t *
+rec(const struct lease_table *ct, int k, size_t i)
+{
+	struct lease_table	*t = (struct lease_table *)ct;
+
+	return k == K_BRIDGE ? t->br[i].f : k == K_TAP ? t->tap[i].f :
+	    t->disk[i].f;
+}
+
+static size_t *
+nrec(const struct lease_table *ct, int k)
+{
+	struct lease_table	*t = (struct lease_table *)ct;
+
+	return k == K_BRIDGE ? &t->nbr : k == K_TAP ? &t->ntap : &t->ndisk;
+}
+
+/* Records of kind K whose number F is V (and owned by UID unless ANY). */
+static size_t
+count(const struct lease_table *t, int k, size_t f, uint32_t v, int64_t uid,
+    size_t *first)
+{
+	size_t	 i, n = 0;
+
+	for (i = *nrec(t, k); i-- > 0;) {
+		if (rec(t, k, i)[f] != v || (uid != ANY &&
+		    rec(t, k, i)[0] != uid))
+			continue;
+		if (first != NULL)
+			*first = i;
+		n++;
+	}
+	return n;
+}
+
+static const void *
+find(const struct lease_table *t, int k, size_t f, uint32_t v, int64_t uid)
+{
+	size_t	 i;
+
+	return count(t, k, f, v, uid, &i) > 0 ? rec(t, k, i) : NULL;
+}
+
+/* The lowest V in [from, end) that no record has as number F. */
 static int
-parse_u32(const char *s, size_t len, uint32_t max, uint32_t *out)
+lowest_free(const struct lease_table *t, int k, size_t f, int64_t uid,
+    uint64_t from, uint64_t end, uint32_t *out)
+{
+	if (*nrec(t, k) >= kinds[k].cap)
+		return -1;
+	for (; from < end; from++)
+		if (count(t, k, f, (uint32_t)from, uid, NULL) == 0) {
+			*out = (uint32_t)from;
+			return 0;
+		}
+	return -1;
+}
+
+/* V holds LEASE_NF numbers, unused ones zero. */
+static int
+add(struct lease_table *t, int k, const uint32_t *v)
+{
+	const struct kind	*kd = &kinds[k];
+	size_t			 j;
+
+	if (*nrec(t, k) >= kd->cap)
+		return -1;
+	for (j = 0; j < kd->nf; j++)
+		if (v[j] < kd->min[j] || v[j] > kd->max[j] ||
+		    (kd->uniq[j] != 0 && count(t, k, j, v[j],
+		    kd->uniq[j] == OWN ? (int64_t)v[0] : ANY, NULL) > 0))
+			return -1;
+	memcpy(rec(t, k, (*nrec(t, k))++), v, LEASE_NF * sizeof(*v));
+	return 0;
+}
+
+static int
+del(struct lease_table *t, int k, uint32_t uid, uint32_t vm_id)
+{
+	size_t	 i, *n = nrec(t, k);
+
+	if (count(t, k, 1, vm_id, uid, &i) == 0)
+		return -1;
+	memcpy(rec(t, k, i), rec(t, k, --*n), LEASE_NF * sizeof(uint32_t));
+	return 0;
+}
+
+/* Decimal, no sign, no leading zero, at most 2^32 - 1. */
+static int
+parse_u32(const char *s, size_t len, uint32_t *out)
 {
 	uint64_t	 v = 0;
 	size_t		 i;
@@ -19,246 +137,139 @@ parse_u32(const char *s, size_t len, uint32_t max, uint32_t *out)
 			return -1;
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
-	if (v > max)
+	if (v > UINT32_MAX)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
 }
 
-/* Split line into at most max space-separated words; -1 on empty words. */
-static int
-split(const char *line, size_t len, const char **w, size_t *wl, size_t max)
-{
-	size_t	 n = 0, i, start = 0;
-
-	for (i = 0; i <= len; i++) {
-		if (i < len && line[i] != ' ')
-			continue;
-		if (i == start || n == max)
-			return -1;
-		w[n] = line + start;
-		wl[n] = i - start;
-		n++;
-		start = i + 1;
-	}
-	return (int)n;
-}
-
-static int
-word_is(const char *w, size_t wl, const char *s)
-{
-	return wl == strlen(s) && memcmp(w, s, wl) == 0;
-}
-
+/* "WORD N..." with single spaces, checked against its kind. */
 static int
 parse_line(struct lease_table *t, const char *line, size_t len, char *err,
     size_t errlen)
 {
-	const char	*w[5];
-	size_t		 wl[5];
-	int		 n;
+	uint32_t	 v[LEASE_NF] = { 0 };
+	const char	*end = line + len, *w, *sp;
+	size_t		 n = 0;
+	int		 k;
 
-	if ((n = split(line, len, w, wl, 5)) == -1) {
-		snprintf(err, errlen, "bad spacing");
+	for (k = 0; k < K_N; k++)
+		if (len > strlen(kinds[k].word) && memcmp(line,
+		    kinds[k].word, strlen(kinds[k].word)) == 0 &&
+		    line[strlen(kinds[k].word)] == ' ')
+			break;
+	if (k == K_N) {
+		snprintf(err, errlen, "unknown record");
 		return -1;
 	}
-	if (n == 3 && word_is(w[0], wl[0], "bridge")) {
-		uint32_t	 uid, slot;
-
-		if (parse_u32(w[1], wl[1], LEASE_UID_MAX, &uid) == -1 ||
-		    parse_u32(w[2], wl[2], LEASE_SLOT_MAX, &slot) == -1) {
-			snprintf(err, errlen, "bad bridge record");
-			return -1;
-		}
-		if (lease_add_bridge(t, uid, slot) == -1) {
-			snprintf(err, errlen, "duplicate or excess bridge");
-			return -1;
-		}
-		return 0;
+	for (w = line + strlen(kinds[k].word) + 1; w <= end; w = sp + 1) {
+		if ((sp = memchr(w, ' ', end - w)) == NULL)
+			sp = end;
+		if (n == kinds[k].nf || parse_u32(w, sp - w, &v[n++]) == -1)
+			break;
 	}
-	if (n == 5 && word_is(w[0], wl[0], "tap")) {
-		struct lease_tap	 lt;
-
-		if (parse_u32(w[1], wl[1], LEASE_UID_MAX, &lt.uid) == -1 ||
-		    parse_u32(w[2], wl[2], PRIV_VMID_MAX, &lt.vm_id) == -1 ||
-		    lt.vm_id == 0 ||
-		    parse_u32(w[3], wl[3], LEASE_TAPNO_MAX, &lt.tapno) == -1 ||
-		    parse_u32(w[4], wl[4], LEASE_HOST_MAX, &lt.host) == -1 ||
-		    lt.host < LEASE_HOST_MIN) {
-			snprintf(err, errlen, "bad tap record");
-			return -1;
-		}
-		if (lease_add_tap(t, &lt) == -1) {
-			snprintf(err, errlen, "duplicate or excess tap");
-			return -1;
-		}
-		return 0;
+	/* Stopped before the end: a bad number or one too many. */
+	if (w <= end || n != kinds[k].nf) {
+		snprintf(err, errlen, "bad %s record", kinds[k].word);
+		return -1;
 	}
-	if (n == 3 && word_is(w[0], wl[0], "disk")) {
-		uint32_t	 uid, vm_id;
-
-		if (parse_u32(w[1], wl[1], LEASE_UID_MAX, &uid) == -1 ||
-		    parse_u32(w[2], wl[2], PRIV_VMID_MAX, &vm_id) == -1) {
-			snprintf(err, errlen, "bad disk record");
-			return -1;
-		}
-		if (lease_add_disk(t, uid, vm_id) == -1) {
-			snprintf(err, errlen, "duplicate or excess disk");
-			return -1;
-		}
-		return 0;
+	if (add(t, k, v) == -1) {
+		snprintf(err, errlen, "%s record out of range, duplicate or "
+		    "in excess", kinds[k].word);
+		return -1;
 	}
-	snprintf(err, errlen, "unknown record");
-	return -1;
+	return 0;
 }
 
 int
 lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
     size_t errlen)
 {
-	size_t		 off = 0, lineno = 0, l;
+	size_t		 off, lineno = 1, l;
 	const char	*nl;
 	char		 why[64];
 
 	t->nbr = t->ntap = t->ndisk = 0;
 	if (len == 0)
 		return 0;	/* freshly created */
-	if (len > LEASE_FILE_MAX) {
-		snprintf(err, errlen, "lease file too large");
+	if (len > LEASE_FILE_MAX || memchr(text, '\0', len) != NULL) {
+		snprintf(err, errlen, "lease file too large or holds a NUL");
 		return -1;
 	}
-	if (memchr(text, '\0', len) != NULL) {
-		snprintf(err, errlen, "lease file contains NUL");
+	l = strlen(LEASE_MAGIC);
+	if (len <= l || memcmp(text, LEASE_MAGIC "\n", l + 1) != 0) {
+		snprintf(err, errlen, "leases line 1: bad header");
 		return -1;
 	}
-	while (off < len) {
+	for (off = l + 1; off < len; off += l + 1) {
 		lineno++;
-		if ((nl = memchr(text + off, '\n', len - off)) == NULL) {
-			snprintf(err, errlen, "leases line %zu: no newline",
-			    lineno);
+		nl = memchr(text + off, '\n', len - off);
+		l = nl == NULL ? len - off : (size_t)(nl - (text + off));
+		if (nl == NULL || l > LEASE_LINE_MAX) {
+			snprintf(err, errlen, "leases line %zu: %s", lineno,
+			    nl == NULL ? "no newline" : "too long");
 			return -1;
 		}
-		l = nl - (text + off);
-		if (l > LEASE_LINE_MAX) {
-			snprintf(err, errlen, "leases line %zu: too long",
-			    lineno);
-			return -1;
-		}
-		if (lineno == 1) {
-			if (l != strlen(LEASE_MAGIC) ||
-			    memcmp(text, LEASE_MAGIC, l) != 0) {
-				snprintf(err, errlen, "leases line 1: bad "
-				    "header");
-				return -1;
-			}
-		} else if (parse_line(t, text + off, l, why,
-		    sizeof(why)) == -1) {
+		if (parse_line(t, text + off, l, why, sizeof(why)) == -1) {
 			snprintf(err, errlen, "leases line %zu: %s", lineno,
 			    why);
 			return -1;
 		}
-		off += l + 1;
 	}
 	return 0;
 }
 
 int
-lease_serialize(const struct lease_table *t, struct buf *out)
+lease_serialize(const struct lease_table *t, char *out, size_t size)
 {
-	char	 line[LEASE_LINE_MAX + 1];
-	size_t	 i;
-	int	 n;
+	const uint32_t	*v;
+	size_t		 off, i, j;
+	int		 k;
 
-	buf_reset(out);
-	n = snprintf(line, sizeof(line), "%s\n", LEASE_MAGIC);
-	if (buf_append(out, line, n) == -1)
-		return -1;
-	for (i = 0; i < t->nbr; i++) {
-		n = snprintf(line, sizeof(line), "bridge %u %u\n",
-		    t->br[i].uid, t->br[i].slot);
-		if (buf_append(out, line, n) == -1)
-			return -1;
-	}
-	for (i = 0; i < t->ntap; i++) {
-		n = snprintf(line, sizeof(line), "tap %u %u %u %u\n",
-		    t->tap[i].uid, t->tap[i].vm_id, t->tap[i].tapno,
-		    t->tap[i].host);
-		if (buf_append(out, line, n) == -1)
-			return -1;
-	}
-	for (i = 0; i < t->ndisk; i++) {
-		n = snprintf(line, sizeof(line), "disk %u %u\n",
-		    t->disk[i].uid, t->disk[i].vm_id);
-		if (buf_append(out, line, n) == -1)
-			return -1;
-	}
-	return 0;
+	off = (size_t)snprintf(out, size, "%s\n", LEASE_MAGIC);
+	for (k = 0; k < K_N; k++)
+		for (i = 0; i < *nrec(t, k) && off < size; i++) {
+			v = rec(t, k, i);
+			off += (size_t)snprintf(out + off, size - off, "%s",
+			    kinds[k].word);
+			for (j = 0; j < kinds[k].nf && off < size; j++)
+				off += (size_t)snprintf(out + off,
+				    size - off, " %u", v[j]);
+			if (off < size)
+				off += (size_t)snprintf(out + off,
+				    size - off, "\n");
+		}
+	return off < size ? (int)off : -1;
 }
 
 const struct lease_bridge *
 lease_find_bridge(const struct lease_table *t, uint32_t uid)
 {
-	size_t	 i;
-
-	for (i = 0; i < t->nbr; i++)
-		if (t->br[i].uid == uid)
-			return &t->br[i];
-	return NULL;
+	return find(t, K_BRIDGE, 0, uid, ANY);
 }
 
 const struct lease_tap *
 lease_find_tap(const struct lease_table *t, uint32_t uid, uint32_t vm_id)
 {
-	size_t	 i;
+	return find(t, K_TAP, 1, vm_id, uid);
+}
 
-	for (i = 0; i < t->ntap; i++)
-		if (t->tap[i].uid == uid && t->tap[i].vm_id == vm_id)
-			return &t->tap[i];
-	return NULL;
+const struct lease_disk *
+lease_find_disk(const struct lease_table *t, uint32_t uid, uint32_t vm_id)
+{
+	return find(t, K_DISK, 1, vm_id, uid);
 }
 
 size_t
 lease_count_taps(const struct lease_table *t, uint32_t uid)
 {
-	size_t	 i, n = 0;
-
-	for (i = 0; i < t->ntap; i++)
-		if (t->tap[i].uid == uid)
-			n++;
-	return n;
+	return count(t, K_TAP, 0, uid, ANY, NULL);
 }
 
-static int
-slot_used(const struct lease_table *t, uint32_t slot)
+size_t
+lease_count_disks(const struct lease_table *t, uint32_t uid)
 {
-	size_t	 i;
-
-	for (i = 0; i < t->nbr; i++)
-		if (t->br[i].slot == slot)
-			return 1;
-	return 0;
-}
-
-static int
-tapno_used(const struct lease_table *t, uint32_t tapno)
-{
-	size_t	 i;
-
-	for (i = 0; i < t->ntap; i++)
-		if (t->tap[i].tapno == tapno)
-			return 1;
-	return 0;
-}
-
-static int
-host_used(const struct lease_table *t, uint32_t uid, uint32_t host)
-{
-	size_t	 i;
-
-	for (i = 0; i < t->ntap; i++)
-		if (t->tap[i].uid == uid && t->tap[i].host == host)
-			return 1;
-	return 0;
+	return count(t, K_DISK, 0, uid, ANY, NULL);
 }
 
 /* Lowest free slot below nslots. */
@@ -266,16 +277,8 @@ int
 lease_free_slot(const struct lease_table *t, uint32_t nslots,
     uint32_t *slot)
 {
-	uint32_t	 s;
-
-	if (t->nbr >= LEASE_MAX_BRIDGES)
-		return -1;
-	for (s = 0; s < nslots && s <= LEASE_SLOT_MAX; s++)
-		if (!slot_used(t, s)) {
-			*slot = s;
-			return 0;
-		}
-	return -1;
+	return lowest_free(t, K_BRIDGE, 1, ANY, 0, nslots <= LEASE_SLOT_MAX ?
+	    nslots : LEASE_SLOT_MAX + 1, slot);
 }
 
 /* Lowest free host-wide tap number >= from. */
@@ -283,116 +286,44 @@ int
 lease_free_tapno(const struct lease_table *t, uint32_t from,
     uint32_t *tapno)
 {
-	uint32_t	 n;
-
-	if (t->ntap >= LEASE_MAX_TAPS)
-		return -1;
-	for (n = from; n <= LEASE_TAPNO_MAX; n++)
-		if (!tapno_used(t, n)) {
-			*tapno = n;
-			return 0;
-		}
-	return -1;
+	return lowest_free(t, K_TAP, 2, ANY, from, LEASE_TAPNO_MAX + 1,
+	    tapno);
 }
 
 /* Lowest free guest host number in uid's /24. */
 int
 lease_free_host(const struct lease_table *t, uint32_t uid, uint32_t *host)
 {
-	uint32_t	 h;
-
-	for (h = LEASE_HOST_MIN; h <= LEASE_HOST_MAX; h++)
-		if (!host_used(t, uid, h)) {
-			*host = h;
-			return 0;
-		}
-	return -1;
+	return lowest_free(t, K_TAP, 3, uid, LEASE_HOST_MIN,
+	    LEASE_HOST_MAX + 1, host);
 }
 
 int
 lease_add_bridge(struct lease_table *t, uint32_t uid, uint32_t slot)
 {
-	if (t->nbr >= LEASE_MAX_BRIDGES || uid > LEASE_UID_MAX ||
-	    slot > LEASE_SLOT_MAX || lease_find_bridge(t, uid) != NULL ||
-	    slot_used(t, slot))
-		return -1;
-	t->br[t->nbr].uid = uid;
-	t->br[t->nbr].slot = slot;
-	t->nbr++;
-	return 0;
+	return add(t, K_BRIDGE, (uint32_t[LEASE_NF]){ uid, slot });
 }
 
 int
 lease_add_tap(struct lease_table *t, const struct lease_tap *lt)
 {
-	if (t->ntap >= LEASE_MAX_TAPS || lt->uid > LEASE_UID_MAX ||
-	    lt->vm_id == 0 || lt->vm_id > PRIV_VMID_MAX ||
-	    lt->tapno > LEASE_TAPNO_MAX || lt->host < LEASE_HOST_MIN ||
-	    lt->host > LEASE_HOST_MAX ||
-	    lease_find_tap(t, lt->uid, lt->vm_id) != NULL ||
-	    tapno_used(t, lt->tapno) || host_used(t, lt->uid, lt->host))
-		return -1;
-	t->tap[t->ntap++] = *lt;
-	return 0;
-}
-
-int
-lease_del_tap(struct lease_table *t, uint32_t uid, uint32_t vm_id)
-{
-	size_t	 i;
-
-	for (i = 0; i < t->ntap; i++)
-		if (t->tap[i].uid == uid && t->tap[i].vm_id == vm_id) {
-			t->tap[i] = t->tap[--t->ntap];
-			return 0;
-		}
-	return -1;
-}
-
-const struct lease_disk *
-lease_find_disk(const struct lease_table *t, uint32_t uid, uint32_t vm_id)
-{
-	size_t	 i;
-
-	for (i = 0; i < t->ndisk; i++)
-		if (t->disk[i].uid == uid && t->disk[i].vm_id == vm_id)
-			return &t->disk[i];
-	return NULL;
-}
-
-size_t
-lease_count_disks(const struct lease_table *t, uint32_t uid)
-{
-	size_t	 i, n = 0;
-
-	for (i = 0; i < t->ndisk; i++)
-		if (t->disk[i].uid == uid)
-			n++;
-	return n;
+	return add(t, K_TAP, lt->f);
 }
 
 int
 lease_add_disk(struct lease_table *t, uint32_t uid, uint32_t vm_id)
 {
-	if (t->ndisk >= LEASE_MAX_DISKS || uid > LEASE_UID_MAX ||
-	    vm_id == 0 || vm_id > PRIV_VMID_MAX ||
-	    lease_find_disk(t, uid, vm_id) != NULL)
-		return -1;
-	t->disk[t->ndisk].uid = uid;
-	t->disk[t->ndisk].vm_id = vm_id;
-	t->ndisk++;
-	return 0;
+	return add(t, K_DISK, (uint32_t[LEASE_NF]){ uid, vm_id });
+}
+
+int
+lease_del_tap(struct lease_table *t, uint32_t uid, uint32_t vm_id)
+{
+	return del(t, K_TAP, uid, vm_id);
 }
 
 int
 lease_del_disk(struct lease_table *t, uint32_t uid, uint32_t vm_id)
 {
-	size_t	 i;
-
-	for (i = 0; i < t->ndisk; i++)
-		if (t->disk[i].uid == uid && t->disk[i].vm_id == vm_id) {
-			t->disk[i] = t->disk[--t->ndisk];
-			return 0;
-		}
-	return -1;
+	return del(t, K_DISK, uid, vm_id);
 }

@@ -21,8 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-
 #define LEASE_MAGIC		"banger-leases 1"
 #define LEASE_MAX_BRIDGES	4096
 #define LEASE_MAX_TAPS		4096
@@ -35,22 +33,39 @@
 #define LEASE_LINE_MAX		64
 #define LEASE_FILE_MAX		((LEASE_MAX_BRIDGES + LEASE_MAX_TAPS + \
 				    LEASE_MAX_DISKS + 1) * LEASE_LINE_MAX)
+#define LEASE_NF		4	/* numbers in a record, at most */
 
+/* Each record is also f[], the owner's uid first, for lease.c. */
 struct lease_bridge {
-	uint32_t	 uid;
-	uint32_t	 slot;
+	union {
+		struct {
+			uint32_t	 uid;
+			uint32_t	 slot;
+		};
+		uint32_t	 f[LEASE_NF];
+	};
 };
 
 struct lease_tap {
-	uint32_t	 uid;
-	uint32_t	 vm_id;
-	uint32_t	 tapno;
-	uint32_t	 host;
+	union {
+		struct {
+			uint32_t	 uid;
+			uint32_t	 vm_id;
+			uint32_t	 tapno;
+			uint32_t	 host;
+		};
+		uint32_t	 f[LEASE_NF];
+	};
 };
 
 struct lease_disk {
-	uint32_t	 uid;
-	uint32_t	 vm_id;
+	union {
+		struct {
+			uint32_t	 uid;
+			uint32_t	 vm_id;
+		};
+		uint32_t	 f[LEASE_NF];
+	};
 };
 
 struct lease_table {
@@ -62,10 +77,10 @@ struct lease_table {
 	size_t			 ndisk;
 };
 
-/* Pure: parse and serialise. */
+/* Pure: parse and serialise (the text's length, or -1: no room). */
 int	lease_parse(struct lease_table *, const char *, size_t, char *,
 	    size_t);
-int	lease_serialize(const struct lease_table *, struct buf *);
+int	lease_serialize(const struct lease_table *, char *, size_t);
 
 /* Pure: lookups and allocation. */
 const struct lease_bridge *lease_find_bridge(const struct lease_table *,
@@ -95,6 +110,9 @@ int	lease_file_open(struct lease_file *, const char *, char *, size_t);
 /* Lock and unlock also tell log.c (log_hold) not to write meanwhile. */
 int	lease_file_lock(struct lease_file *, char *, size_t);
 void	lease_file_unlock(struct lease_file *);
+/* A disk being made: marked by its maker, seen by disk.release. */
+int	lease_file_making(struct lease_file *, uint32_t, uint32_t, int);
+int	lease_file_busy(struct lease_file *, uint32_t, uint32_t);
 /* log.c: queue log records while the lock fd is held; -1 flushes. */
 void	log_hold(int);
 int	lease_file_load(struct lease_file *, struct lease_table *, char *,

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,23 +18,31 @@
 #include "lease.h"
 #include "priv-paths.h"
 
-/* A root-owned file only root can touch, not a link or a second name. */
+static char	 text[LEASE_FILE_MAX + 1];	/* one file, read or written */
+
+/*
+ * Open NAME in the run directory; it must be a root-owned file only root
+ * can touch, not a link or a second name.
+ */
 static int
-check_private(int fd, const char *what, char *err, size_t errlen)
+open_private(struct lease_file *lf, const char *name, int flags, char *err,
+    size_t errlen)
 {
 	struct stat	 st;
+	int		 fd;
 
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "%s: %s", what, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || st.st_nlink != 1 ||
-	    (st.st_mode & 077) != 0) {
+	if ((fd = openat(lf->dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) == -1 || fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", name, strerror(errno));
+	} else if (!S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    st.st_nlink != 1 || (st.st_mode & 077) != 0) {
 		snprintf(err, errlen, "%s: not a private regular file owned "
-		    "by root", what);
-		return -1;
-	}
-	return 0;
+		    "by root", name);
+	} else
+		return fd;
+	if (fd != -1)
+		close(fd);
+	return -1;
 }
 
 int
@@ -61,27 +68,13 @@ lease_file_open(struct lease_file *lf, const char *rundir, char *err,
 		    "group or other writable", rundir);
 		return -1;
 	}
-	lf->lockfd = openat(lf->dirfd, PRIV_LOCK, O_RDWR | O_CREAT |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (lf->lockfd == -1) {
-		snprintf(err, errlen, "%s/%s: %s", rundir, PRIV_LOCK,
-		    strerror(errno));
-		return -1;
-	}
-	if (check_private(lf->lockfd, PRIV_LOCK, err, errlen) == -1)
+	if ((lf->lockfd = open_private(lf, PRIV_LOCK, O_RDWR | O_CREAT, err,
+	    errlen)) == -1)
 		return -1;
 	/* Create the (empty) lease file now, while we may still create. */
-	fd = openat(lf->dirfd, PRIV_LEASES, O_RDONLY | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd == -1) {
-		snprintf(err, errlen, "%s/%s: %s", rundir, PRIV_LEASES,
-		    strerror(errno));
+	if ((fd = open_private(lf, PRIV_LEASES, O_RDONLY | O_CREAT, err,
+	    errlen)) == -1)
 		return -1;
-	}
-	if (check_private(fd, PRIV_LEASES, err, errlen) == -1) {
-		close(fd);
-		return -1;
-	}
 	close(fd);
 	return 0;
 }
@@ -107,85 +100,74 @@ lease_file_unlock(struct lease_file *lf)
 	log_hold(-1);
 }
 
+/*
+ * The byte UID << 31 | VMID of the lock file, OFD-locked (F_OFD_SETLK,
+ * independent of the flock on the same file) by the helper making that
+ * disk: it is held exactly while that helper lives and makes the disk.
+ */
+int
+lease_file_making(struct lease_file *lf, uint32_t uid, uint32_t vm_id,
+    int on)
+{
+	struct flock	 fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = on ? F_WRLCK : F_UNLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = (off_t)((uint64_t)uid << 31 | vm_id);
+	fl.l_len = 1;
+	return fcntl(lf->lockfd, F_OFD_SETLK, &fl);
+}
+
+/* 1 if another helper is making the disk now, 0 if not. */
+int
+lease_file_busy(struct lease_file *lf, uint32_t uid, uint32_t vm_id)
+{
+	if (lease_file_making(lf, uid, vm_id, 1) == -1)
+		return 1;
+	(void)lease_file_making(lf, uid, vm_id, 0);
+	return 0;
+}
+
 int
 lease_file_load(struct lease_file *lf, struct lease_table *t, char *err,
     size_t errlen)
 {
-	struct stat	 st;
-	char		*text;
-	ssize_t		 n;
-	int		 fd, rc;
+	ssize_t	 n;
+	int	 fd;
 
-	fd = openat(lf->dirfd, PRIV_LEASES, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd == -1 && errno == ENOENT) {
-		t->nbr = t->ntap = t->ndisk = 0;
-		return 0;
-	}
-	if (fd == -1) {
-		snprintf(err, errlen, "open leases: %s", strerror(errno));
+	if ((fd = open_private(lf, PRIV_LEASES, O_RDONLY, err,
+	    errlen)) == -1)
 		return -1;
-	}
-	if (check_private(fd, PRIV_LEASES, err, errlen) == -1 ||
-	    fstat(fd, &st) == -1) {
-		close(fd);
-		return -1;
-	}
-	if (st.st_size > LEASE_FILE_MAX) {
-		snprintf(err, errlen, "leases: file too large");
-		close(fd);
-		return -1;
-	}
-	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		close(fd);
-		return -1;
-	}
-	n = read_all(fd, text, (size_t)st.st_size + 1);
+	n = read_all(fd, text, sizeof(text));
 	close(fd);
-	if (n != st.st_size) {
-		snprintf(err, errlen, "leases: short or changing read");
-		free(text);
+	if (n == -1 || n > LEASE_FILE_MAX) {
+		snprintf(err, errlen, "leases: cannot read, or too large");
 		return -1;
 	}
-	rc = lease_parse(t, text, (size_t)n, err, errlen);
-	free(text);
-	return rc;
+	return lease_parse(t, text, (size_t)n, err, errlen);
 }
 
 int
 lease_file_store(struct lease_file *lf, const struct lease_table *t,
     char *err, size_t errlen)
 {
-	struct buf	 b = { NULL, 0, 0 };
-	int		 fd;
+	int	 fd, n;
 
-	*err = '\0';
-	if (lease_serialize(t, &b) == -1) {
-		snprintf(err, errlen, "out of memory");
-		buf_free(&b);
+	if ((n = lease_serialize(t, text, sizeof(text))) == -1) {
+		snprintf(err, errlen, "leases: table too large");
 		return -1;
 	}
-	fd = openat(lf->dirfd, PRIV_LEASES_TMP, O_WRONLY | O_CREAT | O_TRUNC |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		snprintf(err, errlen, "create %s: %s", PRIV_LEASES_TMP,
+	if ((fd = open_private(lf, PRIV_LEASES_TMP, O_WRONLY | O_CREAT |
+	    O_TRUNC, err, errlen)) == -1)
+		return -1;
+	if (write_all(fd, text, (size_t)n) != n || fdatasync(fd) == -1) {
+		snprintf(err, errlen, "write %s: %s", PRIV_LEASES_TMP,
 		    strerror(errno));
-		buf_free(&b);
-		return -1;
-	}
-	if (check_private(fd, PRIV_LEASES_TMP, err, errlen) == -1 ||
-	    write_all(fd, b.p, b.len) != (ssize_t)b.len ||
-	    fdatasync(fd) == -1) {
-		if (*err == '\0')
-			snprintf(err, errlen, "write %s: %s",
-			    PRIV_LEASES_TMP, strerror(errno));
 		close(fd);
-		buf_free(&b);
 		return -1;
 	}
 	close(fd);
-	buf_free(&b);
 	if (renameat(lf->dirfd, PRIV_LEASES_TMP, lf->dirfd,
 	    PRIV_LEASES) == -1) {
 		snprintf(err, errlen, "rename leases: %s", strerror(errno));

@@ -20,7 +20,6 @@
 
 #include <cmocka.h>
 
-#include "buf.h"
 #include "disk.h"
 #include "lease.h"
 #include "policy.h"
@@ -308,11 +307,12 @@ test_lease_disks(void **state)
 		"banger-leases 1\ndisk 4294967295 1\n",	/* uid -1 */
 		"banger-leases 1\ndisk 1000 1\ndisk 1000 1\n",
 	};
-	struct buf			 b = { NULL, 0, 0 };
+	static char			 b[LEASE_FILE_MAX];
 	const char			*want = "banger-leases 1\n"
 	    "bridge 1000 3\ndisk 1000 7\ndisk 0 2147483647\n";
 	char				 err[128];
 	size_t				 i;
+	int				 n;
 
 	(void)state;
 	memset(&T, 0, sizeof(T));
@@ -322,11 +322,12 @@ test_lease_disks(void **state)
 	assert_int_equal(lease_add_disk(&T, 1000, 7), -1);
 	assert_int_equal(lease_add_disk(&T, 1000, 0), -1);
 	assert_int_equal(lease_count_disks(&T, 1000), 1);
-	assert_int_equal(lease_serialize(&T, &b), 0);
-	assert_int_equal(b.len, strlen(want));
-	assert_memory_equal(b.p, want, b.len);
-	assert_int_equal(lease_parse(&u, (char *)b.p, b.len, err,
-	    sizeof(err)), 0);
+	/* No room for the terminating NUL, then room. */
+	assert_int_equal(lease_serialize(&T, b, strlen(want)), -1);
+	n = lease_serialize(&T, b, sizeof(b));
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(b, want, n);
+	assert_int_equal(lease_parse(&u, b, n, err, sizeof(err)), 0);
 	assert_int_equal(u.ndisk, 2);
 	assert_non_null(lease_find_disk(&u, 0, PRIV_VMID_MAX));
 	assert_null(lease_find_disk(&u, 1000, PRIV_VMID_MAX));
@@ -337,7 +338,6 @@ test_lease_disks(void **state)
 		if (lease_parse(&u, bad[i], strlen(bad[i]), err,
 		    sizeof(err)) != -1)
 			fail_msg("accepted lease file #%zu", i);
-	buf_free(&b);
 }
 
 static void

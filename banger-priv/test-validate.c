@@ -391,7 +391,8 @@ static void
 test_validate_tap(void **state)
 {
 	struct policy		 p = pol16(2);
-	struct lease_tap	 lt = { 1000, 5, 0, 2 };
+	struct lease_tap	 lt = { .uid = 1000, .vm_id = 5, .tapno = 0,
+	    .host = 2 };
 	struct vres		 r;
 	uint32_t		 n;
 
@@ -423,9 +424,11 @@ test_validate_tap(void **state)
 	assert_int_equal(n, 3);
 	assert_int_equal(lease_free_host(&T, 1001, &n), 0);
 	assert_int_equal(n, 2);
-	lt = (struct lease_tap){ 1001, 5, 1, 2 };
+	lt = (struct lease_tap){ .uid = 1001, .vm_id = 5, .tapno = 1,
+	    .host = 2 };
 	assert_int_equal(lease_add_tap(&T, &lt), 0);
-	lt = (struct lease_tap){ 1000, 6, 1, 3 };
+	lt = (struct lease_tap){ .uid = 1000, .vm_id = 6, .tapno = 1,
+	    .host = 3 };
 	assert_int_equal(lease_add_tap(&T, &lt), -1);	/* tapno taken */
 	lt.tapno = 2;
 	assert_int_equal(lease_add_tap(&T, &lt), 0);
@@ -462,7 +465,8 @@ test_host_exhaustion(void **state)
 	memset(&T, 0, sizeof(T));
 	assert_int_equal(lease_add_bridge(&T, 1000, 0), 0);
 	for (h = LEASE_HOST_MIN; h <= LEASE_HOST_MAX; h++) {
-		lt = (struct lease_tap){ 1000, h, h, h };
+		lt = (struct lease_tap){ .uid = 1000, .vm_id = h,
+		    .tapno = h, .host = h };
 		assert_int_equal(lease_add_tap(&T, &lt), 0);
 	}
 	assert_int_equal(lease_free_host(&T, 1000, &h), -1);
@@ -474,25 +478,27 @@ static void
 test_lease_roundtrip(void **state)
 {
 	static struct lease_table	 u;
-	struct lease_tap		 lt = { 1000, 42, 3, 7 };
-	struct buf			 b = { NULL, 0, 0 };
+	struct lease_tap		 lt = { .uid = 1000, .vm_id = 42,
+	    .tapno = 3, .host = 7 };
+	static char			 b[LEASE_FILE_MAX];
+	const char			*want = "banger-leases 1\n"
+	    "bridge 1000 3\nbridge 0 0\ntap 1000 42 3 7\n"
+	    "tap 0 2147483647 65535 254\n";
 	char				 err[128];
+	int				 n;
 
 	(void)state;
 	memset(&T, 0, sizeof(T));
 	assert_int_equal(lease_add_bridge(&T, 1000, 3), 0);
 	assert_int_equal(lease_add_bridge(&T, 0, 0), 0);
 	assert_int_equal(lease_add_tap(&T, &lt), 0);
-	lt = (struct lease_tap){ 0, PRIV_VMID_MAX, LEASE_TAPNO_MAX, 254 };
+	lt = (struct lease_tap){ .uid = 0, .vm_id = PRIV_VMID_MAX,
+	    .tapno = LEASE_TAPNO_MAX, .host = 254 };
 	assert_int_equal(lease_add_tap(&T, &lt), 0);
-	assert_int_equal(lease_serialize(&T, &b), 0);
-	assert_int_equal(b.len, strlen("banger-leases 1\nbridge 1000 3\n"
-	    "bridge 0 0\ntap 1000 42 3 7\ntap 0 2147483647 65535 254\n"));
-	assert_memory_equal(b.p, "banger-leases 1\nbridge 1000 3\n"
-	    "bridge 0 0\ntap 1000 42 3 7\ntap 0 2147483647 65535 254\n",
-	    b.len);
-	assert_int_equal(lease_parse(&u, (char *)b.p, b.len, err,
-	    sizeof(err)), 0);
+	n = lease_serialize(&T, b, sizeof(b));
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(b, want, n);
+	assert_int_equal(lease_parse(&u, b, n, err, sizeof(err)), 0);
 	assert_int_equal(u.nbr, 2);
 	assert_int_equal(u.ntap, 2);
 	assert_memory_equal(&u.br, &T.br, sizeof(T.br[0]) * 2);
@@ -500,7 +506,6 @@ test_lease_roundtrip(void **state)
 	/* An empty file is an empty table. */
 	assert_int_equal(lease_parse(&u, "", 0, err, sizeof(err)), 0);
 	assert_int_equal(u.nbr + u.ntap, 0);
-	buf_free(&b);
 }
 
 static void
