@@ -32,4 +32,18 @@ int	dm_snapshot_create(int, const char *, const char *, uint64_t, dev_t,
 	    dev_t, dev_t *, char *, size_t);
 int	dm_remove(int, const char *, char *, size_t);
 
+/*
+ * What disk.snapshot and disk.release call on the kernel (serve-disk.c
+ * points it at the functions above); test-disk.c puts in fakes.
+ */
+struct disk_ops {
+	int	(*loop_attach)(int, int, dev_t *, char *, size_t);
+	int	(*dm_check_version)(int, char *, size_t);
+	int	(*dm_snapshot_create)(int, const char *, const char *,
+		    uint64_t, dev_t, dev_t, dev_t *, char *, size_t);
+	int	(*dm_remove)(int, const char *, char *, size_t);
+	int	(*open_node)(dev_t, char *, size_t);
+};
+extern const struct disk_ops *disk_ops;
+
 #endif

@@ -110,9 +110,8 @@ int	lease_file_open(struct lease_file *, const char *, char *, size_t);
 /* Lock and unlock also tell log.c (log_hold) not to write meanwhile. */
 int	lease_file_lock(struct lease_file *, char *, size_t);
 void	lease_file_unlock(struct lease_file *);
-/* A disk being made: marked by its maker, seen by disk.release. */
+/* A disk being made or released: see serve-disk.c. */
 int	lease_file_making(struct lease_file *, uint32_t, uint32_t, int);
-int	lease_file_busy(struct lease_file *, uint32_t, uint32_t);
 /* log.c: queue log records while the lock fd is held; -1 flushes. */
 void	log_hold(int);
 int	lease_file_load(struct lease_file *, struct lease_table *, char *,

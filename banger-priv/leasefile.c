@@ -101,9 +101,10 @@ lease_file_unlock(struct lease_file *lf)
 }
 
 /*
- * The byte UID << 31 | VMID of the lock file, OFD-locked (F_OFD_SETLK,
- * independent of the flock on the same file) by the helper making that
- * disk: it is held exactly while that helper lives and makes the disk.
+ * Mark (on) or unmark the disk of UID and VMID as being made or released:
+ * the byte UID << 31 | VMID of the lock file, OFD-locked (F_OFD_SETLK,
+ * apart from the flock on the same file), so the kernel drops it when its
+ * helper dies.  -1 (EAGAIN) if another helper has it marked.
  */
 int
 lease_file_making(struct lease_file *lf, uint32_t uid, uint32_t vm_id,
@@ -117,16 +118,6 @@ lease_file_making(struct lease_file *lf, uint32_t uid, uint32_t vm_id,
 	fl.l_start = (off_t)((uint64_t)uid << 31 | vm_id);
 	fl.l_len = 1;
 	return fcntl(lf->lockfd, F_OFD_SETLK, &fl);
-}
-
-/* 1 if another helper is making the disk now, 0 if not. */
-int
-lease_file_busy(struct lease_file *lf, uint32_t uid, uint32_t vm_id)
-{
-	if (lease_file_making(lf, uid, vm_id, 1) == -1)
-		return 1;
-	(void)lease_file_making(lf, uid, vm_id, 0);
-	return 0;
 }
 
 int

@@ -221,7 +221,7 @@ sandbox_seccomp(int dm)
 		LOOP_CTL_GET_FREE, LOOP_CONFIGURE, DM_VERSION, DM_DEV_CREATE,
 		DM_TABLE_LOAD, DM_DEV_SUSPEND, DM_DEV_REMOVE,
 	};
-	static const uint64_t fcntl_cmds[] = { F_GETFL };
+	static const uint64_t fcntl_cmds[] = { F_GETFL, F_OFD_SETLK };
 
 	/* Anything not listed kills the whole process, not one thread. */
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
@@ -272,8 +272,9 @@ sandbox_seccomp(int dm)
 		fatalx("seccomp: cannot add the name lookup rules");
 	allow_arg(ctx, SCMP_SYS(ioctl), 1, ioctls,
 	    sizeof(ioctls) / sizeof(ioctls[0]));
-	/* The access mode of a descriptor passed with disk.snapshot. */
-	allow_arg(ctx, SCMP_SYS(fcntl), 1, fcntl_cmds, 1);
+	/* The access mode of a descriptor passed with disk.snapshot; the
+	 * mark of a disk being made (leasefile.c). */
+	allow_arg(ctx, SCMP_SYS(fcntl), 1, fcntl_cmds, 2);
 	if (dm) {
 		allow_arg(ctx, SCMP_SYS(ioctl), 1, dm_ioctls,
 		    sizeof(dm_ioctls) / sizeof(dm_ioctls[0]));

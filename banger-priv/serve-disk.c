@@ -5,7 +5,17 @@
  * descriptors: the helper never resolves a path the user chose, and the
  * files' access modes and owner are checked before anything is made.
  * CAP_SYS_ADMIN, which device-mapper needs, is effective only around the
- * device-mapper calls.  Nothing here sleeps under the lease lock.
+ * device-mapper calls.
+ *
+ * The host-wide lease lock is held to check and record, never across
+ * loop or device-mapper calls: a slow one would stall every user's
+ * helper.  disk.snapshot stores the lease first, so no device exists that
+ * no lease names, and disk.release drops it last.  Each marks the disk
+ * (lease_file_making) before it lets go of the lock, and a marked disk
+ * is refused to the other as busy: no lease goes while its device is
+ * being made.  The kernel drops a mark with its helper, so what a killed
+ * one leaves is released as usual.  Relocked, disk.snapshot finds its
+ * lease still there or, should it be gone (by hand), removes the device.
  */
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -67,19 +77,42 @@ open_dm_node(dev_t dev, char *err, size_t errlen)
 	return fd;
 }
 
+static const struct disk_ops	 kernel_ops = {
+	loop_attach, dm_check_version, dm_snapshot_create, dm_remove,
+	open_dm_node,
+};
+const struct disk_ops		*disk_ops = &kernel_ops;
+
+/* Remove a snapshot made for nothing; 0, or -1 if it is left behind. */
+static int
+unmake(struct priv *p, const char *name)
+{
+	char	 why[256];
+	int	 rc;
+
+	sandbox_sysadmin(1);
+	if ((rc = disk_ops->dm_remove(p->dmfd, name, why, sizeof(why))) == -1)
+		log_warnx("%s is left behind: %s", name, why);
+	sandbox_sysadmin(0);
+	return rc;
+}
+
 void
 priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
     void *body, const struct reqfds *fds)
 {
 	const struct priv_disk_snapshot	*req = body;
+	const struct disk_ops		*op = disk_ops;
+	uint32_t			 vm_id = (uint32_t)req->vm_id;
 	struct fdfacts			 base, cow;
 	struct priv_disk		 out;
 	struct vres			 r;
-	char				 err[256], why[256] = "";
+	char				 err[256] = "";
+	char				 why[256] = "the table is full";
 	char				 name[PRIV_DM_NAME_MAX + 1], uuid[160];
 	dev_t				 bdev = 0, cdev = 0, sdev = 0;
-	int				 lb = -1, lc = -1, fd = -1, made = 0;
-	int				 left = 0, rc;
+	int				 lb = -1, lc = -1, fd = -1, rc = -1;
+	int				 have, left;
 
 	memset(&base, 0, sizeof(base));
 	memset(&cow, 0, sizeof(cow));
@@ -94,82 +127,80 @@ priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
 	    &cow, &r);
 	if (judge(p, hdr->id, &r) == -1)
 		return;
-	if (disk_dm_name(p->uid, (uint32_t)req->vm_id, name,
-	    sizeof(name)) == -1 || disk_dm_uuid(p->uid, (uint32_t)req->vm_id,
-	    uuid, sizeof(uuid)) == -1)
+	if (disk_dm_name(p->uid, vm_id, name, sizeof(name)) == -1 ||
+	    disk_dm_uuid(p->uid, vm_id, uuid, sizeof(uuid)) == -1)
 		fatalx("device-mapper name too long");
 
-	/*
-	 * The lease first: a snapshot that outlives a failure below is
-	 * never unrecorded, so disk.release can still remove it.
-	 */
-	if (lease_add_disk(p->lt, p->uid, (uint32_t)req->vm_id) == -1)
+	/* Locked: the lease and the mark. */
+	if (lease_add_disk(p->lt, p->uid, vm_id) == -1)
 		fatalx("disk lease disagrees with validation");
-	if (lease_file_store(&p->lf, p->lt, err, sizeof(err)) == -1) {
-		lease_file_unlock(&p->lf);
+	if (lease_file_making(&p->lf, p->uid, vm_id, 1) == -1)
+		snprintf(err, sizeof(err), "mark vm_id %u: %s", vm_id,
+		    strerror(errno));
+	else if (lease_file_store(&p->lf, p->lt, err, sizeof(err)) == -1)
+		(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
+	lease_file_unlock(&p->lf);
+	if (*err != '\0') {
 		reply_error(p, hdr->id, BERR_PRIV, "%s", err);
 		return;
 	}
 
-	/* Act: two loops, then the snapshot over them. */
-	if ((lb = loop_attach(p->loopfd, fds->fd[0], &bdev, err,
-	    sizeof(err))) == -1 ||
-	    (lc = loop_attach(p->loopfd, fds->fd[1], &cdev, err,
-	    sizeof(err))) == -1)
-		goto fail;
-	log_info("uid %u vm %llu: image on loop %u:%u, copy-on-write on "
-	    "loop %u:%u", (unsigned)p->uid, (unsigned long long)req->vm_id,
-	    major(bdev), minor(bdev), major(cdev), minor(cdev));
-	sandbox_sysadmin(1);
-	if (dm_check_version(p->dmfd, err, sizeof(err)) == 0) {
-		rc = dm_snapshot_create(p->dmfd, name, uuid,
-		    base.size / DISK_SECTOR, bdev, cdev, &sdev, err,
-		    sizeof(err));
-		if (rc == 0) {
-			made = 1;
-			fd = open_dm_node(sdev, err, sizeof(err));
-		} else if (rc == -2)
-			left = 1;	/* leased still: release retries */
+	/* Unlocked: two loops, then the snapshot over them. */
+	if ((lb = op->loop_attach(p->loopfd, fds->fd[0], &bdev, err,
+	    sizeof(err))) != -1 && (lc = op->loop_attach(p->loopfd,
+	    fds->fd[1], &cdev, err, sizeof(err))) != -1) {
+		log_info("uid %u vm %u: image on loop %u:%u, copy-on-write "
+		    "on loop %u:%u", (unsigned)p->uid, vm_id, major(bdev),
+		    minor(bdev), major(cdev), minor(cdev));
+		sandbox_sysadmin(1);
+		if (op->dm_check_version(p->dmfd, err, sizeof(err)) == 0)
+			rc = op->dm_snapshot_create(p->dmfd, name, uuid,
+			    base.size / DISK_SECTOR, bdev, cdev, &sdev, err,
+			    sizeof(err));
+		sandbox_sysadmin(0);
 	}
-	sandbox_sysadmin(0);
-	if (fd == -1)
-		goto fail;
+	if (rc == 0 && (fd = op->open_node(sdev, err, sizeof(err))) == -1)
+		rc = unmake(p, name) == -1 ? -2 : -1;
+	/* device-mapper holds the loops now, or they detach as we close. */
+	if (lb != -1)
+		close(lb);
+	if (lc != -1)
+		close(lc);
+
+	/* Locked again: keep a lease exactly if a device may exist. */
+	if (leases_begin(p, hdr->id) == -1) {
+		/* Then the lease stays, for disk.release. */
+		(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	have = lease_find_disk(p->lt, p->uid, vm_id) != NULL;
+	if (!have && fd != -1) {
+		snprintf(err, sizeof(err), "the lease of vm_id %u went while "
+		    "its snapshot was made", vm_id);
+		close(fd);
+		fd = -1;
+		rc = unmake(p, name) == -1 ? -2 : -1;
+	}
+	left = rc == -2;
+	if (fd == -1 && have != left && ((left ? lease_add_disk(p->lt,
+	    p->uid, vm_id) : lease_del_disk(p->lt, p->uid, vm_id)) == -1 ||
+	    lease_file_store(&p->lf, p->lt, why, sizeof(why)) == -1))
+		log_warnx("vm_id %u: its lease is wrong: %s", vm_id, why);
+	(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
 	lease_file_unlock(&p->lf);
-	/* device-mapper holds the loops now; autoclear frees them with it. */
-	close(lb);
-	close(lc);
-	log_info("uid %u vm %llu: snapshot %s (%u:%u)", (unsigned)p->uid,
-	    (unsigned long long)req->vm_id, name, major(sdev), minor(sdev));
+	if (fd == -1) {
+		reply_error(p, hdr->id, BERR_PRIV, "%s", err);
+		return;
+	}
+	log_info("uid %u vm %u: snapshot %s (%u:%u)", (unsigned)p->uid, vm_id,
+	    name, major(sdev), minor(sdev));
 	out.vm_id = req->vm_id;
 	out.name = name;
 	out.sectors = base.size / DISK_SECTOR;
 	reply(p, PRIV_DISK, hdr->id, &out, fd);
 	close(fd);
-	return;
-fail:
-	if (fd != -1)
-		close(fd);
-	if (made) {
-		sandbox_sysadmin(1);
-		if (dm_remove(p->dmfd, name, why, sizeof(why)) == -1) {
-			/* Leased still: disk.release tries again. */
-			log_warnx("%s is left behind: %s", name, why);
-			left = 1;
-		}
-		sandbox_sysadmin(0);
-	}
-	/* Unused loops detach as their last descriptor closes. */
-	if (lb != -1)
-		close(lb);
-	if (lc != -1)
-		close(lc);
-	if (!left && (lease_del_disk(p->lt, p->uid,
-	    (uint32_t)req->vm_id) == -1 || lease_file_store(&p->lf, p->lt,
-	    why, sizeof(why)) == -1))
-		log_warnx("vm %llu keeps a lease without a snapshot: %s",
-		    (unsigned long long)req->vm_id, why);
-	lease_file_unlock(&p->lf);
-	reply_error(p, hdr->id, BERR_PRIV, "%s", err);
 }
 
 void
@@ -177,62 +208,66 @@ priv_answer_disk_release(struct priv *p, const struct msg_hdr *hdr,
     void *body, const struct reqfds *fds)
 {
 	const struct priv_disk_release	*req = body;
+	uint32_t			 vm_id = (uint32_t)req->vm_id;
 	struct timespec			 pause = { 0, 100 * 1000 * 1000 };
 	struct vres			 r;
 	char				 err[256], name[PRIV_DM_NAME_MAX + 1];
-	int				 rc, e = 0, try;
+	unsigned			 code = 0;
+	int				 rc, e, try;
 
 	(void)fds;
+	if (leases_begin(p, hdr->id) == -1)
+		return;
+	validate_disk_release(p->lt, p->uid, req->vm_id, &r);
+	if (judge(p, hdr->id, &r) == -1)
+		return;
+	if (disk_dm_name(p->uid, vm_id, name, sizeof(name)) == -1)
+		fatalx("device-mapper name too long");
+	if (p->dmfd == -1) {
+		code = BERR_UNSUPPORTED;
+		snprintf(err, sizeof(err), "cannot remove %s: device-mapper "
+		    "is not available to banger-priv", name);
+	} else if (lease_file_making(&p->lf, p->uid, vm_id, 1) == -1) {
+		code = BERR_BUSY;
+		snprintf(err, sizeof(err), "%s is being made or released by "
+		    "another request", name);
+	}
+	lease_file_unlock(&p->lf);
+	if (code != 0) {
+		reply_error(p, hdr->id, code, "%s", err);
+		return;
+	}
+
+	/* Unlocked, marked: a device still open gets about a second. */
 	for (try = 1;; try++) {
-		if (leases_begin(p, hdr->id) == -1)
-			return;
-		validate_disk_release(p->lt, p->uid, req->vm_id, try > 1, &r);
-		if (r.v == VALID_DONE) {
-			lease_file_unlock(&p->lf);
-			log_debug("uid %u: %s", (unsigned)p->uid, r.why);
-			reply(p, PRIV_OK, hdr->id, &(struct priv_ok){ 0 }, -1);
-			return;
-		}
-		if (judge(p, hdr->id, &r) == -1)
-			return;
-		if (disk_dm_name(p->uid, (uint32_t)req->vm_id, name,
-		    sizeof(name)) == -1)
-			fatalx("device-mapper name too long");
-		if (p->dmfd == -1) {
-			lease_file_unlock(&p->lf);
-			reply_error(p, hdr->id, BERR_UNSUPPORTED, "cannot "
-			    "remove %s: device-mapper is not available to "
-			    "banger-priv", name);
-			return;
-		}
 		sandbox_sysadmin(1);
-		rc = dm_remove(p->dmfd, name, err, sizeof(err));
+		rc = disk_ops->dm_remove(p->dmfd, name, err, sizeof(err));
 		e = errno;
 		sandbox_sysadmin(0);
 		if (rc == 0 || e != EBUSY || try == RELEASE_TRIES)
 			break;
-		/* Busy for a moment, perhaps: wait without the lock. */
-		lease_file_unlock(&p->lf);
 		(void)nanosleep(&pause, NULL);
 	}
 	/* ENXIO: gone already (a reboot, or removed by hand). */
-	if (rc == -1 && e != ENXIO) {
+	if (rc == 0 || e == ENXIO) {
+		if (leases_begin(p, hdr->id) == -1) {
+			(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
+			return;
+		}
+		(void)lease_del_disk(p->lt, p->uid, vm_id);
+		rc = lease_file_store(&p->lf, p->lt, err, sizeof(err));
+		(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
 		lease_file_unlock(&p->lf);
-		reply_error(p, hdr->id, e == EBUSY ? BERR_BUSY : BERR_PRIV,
-		    "%s: %s", name, e == EBUSY ? "still in use by its VM" :
-		    err);
+	} else {
+		(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
+		code = e == EBUSY ? BERR_BUSY : BERR_PRIV;
+	}
+	if (rc == -1) {
+		reply_error(p, hdr->id, code ? code : BERR_PRIV, "%s: %s", name,
+		    e == EBUSY ? "still in use by its VM" : err);
 		return;
 	}
-	if (lease_del_disk(p->lt, p->uid, (uint32_t)req->vm_id) == -1)
-		fatalx("disk lease vanished under the lock");
-	if (lease_file_store(&p->lf, p->lt, err, sizeof(err)) == -1) {
-		lease_file_unlock(&p->lf);
-		reply_error(p, hdr->id, BERR_PRIV, "%s", err);
-		return;
-	}
-	lease_file_unlock(&p->lf);
-	log_info("uid %u vm %llu: released %s", (unsigned)p->uid,
-	    (unsigned long long)req->vm_id, name);
+	log_info("uid %u vm %u: released %s", (unsigned)p->uid, vm_id, name);
 	reply(p, PRIV_OK, hdr->id, &(struct priv_ok){ 0 }, -1);
 }
 

@@ -4,11 +4,22 @@
  * tables, disk lease records, the priv.conf keys for snapshots, and the
  * device-mapper names and table line.  These run everywhere, including
  * hosts whose kernel has no device-mapper.
+ *
+ * Then serve-disk.c's handlers themselves, over a real lease file and
+ * fake loop and device-mapper calls (disk_ops): that disk.snapshot does
+ * not hold the lease lock while they run, that a disk.release or
+ * disk.list of another helper meanwhile leaves no device without its
+ * lease and no lease gone before its device, and that failures roll
+ * back.  serve.c's reply and lease entry points are replaced below.
  */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include <linux/dm-ioctl.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,13 +28,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "disk.h"
 #include "lease.h"
 #include "policy.h"
+#include "priv.h"
 #include "proto_priv.h"
+#include "valid.h"
 #include "validate.h"
 
 #define UID	1000
@@ -271,27 +285,15 @@ test_release(void **state)
 	(void)state;
 	memset(&T, 0, sizeof(T));
 	assert_int_equal(lease_add_disk(&T, UID, 3), 0);
-	assert_int_equal(validate_disk_release(&T, UID, 3, 0, &r), VALID_OK);
+	assert_int_equal(validate_disk_release(&T, UID, 3, &r), VALID_OK);
 	/* Not ours, not there, out of range. */
-	assert_int_equal(validate_disk_release(&T, UID + 1, 3, 0, &r),
+	assert_int_equal(validate_disk_release(&T, UID + 1, 3, &r),
 	    VALID_FAULT);
 	assert_non_null(strstr(r.why, "no snapshot of this user"));
-	assert_int_equal(validate_disk_release(&T, UID, 4, 0, &r), VALID_FAULT);
-	assert_int_equal(validate_disk_release(&T, UID, 0, 0, &r), VALID_FAULT);
+	assert_int_equal(validate_disk_release(&T, UID, 4, &r), VALID_FAULT);
+	assert_int_equal(validate_disk_release(&T, UID, 0, &r), VALID_FAULT);
 	assert_int_equal(validate_disk_release(&T, UID,
-	    (uint64_t)PRIV_VMID_MAX + 1, 0, &r), VALID_FAULT);
-
-	/*
-	 * A retry, after the lock was dropped while the device was busy:
-	 * the caller's other helper released the lease meanwhile.  Done,
-	 * not a fault that would end this helper.  Still a fault out of
-	 * range, and the lease still there is still released.
-	 */
-	assert_int_equal(validate_disk_release(&T, UID, 4, 1, &r), VALID_DONE);
-	assert_int_equal(validate_disk_release(&T, UID + 1, 3, 1, &r),
-	    VALID_DONE);
-	assert_int_equal(validate_disk_release(&T, UID, 0, 1, &r), VALID_FAULT);
-	assert_int_equal(validate_disk_release(&T, UID, 3, 1, &r), VALID_OK);
+	    (uint64_t)PRIV_VMID_MAX + 1, &r), VALID_FAULT);
 }
 
 static void
@@ -442,6 +444,439 @@ test_dm_table(void **state)
 	    -1);
 }
 
+
+/* ---- the handlers, over fake loop and device-mapper calls ---- */
+
+enum { F_NONE, F_LOOP, F_CREATE, F_NODE };
+
+static struct {
+	struct priv		 maker, other;	/* two helpers of one user */
+	struct lease_table	 t1, t2, check;
+	char			 dir[64];
+	int			 probe;		/* our own fd on the lock */
+	int			 base, cow;
+	int			 fail;		/* F_* */
+	int			 stuck;		/* dm_remove fails */
+	void			 (*meanwhile)(void);
+	char			 dev[64];	/* the one device, or "" */
+	int			 unlocked;	/* seen by the fake create */
+	uint32_t		 type;		/* the last reply */
+	unsigned		 code;
+	size_t			 nids;
+} H;
+
+/* serve.c's entry points, as serve.c has them, replies recorded. */
+void
+reply(const struct priv *p, uint32_t type, uint64_t id, const void *body,
+    int fd)
+{
+	(void)p;
+	(void)id;
+	(void)fd;
+	H.type = type;
+	if (type == PRIV_DISK_IDS)
+		H.nids = ((const struct priv_disk_ids *)body)->vm_ids.n;
+}
+
+void
+reply_error(const struct priv *p, uint64_t id, unsigned code,
+    const char *fmt, ...)
+{
+	(void)p;
+	(void)id;
+	(void)fmt;
+	H.type = PRIV_ERROR;
+	H.code = code;
+}
+
+int
+leases_begin(struct priv *p, uint64_t id)
+{
+	char	 err[256];
+
+	(void)id;
+	assert_int_equal(lease_file_lock(&p->lf, err, sizeof(err)), 0);
+	if (lease_file_load(&p->lf, p->lt, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	return 0;
+}
+
+int
+judge(struct priv *p, uint64_t id, const struct vres *r)
+{
+	if (r->v == VALID_FAULT)
+		fail_msg("fault: %s", r->why);
+	if (r->v == VALID_REFUSE) {
+		lease_file_unlock(&p->lf);
+		reply_error(p, id, r->code, "%s", r->why);
+		return -1;
+	}
+	return 0;
+}
+
+void
+sandbox_sysadmin(int on)
+{
+	(void)on;
+}
+
+static int
+fake_loop(int ctl, int backing, dev_t *dev, char *err, size_t errlen)
+{
+	(void)ctl;
+	if (H.fail == F_LOOP) {
+		snprintf(err, errlen, "no loop");
+		return -1;
+	}
+	*dev = makedev(7, backing);
+	return dup(backing);
+}
+
+static int
+fake_version(int ctl, char *err, size_t errlen)
+{
+	(void)ctl;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+static int
+fake_create(int ctl, const char *name, const char *uuid, uint64_t sectors,
+    dev_t origin, dev_t cow, dev_t *dev, char *err, size_t errlen)
+{
+	(void)ctl;
+	(void)uuid;
+	(void)sectors;
+	(void)origin;
+	(void)cow;
+	/* Could another user's helper take the lease lock now? */
+	H.unlocked = flock(H.probe, LOCK_EX | LOCK_NB) == 0;
+	(void)flock(H.probe, LOCK_UN);
+	if (H.unlocked && H.meanwhile != NULL)
+		H.meanwhile();
+	if (H.fail == F_CREATE) {
+		snprintf(err, errlen, "no device-mapper");
+		return -1;
+	}
+	assert_string_equal(H.dev, "");
+	snprintf(H.dev, sizeof(H.dev), "%s", name);
+	*dev = makedev(253, 0);
+	return 0;
+}
+
+static int
+fake_remove(int ctl, const char *name, char *err, size_t errlen)
+{
+	(void)ctl;
+	if (strcmp(name, H.dev) != 0) {
+		snprintf(err, errlen, "no such device");
+		errno = ENXIO;
+		return -1;
+	}
+	if (H.stuck) {
+		snprintf(err, errlen, "busy");
+		errno = EBUSY;
+		return -1;
+	}
+	H.dev[0] = '\0';
+	return 0;
+}
+
+static int
+fake_node(dev_t dev, char *err, size_t errlen)
+{
+	(void)dev;
+	if (H.fail == F_NODE) {
+		snprintf(err, errlen, "no node");
+		return -1;
+	}
+	return open("/dev/null", O_RDWR | O_CLOEXEC);
+}
+
+static const struct disk_ops	 fake_ops = {
+	fake_loop, fake_version, fake_create, fake_remove, fake_node,
+};
+
+/* A 4 MiB file on tmpfs, open as mode, owned by uid. */
+static int
+shm_file(const char *name, int mode, uid_t uid)
+{
+	char	 path[128];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "/dev/shm/test-disk.%d.%s",
+	    (int)getpid(), name);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    ftruncate(fd, 4 * MIB) == -1 || fchown(fd, uid, uid) == -1)
+		fail_msg("%s: %s", path, strerror(errno));
+	close(fd);
+	if ((fd = open(path, mode | O_CLOEXEC)) == -1)
+		fail_msg("%s: %s", path, strerror(errno));
+	unlink(path);
+	return fd;
+}
+
+/* A lease file and two helpers' views of it; 4 MiB files on tmpfs. */
+static int
+handlers_setup(void **state)
+{
+	struct statfs	 sf;
+	struct priv	*p[2] = { &H.maker, &H.other };
+	char		 path[128], err[256];
+	int		 i;
+
+	(void)state;
+	memset(&H, 0, sizeof(H));
+	H.probe = -1;
+	if (geteuid() != 0 || statfs("/dev/shm", &sf) == -1 ||
+	    !valid_local_fs((uint64_t)sf.f_type)) {
+		print_message("skip: the lease file must be root's, and the "
+		    "disk files on /dev/shm (tmpfs)\n");
+		return 0;
+	}
+	snprintf(H.dir, sizeof(H.dir), "/tmp/test-disk.XXXXXX");
+	assert_non_null(mkdtemp(H.dir));
+	for (i = 0; i < 2; i++) {
+		p[i]->uid = UID;
+		p[i]->lt = i == 0 ? &H.t1 : &H.t2;
+		policy_defaults(&p[i]->pol);
+		p[i]->dmfd = p[i]->loopfd = 99;	/* the fakes ignore them */
+		if (lease_file_open(&p[i]->lf, H.dir, err, sizeof(err)) == -1)
+			fail_msg("%s", err);
+	}
+	snprintf(path, sizeof(path), "%s/leases.lock", H.dir);
+	assert_true((H.probe = open(path, O_RDWR | O_CLOEXEC)) != -1);
+	H.base = shm_file("base", O_RDONLY, 0);
+	H.cow = shm_file("cow", O_RDWR, UID);
+	disk_ops = &fake_ops;
+	return 0;
+}
+
+static int
+handlers_teardown(void **state)
+{
+	char	 path[128];
+
+	(void)state;
+	if (H.probe == -1)
+		return 0;
+	close(H.probe);
+	close(H.base);
+	close(H.cow);
+	snprintf(path, sizeof(path), "%s/leases", H.dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/leases.lock", H.dir);
+	unlink(path);
+	rmdir(H.dir);
+	return 0;
+}
+
+/* Each test starts with no lease, no device, no fault. */
+static void
+fresh(void)
+{
+	char	 err[256];
+
+	if (H.probe == -1)
+		skip();
+	memset(&H.check, 0, sizeof(H.check));
+	assert_int_equal(lease_file_store(&H.maker.lf, &H.check, err,
+	    sizeof(err)), 0);
+	H.dev[0] = '\0';
+	H.fail = F_NONE;
+	H.stuck = 0;
+	H.meanwhile = NULL;
+	H.unlocked = -1;
+}
+
+static void
+snapshot(struct priv *p, uint64_t vm_id)
+{
+	struct priv_disk_snapshot	 req = { vm_id };
+	struct msg_hdr			 hdr = { 1, PRIV_DISK_SNAPSHOT, 1 };
+	struct reqfds			 fds = { { H.base, H.cow }, 2 };
+
+	H.type = 0;
+	priv_answer_disk_snapshot(p, &hdr, &req, &fds);
+}
+
+static void
+release(struct priv *p, uint64_t vm_id)
+{
+	struct priv_disk_release	 req = { vm_id };
+	struct msg_hdr			 hdr = { 1, PRIV_DISK_RELEASE, 1 };
+	struct reqfds			 fds = { { -1 }, 0 };
+
+	H.type = 0;
+	priv_answer_disk_release(p, &hdr, &req, &fds);
+}
+
+static void
+list(struct priv *p)
+{
+	struct priv_disk_list	 req = { 0 };
+	struct msg_hdr		 hdr = { 1, PRIV_DISK_LIST, 1 };
+	struct reqfds		 fds = { { -1 }, 0 };
+
+	H.type = 0;
+	H.nids = 0;
+	priv_answer_disk_list(p, &hdr, &req, &fds);
+}
+
+/* Whether another helper has vm 5 of UID marked as being made. */
+static int
+marked(void)
+{
+	if (lease_file_making(&H.other.lf, UID, 5, 1) == -1)
+		return 1;
+	assert_int_equal(lease_file_making(&H.other.lf, UID, 5, 0), 0);
+	return 0;
+}
+
+/* Whether the lease file names vm 5 of UID; and the lock is free. */
+static int
+leased(void)
+{
+	char	 err[256];
+
+	assert_int_equal(flock(H.probe, LOCK_EX | LOCK_NB), 0);
+	if (lease_file_load(&H.maker.lf, &H.check, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	(void)flock(H.probe, LOCK_UN);
+	return lease_find_disk(&H.check, UID, 5) != NULL;
+}
+
+/* The loop and device-mapper calls run without the lease lock. */
+static void
+test_snapshot_unlocked(void **state)
+{
+	(void)state;
+	fresh();
+	snapshot(&H.maker, 5);
+	assert_int_equal(H.unlocked, 1);
+	assert_int_equal(H.type, PRIV_DISK);
+	assert_string_equal(H.dev, "banger-1000-5");
+	assert_true(leased());
+	/* Done: not marked as being made any more. */
+	assert_false(marked());
+	/* Still open: refused after its tries, and kept. */
+	H.stuck = 1;
+	release(&H.other, 5);
+	assert_int_equal(H.type, PRIV_ERROR);
+	assert_int_equal(H.code, BERR_BUSY);
+	assert_true(leased());
+	assert_false(marked());
+	H.stuck = 0;
+	release(&H.other, 5);
+	assert_int_equal(H.type, PRIV_OK);
+	assert_string_equal(H.dev, "");
+	assert_false(leased());
+}
+
+/* Another helper of the same user, while the snapshot is being made. */
+static void
+other_helper(void)
+{
+	/* The lease is there already, and marked. */
+	assert_true(leased());
+	assert_true(marked());
+	list(&H.other);
+	assert_int_equal(H.type, PRIV_DISK_IDS);
+	assert_int_equal(H.nids, 1);
+	release(&H.other, 5);
+	assert_int_equal(H.type, PRIV_ERROR);
+	assert_int_equal(H.code, BERR_BUSY);
+	assert_true(leased());
+}
+
+static void
+test_release_while_making(void **state)
+{
+	char	 err[256];
+
+	(void)state;
+	fresh();
+	H.meanwhile = other_helper;
+	snapshot(&H.maker, 5);
+	assert_int_equal(H.unlocked, 1);
+	/* The release was refused, so device and lease are both there. */
+	assert_int_equal(H.type, PRIV_DISK);
+	assert_string_equal(H.dev, "banger-1000-5");
+	assert_true(leased());
+
+	/* A maker killed mid-way leaves an unmarked lease: released. */
+	fresh();
+	H.meanwhile = NULL;
+	assert_int_equal(lease_add_disk(&H.check, UID, 5), 0);
+	snprintf(H.dev, sizeof(H.dev), "banger-1000-5");
+	assert_int_equal(lease_file_store(&H.maker.lf, &H.check, err,
+	    sizeof(err)), 0);
+	release(&H.other, 5);
+	assert_int_equal(H.type, PRIV_OK);
+	assert_string_equal(H.dev, "");
+	assert_false(leased());
+}
+
+/* Should the lease go anyway (by hand, say), the device goes too. */
+static void
+drop_lease(void)
+{
+	char	 err[256];
+
+	memset(&H.check, 0, sizeof(H.check));
+	assert_int_equal(lease_file_store(&H.other.lf, &H.check, err,
+	    sizeof(err)), 0);
+}
+
+static void
+test_lease_gone(void **state)
+{
+	(void)state;
+	fresh();
+	H.meanwhile = drop_lease;
+	snapshot(&H.maker, 5);
+	assert_int_equal(H.type, PRIV_ERROR);
+	assert_string_equal(H.dev, "");
+	assert_false(leased());
+	/* And a device that cannot be removed gets its lease back. */
+	fresh();
+	H.meanwhile = drop_lease;
+	H.stuck = 1;
+	snapshot(&H.maker, 5);
+	assert_int_equal(H.type, PRIV_ERROR);
+	assert_string_equal(H.dev, "banger-1000-5");
+	assert_true(leased());
+}
+
+/* Every failure leaves no lease and no device, or both. */
+static void
+test_snapshot_rollback(void **state)
+{
+	static const int	 fails[] = { F_LOOP, F_CREATE, F_NODE };
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fails) / sizeof(fails[0]); i++) {
+		fresh();
+		H.fail = fails[i];
+		snapshot(&H.maker, 5);
+		assert_int_equal(H.type, PRIV_ERROR);
+		assert_int_equal(H.code, BERR_PRIV);
+		assert_string_equal(H.dev, "");
+		assert_false(leased());
+		assert_false(marked());
+	}
+	/* Made, then its node fails, and it cannot be removed: kept. */
+	fresh();
+	H.fail = F_NODE;
+	H.stuck = 1;
+	snapshot(&H.maker, 5);
+	assert_int_equal(H.type, PRIV_ERROR);
+	assert_string_equal(H.dev, "banger-1000-5");
+	assert_true(leased());
+}
+
 int
 main(void)
 {
@@ -455,6 +890,14 @@ main(void)
 		cmocka_unit_test(test_dm_strings),
 		cmocka_unit_test(test_dm_table),
 	};
+	const struct CMUnitTest handlers[] = {
+		cmocka_unit_test(test_snapshot_unlocked),
+		cmocka_unit_test(test_release_while_making),
+		cmocka_unit_test(test_lease_gone),
+		cmocka_unit_test(test_snapshot_rollback),
+	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL) |
+	    cmocka_run_group_tests(handlers, handlers_setup,
+	    handlers_teardown);
 }

@@ -226,22 +226,14 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 	return ok(r);
 }
 
-/*
- * disk.release: the caller's own snapshot lease.  RETRY is set when an
- * earlier try found the device busy and dropped the lock to wait: a lease
- * gone by then was released by another helper of the same caller, which
- * is what was asked, not a fault.
- */
+/* disk.release: the caller's own snapshot lease. */
 enum verdict
 validate_disk_release(const struct lease_table *t, uint32_t uid,
-    uint64_t vm_id, int retry, struct vres *r)
+    uint64_t vm_id, struct vres *r)
 {
 	if (!valid_vm_id(vm_id))
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
 		    (unsigned long long)vm_id);
-	if (lease_find_disk(t, uid, (uint32_t)vm_id) == NULL && retry)
-		return verdict(r, VALID_DONE, 0, "vm_id %llu was released "
-		    "meanwhile", (unsigned long long)vm_id);
 	if (lease_find_disk(t, uid, (uint32_t)vm_id) == NULL)
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no "
 		    "snapshot of this user", (unsigned long long)vm_id);

@@ -6,9 +6,6 @@
  * resource the caller does not own, out of order): the helper treats its
  * caller as confused or hostile and exits.  VALID_REFUSE is a legitimate
  * refusal (quota, pool exhausted) answered with PRIV_ERROR and *code.
- * VALID_DONE: there is nothing left to do, answered as a success without
- * acting (a retried disk.release whose lease another helper of the same
- * caller released meanwhile).
  */
 #ifndef BANGER_PRIV_VALIDATE_H
 #define BANGER_PRIV_VALIDATE_H
@@ -23,7 +20,6 @@ enum verdict {
 	VALID_OK = 0,
 	VALID_REFUSE,
 	VALID_FAULT,
-	VALID_DONE,
 };
 
 struct vres {
@@ -63,6 +59,6 @@ enum verdict validate_disk_snapshot(const struct policy *,
 	    size_t, const struct fdfacts *, const struct fdfacts *,
 	    struct vres *);
 enum verdict validate_disk_release(const struct lease_table *, uint32_t,
-	    uint64_t, int, struct vres *);
+	    uint64_t, struct vres *);
 
 #endif
