@@ -1,9 +1,7 @@
 /*
  * device-mapper through /dev/mapper/control: create a device, load one
  * "snapshot" target, resume it; remove it.  Each ioctl carries a struct
- * dm_ioctl followed by its data; the kernel writes its reply into the same
- * buffer.  The kernel explains table errors only in its log, so the
- * messages here point there.
+ * dm_ioctl then its data, and the kernel replies in the same buffer.
  */
 #include <sys/ioctl.h>
 #include <sys/sysmacros.h>
@@ -92,10 +90,9 @@ dm_check_version(int ctlfd, char *err, size_t errlen)
 }
 
 /*
- * device-mapper's block major, which the kernel picks at load time: the
- * "device-mapper" line under "Block devices:" in /proc/devices.  0 when
- * it has none (or /proc is missing: then no file can be known to sit on
- * one, and validate.c's check of that is weaker, see banger-priv(8)).
+ * device-mapper's block major, picked by the kernel at load time, from
+ * /proc/devices; 0 if none is found (validate.c's check is then weaker,
+ * see banger-priv(8)).
  */
 unsigned
 dm_block_major(void)
@@ -107,24 +104,18 @@ dm_block_major(void)
 
 	if ((f = fopen("/proc/devices", "re")) == NULL)
 		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while (found == 0 && fgets(line, sizeof(line), f) != NULL) {
 		if (strcmp(line, "Block devices:\n") == 0)
 			block = 1;
 		else if (block && sscanf(line, "%u %63s", &maj, name) == 2 &&
-		    strcmp(name, "device-mapper") == 0) {
+		    strcmp(name, "device-mapper") == 0)
 			found = maj;
-			break;
-		}
 	}
 	fclose(f);
 	return found;
 }
 
-/*
- * Remove NAME, once: the caller holds the host-wide lease lock, so no
- * pause here.  EBUSY (udev's probe, a VMM still exiting) is retried by
- * disk.release with the lock released in between.
- */
+/* Remove NAME, once: disk.release retries EBUSY (udev's probe, say). */
 int
 dm_remove(int ctlfd, const char *name, char *err, size_t errlen)
 {
@@ -161,19 +152,6 @@ dm_table_build(void *buf, size_t len, const char *name, uint64_t sectors,
 	return 0;
 }
 
-static int
-dm_load(int ctlfd, const char *name, uint64_t sectors, const char *params,
-    char *err, size_t errlen)
-{
-	union dm_buf	 d;
-
-	if (dm_table_build(&d, sizeof(d), name, sectors, params) == -1) {
-		snprintf(err, errlen, "device-mapper table too long");
-		return -1;
-	}
-	return dm_call(ctlfd, DM_TABLE_LOAD, "table load", &d, err, errlen);
-}
-
 /*
  * Create NAME as a snapshot of origin over cow, sectors long, and make it
  * live; *dev is the new block device.  -1: failed, nothing of it is left;
@@ -184,18 +162,20 @@ dm_snapshot_create(int ctlfd, const char *name, const char *uuid,
     uint64_t sectors, dev_t origin, dev_t cow, dev_t *dev, char *err,
     size_t errlen)
 {
-	union dm_buf	 d;
+	union dm_buf	 c, d;
 	char		 params[64], why[256];
 
-	if (disk_dm_params(origin, cow, params, sizeof(params)) == -1) {
+	if (disk_dm_params(origin, cow, params, sizeof(params)) == -1 ||
+	    dm_table_build(&d, sizeof(d), name, sectors, params) == -1) {
 		snprintf(err, errlen, "snapshot table too long");
 		return -1;
 	}
-	dm_init(&d, name, uuid);
-	if (dm_call(ctlfd, DM_DEV_CREATE, "create", &d, err, errlen) == -1)
+	dm_init(&c, name, uuid);
+	if (dm_call(ctlfd, DM_DEV_CREATE, "create", &c, err, errlen) == -1)
 		return -1;
-	*dev = makedev(major(d.io.dev), minor(d.io.dev));
-	if (dm_load(ctlfd, name, sectors, params, err, errlen) == -1)
+	*dev = makedev(major(c.io.dev), minor(c.io.dev));
+	if (dm_call(ctlfd, DM_TABLE_LOAD, "table load", &d, err,
+	    errlen) == -1)
 		goto undo;
 	/* DM_DEV_SUSPEND without DM_SUSPEND_FLAG resumes: the table goes
 	 * live. */

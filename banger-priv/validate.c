@@ -131,12 +131,10 @@ check_disk_file(const struct fdfacts *f, const char *what, int accmode,
 }
 
 /*
- * Whether a file on the block device DEV (its st_dev) may be snapshot.
- * Not one on a loop, nbd or device-mapper device (DM_MAJOR is its
- * dynamic block major, 0 if the kernel has none): their I/O can end in a
- * file on FUSE, an nbd server a user runs, or another stack of those, and
- * the snapshot's loop setup and device-mapper calls wait for it under the
- * host-wide lease lock.  What this misses is in banger-priv(8).
+ * Whether a file on the block device DEV (its st_dev) may be snapshot:
+ * not on a loop, nbd or device-mapper device (DM_MAJOR, 0 if none), whose
+ * I/O can end in FUSE or a user's nbd server.  What this misses is in
+ * banger-priv(8).
  */
 int
 valid_backing_dev(uint64_t dev, unsigned dm_major)
@@ -150,13 +148,10 @@ valid_backing_dev(uint64_t dev, unsigned dm_major)
 /*
  * disk.snapshot: exactly two descriptors, the image read-only and the
  * caller's own copy-on-write file read-write, no larger than
- * priv_cow_size() of the image, distinct files; then, as refusals,
- * both on a known local file system (valid_local_fs: an allowlist) and
- * not on a loop, nbd or device-mapper device (valid_backing_dev), and
- * the per-user quota.  A second snapshot for one vm_id
- * is refused as busy (bangerd may have lost track of one it could not
- * release).  Refused as unsupported when the host (or the site policy)
- * has no device-mapper for us.
+ * priv_cow_size() of the image, distinct files.  Then refusals: a file
+ * not on a known local file system, or on a loop, nbd or device-mapper
+ * device; no device-mapper; a vm_id with a snapshot already (bangerd may
+ * have lost track of one it could not release); the quotas.
  */
 enum verdict
 validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
@@ -164,6 +159,9 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
     size_t nfds, const struct fdfacts *base, const struct fdfacts *cow,
     struct vres *r)
 {
+	const struct fdfacts	*f;
+	const char		*what;
+
 	if (!valid_vm_id(vm_id))
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
 		    (unsigned long long)vm_id);
@@ -181,30 +179,20 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 	if (base->dev == cow->dev && base->ino == cow->ino)
 		return verdict(r, VALID_FAULT, 0, "the image and the "
 		    "copy-on-write file are the same file");
-	/*
-	 * Not a fault: a home directory on NFS is ordinary.  device-mapper
-	 * reads both files while the host-wide lease lock is held, and a
-	 * FUSE daemon (also under an overlay), or an unreachable server,
-	 * could stall every user's helper: only file systems known to be
-	 * local pass.
-	 */
-	if (!valid_local_fs(base->fstype) || !valid_local_fs(cow->fstype))
-		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "the %s is "
-		    "not on a known local file system (type %#llx); snapshots "
-		    "need files on ext4, XFS, Btrfs, tmpfs or the like", !valid_local_fs(base->fstype) ?
-		    "image" : "copy-on-write file", (unsigned long long)
-		    (!valid_local_fs(base->fstype) ? base->fstype :
-		    cow->fstype));
-	if (!valid_backing_dev(base->dev, dm_major) ||
-	    !valid_backing_dev(cow->dev, dm_major)) {
-		const struct fdfacts	*f = valid_backing_dev(base->dev,
-		    dm_major) ? cow : base;
-
-		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "the %s is "
-		    "on a loop, nbd or device-mapper device (%u:%u); "
-		    "snapshots need files on a plain disk", f == base ?
-		    "image" : "copy-on-write file", major((dev_t)f->dev),
-		    minor((dev_t)f->dev));
+	/* Refused, not a fault: a home directory on NFS is ordinary. */
+	for (f = base; f != NULL; f = f == base ? cow : NULL) {
+		what = f == base ? "image" : "copy-on-write file";
+		if (!valid_local_fs(f->fstype))
+			return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "the "
+			    "%s is not on a known local file system (type "
+			    "%#llx); snapshots need files on ext4, XFS, Btrfs, "
+			    "tmpfs or the like", what,
+			    (unsigned long long)f->fstype);
+		if (!valid_backing_dev(f->dev, dm_major))
+			return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "the "
+			    "%s is on a loop, nbd or device-mapper device "
+			    "(%u:%u); snapshots need files on a plain disk",
+			    what, major((dev_t)f->dev), minor((dev_t)f->dev));
 	}
 	if (!pol->dm_snapshots)
 		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED,
