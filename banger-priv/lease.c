@@ -123,53 +123,43 @@ del(struct lease_table *t, int k, uint32_t uid, uint32_t vm_id)
 	return 0;
 }
 
-/* Decimal, no sign, no leading zero, at most 2^32 - 1. */
+/* One record's line, without its newline; its length. */
 static int
-parse_u32(const char *s, size_t len, uint32_t *out)
+format(int k, const uint32_t *v, char *out, size_t size)
 {
-	uint64_t	 v = 0;
-	size_t		 i;
+	size_t	 j;
+	int	 n;
 
-	if (len == 0 || len > 10 || (len > 1 && s[0] == '0'))
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v > UINT32_MAX)
-		return -1;
-	*out = (uint32_t)v;
-	return 0;
+	n = snprintf(out, size, "%s", kinds[k].word);
+	for (j = 0; j < kinds[k].nf && n > 0 && (size_t)n < size; j++)
+		n += snprintf(out + n, size - n, " %u", v[j]);
+	return n;
 }
 
-/* "WORD N..." with single spaces, checked against its kind. */
+/*
+ * A line is read with sscanf, then must be exactly what format() makes
+ * of what was read: one space apart, no sign, no leading zero, nothing
+ * after.
+ */
 static int
-parse_line(struct lease_table *t, const char *line, size_t len, char *err,
+parse_line(struct lease_table *t, const char *text, size_t len, char *err,
     size_t errlen)
 {
 	uint32_t	 v[LEASE_NF] = { 0 };
-	const char	*end = line + len, *w, *sp;
-	size_t		 n = 0;
-	int		 k;
+	char		 line[LEASE_LINE_MAX + 1], word[8], back[80];
+	int		 k, n;
 
-	for (k = 0; k < K_N; k++)
-		if (len > strlen(kinds[k].word) && memcmp(line,
-		    kinds[k].word, strlen(kinds[k].word)) == 0 &&
-		    line[strlen(kinds[k].word)] == ' ')
-			break;
+	memcpy(line, text, len);
+	line[len] = '\0';
+	n = sscanf(line, "%7s %u %u %u %u", word, &v[0], &v[1], &v[2], &v[3]);
+	for (k = 0; k < K_N && (n < 1 || strcmp(word, kinds[k].word)); k++)
+		;
 	if (k == K_N) {
 		snprintf(err, errlen, "unknown record");
 		return -1;
 	}
-	for (w = line + strlen(kinds[k].word) + 1; w <= end; w = sp + 1) {
-		if ((sp = memchr(w, ' ', end - w)) == NULL)
-			sp = end;
-		if (n == kinds[k].nf || parse_u32(w, sp - w, &v[n++]) == -1)
-			break;
-	}
-	/* Stopped before the end: a bad number or one too many. */
-	if (w <= end || n != kinds[k].nf) {
+	if ((size_t)n != kinds[k].nf + 1 || format(k, v, back,
+	    sizeof(back)) != (int)len || memcmp(back, line, len) != 0) {
 		snprintf(err, errlen, "bad %s record", kinds[k].word);
 		return -1;
 	}
@@ -222,19 +212,14 @@ lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
 int
 lease_serialize(const struct lease_table *t, char *out, size_t size)
 {
-	const uint32_t	*v;
-	size_t		 off, i, j;
-	int		 k;
+	size_t	 off, i;
+	int	 k;
 
 	off = (size_t)snprintf(out, size, "%s\n", LEASE_MAGIC);
 	for (k = 0; k < K_N; k++)
 		for (i = 0; i < *nrec(t, k) && off < size; i++) {
-			v = rec(t, k, i);
-			off += (size_t)snprintf(out + off, size - off, "%s",
-			    kinds[k].word);
-			for (j = 0; j < kinds[k].nf && off < size; j++)
-				off += (size_t)snprintf(out + off,
-				    size - off, " %u", v[j]);
+			off += (size_t)format(k, rec(t, k, i), out + off,
+			    size - off);
 			if (off < size)
 				off += (size_t)snprintf(out + off,
 				    size - off, "\n");
