@@ -13,11 +13,7 @@
 #include "valid.h"
 #include "validate.h"
 
-static enum verdict
-verdict(struct vres *r, enum verdict v, unsigned code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static enum verdict
+static enum verdict __attribute__((format(printf, 4, 5)))
 verdict(struct vres *r, enum verdict v, unsigned code, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -30,19 +26,21 @@ verdict(struct vres *r, enum verdict v, unsigned code, const char *fmt, ...)
 	return v;
 }
 
-static enum verdict
-ok(struct vres *r)
-{
-	r->v = VALID_OK;
-	r->code = 0;
-	r->why[0] = '\0';
-	return VALID_OK;
-}
-
 int
 valid_vm_id(uint64_t id)
 {
 	return id >= 1 && id <= PRIV_VMID_MAX;
+}
+
+/* Every request naming a VM: its vm_id in range, else a fault. */
+static int
+bad_vm_id(uint64_t vm_id, struct vres *r)
+{
+	if (valid_vm_id(vm_id))
+		return 0;
+	verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
+	    (unsigned long long)vm_id);
+	return 1;
 }
 
 enum verdict
@@ -60,12 +58,12 @@ validate_bridge_ensure(const struct policy *pol, const struct lease_table *t,
 			return verdict(r, VALID_REFUSE, BERR_INTERNAL,
 			    "leased slot %u is outside the configured pool",
 			    b->slot);
-		return ok(r);
+		return verdict(r, VALID_OK, 0, "ok");
 	}
 	if (lease_free_slot(t, addr_nslots(pol->pool_prefix), &slot) == -1)
 		return verdict(r, VALID_REFUSE, BERR_QUOTA,
 		    "address pool exhausted");
-	return ok(r);
+	return verdict(r, VALID_OK, 0, "ok");
 }
 
 enum verdict
@@ -75,9 +73,8 @@ validate_tap_create(const struct policy *pol, const struct lease_table *t,
 	const struct lease_bridge	*b;
 	uint32_t			 n;
 
-	if (!valid_vm_id(vm_id))
-		return verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
-		    (unsigned long long)vm_id);
+	if (bad_vm_id(vm_id, r))
+		return VALID_FAULT;
 	if ((b = lease_find_bridge(t, uid)) == NULL)
 		return verdict(r, VALID_FAULT, 0, "tap before bridge");
 	if (b->slot >= addr_nslots(pol->pool_prefix))
@@ -95,20 +92,19 @@ validate_tap_create(const struct policy *pol, const struct lease_table *t,
 	if (lease_free_tapno(t, 0, &n) == -1)
 		return verdict(r, VALID_REFUSE, BERR_QUOTA,
 		    "no free tap number on this host");
-	return ok(r);
+	return verdict(r, VALID_OK, 0, "ok");
 }
 
 enum verdict
 validate_tap_delete(const struct lease_table *t, uint32_t uid,
     uint64_t vm_id, struct vres *r)
 {
-	if (!valid_vm_id(vm_id))
-		return verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
-		    (unsigned long long)vm_id);
+	if (bad_vm_id(vm_id, r))
+		return VALID_FAULT;
 	if (lease_find_tap(t, uid, (uint32_t)vm_id) == NULL)
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no tap of "
 		    "this user", (unsigned long long)vm_id);
-	return ok(r);
+	return verdict(r, VALID_OK, 0, "ok");
 }
 
 /* One of the two files behind a snapshot; what says which in messages. */
@@ -162,9 +158,8 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 	const struct fdfacts	*f;
 	const char		*what;
 
-	if (!valid_vm_id(vm_id))
-		return verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
-		    (unsigned long long)vm_id);
+	if (bad_vm_id(vm_id, r))
+		return VALID_FAULT;
 	if (nfds != 2)
 		return verdict(r, VALID_FAULT, 0, "disk.snapshot came with "
 		    "%zu descriptors, not 2", nfds);
@@ -211,7 +206,7 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 	if (t->ndisk >= LEASE_MAX_DISKS)
 		return verdict(r, VALID_REFUSE, BERR_QUOTA,
 		    "no room for another snapshot on this host");
-	return ok(r);
+	return verdict(r, VALID_OK, 0, "ok");
 }
 
 /* disk.release: the caller's own snapshot lease. */
@@ -219,11 +214,10 @@ enum verdict
 validate_disk_release(const struct lease_table *t, uint32_t uid,
     uint64_t vm_id, struct vres *r)
 {
-	if (!valid_vm_id(vm_id))
-		return verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
-		    (unsigned long long)vm_id);
+	if (bad_vm_id(vm_id, r))
+		return VALID_FAULT;
 	if (lease_find_disk(t, uid, (uint32_t)vm_id) == NULL)
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no "
 		    "snapshot of this user", (unsigned long long)vm_id);
-	return ok(r);
+	return verdict(r, VALID_OK, 0, "ok");
 }
