@@ -403,6 +403,49 @@ test_launcher_connects(void **state)
 	launcher_stop(&r);
 }
 
+/*
+ * LAUNCH_CONNECT belongs on the connect socket only: on the main one it
+ * is a protocol error, which ends the launcher (and its VMMs) without a
+ * connection handed anywhere.
+ */
+static void
+test_launcher_wrong_socket(void **state)
+{
+	struct launch_connect	 lc = { 5, LAUNCH_SOCK_API };
+	struct run		 r;
+	struct buf		 b = { 0 }, in = { 0 };
+	int			 st, rc, fd = -1;
+
+	(void)state;
+	launcher_start(&r);
+	launcher_vmm(&r, 5);
+	assert_int_equal(msg_frame(&launch_proto, LAUNCH_CONNECT, 1, &lc, &b),
+	    0);
+	assert_int_equal(frame_send(r.d.launch_fd, &b, -1), 0);
+	/*
+	 * Then a proper one on the connect socket, which a launcher still
+	 * running would answer (it reads fd 3 first): here it finds none.
+	 */
+	(void)frame_send(r.d.launch_conn_fd, &b, -1);
+	buf_free(&b);
+	/*
+	 * Nothing came back on either socket, no descriptor: end of file,
+	 * or a reset where the launcher left our request unread.
+	 */
+	rc = frame_recv(r.d.launch_conn_fd, 65536, &in, &fd);
+	assert_true((rc == 0 && in.len == 0) || (rc == -1 &&
+	    errno == ECONNRESET));
+	assert_int_equal(fd, -1);
+	rc = frame_recv(r.d.launch_fd, 65536, &in, &fd);
+	assert_true((rc == 0 && in.len == 0) || (rc == -1 &&
+	    errno == ECONNRESET));
+	assert_int_equal(fd, -1);
+	buf_free(&in);
+	assert_int_equal(waitpid(r.launcher, &st, 0), r.launcher);
+	close(r.d.launch_fd);
+	close(r.d.launch_conn_fd);
+}
+
 static int
 group_setup(void **state)
 {
@@ -435,11 +478,14 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_dial_not_a_socket),
 		cmocka_unit_test(test_request_has_no_path),
 		cmocka_unit_test(test_launcher_connects),
+		cmocka_unit_test(test_launcher_wrong_socket),
 	};
 
 	/* Run by the launcher as its VMM (argv[0] is the launcher's). */
 	if (argc == 4 && strcmp(argv[1], "fake-vmm") == 0)
 		return fake_vmm(argv[2], strtoull(argv[3], NULL, 10), 2);
 	log_init("test-fc-connect", 2, 0);
+	/* A launcher gone before a send is what one test checks. */
+	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
