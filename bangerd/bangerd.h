@@ -189,6 +189,8 @@ struct bangerd {
 	int			 have_dm;	/* try root disk snapshots */
 
 	int			 launch_fd;
+	int			 launch_conn_fd;	/* LAUNCH_CONNECT */
+	uint64_t		 launch_conn_id;	/* its last request */
 	pid_t			 launch_pid;
 	struct bufferevent	*launch;
 	struct bufferevent	*launch_log;	/* the launcher's stderr */
@@ -338,6 +340,7 @@ int	 launch_vmm(struct bangerd *, struct vm *, int *, size_t, char **,
 int	 launch_kill(struct bangerd *, struct vm *, int);
 int	 launch_tool(struct bangerd *, uint64_t, int64_t, int *, size_t,
 	    char **, size_t);
+int	 launch_connect(struct bangerd *, uint64_t, unsigned);
 
 /* job.c: banger-fetch runs */
 int	 job_start(struct bangerd *, int64_t, char **, size_t, int,
@@ -348,7 +351,7 @@ void	 job_exited(struct bangerd *, struct launch_exited *);
 int	 reconcile(struct bangerd *);
 
 /* sandbox.c */
-void	 sandbox_master(int);
+void	 sandbox_master(void);
 void	 sandbox_launcher(void);
 
 #endif

@@ -2,12 +2,11 @@
  * The Firecracker driver's I/O: one API request per connection to the
  * VMM's socket, each bounded in time, its response parsed as untrusted
  * HTTP (fc-http.c); and the hybrid vsock handshake that reaches the
- * guest agent.  Split from firecracker.c, which describes the VM and
- * implements the vmm_ops.
+ * guest agent.  The connections themselves come from the launcher
+ * (launch_connect, fc-sock.c): bangerd cannot make any.  Split from
+ * firecracker.c, which describes the VM and implements the vmm_ops.
  */
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,36 +80,29 @@ send_all(int fd, const void *p, size_t len, int64_t deadline)
 	return 0;
 }
 
+/*
+ * A connection to one of vm's sockets, made by the launcher (bangerd's
+ * filter has no socket(2) or connect(2)); non-blocking from here, every
+ * wait bounded by poll.
+ */
 static int
-unix_connect(const char *path, char *err, size_t errlen)
+vm_sock(struct vm *vm, unsigned which, char *err, size_t errlen)
 {
-	struct sockaddr_un	 sun;
-	int			 fd;
+	int	 fd, e;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		int	 e = errno;
-
-		snprintf(err, errlen, "connect %s: %s", path, strerror(e));
-		close(fd);
+	if ((fd = launch_connect(vm->d, vm->id, which)) == -1) {
+		e = errno;
+		snprintf(err, errlen, "%s socket of VM %s: %s",
+		    which == LAUNCH_SOCK_API ? "API" : "vsock", vm->name,
+		    strerror(e));
 		errno = e;
 		return -1;
 	}
-	/* Non-blocking from here: every wait is bounded by poll. */
 	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1) {
-		snprintf(err, errlen, "fcntl: %s", strerror(errno));
+		e = errno;
+		snprintf(err, errlen, "fcntl: %s", strerror(e));
 		close(fd);
+		errno = e;
 		return -1;
 	}
 	return fd;
@@ -121,17 +113,17 @@ unix_connect(const char *path, char *err, size_t errlen)
  * create it (it does so shortly after exec).
  */
 int
-fc_api_connect(const char *path, int timeout_ms, char *err, size_t errlen)
+fc_api_connect(struct vm *vm, int timeout_ms, char *err, size_t errlen)
 {
 	int64_t		 deadline = mono_ms() + timeout_ms;
 	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
 	int		 fd;
 
 	for (;;) {
-		if ((fd = unix_connect(path, err, errlen)) != -1)
+		if ((fd = vm_sock(vm, LAUNCH_SOCK_API, err, errlen)) != -1)
 			return fd;
-		if ((errno != ENOENT && errno != ECONNREFUSED) ||
-		    mono_ms() >= deadline)
+		if ((errno != ENOENT && errno != ECONNREFUSED &&
+		    errno != EAGAIN) || mono_ms() >= deadline)
 			return -1;
 		(void)nanosleep(&ts, NULL);
 	}
@@ -276,14 +268,14 @@ out:
 
 /* One connection per call: nothing can linger between requests. */
 int
-fc_api_run(const char *sock, const struct fc_call *v, size_t n,
-    int wait_ms, char *err, size_t errlen)
+fc_api_run(struct vm *vm, const struct fc_call *v, size_t n, int wait_ms,
+    char *err, size_t errlen)
 {
 	size_t	 i;
 	int	 fd;
 
 	for (i = 0; i < n; i++) {
-		if ((fd = fc_api_connect(sock, i == 0 ? wait_ms : 0, err,
+		if ((fd = fc_api_connect(vm, i == 0 ? wait_ms : 0, err,
 		    errlen)) == -1)
 			return -1;
 		if (fc_api_call(fd, &v[i], FC_CALL_TIMEOUT_MS, err,
@@ -297,7 +289,7 @@ fc_api_run(const char *sock, const struct fc_call *v, size_t n,
 }
 
 int
-fc_configure(const char *sock, const struct fc_config *c, char *err,
+fc_configure(struct vm *vm, const struct fc_config *c, char *err,
     size_t errlen)
 {
 	struct fc_call	*v = NULL;
@@ -308,7 +300,7 @@ fc_configure(const char *sock, const struct fc_config *c, char *err,
 		snprintf(err, errlen, "cannot build the Firecracker requests");
 		return -1;
 	}
-	rc = fc_api_run(sock, v, n, FC_SOCK_WAIT_MS, err, errlen);
+	rc = fc_api_run(vm, v, n, FC_SOCK_WAIT_MS, err, errlen);
 	fc_calls_free(v, n);
 	return rc;
 }
@@ -316,16 +308,17 @@ fc_configure(const char *sock, const struct fc_config *c, char *err,
 /* ---- hybrid vsock ------------------------------------------------------ */
 
 /*
- * Open a stream to guest port `port` through Firecracker's vsock socket:
- * send "CONNECT <port>\n", expect "OK <host port>\n".  The reply is read a
- * byte at a time so that the guest's first bytes, which may follow it in
- * the same segment, stay in the socket for the caller.  Returns the
- * connected (blocking) descriptor, or -1 with errno ECONNREFUSED when the
- * guest is not listening yet (Firecracker closes the connection), ETIMEDOUT,
- * or EPROTO for a reply that is not the expected line.
+ * Open a stream to guest port `port` through vm's Firecracker vsock
+ * socket: send "CONNECT <port>\n", expect "OK <host port>\n".  The reply
+ * is read a byte at a time so that the guest's first bytes, which may
+ * follow it in the same segment, stay in the socket for the caller.
+ * Returns the connected (blocking) descriptor, or -1 with errno
+ * ECONNREFUSED when the guest is not listening yet (Firecracker closes the
+ * connection), ENOENT before Firecracker made the socket, ETIMEDOUT, or
+ * EPROTO for a reply that is not the expected line.
  */
 int
-fc_vsock_connect(const char *uds, unsigned port, char *err, size_t errlen)
+fc_vsock_connect(struct vm *vm, unsigned port, char *err, size_t errlen)
 {
 	char		 line[FC_VSOCK_LINE_MAX + 1], req[32];
 	int64_t		 deadline = mono_ms() + FC_VSOCK_TIMEOUT_MS;
@@ -334,19 +327,20 @@ fc_vsock_connect(const char *uds, unsigned port, char *err, size_t errlen)
 	unsigned long	 v;
 	int		 fd, e;
 
-	if ((fd = unix_connect(uds, err, errlen)) == -1)
+	if ((fd = vm_sock(vm, LAUNCH_SOCK_VSOCK, err, errlen)) == -1)
 		return -1;
 	n = snprintf(req, sizeof(req), "CONNECT %u\n", port);
 	if (send_all(fd, req, n, deadline) == -1) {
 		e = errno == EPIPE ? ECONNREFUSED : errno;
-		snprintf(err, errlen, "vsock %s: send: %s", uds, strerror(e));
+		snprintf(err, errlen, "VM %s vsock: send: %s", vm->name,
+		    strerror(e));
 		goto fail;
 	}
 	for (;;) {
 		if (wait_fd(fd, POLLIN, deadline) == -1) {
 			e = errno;
-			snprintf(err, errlen, "vsock %s: no answer to CONNECT",
-			    uds);
+			snprintf(err, errlen, "VM %s vsock: no answer to "
+			    "CONNECT", vm->name);
 			goto fail;
 		}
 		n = recv(fd, line + len, 1, 0);
@@ -355,15 +349,16 @@ fc_vsock_connect(const char *uds, unsigned port, char *err, size_t errlen)
 		if (n <= 0) {
 			/* Firecracker hangs up when nobody listens. */
 			e = ECONNREFUSED;
-			snprintf(err, errlen, "vsock %s: guest port %u refused "
-			    "the connection", uds, port);
+			snprintf(err, errlen, "VM %s vsock: guest port %u "
+			    "refused the connection", vm->name, port);
 			goto fail;
 		}
 		if (line[len] == '\n')
 			break;
 		if (++len == FC_VSOCK_LINE_MAX) {
 			e = EPROTO;
-			snprintf(err, errlen, "vsock %s: reply too long", uds);
+			snprintf(err, errlen, "VM %s vsock: reply too long",
+			    vm->name);
 			goto fail;
 		}
 	}
@@ -386,7 +381,8 @@ fc_vsock_connect(const char *uds, unsigned port, char *err, size_t errlen)
 	}
 	return fd;
 garbage:
-	snprintf(err, errlen, "vsock %s: unexpected reply to CONNECT", uds);
+	snprintf(err, errlen, "VM %s vsock: unexpected reply to CONNECT",
+	    vm->name);
 fail:
 	close(fd);
 	errno = e;

@@ -3,7 +3,9 @@
  * creates its API socket and the vsock socket itself and opens the tap
  * banger-priv made by name (the tap is owned by the user, so Firecracker,
  * running as the user, may attach to it).  bangerd configures it over the
- * API socket once it runs, then starts the guest.
+ * API socket once it runs, then starts the guest; the launcher makes each
+ * connection to those sockets and hands it over (fc-sock.c), bangerd
+ * itself has no socket(2) or connect(2).
  *
  * Everything Firecracker says is untrusted (it runs the guest): responses
  * go through fc-http.c's strict parser and only a bounded, escaped
@@ -38,7 +40,6 @@ static const char *fc_bin_path(const struct bangerd *);
 
 const struct vmm_ops firecracker_ops = {
 	.name = "firecracker",
-	.connects = 1,
 	.argv = fc_argv,
 	.boot = fc_boot,
 	.shutdown = fc_shutdown,
@@ -92,21 +93,10 @@ int
 fc_paths(const struct bangerd *d, const struct vm *vm, char *api,
     size_t apilen, char *vsock, size_t vsocklen)
 {
-	int	 n;
-
-	if (apilen > FC_SUN_PATH_MAX)
-		apilen = FC_SUN_PATH_MAX;
-	if (vsocklen > FC_SUN_PATH_MAX)
-		vsocklen = FC_SUN_PATH_MAX;
-	if (vm->name[0] == '\0' || d->paths.runtime_dir[0] != '/')
-		return -1;
-	n = snprintf(api, apilen, "%s/%s.fc.sock", d->paths.runtime_dir,
-	    vm->name);
-	if (n < 0 || (size_t)n >= apilen)
-		return -1;
-	n = snprintf(vsock, vsocklen, "%s/%s.vsock", d->paths.runtime_dir,
-	    vm->name);
-	if (n < 0 || (size_t)n >= vsocklen)
+	if (vm->id < 0 || fc_sock_path(d->paths.runtime_dir, vm->id,
+	    LAUNCH_SOCK_API, api, apilen) == -1 ||
+	    fc_sock_path(d->paths.runtime_dir, vm->id, LAUNCH_SOCK_VSOCK,
+	    vsock, vsocklen) == -1)
 		return -1;
 	return 0;
 }
@@ -430,8 +420,6 @@ int
 fc_boot(struct vm *vm, char *err, size_t errlen)
 {
 	struct fc_config	 c;
-	char			 api[FC_SUN_PATH_MAX], vsock[FC_SUN_PATH_MAX];
-
 	char			 work[PATH_MAX + 16];
 
 	if (fc_config_vm(vm->d, vm, &c, err, errlen) == -1)
@@ -442,26 +430,19 @@ fc_boot(struct vm *vm, char *err, size_t errlen)
 	    vm->img.rootfs, 0, 1, err, errlen) == -1) ||
 	    fc_config_add_drive(&c, "work", work, 0, 0, err, errlen) == -1)
 		return -1;
-	if (fc_paths(vm->d, vm, api, sizeof(api), vsock, sizeof(vsock)) == -1) {
-		snprintf(err, errlen, "API socket path too long");
-		return -1;
-	}
-	return fc_configure(api, &c, err, errlen);
+	return fc_configure(vm, &c, err, errlen);
 }
 
 int
 fc_shutdown(struct vm *vm)
 {
 	struct fc_call	 c;
-	char		 api[FC_SUN_PATH_MAX], vsock[FC_SUN_PATH_MAX];
 	char		 err[512];
 	int		 rc;
 
-	if (fc_paths(vm->d, vm, api, sizeof(api), vsock, sizeof(vsock)) == -1)
-		return -1;
 	if (fc_action_call("SendCtrlAltDel", &c) == -1)
 		return -1;
-	rc = fc_api_run(api, &c, 1, 0, err, sizeof(err));
+	rc = fc_api_run(vm, &c, 1, 0, err, sizeof(err));
 	free(c.body);
 	if (rc == -1)
 		log_warnx("vm %s: %s", vm->name, err);

@@ -11,8 +11,11 @@
 #ifndef BANGERD_FIRECRACKER_H
 #define BANGERD_FIRECRACKER_H
 
+#include <sys/types.h>
+
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vmm.h"
 
@@ -56,6 +59,14 @@ struct fc_call {
 	char		*body;
 };
 
+/*
+ * fc-sock.c: a VM's socket path (rundir, VM id, LAUNCH_SOCK_*), the one
+ * place both bangerd (Firecracker's argv and PUT /vsock) and the launcher
+ * (which connects) take it from; and the launcher's connect, which keeps
+ * a connection only if its listener is vmm_pid.
+ */
+int	fc_sock_path(const char *, uint64_t, unsigned, char *, size_t);
+int	fc_sock_dial(const char *, uint64_t, unsigned, pid_t);
 /* The API and vsock socket paths of a VM (under the runtime dir). */
 int	fc_paths(const struct bangerd *, const struct vm *, char *, size_t,
 	    char *, size_t);
@@ -72,14 +83,15 @@ int	fc_boot_calls(const struct fc_config *, struct fc_call **, size_t *);
 int	fc_action_call(const char *, struct fc_call *);
 void	fc_calls_free(struct fc_call *, size_t);
 
-int	fc_api_connect(const char *, int, char *, size_t);
+/* The VM's sockets, connected by the launcher (launch_connect). */
+int	fc_api_connect(struct vm *, int, char *, size_t);
 int	fc_api_call(int, const struct fc_call *, int, char *, size_t);
 /* Connect to the API socket and perform each call in order. */
-int	fc_api_run(const char *, const struct fc_call *, size_t, int, char *,
+int	fc_api_run(struct vm *, const struct fc_call *, size_t, int, char *,
 	    size_t);
-int	fc_configure(const char *, const struct fc_config *, char *, size_t);
+int	fc_configure(struct vm *, const struct fc_config *, char *, size_t);
 
-int	fc_vsock_connect(const char *, unsigned, char *, size_t);
+int	fc_vsock_connect(struct vm *, unsigned, char *, size_t);
 
 /* vmm_ops members */
 int	fc_argv(struct bangerd *, struct vm *, char ***, size_t *);

@@ -16,8 +16,14 @@ TESTS += bangerd/test-firecracker bangerd/test-fc-http
 # The driver needs only the common library, jansson and libc.
 $(eval $(call prog_rule,bangerd/test-firecracker,bangerd/test-firecracker.c \
 	bangerd/test-fc-spec.c bangerd/firecracker.c bangerd/fc-api.c \
+	bangerd/fc-sock.c \
 	bangerd/fc-http.c, \
 	$(shell pkg-config --libs jansson) $(FC_YAML_LIBS) -lcmocka -lpthread))
+# The launcher's connections to a VM's sockets (fc-sock.c, launch.c): it
+# runs the real launcher, so it links bangerd's code (not main.c).
+TESTS += bangerd/test-fc-connect
+$(eval $(call prog_rule,bangerd/test-fc-connect,bangerd/test-fc-connect.c \
+	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))
 $(eval $(call prog_rule,bangerd/test-fc-http,bangerd/test-fc-http.c \
 	bangerd/fc-http.c,-lcmocka))
 

@@ -1,10 +1,15 @@
 /*
- * The VMM launcher.  bangerd's own seccomp filter has no execve, fork or
- * kill, so before sandboxing itself bangerd fork+execs "bangerd --launcher
- * QEMU" with a SOCK_SEQPACKET socket on fd 3.  The launcher execs only that
- * binary, with descriptors bangerd sends it, reaps what it started and
- * reports exits.  It dies with bangerd (PR_SET_PDEATHSIG) and its VMMs die
- * with it, so a crashed master leaves no guest running.
+ * The VMM launcher.  bangerd's own seccomp filter has no execve, fork,
+ * kill, socket or connect, so before sandboxing itself bangerd fork+execs
+ * "bangerd --launcher VMM FETCH RUNDIR" with a SOCK_SEQPACKET socket on
+ * fd 3.  The launcher execs only those binaries, with descriptors bangerd
+ * sends it, reaps what it started and reports exits.  On a second socket
+ * (fd 4), one request at a time, it connects bangerd to a Firecracker
+ * VM's API or vsock socket: the path is its own (fc-sock.c, from RUNDIR
+ * and the VM id), and the connection is handed over only if the VMM it
+ * started for that VM is the listener.  It dies with bangerd
+ * (PR_SET_PDEATHSIG) and its VMMs die with it, so a crashed master leaves
+ * no guest running.
  */
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -18,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bangerd.h"
@@ -30,11 +36,14 @@
 extern char **environ;
 
 #define LAUNCHER_SOCK	3	/* the launcher's end, fixed */
+#define LAUNCHER_CONN_SOCK 4	/* its end of the LAUNCH_CONNECT channel */
 #define LAUNCH_MAXVMM	256
 #define LAUNCH_FRAMEMAX	(64 * 1024)
+#define LAUNCH_CONNECT_WAIT_MS 2000	/* for the launcher's answer */
 
 struct launcher {
 	const char	*tools[LAUNCH_TOOL_FETCH + 1];	/* fixed at start */
+	const char	*rundir;	/* where VMs' sockets are, fixed too */
 	int		 staged[LAUNCH_SLOT_MAX + 1];
 	struct {
 		uint64_t vm_id;
@@ -67,16 +76,22 @@ launcher_env(void)
 }
 
 static int
-l_send(uint32_t type, const void *body)
+l_reply(int sock, uint32_t type, uint64_t id, const void *body, int fd)
 {
 	struct buf	 b = { 0 };
 	int		 rc;
 
-	if (msg_frame(&launch_proto, type, 0, body, &b) == -1)
+	if (msg_frame(&launch_proto, type, id, body, &b) == -1)
 		return -1;
-	rc = frame_send(LAUNCHER_SOCK, &b, -1);
+	rc = frame_send(sock, &b, fd);
 	buf_free(&b);
 	return rc;
+}
+
+static int
+l_send(uint32_t type, const void *body)
+{
+	return l_reply(LAUNCHER_SOCK, type, 0, body, -1);
 }
 
 static void
@@ -184,30 +199,35 @@ l_reap(struct launcher *l)
 
 /*
  * The launcher's requests, one table: L_FD marks the one that must carry
- * a descriptor; every other must carry none.  A handler returns -1 for
- * a request it refuses.
+ * a descriptor, every other must carry none; L_CONN the one allowed on
+ * the connect socket, which carries nothing else.  A handler returns -1
+ * for a request it refuses.
  */
 #define L_FD	0x01
+#define L_CONN	0x02
 
-static int	l_fd(struct launcher *, void *, int *);
-static int	l_exec_req(struct launcher *, void *, int *);
-static int	l_kill(struct launcher *, void *, int *);
+static int	l_fd(struct launcher *, uint64_t, void *, int *);
+static int	l_exec_req(struct launcher *, uint64_t, void *, int *);
+static int	l_kill(struct launcher *, uint64_t, void *, int *);
+static int	l_connect(struct launcher *, uint64_t, void *, int *);
 
 static const struct l_dispatch {
 	uint32_t	 type;
 	unsigned	 flags;
-	int		(*fn)(struct launcher *, void *, int *);
+	int		(*fn)(struct launcher *, uint64_t, void *, int *);
 } l_dispatch[] = {
-	{ LAUNCH_FD,	L_FD,	l_fd },
-	{ LAUNCH_EXEC,	0,	l_exec_req },
-	{ LAUNCH_KILL,	0,	l_kill },
+	{ LAUNCH_FD,		L_FD,	l_fd },
+	{ LAUNCH_EXEC,		0,	l_exec_req },
+	{ LAUNCH_KILL,		0,	l_kill },
+	{ LAUNCH_CONNECT,	L_CONN,	l_connect },
 };
 
 static int
-l_fd(struct launcher *l, void *body, int *fd)
+l_fd(struct launcher *l, uint64_t id, void *body, int *fd)
 {
 	uint64_t	 slot = ((struct launch_fd *)body)->slot;
 
+	(void)id;
 	if (slot < LAUNCH_SLOT_MIN || l->staged[slot] != -1)
 		return -1;
 	l->staged[slot] = *fd;
@@ -216,19 +236,21 @@ l_fd(struct launcher *l, void *body, int *fd)
 }
 
 static int
-l_exec_req(struct launcher *l, void *body, int *fd)
+l_exec_req(struct launcher *l, uint64_t id, void *body, int *fd)
 {
+	(void)id;
 	(void)fd;
 	l_exec(l, body);
 	return 0;
 }
 
 static int
-l_kill(struct launcher *l, void *body, int *fd)
+l_kill(struct launcher *l, uint64_t id, void *body, int *fd)
 {
 	struct launch_kill	*lk = body;
 	size_t			 i;
 
+	(void)id;
 	(void)fd;
 	for (i = 0; i < l->nkids; i++)
 		if (l->kids[i].vm_id == lk->vm_id &&
@@ -237,9 +259,44 @@ l_kill(struct launcher *l, void *body, int *fd)
 	return 0;
 }
 
+/*
+ * A connection to a VM's own socket: the path comes from our run
+ * directory and the id (fc-sock.c), and the listener must be the VMM we
+ * started for that VM, so no request can reach any other socket.  A
+ * refusal is an answer, not a protocol error.
+ */
+static int
+l_connect(struct launcher *l, uint64_t id, void *body, int *fd)
+{
+	struct launch_connect		*lc = body;
+	struct launch_connected		 ok = { lc->vm_id, lc->sock };
+	struct launch_connect_failed	 no = { lc->vm_id, lc->sock, ESRCH };
+	pid_t				 pid = 0;
+	size_t				 i;
+	int				 s, rc;
+
+	(void)fd;
+	for (i = 0; i < l->nkids; i++)
+		if (l->kids[i].vm_id == lc->vm_id &&
+		    l->kids[i].tool == LAUNCH_TOOL_VMM)
+			pid = l->kids[i].pid;
+	if (pid == 0 || l->rundir == NULL)
+		return l_reply(LAUNCHER_CONN_SOCK, LAUNCH_CONNECT_FAILED, id,
+		    &no, -1);
+	if ((s = fc_sock_dial(l->rundir, lc->vm_id, lc->sock, pid)) == -1) {
+		no.error = errno > 0 && errno <= LAUNCH_ERRNO_MAX ? errno :
+		    EIO;
+		return l_reply(LAUNCHER_CONN_SOCK, LAUNCH_CONNECT_FAILED, id,
+		    &no, -1);
+	}
+	rc = l_reply(LAUNCHER_CONN_SOCK, LAUNCH_CONNECTED, id, &ok, s);
+	close(s);
+	return rc;
+}
+
 /* Returns -1 when bangerd went away or misbehaved. */
 static int
-l_request(struct launcher *l, struct buf *in)
+l_request(struct launcher *l, int sock, struct buf *in)
 {
 	const struct l_dispatch	*ld = NULL;
 	struct msg_hdr		 hdr;
@@ -248,7 +305,7 @@ l_request(struct launcher *l, struct buf *in)
 	int			 fd = -1;
 	size_t			 i;
 
-	if (frame_recv(LAUNCHER_SOCK, LAUNCH_FRAMEMAX, in, &fd) == -1) {
+	if (frame_recv(sock, LAUNCH_FRAMEMAX, in, &fd) == -1) {
 		log_warn("launcher: receive");
 		return -1;
 	}
@@ -265,7 +322,8 @@ l_request(struct launcher *l, struct buf *in)
 		if (l_dispatch[i].type == hdr.type)
 			ld = &l_dispatch[i];
 	if (ld == NULL || ((ld->flags & L_FD) != 0) != (fd != -1) ||
-	    ld->fn(l, body, &fd) == -1) {
+	    ((ld->flags & L_CONN) != 0) != (sock == LAUNCHER_CONN_SOCK) ||
+	    ld->fn(l, hdr.id, body, &fd) == -1) {
 		log_warnx("launcher: unexpected %s request",
 		    msg_typename(&launch_proto, hdr.type));
 		if (fd != -1)
@@ -281,16 +339,17 @@ int
 launcher_main(int argc, char **argv)
 {
 	struct launcher	 l;
-	struct pollfd	 pfd[2];
+	struct pollfd	 pfd[3];
 	struct buf	 in = { 0 };
 	sigset_t	 mask;
 	int		 sfd, i;
 
 	log_init("bangerd-launcher", 2, 0);
-	if (argc != 4 || (argv[2][0] != '/' && strcmp(argv[2], "-") != 0) ||
-	    (argv[3][0] != '/' && strcmp(argv[3], "-") != 0))
-		fatalx("usage: bangerd --launcher /path/to/vmm "
-		    "/path/to/banger-fetch|-");
+	if (argc != 5 || (argv[2][0] != '/' && strcmp(argv[2], "-") != 0) ||
+	    (argv[3][0] != '/' && strcmp(argv[3], "-") != 0) ||
+	    argv[4][0] != '/')
+		fatalx("usage: bangerd --launcher /path/to/vmm|- "
+		    "/path/to/banger-fetch|- /run/dir");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		fatal("prctl PDEATHSIG");
 	if (getppid() == 1)
@@ -302,6 +361,7 @@ launcher_main(int argc, char **argv)
 	l.tools[LAUNCH_TOOL_VMM] = strcmp(argv[2], "-") == 0 ? NULL : argv[2];
 	l.tools[LAUNCH_TOOL_FETCH] = strcmp(argv[3], "-") == 0 ? NULL :
 	    argv[3];
+	l.rundir = argv[4];
 	/* Tools get only what they need from our (bangerd's) environment. */
 	l.env = launcher_env();
 	for (i = 0; i <= LAUNCH_SLOT_MAX; i++)
@@ -311,15 +371,18 @@ launcher_main(int argc, char **argv)
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
 	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1)
 		fatal("signalfd");
-	if (fd_cloexec(LAUNCHER_SOCK, 1) == -1)
+	if (fd_cloexec(LAUNCHER_SOCK, 1) == -1 ||
+	    fd_cloexec(LAUNCHER_CONN_SOCK, 1) == -1)
 		fatal("launcher fd");
 	sandbox_launcher();
 	pfd[0].fd = LAUNCHER_SOCK;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = sfd;
 	pfd[1].events = POLLIN;
+	pfd[2].fd = LAUNCHER_CONN_SOCK;
+	pfd[2].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 2, -1) == -1) {
+		if (poll(pfd, 3, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -331,7 +394,10 @@ launcher_main(int argc, char **argv)
 			l_reap(&l);
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR) &&
-		    l_request(&l, &in) == -1)
+		    l_request(&l, LAUNCHER_SOCK, &in) == -1)
+			break;
+		if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR) &&
+		    l_request(&l, LAUNCHER_CONN_SOCK, &in) == -1)
 			break;
 	}
 	/* bangerd is gone or broke the protocol: take the guests down. */
@@ -427,12 +493,17 @@ launch_read(evutil_socket_t fd, short what, void *arg)
 int
 launch_spawn(struct bangerd *d, const char *self)
 {
-	int		 sv[2], ep[2], devnull;
+	int		 sv[2], cv[2], ep[2], devnull;
 	pid_t		 pid;
 	struct event	*ev;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cv) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
 	/*
 	 * Its stderr is a pipe bangerd logs from, not bangerd's log file:
 	 * a descriptor of that file would keep writing to it after bangerd
@@ -441,32 +512,43 @@ launch_spawn(struct bangerd *d, const char *self)
 	if (pipe2(ep, O_CLOEXEC) == -1) {
 		close(sv[0]);
 		close(sv[1]);
+		close(cv[0]);
+		close(cv[1]);
 		return -1;
 	}
 	if ((pid = fork()) == -1) {
 		close(sv[0]);
 		close(sv[1]);
+		close(cv[0]);
+		close(cv[1]);
 		close(ep[0]);
 		close(ep[1]);
 		return -1;
 	}
 	if (pid == 0) {
+		/* Placing one end at 3 must not close the other. */
+		if (cv[1] == LAUNCHER_SOCK && (cv[1] = fcntl(cv[1], F_DUPFD,
+		    LAUNCHER_CONN_SOCK + 1)) == -1)
+			_exit(126);
 		if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
 		    dup2(ep[1], 2) == -1 ||
-		    fd_move(sv[1], LAUNCHER_SOCK) == -1)
+		    fd_move(sv[1], LAUNCHER_SOCK) == -1 ||
+		    fd_move(cv[1], LAUNCHER_CONN_SOCK) == -1)
 			_exit(126);
-		fd_closefrom(4);
+		fd_closefrom(LAUNCHER_CONN_SOCK + 1);
 		execve(self, (char *[]){ "bangerd", "--launcher",
 		    vmm_bin(d)[0] ? (char *)vmm_bin(d) : "-",
-		    d->fetch_bin[0] ? d->fetch_bin : "-", NULL },
-		    environ);
+		    d->fetch_bin[0] ? d->fetch_bin : "-",
+		    d->paths.runtime_dir, NULL }, environ);
 		_exit(127);
 	}
 	close(sv[1]);
+	close(cv[1]);
 	close(ep[1]);
 	d->launch_log = helper_log_open(d, ep[0]);
 	d->launch_fd = sv[0];
+	d->launch_conn_fd = cv[0];
 	d->launch_pid = pid;
 	ev = event_new(d->base, sv[0], EV_READ | EV_PERSIST, launch_read, d);
 	if (ev == NULL || event_add(ev, NULL) == -1)
@@ -535,4 +617,90 @@ launch_kill(struct bangerd *d, struct vm *vm, int signo)
 	lk.tool = LAUNCH_TOOL_VMM;
 	lk.signo = signo;
 	return launch_send(d, LAUNCH_KILL, &lk, -1);
+}
+
+/*
+ * A connection to one of a VM's own sockets (LAUNCH_SOCK_*), made by the
+ * launcher: bangerd's filter has no socket(2) or connect(2).  Blocking,
+ * bounded: the launcher answers each request at once.  Returns the
+ * descriptor, or -1 with errno as the launcher's connect(2) set it
+ * (ENOENT, ECONNREFUSED while Firecracker starts), EPERM when the
+ * listener is not that VM's VMM, ESRCH for a VM with no VMM, ETIMEDOUT or
+ * EPROTO when the launcher does not answer properly.
+ */
+int
+launch_connect(struct bangerd *d, uint64_t vm_id, unsigned which)
+{
+	struct launch_connect		 lc = { vm_id, which };
+	struct launch_connect_failed	*no;
+	struct launch_connected		*ok;
+	struct msg_hdr			 hdr;
+	struct pollfd			 p;
+	struct buf			 b = { 0 }, in = { 0 };
+	struct timespec			 t0, t;
+	char				 err[MSG_ERRLEN];
+	void				*body;
+	int				 fd, rc, e, left;
+
+	if (d->launch_conn_fd == -1) {
+		errno = ESRCH;
+		return -1;
+	}
+	if (msg_frame(&launch_proto, LAUNCH_CONNECT, ++d->launch_conn_id, &lc,
+	    &b) == -1 || frame_send(d->launch_conn_fd, &b, -1) == -1) {
+		buf_free(&b);
+		errno = EPROTO;
+		return -1;
+	}
+	buf_free(&b);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = LAUNCH_CONNECT_WAIT_MS - (int)((t.tv_sec - t0.tv_sec) *
+		    1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		p.fd = d->launch_conn_fd;
+		p.events = POLLIN;
+		if (left <= 0 || (rc = poll(&p, 1, left)) == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (rc == -1 && errno == EINTR)
+			continue;
+		fd = -1;
+		if (rc == -1 || frame_recv(d->launch_conn_fd, LAUNCH_FRAMEMAX,
+		    &in, &fd) == -1 || in.len == 0 ||
+		    msg_decode(&launch_proto, in.p, in.len, &hdr, &body, err,
+		    sizeof(err)) == -1) {
+			if (fd != -1)
+				close(fd);
+			buf_free(&in);
+			log_warnx("launcher: no proper answer to connect");
+			errno = EPROTO;
+			return -1;
+		}
+		buf_free(&in);
+		/* An answer to an earlier request we gave up on. */
+		if (hdr.id != d->launch_conn_id) {
+			if (fd != -1)
+				close(fd);
+			msg_free(&launch_proto, hdr.type, body);
+			continue;
+		}
+		ok = body;
+		no = body;
+		e = EPROTO;
+		if (hdr.type == LAUNCH_CONNECTED && fd != -1 &&
+		    ok->vm_id == vm_id && ok->sock == which) {
+			msg_free(&launch_proto, hdr.type, body);
+			return fd;
+		}
+		if (hdr.type == LAUNCH_CONNECT_FAILED && fd == -1 &&
+		    no->vm_id == vm_id && no->sock == which && no->error > 0)
+			e = no->error;
+		if (fd != -1)
+			close(fd);
+		msg_free(&launch_proto, hdr.type, body);
+		errno = e;
+		return -1;
+	}
 }

@@ -452,6 +452,7 @@ main(int argc, char **argv)
 	    (int)getpid());
 	d.started = time(NULL);
 	d.launch_fd = -1;
+	d.launch_conn_fd = -1;
 	TAILQ_INIT(&d.clients);
 	TAILQ_INIT(&d.vms);
 	TAILQ_INIT(&d.jobs);
@@ -503,7 +504,7 @@ main(int argc, char **argv)
 	on_signal(SIGCHLD, 0, &d);
 	write_pidfile(&d);
 
-	sandbox_master(d.vmm->connects);
+	sandbox_master();
 
 	if (ready_fd != -1) {
 		(void)!write(ready_fd, "ok", 2);

@@ -5,11 +5,11 @@
  * from guests, so after start-up it may only move bytes between the
  * descriptors it has, keep its database and log and create the socket
  * pairs a new VM needs.  No execve, fork, clone, kill, ptrace or io_uring:
- * new processes come from the launcher.  Only when the VMM is Firecracker,
- * whose API and vsock sockets bangerd must connect to, may it create
- * AF_UNIX stream sockets and connect(2); seccomp cannot see the path, so
- * that daemon could also reach any other Unix socket the user can (see
- * SECURITY.md).  Under QEMU it has no socket(2) or connect(2) at all.
+ * new processes come from the launcher.  No socket(2) or connect(2)
+ * either, whatever the VMM: seccomp cannot see a path, so a filter that
+ * let bangerd connect to Firecracker's sockets would let it reach any
+ * Unix socket the user can.  The launcher makes those connections for it
+ * (fc-sock.c) and hands them over.
  *
  * The launcher execs the VMM, whose needs vary with its version and
  * accelerator; its filter (inherited by the VMM, which adds its own
@@ -26,8 +26,6 @@
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <sys/socket.h>
 
 #include <seccomp.h>
 
@@ -154,7 +152,7 @@ static const unsigned long clone_new[] = {
 };
 
 void
-sandbox_master(int unix_connect)
+sandbox_master(void)
 {
 	scmp_filter_ctx		 ctx;
 	struct sigaction	 sa;
@@ -172,17 +170,6 @@ sandbox_master(int unix_connect)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, master_allow[i],
 		    0) < 0)
 			fatalx("seccomp rule %d", master_allow[i]);
-	/*
-	 * Firecracker's API and hybrid vsock sockets: Unix stream sockets
-	 * only, and not at all under QEMU.
-	 */
-	if (unix_connect &&
-	    (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0),
-	    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu &
-	    ~(unsigned)(SOCK_CLOEXEC | SOCK_NONBLOCK), SOCK_STREAM)) < 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0) < 0))
-		fatalx("seccomp rule socket");
 	load(ctx, "bangerd");
 }
 

@@ -51,6 +51,33 @@ launch_vmm(struct bangerd *d, struct vm *vm, int *fds, size_t nfds,
 	return -1;
 }
 
+/*
+ * Nor is the launcher's connect channel: here a plain connect to the
+ * path the launcher would take (fc-sock.c), so the fake servers below
+ * can stand in for Firecracker.  The launcher's own checks, and that
+ * bangerd asks only by VM id, are test-fc-connect's.
+ */
+int
+launch_connect(struct bangerd *d, uint64_t vm_id, unsigned which)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, e;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (fc_sock_path(d->paths.runtime_dir, vm_id, which, sun.sun_path,
+	    sizeof(sun.sun_path)) == -1 ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 /* ---- fixtures ---------------------------------------------------------- */
 
 static struct fc_spec *
@@ -191,7 +218,7 @@ test_spec_boot_no_disks(void **state)
 	assert_non_null(strstr(v[3].body,
 	    "\"guest_mac\":\"02:42:0a:d5:00:02\""));
 	assert_non_null(strstr(v[4].body, "\"guest_cid\":3"));
-	assert_non_null(strstr(v[4].body, "/box.vsock\""));
+	assert_non_null(strstr(v[4].body, "/fc-42.vsock\""));
 	assert_string_equal(v[5].body, "{\"action_type\":\"InstanceStart\"}");
 	fc_calls_free(v, n);
 }
@@ -352,7 +379,7 @@ test_argv(void **state)
 	(void)state;
 	setup_vm(&d, &vm);
 	/* A stale socket from a crash is removed before the start. */
-	snprintf(path, sizeof(path), "%s/box.fc.sock", tmpdir);
+	snprintf(path, sizeof(path), "%s/fc-42.api", tmpdir);
 	write_file(path, "", 0);
 	assert_int_equal(fc_argv(&d, &vm, &argv, &n), 0);
 	assert_int_equal(access(path, F_OK), -1);
@@ -490,14 +517,16 @@ api_server(void *arg)
 	return NULL;
 }
 
+/* A fake API server at the socket path of the test VM (id 42). */
 static void
-fake_start(struct fake *f, const char *name, size_t expect)
+fake_start(struct fake *f, size_t expect)
 {
 	memset(f, 0, sizeof(*f));
 	f->fail_at = -1;
 	f->expect = expect;
 	f->lfd = -1;
-	snprintf(f->path, sizeof(f->path), "%s/%s", tmpdir, name);
+	assert_int_equal(fc_sock_path(tmpdir, 42, LAUNCH_SOCK_API, f->path,
+	    sizeof(f->path)), 0);
 	unlink(f->path);
 }
 
@@ -521,6 +550,8 @@ fake_stop(struct fake *f)
 static void
 test_fake_boot(void **state)
 {
+	struct bangerd	 d;
+	struct vm	 vm;
 	struct fake	 f;
 	struct fc_config c;
 	char		 err[512];
@@ -530,11 +561,12 @@ test_fake_boot(void **state)
 	size_t		 i;
 
 	(void)state;
+	setup_vm(&d, &vm);
 	(void)get_spec();	/* skip before allocating, if no spec */
 	config_with_disks(&c);
-	fake_start(&f, "api.sock", 8);
+	fake_start(&f, 8);
 	fake_run(&f);
-	if (fc_configure(f.path, &c, err, sizeof(err)) != 0)
+	if (fc_configure(&vm, &c, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	fake_stop(&f);
 	assert_int_equal(f.ncalls, 8);
@@ -563,7 +595,7 @@ test_fake_ops(void **state)
 	(void)state;
 	setup_vm(&d, &vm);
 	/* machine, boot source, serial, the work disk, net, vsock, start */
-	fake_start(&f, "box.fc.sock", 7);
+	fake_start(&f, 7);
 	f.delay_ms = 300;
 	fake_run(&f);
 	if (firecracker_ops.boot(&vm, err, sizeof(err)) != 0)
@@ -577,7 +609,7 @@ test_fake_ops(void **state)
 	assert_string_equal(f.calls[6].body,
 	    "{\"action_type\":\"InstanceStart\"}");
 
-	fake_start(&f, "box.fc.sock", 1);
+	fake_start(&f, 1);
 	fake_run(&f);
 	assert_int_equal(firecracker_ops.shutdown(&vm), 0);
 	fake_stop(&f);
@@ -594,18 +626,21 @@ test_fake_ops(void **state)
 static void
 test_fake_fault(void **state)
 {
+	struct bangerd	 d;
+	struct vm	 vm;
 	struct fake	 f;
 	struct fc_config c;
 	char		 err[1024];
 
 	(void)state;
+	setup_vm(&d, &vm);
 	config_with_disks(&c);
-	fake_start(&f, "api.sock", 8);
+	fake_start(&f, 8);
 	f.fail_at = 1;
 	f.fault_body = "{\"fault_message\":\"Invalid kernel path \\u001b[31m"
 	    "/x\\nboom\\\\\"}";
 	fake_run(&f);
-	assert_int_equal(fc_configure(f.path, &c, err, sizeof(err)), -1);
+	assert_int_equal(fc_configure(&vm, &c, err, sizeof(err)), -1);
 	fake_stop(&f);
 	/* It stopped at the refused call: no InstanceStart. */
 	assert_int_equal(f.ncalls, 2);
@@ -616,28 +651,31 @@ test_fake_fault(void **state)
 static void
 test_fake_fault_long(void **state)
 {
+	struct bangerd	 d;
+	struct vm	 vm;
 	struct fake	 f;
 	struct fc_config c;
 	char		 body[2048], err[2048];
 
 	(void)state;
+	setup_vm(&d, &vm);
 	config_with_disks(&c);
 	/* A huge fault message is cut; a non-JSON body is shown escaped. */
 	snprintf(body, sizeof(body), "{\"fault_message\":\"%01500d\"}", 7);
-	fake_start(&f, "api.sock", 1);
+	fake_start(&f, 1);
 	f.fail_at = 0;
 	f.fault_body = body;
 	fake_run(&f);
-	assert_int_equal(fc_configure(f.path, &c, err, sizeof(err)), -1);
+	assert_int_equal(fc_configure(&vm, &c, err, sizeof(err)), -1);
 	fake_stop(&f);
 	assert_true(strlen(err) < 400);
 	assert_non_null(strstr(err, "..."));
 
-	fake_start(&f, "api.sock", 1);
+	fake_start(&f, 1);
 	f.fail_at = 0;
 	f.fault_body = "oops\x01";
 	fake_run(&f);
-	assert_int_equal(fc_configure(f.path, &c, err, sizeof(err)), -1);
+	assert_int_equal(fc_configure(&vm, &c, err, sizeof(err)), -1);
 	fake_stop(&f);
 	assert_non_null(strstr(err, "(HTTP 400): oops\\x01"));
 }
@@ -645,6 +683,8 @@ test_fake_fault_long(void **state)
 static void
 test_fake_bad_http(void **state)
 {
+	struct bangerd	 d;
+	struct vm	 vm;
 	static const struct {
 		const char	*reply, *why;
 	} cases[] = {
@@ -665,12 +705,13 @@ test_fake_bad_http(void **state)
 	int		 fd;
 
 	(void)state;
+	setup_vm(&d, &vm);
 	assert_int_equal(fc_action_call("InstanceStart", &c), 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		fake_start(&f, "api.sock", 1);
+		fake_start(&f, 1);
 		f.raw_reply = cases[i].reply;
 		fake_run(&f);
-		fd = fc_api_connect(f.path, 1000, err, sizeof(err));
+		fd = fc_api_connect(&vm, 1000, err, sizeof(err));
 		assert_true(fd != -1);
 		assert_int_equal(fc_api_call(fd, &c, 2000, err, sizeof(err)),
 		    -1);
@@ -681,10 +722,10 @@ test_fake_bad_http(void **state)
 			    cases[i].why);
 	}
 	/* 200 with a body is fine (GET-style answers). */
-	fake_start(&f, "api.sock", 1);
+	fake_start(&f, 1);
 	f.raw_reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
 	fake_run(&f);
-	fd = fc_api_connect(f.path, 1000, err, sizeof(err));
+	fd = fc_api_connect(&vm, 1000, err, sizeof(err));
 	assert_int_equal(fc_api_call(fd, &c, 2000, err, sizeof(err)), 0);
 	close(fd);
 	fake_stop(&f);
@@ -694,13 +735,16 @@ test_fake_bad_http(void **state)
 static void
 test_no_socket(void **state)
 {
-	char	 err[256], path[128];
-	time_t	 t0 = time(NULL);
+	struct bangerd	 d;
+	struct vm	 vm;
+	char		 err[256];
+	time_t		 t0 = time(NULL);
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/none.sock", tmpdir);
-	assert_int_equal(fc_api_connect(path, 200, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "none.sock"));
+	setup_vm(&d, &vm);
+	vm.id = 43;		/* nothing listens for it */
+	assert_int_equal(fc_api_connect(&vm, 200, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "API socket of VM box"));
 	assert_true(time(NULL) - t0 < 3);
 }
 
@@ -760,17 +804,21 @@ static int
 vsock_try(struct vfake *v, const char *reply, int split, int hold_ms,
     char *err, size_t errlen, int *eno)
 {
-	int	 fd;
+	struct bangerd	 d;
+	struct vm	 vm;
+	int		 fd;
 
+	setup_vm(&d, &vm);
 	memset(v, 0, sizeof(*v));
-	snprintf(v->path, sizeof(v->path), "%s/box.vsock", tmpdir);
+	assert_int_equal(fc_sock_path(tmpdir, vm.id, LAUNCH_SOCK_VSOCK,
+	    v->path, sizeof(v->path)), 0);
 	v->reply = reply;
 	v->split = split;
 	v->hold_ms = hold_ms;
 	assert_true((v->lfd = listen_unix(v->path)) != -1);
 	assert_int_equal(pthread_create(&v->th, NULL, vsock_server, v), 0);
 	errno = 0;
-	fd = fc_vsock_connect(v->path, FC_AGENT_PORT, err, errlen);
+	fd = fc_vsock_connect(&vm, FC_AGENT_PORT, err, errlen);
 	*eno = errno;
 	return fd;
 }
@@ -814,6 +862,8 @@ test_vsock_ok(void **state)
 static void
 test_vsock_refused(void **state)
 {
+	struct bangerd	 d;
+	struct vm	 vm;
 	static const struct {
 		const char	*reply;
 		int		 eno;
@@ -855,8 +905,10 @@ test_vsock_refused(void **state)
 	assert_int_equal(eno, ETIMEDOUT);
 	vsock_done(&v, fd);
 	/* No socket at all. */
-	assert_int_equal(fc_vsock_connect("/nonexistent/x.vsock", 1024, err,
-	    sizeof(err)), -1);
+	setup_vm(&d, &vm);
+	vm.id = 43;
+	assert_int_equal(fc_vsock_connect(&vm, 1024, err, sizeof(err)), -1);
+	assert_int_equal(errno, ENOENT);
 }
 
 int

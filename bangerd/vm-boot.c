@@ -334,16 +334,14 @@ vm_vsock_try(evutil_socket_t fd, short what, void *arg)
 {
 	struct vm	*vm = arg;
 	struct timeval	 tv = { 0, 100 * 1000 };
-	char		 api[FC_SUN_PATH_MAX], uds[FC_SUN_PATH_MAX], err[256];
+	char		 err[256];
 	int		 s;
 
 	(void)fd;
 	(void)what;
 	if (vm->state != VM_STARTING || vm->agent != NULL)
 		return;
-	if (fc_paths(vm->d, vm, api, sizeof(api), uds, sizeof(uds)) == -1)
-		return;
-	if ((s = fc_vsock_connect(uds, FC_AGENT_PORT, err, sizeof(err))) ==
+	if ((s = fc_vsock_connect(vm, FC_AGENT_PORT, err, sizeof(err))) ==
 	    -1) {
 		if (errno == ECONNREFUSED || errno == ENOENT ||
 		    errno == ETIMEDOUT)

@@ -26,12 +26,6 @@ struct vmm_fds {
 struct vmm_ops {
 	const char	*name;		/* "qemu", "firecracker" */
 	/*
-	 * bangerd must connect(2) to Unix sockets the VMM creates
-	 * (Firecracker's API and vsock); its seccomp filter allows that
-	 * only then.
-	 */
-	int		 connects;
-	/*
 	 * The VMM's argv (argv[0] is replaced by the launcher's fixed path).
 	 * The launcher places stderr on fd 2 and whatever descriptors
 	 * vm_boot() hands it from fd 3 on: QEMU gets the agent channel, QMP,

@@ -267,11 +267,16 @@ extern const struct msg_proto agent_proto;
 /* ---- bangerd <-> its VMM launcher ----------------------------------- */
 
 /*
- * bangerd's seccomp filter has no execve or fork.  Before sandboxing it
- * starts "bangerd --launcher", which execs only the VMM binary fixed at its
- * start, with the descriptors bangerd hands it, and reports exits.
+ * bangerd's seccomp filter has no execve, fork, socket or connect.  Before
+ * sandboxing it starts "bangerd --launcher", which execs only the VMM
+ * binary fixed at its start, with the descriptors bangerd hands it, and
+ * reports exits.  On a second socket (fd 4 in the launcher) bangerd asks,
+ * one request at a time, for a connection to one of a VM's own sockets
+ * (Firecracker's API or vsock): the request names a VM id and which
+ * socket, never a path; the launcher derives the path itself and hands
+ * back the connected descriptor only if the listener is that VM's VMM.
  */
-#define LAUNCH_VERSION	1
+#define LAUNCH_VERSION	2
 #define LAUNCH_SLOT_MIN	2	/* fd slots the VMM may receive: 2..7 */
 #define LAUNCH_SLOT_MAX	7
 
@@ -282,7 +287,10 @@ enum launch_type {
 	LAUNCH_ERROR,		/* l->d */
 	LAUNCH_KILL,		/* d->l */
 	LAUNCH_EXITED,		/* l->d: a VMM ended (reaped) */
-	LAUNCH_TYPE_MAX = LAUNCH_EXITED
+	LAUNCH_CONNECT,		/* d->l, second socket: connect a VM socket */
+	LAUNCH_CONNECTED,	/* l->d, with the connected fd */
+	LAUNCH_CONNECT_FAILED,	/* l->d: why not (an errno value) */
+	LAUNCH_TYPE_MAX = LAUNCH_CONNECT_FAILED
 };
 
 struct launch_fd {
@@ -322,6 +330,26 @@ struct launch_exited {
 	uint64_t	 pid;
 	int64_t		 status;	/* exit status or -1 */
 	uint64_t	 signo;
+};
+
+#define LAUNCH_SOCK_API	0	/* Firecracker's API socket */
+#define LAUNCH_SOCK_VSOCK 1	/* its hybrid vsock socket */
+#define LAUNCH_ERRNO_MAX 4095
+
+struct launch_connect {
+	uint64_t	 vm_id;
+	uint64_t	 sock;		/* LAUNCH_SOCK_* */
+};
+
+struct launch_connected {
+	uint64_t	 vm_id;
+	uint64_t	 sock;
+};
+
+struct launch_connect_failed {
+	uint64_t	 vm_id;
+	uint64_t	 sock;
+	uint64_t	 error;		/* errno: ENOENT, ECONNREFUSED, EPERM */
 };
 
 extern const struct msg_proto launch_proto;

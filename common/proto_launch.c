@@ -38,6 +38,20 @@ static const struct msg_field f_exited[] = {
 	F(launch_exited, status, MF_I64, 255, 0),
 	F(launch_exited, signo, MF_U64, 64, 0),
 };
+/* A VM id and which of its sockets: no path travels on this channel. */
+static const struct msg_field f_connect[] = {
+	F(launch_connect, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(launch_connect, sock, MF_U64, LAUNCH_SOCK_VSOCK, 0),
+};
+static const struct msg_field f_connected[] = {
+	F(launch_connected, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(launch_connected, sock, MF_U64, LAUNCH_SOCK_VSOCK, 0),
+};
+static const struct msg_field f_connect_failed[] = {
+	F(launch_connect_failed, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(launch_connect_failed, sock, MF_U64, LAUNCH_SOCK_VSOCK, 0),
+	F(launch_connect_failed, error, MF_U64, LAUNCH_ERRNO_MAX, 0),
+};
 
 static const struct msg_type launch_types[] = {
 	T(LAUNCH_FD, "fd", launch_fd, f_fd),
@@ -46,6 +60,10 @@ static const struct msg_type launch_types[] = {
 	T(LAUNCH_ERROR, "error", launch_error, f_error),
 	T(LAUNCH_KILL, "kill", launch_kill, f_kill),
 	T(LAUNCH_EXITED, "exited", launch_exited, f_exited),
+	T(LAUNCH_CONNECT, "connect", launch_connect, f_connect),
+	T(LAUNCH_CONNECTED, "connected", launch_connected, f_connected),
+	T(LAUNCH_CONNECT_FAILED, "connect-failed", launch_connect_failed,
+	    f_connect_failed),
 };
 
 const struct msg_proto launch_proto = {

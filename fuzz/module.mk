@@ -22,7 +22,7 @@ $(O)/fuzz/privconf: fuzz/privconf/fuzz.c $(FUZZ_SRCS_privconf) \
 # target with fork, kill, waitpid and execve stubbed).
 FUZZ_SRCS_launch := common/msg.c common/buf.c common/frame.c \
 	common/proto_launch.c common/fdutil.c common/log.c common/esc.c \
-	bangerd/helper-log.c
+	bangerd/helper-log.c bangerd/fc-sock.c
 FUZZ_CFLAGS_launch := -Ibangerd
 FUZZ_DEPS_launch := bangerd/launch.c $(wildcard bangerd/*.h)
 FUZZ_LIBS_launch := $(shell pkg-config --libs msgpack libevent)

@@ -8,10 +8,13 @@
  *
  * Input: records of one control byte (bit 0: attach a descriptor; bit 1:
  * the payload carries its own 4-byte length prefix, so bad prefixes are
- * tried too), a 16-bit little-endian length, then the payload.
+ * tried too; bit 2: send it on the connect socket, fd 4, instead of
+ * fd 3), a 16-bit little-endian length, then the payload.
  *
  * Checked after every request: every reply the launcher sends decodes
- * as a launcher reply; it signals only processes it started; its table
+ * as a launcher reply of the kind that socket carries (a connection comes
+ * with exactly one descriptor, and here, where the run directory does not
+ * exist, never comes); it signals only processes it started; its table
  * stays in bounds; and, once the input ends and staged descriptors are
  * dropped, no descriptor has leaked.
  */
@@ -120,28 +123,41 @@ sandbox_launcher(void)
 }
 
 static int	 peer = -1;	/* bangerd's end */
+static int	 cpeer = -1;	/* bangerd's end of the connect socket */
 static int	 devnull = -1;
+
+/* A socket pair: bangerd's end returned, the launcher's put at `at`. */
+static int
+pair_at(int at)
+{
+	int	 sv[2], mine;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		abort();
+	/* bangerd's end well clear of fds 3 and 4, the launcher's. */
+	if ((mine = fcntl(sv[0], F_DUPFD_CLOEXEC, 64)) == -1)
+		abort();
+	close(sv[0]);
+	if (sv[1] != at) {
+		if (fcntl(at, F_GETFD) != -1 ||
+		    dup3(sv[1], at, O_CLOEXEC) == -1)
+			abort();
+		close(sv[1]);
+	}
+	return mine;
+}
 
 static void
 setup(void)
 {
-	int	 sv[2];
-
 	if (peer != -1)
 		return;
 	log_init("fuzz-launch", -1, 0);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+	/* fd 3 first: the second pair must not land on 4 before it's ours. */
+	if (fcntl(LAUNCHER_CONN_SOCK, F_GETFD) != -1)
 		abort();
-	/* bangerd's end well clear of fd 3, which is the launcher's. */
-	if ((peer = fcntl(sv[0], F_DUPFD_CLOEXEC, 64)) == -1)
-		abort();
-	close(sv[0]);
-	if (sv[1] != LAUNCHER_SOCK) {
-		if (fcntl(LAUNCHER_SOCK, F_GETFD) != -1 ||
-		    dup3(sv[1], LAUNCHER_SOCK, O_CLOEXEC) == -1)
-			abort();
-		close(sv[1]);
-	}
+	peer = pair_at(LAUNCHER_SOCK);
+	cpeer = pair_at(LAUNCHER_CONN_SOCK);
 	if ((devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
 		abort();
 }
@@ -157,31 +173,61 @@ open_fds(void)
 	return n;
 }
 
-/* Every reply must decode as the launcher's own. */
+/*
+ * Every reply must decode as the launcher's own, of a kind its socket
+ * carries; only CONNECTED may carry a descriptor, and here (no run
+ * directory) the launcher has nothing to connect to.
+ */
 static void
-drain(void)
+drain_one(int fd, int conn)
 {
 	uint8_t			 p[LAUNCH_FRAMEMAX + FRAME_HDR];
+	union {
+		char		 b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	 align;
+	}			 cm;
+	struct msghdr		 mh;
+	struct iovec		 iov;
 	struct msg_hdr		 h;
 	void			*body;
 	char			 err[MSG_ERRLEN];
 	size_t			 plen;
 	ssize_t			 n;
 
-	while ((n = recv(peer, p, sizeof(p), MSG_DONTWAIT)) > 0) {
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = p;
+		iov.iov_len = sizeof(p);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cm.b;
+		mh.msg_controllen = sizeof(cm.b);
+		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n <= 0)
+			break;
+		if (CMSG_FIRSTHDR(&mh) != NULL)
+			abort();
 		if (frame_peek(p, n, LAUNCH_FRAMEMAX, &plen) != FRAME_OK ||
 		    plen != (size_t)n - FRAME_HDR ||
 		    msg_decode(&launch_proto, p + FRAME_HDR, plen, &h, &body,
 		    err, sizeof(err)) == -1)
 			abort();
-		if (h.type != LAUNCH_STARTED && h.type != LAUNCH_ERROR)
+		if (conn ? h.type != LAUNCH_CONNECT_FAILED :
+		    h.type != LAUNCH_STARTED && h.type != LAUNCH_ERROR)
 			abort();
 		msg_free(&launch_proto, h.type, body);
 	}
 }
 
 static void
-send_rec(uint8_t ctl, const uint8_t *p, size_t len)
+drain(void)
+{
+	drain_one(peer, 0);
+	drain_one(cpeer, 1);
+}
+
+static void
+send_rec(int to, uint8_t ctl, const uint8_t *p, size_t len)
 {
 	uint8_t		 pkt[FRAME_HDR + 65536];
 	union {
@@ -217,7 +263,7 @@ send_rec(uint8_t ctl, const uint8_t *p, size_t len)
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &devnull, sizeof(int));
 	}
-	if (sendmsg(peer, &mh, 0) == -1)
+	if (sendmsg(to, &mh, 0) == -1)
 		abort();
 }
 
@@ -225,6 +271,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char	 vmm[] = "/nonexistent/vmm", fetch[] = "/nonexistent/f";
+	static char	 rundir[] = "/nonexistent/run";
 	struct launcher	 l;
 	struct buf	 in = { 0 };
 	size_t		 len, i;
@@ -238,6 +285,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Half the inputs run with no banger-fetch, as a daemon may. */
 	l.tools[LAUNCH_TOOL_FETCH] = size > 0 && (data[0] & 0x80) ? NULL :
 	    fetch;
+	l.rundir = rundir;
 	l.env = (char *[]){ NULL };
 	for (slot = 0; slot <= LAUNCH_SLOT_MAX; slot++)
 		l.staged[slot] = -1;
@@ -251,10 +299,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* An empty packet is EOF to the launcher: it stops. */
 		if (len == 0 && (ctl & 2) == 0)
 			break;
-		send_rec(ctl, data, len);
+		send_rec(ctl & 4 ? cpeer : peer, ctl, data, len);
 		data += len;
 		size -= len;
-		if (l_request(&l, &in) == -1)
+		if (l_request(&l, ctl & 4 ? LAUNCHER_CONN_SOCK : LAUNCHER_SOCK,
+		    &in) == -1)
 			break;
 		drain();
 		if (l.nkids > LAUNCH_MAXVMM)
@@ -270,6 +319,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	drain();
 	/* Whatever bangerd sent that l_request did not read. */
 	while (recv(LAUNCHER_SOCK, in.p != NULL ? in.p : (void *)&ctl, 1,
+	    MSG_DONTWAIT) > 0)
+		;
+	while (recv(LAUNCHER_CONN_SOCK, in.p != NULL ? in.p : (void *)&ctl, 1,
 	    MSG_DONTWAIT) > 0)
 		;
 	l_unstage(&l);

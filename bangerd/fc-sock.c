@@ -1,0 +1,97 @@
+/*
+ * Where a Firecracker VM's sockets live, and the one way the launcher
+ * connects to them.  bangerd's filter has no socket(2) or connect(2): it
+ * asks the launcher (LAUNCH_CONNECT, launch.c) for "VM id, API or vsock",
+ * and the launcher derives the path here from its own run directory and
+ * the id, connects, and keeps the connection only if the listener is the
+ * VMM process it started for that VM (SO_PEERCRED).  A request cannot
+ * name a path, and a path made to lead elsewhere (a renamed socket, a
+ * symbolic link) does not reach anyone else's listener.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "firecracker.h"
+#include "proto.h"
+
+int
+fc_sock_path(const char *rundir, uint64_t vm_id, unsigned which, char *out,
+    size_t len)
+{
+	int	 n;
+
+	if (rundir[0] != '/' || vm_id > PRIV_VMID_MAX ||
+	    which > LAUNCH_SOCK_VSOCK) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len > FC_SUN_PATH_MAX)
+		len = FC_SUN_PATH_MAX;
+	n = snprintf(out, len, "%s/fc-%" PRIu64 ".%s", rundir, vm_id,
+	    which == LAUNCH_SOCK_API ? "api" : "vsock");
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The launcher's side: a non-blocking connect (the launcher serves every
+ * VM and must not wait on one), then the listener's identity.  Returns
+ * the connected descriptor or -1 with errno: ENOENT or ECONNREFUSED (or
+ * EAGAIN) while Firecracker has not listened yet, EPERM for a path that
+ * is not a socket or whose listener is not vmm_pid.
+ */
+int
+fc_sock_dial(const char *rundir, uint64_t vm_id, unsigned which,
+    pid_t vmm_pid)
+{
+	struct sockaddr_un	 sun;
+	struct ucred		 cr;
+	struct stat		 st;
+	socklen_t		 crlen = sizeof(cr);
+	int			 fd;
+
+	if (vmm_pid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (fc_sock_path(rundir, vm_id, which, sun.sun_path,
+	    sizeof(sun.sun_path)) == -1)
+		return -1;
+	/* Not followed through a link; the peer check below decides. */
+	if (lstat(sun.sun_path, &st) == -1)
+		return -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EPERM;
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		int	 e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	/* The pid that listened: Firecracker makes both sockets itself. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == -1 ||
+	    crlen != sizeof(cr) || cr.pid != vmm_pid) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
