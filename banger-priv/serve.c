@@ -14,43 +14,16 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "frame.h"
 #include "log.h"
-#include "msg.h"
 #include "net.h"
 #include "nft.h"
 #include "priv.h"
-#include "proto_priv.h"
 #include "validate.h"
+#include "wire.h"
 
 #define PF_NEED_BRIDGE	0x01	/* only after a successful BRIDGE_ENSURE */
-#define TAP_NAME_TRIES	64	/* skip names squatted by others */
-
 #define PF_TAKES_FDS	0x02	/* descriptors may come with it */
-
-static void	priv_answer_bridge_ensure(struct priv *, const struct msg_hdr *,
-		    void *, const struct reqfds *);
-static void	priv_answer_tap_create(struct priv *, const struct msg_hdr *,
-		    void *, const struct reqfds *);
-static void	priv_answer_tap_delete(struct priv *, const struct msg_hdr *,
-		    void *, const struct reqfds *);
-static void	priv_answer_tap_list(struct priv *, const struct msg_hdr *,
-		    void *, const struct reqfds *);
-
-static const struct priv_dispatch {
-	uint32_t	 type;
-	int		 flags;
-	void		(*fn)(struct priv *, const struct msg_hdr *, void *,
-			    const struct reqfds *);
-} priv_dispatch[] = {
-	{ PRIV_BRIDGE_ENSURE,	0,		priv_answer_bridge_ensure },
-	{ PRIV_TAP_CREATE,	PF_NEED_BRIDGE,	priv_answer_tap_create },
-	{ PRIV_TAP_DELETE,	0,		priv_answer_tap_delete },
-	{ PRIV_TAP_LIST,	0,		priv_answer_tap_list },
-	{ PRIV_DISK_SNAPSHOT,	PF_TAKES_FDS,	priv_answer_disk_snapshot },
-	{ PRIV_DISK_RELEASE,	0,		priv_answer_disk_release },
-	{ PRIV_DISK_LIST,	0,		priv_answer_disk_list },
-};
+#define TAP_NAME_TRIES	64	/* skip names squatted by others */
 
 /* A confused deputy must not survive: log why and exit. */
 void
@@ -69,14 +42,9 @@ void
 reply(const struct priv *p, uint32_t type, uint64_t id, const void *body,
     int passfd)
 {
-	struct buf	 b = { NULL, 0, 0 };
-
 	(void)p;
-	if (msg_frame(&priv_proto, type, id, body, &b) == -1)
-		fatalx("cannot encode %s", msg_typename(&priv_proto, type));
-	if (frame_send(PRIV_FD, &b, passfd) == -1)
-		fatal("send %s", msg_typename(&priv_proto, type));
-	buf_free(&b);
+	if (wire_send(PRIV_FD, type, id, body, passfd) == -1)
+		fatal("send reply type %u", type);
 }
 
 void
@@ -373,50 +341,62 @@ priv_answer_tap_list(struct priv *p, const struct msg_hdr *hdr, void *body,
 	reply(p, PRIV_TAP_IDS, hdr->id, &out, -1);
 }
 
+static const struct priv_dispatch {
+	uint32_t	 type;
+	const char	*name;
+	int		 flags;
+	void		(*fn)(struct priv *, const struct msg_hdr *, void *,
+			    const struct reqfds *);
+} priv_dispatch[] = {
+	{ PRIV_BRIDGE_ENSURE, "bridge.ensure", 0, priv_answer_bridge_ensure },
+	{ PRIV_TAP_CREATE, "tap.create", PF_NEED_BRIDGE,
+	    priv_answer_tap_create },
+	{ PRIV_TAP_DELETE, "tap.delete", 0, priv_answer_tap_delete },
+	{ PRIV_TAP_LIST, "tap.list", 0, priv_answer_tap_list },
+	{ PRIV_DISK_SNAPSHOT, "disk.snapshot", PF_TAKES_FDS,
+	    priv_answer_disk_snapshot },
+	{ PRIV_DISK_RELEASE, "disk.release", 0, priv_answer_disk_release },
+	{ PRIV_DISK_LIST, "disk.list", 0, priv_answer_disk_list },
+};
+
 void
 priv_serve(struct priv *p)
 {
 	const struct priv_dispatch	*d;
 	struct msg_hdr			 hdr;
-	struct buf			 in = { NULL, 0, 0 };
+	union priv_req			 req;
 	struct reqfds			 fds;
-	void				*body;
-	char				 err[MSG_ERRLEN];
+	uint8_t				 in[WIRE_PKT_MAX];
+	const char			*why;
+	ssize_t				 n;
 	size_t				 i;
 
 	for (;;) {
 		/* More descriptors than any request takes are a fault. */
-		if (frame_recvv(PRIV_FD, FRAME_MAX_PRIV, &in, fds.fd,
-		    FRAME_MAXFDS, &fds.n) == -1) {
+		if ((n = wire_recv(PRIV_FD, in, fds.fd, &fds.n)) == -1) {
 			if (errno == EPROTO)
 				fault(p, "malformed frame");
 			fatal("receive");
 		}
-		if (in.len == 0) {
+		if (n == 0) {
 			log_debug("bangerd closed the channel");
 			exit(0);
 		}
-		if (msg_decode(&priv_proto, in.p, in.len, &hdr, &body, err,
-		    sizeof(err)) == -1)
-			fault(p, "%s", err);
-		d = NULL;
-		for (i = 0; i < sizeof(priv_dispatch) /
+		if ((why = wire_decode(in, (size_t)n, &hdr, &req)) != NULL)
+			fault(p, "%s", why);
+		for (d = NULL, i = 0; d == NULL && i < sizeof(priv_dispatch) /
 		    sizeof(priv_dispatch[0]); i++)
 			if (priv_dispatch[i].type == hdr.type)
 				d = &priv_dispatch[i];
 		if (d == NULL)
-			fault(p, "unexpected message type %u (%s)", hdr.type,
-			    msg_typename(&priv_proto, hdr.type));
+			fault(p, "unexpected message type %u", hdr.type);
 		if ((d->flags & PF_NEED_BRIDGE) && !p->bridge_ok)
-			fault(p, "%s before bridge.ensure",
-			    msg_typename(&priv_proto, hdr.type));
+			fault(p, "%s before bridge.ensure", d->name);
 		if (!(d->flags & PF_TAKES_FDS) && fds.n > 0)
-			fault(p, "descriptors with %s",
-			    msg_typename(&priv_proto, hdr.type));
+			fault(p, "descriptors with %s", d->name);
 		log_debug("request %llu: %s", (unsigned long long)hdr.id,
-		    msg_typename(&priv_proto, hdr.type));
-		d->fn(p, &hdr, body, &fds);
-		msg_free(&priv_proto, hdr.type, body);
+		    d->name);
+		d->fn(p, &hdr, &req, &fds);
 		for (i = 0; i < fds.n; i++)
 			close(fds.fd[i]);
 	}
