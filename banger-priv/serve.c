@@ -1,10 +1,9 @@
 /*
- * The request loop and its one dispatch table.  Each handler validates
- * (validate.c, pure) before it acts; a request that fails validation as a
- * fault ends the helper, a legitimate refusal is answered with PRIV_ERROR.
- * The whole of each request runs under the lease lock, so helpers of
- * different users never interleave their read-modify-write of the table
- * or their nftables batches.  The disk requests live in serve-disk.c.
+ * The request loop and its dispatch table.  Each handler validates
+ * (validate.c) before it acts: a fault ends the helper, a refusal is
+ * answered with PRIV_ERROR.  Each request runs wholly under the lease
+ * lock, so helpers of different users never interleave their updates of
+ * the table or of nftables.  The disk requests live in serve-disk.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -69,17 +68,15 @@ int
 leases_begin(struct priv *p, uint64_t id)
 {
 	char	 err[256];
+	int	 locked;
 
-	if (lease_file_lock(&p->lf, err, sizeof(err)) == -1) {
-		reply_error(p, id, BERR_INTERNAL, "%s", err);
-		return -1;
-	}
-	if (lease_file_load(&p->lf, p->lt, err, sizeof(err)) == -1) {
+	if ((locked = lease_file_lock(&p->lf, err, sizeof(err)) == 0) &&
+	    lease_file_load(&p->lf, p->lt, err, sizeof(err)) == 0)
+		return 0;
+	if (locked)
 		lease_file_unlock(&p->lf);
-		reply_error(p, id, BERR_INTERNAL, "%s", err);
-		return -1;
-	}
-	return 0;
+	reply_error(p, id, BERR_INTERNAL, "%s", err);
+	return -1;
 }
 
 /* Act on a verdict: fault exits, refusal answers and unlocks. */
@@ -101,7 +98,6 @@ priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
     void *body, const struct reqfds *fds)
 {
 	const struct lease_bridge	*lb;
-	struct priv_bridge		 out;
 	struct vres			 r;
 	char				 err[256], name[ADDR_IFNAMELEN];
 	char				 subnet_s[ADDR_STRLEN], gw_s[ADDR_STRLEN];
@@ -148,11 +144,8 @@ priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
 	p->bridge_ok = 1;
 	addr_fmt(subnet, subnet_s, sizeof(subnet_s));
 	addr_fmt(gw, gw_s, sizeof(gw_s));
-	out.name = name;
-	out.subnet = subnet_s;
-	out.gateway = gw_s;
-	out.prefix = ADDR_USER_PREFIX;
-	reply(p, PRIV_BRIDGE, hdr->id, &out, -1);
+	reply(p, PRIV_BRIDGE, hdr->id, &(struct priv_bridge){ name, subnet_s,
+	    gw_s, ADDR_USER_PREFIX }, -1);
 	return;
 fail:
 	lease_file_unlock(&p->lf);
@@ -166,7 +159,6 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 	const struct priv_tap_create	*req = body;
 	const struct lease_bridge	*lb;
 	struct lease_tap		 lt;
-	struct priv_tap			 out;
 	struct vres			 r;
 	char				 err[256], br[ADDR_IFNAMELEN];
 	char				 tap[ADDR_IFNAMELEN];
@@ -229,13 +221,8 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 	addr_mac(guest, mac_s, sizeof(mac_s));
 	log_info("uid %u vm %u: %s %s", (unsigned)p->uid, lt.vm_id, tap,
 	    addr_s);
-	out.vm_id = lt.vm_id;
-	out.name = tap;
-	out.address = addr_s;
-	out.gateway = gw_s;
-	out.prefix = ADDR_USER_PREFIX;
-	out.mac = mac_s;
-	reply(p, PRIV_TAP, hdr->id, &out, fd);
+	reply(p, PRIV_TAP, hdr->id, &(struct priv_tap){ lt.vm_id, tap, addr_s,
+	    gw_s, ADDR_USER_PREFIX, mac_s }, fd);
 	/* Our copy goes; the tap lives while bangerd or the VMM holds it. */
 	close(fd);
 	return;
@@ -267,7 +254,6 @@ priv_answer_tap_delete(struct priv *p, const struct msg_hdr *hdr, void *body,
 	const struct lease_tap		*lt;
 	struct vres			 r;
 	char				 err[256], tap[ADDR_IFNAMELEN];
-	int				 rc;
 
 	(void)fds;
 	if (leases_begin(p, hdr->id) == -1)
@@ -283,10 +269,7 @@ priv_answer_tap_delete(struct priv *p, const struct msg_hdr *hdr, void *body,
 	 * or be gone: a device someone else has made under that name since
 	 * is refused and left alone, and the lease kept.
 	 */
-	if ((rc = tap_owned(p->nl, tap, p->uid, NULL, err,
-	    sizeof(err))) == -1)
-		goto fail;
-	if (rc == 0 && net_link_delete(p->nl, tap, err, sizeof(err)) == -1)
+	if (tap_remove(p->nl, tap, p->uid, 0, err, sizeof(err)) == -1)
 		goto fail;
 	if (lease_del_tap(p->lt, p->uid, (uint32_t)req->vm_id) == -1)
 		fatalx("tap lease vanished under the lock");
@@ -307,7 +290,7 @@ priv_answer_tap_list(struct priv *p, const struct msg_hdr *hdr, void *body,
     const struct reqfds *fds)
 {
 	struct priv_tap_ids	 out;
-	uint64_t		 ids[1024];	/* the schema's bound */
+	uint64_t		 ids[800];	/* what one reply holds */
 	char			 err[256];
 	size_t			 i, n = 0;
 	int			 swept;
