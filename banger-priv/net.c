@@ -14,6 +14,7 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/inet6.h>
 
+#include "addr.h"
 #include "net.h"
 
 /*
@@ -88,21 +89,23 @@ net_no_ipv6(struct nl_sock *sk, struct rtnl_link *link, const char **what)
 
 /*
  * Create the bridge if missing (with a fixed MAC, so the guests' ARP
- * entry for the gateway survives taps coming and going), add gw/prefix
- * if missing, turn IPv6 off, and bring it up.  A non-bridge squatting on
+ * entry for the gateway survives taps coming and going), add gw/24 if
+ * missing, turn IPv6 off, and bring it up.  A non-bridge squatting on
  * the name is an error rather than something to reuse.
  */
 int
-net_bridge_ensure(struct nl_sock *sk, const char *name, const uint8_t mac[6],
-    uint32_t gw, unsigned prefix, char *err, size_t errlen)
+net_bridge_ensure(struct nl_sock *sk, const char *name, uint32_t gw,
+    char *err, size_t errlen)
 {
 	struct rtnl_link	*link = NULL, *change, *br;
 	struct rtnl_addr	*ra;
 	struct nl_addr		*lladdr, *local;
 	struct in_addr		 in = { htonl(gw) };
 	const char		*what = "look up";
+	uint8_t			 mac[6];
 	int			 rc = -NLE_NOMEM;
 
+	addr_mac_bytes(gw, mac);
 	change = rtnl_link_alloc();
 	br = rtnl_link_bridge_alloc();
 	ra = rtnl_addr_alloc();
@@ -127,7 +130,7 @@ net_bridge_ensure(struct nl_sock *sk, const char *name, const uint8_t mac[6],
 	}
 	if (rc < 0 || (rc = net_no_ipv6(sk, link, &what)) < 0)
 		goto out;
-	nl_addr_set_prefixlen(local, (int)prefix);
+	nl_addr_set_prefixlen(local, ADDR_USER_PREFIX);
 	rtnl_addr_set_ifindex(ra, rtnl_link_get_ifindex(link));
 	rtnl_addr_set_local(ra, local);
 	rtnl_addr_set_family(ra, AF_INET);
@@ -166,14 +169,17 @@ net_tap_attach(struct nl_sock *sk, const char *tap, const char *bridge,
 	if ((change = rtnl_link_alloc()) != NULL &&
 	    (rc = rtnl_link_get_kernel(sk, 0, bridge, &bl)) >= 0 &&
 	    (rc = rtnl_link_get_kernel(sk, 0, tap, &tl)) >= 0 &&
-	    (rc = rtnl_link_is_bridge(bl) ? 0 : -NLE_OPNOTSUPP) >= 0 &&
-	    (rc = net_no_ipv6(sk, tl, &what)) >= 0) {
+	    !rtnl_link_is_bridge(bl)) {
+		snprintf(err, errlen, "%s is not a bridge", bridge);
+		what = NULL;
+		rc = -1;
+	} else if (rc >= 0 && (rc = net_no_ipv6(sk, tl, &what)) >= 0) {
 		what = "attach";
 		rtnl_link_set_master(change, rtnl_link_get_ifindex(bl));
 		rtnl_link_set_flags(change, IFF_UP);
 		rc = rtnl_link_change(sk, tl, change, 0);
 	}
-	if (rc < 0)
+	if (rc < 0 && what != NULL)
 		snprintf(err, errlen, "%s %s to %s: %s", what, tap, bridge,
 		    nl_geterror(rc));
 	if (change != NULL)

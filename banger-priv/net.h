@@ -12,8 +12,8 @@
 struct nl_sock;
 
 struct nl_sock *net_open(char *, size_t);
-int	net_bridge_ensure(struct nl_sock *, const char *, const uint8_t[6],
-	    uint32_t, unsigned, char *, size_t);
+int	net_bridge_ensure(struct nl_sock *, const char *, uint32_t, char *,
+	    size_t);
 int	net_tap_attach(struct nl_sock *, const char *, const char *, char *,
 	    size_t);
 /*

@@ -101,7 +101,6 @@ priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
 	struct vres			 r;
 	char				 err[256], name[ADDR_IFNAMELEN];
 	char				 subnet_s[ADDR_STRLEN], gw_s[ADDR_STRLEN];
-	uint8_t				 mac[6];
 	uint32_t			 slot, subnet, gw;
 
 	(void)body;
@@ -128,9 +127,7 @@ priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
 	subnet = addr_subnet(p->pol.pool, slot);
 	gw = addr_host(subnet, ADDR_HOST_GW);
 	addr_bridge_name(p->uid, name, sizeof(name));
-	addr_mac_bytes(gw, mac);
-	if (net_bridge_ensure(p->nl, name, mac, gw, ADDR_USER_PREFIX, err,
-	    sizeof(err)) == -1)
+	if (net_bridge_ensure(p->nl, name, gw, err, sizeof(err)) == -1)
 		goto fail;
 	if (pwrite(p->fwdfd, "1\n", 2, 0) != 2) {
 		snprintf(err, sizeof(err), "enable ip_forward: %s",
@@ -324,22 +321,24 @@ priv_answer_tap_list(struct priv *p, const struct msg_hdr *hdr, void *body,
 	reply(p, PRIV_TAP_IDS, hdr->id, &out, -1);
 }
 
+/* By type; wire_decode() lets only these seven through. */
 static const struct priv_dispatch {
-	uint32_t	 type;
 	const char	*name;
 	int		 flags;
 	void		(*fn)(struct priv *, const struct msg_hdr *, void *,
 			    const struct reqfds *);
-} priv_dispatch[] = {
-	{ PRIV_BRIDGE_ENSURE, "bridge.ensure", 0, priv_answer_bridge_ensure },
-	{ PRIV_TAP_CREATE, "tap.create", PF_NEED_BRIDGE,
+} priv_dispatch[PRIV_TYPE_MAX + 1] = {
+	[PRIV_BRIDGE_ENSURE] = { "bridge.ensure", 0,
+	    priv_answer_bridge_ensure },
+	[PRIV_TAP_CREATE] = { "tap.create", PF_NEED_BRIDGE,
 	    priv_answer_tap_create },
-	{ PRIV_TAP_DELETE, "tap.delete", 0, priv_answer_tap_delete },
-	{ PRIV_TAP_LIST, "tap.list", 0, priv_answer_tap_list },
-	{ PRIV_DISK_SNAPSHOT, "disk.snapshot", PF_TAKES_FDS,
+	[PRIV_TAP_DELETE] = { "tap.delete", 0, priv_answer_tap_delete },
+	[PRIV_TAP_LIST] = { "tap.list", 0, priv_answer_tap_list },
+	[PRIV_DISK_SNAPSHOT] = { "disk.snapshot", PF_TAKES_FDS,
 	    priv_answer_disk_snapshot },
-	{ PRIV_DISK_RELEASE, "disk.release", 0, priv_answer_disk_release },
-	{ PRIV_DISK_LIST, "disk.list", 0, priv_answer_disk_list },
+	[PRIV_DISK_RELEASE] = { "disk.release", 0,
+	    priv_answer_disk_release },
+	[PRIV_DISK_LIST] = { "disk.list", 0, priv_answer_disk_list },
 };
 
 void
@@ -367,12 +366,10 @@ priv_serve(struct priv *p)
 		}
 		if ((why = wire_decode(in, (size_t)n, &hdr, &req)) != NULL)
 			fault(p, "%s", why);
-		for (d = NULL, i = 0; d == NULL && i < sizeof(priv_dispatch) /
-		    sizeof(priv_dispatch[0]); i++)
-			if (priv_dispatch[i].type == hdr.type)
-				d = &priv_dispatch[i];
-		if (d == NULL)
+		if (hdr.type > PRIV_TYPE_MAX ||
+		    priv_dispatch[hdr.type].fn == NULL)
 			fault(p, "unexpected message type %u", hdr.type);
+		d = &priv_dispatch[hdr.type];
 		if ((d->flags & PF_NEED_BRIDGE) && !p->bridge_ok)
 			fault(p, "%s before bridge.ensure", d->name);
 		if (!(d->flags & PF_TAKES_FDS) && fds.n > 0)

@@ -48,15 +48,15 @@ wire_recv(int fd, uint8_t *pkt, int *fds, size_t *nfds)
 	} while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return -1;
-	/* cmsg holds FRAME_MAXFDS: the kernel cuts (MSG_CTRUNC) the rest. */
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET ||
-		    cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) &&
-		    *nfds < FRAME_MAXFDS; i++)
-			memcpy(&fds[(*nfds)++], CMSG_DATA(cm) + i * sizeof(int),
-			    sizeof(int));
+	/*
+	 * The one SCM_RIGHTS message (we ask for no other kind); cmsg holds
+	 * FRAME_MAXFDS, the kernel cuts the rest and sets MSG_CTRUNC.
+	 */
+	if ((cm = CMSG_FIRSTHDR(&mh)) != NULL && cm->cmsg_level ==
+	    SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+		*nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		*nfds = *nfds > FRAME_MAXFDS ? FRAME_MAXFDS : *nfds;
+		memcpy(fds, CMSG_DATA(cm), *nfds * sizeof(int));
 	}
 	if (n == 0 && *nfds == 0)
 		return 0;
