@@ -45,12 +45,10 @@ net_open(char *err, size_t errlen)
 }
 
 /*
- * No IPv6 on banger's interfaces: with a link-local address on the bridge
- * a guest reaches every host service bound to ::.  The firewall (nft.c)
- * drops all IPv6 from bridges as well; this keeps the host from offering
- * any.  addr_gen_mode "none", set before a new link first goes up, keeps
- * the kernel from ever adding an address; one already there (a bridge an
- * older helper made) is deleted.  Returns 0 or a libnl error.
+ * No IPv6 on banger's interfaces (with a link-local address on the bridge
+ * a guest reaches every host service bound to ::; nft.c drops IPv6 too):
+ * addr_gen_mode "none" before a link first goes up, and any address an
+ * older helper let the kernel add is deleted.  0 or a libnl error.
  */
 static int
 net_no_ipv6(struct nl_sock *sk, struct rtnl_link *link, const char **what)

@@ -173,9 +173,7 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 
 	/* Act: derive everything from the lease table, then create. */
 	lb = lease_find_bridge(p->lt, p->uid);
-	memset(&lt, 0, sizeof(lt));
-	lt.uid = p->uid;
-	lt.vm_id = (uint32_t)req->vm_id;
+	lt = (struct lease_tap){ .uid = p->uid, .vm_id = (uint32_t)req->vm_id };
 	if (lb == NULL || lease_free_host(p->lt, p->uid, &lt.host) == -1)
 		fatalx("tap allocation disagrees with validation");
 	for (i = 0; i < TAP_NAME_TRIES; i++) {
@@ -194,10 +192,8 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 	if (fd == -1)
 		goto fail;
 	/*
-	 * The lease as soon as the tap exists (as disk.snapshot does), and
-	 * persistence last: a tap that can outlive this request is always
-	 * leased, so tap.list and reconcile's sweep find it.  Until then it
-	 * lives only as long as fd does.
+	 * The lease as soon as the tap exists, persistence last: a tap that
+	 * can outlive this request is always leased.
 	 */
 	if (lease_add_tap(p->lt, &lt) == -1)
 		fatalx("tap lease disagrees with validation");
@@ -224,10 +220,7 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 	close(fd);
 	return;
 fail:
-	/*
-	 * Closing the only fd of a non-persistent tap removes it; clearing
-	 * persistence first is for a kernel that set it and then failed.
-	 */
+	/* Closing the only fd of a non-persistent tap removes it. */
 	snprintf(why, sizeof(why), "lease table disagrees");
 	if (fd != -1) {
 		if (req->persist)

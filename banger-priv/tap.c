@@ -1,10 +1,8 @@
 /*
- * Taps through /dev/net/tun.  A tap starts non-persistent: it lives
- * exactly as long as some process holds an fd to it (the VMM and bangerd),
- * so nothing leaks when they die, even by kill -9.  Only a leased tap is
- * made persistent (tap_persist), and that is the last step of tap.create.
- * tap_remove() asks the kernel, over rtnetlink, whose tap a name is;
- * tap_sweep() removes the caller's persistent taps that no lease names.
+ * Taps through /dev/net/tun.  A tap starts non-persistent: it lives as
+ * long as some process holds an fd to it, so nothing leaks when the VMM
+ * and bangerd die, even by kill -9.  Only a leased tap is made persistent,
+ * as the last step of tap.create.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -65,11 +63,7 @@ tap_open(const char *name, uint32_t uid, uint32_t gid, char *err,
 	return fd;
 }
 
-/*
- * A persistent tap outlives its fds, so that a VMM which opens taps by
- * name (Firecracker) can attach; tap.delete, or reconcile's sweep of the
- * caller's leases, removes it.  Never set before the lease is stored.
- */
+/* For VMMs that open taps by name; never before the lease is stored. */
 int
 tap_persist(int fd, int on, char *err, size_t errlen)
 {
@@ -121,12 +115,11 @@ link_parse(struct nl_msg *msg, void *arg)
 }
 
 /*
- * Remove the tap NAME if its tun owner is uid (and, with only_persistent,
- * if it is persistent), by its ifindex, so that no device which took the
- * name since is touched.  A leased name alone proves nothing: the tap may
- * have gone with its VMM and the name been taken by someone else's device
- * since.  1: removed; 0: no such device, or left as not persistent; -1:
- * not uid's tap, or the kernel could not be asked (err says which).
+ * Remove the tap NAME if its tun owner is uid (with only_persistent, if
+ * it is persistent too), by the ifindex checked.  A leased name alone
+ * proves nothing: the tap may have gone with its VMM and the name been
+ * taken by someone else's device.  1: removed; 0: no such device, or not
+ * persistent; -1: not uid's tap, or an error (err says which).
  */
 int
 tap_remove(struct nl_sock *sk, const char *name, uint32_t uid,
@@ -180,12 +173,10 @@ tap_remove(struct nl_sock *sk, const char *name, uint32_t uid,
 }
 
 /*
- * Remove uid's persistent bgtap devices that no lease names: left by a
- * helper from before tap.create recorded the lease first, they would
- * squat tap names for every user.  Nothing else is touched: another
- * owner's device, a non-persistent tap (some process holds it), or one
- * any lease names.  Called under the lease lock, where no tap.create is
- * half-way.  Returns how many went, or -1 if the links could not be read.
+ * Remove uid's persistent bgtap devices that no lease names (left by
+ * helpers from before tap.create leased first, they squat tap names for
+ * every user); under the lease lock no tap.create is half-way.  Returns
+ * how many went, or -1 if the links could not be read.
  */
 int
 tap_sweep(struct nl_sock *sk, const struct lease_table *t, uint32_t uid,
