@@ -153,27 +153,26 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 		seen |= 1u << k;
 	}
 	msgpack_unpacked_destroy(&up);
-	if (why == NULL && (seen & ENV) != ENV)
-		why = "missing envelope key";
-	else if (why == NULL && v[K_V] != PRIV_VERSION)
-		why = "wrong protocol version";
-	else if (why == NULL && (v[K_T] > PRIV_TYPE_MAX || !want[v[K_T]]))
-		why = "not a request type";
-	else if (why == NULL && seen != want[v[K_T]])
-		why = "keys do not match the type's";
-	else if (why == NULL && (seen & VMID) &&
-	    (v[K_VMID] < 1 || v[K_VMID] > PRIV_VMID_MAX))
-		why = "vm_id out of range";
 	if (why != NULL)
 		return why;
+	if ((seen & ENV) != ENV)
+		return "missing envelope key";
+	if (v[K_V] != PRIV_VERSION)
+		return "wrong protocol version";
+	if (v[K_T] > PRIV_TYPE_MAX || !want[v[K_T]])
+		return "not a request type";
+	if (seen != want[v[K_T]])
+		return "keys do not match the type's";
+	if ((seen & VMID) && (v[K_VMID] < 1 || v[K_VMID] > PRIV_VMID_MAX))
+		return "vm_id out of range";
 	hdr->version = PRIV_VERSION;
 	hdr->type = (uint32_t)v[K_T];
 	hdr->id = v[K_ID];
 	memset(req, 0, sizeof(*req));
-	if (hdr->type == PRIV_TAP_CREATE) {
-		req->tap_create.vm_id = v[K_VMID];
-		req->tap_create.persist = (int)v[K_PERSIST];
-	} else if (hdr->type == PRIV_TAP_DELETE)
+	if (hdr->type == PRIV_TAP_CREATE)
+		req->tap_create = (struct priv_tap_create){ v[K_VMID],
+		    (int)v[K_PERSIST] };
+	else if (hdr->type == PRIV_TAP_DELETE)
 		req->tap_delete.vm_id = v[K_VMID];
 	else if (hdr->type == PRIV_DISK_SNAPSHOT)
 		req->disk_snapshot.vm_id = v[K_VMID];
