@@ -39,8 +39,7 @@ net_open(char *err, size_t errlen)
 	if (sk != NULL && (rc = nl_connect(sk, NETLINK_ROUTE)) == 0)
 		return sk;
 	snprintf(err, errlen, "rtnetlink: %s", nl_geterror(rc));
-	if (sk != NULL)
-		nl_socket_free(sk);
+	nl_socket_free(sk);
 	return NULL;
 }
 
@@ -64,8 +63,7 @@ net_no_ipv6(struct nl_sock *sk, struct rtnl_link *link, const char **what)
 	    (rc = rtnl_link_inet6_set_addr_gen_mode(change,
 	    IN6_ADDR_GEN_MODE_NONE)) >= 0)
 		rc = rtnl_link_change(sk, link, change, 0);
-	if (change != NULL)
-		rtnl_link_put(change);
+	rtnl_link_put(change);
 	/* A kernel or device without IPv6 has nothing to turn off. */
 	if (rc == -NLE_AF_NOSUPPORT)
 		return 0;
@@ -142,8 +140,8 @@ net_bridge_ensure(struct nl_sock *sk, const char *name, uint32_t gw,
 out:
 	if (rc < 0 && what != NULL)
 		snprintf(err, errlen, "%s %s: %s", what, name, nl_geterror(rc));
-	if (link != NULL)
-		rtnl_link_put(link);
+	/* libnl's put functions take NULL. */
+	rtnl_link_put(link);
 	rtnl_link_put(change);
 	rtnl_link_put(br);
 	rtnl_addr_put(ra);
@@ -180,11 +178,8 @@ net_tap_attach(struct nl_sock *sk, const char *tap, const char *bridge,
 	if (rc < 0 && what != NULL)
 		snprintf(err, errlen, "%s %s to %s: %s", what, tap, bridge,
 		    nl_geterror(rc));
-	if (change != NULL)
-		rtnl_link_put(change);
-	if (tl != NULL)
-		rtnl_link_put(tl);
-	if (bl != NULL)
-		rtnl_link_put(bl);
+	rtnl_link_put(change);
+	rtnl_link_put(tl);
+	rtnl_link_put(bl);
 	return rc < 0 ? -1 : 0;
 }

@@ -164,10 +164,8 @@ tap_remove(struct nl_sock *sk, const char *name, uint32_t uid,
 	else if (rc < 0 && what != NULL)
 		snprintf(err, errlen, "%s %s: %s", what, name,
 		    nl_geterror(rc));
-	if (link != NULL)
-		rtnl_link_put(link);
-	if (cb != NULL)
-		nl_cb_put(cb);
+	rtnl_link_put(link);
+	nl_cb_put(cb);
 	nlmsg_free(msg);
 	return rc < 0 ? -1 : rc;
 }
