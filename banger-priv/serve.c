@@ -50,17 +50,14 @@ void
 reply_error(const struct priv *p, uint64_t id, unsigned code,
     const char *fmt, ...)
 {
-	struct priv_error	 e;
-	char			 msg[256];
-	va_list			 ap;
+	char	 msg[256];
+	va_list	 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_warnx("uid %u: %s", (unsigned)p->uid, msg);
-	e.code = code;
-	e.message = msg;
-	reply(p, PRIV_ERROR, id, &e, -1);
+	reply(p, PRIV_ERROR, id, &(struct priv_error){ code, msg }, -1);
 }
 
 /* Lock and load the lease table; on failure answer and return -1. */
