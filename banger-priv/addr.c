@@ -1,56 +1,38 @@
 /* Pure derivations of names and addresses; see addr.h. */
+#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
 
-/* One decimal number 0..max, no sign, no leading zeros; advances *sp. */
-static int
-parse_dec(const char **sp, unsigned max, unsigned *out)
-{
-	const char	*s = *sp;
-	unsigned	 v = 0;
-	int		 n = 0;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	if (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
-		return -1;
-	while (*s >= '0' && *s <= '9') {
-		if (++n > 3)
-			return -1;
-		v = v * 10 + (unsigned)(*s - '0');
-		s++;
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	*sp = s;
-	return 0;
-}
-
+/*
+ * inet_pton() takes exactly four decimal parts, each 0..255 without
+ * leading zeros; the prefix is 0..32, also without them.
+ */
 int
 addr_parse_cidr(const char *s, uint32_t *net, unsigned *prefix)
 {
-	uint32_t	 a = 0, mask;
-	unsigned	 v, i;
+	const char	*slash = strchr(s, '/');
+	char		 a[ADDR_STRLEN];
+	struct in_addr	 in;
+	size_t		 n;
+	unsigned	 v;
 
-	for (i = 0; i < 4; i++) {
-		if (parse_dec(&s, 255, &v) == -1)
-			return -1;
-		a = a << 8 | v;
-		if (i < 3 && *s++ != '.')
-			return -1;
-	}
-	if (*s++ != '/')
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(a))
 		return -1;
-	if (parse_dec(&s, 32, &v) == -1 || *s != '\0')
+	memcpy(a, s, (size_t)(slash - s));
+	a[slash - s] = '\0';
+	n = strspn(++slash, "0123456789");
+	if (inet_pton(AF_INET, a, &in) != 1 || n == 0 || n > 2 ||
+	    slash[n] != '\0' || (n == 2 && slash[0] == '0') ||
+	    (v = (unsigned)atoi(slash)) > 32)
 		return -1;
-	mask = v == 0 ? 0 : 0xffffffffu << (32 - v);
-	if ((a & ~mask) != 0)
+	in.s_addr = ntohl(in.s_addr);
+	if (v < 32 && (in.s_addr & (0xffffffffu >> v)) != 0)
 		return -1;
-	*net = a;
+	*net = in.s_addr;
 	*prefix = v;
 	return 0;
 }
@@ -85,22 +67,18 @@ addr_fmt(uint32_t a, char *out, size_t len)
 void
 addr_mac_bytes(uint32_t a, uint8_t mac[6])
 {
+	uint32_t	 be = htonl(a);
+
 	mac[0] = 0x02;
 	mac[1] = 0x42;
-	mac[2] = a >> 24;
-	mac[3] = (a >> 16) & 0xff;
-	mac[4] = (a >> 8) & 0xff;
-	mac[5] = a & 0xff;
+	memcpy(mac + 2, &be, 4);
 }
 
 void
 addr_mac(uint32_t a, char *out, size_t len)
 {
-	uint8_t	 m[6];
-
-	addr_mac_bytes(a, m);
-	snprintf(out, len, "%02x:%02x:%02x:%02x:%02x:%02x",
-	    m[0], m[1], m[2], m[3], m[4], m[5]);
+	snprintf(out, len, "02:42:%02x:%02x:%02x:%02x", a >> 24,
+	    (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
 void

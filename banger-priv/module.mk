@@ -14,10 +14,11 @@ PRIV_LIBS := $(shell pkg-config --libs libnl-route-3.0 libnftables \
 PRIV_COMMON := $(O)/libbanger-common.a
 
 PROGS += banger-priv/banger-priv banger-priv/banger-priv-regress
-TESTS += banger-priv/test-validate banger-priv/test-disk banger-priv/test-log
+TESTS += banger-priv/test-validate banger-priv/test-disk banger-priv/test-log \
+	banger-priv/test-wire
 
 $(PRIV_OBJS) $(O)/banger-priv/test-validate.o $(O)/banger-priv/test-disk.o \
-	$(O)/banger-priv/test-log.o: \
+	$(O)/banger-priv/test-log.o $(O)/banger-priv/test-wire.o: \
 	CPPFLAGS += $(PRIV_CFLAGS)
 # The link map names every object the linker took, archive members
 # included: `make priv-lines` counts their sources from it.
@@ -76,3 +77,11 @@ $(O)/banger-priv/test-log: $(PRIV_LOG_TEST_OBJS) $(PRIV_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(PRIV_LOG_TEST_OBJS) \
 		$(PRIV_COMMON) -lcmocka
+
+# wire.c against common/msg.c, the codec bangerd uses.
+PRIV_WIRE_TEST_OBJS := $(patsubst %.c,$(O)/%.o,banger-priv/test-wire.c \
+	banger-priv/wire.c)
+$(O)/banger-priv/test-wire: $(PRIV_WIRE_TEST_OBJS) $(PRIV_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(PRIV_WIRE_TEST_OBJS) \
+		$(PRIV_COMMON) -lcmocka $(shell pkg-config --libs msgpack)

@@ -12,20 +12,19 @@
 struct nl_sock;
 
 struct nl_sock *net_open(char *, size_t);
-int	net_bridge_ensure(struct nl_sock *, const char *, const uint8_t[6],
-	    uint32_t, unsigned, char *, size_t);
+int	net_bridge_ensure(struct nl_sock *, const char *, uint32_t, char *,
+	    size_t);
 int	net_tap_attach(struct nl_sock *, const char *, const char *, char *,
 	    size_t);
-int	net_link_delete(struct nl_sock *, const char *, char *, size_t);
 /*
  * The tun/tap side (tap.c): create a non-persistent tap owned by
- * uid/gid and return its fd; make it persistent or not; whether a name is
- * a tap of uid's (1: no such device, 0: yes, -1: no); remove uid's
- * persistent taps no lease names.
+ * uid/gid and return its fd; make it persistent or not; remove a tap if
+ * it is uid's (1: removed, 0: no such device or not persistent, -1: not
+ * uid's or error); remove uid's persistent taps no lease names.
  */
 int	tap_open(const char *, uint32_t, uint32_t, char *, size_t);
 int	tap_persist(int, int, char *, size_t);
-int	tap_owned(struct nl_sock *, const char *, uint32_t, int *, char *,
+int	tap_remove(struct nl_sock *, const char *, uint32_t, int, char *,
 	    size_t);
 struct lease_table;
 int	tap_sweep(struct nl_sock *, const struct lease_table *, uint32_t,

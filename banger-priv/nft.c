@@ -1,236 +1,165 @@
 /*
- * NAT and isolation rules, in one "inet" table so that IPv4 and IPv6
- * pass the same chains.  The rules are the same for every user and refer
- * to four sets that mirror the lease table's bridges:
- *
- *   brnet  { bridge . its /24 }      the only sources a bridge may send
- *   brgw   { bridge . its gateway }  the only host address it may reach
- *   samebr { bridge . bridge }       traffic that stays on one bridge
- *   brown  { bridge . owner uid }    who on the host may connect into it
- *
- * and a fifth, pinglim, that the ping rule fills itself: one rate limit
- * per bridge, so that one guest's flood spends only its own bridge's
- * gateway pings.
- *
- * Each ensure re-creates the static rules (flush + add) and the four
- * sets' elements from the whole lease table in one atomic batch, so
- * running it twice, or from two users' helpers (serialised by the lease
- * lock), never duplicates anything, and a bridge whose lease is gone
- * loses its elements.  The batch also removes the "ip banger" table that
- * helpers before the inet table made, at no moment leaving a bridge
- * without rules.
- *
- *   postrouting (nat):  to any bgbr* bridge: no NAT; from a bridge with
- *                       a source in its own /24: masquerade
- *   forward (filter):   IPv6 from or to bgbr*: drop; from a bridge with a
- *                       source outside its /24: drop; within one user's
- *                       bridge: accept (only seen with br_netfilter);
- *                       between bgbr* bridges: drop; into a bridge: only
- *                       established/related; from a bridge to
- *                       169.254.0.0/16 (cloud metadata): drop
- *   input (filter):     from bgbr*: IPv6 and foreign sources dropped;
- *                       replies, DNS (udp/tcp 53) and ping (rate
- *                       limited per bridge) of that bridge's own gateway
- *                       address only
- *   output (filter):    IPv6 to bgbr*: drop; into a bridge: replies, or
- *                       anything from a socket of the uid that owns the
- *                       bridge; all else (other users, root too): drop
- *
- * Root is not let in by the output chain: it owns the table and could
- * change it, so an exception would protect nothing, while the drop keeps
- * root's own services (scanners, mDNS, ...) away from users' guests.
- * bangerd reaches its guests over vsock, not the bridge.
- *
- * The chains' policies stay accept: the table judges traffic to, from
- * and between banger's bridges and leaves the host's own alone.
+ * NAT and isolation rules, in one "inet" table so that IPv4 and IPv6 pass
+ * the same chains.  The rules are the same for every user; four sets
+ * mirror the lease table's bridges: brnet { bridge . its /24 } (the only
+ * sources it may send), brgw { bridge . its gateway } (the only host
+ * address it may reach), samebr { bridge . bridge } and brown { bridge .
+ * owner uid } (who on the host may connect into it); pinglim holds one
+ * ping rate limit per bridge, so one guest's flood spends only its own.
+ * Each ensure re-creates rules and elements from the whole lease table in
+ * one atomic batch: idempotent, and a bridge whose lease is gone loses
+ * its elements; the batch also removes the older "ip banger" table.
+ * Root is not let in by the output chain: it owns the table, so an
+ * exception would protect nothing, while the drop keeps root's own
+ * services away from users' guests.  The chains' policies stay accept:
+ * the table judges only traffic to, from and between banger's bridges.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nftables/libnftables.h>
 
 #include "addr.h"
-#include "buf.h"
 #include "lease.h"
 #include "nft.h"
+
+/* The table every command names, its chains' rules, every bridge. */
+#define TABLE	"inet banger "
+#define POST	"add rule inet banger postrouting "
+#define FWD	"add rule inet banger forward "
+#define IN	"add rule inet banger input "
+#define OUT	"add rule inet banger output "
+#define BR	"\"bgbr*\" "
 
 /* Flush and re-add: the table's shape, then its rules. */
 static const char nftb_static[] =
     "add table ip banger\n"
     "delete table ip banger\n"
     "add table inet banger\n"
-    "add chain inet banger postrouting { type nat hook postrouting "
+    "add chain " TABLE "postrouting { type nat hook postrouting "
     "priority srcnat; policy accept; }\n"
-    "add chain inet banger forward { type filter hook forward "
+    "add chain " TABLE "forward { type filter hook forward "
     "priority filter; policy accept; }\n"
-    "add chain inet banger input { type filter hook input "
+    "add chain " TABLE "input { type filter hook input "
     "priority filter; policy accept; }\n"
-    "add chain inet banger output { type filter hook output "
+    "add chain " TABLE "output { type filter hook output "
     "priority filter; policy accept; }\n"
-    "add set inet banger brnet { type ifname . ipv4_addr; "
-    "flags interval; }\n"
-    "add set inet banger brgw { type ifname . ipv4_addr; }\n"
-    "add set inet banger samebr { type ifname . ifname; }\n"
-    "add set inet banger brown { type ifname . uid; }\n"
+    "add set " TABLE "brnet { type ifname . ipv4_addr; flags interval; }\n"
+    "add set " TABLE "brgw { type ifname . ipv4_addr; }\n"
+    "add set " TABLE "samebr { type ifname . ifname; }\n"
+    "add set " TABLE "brown { type ifname . uid; }\n"
     /* Filled by the ping rule: one limit per bridge (a "meter"). */
-    "add set inet banger pinglim { type ifname; flags dynamic; "
-    "size 8192; }\n"
-    "flush chain inet banger postrouting\n"
-    "flush chain inet banger forward\n"
-    "flush chain inet banger input\n"
-    "flush chain inet banger output\n"
-    "flush set inet banger brnet\n"
-    "flush set inet banger brgw\n"
-    "flush set inet banger samebr\n"
-    "flush set inet banger brown\n"
-    "flush set inet banger pinglim\n"
-    "add rule inet banger postrouting oifname \"bgbr*\" return\n"
-    "add rule inet banger postrouting iifname . ip saddr @brnet "
-    "masquerade\n"
+    "add set " TABLE "pinglim { type ifname; flags dynamic; size 8192; }\n"
+    "flush chain " TABLE "postrouting\n"
+    "flush chain " TABLE "forward\n"
+    "flush chain " TABLE "input\n"
+    "flush chain " TABLE "output\n"
+    "flush set " TABLE "brnet\n"
+    "flush set " TABLE "brgw\n"
+    "flush set " TABLE "samebr\n"
+    "flush set " TABLE "brown\n"
+    "flush set " TABLE "pinglim\n"
+    POST "oifname " BR "return\n"
+    POST "iifname . ip saddr @brnet masquerade\n"
     /* Bridges and taps have no IPv6 address (net.c); this is the rest. */
-    "add rule inet banger forward iifname \"bgbr*\" meta nfproto ipv6 "
-    "drop\n"
-    "add rule inet banger forward oifname \"bgbr*\" meta nfproto ipv6 "
-    "drop\n"
-    "add rule inet banger forward iifname \"bgbr*\" "
-    "iifname . ip saddr != @brnet drop\n"
-    "add rule inet banger forward iifname . oifname @samebr accept\n"
-    "add rule inet banger forward iifname \"bgbr*\" oifname \"bgbr*\" "
-    "drop\n"
-    "add rule inet banger forward oifname \"bgbr*\" ct state "
-    "established,related accept\n"
-    "add rule inet banger forward oifname \"bgbr*\" drop\n"
-    "add rule inet banger forward iifname \"bgbr*\" "
-    "ip daddr 169.254.0.0/16 drop\n"
-    "add rule inet banger input iifname \"bgbr*\" meta nfproto ipv6 "
-    "drop\n"
-    "add rule inet banger input iifname \"bgbr*\" "
-    "iifname . ip saddr != @brnet drop\n"
-    "add rule inet banger input iifname \"bgbr*\" ct state "
-    "established,related accept\n"
-    "add rule inet banger input iifname . ip daddr @brgw udp dport 53 "
-    "accept\n"
-    "add rule inet banger input iifname . ip daddr @brgw tcp dport 53 "
-    "accept\n"
-    "add rule inet banger input iifname . ip daddr @brgw icmp type "
-    "echo-request update @pinglim { iifname limit rate 10/second } "
-    "accept\n"
-    "add rule inet banger input iifname \"bgbr*\" drop\n"
+    FWD "iifname " BR "meta nfproto ipv6 drop\n"
+    FWD "oifname " BR "meta nfproto ipv6 drop\n"
+    FWD "iifname " BR "iifname . ip saddr != @brnet drop\n"
+    FWD "iifname . oifname @samebr accept\n"
+    FWD "iifname " BR "oifname " BR "drop\n"
+    FWD "oifname " BR "ct state established,related accept\n"
+    FWD "oifname " BR "drop\n"
+    FWD "iifname " BR "ip daddr 169.254.0.0/16 drop\n"
+    IN "iifname " BR "meta nfproto ipv6 drop\n"
+    IN "iifname " BR "iifname . ip saddr != @brnet drop\n"
+    IN "iifname " BR "ct state established,related accept\n"
+    IN "iifname . ip daddr @brgw udp dport 53 accept\n"
+    IN "iifname . ip daddr @brgw tcp dport 53 accept\n"
+    IN "iifname . ip daddr @brgw icmp type echo-request "
+    "update @pinglim { iifname limit rate 10/second } accept\n"
+    IN "iifname " BR "drop\n"
     /* The host's own sockets: only the bridge's owner opens connections. */
-    "add rule inet banger output oifname \"bgbr*\" meta nfproto ipv6 "
-    "drop\n"
-    "add rule inet banger output oifname \"bgbr*\" ct state "
-    "established,related accept\n"
-    "add rule inet banger output oifname . meta skuid @brown accept\n"
-    "add rule inet banger output oifname \"bgbr*\" drop\n";
+    OUT "oifname " BR "meta nfproto ipv6 drop\n"
+    OUT "oifname " BR "ct state established,related accept\n"
+    OUT "oifname . meta skuid @brown accept\n"
+    OUT "oifname " BR "drop\n";
 
 struct nft_ctx *
 nftb_open(char *err, size_t errlen)
 {
 	struct nft_ctx	*ctx;
 
-	if ((ctx = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL) {
-		snprintf(err, errlen, "nft_ctx_new failed");
-		return NULL;
-	}
 	/* Keep libnftables' messages for our own log line. */
-	if (nft_ctx_buffer_output(ctx) != 0 ||
+	if ((ctx = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL ||
+	    nft_ctx_buffer_output(ctx) != 0 ||
 	    nft_ctx_buffer_error(ctx) != 0) {
-		snprintf(err, errlen, "nft: cannot buffer output");
-		nft_ctx_free(ctx);
+		snprintf(err, errlen, "nft: cannot set up libnftables");
+		if (ctx != NULL)
+			nft_ctx_free(ctx);
 		return NULL;
 	}
 	return ctx;
 }
 
-enum nftb_set { NFTB_BRNET, NFTB_BRGW, NFTB_SAMEBR, NFTB_BROWN };
-
-/* One "add element" command listing every leased bridge in one set. */
-static int
-nftb_elements(struct buf *out, const struct lease_table *lt, uint32_t pool,
-    enum nftb_set set)
+/* The batch, NUL-terminated, in memory of its own (free it). */
+char *
+nftb_ruleset(const struct lease_table *lt, uint32_t pool)
 {
-	static const char	*setname[] = { "brnet", "brgw", "samebr",
+	static const char *const set[] = { "brnet", "brgw", "samebr",
 				    "brown" };
-	char			 line[96], name[ADDR_IFNAMELEN];
-	char			 a[ADDR_STRLEN];
-	uint32_t		 subnet;
-	size_t			 i;
-	int			 n;
+	char		*out = NULL, name[ADDR_IFNAMELEN], a[ADDR_STRLEN];
+	uint32_t	 subnet;
+	size_t		 len, i, s;
+	FILE		*f;
+	int		 bad;
 
-	n = snprintf(line, sizeof(line), "add element inet banger %s { ",
-	    setname[set]);
-	if (buf_append(out, line, (size_t)n) == -1)
-		return -1;
-	for (i = 0; i < lt->nbr; i++) {
-		addr_bridge_name(lt->br[i].uid, name, sizeof(name));
-		subnet = addr_subnet(pool, lt->br[i].slot);
-		switch (set) {
-		case NFTB_BRNET:
-			addr_fmt(subnet, a, sizeof(a));
-			n = snprintf(line, sizeof(line), "%s\"%s\" . %s/%u",
-			    i > 0 ? ", " : "", name, a, ADDR_USER_PREFIX);
-			break;
-		case NFTB_BRGW:
-			addr_fmt(addr_host(subnet, ADDR_HOST_GW), a,
-			    sizeof(a));
-			n = snprintf(line, sizeof(line), "%s\"%s\" . %s",
-			    i > 0 ? ", " : "", name, a);
-			break;
-		case NFTB_SAMEBR:
-			n = snprintf(line, sizeof(line), "%s\"%s\" . \"%s\"",
-			    i > 0 ? ", " : "", name, name);
-			break;
-		case NFTB_BROWN:
-			n = snprintf(line, sizeof(line), "%s\"%s\" . %u",
-			    i > 0 ? ", " : "", name, (unsigned)lt->br[i].uid);
-			break;
-		}
-		if (n < 0 || (size_t)n >= sizeof(line) ||
-		    buf_append(out, line, (size_t)n) == -1)
-			return -1;
-	}
-	return buf_append(out, " }\n", 3);
-}
-
-int
-nftb_ruleset(struct buf *out, const struct lease_table *lt, uint32_t pool)
-{
-	buf_reset(out);
-	if (buf_append(out, nftb_static, sizeof(nftb_static) - 1) == -1)
-		return -1;
+	if ((f = open_memstream(&out, &len)) == NULL)
+		return NULL;
+	fputs(nftb_static, f);
 	/* An empty element list is a syntax error; an empty set is not. */
-	if (lt->nbr > 0 &&
-	    (nftb_elements(out, lt, pool, NFTB_BRNET) == -1 ||
-	    nftb_elements(out, lt, pool, NFTB_BRGW) == -1 ||
-	    nftb_elements(out, lt, pool, NFTB_SAMEBR) == -1 ||
-	    nftb_elements(out, lt, pool, NFTB_BROWN) == -1))
-		return -1;
-	return buf_append(out, "", 1);
+	for (s = 0; s < 4 && lt->nbr > 0; s++) {
+		fprintf(f, "add element inet banger %s { ", set[s]);
+		for (i = 0; i < lt->nbr; i++) {
+			addr_bridge_name(lt->br[i].uid, name, sizeof(name));
+			subnet = addr_subnet(pool, lt->br[i].slot);
+			addr_fmt(s == 1 ? addr_host(subnet, ADDR_HOST_GW) :
+			    subnet, a, sizeof(a));
+			fprintf(f, "%s\"%s\" . ", i > 0 ? ", " : "", name);
+			if (s == 0)
+				fprintf(f, "%s/%u", a, ADDR_USER_PREFIX);
+			else if (s == 1)
+				fputs(a, f);
+			else if (s == 2)
+				fprintf(f, "\"%s\"", name);
+			else
+				fprintf(f, "%u", (unsigned)lt->br[i].uid);
+		}
+		fputs(" }\n", f);
+	}
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		free(out);
+		return NULL;
+	}
+	return out;
 }
 
 int
 nftb_ensure(struct nft_ctx *ctx, const struct lease_table *lt, uint32_t pool,
     char *err, size_t errlen)
 {
-	struct buf	 cmd = { 0 };
 	const char	*msg;
-	size_t		 n;
-	int		 ret = -1;
+	char		*cmd;
+	int		 rc = -1;
 
-	if (nftb_ruleset(&cmd, lt, pool) == -1) {
+	if ((cmd = nftb_ruleset(lt, pool)) == NULL)
 		snprintf(err, errlen, "nft: out of memory for the ruleset");
-		goto out;
-	}
-	if (nft_run_cmd_from_buffer(ctx, (const char *)cmd.p) != 0) {
+	else if ((rc = nft_run_cmd_from_buffer(ctx, cmd)) != 0) {
 		msg = nft_ctx_get_error_buffer(ctx);
-		n = msg != NULL ? strcspn(msg, "\n") : 0;
-		snprintf(err, errlen, "nft: %.*s", (int)n,
-		    msg != NULL ? msg : "failed");
-		goto out;
+		snprintf(err, errlen, "nft: %.*s", msg != NULL ?
+		    (int)strcspn(msg, "\n") : 6, msg != NULL ? msg : "failed");
 	}
-	ret = 0;
-out:
-	buf_free(&cmd);
-	return ret;
+	free(cmd);
+	return rc == 0 ? 0 : -1;
 }

@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct buf;
 struct lease_table;
 struct nft_ctx;
 
@@ -16,7 +15,7 @@ struct nft_ctx *nftb_open(char *, size_t);
  */
 int	nftb_ensure(struct nft_ctx *, const struct lease_table *, uint32_t,
 	    char *, size_t);
-/* The batch nftb_ensure runs, NUL-terminated (pure; for the unit tests). */
-int	nftb_ruleset(struct buf *, const struct lease_table *, uint32_t);
+/* The batch nftb_ensure runs, malloc'd (pure; for the unit tests). */
+char	*nftb_ruleset(const struct lease_table *, uint32_t);
 
 #endif

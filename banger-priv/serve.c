@@ -1,10 +1,9 @@
 /*
- * The request loop and its one dispatch table.  Each handler validates
- * (validate.c, pure) before it acts; a request that fails validation as a
- * fault ends the helper, a legitimate refusal is answered with PRIV_ERROR.
- * The whole of each request runs under the lease lock, so helpers of
- * different users never interleave their read-modify-write of the table
- * or their nftables batches.  The disk requests live in serve-disk.c.
+ * The request loop and its dispatch table.  Each handler validates
+ * (validate.c) before it acts: a fault ends the helper, a refusal is
+ * answered with PRIV_ERROR.  Each request runs wholly under the lease
+ * lock, so helpers of different users never interleave their updates of
+ * the table or of nftables.  The disk requests live in serve-disk.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,43 +13,16 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "frame.h"
 #include "log.h"
-#include "msg.h"
 #include "net.h"
 #include "nft.h"
 #include "priv.h"
-#include "proto_priv.h"
 #include "validate.h"
+#include "wire.h"
 
 #define PF_NEED_BRIDGE	0x01	/* only after a successful BRIDGE_ENSURE */
-#define TAP_NAME_TRIES	64	/* skip names squatted by others */
-
 #define PF_TAKES_FDS	0x02	/* descriptors may come with it */
-
-static void	priv_answer_bridge_ensure(struct priv *, const struct msg_hdr *,
-		    void *, const struct reqfds *);
-static void	priv_answer_tap_create(struct priv *, const struct msg_hdr *,
-		    void *, const struct reqfds *);
-static void	priv_answer_tap_delete(struct priv *, const struct msg_hdr *,
-		    void *, const struct reqfds *);
-static void	priv_answer_tap_list(struct priv *, const struct msg_hdr *,
-		    void *, const struct reqfds *);
-
-static const struct priv_dispatch {
-	uint32_t	 type;
-	int		 flags;
-	void		(*fn)(struct priv *, const struct msg_hdr *, void *,
-			    const struct reqfds *);
-} priv_dispatch[] = {
-	{ PRIV_BRIDGE_ENSURE,	0,		priv_answer_bridge_ensure },
-	{ PRIV_TAP_CREATE,	PF_NEED_BRIDGE,	priv_answer_tap_create },
-	{ PRIV_TAP_DELETE,	0,		priv_answer_tap_delete },
-	{ PRIV_TAP_LIST,	0,		priv_answer_tap_list },
-	{ PRIV_DISK_SNAPSHOT,	PF_TAKES_FDS,	priv_answer_disk_snapshot },
-	{ PRIV_DISK_RELEASE,	0,		priv_answer_disk_release },
-	{ PRIV_DISK_LIST,	0,		priv_answer_disk_list },
-};
+#define TAP_NAME_TRIES	64	/* skip names squatted by others */
 
 /* A confused deputy must not survive: log why and exit. */
 void
@@ -69,31 +41,23 @@ void
 reply(const struct priv *p, uint32_t type, uint64_t id, const void *body,
     int passfd)
 {
-	struct buf	 b = { NULL, 0, 0 };
-
 	(void)p;
-	if (msg_frame(&priv_proto, type, id, body, &b) == -1)
-		fatalx("cannot encode %s", msg_typename(&priv_proto, type));
-	if (frame_send(PRIV_FD, &b, passfd) == -1)
-		fatal("send %s", msg_typename(&priv_proto, type));
-	buf_free(&b);
+	if (wire_send(PRIV_FD, type, id, body, passfd) == -1)
+		fatal("send reply type %u", type);
 }
 
 void
 reply_error(const struct priv *p, uint64_t id, unsigned code,
     const char *fmt, ...)
 {
-	struct priv_error	 e;
-	char			 msg[256];
-	va_list			 ap;
+	char	 msg[256];
+	va_list	 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_warnx("uid %u: %s", (unsigned)p->uid, msg);
-	e.code = code;
-	e.message = msg;
-	reply(p, PRIV_ERROR, id, &e, -1);
+	reply(p, PRIV_ERROR, id, &(struct priv_error){ code, msg }, -1);
 }
 
 /* Lock and load the lease table; on failure answer and return -1. */
@@ -101,17 +65,15 @@ int
 leases_begin(struct priv *p, uint64_t id)
 {
 	char	 err[256];
+	int	 locked;
 
-	if (lease_file_lock(&p->lf, err, sizeof(err)) == -1) {
-		reply_error(p, id, BERR_INTERNAL, "%s", err);
-		return -1;
-	}
-	if (lease_file_load(&p->lf, p->lt, err, sizeof(err)) == -1) {
+	if ((locked = lease_file_lock(&p->lf, err, sizeof(err)) == 0) &&
+	    lease_file_load(&p->lf, p->lt, err, sizeof(err)) == 0)
+		return 0;
+	if (locked)
 		lease_file_unlock(&p->lf);
-		reply_error(p, id, BERR_INTERNAL, "%s", err);
-		return -1;
-	}
-	return 0;
+	reply_error(p, id, BERR_INTERNAL, "%s", err);
+	return -1;
 }
 
 /* Act on a verdict: fault exits, refusal answers and unlocks. */
@@ -133,11 +95,9 @@ priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
     void *body, const struct reqfds *fds)
 {
 	const struct lease_bridge	*lb;
-	struct priv_bridge		 out;
 	struct vres			 r;
 	char				 err[256], name[ADDR_IFNAMELEN];
 	char				 subnet_s[ADDR_STRLEN], gw_s[ADDR_STRLEN];
-	uint8_t				 mac[6];
 	uint32_t			 slot, subnet, gw;
 
 	(void)body;
@@ -164,9 +124,7 @@ priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
 	subnet = addr_subnet(p->pol.pool, slot);
 	gw = addr_host(subnet, ADDR_HOST_GW);
 	addr_bridge_name(p->uid, name, sizeof(name));
-	addr_mac_bytes(gw, mac);
-	if (net_bridge_ensure(p->nl, name, mac, gw, ADDR_USER_PREFIX, err,
-	    sizeof(err)) == -1)
+	if (net_bridge_ensure(p->nl, name, gw, err, sizeof(err)) == -1)
 		goto fail;
 	if (pwrite(p->fwdfd, "1\n", 2, 0) != 2) {
 		snprintf(err, sizeof(err), "enable ip_forward: %s",
@@ -180,11 +138,8 @@ priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
 	p->bridge_ok = 1;
 	addr_fmt(subnet, subnet_s, sizeof(subnet_s));
 	addr_fmt(gw, gw_s, sizeof(gw_s));
-	out.name = name;
-	out.subnet = subnet_s;
-	out.gateway = gw_s;
-	out.prefix = ADDR_USER_PREFIX;
-	reply(p, PRIV_BRIDGE, hdr->id, &out, -1);
+	reply(p, PRIV_BRIDGE, hdr->id, &(struct priv_bridge){ name, subnet_s,
+	    gw_s, ADDR_USER_PREFIX }, -1);
 	return;
 fail:
 	lease_file_unlock(&p->lf);
@@ -198,7 +153,6 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 	const struct priv_tap_create	*req = body;
 	const struct lease_bridge	*lb;
 	struct lease_tap		 lt;
-	struct priv_tap			 out;
 	struct vres			 r;
 	char				 err[256], br[ADDR_IFNAMELEN];
 	char				 tap[ADDR_IFNAMELEN];
@@ -216,9 +170,7 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 
 	/* Act: derive everything from the lease table, then create. */
 	lb = lease_find_bridge(p->lt, p->uid);
-	memset(&lt, 0, sizeof(lt));
-	lt.uid = p->uid;
-	lt.vm_id = (uint32_t)req->vm_id;
+	lt = (struct lease_tap){ .uid = p->uid, .vm_id = (uint32_t)req->vm_id };
 	if (lb == NULL || lease_free_host(p->lt, p->uid, &lt.host) == -1)
 		fatalx("tap allocation disagrees with validation");
 	for (i = 0; i < TAP_NAME_TRIES; i++) {
@@ -237,10 +189,8 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 	if (fd == -1)
 		goto fail;
 	/*
-	 * The lease as soon as the tap exists (as disk.snapshot does), and
-	 * persistence last: a tap that can outlive this request is always
-	 * leased, so tap.list and reconcile's sweep find it.  Until then it
-	 * lives only as long as fd does.
+	 * The lease as soon as the tap exists, persistence last: a tap that
+	 * can outlive this request is always leased.
 	 */
 	if (lease_add_tap(p->lt, &lt) == -1)
 		fatalx("tap lease disagrees with validation");
@@ -261,21 +211,13 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 	addr_mac(guest, mac_s, sizeof(mac_s));
 	log_info("uid %u vm %u: %s %s", (unsigned)p->uid, lt.vm_id, tap,
 	    addr_s);
-	out.vm_id = lt.vm_id;
-	out.name = tap;
-	out.address = addr_s;
-	out.gateway = gw_s;
-	out.prefix = ADDR_USER_PREFIX;
-	out.mac = mac_s;
-	reply(p, PRIV_TAP, hdr->id, &out, fd);
+	reply(p, PRIV_TAP, hdr->id, &(struct priv_tap){ lt.vm_id, tap, addr_s,
+	    gw_s, ADDR_USER_PREFIX, mac_s }, fd);
 	/* Our copy goes; the tap lives while bangerd or the VMM holds it. */
 	close(fd);
 	return;
 fail:
-	/*
-	 * Closing the only fd of a non-persistent tap removes it; clearing
-	 * persistence first is for a kernel that set it and then failed.
-	 */
+	/* Closing the only fd of a non-persistent tap removes it. */
 	snprintf(why, sizeof(why), "lease table disagrees");
 	if (fd != -1) {
 		if (req->persist)
@@ -299,7 +241,6 @@ priv_answer_tap_delete(struct priv *p, const struct msg_hdr *hdr, void *body,
 	const struct lease_tap		*lt;
 	struct vres			 r;
 	char				 err[256], tap[ADDR_IFNAMELEN];
-	int				 rc;
 
 	(void)fds;
 	if (leases_begin(p, hdr->id) == -1)
@@ -315,10 +256,7 @@ priv_answer_tap_delete(struct priv *p, const struct msg_hdr *hdr, void *body,
 	 * or be gone: a device someone else has made under that name since
 	 * is refused and left alone, and the lease kept.
 	 */
-	if ((rc = tap_owned(p->nl, tap, p->uid, NULL, err,
-	    sizeof(err))) == -1)
-		goto fail;
-	if (rc == 0 && net_link_delete(p->nl, tap, err, sizeof(err)) == -1)
+	if (tap_remove(p->nl, tap, p->uid, 0, err, sizeof(err)) == -1)
 		goto fail;
 	if (lease_del_tap(p->lt, p->uid, (uint32_t)req->vm_id) == -1)
 		fatalx("tap lease vanished under the lock");
@@ -339,7 +277,7 @@ priv_answer_tap_list(struct priv *p, const struct msg_hdr *hdr, void *body,
     const struct reqfds *fds)
 {
 	struct priv_tap_ids	 out;
-	uint64_t		 ids[1024];	/* the schema's bound */
+	uint64_t		 ids[800];	/* what one reply holds */
 	char			 err[256];
 	size_t			 i, n = 0;
 	int			 swept;
@@ -373,50 +311,62 @@ priv_answer_tap_list(struct priv *p, const struct msg_hdr *hdr, void *body,
 	reply(p, PRIV_TAP_IDS, hdr->id, &out, -1);
 }
 
+/* By type; wire_decode() lets only these seven through. */
+static const struct priv_dispatch {
+	const char	*name;
+	int		 flags;
+	void		(*fn)(struct priv *, const struct msg_hdr *, void *,
+			    const struct reqfds *);
+} priv_dispatch[PRIV_TYPE_MAX + 1] = {
+	[PRIV_BRIDGE_ENSURE] = { "bridge.ensure", 0,
+	    priv_answer_bridge_ensure },
+	[PRIV_TAP_CREATE] = { "tap.create", PF_NEED_BRIDGE,
+	    priv_answer_tap_create },
+	[PRIV_TAP_DELETE] = { "tap.delete", 0, priv_answer_tap_delete },
+	[PRIV_TAP_LIST] = { "tap.list", 0, priv_answer_tap_list },
+	[PRIV_DISK_SNAPSHOT] = { "disk.snapshot", PF_TAKES_FDS,
+	    priv_answer_disk_snapshot },
+	[PRIV_DISK_RELEASE] = { "disk.release", 0,
+	    priv_answer_disk_release },
+	[PRIV_DISK_LIST] = { "disk.list", 0, priv_answer_disk_list },
+};
+
 void
 priv_serve(struct priv *p)
 {
 	const struct priv_dispatch	*d;
 	struct msg_hdr			 hdr;
-	struct buf			 in = { NULL, 0, 0 };
+	union priv_req			 req;
 	struct reqfds			 fds;
-	void				*body;
-	char				 err[MSG_ERRLEN];
+	uint8_t				 in[WIRE_PKT_MAX];
+	const char			*why;
+	ssize_t				 n;
 	size_t				 i;
 
 	for (;;) {
 		/* More descriptors than any request takes are a fault. */
-		if (frame_recvv(PRIV_FD, FRAME_MAX_PRIV, &in, fds.fd,
-		    FRAME_MAXFDS, &fds.n) == -1) {
+		if ((n = wire_recv(PRIV_FD, in, fds.fd, &fds.n)) == -1) {
 			if (errno == EPROTO)
 				fault(p, "malformed frame");
 			fatal("receive");
 		}
-		if (in.len == 0) {
+		if (n == 0) {
 			log_debug("bangerd closed the channel");
 			exit(0);
 		}
-		if (msg_decode(&priv_proto, in.p, in.len, &hdr, &body, err,
-		    sizeof(err)) == -1)
-			fault(p, "%s", err);
-		d = NULL;
-		for (i = 0; i < sizeof(priv_dispatch) /
-		    sizeof(priv_dispatch[0]); i++)
-			if (priv_dispatch[i].type == hdr.type)
-				d = &priv_dispatch[i];
-		if (d == NULL)
-			fault(p, "unexpected message type %u (%s)", hdr.type,
-			    msg_typename(&priv_proto, hdr.type));
+		if ((why = wire_decode(in, (size_t)n, &hdr, &req)) != NULL)
+			fault(p, "%s", why);
+		if (hdr.type > PRIV_TYPE_MAX ||
+		    priv_dispatch[hdr.type].fn == NULL)
+			fault(p, "unexpected message type %u", hdr.type);
+		d = &priv_dispatch[hdr.type];
 		if ((d->flags & PF_NEED_BRIDGE) && !p->bridge_ok)
-			fault(p, "%s before bridge.ensure",
-			    msg_typename(&priv_proto, hdr.type));
+			fault(p, "%s before bridge.ensure", d->name);
 		if (!(d->flags & PF_TAKES_FDS) && fds.n > 0)
-			fault(p, "descriptors with %s",
-			    msg_typename(&priv_proto, hdr.type));
+			fault(p, "descriptors with %s", d->name);
 		log_debug("request %llu: %s", (unsigned long long)hdr.id,
-		    msg_typename(&priv_proto, hdr.type));
-		d->fn(p, &hdr, body, &fds);
-		msg_free(&priv_proto, hdr.type, body);
+		    d->name);
+		d->fn(p, &hdr, &req, &fds);
 		for (i = 0; i < fds.n; i++)
 			close(fds.fd[i]);
 	}

@@ -1,10 +1,8 @@
 /*
- * Taps through /dev/net/tun.  A tap starts non-persistent: it lives
- * exactly as long as some process holds an fd to it (the VMM and bangerd),
- * so nothing leaks when they die, even by kill -9.  Only a leased tap is
- * made persistent (tap_persist), and that is the last step of tap.create.
- * tap_owned() asks the kernel, over rtnetlink, whose tap a name is;
- * tap_sweep() removes the caller's persistent taps that no lease names.
+ * Taps through /dev/net/tun.  A tap starts non-persistent: it lives as
+ * long as some process holds an fd to it, so nothing leaks when the VMM
+ * and bangerd die, even by kill -9.  Only a leased tap is made persistent,
+ * as the last step of tap.create.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -16,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +23,7 @@
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 
+#include "addr.h"
 #include "lease.h"
 #include "net.h"
 
@@ -40,12 +40,6 @@ tap_open(const char *name, uint32_t uid, uint32_t gid, char *err,
 	struct ifreq	 ifr;
 	int		 fd, saved;
 
-	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) == -1) {
-		saved = errno;
-		snprintf(err, errlen, "/dev/net/tun: %s", strerror(saved));
-		errno = saved;
-		return -1;
-	}
 	memset(&ifr, 0, sizeof(ifr));
 	/*
 	 * IFF_TUN_EXCL: never attach to an existing device of that name
@@ -53,37 +47,23 @@ tap_open(const char *name, uint32_t uid, uint32_t gid, char *err,
 	 * No IFF_VNET_HDR: QEMU's fd= probes the flags and copes either way.
 	 */
 	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL);
-	if (strlen(name) >= sizeof(ifr.ifr_name)) {
-		snprintf(err, errlen, "tap name too long");
-		close(fd);
-		return -1;
-	}
-	memcpy(ifr.ifr_name, name, strlen(name));
-	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
-		saved = errno;
-		snprintf(err, errlen, "create %s: %s", name, strerror(saved));
-		close(fd);
-		errno = saved;
-		return -1;
-	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	/* The owner is what tap.delete checks before it removes a tap. */
-	if (ioctl(fd, TUNSETOWNER, (unsigned long)uid) == -1 ||
+	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC)) == -1 ||
+	    ioctl(fd, TUNSETIFF, &ifr) == -1 ||
+	    ioctl(fd, TUNSETOWNER, (unsigned long)uid) == -1 ||
 	    ioctl(fd, TUNSETGROUP, (unsigned long)gid) == -1) {
 		saved = errno;
-		snprintf(err, errlen, "set owner of %s: %s", name,
-		    strerror(saved));
-		close(fd);
+		snprintf(err, errlen, "create %s: %s", name, strerror(saved));
+		if (fd != -1)
+			close(fd);
 		errno = saved;
 		return -1;
 	}
 	return fd;
 }
 
-/*
- * A persistent tap outlives its fds, so that a VMM which opens taps by
- * name (Firecracker) can attach; tap.delete, or reconcile's sweep of the
- * caller's leases, removes it.  Never set before the lease is stored.
- */
+/* For VMMs that open taps by name; never before the lease is stored. */
 int
 tap_persist(int fd, int on, char *err, size_t errlen)
 {
@@ -96,6 +76,7 @@ tap_persist(int fd, int on, char *err, size_t errlen)
 }
 
 struct link_facts {
+	int		 ifindex;
 	int		 tun;		/* IFLA_INFO_KIND "tun" */
 	int		 has_owner;
 	uint32_t	 owner;		/* IFLA_TUN_OWNER */
@@ -118,6 +99,7 @@ link_parse(struct nl_msg *msg, void *arg)
 	    nla_strcmp(li[IFLA_INFO_KIND], "tun") != 0)
 		return NL_OK;
 	lf->tun = 1;
+	lf->ifindex = ((struct ifinfomsg *)nlmsg_data(nlh))->ifi_index;
 	if (li[IFLA_INFO_DATA] == NULL || nla_parse_nested(td, IFLA_TUN_MAX,
 	    li[IFLA_INFO_DATA], NULL) < 0)
 		return NL_OK;
@@ -133,93 +115,66 @@ link_parse(struct nl_msg *msg, void *arg)
 }
 
 /*
- * Is NAME a tap whose tun owner is uid?  1: no such device; 0: yes;
- * -1: no, or the kernel could not be asked (err says which).  A leased
- * name alone proves nothing: the tap may have gone with its VMM and the
- * name been taken by someone else's device since.  *persist, if not
- * NULL, says whether it is persistent.
+ * Remove the tap NAME if its tun owner is uid (with only_persistent, if
+ * it is persistent too), by the ifindex checked.  A leased name alone
+ * proves nothing: the tap may have gone with its VMM and the name been
+ * taken by someone else's device.  1: removed; 0: no such device, or not
+ * persistent; -1: not uid's tap, or an error (err says which).
  */
 int
-tap_owned(struct nl_sock *sk, const char *name, uint32_t uid, int *persist,
-    char *err, size_t errlen)
+tap_remove(struct nl_sock *sk, const char *name, uint32_t uid,
+    int only_persistent, char *err, size_t errlen)
 {
 	struct ifinfomsg	 ifi = { .ifi_family = AF_UNSPEC };
-	struct link_facts	 lf = { 0, 0, 0, 0 };
-	struct nl_msg		*msg;
+	struct link_facts	 lf = { 0, 0, 0, 0, 0 };
+	struct rtnl_link	*link;
+	struct nl_msg		*msg = NULL;
 	struct nl_cb		*cb = NULL, *own;
-	int			 rc;
+	const char		*what = "look up";
+	int			 rc = -NLE_NOMEM;
 
 	/* A copy of the socket's callbacks, with ours for the reply. */
 	if ((own = nl_socket_get_cb(sk)) != NULL) {
 		cb = nl_cb_clone(own);
 		nl_cb_put(own);
 	}
-	if ((msg = nlmsg_alloc_simple(RTM_GETLINK, 0)) == NULL ||
-	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_string(msg, IFLA_IFNAME, name) < 0 || cb == NULL ||
-	    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_parse, &lf) < 0) {
-		snprintf(err, errlen, "look up %s: out of memory", name);
-		rc = -1;
-		goto out;
-	}
 	/* The reply, then (net_open keeps auto-ack on) the ack. */
-	if ((rc = nl_send_auto(sk, msg)) >= 0 &&
+	if ((link = rtnl_link_alloc()) != NULL && cb != NULL &&
+	    (msg = nlmsg_alloc_simple(RTM_GETLINK, 0)) != NULL &&
+	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) >= 0 &&
+	    nla_put_string(msg, IFLA_IFNAME, name) >= 0 &&
+	    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_parse, &lf) >= 0 &&
+	    (rc = nl_send_auto(sk, msg)) >= 0 &&
 	    (rc = nl_recvmsgs(sk, cb)) >= 0)
 		rc = nl_wait_for_ack(sk);
-	if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND) {
-		rc = 1;
-		goto out;
-	}
-	if (rc < 0) {
-		snprintf(err, errlen, "look up %s: %s", name, nl_geterror(rc));
+	if (rc >= 0 && (!lf.tun || !lf.has_owner || lf.owner != uid)) {
+		snprintf(err, errlen, "%s is not this user's tap", name);
+		what = NULL;
 		rc = -1;
-	} else if (!lf.tun) {
-		snprintf(err, errlen, "%s is not a tap", name);
-		rc = -1;
-	} else if (!lf.has_owner || lf.owner != uid) {
-		snprintf(err, errlen, "%s is not this user's tap (its owner "
-		    "is %s%d)", name, lf.has_owner ? "uid " : "",
-		    lf.has_owner ? (int)lf.owner : -1);
-		rc = -1;
-	} else {
-		if (persist != NULL)
-			*persist = lf.persist;
+	} else if (rc >= 0 && only_persistent && !lf.persist)
 		rc = 0;
+	else if (rc >= 0) {
+		what = "delete";
+		rtnl_link_set_ifindex(link, lf.ifindex);
+		if ((rc = rtnl_link_delete(sk, link)) >= 0)
+			rc = 1;
 	}
-out:
-	if (cb != NULL)
-		nl_cb_put(cb);
+	if (rc == -NLE_NODEV || rc == -NLE_OBJ_NOTFOUND)
+		rc = 0;
+	else if (rc < 0 && what != NULL)
+		snprintf(err, errlen, "%s %s: %s", what, name,
+		    nl_geterror(rc));
+	rtnl_link_put(link);
+	nl_cb_put(cb);
 	nlmsg_free(msg);
-	return rc;
-}
-
-/* "bgtapN" (addr_tap_name's form) to N; -1 for any other name. */
-static int
-tapno_of(const char *name, uint32_t *no)
-{
-	unsigned long	 v = 0;
-	const char	*s;
-
-	if (strncmp(name, "bgtap", 5) != 0)
-		return -1;
-	s = name + 5;
-	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return -1;
-	for (; *s != '\0'; s++)
-		if (*s < '0' || *s > '9' ||
-		    (v = v * 10 + (unsigned long)(*s - '0')) > LEASE_TAPNO_MAX)
-			return -1;
-	*no = (uint32_t)v;
-	return 0;
+	return rc < 0 ? -1 : rc;
 }
 
 /*
- * Remove uid's persistent bgtap devices that no lease names: left by a
- * helper from before tap.create recorded the lease first, they would
- * squat tap names for every user.  Nothing else is touched: another
- * owner's device, a non-persistent tap (some process holds it), or one
- * any lease names.  Called under the lease lock, where no tap.create is
- * half-way.  Returns how many went, or -1 if the links could not be read.
+ * Remove uid's persistent bgtap devices that no lease names (left by
+ * helpers from before tap.create leased first, they squat tap names for
+ * every user); under the lease lock no tap.create is half-way.  Returns
+ * how many went, or -1 if the links could not be read.
  */
 int
 tap_sweep(struct nl_sock *sk, const struct lease_table *t, uint32_t uid,
@@ -229,9 +184,10 @@ tap_sweep(struct nl_sock *sk, const struct lease_table *t, uint32_t uid,
 	struct nl_cache		*cache;
 	struct nl_object	*o;
 	const char		*nm, *kind;
-	uint32_t		 no;
+	char			 own[IFNAMSIZ];
+	unsigned long		 no;
 	size_t			 n = 0, i, j;
-	int			 rc, persist, swept = 0;
+	int			 rc, swept = 0;
 
 	if ((rc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache)) < 0) {
 		snprintf(err, errlen, "list links: %s", nl_geterror(rc));
@@ -242,18 +198,19 @@ tap_sweep(struct nl_sock *sk, const struct lease_table *t, uint32_t uid,
 		nm = rtnl_link_get_name((struct rtnl_link *)o);
 		kind = rtnl_link_get_type((struct rtnl_link *)o);
 		if (nm == NULL || kind == NULL || strcmp(kind, "tun") != 0 ||
-		    strlen(nm) >= IFNAMSIZ || tapno_of(nm, &no) == -1)
+		    strncmp(nm, "bgtap", 5) != 0 ||
+		    (no = strtoul(nm + 5, NULL, 10)) > LEASE_TAPNO_MAX)
 			continue;
+		/* Only addr_tap_name's own form ("bgtap7", not "bgtap07"). */
+		addr_tap_name((uint32_t)no, own, sizeof(own));
 		for (j = 0; j < t->ntap && t->tap[j].tapno != no; j++)
 			;
-		if (j == t->ntap)
+		if (strcmp(nm, own) == 0 && j == t->ntap)
 			snprintf(names[n++], IFNAMSIZ, "%s", nm);
 	}
 	nl_cache_free(cache);
 	for (i = 0; i < n; i++)
-		if (tap_owned(sk, names[i], uid, &persist, err,
-		    errlen) == 0 && persist &&
-		    net_link_delete(sk, names[i], err, errlen) == 0)
+		if (tap_remove(sk, names[i], uid, 1, err, errlen) == 1)
 			swept++;
 	return swept;
 }

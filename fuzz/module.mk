@@ -18,6 +18,16 @@ $(O)/fuzz/privconf: fuzz/privconf/fuzz.c $(FUZZ_SRCS_privconf) \
 	$(wildcard banger-priv/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZCC) $(FUZZFLAGS) -Ibanger-priv -o $@ $< $(FUZZ_SRCS_privconf)
+# banger-priv's own request decoder, checked against common/msg.c.
+FUZZERS += priv-wire
+FUZZ_SRCS_priv-wire := banger-priv/wire.c common/msg.c common/buf.c \
+	common/frame.c common/proto_priv.c
+FUZZ_LIBS_priv-wire := $(shell pkg-config --libs msgpack)
+$(O)/fuzz/priv-wire: fuzz/priv-wire/fuzz.c $(FUZZ_SRCS_priv-wire) \
+	$(wildcard banger-priv/*.h common/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(FUZZFLAGS) -Ibanger-priv -o $@ $< $(FUZZ_SRCS_priv-wire) \
+		$(FUZZ_LIBS_priv-wire)
 # The launcher's request handling (bangerd/launch.c, included by the
 # target with fork, kill, waitpid and execve stubbed).
 FUZZ_SRCS_launch := common/msg.c common/buf.c common/frame.c \

@@ -1,0 +1,394 @@
+/*
+ * wire.c against common/msg.c, the codec bangerd speaks: every request
+ * msg_frame() makes decodes in wire.c to the same values, every reply
+ * wire.c sends decodes in msg_decode() to the same values, and malformed
+ * requests and frames are refused.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "frame.h"
+#include "msg.h"
+#include "proto_priv.h"
+#include "wire.h"
+
+static void
+pair(int sv[2])
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+}
+
+/* msg_frame()'s frame for body, sent with nfds descriptors and read back. */
+static const char *
+roundtrip(uint32_t type, uint64_t id, const void *body, size_t nfds,
+    struct msg_hdr *hdr, union priv_req *req, size_t *gotfds)
+{
+	struct buf	 b = { 0 };
+	uint8_t		 in[WIRE_PKT_MAX];
+	int		 sv[2], fds[FRAME_MAXFDS], got[FRAME_MAXFDS];
+	const char	*why;
+	size_t		 i;
+	ssize_t		 n;
+
+	for (i = 0; i < nfds; i++)
+		assert_true((fds[i] = open("/dev/null", O_RDONLY)) >= 0);
+	assert_int_equal(msg_frame(&priv_proto, type, id, body, &b), 0);
+	pair(sv);
+	assert_int_equal(frame_sendv(sv[0], &b, fds, nfds), 0);
+	n = wire_recv(sv[1], in, got, gotfds);
+	assert_int_equal(n, (ssize_t)b.len - FRAME_HDR);
+	why = wire_decode(in, (size_t)n, hdr, req);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	for (i = 0; i < *gotfds; i++)
+		close(got[i]);
+	close(sv[0]);
+	close(sv[1]);
+	buf_free(&b);
+	return why;
+}
+
+static void
+test_requests(void **state)
+{
+	struct priv_tap_create		 tc = { PRIV_VMID_MAX, 1 };
+	struct priv_tap_delete		 td = { 1 };
+	struct priv_disk_snapshot	 ds = { 77 };
+	struct priv_disk_release	 dr = { 78 };
+	struct priv_bridge_ensure	 none = { 0 };
+	static const uint32_t		 bare[] = { PRIV_BRIDGE_ENSURE,
+					    PRIV_TAP_LIST, PRIV_DISK_LIST };
+	struct msg_hdr			 h;
+	union priv_req			 r;
+	size_t				 nfds, i;
+
+	(void)state;
+	assert_null(roundtrip(PRIV_TAP_CREATE, UINT64_MAX, &tc, 0, &h, &r,
+	    &nfds));
+	assert_int_equal(h.type, PRIV_TAP_CREATE);
+	assert_true(h.id == UINT64_MAX);
+	assert_int_equal(r.tap_create.vm_id, PRIV_VMID_MAX);
+	assert_int_equal(r.tap_create.persist, 1);
+	tc.persist = 0;
+	assert_null(roundtrip(PRIV_TAP_CREATE, 2, &tc, 0, &h, &r, &nfds));
+	assert_int_equal(r.tap_create.persist, 0);
+	assert_null(roundtrip(PRIV_TAP_DELETE, 3, &td, 0, &h, &r, &nfds));
+	assert_int_equal(h.type, PRIV_TAP_DELETE);
+	assert_int_equal(r.tap_delete.vm_id, 1);
+	assert_null(roundtrip(PRIV_DISK_SNAPSHOT, 4, &ds, 2, &h, &r, &nfds));
+	assert_int_equal(h.type, PRIV_DISK_SNAPSHOT);
+	assert_int_equal(h.id, 4);
+	assert_int_equal(r.disk_snapshot.vm_id, 77);
+	assert_int_equal(nfds, 2);
+	assert_null(roundtrip(PRIV_DISK_RELEASE, 5, &dr, 1, &h, &r, &nfds));
+	assert_int_equal(r.disk_release.vm_id, 78);
+	assert_int_equal(nfds, 1);
+	for (i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
+		assert_null(roundtrip(bare[i], i, &none, 0, &h, &r, &nfds));
+		assert_int_equal(h.type, bare[i]);
+		assert_int_equal(h.id, i);
+		assert_int_equal(h.version, PRIV_VERSION);
+	}
+}
+
+/* wire_send() on a socket, read back and decoded by common/msg.c. */
+static void *
+sent(uint32_t type, uint64_t id, const void *body, int passfd, int *gotfd)
+{
+	struct buf	 b = { 0 };
+	struct msg_hdr	 h;
+	void		*out;
+	char		 err[MSG_ERRLEN];
+	int		 sv[2];
+
+	pair(sv);
+	assert_int_equal(wire_send(sv[0], type, id, body, passfd), 0);
+	assert_int_equal(frame_recv(sv[1], FRAME_MAX_PRIV, &b, gotfd), 0);
+	if (msg_decode(&priv_proto, b.p, b.len, &h, &out, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(h.type, type);
+	assert_true(h.id == id);
+	close(sv[0]);
+	close(sv[1]);
+	buf_free(&b);
+	return out;
+}
+
+static void
+test_replies(void **state)
+{
+	struct priv_error	 e = { BERR_MAX, "no: \"quoted\"" };
+	struct priv_bridge	 br = { "bgbr4294967294", "10.213.3.0",
+				    "10.213.3.1", 24 };
+	struct priv_tap		 t = { PRIV_VMID_MAX, "bgtap65535",
+				    "255.255.255.254", "255.255.255.1", 32,
+				    "02:42:0a:d5:03:02" };
+	struct priv_disk	 d = { 9, "banger-1000-9",
+				    PRIV_IMAGE_MAX_MIB * 2048 };
+	struct priv_tap_ids	 ti;
+	struct priv_disk_ids	 di = { { NULL, 0 } };
+	struct priv_error	*eo;
+	struct priv_bridge	*bo;
+	struct priv_tap		*to;
+	struct priv_disk	*dout;
+	struct priv_tap_ids	*tio;
+	struct priv_disk_ids	*dio;
+	struct stat		 a, b;
+	uint64_t		 ids[1000];
+	char			 msg[256];
+	int			 fd, null, i;
+
+	(void)state;
+	free(sent(PRIV_OK, UINT64_MAX, &(struct priv_ok){ 0 }, -1, &fd));
+	assert_int_equal(fd, -1);
+	eo = sent(PRIV_ERROR, 1, &e, -1, &fd);
+	assert_int_equal(eo->code, BERR_MAX);
+	assert_string_equal(eo->message, e.message);
+	msg_free(&priv_proto, PRIV_ERROR, eo);
+	/* reply_error()'s longest message. */
+	memset(msg, 'x', sizeof(msg) - 1);
+	msg[sizeof(msg) - 1] = '\0';
+	e.message = msg;
+	eo = sent(PRIV_ERROR, 1, &e, -1, &fd);
+	assert_string_equal(eo->message, msg);
+	msg_free(&priv_proto, PRIV_ERROR, eo);
+	bo = sent(PRIV_BRIDGE, 2, &br, -1, &fd);
+	assert_string_equal(bo->name, br.name);
+	assert_string_equal(bo->subnet, br.subnet);
+	assert_string_equal(bo->gateway, br.gateway);
+	assert_int_equal(bo->prefix, 24);
+	msg_free(&priv_proto, PRIV_BRIDGE, bo);
+
+	/* The tap and disk replies carry their descriptor. */
+	null = open("/dev/null", O_RDONLY);
+	assert_true(null >= 0);
+	to = sent(PRIV_TAP, 3, &t, null, &fd);
+	assert_int_equal(to->vm_id, PRIV_VMID_MAX);
+	assert_string_equal(to->name, t.name);
+	assert_string_equal(to->address, t.address);
+	assert_string_equal(to->gateway, t.gateway);
+	assert_int_equal(to->prefix, 32);
+	assert_string_equal(to->mac, t.mac);
+	assert_true(fd >= 0 && fstat(fd, &a) == 0 && fstat(null, &b) == 0);
+	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+	close(fd);
+	msg_free(&priv_proto, PRIV_TAP, to);
+	dout = sent(PRIV_DISK, 4, &d, null, &fd);
+	assert_int_equal(dout->vm_id, 9);
+	assert_string_equal(dout->name, d.name);
+	assert_true(dout->sectors == PRIV_IMAGE_MAX_MIB * 2048);
+	assert_true(fd >= 0);
+	close(fd);
+	msg_free(&priv_proto, PRIV_DISK, dout);
+	close(null);
+
+	/* Lists, empty and long (the widest ids). */
+	for (i = 0; i < 1000; i++)
+		ids[i] = PRIV_VMID_MAX - (uint64_t)i;
+	ti.vm_ids.v = ids;
+	ti.vm_ids.n = 700;
+	tio = sent(PRIV_TAP_IDS, 5, &ti, -1, &fd);
+	assert_int_equal(tio->vm_ids.n, 700);
+	assert_memory_equal(tio->vm_ids.v, ids, 700 * sizeof(ids[0]));
+	msg_free(&priv_proto, PRIV_TAP_IDS, tio);
+	dio = sent(PRIV_DISK_IDS, 6, &di, -1, &fd);
+	assert_int_equal(dio->vm_ids.n, 0);
+	msg_free(&priv_proto, PRIV_DISK_IDS, dio);
+	di.vm_ids.v = ids;
+	di.vm_ids.n = 1;
+	dio = sent(PRIV_DISK_IDS, 7, &di, -1, &fd);
+	assert_int_equal(dio->vm_ids.n, 1);
+	assert_int_equal(dio->vm_ids.v[0], PRIV_VMID_MAX);
+	msg_free(&priv_proto, PRIV_DISK_IDS, dio);
+
+	/* A request type is not a reply; a reply too long is not sent. */
+	assert_int_equal(wire_send(-1, PRIV_TAP_LIST, 1, &e, -1), -1);
+	ti.vm_ids.n = 1000;
+	assert_int_equal(wire_send(-1, PRIV_TAP_IDS, 1, &ti, -1), -1);
+}
+
+static size_t
+unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t	 n = 0;
+	unsigned v;
+
+	for (; s[0] != '\0' && s[1] != '\0'; s += 2) {
+		assert_true(n < cap && sscanf(s, "%2x", &v) == 1);
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+/* Maps that wire.c refuses: each one rule of the format. */
+static const struct {
+	const char	*what;
+	const char	*hex;
+} bad[] = {
+	{ "unknown key", "84a17601a17408a2696401a27a7a01" },
+	{ "duplicate key", "84a17601a17408a2696401a17601" },
+	{ "missing envelope key", "82a17601a17408" },
+	{ "missing field", "84a17601a17405a2696401a5766d5f696407" },
+	{ "another type's field",
+	    "85a17601a17407a2696401a5766d5f696407a770657273697374c2" },
+	{ "bool as integer",
+	    "85a17601a17405a2696401a5766d5f696407a77065727369737401" },
+	{ "vm_id as string", "84a17601a17407a2696401a5766d5f6964a137" },
+	{ "type as string", "83a17601a174a138a2696401" },
+	{ "negative id", "83a17601a17408a26964ff" },
+	{ "vm_id 0", "84a17601a17407a2696401a5766d5f696400" },
+	{ "vm_id above the maximum",
+	    "84a17601a1740ca2696401a5766d5f6964ce80000000" },
+	{ "wrong version", "83a17602a17408a2696401" },
+	{ "version 2^32 + 1", "83a176cf0000000100000001a17408a2696401" },
+	{ "reply type", "83a17601a17401a2696401" },
+	{ "unknown type", "83a17601a17463a2696401" },
+	{ "type 2^32 + 8", "83a17601a174cf0000000100000008a2696401" },
+	{ "trailing byte", "83a17601a17408a2696401c0" },
+	{ "not a map", "93010203" },
+	{ "key not a string", "830101a17408a2696401" },
+	{ "array value", "84a17601a17407a2696401a5766d5f69649107" },
+	{ "map32 declaring 2^32-1 pairs", "dfffffffffa17601" },
+	{ "array32 value declaring 2^32-1",
+	    "83a17601a17408a26964ddffffffff" },
+	{ "str32 longer than the frame", "83a17601a17408a26964db00010000" },
+	{ "float vm_id",
+	    "84a17601a17407a2696401a5766d5f6964cb0000000000000001" },
+	{ "cut short", "83a17601a17408a26964" },
+	{ "empty", "" },
+};
+
+static void
+test_malformed(void **state)
+{
+	/* tap.create in msgpack's widest encodings: valid, and 83 bytes. */
+	static const char	 widest[] = "df00000005db0000000176cf000000000000"
+	    "0001db0000000174cf0000000000000005db000000026964cf00000000000000"
+	    "09db00000005766d5f6964cf000000007fffffffdb0000000770657273697374"
+	    "c3";
+	uint8_t			 p[256];
+	struct msg_hdr		 h;
+	union priv_req		 r;
+	size_t			 i, n;
+
+	(void)state;
+	n = unhex(widest, p, sizeof(p));
+	assert_int_equal(n, 83);
+	assert_null(wire_decode(p, n, &h, &r));
+	assert_int_equal(h.type, PRIV_TAP_CREATE);
+	assert_int_equal(h.id, 9);
+	assert_int_equal(r.tap_create.vm_id, PRIV_VMID_MAX);
+	assert_int_equal(r.tap_create.persist, 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = unhex(bad[i].hex, p, sizeof(p));
+		if (wire_decode(p, n, &h, &r) == NULL)
+			fail_msg("accepted: %s", bad[i].what);
+	}
+}
+
+/* Send raw bytes with nfds descriptors; what wire_recv() makes of them. */
+static ssize_t
+recv_raw(const void *pkt, size_t len, size_t nfds, size_t *gotfds)
+{
+	struct msghdr	 mh = { 0 };
+	struct iovec	 iov = { (void *)pkt, len };
+	struct cmsghdr	*cm;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(4 * sizeof(int))];
+	} cmsg;
+	uint8_t		 in[WIRE_PKT_MAX];
+	int		 sv[2], fds[4], got[FRAME_MAXFDS];
+	size_t		 i;
+	ssize_t		 n;
+
+	pair(sv);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	for (i = 0; i < nfds; i++)
+		assert_true((fds[i] = open("/dev/null", O_RDONLY)) >= 0);
+	if (nfds > 0) {
+		memset(&cmsg, 0, sizeof(cmsg));
+		mh.msg_control = cmsg.buf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	}
+	if (len > 0 || nfds > 0)
+		assert_int_equal(sendmsg(sv[0], &mh, 0), (ssize_t)len);
+	close(sv[0]);
+	n = wire_recv(sv[1], in, got, gotfds);
+	for (i = 0; n != -1 && i < *gotfds; i++)
+		close(got[i]);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	close(sv[1]);
+	return n;
+}
+
+static void
+test_frames(void **state)
+{
+	uint8_t	 pkt[FRAME_HDR + WIRE_REQ_MAX + 8];
+	size_t	 nfds;
+
+	(void)state;
+	memset(pkt, 0xc0, sizeof(pkt));
+	/* The longest request frame, then one byte more. */
+	memcpy(pkt, "\0\0\0\x60", 4);
+	assert_int_equal(recv_raw(pkt, FRAME_HDR + WIRE_REQ_MAX, 2, &nfds),
+	    WIRE_REQ_MAX);
+	assert_int_equal(nfds, 2);
+	memcpy(pkt, "\0\0\0\x61", 4);
+	assert_int_equal(recv_raw(pkt, FRAME_HDR + WIRE_REQ_MAX + 1, 0,
+	    &nfds), -1);
+	assert_int_equal(errno, EPROTO);
+	/* A length that is not the packet's, or zero; a short header. */
+	memcpy(pkt, "\0\0\0\x05", 4);
+	assert_int_equal(recv_raw(pkt, FRAME_HDR + 4, 0, &nfds), -1);
+	assert_int_equal(recv_raw(pkt, FRAME_HDR + 6, 1, &nfds), -1);
+	assert_int_equal(errno, EPROTO);
+	assert_int_equal(nfds, 0);
+	memcpy(pkt, "\0\0\0\0", 4);
+	assert_int_equal(recv_raw(pkt, FRAME_HDR, 0, &nfds), -1);
+	assert_int_equal(recv_raw(pkt, 3, 0, &nfds), -1);
+	/* More descriptors than any request takes. */
+	memcpy(pkt, "\0\0\0\x01", 4);
+	assert_int_equal(recv_raw(pkt, FRAME_HDR + 1, 3, &nfds), -1);
+	assert_int_equal(errno, EPROTO);
+	assert_int_equal(nfds, 0);
+	assert_int_equal(recv_raw(pkt, FRAME_HDR + 1, 2, &nfds), 1);
+	/* End of file. */
+	assert_int_equal(recv_raw(pkt, 0, 0, &nfds), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_requests),
+		cmocka_unit_test(test_replies),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_frames),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,305 @@
+/*
+ * The helper's side of the bangerd channel, decoded as strictly as
+ * common/msg.c does: exactly the keys a request has, each once and of its
+ * type, vm_id in range, the right version, nothing after the map.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "wire.h"
+
+/* A request's keys, and each request type's as a mask of their bits. */
+enum { K_V, K_T, K_ID, K_VMID, K_PERSIST, K_N };
+#define ENV	(1u << K_V | 1u << K_T | 1u << K_ID)
+#define VMID	(1u << K_VMID)
+
+static const char *const keys[K_N] = { "v", "t", "id", "vm_id", "persist" };
+static const unsigned	 want[PRIV_TYPE_MAX + 1] = {
+	[PRIV_BRIDGE_ENSURE] = ENV, [PRIV_TAP_LIST] = ENV,
+	[PRIV_DISK_LIST] = ENV, [PRIV_TAP_DELETE] = ENV | VMID,
+	[PRIV_DISK_SNAPSHOT] = ENV | VMID, [PRIV_DISK_RELEASE] = ENV | VMID,
+	[PRIV_TAP_CREATE] = ENV | VMID | 1u << K_PERSIST,
+};
+
+ssize_t
+wire_recv(int fd, uint8_t *pkt, int *fds, size_t *nfds)
+{
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(FRAME_MAXFDS * sizeof(int))];
+	} cmsg;
+	struct iovec	 iov = { pkt, WIRE_PKT_MAX };
+	struct msghdr	 mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cmsg.buf,
+			    .msg_controllen = sizeof(cmsg.buf) };
+	struct cmsghdr	*cm;
+	size_t		 plen = 0, i;
+	ssize_t		 n;
+
+	*nfds = 0;
+	do {
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	/*
+	 * The one SCM_RIGHTS message (we ask for no other kind); cmsg holds
+	 * FRAME_MAXFDS, the kernel cuts the rest and sets MSG_CTRUNC.
+	 */
+	if ((cm = CMSG_FIRSTHDR(&mh)) != NULL && cm->cmsg_level ==
+	    SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+		*nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		*nfds = *nfds > FRAME_MAXFDS ? FRAME_MAXFDS : *nfds;
+		memcpy(fds, CMSG_DATA(cm), *nfds * sizeof(int));
+	}
+	if (n == 0 && *nfds == 0)
+		return 0;
+	if (n >= FRAME_HDR)
+		plen = (size_t)pkt[0] << 24 | (size_t)pkt[1] << 16 |
+		    (size_t)pkt[2] << 8 | pkt[3];
+	if ((mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || plen == 0 ||
+	    plen > WIRE_REQ_MAX || plen != (size_t)n - FRAME_HDR) {
+		for (i = 0; i < *nfds; i++)
+			close(fds[i]);
+		*nfds = 0;
+		errno = EPROTO;
+		return -1;
+	}
+	memmove(pkt, pkt + FRAME_HDR, plen);
+	return (ssize_t)plen;
+}
+
+/*
+ * msgpack-c allocates what a map declares before it reads a byte of it:
+ * let through one map of at most K_N pairs of scalars that fill the frame
+ * exactly, so it never allocates more than K_N pairs.
+ */
+static int
+shape_ok(const uint8_t *p, size_t len)
+{
+	size_t	 off = 0, left = 1, n, w;
+	int	 map;
+	uint8_t	 c;
+
+	for (map = 1; left > 0; left--, map = 0) {
+		if (off >= len)
+			return 0;
+		c = p[off++];
+		n = w = 0;
+		if (map && (c == 0xde || c == 0xdf))
+			w = c == 0xde ? 2 : 4;		/* map 16, 32 */
+		else if (map && c >= 0x80 && c <= 0x8f)
+			n = c & 0x0f;			/* fixmap */
+		else if (map)
+			return 0;
+		else if (c >= 0xa0 && c <= 0xbf)
+			n = c & 0x1f;			/* fixstr */
+		else if (c >= 0xcc && c <= 0xd3)
+			n = (size_t)1 << (c & 3);	/* (u)int 8..64 */
+		else if (c >= 0xd9 && c <= 0xdb)
+			w = (size_t)1 << (c - 0xd9);	/* str 8..32 */
+		else if (c > 0x7f && c < 0xe0 && c != 0xc0 && c != 0xc2 &&
+		    c != 0xc3)
+			return 0;	/* containers, bin, ext, float */
+		if (w > len - off)
+			return 0;
+		while (w-- > 0)
+			n = n << 8 | p[off++];
+		if (map ? n > K_N : n > len - off)
+			return 0;
+		left += map ? 2 * n : 0;
+		off += map ? 0 : n;
+	}
+	return off == len;
+}
+
+const char *
+wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
+    union priv_req *req)
+{
+	msgpack_unpacked	 up;
+	const msgpack_object_kv	*kv;
+	const char		*why = NULL;
+	uint64_t		 v[K_N] = { 0 };
+	unsigned		 seen = 0;
+	size_t			 off = 0, i, k;
+
+	if (!shape_ok(p, len))
+		return "not a map of scalars, or trailing bytes";
+	msgpack_unpacked_init(&up);
+	if (msgpack_unpack_next(&up, (const char *)p, len, &off) !=
+	    MSGPACK_UNPACK_SUCCESS || off != len)
+		why = "msgpack does not unpack";
+	for (i = 0; why == NULL && i < up.data.via.map.size; i++) {
+		kv = &up.data.via.map.ptr[i];
+		for (k = 0; k < K_N && (kv->key.type != MSGPACK_OBJECT_STR ||
+		    kv->key.via.str.size != strlen(keys[k]) || memcmp(keys[k],
+		    kv->key.via.str.ptr, kv->key.via.str.size) != 0); k++)
+			;
+		if (k == K_N || (seen & 1u << k))
+			why = "unknown or duplicate key";
+		else if (kv->val.type != (k == K_PERSIST ?
+		    MSGPACK_OBJECT_BOOLEAN : MSGPACK_OBJECT_POSITIVE_INTEGER))
+			why = "a value of the wrong type";
+		else
+			v[k] = k == K_PERSIST ? kv->val.via.boolean :
+			    kv->val.via.u64;
+		seen |= 1u << k;
+	}
+	msgpack_unpacked_destroy(&up);
+	if (why != NULL)
+		return why;
+	if ((seen & ENV) != ENV)
+		return "missing envelope key";
+	if (v[K_V] != PRIV_VERSION)
+		return "wrong protocol version";
+	if (v[K_T] > PRIV_TYPE_MAX || !want[v[K_T]])
+		return "not a request type";
+	if (seen != want[v[K_T]])
+		return "keys do not match the type's";
+	if ((seen & VMID) && (v[K_VMID] < 1 || v[K_VMID] > PRIV_VMID_MAX))
+		return "vm_id out of range";
+	hdr->version = PRIV_VERSION;
+	hdr->type = (uint32_t)v[K_T];
+	hdr->id = v[K_ID];
+	memset(req, 0, sizeof(*req));
+	if (hdr->type == PRIV_TAP_CREATE)
+		req->tap_create = (struct priv_tap_create){ v[K_VMID],
+		    (int)v[K_PERSIST] };
+	else if (hdr->type == PRIV_TAP_DELETE)
+		req->tap_delete.vm_id = v[K_VMID];
+	else if (hdr->type == PRIV_DISK_SNAPSHOT)
+		req->disk_snapshot.vm_id = v[K_VMID];
+	else if (hdr->type == PRIV_DISK_RELEASE)
+		req->disk_release.vm_id = v[K_VMID];
+	return NULL;
+}
+
+/* The packer's sink: a fixed buffer that takes nothing once it is full. */
+struct fixbuf {
+	uint8_t		 p[FRAME_HDR + FRAME_MAX_PRIV];
+	size_t		 len;
+	int		 full;
+};
+
+static int
+fix_write(void *data, const char *s, size_t n)
+{
+	struct fixbuf	*b = data;
+
+	if (b->full || n > sizeof(b->p) - b->len)
+		return b->full = -1;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return 0;
+}
+
+/*
+ * The map: the envelope, then one pair per letter of fmt, a key and its
+ * value: 'u' a uint64_t, 's' a string, 'a' a struct msg_u64v *.
+ */
+static void
+pack(msgpack_packer *pk, uint32_t type, uint64_t id, const char *fmt, ...)
+{
+	const struct msg_u64v	*a;
+	const char		*s;
+	va_list			 ap;
+	size_t			 i;
+
+	msgpack_pack_map(pk, strlen(fmt) + 3);
+	msgpack_pack_str_with_body(pk, "v", 1);
+	msgpack_pack_uint32(pk, PRIV_VERSION);
+	msgpack_pack_str_with_body(pk, "t", 1);
+	msgpack_pack_uint32(pk, type);
+	msgpack_pack_str_with_body(pk, "id", 2);
+	msgpack_pack_uint64(pk, id);
+	va_start(ap, fmt);
+	for (; *fmt != '\0'; fmt++) {
+		s = va_arg(ap, const char *);
+		msgpack_pack_str_with_body(pk, s, strlen(s));
+		if (*fmt == 'u')
+			msgpack_pack_uint64(pk, va_arg(ap, uint64_t));
+		else if (*fmt == 's') {
+			s = va_arg(ap, const char *);
+			msgpack_pack_str_with_body(pk, s, strlen(s));
+		} else {
+			a = va_arg(ap, const struct msg_u64v *);
+			msgpack_pack_array(pk, a->n);
+			for (i = 0; i < a->n; i++)
+				msgpack_pack_uint64(pk, a->v[i]);
+		}
+	}
+	va_end(ap);
+}
+
+int
+wire_send(int fd, uint32_t type, uint64_t id, const void *body, int passfd)
+{
+	const struct priv_error		*e = body;
+	const struct priv_bridge	*b = body;
+	const struct priv_tap		*t = body;
+	const struct priv_disk		*d = body;
+	static struct fixbuf		 out;
+	union {
+		struct cmsghdr	 hdr;
+		char		 buf[CMSG_SPACE(sizeof(int))];
+	} cmsg;
+	struct iovec			 iov = { out.p, 0 };
+	struct msghdr			 mh = { .msg_iov = &iov,
+					    .msg_iovlen = 1 };
+	struct cmsghdr			*cm;
+	msgpack_packer			 pk;
+	ssize_t				 n;
+
+	out.len = FRAME_HDR;
+	out.full = 0;
+	msgpack_packer_init(&pk, &out, fix_write);
+	if (type == PRIV_OK)
+		pack(&pk, type, id, "");
+	else if (type == PRIV_ERROR)
+		pack(&pk, type, id, "us", "code", e->code, "message",
+		    e->message);
+	else if (type == PRIV_BRIDGE)
+		pack(&pk, type, id, "sssu", "name", b->name, "subnet",
+		    b->subnet, "gateway", b->gateway, "prefix", b->prefix);
+	else if (type == PRIV_TAP)
+		pack(&pk, type, id, "usssus", "vm_id", t->vm_id, "name",
+		    t->name, "address", t->address, "gateway", t->gateway,
+		    "prefix", t->prefix, "mac", t->mac);
+	else if (type == PRIV_DISK)
+		pack(&pk, type, id, "usu", "vm_id", d->vm_id, "name",
+		    d->name, "sectors", d->sectors);
+	else if (type == PRIV_TAP_IDS || type == PRIV_DISK_IDS)
+		pack(&pk, type, id, "a", "vm_ids", type == PRIV_TAP_IDS ?
+		    &((const struct priv_tap_ids *)body)->vm_ids :
+		    &((const struct priv_disk_ids *)body)->vm_ids);
+	else
+		out.full = 1;
+	if (out.full) {
+		errno = EINVAL;
+		return -1;
+	}
+	iov.iov_len = out.len;
+	for (n = 0; n < FRAME_HDR; n++)
+		out.p[n] = (uint8_t)((out.len - FRAME_HDR) >> (24 - 8 * n));
+	if (passfd >= 0) {
+		memset(&cmsg, 0, sizeof(cmsg));
+		mh.msg_control = cmsg.buf;
+		mh.msg_controllen = sizeof(cmsg.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
+	}
+	do {
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	return n == (ssize_t)iov.iov_len ? 0 : -1;
+}

@@ -1,0 +1,46 @@
+/*
+ * banger-priv's own codec for its channel to bangerd: the frames and
+ * msgpack maps of common/frame.c and common/msg.c (which bangerd keeps
+ * using), for the helper's seven requests and seven replies only.
+ */
+#ifndef BANGER_PRIV_WIRE_H
+#define BANGER_PRIV_WIRE_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "proto_priv.h"
+
+/*
+ * The largest request, tap.create, takes 83 bytes even in msgpack's
+ * widest encodings; a longer frame cannot be a request.
+ */
+#define WIRE_REQ_MAX	96
+#define WIRE_PKT_MAX	(FRAME_HDR + WIRE_REQ_MAX + 1)
+
+/* The body of any request; which member is set follows the type. */
+union priv_req {
+	struct priv_tap_create		 tap_create;
+	struct priv_tap_delete		 tap_delete;
+	struct priv_disk_snapshot	 disk_snapshot;
+	struct priv_disk_release	 disk_release;
+};
+
+/*
+ * Read one frame (one SOCK_SEQPACKET packet) into a buffer of
+ * WIRE_PKT_MAX bytes, its payload at the start, and up to FRAME_MAXFDS
+ * descriptors.  Returns the payload's length, 0 at end of file, or -1
+ * with errno (EPROTO: a broken frame or too many descriptors, all of
+ * them closed).
+ */
+ssize_t	wire_recv(int, uint8_t *, int *, size_t *);
+/* Decode one request strictly: NULL, or why it is refused. */
+const char *wire_decode(const uint8_t *, size_t, struct msg_hdr *,
+	    union priv_req *);
+/* Encode and send one reply, with descriptor passfd if it is >= 0. */
+int	wire_send(int, uint32_t, uint64_t, const void *, int);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * banger-priv's request decoder (banger-priv/wire.c) against common/msg.c,
+ * the codec bangerd encodes with: what one accepts the other must accept
+ * with the same values, except what wire.c refuses by design (reply
+ * types, vm_id 0, maps longer than any request).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "msg.h"
+#include "proto_priv.h"
+#include "wire.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* The request's vm_id, or 0 for a type without one. */
+static uint64_t
+vm_id(uint32_t type, const void *body)
+{
+	switch (type) {
+	case PRIV_TAP_CREATE:
+		return ((const struct priv_tap_create *)body)->vm_id;
+	case PRIV_TAP_DELETE:
+		return ((const struct priv_tap_delete *)body)->vm_id;
+	case PRIV_DISK_SNAPSHOT:
+		return ((const struct priv_disk_snapshot *)body)->vm_id;
+	case PRIV_DISK_RELEASE:
+		return ((const struct priv_disk_release *)body)->vm_id;
+	}
+	return 0;
+}
+
+static int
+is_request(uint32_t type)
+{
+	return type == PRIV_BRIDGE_ENSURE || type == PRIV_TAP_CREATE ||
+	    type == PRIV_TAP_DELETE || type == PRIV_TAP_LIST ||
+	    type == PRIV_DISK_SNAPSHOT || type == PRIV_DISK_RELEASE ||
+	    type == PRIV_DISK_LIST;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct msg_hdr	 wh, mh;
+	union priv_req	 req;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+	const char	*why;
+	int		 ok;
+
+	why = wire_decode(data, size, &wh, &req);
+	ok = msg_decode(&priv_proto, data, size, &mh, &body, err,
+	    sizeof(err)) == 0;
+	if (why == NULL) {
+		if (!ok || size > WIRE_REQ_MAX || !is_request(wh.type) ||
+		    wh.type != mh.type || wh.id != mh.id ||
+		    wh.version != mh.version ||
+		    vm_id(wh.type, &req) != vm_id(mh.type, body) ||
+		    (wh.type == PRIV_TAP_CREATE && req.tap_create.persist !=
+		    ((struct priv_tap_create *)body)->persist))
+			abort();
+		if (vm_id(wh.type, &req) > PRIV_VMID_MAX ||
+		    (vm_id(wh.type, &req) == 0 && wh.type != PRIV_TAP_LIST &&
+		    wh.type != PRIV_DISK_LIST && wh.type != PRIV_BRIDGE_ENSURE))
+			abort();
+	} else if (ok && is_request(mh.type) && size <= WIRE_REQ_MAX &&
+	    (vm_id(mh.type, body) > 0 || mh.type == PRIV_TAP_LIST ||
+	    mh.type == PRIV_DISK_LIST || mh.type == PRIV_BRIDGE_ENSURE))
+		abort();
+	if (ok)
+		msg_free(&priv_proto, mh.type, body);
+	return 0;
+}
