@@ -150,6 +150,7 @@ vm_agent_exit(struct vm *vm, const struct ag_exit *e)
 	}
 	log_info("vm %s: command exited (status %lld, signal %llu)", vm->name,
 	    (long long)e->status, (unsigned long long)e->signo);
+	vm_client_resume(vm);
 	vm->session = 0;
 	strv_free(&vm->run_argv);
 	ce.status = e->status;
@@ -187,6 +188,45 @@ vm_agent_lost(struct vm *vm, const char *why)
 		vm_delete(NULL, vm);
 }
 
+/*
+ * Everything a client sends its command waits in the agent channel's
+ * output buffer until the guest reads it.  A guest that stops reading
+ * (a command that never reads stdin, an agent that hangs) must not make
+ * bangerd buffer without end: above AGENT_OUTQ_HIGH the client is not read
+ * any more, so its write() blocks as into a full pipe, until agent_write()
+ * sees the buffer drained to OUTQ_LOW and calls vm_client_resume().  The
+ * frames already read from the client are all queued first, so nothing is
+ * lost and the order (end of input last) is kept.
+ */
+static void
+vm_client_hold(struct vm *vm, struct client *c)
+{
+	if (c->held || c->bev == NULL || vm->agent == NULL)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(vm->agent)) <=
+	    AGENT_OUTQ_HIGH)
+		return;
+	bufferevent_disable(c->bev, EV_READ);
+	c->held = 1;
+}
+
+/*
+ * The guest has caught up, or the session or its channel is gone: read the
+ * runner again.  (client_finish() does the same for a client whose
+ * request ends some other way.)
+ */
+void
+vm_client_resume(struct vm *vm)
+{
+	struct client	*c = vm->runner;
+
+	if (c == NULL || !c->held)
+		return;
+	c->held = 0;
+	if (c->bev != NULL)
+		bufferevent_enable(c->bev, EV_READ);
+}
+
 void
 vm_client_input(struct client *c, uint32_t type, void *body)
 {
@@ -212,6 +252,7 @@ vm_client_input(struct client *c, uint32_t type, void *body)
 		(void)agent_send(vm, AG_WINSIZE, vm->session, &ws);
 		break;
 	}
+	vm_client_hold(vm, c);
 }
 
 void
