@@ -187,7 +187,7 @@ struct client {
 	int			 started;	/* command running */
 	int			 closing;	/* drop once output drains */
 	int			 held;		/* not read: its input waits
-						   for the guest (AGENT_OUTQ_HIGH) */
+						   for the guest */
 };
 
 struct bangerd {

@@ -121,7 +121,7 @@ client_finish(struct client *c)
 	c->req_id = 0;
 	c->vm = NULL;
 	c->started = 0;
-	/* Its command's input may have been held for the guest (vm-session.c). */
+	/* Its command's input may have waited for the guest (vm-session.c). */
 	if (c->held) {
 		c->held = 0;
 		if (c->bev != NULL)
