@@ -1,8 +1,10 @@
 # stdin-flood: a client's stdin towards a guest that does not keep up
 # cannot grow bangerd without bound.  bangerd stops reading the client
 # while more than AGENT_OUTQ_HIGH bytes wait for the guest (the CLI then
-# blocks in write(), as into a pipe) and reads again once they drain; the
-# bytes it did read all reach the guest, end of input included.
+# stops reading its stdin, and the writer into that pipe waits) and reads
+# it again once they drain; the bytes it did read all reach the guest, end
+# of input included.  The CLI's side (it never blocks writing to bangerd)
+# is banger/test-session, the queue's bounds bangerd/test-agent.
 . "$REGRESS/test-lib.sh"
 
 mib=1048576
