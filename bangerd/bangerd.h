@@ -188,6 +188,9 @@ struct client {
 	int			 closing;	/* drop once output drains */
 	int			 held;		/* not read: its input waits
 						   for the guest */
+	struct event		*hup;		/* while held: looks for its
+						   hang-up */
+	int			 gone;		/* hung up: read to the end */
 };
 
 struct bangerd {
@@ -306,6 +309,7 @@ void		 vm_agent_lost(struct vm *, const char *);
 void		 vm_client_gone(struct client *);
 void		 vm_client_input(struct client *, uint32_t, void *);
 void		 vm_client_resume(struct vm *);
+void		 vm_client_unhold(struct client *);
 void		 vm_remove_files(struct vm *);
 
 /* agent.c */

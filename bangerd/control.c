@@ -122,11 +122,7 @@ client_finish(struct client *c)
 	c->vm = NULL;
 	c->started = 0;
 	/* Its command's input may have waited for the guest (vm-session.c). */
-	if (c->held) {
-		c->held = 0;
-		if (c->bev != NULL)
-			bufferevent_enable(c->bev, EV_READ);
-	}
+	vm_client_unhold(c);
 }
 
 static void

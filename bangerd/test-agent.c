@@ -413,6 +413,17 @@ cli_input(struct cli *k, size_t n)
 	k->sent += n;
 }
 
+/* Whatever the guest end can read now, appended to b. */
+static void
+guest_drain(struct fixture *f, struct buf *b)
+{
+	uint8_t	 chunk[65536];
+	ssize_t	 n;
+
+	while ((n = read(f->peer, chunk, sizeof(chunk))) > 0)
+		assert_int_equal(buf_append(b, chunk, (size_t)n), 0);
+}
+
 /* The guest reads its end and checks every AG_INPUT against the pattern. */
 static void
 guest_read(struct fixture *f, struct cli *k)
@@ -518,8 +529,9 @@ cli_close(struct fixture *f, struct cli *k)
 	int	 i;
 
 	close(k->fd);
+	/* Waits for events: a held client is looked at once a second. */
 	for (i = 0; i < 1000 && !TAILQ_EMPTY(&f->d.clients); i++)
-		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+		event_base_loop(f->d.base, EVLOOP_ONCE);
 	assert_true(TAILQ_EMPTY(&f->d.clients));
 	buf_free(&k->out);
 	buf_free(&k->guest);
@@ -602,6 +614,52 @@ test_stdin_hold_end(void **state)
 	cli_close(f, &k);
 }
 
+/*
+ * A held client that hangs up (a second Ctrl-C) is seen to go though the
+ * guest still reads nothing: its command gets SIGHUP after the input
+ * read before it.
+ */
+static void
+test_stdin_hold_hangup(void **state)
+{
+	struct fixture	*f = *state;
+	struct cli	 k;
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+	size_t		 plen, off;
+	int		 hup = 0;
+
+	cli_open(f, &k, 0);
+	cli_flood(f, &k);
+	cli_close(f, &k);
+	assert_null(f->vm->runner);
+	assert_true(k.max_queued <= AGENT_OUTQ_HIGH + 2 * 1024 * 1024);
+	/* The guest end: every input frame, then the hang-up. */
+	memset(&k.guest, 0, sizeof(k.guest));
+	while (f->vm->agent != NULL &&
+	    evbuffer_get_length(bufferevent_get_output(f->vm->agent)) > 0) {
+		guest_drain(f, &k.guest);
+		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+	}
+	guest_drain(f, &k.guest);
+	for (off = 0; frame_peek(k.guest.p + off, k.guest.len - off,
+	    FRAME_MAX_AGENT, &plen) == FRAME_OK; off += FRAME_HDR + plen) {
+		assert_true(k.guest.len - off >= FRAME_HDR + plen);
+		assert_false(hup);
+		assert_int_equal(msg_decode(&agent_proto, k.guest.p + off +
+		    FRAME_HDR, plen, &hdr, &body, err, sizeof(err)), 0);
+		if (hdr.type == AG_SIGNAL) {
+			assert_int_equal(((struct ag_signal *)body)->signo,
+			    SIGHUP);
+			hup = 1;
+		}
+		msg_free(&agent_proto, hdr.type, body);
+	}
+	assert_true(hup);
+	buf_free(&k.guest);
+}
+
 int
 main(void)
 {
@@ -627,6 +685,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stdin_hold_pty, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_stdin_hold_end, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_hold_hangup, setup,
 		    teardown),
 	};
 
