@@ -12,7 +12,15 @@
  * hold the user: a second SIGINT or SIGTERM within SESSION_QUIT_MS, or
  * `~.` typed at the start of a line on a pty session, leaves; bangerd
  * then hangs up on the command and deletes the VM if --rm said so.
+ *
+ * Nothing sent to bangerd blocks: bangerd stops reading us while the
+ * guest does not read what we sent (AGENT_OUTQ_HIGH), and a write
+ * blocked for that would leave banger deaf to signals and bangerd's
+ * messages.  Frames wait in outq and go out as the socket takes them;
+ * stdin is read only while outq is empty, so stdin waits in its pipe as
+ * it would for a slow local reader, and outq holds about one chunk.
  */
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 
 #include <errno.h>
@@ -66,17 +74,49 @@ session_leave(struct session *s, const char *why, int rc)
 	return rc;
 }
 
+/* Queue one frame for bangerd; 0, or an exit status. */
+static int
+session_queue(struct session *s, uint32_t type, const void *body)
+{
+	if (msg_frame(&ctl_proto, type, s->id, body, &s->outq) == -1)
+		return session_fail(s, "cannot encode a message for bangerd");
+	return 0;
+}
+
+/* Send what bangerd will take now; 0, or an exit status. */
+static int
+session_flush(struct session *s)
+{
+	char	 err[256];
+	ssize_t	 n;
+
+	while (s->outoff < s->outq.len) {
+		n = send(s->c->fd, s->outq.p + s->outoff,
+		    s->outq.len - s->outoff, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			snprintf(err, sizeof(err), "lost connection to "
+			    "bangerd: %s", strerror(errno));
+			return session_fail(s, err);
+		}
+		s->outoff += (size_t)n;
+	}
+	buf_reset(&s->outq);
+	s->outoff = 0;
+	return 0;
+}
+
 static int
 session_input(struct session *s, const void *p, size_t len)
 {
 	struct ctl_input	 in;
-	char			 err[256];
 
 	in.data.p = (uint8_t *)(uintptr_t)p;
 	in.data.len = len;
-	if (client_send(s->c, CTL_INPUT, s->id, &in, err, sizeof(err)) == -1)
-		return session_fail(s, err);
-	return 0;
+	return session_queue(s, CTL_INPUT, &in);
 }
 
 /* The command has started; returns -1 to go on, else an exit status. */
@@ -278,8 +318,10 @@ session_stdin(struct session *s)
 			return BEX_FAIL;
 	} else if (len > 0 && session_input(s, keys, len) != 0)
 		return BEX_FAIL;
+	/* What came before `~.` goes if bangerd takes it now. */
 	if (leave)
-		return session_leave(s, "~.", BEX_FAIL);
+		return session_flush(s) != 0 ? BEX_FAIL :
+		    session_leave(s, "~.", BEX_FAIL);
 	return -1;
 }
 
@@ -299,7 +341,7 @@ session_signal(struct session *s)
 	struct ctl_signal	 sig;
 	struct ctl_winsize	 ws;
 	struct timespec		 now;
-	char			 err[256], why[32];
+	char			 why[32];
 
 	if (read(s->sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return -1;
@@ -307,10 +349,8 @@ session_signal(struct session *s)
 		if (!s->started || !s->tty ||
 		    tty_size(s->winfd, &ws.cols, &ws.rows) == -1)
 			return -1;
-		if (client_send(s->c, CTL_WINSIZE, s->id, &ws, err,
-		    sizeof(err)) == -1)
-			return session_fail(s, err);
-		return -1;
+		return session_queue(s, CTL_WINSIZE, &ws) != 0 ? BEX_FAIL :
+		    -1;
 	}
 	if (!s->started) {
 		/* Still booting: leaving is the way to cancel. */
@@ -329,10 +369,7 @@ session_signal(struct session *s)
 		s->quit_at = now;
 	}
 	sig.signo = si.ssi_signo;
-	if (client_send(s->c, CTL_SIGNAL, s->id, &sig, err,
-	    sizeof(err)) == -1)
-		return session_fail(s, err);
-	return -1;
+	return session_queue(s, CTL_SIGNAL, &sig) != 0 ? BEX_FAIL : -1;
 }
 
 static int
@@ -342,9 +379,12 @@ session_loop(struct session *s)
 	int		 rc;
 
 	for (;;) {
+		if (session_flush(s) != 0)
+			return BEX_FAIL;
 		pfd[0].fd = s->c->fd;
-		pfd[0].events = POLLIN;
-		pfd[1].fd = s->started && s->in_open ? s->in : -1;
+		pfd[0].events = POLLIN | (s->outq.len > 0 ? POLLOUT : 0);
+		pfd[1].fd = s->started && s->in_open && s->outq.len == 0 ?
+		    s->in : -1;
 		pfd[1].events = POLLIN;
 		pfd[2].fd = s->sigfd;
 		pfd[2].events = POLLIN;
@@ -360,7 +400,7 @@ session_loop(struct session *s)
 		 * signal nor typed keys wait for output to pause.  Input
 		 * racing an EXIT is inherent and bangerd drops it.
 		 */
-		if (pfd[0].revents != 0 &&
+		if ((pfd[0].revents & ~POLLOUT) != 0 &&
 		    (rc = session_message(s)) != -1) {
 			tty_restore();
 			return rc;
@@ -387,7 +427,11 @@ session_run(struct session *s)
 	memset(s->out_broken, 0, sizeof(s->out_broken));
 	memset(s->out_esc, 0, sizeof(s->out_esc));
 	memset(&s->quit_at, 0, sizeof(s->quit_at));
+	memset(&s->outq, 0, sizeof(s->outq));
+	s->outoff = 0;
 	rc = session_loop(s);
+	/* Input bangerd did not take is moot: the session is over. */
+	buf_free(&s->outq);
 	/* A sequence the guest left unfinished is shown, escaped. */
 	if (s->out_esc[1])
 		session_write_esc(s, 1, NULL, 0);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "buf.h"
 #include "esc.h"
 
 struct client;
@@ -40,6 +41,8 @@ struct session {
 	int		 bol;		/* input is at the start of a line */
 	int		 tilde;		/* a ~ at line start, held back */
 	struct timespec	 quit_at;	/* first SIGINT/SIGTERM, or zero */
+	struct buf	 outq;		/* frames bangerd has not taken yet */
+	size_t		 outoff;	/* ... of which this much went out */
 };
 
 /* Returns banger's exit status. */

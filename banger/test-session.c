@@ -3,12 +3,14 @@
  * helpers: a forked fake bangerd on a socketpair plays a script of
  * frames built with msg_frame, and checks what the client sends back.
  */
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <termios.h>
 #include <stdarg.h>
@@ -708,6 +710,63 @@ test_second_sigint_leaves(void **state)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/*
+ * bangerd has stopped reading us (its guest reads no input): stdin is
+ * endless, the socket fills, and a second Ctrl-C (here SIGINT, then
+ * SIGTERM) still leaves.  A banger blocked in write() never sees them.
+ */
+static void
+script_stalled(int fd)
+{
+	struct pollfd	 p = { fd, POLLRDHUP, 0 };
+	int		 n = 0, last = -1, same = 0;
+
+	srv_ok(fd, RUN_ID);
+	/* Read nothing; wait for the client to stop filling the socket. */
+	while (same < 20) {
+		if (ioctl(fd, FIONREAD, &n) == -1)
+			_exit(96);
+		same = n == last && n > 0 ? same + 1 : 0;
+		last = n;
+		usleep(10000);
+	}
+	kill(getppid(), SIGINT);
+	kill(getppid(), SIGTERM);
+	/* Still reading nothing: the next thing is the hang-up. */
+	if (poll(&p, 1, -1) != 1 || (p.revents & (POLLRDHUP | POLLHUP)) == 0)
+		_exit(98);
+	_exit(0);
+}
+
+static void
+test_stalled_daemon_leaves(void **state)
+{
+	sigset_t	 mask, old;
+	char		 ebuf[1024];
+	size_t		 elen;
+	int		 sfd, err[2], zero, child, rc;
+
+	(void)state;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &mask, &old), 0);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	assert_true(sfd != -1);
+	assert_true((zero = open("/dev/zero", O_RDONLY | O_CLOEXEC)) != -1);
+	assert_int_equal(pipe(err), 0);
+	rc = run_fds(script_stalled, zero, -1, err[1], sfd, 0, 0, &child);
+	close(err[1]);
+	drain(err[0], ebuf, sizeof(ebuf), &elen);
+	assert_int_equal(child, 0);
+	assert_int_equal(rc, 128 + SIGTERM);
+	assert_non_null(strstr(ebuf, "banger: second SIGTERM: leaving"));
+	close(err[0]);
+	close(zero);
+	close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /* client_recv() on a plain request/reply. */
 static void
 script_info(int fd)
@@ -782,6 +841,7 @@ main(void)
 		cmocka_unit_test(test_output_to_terminal_escaped),
 		cmocka_unit_test(test_tilde_dot),
 		cmocka_unit_test(test_second_sigint_leaves),
+		cmocka_unit_test(test_stalled_daemon_leaves),
 	};
 
 	/* A fake daemon that dies early must not kill the test. */

@@ -214,6 +214,17 @@ agent_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* Our output to the guest drained to OUTQ_LOW: the client may talk again. */
+static void
+agent_write(struct bufferevent *bev, void *arg)
+{
+	struct vm	*vm = arg;
+
+	if (evbuffer_get_length(bufferevent_get_output(bev)) <=
+	    OUTQ_LOW(AGENT_OUTQ_HIGH))
+		vm_client_resume(vm);
+}
+
 static void
 agent_event(struct bufferevent *bev, short what, void *arg)
 {
@@ -236,10 +247,13 @@ agent_attach(struct vm *vm, int fd)
 		return;
 	}
 	vm->ag_requests = vm->ag_errors = 0;
-	bufferevent_setcb(vm->agent, agent_read, NULL, agent_event, vm);
+	bufferevent_setcb(vm->agent, agent_read, agent_write, agent_event, vm);
 	/* Hold at most one maximal frame of guest data in memory. */
 	bufferevent_setwatermark(vm->agent, EV_READ, 0,
 	    FRAME_MAX_AGENT + FRAME_HDR);
+	/* agent_write() runs once the client's input has drained this far. */
+	bufferevent_setwatermark(vm->agent, EV_WRITE,
+	    OUTQ_LOW(AGENT_OUTQ_HIGH), 0);
 	bufferevent_enable(vm->agent, EV_READ | EV_WRITE);
 }
 
@@ -249,6 +263,8 @@ agent_detach(struct vm *vm)
 	if (vm->agent != NULL) {
 		bufferevent_free(vm->agent);
 		vm->agent = NULL;
+		/* What the client's input waited for is gone with it. */
+		vm_client_resume(vm);
 	}
 }
 

@@ -26,7 +26,20 @@
 #define VM_DEFAULT_VCPUS	1
 #define VM_DEFAULT_MEMORY	256	/* MiB */
 #define VM_DEFAULT_DISK		8192	/* MiB */
+/*
+ * Back-pressure, the same in both directions of a command's session.
+ * Guest output waits in the client's output buffer: above CLIENT_OUTQ_HIGH
+ * bangerd stops reading the agent channel.  The client's input (stdin,
+ * signals, window sizes) waits in the agent channel's output buffer: above
+ * AGENT_OUTQ_HIGH bangerd stops reading the client, whose write() then
+ * blocks as on a full pipe.  Either side is read again once its queue has
+ * drained to a quarter of the mark (OUTQ_LOW).  Nothing is dropped: what
+ * was read is delivered, so bangerd holds at most about one mark per
+ * direction per session, whatever the peers do.
+ */
 #define CLIENT_OUTQ_HIGH	(4 * 1024 * 1024)
+#define AGENT_OUTQ_HIGH		(1024 * 1024)
+#define OUTQ_LOW(high)		((high) / 4)
 
 struct client;
 struct bangerd;
@@ -173,6 +186,11 @@ struct client {
 	struct vm		*vm;		/* vm run in progress */
 	int			 started;	/* command running */
 	int			 closing;	/* drop once output drains */
+	int			 held;		/* not read: its input waits
+						   for the guest */
+	struct event		*hup;		/* while held: looks for its
+						   hang-up */
+	int			 gone;		/* hung up: read to the end */
 };
 
 struct bangerd {
@@ -292,6 +310,8 @@ void		 vm_agent_exit(struct vm *, const struct ag_exit *);
 void		 vm_agent_lost(struct vm *, const char *);
 void		 vm_client_gone(struct client *);
 void		 vm_client_input(struct client *, uint32_t, void *);
+void		 vm_client_resume(struct vm *);
+void		 vm_client_unhold(struct client *);
 void		 vm_remove_files(struct vm *);
 
 /* agent.c */

@@ -121,6 +121,8 @@ client_finish(struct client *c)
 	c->req_id = 0;
 	c->vm = NULL;
 	c->started = 0;
+	/* Its command's input may have waited for the guest (vm-session.c). */
+	vm_client_unhold(c);
 }
 
 static void
@@ -305,7 +307,8 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	TAILQ_INSERT_TAIL(&d->clients, c, entry);
 	bufferevent_setcb(c->bev, client_read, client_write, client_event, c);
-	bufferevent_setwatermark(c->bev, EV_WRITE, CLIENT_OUTQ_HIGH / 4, 0);
+	bufferevent_setwatermark(c->bev, EV_WRITE, OUTQ_LOW(CLIENT_OUTQ_HIGH),
+	    0);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 

@@ -2,12 +2,17 @@
  * Unit tests for bangerd's end of the agent channel, driven as a hostile
  * guest would: messages out of state, errors nobody asked for, error and
  * console floods.  What is checked is what reaches the host's disk:
- * bangerd's log and console.log stay bounded, and abuse drops the channel.
+ * bangerd's log and console.log stay bounded, and abuse drops the channel;
+ * and what a guest that stops reading makes bangerd hold: a client's
+ * input stays under AGENT_OUTQ_HIGH, and none of it is lost.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +22,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <event2/buffer.h>
 
 #include "bangerd.h"
 #include "frame.h"
@@ -71,6 +78,7 @@ teardown(void **state)
 	struct fixture	*f = *state;
 	char		 path[128];
 
+	control_close(&f->d);
 	vm_free(f->vm);
 	close(f->peer);
 	close(f->logfd);
@@ -320,6 +328,338 @@ test_qmp_event_flood(void **state)
 	qmp_detach(f->vm);
 }
 
+/*
+ * The CLI's end of a control connection, over bangerd's real listener
+ * (control.c), with a `vm exec` of the fixture's VM started on it.
+ */
+struct cli {
+	int		 fd;
+	struct client	*c;		/* bangerd's side */
+	struct buf	 out;		/* frames not written yet */
+	size_t		 outoff;
+	uint64_t	 sent;		/* input bytes framed so far */
+	uint64_t	 max_queued;	/* most bangerd held for the guest */
+	struct buf	 guest;		/* what the guest end has read */
+	uint64_t	 got;		/* input bytes the guest received */
+	int		 got_eof;
+};
+
+static void
+loop_once(struct fixture *f, struct cli *k)
+{
+	size_t	 q;
+
+	event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+	if (f->vm->agent != NULL) {
+		q = evbuffer_get_length(bufferevent_get_output(f->vm->agent));
+		if (q > k->max_queued)
+			k->max_queued = q;
+	}
+}
+
+static void
+cli_frame(struct cli *k, uint32_t type, const void *body)
+{
+	struct buf	 b = { 0 };
+
+	assert_int_equal(msg_frame(&ctl_proto, type, 1, body, &b), 0);
+	assert_int_equal(buf_append(&k->out, b.p, b.len), 0);
+	buf_free(&b);
+}
+
+/* Write what is pending without blocking; 1 if anything went out. */
+static int
+cli_flush(struct cli *k)
+{
+	ssize_t	 n;
+	int	 moved = 0;
+
+	while (k->outoff < k->out.len) {
+		n = write(k->fd, k->out.p + k->outoff, k->out.len - k->outoff);
+		if (n == -1) {
+			assert_true(errno == EAGAIN || errno == EINTR);
+			break;
+		}
+		k->outoff += (size_t)n;
+		moved = 1;
+	}
+	if (k->outoff == k->out.len) {
+		buf_reset(&k->out);
+		k->outoff = 0;
+	}
+	return moved;
+}
+
+/* The n input bytes from offset off: a pattern that shows order. */
+static void
+pattern(uint8_t *p, size_t n, uint64_t off)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)((off + i) % 251);
+}
+
+static void
+cli_input(struct cli *k, size_t n)
+{
+	static uint8_t		 data[IO_CHUNK];
+	struct ctl_input	 in;
+
+	pattern(data, n, k->sent);
+	in.data.p = data;
+	in.data.len = n;
+	cli_frame(k, CTL_INPUT, &in);
+	k->sent += n;
+}
+
+/* Whatever the guest end can read now, appended to b. */
+static void
+guest_drain(struct fixture *f, struct buf *b)
+{
+	uint8_t	 chunk[65536];
+	ssize_t	 n;
+
+	while ((n = read(f->peer, chunk, sizeof(chunk))) > 0)
+		assert_int_equal(buf_append(b, chunk, (size_t)n), 0);
+}
+
+/* The guest reads its end and checks every AG_INPUT against the pattern. */
+static void
+guest_read(struct fixture *f, struct cli *k)
+{
+	static uint8_t	 want[IO_CHUNK];
+	uint8_t		 chunk[65536];
+	struct msg_hdr	 hdr;
+	struct ag_input	*in;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+	size_t		 plen;
+	ssize_t		 n;
+
+	while ((n = read(f->peer, chunk, sizeof(chunk))) > 0)
+		assert_int_equal(buf_append(&k->guest, chunk, (size_t)n), 0);
+	while (frame_peek(k->guest.p, k->guest.len, FRAME_MAX_AGENT,
+	    &plen) == FRAME_OK && k->guest.len >= FRAME_HDR + plen) {
+		assert_int_equal(msg_decode(&agent_proto, k->guest.p +
+		    FRAME_HDR, plen, &hdr, &body, err, sizeof(err)), 0);
+		if (hdr.type == AG_INPUT) {
+			in = body;
+			assert_false(k->got_eof);
+			if (in->data.len == 0)
+				k->got_eof = 1;
+			assert_true(in->data.len <= sizeof(want));
+			pattern(want, in->data.len, k->got);
+			assert_memory_equal(in->data.p, want, in->data.len);
+			k->got += in->data.len;
+		}
+		msg_free(&agent_proto, hdr.type, body);
+		memmove(k->guest.p, k->guest.p + FRAME_HDR + plen,
+		    k->guest.len - FRAME_HDR - plen);
+		k->guest.len -= FRAME_HDR + plen;
+	}
+}
+
+static void
+cli_open(struct fixture *f, struct cli *k, int tty)
+{
+	struct sockaddr_un	 sun;
+	struct ctl_vm_exec	 ex;
+	char			*argv[] = { "cat", NULL };
+	int			 i;
+
+	memset(k, 0, sizeof(*k));
+	snprintf(f->d.paths.sock, sizeof(f->d.paths.sock), "%s/ctl.sock",
+	    f->dir);
+	if (f->d.listener == NULL)
+		assert_int_equal(control_listen(&f->d), 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", f->d.paths.sock);
+	assert_true((k->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+	    0)) != -1);
+	assert_int_equal(connect(k->fd, (struct sockaddr *)&sun,
+	    sizeof(sun)), 0);
+	assert_int_equal(fcntl(k->fd, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(fcntl(f->peer, F_SETFL, O_NONBLOCK), 0);
+	memset(&ex, 0, sizeof(ex));
+	ex.name = f->vm->name;
+	ex.tty = tty;
+	ex.cols = 80;
+	ex.rows = 24;
+	ex.argv.v = argv;
+	ex.argv.n = 1;
+	cli_frame(k, CTL_VM_EXEC, &ex);
+	for (i = 0; i < 1000 && f->vm->session == 0; i++) {
+		(void)cli_flush(k);
+		loop_once(f, k);
+	}
+	assert_int_not_equal(f->vm->session, 0);
+	assert_non_null(k->c = f->vm->runner);
+}
+
+/*
+ * Feed input while the guest reads nothing, until the CLI's writes stop
+ * going anywhere.  On the old code bangerd took everything (FLOOD_MAX
+ * bytes and more) into memory.
+ */
+#define FLOOD_MAX	(64u * 1024 * 1024)
+#define QUEUE_SLACK	(4 * IO_CHUNK)	/* frames read before the hold */
+
+static void
+cli_flood(struct fixture *f, struct cli *k)
+{
+	int	 idle = 0;
+
+	while (k->sent < FLOOD_MAX && idle < 50) {
+		if (k->out.len == 0)
+			cli_input(k, IO_CHUNK);
+		idle = cli_flush(k) ? 0 : idle + 1;
+		loop_once(f, k);
+	}
+	assert_true(k->max_queued <= AGENT_OUTQ_HIGH + QUEUE_SLACK);
+	assert_true(k->sent < FLOOD_MAX);
+	assert_true(k->c->held);
+	assert_false(bufferevent_get_enabled(k->c->bev) & EV_READ);
+}
+
+static void
+cli_close(struct fixture *f, struct cli *k)
+{
+	int	 i;
+
+	close(k->fd);
+	/* Waits for events: a held client is looked at once a second. */
+	for (i = 0; i < 1000 && !TAILQ_EMPTY(&f->d.clients); i++)
+		event_base_loop(f->d.base, EVLOOP_ONCE);
+	assert_true(TAILQ_EMPTY(&f->d.clients));
+	buf_free(&k->out);
+	buf_free(&k->guest);
+}
+
+/*
+ * A guest that stops reading holds a client's stdin to AGENT_OUTQ_HIGH;
+ * once it reads again everything arrives, in order, end of input last.
+ */
+static void
+stdin_hold(void **state, int tty)
+{
+	struct fixture	*f = *state;
+	struct cli	 k;
+	uint64_t	 held_at, total;
+	int		 eof_sent = 0;
+	long		 i;
+
+	cli_open(f, &k, tty);
+	cli_flood(f, &k);
+	held_at = k.sent;
+	total = held_at + 4 * 1024 * 1024;
+	/* The guest reads again: 4 MiB more, then end of input. */
+	for (i = 0; i < 1000000 && !k.got_eof; i++) {
+		if (k.out.len == 0 && k.sent < total)
+			cli_input(&k, IO_CHUNK);
+		else if (k.out.len == 0 && !eof_sent) {
+			cli_frame(&k, CTL_INPUT, &(struct ctl_input){ { NULL,
+			    0 } });
+			eof_sent = 1;
+		}
+		(void)cli_flush(&k);
+		loop_once(f, &k);
+		guest_read(f, &k);
+	}
+	assert_true(k.got_eof);
+	assert_true(k.got == total);
+	assert_true(k.max_queued <= AGENT_OUTQ_HIGH + QUEUE_SLACK);
+	assert_false(k.c->held);
+	assert_true(bufferevent_get_enabled(k.c->bev) & EV_READ);
+	cli_close(f, &k);
+}
+
+static void
+test_stdin_hold(void **state)
+{
+	stdin_hold(state, 0);
+}
+
+static void
+test_stdin_hold_pty(void **state)
+{
+	stdin_hold(state, 1);
+}
+
+/*
+ * A held client is read again when its session ends without the guest
+ * reading: the command exits, or the channel goes.  Else bangerd would
+ * never see it hang up.
+ */
+static void
+test_stdin_hold_end(void **state)
+{
+	struct fixture		*f = *state;
+	struct cli		 k;
+	const struct ag_exit	 e = { 0, 0 };
+
+	cli_open(f, &k, 0);
+	cli_flood(f, &k);
+	guest_sends(f->vm, AG_EXIT, f->vm->session, &e);
+	assert_false(k.c->held);
+	assert_true(bufferevent_get_enabled(k.c->bev) & EV_READ);
+	cli_close(f, &k);
+
+	cli_open(f, &k, 0);
+	cli_flood(f, &k);
+	vm_agent_lost(f->vm, "test");
+	assert_false(k.c->held);
+	assert_true(bufferevent_get_enabled(k.c->bev) & EV_READ);
+	cli_close(f, &k);
+}
+
+/*
+ * A held client that hangs up (a second Ctrl-C) is seen to go though the
+ * guest still reads nothing: its command gets SIGHUP after the input
+ * read before it.
+ */
+static void
+test_stdin_hold_hangup(void **state)
+{
+	struct fixture	*f = *state;
+	struct cli	 k;
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+	size_t		 plen, off;
+	int		 hup = 0;
+
+	cli_open(f, &k, 0);
+	cli_flood(f, &k);
+	cli_close(f, &k);
+	assert_null(f->vm->runner);
+	assert_true(k.max_queued <= AGENT_OUTQ_HIGH + 2 * 1024 * 1024);
+	/* The guest end: every input frame, then the hang-up. */
+	memset(&k.guest, 0, sizeof(k.guest));
+	while (f->vm->agent != NULL &&
+	    evbuffer_get_length(bufferevent_get_output(f->vm->agent)) > 0) {
+		guest_drain(f, &k.guest);
+		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+	}
+	guest_drain(f, &k.guest);
+	for (off = 0; frame_peek(k.guest.p + off, k.guest.len - off,
+	    FRAME_MAX_AGENT, &plen) == FRAME_OK; off += FRAME_HDR + plen) {
+		assert_true(k.guest.len - off >= FRAME_HDR + plen);
+		assert_false(hup);
+		assert_int_equal(msg_decode(&agent_proto, k.guest.p + off +
+		    FRAME_HDR, plen, &hdr, &body, err, sizeof(err)), 0);
+		if (hdr.type == AG_SIGNAL) {
+			assert_int_equal(((struct ag_signal *)body)->signo,
+			    SIGHUP);
+			hup = 1;
+		}
+		msg_free(&agent_proto, hdr.type, body);
+	}
+	assert_true(hup);
+	buf_free(&k.guest);
+}
+
 int
 main(void)
 {
@@ -340,7 +680,17 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_qmp_event_flood, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_hold, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_hold_pty, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_hold_end, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_hold_hangup, setup,
+		    teardown),
 	};
 
+	/* As in bangerd: a client that hung up is an EPIPE, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

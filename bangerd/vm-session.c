@@ -11,6 +11,7 @@
 #include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,7 @@ vm_agent_exit(struct vm *vm, const struct ag_exit *e)
 	}
 	log_info("vm %s: command exited (status %lld, signal %llu)", vm->name,
 	    (long long)e->status, (unsigned long long)e->signo);
+	vm_client_resume(vm);
 	vm->session = 0;
 	strv_free(&vm->run_argv);
 	ce.status = e->status;
@@ -187,6 +189,93 @@ vm_agent_lost(struct vm *vm, const char *why)
 		vm_delete(NULL, vm);
 }
 
+/*
+ * A held client is not read, so its hang-up (a second Ctrl-C) would go
+ * unseen until the guest reads again, perhaps never: its command would
+ * not be hung up on, nor a --rm VM deleted.  libevent's EV_CLOSED misses a
+ * peer that closed with our output unread (an error, not a half-close),
+ * so look every HOLD_CHECK_SEC instead.
+ */
+#define HOLD_CHECK_SEC	1
+
+static void
+vm_client_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct client	*c = arg;
+	struct pollfd	 pfd;
+
+	(void)fd;
+	(void)what;
+	pfd.fd = bufferevent_getfd(c->bev);
+	pfd.events = POLLRDHUP;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) != 1)
+		return;
+	/*
+	 * Gone: read what it sent (no more than its socket holds) and then
+	 * its end, which ends the session as any hang-up does.
+	 */
+	c->gone = 1;
+	vm_client_unhold(c);
+}
+
+/*
+ * Everything a client sends its command waits in the agent channel's
+ * output buffer until the guest reads it.  A guest that stops reading
+ * (a command that never reads stdin, an agent that hangs) must not make
+ * bangerd buffer without end: above AGENT_OUTQ_HIGH the client is not read
+ * any more, so its write() blocks as into a full pipe, until agent_write()
+ * sees the buffer drained to OUTQ_LOW and calls vm_client_resume().  The
+ * frames already read from the client are all queued first, so nothing is
+ * lost and the order (end of input last) is kept.
+ */
+static void
+vm_client_hold(struct vm *vm, struct client *c)
+{
+	struct timeval	 tv = { HOLD_CHECK_SEC, 0 };
+
+	if (c->held || c->gone || c->bev == NULL || vm->agent == NULL)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(vm->agent)) <=
+	    AGENT_OUTQ_HIGH)
+		return;
+	if ((c->hup = event_new(vm->d->base, -1, EV_PERSIST,
+	    vm_client_check, c)) == NULL)
+		return;
+	if (event_add(c->hup, &tv) == -1) {
+		event_free(c->hup);
+		c->hup = NULL;
+		return;
+	}
+	bufferevent_disable(c->bev, EV_READ);
+	c->held = 1;
+}
+
+/* Read a held client again. */
+void
+vm_client_unhold(struct client *c)
+{
+	if (!c->held)
+		return;
+	c->held = 0;
+	event_free(c->hup);
+	c->hup = NULL;
+	if (c->bev != NULL)
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+/*
+ * The guest has caught up, or the session or its channel is gone: read the
+ * runner again.  (client_finish() does the same for a client whose
+ * request ends some other way.)
+ */
+void
+vm_client_resume(struct vm *vm)
+{
+	if (vm->runner != NULL)
+		vm_client_unhold(vm->runner);
+}
+
 void
 vm_client_input(struct client *c, uint32_t type, void *body)
 {
@@ -212,6 +301,7 @@ vm_client_input(struct client *c, uint32_t type, void *body)
 		(void)agent_send(vm, AG_WINSIZE, vm->session, &ws);
 		break;
 	}
+	vm_client_hold(vm, c);
 }
 
 void
@@ -220,6 +310,7 @@ vm_client_gone(struct client *c)
 	struct vm	*vm = c->vm;
 	struct ag_signal sg = { SIGHUP };
 
+	vm_client_unhold(c);
 	c->vm = NULL;
 	if (vm == NULL)
 		return;
