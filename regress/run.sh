@@ -98,7 +98,11 @@ for t in $tests; do
 	# Every process of the test users must be in the test namespace.
 	for u in $RUSERS; do
 		for p in $(pgrep -U "$(user_uid "$u")" 2>/dev/null); do
-			pid_in_ns "$p" && continue
+			# An exiting process has let go of its namespaces
+			# before it is a zombie: no link to read, skip it.
+			nsl=$(readlink "/proc/$p/ns/net" 2>/dev/null) ||
+			    continue
+			[ "$nsl" = "net:[$(ns_inode "$NS")]" ] && continue
 			pid_alive "$p" || continue
 			echo "NETWORK SAFETY: pid $p of $u ($(cat /proc/$p/comm 2>/dev/null)) runs outside $NS" |
 			    tee -a "$LOGDIR/$t.log"
