@@ -5,14 +5,17 @@
  * and the launcher derives the path here from its own run directory and
  * the id, connects, and keeps the connection only if the listener is the
  * VMM process it started for that VM (SO_PEERCRED).  A request cannot
- * name a path, and a path made to lead elsewhere (a renamed socket, a
- * symbolic link) does not reach anyone else's listener.
+ * name a path, and a symbolic link there is not followed.  A socket of
+ * someone else's listener renamed to that path (bangerd may rename the
+ * user's files) is connected to, and closed again before a byte is
+ * sent: it is never handed to bangerd.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,7 +61,7 @@ fc_sock_dial(const char *rundir, uint64_t vm_id, unsigned which,
 	struct ucred		 cr;
 	struct stat		 st;
 	socklen_t		 crlen = sizeof(cr);
-	int			 fd;
+	int			 fd, pfd;
 
 	if (vmm_pid <= 0) {
 		errno = ESRCH;
@@ -69,23 +72,32 @@ fc_sock_dial(const char *rundir, uint64_t vm_id, unsigned which,
 	if (fc_sock_path(rundir, vm_id, which, sun.sun_path,
 	    sizeof(sun.sun_path)) == -1)
 		return -1;
-	/* Not followed through a link; the peer check below decides. */
-	if (lstat(sun.sun_path, &st) == -1)
+	/*
+	 * The name is opened without following a link and checked through
+	 * the descriptor, and the connect goes through that descriptor's
+	 * /proc name: what was checked is what is connected, even if the
+	 * name is swapped in between.
+	 */
+	if ((pfd = open(sun.sun_path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return -1;
-	if (!S_ISSOCK(st.st_mode)) {
+	if (fstat(pfd, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+		close(pfd);
 		errno = EPERM;
 		return -1;
 	}
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d", pfd);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	    0)) == -1 || connect(fd, (struct sockaddr *)&sun,
+	    sizeof(sun)) == -1) {
 		int	 e = errno;
 
-		close(fd);
+		if (fd != -1)
+			close(fd);
+		close(pfd);
 		errno = e;
 		return -1;
 	}
+	close(pfd);
 	/* The pid that listened: Firecracker makes both sockets itself. */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == -1 ||
 	    crlen != sizeof(cr) || cr.pid != vmm_pid) {

@@ -48,6 +48,7 @@ const struct vmm_ops firecracker_ops = {
 	.bin = fc_bin_path,
 	.console_pipe = 1,
 	.tap_by_name = 1,
+	.launcher_connects = 1,
 	.root_snapshot = 0,
 };
 

@@ -347,9 +347,9 @@ launcher_main(int argc, char **argv)
 	log_init("bangerd-launcher", 2, 0);
 	if (argc != 5 || (argv[2][0] != '/' && strcmp(argv[2], "-") != 0) ||
 	    (argv[3][0] != '/' && strcmp(argv[3], "-") != 0) ||
-	    argv[4][0] != '/')
+	    (argv[4][0] != '/' && strcmp(argv[4], "-") != 0))
 		fatalx("usage: bangerd --launcher /path/to/vmm|- "
-		    "/path/to/banger-fetch|- /run/dir");
+		    "/path/to/banger-fetch|- /run/dir|-");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		fatal("prctl PDEATHSIG");
 	if (getppid() == 1)
@@ -361,7 +361,8 @@ launcher_main(int argc, char **argv)
 	l.tools[LAUNCH_TOOL_VMM] = strcmp(argv[2], "-") == 0 ? NULL : argv[2];
 	l.tools[LAUNCH_TOOL_FETCH] = strcmp(argv[3], "-") == 0 ? NULL :
 	    argv[3];
-	l.rundir = argv[4];
+	/* "-": the VMM needs no connections from us (l_connect refuses). */
+	l.rundir = strcmp(argv[4], "-") == 0 ? NULL : argv[4];
 	/* Tools get only what they need from our (bangerd's) environment. */
 	l.env = launcher_env();
 	for (i = 0; i <= LAUNCH_SLOT_MAX; i++)
@@ -540,7 +541,8 @@ launch_spawn(struct bangerd *d, const char *self)
 		execve(self, (char *[]){ "bangerd", "--launcher",
 		    vmm_bin(d)[0] ? (char *)vmm_bin(d) : "-",
 		    d->fetch_bin[0] ? d->fetch_bin : "-",
-		    d->paths.runtime_dir, NULL }, environ);
+		    d->vmm->launcher_connects ? d->paths.runtime_dir : "-",
+		    NULL }, environ);
 		_exit(127);
 	}
 	close(sv[1]);

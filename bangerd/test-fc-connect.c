@@ -294,9 +294,9 @@ struct run {
 };
 
 static void
-launcher_start(struct run *r)
+launcher_start_in(struct run *r, char *rundir)
 {
-	char	*argv[] = { "bangerd", "--launcher", self, "-", tmpdir, NULL };
+	char	*argv[] = { "bangerd", "--launcher", self, "-", rundir, NULL };
 	int	 sv[2], cv[2];
 
 	memset(&r->d, 0, sizeof(r->d));
@@ -319,6 +319,12 @@ launcher_start(struct run *r)
 	close(cv[1]);
 	r->d.launch_fd = sv[0];
 	r->d.launch_conn_fd = cv[0];
+}
+
+static void
+launcher_start(struct run *r)
+{
+	launcher_start_in(r, tmpdir);
 }
 
 static void
@@ -404,6 +410,23 @@ test_launcher_connects(void **state)
 }
 
 /*
+ * A launcher started without a run directory (bangerd does so for a VMM
+ * that needs no connections: QEMU) refuses even its own VMM's sockets.
+ */
+static void
+test_launcher_no_rundir(void **state)
+{
+	struct run	 r;
+
+	(void)state;
+	launcher_start_in(&r, "-");
+	launcher_vmm(&r, 5);
+	assert_int_equal(launch_connect(&r.d, 5, LAUNCH_SOCK_API), -1);
+	assert_int_equal(errno, ESRCH);
+	launcher_stop(&r);
+}
+
+/*
  * LAUNCH_CONNECT belongs on the connect socket only: on the main one it
  * is a protocol error, which ends the launcher (and its VMMs) without a
  * connection handed anywhere.
@@ -478,6 +501,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_dial_not_a_socket),
 		cmocka_unit_test(test_request_has_no_path),
 		cmocka_unit_test(test_launcher_connects),
+		cmocka_unit_test(test_launcher_no_rundir),
 		cmocka_unit_test(test_launcher_wrong_socket),
 	};
 

@@ -64,6 +64,12 @@ struct vmm_ops {
 	int		 tap_by_name;
 	/* It can take a root snapshot's block device (rootdisk.c). */
 	int		 root_snapshot;
+	/*
+	 * bangerd reaches it through sockets the VMM makes in the run
+	 * directory, which the launcher connects (LAUNCH_CONNECT); for any
+	 * other VMM the launcher is not told the directory and refuses.
+	 */
+	int		 launcher_connects;
 };
 
 extern const struct vmm_ops qemu_ops;
