@@ -232,7 +232,7 @@ main(int argc, char *argv[])
 	if (geteuid() != 0)
 		fatalx("not installed setuid root");
 	check_channel();
-	fd_closefrom(PRIV_FD + 1);
+	closefrom(PRIV_FD + 1);
 	if (clearenv() != 0)
 		fatalx("clearenv failed");
 	umask(022);
