@@ -3,16 +3,13 @@
  * caller's choice and a write there may block for ever (a full pipe, a
  * terminal stopped with ^S), so every record goes into one fixed buffer
  * that is written out only while the lease lock is not held (log_hold);
- * fatal() unlocks first.  A pipe on fd 2 is reopened non-blocking; a
- * record that does not fit, or that fd 2 does not take at once, is
- * dropped and counted.  main() puts /dev/null on any other fd 2 before
- * serving (log_nonblocking).
+ * fatal() unlocks first.  Before serving, main() makes fd 2 /dev/null or
+ * the caller's pipe reopened non-blocking: a record that does not fit, or
+ * that fd 2 does not take at once, is dropped and counted.
  */
 #include <sys/file.h>
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +23,6 @@
 static const char	*log_tag = "priv";
 static int		 log_fd = 2;
 static int		 log_verbose;
-static int		 log_nb;	/* log_fd is our non-blocking reopen */
 static int		 hold_fd = -1;	/* the lease lock while it is held */
 static char		 queue[8192];	/* one request's records, and more */
 static size_t		 queued;
@@ -55,34 +51,9 @@ flush(void)
 void
 log_init(const char *tag, int fd, int verbose)
 {
-	struct stat	 st;
-	char		 path[32];
-	int		 nb, fl;
-
 	log_tag = tag;
 	log_fd = fd;
 	log_verbose = verbose;
-	/*
-	 * Only a pipe the caller can write: reopened as root, anything else
-	 * could be written where the caller may not.  Our own description,
-	 * as F_SETFL on the inherited one would change the caller's too.
-	 */
-	if (fstat(fd, &st) == -1 || !S_ISFIFO(st.st_mode) ||
-	    (fl = fcntl(fd, F_GETFL)) == -1 || (fl & O_ACCMODE) == O_RDONLY)
-		return;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if ((nb = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY |
-	    O_CLOEXEC)) == -1)
-		return;
-	log_nb = dup2(nb, fd) != -1;
-	close(nb);
-}
-
-/* Whether fd 2 is now a description of our own that never blocks. */
-int
-log_nonblocking(void)
-{
-	return log_nb && log_fd == 2;
 }
 
 void

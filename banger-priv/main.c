@@ -30,20 +30,30 @@
 
 /*
  * The caller's fds 0-2 could block a write (a full pipe, a tty stopped
- * with ^S) and libraries print there with stdio: /dev/null replaces all
- * but a stderr log_init() made non-blocking.
+ * with ^S) and libraries print there with stdio: /dev/null replaces them,
+ * but for a pipe on stderr the caller can write, which log records reach
+ * bangerd by.  It is reopened non-blocking as a description of our own
+ * (F_SETFL on the caller's would change its flags too); only a pipe, as
+ * anything else reopened by root could be written where the caller may
+ * not.
  */
 static void
 std_fds_detach(void)
 {
-	int	 fd, null;
+	struct stat	 st;
+	int		 null, nb = -1, fl;
 
-	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+	if (fstat(2, &st) == 0 && S_ISFIFO(st.st_mode) &&
+	    (fl = fcntl(2, F_GETFL)) != -1 && (fl & O_ACCMODE) != O_RDONLY)
+		nb = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_NOCTTY |
+		    O_CLOEXEC);
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1 ||
+	    dup2(null, 0) == -1 || dup2(null, 1) == -1 ||
+	    dup2(nb != -1 ? nb : null, 2) == -1)
 		fatal("/dev/null");
-	for (fd = 0; fd <= 2; fd++)
-		if ((fd < 2 || !log_nonblocking()) && dup2(null, fd) == -1)
-			fatal("dup2 /dev/null");
 	close(null);
+	if (nb != -1)
+		close(nb);
 }
 
 /* A root-owned file in a root-owned directory, neither writable by others. */
@@ -200,7 +210,6 @@ main(int argc, char *argv[])
 		fatal("PR_SET_DUMPABLE");
 	/* Nor freeze us in its cgroup, or shape our limits and priority. */
 	cgroup_leave();
-	sandbox_rlimits();
 	sandbox_reset();
 
 	if (lease_file_open(&p->lf, PRIV_RUNDIR, err, sizeof(err)) == -1)

@@ -53,11 +53,21 @@ static const rlim_t limits[RLIM_NLIMITS] = {
 /* A limit added since this table was written would silently be 0. */
 _Static_assert(RLIM_NLIMITS == 16, "a new rlimit: add it to limits[]");
 
+/*
+ * Every rlimit, then the rest a caller can set that survives execve: nice
+ * value, scheduling policy (SCHED_IDLE would starve us with the lock
+ * held), CPU affinity (after cgroup_leave(), so no cpuset narrows it), I/O
+ * priority, timer slack and interval timers (SIGALRM would end us
+ * mid-request).
+ */
 void
-sandbox_rlimits(void)
+sandbox_reset(void)
 {
-	struct rlimit	 rl;
-	int		 r;
+	static const struct itimerval	 zero;
+	struct sched_param		 sp = { 0 };
+	struct rlimit			 rl;
+	cpu_set_t			 all;
+	int				 r;
 
 	for (r = 0; r < RLIM_NLIMITS; r++) {
 		rl.rlim_cur = rl.rlim_max = limits[r];
@@ -77,22 +87,6 @@ sandbox_rlimits(void)
 		log_warnx("cannot raise the caller's hard limit %d without "
 		    "CAP_SYS_RESOURCE", r);
 	}
-}
-
-/*
- * The rest a caller can set that survives execve: nice value, scheduling
- * policy (SCHED_IDLE would starve us with the lock held), CPU affinity
- * (after cgroup_leave(), so no cpuset narrows it), I/O priority, timer
- * slack and interval timers (SIGALRM would end us mid-request).
- */
-void
-sandbox_reset(void)
-{
-	static const struct itimerval	 zero;
-	struct sched_param		 sp = { 0 };
-	cpu_set_t			 all;
-	int				 i;
-
 	memset(&all, 0xff, sizeof(all));
 	if (setpriority(PRIO_PROCESS, 0, 0) == -1 ||
 	    sched_setscheduler(0, SCHED_OTHER, &sp) == -1 ||
@@ -100,8 +94,8 @@ sandbox_reset(void)
 	    syscall(SYS_ioprio_set, 1, 0, 0) == -1 ||	/* this process */
 	    prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0) == -1)
 		fatal("cannot reset priority, scheduling or timer slack");
-	for (i = ITIMER_REAL; i <= ITIMER_PROF; i++)
-		if (setitimer(i, &zero, NULL) == -1)
+	for (r = ITIMER_REAL; r <= ITIMER_PROF; r++)
+		if (setitimer(r, &zero, NULL) == -1)
 			fatal("setitimer");
 }
 
