@@ -101,25 +101,23 @@ open_disk_control(struct priv *p)
 		return;
 	if ((p->dmfd = open(PRIV_DM_CONTROL, O_RDWR | O_CLOEXEC)) == -1) {
 		if (errno != ENOENT && errno != ENODEV && errno != ENXIO)
-			log_warnx("%s: %s", PRIV_DM_CONTROL, strerror(errno));
+			log_warn("%s", PRIV_DM_CONTROL);
 		return;
 	}
 	/* The regress build's stand-in for a control is a plain file. */
 	if (dm_check_version(p->dmfd, err, sizeof(err)) == -1 &&
-	    !(PRIV_REGRESS && fstat(p->dmfd, &st) == 0 &&
-	    S_ISREG(st.st_mode))) {
+	    !(PRIV_REGRESS && fstat(p->dmfd, &st) == 0 && S_ISREG(st.st_mode)))
 		log_debug("%s: %s: no snapshots", PRIV_DM_CONTROL, err);
-		close(p->dmfd);
-		p->dmfd = -1;
+	else if ((p->loopfd = open(PRIV_LOOP_CONTROL, O_RDWR | O_CLOEXEC)) ==
+	    -1)
+		log_warn("%s: no snapshots", PRIV_LOOP_CONTROL);
+	else {
+		/* Files on a device-mapper device are refused (validate.c). */
+		p->dm_major = dm_block_major();
 		return;
 	}
-	/* Files on a device-mapper device are refused (validate.c). */
-	p->dm_major = dm_block_major();
-	if ((p->loopfd = open(PRIV_LOOP_CONTROL, O_RDWR | O_CLOEXEC)) == -1) {
-		log_warn("%s: no snapshots", PRIV_LOOP_CONTROL);
-		close(p->dmfd);
-		p->dmfd = -1;
-	}
+	close(p->dmfd);
+	p->dmfd = -1;
 }
 
 /* Refuse a caller the policy does not name, by user or by group. */
