@@ -1,10 +1,27 @@
-/* priv.conf parsing and the caller check; see policy.h. */
+/*
+ * priv.conf parsing and the caller check; see policy.h.  Strict and
+ * bounded: lines of at most POLICY_LINE_MAX bytes with at most
+ * POLICY_MAX_NAMES values, no control bytes but tabs, each key once.
+ */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
 #include "policy.h"
+
+#define POLICY_LINE_MAX	4096
+#define NAME_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789_.-"
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
+
+static const char *const keys[] = {
+	"allow_users", "allow_groups", "pool", "max_taps_per_user",
+	"max_disks_per_user", "dm_snapshots",
+};
+#define NKEYS		(sizeof(keys) / sizeof(keys[0]))
 
 void
 policy_defaults(struct policy *p)
@@ -22,38 +39,15 @@ policy_defaults(struct policy *p)
 int
 policy_valid_name(const char *s)
 {
-	size_t	 i, n = strlen(s);
+	size_t	 len = strlen(s), n = len;
 
-	if (n == 0 || n > POLICY_NAME_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char	 c = s[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '_')
-			continue;
-		if ((c == '.' || c == '-') && i > 0)
-			continue;
-		if (c == '$' && i > 0 && i == n - 1)
-			continue;
-		return 0;
-	}
-	return 1;
+	if (n > 1 && s[n - 1] == '$')
+		n--;
+	return n > 0 && len <= POLICY_NAME_MAX && s[0] != '.' &&
+	    s[0] != '-' && strspn(s, NAME_CHARS) == n;
 }
 
-/*
- * The reader of priv.conf's line format (see policy.h).  Strict and
- * bounded: a line is at most POLICY_LINE_MAX bytes, has at most
- * POLICY_MAX_NAMES values, holds no control bytes but tabs (so no NUL and
- * no CR), and each key comes at most once.
- */
-#define POLICY_LINE_MAX		4096
-
-static int
-perr(char *err, size_t errlen, unsigned line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
+static int __attribute__((format(printf, 4, 5)))
 perr(char *err, size_t errlen, unsigned line, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -67,113 +61,62 @@ perr(char *err, size_t errlen, unsigned line, const char *fmt, ...)
 	return -1;
 }
 
-/* Decimal, no sign or leading zero, within lo..hi. */
+/* One decimal value, no sign or leading zero, within 1..hi. */
 static int
-number(const char *s, unsigned lo, unsigned hi, unsigned *out)
+number(char *const *v, size_t n, unsigned hi, unsigned *out)
 {
-	unsigned long	 v = 0;
-
-	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
+	if (n != 1 || v[0][0] == '0' || strlen(v[0]) > 9 ||
+	    strspn(v[0], "0123456789") != strlen(v[0]) ||
+	    strtoul(v[0], NULL, 10) > hi)
 		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9' || (v = v * 10 + (*s - '0')) > hi)
-			return -1;
-	}
-	if (v < lo)
-		return -1;
-	*out = (unsigned)v;
+	*out = (unsigned)strtoul(v[0], NULL, 10);
 	return 0;
 }
 
-/*
- * At least one name, each valid and given once: a key with no names, or
- * a name twice, is more likely a half-finished edit than what the site
- * meant, and the policy is what decides who gets root's help.
- */
-static int
-names(char *const *v, size_t n, char out[][POLICY_NAME_MAX + 1],
-    size_t *nout, const char **why)
+/* What is wrong with key k's n values, or NULL once p holds them. */
+static const char *
+policy_line(struct policy *p, size_t k, char *const *v, size_t n)
 {
+	char	(*list)[POLICY_NAME_MAX + 1] = k == 0 ? p->users : p->groups;
 	size_t	 i, j;
 
-	if (n == 0) {
-		*why = "needs at least one name (leave the line out to allow "
-		    "nobody)";
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		if (!policy_valid_name(v[i])) {
-			*why = "not a valid user or group name";
-			return -1;
-		}
-		for (j = 0; j < i; j++)
-			if (strcmp(out[j], v[i]) == 0) {
-				*why = "a name given twice";
-				return -1;
-			}
-		strcpy(out[i], v[i]);	/* length checked above */
-	}
-	*nout = n;
-	return 0;
-}
-
-static const char *const keys[] = {
-	"allow_users", "allow_groups", "pool", "max_taps_per_user",
-	"max_disks_per_user", "dm_snapshots",
-};
-
-/* One line's key and its n values. */
-static int
-policy_line(struct policy *p, const char *key, char *const *v, size_t n,
-    unsigned line, unsigned *seen, char *err, size_t errlen)
-{
-	const char	*why = "";
-	size_t		 k;
-
-	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-		if (strcmp(key, keys[k]) == 0)
-			break;
-	if (k == sizeof(keys) / sizeof(keys[0]))
-		return perr(err, errlen, line, "unknown key \"%.64s\"", key);
-	if (*seen & (1U << k))
-		return perr(err, errlen, line, "%s given twice", key);
-	*seen |= 1U << k;
 	switch (k) {
 	case 0:
 	case 1:
-		if (names(v, n, k == 0 ? p->users : p->groups, k == 0 ?
-		    &p->nusers : &p->ngroups, &why) == -1)
-			return perr(err, errlen, line, "%s: %s", key, why);
-		return 0;
+		/* Likely a half-finished edit, in who gets root's help. */
+		if (n == 0)
+			return ": needs at least one name (leave the line out "
+			    "to allow nobody)";
+		for (i = 0; i < n; i++) {
+			if (!policy_valid_name(v[i]))
+				return ": not a valid user or group name";
+			for (j = 0; j < i; j++)
+				if (strcmp(v[j], v[i]) == 0)
+					return ": a name given twice";
+			strcpy(list[i], v[i]);	/* length checked above */
+		}
+		*(k == 0 ? &p->nusers : &p->ngroups) = n;
+		return NULL;
 	case 2:
 		if (n != 1 || addr_parse_cidr(v[0], &p->pool,
 		    &p->pool_prefix) == -1)
-			return perr(err, errlen, line, "pool must be one "
-			    "network A.B.C.D/P with the host bits zero");
-		if (addr_nslots(p->pool_prefix) == 0)
-			return perr(err, errlen, line, "pool prefix must be "
-			    "between /%d and /%d", ADDR_POOL_PREFIX_MIN,
-			    ADDR_USER_PREFIX);
-		return 0;
+			return " must be one network A.B.C.D/P with the host "
+			    "bits zero";
+		return addr_nslots(p->pool_prefix) == 0 ? " prefix must be "
+		    "between /" XSTR(ADDR_POOL_PREFIX_MIN) " and /"
+		    XSTR(ADDR_USER_PREFIX) : NULL;
 	case 3:
-		if (n != 1 || number(v[0], 1, POLICY_TAPS_MAX,
-		    &p->max_taps) == -1)
-			return perr(err, errlen, line, "max_taps_per_user "
-			    "must be one integer 1..%d", POLICY_TAPS_MAX);
-		return 0;
+		return number(v, n, POLICY_TAPS_MAX, &p->max_taps) == -1 ?
+		    " must be one integer 1.." XSTR(POLICY_TAPS_MAX) : NULL;
 	case 4:
-		if (n != 1 || number(v[0], 1, POLICY_DISKS_MAX,
-		    &p->max_disks) == -1)
-			return perr(err, errlen, line, "max_disks_per_user "
-			    "must be one integer 1..%d", POLICY_DISKS_MAX);
-		return 0;
+		return number(v, n, POLICY_DISKS_MAX, &p->max_disks) == -1 ?
+		    " must be one integer 1.." XSTR(POLICY_DISKS_MAX) : NULL;
 	default:
 		if (n != 1 || (strcmp(v[0], "true") != 0 &&
 		    strcmp(v[0], "false") != 0))
-			return perr(err, errlen, line, "dm_snapshots must be "
-			    "true or false");
+			return " must be true or false";
 		p->dm_snapshots = strcmp(v[0], "true") == 0;
-		return 0;
+		return NULL;
 	}
 }
 
@@ -182,46 +125,49 @@ policy_parse(struct policy *p, const char *text, size_t len, char *err,
     size_t errlen)
 {
 	char		 buf[POLICY_LINE_MAX + 1], *f[POLICY_MAX_NAMES + 1];
-	unsigned	 line = 0, seen = 0;
-	size_t		 i = 0, n, nf;
-	char		*s;
+	char		*s, *save;
+	const char	*nl, *why;
+	unsigned	 line, seen = 0;
+	size_t		 i, n, nf, k;
 
 	policy_defaults(p);
 	if (len > POLICY_FILE_MAX)
 		return perr(err, errlen, 0, "more than %d bytes",
 		    POLICY_FILE_MAX);
-	while (i < len) {
-		line++;
-		for (n = 0; i < len && text[i] != '\n'; i++, n++) {
-			if (n == POLICY_LINE_MAX)
-				return perr(err, errlen, line, "longer than "
-				    "%d bytes", POLICY_LINE_MAX);
-			if (((unsigned char)text[i] < 0x20 &&
-			    text[i] != '\t') || text[i] == 0x7f)
-				return perr(err, errlen, line, "control "
-				    "character %#x", (unsigned char)text[i]);
-			buf[n] = text[i];
-		}
+	for (line = 1, i = 0; i < len; line++, i += n + 1) {
+		nl = memchr(text + i, '\n', len - i);
+		n = nl == NULL ? len - i : (size_t)(nl - (text + i));
+		if (n > POLICY_LINE_MAX)
+			return perr(err, errlen, line, "longer than %d bytes",
+			    POLICY_LINE_MAX);
+		memcpy(buf, text + i, n);
 		buf[n] = '\0';
-		i++;
+		for (s = buf; s < buf + n; s++)
+			if (((unsigned char)*s < 0x20 && *s != '\t') ||
+			    *s == 0x7f)
+				return perr(err, errlen, line, "control "
+				    "character %#x", (unsigned char)*s);
 		/* Fields are separated by runs of blanks. */
 		nf = 0;
-		for (s = buf; *s != '\0';) {
-			if (*s == ' ' || *s == '\t') {
-				*s++ = '\0';
-				continue;
-			}
-			if (nf == sizeof(f) / sizeof(f[0]))
+		for (s = strtok_r(buf, " \t", &save); s != NULL;
+		    s = strtok_r(NULL, " \t", &save)) {
+			if (nf == POLICY_MAX_NAMES + 1)
 				return perr(err, errlen, line, "more than %d "
 				    "values", POLICY_MAX_NAMES);
 			f[nf++] = s;
-			s += strcspn(s, " \t");
 		}
 		if (nf == 0 || f[0][0] == '#')
 			continue;
-		if (policy_line(p, f[0], f + 1, nf - 1, line, &seen, err,
-		    errlen) == -1)
-			return -1;
+		for (k = 0; k < NKEYS && strcmp(f[0], keys[k]) != 0; k++)
+			;
+		if (k == NKEYS)
+			return perr(err, errlen, line, "unknown key \"%.64s\"",
+			    f[0]);
+		if (seen & (1U << k))
+			return perr(err, errlen, line, "%s given twice", f[0]);
+		seen |= 1U << k;
+		if ((why = policy_line(p, k, f + 1, nf - 1)) != NULL)
+			return perr(err, errlen, line, "%s%s", f[0], why);
 	}
 	return 0;
 }

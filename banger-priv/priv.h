@@ -57,13 +57,9 @@ void	priv_answer_disk_list(struct priv *, const struct msg_hdr *, void *,
 	    const struct reqfds *);
 
 /* cgroup.c */
-/* log.c: fd 2 is a non-blocking description of our own. */
-int	log_nonblocking(void);
-
 void	cgroup_leave(void);
 
 /* sandbox.c */
-void	sandbox_rlimits(void);
 void	sandbox_reset(void);
 void	sandbox_caps(int);
 void	sandbox_seccomp(int);

@@ -1,13 +1,10 @@
 /*
- * banger-priv's confinement, applied after start-up and before the first
- * request: every rlimit set to the helper's own value (none inherited),
- * then capabilities cut to CAP_NET_ADMIN (the uids stay 0
- * only so the root-owned lease file stays writable), then one static
- * seccomp allowlist.  Where snapshots are possible CAP_SYS_ADMIN stays
- * permitted but not effective, and only the device-mapper calls raise it;
- * elsewhere it is gone and the loop and device-mapper ioctls are not
- * allowed at all.  Every step is fatal on failure: a helper that runs
- * unconfined because a call failed is worse than no helper.
+ * banger-priv's confinement before the first request: its own rlimits,
+ * priority and timers, capabilities cut to CAP_NET_ADMIN (plus a
+ * permitted-only CAP_SYS_ADMIN where snapshots are possible, raised only
+ * around device-mapper calls), then one static seccomp allowlist.  Every
+ * step is fatal: a helper left unconfined by a failed call is worse than
+ * none.
  */
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -23,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -33,110 +29,74 @@
 #include "log.h"
 #include "priv.h"
 
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
 /*
- * Every limit, hard and soft alike, so that nothing the caller set (a CPU
- * time that ends us with SIGXCPU mid-request, a tiny stack or address
- * space) is inherited.  Unlimited where the helper needs no bound.
+ * Every limit, hard and soft, so that nothing the caller set (a CPU time
+ * that ends us mid-request, a tiny stack) is inherited.  Unlisted: 0 (no
+ * core dumps, locked memory, message queues, raised nice or real-time
+ * priority; no new processes, besides seccomp refusing clone and fork).
  */
-static const struct {
-	int		 res;
-	rlim_t		 v;
-} limits[] = {
-	{ RLIMIT_CPU,		RLIM_INFINITY },
-	/* Only the lease file is written; it is bounded well below this. */
-	{ RLIMIT_FSIZE,		1024 * 1024 },
-	{ RLIMIT_DATA,		RLIM_INFINITY },
-	{ RLIMIT_STACK,		8 * 1024 * 1024 },
-	{ RLIMIT_CORE,		0 },
-	{ RLIMIT_RSS,		RLIM_INFINITY },
-	/*
-	 * No new processes or threads.  The limit is ours alone (the count
-	 * it is checked against is per real uid, now root's, which the kernel
-	 * exempts), so this is belt and braces: seccomp refuses clone, fork
-	 * and execve outright.
-	 */
-	{ RLIMIT_NPROC,		0 },
-	/* 0-3, the run dir, lock, ip_forward, two netlink sockets, two
-	 * controls, and per request the lease file, its replacement and a tun
-	 * fd, or two passed fds, two loops and the snapshot. */
-	{ RLIMIT_NOFILE,	32 },
-	{ RLIMIT_MEMLOCK,	0 },
-	{ RLIMIT_AS,		RLIM_INFINITY },
-	{ RLIMIT_LOCKS,		RLIM_INFINITY },
-	{ RLIMIT_SIGPENDING,	64 },
-	{ RLIMIT_MSGQUEUE,	0 },
-	{ RLIMIT_NICE,		0 },
-	{ RLIMIT_RTPRIO,	0 },
-	{ RLIMIT_RTTIME,	RLIM_INFINITY },
+static const rlim_t limits[RLIM_NLIMITS] = {
+	[RLIMIT_CPU] = RLIM_INFINITY,
+	[RLIMIT_FSIZE] = 1024 * 1024,	/* the lease file is far smaller */
+	[RLIMIT_DATA] = RLIM_INFINITY,
+	[RLIMIT_STACK] = 8 * 1024 * 1024,
+	[RLIMIT_RSS] = RLIM_INFINITY,
+	/* 0-3, what start-up opens, and one request's files. */
+	[RLIMIT_NOFILE] = 32,
+	[RLIMIT_AS] = RLIM_INFINITY,
+	[RLIMIT_LOCKS] = RLIM_INFINITY,
+	[RLIMIT_SIGPENDING] = 64,
+	[RLIMIT_RTTIME] = RLIM_INFINITY,
 };
-
-void
-sandbox_rlimits(void)
-{
-	struct rlimit	 rl;
-	size_t		 i;
-
-	/* A limit the kernel added since this table was written: refuse. */
-	if (sizeof(limits) / sizeof(limits[0]) != RLIM_NLIMITS)
-		fatalx("%d rlimits, %zu known", RLIM_NLIMITS,
-		    sizeof(limits) / sizeof(limits[0]));
-	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-		rl.rlim_cur = rl.rlim_max = limits[i].v;
-		if (setrlimit(limits[i].res, &rl) == 0)
-			continue;
-		/*
-		 * Raising a hard limit the caller lowered needs
-		 * CAP_SYS_RESOURCE, which some containers' root lacks.  Then
-		 * the soft limit goes up to that hard one: a limit can only
-		 * end this helper (it never waits with the lock held, and
-		 * every lease is recorded before what it covers), which hurts
-		 * no one but the caller.
-		 */
-		if (errno != EPERM || getrlimit(limits[i].res, &rl) == -1)
-			fatal("setrlimit %d", limits[i].res);
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(limits[i].res, &rl) == -1)
-			fatal("setrlimit %d", limits[i].res);
-		log_warnx("cannot raise the caller's hard limit %d without "
-		    "CAP_SYS_RESOURCE", limits[i].res);
-	}
-}
+/* A limit added since this table was written would silently be 0. */
+_Static_assert(RLIM_NLIMITS == 16, "a new rlimit: add it to limits[]");
 
 /*
- * The rest of what a process inherits across execve that its caller can
- * set: nice value, scheduling policy (SCHED_IDLE would starve us while we
- * hold the lease lock), CPU affinity, I/O priority, timer slack and
- * interval timers (an ITIMER_REAL's SIGALRM would end us mid-request).
- * Run as root, before capabilities are dropped, after cgroup_leave() so
- * the affinity is not narrowed by the caller's cpuset.
+ * Every rlimit, then the rest a caller can set that survives execve: nice
+ * value, scheduling policy (SCHED_IDLE would starve us with the lock
+ * held), CPU affinity (after cgroup_leave(), so no cpuset narrows it), I/O
+ * priority, timer slack and interval timers (SIGALRM would end us
+ * mid-request).
  */
 void
 sandbox_reset(void)
 {
 	static const struct itimerval	 zero;
 	struct sched_param		 sp = { 0 };
+	struct rlimit			 rl;
 	cpu_set_t			 all;
-	int				 i;
+	int				 r;
 
-	errno = 0;
-	if (setpriority(PRIO_PROCESS, 0, 0) == -1)
-		fatal("setpriority");
-	if (sched_setscheduler(0, SCHED_OTHER, &sp) == -1)
-		fatal("sched_setscheduler");
-	CPU_ZERO(&all);
-	for (i = 0; i < CPU_SETSIZE; i++)
-		CPU_SET(i, &all);
-	if (sched_setaffinity(0, sizeof(all), &all) == -1)
-		fatal("sched_setaffinity");
-	/* IOPRIO_WHO_PROCESS, this process, the default class. */
-	if (syscall(SYS_ioprio_set, 1, 0, 0) == -1)
-		fatal("ioprio_set");
-	if (prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0) == -1)
-		fatal("PR_SET_TIMERSLACK");
-	if (setitimer(ITIMER_REAL, &zero, NULL) == -1 ||
-	    setitimer(ITIMER_VIRTUAL, &zero, NULL) == -1 ||
-	    setitimer(ITIMER_PROF, &zero, NULL) == -1)
-		fatal("setitimer");
+	for (r = 0; r < RLIM_NLIMITS; r++) {
+		rl.rlim_cur = rl.rlim_max = limits[r];
+		if (setrlimit(r, &rl) == 0)
+			continue;
+		/*
+		 * Raising a hard limit the caller lowered needs
+		 * CAP_SYS_RESOURCE, which some containers' root lacks.  Then
+		 * the soft limit goes up to that hard one: a limit can only
+		 * end this helper, never while it waits with the lock held.
+		 */
+		if (errno != EPERM || getrlimit(r, &rl) == -1)
+			fatal("setrlimit %d", r);
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(r, &rl) == -1)
+			fatal("setrlimit %d", r);
+		log_warnx("cannot raise the caller's hard limit %d without "
+		    "CAP_SYS_RESOURCE", r);
+	}
+	memset(&all, 0xff, sizeof(all));
+	if (setpriority(PRIO_PROCESS, 0, 0) == -1 ||
+	    sched_setscheduler(0, SCHED_OTHER, &sp) == -1 ||
+	    sched_setaffinity(0, sizeof(all), &all) == -1 ||
+	    syscall(SYS_ioprio_set, 1, 0, 0) == -1 ||	/* this process */
+	    prctl(PR_SET_TIMERSLACK, 0, 0, 0, 0) == -1)
+		fatal("cannot reset priority, scheduling or timer slack");
+	for (r = ITIMER_REAL; r <= ITIMER_PROF; r++)
+		if (setitimer(r, &zero, NULL) == -1)
+			fatal("setitimer");
 }
 
 void
@@ -151,11 +111,10 @@ sandbox_caps(int dm)
 	    CAP_NET_ADMIN) != 0 || (dm && capng_update(CAPNG_ADD,
 	    CAPNG_PERMITTED, CAP_SYS_ADMIN) != 0))
 		fatalx("capng_update failed");
-	/* SELECT_ALL: capabilities, bounding and ambient sets. */
+	/* SELECT_ALL: capabilities, bounding and ambient sets; then verify
+	 * with what the kernel now says. */
 	if (capng_apply(CAPNG_SELECT_ALL) != 0)
 		fatalx("cannot drop capabilities");
-
-	/* Trust but verify: re-read what the kernel now says. */
 	capng_clear(CAPNG_SELECT_ALL);
 	if (capng_get_caps_process() != 0)
 		fatalx("cannot read capabilities back");
@@ -181,142 +140,103 @@ sandbox_sysadmin(int on)
 		fatalx("cannot %s CAP_SYS_ADMIN", on ? "raise" : "drop");
 }
 
-/* Allow syscall only when argument arg equals one of the values. */
-static void
-allow_arg(scmp_filter_ctx ctx, int nr, unsigned arg, const uint64_t *vals,
-    size_t n)
-{
-	size_t	 i;
+/* Allowed with any arguments. */
+static const int calls[] = {
+	/* fd 3's requests with SCM_RIGHTS; its SO_TYPE; netlink buffers */
+	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(getsockopt),
+	SCMP_SYS(setsockopt),
+	/* log records, the lease file, "1" into the open ip_forward */
+	SCMP_SYS(write), SCMP_SYS(read), SCMP_SYS(pwrite64), SCMP_SYS(close),
+	/* fstat (as newfstatat) on lease files, fstatfs on passed fds */
+	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(fstatfs),
+	/* the lease file: lock, write the replacement, rename it */
+	SCMP_SYS(flock), SCMP_SYS(fdatasync), SCMP_SYS(renameat),
+	SCMP_SYS(renameat2),
+	/* netlink; libmnl polls for errors; libnl's port id is the pid */
+	SCMP_SYS(bind), SCMP_SYS(getsockname), SCMP_SYS(sendto),
+	SCMP_SYS(recvfrom), SCMP_SYS(pselect6), SCMP_SYS(select),
+	SCMP_SYS(getpid),
+	/* malloc, leaving, signal returns, time without the vDSO */
+	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+	SCMP_SYS(exit_group), SCMP_SYS(exit), SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(restart_syscall), SCMP_SYS(clock_gettime),
+};
 
-	for (i = 0; i < n; i++)
-		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-		    SCMP_CMP(arg, SCMP_CMP_EQ, vals[i], 0)) != 0)
-			fatalx("seccomp: cannot add rule for %d", nr);
-}
+/* Allowed only with argument arg equal to val; dm: where snapshots are. */
+static const struct {
+	int		 nr;
+	unsigned	 arg;
+	uint64_t	 val;
+	int		 dm;
+} cmp[] = {
+	/* The only opens after start-up: the tun, leases, leases.tmp. */
+	{ SCMP_SYS(openat), 2, O_RDWR | O_CLOEXEC, 0 },
+	{ SCMP_SYS(openat), 2, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0 },
+	{ SCMP_SYS(openat), 2,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0 },
+	/* Tap set-up; a passed descriptor's access mode. */
+	{ SCMP_SYS(ioctl), 1, TUNSETIFF, 0 },
+	{ SCMP_SYS(ioctl), 1, TUNSETOWNER, 0 },
+	{ SCMP_SYS(ioctl), 1, TUNSETGROUP, 0 },
+	{ SCMP_SYS(ioctl), 1, TUNSETPERSIST, 0 },
+	{ SCMP_SYS(fcntl), 1, F_GETFL, 0 },
+	/* The mark of a disk being made (leasefile.c). */
+	{ SCMP_SYS(fcntl), 1, F_OFD_SETLK, 0 },
+	/* A snapshot's loops and device-mapper calls. */
+	{ SCMP_SYS(ioctl), 1, LOOP_CTL_GET_FREE, 1 },
+	{ SCMP_SYS(ioctl), 1, LOOP_CONFIGURE, 1 },
+	{ SCMP_SYS(ioctl), 1, DM_VERSION, 1 },
+	{ SCMP_SYS(ioctl), 1, DM_DEV_CREATE, 1 },
+	{ SCMP_SYS(ioctl), 1, DM_TABLE_LOAD, 1 },
+	{ SCMP_SYS(ioctl), 1, DM_DEV_SUSPEND, 1 },
+	{ SCMP_SYS(ioctl), 1, DM_DEV_REMOVE, 1 },
+	/* Netlink only: rtnetlink (libnl) and nfnetlink (libnftables). */
+	{ SCMP_SYS(socket), 2, NETLINK_ROUTE, 0 },
+	{ SCMP_SYS(socket), 2, NETLINK_NETFILTER, 0 },
+};
 
-static void
-allow(scmp_filter_ctx ctx, int nr)
-{
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0) != 0)
-		fatalx("seccomp: cannot allow %d", nr);
-}
+/* Where snapshots are: CAP_SYS_ADMIN up and down, dm_remove's pause. */
+static const int dm_calls[] = {
+	SCMP_SYS(capset), SCMP_SYS(capget), SCMP_SYS(nanosleep),
+	SCMP_SYS(clock_nanosleep),
+};
 
 void
 sandbox_seccomp(int dm)
 {
 	scmp_filter_ctx	 ctx;
-	/* The only three ways the helper opens files after start-up. */
-	static const uint64_t open_flags[] = {
-		O_RDWR | O_CLOEXEC,				/* /dev/net/tun */
-		O_RDONLY | O_NOFOLLOW | O_CLOEXEC,		/* leases */
-		O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-								/* leases.tmp */
-	};
-	/* tap set-up; nothing else is ever ioctl'd ... */
-	static const uint64_t ioctls[] = {
-		TUNSETIFF, TUNSETOWNER, TUNSETGROUP, TUNSETPERSIST,
-	};
-	/* ... but a snapshot's loops and device-mapper calls. */
-	static const uint64_t dm_ioctls[] = {
-		LOOP_CTL_GET_FREE, LOOP_CONFIGURE, DM_VERSION, DM_DEV_CREATE,
-		DM_TABLE_LOAD, DM_DEV_SUSPEND, DM_DEV_REMOVE,
-	};
-	static const uint64_t fcntl_cmds[] = { F_GETFL, F_OFD_SETLK };
+	size_t		 i;
+	int		 bad = 0;
 
-	/* Anything not listed kills the whole process, not one thread. */
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
-		fatalx("seccomp_init failed");
-	/* A syscall made through another ABI (i386, x32) is an attack. */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
-	    SCMP_ACT_KILL_PROCESS) != 0)
-		fatalx("seccomp: cannot set bad-arch action");
-	/* no_new_privs is already set by sandbox_caps(); keep it required. */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) != 0)
-		fatalx("seccomp: cannot require no_new_privs");
-
-	/* Requests and replies on fd 3, SCM_RIGHTS for the tap fd. */
-	allow(ctx, SCMP_SYS(recvmsg));
-	allow(ctx, SCMP_SYS(sendmsg));
-	/* frame_recv() asks fd 3 for its socket type; libnl and libmnl
-	 * tune their netlink sockets' buffers. */
-	allow(ctx, SCMP_SYS(getsockopt));
-	allow(ctx, SCMP_SYS(setsockopt));
-	/* Log records to the stderr pipe; reading the lease file. */
-	allow(ctx, SCMP_SYS(write));
-	allow(ctx, SCMP_SYS(read));
-	/* "1" into the already-open /proc/sys/net/ipv4/ip_forward. */
-	allow(ctx, SCMP_SYS(pwrite64));
-	allow(ctx, SCMP_SYS(close));
-	/* fstat() (glibc uses newfstatat) on lease files and passed
-	 * descriptors; fstatfs() on the latter. */
-	allow(ctx, SCMP_SYS(fstat));
-	allow(ctx, SCMP_SYS(newfstatat));
-	allow(ctx, SCMP_SYS(fstatfs));
-	/* Lease file: lock, write the replacement, rename it into place. */
-	allow(ctx, SCMP_SYS(flock));
-	allow(ctx, SCMP_SYS(fdatasync));
-	allow(ctx, SCMP_SYS(renameat));
-	allow(ctx, SCMP_SYS(renameat2));
-	allow_arg(ctx, SCMP_SYS(openat), 2, open_flags,
-	    sizeof(open_flags) / sizeof(open_flags[0]));
-	/*
-	 * libnftables looks each uid of a ruleset (the bridge owners) up
-	 * by name with getpwnam() before it takes the number.  Let glibc's
-	 * lookup fail at once (no nsswitch.conf, passwd file or nscd) and
-	 * not kill the helper; nothing is opened or connected either way.
-	 */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1,
-	    SCMP_CMP(2, SCMP_CMP_EQ, O_RDONLY | O_CLOEXEC, 0)) != 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
-	    SCMP_CMP(0, SCMP_CMP_EQ, AF_UNIX, 0)) != 0)
-		fatalx("seccomp: cannot add the name lookup rules");
-	allow_arg(ctx, SCMP_SYS(ioctl), 1, ioctls,
-	    sizeof(ioctls) / sizeof(ioctls[0]));
-	/* The access mode of a descriptor passed with disk.snapshot; the
-	 * mark of a disk being made (leasefile.c). */
-	allow_arg(ctx, SCMP_SYS(fcntl), 1, fcntl_cmds, 2);
-	if (dm) {
-		allow_arg(ctx, SCMP_SYS(ioctl), 1, dm_ioctls,
-		    sizeof(dm_ioctls) / sizeof(dm_ioctls[0]));
-		/* Raising and dropping CAP_SYS_ADMIN. */
-		allow(ctx, SCMP_SYS(capset));
-		allow(ctx, SCMP_SYS(capget));
-		/* The pause between tries to remove a busy snapshot. */
-		allow(ctx, SCMP_SYS(nanosleep));
-		allow(ctx, SCMP_SYS(clock_nanosleep));
+	/* Anything not listed, or from another ABI, ends the process. */
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL ||
+	    seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS) != 0 ||
+	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) != 0)
+		fatalx("cannot set up the seccomp filter");
+	for (i = 0; i < NITEMS(calls); i++)
+		bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0);
+	for (i = 0; dm && i < NITEMS(dm_calls); i++)
+		bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, dm_calls[i], 0);
+	for (i = 0; i < NITEMS(cmp); i++) {
+		if (cmp[i].dm && !dm)
+			continue;
+		/* socket(): the family is AF_NETLINK, arg 2 the protocol. */
+		bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, cmp[i].nr,
+		    cmp[i].nr == SCMP_SYS(socket) ? 2 : 1,
+		    SCMP_CMP(cmp[i].arg, SCMP_CMP_EQ, cmp[i].val, 0),
+		    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK, 0));
 	}
-	/* Netlink only: rtnetlink (libnl) and nfnetlink (libnftables). */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
-	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK, 0),
-	    SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE, 0)) != 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
-	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK, 0),
-	    SCMP_A2(SCMP_CMP_EQ, NETLINK_NETFILTER, 0)) != 0)
-		fatalx("seccomp: cannot add socket rules");
-	/* Netlink conversations. */
-	allow(ctx, SCMP_SYS(bind));
-	allow(ctx, SCMP_SYS(getsockname));
-	allow(ctx, SCMP_SYS(sendto));
-	allow(ctx, SCMP_SYS(recvfrom));
-	/* libmnl polls its socket (timeout 0) for errors after a batch. */
-	allow(ctx, SCMP_SYS(pselect6));
-	allow(ctx, SCMP_SYS(select));
-	/* libnl derives its netlink port id from the pid. */
-	allow(ctx, SCMP_SYS(getpid));
-	/* malloc. */
-	allow(ctx, SCMP_SYS(brk));
-	allow(ctx, SCMP_SYS(mmap));
-	allow(ctx, SCMP_SYS(munmap));
-	allow(ctx, SCMP_SYS(mremap));
-	/* Leaving, and returning from a signal handler. */
-	allow(ctx, SCMP_SYS(exit_group));
-	allow(ctx, SCMP_SYS(exit));
-	allow(ctx, SCMP_SYS(rt_sigreturn));
-	allow(ctx, SCMP_SYS(restart_syscall));
-	/* Time, should the vDSO be unavailable. */
-	allow(ctx, SCMP_SYS(clock_gettime));
-
-	if (seccomp_load(ctx) != 0)
+	/*
+	 * libnftables looks the bridge owners' uids up with getpwnam():
+	 * glibc's lookup fails at once (no nsswitch.conf, passwd or nscd)
+	 * rather than killing the helper; nothing is opened either way.
+	 */
+	bad |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat),
+	    1, SCMP_A2(SCMP_CMP_EQ, O_RDONLY | O_CLOEXEC, 0));
+	bad |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket),
+	    1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0));
+	if (bad != 0 || seccomp_load(ctx) != 0)
 		fatalx("cannot install the seccomp filter");
 	seccomp_release(ctx);
 }

@@ -1,7 +1,6 @@
 #include <sys/syscall.h>
 
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -64,40 +63,4 @@ fd_move(int fd, int target)
 		return -1;
 	(void)close(fd);
 	return 0;
-}
-
-ssize_t
-read_all(int fd, void *p, size_t len)
-{
-	size_t	 off = 0;
-	ssize_t	 n;
-
-	while (off < len) {
-		n = read(fd, (char *)p + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		if (n == 0)
-			break;
-		off += n;
-	}
-	return off;
-}
-
-ssize_t
-write_all(int fd, const void *p, size_t len)
-{
-	size_t	 off = 0;
-	ssize_t	 n;
-
-	while (off < len) {
-		n = write(fd, (const char *)p + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		off += n;
-	}
-	return off;
 }

@@ -10,7 +10,7 @@ FUZZ_SRCS_msg := common/msg.c common/buf.c common/frame.c \
 FUZZ_LIBS_msg := $(shell pkg-config --libs msgpack)
 FUZZ_SRCS_frame := common/frame.c common/buf.c
 FUZZ_SRCS_config := common/config.c common/toml.c common/valid.c \
-	common/fdutil.c
+	common/rwall.c
 # banger-priv's priv.conf reader (its headers live beside it).
 FUZZERS += privconf
 FUZZ_SRCS_privconf := banger-priv/policy.c banger-priv/addr.c
