@@ -27,7 +27,7 @@
 #define POLICY_TAPS_DEFAULT	16
 #define POLICY_TAPS_MAX		253	/* guest hosts .2 .. .254 */
 #define POLICY_DISKS_DEFAULT	16
-#define POLICY_DISKS_MAX	1024
+#define POLICY_DISKS_MAX	800	/* what one disk.ids reply holds */
 
 struct policy {
 	char		 users[POLICY_MAX_NAMES][POLICY_NAME_MAX + 1];

@@ -347,7 +347,7 @@ test_policy_keys(void **state)
 {
 	static const char	*const bad[] = {
 		"max_disks_per_user 0\n",
-		"max_disks_per_user 1025\n",
+		"max_disks_per_user 801\n",
 		"max_disks_per_user \"4\"\n",
 		"dm_snapshots 1\n",
 		"dm_snapshots no\n",
