@@ -125,26 +125,22 @@ int
 tap_remove(struct nl_sock *sk, const char *name, uint32_t uid,
     int only_persistent, char *err, size_t errlen)
 {
-	struct ifinfomsg	 ifi = { .ifi_family = AF_UNSPEC };
 	struct link_facts	 lf = { 0, 0, 0, 0, 0 };
 	struct rtnl_link	*link;
 	struct nl_msg		*msg = NULL;
-	struct nl_cb		*cb = NULL, *own;
+	struct nl_cb		*cb;
 	const char		*what = "look up";
 	int			 rc = -NLE_NOMEM;
 
-	/* A copy of the socket's callbacks, with ours for the reply. */
-	if ((own = nl_socket_get_cb(sk)) != NULL) {
-		cb = nl_cb_clone(own);
-		nl_cb_put(own);
-	}
-	/* The reply, then (net_open keeps auto-ack on) the ack. */
+	/*
+	 * The socket's callbacks (net_open: NL_CB_DEFAULT) with ours for the
+	 * reply; then (net_open keeps auto-ack on) the ack.
+	 */
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if ((link = rtnl_link_alloc()) != NULL && cb != NULL &&
-	    (msg = nlmsg_alloc_simple(RTM_GETLINK, 0)) != NULL &&
-	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) >= 0 &&
-	    nla_put_string(msg, IFLA_IFNAME, name) >= 0 &&
-	    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_parse, &lf) >= 0 &&
-	    (rc = nl_send_auto(sk, msg)) >= 0 &&
+	    (rc = rtnl_link_build_get_request(0, name, &msg)) >= 0 &&
+	    (rc = nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_parse,
+	    &lf)) >= 0 && (rc = nl_send_auto(sk, msg)) >= 0 &&
 	    (rc = nl_recvmsgs(sk, cb)) >= 0)
 		rc = nl_wait_for_ack(sk);
 	if (rc >= 0 && (!lf.tun || !lf.has_owner || lf.owner != uid)) {
@@ -180,15 +176,15 @@ int
 tap_sweep(struct nl_sock *sk, const struct lease_table *t, uint32_t uid,
     char *err, size_t errlen)
 {
-	static char		 names[TAP_SWEEP_MAX][IFNAMSIZ];
 	struct nl_cache		*cache;
 	struct nl_object	*o;
 	const char		*nm, *kind;
 	char			 own[IFNAMSIZ];
 	unsigned long		 no;
-	size_t			 n = 0, i, j;
+	size_t			 n = 0, j;
 	int			 rc, swept = 0;
 
+	/* The cache is a copy: removing taps while walking it is safe. */
 	if ((rc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache)) < 0) {
 		snprintf(err, errlen, "list links: %s", nl_geterror(rc));
 		return -1;
@@ -205,12 +201,11 @@ tap_sweep(struct nl_sock *sk, const struct lease_table *t, uint32_t uid,
 		addr_tap_name((uint32_t)no, own, sizeof(own));
 		for (j = 0; j < t->ntap && t->tap[j].tapno != no; j++)
 			;
-		if (strcmp(nm, own) == 0 && j == t->ntap)
-			snprintf(names[n++], IFNAMSIZ, "%s", nm);
+		if (strcmp(nm, own) == 0 && j == t->ntap) {
+			n++;
+			swept += tap_remove(sk, own, uid, 1, err, errlen) == 1;
+		}
 	}
 	nl_cache_free(cache);
-	for (i = 0; i < n; i++)
-		if (tap_remove(sk, names[i], uid, 1, err, errlen) == 1)
-			swept++;
 	return swept;
 }
