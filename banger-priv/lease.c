@@ -123,43 +123,15 @@ format(int k, const uint32_t *v, char *out, size_t size)
  * of what was read: one space apart, no sign, no leading zero, nothing
  * after.
  */
-static int
-parse_line(struct lease_table *t, const char *text, size_t len, char *err,
-    size_t errlen)
-{
-	uint32_t	 v[LEASE_NF] = { 0 };
-	char		 line[LEASE_LINE_MAX + 1], word[8], back[80];
-	int		 k, n;
-
-	memcpy(line, text, len);
-	line[len] = '\0';
-	n = sscanf(line, "%7s %u %u %u %u", word, &v[0], &v[1], &v[2], &v[3]);
-	for (k = 0; k < K_N && (n < 1 || strcmp(word, kinds[k].word)); k++)
-		;
-	if (k == K_N) {
-		snprintf(err, errlen, "unknown record");
-		return -1;
-	}
-	if ((size_t)n != kinds[k].nf + 1 || format(k, v, back,
-	    sizeof(back)) != (int)len || memcmp(back, line, len) != 0) {
-		snprintf(err, errlen, "bad %s record", kinds[k].word);
-		return -1;
-	}
-	if (add(t, k, v) == -1) {
-		snprintf(err, errlen, "%s record out of range, duplicate or "
-		    "in excess", kinds[k].word);
-		return -1;
-	}
-	return 0;
-}
-
 int
 lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
     size_t errlen)
 {
-	size_t		 off, lineno = 1, l;
-	const char	*nl;
-	char		 why[64];
+	uint32_t	 v[LEASE_NF];
+	char		 line[LEASE_LINE_MAX + 1], word[8], back[80];
+	const char	*nl, *why = NULL;
+	size_t		 off, lineno = 1, l = strlen(LEASE_MAGIC);
+	int		 k, n;
 
 	t->nbr = t->ntap = t->ndisk = 0;
 	if (len == 0)
@@ -168,27 +140,36 @@ lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
 		snprintf(err, errlen, "lease file too large or holds a NUL");
 		return -1;
 	}
-	l = strlen(LEASE_MAGIC);
-	if (len <= l || memcmp(text, LEASE_MAGIC "\n", l + 1) != 0) {
-		snprintf(err, errlen, "leases line 1: bad header");
-		return -1;
-	}
-	for (off = l + 1; off < len; off += l + 1) {
+	if (len <= l || memcmp(text, LEASE_MAGIC "\n", l + 1) != 0)
+		why = "bad header";
+	for (off = l + 1; why == NULL && off < len; off += l + 1) {
 		lineno++;
 		nl = memchr(text + off, '\n', len - off);
 		l = nl == NULL ? len - off : (size_t)(nl - (text + off));
 		if (nl == NULL || l > LEASE_LINE_MAX) {
-			snprintf(err, errlen, "leases line %zu: %s", lineno,
-			    nl == NULL ? "no newline" : "too long");
-			return -1;
+			why = nl == NULL ? "no newline" : "too long";
+			continue;
 		}
-		if (parse_line(t, text + off, l, why, sizeof(why)) == -1) {
-			snprintf(err, errlen, "leases line %zu: %s", lineno,
-			    why);
-			return -1;
-		}
+		memset(v, 0, sizeof(v));
+		memcpy(line, text + off, l);
+		line[l] = '\0';
+		n = sscanf(line, "%7s %u %u %u %u", word, &v[0], &v[1], &v[2],
+		    &v[3]);
+		for (k = 0; k < K_N && (n < 1 || strcmp(word, kinds[k].word));
+		    k++)
+			;
+		if (k == K_N)
+			why = "unknown record";
+		else if ((size_t)n != kinds[k].nf + 1 || format(k, v, back,
+		    sizeof(back)) != (int)l || memcmp(back, line, l) != 0)
+			why = "malformed record";
+		else if (add(t, k, v) == -1)
+			why = "record out of range, duplicate or in excess";
 	}
-	return 0;
+	if (why == NULL)
+		return 0;
+	snprintf(err, errlen, "leases line %zu: %s", lineno, why);
+	return -1;
 }
 
 int
