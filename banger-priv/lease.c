@@ -105,7 +105,7 @@ del(struct lease_table *t, int k, uint32_t uid, uint32_t vm_id)
 	return 0;
 }
 
-/* One record's line, without its newline; its length. */
+/* One record's line; its length. */
 static int
 format(int k, const uint32_t *v, char *out, size_t size)
 {
@@ -115,6 +115,8 @@ format(int k, const uint32_t *v, char *out, size_t size)
 	n = snprintf(out, size, "%s", kinds[k].word);
 	for (j = 0; j < kinds[k].nf && n > 0 && (size_t)n < size; j++)
 		n += snprintf(out + n, size - n, " %u", v[j]);
+	if (n > 0 && (size_t)n < size)
+		n += snprintf(out + n, size - n, "\n");
 	return n;
 }
 
@@ -161,7 +163,8 @@ lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
 		if (k == K_N)
 			why = "unknown record";
 		else if ((size_t)n != kinds[k].nf + 1 || format(k, v, back,
-		    sizeof(back)) != (int)l || memcmp(back, line, l) != 0)
+		    sizeof(back)) != (int)l + 1 || memcmp(back, text + off,
+		    l + 1) != 0)
 			why = "malformed record";
 		else if (add(t, k, v) == -1)
 			why = "record out of range, duplicate or in excess";
@@ -180,13 +183,9 @@ lease_serialize(const struct lease_table *t, char *out, size_t size)
 
 	off = (size_t)snprintf(out, size, "%s\n", LEASE_MAGIC);
 	for (k = 0; k < K_N; k++)
-		for (i = 0; i < t->n[k] && off < size; i++) {
+		for (i = 0; i < t->n[k] && off < size; i++)
 			off += (size_t)format(k, t->rec[k][i].f, out + off,
 			    size - off);
-			if (off < size)
-				off += (size_t)snprintf(out + off,
-				    size - off, "\n");
-		}
 	return off < size ? (int)off : -1;
 }
 
