@@ -1,8 +1,6 @@
 /*
- * Taps through /dev/net/tun.  A tap starts non-persistent: it lives as
- * long as some process holds an fd to it, so nothing leaks when the VMM
- * and bangerd die, even by kill -9.  Only a leased tap is made persistent,
- * as the last step of tap.create.
+ * Taps through /dev/net/tun, non-persistent until tap.create's last step
+ * (only a leased tap): nothing leaks when the VMM and bangerd die.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -115,11 +113,9 @@ link_parse(struct nl_msg *msg, void *arg)
 }
 
 /*
- * Remove the tap NAME if its tun owner is uid (with only_persistent, if
- * it is persistent too), by the ifindex checked.  A leased name alone
- * proves nothing: the tap may have gone with its VMM and the name been
- * taken by someone else's device.  1: removed; 0: no such device, or not
- * persistent; -1: not uid's tap, or an error (err says which).
+ * Remove NAME, by the ifindex checked, if its tun owner is uid (and with
+ * only_persistent, if persistent): a leased name alone proves nothing, as
+ * the tap may have gone and the name been taken by another's device.
  */
 int
 tap_remove(struct nl_sock *sk, const char *name, uint32_t uid,
@@ -132,10 +128,7 @@ tap_remove(struct nl_sock *sk, const char *name, uint32_t uid,
 	const char		*what = "look up";
 	int			 rc = -NLE_NOMEM;
 
-	/*
-	 * The socket's callbacks (net_open: NL_CB_DEFAULT) with ours for the
-	 * reply; then (net_open keeps auto-ack on) the ack.
-	 */
+	/* net_open's callbacks with ours for the reply; then the ack. */
 	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if ((link = rtnl_link_alloc()) != NULL && cb != NULL &&
 	    (rc = rtnl_link_build_get_request(0, name, &msg)) >= 0 &&
@@ -167,10 +160,8 @@ tap_remove(struct nl_sock *sk, const char *name, uint32_t uid,
 }
 
 /*
- * Remove uid's persistent bgtap devices that no lease names (left by
- * helpers from before tap.create leased first, they squat tap names for
- * every user); under the lease lock no tap.create is half-way.  Returns
- * how many went, or -1 if the links could not be read.
+ * Remove uid's persistent bgtaps no lease names (older helpers left them,
+ * squatting names); under the lease lock no tap.create is half-way.
  */
 int
 tap_sweep(struct nl_sock *sk, const struct lease_table *t, uint32_t uid,
