@@ -1,9 +1,8 @@
 /*
- * The lease file on disk.  Readers and writers hold an exclusive flock on
- * a separate lock file; writes go to a temporary file renamed over the old
- * one, so a helper killed mid-write (its real uid may SIGKILL it) leaves
- * either the old or the new table, never a torn one that would lock every
- * user out.
+ * The lease file, under an exclusive flock on a separate lock file; a
+ * write is a temporary file renamed over the old, so a helper killed
+ * mid-write (its real uid may SIGKILL it) never leaves a torn table that
+ * would lock every user out.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -95,10 +94,9 @@ lease_file_unlock(struct lease_file *lf)
 }
 
 /*
- * Mark (on) or unmark the disk of UID and VMID as being made or released:
- * the byte UID << 31 | VMID of the lock file, OFD-locked (F_OFD_SETLK,
- * apart from the flock on the same file), so the kernel drops it when its
- * helper dies.  -1 (EAGAIN) if another helper has it marked.
+ * Mark (on) or unmark UID's disk VMID as being made or released: byte
+ * UID << 31 | VMID of the lock file, OFD-locked so the kernel drops it
+ * when its helper dies.  -1 (EAGAIN) if another helper has it marked.
  */
 int
 lease_file_making(struct lease_file *lf, uint32_t uid, uint32_t vm_id,
