@@ -76,8 +76,7 @@ tap_persist(int fd, int on, char *err, size_t errlen)
 struct link_facts {
 	int		 ifindex;
 	int		 tun;		/* IFLA_INFO_KIND "tun" */
-	int		 has_owner;
-	uint32_t	 owner;		/* IFLA_TUN_OWNER */
+	uint32_t	 owner;		/* IFLA_TUN_OWNER, or -1: no uid */
 	int		 persist;	/* IFLA_TUN_PERSIST */
 };
 
@@ -102,10 +101,8 @@ link_parse(struct nl_msg *msg, void *arg)
 	    li[IFLA_INFO_DATA], NULL) < 0)
 		return NL_OK;
 	if (td[IFLA_TUN_OWNER] != NULL &&
-	    nla_len(td[IFLA_TUN_OWNER]) == sizeof(uint32_t)) {
-		lf->has_owner = 1;
+	    nla_len(td[IFLA_TUN_OWNER]) == sizeof(uint32_t))
 		lf->owner = nla_get_u32(td[IFLA_TUN_OWNER]);
-	}
 	if (td[IFLA_TUN_PERSIST] != NULL &&
 	    nla_len(td[IFLA_TUN_PERSIST]) == sizeof(uint8_t))
 		lf->persist = nla_get_u8(td[IFLA_TUN_PERSIST]) != 0;
@@ -121,7 +118,7 @@ int
 tap_remove(struct nl_sock *sk, const char *name, uint32_t uid,
     int only_persistent, char *err, size_t errlen)
 {
-	struct link_facts	 lf = { 0, 0, 0, 0, 0 };
+	struct link_facts	 lf = { .owner = (uint32_t)-1 };
 	struct rtnl_link	*link;
 	struct nl_msg		*msg = NULL;
 	struct nl_cb		*cb;
@@ -136,7 +133,7 @@ tap_remove(struct nl_sock *sk, const char *name, uint32_t uid,
 	    &lf)) >= 0 && (rc = nl_send_auto(sk, msg)) >= 0 &&
 	    (rc = nl_recvmsgs(sk, cb)) >= 0)
 		rc = nl_wait_for_ack(sk);
-	if (rc >= 0 && (!lf.tun || !lf.has_owner || lf.owner != uid)) {
+	if (rc >= 0 && (!lf.tun || lf.owner != uid)) {
 		snprintf(err, errlen, "%s is not this user's tap", name);
 		what = NULL;
 		rc = -1;
