@@ -45,7 +45,7 @@ disk_dm_params(dev_t origin, dev_t cow, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-static void
+static union dm_buf *
 dm_init(union dm_buf *d, const char *name, const char *uuid)
 {
 	memset(d, 0, sizeof(*d));
@@ -56,6 +56,7 @@ dm_init(union dm_buf *d, const char *name, const char *uuid)
 		snprintf(d->io.name, sizeof(d->io.name), "%s", name);
 	if (uuid != NULL)
 		snprintf(d->io.uuid, sizeof(d->io.uuid), "%s", uuid);
+	return d;
 }
 
 static int
@@ -78,8 +79,8 @@ dm_check_version(int ctlfd, char *err, size_t errlen)
 {
 	union dm_buf	 d;
 
-	dm_init(&d, NULL, NULL);
-	if (dm_call(ctlfd, DM_VERSION, "version", &d, err, errlen) == -1)
+	if (dm_call(ctlfd, DM_VERSION, "version", dm_init(&d, NULL, NULL), err,
+	    errlen) == -1)
 		return -1;
 	if (d.io.version[0] != DM_VERSION_MAJOR) {
 		snprintf(err, errlen, "device-mapper interface %u, need %u",
@@ -89,11 +90,7 @@ dm_check_version(int ctlfd, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * device-mapper's block major, picked by the kernel at load time, from
- * /proc/devices; 0 if none is found (validate.c's check is then weaker,
- * see banger-priv(8)).
- */
+/* device-mapper's block major (the kernel picks it) or 0: see validate.c. */
 unsigned
 dm_block_major(void)
 {
@@ -121,14 +118,13 @@ dm_remove(int ctlfd, const char *name, char *err, size_t errlen)
 {
 	union dm_buf	 d;
 
-	dm_init(&d, name, NULL);
-	return dm_call(ctlfd, DM_DEV_REMOVE, "remove", &d, err, errlen);
+	return dm_call(ctlfd, DM_DEV_REMOVE, "remove", dm_init(&d, name, NULL),
+	    err, errlen);
 }
 
 /*
- * The DM_TABLE_LOAD buffer for NAME: a struct dm_ioctl, then one target
- * spec (sector 0, sectors long, "snapshot"), then its NUL-terminated
- * parameters.  Pure, for the unit tests; -1 if it does not fit.
+ * The DM_TABLE_LOAD buffer for NAME: a struct dm_ioctl, one target spec
+ * (sector 0, sectors long, "snapshot"), its NUL-terminated parameters.
  */
 int
 dm_table_build(void *buf, size_t len, const char *name, uint64_t sectors,
@@ -170,20 +166,15 @@ dm_snapshot_create(int ctlfd, const char *name, const char *uuid,
 		snprintf(err, errlen, "snapshot table too long");
 		return -1;
 	}
-	dm_init(&c, name, uuid);
-	if (dm_call(ctlfd, DM_DEV_CREATE, "create", &c, err, errlen) == -1)
+	if (dm_call(ctlfd, DM_DEV_CREATE, "create", dm_init(&c, name, uuid),
+	    err, errlen) == -1)
 		return -1;
 	*dev = makedev(major(c.io.dev), minor(c.io.dev));
+	/* DM_DEV_SUSPEND without DM_SUSPEND_FLAG resumes the device. */
 	if (dm_call(ctlfd, DM_TABLE_LOAD, "table load", &d, err,
-	    errlen) == -1)
-		goto undo;
-	/* DM_DEV_SUSPEND without DM_SUSPEND_FLAG resumes: the table goes
-	 * live. */
-	dm_init(&d, name, NULL);
-	if (dm_call(ctlfd, DM_DEV_SUSPEND, "resume", &d, err, errlen) == -1)
-		goto undo;
-	return 0;
-undo:
+	    errlen) == 0 && dm_call(ctlfd, DM_DEV_SUSPEND, "resume",
+	    dm_init(&d, name, NULL), err, errlen) == 0)
+		return 0;
 	if (dm_remove(ctlfd, name, why, sizeof(why)) == -1) {
 		snprintf(err + strlen(err), errlen - strlen(err),
 		    "; and %s is left behind: %s", name, why);

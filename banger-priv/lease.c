@@ -19,39 +19,21 @@ enum { K_BRIDGE, K_TAP, K_DISK, K_N };
 static const struct kind {
 	const char	*word;
 	size_t		 nf;		/* numbers after the word */
-	size_t		 cap;
 	uint32_t	 min[LEASE_NF];
 	uint32_t	 max[LEASE_NF];
 	int		 uniq[LEASE_NF];
 } kinds[K_N] = {
 	/* bridge UID SLOT: one per uid, one per slot. */
-	{ "bridge", 2, LEASE_MAX_BRIDGES, { 0, 0 },
+	{ "bridge", 2, { 0, 0 },
 	    { LEASE_UID_MAX, LEASE_SLOT_MAX }, { HOST, HOST } },
 	/* tap UID VMID TAPNO HOST */
-	{ "tap", 4, LEASE_MAX_TAPS, { 0, 1, 0, LEASE_HOST_MIN },
+	{ "tap", 4, { 0, 1, 0, LEASE_HOST_MIN },
 	    { LEASE_UID_MAX, PRIV_VMID_MAX, LEASE_TAPNO_MAX, LEASE_HOST_MAX },
 	    { 0, OWN, HOST, OWN } },
 	/* disk UID VMID */
-	{ "disk", 2, LEASE_MAX_DISKS, { 0, 1 },
+	{ "disk", 2, { 0, 1 },
 	    { LEASE_UID_MAX, PRIV_VMID_MAX }, { 0, OWN } },
 };
-
-static uint32_t *
-rec(const struct lease_table *ct, int k, size_t i)
-{
-	struct lease_table	*t = (struct lease_table *)ct;
-
-	return k == K_BRIDGE ? t->br[i].f : k == K_TAP ? t->tap[i].f :
-	    t->disk[i].f;
-}
-
-static size_t *
-nrec(const struct lease_table *ct, int k)
-{
-	struct lease_table	*t = (struct lease_table *)ct;
-
-	return k == K_BRIDGE ? &t->nbr : k == K_TAP ? &t->ntap : &t->ndisk;
-}
 
 /* Records of kind K whose number F is V (and owned by UID unless ANY). */
 static size_t
@@ -60,9 +42,9 @@ count(const struct lease_table *t, int k, size_t f, uint32_t v, int64_t uid,
 {
 	size_t	 i, n = 0;
 
-	for (i = *nrec(t, k); i-- > 0;) {
-		if (rec(t, k, i)[f] != v || (uid != ANY &&
-		    rec(t, k, i)[0] != uid))
+	for (i = t->n[k]; i-- > 0;) {
+		if (t->rec[k][i].f[f] != v || (uid != ANY &&
+		    t->rec[k][i].f[0] != uid))
 			continue;
 		if (first != NULL)
 			*first = i;
@@ -76,7 +58,7 @@ find(const struct lease_table *t, int k, size_t f, uint32_t v, int64_t uid)
 {
 	size_t	 i;
 
-	return count(t, k, f, v, uid, &i) > 0 ? rec(t, k, i) : NULL;
+	return count(t, k, f, v, uid, &i) > 0 ? &t->rec[k][i] : NULL;
 }
 
 /* The lowest V in [from, end) that no record has as number F. */
@@ -84,7 +66,7 @@ static int
 lowest_free(const struct lease_table *t, int k, size_t f, int64_t uid,
     uint64_t from, uint64_t end, uint32_t *out)
 {
-	if (*nrec(t, k) >= kinds[k].cap)
+	if (t->n[k] >= LEASE_MAX)
 		return -1;
 	for (; from < end; from++)
 		if (count(t, k, f, (uint32_t)from, uid, NULL) == 0) {
@@ -101,29 +83,29 @@ add(struct lease_table *t, int k, const uint32_t *v)
 	const struct kind	*kd = &kinds[k];
 	size_t			 j;
 
-	if (*nrec(t, k) >= kd->cap)
+	if (t->n[k] >= LEASE_MAX)
 		return -1;
 	for (j = 0; j < kd->nf; j++)
 		if (v[j] < kd->min[j] || v[j] > kd->max[j] ||
 		    (kd->uniq[j] != 0 && count(t, k, j, v[j],
 		    kd->uniq[j] == OWN ? (int64_t)v[0] : ANY, NULL) > 0))
 			return -1;
-	memcpy(rec(t, k, (*nrec(t, k))++), v, LEASE_NF * sizeof(*v));
+	memcpy(t->rec[k][t->n[k]++].f, v, sizeof(t->rec[k][0].f));
 	return 0;
 }
 
 static int
 del(struct lease_table *t, int k, uint32_t uid, uint32_t vm_id)
 {
-	size_t	 i, *n = nrec(t, k);
+	size_t	 i;
 
 	if (count(t, k, 1, vm_id, uid, &i) == 0)
 		return -1;
-	memcpy(rec(t, k, i), rec(t, k, --*n), LEASE_NF * sizeof(uint32_t));
+	t->rec[k][i] = t->rec[k][--t->n[k]];
 	return 0;
 }
 
-/* One record's line, without its newline; its length. */
+/* One record's line; its length. */
 static int
 format(int k, const uint32_t *v, char *out, size_t size)
 {
@@ -133,6 +115,8 @@ format(int k, const uint32_t *v, char *out, size_t size)
 	n = snprintf(out, size, "%s", kinds[k].word);
 	for (j = 0; j < kinds[k].nf && n > 0 && (size_t)n < size; j++)
 		n += snprintf(out + n, size - n, " %u", v[j]);
+	if (n > 0 && (size_t)n < size)
+		n += snprintf(out + n, size - n, "\n");
 	return n;
 }
 
@@ -141,43 +125,15 @@ format(int k, const uint32_t *v, char *out, size_t size)
  * of what was read: one space apart, no sign, no leading zero, nothing
  * after.
  */
-static int
-parse_line(struct lease_table *t, const char *text, size_t len, char *err,
-    size_t errlen)
-{
-	uint32_t	 v[LEASE_NF] = { 0 };
-	char		 line[LEASE_LINE_MAX + 1], word[8], back[80];
-	int		 k, n;
-
-	memcpy(line, text, len);
-	line[len] = '\0';
-	n = sscanf(line, "%7s %u %u %u %u", word, &v[0], &v[1], &v[2], &v[3]);
-	for (k = 0; k < K_N && (n < 1 || strcmp(word, kinds[k].word)); k++)
-		;
-	if (k == K_N) {
-		snprintf(err, errlen, "unknown record");
-		return -1;
-	}
-	if ((size_t)n != kinds[k].nf + 1 || format(k, v, back,
-	    sizeof(back)) != (int)len || memcmp(back, line, len) != 0) {
-		snprintf(err, errlen, "bad %s record", kinds[k].word);
-		return -1;
-	}
-	if (add(t, k, v) == -1) {
-		snprintf(err, errlen, "%s record out of range, duplicate or "
-		    "in excess", kinds[k].word);
-		return -1;
-	}
-	return 0;
-}
-
 int
 lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
     size_t errlen)
 {
-	size_t		 off, lineno = 1, l;
-	const char	*nl;
-	char		 why[64];
+	uint32_t	 v[LEASE_NF];
+	char		 line[LEASE_LINE_MAX + 1], word[8], back[80];
+	const char	*nl, *why = NULL;
+	size_t		 off, lineno = 1, l = strlen(LEASE_MAGIC);
+	int		 k, n;
 
 	t->nbr = t->ntap = t->ndisk = 0;
 	if (len == 0)
@@ -186,27 +142,37 @@ lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
 		snprintf(err, errlen, "lease file too large or holds a NUL");
 		return -1;
 	}
-	l = strlen(LEASE_MAGIC);
-	if (len <= l || memcmp(text, LEASE_MAGIC "\n", l + 1) != 0) {
-		snprintf(err, errlen, "leases line 1: bad header");
-		return -1;
-	}
-	for (off = l + 1; off < len; off += l + 1) {
+	if (len <= l || memcmp(text, LEASE_MAGIC "\n", l + 1) != 0)
+		why = "bad header";
+	for (off = l + 1; why == NULL && off < len; off += l + 1) {
 		lineno++;
 		nl = memchr(text + off, '\n', len - off);
 		l = nl == NULL ? len - off : (size_t)(nl - (text + off));
 		if (nl == NULL || l > LEASE_LINE_MAX) {
-			snprintf(err, errlen, "leases line %zu: %s", lineno,
-			    nl == NULL ? "no newline" : "too long");
-			return -1;
+			why = nl == NULL ? "no newline" : "too long";
+			continue;
 		}
-		if (parse_line(t, text + off, l, why, sizeof(why)) == -1) {
-			snprintf(err, errlen, "leases line %zu: %s", lineno,
-			    why);
-			return -1;
-		}
+		memset(v, 0, sizeof(v));
+		memcpy(line, text + off, l);
+		line[l] = '\0';
+		n = sscanf(line, "%7s %u %u %u %u", word, &v[0], &v[1], &v[2],
+		    &v[3]);
+		for (k = 0; k < K_N && (n < 1 || strcmp(word, kinds[k].word));
+		    k++)
+			;
+		if (k == K_N)
+			why = "unknown record";
+		else if ((size_t)n != kinds[k].nf + 1 || format(k, v, back,
+		    sizeof(back)) != (int)l + 1 || memcmp(back, text + off,
+		    l + 1) != 0)
+			why = "malformed record";
+		else if (add(t, k, v) == -1)
+			why = "record out of range, duplicate or in excess";
 	}
-	return 0;
+	if (why == NULL)
+		return 0;
+	snprintf(err, errlen, "leases line %zu: %s", lineno, why);
+	return -1;
 }
 
 int
@@ -217,13 +183,9 @@ lease_serialize(const struct lease_table *t, char *out, size_t size)
 
 	off = (size_t)snprintf(out, size, "%s\n", LEASE_MAGIC);
 	for (k = 0; k < K_N; k++)
-		for (i = 0; i < *nrec(t, k) && off < size; i++) {
-			off += (size_t)format(k, rec(t, k, i), out + off,
+		for (i = 0; i < t->n[k] && off < size; i++)
+			off += (size_t)format(k, t->rec[k][i].f, out + off,
 			    size - off);
-			if (off < size)
-				off += (size_t)snprintf(out + off,
-				    size - off, "\n");
-		}
 	return off < size ? (int)off : -1;
 }
 

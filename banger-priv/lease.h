@@ -22,9 +22,10 @@
 #include <stdint.h>
 
 #define LEASE_MAGIC		"banger-leases 1"
-#define LEASE_MAX_BRIDGES	4096
-#define LEASE_MAX_TAPS		4096
-#define LEASE_MAX_DISKS		4096
+#define LEASE_MAX		4096	/* records of each kind */
+#define LEASE_MAX_BRIDGES	LEASE_MAX
+#define LEASE_MAX_TAPS		LEASE_MAX
+#define LEASE_MAX_DISKS		LEASE_MAX
 #define LEASE_UID_MAX		0xfffffffeu	/* (uid_t)-1 is no uid */
 #define LEASE_SLOT_MAX		65535
 #define LEASE_TAPNO_MAX		65535
@@ -68,14 +69,27 @@ struct lease_disk {
 	};
 };
 
+/* Each kind's records and count are also rec[kind] and n[kind]. */
 struct lease_table {
-	struct lease_bridge	 br[LEASE_MAX_BRIDGES];
-	size_t			 nbr;
-	struct lease_tap	 tap[LEASE_MAX_TAPS];
-	size_t			 ntap;
-	struct lease_disk	 disk[LEASE_MAX_DISKS];
-	size_t			 ndisk;
+	union {
+		struct {
+			struct lease_bridge	 br[LEASE_MAX];
+			struct lease_tap	 tap[LEASE_MAX];
+			struct lease_disk	 disk[LEASE_MAX];
+		};
+		struct lease_tap	 rec[3][LEASE_MAX];
+	};
+	union {
+		struct {
+			size_t		 nbr;
+			size_t		 ntap;
+			size_t		 ndisk;
+		};
+		size_t			 n[3];
+	};
 };
+_Static_assert(sizeof(struct lease_bridge) == sizeof(struct lease_tap) &&
+    sizeof(struct lease_disk) == sizeof(struct lease_tap), "lease records");
 
 /* Pure: parse and serialise (the text's length, or -1: no room). */
 int	lease_parse(struct lease_table *, const char *, size_t, char *,

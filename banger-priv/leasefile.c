@@ -1,9 +1,8 @@
 /*
- * The lease file on disk.  Readers and writers hold an exclusive flock on
- * a separate lock file; writes go to a temporary file renamed over the old
- * one, so a helper killed mid-write (its real uid may SIGKILL it) leaves
- * either the old or the new table, never a torn one that would lock every
- * user out.
+ * The lease file, under an exclusive flock on a separate lock file; a
+ * write is a temporary file renamed over the old, so a helper killed
+ * mid-write (its real uid may SIGKILL it) never leaves a torn table that
+ * would lock every user out.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -53,13 +52,9 @@ lease_file_open(struct lease_file *lf, const char *rundir, char *err,
 	int		 fd;
 
 	lf->dirfd = lf->lockfd = -1;
-	if (mkdir(rundir, 0755) == -1 && errno != EEXIST) {
-		snprintf(err, errlen, "mkdir %s: %s", rundir, strerror(errno));
-		return -1;
-	}
-	lf->dirfd = open(rundir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (lf->dirfd == -1 || fstat(lf->dirfd, &st) == -1) {
+	if ((mkdir(rundir, 0755) == -1 && errno != EEXIST) ||
+	    (lf->dirfd = open(rundir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || fstat(lf->dirfd, &st) == -1) {
 		snprintf(err, errlen, "%s: %s", rundir, strerror(errno));
 		return -1;
 	}
@@ -68,12 +63,10 @@ lease_file_open(struct lease_file *lf, const char *rundir, char *err,
 		    "group or other writable", rundir);
 		return -1;
 	}
-	if ((lf->lockfd = open_private(lf, PRIV_LOCK, O_RDWR | O_CREAT, err,
-	    errlen)) == -1)
-		return -1;
 	/* Create the (empty) lease file now, while we may still create. */
-	if ((fd = open_private(lf, PRIV_LEASES, O_RDONLY | O_CREAT, err,
-	    errlen)) == -1)
+	if ((lf->lockfd = open_private(lf, PRIV_LOCK, O_RDWR | O_CREAT, err,
+	    errlen)) == -1 || (fd = open_private(lf, PRIV_LEASES, O_RDONLY |
+	    O_CREAT, err, errlen)) == -1)
 		return -1;
 	close(fd);
 	return 0;
@@ -101,22 +94,18 @@ lease_file_unlock(struct lease_file *lf)
 }
 
 /*
- * Mark (on) or unmark the disk of UID and VMID as being made or released:
- * the byte UID << 31 | VMID of the lock file, OFD-locked (F_OFD_SETLK,
- * apart from the flock on the same file), so the kernel drops it when its
- * helper dies.  -1 (EAGAIN) if another helper has it marked.
+ * Mark (on) or unmark UID's disk VMID as being made or released: byte
+ * UID << 31 | VMID of the lock file, OFD-locked so the kernel drops it
+ * when its helper dies.  -1 (EAGAIN) if another helper has it marked.
  */
 int
 lease_file_making(struct lease_file *lf, uint32_t uid, uint32_t vm_id,
     int on)
 {
-	struct flock	 fl;
+	struct flock	 fl = { .l_type = on ? F_WRLCK : F_UNLCK,
+	    .l_whence = SEEK_SET, .l_len = 1,
+	    .l_start = (off_t)((uint64_t)uid << 31 | vm_id) };
 
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = on ? F_WRLCK : F_UNLCK;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = (off_t)((uint64_t)uid << 31 | vm_id);
-	fl.l_len = 1;
 	return fcntl(lf->lockfd, F_OFD_SETLK, &fl);
 }
 
@@ -143,7 +132,7 @@ int
 lease_file_store(struct lease_file *lf, const struct lease_table *t,
     char *err, size_t errlen)
 {
-	int	 fd, n;
+	int	 fd, n, ok;
 
 	if ((n = lease_serialize(t, text, sizeof(text))) == -1) {
 		snprintf(err, errlen, "leases: table too large");
@@ -152,16 +141,12 @@ lease_file_store(struct lease_file *lf, const struct lease_table *t,
 	if ((fd = open_private(lf, PRIV_LEASES_TMP, O_WRONLY | O_CREAT |
 	    O_TRUNC, err, errlen)) == -1)
 		return -1;
-	if (write_all(fd, text, (size_t)n) != n || fdatasync(fd) == -1) {
-		snprintf(err, errlen, "write %s: %s", PRIV_LEASES_TMP,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
+	ok = write_all(fd, text, (size_t)n) == n && fdatasync(fd) == 0;
 	close(fd);
-	if (renameat(lf->dirfd, PRIV_LEASES_TMP, lf->dirfd,
+	if (!ok || renameat(lf->dirfd, PRIV_LEASES_TMP, lf->dirfd,
 	    PRIV_LEASES) == -1) {
-		snprintf(err, errlen, "rename leases: %s", strerror(errno));
+		snprintf(err, errlen, "%s leases: %s", ok ? "rename" :
+		    "write", strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -1,9 +1,7 @@
 /*
- * Loop devices for a snapshot.  LO_FLAGS_AUTOCLEAR ties each loop's life
- * to its users: once device-mapper holds it, closing our fd leaves it
- * attached; once the snapshot is removed (or was never made), it detaches
- * by itself.  Nothing here needs more than root's ownership of the device
- * nodes: LOOP_CONFIGURE on a loop opened for writing takes no capability.
+ * Loop devices for a snapshot.  LO_FLAGS_AUTOCLEAR: a loop detaches by
+ * itself once neither our fd nor a device-mapper table holds it.
+ * LOOP_CONFIGURE on a loop opened for writing takes no capability.
  */
 #include <sys/ioctl.h>
 #include <sys/stat.h>

@@ -18,10 +18,9 @@
 #include "net.h"
 
 /*
- * libnl-3 reads NLDBG and NLCB from the caller's environment in its
- * start-up constructors, before main() clears the environment: the debug
- * level and the default callbacks then print every netlink message with
- * stdio, under the lease lock.  Undo the one and do not use the other.
+ * libnl's constructors read NLDBG and NLCB from the caller's environment
+ * (printing every message under the lease lock): undo the one, do not
+ * use the other.
  */
 struct nl_sock *
 net_open(char *err, size_t errlen)
@@ -44,10 +43,9 @@ net_open(char *err, size_t errlen)
 }
 
 /*
- * No IPv6 on banger's interfaces (with a link-local address on the bridge
- * a guest reaches every host service bound to ::; nft.c drops IPv6 too):
- * addr_gen_mode "none" before a link first goes up, and any address an
- * older helper let the kernel add is deleted.  0 or a libnl error.
+ * No IPv6 on banger's links (via a link-local address a guest reaches
+ * every host service bound to ::): addr_gen_mode "none" before a link
+ * first goes up, and any address an older helper let in is deleted.
  */
 static int
 net_no_ipv6(struct nl_sock *sk, struct rtnl_link *link, const char **what)
@@ -84,10 +82,9 @@ net_no_ipv6(struct nl_sock *sk, struct rtnl_link *link, const char **what)
 }
 
 /*
- * Create the bridge if missing (with a fixed MAC, so the guests' ARP
- * entry for the gateway survives taps coming and going), add gw/24 if
- * missing, turn IPv6 off, and bring it up.  A non-bridge squatting on
- * the name is an error rather than something to reuse.
+ * Create the bridge if missing (a fixed MAC, so guests' ARP entries for
+ * the gateway survive taps coming and going; a non-bridge on the name is
+ * an error), add gw/24, turn IPv6 off, bring it up.
  */
 int
 net_bridge_ensure(struct nl_sock *sk, const char *name, uint32_t gw,
@@ -140,7 +137,6 @@ net_bridge_ensure(struct nl_sock *sk, const char *name, uint32_t gw,
 out:
 	if (rc < 0 && what != NULL)
 		snprintf(err, errlen, "%s %s: %s", what, name, nl_geterror(rc));
-	/* libnl's put functions take NULL. */
 	rtnl_link_put(link);
 	rtnl_link_put(change);
 	rtnl_link_put(br);
@@ -150,10 +146,7 @@ out:
 	return rc < 0 ? -1 : 0;
 }
 
-/*
- * Turn IPv6 off on the tap while it is down, then enslave it to the
- * bridge and bring it up in one RTM_NEWLINK.
- */
+/* IPv6 off while the tap is down, then enslave it and bring it up. */
 int
 net_tap_attach(struct nl_sock *sk, const char *tap, const char *bridge,
     char *err, size_t errlen)

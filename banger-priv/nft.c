@@ -1,18 +1,13 @@
 /*
- * NAT and isolation rules, in one "inet" table so that IPv4 and IPv6 pass
- * the same chains.  The rules are the same for every user; four sets
- * mirror the lease table's bridges: brnet { bridge . its /24 } (the only
- * sources it may send), brgw { bridge . its gateway } (the only host
- * address it may reach), samebr { bridge . bridge } and brown { bridge .
- * owner uid } (who on the host may connect into it); pinglim holds one
- * ping rate limit per bridge, so one guest's flood spends only its own.
- * Each ensure re-creates rules and elements from the whole lease table in
- * one atomic batch: idempotent, and a bridge whose lease is gone loses
- * its elements; the batch also removes the older "ip banger" table.
- * Root is not let in by the output chain: it owns the table, so an
- * exception would protect nothing, while the drop keeps root's own
- * services away from users' guests.  The chains' policies stay accept:
- * the table judges only traffic to, from and between banger's bridges.
+ * NAT and isolation in one "inet" table (IPv4 and IPv6 pass the same
+ * chains), the same rules for every user; its sets mirror the lease
+ * table's bridges: brnet (a bridge's only source /24), brgw (its only
+ * host address), samebr, brown (its owner: who on the host may connect
+ * in); pinglim is one ping limit per bridge.  One atomic batch rebuilds
+ * it all from the lease table, so a bridge whose lease is gone loses its
+ * elements.  Root is not let in by the output chain: it owns the table,
+ * so an exception would protect nothing.  Policies stay accept: the table
+ * judges only traffic to, from and between banger's bridges.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +19,6 @@
 #include "lease.h"
 #include "nft.h"
 
-/* The table every command names, its chains' rules, every bridge. */
 #define TABLE	"inet banger "
 #define POST	"add rule inet banger postrouting "
 #define FWD	"add rule inet banger forward "

@@ -1,8 +1,6 @@
 /*
- * Taps through /dev/net/tun.  A tap starts non-persistent: it lives as
- * long as some process holds an fd to it, so nothing leaks when the VMM
- * and bangerd die, even by kill -9.  Only a leased tap is made persistent,
- * as the last step of tap.create.
+ * Taps through /dev/net/tun, non-persistent until tap.create's last step
+ * (only a leased tap): nothing leaks when the VMM and bangerd die.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -78,8 +76,7 @@ tap_persist(int fd, int on, char *err, size_t errlen)
 struct link_facts {
 	int		 ifindex;
 	int		 tun;		/* IFLA_INFO_KIND "tun" */
-	int		 has_owner;
-	uint32_t	 owner;		/* IFLA_TUN_OWNER */
+	uint32_t	 owner;		/* IFLA_TUN_OWNER, or -1: no uid */
 	int		 persist;	/* IFLA_TUN_PERSIST */
 };
 
@@ -104,10 +101,8 @@ link_parse(struct nl_msg *msg, void *arg)
 	    li[IFLA_INFO_DATA], NULL) < 0)
 		return NL_OK;
 	if (td[IFLA_TUN_OWNER] != NULL &&
-	    nla_len(td[IFLA_TUN_OWNER]) == sizeof(uint32_t)) {
-		lf->has_owner = 1;
+	    nla_len(td[IFLA_TUN_OWNER]) == sizeof(uint32_t))
 		lf->owner = nla_get_u32(td[IFLA_TUN_OWNER]);
-	}
 	if (td[IFLA_TUN_PERSIST] != NULL &&
 	    nla_len(td[IFLA_TUN_PERSIST]) == sizeof(uint8_t))
 		lf->persist = nla_get_u8(td[IFLA_TUN_PERSIST]) != 0;
@@ -115,39 +110,30 @@ link_parse(struct nl_msg *msg, void *arg)
 }
 
 /*
- * Remove the tap NAME if its tun owner is uid (with only_persistent, if
- * it is persistent too), by the ifindex checked.  A leased name alone
- * proves nothing: the tap may have gone with its VMM and the name been
- * taken by someone else's device.  1: removed; 0: no such device, or not
- * persistent; -1: not uid's tap, or an error (err says which).
+ * Remove NAME, by the ifindex checked, if its tun owner is uid (and with
+ * only_persistent, if persistent): a leased name alone proves nothing, as
+ * the tap may have gone and the name been taken by another's device.
  */
 int
 tap_remove(struct nl_sock *sk, const char *name, uint32_t uid,
     int only_persistent, char *err, size_t errlen)
 {
-	struct ifinfomsg	 ifi = { .ifi_family = AF_UNSPEC };
-	struct link_facts	 lf = { 0, 0, 0, 0, 0 };
+	struct link_facts	 lf = { .owner = (uint32_t)-1 };
 	struct rtnl_link	*link;
 	struct nl_msg		*msg = NULL;
-	struct nl_cb		*cb = NULL, *own;
+	struct nl_cb		*cb;
 	const char		*what = "look up";
 	int			 rc = -NLE_NOMEM;
 
-	/* A copy of the socket's callbacks, with ours for the reply. */
-	if ((own = nl_socket_get_cb(sk)) != NULL) {
-		cb = nl_cb_clone(own);
-		nl_cb_put(own);
-	}
-	/* The reply, then (net_open keeps auto-ack on) the ack. */
+	/* net_open's callbacks with ours for the reply; then the ack. */
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
 	if ((link = rtnl_link_alloc()) != NULL && cb != NULL &&
-	    (msg = nlmsg_alloc_simple(RTM_GETLINK, 0)) != NULL &&
-	    nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) >= 0 &&
-	    nla_put_string(msg, IFLA_IFNAME, name) >= 0 &&
-	    nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_parse, &lf) >= 0 &&
-	    (rc = nl_send_auto(sk, msg)) >= 0 &&
+	    (rc = rtnl_link_build_get_request(0, name, &msg)) >= 0 &&
+	    (rc = nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_parse,
+	    &lf)) >= 0 && (rc = nl_send_auto(sk, msg)) >= 0 &&
 	    (rc = nl_recvmsgs(sk, cb)) >= 0)
 		rc = nl_wait_for_ack(sk);
-	if (rc >= 0 && (!lf.tun || !lf.has_owner || lf.owner != uid)) {
+	if (rc >= 0 && (!lf.tun || lf.owner != uid)) {
 		snprintf(err, errlen, "%s is not this user's tap", name);
 		what = NULL;
 		rc = -1;
@@ -171,24 +157,22 @@ tap_remove(struct nl_sock *sk, const char *name, uint32_t uid,
 }
 
 /*
- * Remove uid's persistent bgtap devices that no lease names (left by
- * helpers from before tap.create leased first, they squat tap names for
- * every user); under the lease lock no tap.create is half-way.  Returns
- * how many went, or -1 if the links could not be read.
+ * Remove uid's persistent bgtaps no lease names (older helpers left them,
+ * squatting names); under the lease lock no tap.create is half-way.
  */
 int
 tap_sweep(struct nl_sock *sk, const struct lease_table *t, uint32_t uid,
     char *err, size_t errlen)
 {
-	static char		 names[TAP_SWEEP_MAX][IFNAMSIZ];
 	struct nl_cache		*cache;
 	struct nl_object	*o;
 	const char		*nm, *kind;
 	char			 own[IFNAMSIZ];
 	unsigned long		 no;
-	size_t			 n = 0, i, j;
+	size_t			 n = 0, j;
 	int			 rc, swept = 0;
 
+	/* The cache is a copy: removing taps while walking it is safe. */
 	if ((rc = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache)) < 0) {
 		snprintf(err, errlen, "list links: %s", nl_geterror(rc));
 		return -1;
@@ -205,12 +189,11 @@ tap_sweep(struct nl_sock *sk, const struct lease_table *t, uint32_t uid,
 		addr_tap_name((uint32_t)no, own, sizeof(own));
 		for (j = 0; j < t->ntap && t->tap[j].tapno != no; j++)
 			;
-		if (strcmp(nm, own) == 0 && j == t->ntap)
-			snprintf(names[n++], IFNAMSIZ, "%s", nm);
+		if (strcmp(nm, own) == 0 && j == t->ntap) {
+			n++;
+			swept += tap_remove(sk, own, uid, 1, err, errlen) == 1;
+		}
 	}
 	nl_cache_free(cache);
-	for (i = 0; i < n; i++)
-		if (tap_remove(sk, names[i], uid, 1, err, errlen) == 1)
-			swept++;
 	return swept;
 }
