@@ -3,12 +3,13 @@
  * user, and passes the descriptors: the helper never resolves a path the
  * user chose.  CAP_SYS_ADMIN is effective only around device-mapper calls.
  *
- * The lease lock is never held across loop or device-mapper calls (a slow
- * one would stall every user's helper).  disk.snapshot stores the lease
- * before the device exists, disk.release drops it after the device is
- * gone, and each marks the disk (lease_file_making, dropped by the kernel
- * with its helper) before it unlocks; a marked disk is busy to the other.
- * Relocked, disk.snapshot removes its device if its lease went meanwhile.
+ * Called under the lease lock (serve.c), they let go of it for loop and
+ * device-mapper calls (a slow one would stall every user's helper).
+ * disk.snapshot stores the lease before the device exists, disk.release
+ * drops it after the device is gone, and each marks the disk
+ * (lease_file_making, dropped by the kernel with its helper) before it
+ * unlocks; a marked disk is busy to the other.  Relocked, disk.snapshot
+ * removes its device if its lease went meanwhile.
  */
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -96,7 +97,7 @@ priv_answer_disk_snapshot(struct priv *p, const struct req *rq)
 	const struct priv_disk_snapshot	*req = &rq->u.disk_snapshot;
 	const struct disk_ops		*op = disk_ops;
 	uint32_t			 vm_id = (uint32_t)req->vm_id;
-	struct fdfacts			 base, cow;
+	struct fdfacts			 base = { 0 }, cow = { 0 };
 	struct priv_disk		 out;
 	struct vres			 r;
 	char				 err[256] = "";
@@ -106,14 +107,10 @@ priv_answer_disk_snapshot(struct priv *p, const struct req *rq)
 	int				 lb = -1, lc = -1, fd = -1, rc = -1;
 	int				 have, left;
 
-	memset(&base, 0, sizeof(base));
-	memset(&cow, 0, sizeof(cow));
 	if (rq->nfd == 2) {
 		fd_facts(rq->fd[0], &base);
 		fd_facts(rq->fd[1], &cow);
 	}
-	if (leases_begin(p, rq->id) == -1)
-		return;
 	validate_disk_snapshot(&p->pol, p->lt, p->uid, req->vm_id,
 	    p->dmfd != -1 && p->loopfd != -1, p->dm_major, rq->nfd, &base,
 	    &cow, &r);
@@ -206,27 +203,21 @@ priv_answer_disk_release(struct priv *p, const struct req *rq)
 	unsigned			 code = 0;
 	int				 rc, e, try;
 
-	if (leases_begin(p, rq->id) == -1)
-		return;
 	validate_disk_release(p->lt, p->uid, req->vm_id, &r);
 	if (judge(p, rq->id, &r) == -1)
 		return;
 	if (disk_dm_name(p->uid, vm_id, name, sizeof(name)) == -1)
 		fatalx("device-mapper name too long");
-	if (p->dmfd == -1) {
-		code = BERR_UNSUPPORTED;
-		snprintf(err, sizeof(err), "cannot remove %s: device-mapper "
-		    "is not available to banger-priv", name);
-	} else if (lease_file_making(&p->lf, p->uid, vm_id, 1) == -1) {
-		code = BERR_BUSY;
-		snprintf(err, sizeof(err), "%s is being made or released by "
-		    "another request", name);
-	}
-	lease_file_unlock(&p->lf);
-	if (code != 0) {
-		reply_error(p, rq->id, code, "%s", err);
+	if (p->dmfd == -1 ||
+	    lease_file_making(&p->lf, p->uid, vm_id, 1) == -1) {
+		lease_file_unlock(&p->lf);
+		reply_error(p, rq->id, p->dmfd == -1 ? BERR_UNSUPPORTED :
+		    BERR_BUSY, "%s: %s", name, p->dmfd == -1 ? "device-mapper "
+		    "is not available to banger-priv" : "being made or "
+		    "released by another request");
 		return;
 	}
+	lease_file_unlock(&p->lf);
 
 	/* Unlocked, marked: a device still open gets about a second. */
 	for (try = 1;; try++) {
@@ -268,8 +259,6 @@ priv_answer_disk_list(struct priv *p, const struct req *rq)
 	uint64_t		 ids[800];	/* what one reply holds */
 	size_t			 i, n = 0;
 
-	if (leases_begin(p, rq->id) == -1)
-		return;
 	for (i = 0; i < p->lt->ndisk && n < sizeof(ids) / sizeof(ids[0]);
 	    i++)
 		if (p->lt->disk[i].uid == p->uid)

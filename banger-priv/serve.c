@@ -1,8 +1,8 @@
 /*
  * The request loop and the network requests (the disk ones are in
- * serve-disk.c).  Each validates (validate.c) before it acts, wholly under
- * the lease lock, so helpers of different users never interleave their
- * updates of the table or of nftables.
+ * serve-disk.c).  Each is called under the lease lock, the table loaded
+ * afresh, and validates (validate.c) before it acts: helpers of different
+ * users never interleave their updates of the table or of nftables.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -98,8 +98,6 @@ priv_answer_bridge_ensure(struct priv *p, const struct req *rq)
 	char				 subnet_s[ADDR_STRLEN], gw_s[ADDR_STRLEN];
 	uint32_t			 slot, subnet, gw;
 
-	if (leases_begin(p, rq->id) == -1)
-		return;
 	validate_bridge_ensure(&p->pol, p->lt, p->uid, &r);
 	if (judge(p, rq->id, &r) == -1)
 		return;
@@ -156,8 +154,6 @@ priv_answer_tap_create(struct priv *p, const struct req *rq)
 	uint32_t			 subnet, guest, from = 0;
 	int				 fd = -1, i, leased = 0;
 
-	if (leases_begin(p, rq->id) == -1)
-		return;
 	validate_tap_create(&p->pol, p->lt, p->uid, req->vm_id, &r);
 	if (judge(p, rq->id, &r) == -1)
 		return;
@@ -235,8 +231,6 @@ priv_answer_tap_delete(struct priv *p, const struct req *rq)
 	struct vres			 r;
 	char				 err[256], tap[ADDR_IFNAMELEN];
 
-	if (leases_begin(p, rq->id) == -1)
-		return;
 	validate_tap_delete(p->lt, p->uid, req->vm_id, &r);
 	if (judge(p, rq->id, &r) == -1)
 		return;
@@ -273,8 +267,6 @@ priv_answer_tap_list(struct priv *p, const struct req *rq)
 	size_t			 i, n = 0;
 	int			 swept;
 
-	if (leases_begin(p, rq->id) == -1)
-		return;
 	/*
 	 * bangerd lists its taps when it starts: the moment to remove this
 	 * user's persistent taps that no lease knows (see tap_sweep).
@@ -353,7 +345,8 @@ priv_serve(struct priv *p)
 		log_debug("request %llu: %s", (unsigned long long)hdr.id,
 		    d->name);
 		rq.id = hdr.id;
-		d->fn(p, &rq);
+		if (leases_begin(p, rq.id) == 0)
+			d->fn(p, &rq);
 		while (rq.nfd > 0)
 			close(rq.fd[--rq.nfd]);
 	}

@@ -697,6 +697,7 @@ snapshot(struct priv *p, uint64_t vm_id)
 
 	rq.u.disk_snapshot.vm_id = vm_id;
 	H.type = 0;
+	leases_begin(p, rq.id);	/* serve.c locks before a handler */
 	priv_answer_disk_snapshot(p, &rq);
 }
 
@@ -707,6 +708,7 @@ release(struct priv *p, uint64_t vm_id)
 
 	rq.u.disk_release.vm_id = vm_id;
 	H.type = 0;
+	leases_begin(p, rq.id);	/* serve.c locks before a handler */
 	priv_answer_disk_release(p, &rq);
 }
 
@@ -717,6 +719,7 @@ list(struct priv *p)
 
 	H.type = 0;
 	H.nids = 0;
+	leases_begin(p, rq.id);	/* serve.c locks before a handler */
 	priv_answer_disk_list(p, &rq);
 }
 

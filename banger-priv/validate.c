@@ -98,8 +98,8 @@ validate_tap_create(const struct policy *pol, const struct lease_table *t,
 		    "reached", pol->max_taps);
 	if (lease_free_host(t, uid, &n) == -1 ||
 	    lease_free_tapno(t, 0, &n) == -1)
-		return verdict(r, VALID_REFUSE, BERR_QUOTA,
-		    "no free address in the subnet or tap number on this host");
+		return verdict(r, VALID_REFUSE, BERR_QUOTA, "no free address "
+		    "in the subnet, or no free tap number on this host");
 	return verdict(r, VALID_OK, 0, "ok");
 }
 
