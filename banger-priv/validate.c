@@ -145,12 +145,9 @@ valid_backing_dev(uint64_t dev, unsigned dm_major)
 }
 
 /*
- * disk.snapshot: exactly two descriptors, the image read-only and the
- * caller's own copy-on-write file read-write, no larger than
- * priv_cow_size() of the image, distinct files.  Then refusals: a file
- * not on a known local file system, or on a loop, nbd or device-mapper
- * device; no device-mapper; a vm_id with a snapshot already (bangerd may
- * have lost track of one it could not release); the quotas.
+ * disk.snapshot: a malformed request is a fault; what bangerd cannot know
+ * beforehand is refused, a vm_id with a snapshot already too (bangerd may
+ * have lost track of one it could not release).
  */
 enum verdict
 validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
