@@ -276,16 +276,10 @@ priv_answer_tap_list(struct priv *p, const struct req *rq)
 		    "named", (unsigned)p->uid, swept);
 	else if (swept == -1)
 		log_warnx("uid %u: %s", (unsigned)p->uid, err);
-	for (i = 0; i < p->lt->ntap; i++) {
-		if (p->lt->tap[i].uid != p->uid)
-			continue;
-		if (n == sizeof(ids) / sizeof(ids[0])) {
-			log_warnx("uid %u: more taps than one reply holds",
-			    (unsigned)p->uid);
-			break;
-		}
-		ids[n++] = p->lt->tap[i].vm_id;
-	}
+	/* max_taps_per_user is at most 253: the cap only bounds the array. */
+	for (i = 0; i < p->lt->ntap && n < sizeof(ids) / sizeof(ids[0]); i++)
+		if (p->lt->tap[i].uid == p->uid)
+			ids[n++] = p->lt->tap[i].vm_id;
 	lease_file_unlock(&p->lf);
 	out.vm_ids.v = ids;
 	out.vm_ids.n = n;
