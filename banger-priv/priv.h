@@ -11,6 +11,7 @@
 #include "msg.h"
 #include "policy.h"
 #include "validate.h"
+#include "wire.h"
 
 #define PRIV_FD		3	/* the socket to bangerd */
 
@@ -32,10 +33,12 @@ struct priv {
 	unsigned		 dm_major;	/* device-mapper's, 0 if none */
 };
 
-/* The descriptors that came with a request; serve.c closes them after. */
-struct reqfds {
+/* A request and its descriptors, which serve.c closes after. */
+struct req {
+	uint64_t		 id;
+	union priv_req		 u;
 	int			 fd[FRAME_MAXFDS];
-	size_t			 n;
+	size_t			 nfd;
 };
 
 /* serve.c */
@@ -49,12 +52,9 @@ int	leases_begin(struct priv *, uint64_t);
 int	judge(struct priv *, uint64_t, const struct vres *);
 
 /* serve-disk.c */
-void	priv_answer_disk_snapshot(struct priv *, const struct msg_hdr *,
-	    void *, const struct reqfds *);
-void	priv_answer_disk_release(struct priv *, const struct msg_hdr *,
-	    void *, const struct reqfds *);
-void	priv_answer_disk_list(struct priv *, const struct msg_hdr *, void *,
-	    const struct reqfds *);
+void	priv_answer_disk_snapshot(struct priv *, const struct req *);
+void	priv_answer_disk_release(struct priv *, const struct req *);
+void	priv_answer_disk_list(struct priv *, const struct req *);
 
 /* cgroup.c */
 void	cgroup_leave(void);

@@ -1,21 +1,15 @@
 /*
- * The disk requests: disk.snapshot makes a VM's copy-on-write view of an
- * image (see disk.h), disk.release removes it, disk.list names the
- * caller's.  bangerd opens both files itself, as the user, and passes the
- * descriptors: the helper never resolves a path the user chose, and the
- * files' access modes and owner are checked before anything is made.
- * CAP_SYS_ADMIN, which device-mapper needs, is effective only around the
- * device-mapper calls.
+ * The disk requests (see disk.h).  bangerd opens both files itself, as the
+ * user, and passes the descriptors: the helper never resolves a path the
+ * user chose.  CAP_SYS_ADMIN is effective only around device-mapper calls.
  *
- * The host-wide lease lock is held to check and record, never across
- * loop or device-mapper calls: a slow one would stall every user's
- * helper.  disk.snapshot stores the lease first, so no device exists that
- * no lease names, and disk.release drops it last.  Each marks the disk
- * (lease_file_making) before it lets go of the lock, and a marked disk
- * is refused to the other as busy: no lease goes while its device is
- * being made.  The kernel drops a mark with its helper, so what a killed
- * one leaves is released as usual.  Relocked, disk.snapshot finds its
- * lease still there or, should it be gone (by hand), removes the device.
+ * Called under the lease lock (serve.c), they let go of it for loop and
+ * device-mapper calls (a slow one would stall every user's helper).
+ * disk.snapshot stores the lease before the device exists, disk.release
+ * drops it after the device is gone, and each marks the disk
+ * (lease_file_making, dropped by the kernel with its helper) before it
+ * unlocks; a marked disk is busy to the other.  Relocked, disk.snapshot
+ * removes its device if its lease went meanwhile.
  */
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -98,13 +92,12 @@ unmake(struct priv *p, const char *name)
 }
 
 void
-priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
-    void *body, const struct reqfds *fds)
+priv_answer_disk_snapshot(struct priv *p, const struct req *rq)
 {
-	const struct priv_disk_snapshot	*req = body;
+	const struct priv_disk_snapshot	*req = &rq->u.disk_snapshot;
 	const struct disk_ops		*op = disk_ops;
 	uint32_t			 vm_id = (uint32_t)req->vm_id;
-	struct fdfacts			 base, cow;
+	struct fdfacts			 base = { 0 }, cow = { 0 };
 	struct priv_disk		 out;
 	struct vres			 r;
 	char				 err[256] = "";
@@ -114,18 +107,14 @@ priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
 	int				 lb = -1, lc = -1, fd = -1, rc = -1;
 	int				 have, left;
 
-	memset(&base, 0, sizeof(base));
-	memset(&cow, 0, sizeof(cow));
-	if (fds->n == 2) {
-		fd_facts(fds->fd[0], &base);
-		fd_facts(fds->fd[1], &cow);
+	if (rq->nfd == 2) {
+		fd_facts(rq->fd[0], &base);
+		fd_facts(rq->fd[1], &cow);
 	}
-	if (leases_begin(p, hdr->id) == -1)
-		return;
 	validate_disk_snapshot(&p->pol, p->lt, p->uid, req->vm_id,
-	    p->dmfd != -1 && p->loopfd != -1, p->dm_major, fds->n, &base,
+	    p->dmfd != -1 && p->loopfd != -1, p->dm_major, rq->nfd, &base,
 	    &cow, &r);
-	if (judge(p, hdr->id, &r) == -1)
+	if (judge(p, rq->id, &r) == -1)
 		return;
 	if (disk_dm_name(p->uid, vm_id, name, sizeof(name)) == -1 ||
 	    disk_dm_uuid(p->uid, vm_id, uuid, sizeof(uuid)) == -1)
@@ -141,14 +130,14 @@ priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
 		(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
 	lease_file_unlock(&p->lf);
 	if (*err != '\0') {
-		reply_error(p, hdr->id, BERR_PRIV, "%s", err);
+		reply_error(p, rq->id, BERR_PRIV, "%s", err);
 		return;
 	}
 
 	/* Unlocked: two loops, then the snapshot over them. */
-	if ((lb = op->loop_attach(p->loopfd, fds->fd[0], &bdev, err,
+	if ((lb = op->loop_attach(p->loopfd, rq->fd[0], &bdev, err,
 	    sizeof(err))) != -1 && (lc = op->loop_attach(p->loopfd,
-	    fds->fd[1], &cdev, err, sizeof(err))) != -1) {
+	    rq->fd[1], &cdev, err, sizeof(err))) != -1) {
 		log_info("uid %u vm %u: image on loop %u:%u, copy-on-write "
 		    "on loop %u:%u", (unsigned)p->uid, vm_id, major(bdev),
 		    minor(bdev), major(cdev), minor(cdev));
@@ -168,7 +157,7 @@ priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
 		close(lc);
 
 	/* Locked again: keep a lease exactly if a device may exist. */
-	if (leases_begin(p, hdr->id) == -1) {
+	if (leases_begin(p, rq->id) == -1) {
 		/* Then the lease stays, for disk.release. */
 		(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
 		if (fd != -1)
@@ -191,7 +180,7 @@ priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
 	(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
 	lease_file_unlock(&p->lf);
 	if (fd == -1) {
-		reply_error(p, hdr->id, BERR_PRIV, "%s", err);
+		reply_error(p, rq->id, BERR_PRIV, "%s", err);
 		return;
 	}
 	log_info("uid %u vm %u: snapshot %s (%u:%u)", (unsigned)p->uid, vm_id,
@@ -199,15 +188,14 @@ priv_answer_disk_snapshot(struct priv *p, const struct msg_hdr *hdr,
 	out.vm_id = req->vm_id;
 	out.name = name;
 	out.sectors = base.size / DISK_SECTOR;
-	reply(p, PRIV_DISK, hdr->id, &out, fd);
+	reply(p, PRIV_DISK, rq->id, &out, fd);
 	close(fd);
 }
 
 void
-priv_answer_disk_release(struct priv *p, const struct msg_hdr *hdr,
-    void *body, const struct reqfds *fds)
+priv_answer_disk_release(struct priv *p, const struct req *rq)
 {
-	const struct priv_disk_release	*req = body;
+	const struct priv_disk_release	*req = &rq->u.disk_release;
 	uint32_t			 vm_id = (uint32_t)req->vm_id;
 	struct timespec			 pause = { 0, 100 * 1000 * 1000 };
 	struct vres			 r;
@@ -215,28 +203,21 @@ priv_answer_disk_release(struct priv *p, const struct msg_hdr *hdr,
 	unsigned			 code = 0;
 	int				 rc, e, try;
 
-	(void)fds;
-	if (leases_begin(p, hdr->id) == -1)
-		return;
 	validate_disk_release(p->lt, p->uid, req->vm_id, &r);
-	if (judge(p, hdr->id, &r) == -1)
+	if (judge(p, rq->id, &r) == -1)
 		return;
 	if (disk_dm_name(p->uid, vm_id, name, sizeof(name)) == -1)
 		fatalx("device-mapper name too long");
-	if (p->dmfd == -1) {
-		code = BERR_UNSUPPORTED;
-		snprintf(err, sizeof(err), "cannot remove %s: device-mapper "
-		    "is not available to banger-priv", name);
-	} else if (lease_file_making(&p->lf, p->uid, vm_id, 1) == -1) {
-		code = BERR_BUSY;
-		snprintf(err, sizeof(err), "%s is being made or released by "
-		    "another request", name);
-	}
-	lease_file_unlock(&p->lf);
-	if (code != 0) {
-		reply_error(p, hdr->id, code, "%s", err);
+	if (p->dmfd == -1 ||
+	    lease_file_making(&p->lf, p->uid, vm_id, 1) == -1) {
+		lease_file_unlock(&p->lf);
+		reply_error(p, rq->id, p->dmfd == -1 ? BERR_UNSUPPORTED :
+		    BERR_BUSY, "%s: %s", name, p->dmfd == -1 ? "device-mapper "
+		    "is not available to banger-priv" : "being made or "
+		    "released by another request");
 		return;
 	}
+	lease_file_unlock(&p->lf);
 
 	/* Unlocked, marked: a device still open gets about a second. */
 	for (try = 1;; try++) {
@@ -250,7 +231,7 @@ priv_answer_disk_release(struct priv *p, const struct msg_hdr *hdr,
 	}
 	/* ENXIO: gone already (a reboot, or removed by hand). */
 	if (rc == 0 || e == ENXIO) {
-		if (leases_begin(p, hdr->id) == -1) {
+		if (leases_begin(p, rq->id) == -1) {
 			(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
 			return;
 		}
@@ -263,26 +244,21 @@ priv_answer_disk_release(struct priv *p, const struct msg_hdr *hdr,
 		code = e == EBUSY ? BERR_BUSY : BERR_PRIV;
 	}
 	if (rc == -1) {
-		reply_error(p, hdr->id, code ? code : BERR_PRIV, "%s: %s", name,
+		reply_error(p, rq->id, code ? code : BERR_PRIV, "%s: %s", name,
 		    e == EBUSY ? "still in use by its VM" : err);
 		return;
 	}
 	log_info("uid %u vm %u: released %s", (unsigned)p->uid, vm_id, name);
-	reply(p, PRIV_OK, hdr->id, &(struct priv_ok){ 0 }, -1);
+	reply(p, PRIV_OK, rq->id, &(struct priv_ok){ 0 }, -1);
 }
 
 void
-priv_answer_disk_list(struct priv *p, const struct msg_hdr *hdr, void *body,
-    const struct reqfds *fds)
+priv_answer_disk_list(struct priv *p, const struct req *rq)
 {
 	struct priv_disk_ids	 out;
-	uint64_t		 ids[1024];	/* the schema's bound */
+	uint64_t		 ids[800];	/* what one reply holds */
 	size_t			 i, n = 0;
 
-	(void)body;
-	(void)fds;
-	if (leases_begin(p, hdr->id) == -1)
-		return;
 	for (i = 0; i < p->lt->ndisk && n < sizeof(ids) / sizeof(ids[0]);
 	    i++)
 		if (p->lt->disk[i].uid == p->uid)
@@ -290,5 +266,5 @@ priv_answer_disk_list(struct priv *p, const struct msg_hdr *hdr, void *body,
 	lease_file_unlock(&p->lf);
 	out.vm_ids.v = ids;
 	out.vm_ids.n = n;
-	reply(p, PRIV_DISK_IDS, hdr->id, &out, -1);
+	reply(p, PRIV_DISK_IDS, rq->id, &out, -1);
 }

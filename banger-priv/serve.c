@@ -1,9 +1,8 @@
 /*
- * The request loop and its dispatch table.  Each handler validates
- * (validate.c) before it acts: a fault ends the helper, a refusal is
- * answered with PRIV_ERROR.  Each request runs wholly under the lease
- * lock, so helpers of different users never interleave their updates of
- * the table or of nftables.  The disk requests live in serve-disk.c.
+ * The request loop and the network requests (the disk ones are in
+ * serve-disk.c).  Each is called under the lease lock, the table loaded
+ * afresh, and validates (validate.c) before it acts: helpers of different
+ * users never interleave their updates of the table or of nftables.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -91,8 +90,7 @@ judge(struct priv *p, uint64_t id, const struct vres *r)
 }
 
 static void
-priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
-    void *body, const struct reqfds *fds)
+priv_answer_bridge_ensure(struct priv *p, const struct req *rq)
 {
 	const struct lease_bridge	*lb;
 	struct vres			 r;
@@ -100,12 +98,8 @@ priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
 	char				 subnet_s[ADDR_STRLEN], gw_s[ADDR_STRLEN];
 	uint32_t			 slot, subnet, gw;
 
-	(void)body;
-	(void)fds;
-	if (leases_begin(p, hdr->id) == -1)
-		return;
 	validate_bridge_ensure(&p->pol, p->lt, p->uid, &r);
-	if (judge(p, hdr->id, &r) == -1)
+	if (judge(p, rq->id, &r) == -1)
 		return;
 
 	/* Act: lease a slot if this uid has none yet. */
@@ -138,19 +132,18 @@ priv_answer_bridge_ensure(struct priv *p, const struct msg_hdr *hdr,
 	p->bridge_ok = 1;
 	addr_fmt(subnet, subnet_s, sizeof(subnet_s));
 	addr_fmt(gw, gw_s, sizeof(gw_s));
-	reply(p, PRIV_BRIDGE, hdr->id, &(struct priv_bridge){ name, subnet_s,
+	reply(p, PRIV_BRIDGE, rq->id, &(struct priv_bridge){ name, subnet_s,
 	    gw_s, ADDR_USER_PREFIX }, -1);
 	return;
 fail:
 	lease_file_unlock(&p->lf);
-	reply_error(p, hdr->id, BERR_PRIV, "%s", err);
+	reply_error(p, rq->id, BERR_PRIV, "%s", err);
 }
 
 static void
-priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
-    const struct reqfds *fds)
+priv_answer_tap_create(struct priv *p, const struct req *rq)
 {
-	const struct priv_tap_create	*req = body;
+	const struct priv_tap_create	*req = &rq->u.tap_create;
 	const struct lease_bridge	*lb;
 	struct lease_tap		 lt;
 	struct vres			 r;
@@ -161,11 +154,8 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 	uint32_t			 subnet, guest, from = 0;
 	int				 fd = -1, i, leased = 0;
 
-	(void)fds;
-	if (leases_begin(p, hdr->id) == -1)
-		return;
 	validate_tap_create(&p->pol, p->lt, p->uid, req->vm_id, &r);
-	if (judge(p, hdr->id, &r) == -1)
+	if (judge(p, rq->id, &r) == -1)
 		return;
 
 	/* Act: derive everything from the lease table, then create. */
@@ -211,7 +201,7 @@ priv_answer_tap_create(struct priv *p, const struct msg_hdr *hdr, void *body,
 	addr_mac(guest, mac_s, sizeof(mac_s));
 	log_info("uid %u vm %u: %s %s", (unsigned)p->uid, lt.vm_id, tap,
 	    addr_s);
-	reply(p, PRIV_TAP, hdr->id, &(struct priv_tap){ lt.vm_id, tap, addr_s,
+	reply(p, PRIV_TAP, rq->id, &(struct priv_tap){ lt.vm_id, tap, addr_s,
 	    gw_s, ADDR_USER_PREFIX, mac_s }, fd);
 	/* Our copy goes; the tap lives while bangerd or the VMM holds it. */
 	close(fd);
@@ -230,23 +220,19 @@ fail:
 		log_warnx("vm %u keeps a lease without a tap: %s", lt.vm_id,
 		    why);
 	lease_file_unlock(&p->lf);
-	reply_error(p, hdr->id, BERR_PRIV, "%s", err);
+	reply_error(p, rq->id, BERR_PRIV, "%s", err);
 }
 
 static void
-priv_answer_tap_delete(struct priv *p, const struct msg_hdr *hdr, void *body,
-    const struct reqfds *fds)
+priv_answer_tap_delete(struct priv *p, const struct req *rq)
 {
-	const struct priv_tap_delete	*req = body;
+	const struct priv_tap_delete	*req = &rq->u.tap_delete;
 	const struct lease_tap		*lt;
 	struct vres			 r;
 	char				 err[256], tap[ADDR_IFNAMELEN];
 
-	(void)fds;
-	if (leases_begin(p, hdr->id) == -1)
-		return;
 	validate_tap_delete(p->lt, p->uid, req->vm_id, &r);
-	if (judge(p, hdr->id, &r) == -1)
+	if (judge(p, rq->id, &r) == -1)
 		return;
 
 	lt = lease_find_tap(p->lt, p->uid, (uint32_t)req->vm_id);
@@ -265,16 +251,15 @@ priv_answer_tap_delete(struct priv *p, const struct msg_hdr *hdr, void *body,
 	lease_file_unlock(&p->lf);
 	log_info("uid %u vm %llu: released %s", (unsigned)p->uid,
 	    (unsigned long long)req->vm_id, tap);
-	reply(p, PRIV_OK, hdr->id, &(struct priv_ok){ 0 }, -1);
+	reply(p, PRIV_OK, rq->id, &(struct priv_ok){ 0 }, -1);
 	return;
 fail:
 	lease_file_unlock(&p->lf);
-	reply_error(p, hdr->id, BERR_PRIV, "%s", err);
+	reply_error(p, rq->id, BERR_PRIV, "%s", err);
 }
 
 static void
-priv_answer_tap_list(struct priv *p, const struct msg_hdr *hdr, void *body,
-    const struct reqfds *fds)
+priv_answer_tap_list(struct priv *p, const struct req *rq)
 {
 	struct priv_tap_ids	 out;
 	uint64_t		 ids[800];	/* what one reply holds */
@@ -282,10 +267,6 @@ priv_answer_tap_list(struct priv *p, const struct msg_hdr *hdr, void *body,
 	size_t			 i, n = 0;
 	int			 swept;
 
-	(void)body;
-	(void)fds;
-	if (leases_begin(p, hdr->id) == -1)
-		return;
 	/*
 	 * bangerd lists its taps when it starts: the moment to remove this
 	 * user's persistent taps that no lease knows (see tap_sweep).
@@ -295,28 +276,21 @@ priv_answer_tap_list(struct priv *p, const struct msg_hdr *hdr, void *body,
 		    "named", (unsigned)p->uid, swept);
 	else if (swept == -1)
 		log_warnx("uid %u: %s", (unsigned)p->uid, err);
-	for (i = 0; i < p->lt->ntap; i++) {
-		if (p->lt->tap[i].uid != p->uid)
-			continue;
-		if (n == sizeof(ids) / sizeof(ids[0])) {
-			log_warnx("uid %u: more taps than one reply holds",
-			    (unsigned)p->uid);
-			break;
-		}
-		ids[n++] = p->lt->tap[i].vm_id;
-	}
+	/* max_taps_per_user is at most 253: the cap only bounds the array. */
+	for (i = 0; i < p->lt->ntap && n < sizeof(ids) / sizeof(ids[0]); i++)
+		if (p->lt->tap[i].uid == p->uid)
+			ids[n++] = p->lt->tap[i].vm_id;
 	lease_file_unlock(&p->lf);
 	out.vm_ids.v = ids;
 	out.vm_ids.n = n;
-	reply(p, PRIV_TAP_IDS, hdr->id, &out, -1);
+	reply(p, PRIV_TAP_IDS, rq->id, &out, -1);
 }
 
 /* By type; wire_decode() lets only these seven through. */
 static const struct priv_dispatch {
 	const char	*name;
 	int		 flags;
-	void		(*fn)(struct priv *, const struct msg_hdr *, void *,
-			    const struct reqfds *);
+	void		(*fn)(struct priv *, const struct req *);
 } priv_dispatch[PRIV_TYPE_MAX + 1] = {
 	[PRIV_BRIDGE_ENSURE] = { "bridge.ensure", 0,
 	    priv_answer_bridge_ensure },
@@ -336,16 +310,14 @@ priv_serve(struct priv *p)
 {
 	const struct priv_dispatch	*d;
 	struct msg_hdr			 hdr;
-	union priv_req			 req;
-	struct reqfds			 fds;
+	struct req			 rq;
 	uint8_t				 in[WIRE_PKT_MAX];
 	const char			*why;
 	ssize_t				 n;
-	size_t				 i;
 
 	for (;;) {
 		/* More descriptors than any request takes are a fault. */
-		if ((n = wire_recv(PRIV_FD, in, fds.fd, &fds.n)) == -1) {
+		if ((n = wire_recv(PRIV_FD, in, rq.fd, &rq.nfd)) == -1) {
 			if (errno == EPROTO)
 				fault(p, "malformed frame");
 			fatal("receive");
@@ -354,7 +326,7 @@ priv_serve(struct priv *p)
 			log_debug("bangerd closed the channel");
 			exit(0);
 		}
-		if ((why = wire_decode(in, (size_t)n, &hdr, &req)) != NULL)
+		if ((why = wire_decode(in, (size_t)n, &hdr, &rq.u)) != NULL)
 			fault(p, "%s", why);
 		if (hdr.type > PRIV_TYPE_MAX ||
 		    priv_dispatch[hdr.type].fn == NULL)
@@ -362,12 +334,14 @@ priv_serve(struct priv *p)
 		d = &priv_dispatch[hdr.type];
 		if ((d->flags & PF_NEED_BRIDGE) && !p->bridge_ok)
 			fault(p, "%s before bridge.ensure", d->name);
-		if (!(d->flags & PF_TAKES_FDS) && fds.n > 0)
+		if (!(d->flags & PF_TAKES_FDS) && rq.nfd > 0)
 			fault(p, "descriptors with %s", d->name);
 		log_debug("request %llu: %s", (unsigned long long)hdr.id,
 		    d->name);
-		d->fn(p, &hdr, &req, &fds);
-		for (i = 0; i < fds.n; i++)
-			close(fds.fd[i]);
+		rq.id = hdr.id;
+		if (leases_begin(p, rq.id) == 0)
+			d->fn(p, &rq);
+		while (rq.nfd > 0)
+			close(rq.fd[--rq.nfd]);
 	}
 }

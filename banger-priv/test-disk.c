@@ -693,35 +693,34 @@ fresh(void)
 static void
 snapshot(struct priv *p, uint64_t vm_id)
 {
-	struct priv_disk_snapshot	 req = { vm_id };
-	struct msg_hdr			 hdr = { 1, PRIV_DISK_SNAPSHOT, 1 };
-	struct reqfds			 fds = { { H.base, H.cow }, 2 };
+	struct req	 rq = { .id = 1, .fd = { H.base, H.cow }, .nfd = 2 };
 
+	rq.u.disk_snapshot.vm_id = vm_id;
 	H.type = 0;
-	priv_answer_disk_snapshot(p, &hdr, &req, &fds);
+	leases_begin(p, rq.id);	/* serve.c locks before a handler */
+	priv_answer_disk_snapshot(p, &rq);
 }
 
 static void
 release(struct priv *p, uint64_t vm_id)
 {
-	struct priv_disk_release	 req = { vm_id };
-	struct msg_hdr			 hdr = { 1, PRIV_DISK_RELEASE, 1 };
-	struct reqfds			 fds = { { -1 }, 0 };
+	struct req	 rq = { .id = 1 };
 
+	rq.u.disk_release.vm_id = vm_id;
 	H.type = 0;
-	priv_answer_disk_release(p, &hdr, &req, &fds);
+	leases_begin(p, rq.id);	/* serve.c locks before a handler */
+	priv_answer_disk_release(p, &rq);
 }
 
 static void
 list(struct priv *p)
 {
-	struct priv_disk_list	 req = { 0 };
-	struct msg_hdr		 hdr = { 1, PRIV_DISK_LIST, 1 };
-	struct reqfds		 fds = { { -1 }, 0 };
+	struct req	 rq = { .id = 1 };
 
 	H.type = 0;
 	H.nids = 0;
-	priv_answer_disk_list(p, &hdr, &req, &fds);
+	leases_begin(p, rq.id);	/* serve.c locks before a handler */
+	priv_answer_disk_list(p, &rq);
 }
 
 /* Whether another helper has vm 5 of UID marked as being made. */
@@ -877,6 +876,24 @@ test_snapshot_rollback(void **state)
 	assert_true(leased());
 }
 
+/* disk.list replies with at most 800 ids, what one 4,096-byte reply holds. */
+static void
+test_list_cap(void **state)
+{
+	char		 err[256];
+	uint32_t	 i;
+
+	(void)state;
+	fresh();
+	for (i = 1; i <= 900; i++)
+		assert_int_equal(lease_add_disk(&H.check, UID, i), 0);
+	assert_int_equal(lease_file_store(&H.maker.lf, &H.check, err,
+	    sizeof(err)), 0);
+	list(&H.maker);
+	assert_int_equal(H.type, PRIV_DISK_IDS);
+	assert_int_equal(H.nids, 800);
+}
+
 int
 main(void)
 {
@@ -895,6 +912,7 @@ main(void)
 		cmocka_unit_test(test_release_while_making),
 		cmocka_unit_test(test_lease_gone),
 		cmocka_unit_test(test_snapshot_rollback),
+		cmocka_unit_test(test_list_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL) |

@@ -26,21 +26,38 @@ verdict(struct vres *r, enum verdict v, unsigned code, const char *fmt, ...)
 	return v;
 }
 
-int
-valid_vm_id(uint64_t id)
-{
-	return id >= 1 && id <= PRIV_VMID_MAX;
-}
-
 /* Every request naming a VM: its vm_id in range, else a fault. */
 static int
 bad_vm_id(uint64_t vm_id, struct vres *r)
 {
-	if (valid_vm_id(vm_id))
+	if (vm_id >= 1 && vm_id <= PRIV_VMID_MAX)
 		return 0;
 	verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
 	    (unsigned long long)vm_id);
 	return 1;
+}
+
+/* The pool may have shrunk since the caller's slot was leased. */
+static enum verdict
+slot_in_pool(const struct policy *pol, const struct lease_bridge *b,
+    struct vres *r)
+{
+	if (b->slot >= addr_nslots(pol->pool_prefix))
+		return verdict(r, VALID_REFUSE, BERR_INTERNAL,
+		    "leased slot %u is outside the configured pool", b->slot);
+	return verdict(r, VALID_OK, 0, "ok");
+}
+
+/* The caller's own lease for vm_id (FOUND), named WHAT in the fault. */
+static enum verdict
+owned(const void *found, uint64_t vm_id, const char *what, struct vres *r)
+{
+	if (bad_vm_id(vm_id, r))
+		return VALID_FAULT;
+	if (found == NULL)
+		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no %s of "
+		    "this user", (unsigned long long)vm_id, what);
+	return verdict(r, VALID_OK, 0, "ok");
 }
 
 enum verdict
@@ -52,14 +69,8 @@ validate_bridge_ensure(const struct policy *pol, const struct lease_table *t,
 
 	if (uid > LEASE_UID_MAX)
 		return verdict(r, VALID_FAULT, 0, "uid %u out of range", uid);
-	if ((b = lease_find_bridge(t, uid)) != NULL) {
-		/* The pool may have shrunk since the slot was leased. */
-		if (b->slot >= addr_nslots(pol->pool_prefix))
-			return verdict(r, VALID_REFUSE, BERR_INTERNAL,
-			    "leased slot %u is outside the configured pool",
-			    b->slot);
-		return verdict(r, VALID_OK, 0, "ok");
-	}
+	if ((b = lease_find_bridge(t, uid)) != NULL)
+		return slot_in_pool(pol, b, r);
 	if (lease_free_slot(t, addr_nslots(pol->pool_prefix), &slot) == -1)
 		return verdict(r, VALID_REFUSE, BERR_QUOTA,
 		    "address pool exhausted");
@@ -77,21 +88,18 @@ validate_tap_create(const struct policy *pol, const struct lease_table *t,
 		return VALID_FAULT;
 	if ((b = lease_find_bridge(t, uid)) == NULL)
 		return verdict(r, VALID_FAULT, 0, "tap before bridge");
-	if (b->slot >= addr_nslots(pol->pool_prefix))
-		return verdict(r, VALID_REFUSE, BERR_INTERNAL,
-		    "leased slot %u is outside the configured pool", b->slot);
+	if (slot_in_pool(pol, b, r) != VALID_OK)
+		return VALID_REFUSE;
 	if (lease_find_tap(t, uid, (uint32_t)vm_id) != NULL)
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu already has a "
 		    "tap", (unsigned long long)vm_id);
 	if (lease_count_taps(t, uid) >= pol->max_taps)
 		return verdict(r, VALID_REFUSE, BERR_QUOTA, "tap quota of %u "
 		    "reached", pol->max_taps);
-	if (lease_free_host(t, uid, &n) == -1)
-		return verdict(r, VALID_REFUSE, BERR_QUOTA,
-		    "no free address in the subnet");
-	if (lease_free_tapno(t, 0, &n) == -1)
-		return verdict(r, VALID_REFUSE, BERR_QUOTA,
-		    "no free tap number on this host");
+	if (lease_free_host(t, uid, &n) == -1 ||
+	    lease_free_tapno(t, 0, &n) == -1)
+		return verdict(r, VALID_REFUSE, BERR_QUOTA, "no free address "
+		    "in the subnet, or no free tap number on this host");
 	return verdict(r, VALID_OK, 0, "ok");
 }
 
@@ -99,12 +107,7 @@ enum verdict
 validate_tap_delete(const struct lease_table *t, uint32_t uid,
     uint64_t vm_id, struct vres *r)
 {
-	if (bad_vm_id(vm_id, r))
-		return VALID_FAULT;
-	if (lease_find_tap(t, uid, (uint32_t)vm_id) == NULL)
-		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no tap of "
-		    "this user", (unsigned long long)vm_id);
-	return verdict(r, VALID_OK, 0, "ok");
+	return owned(lease_find_tap(t, uid, (uint32_t)vm_id), vm_id, "tap", r);
 }
 
 /* One of the two files behind a snapshot; what says which in messages. */
@@ -142,12 +145,9 @@ valid_backing_dev(uint64_t dev, unsigned dm_major)
 }
 
 /*
- * disk.snapshot: exactly two descriptors, the image read-only and the
- * caller's own copy-on-write file read-write, no larger than
- * priv_cow_size() of the image, distinct files.  Then refusals: a file
- * not on a known local file system, or on a loop, nbd or device-mapper
- * device; no device-mapper; a vm_id with a snapshot already (bangerd may
- * have lost track of one it could not release); the quotas.
+ * disk.snapshot: a malformed request is a fault; what bangerd cannot know
+ * beforehand is refused, a vm_id with a snapshot already too (bangerd may
+ * have lost track of one it could not release).
  */
 enum verdict
 validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
@@ -180,22 +180,16 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 		if (!valid_local_fs(f->fstype))
 			return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "the "
 			    "%s is not on a known local file system (type "
-			    "%#llx); snapshots need files on ext4, XFS, Btrfs, "
-			    "tmpfs or the like", what,
-			    (unsigned long long)f->fstype);
+			    "%#llx)", what, (unsigned long long)f->fstype);
 		if (!valid_backing_dev(f->dev, dm_major))
 			return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "the "
-			    "%s is on a loop, nbd or device-mapper device "
-			    "(%u:%u); snapshots need files on a plain disk",
-			    what, major((dev_t)f->dev), minor((dev_t)f->dev));
+			    "%s is on a loop, nbd or device-mapper device",
+			    what);
 	}
-	if (!pol->dm_snapshots)
-		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED,
+	if (!pol->dm_snapshots || !have_dm)
+		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "%s",
+		    pol->dm_snapshots ? "this kernel has no device-mapper" :
 		    "device-mapper snapshots are switched off in priv.conf");
-	if (!have_dm)
-		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED,
-		    "this kernel has no device-mapper "
-		    "(DM_VERSION on its control found no driver)");
 	if (lease_find_disk(t, uid, (uint32_t)vm_id) != NULL)
 		return verdict(r, VALID_REFUSE, BERR_BUSY, "vm_id %llu already "
 		    "has a snapshot: release it first",
@@ -214,10 +208,6 @@ enum verdict
 validate_disk_release(const struct lease_table *t, uint32_t uid,
     uint64_t vm_id, struct vres *r)
 {
-	if (bad_vm_id(vm_id, r))
-		return VALID_FAULT;
-	if (lease_find_disk(t, uid, (uint32_t)vm_id) == NULL)
-		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no "
-		    "snapshot of this user", (unsigned long long)vm_id);
-	return verdict(r, VALID_OK, 0, "ok");
+	return owned(lease_find_disk(t, uid, (uint32_t)vm_id), vm_id,
+	    "snapshot", r);
 }

@@ -46,7 +46,6 @@ struct fdfacts {
 #define DISK_BASE_MIN	(1024 * 1024)		/* bytes */
 #define DISK_COW_MIN	(1024 * 1024)
 
-int	valid_vm_id(uint64_t);
 enum verdict validate_bridge_ensure(const struct policy *,
 	    const struct lease_table *, uint32_t, struct vres *);
 enum verdict validate_tap_create(const struct policy *,
