@@ -1,8 +1,7 @@
 /*
- * The helper's side of the bangerd channel.  Requests are decoded here,
- * not by msgpack-c, as strictly as common/msg.c does: exactly the keys a
- * request has, each once and of its type, vm_id in range, the right
- * version, nothing after the map.
+ * The helper's side of the bangerd channel, decoded as strictly as
+ * common/msg.c does: exactly the keys a request has, each once and of its
+ * type, vm_id in range, the right version, nothing after the map.
  */
 #include <sys/socket.h>
 
@@ -77,89 +76,108 @@ wire_recv(int fd, uint8_t *pkt, int *fds, size_t *nfds)
 }
 
 /*
- * One item at p[*off], read as msgpack-c would and moved past (a map only
- * past its header): 'm' a map of *v pairs, 's' a string of *v bytes, 'i'
- * an integer >= 0 (in any encoding), 'b' a boolean; 0 for any other item
- * or one that does not fit in the frame.
+ * msgpack-c allocates what a map declares before it reads a byte of it:
+ * let through one map of at most K_N pairs of scalars that fill the frame
+ * exactly, so it never allocates more than K_N pairs.
  */
 static int
-item(const uint8_t *p, size_t len, size_t *off, uint64_t *v)
+shape_ok(const uint8_t *p, size_t len)
 {
-	size_t	 w = 0, i;
+	size_t	 off = 0, left = 1, n, w;
+	int	 map;
 	uint8_t	 c;
-	int	 kind = 'i';
 
-	if (*off >= len)
-		return 0;
-	c = p[(*off)++];
-	*v = 0;
-	if (c <= 0x7f || c == 0xc2 || c == 0xc3) {
-		*v = c <= 0x7f ? c : c & 1;
-		return c <= 0x7f ? 'i' : 'b';
+	for (map = 1; left > 0; left--, map = 0) {
+		if (off >= len)
+			return 0;
+		c = p[off++];
+		n = w = 0;
+		if (map && (c == 0xde || c == 0xdf))
+			w = c == 0xde ? 2 : 4;		/* map 16, 32 */
+		else if (map && c >= 0x80 && c <= 0x8f)
+			n = c & 0x0f;			/* fixmap */
+		else if (map)
+			return 0;
+		else if (c >= 0xa0 && c <= 0xbf)
+			n = c & 0x1f;			/* fixstr */
+		else if (c >= 0xcc && c <= 0xd3)
+			n = (size_t)1 << (c & 3);	/* (u)int 8..64 */
+		else if (c >= 0xd9 && c <= 0xdb)
+			w = (size_t)1 << (c - 0xd9);	/* str 8..32 */
+		else if (c > 0x7f && c < 0xe0 && c != 0xc0 && c != 0xc2 &&
+		    c != 0xc3)
+			return 0;	/* containers, bin, ext, float */
+		if (w > len - off)
+			return 0;
+		while (w-- > 0)
+			n = n << 8 | p[off++];
+		if (map ? n > K_N : n > len - off)
+			return 0;
+		left += map ? 2 * n : 0;
+		off += map ? 0 : n;
 	}
-	if ((c & 0xf0) == 0x80 || (c & 0xe0) == 0xa0) {
-		*v = c & 0x1f;			/* fixmap, fixstr */
-		kind = c < 0xa0 ? 'm' : 's';
-	} else if (c >= 0xcc && c <= 0xd3)
-		w = (size_t)1 << (c & 3);	/* (u)int 8..64 */
-	else if (c >= 0xd9 && c <= 0xdb) {
-		w = (size_t)1 << (c - 0xd9);	/* str 8..32 */
-		kind = 's';
-	} else if (c == 0xde || c == 0xdf) {
-		w = c == 0xde ? 2 : 4;		/* map 16, 32 */
-		kind = 'm';
-	} else
-		return 0;
-	if (w > len - *off)
-		return 0;
-	for (i = 0; i < w; i++)
-		*v = *v << 8 | p[(*off)++];
-	if (c >= 0xd0 && c <= 0xd3 && *v >> (8 * w - 1) != 0)
-		return 0;			/* a negative int */
-	if (kind == 's' && *v > len - *off)
-		return 0;
-	*off += kind == 's' ? *v : 0;
-	return kind;
+	return off == len;
 }
 
-/* In one pass over the frame, with no allocation at all. */
 const char *
 wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
     union priv_req *req)
 {
-	uint64_t	 v[K_N] = { 0 }, n, x;
-	unsigned	 seen = 0;
-	size_t		 off = 0, k;
+	msgpack_unpacked	 up;
+	const msgpack_object_kv	*kv;
+	const char		*why = NULL;
+	uint64_t		 v[K_N] = { 0 };
+	unsigned		 seen = 0;
+	size_t			 off = 0, i, k;
 
-	if (item(p, len, &off, &n) != 'm' || n > K_N)
-		return "not a map of at most five pairs";
-	while (n-- > 0) {
-		if (item(p, len, &off, &x) != 's')
-			return "a key that is not a string";
-		for (k = 0; k < K_N && (x != strlen(keys[k]) ||
-		    memcmp(keys[k], p + off - x, x) != 0); k++)
+	if (!shape_ok(p, len))
+		return "not a map of scalars, or trailing bytes";
+	msgpack_unpacked_init(&up);
+	if (msgpack_unpack_next(&up, (const char *)p, len, &off) !=
+	    MSGPACK_UNPACK_SUCCESS || off != len)
+		why = "msgpack does not unpack";
+	for (i = 0; why == NULL && i < up.data.via.map.size; i++) {
+		kv = &up.data.via.map.ptr[i];
+		for (k = 0; k < K_N && (kv->key.type != MSGPACK_OBJECT_STR ||
+		    kv->key.via.str.size != strlen(keys[k]) || memcmp(keys[k],
+		    kv->key.via.str.ptr, kv->key.via.str.size) != 0); k++)
 			;
 		if (k == K_N || (seen & 1u << k))
-			return "unknown or duplicate key";
+			why = "unknown or duplicate key";
+		else if (kv->val.type != (k == K_PERSIST ?
+		    MSGPACK_OBJECT_BOOLEAN : MSGPACK_OBJECT_POSITIVE_INTEGER))
+			why = "a value of the wrong type";
+		else
+			v[k] = k == K_PERSIST ? kv->val.via.boolean :
+			    kv->val.via.u64;
 		seen |= 1u << k;
-		if (item(p, len, &off, &v[k]) != (k == K_PERSIST ? 'b' : 'i'))
-			return "a value of the wrong type";
 	}
-	if (off != len)
-		return "trailing bytes";
+	msgpack_unpacked_destroy(&up);
+	if (why != NULL)
+		return why;
+	if ((seen & ENV) != ENV)
+		return "missing envelope key";
 	if (v[K_V] != PRIV_VERSION)
 		return "wrong protocol version";
-	/* Each request type's want has the envelope's keys. */
-	if (v[K_T] > PRIV_TYPE_MAX || !want[v[K_T]] || seen != want[v[K_T]])
-		return "not a request type, or not its keys";
+	if (v[K_T] > PRIV_TYPE_MAX || !want[v[K_T]])
+		return "not a request type";
+	if (seen != want[v[K_T]])
+		return "keys do not match the type's";
 	if ((seen & VMID) && (v[K_VMID] < 1 || v[K_VMID] > PRIV_VMID_MAX))
 		return "vm_id out of range";
 	hdr->version = PRIV_VERSION;
 	hdr->type = (uint32_t)v[K_T];
 	hdr->id = v[K_ID];
-	/* Every request body starts with its vm_id (0 if it has none). */
-	req->tap_create = (struct priv_tap_create){ v[K_VMID],
-	    (int)v[K_PERSIST] };
+	memset(req, 0, sizeof(*req));
+	if (hdr->type == PRIV_TAP_CREATE)
+		req->tap_create = (struct priv_tap_create){ v[K_VMID],
+		    (int)v[K_PERSIST] };
+	else if (hdr->type == PRIV_TAP_DELETE)
+		req->tap_delete.vm_id = v[K_VMID];
+	else if (hdr->type == PRIV_DISK_SNAPSHOT)
+		req->disk_snapshot.vm_id = v[K_VMID];
+	else if (hdr->type == PRIV_DISK_RELEASE)
+		req->disk_release.vm_id = v[K_VMID];
 	return NULL;
 }
 
