@@ -270,6 +270,11 @@ static const struct {
 	{ "float vm_id",
 	    "84a17601a17407a2696401a5766d5f6964cb0000000000000001" },
 	{ "cut short", "83a17601a17408a26964" },
+	{ "negative int8 vm_id", "84a17601a17407a2696401a5766d5f6964d0ff" },
+	{ "negative fixint id", "83a17601a17408a26964e0" },
+	{ "nil id", "83a17601a17408a26964c0" },
+	{ "map value", "83a17601a17408a2696480" },
+	{ "bin key", "83c40176a17408a2696401" },
 	{ "empty", "" },
 };
 
@@ -294,6 +299,12 @@ test_malformed(void **state)
 	assert_int_equal(h.id, 9);
 	assert_int_equal(r.tap_create.vm_id, PRIV_VMID_MAX);
 	assert_int_equal(r.tap_create.persist, 1);
+	/* A signed encoding of a non-negative integer is one (as msgpack-c). */
+	n = unhex("84a17601a174d007a26964d100ffa5766d5f6964d30000000000000003",
+	    p, sizeof(p));
+	assert_null(wire_decode(p, n, &h, &r));
+	assert_int_equal(h.id, 255);
+	assert_int_equal(r.disk_snapshot.vm_id, 3);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		n = unhex(bad[i].hex, p, sizeof(p));
 		if (wire_decode(p, n, &h, &r) == NULL)
