@@ -9,7 +9,8 @@
  * drops it after the device is gone, and each marks the disk
  * (lease_file_making, dropped by the kernel with its helper) before it
  * unlocks; a marked disk is busy to the other.  Relocked, disk.snapshot
- * removes its device if its lease went meanwhile.
+ * removes its device if its lease went meanwhile: the one device-mapper
+ * call made under the lock, reached only if root edited the lease file.
  */
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -223,7 +224,7 @@ priv_answer_disk_release(struct priv *p, const struct req *rq)
 	for (try = 1;; try++) {
 		sandbox_sysadmin(1);
 		rc = disk_ops->dm_remove(p->dmfd, name, err, sizeof(err));
-		e = errno;
+		e = rc == 0 ? 0 : errno;
 		sandbox_sysadmin(0);
 		if (rc == 0 || e != EBUSY || try == RELEASE_TRIES)
 			break;

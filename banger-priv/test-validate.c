@@ -524,6 +524,10 @@ test_lease_bad(void **state)
 		"banger-leases 1\nbridge 1000 3 4\n",
 		"banger-leases 1\nbridge 01000 3\n",		/* leading 0 */
 		"banger-leases 1\nbridge -1 3\n",
+		/* Past uint32: must not wrap to a valid number. */
+		"banger-leases 1\nbridge 4294968296 3\n",
+		"banger-leases 1\nbridge 18446744073709551616 3\n",
+		"banger-leases 1\ntap 1000 4294967297 0 2\n",
 		"banger-leases 1\nbridge +1 3\n",
 		"banger-leases 1\nbridge 4294967295 3\n",	/* uid -1 */
 		"banger-leases 1\nbridge 1000 65536\n",
