@@ -3,8 +3,11 @@
 # while more than AGENT_OUTQ_HIGH bytes wait for the guest (the CLI then
 # stops reading its stdin, and the writer into that pipe waits) and reads
 # it again once they drain; the bytes it did read all reach the guest, end
-# of input included.  The CLI's side (it never blocks writing to bangerd)
-# is banger/test-session, the queue's bounds bangerd/test-agent.
+# of input included.  Nor may it overrun the guest agent's queue for the
+# command: bangerd keeps no more than a window of unacknowledged input in
+# flight to the agent, so a slow reader still gets every byte.  The CLI's
+# side (it never blocks writing to bangerd) is banger/test-session, the
+# queue's bounds and the window bangerd/test-agent.
 . "$REGRESS/test-lib.sh"
 
 mib=1048576
@@ -34,7 +37,29 @@ size=$(sed -n 2p "$W/out" | tr -dc 0-9)
     ok "the guest got all $n bytes intact, then end of input" ||
     fail "the guest got $size bytes with sum $got, want $n with $want"
 
-# 2. Bounded: an endless stream into a command that never reads stdin.
+# 2. Slow: 40 MiB into a command that reads nothing for a while, then
+# reads it all.  The guest agent can queue only STDIN_MAX (8 MiB) for the
+# command: bangerd must send no more than the agent has room for (it
+# waits for the agent's acknowledgements), so nothing is dropped.
+n=$((40 * mib))
+head -c "$n" /dev/urandom >"$W/slow.bin"
+want=$(sha256sum <"$W/slow.bin" | cut -d' ' -f1)
+trace "[t1] banger vm run --rm -- sh -c 'sleep 5; sha256sum' < 40 MiB"
+with_timeout 900 banger vm run --rm -- \
+    sh -c 'sleep 5; sha256sum' <"$W/slow.bin" >"$W/out" 2>"$W/err"
+RC=$?
+echo "  exit $RC"
+show "$W/out" stdout
+show "$W/err" stderr
+expect_rc 0 "40 MiB into a slow reader"
+got=$(sed -n '1s/ .*//p' "$W/out")
+[ "$got" = "$want" ] &&
+    ok "the slow reader got all $n bytes intact, then end of input" ||
+    fail "the slow reader's sum is $got, want $want"
+grep -q 'buffer full' "$W/err" &&
+    fail "the agent refused input (stdin buffer full)"
+
+# 3. Bounded: an endless stream into a command that never reads stdin.
 run t1 vm create --name sf
 expect_rc 0 "vm create --name sf"
 dpid=$(daemon_pid t1)
