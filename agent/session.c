@@ -310,11 +310,15 @@ sess_ack(struct agent *a, struct session *s, int now)
 {
 	struct ag_input_ack	 k;
 
-	if (s->unacked == 0 || (!now && s->unacked < AG_ACK_BYTES))
+	if (!now && s->unacked < AG_ACK_BYTES)
 		return;
-	k.bytes = s->unacked;
-	s->unacked = 0;
-	chan_send(a, AG_INPUT_ACK, s->id, &k);
+	/* Each within the schema's bound, for a host that oversends. */
+	while (s->unacked > 0) {
+		k.bytes = s->unacked < AG_STDIN_MAX ? s->unacked :
+		    AG_STDIN_MAX;
+		s->unacked -= k.bytes;
+		chan_send(a, AG_INPUT_ACK, s->id, &k);
+	}
 }
 
 void
