@@ -33,6 +33,7 @@ static void	ag_output(struct vm *, const struct msg_hdr *, void *);
 static void	ag_exit(struct vm *, const struct msg_hdr *, void *);
 static void	ag_error(struct vm *, const struct msg_hdr *, void *);
 static void	ag_input_ack(struct vm *, const struct msg_hdr *, void *);
+static int	agent_input_drained(const struct vm *, uint64_t);
 
 static const struct agent_dispatch {
 	uint32_t	 type;
@@ -168,7 +169,7 @@ ag_input_ack(struct vm *vm, const struct msg_hdr *h, void *body)
 		return;
 	}
 	vm->in_flight -= n;
-	if (agent_input_drained(vm))
+	if (agent_input_drained(vm, AG_INPUT_RESUME))
 		vm_client_resume(vm);
 }
 
@@ -274,15 +275,21 @@ agent_input_full(const struct vm *vm)
 	    AGENT_OUTQ_HIGH || agent_in_flight(vm) > AG_INPUT_WINDOW;
 }
 
-/* May a held client be read again?  Both below their low marks. */
-int
-agent_input_drained(const struct vm *vm)
+/*
+ * May a held client be read again?  The queue drained to its low mark,
+ * and no more than in_mark unacknowledged.  After an acknowledgement the
+ * mark is AG_INPUT_RESUME, so the client is not read again for every
+ * one; when the queue drains it is AG_INPUT_WINDOW: a client held for the
+ * queue alone, with less than the window unacknowledged, would otherwise
+ * wait for acknowledgements of input that its command may never read.
+ */
+static int
+agent_input_drained(const struct vm *vm, uint64_t in_mark)
 {
 	if (vm->agent == NULL)
 		return 1;
 	return evbuffer_get_length(bufferevent_get_output(vm->agent)) <=
-	    OUTQ_LOW(AGENT_OUTQ_HIGH) && agent_in_flight(vm) <=
-	    AG_INPUT_RESUME;
+	    OUTQ_LOW(AGENT_OUTQ_HIGH) && agent_in_flight(vm) <= in_mark;
 }
 
 /* Our output to the guest drained to OUTQ_LOW: the client may talk again. */
@@ -292,7 +299,7 @@ agent_write(struct bufferevent *bev, void *arg)
 	struct vm	*vm = arg;
 
 	(void)bev;
-	if (agent_input_drained(vm))
+	if (agent_input_drained(vm, AG_INPUT_WINDOW))
 		vm_client_resume(vm);
 }
 

@@ -322,7 +322,6 @@ void	 agent_detach(struct vm *);
 int	 agent_send(struct vm *, uint32_t, uint64_t, const void *);
 int	 agent_send_input(struct vm *, const struct msg_bin *);
 int	 agent_input_full(const struct vm *);
-int	 agent_input_drained(const struct vm *);
 void	 agent_handle(struct vm *, const uint8_t *, size_t);
 int	 ratelimit_ok(struct ratelimit *, uint64_t *);
 

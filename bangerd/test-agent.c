@@ -669,6 +669,48 @@ test_stdin_window(void **state)
 }
 
 /*
+ * A client held for the queue alone, with less than the window
+ * unacknowledged, is read again once the guest drains the queue, even
+ * though its command acknowledges nothing: it is held for the window
+ * only once the window is full.
+ */
+static void
+test_stdin_queue_then_window(void **state)
+{
+	struct fixture	*f = *state;
+	struct cli	 k;
+	int		 idle = 0;
+	long		 i;
+
+	cli_open(f, &k, 0);
+	k.no_ack = 1;
+	/* The guest reads the channel, acknowledging nothing, for a while. */
+	for (i = 0; i < 1000000 && k.got <= AG_INPUT_RESUME + 512 * 1024;
+	    i++) {
+		if (k.out.len == 0)
+			cli_input(&k, IO_CHUNK);
+		(void)cli_flush(&k);
+		loop_once(f, &k);
+		guest_read(f, &k);
+	}
+	/* Then stops reading: the client is held for the queue. */
+	cli_flood(f, &k);
+	assert_true(f->vm->in_flight <= AG_INPUT_WINDOW);
+	/* It reads again, still acknowledging nothing. */
+	while (idle < 50) {
+		if (k.out.len == 0)
+			cli_input(&k, IO_CHUNK);
+		idle = cli_flush(&k) ? 0 : idle + 1;
+		loop_once(f, &k);
+		guest_read(f, &k);
+	}
+	assert_true(k.got > AG_INPUT_WINDOW);
+	assert_true(k.got <= AG_INPUT_WINDOW + QUEUE_SLACK);
+	assert_true(k.c->held);
+	cli_close(f, &k);
+}
+
+/*
  * Acknowledgements are checked: with no session, for more than was sent,
  * for nothing, for another session, twice, or for the last session's
  * input: each drops the channel.
@@ -852,6 +894,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_stdin_window, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_queue_then_window,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_abuse, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_old_agent, setup,
