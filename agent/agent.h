@@ -13,9 +13,10 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "proto.h"
 
 #define SESS_MAX	1		/* concurrent sessions */
-#define STDIN_MAX	(8u * 1024 * 1024)	/* queued input per session */
+#define STDIN_MAX	AG_STDIN_MAX	/* queued input per session */
 #define TX_HIGH		(1024u * 1024)	/* stop reading children above this */
 #define REOPEN_MS	200		/* retry delay for the port */
 #define AGENT_VSOCK_PORT 1024		/* when there is no virtio-serial */
@@ -33,6 +34,8 @@ struct session {
 	struct buf	 inq;
 	size_t		 inoff;
 	int		 in_eof;	/* host sent EOF; close once drained */
+	uint64_t	 unacked;	/* input taken off inq, not yet
+					   reported by AG_INPUT_ACK */
 };
 
 struct agent {

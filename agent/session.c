@@ -300,6 +300,27 @@ fail:
 	exec_refused(a, id);
 }
 
+/*
+ * Tell the host how much input has left the queue, so that it sends more
+ * (see AG_INPUT_WINDOW): once AG_ACK_BYTES have, or at once if now is
+ * true (the queue is empty, and the host may be waiting for the rest).
+ */
+static void
+sess_ack(struct agent *a, struct session *s, int now)
+{
+	struct ag_input_ack	 k;
+
+	if (!now && s->unacked < AG_ACK_BYTES)
+		return;
+	/* Each within the schema's bound, for a host that oversends. */
+	while (s->unacked > 0) {
+		k.bytes = s->unacked < AG_STDIN_MAX ? s->unacked :
+		    AG_STDIN_MAX;
+		s->unacked -= k.bytes;
+		chan_send(a, AG_INPUT_ACK, s->id, &k);
+	}
+}
+
 void
 sess_input(struct agent *a, uint64_t id, const void *body)
 {
@@ -319,16 +340,27 @@ sess_input(struct agent *a, uint64_t id, const void *body)
 		sess_write(a, s);
 		return;
 	}
-	/* The command stopped reading its stdin: drop, as a pipe would. */
-	if (s->in_fd == -1)
+	/*
+	 * The command stopped reading its stdin: drop, as a pipe would, but
+	 * acknowledge, or the host would wait for room that never comes.
+	 */
+	if (s->in_fd == -1) {
+		s->unacked += in->data.len;
+		sess_ack(a, s, 1);
 		return;
+	}
+	/* Only a host that ignores AG_INPUT_WINDOW gets this far. */
 	if (s->inq.len - s->inoff + in->data.len > STDIN_MAX) {
 		chan_error(a, id, "stdin buffer full (%u bytes); input dropped",
 		    STDIN_MAX);
+		s->unacked += in->data.len;
+		sess_ack(a, s, 1);
 		return;
 	}
 	if (buf_append(&s->inq, in->data.p, in->data.len) == -1) {
 		chan_error(a, id, "stdin: %s", strerror(errno));
+		s->unacked += in->data.len;
+		sess_ack(a, s, 1);
 		return;
 	}
 	sess_write(a, s);
@@ -421,23 +453,39 @@ sess_write(struct agent *a, struct session *s)
 	ssize_t		 n;
 	uint8_t		 eof;
 
-	(void)a;
 	while (s->in_fd != -1 && s->inq.len > s->inoff) {
 		n = write(s->in_fd, s->inq.p + s->inoff,
 		    s->inq.len - s->inoff);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN)
+			if (errno == EAGAIN) {
+				/*
+				 * A reader that never quite catches up must
+				 * not grow the queue's buffer: move the rest
+				 * down once half of it is written.
+				 */
+				if (s->inoff > s->inq.len / 2) {
+					memmove(s->inq.p, s->inq.p + s->inoff,
+					    s->inq.len - s->inoff);
+					s->inq.len -= s->inoff;
+					s->inoff = 0;
+				}
+				sess_ack(a, s, 0);
 				return;
+			}
 			/* EPIPE: the command closed its stdin. */
 			closefd(&s->in_fd);
 			break;
 		}
 		s->inoff += n;
+		s->unacked += n;
 	}
+	/* Written, or discarded with the command's stdin. */
+	s->unacked += s->inq.len - s->inoff;
 	buf_reset(&s->inq);
 	s->inoff = 0;
+	sess_ack(a, s, 1);
 	if (!s->in_eof || s->in_fd == -1)
 		return;
 	if (s->tty) {

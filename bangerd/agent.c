@@ -32,6 +32,8 @@ static void	ag_ready(struct vm *, const struct msg_hdr *, void *);
 static void	ag_output(struct vm *, const struct msg_hdr *, void *);
 static void	ag_exit(struct vm *, const struct msg_hdr *, void *);
 static void	ag_error(struct vm *, const struct msg_hdr *, void *);
+static void	ag_input_ack(struct vm *, const struct msg_hdr *, void *);
+static int	agent_input_drained(const struct vm *, uint64_t);
 
 static const struct agent_dispatch {
 	uint32_t	 type;
@@ -42,7 +44,16 @@ static const struct agent_dispatch {
 	{ AG_OUTPUT,	A_SESSION,	ag_output },
 	{ AG_EXIT,	A_SESSION,	ag_exit },
 	{ AG_ERROR,	A_REQUEST,	ag_error },
+	{ AG_INPUT_ACK,	A_SESSION,	ag_input_ack },
 };
+
+/*
+ * The input bangerd sends past the window before it stops reading the
+ * client (the frames of its last read, vm-session.c) must still fit the
+ * agent's queue.
+ */
+_Static_assert(AG_INPUT_WINDOW + 4 * IO_CHUNK <= AG_STDIN_MAX,
+    "the agent's stdin queue must hold the window and its slack");
 
 static int
 agent_allowed(const struct vm *vm, const struct msg_hdr *h, unsigned flags)
@@ -143,6 +154,26 @@ ag_error(struct vm *vm, const struct msg_hdr *h, void *body)
 }
 
 /*
+ * The agent took bytes of the session's input off its queue.  It may
+ * acknowledge only what it was sent and not acknowledged yet: anything
+ * else would let it make bangerd send past the window.
+ */
+static void
+ag_input_ack(struct vm *vm, const struct msg_hdr *h, void *body)
+{
+	uint64_t	 n = ((struct ag_input_ack *)body)->bytes;
+
+	if (vm->in_session != h->id || n == 0 || n > vm->in_flight) {
+		vm_agent_lost(vm, "the guest acknowledged input it was not "
+		    "sent");
+		return;
+	}
+	vm->in_flight -= n;
+	if (agent_input_drained(vm, AG_INPUT_RESUME))
+		vm_client_resume(vm);
+}
+
+/*
  * One frame from the guest: decode strictly, then the table decides
  * whether it may come now.  Anything else closes the channel.
  */
@@ -155,8 +186,17 @@ agent_handle(struct vm *vm, const uint8_t *p, size_t len)
 	char				 err[MSG_ERRLEN];
 	size_t				 i;
 
+	memset(&hdr, 0, sizeof(hdr));
 	if (msg_decode(&agent_proto, p, len, &hdr, &body, err,
 	    sizeof(err)) == -1) {
+		/*
+		 * msg_decode() has read the envelope's version when it finds
+		 * it wrong: an image built by another banger.
+		 */
+		if (hdr.version != 0 && hdr.version != AGENT_VERSION)
+			snprintf(err, sizeof(err), "its agent speaks protocol "
+			    "version %u, not %u: rebuild the VM's image with "
+			    "this banger", hdr.version, AGENT_VERSION);
 		vm_agent_lost(vm, err);
 		return;
 	}
@@ -214,14 +254,52 @@ agent_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* The session's input not yet acknowledged by the agent. */
+static uint64_t
+agent_in_flight(const struct vm *vm)
+{
+	return vm->session != 0 && vm->in_session == vm->session ?
+	    vm->in_flight : 0;
+}
+
+/*
+ * Must the client stop sending input?  Above AGENT_OUTQ_HIGH queued here
+ * for the guest, or AG_INPUT_WINDOW sent and not acknowledged.
+ */
+int
+agent_input_full(const struct vm *vm)
+{
+	if (vm->agent == NULL)
+		return 0;
+	return evbuffer_get_length(bufferevent_get_output(vm->agent)) >
+	    AGENT_OUTQ_HIGH || agent_in_flight(vm) > AG_INPUT_WINDOW;
+}
+
+/*
+ * May a held client be read again?  The queue drained to its low mark,
+ * and no more than in_mark unacknowledged.  After an acknowledgement the
+ * mark is AG_INPUT_RESUME, so the client is not read again for every
+ * one; when the queue drains it is AG_INPUT_WINDOW: a client held for the
+ * queue alone, with less than the window unacknowledged, would otherwise
+ * wait for acknowledgements of input that its command may never read.
+ */
+static int
+agent_input_drained(const struct vm *vm, uint64_t in_mark)
+{
+	if (vm->agent == NULL)
+		return 1;
+	return evbuffer_get_length(bufferevent_get_output(vm->agent)) <=
+	    OUTQ_LOW(AGENT_OUTQ_HIGH) && agent_in_flight(vm) <= in_mark;
+}
+
 /* Our output to the guest drained to OUTQ_LOW: the client may talk again. */
 static void
 agent_write(struct bufferevent *bev, void *arg)
 {
 	struct vm	*vm = arg;
 
-	if (evbuffer_get_length(bufferevent_get_output(bev)) <=
-	    OUTQ_LOW(AGENT_OUTQ_HIGH))
+	(void)bev;
+	if (agent_input_drained(vm, AG_INPUT_WINDOW))
 		vm_client_resume(vm);
 }
 
@@ -247,6 +325,7 @@ agent_attach(struct vm *vm, int fd)
 		return;
 	}
 	vm->ag_requests = vm->ag_errors = 0;
+	vm->in_session = vm->in_flight = 0;
 	bufferevent_setcb(vm->agent, agent_read, agent_write, agent_event, vm);
 	/* Hold at most one maximal frame of guest data in memory. */
 	bufferevent_setwatermark(vm->agent, EV_READ, 0,
@@ -286,4 +365,26 @@ agent_send(struct vm *vm, uint32_t type, uint64_t id, const void *body)
 	if (rc == 0)
 		vm->ag_requests++;
 	return rc;
+}
+
+/*
+ * A chunk of the runner's stdin (empty: its end) for the session in
+ * progress, counted until the agent acknowledges it.
+ */
+int
+agent_send_input(struct vm *vm, const struct msg_bin *data)
+{
+	struct ag_input	 in;
+
+	if (vm->session == 0)
+		return -1;
+	if (vm->in_session != vm->session) {
+		vm->in_session = vm->session;
+		vm->in_flight = 0;
+	}
+	in.data = *data;
+	if (agent_send(vm, AG_INPUT, vm->session, &in) == -1)
+		return -1;
+	vm->in_flight += data->len;
+	return 0;
 }

@@ -165,6 +165,8 @@ struct vm {
 	/* The agent channel's accounting (agent.c). */
 	uint64_t		 ag_requests;	/* frames sent to the guest */
 	uint64_t		 ag_errors;	/* AG_ERROR frames received */
+	uint64_t		 in_session;	/* session in_flight counts */
+	uint64_t		 in_flight;	/* its input sent, not acked */
 	struct ratelimit	 guest_log;	/* guest-driven log lines */
 
 	/* The serial console, read from the VMM and capped (console.c). */
@@ -318,6 +320,8 @@ void		 vm_remove_files(struct vm *);
 void	 agent_attach(struct vm *, int);
 void	 agent_detach(struct vm *);
 int	 agent_send(struct vm *, uint32_t, uint64_t, const void *);
+int	 agent_send_input(struct vm *, const struct msg_bin *);
+int	 agent_input_full(const struct vm *);
 void	 agent_handle(struct vm *, const uint8_t *, size_t);
 int	 ratelimit_ok(struct ratelimit *, uint64_t *);
 

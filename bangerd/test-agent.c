@@ -341,6 +341,8 @@ struct cli {
 	uint64_t	 max_queued;	/* most bangerd held for the guest */
 	struct buf	 guest;		/* what the guest end has read */
 	uint64_t	 got;		/* input bytes the guest received */
+	uint64_t	 acked;		/* ... and acknowledged */
+	int		 no_ack;		/* a guest that does not acknowledge */
 	int		 got_eof;
 };
 
@@ -424,7 +426,26 @@ guest_drain(struct fixture *f, struct buf *b)
 		assert_int_equal(buf_append(b, chunk, (size_t)n), 0);
 }
 
-/* The guest reads its end and checks every AG_INPUT against the pattern. */
+/*
+ * The guest acknowledges the input it received (all of it: its command
+ * reads at once).
+ */
+static void
+guest_ack(struct fixture *f, struct cli *k)
+{
+	struct ag_input_ack	 ak;
+
+	if (k->got == k->acked || f->vm->agent == NULL)
+		return;
+	ak.bytes = k->got - k->acked;
+	guest_sends(f->vm, AG_INPUT_ACK, f->vm->session, &ak);
+	k->acked = k->got;
+}
+
+/*
+ * The guest reads its end, checks every AG_INPUT against the pattern and,
+ * unless k->no_ack, acknowledges it.
+ */
 static void
 guest_read(struct fixture *f, struct cli *k)
 {
@@ -457,6 +478,8 @@ guest_read(struct fixture *f, struct cli *k)
 		memmove(k->guest.p, k->guest.p + FRAME_HDR + plen,
 		    k->guest.len - FRAME_HDR - plen);
 		k->guest.len -= FRAME_HDR + plen;
+		if (!k->no_ack)
+			guest_ack(f, k);
 	}
 }
 
@@ -588,6 +611,187 @@ test_stdin_hold_pty(void **state)
 }
 
 /*
+ * A guest that reads the channel but whose command does not read its
+ * stdin (no acknowledgements) gets no more than the window: the client is
+ * held, as on a full pipe, and read again once the agent acknowledges.
+ * On the old code bangerd sent all of it, and the agent dropped what did
+ * not fit its queue.
+ */
+static void
+test_stdin_window(void **state)
+{
+	struct fixture	*f = *state;
+	struct cli	 k;
+	uint64_t	 total = 3 * AG_STDIN_MAX;
+	int		 idle = 0, eof_sent = 0;
+	long		 i;
+
+	cli_open(f, &k, 0);
+	k.no_ack = 1;
+	while (k.sent < total && idle < 50) {
+		if (k.out.len == 0)
+			cli_input(&k, IO_CHUNK);
+		idle = cli_flush(&k) ? 0 : idle + 1;
+		loop_once(f, &k);
+		guest_read(f, &k);
+	}
+	assert_true(k.sent < total);
+	assert_true(k.c->held);
+	assert_true(k.got > AG_INPUT_WINDOW);
+	assert_true(k.got <= AG_INPUT_WINDOW + QUEUE_SLACK);
+	assert_true(f->vm->in_flight == k.got);
+	/* Acknowledging some, not down to the resume mark, is not enough. */
+	k.got -= AG_INPUT_RESUME + 1;
+	guest_ack(f, &k);
+	k.got += AG_INPUT_RESUME + 1;
+	assert_true(k.c->held);
+	/* Its command reads again: everything arrives, in order. */
+	k.no_ack = 0;
+	guest_ack(f, &k);
+	assert_false(k.c->held);
+	for (i = 0; i < 1000000 && !k.got_eof; i++) {
+		if (k.out.len == 0 && k.sent < total)
+			cli_input(&k, IO_CHUNK);
+		else if (k.out.len == 0 && !eof_sent) {
+			cli_frame(&k, CTL_INPUT, &(struct ctl_input){ { NULL,
+			    0 } });
+			eof_sent = 1;
+		}
+		(void)cli_flush(&k);
+		loop_once(f, &k);
+		guest_read(f, &k);
+	}
+	assert_true(k.got_eof);
+	assert_true(k.got == total);
+	assert_true(f->vm->in_flight == 0);
+	assert_non_null(f->vm->agent);
+	cli_close(f, &k);
+}
+
+/*
+ * A client held for the queue alone, with less than the window
+ * unacknowledged, is read again once the guest drains the queue, even
+ * though its command acknowledges nothing: it is held for the window
+ * only once the window is full.
+ */
+static void
+test_stdin_queue_then_window(void **state)
+{
+	struct fixture	*f = *state;
+	struct cli	 k;
+	int		 idle = 0;
+	long		 i;
+
+	cli_open(f, &k, 0);
+	k.no_ack = 1;
+	/* The guest reads the channel, acknowledging nothing, for a while. */
+	for (i = 0; i < 1000000 && k.got <= AG_INPUT_RESUME + 512 * 1024;
+	    i++) {
+		if (k.out.len == 0)
+			cli_input(&k, IO_CHUNK);
+		(void)cli_flush(&k);
+		loop_once(f, &k);
+		guest_read(f, &k);
+	}
+	/* Then stops reading: the client is held for the queue. */
+	cli_flood(f, &k);
+	assert_true(f->vm->in_flight <= AG_INPUT_WINDOW);
+	/* It reads again, still acknowledging nothing. */
+	while (idle < 50) {
+		if (k.out.len == 0)
+			cli_input(&k, IO_CHUNK);
+		idle = cli_flush(&k) ? 0 : idle + 1;
+		loop_once(f, &k);
+		guest_read(f, &k);
+	}
+	assert_true(k.got > AG_INPUT_WINDOW);
+	assert_true(k.got <= AG_INPUT_WINDOW + QUEUE_SLACK);
+	assert_true(k.c->held);
+	cli_close(f, &k);
+}
+
+/*
+ * Acknowledgements are checked: with no session, for more than was sent,
+ * for nothing, for another session, twice, or for the last session's
+ * input: each drops the channel.
+ */
+static void
+test_ack_abuse(void **state)
+{
+	struct fixture		*f = *state;
+	struct ag_input_ack	 ak = { 100 };
+	struct msg_bin		 data = { (uint8_t *)"0123456789", 10 };
+	int			 i;
+
+	guest_sends(f->vm, AG_INPUT_ACK, 0, &ak);
+	assert_null(f->vm->agent);
+
+	for (i = 0; i < 5; i++) {
+		(void)teardown(state);
+		assert_int_equal(setup(state), 0);
+		f = *state;
+		f->d.next_session = f->vm->session = 4;
+		assert_int_equal(agent_send_input(f->vm, &data), 0);
+		assert_int_equal(agent_send_input(f->vm, &data), 0);
+		assert_true(f->vm->in_flight == 20);
+		switch (i) {
+		case 0:
+			ak.bytes = 21;
+			guest_sends(f->vm, AG_INPUT_ACK, 4, &ak);
+			break;
+		case 1:
+			ak.bytes = 0;
+			guest_sends(f->vm, AG_INPUT_ACK, 4, &ak);
+			break;
+		case 2:
+			ak.bytes = 10;
+			guest_sends(f->vm, AG_INPUT_ACK, 3, &ak);
+			break;
+		case 3:
+			ak.bytes = 15;
+			guest_sends(f->vm, AG_INPUT_ACK, 4, &ak);
+			assert_non_null(f->vm->agent);
+			assert_true(f->vm->in_flight == 5);
+			ak.bytes = 6;
+			guest_sends(f->vm, AG_INPUT_ACK, 4, &ak);
+			break;
+		case 4:
+			f->vm->session = ++f->d.next_session;
+			ak.bytes = 10;
+			guest_sends(f->vm, AG_INPUT_ACK, f->vm->session, &ak);
+			break;
+		}
+		assert_null(f->vm->agent);
+	}
+}
+
+/* An image whose agent is from another banger is told to be rebuilt. */
+static void
+test_old_agent(void **state)
+{
+	struct fixture		*f = *state;
+	/* {"v": 1, "t": 1, "id": 0, "version": "0", "kernel": ""} */
+	static const uint8_t	 ready_v1[] = {
+		0x85, 0xa1, 'v', 0x01, 0xa1, 't', 0x01, 0xa2, 'i', 'd', 0x00,
+		0xa7, 'v', 'e', 'r', 's', 'i', 'o', 'n', 0xa1, '0',
+		0xa6, 'k', 'e', 'r', 'n', 'e', 'l', 0xa0,
+	};
+	static char		 buf[1 << 16];
+	char			 want[64];
+	ssize_t			 r;
+
+	f->vm->state = VM_STARTING;
+	agent_handle(f->vm, ready_v1, sizeof(ready_v1));
+	assert_null(f->vm->agent);
+	r = pread(f->logfd, buf, sizeof(buf) - 1, 0);
+	assert_true(r > 0);
+	buf[r] = '\0';
+	snprintf(want, sizeof(want), "protocol version 1, not %u: rebuild",
+	    AGENT_VERSION);
+	assert_non_null(strstr(buf, want));
+}
+
+/*
  * A held client is read again when its session ends without the guest
  * reading: the command exits, or the channel goes.  Else bangerd would
  * never see it hang up.
@@ -687,6 +891,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stdin_hold_end, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_stdin_hold_hangup, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_window, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stdin_queue_then_window,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_abuse, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_old_agent, setup,
 		    teardown),
 	};
 

@@ -226,8 +226,11 @@ vm_client_check(evutil_socket_t fd, short what, void *arg)
  * bangerd buffer without end: above AGENT_OUTQ_HIGH the client is not read
  * any more, so its write() blocks as into a full pipe, until agent_write()
  * sees the buffer drained to OUTQ_LOW and calls vm_client_resume().  The
- * frames already read from the client are all queued first, so nothing is
- * lost and the order (end of input last) is kept.
+ * same hold keeps the agent's queue for the command from overflowing
+ * (dropping input): above AG_INPUT_WINDOW of stdin sent and not
+ * acknowledged, until acknowledgements bring it down to AG_INPUT_RESUME
+ * (agent.c).  The frames already read from the client are all queued
+ * first, so nothing is lost and the order (end of input last) is kept.
  */
 static void
 vm_client_hold(struct vm *vm, struct client *c)
@@ -236,8 +239,7 @@ vm_client_hold(struct vm *vm, struct client *c)
 
 	if (c->held || c->gone || c->bev == NULL || vm->agent == NULL)
 		return;
-	if (evbuffer_get_length(bufferevent_get_output(vm->agent)) <=
-	    AGENT_OUTQ_HIGH)
+	if (!agent_input_full(vm))
 		return;
 	if ((c->hup = event_new(vm->d->base, -1, EV_PERSIST,
 	    vm_client_check, c)) == NULL)
@@ -280,7 +282,6 @@ void
 vm_client_input(struct client *c, uint32_t type, void *body)
 {
 	struct vm	*vm = c->vm;
-	struct ag_input	 in;
 	struct ag_signal sg;
 	struct ag_winsize ws;
 
@@ -288,8 +289,7 @@ vm_client_input(struct client *c, uint32_t type, void *body)
 		return;
 	switch (type) {
 	case CTL_INPUT:
-		in.data = ((struct ctl_input *)body)->data;
-		(void)agent_send(vm, AG_INPUT, vm->session, &in);
+		(void)agent_send_input(vm, &((struct ctl_input *)body)->data);
 		break;
 	case CTL_SIGNAL:
 		sg.signo = ((struct ctl_signal *)body)->signo;

@@ -201,8 +201,30 @@ _Static_assert(VM_DISK_MAX == PRIV_IMAGE_MAX_MIB,
 
 /* ---- bangerd <-> guest agent ---------------------------------------- */
 
-#define AGENT_VERSION	1
+/*
+ * The agent is built into the images from the same tree as bangerd; an
+ * image whose agent speaks another version is refused (rebuild it).
+ * 2: AG_INPUT_ACK.
+ */
+#define AGENT_VERSION	2
 #define AGENT_PORT_NAME	"org.banger.agent"
+
+/*
+ * A command's stdin is a pipe end to end: nothing is dropped, however
+ * slowly the command reads.  The agent queues at most AG_STDIN_MAX bytes
+ * for a command and reports with AG_INPUT_ACK the bytes it has taken off
+ * that queue (written to the command, or discarded once it closed its
+ * stdin): at least every AG_ACK_BYTES, and whenever the queue empties.
+ * bangerd sends no more input while more than AG_INPUT_WINDOW bytes are
+ * unacknowledged, and again once acknowledgements bring that down to
+ * AG_INPUT_RESUME, so the queue never fills; input past AG_STDIN_MAX (a
+ * host that ignores the window) is refused with an AG_ERROR, and
+ * acknowledged like any other input taken off the queue.
+ */
+#define AG_STDIN_MAX	(8u * 1024 * 1024)
+#define AG_INPUT_WINDOW	(4u * 1024 * 1024)
+#define AG_INPUT_RESUME	(AG_INPUT_WINDOW / 2)
+#define AG_ACK_BYTES	(256u * 1024)
 
 enum agent_type {
 	AG_READY = 1,		/* g->h: agent is up; once per port open */
@@ -214,7 +236,8 @@ enum agent_type {
 	AG_EXIT,		/* g->h: session ended */
 	AG_ERROR,		/* g->h: request failed */
 	AG_POWEROFF,		/* h->g: shut the guest down cleanly */
-	AG_TYPE_MAX = AG_POWEROFF
+	AG_INPUT_ACK,		/* g->h: stdin bytes taken off the queue */
+	AG_TYPE_MAX = AG_INPUT_ACK
 };
 
 struct ag_ready {
@@ -260,6 +283,10 @@ struct ag_error {
 
 struct ag_poweroff {
 	int		 unused_;
+};
+
+struct ag_input_ack {
+	uint64_t	 bytes;		/* 1..AG_STDIN_MAX since the last */
 };
 
 extern const struct msg_proto agent_proto;

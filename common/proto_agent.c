@@ -42,6 +42,10 @@ static const struct msg_field f_error[] = {
 	F(ag_error, message, MF_STR, 1024, 0),
 };
 
+static const struct msg_field f_input_ack[] = {
+	F(ag_input_ack, bytes, MF_U64, AG_STDIN_MAX, 0),
+};
+
 static const struct msg_type agent_types[] = {
 	T(AG_READY, "ready", ag_ready, f_ready),
 	T(AG_EXEC, "exec", ag_exec, f_exec),
@@ -52,6 +56,7 @@ static const struct msg_type agent_types[] = {
 	T(AG_EXIT, "exit", ag_exit, f_exit),
 	T(AG_ERROR, "error", ag_error, f_error),
 	{ AG_POWEROFF, "poweroff", NULL, 0, sizeof(struct ag_poweroff) },
+	T(AG_INPUT_ACK, "input_ack", ag_input_ack, f_input_ack),
 };
 
 const struct msg_proto agent_proto = {

@@ -226,6 +226,9 @@ collect(struct vm *vm, uint64_t id, struct result *res)
 			snprintf(res->error, sizeof(res->error), "%s",
 			    ((struct ag_error *)body)->message);
 			break;
+		case AG_INPUT_ACK:
+			/* Flow control; the probe sends well under the window. */
+			break;
 		default:
 			log_warnx("unexpected %s",
 			    msg_typename(&agent_proto, h.type));

@@ -2,13 +2,17 @@
  * bangerd's side of the agent channel under a hostile guest: arbitrary
  * bytes cut into frames as agent_read() does and handed to agent_handle(),
  * at every state (starting or running, with or without a session),
- * interleaved with requests bangerd sends and console output.  Checked:
- * no memory error, no more errors accepted than requests sent, a dropped
+ * interleaved with requests and stdin bangerd sends and console output.
+ * Checked: no memory error, no more errors accepted than requests sent,
+ * no more input acknowledged than was sent to the session, a dropped
  * channel stays dropped, the guest's error lines in bangerd's log stay
  * within the rate limit, and console.log within its cap.
  *
  * Input: byte 0 picks the state; then ops, each a byte and, for frames
- * and console data, a 16-bit length and that many bytes.
+ * and console data, a 16-bit length and that many bytes.  An op byte %
+ * 4: 0 a request (if bit 2 is set stdin, (byte >> 3 & 15) * 4096 + 1
+ * bytes of it, else a signal), 1 a new session, 2 a frame from the
+ * guest, 3 console output.
  */
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -104,8 +108,11 @@ log_count(const char *s)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static uint8_t		 zeros[16 * 4096];
 	struct ag_signal	 sg = { 15 };
+	struct msg_bin		 in;
 	struct bufferevent	*bev;
+	uint64_t		 sent = 0;	/* stdin, this session */
 	size_t			 len, plen;
 	uint8_t			*copy;
 	int			 sp[2], vmm_end = -1, r;
@@ -129,7 +136,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (size > 0 && vm->agent == bev) {
 		switch (data[0] % 4) {
 		case 0:		/* bangerd sends a request */
-			if (vm->session != 0)
+			if (vm->session != 0 && (data[0] & 4)) {
+				in.p = zeros;
+				in.len = (size_t)(data[0] >> 3 & 15) *
+				    4096 + 1;
+				if (agent_send_input(vm, &in) == 0)
+					sent += in.len;
+			} else if (vm->session != 0)
 				(void)agent_send(vm, AG_SIGNAL, vm->session,
 				    &sg);
 			data++;
@@ -137,6 +150,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		case 1:		/* a new session (bangerd's EXEC) */
 			vm->session = ++d.next_session;
+			sent = 0;
 			data++;
 			size--;
 			continue;
@@ -169,6 +183,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += 3 + len;
 		size -= 3 + len;
 		if (vm->ag_errors > vm->ag_requests)
+			abort();
+		/* Acknowledged no more than sent: in flight never grows. */
+		if (vm->in_session == vm->session && vm->in_flight > sent)
 			abort();
 	}
 	/* Ten at once, plus a "not logged" line and a refill or two. */
