@@ -69,12 +69,17 @@ vlog(const char *level, const char *fmt, va_list ap, const char *err)
 {
 	char	 line[LOG_LINE];
 	size_t	 n;
+	int	 r;
 
-	n = (size_t)snprintf(line, sizeof(line), "%s: %s", log_tag, level);
-	if (n < sizeof(line))
-		n += (size_t)vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	if (err != NULL && n < sizeof(line))
-		n += (size_t)snprintf(line + n, sizeof(line) - n, ": %s", err);
+	/* A failed format (r < 0) adds nothing. */
+	r = snprintf(line, sizeof(line), "%s: %s", log_tag, level);
+	n = r > 0 ? (size_t)r : 0;
+	if (n < sizeof(line) && (r = vsnprintf(line + n, sizeof(line) - n,
+	    fmt, ap)) > 0)
+		n += (size_t)r;
+	if (err != NULL && n < sizeof(line) && (r = snprintf(line + n,
+	    sizeof(line) - n, ": %s", err)) > 0)
+		n += (size_t)r;
 	n = n < sizeof(line) - 1 ? n : sizeof(line) - 2;
 	line[n++] = '\n';
 	if (queued + n > sizeof(queue))

@@ -132,6 +132,8 @@ client_free(struct client *c)
 
 	if (c->vm != NULL)
 		vm_client_gone(c);
+	/* Its hang-up check must not outlive it, whatever path led here. */
+	vm_client_unhold(c);
 	/* An image build goes on without the client that asked for it. */
 	if (d->image_client == c)
 		d->image_client = NULL;
