@@ -13,12 +13,18 @@
  * `~.` typed at the start of a line on a pty session, leaves; bangerd
  * then hangs up on the command and deletes the VM if --rm said so.
  *
- * Nothing sent to bangerd blocks: bangerd stops reading us while the
- * guest does not read what we sent (AGENT_OUTQ_HIGH), and a write
- * blocked for that would leave banger deaf to signals and bangerd's
- * messages.  Frames wait in outq and go out as the socket takes them;
- * stdin is read only while outq is empty, so stdin waits in its pipe as
- * it would for a slow local reader, and outq holds about one chunk.
+ * While the guest does not take the input sent (bangerd's AGENT_OUTQ_HIGH
+ * or the agent's window), bangerd says CTL_INPUT_HOLD, and stdin is not
+ * read until CTL_INPUT_RESUME: it waits in its pipe as it would for a
+ * slow local reader.  bangerd still reads us, so a signal or a window
+ * size goes through at once.  On a session that watches for `~.` stdin
+ * is read all the same, so that `~.` leaves; what is typed waits in
+ * bangerd (bounded there: past it bangerd stops reading us).
+ *
+ * Nothing sent to bangerd blocks: a write blocked on bangerd would leave
+ * banger deaf to signals and bangerd's messages.  Frames wait in outq
+ * and go out as the socket takes them; stdin is read only while outq is
+ * empty, so outq holds about one chunk.
  */
 #include <sys/socket.h>
 #include <sys/signalfd.h>
@@ -232,6 +238,14 @@ session_message(struct session *s)
 			session_output(s, o);
 		break;
 	}
+	case CTL_INPUT_HOLD:
+	case CTL_INPUT_RESUME:
+		if (!s->started)
+			rc = session_fail(s, "input flow control before the "
+			    "command started");
+		else
+			s->in_held = hdr.type == CTL_INPUT_HOLD;
+		break;
 	case CTL_EXIT: {
 		struct ctl_exit *x = body;
 
@@ -383,8 +397,8 @@ session_loop(struct session *s)
 			return BEX_FAIL;
 		pfd[0].fd = s->c->fd;
 		pfd[0].events = POLLIN | (s->outq.len > 0 ? POLLOUT : 0);
-		pfd[1].fd = s->started && s->in_open && s->outq.len == 0 ?
-		    s->in : -1;
+		pfd[1].fd = s->started && s->in_open && s->outq.len == 0 &&
+		    (!s->in_held || s->keys) ? s->in : -1;
 		pfd[1].events = POLLIN;
 		pfd[2].fd = s->sigfd;
 		pfd[2].events = POLLIN;
@@ -424,6 +438,7 @@ session_run(struct session *s)
 	int	 rc;
 
 	s->started = s->raw = s->in_open = s->keys = s->tilde = 0;
+	s->in_held = 0;
 	memset(s->out_broken, 0, sizeof(s->out_broken));
 	memset(s->out_esc, 0, sizeof(s->out_esc));
 	memset(&s->quit_at, 0, sizeof(s->quit_at));

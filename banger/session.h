@@ -40,6 +40,7 @@ struct session {
 	int		 keys;		/* stdin is watched for ~. */
 	int		 bol;		/* input is at the start of a line */
 	int		 tilde;		/* a ~ at line start, held back */
+	int		 in_held;	/* CTL_INPUT_HOLD: stdin waits */
 	struct timespec	 quit_at;	/* first SIGINT/SIGTERM, or zero */
 	struct buf	 outq;		/* frames bangerd has not taken yet */
 	size_t		 outoff;	/* ... of which this much went out */

@@ -767,6 +767,155 @@ test_stalled_daemon_leaves(void **state)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/*
+ * bangerd holds our input (its guest takes none) but still reads us:
+ * with stdin endless, banger stops sending input on CTL_INPUT_HOLD, a
+ * single Ctrl-C goes through at once, and CTL_INPUT_RESUME lets input go
+ * again.
+ */
+static void
+script_hold(int fd)
+{
+	struct buf	 b = { 0 };
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+	size_t		 held = 0, after = 0;
+	int		 n = 0, last = -1, same = 0, sig = 0;
+
+	srv_ok(fd, RUN_ID);
+	srv_send(fd, CTL_INPUT_HOLD, RUN_ID, &(struct ctl_input_flow){ 0 });
+	/* Wait for the client to stop sending (it reads one chunk first). */
+	while (same < 20) {
+		if (ioctl(fd, FIONREAD, &n) == -1)
+			_exit(96);
+		same = n == last && n > 0 ? same + 1 : 0;
+		last = n;
+		usleep(10000);
+	}
+	kill(getppid(), SIGINT);
+	for (;;) {
+		if (frame_recv(fd, FRAME_MAX_CTL, &b, NULL) == -1 ||
+		    b.len == 0)
+			_exit(91);
+		if (msg_decode(&ctl_proto, b.p, b.len, &hdr, &body, err,
+		    sizeof(err)) == -1)
+			_exit(92);
+		buf_free(&b);
+		if (hdr.type == CTL_SIGNAL) {
+			if (((struct ctl_signal *)body)->signo != SIGINT)
+				_exit(97);
+			sig = 1;
+			/* Still held: nothing more comes (a loop would). */
+			for (same = 0; same < 20; same++) {
+				if (ioctl(fd, FIONREAD, &n) == -1 || n != 0)
+					_exit(99);
+				usleep(10000);
+			}
+			srv_send(fd, CTL_INPUT_RESUME, RUN_ID,
+			    &(struct ctl_input_flow){ 0 });
+		} else if (hdr.type != CTL_INPUT)
+			_exit(93);
+		else if (!sig)
+			held += ((struct ctl_input *)body)->data.len;
+		else
+			after += ((struct ctl_input *)body)->data.len;
+		msg_free(&ctl_proto, hdr.type, body);
+		/* What was on its way when the hold came: a chunk or two. */
+		if (held > 4 * IO_CHUNK)
+			_exit(98);
+		if (after > 8 * IO_CHUNK)
+			break;
+	}
+	srv_exit(fd, 0, 0);
+	_exit(0);
+}
+
+static void
+test_hold_lets_signal_through(void **state)
+{
+	sigset_t	 mask, old;
+	char		 ebuf[1024];
+	size_t		 elen;
+	int		 sfd, err[2], zero, child, rc;
+
+	(void)state;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &mask, &old), 0);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	assert_true(sfd != -1);
+	assert_true((zero = open("/dev/zero", O_RDONLY | O_CLOEXEC)) != -1);
+	assert_int_equal(pipe(err), 0);
+	rc = run_fds(script_hold, zero, -1, err[1], sfd, 0, 0, &child);
+	close(err[1]);
+	drain(err[0], ebuf, sizeof(ebuf), &elen);
+	assert_int_equal(child, 0);
+	assert_int_equal(rc, 0);
+	close(err[0]);
+	close(zero);
+	close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* For script_hold_keys: where to type, and where banger says things. */
+static int	hold_keys_in = -1, hold_keys_err = -1;
+
+static void
+script_hold_keys(int fd)
+{
+	static const char	 want[] = "banger: held\n";
+	struct buf		 b = { 0 };
+	struct ctl_progress	 p = { "held" };
+	struct ctl_input	*in;
+	size_t			 i = 0;
+	char			 ch;
+
+	srv_ok(fd, RUN_ID);
+	srv_send(fd, CTL_INPUT_HOLD, RUN_ID, &(struct ctl_input_flow){ 0 });
+	srv_send(fd, CTL_PROGRESS, RUN_ID, &p);
+	/* Messages are taken in order: once this shows, banger is held. */
+	while (i < sizeof(want) - 1) {
+		if (read(hold_keys_err, &ch, 1) != 1)
+			_exit(95);
+		i = ch == want[i] ? i + 1 : 0;
+	}
+	if (write_all(hold_keys_in, "ab\r~.", 5) != 5)
+		_exit(96);
+	in = srv_recv(fd, CTL_INPUT, RUN_ID);
+	if (in->data.len != 3 || memcmp(in->data.p, "ab\r", 3) != 0)
+		_exit(97);
+	msg_free(&ctl_proto, CTL_INPUT, in);
+	/* Then banger leaves: the hang-up, nothing else. */
+	if (frame_recv(fd, FRAME_MAX_CTL, &b, NULL) == -1 || b.len != 0)
+		_exit(98);
+	_exit(0);
+}
+
+/* Held, a session that watches for `~.` still reads it, and leaves. */
+static void
+test_hold_tilde_dot(void **state)
+{
+	char	 ebuf[1024];
+	size_t	 elen;
+	int	 in[2], err[2], child, rc;
+
+	(void)state;
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(err), 0);
+	hold_keys_in = in[1];
+	hold_keys_err = err[0];
+	rc = run_fds(script_hold_keys, in[0], -1, err[1], -1, 1, 0, &child);
+	close(err[1]);
+	drain(err[0], ebuf, sizeof(ebuf), &elen);
+	assert_int_equal(child, 0);
+	assert_int_equal(rc, BEX_FAIL);
+	assert_non_null(strstr(ebuf, "banger: ~.: leaving"));
+	close(in[0]);
+	close(in[1]);
+	close(err[0]);
+}
+
 /* client_recv() on a plain request/reply. */
 static void
 script_info(int fd)
@@ -842,6 +991,8 @@ main(void)
 		cmocka_unit_test(test_tilde_dot),
 		cmocka_unit_test(test_second_sigint_leaves),
 		cmocka_unit_test(test_stalled_daemon_leaves),
+		cmocka_unit_test(test_hold_lets_signal_through),
+		cmocka_unit_test(test_hold_tilde_dot),
 	};
 
 	/* A fake daemon that dies early must not kill the test. */

@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "accel.h"
+#include "frame.h"
 #include "vmm.h"
 #include "paths.h"
 #include "proto.h"
@@ -40,6 +41,16 @@
 #define CLIENT_OUTQ_HIGH	(4 * 1024 * 1024)
 #define AGENT_OUTQ_HIGH		(1024 * 1024)
 #define OUTQ_LOW(high)		((high) / 4)
+/*
+ * Input a client sends while told to hold it (CTL_INPUT_HOLD) waits in
+ * bangerd, so that its signals, window sizes and hang-up behind it are
+ * still read.  A client that obeys sends little more after the hold than
+ * its socket buffers held; on a pty it still sends what is typed (so
+ * that `~.` is seen).  Past AGENT_OUTQ_HIGH, the most bangerd queues for
+ * a guest anyway, plus one maximal frame, the client is not read any
+ * more (a client that ignores the hold), and memory stays bounded.
+ */
+#define PENDING_MAX		(AGENT_OUTQ_HIGH + FRAME_MAX_CTL)
 
 struct client;
 struct bangerd;
@@ -188,8 +199,12 @@ struct client {
 	struct vm		*vm;		/* vm run in progress */
 	int			 started;	/* command running */
 	int			 closing;	/* drop once output drains */
-	int			 held;		/* not read: its input waits
-						   for the guest */
+	int			 held;		/* not read: PENDING_MAX
+						   passed (vm-session.c) */
+	int			 in_held;	/* sent CTL_INPUT_HOLD, no
+						   CTL_INPUT_RESUME yet */
+	struct evbuffer		*pending;	/* input read while in_held */
+	int			 pending_eof;	/* its end came after it */
 	struct event		*hup;		/* while held: looks for its
 						   hang-up */
 	int			 gone;		/* hung up: read to the end */
@@ -314,6 +329,7 @@ void		 vm_client_gone(struct client *);
 void		 vm_client_input(struct client *, uint32_t, void *);
 void		 vm_client_resume(struct vm *);
 void		 vm_client_unhold(struct client *);
+void		 vm_client_drop_hold(struct client *);
 void		 vm_remove_files(struct vm *);
 
 /* agent.c */

@@ -122,7 +122,7 @@ client_finish(struct client *c)
 	c->vm = NULL;
 	c->started = 0;
 	/* Its command's input may have waited for the guest (vm-session.c). */
-	vm_client_unhold(c);
+	vm_client_drop_hold(c);
 }
 
 static void
@@ -133,7 +133,7 @@ client_free(struct client *c)
 	if (c->vm != NULL)
 		vm_client_gone(c);
 	/* Its hang-up check must not outlive it, whatever path led here. */
-	vm_client_unhold(c);
+	vm_client_drop_hold(c);
 	/* An image build goes on without the client that asked for it. */
 	if (d->image_client == c)
 		d->image_client = NULL;

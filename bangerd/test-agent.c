@@ -344,6 +344,9 @@ struct cli {
 	uint64_t	 acked;		/* ... and acknowledged */
 	int		 no_ack;		/* a guest that does not acknowledge */
 	int		 got_eof;
+	struct buf	 from_d;	/* what bangerd sent the CLI */
+	int		 holds;		/* CTL_INPUT_HOLD seen */
+	int		 resumes;	/* CTL_INPUT_RESUME seen */
 };
 
 static void
@@ -542,6 +545,11 @@ cli_flood(struct fixture *f, struct cli *k)
 	}
 	assert_true(k->max_queued <= AGENT_OUTQ_HIGH + QUEUE_SLACK);
 	assert_true(k->sent < FLOOD_MAX);
+	/* This CLI ignores CTL_INPUT_HOLD: bangerd keeps a bounded amount. */
+	assert_true(k->c->in_held);
+	assert_non_null(k->c->pending);
+	assert_true(evbuffer_get_length(k->c->pending) <= PENDING_MAX +
+	    IO_CHUNK);
 	assert_true(k->c->held);
 	assert_false(bufferevent_get_enabled(k->c->bev) & EV_READ);
 }
@@ -552,12 +560,126 @@ cli_close(struct fixture *f, struct cli *k)
 	int	 i;
 
 	close(k->fd);
+	buf_free(&k->from_d);
 	/* Waits for events: a held client is looked at once a second. */
 	for (i = 0; i < 1000 && !TAILQ_EMPTY(&f->d.clients); i++)
 		event_base_loop(f->d.base, EVLOOP_ONCE);
 	assert_true(TAILQ_EMPTY(&f->d.clients));
 	buf_free(&k->out);
 	buf_free(&k->guest);
+}
+
+/* Read what bangerd sent the CLI; count holds and resumes. */
+static void
+cli_read(struct cli *k)
+{
+	uint8_t		 chunk[4096];
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+	size_t		 plen;
+	ssize_t		 n;
+
+	while ((n = read(k->fd, chunk, sizeof(chunk))) > 0)
+		assert_int_equal(buf_append(&k->from_d, chunk, (size_t)n), 0);
+	while (frame_peek(k->from_d.p, k->from_d.len, FRAME_MAX_CTL,
+	    &plen) == FRAME_OK && k->from_d.len >= FRAME_HDR + plen) {
+		assert_int_equal(msg_decode(&ctl_proto, k->from_d.p +
+		    FRAME_HDR, plen, &hdr, &body, err, sizeof(err)), 0);
+		if (hdr.type == CTL_INPUT_HOLD)
+			k->holds++;
+		else if (hdr.type == CTL_INPUT_RESUME)
+			k->resumes++;
+		msg_free(&ctl_proto, hdr.type, body);
+		memmove(k->from_d.p, k->from_d.p + FRAME_HDR + plen,
+		    k->from_d.len - FRAME_HDR - plen);
+		k->from_d.len -= FRAME_HDR + plen;
+	}
+}
+
+/*
+ * Is an AG_SIGNAL for signo the last thing queued for the guest (not read
+ * by it yet)?  The queue's head may be a frame partly written already.
+ */
+static int
+queued_signal(struct fixture *f, uint64_t signo)
+{
+	struct evbuffer		*q = bufferevent_get_output(f->vm->agent);
+	size_t			 len = evbuffer_get_length(q);
+	struct ag_signal	 sg = { signo };
+	struct buf		 want = { 0 };
+	uint8_t			*p;
+	int			 found;
+
+	assert_int_equal(msg_frame(&agent_proto, AG_SIGNAL, f->vm->session,
+	    &sg, &want), 0);
+	found = len >= want.len && (p = evbuffer_pullup(q, -1)) != NULL &&
+	    memcmp(p + len - want.len, want.p, want.len) == 0;
+	buf_free(&want);
+	return found;
+}
+
+/*
+ * A CLI that obeys CTL_INPUT_HOLD, with a guest that reads nothing: its
+ * Ctrl-C goes to the guest's queue at once (on the old code it waited in
+ * the socket behind held input, as bangerd read the client no more), the
+ * input that came after the hold waits in bangerd and, once the guest
+ * reads and acknowledges, arrives intact and in order, end of input last,
+ * followed by CTL_INPUT_RESUME.
+ */
+static void
+test_hold_signal_overtakes(void **state)
+{
+	struct fixture		*f = *state;
+	struct cli		 k;
+	struct ctl_signal	 sig = { SIGINT };
+	uint64_t		 at_hold;
+	long			 i;
+
+	cli_open(f, &k, 0);
+	for (i = 0; i < 1000000 && k.holds == 0; i++) {
+		if (k.out.len == 0)
+			cli_input(&k, IO_CHUNK);
+		(void)cli_flush(&k);
+		loop_once(f, &k);
+		cli_read(&k);
+	}
+	assert_int_equal(k.holds, 1);
+	at_hold = k.sent;
+	/* In flight when the hold came, then the user's Ctrl-C. */
+	cli_input(&k, 1000);
+	cli_frame(&k, CTL_SIGNAL, &sig);
+	for (i = 0; i < 3; i++)
+		cli_input(&k, IO_CHUNK);
+	cli_frame(&k, CTL_INPUT, &(struct ctl_input){ { NULL, 0 } });
+	for (i = 0; i < 1000 && (k.out.len > 0 || !queued_signal(f, SIGINT));
+	    i++) {
+		(void)cli_flush(&k);
+		loop_once(f, &k);
+	}
+	assert_true(queued_signal(f, SIGINT));
+	assert_true(k.c->in_held);
+	assert_false(k.c->held);
+	assert_true(evbuffer_get_length(k.c->pending) ==
+	    k.sent - at_hold);
+	assert_true(k.c->pending_eof);
+	assert_int_equal(k.resumes, 0);
+	/* The guest reads and acknowledges. */
+	for (i = 0; i < 1000000 && !k.got_eof; i++) {
+		loop_once(f, &k);
+		guest_read(f, &k);
+	}
+	assert_true(k.got_eof);
+	assert_true(k.got == k.sent);
+	for (i = 0; i < 1000 && k.resumes == 0; i++) {
+		loop_once(f, &k);
+		cli_read(&k);
+	}
+	assert_int_equal(k.resumes, 1);
+	assert_false(k.c->in_held);
+	assert_true(k.c->pending == NULL ||
+	    evbuffer_get_length(k.c->pending) == 0);
+	cli_close(f, &k);
 }
 
 /*
@@ -886,6 +1008,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_stdin_hold, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_hold_signal_overtakes,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdin_hold_pty, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_stdin_hold_end, setup,

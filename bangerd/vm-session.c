@@ -151,7 +151,9 @@ vm_agent_exit(struct vm *vm, const struct ag_exit *e)
 	}
 	log_info("vm %s: command exited (status %lld, signal %llu)", vm->name,
 	    (long long)e->status, (unsigned long long)e->signo);
-	vm_client_resume(vm);
+	/* Input still held for the command is moot now. */
+	if (c != NULL)
+		vm_client_drop_hold(c);
 	vm->session = 0;
 	strv_free(&vm->run_argv);
 	ce.status = e->status;
@@ -190,11 +192,11 @@ vm_agent_lost(struct vm *vm, const char *why)
 }
 
 /*
- * A held client is not read, so its hang-up (a second Ctrl-C) would go
- * unseen until the guest reads again, perhaps never: its command would
- * not be hung up on, nor a --rm VM deleted.  libevent's EV_CLOSED misses a
- * peer that closed with our output unread (an error, not a half-close),
- * so look every HOLD_CHECK_SEC instead.
+ * A client that passed PENDING_MAX is not read, so its hang-up (a second
+ * Ctrl-C) would go unseen until the guest reads again, perhaps never: its
+ * command would not be hung up on, nor a --rm VM deleted.  libevent's
+ * EV_CLOSED misses a peer that closed with our output unread (an error,
+ * not a half-close), so look every HOLD_CHECK_SEC instead.
  */
 #define HOLD_CHECK_SEC	1
 
@@ -223,23 +225,35 @@ vm_client_check(evutil_socket_t fd, short what, void *arg)
  * Everything a client sends its command waits in the agent channel's
  * output buffer until the guest reads it.  A guest that stops reading
  * (a command that never reads stdin, an agent that hangs) must not make
- * bangerd buffer without end: above AGENT_OUTQ_HIGH the client is not read
- * any more, so its write() blocks as into a full pipe, until agent_write()
- * sees the buffer drained to OUTQ_LOW and calls vm_client_resume().  The
- * same hold keeps the agent's queue for the command from overflowing
- * (dropping input): above AG_INPUT_WINDOW of stdin sent and not
- * acknowledged, until acknowledgements bring it down to AG_INPUT_RESUME
- * (agent.c).  The frames already read from the client are all queued
- * first, so nothing is lost and the order (end of input last) is kept.
+ * bangerd buffer without end, nor overflow the agent's queue for the
+ * command (dropping input): above AGENT_OUTQ_HIGH queued here, or
+ * AG_INPUT_WINDOW sent and not acknowledged (agent.c), the client is sent
+ * CTL_INPUT_HOLD and its input waits.  It is still read: a signal or a
+ * window size goes to the guest at once, ahead of held input, and a
+ * hang-up is seen.  Input that still comes waits in c->pending, in order
+ * with its end; past PENDING_MAX the client is not read at all (c->held)
+ * until the pending input has gone.  When the guest has caught up,
+ * vm_client_resume() sends the pending input first (which may hold the
+ * client again) and then CTL_INPUT_RESUME.
  */
 static void
 vm_client_hold(struct vm *vm, struct client *c)
 {
-	struct timeval	 tv = { HOLD_CHECK_SEC, 0 };
-
-	if (c->held || c->gone || c->bev == NULL || vm->agent == NULL)
+	if (c->in_held || c->bev == NULL || vm->agent == NULL)
 		return;
 	if (!agent_input_full(vm))
+		return;
+	c->in_held = 1;
+	client_send(c, CTL_INPUT_HOLD, &(struct ctl_input_flow){ 0 });
+}
+
+/* Past PENDING_MAX: stop reading the client, but watch for its hang-up. */
+static void
+vm_client_stop_reading(struct vm *vm, struct client *c)
+{
+	struct timeval	 tv = { HOLD_CHECK_SEC, 0 };
+
+	if (c->held || c->gone || c->bev == NULL)
 		return;
 	if ((c->hup = event_new(vm->d->base, -1, EV_PERSIST,
 	    vm_client_check, c)) == NULL)
@@ -253,7 +267,7 @@ vm_client_hold(struct vm *vm, struct client *c)
 	c->held = 1;
 }
 
-/* Read a held client again. */
+/* Read a client again that passed PENDING_MAX. */
 void
 vm_client_unhold(struct client *c)
 {
@@ -267,15 +281,95 @@ vm_client_unhold(struct client *c)
 }
 
 /*
- * The guest has caught up, or the session or its channel is gone: read the
- * runner again.  (client_finish() does the same for a client whose
- * request ends some other way.)
+ * The session is over for this client (exit, lost channel, hang-up, a
+ * finished or freed client): its pending input is moot, and nothing holds
+ * it any more.
+ */
+void
+vm_client_drop_hold(struct client *c)
+{
+	if (c->pending != NULL) {
+		evbuffer_free(c->pending);
+		c->pending = NULL;
+	}
+	c->pending_eof = 0;
+	c->in_held = 0;
+	vm_client_unhold(c);
+}
+
+/* Input that came while held: 0, or -1 when it cannot be kept. */
+static int
+vm_client_keep(struct vm *vm, struct client *c, const struct msg_bin *data)
+{
+	if (data->len == 0) {
+		c->pending_eof = 1;
+		return 0;
+	}
+	if (c->pending == NULL && (c->pending = evbuffer_new()) == NULL)
+		return -1;
+	if (evbuffer_add(c->pending, data->p, data->len) == -1)
+		return -1;
+	if (evbuffer_get_length(c->pending) > PENDING_MAX)
+		vm_client_stop_reading(vm, c);
+	return 0;
+}
+
+/* Pending input to the guest while it takes it; 1 once all of it went. */
+static int
+vm_client_flush(struct vm *vm, struct client *c)
+{
+	uint8_t		 chunk[IO_CHUNK];
+	struct msg_bin	 b;
+	size_t		 n;
+
+	while (c->pending != NULL && evbuffer_get_length(c->pending) > 0) {
+		if (agent_input_full(vm))
+			return 0;
+		n = (size_t)evbuffer_remove(c->pending, chunk, sizeof(chunk));
+		b.p = chunk;
+		b.len = n;
+		if (agent_send_input(vm, &b) == -1)
+			return 0;
+	}
+	if (c->pending_eof) {
+		b.p = NULL;
+		b.len = 0;
+		if (agent_send_input(vm, &b) == -1)
+			return 0;
+		c->pending_eof = 0;
+	}
+	return 1;
+}
+
+/*
+ * The guest has caught up, or the session or its channel is gone: send the
+ * runner's pending input and let it send more.  (client_finish() drops
+ * the hold of a client whose request ends some other way.)
  */
 void
 vm_client_resume(struct vm *vm)
 {
-	if (vm->runner != NULL)
-		vm_client_unhold(vm->runner);
+	struct client	*c = vm->runner;
+
+	if (c == NULL)
+		return;
+	if (vm->agent == NULL || vm->session == 0) {
+		vm_client_drop_hold(c);
+		return;
+	}
+	if (!c->in_held)
+		return;
+	if (!vm_client_flush(vm, c)) {
+		if (c->pending == NULL ||
+		    evbuffer_get_length(c->pending) <= PENDING_MAX)
+			vm_client_unhold(c);
+		return;
+	}
+	vm_client_unhold(c);
+	if (agent_input_full(vm))
+		return;
+	c->in_held = 0;
+	client_send(c, CTL_INPUT_RESUME, &(struct ctl_input_flow){ 0 });
 }
 
 void
@@ -284,13 +378,24 @@ vm_client_input(struct client *c, uint32_t type, void *body)
 	struct vm	*vm = c->vm;
 	struct ag_signal sg;
 	struct ag_winsize ws;
+	struct msg_bin	*data;
 
 	if (vm == NULL || vm->session == 0 || vm->agent == NULL)
 		return;
 	switch (type) {
 	case CTL_INPUT:
-		(void)agent_send_input(vm, &((struct ctl_input *)body)->data);
-		break;
+		data = &((struct ctl_input *)body)->data;
+		if (!c->in_held) {
+			(void)agent_send_input(vm, data);
+			break;
+		}
+		/* Input not kept would be lost: hang up instead. */
+		if (vm_client_keep(vm, c, data) == -1) {
+			vm_client_gone(c);
+			client_error(c, BERR_INTERNAL, "out of memory for the "
+			    "command's input; bangerd hung up on it");
+		}
+		return;
 	case CTL_SIGNAL:
 		sg.signo = ((struct ctl_signal *)body)->signo;
 		(void)agent_send(vm, AG_SIGNAL, vm->session, &sg);
@@ -310,7 +415,7 @@ vm_client_gone(struct client *c)
 	struct vm	*vm = c->vm;
 	struct ag_signal sg = { SIGHUP };
 
-	vm_client_unhold(c);
+	vm_client_drop_hold(c);
 	c->vm = NULL;
 	if (vm == NULL)
 		return;

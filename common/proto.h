@@ -49,7 +49,9 @@ enum ctl_type {
 	CTL_IMAGE_BUILD,	/* c->d: PROGRESS*, OK */
 	CTL_IMAGE_LIST,		/* c->d: IMAGE_INFO*, OK */
 	CTL_IMAGE_INFO,		/* d->c */
-	CTL_TYPE_MAX = CTL_IMAGE_INFO
+	CTL_INPUT_HOLD,		/* d->c: stop sending stdin (vm-session.c) */
+	CTL_INPUT_RESUME,	/* d->c: send stdin again */
+	CTL_TYPE_MAX = CTL_INPUT_RESUME
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */
@@ -190,6 +192,10 @@ struct ctl_daemon_stop {
 struct ctl_winsize {
 	uint64_t	 cols;
 	uint64_t	 rows;
+};
+
+struct ctl_input_flow {		/* CTL_INPUT_HOLD, CTL_INPUT_RESUME */
+	int		 unused_;
 };
 
 extern const struct msg_proto ctl_proto;

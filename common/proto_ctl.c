@@ -138,6 +138,8 @@ static const struct msg_type ctl_types[] = {
 	T(CTL_IMAGE_BUILD, "image.build", ctl_image_build, f_image_build),
 	T0(CTL_IMAGE_LIST, "image.list", ctl_ok),
 	T(CTL_IMAGE_INFO, "image.info", ctl_image_info, f_image_info),
+	T0(CTL_INPUT_HOLD, "input.hold", ctl_input_flow),
+	T0(CTL_INPUT_RESUME, "input.resume", ctl_input_flow),
 };
 
 const struct msg_proto ctl_proto = {
