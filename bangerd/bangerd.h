@@ -32,8 +32,9 @@
  * Guest output waits in the client's output buffer: above CLIENT_OUTQ_HIGH
  * bangerd stops reading the agent channel.  The client's input (stdin,
  * signals, window sizes) waits in the agent channel's output buffer: above
- * AGENT_OUTQ_HIGH bangerd stops reading the client, whose write() then
- * blocks as on a full pipe.  Either side is read again once its queue has
+ * AGENT_OUTQ_HIGH bangerd tells the client to hold its input
+ * (CTL_INPUT_HOLD, vm-session.c), and past PENDING_MAX stops reading it,
+ * whose write() then blocks as on a full pipe.  Either side is read again once its queue has
  * drained to a quarter of the mark (OUTQ_LOW).  Nothing is dropped: what
  * was read is delivered, so bangerd holds at most about one mark per
  * direction per session, whatever the peers do.
