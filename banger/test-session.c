@@ -780,6 +780,7 @@ script_hold(int fd)
 	struct msg_hdr	 hdr;
 	void		*body;
 	char		 err[MSG_ERRLEN];
+	struct pollfd	 hup = { fd, POLLRDHUP, 0 };
 	size_t		 held = 0, after = 0;
 	int		 n = 0, last = -1, same = 0, sig = 0;
 
@@ -789,6 +790,10 @@ script_hold(int fd)
 	while (same < 20) {
 		if (ioctl(fd, FIONREAD, &n) == -1)
 			_exit(96);
+		/* Gone (it refused the hold): no one to signal. */
+		if (poll(&hup, 1, 0) == 1 &&
+		    (hup.revents & (POLLRDHUP | POLLHUP)) != 0)
+			_exit(95);
 		same = n == last && n > 0 ? same + 1 : 0;
 		last = n;
 		usleep(10000);
@@ -868,6 +873,8 @@ script_hold_keys(int fd)
 	struct buf		 b = { 0 };
 	struct ctl_progress	 p = { "held" };
 	struct ctl_input	*in;
+	struct pollfd		 pf[2] = { { fd, POLLRDHUP, 0 },
+	    { hold_keys_err, POLLIN, 0 } };
 	size_t			 i = 0;
 	char			 ch;
 
@@ -876,6 +883,14 @@ script_hold_keys(int fd)
 	srv_send(fd, CTL_PROGRESS, RUN_ID, &p);
 	/* Messages are taken in order: once this shows, banger is held. */
 	while (i < sizeof(want) - 1) {
+		pf[0].revents = pf[1].revents = 0;
+		if (poll(pf, 2, -1) < 1)
+			_exit(94);
+		/* Gone instead (it refused the hold). */
+		if (pf[0].revents & (POLLRDHUP | POLLHUP))
+			_exit(95);
+		if (pf[1].revents == 0)
+			continue;
 		if (read(hold_keys_err, &ch, 1) != 1)
 			_exit(95);
 		i = ch == want[i] ? i + 1 : 0;
