@@ -18,4 +18,5 @@ apt-get install -y -q --no-install-recommends \
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd lz4 bzip2 \
 	jq passwd fakeroot e2fsprogs git libyaml-dev openssh-client \
 	mmdebstrap fakechroot debian-archive-keyring kmod libext2fs-dev \
-	iproute2 nftables util-linux procps psmisc mandoc ca-certificates
+	iproute2 nftables util-linux procps psmisc mandoc ca-certificates \
+	libldns-dev ldnsutils dnsmasq-base
