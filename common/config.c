@@ -6,6 +6,8 @@
  */
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -340,6 +342,35 @@ take_sync_mode(struct parse *ps, const struct key_spec *k, int index,
 	return 0;
 }
 
+/* dns_upstream = ["192.0.2.53", "2001:db8::53"]: addresses only. */
+static int
+take_dns_upstream(struct parse *ps, const struct key_spec *k, int index,
+    const struct toml_value *v, unsigned line, char *err, size_t errlen)
+{
+	struct in6_addr	 a;
+	size_t		 i;
+
+	(void)index;
+	if (v->type != TOML_ARRAY || v->n == 0 ||
+	    v->n > CONFIG_DNS_UPSTREAM_MAX)
+		return kerr(err, errlen, line, k, "must be a list of 1 to %d "
+		    "addresses like [\"192.0.2.53\"]",
+		    CONFIG_DNS_UPSTREAM_MAX);
+	for (i = 0; i < v->n; i++) {
+		if (v->a[i].type != TOML_STRING ||
+		    strlen(v->a[i].s) >= CONFIG_ADDR_STRLEN ||
+		    (inet_pton(AF_INET, v->a[i].s, &a) != 1 &&
+		    inet_pton(AF_INET6, v->a[i].s, &a) != 1))
+			return kerr(err, errlen, line, k, "entry %zu is not an "
+			    "IPv4 or IPv6 address (no port, no name)", i + 1);
+		snprintf(ps->cfg->dns_upstream[i],
+		    sizeof(ps->cfg->dns_upstream[i]), "%s", v->a[i].s);
+	}
+	ps->cfg->ndns_upstream = v->n;
+	ps->cfg->line[k->id] = line;
+	return 0;
+}
+
 static const struct key_spec keys[] = {
 	{ "", "default_image_name", take_image_name,
 	    CONFIG_K_DEFAULT_IMAGE_NAME },
@@ -347,6 +378,7 @@ static const struct key_spec keys[] = {
 	{ "", "firecracker_bin", take_top_path, CONFIG_K_FIRECRACKER_BIN },
 	{ "", "qemu_bin", take_top_path, CONFIG_K_QEMU_BIN },
 	{ "", "vmm", take_vmm, CONFIG_K_VMM },
+	{ "", "dns_upstream", take_dns_upstream, CONFIG_K_DNS_UPSTREAM },
 	{ "vm_defaults", "vcpu", take_vcpu, CONFIG_K_VCPU },
 	{ "vm_defaults", "memory_mib", take_memory, CONFIG_K_MEMORY_MIB },
 	{ "vm_defaults", "disk_size", take_disk, CONFIG_K_DISK_SIZE },

@@ -13,6 +13,8 @@
 #include "valid.h"
 
 #define CONFIG_MAX_SYNC		64
+#define CONFIG_DNS_UPSTREAM_MAX	4	/* resolvers in dns_upstream */
+#define CONFIG_ADDR_STRLEN	46	/* INET6_ADDRSTRLEN */
 
 /* Accepted ranges for [vm_defaults]; sizes in MiB. */
 #define CONFIG_VCPU_MIN		1
@@ -51,6 +53,7 @@ enum config_key {
 	CONFIG_K_VCPU,
 	CONFIG_K_MEMORY_MIB,
 	CONFIG_K_DISK_SIZE,
+	CONFIG_K_DNS_UPSTREAM,
 	CONFIG_NKEYS
 };
 
@@ -73,6 +76,10 @@ struct config {
 	int			 vcpu;
 	unsigned		 memory_mib;
 	unsigned long long	 disk_mib;
+	/* dns_upstream: IPv4 or IPv6 addresses, in order. */
+	char			 dns_upstream[CONFIG_DNS_UPSTREAM_MAX]
+				    [CONFIG_ADDR_STRLEN];
+	size_t			 ndns_upstream;
 	struct config_sync	*sync;		/* nsync entries, malloc'd */
 	size_t			 nsync;
 	unsigned		 line[CONFIG_NKEYS];	/* 0: not in the file */

@@ -47,6 +47,7 @@ refuse(const char *text, const char *msg)
 	assert_int_equal(c.nsync, 0);
 	assert_int_equal(c.vcpu, 0);
 	assert_int_equal(c.vmm, CONFIG_VMM_AUTO);
+	assert_int_equal(c.ndns_upstream, 0);
 }
 
 static void
@@ -185,6 +186,39 @@ test_memory(void **state)
 	    "1048576 (MiB)");
 	refuse("[vm_defaults]\nmemory_mib = \"2G\"\n",
 	    "config.toml:2: vm_defaults.memory_mib: must be an integer (MiB)");
+}
+
+static void
+test_dns_upstream(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	accept_ok("dns_upstream = [\"192.0.2.53\", \"2001:db8::35\"]\n", &c);
+	assert_int_equal(c.ndns_upstream, 2);
+	assert_string_equal(c.dns_upstream[0], "192.0.2.53");
+	assert_string_equal(c.dns_upstream[1], "2001:db8::35");
+	assert_int_equal(c.line[CONFIG_K_DNS_UPSTREAM], 1);
+	config_free(&c);
+	refuse("dns_upstream = \"192.0.2.53\"\n", "config.toml:1: "
+	    "dns_upstream: must be a list of 1 to 4 addresses like "
+	    "[\"192.0.2.53\"]");
+	refuse("dns_upstream = []\n", "config.toml:1: dns_upstream: must be "
+	    "a list of 1 to 4 addresses like [\"192.0.2.53\"]");
+	refuse("dns_upstream = [\"1.1.1.1\", \"1.1.1.2\", \"1.1.1.3\", "
+	    "\"1.1.1.4\", \"1.1.1.5\"]\n", "config.toml:1: dns_upstream: "
+	    "must be a list of 1 to 4 addresses like [\"192.0.2.53\"]");
+	refuse("dns_upstream = [\"192.0.2.53:53\"]\n", "config.toml:1: "
+	    "dns_upstream: entry 1 is not an IPv4 or IPv6 address (no port, "
+	    "no name)");
+	refuse("dns_upstream = [\"192.0.2.53\", \"dns.example\"]\n",
+	    "config.toml:1: dns_upstream: entry 2 is not an IPv4 or IPv6 "
+	    "address (no port, no name)");
+	refuse("dns_upstream = [53]\n", "config.toml:1: dns_upstream: entry "
+	    "1 is not an IPv4 or IPv6 address (no port, no name)");
+	/* A good list, then a bad key: nothing of it is kept. */
+	refuse("dns_upstream = [\"192.0.2.53\"]\nvcpu = 1\n",
+	    "config.toml:2: vcpu: unknown key");
 }
 
 static void
@@ -861,6 +895,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_vcpu),
 		cmocka_unit_test(test_memory),
+		cmocka_unit_test(test_dns_upstream),
 		cmocka_unit_test(test_disk),
 		cmocka_unit_test(test_image_name),
 		cmocka_unit_test(test_vmm),
