@@ -1,0 +1,135 @@
+/*
+ * banger-net: started by bangerd's launcher with its channel on fd 3 and
+ * stderr a pipe into bangerd's log.  It takes nothing from the file
+ * system (sandbox.c) and only the sockets bangerd hands it, plus the
+ * ones it opens to the upstream resolvers.  bangerd going away ends it.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "frame.h"
+#include "log.h"
+#include "net.h"
+
+#define COUNTERS_SEC	10	/* how often changed counters are sent */
+
+struct netd	 netd = { .udp = -1, .tcp = -1 };
+
+static void
+on_config(void *body, int fd)
+{
+	char	 err[128];
+
+	(void)fd;
+	if (fwd_set_upstreams(&((struct net_config *)body)->upstream, err,
+	    sizeof(err)) == -1)
+		fatalx("bangerd sent a bad configuration: %s", err);
+	log_debug("%zu upstream resolver(s)", netd.nup);
+}
+
+static void
+on_listen(void *body, int fd)
+{
+	front_listen((int)((struct net_listen *)body)->kind, fd);
+}
+
+static void
+on_names(void *body, int fd)
+{
+	char	 err[128];
+
+	(void)fd;
+	if (zone_set(body, err, sizeof(err)) == -1)
+		fatalx("bangerd sent bad names: %s", err);
+}
+
+/* bangerd's messages: which come with a descriptor, and the handler. */
+static const struct {
+	uint32_t	 type;
+	int		 takes_fd;
+	void		(*fn)(void *, int);
+} dispatch[] = {
+	{ NET_CONFIG,	0,	on_config },
+	{ NET_LISTEN,	1,	on_listen },
+	{ NET_NAMES,	0,	on_names },
+};
+
+static void
+chan_read(evutil_socket_t s, short what, void *arg)
+{
+	struct buf	*in = arg;
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+	size_t		 i;
+	int		 fd = -1;
+
+	(void)what;
+	if (frame_recv(s, NET_FRAME_MAX, in, &fd) == -1)
+		fatal("channel");
+	if (in->len == 0)
+		exit(0);	/* bangerd is gone */
+	if (msg_decode(&net_proto, in->p, in->len, &hdr, &body, err,
+	    sizeof(err)) == -1)
+		fatalx("bangerd: %s", err);
+	for (i = 0; i < sizeof(dispatch) / sizeof(dispatch[0]); i++)
+		if (dispatch[i].type == hdr.type)
+			break;
+	if (i == sizeof(dispatch) / sizeof(dispatch[0]) ||
+	    dispatch[i].takes_fd != (fd != -1))
+		fatalx("bangerd sent %s %s a descriptor",
+		    msg_typename(&net_proto, hdr.type), fd == -1 ? "without" :
+		    "with");
+	dispatch[i].fn(body, fd);
+	msg_free(&net_proto, hdr.type, body);
+}
+
+static void
+counters(evutil_socket_t s, short what, void *arg)
+{
+	struct buf	 b = { 0 };
+
+	(void)s;
+	(void)what;
+	(void)arg;
+	if (memcmp(&netd.cnt, &netd.cnt_sent, sizeof(netd.cnt)) == 0)
+		return;
+	if (msg_frame(&net_proto, NET_COUNTERS, 0, &netd.cnt, &b) == 0 &&
+	    frame_send(NET_CHAN_FD, &b, -1) == 0)
+		netd.cnt_sent = netd.cnt;
+	buf_free(&b);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct buf	 in;
+	struct event		*ev, *tick;
+	struct timeval		 tv = { COUNTERS_SEC, 0 };
+	socklen_t		 sl = sizeof(int);
+	int			 type;
+
+	log_init("banger-net", 2, argc > 1 && strcmp(argv[1], "-v") == 0);
+	if (getsockopt(NET_CHAN_FD, SOL_SOCKET, SO_TYPE, &type, &sl) == -1 ||
+	    type != SOCK_SEQPACKET)
+		fatalx("fd %d is not bangerd's channel: banger-net is "
+		    "started by bangerd", NET_CHAN_FD);
+	signal(SIGPIPE, SIG_IGN);
+	if ((netd.base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	sandbox_net();
+	if ((ev = event_new(netd.base, NET_CHAN_FD, EV_READ | EV_PERSIST,
+	    chan_read, &in)) == NULL || event_add(ev, NULL) == -1 ||
+	    (tick = event_new(netd.base, -1, EV_PERSIST, counters, NULL)) ==
+	    NULL || event_add(tick, &tv) == -1)
+		fatalx("events");
+	event_base_dispatch(netd.base);
+	return 0;
+}

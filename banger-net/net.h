@@ -1,0 +1,79 @@
+/*
+ * banger-net: the DNS server on a user's gateway.  It answers the .vm
+ * names of that user's VMs from the table bangerd sends, and forwards
+ * every other query to the upstream resolvers.  Everything a guest sends
+ * is hostile: each query is parsed strictly (dns.c), each source is rate
+ * limited, and every table has a fixed bound.
+ */
+#ifndef BANGER_NET_H
+#define BANGER_NET_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "dns.h"
+#include "proto_net.h"
+
+#define NET_CHAN_FD	3	/* the channel from bangerd */
+
+#define FWD_MAX		256	/* outstanding upstream queries */
+#define FWD_WAIT_MS	2000	/* for one upstream, before the next */
+#define TCP_CONN_MAX	64	/* guests' TCP connections at once */
+#define TCP_IDLE_SEC	10
+#define RATE_SOURCES	64	/* sources tracked for rate limits */
+#define RATE_BURST	200	/* queries a source may send at once */
+#define RATE_PER_SEC	100	/* and per second after that */
+#define ZONE_TTL	5	/* .vm answers: VMs come and go */
+
+struct tcpconn;
+
+/* Where a query came from and where its answer goes. */
+struct client_addr {
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	struct tcpconn		*tcp;	/* or NULL: UDP to ss */
+};
+
+struct netd {
+	struct event_base	*base;
+	int			 udp;	/* DNS listeners, -1 until sent */
+	int			 tcp;
+	struct event		*udp_ev, *tcp_ev;
+	struct sockaddr_storage	 up[NET_UPSTREAM_MAX];
+	socklen_t		 uplen[NET_UPSTREAM_MAX];
+	size_t			 nup;
+	struct net_counters	 cnt;
+	struct net_counters	 cnt_sent;	/* as last reported */
+	size_t			 ntcp;
+	size_t			 nfwd;
+};
+
+extern struct netd	 netd;
+
+/* front.c: the listeners and answers to guests */
+void	front_listen(int, int);
+void	front_answer(const struct client_addr *, const uint8_t *, size_t);
+void	front_send(const struct client_addr *, const uint8_t *, size_t);
+void	front_reply(const struct client_addr *, const struct dns_q *, int,
+	    const uint32_t *, size_t);
+
+/* zone.c: the user's .vm names */
+int	zone_set(const struct net_names *, char *, size_t);
+int	zone_lookup(const char *, uint32_t *);
+int	zone_is_local(const char *);
+
+/* fwd.c: queries to the upstream resolvers */
+void	fwd_query(const struct client_addr *, const struct dns_q *);
+void	fwd_client_gone(struct tcpconn *);
+int	fwd_set_upstreams(const struct msg_strv *, char *, size_t);
+
+/* sandbox.c */
+void	sandbox_net(void);
+
+#endif
