@@ -5,8 +5,10 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -175,4 +177,26 @@ net_tap_attach(struct nl_sock *sk, const char *tap, const char *bridge,
 	rtnl_link_put(tl);
 	rtnl_link_put(bl);
 	return rc < 0 ? -1 : 0;
+}
+
+/* Port 53 on the gateway GW: UDP, or TCP listening (banger-net's). */
+int
+net_dns_socket(uint32_t gw, int tcp, char *err, size_t errlen)
+{
+	struct sockaddr_in	 sa = { .sin_family = AF_INET,
+	    .sin_port = htons(53), .sin_addr.s_addr = htonl(gw) };
+	int			 fd, one = 1;
+
+	if ((fd = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) |
+	    SOCK_CLOEXEC, 0)) == -1 || (tcp && setsockopt(fd, SOL_SOCKET,
+	    SO_REUSEADDR, &one, sizeof(one)) == -1) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    (tcp && listen(fd, 64) == -1)) {
+		snprintf(err, errlen, "%s port 53 on the gateway: %s",
+		    tcp ? "TCP" : "UDP", strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }

@@ -1,6 +1,7 @@
 /*
  * banger-priv's confinement before the first request: its own rlimits,
- * priority and timers, capabilities cut to CAP_NET_ADMIN (plus a
+ * priority and timers, capabilities cut to CAP_NET_ADMIN and
+ * CAP_NET_BIND_SERVICE (dns.listen binds port 53 on the gateway; plus a
  * permitted-only CAP_SYS_ADMIN where snapshots are possible, raised only
  * around device-mapper calls), then one static seccomp allowlist.  Every
  * step is fatal: a helper left unconfined by a failed call is worse than
@@ -107,8 +108,9 @@ sandbox_caps(int dm)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		fatal("PR_SET_NO_NEW_PRIVS");
 	capng_clear(CAPNG_SELECT_ALL);
-	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-	    CAP_NET_ADMIN) != 0 || (dm && capng_update(CAPNG_ADD,
+	if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+	    CAP_NET_ADMIN, CAP_NET_BIND_SERVICE, -1) != 0 ||
+	    (dm && capng_update(CAPNG_ADD,
 	    CAPNG_PERMITTED, CAP_SYS_ADMIN) != 0))
 		fatalx("capng_update failed");
 	/* SELECT_ALL: capabilities, bounding and ambient sets; then verify
@@ -119,7 +121,8 @@ sandbox_caps(int dm)
 	if (capng_get_caps_process() != 0)
 		fatalx("cannot read capabilities back");
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++) {
-		int	 want = cap == CAP_NET_ADMIN;
+		int	 want = cap == CAP_NET_ADMIN ||
+		    cap == CAP_NET_BIND_SERVICE;
 		int	 prm = want || (dm && cap == CAP_SYS_ADMIN);
 
 		if (capng_have_capability(CAPNG_EFFECTIVE, cap) != want ||
@@ -156,6 +159,8 @@ static const int calls[] = {
 	SCMP_SYS(bind), SCMP_SYS(getsockname), SCMP_SYS(sendto),
 	SCMP_SYS(recvfrom), SCMP_SYS(pselect6), SCMP_SYS(select),
 	SCMP_SYS(getpid),
+	/* dns.listen: banger-net's TCP socket on the gateway */
+	SCMP_SYS(listen),
 	/* malloc, leaving, signal returns, time without the vDSO */
 	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
 	SCMP_SYS(exit_group), SCMP_SYS(exit), SCMP_SYS(rt_sigreturn),
@@ -236,6 +241,12 @@ sandbox_seccomp(int dm)
 	    1, SCMP_A2(SCMP_CMP_EQ, O_RDONLY | O_CLOEXEC, 0));
 	bad |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket),
 	    1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0));
+	/* dns.listen: one IPv4 UDP or TCP socket, exactly as net.c asks. */
+	for (i = 0; i < 2; i++)
+		bad |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket),
+		    3, SCMP_A0(SCMP_CMP_EQ, AF_INET, 0), SCMP_A1(SCMP_CMP_EQ,
+		    (i ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0),
+		    SCMP_A2(SCMP_CMP_EQ, 0, 0));
 	if (bad != 0 || seccomp_load(ctx) != 0)
 		fatalx("cannot install the seccomp filter");
 	seccomp_release(ctx);

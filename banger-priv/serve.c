@@ -286,7 +286,31 @@ priv_answer_tap_list(struct priv *p, const struct req *rq)
 	reply(p, PRIV_TAP_IDS, rq->id, &out, -1);
 }
 
-/* By type; wire_decode() lets only these seven through. */
+/* Port 53 on the caller's own gateway, one socket, for its banger-net. */
+static void
+priv_answer_dns_listen(struct priv *p, const struct req *rq)
+{
+	const struct lease_bridge	*lb;
+	char				 err[256];
+	uint32_t			 gw;
+	int				 fd, tcp = rq->u.dns_listen.tcp;
+
+	if ((lb = lease_find_bridge(p->lt, p->uid)) == NULL) {
+		lease_file_unlock(&p->lf);
+		reply_error(p, rq->id, BERR_PRIV, "no bridge leased");
+		return;
+	}
+	gw = addr_host(addr_subnet(p->pol.pool, lb->slot), ADDR_HOST_GW);
+	lease_file_unlock(&p->lf);
+	if ((fd = net_dns_socket(gw, tcp, err, sizeof(err))) == -1) {
+		reply_error(p, rq->id, BERR_PRIV, "%s", err);
+		return;
+	}
+	reply(p, PRIV_DNS_SOCK, rq->id, &(struct priv_dns_sock){ tcp }, fd);
+	close(fd);
+}
+
+/* By type; wire_decode() lets only these eight through. */
 static const struct priv_dispatch {
 	const char	*name;
 	int		 flags;
@@ -303,6 +327,8 @@ static const struct priv_dispatch {
 	[PRIV_DISK_RELEASE] = { "disk.release", 0,
 	    priv_answer_disk_release },
 	[PRIV_DISK_LIST] = { "disk.list", 0, priv_answer_disk_list },
+	[PRIV_DNS_LISTEN] = { "dns.listen", PF_NEED_BRIDGE,
+	    priv_answer_dns_listen },
 };
 
 void

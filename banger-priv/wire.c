@@ -15,16 +15,19 @@
 #include "wire.h"
 
 /* A request's keys, and each request type's as a mask of their bits. */
-enum { K_V, K_T, K_ID, K_VMID, K_PERSIST, K_N };
+enum { K_V, K_T, K_ID, K_VMID, K_PERSIST, K_TCP, K_N };
 #define ENV	(1u << K_V | 1u << K_T | 1u << K_ID)
 #define VMID	(1u << K_VMID)
 
-static const char *const keys[K_N] = { "v", "t", "id", "vm_id", "persist" };
+static const char *const keys[K_N] = { "v", "t", "id", "vm_id", "persist",
+	"tcp" };
+#define BOOLS	(1u << K_PERSIST | 1u << K_TCP)
 static const unsigned	 want[PRIV_TYPE_MAX + 1] = {
 	[PRIV_BRIDGE_ENSURE] = ENV, [PRIV_TAP_LIST] = ENV,
 	[PRIV_DISK_LIST] = ENV, [PRIV_TAP_DELETE] = ENV | VMID,
 	[PRIV_DISK_SNAPSHOT] = ENV | VMID, [PRIV_DISK_RELEASE] = ENV | VMID,
 	[PRIV_TAP_CREATE] = ENV | VMID | 1u << K_PERSIST,
+	[PRIV_DNS_LISTEN] = ENV | 1u << K_TCP,
 };
 
 ssize_t
@@ -144,11 +147,11 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 			;
 		if (k == K_N || (seen & 1u << k))
 			why = "unknown or duplicate key";
-		else if (kv->val.type != (k == K_PERSIST ?
+		else if (kv->val.type != (BOOLS & 1u << k ?
 		    MSGPACK_OBJECT_BOOLEAN : MSGPACK_OBJECT_POSITIVE_INTEGER))
 			why = "a value of the wrong type";
 		else
-			v[k] = k == K_PERSIST ? kv->val.via.boolean :
+			v[k] = BOOLS & 1u << k ? kv->val.via.boolean :
 			    kv->val.via.u64;
 		seen |= 1u << k;
 	}
@@ -178,6 +181,8 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 		req->disk_snapshot.vm_id = v[K_VMID];
 	else if (hdr->type == PRIV_DISK_RELEASE)
 		req->disk_release.vm_id = v[K_VMID];
+	else if (hdr->type == PRIV_DNS_LISTEN)
+		req->dns_listen.tcp = (int)v[K_TCP];
 	return NULL;
 }
 
@@ -275,6 +280,9 @@ wire_send(int fd, uint32_t type, uint64_t id, const void *body, int passfd)
 	else if (type == PRIV_DISK)
 		pack(&pk, type, id, "usu", "vm_id", d->vm_id, "name",
 		    d->name, "sectors", d->sectors);
+	else if (type == PRIV_DNS_SOCK)
+		pack(&pk, type, id, "u", "tcp",
+		    ((const struct priv_dns_sock *)body)->tcp);
 	else if (type == PRIV_TAP_IDS || type == PRIV_DISK_IDS)
 		pack(&pk, type, id, "a", "vm_ids", type == PRIV_TAP_IDS ?
 		    &((const struct priv_tap_ids *)body)->vm_ids :

@@ -27,6 +27,7 @@ union priv_req {
 	struct priv_tap_delete		 tap_delete;
 	struct priv_disk_snapshot	 disk_snapshot;
 	struct priv_disk_release	 disk_release;
+	struct priv_dns_listen		 dns_listen;
 };
 
 /*

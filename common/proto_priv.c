@@ -56,6 +56,12 @@ static const struct msg_field f_disk_release[] = {
 static const struct msg_field f_disk_ids[] = {
 	F(priv_disk_ids, vm_ids, MF_U64V, 1024, PRIV_VMID_MAX),
 };
+static const struct msg_field f_dns_listen[] = {
+	F(priv_dns_listen, tcp, MF_BOOL, 0, 0),
+};
+static const struct msg_field f_dns_sock[] = {
+	F(priv_dns_sock, tcp, MF_U64, 1, 0),
+};
 
 static const struct msg_type priv_types[] = {
 	T0(PRIV_OK, "ok", priv_ok),
@@ -74,6 +80,8 @@ static const struct msg_type priv_types[] = {
 	    f_disk_release),
 	T0(PRIV_DISK_LIST, "disk.list", priv_disk_list),
 	T(PRIV_DISK_IDS, "disk.ids", priv_disk_ids, f_disk_ids),
+	T(PRIV_DNS_LISTEN, "dns.listen", priv_dns_listen, f_dns_listen),
+	T(PRIV_DNS_SOCK, "dns.sock", priv_dns_sock, f_dns_sock),
 };
 
 const struct msg_proto priv_proto = {

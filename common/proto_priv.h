@@ -34,7 +34,9 @@ enum priv_type {
 	PRIV_DISK_RELEASE,	/* d->p */
 	PRIV_DISK_LIST,		/* d->p */
 	PRIV_DISK_IDS,		/* p->d */
-	PRIV_TYPE_MAX = PRIV_DISK_IDS
+	PRIV_DNS_LISTEN,	/* d->p: bind DNS on the caller's gateway */
+	PRIV_DNS_SOCK,		/* p->d, with the bound socket */
+	PRIV_TYPE_MAX = PRIV_DNS_SOCK
 };
 
 #define PRIV_DM_NAME_MAX	127	/* DM_NAME_LEN - 1 */
@@ -121,5 +123,14 @@ struct priv_disk_ids {
 };
 
 extern const struct msg_proto priv_proto;
+
+/* UDP or TCP port 53 on the caller's gateway, for banger-net. */
+struct priv_dns_listen {
+	int		 tcp;
+};
+
+struct priv_dns_sock {
+	uint64_t	 tcp;		/* 0 or 1 */
+};
 
 #endif

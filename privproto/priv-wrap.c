@@ -43,6 +43,7 @@ static const struct priv_reply {
 	{ PRIV_DISK_SNAPSHOT,	PRIV_DISK,	PR_FD },
 	{ PRIV_DISK_RELEASE,	PRIV_OK,	0 },
 	{ PRIV_DISK_LIST,	PRIV_DISK_IDS,	0 },
+	{ PRIV_DNS_LISTEN,	PRIV_DNS_SOCK,	PR_FD },
 };
 
 static const struct priv_reply *
@@ -328,4 +329,26 @@ priv_disk_list(int fd, struct priv_disk_ids **out, char *err, size_t errlen)
 
 	return priv_call(fd, PRIV_DISK_LIST, &req, (void **)out, NULL, err,
 	    errlen);
+}
+
+/* A socket bound to port 53 on the caller's gateway: UDP, or TCP listening. */
+int
+priv_dns_listen(int fd, int tcp, int *sockfd, char *err, size_t errlen)
+{
+	struct priv_dns_listen	 req = { tcp };
+	struct priv_dns_sock	*out;
+	int			 rc;
+
+	rc = priv_call(fd, PRIV_DNS_LISTEN, &req, (void **)&out, sockfd, err,
+	    errlen);
+	if (rc != 0)
+		return rc;
+	if (out->tcp != (uint64_t)tcp) {
+		rc = seterr(err, errlen, "banger-priv: a %s socket, asked for "
+		    "%s", out->tcp ? "TCP" : "UDP", tcp ? "TCP" : "UDP");
+		close(*sockfd);
+		*sockfd = -1;
+	}
+	msg_free(&priv_proto, PRIV_DNS_SOCK, out);
+	return rc;
 }

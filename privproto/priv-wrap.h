@@ -39,5 +39,6 @@ int	priv_disk_snapshot(int, uint64_t, int, int, struct priv_disk **,
 	    int *, char *, size_t);
 int	priv_disk_release(int, uint64_t, char *, size_t);
 int	priv_disk_list(int, struct priv_disk_ids **, char *, size_t);
+int	priv_dns_listen(int, int, int *, char *, size_t);
 
 #endif
