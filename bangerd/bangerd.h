@@ -253,6 +253,19 @@ struct bangerd {
 	char			 image_building[64];	/* "" when idle */
 	struct client		*image_client;
 	int			 stopping;
+
+	/* banger-net (net.c) */
+	char			 net_bin[PATH_MAX];
+	int			 net_chan;	/* our end; -1: not running */
+	struct event		*net_ev;
+	struct bufferevent	*net_log;	/* its stderr */
+	pid_t			 net_pid;
+	int			 dns_fd[2];	/* UDP, TCP on the gateway */
+	struct event		*net_timer;	/* its restart */
+	time_t			 net_since;	/* started (monotonic s) */
+	unsigned		 net_backoff;	/* s before a restart */
+	char			 net_error[256];	/* why no DNS, or "" */
+	struct buf		 net_names;	/* the names last sent */
 };
 
 /* control.c */
@@ -379,6 +392,7 @@ struct bufferevent *helper_log_open(struct bangerd *, int);
 int	 launch_vmm(struct bangerd *, struct vm *, int *, size_t, char **,
 	    size_t);
 int	 launch_kill(struct bangerd *, struct vm *, int);
+int	 launch_kill_tool(struct bangerd *, uint64_t, int64_t, int);
 int	 launch_tool(struct bangerd *, uint64_t, int64_t, int *, size_t,
 	    char **, size_t);
 int	 launch_connect(struct bangerd *, uint64_t, unsigned);
@@ -387,6 +401,12 @@ int	 launch_connect(struct bangerd *, uint64_t, unsigned);
 int	 job_start(struct bangerd *, int64_t, char **, size_t, int,
 	    job_done_fn);
 void	 job_exited(struct bangerd *, struct launch_exited *);
+
+/* net.c: banger-net */
+void	 net_ensure(struct bangerd *);
+void	 net_sync(struct bangerd *);
+void	 net_started(struct bangerd *, struct launch_started *);
+void	 net_exited(struct bangerd *, struct launch_exited *);
 
 /* reconcile.c */
 int	 reconcile(struct bangerd *);

@@ -22,7 +22,8 @@ helper_log_read(struct bufferevent *bev, void *arg)
 {
 	struct bangerd	*d = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
-	const char	*tag = bev == d->priv_log ? "priv" : "launcher";
+	const char	*tag = bev == d->priv_log ? "priv" :
+	    bev == d->launch_log ? "launcher" : "net";
 	char		*line;
 	size_t		 len, i;
 
@@ -50,6 +51,8 @@ helper_log_event(struct bufferevent *bev, short what, void *arg)
 		d->priv_log = NULL;
 	else if (bev == d->launch_log)
 		d->launch_log = NULL;
+	else if (bev == d->net_log)
+		d->net_log = NULL;
 	bufferevent_free(bev);
 }
 

@@ -42,7 +42,7 @@ extern char **environ;
 #define LAUNCH_CONNECT_WAIT_MS 2000	/* for the launcher's answer */
 
 struct launcher {
-	const char	*tools[LAUNCH_TOOL_FETCH + 1];	/* fixed at start */
+	const char	*tools[LAUNCH_TOOL_NET + 1];	/* fixed at start */
 	const char	*rundir;	/* where VMs' sockets are, fixed too */
 	int		 staged[LAUNCH_SLOT_MAX + 1];
 	struct {
@@ -345,11 +345,12 @@ launcher_main(int argc, char **argv)
 	int		 sfd, i;
 
 	log_init("bangerd-launcher", 2, 0);
-	if (argc != 5 || (argv[2][0] != '/' && strcmp(argv[2], "-") != 0) ||
-	    (argv[3][0] != '/' && strcmp(argv[3], "-") != 0) ||
-	    (argv[4][0] != '/' && strcmp(argv[4], "-") != 0))
+	if (argc != 6)
 		fatalx("usage: bangerd --launcher /path/to/vmm|- "
-		    "/path/to/banger-fetch|- /run/dir|-");
+		    "/path/to/banger-fetch|- /run/dir|- /path/to/banger-net|-");
+	for (i = 2; i < argc; i++)
+		if (argv[i][0] != '/' && strcmp(argv[i], "-") != 0)
+			fatalx("launcher: %s is neither a path nor -", argv[i]);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		fatal("prctl PDEATHSIG");
 	if (getppid() == 1)
@@ -363,6 +364,7 @@ launcher_main(int argc, char **argv)
 	    argv[3];
 	/* "-": the VMM needs no connections from us (l_connect refuses). */
 	l.rundir = strcmp(argv[4], "-") == 0 ? NULL : argv[4];
+	l.tools[LAUNCH_TOOL_NET] = strcmp(argv[5], "-") == 0 ? NULL : argv[5];
 	/* Tools get only what they need from our (bangerd's) environment. */
 	l.env = launcher_env();
 	for (i = 0; i <= LAUNCH_SLOT_MAX; i++)
@@ -421,6 +423,8 @@ launch_started(struct bangerd *d, void *body)
 {
 	if (((struct launch_started *)body)->tool == LAUNCH_TOOL_VMM)
 		vm_vmm_started(d, body);
+	else if (((struct launch_started *)body)->tool == LAUNCH_TOOL_NET)
+		net_started(d, body);
 }
 
 static void
@@ -428,6 +432,8 @@ launch_exited(struct bangerd *d, void *body)
 {
 	if (((struct launch_exited *)body)->tool == LAUNCH_TOOL_VMM)
 		vm_vmm_exited(d, body);
+	else if (((struct launch_exited *)body)->tool == LAUNCH_TOOL_NET)
+		net_exited(d, body);
 	else
 		job_exited(d, body);
 }
@@ -542,7 +548,7 @@ launch_spawn(struct bangerd *d, const char *self)
 		    vmm_bin(d)[0] ? (char *)vmm_bin(d) : "-",
 		    d->fetch_bin[0] ? d->fetch_bin : "-",
 		    d->vmm->launcher_connects ? d->paths.runtime_dir : "-",
-		    NULL }, environ);
+		    d->net_bin[0] ? d->net_bin : "-", NULL }, environ);
 		_exit(127);
 	}
 	close(sv[1]);
@@ -613,10 +619,16 @@ launch_vmm(struct bangerd *d, struct vm *vm, int *fds, size_t nfds,
 int
 launch_kill(struct bangerd *d, struct vm *vm, int signo)
 {
+	return launch_kill_tool(d, LAUNCH_TOOL_VMM, vm->id, signo);
+}
+
+int
+launch_kill_tool(struct bangerd *d, uint64_t tool, int64_t id, int signo)
+{
 	struct launch_kill	 lk;
 
-	lk.vm_id = vm->id;
-	lk.tool = LAUNCH_TOOL_VMM;
+	lk.vm_id = id;
+	lk.tool = tool;
 	lk.signo = signo;
 	return launch_send(d, LAUNCH_KILL, &lk, -1);
 }

@@ -170,13 +170,14 @@ lock_state_dir(struct paths *p)
 }
 
 /*
- * banger-fetch: $BANGER_FETCH, else beside bangerd (installed), else in
+ * A helper NAME: $ENVNAME, else beside bangerd (installed), else in
  * the build tree's sibling directory.
  */
 static int
-find_fetch(const char *self, char *out, size_t len)
+find_tool(const char *self, const char *name, const char *envname,
+    char *out, size_t len)
 {
-	const char	*env = getenv("BANGER_FETCH");
+	const char	*env = getenv(envname);
 	char		 dir[PATH_MAX], *slash;
 
 	if (env != NULL && env[0] == '/') {
@@ -186,10 +187,10 @@ find_fetch(const char *self, char *out, size_t len)
 	snprintf(dir, sizeof(dir), "%s", self);
 	if ((slash = strrchr(dir, '/')) != NULL)
 		*slash = '\0';
-	snprintf(out, len, "%s/banger-fetch", dir);
+	snprintf(out, len, "%s/%s", dir, name);
 	if (access(out, X_OK) == 0)
 		return 0;
-	snprintf(out, len, "%s/../banger-fetch/banger-fetch", dir);
+	snprintf(out, len, "%s/../%s/%s", dir, name, name);
 	if (access(out, X_OK) == 0)
 		return 0;
 	out[0] = '\0';
@@ -453,6 +454,7 @@ main(int argc, char **argv)
 	d.started = time(NULL);
 	d.launch_fd = -1;
 	d.launch_conn_fd = -1;
+	d.net_chan = d.dns_fd[0] = d.dns_fd[1] = -1;
 	TAILQ_INIT(&d.clients);
 	TAILQ_INIT(&d.vms);
 	TAILQ_INIT(&d.jobs);
@@ -478,9 +480,14 @@ main(int argc, char **argv)
 		log_warnx("qemu-system-x86_64 not found in PATH (or "
 		    "$BANGER_QEMU); VMs cannot start");
 	choose_vmm(&d, want_vmm);
-	if (find_fetch(self, d.fetch_bin, sizeof(d.fetch_bin)) == -1)
+	if (find_tool(self, "banger-fetch", "BANGER_FETCH", d.fetch_bin,
+	    sizeof(d.fetch_bin)) == -1)
 		log_warnx("banger-fetch not found next to %s; VMs cannot be "
 		    "created", self);
+	if (find_tool(self, "banger-net", "BANGER_NET", d.net_bin,
+	    sizeof(d.net_bin)) == -1)
+		log_warnx("banger-net not found next to %s; guests will have "
+		    "no DNS", self);
 
 	start_priv(&d);
 	if (launch_spawn(&d, self) == -1)

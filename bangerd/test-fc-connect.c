@@ -296,7 +296,8 @@ struct run {
 static void
 launcher_start_in(struct run *r, char *rundir)
 {
-	char	*argv[] = { "bangerd", "--launcher", self, "-", rundir, NULL };
+	char	*argv[] = { "bangerd", "--launcher", self, "-", rundir, "-",
+	    NULL };
 	int	 sv[2], cv[2];
 
 	memset(&r->d, 0, sizeof(r->d));

@@ -167,6 +167,7 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 		msg_free(&priv_proto, PRIV_BRIDGE, br);
 		d->bridge_ok = 1;
 	}
+	net_ensure(d);
 	/* Firecracker opens the tap by name: it must outlive our fd. */
 	if (priv_tap_create(d->priv_fd, vm->id, d->vmm->tap_by_name,
 	    &tap, &tapfd, perr, sizeof(perr)) != 0) {

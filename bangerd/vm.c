@@ -129,6 +129,8 @@ strv_free(struct msg_strv *sv)
 void
 vm_free(struct vm *vm)
 {
+	struct bangerd	*d = vm->d;
+
 	vm_config_done(vm);
 	console_close(vm);
 	agent_detach(vm);
@@ -158,8 +160,9 @@ vm_free(struct vm *vm)
 	strv_free(&vm->run_argv);
 	if (vm->ws_listfd != -1)
 		close(vm->ws_listfd);
-	TAILQ_REMOVE(&vm->d->vms, vm, entry);
+	TAILQ_REMOVE(&d->vms, vm, entry);
 	free(vm);
+	net_sync(d);
 }
 
 /* The request's configuration is no longer needed. */
@@ -179,6 +182,8 @@ vm_save(struct vm *vm)
 	if (db_vm_update(vm->d, vm) == -1)
 		log_warnx("vm %s: could not record state %s", vm->name,
 		    vm_state_name(vm->state));
+	/* A VM's address comes and goes with its state. */
+	net_sync(vm->d);
 }
 
 static int

@@ -332,6 +332,7 @@ struct launch_fd {
 
 #define LAUNCH_TOOL_VMM	0	/* the VMM binary */
 #define LAUNCH_TOOL_FETCH 1	/* banger-fetch: disks and images */
+#define LAUNCH_TOOL_NET	2	/* banger-net: DNS on the gateway */
 
 struct launch_exec {
 	uint64_t	 vm_id;
