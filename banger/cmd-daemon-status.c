@@ -16,12 +16,14 @@ static void
 status_text(const struct ctl_daemon_info *d)
 {
 	char	 up[32], ver[64], accel[32], reason[1024], dir[4200];
+	char	 dns[1024];
 
 	fmt_duration(d->uptime, up, sizeof(up));
 	escape_ctl(d->version, ver, sizeof(ver));
 	escape_ctl(d->accel, accel, sizeof(accel));
 	escape_ctl(d->accel_reason, reason, sizeof(reason));
 	escape_ctl(d->state_dir, dir, sizeof(dir));
+	escape_ctl(d->dns, dns, sizeof(dns));
 	printf("bangerd is running\n");
 	printf("  pid        %llu\n", (unsigned long long)d->pid);
 	if (d->priv_pid != 0)
@@ -33,6 +35,7 @@ status_text(const struct ctl_daemon_info *d)
 	printf("  version    %s\n", ver);
 	printf("  accel      %s: %s\n", accel, reason);
 	printf("  state dir  %s\n", dir);
+	printf("  dns        %s\n", dns);
 }
 
 static void
@@ -43,13 +46,14 @@ status_json(const struct ctl_daemon_info *d)
 	if (d == NULL)
 		o = json_pack("{s:b}", "running", 0);
 	else
-		o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s}",
+		o = json_pack("{s:b, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:s, "
+		    "s:s}",
 		    "running", 1, "pid", (json_int_t)d->pid,
 		    "priv_pid", (json_int_t)d->priv_pid,
 		    "uptime", (json_int_t)d->uptime,
 		    "vms", (json_int_t)d->vms, "version", d->version,
 		    "accel", d->accel, "accel_reason", d->accel_reason,
-		    "state_dir", d->state_dir);
+		    "state_dir", d->state_dir, "dns", d->dns);
 	json_dumpf(o, stdout, JSON_INDENT(2));
 	putchar('\n');
 	json_decref(o);

@@ -265,6 +265,7 @@ struct bangerd {
 	time_t			 net_since;	/* started (monotonic s) */
 	unsigned		 net_backoff;	/* s before a restart */
 	char			 net_error[256];	/* why no DNS, or "" */
+	char			 gateway[16];	/* the bridge's, once up */
 	struct buf		 net_names;	/* the names last sent */
 };
 
@@ -405,6 +406,7 @@ void	 job_exited(struct bangerd *, struct launch_exited *);
 /* net.c: banger-net */
 void	 net_ensure(struct bangerd *);
 void	 net_sync(struct bangerd *);
+void	 net_status(struct bangerd *, char *, size_t);
 void	 net_started(struct bangerd *, struct launch_started *);
 void	 net_exited(struct bangerd *, struct launch_exited *);
 

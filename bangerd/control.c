@@ -499,6 +499,7 @@ ctl_daemon_status(struct client *c, uint32_t type, void *body)
 {
 	struct ctl_daemon_info	 di;
 	struct vm		*vm;
+	char			 dns[512];
 
 	(void)type;
 	(void)body;
@@ -512,6 +513,8 @@ ctl_daemon_status(struct client *c, uint32_t type, void *body)
 	di.accel = (char *)accel_name(c->d->accel);
 	di.accel_reason = c->d->accel_reason;
 	di.state_dir = c->d->paths.state_dir;
+	net_status(c->d, dns, sizeof(dns));
+	di.dns = dns;
 	client_send(c, CTL_DAEMON_INFO, &di);
 	client_finish(c);
 }

@@ -347,3 +347,18 @@ net_exited(struct bangerd *d, struct launch_exited *ex)
 		return;
 	evtimer_add(d->net_timer, &tv);
 }
+
+/* One line for `banger daemon status`. */
+void
+net_status(struct bangerd *d, char *out, size_t len)
+{
+	if (d->net_chan != -1)
+		snprintf(out, len, "serving %s port 53 (banger-net pid %d)",
+		    d->gateway, (int)d->net_pid);
+	else if (d->net_error[0] != '\0')
+		snprintf(out, len, "not serving: %s", d->net_error);
+	else if (!d->bridge_ok)
+		snprintf(out, len, "not started (it starts with the first VM)");
+	else
+		snprintf(out, len, "starting");
+}

@@ -164,6 +164,7 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 		}
 		log_info("bridge %s %s/%u", br->name, br->gateway,
 		    (unsigned)br->prefix);
+		snprintf(d->gateway, sizeof(d->gateway), "%s", br->gateway);
 		msg_free(&priv_proto, PRIV_BRIDGE, br);
 		d->bridge_ok = 1;
 	}

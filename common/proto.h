@@ -183,6 +183,7 @@ struct ctl_daemon_info {
 	char		*accel;		/* accelerator VMs will use */
 	char		*accel_reason;
 	char		*state_dir;
+	char		*dns;		/* banger-net's state, one line */
 };
 
 struct ctl_daemon_stop {

@@ -107,6 +107,7 @@ static const struct msg_field f_daemon_info[] = {
 	F(ctl_daemon_info, accel, MF_STR, 32, 0),
 	F(ctl_daemon_info, accel_reason, MF_STR, BANGER_STRMAX, 0),
 	F(ctl_daemon_info, state_dir, MF_STR, BANGER_STRMAX, 0),
+	F(ctl_daemon_info, dns, MF_STR, BANGER_STRMAX, 0),
 };
 static const struct msg_field f_winsize[] = {
 	F(ctl_winsize, cols, MF_U64, 65535, 0),

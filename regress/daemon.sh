@@ -68,6 +68,9 @@ if jq -e 'type == "object"' "$j" >/dev/null 2>&1; then
 	    >/dev/null || fail "no accel_reason"
 	[ "$(jq -r .state_dir "$j")" = "$(state_dir t1)" ] ||
 	    fail "state_dir $(jq -r .state_dir "$j"), want $(state_dir t1)"
+	# No VM has booted: banger-net waits for the bridge.
+	jq -e '.dns | startswith("not started")' "$j" >/dev/null ||
+	    fail "dns is '$(jq -r .dns "$j")' before any VM"
 else
 	fail "daemon status --json is not a JSON object"
 fi
