@@ -2,7 +2,7 @@
 # runs it through CHECK_EXTRA.
 
 DOCS_MANPAGES := docs/banger.1 docs/bangerd.8 docs/banger-priv.8 \
-	docs/banger-fetch.8 docs/banger-agent.8
+	docs/banger-fetch.8 docs/banger-agent.8 docs/banger-net.8
 CHECK_EXTRA += man-lint
 
 man-lint:
