@@ -6,7 +6,7 @@ FUZZERS += $(FUZZ_HERE)
 FUZZ_SRCS_toml := common/toml.c
 FUZZ_SRCS_msg := common/msg.c common/buf.c common/frame.c \
 	common/proto_ctl.c common/proto_priv.c common/proto_agent.c \
-	common/proto_launch.c
+	common/proto_launch.c common/proto_net.c
 FUZZ_LIBS_msg := $(shell pkg-config --libs msgpack)
 FUZZ_SRCS_frame := common/frame.c common/buf.c
 FUZZ_SRCS_config := common/config.c common/toml.c common/valid.c \

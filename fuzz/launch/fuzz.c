@@ -117,6 +117,22 @@ job_exited(struct bangerd *d, struct launch_exited *e)
 }
 
 void
+net_started(struct bangerd *d, struct launch_started *s)
+{
+	(void)d;
+	(void)s;
+	abort();
+}
+
+void
+net_exited(struct bangerd *d, struct launch_exited *e)
+{
+	(void)d;
+	(void)e;
+	abort();
+}
+
+void
 sandbox_launcher(void)
 {
 	abort();
@@ -271,6 +287,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char	 vmm[] = "/nonexistent/vmm", fetch[] = "/nonexistent/f";
+	static char	 net[] = "/nonexistent/n";
 	static char	 rundir[] = "/nonexistent/run";
 	struct launcher	 l;
 	struct buf	 in = { 0 };
@@ -285,6 +302,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Half the inputs run with no banger-fetch, as a daemon may. */
 	l.tools[LAUNCH_TOOL_FETCH] = size > 0 && (data[0] & 0x80) ? NULL :
 	    fetch;
+	l.tools[LAUNCH_TOOL_NET] = size > 0 && (data[0] & 0x40) ? NULL : net;
 	l.rundir = rundir;
 	l.env = (char *[]){ NULL };
 	for (slot = 0; slot <= LAUNCH_SLOT_MAX; slot++)

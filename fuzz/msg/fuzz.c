@@ -12,11 +12,12 @@
 #include "frame.h"
 #include "msg.h"
 #include "proto.h"
+#include "proto_net.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static const struct msg_proto *protos[] = {
-	&ctl_proto, &priv_proto, &agent_proto, &launch_proto,
+	&ctl_proto, &priv_proto, &agent_proto, &launch_proto, &net_proto,
 };
 
 static void
