@@ -2,7 +2,8 @@
 # banger bench (make bench): how long `banger vm run --rm -- true` takes,
 # against a bare QEMU boot of the same kernel and initrd to the agent's
 # AG_READY (regress/boot-ready), and the peak memory of bangerd and
-# banger-priv.  Same world as the regress suite (test-lib.sh): test user,
+# banger-priv, and DNS latency through banger-net against its upstream.
+# Same world as the regress suite (test-lib.sh): test user,
 # private network namespace, setuid helper under /run/banger-regress.
 # Prints numbers; timing never fails it.
 #
@@ -189,7 +190,77 @@ else
 	echo "golden image: not built for the bench user (banger image build debian-bookworm); skipped"
 fi
 
+# DNS through banger-net against asking the upstream directly: dnsmasq
+# in an "internet" namespace of this run (198.51.100.2, as in
+# regress/dns.sh), N sequential drill queries for distinct names from the
+# test namespace, each way.  Wall time per query includes starting drill
+# (the same both ways); drill's own "Query time" is summed too.
 stop_daemons >/dev/null 2>&1
+INET=$NS-inet
+DNS_N=${BENCH_DNS_QUERIES:-200}
+dns_ok=0
+if ip netns add "$INET" 2>/dev/null &&
+    ip -n "$INET" link set lo up &&
+    ip -n "$NS" link add bgup0 type veth peer name bgup1 netns "$INET" &&
+    ip -n "$NS" addr add 198.51.100.1/24 dev bgup0 &&
+    ip -n "$NS" link set bgup0 up &&
+    ip -n "$INET" addr add 198.51.100.2/24 dev bgup1 &&
+    ip -n "$INET" link set bgup1 up &&
+    ip -n "$NS" route add default via 198.51.100.2; then
+	ip netns exec "$INET" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+	    --no-resolv --no-hosts --bind-interfaces \
+	    --listen-address=198.51.100.2 --address=/bench.test/198.51.100.2 \
+	    --pid-file= --user=nobody 2>>"$LOGDIR/dnsmasq.err" &
+	dnsmasq_pid=$!
+	d=$(user_home t1)/.config/banger
+	install -d -m 0700 -o "$(user_name t1)" "$(user_home t1)/.config" "$d"
+	printf 'dns_upstream = ["198.51.100.2"]\n' >"$d/config.toml"
+	chown "$(user_name t1)" "$d/config.toml"
+	if banger vm create --name bench-dns </dev/null >/dev/null \
+	    2>>"$LOGDIR/dns.err"; then
+		gw=$(ip -n "$NS" -4 -o addr show dev "bgbr$(user_uid t1)" |
+		    sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' | head -n 1)
+		dns_ok=1
+	fi
+fi
+# $1 server, $2 label; prints "wall_s querytime_ms answered"
+time_dns() {
+	_t0=$(now)
+	_i=0
+	_qt=0
+	_ok=0
+	while [ $_i -lt "$DNS_N" ]; do
+		_o=$(ip netns exec "$NS" drill "q$_i-$2.bench.test" @"$1" A 2>&1)
+		case $_o in *"198.51.100.2"*) _ok=$((_ok + 1)) ;; esac
+		_m=$(echo "$_o" | sed -n 's/^;; Query time: \([0-9]*\) msec.*/\1/p')
+		_qt=$((_qt + ${_m:-0}))
+		_i=$((_i + 1))
+	done
+	_t1=$(now)
+	echo "$_t0 $_t1 $_qt $_ok" | awk '{ printf "%.3f %d %d\n", $2 - $1, $3, $4 }'
+}
+if [ $dns_ok = 1 ] && [ -n "$gw" ]; then
+	time_dns 198.51.100.2 warm >/dev/null
+	time_dns "$gw" warm >/dev/null
+	set -- $(time_dns 198.51.100.2 up)
+	up_s=$1 up_qt=$2 up_ok=$3
+	set -- $(time_dns "$gw" gw)
+	gw_s=$1 gw_qt=$2 gw_ok=$3
+	echo "DNS, $DNS_N sequential drill queries from the host side:"
+	echo "  to the upstream directly:   ${up_s} s (${up_ok} answered; drill query time ${up_qt} ms in all)"
+	echo "  through banger-net at $gw: ${gw_s} s (${gw_ok} answered; drill query time ${gw_qt} ms in all)"
+	echo "$gw_s $up_s $gw_qt $up_qt $DNS_N" | awk '{
+	    printf "  ratio banger-net / direct: %.2f wall, added %.2f ms per query (drill: %.2f ms)\n",
+	    $1 / $2, ($1 - $2) * 1000 / $5, ($3 - $4) / $5 }'
+	banger vm delete bench-dns </dev/null >/dev/null 2>>"$LOGDIR/dns.err"
+else
+	echo "DNS: could not set up the upstream or a VM; skipped (see $LOGDIR/dns.err)"
+fi
+[ -n "${dnsmasq_pid:-}" ] && kill "$dnsmasq_pid" 2>/dev/null
+rm -f "$(user_home t1)/.config/banger/config.toml"
+
+stop_daemons >/dev/null 2>&1
+ip netns delete "$INET" 2>/dev/null
 cleanup
 netsnap_check || exit 1
 exit 0
