@@ -12,6 +12,7 @@
 
 #include "berr.h"
 #include "msg.h"
+#include "portspec.h"
 #include "proto_priv.h"
 
 #define BANGER_STRMAX	4096	/* generic bound for free-text strings */
@@ -51,7 +52,9 @@ enum ctl_type {
 	CTL_IMAGE_INFO,		/* d->c */
 	CTL_INPUT_HOLD,		/* d->c: stop sending stdin (vm-session.c) */
 	CTL_INPUT_RESUME,	/* d->c: send stdin again */
-	CTL_TYPE_MAX = CTL_INPUT_RESUME
+	CTL_VM_PORT,		/* c->d: list, publish or unpublish; VM_INFO,
+				   OK */
+	CTL_TYPE_MAX = CTL_VM_PORT
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */
@@ -87,6 +90,7 @@ struct ctl_vm_run {
 	uint64_t	 ws_files;	/* paths that follow in CTL_WS_FILES */
 	char		*branch;	/* check out a new branch, or "" */
 	char		*from;		/* the ref it starts from, or "" */
+	struct msg_strv	 publish;	/* port specs (portspec.h) */
 	struct msg_strv	 argv;		/* at least one entry */
 };
 
@@ -114,6 +118,7 @@ struct ctl_vm_create {
 	uint64_t	 memory_mib;
 	uint64_t	 disk_mib;
 	int		 start;
+	struct msg_strv	 publish;	/* port specs (portspec.h) */
 };
 
 struct ctl_vm_name {			/* VM_START, VM_STOP, VM_SHOW */
@@ -164,6 +169,19 @@ struct ctl_vm_info {
 	char		*dir;		/* the VM's state directory */
 	char		*image;
 	char		*root;		/* "snapshot", "overlay" or "memory" */
+	struct msg_strv	 ports;		/* ADDR:HOSTPORT:GUESTPORT */
+	struct msg_strv	 port_state;	/* each port's: "listening",
+					   "waiting" or "error: ..." */
+};
+
+#define PORT_LIST	0
+#define PORT_PUBLISH	1
+#define PORT_UNPUBLISH	2
+
+struct ctl_vm_port {
+	char		*name;
+	uint64_t	 op;		/* PORT_* */
+	char		*spec;		/* "" for PORT_LIST */
 };
 
 struct ctl_vm_delete {

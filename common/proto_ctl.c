@@ -33,6 +33,7 @@ static const struct msg_field f_vm_run[] = {
 	F(ctl_vm_run, ws_files, MF_U64, WS_FILES_MAX, 0),
 	F(ctl_vm_run, branch, MF_STR, 255, 0),
 	F(ctl_vm_run, from, MF_STR, 255, 0),
+	F(ctl_vm_run, publish, MF_STRV, PORTS_MAX, PORT_SPEC_MAX),
 	F(ctl_vm_run, argv, MF_STRV, BANGER_ARGMAX, BANGER_STRMAX),
 };
 static const struct msg_field f_image_build[] = {
@@ -55,6 +56,7 @@ static const struct msg_field f_vm_create[] = {
 	F(ctl_vm_create, memory_mib, MF_U64, VM_MEMORY_MAX, 0),
 	F(ctl_vm_create, disk_mib, MF_U64, VM_DISK_MAX, 0),
 	F(ctl_vm_create, start, MF_BOOL, 0, 0),
+	F(ctl_vm_create, publish, MF_STRV, PORTS_MAX, PORT_SPEC_MAX),
 };
 static const struct msg_field f_vm_name[] = {
 	F(ctl_vm_name, name, MF_STR, VM_NAME_MAX, 0),
@@ -94,6 +96,13 @@ static const struct msg_field f_vm_info[] = {
 	F(ctl_vm_info, dir, MF_STR, BANGER_STRMAX, 0),
 	F(ctl_vm_info, image, MF_STR, VM_NAME_MAX, 0),
 	F(ctl_vm_info, root, MF_STR, 16, 0),
+	F(ctl_vm_info, ports, MF_STRV, PORTS_MAX, PORT_SPEC_MAX),
+	F(ctl_vm_info, port_state, MF_STRV, PORTS_MAX, 160),
+};
+static const struct msg_field f_vm_port[] = {
+	F(ctl_vm_port, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_vm_port, op, MF_U64, PORT_UNPUBLISH, 0),
+	F(ctl_vm_port, spec, MF_STR, PORT_SPEC_MAX, 0),
 };
 static const struct msg_field f_vm_delete[] = {
 	F(ctl_vm_delete, name, MF_STR, VM_NAME_MAX, 0),
@@ -141,6 +150,7 @@ static const struct msg_type ctl_types[] = {
 	T(CTL_IMAGE_INFO, "image.info", ctl_image_info, f_image_info),
 	T0(CTL_INPUT_HOLD, "input.hold", ctl_input_flow),
 	T0(CTL_INPUT_RESUME, "input.resume", ctl_input_flow),
+	T(CTL_VM_PORT, "vm.port", ctl_vm_port, f_vm_port),
 };
 
 const struct msg_proto ctl_proto = {

@@ -14,3 +14,5 @@ TESTS += common/test-esc
 $(eval $(call prog_rule,common/test-esc,common/test-esc.c,-lcmocka))
 TESTS += common/test-log
 $(eval $(call prog_rule,common/test-log,common/test-log.c,-lcmocka))
+TESTS += common/test-portspec
+$(eval $(call prog_rule,common/test-portspec,common/test-portspec.c,-lcmocka))
