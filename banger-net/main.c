@@ -50,6 +50,16 @@ on_names(void *body, int fd)
 		fatalx("bangerd sent bad names: %s", err);
 }
 
+static void
+on_ports(void *body, int fd)
+{
+	char	 err[128];
+
+	(void)fd;
+	if (ports_set(body, err, sizeof(err)) == -1)
+		fatalx("bangerd sent bad ports: %s", err);
+}
+
 /* bangerd's messages: which come with a descriptor, and the handler. */
 static const struct {
 	uint32_t	 type;
@@ -59,6 +69,7 @@ static const struct {
 	{ NET_CONFIG,	0,	on_config },
 	{ NET_LISTEN,	1,	on_listen },
 	{ NET_NAMES,	0,	on_names },
+	{ NET_PORTS,	0,	on_ports },
 };
 
 static void

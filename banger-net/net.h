@@ -73,6 +73,9 @@ void	fwd_query(const struct client_addr *, const struct dns_q *);
 void	fwd_client_gone(struct tcpconn *);
 int	fwd_set_upstreams(const struct msg_strv *, char *, size_t);
 
+/* ports.c: published ports */
+int	ports_set(const struct net_ports *, char *, size_t);
+
 /* sandbox.c */
 void	sandbox_net(void);
 

@@ -1,9 +1,10 @@
 /*
  * banger-net's confinement: no_new_privs, a Landlock ruleset that handles
  * every file access right and grants none (it opens no file, ever), and
- * a seccomp allowlist: the event loop, the sockets it was given, and new
+ * a seccomp allowlist: the event loop, the sockets it was given, new
  * Internet sockets for the upstream resolvers (a fresh source port per
- * query), nothing else.  The launcher's filter below it still applies.
+ * query) and published ports, and a sock_diag socket to learn whose a
+ * connection is; nothing else.  The launcher's filter below it still applies.
  * Every step is required: a kernel without Landlock is an error.
  */
 #include <sys/prctl.h>
@@ -11,6 +12,7 @@
 #include <sys/syscall.h>
 
 #include <linux/landlock.h>
+#include <linux/netlink.h>
 
 #include <errno.h>
 #include <stddef.h>
@@ -41,6 +43,8 @@ static const int allow[] = {
 	SCMP_SYS(madvise), SCMP_SYS(mprotect),
 	SCMP_SYS(getrandom),			/* IDs: arc4random */
 	SCMP_SYS(getpid), SCMP_SYS(gettid),
+	SCMP_SYS(getuid),			/* published ports' owner */
+	SCMP_SYS(bind), SCMP_SYS(listen),	/* published ports */
 	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(futex), SCMP_SYS(restart_syscall),
 	SCMP_SYS(exit), SCMP_SYS(exit_group),
@@ -90,6 +94,12 @@ sandbox_net(void)
 			    SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, fam[i]),
 			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, typ[j])) < 0)
 				fatalx("seccomp rule socket");
+	/* sock_diag: whose is a connection to a published port. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
+	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A1(SCMP_CMP_EQ,
+	    SOCK_DGRAM | SOCK_CLOEXEC), SCMP_A2(SCMP_CMP_EQ,
+	    NETLINK_SOCK_DIAG)) < 0)
+		fatalx("seccomp rule socket");
 	if (seccomp_load(ctx) < 0)
 		fatalx("seccomp_load");
 	seccomp_release(ctx);

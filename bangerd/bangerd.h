@@ -186,6 +186,17 @@ struct vm {
 	int			 con_fd;	/* our end, -1 if none */
 	int			 con_log;	/* console.log, -1 if none */
 
+	/* Published ports (ports.c): spec, text, what banger-net said. */
+	struct port_spec	 ports[PORTS_MAX];
+	size_t			 nports;
+	char			 port_text[PORTS_MAX][PORT_SPEC_MAX + 1];
+	char			 port_err[PORTS_MAX][128];	/* "" ok */
+	int			 port_known[PORTS_MAX];	/* banger-net said */
+	char			*port_textp[PORTS_MAX + 1];
+	char			*port_statep[PORTS_MAX + 1];
+	char			 ports_line[PORTS_MAX * (PORT_SPEC_MAX + 1) +
+				    1];	/* as the database keeps them */
+
 	/* config.toml as read for the request creating it, or NULL. */
 	struct config		*cfg;
 	off_t			 con_size;	/* bytes in console.log */
@@ -267,6 +278,7 @@ struct bangerd {
 	char			 net_error[256];	/* why no DNS, or "" */
 	char			 gateway[16];	/* the bridge's, once up */
 	struct buf		 net_names;	/* the names last sent */
+	struct buf		 net_ports;	/* the ports last sent */
 };
 
 /* control.c */
@@ -301,6 +313,7 @@ struct vm_row {
 	time_t		 created;
 	uint64_t	 disk_mib;
 	char		 image[64];
+	char		 ports[PORTS_MAX * (PORT_SPEC_MAX + 1) + 1];
 };
 int	 db_vm_load(struct bangerd *, struct vm_row **, size_t *);
 int	 vm_load(struct bangerd *);
@@ -409,6 +422,13 @@ void	 net_sync(struct bangerd *);
 void	 net_status(struct bangerd *, char *, size_t);
 void	 net_started(struct bangerd *, struct launch_started *);
 void	 net_exited(struct bangerd *, struct launch_exited *);
+
+/* ports.c: published ports */
+int	 vm_ports_set(struct vm *, const struct msg_strv *, char *, size_t);
+void	 vm_ports_load(struct vm *, const char *);
+void	 vm_ports_info(struct vm *, struct ctl_vm_info *);
+void	 vm_ports_state(struct bangerd *, const char *, const char *);
+void	 vm_port_cmd(struct client *, struct ctl_vm_port *);
 
 /* reconcile.c */
 int	 reconcile(struct bangerd *);

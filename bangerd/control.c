@@ -44,6 +44,7 @@ static void	ctl_vm_named(struct client *, uint32_t, void *);
 static void	ctl_vm_exec(struct client *, uint32_t, void *);
 static void	ctl_ws_files(struct client *, uint32_t, void *);
 static void	ctl_image(struct client *, uint32_t, void *);
+static void	ctl_vm_port(struct client *, uint32_t, void *);
 
 static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_VM_RUN,		C_IDLE,		ctl_vm_run },
@@ -62,6 +63,7 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_WS_FILES,		C_UPLOAD,	ctl_ws_files },
 	{ CTL_IMAGE_BUILD,	C_IDLE,		ctl_image },
 	{ CTL_IMAGE_LIST,	C_IDLE,		ctl_image },
+	{ CTL_VM_PORT,		C_IDLE,		ctl_vm_port },
 };
 
 static void	client_drop(struct client *, const char *);
@@ -535,4 +537,11 @@ static void
 ctl_session_input(struct client *c, uint32_t type, void *body)
 {
 	vm_client_input(c, type, body);
+}
+
+static void
+ctl_vm_port(struct client *c, uint32_t type, void *body)
+{
+	(void)type;
+	vm_port_cmd(c, body);
 }

@@ -43,6 +43,8 @@ static const char *migrations[] = {
 	 */
 	("CREATE TABLE vm_ids (id INTEGER PRIMARY KEY);"
 	"INSERT INTO vm_ids (id) SELECT id FROM vms;"),
+	/* Published ports, canonical specs separated by spaces (ports.c). */
+	"ALTER TABLE vms ADD COLUMN ports TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -213,7 +215,8 @@ db_vm_update(struct bangerd *d, struct vm *vm)
 	sqlite3_stmt	*st;
 
 	if (sqlite3_prepare_v2(d->db, "UPDATE vms SET state = ?, address = ?,"
-	    " tap = ?, pid = ? WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+	    " tap = ?, pid = ?, ports = ? WHERE id = ?", -1, &st, NULL) !=
+	    SQLITE_OK) {
 		log_warnx("db update: %s", sqlite3_errmsg(d->db));
 		return -1;
 	}
@@ -221,7 +224,8 @@ db_vm_update(struct bangerd *d, struct vm *vm)
 	sqlite3_bind_text(st, 2, vm->address, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, vm->tap, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, vm->pid);
-	sqlite3_bind_int64(st, 5, vm->id);
+	sqlite3_bind_text(st, 5, vm->ports_line, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, vm->id);
 	return step_done(d, st, "update");
 }
 
@@ -311,8 +315,8 @@ db_vm_load(struct bangerd *d, struct vm_row **rowsp, size_t *np)
 	*rowsp = NULL;
 	*np = 0;
 	if (sqlite3_prepare_v2(d->db, "SELECT id, name, state, accel, vcpus, "
-	    "memory_mib, address, tap, pid, rm, created, disk_mib, image "
-	    "FROM vms ORDER BY id",
+	    "memory_mib, address, tap, pid, rm, created, disk_mib, image, "
+	    "ports FROM vms ORDER BY id",
 	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -346,6 +350,8 @@ db_vm_load(struct bangerd *d, struct vm_row **rowsp, size_t *np)
 		r->disk_mib = sqlite3_column_int64(st, 11);
 		snprintf(r->image, sizeof(r->image), "%s",
 		    (const char *)sqlite3_column_text(st, 12));
+		snprintf(r->ports, sizeof(r->ports), "%s",
+		    (const char *)sqlite3_column_text(st, 13));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

@@ -141,46 +141,89 @@ net_send_config(struct bangerd *d)
 	(void)net_send(d, NET_CONFIG, &nc, -1);
 }
 
-/* The names of the user's VMs that have an address now, when changed. */
+/* Send a table if it differs from the one last sent (kept in *last). */
+static void
+net_send_table(struct bangerd *d, uint32_t type, const void *body,
+    struct buf *last)
+{
+	struct buf	 b = { 0 };
+
+	if (msg_frame(&net_proto, type, 0, body, &b) == -1) {
+		buf_free(&b);
+		return;
+	}
+	if ((last->len != b.len || memcmp(last->p, b.p, b.len) != 0) &&
+	    net_send(d, type, body, -1) == 0) {
+		buf_free(last);
+		*last = b;
+		return;
+	}
+	buf_free(&b);
+}
+
+static int
+has_address(const struct vm *vm)
+{
+	return (vm->state == VM_STARTING || vm->state == VM_RUNNING) &&
+	    vm->address[0] != '\0';
+}
+
+/*
+ * The names of the user's VMs that have an address now, and the ports
+ * they publish, each sent when it changed.
+ */
 void
 net_sync(struct bangerd *d)
 {
 	static char	*names[NET_NAMES_MAX + 1], *addrs[NET_NAMES_MAX + 1];
+	static char	 port[NET_PORTS_MAX][NET_PORT_STRMAX + 1];
+	static char	*ports[NET_PORTS_MAX + 1];
 	struct net_names nn;
-	struct buf	 b = { 0 };
+	struct net_ports np;
 	struct vm	*vm;
-	size_t		 n = 0;
+	size_t		 n = 0, np_n = 0, i;
 
 	if (d->net_chan == -1)
 		return;
-	TAILQ_FOREACH(vm, &d->vms, entry)
-		if ((vm->state == VM_STARTING || vm->state == VM_RUNNING) &&
-		    vm->address[0] != '\0' && n < NET_NAMES_MAX) {
+	TAILQ_FOREACH(vm, &d->vms, entry) {
+		if (!has_address(vm))
+			continue;
+		if (n < NET_NAMES_MAX) {
 			names[n] = vm->name;
 			addrs[n++] = vm->address;
 		}
+		for (i = 0; i < vm->nports && np_n < NET_PORTS_MAX; i++) {
+			snprintf(port[np_n], sizeof(port[np_n]), "%u.%u.%u.%u:"
+			    "%u:%s:%u", vm->ports[i].addr >> 24,
+			    (vm->ports[i].addr >> 16) & 0xff,
+			    (vm->ports[i].addr >> 8) & 0xff,
+			    vm->ports[i].addr & 0xff, vm->ports[i].host,
+			    vm->address, vm->ports[i].guest);
+			ports[np_n] = port[np_n];
+			np_n++;
+		}
+	}
 	names[n] = addrs[n] = NULL;
+	ports[np_n] = NULL;
 	nn.names.v = names;
 	nn.names.n = nn.addrs.n = n;
 	nn.addrs.v = addrs;
-	if (msg_frame(&net_proto, NET_NAMES, 0, &nn, &b) == -1) {
-		buf_free(&b);
-		return;
-	}
-	if (d->net_names.len != b.len || memcmp(d->net_names.p, b.p,
-	    b.len) != 0) {
-		if (net_send(d, NET_NAMES, &nn, -1) == 0) {
-			buf_free(&d->net_names);
-			d->net_names = b;
-			return;
-		}
-	}
-	buf_free(&b);
+	np.ports.v = ports;
+	np.ports.n = np_n;
+	net_send_table(d, NET_NAMES, &nn, &d->net_names);
+	net_send_table(d, NET_PORTS, &np, &d->net_ports);
 }
 
 static void
 net_close(struct bangerd *d)
 {
+	struct vm	*vm;
+	size_t		 i;
+
+	/* What the old banger-net said of the ports no longer holds. */
+	TAILQ_FOREACH(vm, &d->vms, entry)
+		for (i = 0; i < vm->nports; i++)
+			vm->port_known[i] = 0;
 	if (d->net_ev != NULL)
 		event_free(d->net_ev);
 	if (d->net_chan != -1)
@@ -189,6 +232,8 @@ net_close(struct bangerd *d)
 	d->net_chan = -1;
 	buf_free(&d->net_names);
 	d->net_names = (struct buf){ 0 };
+	buf_free(&d->net_ports);
+	d->net_ports = (struct buf){ 0 };
 }
 
 static void
@@ -212,6 +257,12 @@ net_read(evutil_socket_t fd, short what, void *arg)
 	rc = msg_decode(&net_proto, in.p, in.len, &hdr, &body, err,
 	    sizeof(err));
 	buf_free(&in);
+	if (rc == 0 && hdr.type == NET_PORT_STATE) {
+		vm_ports_state(d, ((struct net_port_state *)body)->listen,
+		    ((struct net_port_state *)body)->error);
+		msg_free(&net_proto, hdr.type, body);
+		return;
+	}
 	if (rc == 0 && hdr.type != NET_COUNTERS) {
 		msg_free(&net_proto, hdr.type, body);
 		snprintf(err, sizeof(err), "unexpected %s",

@@ -40,7 +40,7 @@ static int	gen_name(struct bangerd *d, char *name, size_t len);
 static int	vm_pick_name(struct client *, const char *, char *, size_t);
 static void	vm_progress_spec(struct client *c, struct vm *vm);
 static struct vm *vm_begin(struct client *, const char *, const char *,
-		    uint64_t, uint64_t, uint64_t);
+		    uint64_t, uint64_t, uint64_t, const struct msg_strv *);
 static void	vm_begin_create(struct client *c, struct vm *vm);
 
 static int
@@ -437,10 +437,11 @@ vm_progress_spec(struct client *c, struct vm *vm)
  */
 static struct vm *
 vm_begin(struct client *c, const char *want, const char *image,
-    uint64_t vcpus, uint64_t memory_mib, uint64_t disk_mib)
+    uint64_t vcpus, uint64_t memory_mib, uint64_t disk_mib,
+    const struct msg_strv *publish)
 {
 	struct vm	*vm;
-	char		 name[VM_NAME_MAX + 1];
+	char		 name[VM_NAME_MAX + 1], err[256];
 
 	if (c->d->stopping) {
 		client_error(c, BERR_BUSY, "bangerd is shutting down");
@@ -454,6 +455,11 @@ vm_begin(struct client *c, const char *want, const char *image,
 	}
 	snprintf(vm->name, sizeof(vm->name), "%s", name);
 	if (vm_spec(c, vm, image, vcpus, memory_mib, disk_mib) == -1) {
+		vm_free(vm);
+		return NULL;
+	}
+	if (vm_ports_set(vm, publish, err, sizeof(err)) == -1) {
+		client_error(c, BERR_INVALID, "%s", err);
 		vm_free(vm);
 		return NULL;
 	}
@@ -483,7 +489,7 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 	struct vm	*vm;
 
 	if ((vm = vm_begin(c, req->name, req->image, req->vcpus,
-	    req->memory_mib, req->disk_mib)) == NULL)
+	    req->memory_mib, req->disk_mib, &req->publish)) == NULL)
 		return;
 	vm->rm = req->rm;
 	vm->run_created = 1;
@@ -542,7 +548,7 @@ vm_create_cmd(struct client *c, struct ctl_vm_create *req)
 	struct vm	*vm;
 
 	if ((vm = vm_begin(c, req->name, req->image, req->vcpus,
-	    req->memory_mib, req->disk_mib)) == NULL)
+	    req->memory_mib, req->disk_mib, &req->publish)) == NULL)
 		return;
 	vm_progress_spec(c, vm);
 	vm->boot_after_create = req->start;

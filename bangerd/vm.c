@@ -107,6 +107,7 @@ vm_load(struct bangerd *d)
 		vm->disk_mib = rows[i].disk_mib;
 		snprintf(vm->img.name, sizeof(vm->img.name), "%s",
 		    rows[i].image);
+		vm_ports_load(vm, rows[i].ports);
 		snprintf(vm->dir, sizeof(vm->dir), "%s/%s", d->paths.vms_dir,
 		    vm->name);
 	}
@@ -229,6 +230,7 @@ vm_info(struct vm *vm, struct ctl_vm_info *vi)
 	vi->dir = vm->dir;
 	vi->image = vm->img.name;
 	vi->root = (char *)rootdisk_kind(vm);
+	vm_ports_info(vm, vi);
 }
 
 void

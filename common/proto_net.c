@@ -28,12 +28,21 @@ static const struct msg_field f_counters[] = {
 	F(net_counters, failed, MF_U64, UINT64_MAX, 0),
 	F(net_counters, bad_answers, MF_U64, UINT64_MAX, 0),
 };
+static const struct msg_field f_ports[] = {
+	F(net_ports, ports, MF_STRV, NET_PORTS_MAX, NET_PORT_STRMAX),
+};
+static const struct msg_field f_port_state[] = {
+	F(net_port_state, listen, MF_STR, NET_LISTEN_STRMAX, 0),
+	F(net_port_state, error, MF_STR, NET_ERROR_STRMAX, 0),
+};
 
 static const struct msg_type net_types[] = {
 	T(NET_CONFIG, "config", net_config, f_config),
 	T(NET_LISTEN, "listen", net_listen, f_listen),
 	T(NET_NAMES, "names", net_names, f_names),
 	T(NET_COUNTERS, "counters", net_counters, f_counters),
+	T(NET_PORTS, "ports", net_ports, f_ports),
+	T(NET_PORT_STATE, "port-state", net_port_state, f_port_state),
 };
 
 const struct msg_proto net_proto = {

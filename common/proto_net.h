@@ -3,7 +3,9 @@
  * to forward (NET_CONFIG), hands it the DNS listeners banger-priv bound
  * on the user's gateway (NET_LISTEN, one descriptor each) and, whenever
  * a VM gets or loses its address, the whole table of the user's names
- * (NET_NAMES).  banger-net reports its counters (NET_COUNTERS).
+ * (NET_NAMES), and the published ports of the VMs that have one
+ * (NET_PORTS).  banger-net reports its counters (NET_COUNTERS) and
+ * whether it could listen on each port (NET_PORT_STATE).
  */
 #ifndef BANGER_PROTO_NET_H
 #define BANGER_PROTO_NET_H
@@ -18,13 +20,19 @@
 #define NET_NAMES_MAX	256	/* a user's VMs with an address */
 #define NET_ADDR_STRMAX	45	/* INET6_ADDRSTRLEN - 1 */
 #define NET_NAME_STRMAX	63	/* one DNS label */
+#define NET_PORTS_MAX	256	/* published ports of one user */
+#define NET_PORT_STRMAX	43	/* "127.0.0.1:65535:10.213.0.2:65535" */
+#define NET_LISTEN_STRMAX 21	/* "127.255.255.255:65535" */
+#define NET_ERROR_STRMAX 127
 
 enum net_type {
 	NET_CONFIG = 1,		/* d->n */
 	NET_LISTEN,		/* d->n, with one listening socket */
 	NET_NAMES,		/* d->n: replaces the whole table */
 	NET_COUNTERS,		/* n->d */
-	NET_TYPE_MAX = NET_COUNTERS
+	NET_PORTS,		/* d->n: replaces the whole table */
+	NET_PORT_STATE,		/* n->d: a listener is up, or why not */
+	NET_TYPE_MAX = NET_PORT_STATE
 };
 
 struct net_config {
@@ -52,6 +60,15 @@ struct net_counters {
 	uint64_t	 busy;		/* SERVFAIL: too many outstanding */
 	uint64_t	 failed;	/* SERVFAIL: no usable answer */
 	uint64_t	 bad_answers;	/* upstream answers dropped */
+};
+
+struct net_ports {
+	struct msg_strv	 ports;		/* HOSTADDR:PORT:GUESTADDR:PORT */
+};
+
+struct net_port_state {
+	char		*listen;	/* HOSTADDR:PORT */
+	char		*error;		/* "" when it listens */
 };
 
 extern const struct msg_proto net_proto;

@@ -1,0 +1,338 @@
+/*
+ * Published ports: banger-net listens on each host address and port
+ * bangerd lists and relays every connection to the VM's port.  Only the
+ * user who owns the VM may connect: the connecting socket is local (the
+ * address is a loopback one) and the kernel says whose it is (sock_diag,
+ * which any user may ask), so another user's connection is closed
+ * before a byte is relayed.  Connections are bounded per port and in
+ * all, and so is what waits in each direction.
+ */
+#include <sys/socket.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "buf.h"
+#include "frame.h"
+#include "log.h"
+#include "net.h"
+
+#define PORT_CONN_MAX	32	/* connections per port */
+#define CONN_MAX	256	/* in all */
+#define RELAY_HIGH	(256 * 1024)	/* bytes waiting in one direction */
+
+struct port {
+	int			 used;
+	struct sockaddr_in	 listen;
+	struct sockaddr_in	 guest;
+	int			 fd;
+	struct event		*ev;
+	unsigned		 nconn;
+};
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	struct port		*p;
+	struct bufferevent	*side[2];	/* 0 the host's, 1 the guest's */
+	int			 closing;
+};
+
+static struct port	 ports[NET_PORTS_MAX];
+static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
+static size_t		 nconn;
+static int		 diag = -1;
+
+static void
+conn_free(struct conn *c)
+{
+	bufferevent_free(c->side[0]);
+	if (c->side[1] != NULL)
+		bufferevent_free(c->side[1]);
+	c->p->nconn--;
+	nconn--;
+	TAILQ_REMOVE(&conns, c, entry);
+	free(c);
+}
+
+static void
+state(const struct sockaddr_in *sa, const char *error)
+{
+	struct net_port_state	 ps;
+	struct buf		 b = { 0 };
+	char			 listen[NET_LISTEN_STRMAX + 1], a[16];
+
+	inet_ntop(AF_INET, &sa->sin_addr, a, sizeof(a));
+	snprintf(listen, sizeof(listen), "%s:%u", a, ntohs(sa->sin_port));
+	ps.listen = listen;
+	ps.error = (char *)error;
+	if (msg_frame(&net_proto, NET_PORT_STATE, 0, &ps, &b) == 0)
+		(void)frame_send(NET_CHAN_FD, &b, -1);
+	buf_free(&b);
+}
+
+/* The uid of the local TCP socket at PEER connected to LOCAL, or -1. */
+static long long
+peer_uid(const struct sockaddr_in *peer, const struct sockaddr_in *local)
+{
+	struct {
+		struct nlmsghdr		 h;
+		struct inet_diag_req_v2	 r;
+	}		 req;
+	union {
+		struct nlmsghdr	 h;
+		char		 buf[1024];
+	}		 ans;
+	struct inet_diag_msg	*m;
+	ssize_t		 n;
+
+	if (diag == -1 && (diag = socket(AF_NETLINK, SOCK_DGRAM |
+	    SOCK_CLOEXEC, NETLINK_SOCK_DIAG)) == -1) {
+		log_warn("sock_diag");
+		return -1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.h.nlmsg_len = sizeof(req);
+	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.h.nlmsg_flags = NLM_F_REQUEST;
+	req.r.sdiag_family = AF_INET;
+	req.r.sdiag_protocol = IPPROTO_TCP;
+	req.r.idiag_states = ~0u;
+	req.r.id.idiag_sport = peer->sin_port;
+	req.r.id.idiag_dport = local->sin_port;
+	req.r.id.idiag_src[0] = peer->sin_addr.s_addr;
+	req.r.id.idiag_dst[0] = local->sin_addr.s_addr;
+	req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] =
+	    INET_DIAG_NOCOOKIE;
+	if (send(diag, &req, sizeof(req), 0) != (ssize_t)sizeof(req) ||
+	    (n = recv(diag, &ans, sizeof(ans), 0)) < (ssize_t)NLMSG_LENGTH(
+	    sizeof(*m)) || !NLMSG_OK(&ans.h, (size_t)n) ||
+	    ans.h.nlmsg_type != SOCK_DIAG_BY_FAMILY)
+		return -1;
+	m = NLMSG_DATA(&ans.h);
+	return (long long)m->idiag_uid;
+}
+
+static void
+relay_read(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+	int		 i = bev == c->side[0] ? 0 : 1;
+	struct bufferevent *to = c->side[!i];
+
+	if (to == NULL || c->closing)
+		return;
+	evbuffer_add_buffer(bufferevent_get_output(to),
+	    bufferevent_get_input(bev));
+	/* The other side reads slowly: stop reading this one for now. */
+	if (evbuffer_get_length(bufferevent_get_output(to)) >= RELAY_HIGH)
+		bufferevent_disable(bev, EV_READ);
+}
+
+static void
+relay_write(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+	int		 i = bev == c->side[0] ? 0 : 1;
+
+	if (c->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			conn_free(c);
+		return;
+	}
+	/* Drained: read the other side again. */
+	if (c->side[!i] != NULL)
+		bufferevent_enable(c->side[!i], EV_READ);
+}
+
+static void
+relay_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn	*c = arg;
+	int		 i = bev == c->side[0] ? 0 : 1;
+	struct bufferevent *other = c->side[!i];
+
+	if (what & BEV_EVENT_CONNECTED) {
+		bufferevent_enable(c->side[0], EV_READ);
+		return;
+	}
+	/* One side is done: the other gets what is left, then goes. */
+	if (other != NULL && !(what & BEV_EVENT_ERROR)) {
+		relay_read(bev, c);
+		if (evbuffer_get_length(bufferevent_get_output(other)) > 0) {
+			c->closing = 1;
+			bufferevent_disable(bev, EV_READ | EV_WRITE);
+			bufferevent_disable(other, EV_READ);
+			bufferevent_setwatermark(other, EV_WRITE, 0, 0);
+			return;
+		}
+	}
+	conn_free(c);
+}
+
+static void
+port_accept(evutil_socket_t fd, short what, void *arg)
+{
+	struct port		*p = arg;
+	struct sockaddr_in	 peer;
+	socklen_t		 len = sizeof(peer);
+	struct conn		*c;
+	long long		 uid;
+	int			 s;
+
+	(void)what;
+	if ((s = accept4(fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK |
+	    SOCK_CLOEXEC)) == -1)
+		return;
+	if (len != sizeof(peer) || peer.sin_family != AF_INET ||
+	    (uid = peer_uid(&peer, &p->listen)) != (long long)getuid()) {
+		/* Not this user's: closed before anything is relayed. */
+		close(s);
+		return;
+	}
+	if (p->nconn >= PORT_CONN_MAX || nconn >= CONN_MAX ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		close(s);
+		return;
+	}
+	c->p = p;
+	if ((c->side[0] = bufferevent_socket_new(netd.base, s,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		close(s);
+		free(c);
+		return;
+	}
+	p->nconn++;
+	nconn++;
+	TAILQ_INSERT_TAIL(&conns, c, entry);
+	if ((c->side[1] = bufferevent_socket_new(netd.base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		conn_free(c);
+		return;
+	}
+	bufferevent_setcb(c->side[0], relay_read, relay_write, relay_event,
+	    c);
+	bufferevent_setcb(c->side[1], relay_read, relay_write, relay_event,
+	    c);
+	bufferevent_enable(c->side[1], EV_READ);
+	if (bufferevent_socket_connect(c->side[1],
+	    (struct sockaddr *)&p->guest, sizeof(p->guest)) == -1)
+		conn_free(c);
+}
+
+static void
+port_close(struct port *p)
+{
+	struct conn	*c, *next;
+
+	/* Unpublished: its connections go too. */
+	for (c = TAILQ_FIRST(&conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->p == p)
+			conn_free(c);
+	}
+	event_free(p->ev);
+	close(p->fd);
+	memset(p, 0, sizeof(*p));
+}
+
+/* "A.B.C.D:P:E.F.G.H:Q", strictly, into two addresses. */
+static int
+parse(const char *s, struct sockaddr_in *l, struct sockaddr_in *g)
+{
+	char		 la[16], ga[16], tail;
+	unsigned	 lp, gp;
+
+	memset(l, 0, sizeof(*l));
+	memset(g, 0, sizeof(*g));
+	if (sscanf(s, "%15[0-9.]:%5u:%15[0-9.]:%5u%c", la, &lp, ga, &gp,
+	    &tail) != 4 || lp == 0 || lp > 65535 || gp == 0 || gp > 65535 ||
+	    inet_pton(AF_INET, la, &l->sin_addr) != 1 ||
+	    inet_pton(AF_INET, ga, &g->sin_addr) != 1 ||
+	    (ntohl(l->sin_addr.s_addr) >> 24) != 127)
+		return -1;
+	l->sin_family = g->sin_family = AF_INET;
+	l->sin_port = htons((uint16_t)lp);
+	g->sin_port = htons((uint16_t)gp);
+	return 0;
+}
+
+static void
+port_open(struct port *p)
+{
+	char	 err[NET_ERROR_STRMAX + 1];
+	int	 one = 1;
+
+	if ((p->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1 || setsockopt(p->fd, SOL_SOCKET,
+	    SO_REUSEADDR, &one, sizeof(one)) == -1 || bind(p->fd,
+	    (struct sockaddr *)&p->listen, sizeof(p->listen)) == -1 ||
+	    listen(p->fd, 16) == -1 || (p->ev = event_new(netd.base, p->fd,
+	    EV_READ | EV_PERSIST, port_accept, p)) == NULL ||
+	    event_add(p->ev, NULL) == -1) {
+		snprintf(err, sizeof(err), "%s", strerror(errno));
+		state(&p->listen, err);
+		if (p->fd != -1)
+			close(p->fd);
+		memset(p, 0, sizeof(*p));
+		return;
+	}
+	p->used = 1;
+	state(&p->listen, "");
+}
+
+static int
+same(const struct sockaddr_in *a, const struct sockaddr_in *b)
+{
+	return a->sin_addr.s_addr == b->sin_addr.s_addr &&
+	    a->sin_port == b->sin_port;
+}
+
+/* The whole table from bangerd: close what went, open what came. */
+int
+ports_set(const struct net_ports *np, char *err, size_t errlen)
+{
+	struct sockaddr_in	 l[NET_PORTS_MAX], g[NET_PORTS_MAX];
+	size_t			 i, j;
+
+	for (i = 0; i < np->ports.n; i++)
+		if (parse(np->ports.v[i], &l[i], &g[i]) == -1) {
+			snprintf(err, errlen, "port %zu is not "
+			    "127.A.B.C:PORT:ADDR:PORT", i);
+			return -1;
+		}
+	for (j = 0; j < NET_PORTS_MAX; j++) {
+		if (!ports[j].used)
+			continue;
+		for (i = 0; i < np->ports.n && !(same(&l[i],
+		    &ports[j].listen) && same(&g[i], &ports[j].guest)); i++)
+			;
+		if (i == np->ports.n)
+			port_close(&ports[j]);
+	}
+	for (i = 0; i < np->ports.n; i++) {
+		for (j = 0; j < NET_PORTS_MAX && !(ports[j].used &&
+		    same(&l[i], &ports[j].listen) && same(&g[i],
+		    &ports[j].guest)); j++)
+			;
+		if (j < NET_PORTS_MAX)
+			continue;	/* kept as it was */
+		for (j = 0; j < NET_PORTS_MAX && ports[j].used; j++)
+			;
+		ports[j].listen = l[i];
+		ports[j].guest = g[i];
+		port_open(&ports[j]);
+	}
+	return 0;
+}
