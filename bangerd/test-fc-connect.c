@@ -314,7 +314,7 @@ launcher_start_in(struct run *r, char *rundir)
 		close(cv[0]);
 		if (dup2(sv[1], 3) == -1 || dup2(cv[1], 4) == -1)
 			_exit(126);
-		_exit(launcher_main(5, argv));
+		_exit(launcher_main(6, argv));
 	}
 	close(sv[1]);
 	close(cv[1]);
