@@ -47,6 +47,7 @@ static const int allow[] = {
 	SCMP_SYS(bind), SCMP_SYS(listen),	/* published ports */
 	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(futex), SCMP_SYS(restart_syscall),
+	SCMP_SYS(sigaltstack),			/* ASan builds, at exit */
 	SCMP_SYS(exit), SCMP_SYS(exit_group),
 };
 
