@@ -77,7 +77,8 @@ fwd_fail(struct fwd *f)
 static void
 fwd_next(struct fwd *f)
 {
-	if (++f->tries >= 2 * netd.nup) {
+	/* Each resolver twice, 4 tries at most: under TCP_IDLE_SEC. */
+	if (++f->tries >= 2 * netd.nup || f->tries >= FWD_TRIES_MAX) {
 		fwd_fail(f);
 		return;
 	}

@@ -24,6 +24,7 @@
 
 #define FWD_MAX		256	/* outstanding upstream queries */
 #define FWD_WAIT_MS	2000	/* for one upstream, before the next */
+#define FWD_TRIES_MAX	4	/* tries per query, 8 s at most in all */
 #define TCP_CONN_MAX	64	/* guests' TCP connections at once */
 #define TCP_IDLE_SEC	10
 #define RATE_SOURCES	64	/* sources tracked for rate limits */
