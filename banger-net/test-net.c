@@ -682,6 +682,50 @@ test_forward_silent(void **state)
 }
 
 /*
+ * Four resolvers that never answer, asked over TCP: the guest gets its
+ * SERVFAIL before its connection's idle timeout (4 tries of 2 s, under
+ * 10 s), not an end of file.
+ */
+static void
+test_forward_silent_tcp(void **state)
+{
+	static char		*up[5];
+	struct net_config	 nc;
+	uint8_t			 q[512], a[4096];
+	ldns_pkt		*p;
+	size_t			 n;
+	int			 s, i;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	for (i = 0; i < 4; i++)
+		up[i] = t.up_addr;
+	up[4] = NULL;
+	nc.upstream.v = up;
+	nc.upstream.n = 4;
+	send_msg(NET_CONFIG, &nc, -1);
+	assert_true((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >=
+	    0);
+	assert_int_equal(connect(s, (struct sockaddr *)&t.guest_tcp,
+	    sizeof(t.guest_tcp)), 0);
+	n = make_query("www.example.test", LDNS_RR_TYPE_A, 0x5101, LDNS_RD,
+	    q + 2, sizeof(q) - 2);
+	q[0] = (uint8_t)(n >> 8);
+	q[1] = (uint8_t)n;
+	assert_int_equal(write(s, q, n + 2), (ssize_t)(n + 2));
+	n = read_tcp_msg(s, a, sizeof(a));
+	assert_int_equal(ldns_wire2pkt(&p, a, n), LDNS_STATUS_OK);
+	assert_int_equal(ldns_pkt_id(p), 0x5101);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
+	ldns_pkt_free(p);
+	close(s);
+	nc.upstream.n = 1;
+	up[1] = NULL;
+	send_msg(NET_CONFIG, &nc, -1);
+	drain_upstream();
+}
+
+/*
  * Each forward above went out with an ID of banger-net's own: the
  * guest's every time would happen by chance with odds of 2^-16 each.
  */
@@ -812,6 +856,7 @@ main(void)
 		cmocka_unit_test(test_forward),
 		cmocka_unit_test(test_forward_truncated),
 		cmocka_unit_test(test_forward_silent),
+		cmocka_unit_test(test_forward_silent_tcp),
 		cmocka_unit_test(test_forward_fresh_ids),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_counters),
