@@ -1,5 +1,5 @@
-# banger-net: the DNS codec (dns.c) and its unit test.  The program rule
-# joins these when banger-net/main.c lands.
+# banger-net: DNS and published ports for one user's VMs; its codec
+# (dns.c, ldns) and the tests.
 NET_LIB_SRCS := banger-net/dns.c
 NET_LIBS := $(shell pkg-config --libs ldns)
 
@@ -7,6 +7,10 @@ PROGS += banger-net/banger-net
 NET_SRCS := $(filter-out banger-net/test-%.c,$(wildcard banger-net/*.c))
 $(eval $(call prog_rule,banger-net/banger-net,$(NET_SRCS),\
 	$(NET_LIBS) $(shell pkg-config --libs libevent libseccomp msgpack)))
+
+TESTS += banger-net/test-dns
+$(eval $(call prog_rule,banger-net/test-dns,\
+	banger-net/test-dns.c $(NET_LIB_SRCS),$(NET_LIBS) -lcmocka))
 
 # banger-net end to end: runs the built program (found next to the test).
 TESTS += banger-net/test-net

@@ -62,3 +62,11 @@ FUZZ_SRCS_agent-chan := $(BANGERD_LIB_SRCS) $(COMMON_SRCS)
 FUZZ_LIBS_agent-chan := $(BANGERD_LIBS)
 FUZZ_CFLAGS_agent-chan := -Iprivproto
 $(eval $(call fuzz_rule,agent-chan))
+
+# banger-net's DNS codec: guests' queries and upstreams' answers.
+FUZZERS += net-dns
+FUZZ_SRCS_net-dns := $(NET_LIB_SRCS) common/valid.c
+FUZZ_LIBS_net-dns := $(NET_LIBS)
+FUZZ_CFLAGS_net-dns := -Ibanger-net
+FUZZ_DEPS_net-dns := $(wildcard banger-net/*.h)
+$(eval $(call fuzz_rule,net-dns))
