@@ -6,7 +6,8 @@
 # dns_upstream from config.toml.  The host asks the gateway with drill.
 # Malformed messages (RFC 9267) get no answer or FORMERR and a query flood
 # from a guest does not take banger-net down; after kill -9 bangerd starts
-# it again and names answer again.
+# it again and names answer again; a VM stopped and started again
+# answers again under its name.
 #
 # Topology, all inside namespaces this run created (as network.sh):
 #   guest -- bgtapN -- bgbrUID [$NS] bgup0 198.51.100.1 ==veth==
@@ -177,7 +178,6 @@ wait_until 60 answers "$gw" dnsa.vm "$a" ||
     fail "t1's gateway $gw never answered dnsa.vm (rcode '$DQ_RC', A '$DQ_ADDR')"
 check_net_proc t1
 pid1=$NETPID
-check_net_proc t2
 check_answer "host, UDP" "$gw" dnsa.vm "$a"
 check_answer "host, TCP" "$gw" dnsa.vm "$a" -t
 # Any case: names are case-insensitive (RFC 4343).
@@ -191,31 +191,34 @@ check_nx "t1 asks for t2's VM" "$gw" dnsc.vm
 check_nx "t1 asks for a VM that does not exist" "$gw" nosuch.vm
 wait_until 60 answers "$gw2" dnsc.vm "$c" ||
     fail "t2's gateway $gw2 never answered dnsc.vm (rcode '$DQ_RC', A '$DQ_ADDR')"
+check_net_proc t2
 check_nx "t2 asks for t1's VM" "$gw2" dnsa.vm
 
 # ---- names asked from a guest ------------------------------------------------
 
-# $1 dnsa's address; prints one line per fact for the host to check.
+# One line per fact for the host to check: "A LABEL ADDR" for each
+# address of an answer, "NX LABEL" for NXDOMAIN.
 script=$(cat <<'EOS'
 gw=$(ip route | awk '/^default/ {print $3}')
 echo "GW $gw"
 echo "RESOLV $(grep nameserver /etc/resolv.conf | tr '\n' ' ')"
 echo "ME $(ip -4 -o addr show dev eth0 | sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p')"
+# q LABEL NAME [SERVER]
 q() {
-	out=$(timeout 30 nslookup -type=a "$1" $2 2>&1)
+	out=$(timeout 30 nslookup -type=a "$2" $3 2>&1)
 	echo "$out" | sed "s/^/  [$1] /"
 	echo "$out" | awk -v n="$1" '/^Name:/ { a = 1; next }
 	    a && /^Address/ { print "A " n " " $NF }'
 	echo "$out" | grep -q NXDOMAIN && echo "NX $1"
 	return 0
 }
-q dnsa.vm "$gw"
-q dnsb.vm "$gw"
-q dnsc.vm "$gw"
-q www.example.test "$gw"
-q nosuch.example.test "$gw"
+q dnsa.vm dnsa.vm "$gw"
+q dnsb.vm dnsb.vm "$gw"
+q dnsc.vm dnsc.vm "$gw"
+q www.example.test www.example.test "$gw"
+q nosuch.example.test nosuch.example.test "$gw"
 # Through resolv.conf, as programs resolve.
-q dnsa.vm
+q resolv.conf:dnsa.vm dnsa.vm
 echo "HTTP $(timeout 30 wget -q -O - http://www.example.test:8080/hello 2>&1)"
 EOS
 )
@@ -240,8 +243,7 @@ guest_a() {
 guest_a dnsa.vm "$a"
 guest_a dnsb.vm "$b"
 guest_a "$WWW" "$UP_INET"
-[ "$(grep -c '^A dnsa.vm ' "$W/dnsb.out")" = 2 ] ||
-    fail "guest: dnsa.vm through resolv.conf did not answer (one A line per query wanted)"
+guest_a resolv.conf:dnsa.vm "$a"
 grep -qx "NX dnsc.vm" "$W/dnsb.out" && ! grep -q "^A dnsc.vm " "$W/dnsb.out" &&
     ok "guest: t2's dnsc.vm NXDOMAIN" ||
     fail "guest: t2's VM name dnsc.vm did not give NXDOMAIN"
@@ -410,10 +412,23 @@ else
 	fail "no banger-net of t1 to kill (pid '$pid1')"
 fi
 
+# ---- a VM stopped and started again keeps its name ------------------------------
+
+run t1 vm stop dnsa
+expect_rc 0 "t1: vm stop dnsa"
+run t1 vm start dnsa
+expect_rc 0 "t1: vm start dnsa"
+a=$(vm_field t1 dnsa address)
+wait_until 60 answers "$gw" dnsa.vm "$a" ||
+    fail "after vm stop/start: dnsa.vm at $gw gave rcode '$DQ_RC' A '$DQ_ADDR', want '$a'"
+
 if [ "$FAILED" -gt 0 ]; then
-	echo "  --- banger-net processes"
-	ps -o pid,ppid,user,stat,etime,args -C banger-net 2>/dev/null |
-	    sed 's/^/  | /'
+	echo "  --- the test users' banger-net processes"
+	for u in t1 t2; do
+		for p in $(net_pids "$u"); do
+			ps -o pid=,ppid=,user=,stat=,etime=,args= -p "$p"
+		done
+	done | sed 's/^/  | /'
 	echo "  --- sockets in $NS"
 	ip netns exec "$NS" ss -lnup 2>/dev/null | sed 's/^/  | /'
 	ip netns exec "$NS" ss -lntp 2>/dev/null | sed 's/^/  | /'
