@@ -12,7 +12,8 @@
 # Topology, all inside namespaces this run created (as network.sh):
 #   guest -- bgtapN -- bgbrUID [$NS] bgup0 198.51.100.1 ==veth==
 #       198.51.100.2 bgup1 [$NS-inet] dnsmasq :53 (the upstream, which
-#       knows www.example.test and nothing else), busybox httpd :8080
+#       knows www.example.test, *.flood.example.test and nothing else),
+#       busybox httpd :8080
 # Waits for an answer that may never come (a dropped malformed packet,
 # a query lost to rate limiting) are bounded by timeout(1); "no answer"
 # is an accepted result there, never a failure.
