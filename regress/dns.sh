@@ -230,7 +230,7 @@ b=$(vm_field t1 dnsb address)
 echo "  dnsb $b"
 g=$(sed -n 's/^GW //p' "$W/dnsb.out")
 [ "$g" = "$gw" ] || fail "guest gateway '$g', t1's bridge has '$gw'"
-grep -qx "RESOLV $gw " "$W/dnsb.out" ||
+grep -qx "RESOLV nameserver $gw " "$W/dnsb.out" ||
     fail "guest resolv.conf: '$(grep ^RESOLV "$W/dnsb.out")', want nameserver $gw"
 # guest_a NAME ADDR: the guest's answers for NAME are exactly ADDR.
 guest_a() {
@@ -420,7 +420,8 @@ expect_rc 0 "t1: vm stop dnsa"
 run t1 vm start dnsa
 expect_rc 0 "t1: vm start dnsa"
 a=$(vm_field t1 dnsa address)
-wait_until 60 answers "$gw" dnsa.vm "$a" ||
+wait_until 60 answers "$gw" dnsa.vm "$a" &&
+    ok "after vm stop/start: dnsa.vm -> $a" ||
     fail "after vm stop/start: dnsa.vm at $gw gave rcode '$DQ_RC' A '$DQ_ADDR', want '$a'"
 
 if [ "$FAILED" -gt 0 ]; then
