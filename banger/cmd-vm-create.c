@@ -18,7 +18,7 @@ static const struct cmd_opt vm_create_opts[] = {
 	{ "no-start", 0, NULL, "create the VM but do not boot it" },
 	{ "publish", 'p', "SPEC",
 	    "publish a guest TCP port on the host: [ADDR:]HOSTPORT:GUESTPORT "
-	    "(repeatable)" },
+	    "(repeatable, up to 16)" },
 	{ NULL, 0, NULL, NULL }
 };
 

@@ -31,7 +31,7 @@ static const struct cmd_opt vm_run_opts[] = {
 	{ "from", 0, "REF", "workspace: the ref --branch starts from" },
 	{ "publish", 'p', "SPEC",
 	    "publish a guest TCP port on the host: [ADDR:]HOSTPORT:GUESTPORT "
-	    "(repeatable)" },
+	    "(repeatable, up to 16)" },
 	{ NULL, 0, NULL, NULL }
 };
 
