@@ -33,11 +33,43 @@ opt_find_short(const struct cmd_entry *e, int c)
 	return -1;
 }
 
-/* Store option i; value is NULL for flags.  Returns -1 on a repeat. */
+/* May option i of e be given more than once (listed in e->repeat)? */
+int
+cmd_opt_repeats(const struct cmd_entry *e, int i)
+{
+	const char	*p = e->repeat, *name = e->opts[i].name;
+	size_t		 len = strlen(name), n;
+
+	while (p != NULL && *p != '\0') {
+		n = strcspn(p, " ");
+		if (n == len && strncmp(p, name, n) == 0)
+			return 1;
+		p += n;
+		p += strspn(p, " ");
+	}
+	return 0;
+}
+
+/*
+ * Store option i; value is NULL for flags.  Returns -1 on a repeat of an
+ * option that does not repeat.  argc bounds how many values one option
+ * can collect.
+ */
 static int
 opt_set(const struct cmd_entry *e, struct args *a, int i, const char *value,
-    char *err, size_t errlen)
+    int argc, char *err, size_t errlen)
 {
+	if (value != NULL && cmd_opt_repeats(e, i)) {
+		if (a->multi[i] == NULL && (a->multi[i] =
+		    calloc((size_t)argc + 1, sizeof(*a->multi[i]))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		a->multi[i][a->nmulti[i]++] = (char *)value;
+		if (a->val[i] == NULL)
+			a->val[i] = value;
+		return 0;
+	}
 	if (a->val[i] != NULL) {
 		snprintf(err, errlen, "option --%s given more than once",
 		    e->opts[i].name);
@@ -103,7 +135,7 @@ parse_one(const struct cmd_entry *e, int argc, char **argv, int *ip,
 		}
 		value = argv[++*ip];
 	}
-	return opt_set(e, a, i, value, err, errlen);
+	return opt_set(e, a, i, value, argc, err, errlen);
 }
 
 int
@@ -169,6 +201,13 @@ fail:
 void
 args_free(struct args *a)
 {
+	int	 i;
+
+	for (i = 0; i < CMD_OPT_MAX; i++) {
+		free(a->multi[i]);
+		a->multi[i] = NULL;
+		a->nmulti[i] = 0;
+	}
 	free(a->pos);
 	a->pos = NULL;
 	a->npos = 0;
@@ -183,5 +222,24 @@ args_get(const struct cmd_entry *e, const struct args *a, const char *name)
 	for (i = 0; e->opts[i].name != NULL; i++)
 		if (strcmp(e->opts[i].name, name) == 0)
 			return a->val[i];
+	return NULL;
+}
+
+/*
+ * Every value of a repeatable option, in the order given, as a
+ * NULL-terminated array (*np of them); NULL if it was not given.
+ */
+char **
+args_get_all(const struct cmd_entry *e, const struct args *a,
+    const char *name, size_t *np)
+{
+	int	 i;
+
+	*np = 0;
+	for (i = 0; e->opts[i].name != NULL; i++)
+		if (strcmp(e->opts[i].name, name) == 0) {
+			*np = (size_t)a->nmulti[i];
+			return a->multi[i];
+		}
 	return NULL;
 }

@@ -31,6 +31,9 @@ struct args {
 	int		 dashdash;		/* "--" was seen */
 	char		**tail;			/* after "--" */
 	int		 ntail;
+	char		**multi[CMD_OPT_MAX];	/* repeatable options' values
+						   in order, NULL-terminated */
+	int		 nmulti[CMD_OPT_MAX];
 };
 
 struct cmd_entry;
@@ -48,6 +51,8 @@ struct cmd_entry {
 	int			 min_pos;
 	int			 max_pos;	/* -1: unbounded */
 	int			 flags;
+	const char		*repeat;	/* options that may be given
+						   more than once: "a b" */
 	cmd_exec		 exec;
 };
 
@@ -69,6 +74,9 @@ int	args_parse(const struct cmd_entry *, int, char **, struct args *,
 void	args_free(struct args *);
 const char *args_get(const struct cmd_entry *, const struct args *,
 	    const char *);
+char	**args_get_all(const struct cmd_entry *, const struct args *,
+	    const char *, size_t *);
+int	cmd_opt_repeats(const struct cmd_entry *, int);
 
 /* escape.c: make daemon-relayed text safe to print on a terminal. */
 void	escape_ctl(const char *, char *, size_t);
@@ -112,6 +120,18 @@ int	vm_session_ws(uint32_t, const void *, int, char **, size_t);
 /* spec.c: --vcpu, --memory, --disk-size; 0 or BEX_USAGE with err. */
 int	vm_spec_parse(const struct cmd_entry *, const struct args *,
 	    uint64_t *, uint64_t *, uint64_t *, char *, size_t);
+
+/*
+ * publish.c: check --publish values as bangerd would (port_spec_parse,
+ * at most PORTS_MAX, no two on one host address and port); 0 or
+ * BEX_USAGE with err set.
+ */
+int	publish_check(char **, size_t, char *, size_t);
+
+/* cmd-vm-port.c: check `vm port` arguments; 0 or BEX_USAGE with err. */
+struct ctl_vm_port;
+int	vm_port_prepare(const struct args *, struct ctl_vm_port *, char *,
+	    size_t);
 
 /* fmt.c */
 void	fmt_age(uint64_t, uint64_t, char *, size_t);

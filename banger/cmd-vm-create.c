@@ -16,12 +16,16 @@ static const struct cmd_opt vm_create_opts[] = {
 	{ "memory", 'm', "SIZE", "memory, e.g. 512M or 2G" },
 	{ "disk-size", 0, "SIZE", "size of the VM's /root disk, e.g. 8G" },
 	{ "no-start", 0, NULL, "create the VM but do not boot it" },
+	{ "publish", 'p', "SPEC",
+	    "publish a guest TCP port on the host: [ADDR:]HOSTPORT:GUESTPORT "
+	    "(repeatable, up to 16)" },
 	{ NULL, 0, NULL, NULL }
 };
 
 static int
 cmd_vm_create_exec(const struct cmd_entry *e, struct args *a)
 {
+	static char		*no_ports[] = { NULL };
 	struct ctl_vm_create	 req;
 	struct ctl_vm_info	*vi;
 	struct client		 c;
@@ -43,6 +47,12 @@ cmd_vm_create_exec(const struct cmd_entry *e, struct args *a)
 		return cmd_usage_error(e, "invalid image name '%.64s'",
 		    req.image);
 	req.start = args_get(e, a, "no-start") == NULL;
+	req.publish.v = args_get_all(e, a, "publish", &req.publish.n);
+	if ((rc = publish_check(req.publish.v, req.publish.n, err,
+	    sizeof(err))) != 0)
+		return cmd_usage_error(e, "%s", err);
+	if (req.publish.v == NULL)
+		req.publish.v = no_ports;
 	/* The VM's authorized_keys is written at creation: have a key. */
 	if (ssh_user_key(key, sizeof(key), err, sizeof(err)) == -1)
 		cli_warnx("%s; ssh logins to this VM will not work", err);
@@ -64,5 +74,6 @@ const struct cmd_entry cmd_vm_create_entry = {
 	.opts = vm_create_opts,
 	.min_pos = 0,
 	.max_pos = 0,
+	.repeat = "publish",
 	.exec = cmd_vm_create_exec,
 };

@@ -29,6 +29,9 @@ static const struct cmd_opt vm_run_opts[] = {
 	{ "dry-run", 0, NULL, "workspace: print the file list, create nothing" },
 	{ "branch", 0, "NAME", "workspace: check out a new branch in the guest" },
 	{ "from", 0, "REF", "workspace: the ref --branch starts from" },
+	{ "publish", 'p', "SPEC",
+	    "publish a guest TCP port on the host: [ADDR:]HOSTPORT:GUESTPORT "
+	    "(repeatable, up to 16)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -58,6 +61,7 @@ int
 vm_run_prepare(const struct cmd_entry *e, const struct args *a,
     struct ctl_vm_run *req, char *err, size_t errlen)
 {
+	static char	*no_ports[] = { NULL };
 	const char	*name = args_get(e, a, "name");
 	int		 i;
 
@@ -122,6 +126,12 @@ vm_run_prepare(const struct cmd_entry *e, const struct args *a,
 		snprintf(err, errlen, "invalid image name '%.64s'", req->image);
 		return BEX_USAGE;
 	}
+	req->publish.v = args_get_all(e, a, "publish", &req->publish.n);
+	if ((i = publish_check(req->publish.v, req->publish.n, err,
+	    errlen)) != 0)
+		return i;
+	if (req->publish.v == NULL)
+		req->publish.v = no_ports;
 	req->rm = args_get(e, a, "rm") != NULL;
 	req->argv.v = a->tail;
 	req->argv.n = (size_t)a->ntail;
@@ -282,5 +292,6 @@ const struct cmd_entry cmd_vm_run_entry = {
 	.min_pos = 0,
 	.max_pos = 1,
 	.flags = CMD_TAIL,
+	.repeat = "publish",
 	.exec = cmd_vm_run_exec,
 };

@@ -20,6 +20,7 @@ extern const struct cmd_entry cmd_vm_show_entry;
 extern const struct cmd_entry cmd_vm_exec_entry;
 extern const struct cmd_entry cmd_vm_logs_entry;
 extern const struct cmd_entry cmd_vm_ssh_entry;
+extern const struct cmd_entry cmd_vm_port_entry;
 extern const struct cmd_entry cmd_image_build_entry;
 extern const struct cmd_entry cmd_image_list_entry;
 extern const struct cmd_entry cmd_completion_entry;
@@ -40,6 +41,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_vm_ssh_entry,
 	&cmd_vm_list_entry,
 	&cmd_vm_show_entry,
+	&cmd_vm_port_entry,
 	&cmd_vm_logs_entry,
 	&cmd_vm_delete_entry,
 	&cmd_image_build_entry,
@@ -118,7 +120,8 @@ cmd_usage_line(const struct cmd_entry *e, char *out, size_t outlen)
 	for (i = 0; e->opts[i].name != NULL && off < outlen; i++) {
 		if (e->opts[i].arg != NULL)
 			off += (size_t)snprintf(out + off, outlen - off,
-			    " [--%s %s]", e->opts[i].name, e->opts[i].arg);
+			    " [--%s %s]%s", e->opts[i].name, e->opts[i].arg,
+			    cmd_opt_repeats(e, i) ? "..." : "");
 		else
 			off += (size_t)snprintf(out + off, outlen - off,
 			    " [--%s]", e->opts[i].name);

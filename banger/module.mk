@@ -14,7 +14,8 @@ $(O)/banger/banger: $(BANGER_ALL_OBJS) $(O)/libbanger-common.a
 	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(BANGER_ALL_OBJS) \
 	    $(O)/libbanger-common.a $(BANGER_LIBS)
 
-BANGER_TESTS := banger/test-cli banger/test-session banger/test-doctor
+BANGER_TESTS := banger/test-cli banger/test-session banger/test-doctor \
+	banger/test-port
 TESTS += $(BANGER_TESTS)
 $(addprefix $(O)/,$(BANGER_TESTS)): $(O)/%: $(O)/%.o $(BANGER_LIB_OBJS) \
     $(O)/libbanger-common.a

@@ -134,6 +134,8 @@ void
 vm_print(const struct ctl_vm_info *v, FILE *f)
 {
 	char	 name[256], addr[256], dir[4 * BANGER_STRMAX + 1];
+	char	 line[1024];
+	size_t	 i;
 
 	escape_ctl(v->name, name, sizeof(name));
 	escape_ctl(v->address, addr, sizeof(addr));
@@ -149,6 +151,13 @@ vm_print(const struct ctl_vm_info *v, FILE *f)
 	    (unsigned long long)v->disk_mib);
 	if (v->pid)
 		fprintf(f, "pid        %llu\n", (unsigned long long)v->pid);
+	if (v->ports.n == 0)
+		fprintf(f, "ports      -\n");
+	for (i = 0; i < v->ports.n; i++) {
+		port_line(v, i, line, sizeof(line));
+		fprintf(f, "%s %s\n", i == 0 ? "ports     " : "          ",
+		    line);
+	}
 	fprintf(f, "directory  %s\n", dir);
 	fprintf(f, "console    %s/console.log\n", dir);
 }

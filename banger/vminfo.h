@@ -14,6 +14,11 @@ struct client;
 json_t	*vm_json(const struct ctl_vm_info *);
 void	 vm_print(const struct ctl_vm_info *, FILE *);
 
+/* ports.c: published ports and their states. */
+void	 port_line(const struct ctl_vm_info *, size_t, char *, size_t);
+void	 ports_print(const struct ctl_vm_info *, FILE *);
+json_t	*ports_json(const struct ctl_vm_info *);
+
 /*
  * Send a request and read replies until CTL_OK: progress lines are
  * relayed to stderr, a CTL_VM_INFO is kept in *info (caller frees with

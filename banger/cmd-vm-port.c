@@ -1,0 +1,119 @@
+/*
+ * banger vm port [--json] list NAME
+ * banger vm port [--json] publish|unpublish NAME SPEC
+ *
+ * One table entry with the verb as its first positional: command names
+ * (lookup, help and the completion scripts) are at most two words.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "banger.h"
+#include "exitcode.h"
+#include "portspec.h"
+#include "proto.h"
+#include "valid.h"
+#include "vminfo.h"
+
+static const struct cmd_opt vm_port_opts[] = {
+	{ "json", 0, NULL, "print the ports as a JSON array" },
+	{ NULL, 0, NULL, NULL }
+};
+
+/*
+ * Check the arguments and build the request; 0 or BEX_USAGE with err
+ * set.  Nothing is sent before this passes.
+ */
+int
+vm_port_prepare(const struct args *a, struct ctl_vm_port *req, char *err,
+    size_t errlen)
+{
+	struct port_spec	 p;
+	int			 want;
+
+	memset(req, 0, sizeof(*req));
+	if (a->npos < 1) {
+		snprintf(err, errlen, "missing argument");
+		return BEX_USAGE;
+	}
+	if (strcmp(a->pos[0], "list") == 0) {
+		req->op = PORT_LIST;
+		want = 2;
+	} else if (strcmp(a->pos[0], "publish") == 0) {
+		req->op = PORT_PUBLISH;
+		want = 3;
+	} else if (strcmp(a->pos[0], "unpublish") == 0) {
+		req->op = PORT_UNPUBLISH;
+		want = 3;
+	} else {
+		snprintf(err, errlen, "unknown 'vm port' command '%.64s': use "
+		    "list, publish or unpublish", a->pos[0]);
+		return BEX_USAGE;
+	}
+	if (a->npos != want) {
+		snprintf(err, errlen, "vm port %s takes %s", a->pos[0],
+		    want == 2 ? "a VM name" : "a VM name and a port spec");
+		return BEX_USAGE;
+	}
+	if (!valid_vm_name(a->pos[1])) {
+		snprintf(err, errlen, "invalid VM name '%.64s'", a->pos[1]);
+		return BEX_USAGE;
+	}
+	req->name = a->pos[1];
+	req->spec = "";
+	if (want == 3) {
+		if (port_spec_parse(a->pos[2], &p, err, errlen) == -1)
+			return BEX_USAGE;
+		req->spec = a->pos[2];
+	}
+	return 0;
+}
+
+static int
+cmd_vm_port_exec(const struct cmd_entry *e, struct args *a)
+{
+	struct ctl_vm_port	 req;
+	struct ctl_vm_info	*vi;
+	struct client		 c;
+	json_t			*j;
+	char			 err[256];
+	int			 rc;
+
+	if ((rc = vm_port_prepare(a, &req, err, sizeof(err))) != 0)
+		return cmd_usage_error(e, "%s", err);
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	rc = vm_request(&c, CTL_VM_PORT, &req, &vi);
+	client_close(&c);
+	if (rc != BEX_OK)
+		return rc;
+	if (vi == NULL) {
+		cli_warnx("bangerd did not say which ports %s has", req.name);
+		return BEX_FAIL;
+	}
+	if (args_get(e, a, "json") != NULL) {
+		if ((j = ports_json(vi)) == NULL) {
+			cli_warnx("out of memory");
+			vm_info_free(vi);
+			return BEX_FAIL;
+		}
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(j);
+	} else
+		ports_print(vi, stdout);
+	vm_info_free(vi);
+	return fflush(stdout) == 0 ? BEX_OK : BEX_FAIL;
+}
+
+const struct cmd_entry cmd_vm_port_entry = {
+	.name = "vm port",
+	.usage = "list|publish|unpublish NAME [SPEC]",
+	.summary = "list, publish or unpublish a VM's ports on the host",
+	.opts = vm_port_opts,
+	.min_pos = 1,
+	.max_pos = 3,
+	.exec = cmd_vm_port_exec,
+};
