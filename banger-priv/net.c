@@ -54,7 +54,7 @@ link_up(struct nl_sock *sk, struct rtnl_link *link, int master,
 {
 	struct rtnl_link	*v6, *up = NULL;
 	struct nl_cache		*cache = NULL;
-	struct nl_object	*o;
+	struct nl_object	*o = NULL;
 	struct rtnl_addr	*ra;
 	int			 rc = -NLE_NOMEM;
 
@@ -63,10 +63,10 @@ link_up(struct nl_sock *sk, struct rtnl_link *link, int master,
 	    (up = rtnl_link_alloc()) != NULL &&
 	    (rc = rtnl_link_inet6_set_addr_gen_mode(v6,
 	    IN6_ADDR_GEN_MODE_NONE)) >= 0 &&
-	    (rc = rtnl_link_change(sk, link, v6, 0)) >= 0)
-		rc = rtnl_addr_alloc_cache(sk, &cache);
-	for (o = nl_cache_get_first(cache); o != NULL && rc >= 0;
-	    o = nl_cache_get_next(o)) {
+	    (rc = rtnl_link_change(sk, link, v6, 0)) >= 0 &&
+	    (rc = rtnl_addr_alloc_cache(sk, &cache)) >= 0)
+		o = nl_cache_get_first(cache);
+	for (; rc >= 0 && o != NULL; o = nl_cache_get_next(o)) {
 		ra = (struct rtnl_addr *)o;
 		if (rtnl_addr_get_ifindex(ra) == rtnl_link_get_ifindex(link) &&
 		    rtnl_addr_get_family(ra) == AF_INET6 &&
