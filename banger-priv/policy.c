@@ -1,8 +1,4 @@
-/*
- * priv.conf parsing and the caller check; see policy.h.  Strict and
- * bounded: lines of at most POLICY_LINE_MAX bytes with at most
- * POLICY_MAX_NAMES values, no control bytes but tabs, each key once.
- */
+/* priv.conf's reader, strict and bounded, and the caller check. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

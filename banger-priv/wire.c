@@ -168,16 +168,9 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 	hdr->version = PRIV_VERSION;
 	hdr->type = (uint32_t)v[K_T];
 	hdr->id = v[K_ID];
-	memset(req, 0, sizeof(*req));
-	if (hdr->type == PRIV_TAP_CREATE)
-		req->tap_create = (struct priv_tap_create){ v[K_VMID],
-		    (int)v[K_PERSIST] };
-	else if (hdr->type == PRIV_TAP_DELETE)
-		req->tap_delete.vm_id = v[K_VMID];
-	else if (hdr->type == PRIV_DISK_SNAPSHOT)
-		req->disk_snapshot.vm_id = v[K_VMID];
-	else if (hdr->type == PRIV_DISK_RELEASE)
-		req->disk_release.vm_id = v[K_VMID];
+	/* Every body starts with vm_id; what a type lacks is 0. */
+	req->tap_create = (struct priv_tap_create){ v[K_VMID],
+	    (int)v[K_PERSIST] };
 	return NULL;
 }
 
@@ -246,14 +239,14 @@ wire_send(int fd, uint32_t type, uint64_t id, const void *body, int passfd)
 	const struct priv_tap		*t = body;
 	const struct priv_disk		*d = body;
 	static struct fixbuf		 out;
-	union {
+	static union {
 		struct cmsghdr	 hdr;
 		char		 buf[CMSG_SPACE(sizeof(int))];
-	} cmsg;
+	} cmsg = { .hdr = { .cmsg_len = CMSG_LEN(sizeof(int)),
+	    .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS } };
 	struct iovec			 iov = { out.p, 0 };
 	struct msghdr			 mh = { .msg_iov = &iov,
 					    .msg_iovlen = 1 };
-	struct cmsghdr			*cm;
 	msgpack_packer			 pk;
 	ssize_t				 n;
 
@@ -289,14 +282,9 @@ wire_send(int fd, uint32_t type, uint64_t id, const void *body, int passfd)
 	for (n = 0; n < FRAME_HDR; n++)
 		out.p[n] = (uint8_t)((out.len - FRAME_HDR) >> (24 - 8 * n));
 	if (passfd >= 0) {
-		memset(&cmsg, 0, sizeof(cmsg));
+		memcpy(CMSG_DATA(&cmsg.hdr), &passfd, sizeof(int));
 		mh.msg_control = cmsg.buf;
 		mh.msg_controllen = sizeof(cmsg.buf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
 	}
 	do {
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
