@@ -123,11 +123,10 @@ check_caller(const struct policy *pol, uid_t uid, const gid_t *groups,
 	const char	*user = pw != NULL ? pw->pw_name : NULL;
 	int		 i, ok;
 
-	ok = user != NULL && policy_allows(pol, user, NULL, 0);
+	ok = user != NULL && policy_allows(pol, user, NULL);
 	for (i = 0; !ok && i < ngroups; i++)
 		if ((gr = getgrgid(groups[i])) != NULL)
-			ok = policy_allows(pol, NULL,
-			    (const char *const *)&gr->gr_name, 1);
+			ok = policy_allows(pol, NULL, gr->gr_name);
 	if (!ok)
 		fatalx("uid %u (%s) is not allowed to use banger-priv: add "
 		    "the user to allow_users or one of its groups to "

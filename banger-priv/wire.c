@@ -48,10 +48,7 @@ wire_recv(int fd, uint8_t *pkt, int *fds, size_t *nfds)
 	} while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return -1;
-	/*
-	 * The one SCM_RIGHTS message (we ask for no other kind); cmsg holds
-	 * FRAME_MAXFDS, the kernel cuts the rest and sets MSG_CTRUNC.
-	 */
+	/* The one SCM_RIGHTS; the kernel cuts what cmsg cannot hold. */
 	if ((cm = CMSG_FIRSTHDR(&mh)) != NULL && cm->cmsg_level ==
 	    SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
 		*nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
