@@ -29,6 +29,19 @@ parse_policy(struct policy *p, const char *s, char *err, size_t errlen)
 	return policy_parse(p, s, strlen(s), err, errlen);
 }
 
+/* The caller check as main.c makes it: the user, then each group. */
+static int
+allows(const struct policy *p, const char *user, const char **groups,
+    size_t ngroups)
+{
+	size_t	 i;
+
+	for (i = 0; i < ngroups; i++)
+		if (policy_allows(p, NULL, groups[i]))
+			return 1;
+	return policy_allows(p, user, NULL);
+}
+
 static void
 test_policy_ok(void **state)
 {
@@ -51,14 +64,15 @@ test_policy_ok(void **state)
 	assert_int_equal(p.pool, 0x0a630000);
 	assert_int_equal(p.pool_prefix, 20);
 	assert_int_equal(p.max_taps, 4);
-	assert_true(policy_allows(&p, "alice", g1, 2));
-	assert_true(policy_allows(&p, "bob", NULL, 0));
-	assert_false(policy_allows(&p, "carol", g1, 2));
-	assert_true(policy_allows(&p, "carol", g2, 2));
-	assert_false(policy_allows(&p, NULL, g1, 2));
-	assert_true(policy_allows(&p, NULL, g2, 2));
+	assert_true(allows(&p, "alice", g1, 2));
+	assert_true(allows(&p, "bob", NULL, 0));
+	assert_false(allows(&p, "carol", g1, 2));
+	assert_true(allows(&p, "carol", g2, 2));
+	assert_false(allows(&p, NULL, g1, 2));
+	assert_true(allows(&p, NULL, g2, 2));
 	/* Prefix match is not membership. */
-	assert_false(policy_allows(&p, "alic", NULL, 0));
+	assert_false(allows(&p, "alic", NULL, 0));
+	assert_false(policy_allows(&p, NULL, "banger2"));
 }
 
 static void
@@ -73,7 +87,7 @@ test_policy_defaults(void **state)
 	assert_int_equal(p.pool_prefix, 16);
 	assert_int_equal(p.max_taps, POLICY_TAPS_DEFAULT);
 	/* Nobody is allowed by an empty policy, root included. */
-	assert_false(policy_allows(&p, "root", NULL, 0));
+	assert_false(policy_allows(&p, "root", "root"));
 }
 
 static void
