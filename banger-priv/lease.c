@@ -132,11 +132,7 @@ format(int k, const uint32_t *v, char *out, size_t size)
 	return n;
 }
 
-/*
- * A line is read with sscanf, then must be exactly what format() makes
- * of what was read: one space apart, no sign, no leading zero, nothing
- * after.
- */
+/* A line read with sscanf must be exactly what format() makes of it. */
 int
 lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
     size_t errlen)
@@ -169,8 +165,8 @@ lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
 		line[l] = '\0';
 		n = sscanf(line, "%7s %u %u %u %u", word, &v[0], &v[1], &v[2],
 		    &v[3]);
-		for (k = 0; k < LEASE_KINDS && (n < 1 || strcmp(word, kinds[k].word));
-		    k++)
+		for (k = 0; k < LEASE_KINDS && (n < 1 ||
+		    strcmp(word, kinds[k].word)); k++)
 			;
 		if (k == LEASE_KINDS)
 			why = "unknown record";

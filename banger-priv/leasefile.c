@@ -19,10 +19,7 @@
 
 static char	 text[LEASE_FILE_MAX + 1];	/* one file, read or written */
 
-/*
- * Open NAME in the run directory; it must be a root-owned file only root
- * can touch, not a link or a second name.
- */
+/* NAME in the run directory: a root-only file, not a link or 2nd name. */
 static int
 open_private(struct lease_file *lf, const char *name, int flags, char *err,
     size_t errlen)

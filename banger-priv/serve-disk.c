@@ -1,15 +1,11 @@
 /*
- * The disk requests (see disk.h).  bangerd opens both files itself, as the
- * user, and passes the descriptors: the helper never resolves a path the
- * user chose.  CAP_SYS_ADMIN is effective only around device-mapper calls.
- *
- * Called under the lease lock (serve.c), they let go of it for loop and
- * device-mapper calls, as a slow one would stall every user's helper.
- * disk.snapshot stores the lease before the device exists, disk.release
- * drops it after the device is gone, and each marks the disk
- * (lease_file_making, dropped by the kernel with its helper) while
- * unlocked; a marked disk is busy to the other.  Relocked, disk.snapshot
- * removes its device if its lease went meanwhile (root edited the file).
+ * The disk requests (see disk.h), over descriptors bangerd opened as the
+ * user: the helper never resolves a path the user chose.  CAP_SYS_ADMIN
+ * is effective only around device-mapper calls.  They let go of the lease
+ * lock for loop and device-mapper calls, as a slow one would stall every
+ * user's helper: a lease exists before the device and goes after it, and
+ * the disk is marked meanwhile (lease_file_making, dropped by the kernel
+ * with its helper), busy to the other request.
  */
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -25,7 +21,6 @@
 #include "disk.h"
 #include "log.h"
 #include "priv.h"
-#include "proto_priv.h"
 
 #define RELEASE_TRIES	10	/* a busy snapshot: about a second */
 
@@ -157,6 +152,7 @@ priv_answer_disk_snapshot(struct priv *p, const struct req *rq,
 		    "while its snapshot was made", vm_id);
 		close(a->fd);
 		a->fd = -1;
+		/* The one dm call under the lock: root edited the leases. */
 		dev = unmake(p, name);
 	}
 	if (a->fd == -1 && have != dev && ((dev ? lease_add(p->lt, LEASE_DISK,

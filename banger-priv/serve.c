@@ -1,9 +1,7 @@
 /*
- * The request loop and the network requests (the disk ones are in
- * serve-disk.c).  Each is validated (validate.c) and acted on under the
- * lease lock, the table loaded afresh, and answered once the lock is let
- * go: helpers of different users never interleave their updates of the
- * table or of nftables, and a caller that stalls its socket holds no lock.
+ * The request loop and the network requests (disk ones: serve-disk.c).
+ * Each is checked and acted on under the lease lock, so helpers never
+ * interleave updates of the table or nftables, and answered after it.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -17,8 +15,6 @@
 #include "net.h"
 #include "nft.h"
 #include "priv.h"
-#include "validate.h"
-#include "wire.h"
 
 #define PF_NEED_BRIDGE	0x01	/* only after a successful BRIDGE_ENSURE */
 #define PF_TAKES_FDS	0x02	/* descriptors may come with it */
@@ -113,11 +109,7 @@ priv_answer_tap_create(struct priv *p, const struct req *rq, struct ans *a)
 		log_warnx("%s exists outside the lease table", tap);
 		from = lt.tapno + 1;
 	}
-	/*
-	 * The lease as soon as the tap exists, persistence last (nothing
-	 * after it fails): a tap that can outlive this request is leased.
-	 * Closing the only fd of a tap not persistent removes it.
-	 */
+	/* Leased once it exists, persistent last: one outliving us is leased. */
 	if (a->fd == -1)
 		return -1;
 	if (lease_add(p->lt, LEASE_TAP, lt.f) == -1)
@@ -128,7 +120,7 @@ priv_answer_tap_create(struct priv *p, const struct req *rq, struct ans *a)
 	if (net_tap_attach(p->nl, tap, br, a->err, sizeof(a->err)) == -1 ||
 	    (rq->u.tap_create.persist && tap_persist(a->fd, 1, a->err,
 	    sizeof(a->err)) == -1)) {
-		close(a->fd);
+		close(a->fd);	/* removes it, as it is not persistent */
 		a->fd = -1;
 		/* A lease left without its tap: tap.delete drops it later. */
 		if (lease_del(p->lt, LEASE_TAP, p->uid, lt.vm_id) == -1 ||
@@ -158,11 +150,7 @@ priv_answer_tap_delete(struct priv *p, const struct req *rq, struct ans *a)
 
 	lt = lease_find(p->lt, LEASE_TAP, LF_VMID, vm_id, p->uid);
 	addr_tap_name(lt->tapno, a->s[0], sizeof(a->s[0]));
-	/*
-	 * The leased name must still be the caller's tap (its tun owner),
-	 * or be gone: a device someone else has made under that name since
-	 * is refused and left alone, and the lease kept.
-	 */
+	/* Only the caller's tap (tun owner) goes; another's keeps the lease. */
 	if (tap_remove(p->nl, a->s[0], p->uid, 0, a->err,
 	    sizeof(a->err)) == -1)
 		return -1;
@@ -182,10 +170,7 @@ priv_answer_tap_list(struct priv *p, const struct req *rq, struct ans *a)
 	int	 swept;
 
 	(void)rq;
-	/*
-	 * bangerd lists its taps when it starts: the moment to remove this
-	 * user's persistent taps that no lease knows (see tap_sweep).
-	 */
+	/* bangerd lists its taps as it starts: sweep unleased ones now. */
 	if ((swept = tap_sweep(p->nl, p->lt, p->uid, a->err,
 	    sizeof(a->err))) > 0)
 		log_info("uid %u: removed %d persistent tap(s) no lease "

@@ -10,9 +10,7 @@
 
 #include "addr.h"
 #include "priv.h"
-#include "proto_priv.h"
 #include "valid.h"
-#include "validate.h"
 
 static enum verdict __attribute__((format(printf, 4, 5)))
 verdict(struct vres *r, enum verdict v, unsigned code, const char *fmt, ...)
@@ -138,10 +136,8 @@ check_disk_file(const struct fdfacts *f, const char *what, int accmode,
 }
 
 /*
- * Whether a file on the block device DEV (its st_dev) may be snapshot:
- * not on a loop, nbd or device-mapper device (DM_MAJOR, 0 if none), whose
- * I/O can end in FUSE or a user's nbd server.  What this misses is in
- * banger-priv(8).
+ * Not on a loop, nbd or device-mapper (DM_MAJOR, 0: none) device, whose
+ * I/O can end in FUSE or a user's nbd server; banger-priv(8) on the rest.
  */
 int
 valid_backing_dev(uint64_t dev, unsigned dm_major)
@@ -152,11 +148,7 @@ valid_backing_dev(uint64_t dev, unsigned dm_major)
 	    (dm_major == 0 || maj != dm_major);
 }
 
-/*
- * disk.snapshot: a malformed request is a fault; what bangerd cannot know
- * beforehand is refused, a vm_id with a snapshot already too (bangerd may
- * have lost track of one it could not release).
- */
+/* A fault if malformed; refused what bangerd cannot know beforehand. */
 enum verdict
 validate_disk_snapshot(const struct priv *p, const struct req *rq,
     struct vres *r)
