@@ -65,16 +65,6 @@ addr_fmt(uint32_t a, char *out, size_t len)
 }
 
 void
-addr_mac_bytes(uint32_t a, uint8_t mac[6])
-{
-	uint32_t	 be = htonl(a);
-
-	mac[0] = 0x02;
-	mac[1] = 0x42;
-	memcpy(mac + 2, &be, 4);
-}
-
-void
 addr_mac(uint32_t a, char *out, size_t len)
 {
 	snprintf(out, len, "02:42:%02x:%02x:%02x:%02x", a >> 24,

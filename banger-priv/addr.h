@@ -27,7 +27,6 @@ uint32_t	 addr_host(uint32_t, uint32_t);
 void		 addr_fmt(uint32_t, char *, size_t);
 /* Locally administered MAC "02:42:" followed by the four address bytes. */
 void		 addr_mac(uint32_t, char *, size_t);
-void		 addr_mac_bytes(uint32_t, uint8_t[6]);
 void		 addr_bridge_name(uint32_t, char *, size_t);
 void		 addr_tap_name(uint32_t, char *, size_t);
 

@@ -1,11 +1,8 @@
 /*
- * Leaving the caller's cgroups.  A cgroup delegated to the caller
- * (systemd's user@UID service, for one) is the caller's to freeze, kill or
- * starve, and frozen with the lease lock held the helper would stall every
- * user.  So in every cgroup hierarchy (v2 and v1) where the helper's
- * cgroup or an ancestor below the mount's root is owned by anyone but
- * root, the helper moves to the mount's root cgroup.  Cgroups only root
- * controls are the host's own accounting and are kept.
+ * Leaving the caller's cgroups: one delegated to the caller (user@UID)
+ * could freeze us with the lease lock held, stalling every user.  In each
+ * hierarchy (v2, v1) where ours or an ancestor is not root's, we move to
+ * the root; cgroups only root controls are the host's, and kept.
  */
 #include <sys/stat.h>
 
@@ -18,11 +15,7 @@
 #include "log.h"
 #include "priv.h"
 
-/*
- * The helper's cgroup in the hierarchy mounted with OPTS (",a,b,"), from
- * /proc/self/cgroup: v2's "0::" line, or the v1 line whose first
- * controller (or "name=X") is among OPTS.
- */
+/* Our cgroup in the hierarchy whose mount options are OPTS (",a,b,"). */
 static int
 own_path(int v2, const char *opts, char *path)
 {
@@ -69,8 +62,7 @@ cgroup_leave(void)
 		    path) ||
 		    strcmp(path, "/") == 0)
 			continue;
-		/* From the helper's cgroup up: anyone's but root's?  Or
-		 * cannot tell? */
+		/* From ours up: anyone's but root's, or cannot tell? */
 		snprintf(dir, sizeof(dir), "%s%s", mnt, path);
 		while (strlen(dir) > strlen(mnt) && stat(dir, &st) == 0 &&
 		    st.st_uid == 0)

@@ -52,10 +52,8 @@ dm_init(union dm_buf *d, const char *name, const char *uuid)
 	d->io.version[0] = DM_VERSION_MAJOR;
 	d->io.data_size = sizeof(*d);
 	d->io.data_start = sizeof(d->io);
-	if (name != NULL)
-		snprintf(d->io.name, sizeof(d->io.name), "%s", name);
-	if (uuid != NULL)
-		snprintf(d->io.uuid, sizeof(d->io.uuid), "%s", uuid);
+	snprintf(d->io.name, sizeof(d->io.name), "%s", name);
+	snprintf(d->io.uuid, sizeof(d->io.uuid), "%s", uuid);
 	return d;
 }
 
@@ -79,7 +77,7 @@ dm_check_version(int ctlfd, char *err, size_t errlen)
 {
 	union dm_buf	 d;
 
-	if (dm_call(ctlfd, DM_VERSION, "version", dm_init(&d, NULL, NULL), err,
+	if (dm_call(ctlfd, DM_VERSION, "version", dm_init(&d, "", ""), err,
 	    errlen) == -1)
 		return -1;
 	if (d.io.version[0] != DM_VERSION_MAJOR) {
@@ -118,7 +116,7 @@ dm_remove(int ctlfd, const char *name, char *err, size_t errlen)
 {
 	union dm_buf	 d;
 
-	return dm_call(ctlfd, DM_DEV_REMOVE, "remove", dm_init(&d, name, NULL),
+	return dm_call(ctlfd, DM_DEV_REMOVE, "remove", dm_init(&d, name, ""),
 	    err, errlen);
 }
 
@@ -136,7 +134,7 @@ dm_table_build(void *buf, size_t len, const char *name, uint64_t sectors,
 
 	if (len != sizeof(*d) || strlen(name) >= DM_NAME_LEN)
 		return -1;
-	dm_init(d, name, NULL);
+	dm_init(d, name, "");
 	if (d->io.data_start + sizeof(*ts) + plen > sizeof(*d))
 		return -1;
 	d->io.target_count = 1;
@@ -173,7 +171,7 @@ dm_snapshot_create(int ctlfd, const char *name, const char *uuid,
 	/* DM_DEV_SUSPEND without DM_SUSPEND_FLAG resumes the device. */
 	if (dm_call(ctlfd, DM_TABLE_LOAD, "table load", &d, err,
 	    errlen) == 0 && dm_call(ctlfd, DM_DEV_SUSPEND, "resume",
-	    dm_init(&d, name, NULL), err, errlen) == 0)
+	    dm_init(&d, name, ""), err, errlen) == 0)
 		return 0;
 	if (dm_remove(ctlfd, name, why, sizeof(why)) == -1) {
 		snprintf(err + strlen(err), errlen - strlen(err),

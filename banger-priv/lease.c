@@ -1,8 +1,7 @@
 /*
- * The lease table in memory: strict parser, serialiser, allocation.  The
- * three record kinds differ only in their numbers, so one description of
- * each (its word, ranges, and which numbers must be unique) drives one
- * parser, one serialiser and one set of lookups.
+ * The lease table in memory.  The three kinds differ only in their
+ * numbers, so one description of each (word, ranges, which numbers are
+ * unique) drives one parser, one serialiser and one set of lookups.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,9 +9,6 @@
 #include "lease.h"
 #include "proto_priv.h"
 
-enum { K_BRIDGE, K_TAP, K_DISK, K_N };
-
-#define ANY	(-1)	/* any owner */
 #define OWN	1	/* unique among the owner's records */
 #define HOST	2	/* unique host-wide */
 
@@ -22,7 +18,7 @@ static const struct kind {
 	uint32_t	 min[LEASE_NF];
 	uint32_t	 max[LEASE_NF];
 	int		 uniq[LEASE_NF];
-} kinds[K_N] = {
+} kinds[LEASE_KINDS] = {
 	/* bridge UID SLOT: one per uid, one per slot. */
 	{ "bridge", 2, { 0, 0 },
 	    { LEASE_UID_MAX, LEASE_SLOT_MAX }, { HOST, HOST } },
@@ -35,41 +31,57 @@ static const struct kind {
 	    { LEASE_UID_MAX, PRIV_VMID_MAX }, { 0, OWN } },
 };
 
-/* Records of kind K whose number F is V (and owned by UID unless ANY). */
+/* Records of kind K whose number F is V (owned by UID unless LEASE_ANY). */
 static size_t
-count(const struct lease_table *t, int k, size_t f, uint32_t v, int64_t uid,
-    size_t *first)
+count(const struct lease_table *t, int k, int f, uint32_t v, int64_t uid,
+    size_t *last)
 {
 	size_t	 i, n = 0;
 
 	for (i = t->n[k]; i-- > 0;) {
-		if (t->rec[k][i].f[f] != v || (uid != ANY &&
+		if (t->rec[k][i].f[f] != v || (uid != LEASE_ANY &&
 		    t->rec[k][i].f[0] != uid))
 			continue;
-		if (first != NULL)
-			*first = i;
+		if (last != NULL)
+			*last = i;
 		n++;
 	}
 	return n;
 }
 
-static const void *
-find(const struct lease_table *t, int k, size_t f, uint32_t v, int64_t uid)
+const void *
+lease_find(const struct lease_table *t, int k, int f, uint32_t v,
+    int64_t uid)
 {
 	size_t	 i;
 
 	return count(t, k, f, v, uid, &i) > 0 ? &t->rec[k][i] : NULL;
 }
 
-/* The lowest V in [from, end) that no record has as number F. */
-static int
-lowest_free(const struct lease_table *t, int k, size_t f, int64_t uid,
+/* UID's records of kind K. */
+size_t
+lease_count(const struct lease_table *t, int k, uint32_t uid)
+{
+	return count(t, k, LF_UID, uid, LEASE_ANY, NULL);
+}
+
+/*
+ * The lowest number F in [from, end), and in F's range, that no record of
+ * kind K has (none of UID's, if F is unique per owner).
+ */
+int
+lease_free(const struct lease_table *t, int k, int f, uint32_t uid,
     uint64_t from, uint64_t end, uint32_t *out)
 {
+	const struct kind	*kd = &kinds[k];
+
 	if (t->n[k] >= LEASE_MAX)
 		return -1;
+	from = from > kd->min[f] ? from : kd->min[f];
+	end = end <= kd->max[f] ? end : (uint64_t)kd->max[f] + 1;
 	for (; from < end; from++)
-		if (count(t, k, f, (uint32_t)from, uid, NULL) == 0) {
+		if (count(t, k, f, (uint32_t)from, kd->uniq[f] == OWN ?
+		    (int64_t)uid : LEASE_ANY, NULL) == 0) {
 			*out = (uint32_t)from;
 			return 0;
 		}
@@ -77,8 +89,8 @@ lowest_free(const struct lease_table *t, int k, size_t f, int64_t uid,
 }
 
 /* V holds LEASE_NF numbers, unused ones zero. */
-static int
-add(struct lease_table *t, int k, const uint32_t *v)
+int
+lease_add(struct lease_table *t, int k, const uint32_t *v)
 {
 	const struct kind	*kd = &kinds[k];
 	size_t			 j;
@@ -87,19 +99,19 @@ add(struct lease_table *t, int k, const uint32_t *v)
 		return -1;
 	for (j = 0; j < kd->nf; j++)
 		if (v[j] < kd->min[j] || v[j] > kd->max[j] ||
-		    (kd->uniq[j] != 0 && count(t, k, j, v[j],
-		    kd->uniq[j] == OWN ? (int64_t)v[0] : ANY, NULL) > 0))
+		    (kd->uniq[j] != 0 && count(t, k, (int)j, v[j],
+		    kd->uniq[j] == OWN ? (int64_t)v[0] : LEASE_ANY, NULL) > 0))
 			return -1;
 	memcpy(t->rec[k][t->n[k]++].f, v, sizeof(t->rec[k][0].f));
 	return 0;
 }
 
-static int
-del(struct lease_table *t, int k, uint32_t uid, uint32_t vm_id)
+int
+lease_del(struct lease_table *t, int k, uint32_t uid, uint32_t vm_id)
 {
 	size_t	 i;
 
-	if (count(t, k, 1, vm_id, uid, &i) == 0)
+	if (count(t, k, LF_VMID, vm_id, uid, &i) == 0)
 		return -1;
 	t->rec[k][i] = t->rec[k][--t->n[k]];
 	return 0;
@@ -120,11 +132,7 @@ format(int k, const uint32_t *v, char *out, size_t size)
 	return n;
 }
 
-/*
- * A line is read with sscanf, then must be exactly what format() makes
- * of what was read: one space apart, no sign, no leading zero, nothing
- * after.
- */
+/* A line read with sscanf must be exactly what format() makes of it. */
 int
 lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
     size_t errlen)
@@ -157,16 +165,16 @@ lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
 		line[l] = '\0';
 		n = sscanf(line, "%7s %u %u %u %u", word, &v[0], &v[1], &v[2],
 		    &v[3]);
-		for (k = 0; k < K_N && (n < 1 || strcmp(word, kinds[k].word));
-		    k++)
+		for (k = 0; k < LEASE_KINDS && (n < 1 ||
+		    strcmp(word, kinds[k].word)); k++)
 			;
-		if (k == K_N)
+		if (k == LEASE_KINDS)
 			why = "unknown record";
 		else if ((size_t)n != kinds[k].nf + 1 || format(k, v, back,
 		    sizeof(back)) != (int)l + 1 || memcmp(back, text + off,
 		    l + 1) != 0)
 			why = "malformed record";
-		else if (add(t, k, v) == -1)
+		else if (lease_add(t, k, v) == -1)
 			why = "record out of range, duplicate or in excess";
 	}
 	if (why == NULL)
@@ -182,95 +190,9 @@ lease_serialize(const struct lease_table *t, char *out, size_t size)
 	int	 k;
 
 	off = (size_t)snprintf(out, size, "%s\n", LEASE_MAGIC);
-	for (k = 0; k < K_N; k++)
+	for (k = 0; k < LEASE_KINDS; k++)
 		for (i = 0; i < t->n[k] && off < size; i++)
 			off += (size_t)format(k, t->rec[k][i].f, out + off,
 			    size - off);
 	return off < size ? (int)off : -1;
-}
-
-const struct lease_bridge *
-lease_find_bridge(const struct lease_table *t, uint32_t uid)
-{
-	return find(t, K_BRIDGE, 0, uid, ANY);
-}
-
-const struct lease_tap *
-lease_find_tap(const struct lease_table *t, uint32_t uid, uint32_t vm_id)
-{
-	return find(t, K_TAP, 1, vm_id, uid);
-}
-
-const struct lease_disk *
-lease_find_disk(const struct lease_table *t, uint32_t uid, uint32_t vm_id)
-{
-	return find(t, K_DISK, 1, vm_id, uid);
-}
-
-size_t
-lease_count_taps(const struct lease_table *t, uint32_t uid)
-{
-	return count(t, K_TAP, 0, uid, ANY, NULL);
-}
-
-size_t
-lease_count_disks(const struct lease_table *t, uint32_t uid)
-{
-	return count(t, K_DISK, 0, uid, ANY, NULL);
-}
-
-/* Lowest free slot below nslots. */
-int
-lease_free_slot(const struct lease_table *t, uint32_t nslots,
-    uint32_t *slot)
-{
-	return lowest_free(t, K_BRIDGE, 1, ANY, 0, nslots <= LEASE_SLOT_MAX ?
-	    nslots : LEASE_SLOT_MAX + 1, slot);
-}
-
-/* Lowest free host-wide tap number >= from. */
-int
-lease_free_tapno(const struct lease_table *t, uint32_t from,
-    uint32_t *tapno)
-{
-	return lowest_free(t, K_TAP, 2, ANY, from, LEASE_TAPNO_MAX + 1,
-	    tapno);
-}
-
-/* Lowest free guest host number in uid's /24. */
-int
-lease_free_host(const struct lease_table *t, uint32_t uid, uint32_t *host)
-{
-	return lowest_free(t, K_TAP, 3, uid, LEASE_HOST_MIN,
-	    LEASE_HOST_MAX + 1, host);
-}
-
-int
-lease_add_bridge(struct lease_table *t, uint32_t uid, uint32_t slot)
-{
-	return add(t, K_BRIDGE, (uint32_t[LEASE_NF]){ uid, slot });
-}
-
-int
-lease_add_tap(struct lease_table *t, const struct lease_tap *lt)
-{
-	return add(t, K_TAP, lt->f);
-}
-
-int
-lease_add_disk(struct lease_table *t, uint32_t uid, uint32_t vm_id)
-{
-	return add(t, K_DISK, (uint32_t[LEASE_NF]){ uid, vm_id });
-}
-
-int
-lease_del_tap(struct lease_table *t, uint32_t uid, uint32_t vm_id)
-{
-	return del(t, K_TAP, uid, vm_id);
-}
-
-int
-lease_del_disk(struct lease_table *t, uint32_t uid, uint32_t vm_id)
-{
-	return del(t, K_DISK, uid, vm_id);
 }

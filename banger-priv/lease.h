@@ -96,23 +96,21 @@ int	lease_parse(struct lease_table *, const char *, size_t, char *,
 	    size_t);
 int	lease_serialize(const struct lease_table *, char *, size_t);
 
-/* Pure: lookups and allocation. */
-const struct lease_bridge *lease_find_bridge(const struct lease_table *,
-	    uint32_t);
-const struct lease_tap *lease_find_tap(const struct lease_table *,
-	    uint32_t, uint32_t);
-size_t	lease_count_taps(const struct lease_table *, uint32_t);
-int	lease_free_slot(const struct lease_table *, uint32_t, uint32_t *);
-int	lease_free_tapno(const struct lease_table *, uint32_t, uint32_t *);
-int	lease_free_host(const struct lease_table *, uint32_t, uint32_t *);
-int	lease_add_bridge(struct lease_table *, uint32_t, uint32_t);
-int	lease_add_tap(struct lease_table *, const struct lease_tap *);
-int	lease_del_tap(struct lease_table *, uint32_t, uint32_t);
-const struct lease_disk *lease_find_disk(const struct lease_table *,
-	    uint32_t, uint32_t);
-size_t	lease_count_disks(const struct lease_table *, uint32_t);
-int	lease_add_disk(struct lease_table *, uint32_t, uint32_t);
-int	lease_del_disk(struct lease_table *, uint32_t, uint32_t);
+/*
+ * Pure: lookups and allocation, one form for every kind.  A record's
+ * numbers are f[LF_*]; LEASE_ANY as a uid matches every owner.
+ */
+enum { LEASE_BRIDGE, LEASE_TAP, LEASE_DISK, LEASE_KINDS };
+enum { LF_UID, LF_VMID, LF_SLOT = 1, LF_TAPNO, LF_HOST };
+#define LEASE_ANY	(-1)
+
+const void *lease_find(const struct lease_table *, int, int, uint32_t,
+	    int64_t);
+size_t	lease_count(const struct lease_table *, int, uint32_t);
+int	lease_free(const struct lease_table *, int, int, uint32_t, uint64_t,
+	    uint64_t, uint32_t *);
+int	lease_add(struct lease_table *, int, const uint32_t *);
+int	lease_del(struct lease_table *, int, uint32_t, uint32_t);
 
 /* The file (leasefile.c). */
 struct lease_file {
@@ -121,15 +119,14 @@ struct lease_file {
 };
 
 int	lease_file_open(struct lease_file *, const char *, char *, size_t);
-/* Lock and unlock also tell log.c (log_hold) not to write meanwhile. */
-int	lease_file_lock(struct lease_file *, char *, size_t);
+/* Lock (and load) and unlock also tell log.c (log_hold) to wait. */
+int	lease_file_lock(struct lease_file *, struct lease_table *, char *,
+	    size_t);
 void	lease_file_unlock(struct lease_file *);
 /* A disk being made or released: see serve-disk.c. */
 int	lease_file_making(struct lease_file *, uint32_t, uint32_t, int);
 /* log.c: queue log records while the lock fd is held; -1 flushes. */
 void	log_hold(int);
-int	lease_file_load(struct lease_file *, struct lease_table *, char *,
-	    size_t);
 int	lease_file_store(struct lease_file *, const struct lease_table *,
 	    char *, size_t);
 

@@ -19,10 +19,7 @@
 
 static char	 text[LEASE_FILE_MAX + 1];	/* one file, read or written */
 
-/*
- * Open NAME in the run directory; it must be a root-owned file only root
- * can touch, not a link or a second name.
- */
+/* NAME in the run directory: a root-only file, not a link or 2nd name. */
 static int
 open_private(struct lease_file *lf, const char *name, int flags, char *err,
     size_t errlen)
@@ -72,18 +69,32 @@ lease_file_open(struct lease_file *lf, const char *rundir, char *err,
 	return 0;
 }
 
+/* Lock, then read the table afresh; the caller unlocks either way. */
 int
-lease_file_lock(struct lease_file *lf, char *err, size_t errlen)
+lease_file_lock(struct lease_file *lf, struct lease_table *t, char *err,
+    size_t errlen)
 {
-	while (flock(lf->lockfd, LOCK_EX) == -1) {
-		if (errno == EINTR)
-			continue;
-		snprintf(err, errlen, "flock leases: %s", strerror(errno));
-		return -1;
-	}
+	ssize_t	 n;
+	int	 fd;
+
+	while (flock(lf->lockfd, LOCK_EX) == -1)
+		if (errno != EINTR) {
+			snprintf(err, errlen, "flock leases: %s",
+			    strerror(errno));
+			return -1;
+		}
 	/* Nothing the caller can stall (its stderr) while others wait. */
 	log_hold(lf->lockfd);
-	return 0;
+	if ((fd = open_private(lf, PRIV_LEASES, O_RDONLY, err,
+	    errlen)) == -1)
+		return -1;
+	n = read_all(fd, text, sizeof(text));
+	close(fd);
+	if (n == -1 || n > LEASE_FILE_MAX) {
+		snprintf(err, errlen, "leases: cannot read, or too large");
+		return -1;
+	}
+	return lease_parse(t, text, (size_t)n, err, errlen);
 }
 
 void
@@ -107,25 +118,6 @@ lease_file_making(struct lease_file *lf, uint32_t uid, uint32_t vm_id,
 	    .l_start = (off_t)((uint64_t)uid << 31 | vm_id) };
 
 	return fcntl(lf->lockfd, F_OFD_SETLK, &fl);
-}
-
-int
-lease_file_load(struct lease_file *lf, struct lease_table *t, char *err,
-    size_t errlen)
-{
-	ssize_t	 n;
-	int	 fd;
-
-	if ((fd = open_private(lf, PRIV_LEASES, O_RDONLY, err,
-	    errlen)) == -1)
-		return -1;
-	n = read_all(fd, text, sizeof(text));
-	close(fd);
-	if (n == -1 || n > LEASE_FILE_MAX) {
-		snprintf(err, errlen, "leases: cannot read, or too large");
-		return -1;
-	}
-	return lease_parse(t, text, (size_t)n, err, errlen);
 }
 
 int

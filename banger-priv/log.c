@@ -1,11 +1,8 @@
 /*
- * banger-priv's logging, linked in place of common/log.c.  fd 2 is the
- * caller's choice and a write there may block for ever (a full pipe, a
- * terminal stopped with ^S), so every record goes into one fixed buffer
- * that is written out only while the lease lock is not held (log_hold);
- * fatal() unlocks first.  Before serving, main() makes fd 2 /dev/null or
- * the caller's pipe reopened non-blocking: a record that does not fit, or
- * that fd 2 does not take at once, is dropped and counted.
+ * banger-priv's logging, in place of common/log.c.  fd 2 is the caller's
+ * and a write there may block, so records wait in a fixed buffer while
+ * the lease lock is held (log_hold); fatal() unlocks first.  What does
+ * not fit, or fd 2 does not take at once, is dropped and counted.
  */
 #include <sys/file.h>
 
@@ -67,20 +64,16 @@ log_hold(int lockfd)
 static void __attribute__((format(printf, 2, 0)))
 vlog(const char *level, const char *fmt, va_list ap, const char *err)
 {
-	char	 line[LOG_LINE];
+	char	 msg[LOG_LINE], line[LOG_LINE];
 	size_t	 n;
 	int	 r;
 
-	/* A failed format (r < 0) adds nothing. */
-	r = snprintf(line, sizeof(line), "%s: %s", log_tag, level);
-	n = r > 0 ? (size_t)r : 0;
-	if (n < sizeof(line) && (r = vsnprintf(line + n, sizeof(line) - n,
-	    fmt, ap)) > 0)
-		n += (size_t)r;
-	if (err != NULL && n < sizeof(line) && (r = snprintf(line + n,
-	    sizeof(line) - n, ": %s", err)) > 0)
-		n += (size_t)r;
-	n = n < sizeof(line) - 1 ? n : sizeof(line) - 2;
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
+	r = snprintf(line, sizeof(line) - 1, "%s: %s%s%s%s", log_tag, level,
+	    msg, err != NULL ? ": " : "", err != NULL ? err : "");
+	n = r < 0 ? 0 : (size_t)r < sizeof(line) - 1 ? (size_t)r :
+	    sizeof(line) - 2;
 	line[n++] = '\n';
 	if (queued + n > sizeof(queue))
 		dropped++;

@@ -20,7 +20,8 @@
 int
 loop_attach(int ctlfd, int backing, dev_t *dev, char *err, size_t errlen)
 {
-	struct loop_config	 lc;
+	struct loop_config	 lc = { .fd = (uint32_t)backing,
+				    .info.lo_flags = LO_FLAGS_AUTOCLEAR };
 	struct stat		 st;
 	char			 path[32];
 	int			 i, n, fd;
@@ -37,10 +38,7 @@ loop_attach(int ctlfd, int backing, dev_t *dev, char *err, size_t errlen)
 			    strerror(errno));
 			return -1;
 		}
-		memset(&lc, 0, sizeof(lc));
-		lc.fd = (uint32_t)backing;
 		/* A read-only backing fd makes a read-only loop. */
-		lc.info.lo_flags = LO_FLAGS_AUTOCLEAR;
 		if (ioctl(fd, LOOP_CONFIGURE, &lc) == 0) {
 			if (fstat(fd, &st) == -1 || !S_ISBLK(st.st_mode)) {
 				snprintf(err, errlen, "%s is not a block "

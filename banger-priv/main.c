@@ -1,9 +1,6 @@
 /*
  * banger-priv: the setuid root helper of one bangerd.  The order of
- * start-up matters (banger-priv(8) lists it): check the caller against
- * the root-owned policy, take root's ids in full, get out of reach of
- * everything the caller could stall us with, open all that needs more than
- * CAP_NET_ADMIN, cut capabilities, install seccomp, then serve.
+ * start-up is the security design; banger-priv(8) lists it step by step.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -29,13 +26,10 @@
 #define MAX_GROUPS	256
 
 /*
- * The caller's fds 0-2 could block a write (a full pipe, a tty stopped
- * with ^S) and libraries print there with stdio: /dev/null replaces them,
- * but for a pipe on stderr the caller can write, which log records reach
- * bangerd by.  It is reopened non-blocking as a description of our own
- * (F_SETFL on the caller's would change its flags too); only a pipe, as
- * anything else reopened by root could be written where the caller may
- * not.
+ * The caller's fds 0-2 could block a write: /dev/null replaces them, but
+ * for a stderr pipe the caller can write (our log's way to bangerd), which
+ * is reopened non-blocking as a description of our own.  Only a pipe: root
+ * reopening anything else could write where the caller may not.
  */
 static void
 std_fds_detach(void)
@@ -66,9 +60,8 @@ read_policy(struct policy *pol)
 	ssize_t		 n;
 	int		 fd;
 
-	if (stat(PRIV_SYSCONFDIR, &st) == -1)
-		fatal("%s", PRIV_SYSCONFDIR);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+	if (stat(PRIV_SYSCONFDIR, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != 0 || (st.st_mode & 022))
 		fatalx("%s must be a directory owned by root and not group "
 		    "or other writable", PRIV_SYSCONFDIR);
 	if ((fd = open(PRIV_CONF, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
@@ -130,11 +123,10 @@ check_caller(const struct policy *pol, uid_t uid, const gid_t *groups,
 	const char	*user = pw != NULL ? pw->pw_name : NULL;
 	int		 i, ok;
 
-	ok = user != NULL && policy_allows(pol, user, NULL, 0);
+	ok = user != NULL && policy_allows(pol, user, NULL);
 	for (i = 0; !ok && i < ngroups; i++)
 		if ((gr = getgrgid(groups[i])) != NULL)
-			ok = policy_allows(pol, NULL,
-			    (const char *const *)&gr->gr_name, 1);
+			ok = policy_allows(pol, NULL, gr->gr_name);
 	if (!ok)
 		fatalx("uid %u (%s) is not allowed to use banger-priv: add "
 		    "the user to allow_users or one of its groups to "
@@ -177,10 +169,9 @@ main(int argc, char *argv[])
 	if (clearenv() != 0)
 		fatalx("clearenv failed");
 	umask(022);
-	/* frame_send() uses MSG_NOSIGNAL; this covers the stderr pipe. */
+	/* Replies use MSG_NOSIGNAL; this covers the stderr pipe. */
 	signal(SIGPIPE, SIG_IGN);
-	/* A terminal sends these with no permission check: none may stop
-	 * us with the lease lock held. */
+	/* Sent by a terminal unchecked: none may stop us holding the lock. */
 	signal(SIGTSTP, SIG_IGN);
 	signal(SIGTTIN, SIG_IGN);
 	signal(SIGTTOU, SIG_IGN);
@@ -189,12 +180,10 @@ main(int argc, char *argv[])
 	check_caller(&p->pol, p->uid, groups, ngroups + 1);
 
 	/*
-	 * The caller's ids now only name what it owns.  Root in full (real
-	 * and saved ids too, no groups) and a session of our own, so the
-	 * caller cannot SIGSTOP us with the lease lock held (and libxtables
-	 * does not _exit(111) on mixed uids); it ends us by closing fd 3.
-	 * setsid() fails if the caller made us a process-group leader: we
-	 * would stay in its session, where its terminal could stop us.
+	 * Root in full and a session of our own, so the caller cannot
+	 * SIGSTOP us with the lease lock held (and libxtables does not
+	 * _exit(111) on mixed uids); it ends us by closing fd 3.  setsid()
+	 * fails for a process-group leader, which its terminal could stop.
 	 */
 	if (setgroups(0, NULL) == -1 || setresgid(0, 0, 0) == -1 ||
 	    setresuid(0, 0, 0) == -1)

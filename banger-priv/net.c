@@ -45,33 +45,30 @@ net_open(char *err, size_t errlen)
 }
 
 /*
- * No IPv6 on banger's links (via a link-local address a guest reaches
- * every host service bound to ::): addr_gen_mode "none" before a link
- * first goes up, and any address an older helper let in is deleted.
+ * IPv6 off, then LINK up (enslaved to master, if not 0).  Via a
+ * link-local address a guest reaches every host service bound to ::, so
+ * addr_gen_mode is "none" before a link first goes up, and any address
+ * an older helper let in is deleted.
  */
 static int
-net_no_ipv6(struct nl_sock *sk, struct rtnl_link *link, const char **what)
+link_up(struct nl_sock *sk, struct rtnl_link *link, int master,
+    const char **what)
 {
-	struct rtnl_link	*change;
+	struct rtnl_link	*v6, *up = NULL;
 	struct nl_cache		*cache = NULL;
-	struct nl_object	*o;
+	struct nl_object	*o = NULL;
 	struct rtnl_addr	*ra;
 	int			 rc = -NLE_NOMEM;
 
 	*what = "turn IPv6 off on";
-	if ((change = rtnl_link_alloc()) != NULL &&
-	    (rc = rtnl_link_inet6_set_addr_gen_mode(change,
-	    IN6_ADDR_GEN_MODE_NONE)) >= 0)
-		rc = rtnl_link_change(sk, link, change, 0);
-	rtnl_link_put(change);
-	/* A kernel or device without IPv6 has nothing to turn off. */
-	if (rc == -NLE_AF_NOSUPPORT)
-		return 0;
-	if (rc < 0 || (rc = rtnl_addr_alloc_cache(sk, &cache)) < 0)
-		return rc;
-	*what = "delete an IPv6 address of";
-	for (o = nl_cache_get_first(cache); o != NULL && rc >= 0;
-	    o = nl_cache_get_next(o)) {
+	if ((v6 = rtnl_link_alloc()) != NULL &&
+	    (up = rtnl_link_alloc()) != NULL &&
+	    (rc = rtnl_link_inet6_set_addr_gen_mode(v6,
+	    IN6_ADDR_GEN_MODE_NONE)) >= 0 &&
+	    (rc = rtnl_link_change(sk, link, v6, 0)) >= 0 &&
+	    (rc = rtnl_addr_alloc_cache(sk, &cache)) >= 0)
+		o = nl_cache_get_first(cache);
+	for (; rc >= 0 && o != NULL; o = nl_cache_get_next(o)) {
 		ra = (struct rtnl_addr *)o;
 		if (rtnl_addr_get_ifindex(ra) == rtnl_link_get_ifindex(link) &&
 		    rtnl_addr_get_family(ra) == AF_INET6 &&
@@ -79,8 +76,18 @@ net_no_ipv6(struct nl_sock *sk, struct rtnl_link *link, const char **what)
 		    (rc == -NLE_NOADDR || rc == -NLE_OBJ_NOTFOUND))
 			rc = 0;
 	}
+	/* A kernel or device without IPv6 has nothing to turn off. */
+	if (rc >= 0 || rc == -NLE_AF_NOSUPPORT) {
+		*what = master != 0 ? "attach" : "bring up";
+		if (master != 0)
+			rtnl_link_set_master(up, master);
+		rtnl_link_set_flags(up, IFF_UP);
+		rc = rtnl_link_change(sk, link, up, 0);
+	}
 	nl_cache_free(cache);
-	return rc < 0 ? rc : 0;
+	rtnl_link_put(v6);
+	rtnl_link_put(up);
+	return rc;
 }
 
 /*
@@ -92,22 +99,20 @@ int
 net_bridge_ensure(struct nl_sock *sk, const char *name, uint32_t gw,
     char *err, size_t errlen)
 {
-	struct rtnl_link	*link = NULL, *change, *br;
+	struct rtnl_link	*link = NULL, *br;
 	struct rtnl_addr	*ra;
-	struct nl_addr		*lladdr, *local;
+	struct nl_addr		*lladdr = NULL, *local;
 	struct in_addr		 in = { htonl(gw) };
 	const char		*what = "look up";
-	uint8_t			 mac[6];
+	char			 mac[ADDR_MACLEN];
 	int			 rc = -NLE_NOMEM;
 
-	addr_mac_bytes(gw, mac);
-	change = rtnl_link_alloc();
+	addr_mac(gw, mac, sizeof(mac));
 	br = rtnl_link_bridge_alloc();
 	ra = rtnl_addr_alloc();
-	lladdr = nl_addr_build(AF_LLC, mac, 6);
 	local = nl_addr_build(AF_INET, &in, sizeof(in));
-	if (change == NULL || br == NULL || ra == NULL || lladdr == NULL ||
-	    local == NULL)
+	if (br == NULL || ra == NULL || local == NULL ||
+	    (rc = nl_addr_parse(mac, AF_LLC, &lladdr)) < 0)
 		goto out;
 	rtnl_link_set_name(br, name);
 	rtnl_link_set_addr(br, lladdr);
@@ -123,7 +128,7 @@ net_bridge_ensure(struct nl_sock *sk, const char *name, uint32_t gw,
 		rc = -1;
 		what = NULL;
 	}
-	if (rc < 0 || (rc = net_no_ipv6(sk, link, &what)) < 0)
+	if (rc < 0)
 		goto out;
 	nl_addr_set_prefixlen(local, ADDR_USER_PREFIX);
 	rtnl_addr_set_ifindex(ra, rtnl_link_get_ifindex(link));
@@ -131,16 +136,12 @@ net_bridge_ensure(struct nl_sock *sk, const char *name, uint32_t gw,
 	rtnl_addr_set_family(ra, AF_INET);
 	what = "add the address to";
 	/* EXCL: an existing identical address is not a second one. */
-	if ((rc = rtnl_addr_add(sk, ra, NLM_F_EXCL)) < 0 && rc != -NLE_EXIST)
-		goto out;
-	what = "bring up";
-	rtnl_link_set_flags(change, IFF_UP);
-	rc = rtnl_link_change(sk, link, change, 0);
+	if ((rc = rtnl_addr_add(sk, ra, NLM_F_EXCL)) >= 0 || rc == -NLE_EXIST)
+		rc = link_up(sk, link, 0, &what);
 out:
 	if (rc < 0 && what != NULL)
 		snprintf(err, errlen, "%s %s: %s", what, name, nl_geterror(rc));
 	rtnl_link_put(link);
-	rtnl_link_put(change);
 	rtnl_link_put(br);
 	rtnl_addr_put(ra);
 	nl_addr_put(lladdr);
@@ -153,27 +154,21 @@ int
 net_tap_attach(struct nl_sock *sk, const char *tap, const char *bridge,
     char *err, size_t errlen)
 {
-	struct rtnl_link	*tl = NULL, *bl = NULL, *change;
+	struct rtnl_link	*tl = NULL, *bl = NULL;
 	const char		*what = "look up";
-	int			 rc = -NLE_NOMEM;
+	int			 rc;
 
-	if ((change = rtnl_link_alloc()) != NULL &&
-	    (rc = rtnl_link_get_kernel(sk, 0, bridge, &bl)) >= 0 &&
+	if ((rc = rtnl_link_get_kernel(sk, 0, bridge, &bl)) >= 0 &&
 	    (rc = rtnl_link_get_kernel(sk, 0, tap, &tl)) >= 0 &&
 	    !rtnl_link_is_bridge(bl)) {
 		snprintf(err, errlen, "%s is not a bridge", bridge);
 		what = NULL;
 		rc = -1;
-	} else if (rc >= 0 && (rc = net_no_ipv6(sk, tl, &what)) >= 0) {
-		what = "attach";
-		rtnl_link_set_master(change, rtnl_link_get_ifindex(bl));
-		rtnl_link_set_flags(change, IFF_UP);
-		rc = rtnl_link_change(sk, tl, change, 0);
-	}
+	} else if (rc >= 0)
+		rc = link_up(sk, tl, rtnl_link_get_ifindex(bl), &what);
 	if (rc < 0 && what != NULL)
 		snprintf(err, errlen, "%s %s to %s: %s", what, tap, bridge,
 		    nl_geterror(rc));
-	rtnl_link_put(change);
 	rtnl_link_put(tl);
 	rtnl_link_put(bl);
 	return rc < 0 ? -1 : 0;

@@ -1,10 +1,7 @@
 /*
  * NAT and isolation in one "inet" table (IPv4 and IPv6 pass the same
- * chains), the same rules for every user; its sets mirror the lease
- * table's bridges: brnet (a bridge's only source /24), brgw (its only
- * host address), samebr, brown (its owner: who on the host may connect
- * in); pinglim is one ping limit per bridge.  One atomic batch rebuilds
- * it all from the lease table, so a bridge whose lease is gone loses its
+ * chains), the same rules for every user.  One atomic batch rebuilds it
+ * all from the lease table, so a bridge whose lease is gone loses its
  * elements.  Root is not let in by the output chain: it owns the table,
  * so an exception would protect nothing.  Policies stay accept: the table
  * judges only traffic to, from and between banger's bridges.
@@ -19,41 +16,31 @@
 #include "lease.h"
 #include "nft.h"
 
-#define TABLE	"inet banger "
 #define POST	"add rule inet banger postrouting "
 #define FWD	"add rule inet banger forward "
 #define IN	"add rule inet banger input "
 #define OUT	"add rule inet banger output "
 #define BR	"\"bgbr*\" "
 
-/* Flush and re-add: the table's shape, then its rules. */
-static const char nftb_static[] =
-    "add table ip banger\n"
-    "delete table ip banger\n"
-    "add table inet banger\n"
-    "add chain " TABLE "postrouting { type nat hook postrouting "
-    "priority srcnat; policy accept; }\n"
-    "add chain " TABLE "forward { type filter hook forward "
-    "priority filter; policy accept; }\n"
-    "add chain " TABLE "input { type filter hook input "
-    "priority filter; policy accept; }\n"
-    "add chain " TABLE "output { type filter hook output "
-    "priority filter; policy accept; }\n"
-    "add set " TABLE "brnet { type ifname . ipv4_addr; flags interval; }\n"
-    "add set " TABLE "brgw { type ifname . ipv4_addr; }\n"
-    "add set " TABLE "samebr { type ifname . ifname; }\n"
-    "add set " TABLE "brown { type ifname . uid; }\n"
-    /* Filled by the ping rule: one limit per bridge (a "meter"). */
-    "add set " TABLE "pinglim { type ifname; flags dynamic; size 8192; }\n"
-    "flush chain " TABLE "postrouting\n"
-    "flush chain " TABLE "forward\n"
-    "flush chain " TABLE "input\n"
-    "flush chain " TABLE "output\n"
-    "flush set " TABLE "brnet\n"
-    "flush set " TABLE "brgw\n"
-    "flush set " TABLE "samebr\n"
-    "flush set " TABLE "brown\n"
-    "flush set " TABLE "pinglim\n"
+/* Each is added, then flushed: re-running adds nothing twice. */
+static const char *const chains[][2] = {
+	{ "postrouting", "nat hook postrouting priority srcnat" },
+	{ "forward", "filter hook forward priority filter" },
+	{ "input", "filter hook input priority filter" },
+	{ "output", "filter hook output priority filter" },
+};
+
+/* The first four mirror the lease table's bridges, in this order. */
+static const char *const sets[][2] = {
+	{ "brnet", "ifname . ipv4_addr; flags interval" }, /* only source */
+	{ "brgw", "ifname . ipv4_addr" },	/* its only host address */
+	{ "samebr", "ifname . ifname" },
+	{ "brown", "ifname . uid" },	/* who on the host may connect in */
+	/* Filled by the ping rule: one limit per bridge (a "meter"). */
+	{ "pinglim", "ifname; flags dynamic; size 8192" },
+};
+
+static const char rules[] =
     POST "oifname " BR "return\n"
     POST "iifname . ip saddr @brnet masquerade\n"
     /* Bridges and taps have no IPv6 address (net.c); this is the rest. */
@@ -100,8 +87,6 @@ nftb_open(char *err, size_t errlen)
 char *
 nftb_ruleset(const struct lease_table *lt, uint32_t pool)
 {
-	static const char *const set[] = { "brnet", "brgw", "samebr",
-				    "brown" };
 	char		*out = NULL, name[ADDR_IFNAMELEN], a[ADDR_STRLEN];
 	uint32_t	 subnet;
 	size_t		 len, i, s;
@@ -110,10 +95,20 @@ nftb_ruleset(const struct lease_table *lt, uint32_t pool)
 
 	if ((f = open_memstream(&out, &len)) == NULL)
 		return NULL;
-	fputs(nftb_static, f);
+	fputs("add table ip banger\ndelete table ip banger\n"
+	    "add table inet banger\n", f);
+	for (i = 0; i < 4; i++)
+		fprintf(f, "add chain inet banger %s { type %s; policy accept; "
+		    "}\nflush chain inet banger %s\n", chains[i][0],
+		    chains[i][1], chains[i][0]);
+	for (i = 0; i < 5; i++)
+		fprintf(f, "add set inet banger %s { type %s; }\n"
+		    "flush set inet banger %s\n", sets[i][0], sets[i][1],
+		    sets[i][0]);
+	fputs(rules, f);
 	/* An empty element list is a syntax error; an empty set is not. */
 	for (s = 0; s < 4 && lt->nbr > 0; s++) {
-		fprintf(f, "add element inet banger %s { ", set[s]);
+		fprintf(f, "add element inet banger %s { ", sets[s][0]);
 		for (i = 0; i < lt->nbr; i++) {
 			addr_bridge_name(lt->br[i].uid, name, sizeof(name));
 			subnet = addr_subnet(pool, lt->br[i].slot);

@@ -1,8 +1,4 @@
-/*
- * priv.conf parsing and the caller check; see policy.h.  Strict and
- * bounded: lines of at most POLICY_LINE_MAX bytes with at most
- * POLICY_MAX_NAMES values, no control bytes but tabs, each key once.
- */
+/* priv.conf's reader, strict and bounded, and the caller check. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,18 +169,15 @@ policy_parse(struct policy *p, const char *text, size_t len, char *err,
 }
 
 int
-policy_allows(const struct policy *p, const char *user,
-    const char *const *groups, size_t ngroups)
+policy_allows(const struct policy *p, const char *user, const char *group)
 {
-	size_t	 i, j;
+	size_t	 i;
 
 	for (i = 0; user != NULL && i < p->nusers; i++)
 		if (strcmp(p->users[i], user) == 0)
 			return 1;
-	for (i = 0; i < p->ngroups; i++)
-		for (j = 0; j < ngroups; j++)
-			if (groups[j] != NULL &&
-			    strcmp(p->groups[i], groups[j]) == 0)
-				return 1;
+	for (i = 0; group != NULL && i < p->ngroups; i++)
+		if (strcmp(p->groups[i], group) == 0)
+			return 1;
 	return 0;
 }

@@ -44,9 +44,8 @@ struct policy {
 void	policy_defaults(struct policy *);
 /* Parse text into p (defaults first).  -1 with "line N: ..." in err. */
 int	policy_parse(struct policy *, const char *, size_t, char *, size_t);
-/* 1 if user is listed or one of groups is listed, else 0. */
-int	policy_allows(const struct policy *, const char *,
-	    const char *const *, size_t);
+/* 1 if user (or NULL) or group (or NULL) is listed, else 0. */
+int	policy_allows(const struct policy *, const char *, const char *);
 int	policy_valid_name(const char *);
 
 #endif

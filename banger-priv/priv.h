@@ -35,26 +35,45 @@ struct priv {
 
 /* A request and its descriptors, which serve.c closes after. */
 struct req {
+	uint32_t		 type;
 	uint64_t		 id;
 	union priv_req		 u;
 	int			 fd[FRAME_MAXFDS];
+	struct fdfacts		 facts[FRAME_MAXFDS];	/* of each fd */
 	size_t			 nfd;
 };
 
+#define ANS_IDS		800	/* the VM IDs one reply holds */
+
+/* A handler's answer, which serve.c sends once the lease lock is let go. */
+struct ans {
+	unsigned		 code;		/* enum berr, if it fails */
+	char			 err[256];	/* why, if it fails */
+	int			 fd;		/* sent with the reply, then closed */
+	union {
+		struct priv_ok		 ok;
+		struct priv_error	 error;
+		struct priv_bridge	 bridge;
+		struct priv_tap		 tap;
+		struct priv_tap_ids	 tap_ids;
+		struct priv_disk	 disk;
+		struct priv_disk_ids	 disk_ids;
+		struct priv_dns_sock	 dns_sock;
+	} u;
+	char			 s[4][PRIV_DM_NAME_MAX + 1];	/* u's strings */
+	uint64_t		 ids[ANS_IDS];
+};
+
+/* A handler returns its reply's type, or -1 with code and err set. */
+typedef int handler(struct priv *, const struct req *, struct ans *);
+
 /* serve.c */
 void	priv_serve(struct priv *) __attribute__((noreturn));
-void	fault(const struct priv *, const char *, ...)
-	    __attribute__((format(printf, 2, 3), noreturn));
-void	reply(const struct priv *, uint32_t, uint64_t, const void *, int);
-void	reply_error(const struct priv *, uint64_t, unsigned, const char *,
-	    ...) __attribute__((format(printf, 4, 5)));
-int	leases_begin(struct priv *, uint64_t);
-int	judge(struct priv *, uint64_t, const struct vres *);
 
 /* serve-disk.c */
-void	priv_answer_disk_snapshot(struct priv *, const struct req *);
-void	priv_answer_disk_release(struct priv *, const struct req *);
-void	priv_answer_disk_list(struct priv *, const struct req *);
+void	fd_facts(int, struct fdfacts *);
+handler	priv_answer_disk_snapshot, priv_answer_disk_release,
+	    priv_answer_disk_list;
 
 /* cgroup.c */
 void	cgroup_leave(void);

@@ -1,11 +1,6 @@
 /*
- * banger-priv's confinement before the first request: its own rlimits,
- * priority and timers, capabilities cut to CAP_NET_ADMIN and
- * CAP_NET_BIND_SERVICE (dns.listen binds port 53 on the gateway; plus a
- * permitted-only CAP_SYS_ADMIN where snapshots are possible, raised only
- * around device-mapper calls), then one static seccomp allowlist.  Every
- * step is fatal: a helper left unconfined by a failed call is worse than
- * none.
+ * banger-priv's confinement before the first request, each step fatal: a
+ * helper left unconfined by a failed call is worse than none.
  */
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -33,10 +28,8 @@
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
- * Every limit, hard and soft, so that nothing the caller set (a CPU time
- * that ends us mid-request, a tiny stack) is inherited.  Unlisted: 0 (no
- * core dumps, locked memory, message queues, raised nice or real-time
- * priority; no new processes, besides seccomp refusing clone and fork).
+ * Hard and soft, none as the caller set it (a CPU time, a tiny stack);
+ * unlisted: 0 (no core dumps, locked memory, raised priority, processes).
  */
 static const rlim_t limits[RLIM_NLIMITS] = {
 	[RLIMIT_CPU] = RLIM_INFINITY,
@@ -44,8 +37,7 @@ static const rlim_t limits[RLIM_NLIMITS] = {
 	[RLIMIT_DATA] = RLIM_INFINITY,
 	[RLIMIT_STACK] = 8 * 1024 * 1024,
 	[RLIMIT_RSS] = RLIM_INFINITY,
-	/* 0-3, what start-up opens, and one request's files. */
-	[RLIMIT_NOFILE] = 32,
+	[RLIMIT_NOFILE] = 32,	/* 0-3, start-up's and a request's files */
 	[RLIMIT_AS] = RLIM_INFINITY,
 	[RLIMIT_LOCKS] = RLIM_INFINITY,
 	[RLIMIT_SIGPENDING] = 64,
@@ -55,11 +47,8 @@ static const rlim_t limits[RLIM_NLIMITS] = {
 _Static_assert(RLIM_NLIMITS == 16, "a new rlimit: add it to limits[]");
 
 /*
- * Every rlimit, then the rest a caller can set that survives execve: nice
- * value, scheduling policy (SCHED_IDLE would starve us with the lock
- * held), CPU affinity (after cgroup_leave(), so no cpuset narrows it), I/O
- * priority, timer slack and interval timers (SIGALRM would end us
- * mid-request).
+ * Then all else a caller's execve passes on: SCHED_IDLE would starve us
+ * with the lock held, SIGALRM end us (affinity after cgroup_leave()).
  */
 void
 sandbox_reset(void)
@@ -75,10 +64,8 @@ sandbox_reset(void)
 		if (setrlimit(r, &rl) == 0)
 			continue;
 		/*
-		 * Raising a hard limit the caller lowered needs
-		 * CAP_SYS_RESOURCE, which some containers' root lacks.  Then
-		 * the soft limit goes up to that hard one: a limit can only
-		 * end this helper, never while it waits with the lock held.
+		 * Without CAP_SYS_RESOURCE (containers), soft up to hard: a
+		 * limit can end us, never stall us with the lock held.
 		 */
 		if (errno != EPERM || getrlimit(r, &rl) == -1)
 			fatal("setrlimit %d", r);
@@ -100,6 +87,7 @@ sandbox_reset(void)
 			fatal("setitimer");
 }
 
+/* CAP_NET_ADMIN; with dm, CAP_SYS_ADMIN permitted, raised when needed. */
 void
 sandbox_caps(int dm)
 {
@@ -232,11 +220,7 @@ sandbox_seccomp(int dm)
 		    SCMP_CMP(cmp[i].arg, SCMP_CMP_EQ, cmp[i].val, 0),
 		    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK, 0));
 	}
-	/*
-	 * libnftables looks the bridge owners' uids up with getpwnam():
-	 * glibc's lookup fails at once (no nsswitch.conf, passwd or nscd)
-	 * rather than killing the helper; nothing is opened either way.
-	 */
+	/* libnftables' getpwnam() of bridge owners fails, uids stay numbers. */
 	bad |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat),
 	    1, SCMP_A2(SCMP_CMP_EQ, O_RDONLY | O_CLOEXEC, 0));
 	bad |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket),

@@ -1,16 +1,11 @@
 /*
- * The disk requests (see disk.h).  bangerd opens both files itself, as the
- * user, and passes the descriptors: the helper never resolves a path the
- * user chose.  CAP_SYS_ADMIN is effective only around device-mapper calls.
- *
- * Called under the lease lock (serve.c), they let go of it for loop and
- * device-mapper calls (a slow one would stall every user's helper).
- * disk.snapshot stores the lease before the device exists, disk.release
- * drops it after the device is gone, and each marks the disk
- * (lease_file_making, dropped by the kernel with its helper) before it
- * unlocks; a marked disk is busy to the other.  Relocked, disk.snapshot
- * removes its device if its lease went meanwhile: the one device-mapper
- * call made under the lock, reached only if root edited the lease file.
+ * The disk requests (see disk.h), over descriptors bangerd opened as the
+ * user: the helper never resolves a path the user chose.  CAP_SYS_ADMIN
+ * is effective only around device-mapper calls.  They let go of the lease
+ * lock for loop and device-mapper calls, as a slow one would stall every
+ * user's helper: a lease exists before the device and goes after it, and
+ * the disk is marked meanwhile (lease_file_making, dropped by the kernel
+ * with its helper), busy to the other request.
  */
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -26,11 +21,10 @@
 #include "disk.h"
 #include "log.h"
 #include "priv.h"
-#include "proto_priv.h"
 
 #define RELEASE_TRIES	10	/* a busy snapshot: about a second */
 
-static void
+void
 fd_facts(int fd, struct fdfacts *f)
 {
 	struct stat	 st;
@@ -78,145 +72,120 @@ static const struct disk_ops	 kernel_ops = {
 };
 const struct disk_ops		*disk_ops = &kernel_ops;
 
-/* Remove a snapshot made for nothing; 0, or -1 if it is left behind. */
+/* Remove a snapshot made for nothing; whether it is left behind. */
 static int
 unmake(struct priv *p, const char *name)
 {
 	char	 why[256];
-	int	 rc;
+	int	 left;
 
 	sandbox_sysadmin(1);
-	if ((rc = disk_ops->dm_remove(p->dmfd, name, why, sizeof(why))) == -1)
+	if ((left = disk_ops->dm_remove(p->dmfd, name, why,
+	    sizeof(why)) == -1))
 		log_warnx("%s is left behind: %s", name, why);
 	sandbox_sysadmin(0);
-	return rc;
+	return left;
 }
 
-void
-priv_answer_disk_snapshot(struct priv *p, const struct req *rq)
+int
+priv_answer_disk_snapshot(struct priv *p, const struct req *rq,
+    struct ans *a)
 {
-	const struct priv_disk_snapshot	*req = &rq->u.disk_snapshot;
-	const struct disk_ops		*op = disk_ops;
-	uint32_t			 vm_id = (uint32_t)req->vm_id;
-	struct fdfacts			 base = { 0 }, cow = { 0 };
-	struct priv_disk		 out;
-	struct vres			 r;
-	char				 err[256] = "";
-	char				 why[256] = "the table is full";
-	char				 name[PRIV_DM_NAME_MAX + 1], uuid[160];
-	dev_t				 bdev = 0, cdev = 0, sdev = 0;
-	int				 lb = -1, lc = -1, fd = -1, rc = -1;
-	int				 have, left;
+	const struct disk_ops	*op = disk_ops;
+	uint32_t		 vm_id = (uint32_t)rq->u.disk_snapshot.vm_id;
+	uint32_t		 rec[LEASE_NF] = { p->uid, vm_id };
+	uint64_t		 sectors = rq->facts[0].size / DISK_SECTOR;
+	char			*name = a->s[0], uuid[160];
+	char			 why[256] = "the table is full";
+	dev_t			 bdev, cdev, sdev;
+	int			 lb = -1, lc = -1, dev = 0, have;
 
-	if (rq->nfd == 2) {
-		fd_facts(rq->fd[0], &base);
-		fd_facts(rq->fd[1], &cow);
-	}
-	validate_disk_snapshot(&p->pol, p->lt, p->uid, req->vm_id,
-	    p->dmfd != -1 && p->loopfd != -1, p->dm_major, rq->nfd, &base,
-	    &cow, &r);
-	if (judge(p, rq->id, &r) == -1)
-		return;
-	if (disk_dm_name(p->uid, vm_id, name, sizeof(name)) == -1 ||
+	if (disk_dm_name(p->uid, vm_id, name, sizeof(a->s[0])) == -1 ||
 	    disk_dm_uuid(p->uid, vm_id, uuid, sizeof(uuid)) == -1)
 		fatalx("device-mapper name too long");
-
 	/* Locked: the lease and the mark. */
-	if (lease_add_disk(p->lt, p->uid, vm_id) == -1)
+	if (lease_add(p->lt, LEASE_DISK, rec) == -1)
 		fatalx("disk lease disagrees with validation");
-	if (lease_file_making(&p->lf, p->uid, vm_id, 1) == -1)
-		snprintf(err, sizeof(err), "mark vm_id %u: %s", vm_id,
+	if (lease_file_making(&p->lf, p->uid, vm_id, 1) == -1) {
+		snprintf(a->err, sizeof(a->err), "mark vm_id %u: %s", vm_id,
 		    strerror(errno));
-	else if (lease_file_store(&p->lf, p->lt, err, sizeof(err)) == -1)
-		(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
-	lease_file_unlock(&p->lf);
-	if (*err != '\0') {
-		reply_error(p, rq->id, BERR_PRIV, "%s", err);
-		return;
+		return -1;
 	}
+	if (lease_file_store(&p->lf, p->lt, a->err, sizeof(a->err)) == -1) {
+		(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
+		return -1;
+	}
+	lease_file_unlock(&p->lf);
 
 	/* Unlocked: two loops, then the snapshot over them. */
-	if ((lb = op->loop_attach(p->loopfd, rq->fd[0], &bdev, err,
-	    sizeof(err))) != -1 && (lc = op->loop_attach(p->loopfd,
-	    rq->fd[1], &cdev, err, sizeof(err))) != -1) {
+	if ((lb = op->loop_attach(p->loopfd, rq->fd[0], &bdev, a->err,
+	    sizeof(a->err))) != -1 && (lc = op->loop_attach(p->loopfd,
+	    rq->fd[1], &cdev, a->err, sizeof(a->err))) != -1) {
 		log_info("uid %u vm %u: image on loop %u:%u, copy-on-write "
 		    "on loop %u:%u", (unsigned)p->uid, vm_id, major(bdev),
 		    minor(bdev), major(cdev), minor(cdev));
 		sandbox_sysadmin(1);
-		if (op->dm_check_version(p->dmfd, err, sizeof(err)) == 0)
-			rc = op->dm_snapshot_create(p->dmfd, name, uuid,
-			    base.size / DISK_SECTOR, bdev, cdev, &sdev, err,
-			    sizeof(err));
+		dev = op->dm_check_version(p->dmfd, a->err,
+		    sizeof(a->err)) == 0 && op->dm_snapshot_create(p->dmfd,
+		    name, uuid, sectors, bdev, cdev, &sdev, a->err,
+		    sizeof(a->err)) == 0;
 		sandbox_sysadmin(0);
 	}
-	if (rc == 0 && (fd = op->open_node(sdev, err, sizeof(err))) == -1)
-		rc = unmake(p, name) == -1 ? -2 : -1;
+	if (dev && (a->fd = op->open_node(sdev, a->err, sizeof(a->err))) == -1)
+		dev = unmake(p, name);
 	/* device-mapper holds the loops now, or they detach as we close. */
 	if (lb != -1)
 		close(lb);
 	if (lc != -1)
 		close(lc);
 
-	/* Locked again: keep a lease exactly if a device may exist. */
-	if (leases_begin(p, rq->id) == -1) {
+	/* Locked again: a lease exactly where a device may exist. */
+	if (lease_file_lock(&p->lf, p->lt, a->err, sizeof(a->err)) == -1) {
 		/* Then the lease stays, for disk.release. */
 		(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
-		if (fd != -1)
-			close(fd);
-		return;
+		a->code = BERR_INTERNAL;
+		return -1;
 	}
-	have = lease_find_disk(p->lt, p->uid, vm_id) != NULL;
-	if (!have && fd != -1) {
-		snprintf(err, sizeof(err), "the lease of vm_id %u went while "
-		    "its snapshot was made", vm_id);
-		close(fd);
-		fd = -1;
-		rc = unmake(p, name) == -1 ? -2 : -1;
+	have = lease_find(p->lt, LEASE_DISK, LF_VMID, vm_id, p->uid) != NULL;
+	if (!have && a->fd != -1) {
+		snprintf(a->err, sizeof(a->err), "the lease of vm_id %u went "
+		    "while its snapshot was made", vm_id);
+		close(a->fd);
+		a->fd = -1;
+		/* The one dm call under the lock: root edited the leases. */
+		dev = unmake(p, name);
 	}
-	left = rc == -2;
-	if (fd == -1 && have != left && ((left ? lease_add_disk(p->lt,
-	    p->uid, vm_id) : lease_del_disk(p->lt, p->uid, vm_id)) == -1 ||
+	if (a->fd == -1 && have != dev && ((dev ? lease_add(p->lt, LEASE_DISK,
+	    rec) : lease_del(p->lt, LEASE_DISK, p->uid, vm_id)) == -1 ||
 	    lease_file_store(&p->lf, p->lt, why, sizeof(why)) == -1))
 		log_warnx("vm_id %u: its lease is wrong: %s", vm_id, why);
 	(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
-	lease_file_unlock(&p->lf);
-	if (fd == -1) {
-		reply_error(p, rq->id, BERR_PRIV, "%s", err);
-		return;
-	}
+	if (a->fd == -1)
+		return -1;
 	log_info("uid %u vm %u: snapshot %s (%u:%u)", (unsigned)p->uid, vm_id,
 	    name, major(sdev), minor(sdev));
-	out.vm_id = req->vm_id;
-	out.name = name;
-	out.sectors = base.size / DISK_SECTOR;
-	reply(p, PRIV_DISK, rq->id, &out, fd);
-	close(fd);
+	a->u.disk = (struct priv_disk){ vm_id, name, sectors };
+	return PRIV_DISK;
 }
 
-void
-priv_answer_disk_release(struct priv *p, const struct req *rq)
+int
+priv_answer_disk_release(struct priv *p, const struct req *rq,
+    struct ans *a)
 {
-	const struct priv_disk_release	*req = &rq->u.disk_release;
-	uint32_t			 vm_id = (uint32_t)req->vm_id;
-	struct timespec			 pause = { 0, 100 * 1000 * 1000 };
-	struct vres			 r;
-	char				 err[256], name[PRIV_DM_NAME_MAX + 1];
-	unsigned			 code = 0;
-	int				 rc, e, try;
+	uint32_t	 vm_id = (uint32_t)rq->u.disk_release.vm_id;
+	struct timespec	 pause = { 0, 100 * 1000 * 1000 };
+	char		 err[256], name[PRIV_DM_NAME_MAX + 1];
+	int		 rc, e, try;
 
-	validate_disk_release(p->lt, p->uid, req->vm_id, &r);
-	if (judge(p, rq->id, &r) == -1)
-		return;
 	if (disk_dm_name(p->uid, vm_id, name, sizeof(name)) == -1)
 		fatalx("device-mapper name too long");
+	a->code = p->dmfd == -1 ? BERR_UNSUPPORTED : BERR_BUSY;
 	if (p->dmfd == -1 ||
 	    lease_file_making(&p->lf, p->uid, vm_id, 1) == -1) {
-		lease_file_unlock(&p->lf);
-		reply_error(p, rq->id, p->dmfd == -1 ? BERR_UNSUPPORTED :
-		    BERR_BUSY, "%s: %s", name, p->dmfd == -1 ? "device-mapper "
-		    "is not available to banger-priv" : "being made or "
-		    "released by another request");
-		return;
+		snprintf(a->err, sizeof(a->err), "%s: %s", name, p->dmfd == -1 ?
+		    "device-mapper is not available to banger-priv" :
+		    "being made or released by another request");
+		return -1;
 	}
 	lease_file_unlock(&p->lf);
 
@@ -230,42 +199,37 @@ priv_answer_disk_release(struct priv *p, const struct req *rq)
 			break;
 		(void)nanosleep(&pause, NULL);
 	}
-	/* ENXIO: gone already (a reboot, or removed by hand). */
-	if (rc == 0 || e == ENXIO) {
-		if (leases_begin(p, rq->id) == -1) {
-			(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
-			return;
-		}
-		(void)lease_del_disk(p->lt, p->uid, vm_id);
-		rc = lease_file_store(&p->lf, p->lt, err, sizeof(err));
+	if (rc == -1 && e != ENXIO) {
 		(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
-		lease_file_unlock(&p->lf);
-	} else {
-		(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
-		code = e == EBUSY ? BERR_BUSY : BERR_PRIV;
+		a->code = e == EBUSY ? BERR_BUSY : BERR_PRIV;
+		snprintf(a->err, sizeof(a->err), "%s: %s", name, e == EBUSY ?
+		    "still in use by its VM" : err);
+		return -1;
 	}
-	if (rc == -1) {
-		reply_error(p, rq->id, code ? code : BERR_PRIV, "%s: %s", name,
-		    e == EBUSY ? "still in use by its VM" : err);
-		return;
+	/* Gone (ENXIO: already, after a reboot or by hand): drop its lease. */
+	a->code = BERR_INTERNAL;
+	if ((rc = lease_file_lock(&p->lf, p->lt, a->err,
+	    sizeof(a->err))) == 0) {
+		a->code = BERR_PRIV;
+		(void)lease_del(p->lt, LEASE_DISK, p->uid, vm_id);
+		rc = lease_file_store(&p->lf, p->lt, a->err, sizeof(a->err));
 	}
+	(void)lease_file_making(&p->lf, p->uid, vm_id, 0);
+	if (rc == -1)
+		return -1;
 	log_info("uid %u vm %u: released %s", (unsigned)p->uid, vm_id, name);
-	reply(p, PRIV_OK, rq->id, &(struct priv_ok){ 0 }, -1);
+	return PRIV_OK;
 }
 
-void
-priv_answer_disk_list(struct priv *p, const struct req *rq)
+int
+priv_answer_disk_list(struct priv *p, const struct req *rq, struct ans *a)
 {
-	struct priv_disk_ids	 out;
-	uint64_t		 ids[800];	/* what one reply holds */
-	size_t			 i, n = 0;
+	size_t	 i, n = 0;
 
-	for (i = 0; i < p->lt->ndisk && n < sizeof(ids) / sizeof(ids[0]);
-	    i++)
+	(void)rq;
+	for (i = 0; i < p->lt->ndisk && n < ANS_IDS; i++)
 		if (p->lt->disk[i].uid == p->uid)
-			ids[n++] = p->lt->disk[i].vm_id;
-	lease_file_unlock(&p->lf);
-	out.vm_ids.v = ids;
-	out.vm_ids.n = n;
-	reply(p, PRIV_DISK_IDS, rq->id, &out, -1);
+			a->ids[n++] = p->lt->disk[i].vm_id;
+	a->u.disk_ids.vm_ids = (struct msg_u64v){ a->ids, n };
+	return PRIV_DISK_IDS;
 }

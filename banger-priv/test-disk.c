@@ -10,7 +10,7 @@
  * not hold the lease lock while they run, that a disk.release or
  * disk.list of another helper meanwhile leaves no device without its
  * lease and no lease gone before its device, and that failures roll
- * back.  serve.c's reply and lease entry points are replaced below.
+ * back.  What serve.c does around a handler is done by serve() below.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -66,11 +66,33 @@ good(struct fdfacts *base, struct fdfacts *cow)
 }
 
 static enum verdict
-snap(const struct policy *p, uint64_t vm_id, int dm, size_t nfds,
+snap(const struct policy *pol, uint64_t vm_id, int dm, size_t nfds,
     const struct fdfacts *base, const struct fdfacts *cow, struct vres *r)
 {
-	return validate_disk_snapshot(p, &T, UID, vm_id, dm, DM_MAJOR, nfds,
-	    base, cow, r);
+	struct priv	 p = { .uid = UID, .pol = *pol, .lt = &T,
+	    .dmfd = dm ? 3 : -1, .loopfd = 3, .dm_major = DM_MAJOR };
+	struct req	 rq = { .type = PRIV_DISK_SNAPSHOT, .nfd = nfds,
+	    .facts = { *base, *cow } };
+
+	rq.u.disk_snapshot.vm_id = vm_id;
+	return validate_disk_snapshot(&p, &rq, r);
+}
+
+static enum verdict
+release_check(uint32_t uid, uint64_t vm_id, struct vres *r)
+{
+	struct priv	 p = { .uid = uid, .lt = &T };
+	struct req	 rq = { .type = PRIV_DISK_RELEASE };
+
+	rq.u.disk_release.vm_id = vm_id;
+	return validate_release(&p, &rq, r);
+}
+
+/* The generic lease API, in these tests' terms. */
+static int
+add_disk(struct lease_table *t, uint32_t uid, uint32_t vm_id)
+{
+	return lease_add(t, LEASE_DISK, (uint32_t[LEASE_NF]){ uid, vm_id });
 }
 
 static void
@@ -158,7 +180,7 @@ test_snapshot_fault(void **state)
 	/* Another user's vm 5 is not ours: allowed. */
 	good(&b, &c);
 	memset(&T, 0, sizeof(T));
-	assert_int_equal(lease_add_disk(&T, UID + 1, 5), 0);
+	assert_int_equal(add_disk(&T, UID + 1, 5), 0);
 	assert_int_equal(snap(&p, 5, 1, 2, &b, &c, &r), VALID_OK);
 	/* A broken request faults even where snapshots are impossible. */
 	c.accmode = O_RDONLY;
@@ -244,7 +266,7 @@ test_snapshot_refuse(void **state)
 	good(&b, &c);
 
 	/* A second snapshot for one VM: busy, release it first. */
-	assert_int_equal(lease_add_disk(&T, UID, 5), 0);
+	assert_int_equal(add_disk(&T, UID, 5), 0);
 	assert_int_equal(snap(&p, 5, 1, 2, &b, &c, &r), VALID_REFUSE);
 	assert_int_equal(r.code, BERR_BUSY);
 	assert_non_null(strstr(r.why, "already has a snapshot"));
@@ -258,21 +280,21 @@ test_snapshot_refuse(void **state)
 
 	p.max_disks = 3;
 	for (i = 1; i <= 3; i++)
-		assert_int_equal(lease_add_disk(&T, UID, i), 0);
+		assert_int_equal(add_disk(&T, UID, i), 0);
 	/* Other users' snapshots do not count against ours. */
-	assert_int_equal(lease_add_disk(&T, UID + 1, 9), 0);
+	assert_int_equal(add_disk(&T, UID + 1, 9), 0);
 	assert_int_equal(snap(&p, 4, 1, 2, &b, &c, &r), VALID_REFUSE);
 	assert_int_equal(r.code, BERR_QUOTA);
 	assert_non_null(strstr(r.why, "quota of 3"));
-	assert_int_equal(lease_del_disk(&T, UID, 2), 0);
+	assert_int_equal(lease_del(&T, LEASE_DISK, UID, 2), 0);
 	assert_int_equal(snap(&p, 4, 1, 2, &b, &c, &r), VALID_OK);
 
 	/* The host-wide table is full. */
 	memset(&T, 0, sizeof(T));
 	p.max_disks = POLICY_DISKS_MAX;
 	for (i = 0; i < LEASE_MAX_DISKS; i++)
-		assert_int_equal(lease_add_disk(&T, 2000 + i, 1), 0);
-	assert_int_equal(lease_add_disk(&T, UID, 1), -1);
+		assert_int_equal(add_disk(&T, 2000 + i, 1), 0);
+	assert_int_equal(add_disk(&T, UID, 1), -1);
 	assert_int_equal(snap(&p, 1, 1, 2, &b, &c, &r), VALID_REFUSE);
 	assert_int_equal(r.code, BERR_QUOTA);
 }
@@ -284,15 +306,15 @@ test_release(void **state)
 
 	(void)state;
 	memset(&T, 0, sizeof(T));
-	assert_int_equal(lease_add_disk(&T, UID, 3), 0);
-	assert_int_equal(validate_disk_release(&T, UID, 3, &r), VALID_OK);
+	assert_int_equal(add_disk(&T, UID, 3), 0);
+	assert_int_equal(release_check(UID, 3, &r), VALID_OK);
 	/* Not ours, not there, out of range. */
-	assert_int_equal(validate_disk_release(&T, UID + 1, 3, &r),
+	assert_int_equal(release_check(UID + 1, 3, &r),
 	    VALID_FAULT);
 	assert_non_null(strstr(r.why, "no snapshot of this user"));
-	assert_int_equal(validate_disk_release(&T, UID, 4, &r), VALID_FAULT);
-	assert_int_equal(validate_disk_release(&T, UID, 0, &r), VALID_FAULT);
-	assert_int_equal(validate_disk_release(&T, UID,
+	assert_int_equal(release_check(UID, 4, &r), VALID_FAULT);
+	assert_int_equal(release_check(UID, 0, &r), VALID_FAULT);
+	assert_int_equal(release_check(UID,
 	    (uint64_t)PRIV_VMID_MAX + 1, &r), VALID_FAULT);
 }
 
@@ -318,12 +340,13 @@ test_lease_disks(void **state)
 
 	(void)state;
 	memset(&T, 0, sizeof(T));
-	assert_int_equal(lease_add_bridge(&T, 1000, 3), 0);
-	assert_int_equal(lease_add_disk(&T, 1000, 7), 0);
-	assert_int_equal(lease_add_disk(&T, 0, PRIV_VMID_MAX), 0);
-	assert_int_equal(lease_add_disk(&T, 1000, 7), -1);
-	assert_int_equal(lease_add_disk(&T, 1000, 0), -1);
-	assert_int_equal(lease_count_disks(&T, 1000), 1);
+	assert_int_equal(lease_add(&T, LEASE_BRIDGE,
+	    (uint32_t[LEASE_NF]){ 1000, 3 }), 0);
+	assert_int_equal(add_disk(&T, 1000, 7), 0);
+	assert_int_equal(add_disk(&T, 0, PRIV_VMID_MAX), 0);
+	assert_int_equal(add_disk(&T, 1000, 7), -1);
+	assert_int_equal(add_disk(&T, 1000, 0), -1);
+	assert_int_equal(lease_count(&T, LEASE_DISK, 1000), 1);
 	/* No room for the terminating NUL, then room. */
 	assert_int_equal(lease_serialize(&T, b, strlen(want)), -1);
 	n = lease_serialize(&T, b, sizeof(b));
@@ -331,10 +354,11 @@ test_lease_disks(void **state)
 	assert_memory_equal(b, want, n);
 	assert_int_equal(lease_parse(&u, b, n, err, sizeof(err)), 0);
 	assert_int_equal(u.ndisk, 2);
-	assert_non_null(lease_find_disk(&u, 0, PRIV_VMID_MAX));
-	assert_null(lease_find_disk(&u, 1000, PRIV_VMID_MAX));
-	assert_int_equal(lease_del_disk(&u, 1000, 7), 0);
-	assert_int_equal(lease_del_disk(&u, 1000, 7), -1);
+	assert_non_null(lease_find(&u, LEASE_DISK, LF_VMID, PRIV_VMID_MAX, 0));
+	assert_null(lease_find(&u, LEASE_DISK, LF_VMID, PRIV_VMID_MAX,
+	    1000));
+	assert_int_equal(lease_del(&u, LEASE_DISK, 1000, 7), 0);
+	assert_int_equal(lease_del(&u, LEASE_DISK, 1000, 7), -1);
 	assert_int_equal(u.ndisk, 1);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (lease_parse(&u, bad[i], strlen(bad[i]), err,
@@ -465,53 +489,36 @@ static struct {
 	size_t			 nids;
 } H;
 
-/* serve.c's entry points, as serve.c has them, replies recorded. */
-void
-reply(const struct priv *p, uint32_t type, uint64_t id, const void *body,
-    int fd)
+/*
+ * What serve.c does around a handler (locked, checked), its reply noted;
+ * an answer of its own, as a helper of its own would have.
+ */
+static void
+serve(struct priv *p, struct req *rq, validator *check, handler *fn)
 {
-	(void)p;
-	(void)id;
-	(void)fd;
-	H.type = type;
+	struct ans	*a;
+	struct vres	 r = { .v = VALID_OK };
+	size_t		 i;
+	int		 type = -1;
+
+	for (i = 0; i < rq->nfd; i++)
+		fd_facts(rq->fd[i], &rq->facts[i]);
+	assert_non_null(a = malloc(sizeof(*a)));
+	*a = (struct ans){ .code = BERR_PRIV, .fd = -1 };
+	if (lease_file_lock(&p->lf, p->lt, a->err, sizeof(a->err)) == -1)
+		fail_msg("%s", a->err);
+	if (check != NULL && check(p, rq, &r) == VALID_FAULT)
+		fail_msg("fault: %s", r.why);
+	if (r.v == VALID_OK)
+		type = fn(p, rq, a);
+	lease_file_unlock(&p->lf);
+	H.type = type == -1 ? PRIV_ERROR : (uint32_t)type;
+	H.code = r.v == VALID_OK ? a->code : r.code;
 	if (type == PRIV_DISK_IDS)
-		H.nids = ((const struct priv_disk_ids *)body)->vm_ids.n;
-}
-
-void
-reply_error(const struct priv *p, uint64_t id, unsigned code,
-    const char *fmt, ...)
-{
-	(void)p;
-	(void)id;
-	(void)fmt;
-	H.type = PRIV_ERROR;
-	H.code = code;
-}
-
-int
-leases_begin(struct priv *p, uint64_t id)
-{
-	char	 err[256];
-
-	(void)id;
-	assert_int_equal(lease_file_lock(&p->lf, err, sizeof(err)), 0);
-	if (lease_file_load(&p->lf, p->lt, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	return 0;
-}
-
-int
-judge(struct priv *p, uint64_t id, const struct vres *r)
-{
-	if (r->v == VALID_FAULT)
-		fail_msg("fault: %s", r->why);
-	if (r->v == VALID_REFUSE) {
-		lease_file_unlock(&p->lf);
-		reply_error(p, id, r->code, "%s", r->why);
-		return -1;
-	}
-	return 0;
+		H.nids = a->u.disk_ids.vm_ids.n;
+	if (a->fd != -1)
+		close(a->fd);
+	free(a);
 }
 
 void
@@ -693,34 +700,32 @@ fresh(void)
 static void
 snapshot(struct priv *p, uint64_t vm_id)
 {
-	struct req	 rq = { .id = 1, .fd = { H.base, H.cow }, .nfd = 2 };
+	struct req	 rq = { .type = PRIV_DISK_SNAPSHOT, .id = 1,
+	    .fd = { H.base, H.cow }, .nfd = 2 };
 
 	rq.u.disk_snapshot.vm_id = vm_id;
 	H.type = 0;
-	leases_begin(p, rq.id);	/* serve.c locks before a handler */
-	priv_answer_disk_snapshot(p, &rq);
+	serve(p, &rq, validate_disk_snapshot, priv_answer_disk_snapshot);
 }
 
 static void
 release(struct priv *p, uint64_t vm_id)
 {
-	struct req	 rq = { .id = 1 };
+	struct req	 rq = { .type = PRIV_DISK_RELEASE, .id = 1 };
 
 	rq.u.disk_release.vm_id = vm_id;
 	H.type = 0;
-	leases_begin(p, rq.id);	/* serve.c locks before a handler */
-	priv_answer_disk_release(p, &rq);
+	serve(p, &rq, validate_release, priv_answer_disk_release);
 }
 
 static void
 list(struct priv *p)
 {
-	struct req	 rq = { .id = 1 };
+	struct req	 rq = { .type = PRIV_DISK_LIST, .id = 1 };
 
 	H.type = 0;
 	H.nids = 0;
-	leases_begin(p, rq.id);	/* serve.c locks before a handler */
-	priv_answer_disk_list(p, &rq);
+	serve(p, &rq, NULL, priv_answer_disk_list);
 }
 
 /*
@@ -745,10 +750,11 @@ leased(void)
 	char	 err[256];
 
 	assert_int_equal(flock(H.probe, LOCK_EX | LOCK_NB), 0);
-	if (lease_file_load(&H.maker.lf, &H.check, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
 	(void)flock(H.probe, LOCK_UN);
-	return lease_find_disk(&H.check, UID, 5) != NULL;
+	if (lease_file_lock(&H.maker.lf, &H.check, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	lease_file_unlock(&H.maker.lf);
+	return lease_find(&H.check, LEASE_DISK, LF_VMID, 5, UID) != NULL;
 }
 
 /* The loop and device-mapper calls run without the lease lock. */
@@ -812,7 +818,7 @@ test_release_while_making(void **state)
 	/* A maker killed mid-way leaves an unmarked lease: released. */
 	fresh();
 	H.meanwhile = NULL;
-	assert_int_equal(lease_add_disk(&H.check, UID, 5), 0);
+	assert_int_equal(add_disk(&H.check, UID, 5), 0);
 	snprintf(H.dev, sizeof(H.dev), "banger-1000-5");
 	assert_int_equal(lease_file_store(&H.maker.lf, &H.check, err,
 	    sizeof(err)), 0);
@@ -891,7 +897,7 @@ test_list_cap(void **state)
 	(void)state;
 	fresh();
 	for (i = 1; i <= 900; i++)
-		assert_int_equal(lease_add_disk(&H.check, UID, i), 0);
+		assert_int_equal(add_disk(&H.check, UID, i), 0);
 	assert_int_equal(lease_file_store(&H.maker.lf, &H.check, err,
 	    sizeof(err)), 0);
 	list(&H.maker);

@@ -18,15 +18,96 @@
 #include "lease.h"
 #include "nft.h"
 #include "policy.h"
+#include "priv.h"
 #include "proto_priv.h"
 #include "validate.h"
 
 static struct lease_table	 T;
 
+/* The generic lease API and the validators, in these tests' terms. */
+static int
+add_bridge(struct lease_table *t, uint32_t uid, uint32_t slot)
+{
+	return lease_add(t, LEASE_BRIDGE, (uint32_t[LEASE_NF]){ uid, slot });
+}
+
+static int
+add_tap(struct lease_table *t, const struct lease_tap *lt)
+{
+	return lease_add(t, LEASE_TAP, lt->f);
+}
+
+static int
+free_slot(const struct lease_table *t, uint32_t nslots, uint32_t *slot)
+{
+	return lease_free(t, LEASE_BRIDGE, LF_SLOT, 0, 0, nslots, slot);
+}
+
+static int
+free_tapno(const struct lease_table *t, uint32_t from, uint32_t *n)
+{
+	return lease_free(t, LEASE_TAP, LF_TAPNO, 0, from, UINT64_MAX, n);
+}
+
+static int
+free_host(const struct lease_table *t, uint32_t uid, uint32_t *n)
+{
+	return lease_free(t, LEASE_TAP, LF_HOST, uid, 0, UINT64_MAX, n);
+}
+
+static enum verdict
+check(validator *fn, uint32_t type, const struct policy *pol, uint32_t uid,
+    uint64_t vm_id, struct vres *r)
+{
+	struct priv	 p = { .uid = uid, .lt = &T };
+	struct req	 rq = { .type = type };
+
+	if (pol != NULL)
+		p.pol = *pol;
+	if (type == PRIV_TAP_DELETE)
+		rq.u.tap_delete.vm_id = vm_id;
+	else
+		rq.u.tap_create.vm_id = vm_id;
+	return fn(&p, &rq, r);
+}
+
+static enum verdict
+v_bridge(const struct policy *pol, uint32_t uid, struct vres *r)
+{
+	return check(validate_bridge_ensure, PRIV_BRIDGE_ENSURE, pol, uid, 0,
+	    r);
+}
+
+static enum verdict
+v_tap_create(const struct policy *pol, uint32_t uid, uint64_t vm_id,
+    struct vres *r)
+{
+	return check(validate_tap_create, PRIV_TAP_CREATE, pol, uid, vm_id, r);
+}
+
+static enum verdict
+v_tap_delete(uint32_t uid, uint64_t vm_id, struct vres *r)
+{
+	return check(validate_release, PRIV_TAP_DELETE, NULL, uid, vm_id, r);
+}
+
 static int
 parse_policy(struct policy *p, const char *s, char *err, size_t errlen)
 {
 	return policy_parse(p, s, strlen(s), err, errlen);
+}
+
+/* The caller check as main.c makes it: the user, then each group. */
+static int
+allows(const struct policy *p, const char *user, const char **groups,
+    size_t ngroups)
+{
+	size_t	 i;
+
+	for (i = 0; i < ngroups; i++)
+		if (policy_allows(p, NULL, groups[i]))
+			return 1;
+	return policy_allows(p, user, NULL);
 }
 
 static void
@@ -51,14 +132,15 @@ test_policy_ok(void **state)
 	assert_int_equal(p.pool, 0x0a630000);
 	assert_int_equal(p.pool_prefix, 20);
 	assert_int_equal(p.max_taps, 4);
-	assert_true(policy_allows(&p, "alice", g1, 2));
-	assert_true(policy_allows(&p, "bob", NULL, 0));
-	assert_false(policy_allows(&p, "carol", g1, 2));
-	assert_true(policy_allows(&p, "carol", g2, 2));
-	assert_false(policy_allows(&p, NULL, g1, 2));
-	assert_true(policy_allows(&p, NULL, g2, 2));
+	assert_true(allows(&p, "alice", g1, 2));
+	assert_true(allows(&p, "bob", NULL, 0));
+	assert_false(allows(&p, "carol", g1, 2));
+	assert_true(allows(&p, "carol", g2, 2));
+	assert_false(allows(&p, NULL, g1, 2));
+	assert_true(allows(&p, NULL, g2, 2));
 	/* Prefix match is not membership. */
-	assert_false(policy_allows(&p, "alic", NULL, 0));
+	assert_false(allows(&p, "alic", NULL, 0));
+	assert_false(policy_allows(&p, NULL, "banger2"));
 }
 
 static void
@@ -73,7 +155,7 @@ test_policy_defaults(void **state)
 	assert_int_equal(p.pool_prefix, 16);
 	assert_int_equal(p.max_taps, POLICY_TAPS_DEFAULT);
 	/* Nobody is allowed by an empty policy, root included. */
-	assert_false(policy_allows(&p, "root", NULL, 0));
+	assert_false(policy_allows(&p, "root", "root"));
 }
 
 static void
@@ -210,8 +292,8 @@ test_nft_ruleset(void **state)
 
 	(void)state;
 	memset(&T, 0, sizeof(T));
-	assert_int_equal(lease_add_bridge(&T, 1000, 3), 0);
-	assert_int_equal(lease_add_bridge(&T, 995, 0), 0);
+	assert_int_equal(add_bridge(&T, 1000, 3), 0);
+	assert_int_equal(add_bridge(&T, 995, 0), 0);
 	assert_non_null(rs = nftb_ruleset(&T, 0x0ad50000));
 
 	/* One inet table; the old ip table is removed in the same batch. */
@@ -332,7 +414,7 @@ test_nft_ruleset(void **state)
 
 	/* A full lease table fits. */
 	for (i = 0; i < LEASE_MAX_BRIDGES; i++)
-		assert_int_equal(lease_add_bridge(&T, (uint32_t)(10000 + i),
+		assert_int_equal(add_bridge(&T, (uint32_t)(10000 + i),
 		    (uint32_t)i), 0);
 	assert_non_null(rs = nftb_ruleset(&T, 0x0a000000));
 	at(rs, "\"bgbr14095\" . 10.15.255.0/24 }\n");
@@ -359,32 +441,32 @@ test_validate_bridge(void **state)
 
 	(void)state;
 	memset(&T, 0, sizeof(T));
-	assert_int_equal(validate_bridge_ensure(&p, &T, 1000, &r), VALID_OK);
-	assert_int_equal(lease_free_slot(&T, 256, &slot), 0);
+	assert_int_equal(v_bridge(&p, 1000, &r), VALID_OK);
+	assert_int_equal(free_slot(&T, 256, &slot), 0);
 	assert_int_equal(slot, 0);
-	assert_int_equal(lease_add_bridge(&T, 1000, 0), 0);
-	assert_int_equal(lease_add_bridge(&T, 1000, 1), -1);	/* one each */
-	assert_int_equal(lease_add_bridge(&T, 1001, 0), -1);	/* slot taken */
-	assert_int_equal(lease_free_slot(&T, 256, &slot), 0);
+	assert_int_equal(add_bridge(&T, 1000, 0), 0);
+	assert_int_equal(add_bridge(&T, 1000, 1), -1);	/* one each */
+	assert_int_equal(add_bridge(&T, 1001, 0), -1);	/* slot taken */
+	assert_int_equal(free_slot(&T, 256, &slot), 0);
 	assert_int_equal(slot, 1);
 	/* A /24 pool has one slot: the second user is refused. */
 	p.pool_prefix = 24;
-	assert_int_equal(validate_bridge_ensure(&p, &T, 1000, &r), VALID_OK);
-	assert_int_equal(validate_bridge_ensure(&p, &T, 1001, &r),
+	assert_int_equal(v_bridge(&p, 1000, &r), VALID_OK);
+	assert_int_equal(v_bridge(&p, 1001, &r),
 	    VALID_REFUSE);
 	assert_int_equal(r.code, BERR_QUOTA);
 	/* Pool shrunk below a leased slot. */
-	assert_int_equal(lease_add_bridge(&T, 1002, 5), 0);
-	assert_int_equal(validate_bridge_ensure(&p, &T, 1002, &r),
+	assert_int_equal(add_bridge(&T, 1002, 5), 0);
+	assert_int_equal(v_bridge(&p, 1002, &r),
 	    VALID_REFUSE);
 	assert_int_equal(r.code, BERR_INTERNAL);
 	/* Lowest free slot fills holes. */
 	p.pool_prefix = 16;
 	for (i = 1; i < 5; i++)
-		assert_int_equal(lease_add_bridge(&T, 2000 + i, i), 0);
-	assert_int_equal(lease_free_slot(&T, 256, &slot), 0);
+		assert_int_equal(add_bridge(&T, 2000 + i, i), 0);
+	assert_int_equal(free_slot(&T, 256, &slot), 0);
 	assert_int_equal(slot, 6);
-	assert_int_equal(validate_bridge_ensure(&p, &T, 0xffffffffu, &r),
+	assert_int_equal(v_bridge(&p, 0xffffffffu, &r),
 	    VALID_FAULT);
 }
 
@@ -400,57 +482,57 @@ test_validate_tap(void **state)
 	(void)state;
 	memset(&T, 0, sizeof(T));
 	/* No bridge yet: a fault, not a refusal. */
-	assert_int_equal(validate_tap_create(&p, &T, 1000, 5, &r),
+	assert_int_equal(v_tap_create(&p, 1000, 5, &r),
 	    VALID_FAULT);
-	assert_int_equal(lease_add_bridge(&T, 1000, 0), 0);
-	assert_int_equal(lease_add_bridge(&T, 1001, 1), 0);
-	assert_int_equal(validate_tap_create(&p, &T, 1000, 0, &r),
+	assert_int_equal(add_bridge(&T, 1000, 0), 0);
+	assert_int_equal(add_bridge(&T, 1001, 1), 0);
+	assert_int_equal(v_tap_create(&p, 1000, 0, &r),
 	    VALID_FAULT);
-	assert_int_equal(validate_tap_create(&p, &T, 1000,
+	assert_int_equal(v_tap_create(&p, 1000,
 	    (uint64_t)PRIV_VMID_MAX + 1, &r), VALID_FAULT);
-	assert_int_equal(validate_tap_create(&p, &T, 1000, PRIV_VMID_MAX,
+	assert_int_equal(v_tap_create(&p, 1000, PRIV_VMID_MAX,
 	    &r), VALID_OK);
-	assert_int_equal(validate_tap_create(&p, &T, 1000, 5, &r), VALID_OK);
-	assert_int_equal(lease_add_tap(&T, &lt), 0);
+	assert_int_equal(v_tap_create(&p, 1000, 5, &r), VALID_OK);
+	assert_int_equal(add_tap(&T, &lt), 0);
 	/* The same vm_id again is a fault; another user's vm 5 is fine. */
-	assert_int_equal(validate_tap_create(&p, &T, 1000, 5, &r),
+	assert_int_equal(v_tap_create(&p, 1000, 5, &r),
 	    VALID_FAULT);
-	assert_int_equal(validate_tap_create(&p, &T, 1001, 5, &r), VALID_OK);
+	assert_int_equal(v_tap_create(&p, 1001, 5, &r), VALID_OK);
 	/* Allocation: next tap number host-wide, next host per user. */
-	assert_int_equal(lease_free_tapno(&T, 0, &n), 0);
+	assert_int_equal(free_tapno(&T, 0, &n), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(lease_free_tapno(&T, 7, &n), 0);
+	assert_int_equal(free_tapno(&T, 7, &n), 0);
 	assert_int_equal(n, 7);
-	assert_int_equal(lease_free_host(&T, 1000, &n), 0);
+	assert_int_equal(free_host(&T, 1000, &n), 0);
 	assert_int_equal(n, 3);
-	assert_int_equal(lease_free_host(&T, 1001, &n), 0);
+	assert_int_equal(free_host(&T, 1001, &n), 0);
 	assert_int_equal(n, 2);
 	lt = (struct lease_tap){ .uid = 1001, .vm_id = 5, .tapno = 1,
 	    .host = 2 };
-	assert_int_equal(lease_add_tap(&T, &lt), 0);
+	assert_int_equal(add_tap(&T, &lt), 0);
 	lt = (struct lease_tap){ .uid = 1000, .vm_id = 6, .tapno = 1,
 	    .host = 3 };
-	assert_int_equal(lease_add_tap(&T, &lt), -1);	/* tapno taken */
+	assert_int_equal(add_tap(&T, &lt), -1);	/* tapno taken */
 	lt.tapno = 2;
-	assert_int_equal(lease_add_tap(&T, &lt), 0);
+	assert_int_equal(add_tap(&T, &lt), 0);
 	/* Quota of 2 reached for uid 1000. */
-	assert_int_equal(validate_tap_create(&p, &T, 1000, 7, &r),
+	assert_int_equal(v_tap_create(&p, 1000, 7, &r),
 	    VALID_REFUSE);
 	assert_int_equal(r.code, BERR_QUOTA);
 	/* Delete: only one's own lease. */
-	assert_int_equal(validate_tap_delete(&T, 1000, 5, &r), VALID_OK);
-	assert_int_equal(validate_tap_delete(&T, 1002, 5, &r), VALID_FAULT);
-	assert_int_equal(validate_tap_delete(&T, 1000, 7, &r), VALID_FAULT);
-	assert_int_equal(validate_tap_delete(&T, 1000, 0, &r), VALID_FAULT);
-	assert_int_equal(lease_del_tap(&T, 1000, 5), 0);
-	assert_int_equal(lease_del_tap(&T, 1000, 5), -1);
-	assert_null(lease_find_tap(&T, 1000, 5));
-	assert_non_null(lease_find_tap(&T, 1001, 5));
-	assert_int_equal(lease_count_taps(&T, 1000), 1);
+	assert_int_equal(v_tap_delete(1000, 5, &r), VALID_OK);
+	assert_int_equal(v_tap_delete(1002, 5, &r), VALID_FAULT);
+	assert_int_equal(v_tap_delete(1000, 7, &r), VALID_FAULT);
+	assert_int_equal(v_tap_delete(1000, 0, &r), VALID_FAULT);
+	assert_int_equal(lease_del(&T, LEASE_TAP, 1000, 5), 0);
+	assert_int_equal(lease_del(&T, LEASE_TAP, 1000, 5), -1);
+	assert_null(lease_find(&T, LEASE_TAP, LF_VMID, 5, 1000));
+	assert_non_null(lease_find(&T, LEASE_TAP, LF_VMID, 5, 1001));
+	assert_int_equal(lease_count(&T, LEASE_TAP, 1000), 1);
 	/* Host .2 is free again for uid 1000, tap 0 host-wide. */
-	assert_int_equal(lease_free_host(&T, 1000, &n), 0);
+	assert_int_equal(free_host(&T, 1000, &n), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(lease_free_tapno(&T, 0, &n), 0);
+	assert_int_equal(free_tapno(&T, 0, &n), 0);
 	assert_int_equal(n, 0);
 }
 
@@ -464,14 +546,14 @@ test_host_exhaustion(void **state)
 
 	(void)state;
 	memset(&T, 0, sizeof(T));
-	assert_int_equal(lease_add_bridge(&T, 1000, 0), 0);
+	assert_int_equal(add_bridge(&T, 1000, 0), 0);
 	for (h = LEASE_HOST_MIN; h <= LEASE_HOST_MAX; h++) {
 		lt = (struct lease_tap){ .uid = 1000, .vm_id = h,
 		    .tapno = h, .host = h };
-		assert_int_equal(lease_add_tap(&T, &lt), 0);
+		assert_int_equal(add_tap(&T, &lt), 0);
 	}
-	assert_int_equal(lease_free_host(&T, 1000, &h), -1);
-	assert_int_equal(validate_tap_create(&p, &T, 1000, 1, &r),
+	assert_int_equal(free_host(&T, 1000, &h), -1);
+	assert_int_equal(v_tap_create(&p, 1000, 1, &r),
 	    VALID_REFUSE);
 }
 
@@ -490,12 +572,12 @@ test_lease_roundtrip(void **state)
 
 	(void)state;
 	memset(&T, 0, sizeof(T));
-	assert_int_equal(lease_add_bridge(&T, 1000, 3), 0);
-	assert_int_equal(lease_add_bridge(&T, 0, 0), 0);
-	assert_int_equal(lease_add_tap(&T, &lt), 0);
+	assert_int_equal(add_bridge(&T, 1000, 3), 0);
+	assert_int_equal(add_bridge(&T, 0, 0), 0);
+	assert_int_equal(add_tap(&T, &lt), 0);
 	lt = (struct lease_tap){ .uid = 0, .vm_id = PRIV_VMID_MAX,
 	    .tapno = LEASE_TAPNO_MAX, .host = 254 };
-	assert_int_equal(lease_add_tap(&T, &lt), 0);
+	assert_int_equal(add_tap(&T, &lt), 0);
 	n = lease_serialize(&T, b, sizeof(b));
 	assert_int_equal(n, strlen(want));
 	assert_memory_equal(b, want, n);

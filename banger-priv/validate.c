@@ -9,9 +9,8 @@
 #include <stdio.h>
 
 #include "addr.h"
-#include "proto_priv.h"
+#include "priv.h"
 #include "valid.h"
-#include "validate.h"
 
 static enum verdict __attribute__((format(printf, 4, 5)))
 verdict(struct vres *r, enum verdict v, unsigned code, const char *fmt, ...)
@@ -48,66 +47,73 @@ slot_in_pool(const struct policy *pol, const struct lease_bridge *b,
 	return verdict(r, VALID_OK, 0, "ok");
 }
 
-/* The caller's own lease for vm_id (FOUND), named WHAT in the fault. */
-static enum verdict
-owned(const void *found, uint64_t vm_id, const char *what, struct vres *r)
-{
-	if (bad_vm_id(vm_id, r))
-		return VALID_FAULT;
-	if (found == NULL)
-		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no %s of "
-		    "this user", (unsigned long long)vm_id, what);
-	return verdict(r, VALID_OK, 0, "ok");
-}
-
 enum verdict
-validate_bridge_ensure(const struct policy *pol, const struct lease_table *t,
-    uint32_t uid, struct vres *r)
+validate_bridge_ensure(const struct priv *p, const struct req *rq,
+    struct vres *r)
 {
 	const struct lease_bridge	*b;
 	uint32_t			 slot;
 
-	if (uid > LEASE_UID_MAX)
-		return verdict(r, VALID_FAULT, 0, "uid %u out of range", uid);
-	if ((b = lease_find_bridge(t, uid)) != NULL)
-		return slot_in_pool(pol, b, r);
-	if (lease_free_slot(t, addr_nslots(pol->pool_prefix), &slot) == -1)
+	(void)rq;
+	if (p->uid > LEASE_UID_MAX)
+		return verdict(r, VALID_FAULT, 0, "uid %u out of range", p->uid);
+	if ((b = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid,
+	    LEASE_ANY)) != NULL)
+		return slot_in_pool(&p->pol, b, r);
+	if (lease_free(p->lt, LEASE_BRIDGE, LF_SLOT, p->uid, 0,
+	    addr_nslots(p->pol.pool_prefix), &slot) == -1)
 		return verdict(r, VALID_REFUSE, BERR_QUOTA,
 		    "address pool exhausted");
 	return verdict(r, VALID_OK, 0, "ok");
 }
 
 enum verdict
-validate_tap_create(const struct policy *pol, const struct lease_table *t,
-    uint32_t uid, uint64_t vm_id, struct vres *r)
+validate_tap_create(const struct priv *p, const struct req *rq,
+    struct vres *r)
 {
 	const struct lease_bridge	*b;
+	uint64_t			 vm_id = rq->u.tap_create.vm_id;
 	uint32_t			 n;
 
 	if (bad_vm_id(vm_id, r))
 		return VALID_FAULT;
-	if ((b = lease_find_bridge(t, uid)) == NULL)
+	if ((b = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid,
+	    LEASE_ANY)) == NULL)
 		return verdict(r, VALID_FAULT, 0, "tap before bridge");
-	if (slot_in_pool(pol, b, r) != VALID_OK)
+	if (slot_in_pool(&p->pol, b, r) != VALID_OK)
 		return VALID_REFUSE;
-	if (lease_find_tap(t, uid, (uint32_t)vm_id) != NULL)
+	if (lease_find(p->lt, LEASE_TAP, LF_VMID, (uint32_t)vm_id,
+	    p->uid) != NULL)
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu already has a "
 		    "tap", (unsigned long long)vm_id);
-	if (lease_count_taps(t, uid) >= pol->max_taps)
+	if (lease_count(p->lt, LEASE_TAP, p->uid) >= p->pol.max_taps)
 		return verdict(r, VALID_REFUSE, BERR_QUOTA, "tap quota of %u "
-		    "reached", pol->max_taps);
-	if (lease_free_host(t, uid, &n) == -1 ||
-	    lease_free_tapno(t, 0, &n) == -1)
+		    "reached", p->pol.max_taps);
+	if (lease_free(p->lt, LEASE_TAP, LF_HOST, p->uid, 0, UINT64_MAX,
+	    &n) == -1 || lease_free(p->lt, LEASE_TAP, LF_TAPNO, p->uid, 0,
+	    UINT64_MAX, &n) == -1)
 		return verdict(r, VALID_REFUSE, BERR_QUOTA, "no free address "
 		    "in the subnet, or no free tap number on this host");
 	return verdict(r, VALID_OK, 0, "ok");
 }
 
+/* tap.delete and disk.release: the caller's own lease for the vm_id. */
 enum verdict
-validate_tap_delete(const struct lease_table *t, uint32_t uid,
-    uint64_t vm_id, struct vres *r)
+validate_release(const struct priv *p, const struct req *rq,
+    struct vres *r)
 {
-	return owned(lease_find_tap(t, uid, (uint32_t)vm_id), vm_id, "tap", r);
+	int		 tap = rq->type == PRIV_TAP_DELETE;
+	uint64_t	 vm_id = tap ? rq->u.tap_delete.vm_id :
+			    rq->u.disk_release.vm_id;
+
+	if (bad_vm_id(vm_id, r))
+		return VALID_FAULT;
+	if (lease_find(p->lt, tap ? LEASE_TAP : LEASE_DISK, LF_VMID,
+	    (uint32_t)vm_id, p->uid) == NULL)
+		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no %s of "
+		    "this user", (unsigned long long)vm_id, tap ? "tap" :
+		    "snapshot");
+	return verdict(r, VALID_OK, 0, "ok");
 }
 
 /* One of the two files behind a snapshot; what says which in messages. */
@@ -130,10 +136,8 @@ check_disk_file(const struct fdfacts *f, const char *what, int accmode,
 }
 
 /*
- * Whether a file on the block device DEV (its st_dev) may be snapshot:
- * not on a loop, nbd or device-mapper device (DM_MAJOR, 0 if none), whose
- * I/O can end in FUSE or a user's nbd server.  What this misses is in
- * banger-priv(8).
+ * Not on a loop, nbd or device-mapper (DM_MAJOR, 0: none) device, whose
+ * I/O can end in FUSE or a user's nbd server; banger-priv(8) on the rest.
  */
 int
 valid_backing_dev(uint64_t dev, unsigned dm_major)
@@ -144,31 +148,27 @@ valid_backing_dev(uint64_t dev, unsigned dm_major)
 	    (dm_major == 0 || maj != dm_major);
 }
 
-/*
- * disk.snapshot: a malformed request is a fault; what bangerd cannot know
- * beforehand is refused, a vm_id with a snapshot already too (bangerd may
- * have lost track of one it could not release).
- */
+/* A fault if malformed; refused what bangerd cannot know beforehand. */
 enum verdict
-validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
-    uint32_t uid, uint64_t vm_id, int have_dm, unsigned dm_major,
-    size_t nfds, const struct fdfacts *base, const struct fdfacts *cow,
+validate_disk_snapshot(const struct priv *p, const struct req *rq,
     struct vres *r)
 {
+	const struct fdfacts	*base = &rq->facts[0], *cow = &rq->facts[1];
 	const struct fdfacts	*f;
+	uint64_t		 vm_id = rq->u.disk_snapshot.vm_id;
 	const char		*what;
 
 	if (bad_vm_id(vm_id, r))
 		return VALID_FAULT;
-	if (nfds != 2)
+	if (rq->nfd != 2)
 		return verdict(r, VALID_FAULT, 0, "disk.snapshot came with "
-		    "%zu descriptors, not 2", nfds);
+		    "%zu descriptors, not 2", rq->nfd);
 	if (check_disk_file(base, "the image", O_RDONLY, DISK_BASE_MIN,
 	    (uint64_t)PRIV_IMAGE_MAX_MIB * 1024 * 1024, r) != VALID_OK ||
 	    check_disk_file(cow, "the copy-on-write file", O_RDWR,
 	    DISK_COW_MIN, priv_cow_size(base->size), r) != VALID_OK)
 		return VALID_FAULT;
-	if (cow->owner != uid)
+	if (cow->owner != p->uid)
 		return verdict(r, VALID_FAULT, 0, "the copy-on-write file "
 		    "belongs to uid %u", cow->owner);
 	if (base->dev == cow->dev && base->ino == cow->ino)
@@ -181,33 +181,25 @@ validate_disk_snapshot(const struct policy *pol, const struct lease_table *t,
 			return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "the "
 			    "%s is not on a known local file system (type "
 			    "%#llx)", what, (unsigned long long)f->fstype);
-		if (!valid_backing_dev(f->dev, dm_major))
+		if (!valid_backing_dev(f->dev, p->dm_major))
 			return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "the "
 			    "%s is on a loop, nbd or device-mapper device",
 			    what);
 	}
-	if (!pol->dm_snapshots || !have_dm)
+	if (!p->pol.dm_snapshots || p->dmfd == -1 || p->loopfd == -1)
 		return verdict(r, VALID_REFUSE, BERR_UNSUPPORTED, "%s",
-		    pol->dm_snapshots ? "this kernel has no device-mapper" :
+		    p->pol.dm_snapshots ? "this kernel has no device-mapper" :
 		    "device-mapper snapshots are switched off in priv.conf");
-	if (lease_find_disk(t, uid, (uint32_t)vm_id) != NULL)
+	if (lease_find(p->lt, LEASE_DISK, LF_VMID, (uint32_t)vm_id,
+	    p->uid) != NULL)
 		return verdict(r, VALID_REFUSE, BERR_BUSY, "vm_id %llu already "
 		    "has a snapshot: release it first",
 		    (unsigned long long)vm_id);
-	if (lease_count_disks(t, uid) >= pol->max_disks)
+	if (lease_count(p->lt, LEASE_DISK, p->uid) >= p->pol.max_disks)
 		return verdict(r, VALID_REFUSE, BERR_QUOTA, "snapshot quota "
-		    "of %u reached", pol->max_disks);
-	if (t->ndisk >= LEASE_MAX_DISKS)
+		    "of %u reached", p->pol.max_disks);
+	if (p->lt->ndisk >= LEASE_MAX_DISKS)
 		return verdict(r, VALID_REFUSE, BERR_QUOTA,
 		    "no room for another snapshot on this host");
 	return verdict(r, VALID_OK, 0, "ok");
-}
-
-/* disk.release: the caller's own snapshot lease. */
-enum verdict
-validate_disk_release(const struct lease_table *t, uint32_t uid,
-    uint64_t vm_id, struct vres *r)
-{
-	return owned(lease_find_disk(t, uid, (uint32_t)vm_id), vm_id,
-	    "snapshot", r);
 }

@@ -1,6 +1,6 @@
 /*
  * Request validation, kept apart from the actions: pure functions of the
- * caller's uid, the decoded request, the policy and the lease table.
+ * caller (uid, policy, lease table) and the decoded request.
  *
  * VALID_FAULT means the request itself is wrong (out of range, names a
  * resource the caller does not own, out of order): the helper treats its
@@ -46,18 +46,14 @@ struct fdfacts {
 #define DISK_BASE_MIN	(1024 * 1024)		/* bytes */
 #define DISK_COW_MIN	(1024 * 1024)
 
-enum verdict validate_bridge_ensure(const struct policy *,
-	    const struct lease_table *, uint32_t, struct vres *);
-enum verdict validate_tap_create(const struct policy *,
-	    const struct lease_table *, uint32_t, uint64_t, struct vres *);
-enum verdict validate_tap_delete(const struct lease_table *, uint32_t,
-	    uint64_t, struct vres *);
-int	valid_backing_dev(uint64_t, unsigned);
-enum verdict validate_disk_snapshot(const struct policy *,
-	    const struct lease_table *, uint32_t, uint64_t, int, unsigned,
-	    size_t, const struct fdfacts *, const struct fdfacts *,
+struct priv;
+struct req;
+
+/* One per request type with anything to check; serve.c judges the verdict. */
+typedef enum verdict validator(const struct priv *, const struct req *,
 	    struct vres *);
-enum verdict validate_disk_release(const struct lease_table *, uint32_t,
-	    uint64_t, struct vres *);
+validator validate_bridge_ensure, validate_tap_create, validate_release,
+	    validate_disk_snapshot;
+int	valid_backing_dev(uint64_t, unsigned);
 
 #endif

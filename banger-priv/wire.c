@@ -51,10 +51,7 @@ wire_recv(int fd, uint8_t *pkt, int *fds, size_t *nfds)
 	} while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return -1;
-	/*
-	 * The one SCM_RIGHTS message (we ask for no other kind); cmsg holds
-	 * FRAME_MAXFDS, the kernel cuts the rest and sets MSG_CTRUNC.
-	 */
+	/* The one SCM_RIGHTS; the kernel cuts what cmsg cannot hold. */
 	if ((cm = CMSG_FIRSTHDR(&mh)) != NULL && cm->cmsg_level ==
 	    SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
 		*nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -79,85 +76,55 @@ wire_recv(int fd, uint8_t *pkt, int *fds, size_t *nfds)
 }
 
 /*
- * msgpack-c allocates what a map declares before it reads a byte of it:
- * let through one map of at most K_N pairs of scalars that fill the frame
- * exactly, so it never allocates more than K_N pairs.
+ * msgpack-c allocates what a container declares before it reads a byte
+ * of it: the map's header is read here, at most K_N pairs, and msgpack-c
+ * decodes the keys and values one at a time, no container let in.
  */
-static int
-shape_ok(const uint8_t *p, size_t len)
-{
-	size_t	 off = 0, left = 1, n, w;
-	int	 map;
-	uint8_t	 c;
-
-	for (map = 1; left > 0; left--, map = 0) {
-		if (off >= len)
-			return 0;
-		c = p[off++];
-		n = w = 0;
-		if (map && (c == 0xde || c == 0xdf))
-			w = c == 0xde ? 2 : 4;		/* map 16, 32 */
-		else if (map && c >= 0x80 && c <= 0x8f)
-			n = c & 0x0f;			/* fixmap */
-		else if (map)
-			return 0;
-		else if (c >= 0xa0 && c <= 0xbf)
-			n = c & 0x1f;			/* fixstr */
-		else if (c >= 0xcc && c <= 0xd3)
-			n = (size_t)1 << (c & 3);	/* (u)int 8..64 */
-		else if (c >= 0xd9 && c <= 0xdb)
-			w = (size_t)1 << (c - 0xd9);	/* str 8..32 */
-		else if (c > 0x7f && c < 0xe0 && c != 0xc0 && c != 0xc2 &&
-		    c != 0xc3)
-			return 0;	/* containers, bin, ext, float */
-		if (w > len - off)
-			return 0;
-		while (w-- > 0)
-			n = n << 8 | p[off++];
-		if (map ? n > K_N : n > len - off)
-			return 0;
-		left += map ? 2 * n : 0;
-		off += map ? 0 : n;
-	}
-	return off == len;
-}
-
 const char *
 wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
     union priv_req *req)
 {
 	msgpack_unpacked	 up;
-	const msgpack_object_kv	*kv;
 	const char		*why = NULL;
 	uint64_t		 v[K_N] = { 0 };
 	unsigned		 seen = 0;
-	size_t			 off = 0, i, k;
+	size_t			 off, w, n, i, k = K_N;
 
-	if (!shape_ok(p, len))
-		return "not a map of scalars, or trailing bytes";
+	if (len == 0 || ((p[0] & 0xf0) != 0x80 && p[0] != 0xde &&
+	    p[0] != 0xdf))
+		return "not a map";
+	w = p[0] == 0xde ? 2 : p[0] == 0xdf ? 4 : 0;	/* map 16, 32 */
+	n = w == 0 ? p[0] & 0x0f : 0;			/* fixmap */
+	for (off = 1; off <= w && off < len; off++)
+		n = n << 8 | p[off];
+	if (off <= w || n > K_N)
+		return "a map too long for a request";
 	msgpack_unpacked_init(&up);
-	if (msgpack_unpack_next(&up, (const char *)p, len, &off) !=
-	    MSGPACK_UNPACK_SUCCESS || off != len)
-		why = "msgpack does not unpack";
-	for (i = 0; why == NULL && i < up.data.via.map.size; i++) {
-		kv = &up.data.via.map.ptr[i];
-		for (k = 0; k < K_N && (kv->key.type != MSGPACK_OBJECT_STR ||
-		    kv->key.via.str.size != strlen(keys[k]) || memcmp(keys[k],
-		    kv->key.via.str.ptr, kv->key.via.str.size) != 0); k++)
-			;
-		if (k == K_N || (seen & 1u << k))
-			why = "unknown or duplicate key";
-		else if (kv->val.type != (BOOLS & 1u << k ?
+	for (i = 0; why == NULL && i < 2 * n; i++) {
+		/* fixmap, fixarray, array 16 and 32, map 16 and 32 */
+		if (off >= len || (p[off] & 0xe0) == 0x80 || (p[off] >= 0xdc &&
+		    p[off] <= 0xdf) || msgpack_unpack_next(&up, (const char *)p,
+		    len, &off) != MSGPACK_UNPACK_SUCCESS)
+			why = "not a map of scalars";
+		else if (i % 2 == 0) {
+			for (k = 0; k < K_N && (up.data.type !=
+			    MSGPACK_OBJECT_STR || up.data.via.str.size !=
+			    strlen(keys[k]) || memcmp(keys[k],
+			    up.data.via.str.ptr, strlen(keys[k])) != 0); k++)
+				;
+			if (k == K_N || (seen & 1u << k))
+				why = "unknown or duplicate key";
+			seen |= 1u << k;
+		} else if (up.data.type != (BOOLS & 1u << k ?
 		    MSGPACK_OBJECT_BOOLEAN : MSGPACK_OBJECT_POSITIVE_INTEGER))
 			why = "a value of the wrong type";
 		else
-			v[k] = BOOLS & 1u << k ? kv->val.via.boolean :
-			    kv->val.via.u64;
-		seen |= 1u << k;
+			v[k] = BOOLS & 1u << k ? up.data.via.boolean :
+			    up.data.via.u64;
 	}
 	msgpack_unpacked_destroy(&up);
-	if (why != NULL)
-		return why;
+	if (why != NULL || off != len)
+		return why != NULL ? why : "trailing bytes";
 	if ((seen & ENV) != ENV)
 		return "missing envelope key";
 	if (v[K_V] != PRIV_VERSION)
@@ -171,17 +138,10 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 	hdr->version = PRIV_VERSION;
 	hdr->type = (uint32_t)v[K_T];
 	hdr->id = v[K_ID];
-	memset(req, 0, sizeof(*req));
-	if (hdr->type == PRIV_TAP_CREATE)
-		req->tap_create = (struct priv_tap_create){ v[K_VMID],
-		    (int)v[K_PERSIST] };
-	else if (hdr->type == PRIV_TAP_DELETE)
-		req->tap_delete.vm_id = v[K_VMID];
-	else if (hdr->type == PRIV_DISK_SNAPSHOT)
-		req->disk_snapshot.vm_id = v[K_VMID];
-	else if (hdr->type == PRIV_DISK_RELEASE)
-		req->disk_release.vm_id = v[K_VMID];
-	else if (hdr->type == PRIV_DNS_LISTEN)
+	/* Every body starts with vm_id; what a type lacks is 0. */
+	req->tap_create = (struct priv_tap_create){ v[K_VMID],
+	    (int)v[K_PERSIST] };
+	if (hdr->type == PRIV_DNS_LISTEN)
 		req->dns_listen.tcp = (int)v[K_TCP];
 	return NULL;
 }
@@ -251,14 +211,14 @@ wire_send(int fd, uint32_t type, uint64_t id, const void *body, int passfd)
 	const struct priv_tap		*t = body;
 	const struct priv_disk		*d = body;
 	static struct fixbuf		 out;
-	union {
+	static union {
 		struct cmsghdr	 hdr;
 		char		 buf[CMSG_SPACE(sizeof(int))];
-	} cmsg;
+	} cmsg = { .hdr = { .cmsg_len = CMSG_LEN(sizeof(int)),
+	    .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS } };
 	struct iovec			 iov = { out.p, 0 };
 	struct msghdr			 mh = { .msg_iov = &iov,
 					    .msg_iovlen = 1 };
-	struct cmsghdr			*cm;
 	msgpack_packer			 pk;
 	ssize_t				 n;
 
@@ -297,14 +257,9 @@ wire_send(int fd, uint32_t type, uint64_t id, const void *body, int passfd)
 	for (n = 0; n < FRAME_HDR; n++)
 		out.p[n] = (uint8_t)((out.len - FRAME_HDR) >> (24 - 8 * n));
 	if (passfd >= 0) {
-		memset(&cmsg, 0, sizeof(cmsg));
+		memcpy(CMSG_DATA(&cmsg.hdr), &passfd, sizeof(int));
 		mh.msg_control = cmsg.buf;
 		mh.msg_controllen = sizeof(cmsg.buf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
 	}
 	do {
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);

@@ -5,11 +5,9 @@
 #include "valid.h"
 
 /*
- * A statfs f_type of a known local, disk- or memory-backed file system.
- * An allowlist: anything else (NFS, SMB, FUSE, 9P, and overlay or any
- * stacking file system, which may sit on FUSE) can have its I/O stalled
- * by a user or a server, hanging a snapshot's loops and the helper that
- * makes it.  bangerd makes the same choice up front.
+ * An allowlist of local disk- or memory-backed file systems (statfs
+ * f_type): any other (NFS, SMB, FUSE, 9P, overlay or other stacking) can
+ * have its I/O stalled by a user or a server, hanging what uses it.
  */
 int
 valid_local_fs(uint64_t f_type)
