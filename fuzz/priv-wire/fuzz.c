@@ -37,7 +37,15 @@ is_request(uint32_t type)
 	return type == PRIV_BRIDGE_ENSURE || type == PRIV_TAP_CREATE ||
 	    type == PRIV_TAP_DELETE || type == PRIV_TAP_LIST ||
 	    type == PRIV_DISK_SNAPSHOT || type == PRIV_DISK_RELEASE ||
-	    type == PRIV_DISK_LIST;
+	    type == PRIV_DISK_LIST || type == PRIV_DNS_LISTEN;
+}
+
+/* A request type that carries no vm_id. */
+static int
+no_vm_id(uint32_t type)
+{
+	return type == PRIV_TAP_LIST || type == PRIV_DISK_LIST ||
+	    type == PRIV_BRIDGE_ENSURE || type == PRIV_DNS_LISTEN;
 }
 
 int
@@ -59,15 +67,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    wh.version != mh.version ||
 		    vm_id(wh.type, &req) != vm_id(mh.type, body) ||
 		    (wh.type == PRIV_TAP_CREATE && req.tap_create.persist !=
-		    ((struct priv_tap_create *)body)->persist))
+		    ((struct priv_tap_create *)body)->persist) ||
+		    (wh.type == PRIV_DNS_LISTEN && req.dns_listen.tcp !=
+		    ((struct priv_dns_listen *)body)->tcp))
 			abort();
 		if (vm_id(wh.type, &req) > PRIV_VMID_MAX ||
-		    (vm_id(wh.type, &req) == 0 && wh.type != PRIV_TAP_LIST &&
-		    wh.type != PRIV_DISK_LIST && wh.type != PRIV_BRIDGE_ENSURE))
+		    (vm_id(wh.type, &req) == 0 && !no_vm_id(wh.type)))
 			abort();
 	} else if (ok && is_request(mh.type) && size <= WIRE_REQ_MAX &&
-	    (vm_id(mh.type, body) > 0 || mh.type == PRIV_TAP_LIST ||
-	    mh.type == PRIV_DISK_LIST || mh.type == PRIV_BRIDGE_ENSURE))
+	    (vm_id(mh.type, body) > 0 || no_vm_id(mh.type)))
 		abort();
 	if (ok)
 		msg_free(&priv_proto, mh.type, body);
