@@ -18,8 +18,8 @@
 . "$REGRESS/test-lib.sh"
 
 [ -x "$BIN/priv-client" ] || fatal "no priv-client (obj/regress/priv-client)"
-NET_ADMIN=0000000000001000
-BOTH=0000000000201000		# CAP_SYS_ADMIN | CAP_NET_ADMIN
+NET_ADMIN=0000000000001400	# CAP_NET_ADMIN | CAP_NET_BIND_SERVICE
+BOTH=0000000000201400		# ... | CAP_SYS_ADMIN
 CTL=$DM_CTL
 # The harness's control is put back for the tests that follow, and
 # test_end (test-lib.sh) still reports the result.

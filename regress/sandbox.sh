@@ -8,10 +8,11 @@
 . "$REGRESS/test-lib.sh"
 
 ZERO=0000000000000000
-NET_ADMIN=0000000000001000
+# CAP_NET_ADMIN | CAP_NET_BIND_SERVICE (dns.listen binds port 53)
+NET_ADMIN=0000000000001400
 # Where the helper can make snapshots it keeps CAP_SYS_ADMIN permitted.
 WANT_PRM=$NET_ADMIN
-kernel_has_dm && WANT_PRM=0000000000201000
+kernel_has_dm && WANT_PRM=0000000000201400
 
 run t1 vm run --name sb -- true
 expect_rc 0 "vm run --name sb -- true"
