@@ -52,6 +52,8 @@
 
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -79,7 +81,8 @@ usage(void)
 	    "--full-stderr-socket] [--pgrp] [--env VAR=VALUE ...] PATH "
 	    "command ...\n"
 	    "commands: bridge | tap ID | ptap ID | delete ID | list | raw HEX "
-	    "| snap ID BASE COW | release ID | disks | wait | close\n");
+	    "| snap ID BASE COW | release ID | disks | dns udp|tcp | wait | "
+	    "close\n");
 	exit(2);
 }
 
@@ -519,6 +522,41 @@ main(int argc, char *argv[])
 					    dids->vm_ids.v[i]);
 				printf("\n");
 				msg_free(&priv_proto, PRIV_DISK_IDS, dids);
+			}
+		} else if (strcmp(cmd, "dns") == 0) {
+			struct sockaddr_storage	 ss;
+			socklen_t		 sl = sizeof(ss), tl;
+			char			 host[64];
+			int			 tcp, type = 0, acc = 0;
+
+			if (++a >= argc || (strcmp(argv[a], "udp") != 0 &&
+			    strcmp(argv[a], "tcp") != 0))
+				usage();
+			tcp = strcmp(argv[a], "tcp") == 0;
+			if ((rc = priv_dns_listen(sock, tcp, &tfd, err,
+			    sizeof(err))) == 0) {
+				tl = sizeof(int);
+				(void)getsockopt(tfd, SOL_SOCKET, SO_TYPE, &type,
+				    &tl);
+				tl = sizeof(int);
+				(void)getsockopt(tfd, SOL_SOCKET, SO_ACCEPTCONN,
+				    &acc, &tl);
+				if (getsockname(tfd, (struct sockaddr *)&ss,
+				    &sl) == -1 || ss.ss_family != AF_INET)
+					snprintf(host, sizeof(host), "?");
+				else
+					inet_ntop(AF_INET, &((struct sockaddr_in *)
+					    &ss)->sin_addr, host, sizeof(host));
+				printf("dns %s %s:%u listening=%d\n",
+				    type == SOCK_STREAM ? "tcp" : type ==
+				    SOCK_DGRAM ? "udp" : "?", host,
+				    ss.ss_family == AF_INET ? ntohs(((struct
+				    sockaddr_in *)&ss)->sin_port) : 0, acc);
+				/* Held, as bangerd holds them. */
+				if (ntaps < MAXTAPS)
+					taps[ntaps++] = tfd;
+				else
+					close(tfd);
 			}
 		} else if (strcmp(cmd, "wait") == 0) {
 			drain(errfd, 0);

@@ -203,3 +203,21 @@ ip -n "$NS" link del bgtap901
 pc t2 delete 150
 expect_rc 0 "t2 deletes vm 150"
 no_leases t2 || fail "t2 leases left: $(user_leases t2)"
+
+# ---- dns.listen: port 53 on the caller's own gateway, nothing else ----
+pc t2 dns udp
+[ "$RC" != 0 ] || fail "dns.listen before bridge.ensure: priv-client exit 0"
+grep -q '^dns ' "$W/pc.out" && fail "dns.listen before bridge.ensure got a socket"
+[ "$(helper_exit)" != 0 ] || fail "dns.listen before bridge.ensure: helper went on"
+pc t2 bridge dns udp dns tcp dns udp
+gw2=$(sed -n 's/^bridge .* gateway=\([0-9.]*\) .*/\1/p' "$W/pc.out")
+grep -qx "dns udp $gw2:53 listening=0" "$W/pc.out" ||
+    fail "dns udp: '$(grep '^dns' "$W/pc.out")', want $gw2:53"
+grep -qx "dns tcp $gw2:53 listening=1" "$W/pc.out" ||
+    fail "dns tcp: '$(grep '^dns' "$W/pc.out")', want $gw2:53 listening"
+# A second UDP socket while the first is held: refused, helper goes on.
+[ "$(grep -c '^dns ' "$W/pc.out")" = 2 ] || fail "a second dns udp was bound"
+grep -q '^error code=.*port 53 on the gateway' "$W/pc.out" ||
+    fail "second dns udp: no refusal: '$(tail -n 1 "$W/pc.out")'"
+[ "$(helper_exit)" = 0 ] || fail "refused dns.listen: helper exit $(helper_exit)"
+
