@@ -24,11 +24,17 @@
 #define TCP_OUT_MAX	(256 * 1024)	/* answers a reader leaves unread */
 #define RATE_TOTAL	2000	/* per second, all sources together */
 
+#define TCP_PER_SOURCE	8	/* connections from one address */
+
 struct tcpconn {
+	TAILQ_ENTRY(tcpconn)	 entry;
 	struct bufferevent	*bev;
 	struct client_addr	 ca;
 	unsigned		 pending;
+	int			 eof;	/* it sent all it will send */
 };
+
+static TAILQ_HEAD(, tcpconn) tcpconns = TAILQ_HEAD_INITIALIZER(tcpconns);
 
 static struct rate {
 	uint8_t		 key[16];
@@ -50,8 +56,9 @@ static int
 take(struct rate *r, int64_t now, int64_t burst, int64_t per_sec)
 {
 	if (!r->used) {
+		/* A new source (maybe an evicted one back): one second's. */
 		r->used = 1;
-		r->milli = burst * 1000;
+		r->milli = per_sec * 1000;
 	} else {
 		r->milli += (now - r->last) * per_sec;
 		if (r->milli > burst * 1000)
@@ -89,8 +96,9 @@ rate_ok(const struct sockaddr_storage *ss)
 		memset(r, 0, sizeof(*r));
 		memcpy(r->key, key, 16);
 	}
-	if (!take(&total, now, RATE_TOTAL, RATE_TOTAL) ||
-	    !take(r, now, RATE_BURST, RATE_PER_SEC)) {
+	/* The source's own limit first: what it is refused costs no one. */
+	if (!take(r, now, RATE_BURST, RATE_PER_SEC) ||
+	    !take(&total, now, RATE_TOTAL, RATE_TOTAL)) {
 		netd.cnt.limited++;
 		return 0;
 	}
@@ -102,6 +110,7 @@ tcp_free(struct tcpconn *c)
 {
 	fwd_client_gone(c);
 	bufferevent_free(c->bev);
+	TAILQ_REMOVE(&tcpconns, c, entry);
 	free(c);
 	if (netd.ntcp-- == TCP_CONN_MAX && netd.tcp_ev != NULL)
 		event_add(netd.tcp_ev, NULL);
@@ -130,6 +139,8 @@ front_send(const struct client_addr *ca, const uint8_t *pkt, size_t len)
 		evbuffer_add(out, hdr, 2);
 		evbuffer_add(out, pkt, len);
 	}
+	if (ca->tcp->eof)
+		return;		/* tcp_write closes it once all is out */
 	/* Queries it sent while at TCP_PENDING_MAX wait in the input. */
 	bufferevent_enable(ca->tcp->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_input(ca->tcp->bev)) > 0)
@@ -164,8 +175,13 @@ front_answer(const struct client_addr *ca, const uint8_t *pkt, size_t len)
 	if (dns_parse_query(pkt, len, &q, &why) == -1) {
 		netd.cnt.malformed++;
 		log_debug("query dropped: %s", why);
-		if (ca->tcp != NULL && ca->tcp->pending > 0)
+		if (ca->tcp != NULL && ca->tcp->pending > 0) {
 			ca->tcp->pending--;
+			/* A half-closed client may be done: see tcp_write. */
+			bufferevent_trigger(ca->tcp->bev, EV_WRITE,
+			    BEV_TRIG_IGNORE_WATERMARKS |
+			    BEV_TRIG_DEFER_CALLBACKS);
+		}
 		return;
 	}
 	netd.cnt.queries++;
@@ -237,19 +253,53 @@ tcp_read(struct bufferevent *bev, void *arg)
 		bufferevent_disable(bev, EV_READ);
 }
 
+/* Output drained: a client that half-closed goes once all is answered. */
+static void
+tcp_write(struct bufferevent *bev, void *arg)
+{
+	struct tcpconn	*c = arg;
+
+	if (c->eof && c->pending == 0 &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		tcp_free(c);
+}
+
 static void
 tcp_event(struct bufferevent *bev, short what, void *arg)
 {
-	(void)bev;
-	(void)what;
-	tcp_free(arg);
+	struct tcpconn	*c = arg;
+
+	/* End of its queries: answer those in flight, then close. */
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	    !(what & BEV_EVENT_TIMEOUT)) {
+		c->eof = 1;
+		bufferevent_disable(bev, EV_READ);
+		tcp_write(bev, c);
+		return;
+	}
+	tcp_free(c);
+}
+
+/* Whether two clients have the same address (ports aside). */
+int
+same_source(const struct sockaddr_storage *a,
+    const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+		    &((const struct sockaddr_in *)b)->sin_addr, 4) == 0;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+	    &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
 }
 
 static void
 tcp_accept(evutil_socket_t fd, short what, void *arg)
 {
-	struct tcpconn	*c;
+	struct tcpconn	*c, *o;
 	struct timeval	 idle = { TCP_IDLE_SEC, 0 };
+	unsigned	 n = 0;
 	int		 s;
 
 	(void)what;
@@ -262,14 +312,21 @@ tcp_accept(evutil_socket_t fd, short what, void *arg)
 		free(c);
 		return;
 	}
-	if (!rate_ok(&c->ca.ss) || (c->bev = bufferevent_socket_new(
-	    netd.base, s, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+	/* One guest may not take every connection slot. */
+	TAILQ_FOREACH(o, &tcpconns, entry)
+		n += same_source(&o->ca.ss, &c->ca.ss);
+	if (n >= TCP_PER_SOURCE)
+		netd.cnt.limited++;
+	if (n >= TCP_PER_SOURCE || !rate_ok(&c->ca.ss) ||
+	    (c->bev = bufferevent_socket_new(netd.base, s,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		close(s);
 		free(c);
 		return;
 	}
 	c->ca.tcp = c;
-	bufferevent_setcb(c->bev, tcp_read, NULL, tcp_event, c);
+	TAILQ_INSERT_TAIL(&tcpconns, c, entry);
+	bufferevent_setcb(c->bev, tcp_read, tcp_write, tcp_event, c);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, DNS_TCP_MAX + 2);
 	bufferevent_enable(c->bev, EV_READ);

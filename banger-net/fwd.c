@@ -37,6 +37,7 @@ static struct fwd {
 } fwds[FWD_MAX];
 
 static uint8_t	 ans[DNS_TCP_MAX + 2], out[DNS_TCP_MAX];
+static int	 up_failing[NET_UPSTREAM_MAX];	/* said so in the log */
 
 static void	 fwd_start(struct fwd *, int);
 
@@ -100,6 +101,7 @@ fwd_answer(struct fwd *f, const uint8_t *pkt, size_t len)
 {
 	ssize_t	 n;
 
+	up_failing[f->up] = 0;
 	if ((n = dns_relay_answer(pkt, len, &f->q, f->ca.tcp != NULL ?
 	    DNS_TCP_MAX : dns_udp_limit(&f->q), out,
 	    sizeof(out))) == -1) {
@@ -127,7 +129,11 @@ fwd_udp_read(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		if (ans[2] & 0x02) {	/* TC: ask again over TCP */
-			fwd_start(f, 1);
+			/* A try of its own, so the 8 s bound holds. */
+			if (++f->tries >= FWD_TRIES_MAX)
+				fwd_fail(f);
+			else
+				fwd_start(f, 1);
 			return;
 		}
 		fwd_answer(f, ans, (size_t)n);
@@ -208,7 +214,11 @@ fwd_start(struct fwd *f, int tcp)
 	evtimer_add(f->timer, &tv);
 	return;
 fail:
-	log_warn("upstream query");
+	/* Said once until that resolver works again: guests cause these. */
+	if (!up_failing[f->up]) {
+		log_warn("resolver %zu", f->up + 1);
+		up_failing[f->up] = 1;
+	}
 	fwd_next(f);
 }
 
@@ -216,17 +226,20 @@ void
 fwd_query(const struct client_addr *ca, const struct dns_q *q)
 {
 	struct fwd	*f = NULL;
-	size_t		 i;
+	size_t		 i, n = 0;
 
 	if (netd.nup == 0) {
 		netd.cnt.failed++;
 		front_reply(ca, q, DNS_RCODE_SERVFAIL, NULL, 0);
 		return;
 	}
-	for (i = 0; i < FWD_MAX && f == NULL; i++)
+	for (i = 0; i < FWD_MAX; i++)
 		if (!fwds[i].used)
-			f = &fwds[i];
-	if (f == NULL || (f->timer = evtimer_new(netd.base, fwd_timeout,
+			f = f == NULL ? &fwds[i] : f;
+		else
+			n += same_source(&fwds[i].ca.ss, &ca->ss);
+	/* One guest may not take every slot. */
+	if (n >= FWD_PER_SOURCE || f == NULL || (f->timer = evtimer_new(netd.base, fwd_timeout,
 	    f)) == NULL) {
 		netd.cnt.busy++;
 		front_reply(ca, q, DNS_RCODE_SERVFAIL, NULL, 0);

@@ -25,6 +25,7 @@
 #define FWD_MAX		256	/* outstanding upstream queries */
 #define FWD_WAIT_MS	2000	/* for one upstream, before the next */
 #define FWD_TRIES_MAX	4	/* tries per query, 8 s at most in all */
+#define FWD_PER_SOURCE	32	/* outstanding queries of one guest */
 #define TCP_CONN_MAX	64	/* guests' TCP connections at once */
 #define TCP_IDLE_SEC	10
 #define RATE_SOURCES	64	/* sources tracked for rate limits */
@@ -60,6 +61,8 @@ extern struct netd	 netd;
 /* front.c: the listeners and answers to guests */
 void	front_listen(int, int);
 void	front_answer(const struct client_addr *, const uint8_t *, size_t);
+int	same_source(const struct sockaddr_storage *,
+	    const struct sockaddr_storage *);
 void	front_send(const struct client_addr *, const uint8_t *, size_t);
 void	front_reply(const struct client_addr *, const struct dns_q *, int,
 	    const uint32_t *, size_t);

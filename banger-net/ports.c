@@ -46,7 +46,8 @@ struct conn {
 	TAILQ_ENTRY(conn)	 entry;
 	struct port		*p;
 	struct bufferevent	*side[2];	/* 0 the host's, 1 the guest's */
-	int			 closing;
+	int			 eof[2];	/* side i sends no more */
+	int			 shut[2];	/* side i told so (SHUT_WR) */
 };
 
 static struct port	 ports[NET_PORTS_MAX];
@@ -95,6 +96,7 @@ peer_uid(const struct sockaddr_in *peer, const struct sockaddr_in *local)
 		char		 buf[1024];
 	}		 ans;
 	struct inet_diag_msg	*m;
+	static uint32_t	 seq;
 	ssize_t		 n;
 
 	if (diag == -1 && (diag = socket(AF_NETLINK, SOCK_DGRAM |
@@ -106,6 +108,7 @@ peer_uid(const struct sockaddr_in *peer, const struct sockaddr_in *local)
 	req.h.nlmsg_len = sizeof(req);
 	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	req.h.nlmsg_flags = NLM_F_REQUEST;
+	req.h.nlmsg_seq = ++seq;
 	req.r.sdiag_family = AF_INET;
 	req.r.sdiag_protocol = IPPROTO_TCP;
 	req.r.idiag_states = ~0u;
@@ -115,13 +118,47 @@ peer_uid(const struct sockaddr_in *peer, const struct sockaddr_in *local)
 	req.r.id.idiag_dst[0] = local->sin_addr.s_addr;
 	req.r.id.idiag_cookie[0] = req.r.id.idiag_cookie[1] =
 	    INET_DIAG_NOCOOKIE;
-	if (send(diag, &req, sizeof(req), 0) != (ssize_t)sizeof(req) ||
-	    (n = recv(diag, &ans, sizeof(ans), 0)) < (ssize_t)NLMSG_LENGTH(
-	    sizeof(*m)) || !NLMSG_OK(&ans.h, (size_t)n) ||
-	    ans.h.nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	if (send(diag, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
 		return -1;
-	m = NLMSG_DATA(&ans.h);
-	return (long long)m->idiag_uid;
+	/* The answer to this request, about this very socket. */
+	while ((n = recv(diag, &ans, sizeof(ans), MSG_DONTWAIT)) > 0) {
+		m = NLMSG_DATA(&ans.h);
+		if (n < (ssize_t)NLMSG_LENGTH(sizeof(*m)) ||
+		    !NLMSG_OK(&ans.h, (size_t)n) || ans.h.nlmsg_seq != seq)
+			continue;
+		if (ans.h.nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		    m->id.idiag_sport != peer->sin_port ||
+		    m->id.idiag_dport != local->sin_port ||
+		    m->id.idiag_src[0] != peer->sin_addr.s_addr ||
+		    m->id.idiag_dst[0] != local->sin_addr.s_addr)
+			return -1;
+		return (long long)m->idiag_uid;
+	}
+	return -1;
+}
+
+static size_t
+pending_out(const struct conn *c, int i)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->side[i]));
+}
+
+/*
+ * After side !i's end of file, side i is told (SHUT_WR) once what it
+ * still has to get is out; both ends in, and all sent, the relay ends.
+ */
+static int
+relay_settle(struct conn *c, int i)
+{
+	if (c->eof[!i] && !c->shut[i] && pending_out(c, i) == 0) {
+		(void)shutdown(bufferevent_getfd(c->side[i]), SHUT_WR);
+		c->shut[i] = 1;
+	}
+	if (c->shut[0] && c->shut[1]) {
+		conn_free(c);
+		return 1;
+	}
+	return 0;
 }
 
 static void
@@ -129,14 +166,11 @@ relay_read(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
 	int		 i = bev == c->side[0] ? 0 : 1;
-	struct bufferevent *to = c->side[!i];
 
-	if (to == NULL || c->closing)
-		return;
-	evbuffer_add_buffer(bufferevent_get_output(to),
+	evbuffer_add_buffer(bufferevent_get_output(c->side[!i]),
 	    bufferevent_get_input(bev));
 	/* The other side reads slowly: stop reading this one for now. */
-	if (evbuffer_get_length(bufferevent_get_output(to)) >= RELAY_HIGH)
+	if (pending_out(c, !i) >= RELAY_HIGH)
 		bufferevent_disable(bev, EV_READ);
 }
 
@@ -146,13 +180,10 @@ relay_write(struct bufferevent *bev, void *arg)
 	struct conn	*c = arg;
 	int		 i = bev == c->side[0] ? 0 : 1;
 
-	if (c->closing) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			conn_free(c);
+	if (relay_settle(c, i))
 		return;
-	}
-	/* Drained: read the other side again. */
-	if (c->side[!i] != NULL)
+	/* Drained: read the other side again, unless it has ended. */
+	if (!c->eof[!i])
 		bufferevent_enable(c->side[!i], EV_READ);
 }
 
@@ -161,22 +192,19 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn	*c = arg;
 	int		 i = bev == c->side[0] ? 0 : 1;
-	struct bufferevent *other = c->side[!i];
 
 	if (what & BEV_EVENT_CONNECTED) {
 		bufferevent_enable(c->side[0], EV_READ);
 		return;
 	}
-	/* One side is done: the other gets what is left, then goes. */
-	if (other != NULL && !(what & BEV_EVENT_ERROR)) {
+	/* An end of file is passed on; an error ends both. */
+	if ((what & BEV_EVENT_EOF) && !(what & (BEV_EVENT_ERROR |
+	    BEV_EVENT_TIMEOUT))) {
 		relay_read(bev, c);
-		if (evbuffer_get_length(bufferevent_get_output(other)) > 0) {
-			c->closing = 1;
-			bufferevent_disable(bev, EV_READ | EV_WRITE);
-			bufferevent_disable(other, EV_READ);
-			bufferevent_setwatermark(other, EV_WRITE, 0, 0);
-			return;
-		}
+		c->eof[i] = 1;
+		bufferevent_disable(bev, EV_READ);
+		(void)relay_settle(c, !i);
+		return;
 	}
 	conn_free(c);
 }

@@ -92,14 +92,14 @@ sandbox_net(void)
 	for (i = 0; i < 2; i++)
 		for (j = 0; j < 2; j++)
 			if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
-			    SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, fam[i]),
-			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, typ[j])) < 0)
+			    SCMP_SYS(socket), 2, SCMP_A0(SCMP_CMP_EQ, fam[i],
+			    0), SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, typ[j])) < 0)
 				fatalx("seccomp rule socket");
 	/* sock_diag: whose is a connection to a published port. */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 3,
-	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK), SCMP_A1(SCMP_CMP_EQ,
-	    SOCK_DGRAM | SOCK_CLOEXEC), SCMP_A2(SCMP_CMP_EQ,
-	    NETLINK_SOCK_DIAG)) < 0)
+	    SCMP_A0(SCMP_CMP_EQ, AF_NETLINK, 0), SCMP_A1(SCMP_CMP_EQ,
+	    SOCK_DGRAM | SOCK_CLOEXEC, 0), SCMP_A2(SCMP_CMP_EQ,
+	    NETLINK_SOCK_DIAG, 0)) < 0)
 		fatalx("seccomp rule socket");
 	if (seccomp_load(ctx) < 0)
 		fatalx("seccomp_load");

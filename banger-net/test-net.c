@@ -614,6 +614,46 @@ test_forward(void **state)
 	ldns_pkt_free(p);
 }
 
+/*
+ * A TCP client that sends its query and half-closes still gets the
+ * forwarded answer (a client that closes at once would get nothing).
+ */
+static void
+test_tcp_half_close(void **state)
+{
+	struct sockaddr_in	 from;
+	uint8_t			 q[512], a[4096];
+	ldns_pkt		*p;
+	size_t			 n;
+	uint16_t		 id;
+	int			 s;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	drain_upstream();
+	assert_true((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >=
+	    0);
+	assert_int_equal(connect(s, (struct sockaddr *)&t.guest_tcp,
+	    sizeof(t.guest_tcp)), 0);
+	n = make_query("www.example.test", LDNS_RR_TYPE_A, 0x3301, LDNS_RD,
+	    q + 2, sizeof(q) - 2);
+	q[0] = (uint8_t)(n >> 8);
+	q[1] = (uint8_t)n;
+	assert_int_equal(write(s, q, n + 2), (ssize_t)(n + 2));
+	assert_int_equal(shutdown(s, SHUT_WR), 0);
+	id = upstream_query(&from, 0x3301);
+	upstream_send(&from, "www.example.test", id, 0, "192.0.2.9");
+	n = read_tcp_msg(s, a, sizeof(a));
+	assert_int_equal(ldns_wire2pkt(&p, a, n), LDNS_STATUS_OK);
+	assert_int_equal(ldns_pkt_id(p), 0x3301);
+	assert_one_a(p, "www.example.test", "192.0.2.9");
+	ldns_pkt_free(p);
+	/* Then it closes its side too. */
+	assert_true(wait_readable(s, WAIT_MS));
+	assert_int_equal(read(s, a, sizeof(a)), 0);
+	close(s);
+}
+
 static void
 test_forward_truncated(void **state)
 {
@@ -854,6 +894,7 @@ main(void)
 		cmocka_unit_test(test_vm_names_udp),
 		cmocka_unit_test(test_vm_names_tcp),
 		cmocka_unit_test(test_forward),
+		cmocka_unit_test(test_tcp_half_close),
 		cmocka_unit_test(test_forward_truncated),
 		cmocka_unit_test(test_forward_silent),
 		cmocka_unit_test(test_forward_silent_tcp),

@@ -249,9 +249,13 @@ net_read(evutil_socket_t fd, short what, void *arg)
 
 	(void)what;
 	if (frame_recv(fd, NET_FRAME_MAX, &in, NULL) == -1 || in.len == 0) {
-		/* Its exit comes from the launcher. */
+		/*
+		 * Its exit comes from the launcher, and net_exited() closes
+		 * the channel: until then no second banger-net starts.
+		 */
 		buf_free(&in);
-		net_close(d);
+		if (d->net_ev != NULL)
+			event_del(d->net_ev);
 		return;
 	}
 	rc = msg_decode(&net_proto, in.p, in.len, &hdr, &body, err,
@@ -380,6 +384,13 @@ net_exited(struct bangerd *d, struct launch_exited *ex)
 {
 	struct timeval	 tv = { 0, 0 };
 
+	/* A banger-net whose start failed has no pid; others must match. */
+	if (d->net_pid != 0 && ex->pid != 0 &&
+	    ex->pid != (uint64_t)d->net_pid) {
+		log_warnx("an old banger-net (pid %llu) exited",
+		    (unsigned long long)ex->pid);
+		return;
+	}
 	d->net_pid = 0;
 	net_close(d);
 	if (d->stopping)
