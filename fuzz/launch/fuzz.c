@@ -327,7 +327,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (l.nkids > LAUNCH_MAXVMM)
 			abort();
 		for (i = 0; i < l.nkids; i++)
-			if (l.kids[i].tool > LAUNCH_TOOL_FETCH ||
+			if (l.kids[i].tool > LAUNCH_TOOL_NET ||
 			    l.tools[l.kids[i].tool] == NULL)
 				abort();
 		for (slot = 0; slot < LAUNCH_SLOT_MIN; slot++)
