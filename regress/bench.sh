@@ -196,17 +196,9 @@ fi
 # test namespace, each way.  Wall time per query includes starting drill
 # (the same both ways); drill's own "Query time" is summed too.
 stop_daemons >/dev/null 2>&1
-INET=$NS-inet
 DNS_N=${BENCH_DNS_QUERIES:-200}
 dns_ok=0
-if ip netns add "$INET" 2>/dev/null &&
-    ip -n "$INET" link set lo up &&
-    ip -n "$NS" link add bgup0 type veth peer name bgup1 netns "$INET" &&
-    ip -n "$NS" addr add 198.51.100.1/24 dev bgup0 &&
-    ip -n "$NS" link set bgup0 up &&
-    ip -n "$INET" addr add 198.51.100.2/24 dev bgup1 &&
-    ip -n "$INET" link set bgup1 up &&
-    ip -n "$NS" route add default via 198.51.100.2; then
+if inet_up 2>>"$LOGDIR/dns.err"; then
 	ip netns exec "$INET" dnsmasq --keep-in-foreground --conf-file=/dev/null \
 	    --no-resolv --no-hosts --bind-interfaces \
 	    --listen-address=198.51.100.2 --address=/bench.test/198.51.100.2 \

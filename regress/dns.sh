@@ -19,9 +19,6 @@
 # is an accepted result there, never a failure.
 . "$REGRESS/test-lib.sh"
 
-INET=$NS-inet
-UP_NS=198.51.100.1
-UP_INET=198.51.100.2
 WWW=www.example.test
 BODY=dns-www-ok
 
@@ -29,15 +26,7 @@ command -v drill >/dev/null || fatal "drill not installed (ldnsutils)"
 command -v dnsmasq >/dev/null || fatal "dnsmasq not installed (dnsmasq-base)"
 command -v bash >/dev/null || fatal "bash not installed (raw UDP via /dev/udp)"
 
-ip netns add "$INET" || fatal "ip netns add $INET"
-ip -n "$INET" link set lo up
-ip -n "$NS" link add bgup0 type veth peer name bgup1 netns "$INET" ||
-    fatal "veth"
-ip -n "$NS" addr add "$UP_NS/24" dev bgup0
-ip -n "$NS" link set bgup0 up
-ip -n "$INET" addr add "$UP_INET/24" dev bgup1
-ip -n "$INET" link set bgup1 up
-ip -n "$NS" route add default via "$UP_INET"
+inet_up || fatal "cannot set up the test's internet ($INET)"
 
 mkdir -p "$W/www"
 echo "$BODY" >"$W/www/hello"

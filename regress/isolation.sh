@@ -26,25 +26,14 @@
 #       port 53 (TCP, every address)
 . "$REGRESS/test-lib.sh"
 
-INET=$NS-inet
-UP_NS=198.51.100.1
-UP_INET=198.51.100.2
 META=169.254.169.254
 URL=http://$UP_INET:8080/cgi-bin/who
 # The forged source: outside every user's /24, routed back to t1's guest
 # on both sides so that, were it let through, the answer would arrive.
 SPOOF=10.99.0.5
 
-ip netns add "$INET" || fatal "ip netns add $INET"
-ip -n "$INET" link set lo up
-ip -n "$NS" link add bgup0 type veth peer name bgup1 netns "$INET" ||
-    fatal "veth"
-ip -n "$NS" addr add "$UP_NS/24" dev bgup0
-ip -n "$NS" link set bgup0 up
-ip -n "$INET" addr add "$UP_INET/24" dev bgup1
+inet_up || fatal "cannot set up the test's internet ($INET)"
 ip -n "$INET" addr add "$META/32" dev bgup1
-ip -n "$INET" link set bgup1 up
-ip -n "$NS" route add default via "$UP_INET"
 ip -n "$INET" route add "$SPOOF/32" via "$UP_NS"
 
 mkdir -p "$W/www/cgi-bin" "$W/meta" "$W/v6" "$W/dns"

@@ -9,20 +9,9 @@
 # (busybox 1.35's wget -T crashes: time limits come from timeout(1).)
 . "$REGRESS/test-lib.sh"
 
-INET=$NS-inet
-UP_NS=198.51.100.1
-UP_INET=198.51.100.2
 URL=http://$UP_INET:8080/cgi-bin/who
 
-ip netns add "$INET" || fatal "ip netns add $INET"
-ip -n "$INET" link set lo up
-ip -n "$NS" link add bgup0 type veth peer name bgup1 netns "$INET" ||
-    fatal "veth"
-ip -n "$NS" addr add "$UP_NS/24" dev bgup0
-ip -n "$NS" link set bgup0 up
-ip -n "$INET" addr add "$UP_INET/24" dev bgup1
-ip -n "$INET" link set bgup1 up
-ip -n "$NS" route add default via "$UP_INET"
+inet_up || fatal "cannot set up the test's internet ($INET)"
 
 # The "internet" answers with the source address it saw.
 mkdir -p "$W/www/cgi-bin"

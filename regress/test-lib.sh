@@ -245,6 +245,25 @@ expect_rc() {
 # wait_until SECS CMD...: poll CMD every 0.2 s; 0 when it succeeded.
 # ns_fetch URL WANT: an HTTP GET from the test namespace (into $W/got) gives
 # exactly WANT.
+# The test's "internet": namespace $INET joined to $NS by a veth,
+# $UP_NS on the test namespace's side, $UP_INET on the other, and the
+# test namespace's default route through it.  The caller deletes $INET.
+UP_NS=198.51.100.1
+UP_INET=198.51.100.2
+INET=${NS:+$NS-inet}
+inet_up() {
+	INET=$NS-inet
+	ip netns add "$INET" &&
+	    ip -n "$INET" link set lo up &&
+	    ip -n "$NS" link add bgup0 type veth peer name bgup1 \
+	    netns "$INET" &&
+	    ip -n "$NS" addr add "$UP_NS/24" dev bgup0 &&
+	    ip -n "$NS" link set bgup0 up &&
+	    ip -n "$INET" addr add "$UP_INET/24" dev bgup1 &&
+	    ip -n "$INET" link set bgup1 up &&
+	    ip -n "$NS" route add default via "$UP_INET"
+}
+
 ns_fetch() {
 	ip netns exec "$NS" timeout 5 busybox wget -q -O - "$1" >"$W/got" 2>&1
 	[ "$(cat "$W/got")" = "$2" ]
