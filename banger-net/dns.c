@@ -658,6 +658,12 @@ dns_relay_answer(const uint8_t *pkt, size_t len, const struct dns_q *q,
 	    copy_section(p, up, LDNS_SECTION_ADDITIONAL) == -1 ||
 	    ldns_pkt2wire(&w, p, &n) != LDNS_STATUS_OK)
 		goto out;
+	/*
+	 * What ldns wrote must pass our own walk too: an upstream's opaque
+	 * data can hold bytes that do not survive the rewrite as a name.
+	 */
+	if (dns_walk(w, n, &why) == -1)
+		goto out;
 	if (n <= max) {
 		if (n <= outlen) {
 			memcpy(out, w, n);

@@ -591,6 +591,47 @@ test_check_answer(void **state)
 	assert_string_equal(why, "trailing bytes after the last record");
 }
 
+/*
+ * An answer whose unknown-type record's opaque data another record's
+ * owner points into (found by fuzz/net-dns): ldns rewrites it into a
+ * message the walk refuses, so the relay refuses it too (SERVFAIL)
+ * rather than hand the guest a message we would not accept ourselves.
+ */
+static void
+test_relay_unwalkable(void **state)
+{
+	static const uint8_t	 up[] = {
+		0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x03, 0x00,
+		0x00, 0x00, 0x01, 0x03, 'w', 'w', 'w', 0x07, 'e', 'x',
+		'a', 'm', 'p', 'l', 'e', 0x03, 'o', 'r', 'g', 0x00,
+		0x00, 0x01, 0x00, 0x01, 0xc0, 0x1c, 0x40, 0x05, 0x00,
+		0x01, 0x00, 0x00, 0x01, 0x2c, 0x00, 0x06, 0x03, 'w',
+		'e', 'b', 0xc0, 0x0c, 0xc0, 0x2d, 0x00, 0x01, 0x00,
+		0x01, 0x00, 0x00, 0x00, 0x3c, 0x00, 0x04, 0xc0, 0x00,
+		0x02, 0x07, 0xc0, 0x2d, 0x00, 0x01, 0x1c, 0x00, 0x00,
+		0x00, 0x00, 'F', 0x00, 0x10, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x29, 0x04, 0xd0, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	uint8_t			 b[4096];
+	struct dns_q		 q;
+	const char		*why;
+	ssize_t			 n;
+
+	(void)state;
+	memset(&q, 0, sizeof(q));
+	q.id = 0x1234;
+	q.qtype = DNS_TYPE_A;
+	q.qclass = DNS_CLASS_IN;
+	strcpy(q.name, "www.example.org");
+	strcpy(q.asked, "www.example.org");
+	assert_int_equal(dns_check_answer(up, sizeof(up), &q, 0x1234, &why),
+	    0);
+	n = dns_relay_answer(up, sizeof(up), &q, DNS_TCP_MAX, b, sizeof(b));
+	assert_true(n == -1 || dns_walk(b, (size_t)n, &why) == 0);
+}
+
 static void
 test_relay(void **state)
 {
@@ -707,6 +748,7 @@ main(void)
 		cmocka_unit_test(test_forward),
 		cmocka_unit_test(test_check_answer),
 		cmocka_unit_test(test_relay),
+		cmocka_unit_test(test_relay_unwalkable),
 		cmocka_unit_test(test_answer_addrs),
 		cmocka_unit_test(test_name_ok),
 	};
