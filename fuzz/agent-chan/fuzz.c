@@ -87,21 +87,28 @@ init(void)
 		abort();
 }
 
-/* How often the log holds s. */
+/*
+ * How many log lines hold s.  Lines, not occurrences: the guest's own
+ * text (escaped, on the same line) may hold s too.
+ */
 static size_t
 log_count(const char *s)
 {
 	static char	 buf[1 << 20];
 	ssize_t		 n;
 	size_t		 c = 0;
-	char		*p;
+	char		*p, *nl;
 
 	n = pread(logfd, buf, sizeof(buf) - 1, 0);
 	if (n < 0)
 		abort();
 	buf[n] = '\0';
-	for (p = buf; (p = strstr(p, s)) != NULL; p++)
-		c++;
+	for (p = buf; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 :
+	    NULL) {
+		if ((nl = strchr(p, '\n')) != NULL)
+			*nl = '\0';
+		c += strstr(p, s) != NULL;
+	}
 	return c;
 }
 
