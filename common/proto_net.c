@@ -17,6 +17,7 @@ static const struct msg_field f_listen[] = {
 static const struct msg_field f_names[] = {
 	F(net_names, names, MF_STRV, NET_NAMES_MAX, NET_NAME_STRMAX),
 	F(net_names, addrs, MF_STRV, NET_NAMES_MAX, NET_ADDR_STRMAX),
+	F(net_names, egress, MF_U64V, NET_NAMES_MAX, EGRESS_ALLOWLIST),
 };
 static const struct msg_field f_counters[] = {
 	F(net_counters, queries, MF_U64, UINT64_MAX, 0),
@@ -27,6 +28,8 @@ static const struct msg_field f_counters[] = {
 	F(net_counters, busy, MF_U64, UINT64_MAX, 0),
 	F(net_counters, failed, MF_U64, UINT64_MAX, 0),
 	F(net_counters, bad_answers, MF_U64, UINT64_MAX, 0),
+	F(net_counters, refused, MF_U64, UINT64_MAX, 0),
+	F(net_counters, rebinding, MF_U64, UINT64_MAX, 0),
 };
 static const struct msg_field f_ports[] = {
 	F(net_ports, ports, MF_STRV, NET_PORTS_MAX, NET_PORT_STRMAX),
@@ -34,6 +37,18 @@ static const struct msg_field f_ports[] = {
 static const struct msg_field f_port_state[] = {
 	F(net_port_state, listen, MF_STR, NET_LISTEN_STRMAX, 0),
 	F(net_port_state, error, MF_STR, NET_ERROR_STRMAX, 0),
+};
+static const struct msg_field f_egress[] = {
+	F(net_egress, guest, MF_STR, NET_ADDR_STRMAX, 0),
+	F(net_egress, allow, MF_STRV, EGRESS_ALLOW_MAX, EGRESS_PATTERN_MAX),
+};
+static const struct msg_field f_allow[] = {
+	F(net_allow, guest, MF_STR, NET_ADDR_STRMAX, 0),
+	F(net_allow, addrs, MF_STRV, NET_ALLOW_ADDRS_MAX, NET_ADDR_STRMAX),
+	F(net_allow, ttl, MF_U64, UINT32_MAX, 0),
+};
+static const struct msg_field f_allowed[] = {
+	F(net_allowed, ok, MF_BOOL, 0, 0),
 };
 
 static const struct msg_type net_types[] = {
@@ -43,6 +58,9 @@ static const struct msg_type net_types[] = {
 	T(NET_COUNTERS, "counters", net_counters, f_counters),
 	T(NET_PORTS, "ports", net_ports, f_ports),
 	T(NET_PORT_STATE, "port-state", net_port_state, f_port_state),
+	T(NET_EGRESS, "egress", net_egress, f_egress),
+	T(NET_ALLOW, "allow", net_allow, f_allow),
+	T(NET_ALLOWED, "allowed", net_allowed, f_allowed),
 };
 
 const struct msg_proto net_proto = {

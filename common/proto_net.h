@@ -3,15 +3,20 @@
  * to forward (NET_CONFIG), hands it the DNS listeners banger-priv bound
  * on the user's gateway (NET_LISTEN, one descriptor each) and, whenever
  * a VM gets or loses its address, the whole table of the user's names
- * (NET_NAMES), and the published ports of the VMs that have one
- * (NET_PORTS).  banger-net reports its counters (NET_COUNTERS) and
- * whether it could listen on each port (NET_PORT_STATE).
+ * (NET_NAMES, with each VM's egress mode), the allowed domains of each
+ * allowlisted VM (NET_EGRESS) and the published ports of the VMs that
+ * have one (NET_PORTS).  banger-net reports its counters (NET_COUNTERS)
+ * and whether it could listen on each port (NET_PORT_STATE), and asks
+ * bangerd to let an allowlisted VM reach the addresses of an allowed
+ * answer (NET_ALLOW, its header id echoed by NET_ALLOWED) before it
+ * passes the answer on.
  */
 #ifndef BANGER_PROTO_NET_H
 #define BANGER_PROTO_NET_H
 
 #include <stdint.h>
 
+#include "egress.h"
 #include "msg.h"
 
 #define NET_VERSION	1
@@ -24,6 +29,7 @@
 #define NET_PORT_STRMAX	43	/* "127.0.0.1:65535:10.213.0.2:65535" */
 #define NET_LISTEN_STRMAX 21	/* "127.255.255.255:65535" */
 #define NET_ERROR_STRMAX 127
+#define NET_ALLOW_ADDRS_MAX 32	/* = PRIV_EGRESS_ADDRS_MAX */
 
 enum net_type {
 	NET_CONFIG = 1,		/* d->n */
@@ -32,7 +38,10 @@ enum net_type {
 	NET_COUNTERS,		/* n->d */
 	NET_PORTS,		/* d->n: replaces the whole table */
 	NET_PORT_STATE,		/* n->d: a listener is up, or why not */
-	NET_TYPE_MAX = NET_PORT_STATE
+	NET_EGRESS,		/* d->n: one guest's allowed domains */
+	NET_ALLOW,		/* n->d: let a guest reach these addresses */
+	NET_ALLOWED,		/* d->n: done (or not), same header id */
+	NET_TYPE_MAX = NET_ALLOWED
 };
 
 struct net_config {
@@ -49,6 +58,27 @@ struct net_listen {
 struct net_names {
 	struct msg_strv	 names;		/* labels: NAME of NAME.vm */
 	struct msg_strv	 addrs;		/* names[i]'s IPv4 address */
+	struct msg_u64v	 egress;	/* names[i]'s EGRESS_* mode */
+};
+
+/*
+ * Replaces the allowed domains of guest (an address in NET_NAMES whose
+ * mode is EGRESS_ALLOWLIST; patterns normalised as egress.h says).  An
+ * allowlisted guest whose domains never came may resolve only .vm names.
+ */
+struct net_egress {
+	char		*guest;
+	struct msg_strv	 allow;
+};
+
+struct net_allow {
+	char		*guest;
+	struct msg_strv	 addrs;		/* IPv4, from one allowed answer */
+	uint64_t	 ttl;		/* the answer's smallest A TTL */
+};
+
+struct net_allowed {
+	int		 ok;		/* 0: the answer must not be passed on */
 };
 
 struct net_counters {
@@ -60,6 +90,9 @@ struct net_counters {
 	uint64_t	 busy;		/* SERVFAIL: too many outstanding */
 	uint64_t	 failed;	/* SERVFAIL: no usable answer */
 	uint64_t	 bad_answers;	/* upstream answers dropped */
+	uint64_t	 refused;	/* REFUSED: not allowed for the guest */
+	uint64_t	 rebinding;	/* SERVFAIL: an allowed name answered
+					   with a non-public address */
 };
 
 struct net_ports {

@@ -62,6 +62,12 @@ static const struct msg_field f_dns_listen[] = {
 static const struct msg_field f_dns_sock[] = {
 	F(priv_dns_sock, tcp, MF_U64, 1, 0),
 };
+static const struct msg_field f_tap_egress[] = {
+	F(priv_tap_egress, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(priv_tap_egress, allowlist, MF_BOOL, 0, 0),
+	F(priv_tap_egress, addrs, MF_STRV, PRIV_EGRESS_ADDRS_MAX, ADDR_MAX),
+	F(priv_tap_egress, ttl, MF_U64, UINT32_MAX, 0),
+};
 
 static const struct msg_type priv_types[] = {
 	T0(PRIV_OK, "ok", priv_ok),
@@ -82,6 +88,7 @@ static const struct msg_type priv_types[] = {
 	T(PRIV_DISK_IDS, "disk.ids", priv_disk_ids, f_disk_ids),
 	T(PRIV_DNS_LISTEN, "dns.listen", priv_dns_listen, f_dns_listen),
 	T(PRIV_DNS_SOCK, "dns.sock", priv_dns_sock, f_dns_sock),
+	T(PRIV_TAP_EGRESS, "tap.egress", priv_tap_egress, f_tap_egress),
 };
 
 const struct msg_proto priv_proto = {

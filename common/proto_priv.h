@@ -36,7 +36,9 @@ enum priv_type {
 	PRIV_DISK_IDS,		/* p->d */
 	PRIV_DNS_LISTEN,	/* d->p: bind DNS on the caller's gateway */
 	PRIV_DNS_SOCK,		/* p->d, with the bound socket */
-	PRIV_TYPE_MAX = PRIV_DNS_SOCK
+	PRIV_TAP_EGRESS,	/* d->p: a tap's egress mode and allowed
+				   addresses; PRIV_OK */
+	PRIV_TYPE_MAX = PRIV_TAP_EGRESS
 };
 
 #define PRIV_DM_NAME_MAX	127	/* DM_NAME_LEN - 1 */
@@ -131,6 +133,23 @@ struct priv_dns_listen {
 
 struct priv_dns_sock {
 	uint64_t	 tcp;		/* 0 or 1 */
+};
+
+#define PRIV_EGRESS_ADDRS_MAX	32	/* addresses in one tap.egress */
+#define PRIV_EGRESS_TTL_MIN	5	/* seconds an address stays, at least */
+#define PRIV_EGRESS_TTL_MAX	3600	/* and at most */
+
+/*
+ * The caller's tap of vm_id becomes allowlisted (only addresses in its
+ * set are reachable, and addrs, dotted IPv4, join the set for ttl
+ * seconds, clamped to the bounds above) or open again (addrs empty).
+ * The mode is kept in the tap's lease, so it outlives a table rebuild.
+ */
+struct priv_tap_egress {
+	uint64_t	 vm_id;
+	int		 allowlist;
+	struct msg_strv	 addrs;
+	uint64_t	 ttl;
 };
 
 #endif

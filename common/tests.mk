@@ -16,3 +16,5 @@ TESTS += common/test-log
 $(eval $(call prog_rule,common/test-log,common/test-log.c,-lcmocka))
 TESTS += common/test-portspec
 $(eval $(call prog_rule,common/test-portspec,common/test-portspec.c,-lcmocka))
+TESTS += common/test-egress
+$(eval $(call prog_rule,common/test-egress,common/test-egress.c,-lcmocka))

@@ -44,6 +44,7 @@ static const struct priv_reply {
 	{ PRIV_DISK_RELEASE,	PRIV_OK,	0 },
 	{ PRIV_DISK_LIST,	PRIV_DISK_IDS,	0 },
 	{ PRIV_DNS_LISTEN,	PRIV_DNS_SOCK,	PR_FD },
+	{ PRIV_TAP_EGRESS,	PRIV_OK,	0 },
 };
 
 static const struct priv_reply *
@@ -272,6 +273,21 @@ priv_tap_delete(int fd, uint64_t vm_id, char *err, size_t errlen)
 	int			 rc;
 
 	rc = priv_call(fd, PRIV_TAP_DELETE, &req, &ok, NULL, err, errlen);
+	if (rc == 0)
+		msg_free(&priv_proto, PRIV_OK, ok);
+	return rc;
+}
+
+int
+priv_tap_egress(int fd, uint64_t vm_id, int allowlist, char **addrs,
+    size_t naddrs, uint64_t ttl, char *err, size_t errlen)
+{
+	struct priv_tap_egress	 req = { vm_id, allowlist, { addrs, naddrs },
+				    ttl };
+	void			*ok;
+	int			 rc;
+
+	rc = priv_call(fd, PRIV_TAP_EGRESS, &req, &ok, NULL, err, errlen);
 	if (rc == 0)
 		msg_free(&priv_proto, PRIV_OK, ok);
 	return rc;

@@ -30,6 +30,9 @@ int	priv_bridge_ensure(int, struct priv_bridge **, char *, size_t);
 int	priv_tap_create(int, uint64_t, int, struct priv_tap **, int *,
 	    char *, size_t);
 int	priv_tap_delete(int, uint64_t, char *, size_t);
+/* addrs: naddrs dotted IPv4 addresses (NULL-terminated or not). */
+int	priv_tap_egress(int, uint64_t, int, char **, size_t, uint64_t,
+	    char *, size_t);
 int	priv_tap_list(int, struct priv_tap_ids **, char *, size_t);
 /*
  * basefd: the image, read-only; cowfd: the VM's copy-on-write file,
