@@ -128,6 +128,17 @@ int	vm_spec_parse(const struct cmd_entry *, const struct args *,
  */
 int	publish_check(char **, size_t, char *, size_t);
 
+/*
+ * egress.c: check --egress (NULL: not given) and --allow values as
+ * bangerd would; 0 or BEX_USAGE with err set.
+ */
+int	egress_check(const char *, char **, size_t, char *, size_t);
+
+/* cmd-vm-egress.c: check `vm egress` arguments, as vm_port_prepare. */
+struct ctl_vm_egress;
+int	vm_egress_prepare(const struct args *, struct ctl_vm_egress *,
+	    char *, size_t);
+
 /* cmd-vm-port.c: check `vm port` arguments; 0 or BEX_USAGE with err. */
 struct ctl_vm_port;
 int	vm_port_prepare(const struct args *, struct ctl_vm_port *, char *,

@@ -27,6 +27,7 @@ static const check_fn checks[] = {
 	check_image,
 	check_disk,
 	check_vm_defaults,
+	check_egress,
 	check_ssh_key,
 	check_daemon,
 };

@@ -19,6 +19,12 @@ static const struct cmd_opt vm_create_opts[] = {
 	{ "publish", 'p', "SPEC",
 	    "publish a guest TCP port on the host: [ADDR:]HOSTPORT:GUESTPORT "
 	    "(repeatable, up to 16)" },
+	{ "egress", 0, "MODE",
+	    "what the guest may reach: open or allowlist (default: see "
+	    "banger(1))" },
+	{ "allow", 0, "DOMAIN",
+	    "allowlist: a domain the guest may resolve and reach, e.g. "
+	    "github.com or *.npmjs.org (repeatable, up to 16)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -53,6 +59,14 @@ cmd_vm_create_exec(const struct cmd_entry *e, struct args *a)
 		return cmd_usage_error(e, "%s", err);
 	if (req.publish.v == NULL)
 		req.publish.v = no_ports;
+	req.egress = (char *)(args_get(e, a, "egress") != NULL ?
+	    args_get(e, a, "egress") : "");
+	req.allow.v = args_get_all(e, a, "allow", &req.allow.n);
+	if ((rc = egress_check(args_get(e, a, "egress"), req.allow.v,
+	    req.allow.n, err, sizeof(err))) != 0)
+		return cmd_usage_error(e, "%s", err);
+	if (req.allow.v == NULL)
+		req.allow.v = no_ports;
 	/* The VM's authorized_keys is written at creation: have a key. */
 	if (ssh_user_key(key, sizeof(key), err, sizeof(err)) == -1)
 		cli_warnx("%s; ssh logins to this VM will not work", err);
@@ -74,6 +88,6 @@ const struct cmd_entry cmd_vm_create_entry = {
 	.opts = vm_create_opts,
 	.min_pos = 0,
 	.max_pos = 0,
-	.repeat = "publish",
+	.repeat = "publish allow",
 	.exec = cmd_vm_create_exec,
 };

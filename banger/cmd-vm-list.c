@@ -20,13 +20,14 @@ json_t *
 vm_json(const struct ctl_vm_info *v)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, "
-	    "s:s, s:s, s:s, s:o}", "name", v->name, "state", v->state, "vmm", v->vmm,
+	    "s:s, s:s, s:s, s:o, s:o}", "name", v->name, "state", v->state, "vmm", v->vmm,
 	    "accel", v->accel, "address", v->address,
 	    "pid", (json_int_t)v->pid, "created", (json_int_t)v->created,
 	    "vcpus", (json_int_t)v->vcpus,
 	    "memory_mib", (json_int_t)v->memory_mib,
 	    "disk_mib", (json_int_t)v->disk_mib, "dir", v->dir,
-	    "image", v->image, "root", v->root, "ports", ports_json(v));
+	    "image", v->image, "root", v->root, "ports", ports_json(v),
+	    "egress", egress_json(v));
 }
 
 static void

@@ -32,6 +32,12 @@ static const struct cmd_opt vm_run_opts[] = {
 	{ "publish", 'p', "SPEC",
 	    "publish a guest TCP port on the host: [ADDR:]HOSTPORT:GUESTPORT "
 	    "(repeatable, up to 16)" },
+	{ "egress", 0, "MODE",
+	    "what the guest may reach: open or allowlist (default: see "
+	    "banger(1))" },
+	{ "allow", 0, "DOMAIN",
+	    "allowlist: a domain the guest may resolve and reach, e.g. "
+	    "github.com or *.npmjs.org (repeatable, up to 16)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -132,6 +138,14 @@ vm_run_prepare(const struct cmd_entry *e, const struct args *a,
 		return i;
 	if (req->publish.v == NULL)
 		req->publish.v = no_ports;
+	req->egress = (char *)(args_get(e, a, "egress") != NULL ?
+	    args_get(e, a, "egress") : "");
+	req->allow.v = args_get_all(e, a, "allow", &req->allow.n);
+	if ((i = egress_check(args_get(e, a, "egress"), req->allow.v,
+	    req->allow.n, err, errlen)) != 0)
+		return i;
+	if (req->allow.v == NULL)
+		req->allow.v = no_ports;
 	req->rm = args_get(e, a, "rm") != NULL;
 	req->argv.v = a->tail;
 	req->argv.n = (size_t)a->ntail;
@@ -292,6 +306,6 @@ const struct cmd_entry cmd_vm_run_entry = {
 	.min_pos = 0,
 	.max_pos = 1,
 	.flags = CMD_TAIL,
-	.repeat = "publish",
+	.repeat = "publish allow",
 	.exec = cmd_vm_run_exec,
 };

@@ -21,6 +21,7 @@ extern const struct cmd_entry cmd_vm_exec_entry;
 extern const struct cmd_entry cmd_vm_logs_entry;
 extern const struct cmd_entry cmd_vm_ssh_entry;
 extern const struct cmd_entry cmd_vm_port_entry;
+extern const struct cmd_entry cmd_vm_egress_entry;
 extern const struct cmd_entry cmd_image_build_entry;
 extern const struct cmd_entry cmd_image_list_entry;
 extern const struct cmd_entry cmd_completion_entry;
@@ -42,6 +43,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_vm_list_entry,
 	&cmd_vm_show_entry,
 	&cmd_vm_port_entry,
+	&cmd_vm_egress_entry,
 	&cmd_vm_logs_entry,
 	&cmd_vm_delete_entry,
 	&cmd_image_build_entry,

@@ -573,6 +573,29 @@ check_vm_defaults(struct check *c)
 	    CONFIG_K_DISK_SIZE, f3, sizeof(f3)));
 }
 
+/* What a new VM's egress policy is when the command does not say. */
+void
+check_egress(struct check *c)
+{
+	const struct doctor_config	*dc = doctor_config();
+	char				 list[EGRESS_ALLOW_MAX *
+					    (EGRESS_PATTERN_MAX + 2)] = "";
+	char				 f[64];
+	size_t				 i, off = 0;
+
+	c->name = "egress default";
+	for (i = 0; i < dc->cfg.nallow; i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+		    i == 0 ? ": " : ", ", dc->cfg.allow[i]);
+	set(c, CHK_INFO, "%s%s%s (%s); per VM: --egress, --allow, banger vm "
+	    "egress", dc->valid ? "" : "config.toml ignored: ",
+	    egress_mode_name(dc->cfg.egress), dc->cfg.egress ==
+	    EGRESS_ALLOWLIST ? (list[0] != '\0' ? list : " (.vm names "
+	    "only)") : "", from(dc, dc->cfg.line[CONFIG_K_EGRESS] != 0 ?
+	    CONFIG_SRC_CONFIG : CONFIG_SRC_BUILTIN, CONFIG_K_EGRESS, f,
+	    sizeof(f)));
+}
+
 void
 check_ssh_key(struct check *c)
 {

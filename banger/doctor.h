@@ -30,6 +30,7 @@ void	check_config(struct check *);
 void	check_vmm(struct check *);
 void	check_rootdisk(struct check *);
 void	check_vm_defaults(struct check *);
+void	check_egress(struct check *);
 void	check_ssh_key(struct check *);
 
 /* config.toml as the checks above read it, loaded once. */

@@ -134,7 +134,7 @@ void
 vm_print(const struct ctl_vm_info *v, FILE *f)
 {
 	char	 name[256], addr[256], dir[4 * BANGER_STRMAX + 1];
-	char	 line[1024];
+	char	 line[8192];
 	size_t	 i;
 
 	escape_ctl(v->name, name, sizeof(name));
@@ -158,6 +158,8 @@ vm_print(const struct ctl_vm_info *v, FILE *f)
 		fprintf(f, "%s %s\n", i == 0 ? "ports     " : "          ",
 		    line);
 	}
+	egress_line(v, line, sizeof(line));
+	fprintf(f, "egress     %s\n", line);
 	fprintf(f, "directory  %s\n", dir);
 	fprintf(f, "console    %s/console.log\n", dir);
 }

@@ -234,7 +234,8 @@ test_usage_generation(void **state)
 	    "banger vm run [--rm] [--name NAME] [--image IMAGE] [--vcpu N] "
 	    "[--memory SIZE] "
 	    "[--disk-size SIZE] [--include-untracked] [--dry-run] "
-	    "[--branch NAME] [--from REF] [--publish SPEC]... [PATH] "
+	    "[--branch NAME] [--from REF] [--publish SPEC]... "
+	    "[--egress MODE] [--allow DOMAIN]... [PATH] "
 	    "[-- CMD [ARG...]]");
 	cmd_usage_line(&cmd_vm_delete_entry, line, sizeof(line));
 	assert_string_equal(line, "banger vm delete NAME...");

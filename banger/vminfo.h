@@ -19,6 +19,10 @@ void	 port_line(const struct ctl_vm_info *, size_t, char *, size_t);
 void	 ports_print(const struct ctl_vm_info *, FILE *);
 json_t	*ports_json(const struct ctl_vm_info *);
 
+/* egress.c: the egress policy, one line or a JSON object. */
+void	 egress_line(const struct ctl_vm_info *, char *, size_t);
+json_t	*egress_json(const struct ctl_vm_info *);
+
 /*
  * Send a request and read replies until CTL_OK: progress lines are
  * relayed to stderr, a CTL_VM_INFO is kept in *info (caller frees with

@@ -24,6 +24,8 @@
 #include "proto.h"
 
 #define BOOT_TIMEOUT_SEC	90
+/* "allowlist" and the patterns, space-separated, as the database keeps. */
+#define EGRESS_LINE_MAX	(10 + EGRESS_ALLOW_MAX * (EGRESS_PATTERN_MAX + 1))
 #define VM_DEFAULT_VCPUS	1
 #define VM_DEFAULT_MEMORY	256	/* MiB */
 #define VM_DEFAULT_DISK		8192	/* MiB */
@@ -197,6 +199,13 @@ struct vm {
 	char			 ports_line[PORTS_MAX * (PORT_SPEC_MAX + 1) +
 				    1];	/* as the database keeps them */
 
+	/* The egress policy (egress.c). */
+	int			 egress;	/* EGRESS_* */
+	size_t			 nallow;
+	char			 allow[EGRESS_ALLOW_MAX][EGRESS_PATTERN_MAX + 1];
+	char			*allowp[EGRESS_ALLOW_MAX + 1];
+	char			 egress_line[EGRESS_LINE_MAX];
+
 	/* config.toml as read for the request creating it, or NULL. */
 	struct config		*cfg;
 	off_t			 con_size;	/* bytes in console.log */
@@ -279,6 +288,7 @@ struct bangerd {
 	char			 gateway[16];	/* the bridge's, once up */
 	struct buf		 net_names;	/* the names last sent */
 	struct buf		 net_ports;	/* the ports last sent */
+	struct buf		 net_egress;	/* the domains last sent */
 };
 
 /* control.c */
@@ -314,6 +324,7 @@ struct vm_row {
 	uint64_t	 disk_mib;
 	char		 image[64];
 	char		 ports[PORTS_MAX * (PORT_SPEC_MAX + 1) + 1];
+	char		 egress[EGRESS_LINE_MAX];
 };
 int	 db_vm_load(struct bangerd *, struct vm_row **, size_t *);
 int	 vm_load(struct bangerd *);
@@ -429,6 +440,16 @@ void	 vm_ports_load(struct vm *, const char *);
 void	 vm_ports_info(struct vm *, struct ctl_vm_info *);
 void	 vm_ports_state(struct bangerd *, const char *, const char *);
 void	 vm_port_cmd(struct client *, struct ctl_vm_port *);
+
+/* egress.c: the egress policy */
+int	 vm_egress_init(struct vm *, const char *, const struct msg_strv *,
+	    char *, size_t);
+void	 vm_egress_load(struct vm *, const char *);
+void	 vm_egress_info(struct vm *, struct ctl_vm_info *);
+int	 vm_egress_tap(struct vm *, char *, size_t);
+void	 vm_egress_cmd(struct client *, struct ctl_vm_egress *);
+struct net_allow;
+int	 egress_allow(struct bangerd *, const struct net_allow *);
 
 /* reconcile.c */
 int	 reconcile(struct bangerd *);

@@ -45,6 +45,7 @@ static void	ctl_vm_exec(struct client *, uint32_t, void *);
 static void	ctl_ws_files(struct client *, uint32_t, void *);
 static void	ctl_image(struct client *, uint32_t, void *);
 static void	ctl_vm_port(struct client *, uint32_t, void *);
+static void	ctl_vm_egress(struct client *, uint32_t, void *);
 
 static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_VM_RUN,		C_IDLE,		ctl_vm_run },
@@ -64,6 +65,7 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_IMAGE_BUILD,	C_IDLE,		ctl_image },
 	{ CTL_IMAGE_LIST,	C_IDLE,		ctl_image },
 	{ CTL_VM_PORT,		C_IDLE,		ctl_vm_port },
+	{ CTL_VM_EGRESS,	C_IDLE,		ctl_vm_egress },
 };
 
 static void	client_drop(struct client *, const char *);
@@ -544,4 +546,11 @@ ctl_vm_port(struct client *c, uint32_t type, void *body)
 {
 	(void)type;
 	vm_port_cmd(c, body);
+}
+
+static void
+ctl_vm_egress(struct client *c, uint32_t type, void *body)
+{
+	(void)type;
+	vm_egress_cmd(c, body);
 }

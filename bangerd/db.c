@@ -45,6 +45,8 @@ static const char *migrations[] = {
 	"INSERT INTO vm_ids (id) SELECT id FROM vms;"),
 	/* Published ports, canonical specs separated by spaces (ports.c). */
 	"ALTER TABLE vms ADD COLUMN ports TEXT NOT NULL DEFAULT '';",
+	/* The egress policy: a mode, then any domains (egress.c). */
+	"ALTER TABLE vms ADD COLUMN egress TEXT NOT NULL DEFAULT 'open';",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -187,8 +189,9 @@ db_vm_insert(struct bangerd *d, struct vm *vm)
 	if (db_vm_new_id(d, &id) == -1)
 		return -1;
 	if (sqlite3_prepare_v2(d->db, "INSERT INTO vms (name, state, vmm, "
-	    "accel, vcpus, memory_mib, rm, created, disk_mib, image, id) "
-	    "VALUES (?, ?, 'qemu', ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) !=
+	    "accel, vcpus, memory_mib, rm, created, disk_mib, image, id, "
+	    "egress) VALUES (?, ?, 'qemu', ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
+	    &st, NULL) !=
 	    SQLITE_OK) {
 		log_warnx("db insert: %s", sqlite3_errmsg(d->db));
 		return -1;
@@ -203,6 +206,7 @@ db_vm_insert(struct bangerd *d, struct vm *vm)
 	sqlite3_bind_int64(st, 7, vm->created);
 	sqlite3_bind_int64(st, 8, vm->disk_mib);
 	sqlite3_bind_text(st, 9, vm->img.name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, vm->egress_line, -1, SQLITE_STATIC);
 	if (step_done(d, st, "insert") == -1)
 		return -1;
 	vm->id = id;
@@ -215,7 +219,8 @@ db_vm_update(struct bangerd *d, struct vm *vm)
 	sqlite3_stmt	*st;
 
 	if (sqlite3_prepare_v2(d->db, "UPDATE vms SET state = ?, address = ?,"
-	    " tap = ?, pid = ?, ports = ? WHERE id = ?", -1, &st, NULL) !=
+	    " tap = ?, pid = ?, ports = ?, egress = ? WHERE id = ?", -1, &st,
+	    NULL) !=
 	    SQLITE_OK) {
 		log_warnx("db update: %s", sqlite3_errmsg(d->db));
 		return -1;
@@ -225,7 +230,8 @@ db_vm_update(struct bangerd *d, struct vm *vm)
 	sqlite3_bind_text(st, 3, vm->tap, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, vm->pid);
 	sqlite3_bind_text(st, 5, vm->ports_line, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, vm->id);
+	sqlite3_bind_text(st, 6, vm->egress_line, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, vm->id);
 	return step_done(d, st, "update");
 }
 
@@ -316,7 +322,7 @@ db_vm_load(struct bangerd *d, struct vm_row **rowsp, size_t *np)
 	*np = 0;
 	if (sqlite3_prepare_v2(d->db, "SELECT id, name, state, accel, vcpus, "
 	    "memory_mib, address, tap, pid, rm, created, disk_mib, image, "
-	    "ports FROM vms ORDER BY id",
+	    "ports, egress FROM vms ORDER BY id",
 	    -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -352,6 +358,8 @@ db_vm_load(struct bangerd *d, struct vm_row **rowsp, size_t *np)
 		    (const char *)sqlite3_column_text(st, 12));
 		snprintf(r->ports, sizeof(r->ports), "%s",
 		    (const char *)sqlite3_column_text(st, 13));
+		snprintf(r->egress, sizeof(r->egress), "%s",
+		    (const char *)sqlite3_column_text(st, 14));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

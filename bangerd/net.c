@@ -44,7 +44,8 @@ mono(void)
 
 /* One message, never blocking: a banger-net that does not read is ended. */
 static int
-net_send(struct bangerd *d, uint32_t type, const void *body, int fd)
+net_send(struct bangerd *d, uint32_t type, uint64_t id, const void *body,
+    int fd)
 {
 	struct buf	 b = { 0 };
 	struct iovec	 iov;
@@ -57,7 +58,7 @@ net_send(struct bangerd *d, uint32_t type, const void *body, int fd)
 
 	if (d->net_chan == -1)
 		return -1;
-	if (msg_frame(&net_proto, type, 0, body, &b) == 0) {
+	if (msg_frame(&net_proto, type, id, body, &b) == 0) {
 		memset(&mh, 0, sizeof(mh));
 		iov.iov_base = b.p;
 		iov.iov_len = b.len;
@@ -138,7 +139,7 @@ net_send_config(struct bangerd *d)
 	v[n] = NULL;
 	nc.upstream.v = v;
 	nc.upstream.n = n;
-	(void)net_send(d, NET_CONFIG, &nc, -1);
+	(void)net_send(d, NET_CONFIG, 0, &nc, -1);
 }
 
 /* Send a table if it differs from the one last sent (kept in *last). */
@@ -153,7 +154,7 @@ net_send_table(struct bangerd *d, uint32_t type, const void *body,
 		return;
 	}
 	if ((last->len != b.len || memcmp(last->p, b.p, b.len) != 0) &&
-	    net_send(d, type, body, -1) == 0) {
+	    net_send(d, type, 0, body, -1) == 0) {
 		buf_free(last);
 		*last = b;
 		return;
@@ -169,13 +170,52 @@ has_address(const struct vm *vm)
 }
 
 /*
- * The names of the user's VMs that have an address now, and the ports
- * they publish, each sent when it changed.
+ * The allowed domains of every allowlisted VM with an address, all sent
+ * again when any changed: before the names, so a guest listed as
+ * allowlisted never goes without its domains for long (and without them
+ * banger-net answers it only .vm names).
+ */
+static void
+net_send_egress(struct bangerd *d)
+{
+	struct net_egress	 ne;
+	struct buf		 all = { 0 };
+	struct vm		*vm;
+	int			 bad = 0;
+
+	TAILQ_FOREACH(vm, &d->vms, entry)
+		if (has_address(vm) && vm->egress == EGRESS_ALLOWLIST) {
+			ne.guest = vm->address;
+			ne.allow.v = vm->allowp;
+			ne.allow.n = vm->nallow;
+			bad |= msg_frame(&net_proto, NET_EGRESS, 0, &ne, &all);
+		}
+	if (bad || (all.len == d->net_egress.len && (all.len == 0 ||
+	    memcmp(all.p, d->net_egress.p, all.len) == 0))) {
+		buf_free(&all);
+		return;
+	}
+	buf_free(&d->net_egress);
+	d->net_egress = all;
+	TAILQ_FOREACH(vm, &d->vms, entry)
+		if (has_address(vm) && vm->egress == EGRESS_ALLOWLIST) {
+			ne.guest = vm->address;
+			ne.allow.v = vm->allowp;
+			ne.allow.n = vm->nallow;
+			if (net_send(d, NET_EGRESS, 0, &ne, -1) == -1)
+				return;
+		}
+}
+
+/*
+ * The names of the user's VMs that have an address now (with their
+ * egress modes), and the ports they publish, each sent when it changed.
  */
 void
 net_sync(struct bangerd *d)
 {
 	static char	*names[NET_NAMES_MAX + 1], *addrs[NET_NAMES_MAX + 1];
+	static uint64_t	 modes[NET_NAMES_MAX];
 	static char	 port[NET_PORTS_MAX][NET_PORT_STRMAX + 1];
 	static char	*ports[NET_PORTS_MAX + 1];
 	struct net_names nn;
@@ -190,6 +230,7 @@ net_sync(struct bangerd *d)
 			continue;
 		if (n < NET_NAMES_MAX) {
 			names[n] = vm->name;
+			modes[n] = (uint64_t)vm->egress;
 			addrs[n++] = vm->address;
 		}
 		for (i = 0; i < vm->nports && np_n < NET_PORTS_MAX; i++) {
@@ -208,8 +249,13 @@ net_sync(struct bangerd *d)
 	nn.names.v = names;
 	nn.names.n = nn.addrs.n = n;
 	nn.addrs.v = addrs;
+	nn.egress.v = modes;
+	nn.egress.n = n;
 	np.ports.v = ports;
 	np.ports.n = np_n;
+	net_send_egress(d);
+	if (d->net_chan == -1)
+		return;
 	net_send_table(d, NET_NAMES, &nn, &d->net_names);
 	net_send_table(d, NET_PORTS, &np, &d->net_ports);
 }
@@ -234,6 +280,8 @@ net_close(struct bangerd *d)
 	d->net_names = (struct buf){ 0 };
 	buf_free(&d->net_ports);
 	d->net_ports = (struct buf){ 0 };
+	buf_free(&d->net_egress);
+	d->net_egress = (struct buf){ 0 };
 }
 
 static void
@@ -261,6 +309,13 @@ net_read(evutil_socket_t fd, short what, void *arg)
 	rc = msg_decode(&net_proto, in.p, in.len, &hdr, &body, err,
 	    sizeof(err));
 	buf_free(&in);
+	if (rc == 0 && hdr.type == NET_ALLOW) {
+		/* Answered even when refused: the guest waits on it. */
+		(void)net_send(d, NET_ALLOWED, hdr.id, &(struct net_allowed){
+		    egress_allow(d, body) == 0 }, -1);
+		msg_free(&net_proto, hdr.type, body);
+		return;
+	}
 	if (rc == 0 && hdr.type == NET_PORT_STATE) {
 		vm_ports_state(d, ((struct net_port_state *)body)->listen,
 		    ((struct net_port_state *)body)->error);
@@ -281,11 +336,13 @@ net_read(evutil_socket_t fd, short what, void *arg)
 	c = body;
 	log_info("net: %llu queries, %llu .vm, %llu forwarded; dropped "
 	    "%llu malformed, %llu over rate, %llu bad upstream answers; "
-	    "SERVFAIL %llu busy, %llu failed", (unsigned long long)c->queries,
+	    "SERVFAIL %llu busy, %llu failed, %llu rebinding; REFUSED %llu",
+	    (unsigned long long)c->queries,
 	    (unsigned long long)c->local, (unsigned long long)c->forwarded,
 	    (unsigned long long)c->malformed, (unsigned long long)c->limited,
 	    (unsigned long long)c->bad_answers, (unsigned long long)c->busy,
-	    (unsigned long long)c->failed);
+	    (unsigned long long)c->failed, (unsigned long long)c->rebinding,
+	    (unsigned long long)c->refused);
 	msg_free(&net_proto, hdr.type, body);
 }
 
@@ -344,9 +401,9 @@ net_spawn(struct bangerd *d)
 	}
 	net_send_config(d);
 	nl.kind = NET_LISTEN_UDP;
-	(void)net_send(d, NET_LISTEN, &nl, d->dns_fd[0]);
+	(void)net_send(d, NET_LISTEN, 0, &nl, d->dns_fd[0]);
 	nl.kind = NET_LISTEN_TCP;
-	(void)net_send(d, NET_LISTEN, &nl, d->dns_fd[1]);
+	(void)net_send(d, NET_LISTEN, 0, &nl, d->dns_fd[1]);
 	net_sync(d);
 	return 0;
 }

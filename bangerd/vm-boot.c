@@ -181,6 +181,10 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	snprintf(vm->mac, sizeof(vm->mac), "%s", tap->mac);
 	vm->prefix = tap->prefix;
 	msg_free(&priv_proto, PRIV_TAP, tap);
+	if (vm_egress_tap(vm, perr, sizeof(perr)) == -1) {
+		snprintf(err, errlen, "egress firewall: %s", perr);
+		goto out;
+	}
 	vm->state = VM_STARTING;
 	vm_save(vm);
 	if (rootdisk_open(vm, &rootfd, err, errlen) == -1)

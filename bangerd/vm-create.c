@@ -40,7 +40,8 @@ static int	gen_name(struct bangerd *d, char *name, size_t len);
 static int	vm_pick_name(struct client *, const char *, char *, size_t);
 static void	vm_progress_spec(struct client *c, struct vm *vm);
 static struct vm *vm_begin(struct client *, const char *, const char *,
-		    uint64_t, uint64_t, uint64_t, const struct msg_strv *);
+		    uint64_t, uint64_t, uint64_t, const struct msg_strv *,
+		    const char *, const struct msg_strv *);
 static void	vm_begin_create(struct client *c, struct vm *vm);
 
 static int
@@ -438,7 +439,8 @@ vm_progress_spec(struct client *c, struct vm *vm)
 static struct vm *
 vm_begin(struct client *c, const char *want, const char *image,
     uint64_t vcpus, uint64_t memory_mib, uint64_t disk_mib,
-    const struct msg_strv *publish)
+    const struct msg_strv *publish, const char *egress,
+    const struct msg_strv *allow)
 {
 	struct vm	*vm;
 	char		 name[VM_NAME_MAX + 1], err[256];
@@ -458,7 +460,8 @@ vm_begin(struct client *c, const char *want, const char *image,
 		vm_free(vm);
 		return NULL;
 	}
-	if (vm_ports_set(vm, publish, err, sizeof(err)) == -1) {
+	if (vm_ports_set(vm, publish, err, sizeof(err)) == -1 ||
+	    vm_egress_init(vm, egress, allow, err, sizeof(err)) == -1) {
 		client_error(c, BERR_INVALID, "%s", err);
 		vm_free(vm);
 		return NULL;
@@ -489,7 +492,8 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 	struct vm	*vm;
 
 	if ((vm = vm_begin(c, req->name, req->image, req->vcpus,
-	    req->memory_mib, req->disk_mib, &req->publish)) == NULL)
+	    req->memory_mib, req->disk_mib, &req->publish, req->egress,
+	    &req->allow)) == NULL)
 		return;
 	vm->rm = req->rm;
 	vm->run_created = 1;
@@ -548,7 +552,8 @@ vm_create_cmd(struct client *c, struct ctl_vm_create *req)
 	struct vm	*vm;
 
 	if ((vm = vm_begin(c, req->name, req->image, req->vcpus,
-	    req->memory_mib, req->disk_mib, &req->publish)) == NULL)
+	    req->memory_mib, req->disk_mib, &req->publish, req->egress,
+	    &req->allow)) == NULL)
 		return;
 	vm_progress_spec(c, vm);
 	vm->boot_after_create = req->start;

@@ -73,6 +73,7 @@ vm_new(struct bangerd *d)
 	vm->con_fd = vm->con_log = -1;
 	vm->accel = d->accel;
 	vm->created = time(NULL);
+	snprintf(vm->egress_line, sizeof(vm->egress_line), "open");
 	TAILQ_INSERT_TAIL(&d->vms, vm, entry);
 	return vm;
 }
@@ -108,6 +109,7 @@ vm_load(struct bangerd *d)
 		snprintf(vm->img.name, sizeof(vm->img.name), "%s",
 		    rows[i].image);
 		vm_ports_load(vm, rows[i].ports);
+		vm_egress_load(vm, rows[i].egress);
 		snprintf(vm->dir, sizeof(vm->dir), "%s/%s", d->paths.vms_dir,
 		    vm->name);
 	}
@@ -231,6 +233,7 @@ vm_info(struct vm *vm, struct ctl_vm_info *vi)
 	vi->image = vm->img.name;
 	vi->root = (char *)rootdisk_kind(vm);
 	vm_ports_info(vm, vi);
+	vm_egress_info(vm, vi);
 }
 
 void

@@ -371,6 +371,46 @@ take_dns_upstream(struct parse *ps, const struct key_spec *k, int index,
 	return 0;
 }
 
+/* [vm_defaults] egress = "open" or "allowlist". */
+static int
+take_egress(struct parse *ps, const struct key_spec *k, int index,
+    const struct toml_value *v, unsigned line, char *err, size_t errlen)
+{
+	(void)index;
+	if (v->type != TOML_STRING || egress_mode_parse(v->s) == -1)
+		return kerr(err, errlen, line, k, "must be \"open\" or "
+		    "\"allowlist\"");
+	ps->cfg->egress = egress_mode_parse(v->s);
+	ps->cfg->line[k->id] = line;
+	return 0;
+}
+
+/* [vm_defaults] allow = ["github.com", "*.npmjs.org"]. */
+static int
+take_allow(struct parse *ps, const struct key_spec *k, int index,
+    const struct toml_value *v, unsigned line, char *err, size_t errlen)
+{
+	char	 why[160];
+	size_t	 i;
+
+	(void)index;
+	if (v->type != TOML_ARRAY || v->n > EGRESS_ALLOW_MAX)
+		return kerr(err, errlen, line, k, "must be a list of at most "
+		    "%d domains like [\"github.com\", \"*.npmjs.org\"]",
+		    EGRESS_ALLOW_MAX);
+	for (i = 0; i < v->n; i++) {
+		if (v->a[i].type != TOML_STRING)
+			return kerr(err, errlen, line, k, "entry %zu is not "
+			    "a string", i + 1);
+		if (egress_pattern_norm(v->a[i].s, ps->cfg->allow[i],
+		    sizeof(ps->cfg->allow[i]), why, sizeof(why)) == -1)
+			return kerr(err, errlen, line, k, "%s", why);
+	}
+	ps->cfg->nallow = v->n;
+	ps->cfg->line[k->id] = line;
+	return 0;
+}
+
 static const struct key_spec keys[] = {
 	{ "", "default_image_name", take_image_name,
 	    CONFIG_K_DEFAULT_IMAGE_NAME },
@@ -382,6 +422,8 @@ static const struct key_spec keys[] = {
 	{ "vm_defaults", "vcpu", take_vcpu, CONFIG_K_VCPU },
 	{ "vm_defaults", "memory_mib", take_memory, CONFIG_K_MEMORY_MIB },
 	{ "vm_defaults", "disk_size", take_disk, CONFIG_K_DISK_SIZE },
+	{ "vm_defaults", "egress", take_egress, CONFIG_K_EGRESS },
+	{ "vm_defaults", "allow", take_allow, CONFIG_K_ALLOW },
 	{ "file_sync", "host", take_sync_host, SYNC_HOST },
 	{ "file_sync", "guest", take_sync_guest, SYNC_GUEST },
 	{ "file_sync", "mode", take_sync_mode, SYNC_MODE },

@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "egress.h"
 #include "valid.h"
 
 #define CONFIG_MAX_SYNC		64
@@ -54,6 +55,8 @@ enum config_key {
 	CONFIG_K_MEMORY_MIB,
 	CONFIG_K_DISK_SIZE,
 	CONFIG_K_DNS_UPSTREAM,
+	CONFIG_K_EGRESS,
+	CONFIG_K_ALLOW,
 	CONFIG_NKEYS
 };
 
@@ -76,6 +79,11 @@ struct config {
 	int			 vcpu;
 	unsigned		 memory_mib;
 	unsigned long long	 disk_mib;
+	/* egress (EGRESS_*) and allow, normalised patterns. */
+	int			 egress;
+	char			 allow[EGRESS_ALLOW_MAX]
+				    [EGRESS_PATTERN_MAX + 1];
+	size_t			 nallow;
 	/* dns_upstream: IPv4 or IPv6 addresses, in order. */
 	char			 dns_upstream[CONFIG_DNS_UPSTREAM_MAX]
 				    [CONFIG_ADDR_STRLEN];

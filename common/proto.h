@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "berr.h"
+#include "egress.h"
 #include "msg.h"
 #include "portspec.h"
 #include "proto_priv.h"
@@ -54,7 +55,8 @@ enum ctl_type {
 	CTL_INPUT_RESUME,	/* d->c: send stdin again */
 	CTL_VM_PORT,		/* c->d: list, publish or unpublish; VM_INFO,
 				   OK */
-	CTL_TYPE_MAX = CTL_VM_PORT
+	CTL_VM_EGRESS,		/* c->d: show or set the policy; VM_INFO, OK */
+	CTL_TYPE_MAX = CTL_VM_EGRESS
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */
@@ -91,6 +93,8 @@ struct ctl_vm_run {
 	char		*branch;	/* check out a new branch, or "" */
 	char		*from;		/* the ref it starts from, or "" */
 	struct msg_strv	 publish;	/* port specs (portspec.h) */
+	char		*egress;	/* "open", "allowlist" or "" */
+	struct msg_strv	 allow;		/* domain patterns (egress.h) */
 	struct msg_strv	 argv;		/* at least one entry */
 };
 
@@ -119,6 +123,8 @@ struct ctl_vm_create {
 	uint64_t	 disk_mib;
 	int		 start;
 	struct msg_strv	 publish;	/* port specs (portspec.h) */
+	char		*egress;	/* as in ctl_vm_run */
+	struct msg_strv	 allow;
 };
 
 struct ctl_vm_name {			/* VM_START, VM_STOP, VM_SHOW */
@@ -172,6 +178,8 @@ struct ctl_vm_info {
 	struct msg_strv	 ports;		/* ADDR:HOSTPORT:GUESTPORT */
 	struct msg_strv	 port_state;	/* each port's: "listening",
 					   "waiting" or "error: ..." */
+	char		*egress;	/* "open" or "allowlist" */
+	struct msg_strv	 allow;		/* allowlist: the domains */
 };
 
 #define PORT_LIST	0
@@ -182,6 +190,17 @@ struct ctl_vm_port {
 	char		*name;
 	uint64_t	 op;		/* PORT_* */
 	char		*spec;		/* "" for PORT_LIST */
+};
+
+/*
+ * set: the VM's policy becomes egress ("open" or "allowlist") with the
+ * domains in allow (allowlist only); else it is only shown.
+ */
+struct ctl_vm_egress {
+	char		*name;
+	int		 set;
+	char		*egress;
+	struct msg_strv	 allow;
 };
 
 struct ctl_vm_delete {

@@ -34,6 +34,8 @@ static const struct msg_field f_vm_run[] = {
 	F(ctl_vm_run, branch, MF_STR, 255, 0),
 	F(ctl_vm_run, from, MF_STR, 255, 0),
 	F(ctl_vm_run, publish, MF_STRV, PORTS_MAX, PORT_SPEC_MAX),
+	F(ctl_vm_run, egress, MF_STR, 9, 0),
+	F(ctl_vm_run, allow, MF_STRV, EGRESS_ALLOW_MAX, EGRESS_PATTERN_MAX),
 	F(ctl_vm_run, argv, MF_STRV, BANGER_ARGMAX, BANGER_STRMAX),
 };
 static const struct msg_field f_image_build[] = {
@@ -57,6 +59,8 @@ static const struct msg_field f_vm_create[] = {
 	F(ctl_vm_create, disk_mib, MF_U64, VM_DISK_MAX, 0),
 	F(ctl_vm_create, start, MF_BOOL, 0, 0),
 	F(ctl_vm_create, publish, MF_STRV, PORTS_MAX, PORT_SPEC_MAX),
+	F(ctl_vm_create, egress, MF_STR, 9, 0),
+	F(ctl_vm_create, allow, MF_STRV, EGRESS_ALLOW_MAX, EGRESS_PATTERN_MAX),
 };
 static const struct msg_field f_vm_name[] = {
 	F(ctl_vm_name, name, MF_STR, VM_NAME_MAX, 0),
@@ -98,11 +102,19 @@ static const struct msg_field f_vm_info[] = {
 	F(ctl_vm_info, root, MF_STR, 16, 0),
 	F(ctl_vm_info, ports, MF_STRV, PORTS_MAX, PORT_SPEC_MAX),
 	F(ctl_vm_info, port_state, MF_STRV, PORTS_MAX, 160),
+	F(ctl_vm_info, egress, MF_STR, 9, 0),
+	F(ctl_vm_info, allow, MF_STRV, EGRESS_ALLOW_MAX, EGRESS_PATTERN_MAX),
 };
 static const struct msg_field f_vm_port[] = {
 	F(ctl_vm_port, name, MF_STR, VM_NAME_MAX, 0),
 	F(ctl_vm_port, op, MF_U64, PORT_UNPUBLISH, 0),
 	F(ctl_vm_port, spec, MF_STR, PORT_SPEC_MAX, 0),
+};
+static const struct msg_field f_vm_egress[] = {
+	F(ctl_vm_egress, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_vm_egress, set, MF_BOOL, 0, 0),
+	F(ctl_vm_egress, egress, MF_STR, 9, 0),
+	F(ctl_vm_egress, allow, MF_STRV, EGRESS_ALLOW_MAX, EGRESS_PATTERN_MAX),
 };
 static const struct msg_field f_vm_delete[] = {
 	F(ctl_vm_delete, name, MF_STR, VM_NAME_MAX, 0),
@@ -151,6 +163,7 @@ static const struct msg_type ctl_types[] = {
 	T0(CTL_INPUT_HOLD, "input.hold", ctl_input_flow),
 	T0(CTL_INPUT_RESUME, "input.resume", ctl_input_flow),
 	T(CTL_VM_PORT, "vm.port", ctl_vm_port, f_vm_port),
+	T(CTL_VM_EGRESS, "vm.egress", ctl_vm_egress, f_vm_egress),
 };
 
 const struct msg_proto ctl_proto = {

@@ -48,6 +48,8 @@ refuse(const char *text, const char *msg)
 	assert_int_equal(c.vcpu, 0);
 	assert_int_equal(c.vmm, CONFIG_VMM_AUTO);
 	assert_int_equal(c.ndns_upstream, 0);
+	assert_int_equal(c.egress, EGRESS_OPEN);
+	assert_int_equal(c.nallow, 0);
 }
 
 static void
@@ -219,6 +221,38 @@ test_dns_upstream(void **state)
 	/* A good list, then a bad key: nothing of it is kept. */
 	refuse("dns_upstream = [\"192.0.2.53\"]\nvcpu = 1\n",
 	    "config.toml:2: vcpu: unknown key");
+}
+
+static void
+test_egress(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	accept_ok("", &c);
+	assert_int_equal(c.egress, EGRESS_OPEN);
+	assert_int_equal(c.nallow, 0);
+	config_free(&c);
+	accept_ok("[vm_defaults]\negress = \"allowlist\"\nallow = "
+	    "[\"GitHub.com\", \"*.npmjs.org\"]\n", &c);
+	assert_int_equal(c.egress, EGRESS_ALLOWLIST);
+	assert_int_equal(c.nallow, 2);
+	assert_string_equal(c.allow[0], "github.com");
+	assert_string_equal(c.allow[1], "*.npmjs.org");
+	assert_int_equal(c.line[CONFIG_K_EGRESS], 2);
+	assert_int_equal(c.line[CONFIG_K_ALLOW], 3);
+	config_free(&c);
+	refuse("[vm_defaults]\negress = \"closed\"\n", "config.toml:2: "
+	    "vm_defaults.egress: must be \"open\" or \"allowlist\"");
+	refuse("[vm_defaults]\nallow = \"github.com\"\n", "config.toml:2: "
+	    "vm_defaults.allow: must be a list of at most 16 domains like "
+	    "[\"github.com\", \"*.npmjs.org\"]");
+	refuse("[vm_defaults]\nallow = [\"a.vm\"]\n", "config.toml:2: "
+	    "vm_defaults.allow: allowed domain \"a.vm\": names in .vm are "
+	    "always allowed");
+	refuse("[vm_defaults]\nallow = [7]\n", "config.toml:2: "
+	    "vm_defaults.allow: entry 1 is not a string");
+	refuse("egress = \"open\"\n", "config.toml:1: egress: unknown key");
 }
 
 static void
@@ -905,6 +939,7 @@ main(void)
 		cmocka_unit_test(test_sync_mode),
 		cmocka_unit_test(test_sync_entries),
 		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_egress),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_effective),
 	};

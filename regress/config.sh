@@ -11,20 +11,34 @@ put_config() {
 }
 
 put_config '# test' 'vmm = "qemu"' '[vm_defaults]' 'vcpu = 2' \
-    'memory_mib = 384' 'disk_size = "1G"'
+    'memory_mib = 384' 'disk_size = "1G"' 'egress = "allowlist"' \
+    'allow = ["Deb.Example", "*.npm.example"]'
 run t1 vm create --no-start --name cfg1
 expect_rc 0 "vm create with config defaults"
 grep -q '^banger: spec: 2 vCPU, 384 MiB RAM, 1024 MiB disk' "$W/err" ||
     fail "spec line does not show the configured defaults"
-run t1 vm create --no-start --name cfg2 --vcpu 1 --memory 256M
+run t1 vm show --json cfg1
+jq -e '.egress.mode == "allowlist" and .egress.allow == ["deb.example",
+    "*.npm.example"]' "$W/out" >/dev/null ||
+    fail "the egress defaults of config.toml were not applied"
+run t1 vm create --no-start --name cfg2 --vcpu 1 --memory 256M \
+    --egress open
 expect_rc 0 "vm create overriding the defaults"
 run t1 vm show --json cfg2
-jq -e '.vcpus == 1 and .memory_mib == 256 and .disk_mib == 1024' \
+jq -e '.vcpus == 1 and .memory_mib == 256 and .disk_mib == 1024 and
+    .egress.mode == "open" and .egress.allow == []' \
     "$W/out" >/dev/null || fail "flags did not override config.toml"
+run t1 vm create --no-start --name cfgeg --allow only.example
+expect_rc 0 "vm create with --allow"
+run t1 vm egress --json cfgeg
+jq -e '.mode == "allowlist" and .allow == ["only.example"]' "$W/out" \
+    >/dev/null || fail "--allow did not replace the default domains"
 
 run t1 doctor
 grep -q 'vm defaults: 2 vCPU (config.toml:4), 384 MiB memory (config.toml:5), 1024 MiB disk (config.toml:6)' "$W/out" ||
     fail "doctor does not show the defaults and where they come from"
+grep -q 'egress default: allowlist: deb.example, \*.npm.example (config.toml:7)' \
+    "$W/out" || fail "doctor does not show the egress default"
 
 # [[file_sync]]: a file (default mode 0600) and a directory (modes kept,
 # symlinks inside skipped with a warning), owned by root in the guest.
@@ -66,5 +80,5 @@ expect_rc 125 "vm run with vcpu = 0"
 grep -q 'vm_defaults.vcpu' "$W/err" || fail "vcpu = 0: key not named"
 
 rm -f "$cfgdir/config.toml"
-run t1 vm delete cfg1 cfg2
+run t1 vm delete cfg1 cfg2 cfgeg
 expect_rc 0 "cleanup"
