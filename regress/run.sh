@@ -17,7 +17,7 @@ ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
     images sandbox vm-commands guest-flood workspace config completion
     ssh-config uninstall priv-refuse priv-stall priv-shape priv-disk
     rootdisk ports
-    two-daemons network dns isolation crash golden"
+    two-daemons network dns egress isolation crash golden"
 # One test may not take longer than this (seconds).
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
 
