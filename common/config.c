@@ -330,7 +330,9 @@ take_sync_mode(struct parse *ps, const struct key_spec *k, int index,
 		return kerr(err, errlen, line, k, "must be a string of octal "
 		    "digits like \"0644\"");
 	len = strlen(v->s);
-	for (i = 0; i < len && v->s[i] >= '0' && v->s[i] <= '7'; i++)
+	/* The length first: a long string must not overflow mode. */
+	for (i = 0; i < len && len <= 4 && v->s[i] >= '0' && v->s[i] <= '7';
+	    i++)
 		mode = mode * 8 + (v->s[i] - '0');
 	if (i != len || len < 3 || len > 4)
 		return kerr(err, errlen, line, k, "must be 3 or 4 octal digits "

@@ -632,6 +632,8 @@ test_sync_mode(void **state)
 	sync_mode_bad("\"0649\"", digits);
 	sync_mode_bad("\"06\"", digits);
 	sync_mode_bad("\"00644\"", digits);
+	/* Long enough to overflow an int if read before the length check. */
+	sync_mode_bad("\"7777777777777777777777\"", digits);
 	sync_mode_bad("\"\"", digits);
 	sync_mode_bad("\"rw-r--r--\"", digits);
 	sync_mode_bad("\"0o644\"", digits);

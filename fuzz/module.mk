@@ -1,6 +1,6 @@
 # libFuzzer targets, one directory per parser of untrusted bytes (see the
 # "fuzz" target in GNUmakefile).
-FUZZ_HERE := toml msg frame config launch workspace
+FUZZ_HERE := toml msg frame config launch workspace egress
 FUZZERS += $(FUZZ_HERE)
 
 FUZZ_SRCS_toml := common/toml.c
@@ -10,7 +10,9 @@ FUZZ_SRCS_msg := common/msg.c common/buf.c common/frame.c \
 FUZZ_LIBS_msg := $(shell pkg-config --libs msgpack)
 FUZZ_SRCS_frame := common/frame.c common/buf.c
 FUZZ_SRCS_config := common/config.c common/toml.c common/valid.c \
-	common/rwall.c
+	common/rwall.c common/egress.c
+# Egress domain patterns and the rebinding address test.
+FUZZ_SRCS_egress := common/egress.c common/pubaddr.c
 # banger-priv's priv.conf reader (its headers live beside it).
 FUZZERS += privconf
 FUZZ_SRCS_privconf := banger-priv/policy.c banger-priv/addr.c
