@@ -196,27 +196,25 @@ char *
 nftb_allow_cmd(uint32_t guest, const char (*addrs)[16], size_t n,
     uint64_t ttl)
 {
-	char		*out = NULL, g[ADDR_STRLEN];
+	char		*out = NULL, g[ADDR_STRLEN], tmo[32];
 	size_t		 len, i, j, pass;
 	FILE		*f;
 
 	if ((f = open_memstream(&out, &len)) == NULL)
 		return NULL;
 	addr_fmt(guest, g, sizeof(g));
+	snprintf(tmo, sizeof(tmo), " timeout %llus", (unsigned long long)ttl);
 	fputs(EGRESS_OK, f);
 	for (pass = 0; pass < 3; pass++) {
-		fprintf(f, "%s element inet banger egress_ok { ", pass == 1 ?
+		fprintf(f, "%s element inet banger egress_ok {", pass == 1 ?
 		    "delete" : "add");
+		/* Each once: a second delete would fail the batch. */
 		for (i = 0; i < n; i++) {
-			/* Once each: a second delete would fail the batch. */
 			for (j = 0; j < i && strcmp(addrs[i], addrs[j]); j++)
 				;
 			if (j == i)
-				fprintf(f, "%s%s . %s", i > 0 ? ", " : "", g,
-				    addrs[i]);
-			if (j == i && pass != 1)
-				fprintf(f, " timeout %llus",
-				    (unsigned long long)ttl);
+				fprintf(f, "%s %s . %s%s", i > 0 ? "," : "", g,
+				    addrs[i], pass == 1 ? "" : tmo);
 		}
 		fputs(" }\n", f);
 	}
