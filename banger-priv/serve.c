@@ -179,20 +179,23 @@ priv_answer_tap_egress(struct priv *p, const struct req *rq, struct ans *a)
 	const struct lease_tap		*lt;
 	uint32_t			 id = (uint32_t)e->vm_id;
 	uint64_t			 ttl;
+	int				 chg;
 
-	if ((lease_find(p->lt, LEASE_EGRESS, LF_VMID, id, p->uid) != NULL) !=
-	    e->allowlist) {
-		if ((e->allowlist ? lease_add(p->lt, LEASE_EGRESS,
-		    (uint32_t[LEASE_NF]){ p->uid, id }) : lease_del(p->lt,
-		    LEASE_EGRESS, p->uid, id)) == -1)
-			fatalx("egress record disagrees with validation");
-		if (lease_file_store(&p->lf, p->lt, a->err,
-		    sizeof(a->err)) == -1 || nftb_ensure(p->nft, p->lt,
-		    p->pol.pool, a->err, sizeof(a->err)) == -1)
-			return -1;
+	chg = (lease_find(p->lt, LEASE_EGRESS, LF_VMID, id, p->uid) != NULL) !=
+	    e->allowlist;
+	if (chg && (e->allowlist ? lease_add(p->lt, LEASE_EGRESS,
+	    (uint32_t[LEASE_NF]){ p->uid, id }) : lease_del(p->lt,
+	    LEASE_EGRESS, p->uid, id)) == -1)
+		fatalx("egress record disagrees with validation");
+	/* Rebuilt on each mode request: a retry must heal a failed rebuild. */
+	if ((chg && lease_file_store(&p->lf, p->lt, a->err,
+	    sizeof(a->err)) == -1) || ((chg || e->naddrs == 0) &&
+	    nftb_ensure(p->nft, p->lt, p->pol.pool, a->err,
+	    sizeof(a->err)) == -1))
+		return -1;
+	if (chg)
 		log_info("uid %u vm %u: egress %s", (unsigned)p->uid, id,
 		    e->allowlist ? "allowlist" : "open");
-	}
 	lb = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid, LEASE_ANY);
 	lt = lease_find(p->lt, LEASE_TAP, LF_VMID, id, p->uid);
 	ttl = e->ttl < PRIV_EGRESS_TTL_MIN ? PRIV_EGRESS_TTL_MIN :
