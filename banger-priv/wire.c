@@ -83,31 +83,26 @@ static const char *
 addrs(const uint8_t *p, size_t len, size_t *off, msgpack_unpacked *up,
     struct wire_egress *e)
 {
-	size_t	 w, n, i, l;
+	size_t	 w = p[*off] == 0xdc ? 2 : p[*off] == 0xdd ? 4 : 0, i, l;
 
-	w = p[*off] == 0xdc ? 2 : p[*off] == 0xdd ? 4 : 0; /* array 16, 32 */
-	if (w == 0 && (p[*off] & 0xf0) != 0x90)
+	if (w == 0 && (p[*off] & 0xf0) != 0x90)		/* array 16, 32, fix */
 		return "a value of the wrong type";
-	n = w == 0 ? p[*off] & 0x0f : 0;
+	e->naddrs = w == 0 ? p[*off] & 0x0f : 0;
 	for ((*off)++; w > 0 && *off < len; w--)
-		n = n << 8 | p[(*off)++];
-	if (w > 0 || n > len - *off)
+		e->naddrs = e->naddrs << 8 | p[(*off)++];
+	if (w > 0 || e->naddrs > len - *off)
 		return "an array longer than its frame";
-	for (e->naddrs = n, i = 0; i < n; i++) {
+	memset(e->addrs, 0, sizeof(e->addrs));
+	for (i = 0; i < e->naddrs; i++) {
 		/* fixstr, str 8, 16 and 32: nothing for msgpack-c to allocate */
 		if (*off >= len || ((p[*off] & 0xe0) != 0xa0 && (p[*off] <
 		    0xd9 || p[*off] > 0xdb)) || msgpack_unpack_next(up,
 		    (const char *)p, len, off) != MSGPACK_UNPACK_SUCCESS)
 			return "addrs holds a value that is not a string";
-		if (i >= PRIV_EGRESS_ADDRS_MAX)
-			continue;
-		l = up->data.via.str.size;
-		if (l >= sizeof(e->addrs[i]) ||
-		    memchr(up->data.via.str.ptr, '\0', l) != NULL)
-			l = 0;
-		if (l > 0)
+		if (i < PRIV_EGRESS_ADDRS_MAX && (l = up->data.via.str.size) >
+		    0 && l < sizeof(e->addrs[i]) &&
+		    memchr(up->data.via.str.ptr, '\0', l) == NULL)
 			memcpy(e->addrs[i], up->data.via.str.ptr, l);
-		e->addrs[i][l] = '\0';
 	}
 	return NULL;
 }
