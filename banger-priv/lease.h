@@ -36,7 +36,8 @@
 #define LEASE_HOST_MAX		254
 #define LEASE_LINE_MAX		64
 #define LEASE_FILE_MAX		((LEASE_MAX_BRIDGES + LEASE_MAX_TAPS + \
-				    LEASE_MAX_DISKS + LEASE_MAX + 1) * LEASE_LINE_MAX)
+				    LEASE_MAX_DISKS + LEASE_MAX + 1) * \
+				    LEASE_LINE_MAX)
 #define LEASE_NF		4	/* numbers in a record, at most */
 
 /* Each record is also f[], the owner's uid first, for lease.c. */

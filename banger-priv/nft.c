@@ -21,7 +21,8 @@
 #define IN	"add rule inet banger input "
 #define OUT	"add rule inet banger output "
 #define BR	"\"bgbr*\" "
-#define BRT	"add rule bridge banger prerouting iifname \"bgtap*\" ether type "
+#define BRT	"add rule bridge banger prerouting iifname \"bgtap*\" " \
+	"ether type "
 /* Never flushed: an allowlisted VM's addresses outlive a rebuild. */
 #define EGRESS_OK "add set inet banger egress_ok { type ipv4_addr . " \
 	"ipv4_addr; flags timeout; size 65536; }\n"
@@ -120,7 +121,8 @@ guests(FILE *f, const struct lease_table *lt, uint32_t pool, int egress)
 {
 	const struct lease_bridge	*b;
 	const struct lease_tap		*t;
-	char				 name[ADDR_IFNAMELEN], a[ADDR_STRLEN];
+	char				 name[ADDR_IFNAMELEN];
+	char				 a[ADDR_STRLEN];
 	size_t				 i, n = 0;
 
 	for (i = 0, t = lt->tap; i < lt->ntap; i++, t++) {
@@ -131,8 +133,9 @@ guests(FILE *f, const struct lease_table *lt, uint32_t pool, int egress)
 		addr_fmt(addr_host(addr_subnet(pool, b->slot), t->host), a,
 		    sizeof(a));
 		addr_tap_name(t->tapno, name, sizeof(name));
-		fprintf(f, "%s", n++ > 0 ? ", " : egress ? "add element inet "
-		    "banger egress_r { " : "add element bridge banger tapip { ");
+		fprintf(f, "%s", n++ > 0 ? ", " : egress ? "add element "
+		    "inet banger egress_r { " : "add element bridge banger "
+		    "tapip { ");
 		fprintf(f, egress ? "%s%s" : "\"%s\" . %s", egress ? "" : name,
 		    a);
 	}

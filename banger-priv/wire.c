@@ -85,7 +85,7 @@ addrs(const uint8_t *p, size_t len, size_t *off, msgpack_unpacked *up,
 {
 	size_t	 w = p[*off] == 0xdc ? 2 : p[*off] == 0xdd ? 4 : 0, i, l;
 
-	if (w == 0 && (p[*off] & 0xf0) != 0x90)		/* array 16, 32, fix */
+	if (w == 0 && (p[*off] & 0xf0) != 0x90)	/* not a fixarray */
 		return "a value of the wrong type";
 	e->naddrs = w == 0 ? p[*off] & 0x0f : 0;
 	for ((*off)++; w > 0 && *off < len; w--)
@@ -94,7 +94,7 @@ addrs(const uint8_t *p, size_t len, size_t *off, msgpack_unpacked *up,
 		return "an array longer than its frame";
 	memset(e->addrs, 0, sizeof(e->addrs));
 	for (i = 0; i < e->naddrs; i++) {
-		/* fixstr, str 8, 16 and 32: nothing for msgpack-c to allocate */
+		/* fixstr, str 8, 16, 32: nothing for msgpack-c to allocate */
 		if (*off >= len || ((p[*off] & 0xe0) != 0xa0 && (p[*off] <
 		    0xd9 || p[*off] > 0xdb)) || msgpack_unpack_next(up,
 		    (const char *)p, len, off) != MSGPACK_UNPACK_SUCCESS)
@@ -136,9 +136,9 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 		/* fixmap, fixarray, array 16 and 32, map 16 and 32 */
 		if (i % 2 == 1 && k == K_ADDRS && off < len)
 			why = addrs(p, len, &off, &up, &req->egress);
-		else if (off >= len || (p[off] & 0xe0) == 0x80 || (p[off] >= 0xdc &&
-		    p[off] <= 0xdf) || msgpack_unpack_next(&up, (const char *)p,
-		    len, &off) != MSGPACK_UNPACK_SUCCESS)
+		else if (off >= len || (p[off] & 0xe0) == 0x80 ||
+		    (p[off] >= 0xdc && p[off] <= 0xdf) || msgpack_unpack_next(
+		    &up, (const char *)p, len, &off) != MSGPACK_UNPACK_SUCCESS)
 			why = "not a map of scalars";
 		else if (i % 2 == 0) {
 			for (k = 0; k < K_N && (up.data.type !=

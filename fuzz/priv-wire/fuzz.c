@@ -92,7 +92,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(err)) == 0;
 	if (why == NULL && wh.type == PRIV_TAP_EGRESS) {
 		if ((ok && (mh.type != wh.type || wh.id != mh.id)) ||
-		    !egress_same(&req.egress, body, ok) || size > WIRE_REQ_MAX ||
+		    !egress_same(&req.egress, body, ok) ||
+		    size > WIRE_REQ_MAX ||
 		    req.egress.vm_id == 0 || req.egress.vm_id > PRIV_VMID_MAX)
 			abort();
 	} else if (why == NULL) {
