@@ -29,6 +29,9 @@ static const struct kind {
 	/* disk UID VMID */
 	{ "disk", 2, { 0, 1 },
 	    { LEASE_UID_MAX, PRIV_VMID_MAX }, { 0, OWN } },
+	/* egress UID VMID: that tap's VM is allowlisted. */
+	{ "egress", 2, { 0, 1 },
+	    { LEASE_UID_MAX, PRIV_VMID_MAX }, { 0, OWN } },
 };
 
 /* Records of kind K whose number F is V (owned by UID unless LEASE_ANY). */
@@ -114,6 +117,8 @@ lease_del(struct lease_table *t, int k, uint32_t uid, uint32_t vm_id)
 	if (count(t, k, LF_VMID, vm_id, uid, &i) == 0)
 		return -1;
 	t->rec[k][i] = t->rec[k][--t->n[k]];
+	if (k == LEASE_TAP)
+		(void)lease_del(t, LEASE_EGRESS, uid, vm_id);
 	return 0;
 }
 
@@ -143,7 +148,7 @@ lease_parse(struct lease_table *t, const char *text, size_t len, char *err,
 	size_t		 off, lineno = 1, l = strlen(LEASE_MAGIC);
 	int		 k, n;
 
-	t->nbr = t->ntap = t->ndisk = 0;
+	t->nbr = t->ntap = t->ndisk = t->negress = 0;
 	if (len == 0)
 		return 0;	/* freshly created */
 	if (len > LEASE_FILE_MAX || memchr(text, '\0', len) != NULL) {

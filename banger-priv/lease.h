@@ -8,11 +8,14 @@
  *	bridge UID SLOT
  *	tap UID VMID TAPNO HOST
  *	disk UID VMID
+ *	egress UID VMID
  *
  * one record per line, single spaces, decimal numbers without sign or
  * leading zeros, every line ending in '\n'.  HOST is the guest's host
  * number in the owner's /24 (2..254).  A disk record is a device-mapper
- * snapshot named banger-UID-VMID.  Anything else is rejected: the file
+ * snapshot named banger-UID-VMID.  An egress record makes that tap's VM
+ * allowlisted (none: open; files from before it parse as all open) and
+ * goes with the tap's lease.  Anything else is rejected: the file
  * is root's, but a parser that tolerates junk hides corruption.
  */
 #ifndef BANGER_PRIV_LEASE_H
@@ -33,7 +36,8 @@
 #define LEASE_HOST_MAX		254
 #define LEASE_LINE_MAX		64
 #define LEASE_FILE_MAX		((LEASE_MAX_BRIDGES + LEASE_MAX_TAPS + \
-				    LEASE_MAX_DISKS + 1) * LEASE_LINE_MAX)
+				    LEASE_MAX_DISKS + LEASE_MAX + 1) * \
+				    LEASE_LINE_MAX)
 #define LEASE_NF		4	/* numbers in a record, at most */
 
 /* Each record is also f[], the owner's uid first, for lease.c. */
@@ -76,16 +80,18 @@ struct lease_table {
 			struct lease_bridge	 br[LEASE_MAX];
 			struct lease_tap	 tap[LEASE_MAX];
 			struct lease_disk	 disk[LEASE_MAX];
+			struct lease_disk	 egress[LEASE_MAX]; /* alike */
 		};
-		struct lease_tap	 rec[3][LEASE_MAX];
+		struct lease_tap	 rec[4][LEASE_MAX];
 	};
 	union {
 		struct {
 			size_t		 nbr;
 			size_t		 ntap;
 			size_t		 ndisk;
+			size_t		 negress;
 		};
-		size_t			 n[3];
+		size_t			 n[4];
 	};
 };
 _Static_assert(sizeof(struct lease_bridge) == sizeof(struct lease_tap) &&
@@ -100,7 +106,7 @@ int	lease_serialize(const struct lease_table *, char *, size_t);
  * Pure: lookups and allocation, one form for every kind.  A record's
  * numbers are f[LF_*]; LEASE_ANY as a uid matches every owner.
  */
-enum { LEASE_BRIDGE, LEASE_TAP, LEASE_DISK, LEASE_KINDS };
+enum { LEASE_BRIDGE, LEASE_TAP, LEASE_DISK, LEASE_EGRESS, LEASE_KINDS };
 enum { LF_UID, LF_VMID, LF_SLOT = 1, LF_TAPNO, LF_HOST };
 #define LEASE_ANY	(-1)
 
@@ -110,6 +116,7 @@ size_t	lease_count(const struct lease_table *, int, uint32_t);
 int	lease_free(const struct lease_table *, int, int, uint32_t, uint64_t,
 	    uint64_t, uint32_t *);
 int	lease_add(struct lease_table *, int, const uint32_t *);
+/* Dropping a tap's lease drops its egress record too. */
 int	lease_del(struct lease_table *, int, uint32_t, uint32_t);
 
 /* The file (leasefile.c). */

@@ -21,6 +21,11 @@
 #define IN	"add rule inet banger input "
 #define OUT	"add rule inet banger output "
 #define BR	"\"bgbr*\" "
+#define BRT	"add rule bridge banger prerouting iifname \"bgtap*\" " \
+	"ether type "
+/* Never flushed: an allowlisted VM's addresses outlive a rebuild. */
+#define EGRESS_OK "add set inet banger egress_ok { type ipv4_addr . " \
+	"ipv4_addr; flags timeout; size 65536; }\n"
 
 /* Each is added, then flushed: re-running adds nothing twice. */
 static const char *const chains[][2] = {
@@ -38,6 +43,7 @@ static const char *const sets[][2] = {
 	{ "brown", "ifname . uid" },	/* who on the host may connect in */
 	/* Filled by the ping rule: one limit per bridge (a "meter"). */
 	{ "pinglim", "ifname; flags dynamic; size 8192" },
+	{ "egress_r", "ipv4_addr" },	/* allowlisted guests */
 };
 
 static const char rules[] =
@@ -52,6 +58,10 @@ static const char rules[] =
     FWD "oifname " BR "ct state established,related accept\n"
     FWD "oifname " BR "drop\n"
     FWD "iifname " BR "ip daddr 169.254.0.0/16 drop\n"
+    /* An allowlisted guest starts connections only to its set's members. */
+    FWD "iifname " BR "ct state != { established, related } ip saddr "
+    "@egress_r ip saddr . ip daddr != @egress_ok reject with icmpx type "
+    "admin-prohibited\n"
     IN "iifname " BR "meta nfproto ipv6 drop\n"
     IN "iifname " BR "iifname . ip saddr != @brnet drop\n"
     IN "iifname " BR "ct state established,related accept\n"
@@ -64,7 +74,16 @@ static const char rules[] =
     OUT "oifname " BR "meta nfproto ipv6 drop\n"
     OUT "oifname " BR "ct state established,related accept\n"
     OUT "oifname . meta skuid @brown accept\n"
-    OUT "oifname " BR "drop\n";
+    OUT "oifname " BR "drop\n"
+    /* A guest sends only as its own address (not as a sibling's). */
+    "add table bridge banger\n"
+    "add chain bridge banger prerouting { type filter hook prerouting "
+    "priority filter; policy accept; }\n"
+    "flush chain bridge banger prerouting\n"
+    "add set bridge banger tapip { type ifname . ipv4_addr; }\n"
+    "flush set bridge banger tapip\n"
+    BRT "ip iifname . ip saddr != @tapip drop\n"
+    BRT "arp iifname . arp saddr ip != @tapip drop\n";
 
 struct nft_ctx *
 nftb_open(char *err, size_t errlen)
@@ -83,6 +102,47 @@ nftb_open(char *err, size_t errlen)
 	return ctx;
 }
 
+/* Close an open_memstream() of out: out, or NULL. */
+static char *
+done(FILE *f, char **out)
+{
+	int	 bad = ferror(f);
+
+	if (fclose(f) != 0 || bad) {
+		free(*out);
+		return NULL;
+	}
+	return *out;
+}
+
+/* Each leased tap's guest address: all for tapip, allowlisted egress_r. */
+static void
+guests(FILE *f, const struct lease_table *lt, uint32_t pool, int egress)
+{
+	const struct lease_bridge	*b;
+	const struct lease_tap		*t;
+	char				 name[ADDR_IFNAMELEN];
+	char				 a[ADDR_STRLEN];
+	size_t				 i, n = 0;
+
+	for (i = 0, t = lt->tap; i < lt->ntap; i++, t++) {
+		if ((b = lease_find(lt, LEASE_BRIDGE, LF_UID, t->uid,
+		    LEASE_ANY)) == NULL || (egress && lease_find(lt,
+		    LEASE_EGRESS, LF_VMID, t->vm_id, t->uid) == NULL))
+			continue;
+		addr_fmt(addr_host(addr_subnet(pool, b->slot), t->host), a,
+		    sizeof(a));
+		addr_tap_name(t->tapno, name, sizeof(name));
+		fprintf(f, "%s", n++ > 0 ? ", " : egress ? "add element "
+		    "inet banger egress_r { " : "add element bridge banger "
+		    "tapip { ");
+		fprintf(f, egress ? "%s%s" : "\"%s\" . %s", egress ? "" : name,
+		    a);
+	}
+	if (n > 0)
+		fputs(" }\n", f);
+}
+
 /* The batch, NUL-terminated, in memory of its own (free it). */
 char *
 nftb_ruleset(const struct lease_table *lt, uint32_t pool)
@@ -91,7 +151,6 @@ nftb_ruleset(const struct lease_table *lt, uint32_t pool)
 	uint32_t	 subnet;
 	size_t		 len, i, s;
 	FILE		*f;
-	int		 bad;
 
 	if ((f = open_memstream(&out, &len)) == NULL)
 		return NULL;
@@ -101,11 +160,14 @@ nftb_ruleset(const struct lease_table *lt, uint32_t pool)
 		fprintf(f, "add chain inet banger %s { type %s; policy accept; "
 		    "}\nflush chain inet banger %s\n", chains[i][0],
 		    chains[i][1], chains[i][0]);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		fprintf(f, "add set inet banger %s { type %s; }\n"
 		    "flush set inet banger %s\n", sets[i][0], sets[i][1],
 		    sets[i][0]);
+	fputs(EGRESS_OK, f);
 	fputs(rules, f);
+	guests(f, lt, pool, 0);
+	guests(f, lt, pool, 1);
 	/* An empty element list is a syntax error; an empty set is not. */
 	for (s = 0; s < 4 && lt->nbr > 0; s++) {
 		fprintf(f, "add element inet banger %s { ", sets[s][0]);
@@ -126,23 +188,50 @@ nftb_ruleset(const struct lease_table *lt, uint32_t pool)
 		}
 		fputs(" }\n", f);
 	}
-	bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	return done(f, &out);
 }
 
+/*
+ * Guest may reach each of addrs for ttl seconds: added, deleted and added
+ * again in one batch, so that one already there gets the new timeout.
+ */
+char *
+nftb_allow_cmd(uint32_t guest, const char (*addrs)[16], size_t n,
+    uint64_t ttl)
+{
+	char		*out = NULL, g[ADDR_STRLEN], tmo[32];
+	size_t		 len, i, j, pass;
+	FILE		*f;
+
+	if ((f = open_memstream(&out, &len)) == NULL)
+		return NULL;
+	addr_fmt(guest, g, sizeof(g));
+	snprintf(tmo, sizeof(tmo), " timeout %llus", (unsigned long long)ttl);
+	fputs(EGRESS_OK, f);
+	for (pass = 0; pass < 3; pass++) {
+		fprintf(f, "%s element inet banger egress_ok {", pass == 1 ?
+		    "delete" : "add");
+		/* Each once: a second delete would fail the batch. */
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < i && strcmp(addrs[i], addrs[j]); j++)
+				;
+			if (j == i)
+				fprintf(f, "%s %s . %s%s", i > 0 ? "," : "", g,
+				    addrs[i], pass == 1 ? "" : tmo);
+		}
+		fputs(" }\n", f);
+	}
+	return done(f, &out);
+}
+
+/* Run cmd (NULL: out of memory) and free it. */
 int
-nftb_ensure(struct nft_ctx *ctx, const struct lease_table *lt, uint32_t pool,
-    char *err, size_t errlen)
+nftb_run(struct nft_ctx *ctx, char *cmd, char *err, size_t errlen)
 {
 	const char	*msg;
-	char		*cmd;
 	int		 rc = -1;
 
-	if ((cmd = nftb_ruleset(lt, pool)) == NULL)
+	if (cmd == NULL)
 		snprintf(err, errlen, "nft: out of memory for the ruleset");
 	else if ((rc = nft_run_cmd_from_buffer(ctx, cmd)) != 0) {
 		msg = nft_ctx_get_error_buffer(ctx);
@@ -151,4 +240,11 @@ nftb_ensure(struct nft_ctx *ctx, const struct lease_table *lt, uint32_t pool,
 	}
 	free(cmd);
 	return rc == 0 ? 0 : -1;
+}
+
+int
+nftb_ensure(struct nft_ctx *ctx, const struct lease_table *lt, uint32_t pool,
+    char *err, size_t errlen)
+{
+	return nftb_run(ctx, nftb_ruleset(lt, pool), err, errlen);
 }

@@ -117,7 +117,10 @@ priv_answer_tap_create(struct priv *p, const struct req *rq, struct ans *a)
 	if (lease_file_store(&p->lf, p->lt, a->err, sizeof(a->err)) == -1)
 		return -1;
 	addr_bridge_name(p->uid, br, sizeof(br));
+	/* Its guest address joins tapip before the guest can send. */
 	if (net_tap_attach(p->nl, tap, br, a->err, sizeof(a->err)) == -1 ||
+	    nftb_ensure(p->nft, p->lt, p->pol.pool, a->err,
+	    sizeof(a->err)) == -1 ||
 	    (rq->u.tap_create.persist && tap_persist(a->fd, 1, a->err,
 	    sizeof(a->err)) == -1)) {
 		close(a->fd);	/* removes it, as it is not persistent */
@@ -158,8 +161,49 @@ priv_answer_tap_delete(struct priv *p, const struct req *rq, struct ans *a)
 		fatalx("tap lease vanished under the lock");
 	if (lease_file_store(&p->lf, p->lt, a->err, sizeof(a->err)) == -1)
 		return -1;
+	/* The tap is gone: a stale element misleads nothing till the next. */
+	if (nftb_ensure(p->nft, p->lt, p->pol.pool, a->err,
+	    sizeof(a->err)) == -1)
+		log_warnx("uid %u: %s", (unsigned)p->uid, a->err);
 	log_info("uid %u vm %u: released %s", (unsigned)p->uid, vm_id,
 	    a->s[0]);
+	return PRIV_OK;
+}
+
+/* The mode in the lease table first, then the kernel's sets. */
+static int
+priv_answer_tap_egress(struct priv *p, const struct req *rq, struct ans *a)
+{
+	const struct wire_egress	*e = &rq->u.egress;
+	const struct lease_bridge	*lb;
+	const struct lease_tap		*lt;
+	uint32_t			 id = (uint32_t)e->vm_id;
+	uint64_t			 ttl;
+	int				 chg;
+
+	chg = (lease_find(p->lt, LEASE_EGRESS, LF_VMID, id, p->uid) != NULL) !=
+	    e->allowlist;
+	if (chg && (e->allowlist ? lease_add(p->lt, LEASE_EGRESS,
+	    (uint32_t[LEASE_NF]){ p->uid, id }) : lease_del(p->lt,
+	    LEASE_EGRESS, p->uid, id)) == -1)
+		fatalx("egress record disagrees with validation");
+	/* Rebuilt on each mode request: a retry must heal a failed rebuild. */
+	if ((chg && lease_file_store(&p->lf, p->lt, a->err,
+	    sizeof(a->err)) == -1) || ((chg || e->naddrs == 0) &&
+	    nftb_ensure(p->nft, p->lt, p->pol.pool, a->err,
+	    sizeof(a->err)) == -1))
+		return -1;
+	if (chg)
+		log_info("uid %u vm %u: egress %s", (unsigned)p->uid, id,
+		    e->allowlist ? "allowlist" : "open");
+	lb = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid, LEASE_ANY);
+	lt = lease_find(p->lt, LEASE_TAP, LF_VMID, id, p->uid);
+	ttl = e->ttl < PRIV_EGRESS_TTL_MIN ? PRIV_EGRESS_TTL_MIN :
+	    e->ttl > PRIV_EGRESS_TTL_MAX ? PRIV_EGRESS_TTL_MAX : e->ttl;
+	if (e->naddrs > 0 && nftb_run(p->nft, nftb_allow_cmd(addr_host(
+	    addr_subnet(p->pol.pool, lb->slot), lt->host), e->addrs,
+	    e->naddrs, ttl), a->err, sizeof(a->err)) == -1)
+		return -1;
 	return PRIV_OK;
 }
 
@@ -205,7 +249,7 @@ priv_answer_dns_listen(struct priv *p, const struct req *rq, struct ans *a)
 	return PRIV_DNS_SOCK;
 }
 
-/* By type; wire_decode() lets only these eight through. */
+/* By type; wire_decode() lets only these nine through. */
 static const struct priv_dispatch {
 	const char	*name;
 	int		 flags;
@@ -226,6 +270,8 @@ static const struct priv_dispatch {
 	[PRIV_DISK_LIST] = { "disk.list", 0, NULL, priv_answer_disk_list },
 	[PRIV_DNS_LISTEN] = { "dns.listen", PF_NEED_BRIDGE, NULL,
 	    priv_answer_dns_listen },
+	[PRIV_TAP_EGRESS] = { "tap.egress", PF_NEED_BRIDGE,
+	    validate_tap_egress, priv_answer_tap_egress },
 };
 
 /* Locked: check in full, then act; the reply type, or -1. */

@@ -397,7 +397,7 @@ test_nft_ruleset(void **state)
 	assert_true(n < at(rs, RULE("output", "oifname \"bgbr*\" drop")));
 	n = at(rs, RULE("output", "oifname \"bgbr*\" drop"));
 	assert_int_equal(n + strlen(RULE("output", "oifname \"bgbr*\" drop")),
-	    at(rs, "add element "));
+	    at(rs, "add table bridge banger\n"));
 	at(rs, "add element inet banger brown { \"bgbr1000\" . 1000, "
 	    "\"bgbr995\" . 995 }\n");
 	assert_null(strstr(rs, "oifname \"bgbr*\" accept"));
@@ -419,6 +419,87 @@ test_nft_ruleset(void **state)
 	assert_non_null(rs = nftb_ruleset(&T, 0x0a000000));
 	at(rs, "\"bgbr14095\" . 10.15.255.0/24 }\n");
 	at(rs, "\"bgbr14095\" . 14095 }\n");
+	free(rs);
+}
+
+/* Anti-spoofing between taps, and the egress allowlist. */
+static void
+test_nft_egress(void **state)
+{
+	struct lease_tap	 t42 = { .uid = 1000, .vm_id = 42, .tapno = 3,
+	    .host = 7 }, t43 = { .uid = 1000, .vm_id = 43, .tapno = 4,
+	    .host = 8 }, t5 = { .uid = 995, .vm_id = 5, .tapno = 0,
+	    .host = 2 };
+	const char		 two[][16] = { "8.8.8.8", "1.1.1.1", "8.8.8.8" };
+	char			*rs;
+	size_t			 n;
+
+	(void)state;
+	memset(&T, 0, sizeof(T));
+	assert_int_equal(add_bridge(&T, 1000, 3), 0);
+	assert_int_equal(add_bridge(&T, 995, 0), 0);
+	assert_int_equal(add_tap(&T, &t42), 0);
+	assert_int_equal(add_tap(&T, &t43), 0);
+	assert_int_equal(add_tap(&T, &t5), 0);
+	assert_int_equal(lease_add(&T, LEASE_EGRESS,
+	    (uint32_t[LEASE_NF]){ 1000, 42 }), 0);
+	assert_non_null(rs = nftb_ruleset(&T, 0x0ad50000));
+	/* Every tap's own address, every user's; only vm 42 allowlisted. */
+	at(rs, "add element bridge banger tapip { \"bgtap3\" . 10.213.3.7, "
+	    "\"bgtap4\" . 10.213.3.8, \"bgtap0\" . 10.213.0.2 }\n");
+	at(rs, "add element inet banger egress_r { 10.213.3.7 }\n");
+	assert_true(at(rs, "flush set inet banger egress_r\n") <
+	    at(rs, "add rule "));
+	/* egress_ok is made if missing, never flushed. */
+	assert_true(at(rs, "add set inet banger egress_ok { type ipv4_addr . "
+	    "ipv4_addr; flags timeout; size 65536; }\n") < at(rs, "add rule "));
+	assert_null(strstr(rs, "flush set inet banger egress_ok"));
+	/* After the forward chain's drops, the allowlist. */
+	n = at(rs, RULE("forward", "iifname \"bgbr*\" ct state != { "
+	    "established, related } ip saddr @egress_r ip saddr . ip daddr "
+	    "!= @egress_ok reject with icmpx type admin-prohibited"));
+	assert_true(n > at(rs, RULE("forward", "iifname \"bgbr*\" ip daddr "
+	    "169.254.0.0/16 drop")));
+	assert_true(n > at(rs, RULE("forward", "oifname \"bgbr*\" drop")));
+	assert_true(n < at(rs, "add rule inet banger input "));
+	/* The bridge table: IPv4 and ARP only from the tap's address. */
+	n = at(rs, "add table bridge banger\n"
+	    "add chain bridge banger prerouting { type filter hook prerouting "
+	    "priority filter; policy accept; }\n"
+	    "flush chain bridge banger prerouting\n"
+	    "add set bridge banger tapip { type ifname . ipv4_addr; }\n"
+	    "flush set bridge banger tapip\n"
+	    "add rule bridge banger prerouting iifname \"bgtap*\" ether type "
+	    "ip iifname . ip saddr != @tapip drop\n"
+	    "add rule bridge banger prerouting iifname \"bgtap*\" ether type "
+	    "arp iifname . arp saddr ip != @tapip drop\n");
+	assert_true(n < at(rs, "add element bridge banger tapip"));
+	free(rs);
+
+	/* Open again, and the tap's lease gone: out of both sets. */
+	assert_int_equal(lease_del(&T, LEASE_EGRESS, 1000, 42), 0);
+	assert_non_null(rs = nftb_ruleset(&T, 0x0ad50000));
+	assert_null(strstr(rs, "add element inet banger egress_r"));
+	free(rs);
+	assert_int_equal(lease_add(&T, LEASE_EGRESS,
+	    (uint32_t[LEASE_NF]){ 1000, 42 }), 0);
+	assert_int_equal(lease_del(&T, LEASE_TAP, 1000, 42), 0);
+	assert_int_equal(T.negress, 0);
+	assert_non_null(rs = nftb_ruleset(&T, 0x0ad50000));
+	assert_null(strstr(rs, "add element inet banger egress_r"));
+	assert_null(strstr(rs, "bgtap3"));
+	free(rs);
+
+	/* Allowed addresses: each once, re-added so its timeout renews. */
+	assert_non_null(rs = nftb_allow_cmd(0x0ad50307, two, 3, 300));
+	assert_string_equal(rs, "add set inet banger egress_ok { type "
+	    "ipv4_addr . ipv4_addr; flags timeout; size 65536; }\n"
+	    "add element inet banger egress_ok { 10.213.3.7 . 8.8.8.8 timeout "
+	    "300s, 10.213.3.7 . 1.1.1.1 timeout 300s }\n"
+	    "delete element inet banger egress_ok { 10.213.3.7 . 8.8.8.8, "
+	    "10.213.3.7 . 1.1.1.1 }\n"
+	    "add element inet banger egress_ok { 10.213.3.7 . 8.8.8.8 timeout "
+	    "300s, 10.213.3.7 . 1.1.1.1 timeout 300s }\n");
 	free(rs);
 }
 
@@ -557,6 +638,71 @@ test_host_exhaustion(void **state)
 	    VALID_REFUSE);
 }
 
+static enum verdict
+v_egress(const struct policy *pol, uint32_t uid, uint64_t vm_id, int allow,
+    const char *const *addrs, size_t n, struct vres *r)
+{
+	struct priv	 p = { .uid = uid, .lt = &T, .pol = *pol };
+	struct req	 rq = { .type = PRIV_TAP_EGRESS };
+	size_t		 i;
+
+	rq.u.egress.vm_id = vm_id;
+	rq.u.egress.allowlist = allow;
+	rq.u.egress.naddrs = n;
+	for (i = 0; i < n && i < PRIV_EGRESS_ADDRS_MAX; i++)
+		snprintf(rq.u.egress.addrs[i], sizeof(rq.u.egress.addrs[i]),
+		    "%s", addrs[i]);
+	return validate_tap_egress(&p, &rq, r);
+}
+
+static void
+test_validate_egress(void **state)
+{
+	static const char *const bad[] = { "", "8.8.8", "8.8.8.8.8",
+	    "08.8.8.8", "8.8.8.256", " 8.8.8.8", "8.8.8.8 ", "0x8.8.8.8",
+	    "::1", "10.1.2.3", "127.0.0.1", "169.254.169.254", "192.168.1.1",
+	    "172.16.0.1", "100.64.0.1", "0.0.0.0", "224.0.0.1",
+	    "255.255.255.255", "198.51.7.7" };
+	const char		*many[PRIV_EGRESS_ADDRS_MAX + 1];
+	const char		*ok[] = { "8.8.8.8", "198.50.255.255",
+	    "198.52.0.0" };
+	struct lease_tap	 lt = { .uid = 1000, .vm_id = 42, .tapno = 3,
+	    .host = 7 };
+	struct policy		 p = pol16(4);
+	struct vres		 r;
+	size_t			 i;
+
+	(void)state;
+	/* A public pool, so that only the pool test refuses 198.51.7.7. */
+	p.pool = 0xc6330000;		/* 198.51.0.0/16 */
+	memset(&T, 0, sizeof(T));
+	assert_int_equal(add_bridge(&T, 1000, 3), 0);
+	assert_int_equal(add_tap(&T, &lt), 0);
+	assert_int_equal(v_egress(&p, 1000, 42, 1, NULL, 0, &r), VALID_OK);
+	assert_int_equal(v_egress(&p, 1000, 42, 0, NULL, 0, &r), VALID_OK);
+	assert_int_equal(v_egress(&p, 1000, 42, 1, ok, 3, &r), VALID_OK);
+	/* Another user's vm 42, or no tap: refused, not a fault. */
+	assert_int_equal(v_egress(&p, 1001, 42, 1, NULL, 0, &r), VALID_REFUSE);
+	assert_non_null(strstr(r.why, "no tap of this user"));
+	assert_int_equal(v_egress(&p, 1000, 43, 0, NULL, 0, &r), VALID_REFUSE);
+	assert_int_equal(v_egress(&p, 1000, 0, 0, NULL, 0, &r), VALID_FAULT);
+	/* Open takes no addresses. */
+	assert_int_equal(v_egress(&p, 1000, 42, 0, ok, 1, &r), VALID_REFUSE);
+	assert_int_equal(r.code, BERR_INVALID);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ok[1] = bad[i];
+		if (v_egress(&p, 1000, 42, 1, ok, 3, &r) != VALID_REFUSE)
+			fail_msg("accepted address \"%s\"", bad[i]);
+	}
+	for (i = 0; i <= PRIV_EGRESS_ADDRS_MAX; i++)
+		many[i] = "8.8.4.4";
+	assert_int_equal(v_egress(&p, 1000, 42, 1, many,
+	    PRIV_EGRESS_ADDRS_MAX, &r), VALID_OK);
+	assert_int_equal(v_egress(&p, 1000, 42, 1, many,
+	    PRIV_EGRESS_ADDRS_MAX + 1, &r), VALID_REFUSE);
+	assert_non_null(strstr(r.why, "at most 32"));
+}
+
 static void
 test_lease_roundtrip(void **state)
 {
@@ -589,6 +735,21 @@ test_lease_roundtrip(void **state)
 	/* An empty file is an empty table. */
 	assert_int_equal(lease_parse(&u, "", 0, err, sizeof(err)), 0);
 	assert_int_equal(u.nbr + u.ntap, 0);
+
+	/* An allowlisted VM; and the file as it was before egress. */
+	assert_int_equal(lease_add(&T, LEASE_EGRESS,
+	    (uint32_t[LEASE_NF]){ 1000, 42 }), 0);
+	n = lease_serialize(&T, b, sizeof(b));
+	assert_int_equal(n, strlen(want) + strlen("egress 1000 42\n"));
+	assert_memory_equal(b + strlen(want), "egress 1000 42\n", 15);
+	assert_int_equal(lease_parse(&u, b, n, err, sizeof(err)), 0);
+	assert_int_equal(u.negress, 1);
+	assert_int_equal(u.egress[0].uid, 1000);
+	assert_int_equal(u.egress[0].vm_id, 42);
+	assert_int_equal(lease_parse(&u, want, strlen(want), err,
+	    sizeof(err)), 0);
+	assert_int_equal(u.ntap, 2);
+	assert_int_equal(u.negress, 0);
 }
 
 static void
@@ -628,6 +789,12 @@ test_lease_bad(void **state)
 		"banger-leases 1\nvm 1000 1\n",
 		"banger-leases 1\r\nbridge 1 1\n",
 		"banger-leases 1\nbridge 1000 3\r\n",
+		"banger-leases 1\negress 1000 0\n",
+		"banger-leases 1\negress 1000 1 2\n",
+		"banger-leases 1\negress 1000\n",
+		"banger-leases 1\negress 1000 1\negress 1000 1\n",
+		"banger-leases 1\negress 1000 2147483648\n",
+		"banger-leases 1\negress  1000 1\n",
 	};
 	static struct lease_table	 u;
 	char				 err[128];
@@ -663,6 +830,8 @@ main(void)
 		cmocka_unit_test(test_policy_bad),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_nft_ruleset),
+		cmocka_unit_test(test_nft_egress),
+		cmocka_unit_test(test_validate_egress),
 		cmocka_unit_test(test_validate_bridge),
 		cmocka_unit_test(test_validate_tap),
 		cmocka_unit_test(test_host_exhaustion),

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <msgpack.h>
 
 #include "buf.h"
 #include "frame.h"
@@ -275,6 +276,25 @@ static const struct {
 	{ "nil id", "83a17601a17408a26964c0" },
 	{ "map value", "83a17601a17408a2696480" },
 	{ "bin key", "83c40176a17408a2696401" },
+	/* tap.egress (t 17): {v,t,id,vm_id 7,allowlist,addrs,ttl 5} */
+	{ "egress: addrs not an array", "87a17601a17411a2696401a5766d5f696407"
+	    "a9616c6c6f776c697374c3a56164647273a0a374746c05" },
+	{ "egress: an integer address", "87a17601a17411a2696401a5766d5f6964"
+	    "07a9616c6c6f776c697374c3a5616464727391" "01" "a374746c05" },
+	{ "egress: a nested array", "87a17601a17411a2696401a5766d5f696407"
+	    "a9616c6c6f776c697374c3a5616464727391" "91a0" "a374746c05" },
+	{ "egress: array32 declaring 2^32-1", "87a17601a17411a2696401a5766d"
+	    "5f696407a9616c6c6f776c697374c3a56164647273ddffffffffa0" },
+	{ "egress: array16 longer than the frame", "87a17601a17411a2696401"
+	    "a5766d5f696407a9616c6c6f776c697374c3a56164647273dc0005a0a0" },
+	{ "egress: allowlist as integer", "87a17601a17411a2696401a5766d5f6964"
+	    "07a9616c6c6f776c69737401a5616464727390a374746c05" },
+	{ "egress: no ttl", "86a17601a17411a2696401a5766d5f696407"
+	    "a9616c6c6f776c697374c3a5616464727390" },
+	{ "egress: vm_id 0", "87a17601a17411a2696401a5766d5f696400"
+	    "a9616c6c6f776c697374c3a5616464727390a374746c05" },
+	{ "addrs on tap.delete", "85a17601a17407a2696401a5766d5f696407"
+	    "a5616464727390" },
 	{ "empty", "" },
 };
 
@@ -310,6 +330,161 @@ test_malformed(void **state)
 		if (wire_decode(p, n, &h, &r) == NULL)
 			fail_msg("accepted: %s", bad[i].what);
 	}
+}
+
+static void
+test_egress_roundtrip(void **state)
+{
+	char			*v[PRIV_EGRESS_ADDRS_MAX];
+	struct priv_tap_egress	 e = { PRIV_VMID_MAX, 1, { v, 0 }, UINT32_MAX };
+	struct msg_hdr		 h;
+	union priv_req		 r;
+	size_t			 nfds, i;
+
+	(void)state;
+	for (i = 0; i < PRIV_EGRESS_ADDRS_MAX; i++)
+		v[i] = i == 1 ? "1.2.3.4" : "255.255.255.255";
+	/* Open again: no addresses. */
+	e.allowlist = 0;
+	assert_null(roundtrip(PRIV_TAP_EGRESS, 1, &e, 0, &h, &r, &nfds));
+	assert_int_equal(h.type, PRIV_TAP_EGRESS);
+	assert_int_equal(r.egress.vm_id, PRIV_VMID_MAX);
+	assert_int_equal(r.egress.allowlist, 0);
+	assert_int_equal(r.egress.naddrs, 0);
+	assert_true(r.egress.ttl == UINT32_MAX);
+	/* The most bangerd sends. */
+	e.allowlist = 1;
+	e.addrs.n = PRIV_EGRESS_ADDRS_MAX;
+	e.ttl = 0;
+	memset(&r, 0x55, sizeof(r));
+	assert_null(roundtrip(PRIV_TAP_EGRESS, 2, &e, 0, &h, &r, &nfds));
+	assert_int_equal(r.egress.allowlist, 1);
+	assert_int_equal(r.egress.ttl, 0);
+	assert_int_equal(r.egress.naddrs, PRIV_EGRESS_ADDRS_MAX);
+	for (i = 0; i < PRIV_EGRESS_ADDRS_MAX; i++)
+		assert_string_equal(r.egress.addrs[i], v[i]);
+}
+
+/* A tap.egress map packed by hand: addrs is n copies of a (len bytes). */
+static size_t
+egress_map(uint8_t *out, size_t cap, const char *a, size_t len, size_t n,
+    uint64_t ttl)
+{
+	msgpack_sbuffer	 sb;
+	msgpack_packer	 pk;
+	size_t		 i;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 7);
+	msgpack_pack_str_with_body(&pk, "v", 1);
+	msgpack_pack_uint8(&pk, PRIV_VERSION);
+	msgpack_pack_str_with_body(&pk, "t", 1);
+	msgpack_pack_uint8(&pk, PRIV_TAP_EGRESS);
+	msgpack_pack_str_with_body(&pk, "id", 2);
+	msgpack_pack_uint8(&pk, 1);
+	msgpack_pack_str_with_body(&pk, "vm_id", 5);
+	msgpack_pack_uint8(&pk, 7);
+	msgpack_pack_str_with_body(&pk, "allowlist", 9);
+	msgpack_pack_true(&pk);
+	msgpack_pack_str_with_body(&pk, "addrs", 5);
+	msgpack_pack_array(&pk, n);
+	for (i = 0; i < n; i++)
+		msgpack_pack_str_with_body(&pk, a, len);
+	msgpack_pack_str_with_body(&pk, "ttl", 3);
+	msgpack_pack_uint64(&pk, ttl);
+	assert_true(sb.size <= cap);
+	memcpy(out, sb.data, sb.size);
+	msgpack_sbuffer_destroy(&sb);
+	return sb.size;
+}
+
+static void
+test_egress_decode(void **state)
+{
+	/*
+	 * tap.egress in msgpack's widest encodings (map 32, str 32, uint
+	 * 64, array 32), 32 addresses of 15 bytes: valid, WIRE_REQ_MAX.
+	 */
+	static const char *const keys[] = { "v", "t", "id", "vm_id",
+	    "allowlist", "addrs", "ttl" };
+	uint8_t		 p[2048];
+	struct msg_hdr	 h;
+	union priv_req	 r;
+	size_t		 n = 0, i, j;
+
+	(void)state;
+	p[n++] = 0xdf;
+	memcpy(p + n, "\0\0\0\x07", 4);
+	n += 4;
+	for (i = 0; i < 7; i++) {
+		p[n++] = 0xdb;
+		memcpy(p + n, "\0\0\0", 3);
+		p[n + 3] = (uint8_t)strlen(keys[i]);
+		memcpy(p + n + 4, keys[i], strlen(keys[i]));
+		n += 4 + strlen(keys[i]);
+		if (i == 4) {
+			p[n++] = 0xc3;
+			continue;
+		}
+		if (i == 5) {
+			p[n++] = 0xdd;
+			memcpy(p + n, "\0\0\0\x20", 4);
+			n += 4;
+			for (j = 0; j < 32; j++) {
+				memcpy(p + n, "\xdb\0\0\0\x0f"
+				    "203.113.255.254", 20);
+				n += 20;
+			}
+			continue;
+		}
+		p[n++] = 0xcf;
+		memset(p + n, 0, 8);
+		p[n + 7] = i == 0 ? PRIV_VERSION : i == 1 ? PRIV_TAP_EGRESS :
+		    i == 6 ? 60 : 9;
+		n += 8;
+	}
+	assert_true(n <= WIRE_REQ_MAX);
+	assert_int_equal(n, 757);
+	assert_null(wire_decode(p, n, &h, &r));
+	assert_int_equal(h.type, PRIV_TAP_EGRESS);
+	assert_int_equal(r.egress.vm_id, 9);
+	assert_int_equal(r.egress.ttl, 60);
+	assert_int_equal(r.egress.naddrs, 32);
+	assert_string_equal(r.egress.addrs[31], "203.113.255.254");
+
+	/* The map the refused ones in bad[] are made from. */
+	n = unhex("87a17601a17411a2696401a5766d5f696407a9616c6c6f776c697374c3"
+	    "a5616464727390a374746c05", p, sizeof(p));
+	assert_null(wire_decode(p, n, &h, &r));
+	assert_int_equal(r.egress.naddrs, 0);
+	assert_int_equal(r.egress.ttl, 5);
+	n = unhex("87a17601a17411a2696401a5766d5f696407a9616c6c6f776c697374c3"
+	    "a5616464727391a0a374746c05", p, sizeof(p));
+	assert_null(wire_decode(p, n, &h, &r));
+	assert_int_equal(r.egress.naddrs, 1);
+
+	/* More than 32, a long one, one with a NUL: for validation. */
+	n = egress_map(p, sizeof(p), "8.8.8.8", 7, 33, 5);
+	assert_null(wire_decode(p, n, &h, &r));
+	assert_int_equal(r.egress.naddrs, 33);
+	assert_string_equal(r.egress.addrs[31], "8.8.8.8");
+	n = egress_map(p, sizeof(p), "1.1.1.1.1.1.1.1.", 16, 1, 5);
+	assert_null(wire_decode(p, n, &h, &r));
+	assert_int_equal(r.egress.naddrs, 1);
+	assert_string_equal(r.egress.addrs[0], "");
+	n = egress_map(p, sizeof(p), "8.8.8.8\0x", 9, 1, 5);
+	assert_null(wire_decode(p, n, &h, &r));
+	assert_string_equal(r.egress.addrs[0], "");
+	n = egress_map(p, sizeof(p), "", 0, 1, 5);
+	assert_null(wire_decode(p, n, &h, &r));
+	assert_string_equal(r.egress.addrs[0], "");
+	/* A ttl msg.c would refuse. */
+	n = egress_map(p, sizeof(p), "8.8.8.8", 7, 1, (uint64_t)UINT32_MAX + 1);
+	assert_non_null(wire_decode(p, n, &h, &r));
+	n = egress_map(p, sizeof(p), "8.8.8.8", 7, 1, UINT32_MAX);
+	assert_null(wire_decode(p, n, &h, &r));
+	assert_true(r.egress.ttl == UINT32_MAX);
 }
 
 /* Send raw bytes with nfds descriptors; what wire_recv() makes of them. */
@@ -364,11 +539,11 @@ test_frames(void **state)
 	(void)state;
 	memset(pkt, 0xc0, sizeof(pkt));
 	/* The longest request frame, then one byte more. */
-	memcpy(pkt, "\0\0\0\x60", 4);
+	memcpy(pkt, "\0\0\x03\x00", 4);
 	assert_int_equal(recv_raw(pkt, FRAME_HDR + WIRE_REQ_MAX, 2, &nfds),
 	    WIRE_REQ_MAX);
 	assert_int_equal(nfds, 2);
-	memcpy(pkt, "\0\0\0\x61", 4);
+	memcpy(pkt, "\0\0\x03\x01", 4);
 	assert_int_equal(recv_raw(pkt, FRAME_HDR + WIRE_REQ_MAX + 1, 0,
 	    &nfds), -1);
 	assert_int_equal(errno, EPROTO);
@@ -398,6 +573,8 @@ main(void)
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_egress_roundtrip),
+		cmocka_unit_test(test_egress_decode),
 		cmocka_unit_test(test_frames),
 	};
 

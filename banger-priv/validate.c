@@ -4,12 +4,14 @@
 
 #include <linux/major.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "addr.h"
 #include "priv.h"
+#include "pubaddr.h"
 #include "valid.h"
 
 static enum verdict __attribute__((format(printf, 4, 5)))
@@ -113,6 +115,43 @@ validate_release(const struct priv *p, const struct req *rq,
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no %s of "
 		    "this user", (unsigned long long)vm_id, tap ? "tap" :
 		    "snapshot");
+	return verdict(r, VALID_OK, 0, "ok");
+}
+
+/* The caller's tap; public dotted IPv4 addresses outside the pool. */
+enum verdict
+validate_tap_egress(const struct priv *p, const struct req *rq,
+    struct vres *r)
+{
+	const struct wire_egress	*e = &rq->u.egress;
+	struct in_addr			 in;
+	uint32_t			 a;
+	size_t				 i;
+
+	if (bad_vm_id(e->vm_id, r))
+		return VALID_FAULT;
+	/* Refused, not a fault: the VM may have stopped meanwhile. */
+	if (lease_find(p->lt, LEASE_TAP, LF_VMID, (uint32_t)e->vm_id,
+	    p->uid) == NULL)
+		return verdict(r, VALID_REFUSE, BERR_NOTFOUND, "vm_id %llu has "
+		    "no tap of this user", (unsigned long long)e->vm_id);
+	if (e->naddrs > PRIV_EGRESS_ADDRS_MAX || (!e->allowlist &&
+	    e->naddrs > 0))
+		return verdict(r, VALID_REFUSE, BERR_INVALID, "%zu addresses: "
+		    "at most %d, and none for an open VM", e->naddrs,
+		    PRIV_EGRESS_ADDRS_MAX);
+	for (i = 0; i < e->naddrs; i++) {
+		/* inet_pton: four decimal parts, no leading zeros */
+		if (inet_pton(AF_INET, e->addrs[i], &in) != 1)
+			return verdict(r, VALID_REFUSE, BERR_INVALID, "address "
+			    "%zu is not dotted IPv4", i + 1);
+		a = ntohl(in.s_addr);
+		if (!pubaddr_ok4(a) || (a >> (32 - p->pol.pool_prefix)) ==
+		    (p->pol.pool >> (32 - p->pol.pool_prefix)))
+			return verdict(r, VALID_REFUSE, BERR_INVALID, "%s is "
+			    "not a public address outside the pool",
+			    e->addrs[i]);
+	}
 	return verdict(r, VALID_OK, 0, "ok");
 }
 

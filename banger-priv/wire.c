@@ -15,19 +15,22 @@
 #include "wire.h"
 
 /* A request's keys, and each request type's as a mask of their bits. */
-enum { K_V, K_T, K_ID, K_VMID, K_PERSIST, K_TCP, K_N };
+enum { K_V, K_T, K_ID, K_VMID, K_PERSIST, K_TCP, K_ALLOW, K_ADDRS, K_TTL,
+	K_N };
 #define ENV	(1u << K_V | 1u << K_T | 1u << K_ID)
 #define VMID	(1u << K_VMID)
 
 static const char *const keys[K_N] = { "v", "t", "id", "vm_id", "persist",
-	"tcp" };
-#define BOOLS	(1u << K_PERSIST | 1u << K_TCP)
+	"tcp", "allowlist", "addrs", "ttl" };
+#define BOOLS	(1u << K_PERSIST | 1u << K_TCP | 1u << K_ALLOW)
 static const unsigned	 want[PRIV_TYPE_MAX + 1] = {
 	[PRIV_BRIDGE_ENSURE] = ENV, [PRIV_TAP_LIST] = ENV,
 	[PRIV_DISK_LIST] = ENV, [PRIV_TAP_DELETE] = ENV | VMID,
 	[PRIV_DISK_SNAPSHOT] = ENV | VMID, [PRIV_DISK_RELEASE] = ENV | VMID,
 	[PRIV_TAP_CREATE] = ENV | VMID | 1u << K_PERSIST,
 	[PRIV_DNS_LISTEN] = ENV | 1u << K_TCP,
+	[PRIV_TAP_EGRESS] = ENV | VMID | 1u << K_ALLOW | 1u << K_ADDRS |
+	    1u << K_TTL,
 };
 
 ssize_t
@@ -75,6 +78,35 @@ wire_recv(int fd, uint8_t *pkt, int *fds, size_t *nfds)
 	return (ssize_t)plen;
 }
 
+/* tap.egress's addresses, the one array a request has: strings only. */
+static const char *
+addrs(const uint8_t *p, size_t len, size_t *off, msgpack_unpacked *up,
+    struct wire_egress *e)
+{
+	size_t	 w = p[*off] == 0xdc ? 2 : p[*off] == 0xdd ? 4 : 0, i, l;
+
+	if (w == 0 && (p[*off] & 0xf0) != 0x90)	/* not a fixarray */
+		return "a value of the wrong type";
+	e->naddrs = w == 0 ? p[*off] & 0x0f : 0;
+	for ((*off)++; w > 0 && *off < len; w--)
+		e->naddrs = e->naddrs << 8 | p[(*off)++];
+	if (w > 0 || e->naddrs > len - *off)
+		return "an array longer than its frame";
+	memset(e->addrs, 0, sizeof(e->addrs));
+	for (i = 0; i < e->naddrs; i++) {
+		/* fixstr, str 8, 16, 32: nothing for msgpack-c to allocate */
+		if (*off >= len || ((p[*off] & 0xe0) != 0xa0 && (p[*off] <
+		    0xd9 || p[*off] > 0xdb)) || msgpack_unpack_next(up,
+		    (const char *)p, len, off) != MSGPACK_UNPACK_SUCCESS)
+			return "addrs holds a value that is not a string";
+		if (i < PRIV_EGRESS_ADDRS_MAX && (l = up->data.via.str.size) >
+		    0 && l < sizeof(e->addrs[i]) &&
+		    memchr(up->data.via.str.ptr, '\0', l) == NULL)
+			memcpy(e->addrs[i], up->data.via.str.ptr, l);
+	}
+	return NULL;
+}
+
 /*
  * msgpack-c allocates what a container declares before it reads a byte
  * of it: the map's header is read here, at most K_N pairs, and msgpack-c
@@ -102,9 +134,11 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 	msgpack_unpacked_init(&up);
 	for (i = 0; why == NULL && i < 2 * n; i++) {
 		/* fixmap, fixarray, array 16 and 32, map 16 and 32 */
-		if (off >= len || (p[off] & 0xe0) == 0x80 || (p[off] >= 0xdc &&
-		    p[off] <= 0xdf) || msgpack_unpack_next(&up, (const char *)p,
-		    len, &off) != MSGPACK_UNPACK_SUCCESS)
+		if (i % 2 == 1 && k == K_ADDRS && off < len)
+			why = addrs(p, len, &off, &up, &req->egress);
+		else if (off >= len || (p[off] & 0xe0) == 0x80 ||
+		    (p[off] >= 0xdc && p[off] <= 0xdf) || msgpack_unpack_next(
+		    &up, (const char *)p, len, &off) != MSGPACK_UNPACK_SUCCESS)
 			why = "not a map of scalars";
 		else if (i % 2 == 0) {
 			for (k = 0; k < K_N && (up.data.type !=
@@ -143,6 +177,12 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 	    (int)v[K_PERSIST] };
 	if (hdr->type == PRIV_DNS_LISTEN)
 		req->dns_listen.tcp = (int)v[K_TCP];
+	if (hdr->type == PRIV_TAP_EGRESS) {
+		if (v[K_TTL] > UINT32_MAX)
+			return "ttl out of range";	/* as msg.c */
+		req->egress.allowlist = (int)v[K_ALLOW];
+		req->egress.ttl = v[K_TTL];
+	}
 	return NULL;
 }
 

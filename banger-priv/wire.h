@@ -1,7 +1,7 @@
 /*
  * banger-priv's own codec for its channel to bangerd: the frames and
  * msgpack maps of common/frame.c and common/msg.c (which bangerd keeps
- * using), for the helper's seven requests and seven replies only.
+ * using), for the helper's nine requests and eight replies only.
  */
 #ifndef BANGER_PRIV_WIRE_H
 #define BANGER_PRIV_WIRE_H
@@ -15,11 +15,24 @@
 #include "proto_priv.h"
 
 /*
- * The largest request, tap.create, takes 83 bytes even in msgpack's
- * widest encodings; a longer frame cannot be a request.
+ * The largest request, tap.egress with 32 addresses, takes 757 bytes
+ * even in msgpack's widest encodings; a longer frame cannot be a request.
  */
-#define WIRE_REQ_MAX	96
+#define WIRE_REQ_MAX	768
 #define WIRE_PKT_MAX	(FRAME_HDR + WIRE_REQ_MAX + 1)
+
+/*
+ * tap.egress: addresses past the first PRIV_EGRESS_ADDRS_MAX are only
+ * counted, and one longer than 15 bytes or holding a NUL is left "", for
+ * validation to refuse with a PRIV_ERROR (bangerd sends neither).
+ */
+struct wire_egress {
+	uint64_t	 vm_id;
+	int		 allowlist;
+	uint64_t	 ttl;
+	size_t		 naddrs;
+	char		 addrs[PRIV_EGRESS_ADDRS_MAX][16];
+};
 
 /* The body of any request; which member is set follows the type. */
 union priv_req {
@@ -28,6 +41,7 @@ union priv_req {
 	struct priv_disk_snapshot	 disk_snapshot;
 	struct priv_disk_release	 disk_release;
 	struct priv_dns_listen		 dns_listen;
+	struct wire_egress		 egress;
 };
 
 /*

@@ -11,6 +11,8 @@
  *			TUNGETIFF and kept open until the end
  *	ptap ID		the same with persist: the tap outlives its fd
  *	delete ID	PRIV_TAP_DELETE
+ *	egress ID open|allowlist TTL ADDRS
+ *			PRIV_TAP_EGRESS; ADDRS: comma-separated, or "-"
  *	list		PRIV_TAP_LIST
  *	raw HEX		send HEX as one packet, print the reply or "eof"
  *	snap ID BASE COW
@@ -81,7 +83,7 @@ usage(void)
 	    "--full-stderr-socket] [--pgrp] [--env VAR=VALUE ...] PATH "
 	    "command ...\n"
 	    "commands: bridge | tap ID | ptap ID | delete ID | list | raw HEX "
-	    "| snap ID BASE COW | release ID | disks | dns udp|tcp | wait | "
+	    "| egress ID open|allowlist TTL ADDRS | snap ID BASE COW | release ID | disks | dns udp|tcp | wait | "
 	    "close\n");
 	exit(2);
 }
@@ -456,6 +458,22 @@ main(int argc, char *argv[])
 			if (++a >= argc || parse_id(argv[a], &id) == -1)
 				usage();
 			if ((rc = priv_tap_delete(sock, id, err,
+			    sizeof(err))) == 0)
+				printf("ok\n");
+		} else if (strcmp(cmd, "egress") == 0) {
+			char		*av[PRIV_EGRESS_ADDRS_MAX + 1], *t;
+			uint64_t	 ttl;
+			size_t		 n = 0;
+
+			if ((a += 4) >= argc || parse_id(argv[a - 3], &id) ==
+			    -1 || parse_id(argv[a - 1], &ttl) == -1)
+				usage();
+			for (t = strtok(argv[a], ","); t != NULL && n <
+			    PRIV_EGRESS_ADDRS_MAX + 1 && strcmp(t, "-") != 0;
+			    t = strtok(NULL, ","))
+				av[n++] = t;
+			if ((rc = priv_tap_egress(sock, id, strcmp(argv[a - 2],
+			    "allowlist") == 0, av, n, ttl, err,
 			    sizeof(err))) == 0)
 				printf("ok\n");
 		} else if (strcmp(cmd, "list") == 0) {

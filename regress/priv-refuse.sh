@@ -221,3 +221,75 @@ grep -q '^error code=.*port 53 on the gateway' "$W/pc.out" ||
     fail "second dns udp: no refusal: '$(tail -n 1 "$W/pc.out")'"
 [ "$(helper_exit)" = 0 ] || fail "refused dns.listen: helper exit $(helper_exit)"
 
+
+# ---- tap.egress: the caller's own tap, public addresses, none for open ----
+# The mode is an "egress UID VMID" lease line and the tap's guest address
+# in egress_r; allowed addresses go into egress_ok with a timeout.
+nftset() {
+	ip netns exec "$NS" nft list set "$1" banger "$2" 2>&1
+}
+uid2=$(user_uid t2)
+pc t2 bridge ptap 160
+expect_rc 0 "t2 persistent tap 160"
+ga=$(sed -n 's/^tap vm_id=160 name=[a-z0-9]* address=\([0-9.]*\) .*/\1/p' \
+    "$W/pc.out")
+etap=$(sed -n 's/^tap vm_id=160 name=\([a-z0-9]*\) .*/\1/p' "$W/pc.out")
+[ -n "$ga" ] || fatal "no guest address for vm 160"
+# Every tap's own address is the only one it may send from.
+nftset bridge tapip | grep -q "\"$etap\" \. $ga" ||
+    fail "tapip lacks $etap . $ga: $(nftset bridge tapip)"
+pc t1 bridge ptap 161
+expect_rc 0 "t1 persistent tap 161"
+pc t2 bridge egress 160 allowlist 999999 8.8.8.8,1.1.1.1
+expect_rc 0 "t2 allowlists vm 160 with two addresses"
+grep -qx "egress $uid2 160" "$LEASES" || fail "no egress lease for vm 160"
+nftset inet egress_r | grep -q "elements = { $ga }" ||
+    fail "egress_r lacks $ga: $(nftset inet egress_r)"
+# The ttl clamped to PRIV_EGRESS_TTL_MAX (an hour).
+for d in 8.8.8.8 1.1.1.1; do
+	nftset inet egress_ok | grep -q "$ga \. $d timeout 1h" ||
+	    fail "egress_ok lacks $ga . $d with a 1h timeout: $(nftset inet egress_ok)"
+done
+nftset inet egress_ok >"$W/ok-before"
+snap "$W/before"
+for c in \
+    "another user's vm_id|egress 161 allowlist 60 9.9.9.9|no tap of this user" \
+    "an unleased vm_id|egress 162 allowlist 60 9.9.9.9|no tap of this user" \
+    "a private address|egress 160 allowlist 60 9.9.9.9,10.0.0.1|not a public" \
+    "a loopback address|egress 160 allowlist 60 127.0.0.1|not a public" \
+    "not dotted IPv4|egress 160 allowlist 60 9.9.9.09|not dotted IPv4" \
+    "open with addresses|egress 160 open 60 9.9.9.9|none for an open VM"; do
+	label=${c%%|*}
+	rest=${c#*|}
+	why=${rest#*|}
+	# shellcheck disable=SC2086
+	pc t2 bridge ${rest%|*}
+	grep -q "^error code=.*$why" "$W/pc.out" ||
+	    fail "tap.egress with $label: not refused for '$why'"
+	[ "$(helper_exit)" = 0 ] ||
+	    fail "tap.egress with $label: helper exit $(helper_exit), want 0"
+	unchanged "tap.egress with $label"
+	nftset inet egress_ok | grep -q 9.9.9.9 &&
+	    fail "tap.egress with $label: 9.9.9.9 reached egress_ok"
+	nftset inet egress_r | grep -q "elements = { $ga }" ||
+	    fail "tap.egress with $label: egress_r changed"
+done
+# Open again: out of egress_r, the lease line gone.
+pc t2 bridge egress 160 open 0 -
+expect_rc 0 "t2 makes vm 160 open"
+grep -q "^egress $uid2 160$" "$LEASES" && fail "egress lease kept after open"
+nftset inet egress_r | grep -q "$ga" &&
+    fail "egress_r keeps $ga after open: $(nftset inet egress_r)"
+# tap.delete drops the mode with the tap.
+pc t2 bridge egress 160 allowlist 60 -
+expect_rc 0 "t2 allowlists vm 160 again"
+nftset inet egress_r | grep -q "elements = { $ga }" ||
+    fail "egress_r lacks $ga again"
+pc t2 delete 160
+expect_rc 0 "t2 deletes vm 160"
+grep -q "^egress $uid2 " "$LEASES" && fail "egress lease outlived tap.delete"
+nftset inet egress_r | grep -q "$ga" && fail "egress_r keeps $ga after delete"
+nftset bridge tapip | grep -q "\"$etap\"" && fail "tapip keeps $etap after delete"
+pc t1 delete 161
+expect_rc 0 "t1 deletes vm 161"
+no_leases t2 || fail "t2 leases left: $(user_leases t2)"

@@ -16,6 +16,7 @@ ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
     lifecycle
     images sandbox vm-commands guest-flood workspace config completion
     ssh-config uninstall priv-refuse priv-stall priv-shape priv-disk
+    priv-egress
     rootdisk ports
     two-daemons network dns egress isolation crash golden"
 # One test may not take longer than this (seconds).

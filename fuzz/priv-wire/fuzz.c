@@ -2,11 +2,14 @@
  * banger-priv's request decoder (banger-priv/wire.c) against common/msg.c,
  * the codec bangerd encodes with: what one accepts the other must accept
  * with the same values, except what wire.c refuses by design (reply
- * types, vm_id 0, maps longer than any request).
+ * types, vm_id 0, maps longer than any request) and the tap.egress
+ * addresses it leaves to validation (more than 32, one too long or
+ * holding a NUL, kept as "").
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "msg.h"
 #include "proto_priv.h"
@@ -27,6 +30,8 @@ vm_id(uint32_t type, const void *body)
 		return ((const struct priv_disk_snapshot *)body)->vm_id;
 	case PRIV_DISK_RELEASE:
 		return ((const struct priv_disk_release *)body)->vm_id;
+	case PRIV_TAP_EGRESS:
+		return ((const struct priv_tap_egress *)body)->vm_id;
 	}
 	return 0;
 }
@@ -37,7 +42,31 @@ is_request(uint32_t type)
 	return type == PRIV_BRIDGE_ENSURE || type == PRIV_TAP_CREATE ||
 	    type == PRIV_TAP_DELETE || type == PRIV_TAP_LIST ||
 	    type == PRIV_DISK_SNAPSHOT || type == PRIV_DISK_RELEASE ||
-	    type == PRIV_DISK_LIST || type == PRIV_DNS_LISTEN;
+	    type == PRIV_DISK_LIST || type == PRIV_DNS_LISTEN ||
+	    type == PRIV_TAP_EGRESS;
+}
+
+/* wire.c's tap.egress against msg.c's (ok: msg.c accepted it). */
+static int
+egress_same(const struct wire_egress *w, const struct priv_tap_egress *m,
+    int ok)
+{
+	size_t	 i;
+
+	if (!ok) {
+		/* Only what wire.c leaves to validation. */
+		for (i = 0; i < w->naddrs && i < PRIV_EGRESS_ADDRS_MAX &&
+		    w->addrs[i][0] != '\0'; i++)
+			;
+		return w->naddrs > PRIV_EGRESS_ADDRS_MAX || i < w->naddrs;
+	}
+	if (w->vm_id != m->vm_id || w->allowlist != m->allowlist ||
+	    w->ttl != m->ttl || w->naddrs != m->addrs.n)
+		return 0;
+	for (i = 0; i < w->naddrs; i++)
+		if (strcmp(w->addrs[i], m->addrs.v[i]) != 0)
+			return 0;
+	return 1;
 }
 
 /* A request type that carries no vm_id. */
@@ -61,7 +90,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	why = wire_decode(data, size, &wh, &req);
 	ok = msg_decode(&priv_proto, data, size, &mh, &body, err,
 	    sizeof(err)) == 0;
-	if (why == NULL) {
+	if (why == NULL && wh.type == PRIV_TAP_EGRESS) {
+		if ((ok && (mh.type != wh.type || wh.id != mh.id)) ||
+		    !egress_same(&req.egress, body, ok) ||
+		    size > WIRE_REQ_MAX ||
+		    req.egress.vm_id == 0 || req.egress.vm_id > PRIV_VMID_MAX)
+			abort();
+	} else if (why == NULL) {
 		if (!ok || size > WIRE_REQ_MAX || !is_request(wh.type) ||
 		    wh.type != mh.type || wh.id != mh.id ||
 		    wh.version != mh.version ||
