@@ -230,16 +230,28 @@ channel_read(void)
 	fail_msg("banger-net did not read its channel");
 }
 
+/* The names table with each guest's egress mode (NULL: all open). */
 static void
-send_names(char **names, char **addrs, size_t n)
+send_names_egress(char **names, char **addrs, const uint64_t *egress,
+    size_t n)
 {
 	struct net_names	 nn;
+	uint64_t		 open[8] = { 0 };
 
+	assert_true(n <= 8);
 	nn.names.v = names;
 	nn.names.n = n;
 	nn.addrs.v = addrs;
 	nn.addrs.n = n;
+	nn.egress.v = (uint64_t *)(egress != NULL ? egress : open);
+	nn.egress.n = n;
 	send_msg(NET_NAMES, &nn, -1);
+}
+
+static void
+send_names(char **names, char **addrs, size_t n)
+{
+	send_names_egress(names, addrs, NULL, n);
 }
 
 /* A socket bound to addr:port (0: any port), listening if TCP. */

@@ -178,6 +178,7 @@ net_sync(struct bangerd *d)
 	static char	*names[NET_NAMES_MAX + 1], *addrs[NET_NAMES_MAX + 1];
 	static char	 port[NET_PORTS_MAX][NET_PORT_STRMAX + 1];
 	static char	*ports[NET_PORTS_MAX + 1];
+	static uint64_t	 egress[NET_NAMES_MAX];
 	struct net_names nn;
 	struct net_ports np;
 	struct vm	*vm;
@@ -189,6 +190,8 @@ net_sync(struct bangerd *d)
 		if (!has_address(vm))
 			continue;
 		if (n < NET_NAMES_MAX) {
+			/* Every VM open until the egress policy is wired. */
+			egress[n] = EGRESS_OPEN;
 			names[n] = vm->name;
 			addrs[n++] = vm->address;
 		}
@@ -208,6 +211,8 @@ net_sync(struct bangerd *d)
 	nn.names.v = names;
 	nn.names.n = nn.addrs.n = n;
 	nn.addrs.v = addrs;
+	nn.egress.v = egress;
+	nn.egress.n = n;
 	np.ports.v = ports;
 	np.ports.n = np_n;
 	net_send_table(d, NET_NAMES, &nn, &d->net_names);
