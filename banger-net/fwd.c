@@ -113,7 +113,10 @@ fwd_answer(struct fwd *f, const uint8_t *pkt, size_t len)
 		return;
 	}
 	/* The policy as it is now, not as it was when the query came. */
-	if (policy_allowlisted(&f->ca.ss, &guest))
+	if (!policy_may_forward(&f->ca.ss, f->q.name)) {
+		netd.cnt.refused++;
+		front_reply(&f->ca, &f->q, DNS_RCODE_REFUSED, NULL, 0);
+	} else if (policy_allowlisted(&f->ca.ss, &guest))
 		hold_answer(&f->ca, &f->q, guest, out, (size_t)n);
 	else
 		front_send(&f->ca, out, (size_t)n);

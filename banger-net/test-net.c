@@ -1227,6 +1227,43 @@ test_egress_others(void **state)
 	chan_no_allow();
 }
 
+/*
+ * A guest allowlisted while its query is upstream: the answer is judged
+ * by the policy it has when the answer comes (REFUSED here: it has no
+ * domains), not the one it had when it asked.
+ */
+static void
+test_egress_changed(void **state)
+{
+	static const char *const rrs[] = {
+		"other.test. 60 IN A 192.0.2.11",
+	};
+	static const uint64_t	 modes[] = { EGRESS_OPEN, EGRESS_ALLOWLIST,
+				    EGRESS_ALLOWLIST };
+	struct sockaddr_in	 from;
+	ldns_pkt		*p;
+	uint16_t		 id;
+	int			 s;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	drain_upstream();
+	s = guest_socket(FREE);
+	send_query(s, "other.test", 0x7701);
+	id = upstream_query_name(&from, 0x7701, "other.test");
+	send_names_egress(eg_names, eg_addrs, modes, 3);
+	channel_read();
+	upstream_send_rrs(&from, "other.test", id, rrs, 1);
+	p = recv_answer(s, 0x7701);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED);
+	assert_int_equal(ldns_pkt_ancount(p), 0);
+	ldns_pkt_free(p);
+	close(s);
+	chan_no_allow();
+	send_names_egress(eg_names, eg_addrs, eg_modes, 3);
+	channel_read();
+}
+
 static void
 test_hostile(void **state)
 {
@@ -1289,8 +1326,8 @@ test_counters(void **state)
 			assert_true(c->forwarded >= 3);
 			assert_true(c->bad_answers >= 2);
 			assert_true(c->failed >= 1);
-			/* 5 REFUSED, 4 rebinding answers above. */
-			assert_true(c->refused >= 5);
+			/* 6 REFUSED, 4 rebinding answers above. */
+			assert_true(c->refused >= 6);
 			assert_true(c->rebinding >= 4);
 		}
 		msg_free(&net_proto, hdr.type, body);
@@ -1401,6 +1438,7 @@ main(void)
 		cmocka_unit_test(test_egress_rebinding),
 		cmocka_unit_test(test_egress_timeout),
 		cmocka_unit_test(test_egress_others),
+		cmocka_unit_test(test_egress_changed),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_sandboxed),
