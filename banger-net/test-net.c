@@ -501,6 +501,51 @@ read_tcp_msg(int s, uint8_t *b, size_t len)
 	return n;
 }
 
+/* A query for name A with its 2-byte length before it, at b.  Its size. */
+static size_t
+tcp_query(uint8_t *b, size_t len, const char *name, uint16_t id)
+{
+	size_t	 n;
+
+	assert_true(len > 2);
+	n = make_query(name, LDNS_RR_TYPE_A, id, LDNS_RD, b + 2, len - 2);
+	b[0] = (uint8_t)(n >> 8);
+	b[1] = (uint8_t)n;
+	return n + 2;
+}
+
+/* A TCP connection to banger-net, from src (NULL: any address). */
+static int
+tcp_open(const char *src)
+{
+	struct sockaddr_in	 sin;
+	int			 s;
+
+	assert_true((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >=
+	    0);
+	if (src != NULL) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, src, &sin.sin_addr), 1);
+		assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)),
+		    0);
+	}
+	assert_int_equal(connect(s, (struct sockaddr *)&t.guest_tcp,
+	    sizeof(t.guest_tcp)), 0);
+	return s;
+}
+
+/* One query for name A over the connection s. */
+static void
+tcp_ask(int s, const char *name, uint16_t id)
+{
+	uint8_t	 q[512];
+	size_t	 n;
+
+	n = tcp_query(q, sizeof(q), name, id);
+	assert_int_equal(write(s, q, n), (ssize_t)n);
+}
+
 static void
 test_vm_names_tcp(void **state)
 {
@@ -511,20 +556,11 @@ test_vm_names_tcp(void **state)
 
 	(void)state;
 	SKIP_UNLESS_READY();
-	assert_true((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >=
-	    0);
-	assert_int_equal(connect(s, (struct sockaddr *)&t.guest_tcp,
-	    sizeof(t.guest_tcp)), 0);
+	s = tcp_open(NULL);
 	/* Two queries in one write: pipelined on one connection. */
-	n1 = make_query("Gamma.vm", LDNS_RR_TYPE_A, 0x2001, LDNS_RD, q + 2,
-	    sizeof(q) - 2);
-	q[0] = (uint8_t)(n1 >> 8);
-	q[1] = (uint8_t)n1;
-	n2 = make_query("alpha.vm", LDNS_RR_TYPE_A, 0x2002, LDNS_RD, q + 4 + n1,
-	    sizeof(q) - 4 - n1);
-	q[2 + n1] = (uint8_t)(n2 >> 8);
-	q[3 + n1] = (uint8_t)n2;
-	assert_int_equal(write(s, q, n1 + n2 + 4), (ssize_t)(n1 + n2 + 4));
+	n1 = tcp_query(q, sizeof(q), "Gamma.vm", 0x2001);
+	n2 = tcp_query(q + n1, sizeof(q) - n1, "alpha.vm", 0x2002);
+	assert_int_equal(write(s, q, n1 + n2), (ssize_t)(n1 + n2));
 	for (i = 0; i < 2; i++) {
 		n = read_tcp_msg(s, a, sizeof(a));
 		assert_int_equal(ldns_wire2pkt(&p, a, n), LDNS_STATUS_OK);
@@ -641,7 +677,7 @@ static void
 test_tcp_half_close(void **state)
 {
 	struct sockaddr_in	 from;
-	uint8_t			 q[512], a[4096];
+	uint8_t			 a[4096];
 	ldns_pkt		*p;
 	size_t			 n;
 	uint16_t		 id;
@@ -650,15 +686,8 @@ test_tcp_half_close(void **state)
 	(void)state;
 	SKIP_UNLESS_READY();
 	drain_upstream();
-	assert_true((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >=
-	    0);
-	assert_int_equal(connect(s, (struct sockaddr *)&t.guest_tcp,
-	    sizeof(t.guest_tcp)), 0);
-	n = make_query("www.example.test", LDNS_RR_TYPE_A, 0x3301, LDNS_RD,
-	    q + 2, sizeof(q) - 2);
-	q[0] = (uint8_t)(n >> 8);
-	q[1] = (uint8_t)n;
-	assert_int_equal(write(s, q, n + 2), (ssize_t)(n + 2));
+	s = tcp_open(NULL);
+	tcp_ask(s, "www.example.test", 0x3301);
 	assert_int_equal(shutdown(s, SHUT_WR), 0);
 	id = upstream_query(&from, 0x3301);
 	upstream_send(&from, "www.example.test", id, 0, "192.0.2.9");
@@ -750,7 +779,7 @@ test_forward_silent_tcp(void **state)
 {
 	static char		*up[5];
 	struct net_config	 nc;
-	uint8_t			 q[512], a[4096];
+	uint8_t			 a[4096];
 	ldns_pkt		*p;
 	size_t			 n;
 	int			 s, i;
@@ -763,15 +792,8 @@ test_forward_silent_tcp(void **state)
 	nc.upstream.v = up;
 	nc.upstream.n = 4;
 	send_msg(NET_CONFIG, &nc, -1);
-	assert_true((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >=
-	    0);
-	assert_int_equal(connect(s, (struct sockaddr *)&t.guest_tcp,
-	    sizeof(t.guest_tcp)), 0);
-	n = make_query("www.example.test", LDNS_RR_TYPE_A, 0x5101, LDNS_RD,
-	    q + 2, sizeof(q) - 2);
-	q[0] = (uint8_t)(n >> 8);
-	q[1] = (uint8_t)n;
-	assert_int_equal(write(s, q, n + 2), (ssize_t)(n + 2));
+	s = tcp_open(NULL);
+	tcp_ask(s, "www.example.test", 0x5101);
 	n = read_tcp_msg(s, a, sizeof(a));
 	assert_int_equal(ldns_wire2pkt(&p, a, n), LDNS_STATUS_OK);
 	assert_int_equal(ldns_pkt_id(p), 0x5101);
@@ -1144,11 +1166,9 @@ test_egress_timeout(void **state)
 		"www.example.test. 60 IN A 192.0.2.10",
 	};
 	static const char *const want[] = { "192.0.2.10" };
-	struct sockaddr_in	 from, tsrc;
-	uint8_t			 q[512];
+	struct sockaddr_in	 from;
 	ldns_pkt		*p;
 	uint64_t		 id;
-	size_t			 n;
 	int			 s, c;
 
 	(void)state;
@@ -1172,19 +1192,8 @@ test_egress_timeout(void **state)
 	close(s);
 
 	/* Over TCP, closed while held. */
-	assert_true((c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >=
-	    0);
-	memset(&tsrc, 0, sizeof(tsrc));
-	tsrc.sin_family = AF_INET;
-	inet_pton(AF_INET, LOCKED, &tsrc.sin_addr);
-	assert_int_equal(bind(c, (struct sockaddr *)&tsrc, sizeof(tsrc)), 0);
-	assert_int_equal(connect(c, (struct sockaddr *)&t.guest_tcp,
-	    sizeof(t.guest_tcp)), 0);
-	n = make_query("www.example.test", LDNS_RR_TYPE_A, 0x7503, LDNS_RD,
-	    q + 2, sizeof(q) - 2);
-	q[0] = (uint8_t)(n >> 8);
-	q[1] = (uint8_t)n;
-	assert_int_equal(write(c, q, n + 2), (ssize_t)(n + 2));
+	c = tcp_open(LOCKED);
+	tcp_ask(c, "www.example.test", 0x7503);
 	upstream_send_rrs(&from, "www.example.test",
 	    upstream_query(&from, 0x7503), rrs, 1);
 	id = expect_allow(want, 1, 60);
