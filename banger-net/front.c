@@ -109,6 +109,7 @@ static void
 tcp_free(struct tcpconn *c)
 {
 	fwd_client_gone(c);
+	hold_client_gone(c);
 	bufferevent_free(c->bev);
 	TAILQ_REMOVE(&tcpconns, c, entry);
 	free(c);
@@ -164,7 +165,10 @@ front_reply(const struct client_addr *ca, const struct dns_q *q, int rcode,
 	front_send(ca, out, (size_t)n);
 }
 
-/* A query from CA: the .vm zone answers here, the rest goes upstream. */
+/*
+ * A query from CA: the .vm zone answers here, the rest goes upstream
+ * unless CA is an allowlisted guest and no domain of its allows the name.
+ */
 void
 front_answer(const struct client_addr *ca, const uint8_t *pkt, size_t len)
 {
@@ -186,7 +190,12 @@ front_answer(const struct client_addr *ca, const uint8_t *pkt, size_t len)
 	}
 	netd.cnt.queries++;
 	if (!zone_is_local(q.name)) {
-		fwd_query(ca, &q);
+		if (policy_may_forward(&ca->ss, q.name))
+			fwd_query(ca, &q);
+		else {
+			netd.cnt.refused++;
+			front_reply(ca, &q, DNS_RCODE_REFUSED, NULL, 0);
+		}
 		return;
 	}
 	netd.cnt.local++;

@@ -95,11 +95,15 @@ fwd_timeout(evutil_socket_t fd, short what, void *arg)
 	fwd_next(arg);
 }
 
-/* A checked answer to F's question: to the guest, as it can take it. */
+/*
+ * A checked answer to F's question: to the guest, as it can take it;
+ * an allowlisted guest's through hold.c.
+ */
 static void
 fwd_answer(struct fwd *f, const uint8_t *pkt, size_t len)
 {
-	ssize_t	 n;
+	ssize_t		 n;
+	uint32_t	 guest;
 
 	up_failing[f->up] = 0;
 	if ((n = dns_relay_answer(pkt, len, &f->q, f->ca.tcp != NULL ?
@@ -108,7 +112,14 @@ fwd_answer(struct fwd *f, const uint8_t *pkt, size_t len)
 		fwd_fail(f);
 		return;
 	}
-	front_send(&f->ca, out, (size_t)n);
+	/* The policy as it is now, not as it was when the query came. */
+	if (!policy_may_forward(&f->ca.ss, f->q.name)) {
+		netd.cnt.refused++;
+		front_reply(&f->ca, &f->q, DNS_RCODE_REFUSED, NULL, 0);
+	} else if (policy_allowlisted(&f->ca.ss, &guest))
+		hold_answer(&f->ca, &f->q, guest, out, (size_t)n);
+	else
+		front_send(&f->ca, out, (size_t)n);
 	fwd_free(f);
 }
 

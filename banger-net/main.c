@@ -23,10 +23,11 @@
 struct netd	 netd = { .udp = -1, .tcp = -1 };
 
 static void
-on_config(void *body, int fd)
+on_config(const struct msg_hdr *hdr, void *body, int fd)
 {
 	char	 err[128];
 
+	(void)hdr;
 	(void)fd;
 	if (fwd_set_upstreams(&((struct net_config *)body)->upstream, err,
 	    sizeof(err)) == -1)
@@ -35,26 +36,52 @@ on_config(void *body, int fd)
 }
 
 static void
-on_listen(void *body, int fd)
+on_listen(const struct msg_hdr *hdr, void *body, int fd)
 {
+	(void)hdr;
 	front_listen((int)((struct net_listen *)body)->kind, fd);
 }
 
 static void
-on_names(void *body, int fd)
+on_names(const struct msg_hdr *hdr, void *body, int fd)
 {
 	char	 err[128];
 
+	(void)hdr;
 	(void)fd;
 	if (zone_set(body, err, sizeof(err)) == -1)
 		fatalx("bangerd sent bad names: %s", err);
+	policy_names();
+}
+
+/*
+ * One guest's allowed domains.  A refused message is said and changes
+ * nothing: the guest keeps the domains it had (none: .vm names only).
+ */
+static void
+on_egress(const struct msg_hdr *hdr, void *body, int fd)
+{
+	char	 err[256];
+
+	(void)hdr;
+	(void)fd;
+	if (policy_set(body, err, sizeof(err)) == -1)
+		log_warnx("bangerd sent allowed domains refused: %s", err);
 }
 
 static void
-on_ports(void *body, int fd)
+on_allowed(const struct msg_hdr *hdr, void *body, int fd)
+{
+	(void)fd;
+	hold_allowed(hdr->id, ((struct net_allowed *)body)->ok);
+}
+
+static void
+on_ports(const struct msg_hdr *hdr, void *body, int fd)
 {
 	char	 err[128];
 
+	(void)hdr;
 	(void)fd;
 	if (ports_set(body, err, sizeof(err)) == -1)
 		fatalx("bangerd sent bad ports: %s", err);
@@ -64,12 +91,14 @@ on_ports(void *body, int fd)
 static const struct {
 	uint32_t	 type;
 	int		 takes_fd;
-	void		(*fn)(void *, int);
+	void		(*fn)(const struct msg_hdr *, void *, int);
 } dispatch[] = {
 	{ NET_CONFIG,	0,	on_config },
 	{ NET_LISTEN,	1,	on_listen },
 	{ NET_NAMES,	0,	on_names },
 	{ NET_PORTS,	0,	on_ports },
+	{ NET_EGRESS,	0,	on_egress },
+	{ NET_ALLOWED,	0,	on_allowed },
 };
 
 static void
@@ -98,8 +127,22 @@ chan_read(evutil_socket_t s, short what, void *arg)
 		fatalx("bangerd sent %s %s a descriptor",
 		    msg_typename(&net_proto, hdr.type), fd == -1 ? "without" :
 		    "with");
-	dispatch[i].fn(body, fd);
+	dispatch[i].fn(&hdr, body, fd);
 	msg_free(&net_proto, hdr.type, body);
+}
+
+/*
+ * One whole frame to bangerd, or -1 at once: a bangerd that does not
+ * read must not stop guests' answers (frame_send() would wait for it).
+ * A SOCK_SEQPACKET send is all or nothing.
+ */
+int
+chan_send_nowait(const struct buf *b)
+{
+	ssize_t	 n;
+
+	n = send(NET_CHAN_FD, b->p, b->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return n == (ssize_t)b->len ? 0 : -1;
 }
 
 static void
@@ -113,7 +156,7 @@ counters(evutil_socket_t s, short what, void *arg)
 	if (memcmp(&netd.cnt, &netd.cnt_sent, sizeof(netd.cnt)) == 0)
 		return;
 	if (msg_frame(&net_proto, NET_COUNTERS, 0, &netd.cnt, &b) == 0 &&
-	    frame_send(NET_CHAN_FD, &b, -1) == 0)
+	    chan_send_nowait(&b) == 0)
 		netd.cnt_sent = netd.cnt;
 	buf_free(&b);
 }

@@ -1,6 +1,6 @@
 # banger-net: DNS and published ports for one user's VMs; its codec
 # (dns.c, ldns) and the tests.
-NET_LIB_SRCS := banger-net/dns.c
+NET_LIB_SRCS := banger-net/dns.c banger-net/answer.c common/pubaddr.c
 NET_LIBS := $(shell pkg-config --libs ldns)
 
 PROGS += banger-net/banger-net
@@ -17,3 +17,8 @@ TESTS += banger-net/test-net
 $(eval $(call prog_rule,banger-net/test-net,banger-net/test-net.c,\
 	$(NET_LIBS) $(shell pkg-config --libs msgpack) -lcmocka))
 $(O)/banger-net/test-net: $(O)/banger-net/banger-net
+
+# The egress policy's tables, without the event loop.
+TESTS += banger-net/test-policy
+$(eval $(call prog_rule,banger-net/test-policy,\
+	banger-net/test-policy.c banger-net/zone.c banger-net/policy.c,-lcmocka))

@@ -1,7 +1,8 @@
 /*
  * banger-net: the DNS server on a user's gateway.  It answers the .vm
  * names of that user's VMs from the table bangerd sends, and forwards
- * every other query to the upstream resolvers.  Everything a guest sends
+ * every other query to the upstream resolvers, within each allowlisted
+ * guest's egress policy (policy.c, hold.c).  Everything a guest sends
  * is hostile: each query is parsed strictly (dns.c), each source is rate
  * limited, and every table has a fixed bound.
  */
@@ -17,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "buf.h"
 #include "dns.h"
 #include "proto_net.h"
 
@@ -32,6 +34,9 @@
 #define RATE_BURST	200	/* queries a source may send at once */
 #define RATE_PER_SEC	100	/* and per second after that */
 #define ZONE_TTL	5	/* .vm answers: VMs come and go */
+#define HOLD_MAX	64	/* answers waiting for NET_ALLOWED */
+#define HOLD_PER_SOURCE	16	/* of one guest */
+#define HOLD_WAIT_MS	3000	/* for bangerd, before SERVFAIL */
 
 struct tcpconn;
 
@@ -71,6 +76,22 @@ void	front_reply(const struct client_addr *, const struct dns_q *, int,
 int	zone_set(const struct net_names *, char *, size_t);
 int	zone_lookup(const char *, uint32_t *);
 int	zone_is_local(const char *);
+int	zone_allowlisted(uint32_t);
+
+/* policy.c: allowlisted guests' domains */
+int	policy_set(const struct net_egress *, char *, size_t);
+void	policy_names(void);
+int	policy_allowlisted(const struct sockaddr_storage *, uint32_t *);
+int	policy_may_forward(const struct sockaddr_storage *, const char *);
+
+/* hold.c: allowlisted guests' answers, until bangerd allows them */
+void	hold_answer(const struct client_addr *, const struct dns_q *,
+	    uint32_t, const uint8_t *, size_t);
+void	hold_allowed(uint64_t, int);
+void	hold_client_gone(struct tcpconn *);
+
+/* main.c: a message to bangerd if it can go without waiting */
+int	chan_send_nowait(const struct buf *);
 
 /* fwd.c: queries to the upstream resolvers */
 void	fwd_query(const struct client_addr *, const struct dns_q *);

@@ -4,8 +4,10 @@
  * pointers, label and name lengths, counts and RDLENGTH past the end,
  * trailing bytes), banger-net's own replies read back with ldns,
  * forwarded queries, upstream answers matched to their question, relayed
- * with the guest's id and truncated to the guest's size, and the
- * addresses an answer gives.
+ * with the guest's id and truncated to the guest's size, the
+ * addresses an answer gives, and what an allowlisted guest's answer asks
+ * of bangerd (answer.c: its addresses, its smallest TTL, the rebinding
+ * filter).
  */
 #include <sys/socket.h>
 
@@ -20,6 +22,7 @@
 #include <cmocka.h>
 #include <ldns/ldns.h>
 
+#include "answer.h"
 #include "dns.h"
 
 /* A header with the given flags (second and third byte) and counts. */
@@ -721,6 +724,127 @@ test_answer_addrs(void **state)
 	assert_int_equal(na, 0);
 }
 
+/* answer_check() on an answer to www.example.org A with these records. */
+static int
+check_rrs(const char *const *rrs, size_t nrr, struct answer_allow *al)
+{
+	uint8_t	 b[8192];
+	size_t	 n;
+
+	n = answer(b, sizeof(b), 1, "www.example.org.", 1, rrs, nrr, 0);
+	return answer_check(b, n, al);
+}
+
+static void
+test_answer_allow(void **state)
+{
+	static const char *const rrs[] = {
+		"www.example.org. 300 IN CNAME web.example.net.",
+		"web.example.net. 60 IN A 192.0.2.7",
+		"web.example.net. 70 IN AAAA 2001:db8::7",
+		"www.example.org. 40 IN A 198.51.100.8",
+		"web.example.net. 90 IN A 192.0.2.7",
+		/* Not the question's name, nor in the additional: not asked. */
+		"other.example.com. 5 IN A 198.51.100.1",
+		"+web.example.net. 1 IN A 198.51.100.2",
+	};
+	static const char *const aaaa[] = {
+		"www.example.org. 60 IN AAAA 2001:db8::1",
+	};
+	static const char *const soa[] = {
+		"example.org. 60 IN SOA ns.example.org. h.example.org. "
+		    "1 2 3 4 5",
+	};
+	struct answer_allow	 al;
+	char			 big[40][64];
+	const char		*many[40];
+	size_t			 i;
+
+	(void)state;
+	assert_int_equal(check_rrs(rrs, 7, &al), ANSWER_ASK);
+	/* 192.0.2.7 once; the smallest TTL of the A records asked for. */
+	assert_int_equal(al.n, 2);
+	assert_memory_equal(&al.addr[0], "\xc0\x00\x02\x07", 4);
+	assert_memory_equal(&al.addr[1], "\xc6\x33\x64\x08", 4);
+	assert_int_equal(al.ttl, 40);
+	/* No A record: nothing to allow, pass it on. */
+	assert_int_equal(check_rrs(aaaa, 1, &al), ANSWER_PASS);
+	assert_int_equal(al.n, 0);
+	assert_int_equal(check_rrs(soa, 1, &al), ANSWER_PASS);
+	assert_int_equal(check_rrs(NULL, 0, &al), ANSWER_PASS);
+	/* More distinct addresses than one NET_ALLOW holds. */
+	for (i = 0; i < 40; i++) {
+		snprintf(big[i], sizeof(big[i]), "www.example.org. 60 IN A "
+		    "198.51.100.%zu", i + 1);
+		many[i] = big[i];
+	}
+	assert_int_equal(check_rrs(many, NET_ALLOW_ADDRS_MAX, &al),
+	    ANSWER_ASK);
+	assert_int_equal(al.n, NET_ALLOW_ADDRS_MAX);
+	assert_int_equal(check_rrs(many, NET_ALLOW_ADDRS_MAX + 1, &al),
+	    ANSWER_TOO_MANY);
+	assert_int_equal(answer_check((const uint8_t *)"\0\0", 2, &al),
+	    ANSWER_BAD);
+}
+
+/* One public A record and one more that is not: the whole is refused. */
+static void
+rebinding(const char *rr)
+{
+	const char		*rrs[2] = { "www.example.org. 60 IN A 192.0.2.1",
+				    rr };
+	struct answer_allow	 al;
+
+	if (check_rrs(rrs, 2, &al) != ANSWER_REBINDING)
+		fail_msg("not refused: %s", rr);
+	/* Or the one record alone. */
+	if (check_rrs(rrs + 1, 1, &al) != ANSWER_REBINDING)
+		fail_msg("not refused alone: %s", rr);
+}
+
+static void
+test_answer_rebinding(void **state)
+{
+	static const char *const ok[] = {
+		"www.example.org. 60 IN A 8.8.8.8",
+		"www.example.org. 60 IN AAAA 2606:4700::1",
+		"www.example.org. 60 IN AAAA ::ffff:8.8.8.8",
+		"www.example.org. 60 IN AAAA 64:ff9b::808:808",
+	};
+	static const char *const cname[] = {
+		"www.example.org. 60 IN CNAME x.example.net.",
+		"x.example.net. 60 IN A 10.9.9.9",
+	};
+	struct answer_allow	 al;
+
+	(void)state;
+	rebinding("www.example.org. 60 IN A 10.1.2.3");
+	rebinding("www.example.org. 60 IN A 127.0.0.1");
+	rebinding("www.example.org. 60 IN A 169.254.169.254");
+	rebinding("www.example.org. 60 IN A 192.168.1.1");
+	rebinding("www.example.org. 60 IN A 172.16.0.1");
+	rebinding("www.example.org. 60 IN A 100.64.0.1");
+	rebinding("www.example.org. 60 IN A 0.0.0.0");
+	rebinding("www.example.org. 60 IN A 224.0.0.1");
+	rebinding("www.example.org. 60 IN A 255.255.255.255");
+	rebinding("www.example.org. 60 IN AAAA ::1");
+	rebinding("www.example.org. 60 IN AAAA ::");
+	rebinding("www.example.org. 60 IN AAAA fe80::1");
+	rebinding("www.example.org. 60 IN AAAA fd00::1");
+	rebinding("www.example.org. 60 IN AAAA fc00::1");
+	rebinding("www.example.org. 60 IN AAAA ff02::1");
+	rebinding("www.example.org. 60 IN AAAA fec0::1");
+	rebinding("www.example.org. 60 IN AAAA ::ffff:10.0.0.1");
+	rebinding("www.example.org. 60 IN AAAA ::ffff:127.0.0.1");
+	rebinding("www.example.org. 60 IN AAAA ::10.0.0.1");
+	rebinding("www.example.org. 60 IN AAAA 64:ff9b::a00:1");
+	rebinding("www.example.org. 60 IN AAAA 64:ff9b:1::1");
+	/* Through a CNAME too. */
+	assert_int_equal(check_rrs(cname, 2, &al), ANSWER_REBINDING);
+	assert_int_equal(check_rrs(ok, 4, &al), ANSWER_ASK);
+	assert_int_equal(al.n, 1);
+}
+
 static void
 test_name_ok(void **state)
 {
@@ -750,6 +874,8 @@ main(void)
 		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_relay_unwalkable),
 		cmocka_unit_test(test_answer_addrs),
+		cmocka_unit_test(test_answer_allow),
+		cmocka_unit_test(test_answer_rebinding),
 		cmocka_unit_test(test_name_ok),
 	};
 

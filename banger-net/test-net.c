@@ -230,16 +230,28 @@ channel_read(void)
 	fail_msg("banger-net did not read its channel");
 }
 
+/* The names table with each guest's egress mode (NULL: all open). */
 static void
-send_names(char **names, char **addrs, size_t n)
+send_names_egress(char **names, char **addrs, const uint64_t *egress,
+    size_t n)
 {
 	struct net_names	 nn;
+	uint64_t		 open[8] = { 0 };
 
+	assert_true(n <= 8);
 	nn.names.v = names;
 	nn.names.n = n;
 	nn.addrs.v = addrs;
 	nn.addrs.n = n;
+	nn.egress.v = (uint64_t *)(egress != NULL ? egress : open);
+	nn.egress.n = n;
 	send_msg(NET_NAMES, &nn, -1);
+}
+
+static void
+send_names(char **names, char **addrs, size_t n)
+{
+	send_names_egress(names, addrs, NULL, n);
 }
 
 /* A socket bound to addr:port (0: any port), listening if TCP. */
@@ -489,6 +501,51 @@ read_tcp_msg(int s, uint8_t *b, size_t len)
 	return n;
 }
 
+/* A query for name A with its 2-byte length before it, at b.  Its size. */
+static size_t
+tcp_query(uint8_t *b, size_t len, const char *name, uint16_t id)
+{
+	size_t	 n;
+
+	assert_true(len > 2);
+	n = make_query(name, LDNS_RR_TYPE_A, id, LDNS_RD, b + 2, len - 2);
+	b[0] = (uint8_t)(n >> 8);
+	b[1] = (uint8_t)n;
+	return n + 2;
+}
+
+/* A TCP connection to banger-net, from src (NULL: any address). */
+static int
+tcp_open(const char *src)
+{
+	struct sockaddr_in	 sin;
+	int			 s;
+
+	assert_true((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >=
+	    0);
+	if (src != NULL) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, src, &sin.sin_addr), 1);
+		assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)),
+		    0);
+	}
+	assert_int_equal(connect(s, (struct sockaddr *)&t.guest_tcp,
+	    sizeof(t.guest_tcp)), 0);
+	return s;
+}
+
+/* One query for name A over the connection s. */
+static void
+tcp_ask(int s, const char *name, uint16_t id)
+{
+	uint8_t	 q[512];
+	size_t	 n;
+
+	n = tcp_query(q, sizeof(q), name, id);
+	assert_int_equal(write(s, q, n), (ssize_t)n);
+}
+
 static void
 test_vm_names_tcp(void **state)
 {
@@ -499,20 +556,11 @@ test_vm_names_tcp(void **state)
 
 	(void)state;
 	SKIP_UNLESS_READY();
-	assert_true((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >=
-	    0);
-	assert_int_equal(connect(s, (struct sockaddr *)&t.guest_tcp,
-	    sizeof(t.guest_tcp)), 0);
+	s = tcp_open(NULL);
 	/* Two queries in one write: pipelined on one connection. */
-	n1 = make_query("Gamma.vm", LDNS_RR_TYPE_A, 0x2001, LDNS_RD, q + 2,
-	    sizeof(q) - 2);
-	q[0] = (uint8_t)(n1 >> 8);
-	q[1] = (uint8_t)n1;
-	n2 = make_query("alpha.vm", LDNS_RR_TYPE_A, 0x2002, LDNS_RD, q + 4 + n1,
-	    sizeof(q) - 4 - n1);
-	q[2 + n1] = (uint8_t)(n2 >> 8);
-	q[3 + n1] = (uint8_t)n2;
-	assert_int_equal(write(s, q, n1 + n2 + 4), (ssize_t)(n1 + n2 + 4));
+	n1 = tcp_query(q, sizeof(q), "Gamma.vm", 0x2001);
+	n2 = tcp_query(q + n1, sizeof(q) - n1, "alpha.vm", 0x2002);
+	assert_int_equal(write(s, q, n1 + n2), (ssize_t)(n1 + n2));
 	for (i = 0; i < 2; i++) {
 		n = read_tcp_msg(s, a, sizeof(a));
 		assert_int_equal(ldns_wire2pkt(&p, a, n), LDNS_STATUS_OK);
@@ -534,11 +582,12 @@ test_vm_names_tcp(void **state)
 
 /*
  * The forwarded query at the upstream: its source in *from, checked to
- * ask guest_name's A with RD set; its ID returned, counted against the
+ * ask name's A with RD set; its ID returned, counted against the
  * guest's.
  */
 static uint16_t
-upstream_query(struct sockaddr_in *from, uint16_t guest_id)
+upstream_query_name(struct sockaddr_in *from, uint16_t guest_id,
+    const char *name)
 {
 	uint8_t		 b[4096];
 	socklen_t	 sl = sizeof(*from);
@@ -557,7 +606,7 @@ upstream_query(struct sockaddr_in *from, uint16_t guest_id)
 	assert_int_equal(ldns_pkt_qdcount(p), 1);
 	rr = ldns_rr_list_rr(ldns_pkt_question(p), 0);
 	assert_int_equal(ldns_rr_get_type(rr), LDNS_RR_TYPE_A);
-	want = ldns_dname_new_frm_str("www.example.test");
+	want = ldns_dname_new_frm_str(name);
 	assert_int_equal(ldns_dname_compare(ldns_rr_owner(rr), want), 0);
 	ldns_rdf_deep_free(want);
 	id = ldns_pkt_id(p);
@@ -566,6 +615,12 @@ upstream_query(struct sockaddr_in *from, uint16_t guest_id)
 	if (id == guest_id)
 		t.same_id++;
 	return id;
+}
+
+static uint16_t
+upstream_query(struct sockaddr_in *from, uint16_t guest_id)
+{
+	return upstream_query_name(from, guest_id, "www.example.test");
 }
 
 static void
@@ -622,7 +677,7 @@ static void
 test_tcp_half_close(void **state)
 {
 	struct sockaddr_in	 from;
-	uint8_t			 q[512], a[4096];
+	uint8_t			 a[4096];
 	ldns_pkt		*p;
 	size_t			 n;
 	uint16_t		 id;
@@ -631,15 +686,8 @@ test_tcp_half_close(void **state)
 	(void)state;
 	SKIP_UNLESS_READY();
 	drain_upstream();
-	assert_true((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >=
-	    0);
-	assert_int_equal(connect(s, (struct sockaddr *)&t.guest_tcp,
-	    sizeof(t.guest_tcp)), 0);
-	n = make_query("www.example.test", LDNS_RR_TYPE_A, 0x3301, LDNS_RD,
-	    q + 2, sizeof(q) - 2);
-	q[0] = (uint8_t)(n >> 8);
-	q[1] = (uint8_t)n;
-	assert_int_equal(write(s, q, n + 2), (ssize_t)(n + 2));
+	s = tcp_open(NULL);
+	tcp_ask(s, "www.example.test", 0x3301);
 	assert_int_equal(shutdown(s, SHUT_WR), 0);
 	id = upstream_query(&from, 0x3301);
 	upstream_send(&from, "www.example.test", id, 0, "192.0.2.9");
@@ -731,7 +779,7 @@ test_forward_silent_tcp(void **state)
 {
 	static char		*up[5];
 	struct net_config	 nc;
-	uint8_t			 q[512], a[4096];
+	uint8_t			 a[4096];
 	ldns_pkt		*p;
 	size_t			 n;
 	int			 s, i;
@@ -744,15 +792,8 @@ test_forward_silent_tcp(void **state)
 	nc.upstream.v = up;
 	nc.upstream.n = 4;
 	send_msg(NET_CONFIG, &nc, -1);
-	assert_true((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >=
-	    0);
-	assert_int_equal(connect(s, (struct sockaddr *)&t.guest_tcp,
-	    sizeof(t.guest_tcp)), 0);
-	n = make_query("www.example.test", LDNS_RR_TYPE_A, 0x5101, LDNS_RD,
-	    q + 2, sizeof(q) - 2);
-	q[0] = (uint8_t)(n >> 8);
-	q[1] = (uint8_t)n;
-	assert_int_equal(write(s, q, n + 2), (ssize_t)(n + 2));
+	s = tcp_open(NULL);
+	tcp_ask(s, "www.example.test", 0x5101);
 	n = read_tcp_msg(s, a, sizeof(a));
 	assert_int_equal(ldns_wire2pkt(&p, a, n), LDNS_STATUS_OK);
 	assert_int_equal(ldns_pkt_id(p), 0x5101);
@@ -776,6 +817,460 @@ test_forward_fresh_ids(void **state)
 	SKIP_UNLESS_READY();
 	assert_true(t.forwards >= 3);
 	assert_true(t.same_id < t.forwards);
+}
+
+/*
+ * The egress policy.  The table lists, beside gamma, "locked" at
+ * 127.0.1.2 (allowlisted) and "free" at 127.0.1.3 (open); the guests
+ * ask from sockets bound to those addresses.
+ */
+#define LOCKED	"127.0.1.2"
+#define FREE	"127.0.1.3"
+
+static char	*eg_names[] = { "gamma", "locked", "free", NULL };
+static char	*eg_addrs[] = { "10.77.0.9", LOCKED, FREE, NULL };
+static const uint64_t eg_modes[] = { EGRESS_OPEN, EGRESS_ALLOWLIST,
+    EGRESS_OPEN };
+
+/* A UDP socket for the guest at addr. */
+static int
+guest_socket(const char *addr)
+{
+	int	 s;
+
+	assert_true((s = bound(SOCK_DGRAM, addr, 0, NULL)) >= 0);
+	return s;
+}
+
+/* A query from s, its answer not waited for. */
+static void
+send_query(int s, const char *name, uint16_t id)
+{
+	uint8_t	 q[512];
+	size_t	 n;
+
+	n = make_query(name, LDNS_RR_TYPE_A, id, LDNS_RD, q, sizeof(q));
+	assert_int_equal(sendto(s, q, n, 0, (struct sockaddr *)&t.guest_udp,
+	    sizeof(t.guest_udp)), (ssize_t)n);
+}
+
+/* The next answer at s, parsed, with the id expected. */
+static ldns_pkt *
+recv_answer(int s, uint16_t id)
+{
+	uint8_t		 a[4096];
+	ldns_pkt	*p = NULL;
+	ssize_t		 r;
+
+	assert_true(wait_readable(s, WAIT_MS));
+	r = recv(s, a, sizeof(a), 0);
+	assert_true(r > 0);
+	assert_int_equal(ldns_wire2pkt(&p, a, (size_t)r), LDNS_STATUS_OK);
+	assert_int_equal(ldns_pkt_id(p), id);
+	return p;
+}
+
+/* The rcode of the answer to name asked from s. */
+static int
+ask_rcode(int s, const char *name, uint16_t id)
+{
+	ldns_pkt	*p;
+	int		 rc;
+
+	send_query(s, name, id);
+	p = recv_answer(s, id);
+	rc = ldns_pkt_get_rcode(p);
+	if (rc != LDNS_RCODE_NOERROR)
+		assert_int_equal(ldns_pkt_ancount(p), 0);
+	ldns_pkt_free(p);
+	return rc;
+}
+
+/* The upstream's answer to qname A: the records given, as text. */
+static void
+upstream_send_rrs(const struct sockaddr_in *to, const char *qname,
+    uint16_t id, const char *const *rrs, size_t nrr)
+{
+	ldns_pkt	*p;
+	ldns_rr		*rr;
+	uint8_t		*w = NULL;
+	size_t		 n = 0, i;
+
+	p = ldns_pkt_query_new(ldns_dname_new_frm_str(qname), LDNS_RR_TYPE_A,
+	    LDNS_RR_CLASS_IN, LDNS_RD);
+	assert_non_null(p);
+	ldns_pkt_set_id(p, id);
+	ldns_pkt_set_qr(p, true);
+	ldns_pkt_set_ra(p, true);
+	for (i = 0; i < nrr; i++) {
+		assert_int_equal(ldns_rr_new_frm_str(&rr, rrs[i], 0, NULL,
+		    NULL), LDNS_STATUS_OK);
+		assert_true(ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr));
+	}
+	assert_int_equal(ldns_pkt2wire(&w, p, &n), LDNS_STATUS_OK);
+	assert_int_equal(sendto(t.up_udp, w, n, 0, (const struct sockaddr *)to,
+	    sizeof(*to)), (ssize_t)n);
+	free(w);
+	ldns_pkt_free(p);
+}
+
+/*
+ * The next message of type from banger-net (its counters, which come
+ * every 10 s, passed over); the caller frees the body.
+ */
+static void *
+chan_next(uint32_t type, struct msg_hdr *hdr)
+{
+	struct buf	 in = { 0 };
+	void		*body;
+	char		 err[MSG_ERRLEN];
+	int		 i;
+
+	for (i = 0; i < 8; i++) {
+		assert_true(wait_readable(t.chan, WAIT_MS));
+		assert_int_equal(frame_recv(t.chan, NET_FRAME_MAX, &in, NULL),
+		    0);
+		assert_true(in.len > 0);
+		assert_int_equal(msg_decode(&net_proto, in.p, in.len, hdr,
+		    &body, err, sizeof(err)), 0);
+		if (hdr->type == type) {
+			buf_free(&in);
+			return body;
+		}
+		assert_int_equal(hdr->type, NET_COUNTERS);
+		msg_free(&net_proto, hdr->type, body);
+	}
+	fail_msg("no %s from banger-net", msg_typename(&net_proto, type));
+	return NULL;
+}
+
+/* Nothing but counters waiting on the channel now. */
+static void
+chan_no_allow(void)
+{
+	struct pollfd	 p = { .fd = t.chan, .events = POLLIN };
+	struct msg_hdr	 hdr;
+	struct buf	 in = { 0 };
+	void		*body;
+	char		 err[MSG_ERRLEN];
+
+	while (poll(&p, 1, 0) == 1) {
+		assert_int_equal(frame_recv(t.chan, NET_FRAME_MAX, &in, NULL),
+		    0);
+		assert_true(in.len > 0);
+		assert_int_equal(msg_decode(&net_proto, in.p, in.len, &hdr,
+		    &body, err, sizeof(err)), 0);
+		assert_int_equal(hdr.type, NET_COUNTERS);
+		msg_free(&net_proto, hdr.type, body);
+	}
+	buf_free(&in);
+}
+
+static void
+send_allowed(uint64_t id, int ok)
+{
+	struct net_allowed	 na = { .ok = ok };
+	struct buf		 b = { 0 };
+
+	assert_int_equal(msg_frame(&net_proto, NET_ALLOWED, id, &na, &b), 0);
+	assert_int_equal(frame_send(t.chan, &b, -1), 0);
+	buf_free(&b);
+}
+
+/*
+ * The NET_ALLOW for LOCKED that the upstream's answer caused: its
+ * addresses are want (in order), its TTL ttl.  Its header id.
+ */
+static uint64_t
+expect_allow(const char *const *want, size_t nwant, uint64_t ttl)
+{
+	struct net_allow	*na;
+	struct msg_hdr		 hdr;
+	size_t			 i;
+
+	na = chan_next(NET_ALLOW, &hdr);
+	assert_string_equal(na->guest, LOCKED);
+	assert_int_equal(na->addrs.n, nwant);
+	for (i = 0; i < nwant; i++)
+		assert_string_equal(na->addrs.v[i], want[i]);
+	assert_int_equal(na->ttl, ttl);
+	msg_free(&net_proto, hdr.type, na);
+	assert_true(hdr.id != 0);
+	return hdr.id;
+}
+
+/* An allowlisted guest without domains resolves .vm names only. */
+static void
+test_egress_fail_closed(void **state)
+{
+	ldns_pkt	*p;
+	int		 s;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	drain_upstream();
+	send_names_egress(eg_names, eg_addrs, eg_modes, 3);
+	channel_read();
+	s = guest_socket(LOCKED);
+	assert_int_equal(ask_rcode(s, "www.example.test", 0x7001),
+	    LDNS_RCODE_REFUSED);
+	send_query(s, "gamma.vm", 0x7002);
+	p = recv_answer(s, 0x7002);
+	assert_one_a(p, "gamma.vm", "10.77.0.9");
+	ldns_pkt_free(p);
+	close(s);
+	/* Nothing went upstream. */
+	assert_false(wait_readable(t.up_udp, 200));
+}
+
+static void
+test_egress_refused(void **state)
+{
+	static char		*allow[] = { "www.example.test",
+				    "*.allowed.test", NULL };
+	struct net_egress	 ne = { .guest = LOCKED,
+				    .allow = { allow, 2 } };
+	int			 s;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	drain_upstream();
+	/* As bangerd does: the domains, then the table. */
+	send_msg(NET_EGRESS, &ne, -1);
+	send_names_egress(eg_names, eg_addrs, eg_modes, 3);
+	channel_read();
+	s = guest_socket(LOCKED);
+	assert_int_equal(ask_rcode(s, "other.test", 0x7101),
+	    LDNS_RCODE_REFUSED);
+	assert_int_equal(ask_rcode(s, "allowed.test", 0x7102),
+	    LDNS_RCODE_REFUSED);
+	assert_int_equal(ask_rcode(s, "www.example.test.evil", 0x7103),
+	    LDNS_RCODE_REFUSED);
+	assert_int_equal(ask_rcode(s, "xwww.example.test", 0x7104),
+	    LDNS_RCODE_REFUSED);
+	close(s);
+	assert_false(wait_readable(t.up_udp, 200));
+}
+
+/*
+ * An allowed name (exact) goes upstream; the answer's addresses go to
+ * bangerd with the smallest TTL, and the answer to the guest only after
+ * bangerd said yes.
+ */
+static void
+test_egress_allowed(void **state)
+{
+	static const char *const rrs[] = {
+		"www.example.test. 300 IN A 192.0.2.7",
+		"www.example.test. 40 IN A 198.51.100.3",
+	};
+	static const char *const want[] = { "192.0.2.7", "198.51.100.3" };
+	struct sockaddr_in	 from;
+	ldns_pkt		*p;
+	uint64_t		 id;
+	int			 s;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	drain_upstream();
+	s = guest_socket(LOCKED);
+	send_query(s, "www.example.test", 0x7201);
+	upstream_send_rrs(&from, "www.example.test",
+	    upstream_query(&from, 0x7201), rrs, 2);
+	id = expect_allow(want, 2, 40);
+	/* Held: the guest has nothing yet. */
+	assert_false(wait_readable(s, 300));
+	send_allowed(id, 1);
+	p = recv_answer(s, 0x7201);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	assert_int_equal(ldns_pkt_ancount(p), 2);
+	ldns_pkt_free(p);
+	close(s);
+}
+
+/* A wildcard's name goes upstream; bangerd says no: SERVFAIL. */
+static void
+test_egress_denied(void **state)
+{
+	static const char *const rrs[] = {
+		"a.allowed.test. 60 IN A 192.0.2.8",
+	};
+	static const char *const want[] = { "192.0.2.8" };
+	struct sockaddr_in	 from;
+	ldns_pkt		*p;
+	uint64_t		 id;
+	int			 s;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	drain_upstream();
+	s = guest_socket(LOCKED);
+	send_query(s, "a.allowed.test", 0x7301);
+	upstream_send_rrs(&from, "a.allowed.test",
+	    upstream_query_name(&from, 0x7301, "a.allowed.test"), rrs, 1);
+	id = expect_allow(want, 1, 60);
+	send_allowed(id, 0);
+	p = recv_answer(s, 0x7301);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
+	assert_int_equal(ldns_pkt_ancount(p), 0);
+	ldns_pkt_free(p);
+	close(s);
+}
+
+/* An allowed name that points inside: SERVFAIL, and bangerd not asked. */
+static void
+test_egress_rebinding(void **state)
+{
+	static const char *const rrs[][2] = {
+		{ "www.example.test. 60 IN A 10.1.2.3", NULL },
+		{ "www.example.test. 60 IN A 127.0.0.1", NULL },
+		{ "www.example.test. 60 IN A 169.254.169.254", NULL },
+		{ "www.example.test. 60 IN A 192.0.2.7",
+		    "www.example.test. 60 IN AAAA ::1" },
+	};
+	struct sockaddr_in	 from;
+	ldns_pkt		*p;
+	uint16_t		 qid;
+	size_t			 i;
+	int			 s;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	drain_upstream();
+	s = guest_socket(LOCKED);
+	for (i = 0; i < sizeof(rrs) / sizeof(rrs[0]); i++) {
+		qid = (uint16_t)(0x7401 + i);
+		send_query(s, "www.example.test", qid);
+		upstream_send_rrs(&from, "www.example.test",
+		    upstream_query(&from, qid), rrs[i],
+		    rrs[i][1] != NULL ? 2 : 1);
+		p = recv_answer(s, qid);
+		if (ldns_pkt_get_rcode(p) != LDNS_RCODE_SERVFAIL)
+			fail_msg("answer %zu passed", i);
+		assert_int_equal(ldns_pkt_ancount(p), 0);
+		ldns_pkt_free(p);
+	}
+	close(s);
+	chan_no_allow();
+}
+
+/*
+ * bangerd does not answer: SERVFAIL after the hold; its late answer is
+ * ignored.  A TCP client that goes while its answer is held takes the
+ * answer with it.
+ */
+static void
+test_egress_timeout(void **state)
+{
+	static const char *const rrs[] = {
+		"www.example.test. 60 IN A 192.0.2.10",
+	};
+	static const char *const want[] = { "192.0.2.10" };
+	struct sockaddr_in	 from;
+	ldns_pkt		*p;
+	uint64_t		 id;
+	int			 s, c;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	drain_upstream();
+	s = guest_socket(LOCKED);
+	send_query(s, "www.example.test", 0x7501);
+	upstream_send_rrs(&from, "www.example.test",
+	    upstream_query(&from, 0x7501), rrs, 1);
+	id = expect_allow(want, 1, 60);
+	p = recv_answer(s, 0x7501);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
+	ldns_pkt_free(p);
+	send_allowed(id, 1);
+	channel_read();
+	/* The next answer the guest gets is the next one it asks for. */
+	send_query(s, "gamma.vm", 0x7502);
+	p = recv_answer(s, 0x7502);
+	assert_one_a(p, "gamma.vm", "10.77.0.9");
+	ldns_pkt_free(p);
+	close(s);
+
+	/* Over TCP, closed while held. */
+	c = tcp_open(LOCKED);
+	tcp_ask(c, "www.example.test", 0x7503);
+	upstream_send_rrs(&from, "www.example.test",
+	    upstream_query(&from, 0x7503), rrs, 1);
+	id = expect_allow(want, 1, 60);
+	close(c);
+	/* Its end seen before the yes comes (a guest's query after it). */
+	s = guest_socket(FREE);
+	assert_int_equal(ask_rcode(s, "gamma.vm", 0x7504), LDNS_RCODE_NOERROR);
+	send_allowed(id, 1);
+	channel_read();
+	assert_int_equal(ask_rcode(s, "gamma.vm", 0x7505), LDNS_RCODE_NOERROR);
+	close(s);
+	assert_int_equal(kill(t.pid, 0), 0);
+}
+
+/* An open guest and the host: forwarded, no filter, bangerd not asked. */
+static void
+test_egress_others(void **state)
+{
+	static const char *const rrs[] = {
+		"other.test. 60 IN A 10.1.2.3",
+	};
+	struct sockaddr_in	 from;
+	ldns_pkt		*p;
+	int			 s, i;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	drain_upstream();
+	s = guest_socket(FREE);
+	for (i = 0; i < 2; i++) {
+		send_query(i == 0 ? s : t.cli, "other.test", 0x7601 + i);
+		upstream_send_rrs(&from, "other.test",
+		    upstream_query_name(&from, 0x7601 + i, "other.test"),
+		    rrs, 1);
+		p = recv_answer(i == 0 ? s : t.cli, 0x7601 + i);
+		assert_one_a(p, "other.test", "10.1.2.3");
+		ldns_pkt_free(p);
+	}
+	close(s);
+	chan_no_allow();
+}
+
+/*
+ * A guest allowlisted while its query is upstream: the answer is judged
+ * by the policy it has when the answer comes (REFUSED here: it has no
+ * domains), not the one it had when it asked.
+ */
+static void
+test_egress_changed(void **state)
+{
+	static const char *const rrs[] = {
+		"other.test. 60 IN A 192.0.2.11",
+	};
+	static const uint64_t	 modes[] = { EGRESS_OPEN, EGRESS_ALLOWLIST,
+				    EGRESS_ALLOWLIST };
+	struct sockaddr_in	 from;
+	ldns_pkt		*p;
+	uint16_t		 id;
+	int			 s;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	drain_upstream();
+	s = guest_socket(FREE);
+	send_query(s, "other.test", 0x7701);
+	id = upstream_query_name(&from, 0x7701, "other.test");
+	send_names_egress(eg_names, eg_addrs, modes, 3);
+	channel_read();
+	upstream_send_rrs(&from, "other.test", id, rrs, 1);
+	p = recv_answer(s, 0x7701);
+	assert_int_equal(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED);
+	assert_int_equal(ldns_pkt_ancount(p), 0);
+	ldns_pkt_free(p);
+	close(s);
+	chan_no_allow();
+	send_names_egress(eg_names, eg_addrs, eg_modes, 3);
+	channel_read();
 }
 
 static void
@@ -828,7 +1323,10 @@ test_counters(void **state)
 		assert_true(in.len > 0);
 		assert_int_equal(msg_decode(&net_proto, in.p, in.len, &hdr,
 		    &body, err, sizeof(err)), 0);
-		assert_int_equal(hdr.type, NET_COUNTERS);
+		if (hdr.type != NET_COUNTERS) {
+			msg_free(&net_proto, hdr.type, body);
+			continue;
+		}
 		c = body;
 		if (c->malformed >= 2) {
 			got = 1;
@@ -837,6 +1335,9 @@ test_counters(void **state)
 			assert_true(c->forwarded >= 3);
 			assert_true(c->bad_answers >= 2);
 			assert_true(c->failed >= 1);
+			/* 6 REFUSED, 4 rebinding answers above. */
+			assert_true(c->refused >= 6);
+			assert_true(c->rebinding >= 4);
 		}
 		msg_free(&net_proto, hdr.type, body);
 	}
@@ -886,6 +1387,46 @@ test_channel_closed(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * A names table whose egress modes do not pair with its names is
+ * bangerd's bug, and ends a fresh banger-net as any other bad table does
+ * (the old one is gone: test_channel_closed).
+ */
+static void
+test_names_egress_mismatch(void **state)
+{
+	static char		*names[] = { "gamma", NULL };
+	static char		*addrs[] = { "10.77.0.9", NULL };
+	struct net_names	 nn;
+	char			 path[4096];
+	int			 st, i;
+	pid_t			 r = 0;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	assert_int_equal(net_path(path, sizeof(path)), 0);
+	assert_int_equal(spawn(path), 0);
+	nn.names.v = names;
+	nn.names.n = 1;
+	nn.addrs.v = addrs;
+	nn.addrs.n = 1;
+	nn.egress.v = NULL;
+	nn.egress.n = 0;
+	send_msg(NET_NAMES, &nn, -1);
+	for (i = 0; i < WAIT_MS / 50 && (r = waitpid(t.pid, &st,
+	    WNOHANG)) == 0; i++) {
+		drain_log();
+		usleep(50 * 1000);
+	}
+	assert_int_equal(r, t.pid);
+	t.pid = -1;
+	drain_log();
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+	assert_non_null(memmem(t.log.p, t.log.len, "0 egress modes", 14));
+	close(t.chan);
+	t.chan = -1;
+}
+
 int
 main(void)
 {
@@ -899,10 +1440,19 @@ main(void)
 		cmocka_unit_test(test_forward_silent),
 		cmocka_unit_test(test_forward_silent_tcp),
 		cmocka_unit_test(test_forward_fresh_ids),
+		cmocka_unit_test(test_egress_fail_closed),
+		cmocka_unit_test(test_egress_refused),
+		cmocka_unit_test(test_egress_allowed),
+		cmocka_unit_test(test_egress_denied),
+		cmocka_unit_test(test_egress_rebinding),
+		cmocka_unit_test(test_egress_timeout),
+		cmocka_unit_test(test_egress_others),
+		cmocka_unit_test(test_egress_changed),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_sandboxed),
 		cmocka_unit_test(test_channel_closed),
+		cmocka_unit_test(test_names_egress_mismatch),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

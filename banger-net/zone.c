@@ -15,6 +15,7 @@
 static struct {
 	char		 name[NET_NAME_STRMAX + 1];
 	uint32_t	 addr;		/* network order */
+	int		 allowlist;	/* its egress mode is EGRESS_ALLOWLIST */
 } zone[NET_NAMES_MAX];
 static size_t	 nzone;
 
@@ -37,16 +38,18 @@ zone_set(const struct net_names *nn, char *err, size_t errlen)
 	struct in_addr	 a;
 	size_t		 i;
 
-	if (nn->names.n != nn->addrs.n) {
-		snprintf(err, errlen, "%zu names but %zu addresses",
-		    nn->names.n, nn->addrs.n);
+	if (nn->names.n != nn->addrs.n || nn->names.n != nn->egress.n) {
+		snprintf(err, errlen, "%zu names but %zu addresses and %zu "
+		    "egress modes", nn->names.n, nn->addrs.n, nn->egress.n);
 		return -1;
 	}
 	for (i = 0; i < nn->names.n; i++)
 		if (!label_ok(nn->names.v[i]) ||
-		    inet_pton(AF_INET, nn->addrs.v[i], &a) != 1) {
-			snprintf(err, errlen, "entry %zu is not a label and "
-			    "an IPv4 address", i);
+		    inet_pton(AF_INET, nn->addrs.v[i], &a) != 1 ||
+		    (nn->egress.v[i] != EGRESS_OPEN &&
+		    nn->egress.v[i] != EGRESS_ALLOWLIST)) {
+			snprintf(err, errlen, "entry %zu is not a label, "
+			    "an IPv4 address and an egress mode", i);
 			return -1;
 		}
 	for (i = 0; i < nn->names.n; i++) {
@@ -54,6 +57,7 @@ zone_set(const struct net_names *nn, char *err, size_t errlen)
 		    nn->names.v[i]);
 		(void)inet_pton(AF_INET, nn->addrs.v[i], &a);
 		zone[i].addr = a.s_addr;
+		zone[i].allowlist = nn->egress.v[i] == EGRESS_ALLOWLIST;
 	}
 	nzone = nn->names.n;
 	return 0;
@@ -84,4 +88,19 @@ zone_lookup(const char *name, uint32_t *addr)
 			return 0;
 		}
 	return -1;
+}
+
+/*
+ * Whether the guest at addr (network order) is allowlisted: any entry
+ * of its address that is, so that a doubtful table fails closed.
+ */
+int
+zone_allowlisted(uint32_t addr)
+{
+	size_t	 i;
+
+	for (i = 0; i < nzone; i++)
+		if (zone[i].addr == addr && zone[i].allowlist)
+			return 1;
+	return 0;
 }

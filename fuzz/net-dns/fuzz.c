@@ -8,12 +8,16 @@
  */
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "dns.h"
+#include "pubaddr.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -97,6 +101,68 @@ question_of(const uint8_t *data, size_t size, struct dns_q *q)
 	strcpy(q->asked, "www.Example.org");
 }
 
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A relayed answer on an allowlisted guest's path, checked the long way. */
+static void
+as_allowlisted(const uint8_t *pkt, size_t len)
+{
+	static struct dns_addr	 a[ANSWER_ADDRS_SCAN + 1];
+	struct answer_allow	 al;
+	size_t			 n, i, k, na4 = 0;
+	uint32_t		 v4, ttl = 0;
+	int			 r, bad = 0;
+
+	r = answer_check(pkt, len, &al);
+	if (dns_answer_addrs(pkt, len, a, ANSWER_ADDRS_SCAN + 1, &n) == -1) {
+		if (r != ANSWER_BAD)
+			abort();
+		return;
+	}
+	if (r == ANSWER_BAD || al.n > NET_ALLOW_ADDRS_MAX)
+		abort();
+	if (n > ANSWER_ADDRS_SCAN) {
+		if (r != ANSWER_TOO_MANY)
+			abort();
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (a[i].af == AF_INET) {
+			bad |= !pubaddr_ok4(get32(a[i].addr));
+			ttl = na4++ == 0 || a[i].ttl < ttl ? a[i].ttl : ttl;
+		} else
+			bad |= !answer_public6(a[i].addr);
+	}
+	if (bad != (r == ANSWER_REBINDING) || (na4 == 0 && !bad &&
+	    r != ANSWER_PASS))
+		abort();
+	if (r != ANSWER_ASK)
+		return;
+	if (al.n == 0 || al.ttl != ttl)
+		abort();
+	for (i = 0; i < al.n; i++) {
+		if (!pubaddr_ok4(ntohl(al.addr[i])))
+			abort();
+		for (k = 0; k < i; k++)
+			if (al.addr[k] == al.addr[i])
+				abort();
+	}
+	for (i = 0; i < n; i++) {
+		if (a[i].af != AF_INET)
+			continue;
+		memcpy(&v4, a[i].addr, 4);
+		for (k = 0; k < al.n && al.addr[k] != v4; k++)
+			;
+		if (k == al.n)
+			abort();
+	}
+}
+
 static void
 as_answer(const uint8_t *data, size_t size)
 {
@@ -139,6 +205,8 @@ as_answer(const uint8_t *data, size_t size)
 		    sizeof(out));
 		if (n >= 0 && (!ok || dns_walk(out, (size_t)n, &why) == -1))
 			abort();
+		if (n >= 0)
+			as_allowlisted(out, (size_t)n);
 	}
 }
 
