@@ -19,4 +19,5 @@ apt-get install -y -q --no-install-recommends \
 	jq passwd fakeroot e2fsprogs git libyaml-dev openssh-client \
 	mmdebstrap fakechroot debian-archive-keyring kmod libext2fs-dev \
 	iproute2 nftables util-linux procps psmisc mandoc ca-certificates \
-	libldns-dev ldnsutils dnsmasq-base
+	libldns-dev ldnsutils dnsmasq-base \
+	libsystemd-dev dbus-daemon python3-dbus python3-gi

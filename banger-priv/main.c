@@ -22,6 +22,7 @@
 #include "nft.h"
 #include "priv-paths.h"
 #include "priv.h"
+#include "resolved.h"
 
 #define MAX_GROUPS	256
 
@@ -210,6 +211,7 @@ main(int argc, char *argv[])
 	if ((p->nft = nftb_open(err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	open_disk_control(p);
+	p->bus = resolved_open();
 
 	sandbox_caps(p->dmfd != -1);
 	sandbox_seccomp(p->dmfd != -1);

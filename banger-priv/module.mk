@@ -10,7 +10,7 @@ PRIV_SRCS := $(filter-out banger-priv/test-%.c,$(wildcard banger-priv/*.c))
 PRIV_OBJS := $(patsubst %.c,$(O)/%.o,$(PRIV_SRCS))
 PRIV_CFLAGS := $(shell pkg-config --cflags libnl-route-3.0 libnftables)
 PRIV_LIBS := $(shell pkg-config --libs libnl-route-3.0 libnftables \
-	libcap-ng libseccomp msgpack)
+	libcap-ng libseccomp msgpack libsystemd)
 PRIV_COMMON := $(O)/libbanger-common.a
 
 PROGS += banger-priv/banger-priv banger-priv/banger-priv-regress

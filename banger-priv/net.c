@@ -93,7 +93,7 @@ link_up(struct nl_sock *sk, struct rtnl_link *link, int master,
 /*
  * Create the bridge if missing (a fixed MAC, so guests' ARP entries for
  * the gateway survive taps coming and going; a non-bridge on the name is
- * an error), add gw/24, turn IPv6 off, bring it up.
+ * an error), add gw/24, turn IPv6 off, bring it up.  Its ifindex, or -1.
  */
 int
 net_bridge_ensure(struct nl_sock *sk, const char *name, uint32_t gw,
@@ -105,7 +105,7 @@ net_bridge_ensure(struct nl_sock *sk, const char *name, uint32_t gw,
 	struct in_addr		 in = { htonl(gw) };
 	const char		*what = "look up";
 	char			 mac[ADDR_MACLEN];
-	int			 rc = -NLE_NOMEM;
+	int			 rc = -NLE_NOMEM, ifindex = -1;
 
 	addr_mac(gw, mac, sizeof(mac));
 	br = rtnl_link_bridge_alloc();
@@ -138,6 +138,7 @@ net_bridge_ensure(struct nl_sock *sk, const char *name, uint32_t gw,
 	/* EXCL: an existing identical address is not a second one. */
 	if ((rc = rtnl_addr_add(sk, ra, NLM_F_EXCL)) >= 0 || rc == -NLE_EXIST)
 		rc = link_up(sk, link, 0, &what);
+	ifindex = rtnl_link_get_ifindex(link);
 out:
 	if (rc < 0 && what != NULL)
 		snprintf(err, errlen, "%s %s: %s", what, name, nl_geterror(rc));
@@ -146,7 +147,7 @@ out:
 	rtnl_addr_put(ra);
 	nl_addr_put(lladdr);
 	nl_addr_put(local);
-	return rc < 0 ? -1 : 0;
+	return rc < 0 ? -1 : ifindex;
 }
 
 /* IPv6 off while the tap is down, then enslave it and bring it up. */

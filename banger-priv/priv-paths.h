@@ -13,11 +13,14 @@
 /* Made by the test: a node of the real control, or a plain file that
  * lets it drive everything but the device-mapper calls themselves. */
 #define PRIV_DM_CONTROL	"/run/banger-regress/dm-control"
+/* A test's own bus, if it made one (regress/resolved.sh). */
+#define PRIV_DBUS	"/run/banger-regress/system_bus_socket"
 #define PRIV_REGRESS	1
 #else
 #define PRIV_SYSCONFDIR	BANGER_SYSCONFDIR
 #define PRIV_RUNDIR	BANGER_RUNDIR
 #define PRIV_DM_CONTROL	"/dev/mapper/control"
+#define PRIV_DBUS	"/run/dbus/system_bus_socket"
 #define PRIV_REGRESS	0
 #endif
 #define PRIV_LOOP_CONTROL "/dev/loop-control"

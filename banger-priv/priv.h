@@ -28,6 +28,9 @@ struct priv {
 	struct nl_sock		*nl;
 	struct nft_ctx		*nft;
 	int			 bridge_ok;	/* BRIDGE_ENSURE succeeded */
+	int			 br_ifindex;	/* and the bridge it made */
+	uint32_t		 br_gw;
+	struct sd_bus		*bus;		/* system bus, or NULL */
 	int			 dmfd;		/* device-mapper control, or -1 */
 	int			 loopfd;	/* /dev/loop-control, or -1 */
 	unsigned		 dm_major;	/* device-mapper's, 0 if none */

@@ -149,6 +149,8 @@ static const int calls[] = {
 	SCMP_SYS(getpid),
 	/* dns.listen: banger-net's TCP socket on the gateway */
 	SCMP_SYS(listen),
+	/* sd-bus waiting for systemd-resolved's reply (resolved.c) */
+	SCMP_SYS(ppoll),
 	/* malloc, leaving, signal returns, time without the vDSO */
 	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
 	SCMP_SYS(exit_group), SCMP_SYS(exit), SCMP_SYS(rt_sigreturn),

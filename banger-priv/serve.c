@@ -15,6 +15,7 @@
 #include "net.h"
 #include "nft.h"
 #include "priv.h"
+#include "resolved.h"
 
 #define PF_NEED_BRIDGE	0x01	/* only after a successful BRIDGE_ENSURE */
 #define PF_TAKES_FDS	0x02	/* descriptors may come with it */
@@ -60,9 +61,10 @@ priv_answer_bridge_ensure(struct priv *p, const struct req *rq,
 	subnet = addr_subnet(p->pol.pool, slot);
 	gw = addr_host(subnet, ADDR_HOST_GW);
 	addr_bridge_name(p->uid, a->s[0], sizeof(a->s[0]));
-	if (net_bridge_ensure(p->nl, a->s[0], gw, a->err,
-	    sizeof(a->err)) == -1)
+	if ((p->br_ifindex = net_bridge_ensure(p->nl, a->s[0], gw, a->err,
+	    sizeof(a->err))) == -1)
 		return -1;
+	p->br_gw = gw;
 	if (pwrite(p->fwdfd, "1\n", 2, 0) != 2) {
 		snprintf(a->err, sizeof(a->err), "enable ip_forward: %s",
 		    strerror(errno));
@@ -337,6 +339,9 @@ priv_serve(struct priv *p)
 		a = (struct ans){ .code = BERR_PRIV, .fd = -1 };
 		type = answer(p, d, &rq, &a);
 		lease_file_unlock(&p->lf);
+		/* Unlocked: a slow bus stalls this caller only. */
+		if (type == PRIV_BRIDGE)
+			resolved_wire(p->bus, p->br_ifindex, p->br_gw);
 		if (type == -1) {
 			log_warnx("uid %u: %s", (unsigned)p->uid, a.err);
 			a.u.error = (struct priv_error){ a.code, a.err };

@@ -28,6 +28,7 @@ static const check_fn checks[] = {
 	check_disk,
 	check_vm_defaults,
 	check_egress,
+	check_dns_routing,
 	check_ssh_key,
 	check_daemon,
 };

@@ -31,13 +31,8 @@
 #define QEMU_BIN	"qemu-system-x86_64"
 #define DISK_WARN	(2ULL * 1024 * 1024 * 1024)
 
-static void	set(struct check *, enum check_status, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static void	hint(struct check *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-static void
-set(struct check *c, enum check_status st, const char *fmt, ...)
+void
+set_check(struct check *c, enum check_status st, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -47,8 +42,8 @@ set(struct check *c, enum check_status st, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-hint(struct check *c, const char *fmt, ...)
+void
+hint_check(struct check *c, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -79,15 +74,15 @@ check_arch(struct check *c)
 
 	c->name = "arch";
 	if (uname(&u) == -1) {
-		set(c, CHK_FAIL, "uname: %s", strerror(errno));
+		set_check(c, CHK_FAIL, "uname: %s", strerror(errno));
 		return;
 	}
 	if (strcmp(u.machine, "x86_64") == 0)
-		set(c, CHK_OK, "host is x86_64");
+		set_check(c, CHK_OK, "host is x86_64");
 	else {
-		set(c, CHK_FAIL, "host is %s; banger's guests are x86_64",
+		set_check(c, CHK_FAIL, "host is %s; banger's guests are x86_64",
 		    u.machine);
-		hint(c, "run banger on an x86_64 host");
+		hint_check(c, "run banger on an x86_64 host");
 	}
 }
 
@@ -101,12 +96,12 @@ check_landlock(struct check *c)
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
 	    LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi >= 1)
-		set(c, CHK_OK, "available (ABI %ld): banger-fetch can sandbox "
+		set_check(c, CHK_OK, "available (ABI %ld): banger-fetch can sandbox "
 		    "itself", abi);
 	else {
-		set(c, CHK_FAIL, "not available (%s): banger-fetch refuses to "
+		set_check(c, CHK_FAIL, "not available (%s): banger-fetch refuses to "
 		    "build disks without it", strerror(errno));
-		hint(c, "use a kernel with CONFIG_SECURITY_LANDLOCK=y and "
+		hint_check(c, "use a kernel with CONFIG_SECURITY_LANDLOCK=y and "
 		    "landlock in lsm= (Linux 5.13 or later)");
 	}
 }
@@ -118,10 +113,10 @@ check_kvm(struct check *c)
 
 	c->name = "kvm";
 	if (accel_choose(reason, sizeof(reason)) == ACCEL_KVM)
-		set(c, CHK_OK, "%s", reason);
+		set_check(c, CHK_OK, "%s", reason);
 	else {
-		set(c, CHK_WARN, "%s", reason);
-		hint(c, "VMs still work, under TCG emulation (slower)");
+		set_check(c, CHK_WARN, "%s", reason);
+		hint_check(c, "VMs still work, under TCG emulation (slower)");
 	}
 }
 
@@ -181,25 +176,25 @@ check_qemu(struct check *c)
 	else if (dc->cfg.qemu_bin[0] != '\0') {
 		snprintf(path, sizeof(path), "%s", dc->cfg.qemu_bin);
 		if (access(path, X_OK) == -1) {
-			set(c, CHK_FAIL, "qemu_bin %s (config.toml:%u): %s",
+			set_check(c, CHK_FAIL, "qemu_bin %s (config.toml:%u): %s",
 			    path, dc->cfg.line[CONFIG_K_QEMU_BIN],
 			    strerror(errno));
-			hint(c, "fix qemu_bin in %s or remove it to search "
+			hint_check(c, "fix qemu_bin in %s or remove it to search "
 			    "PATH", dc->file);
 			return;
 		}
 	} else if (find_exec(NULL, QEMU_BIN, path, sizeof(path)) == -1) {
-		set(c, CHK_FAIL, "%s not found in PATH", QEMU_BIN);
-		hint(c, "install it (Debian: apt install qemu-system-x86) "
+		set_check(c, CHK_FAIL, "%s not found in PATH", QEMU_BIN);
+		hint_check(c, "install it (Debian: apt install qemu-system-x86) "
 		    "or set BANGER_QEMU");
 		return;
 	}
 	if (qemu_version(path, ver, sizeof(ver)) == -1) {
-		set(c, CHK_FAIL, "%s --version failed", path);
-		hint(c, "check the QEMU installation");
+		set_check(c, CHK_FAIL, "%s --version failed", path);
+		hint_check(c, "check the QEMU installation");
 		return;
 	}
-	set(c, CHK_OK, "%s: %s", path, ver);
+	set_check(c, CHK_OK, "%s: %s", path, ver);
 }
 
 void
@@ -216,18 +211,18 @@ check_priv(struct check *c)
 		snprintf(path, sizeof(path), "%s/banger-priv",
 		    BANGER_LIBEXECDIR);
 	if (stat(path, &st) == -1) {
-		set(c, CHK_FAIL, "%s: %s", path, strerror(errno));
-		hint(c, "install banger: sudo make install");
+		set_check(c, CHK_FAIL, "%s: %s", path, strerror(errno));
+		hint_check(c, "install banger: sudo make install");
 		return;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0 ||
 	    (st.st_mode & S_ISUID) == 0) {
-		set(c, CHK_FAIL, "%s is not a setuid-root program", path);
-		hint(c, "sudo chown root:root %s && sudo chmod 4755 %s", path,
+		set_check(c, CHK_FAIL, "%s is not a setuid-root program", path);
+		hint_check(c, "sudo chown root:root %s && sudo chmod 4755 %s", path,
 		    path);
 		return;
 	}
-	set(c, CHK_OK, "%s is installed setuid root", path);
+	set_check(c, CHK_OK, "%s is installed setuid root", path);
 }
 
 /*
@@ -252,12 +247,12 @@ check_permitted(struct check *c)
 		snprintf(path, sizeof(path), "%s/banger-priv",
 		    BANGER_LIBEXECDIR);
 	if (access(path, X_OK) == -1) {
-		set(c, CHK_FAIL, "%s: %s", path, strerror(errno));
-		hint(c, "install banger: sudo make install");
+		set_check(c, CHK_FAIL, "%s: %s", path, strerror(errno));
+		hint_check(c, "install banger: sudo make install");
 		return;
 	}
 	if (priv_spawn(path, &sock, &errfd, &pid) != 0) {
-		set(c, CHK_FAIL, "cannot start %s: %s", path,
+		set_check(c, CHK_FAIL, "cannot start %s: %s", path,
 		    strerror(errno));
 		return;
 	}
@@ -275,7 +270,7 @@ check_permitted(struct check *c)
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		set(c, CHK_OK, "%s accepts uid %u", path, (unsigned)getuid());
+		set_check(c, CHK_OK, "%s accepts uid %u", path, (unsigned)getuid());
 		return;
 	}
 	/* First line of what the helper said, printable characters only. */
@@ -284,9 +279,9 @@ check_permitted(struct check *c)
 	for (i = 0; msg[i] != '\0'; i++)
 		if ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f)
 			msg[i] = '?';
-	set(c, CHK_FAIL, "%s refused to start: %s", path,
+	set_check(c, CHK_FAIL, "%s refused to start: %s", path,
 	    msg[0] ? msg : "no reason given");
-	hint(c, "an administrator can allow you in %s/priv.conf "
+	hint_check(c, "an administrator can allow you in %s/priv.conf "
 	    "(allow_users or allow_groups)", BANGER_SYSCONFDIR);
 }
 
@@ -322,7 +317,7 @@ check_image(struct check *c)
 		snprintf(dir, sizeof(dir), "%s", env);
 	else {
 		if (paths_init(&p, err, sizeof(err)) == -1) {
-			set(c, CHK_FAIL, "%s", err);
+			set_check(c, CHK_FAIL, "%s", err);
 			return;
 		}
 		if ((size_t)snprintf(dir, sizeof(dir), "%s/default",
@@ -333,13 +328,13 @@ check_image(struct check *c)
 	kernel = has_file(dir, "vmlinuz") || has_file(dir, "vmlinux");
 	initrd = has_file(dir, "initrd.img");
 	if (kernel && initrd) {
-		set(c, CHK_OK, "guest kernel and initrd.img in %s", dir);
+		set_check(c, CHK_OK, "guest kernel and initrd.img in %s", dir);
 		return;
 	}
-	set(c, CHK_FAIL, "%s lacks %s%s%s", dir,
+	set_check(c, CHK_FAIL, "%s lacks %s%s%s", dir,
 	    kernel ? "" : "a kernel (vmlinuz or vmlinux)",
 	    !kernel && !initrd ? " and " : "", initrd ? "" : "initrd.img");
-	hint(c, "build and install the image (make images && sudo make "
+	hint_check(c, "build and install the image (make images && sudo make "
 	    "install), or set BANGER_IMAGE_DIR");
 }
 
@@ -353,7 +348,7 @@ check_disk(struct check *c)
 
 	c->name = "disk";
 	if (paths_init(&p, err, sizeof(err)) == -1) {
-		set(c, CHK_FAIL, "%s", err);
+		set_check(c, CHK_FAIL, "%s", err);
 		return;
 	}
 	/* The state dir may not exist yet: ask its nearest ancestor. */
@@ -362,7 +357,7 @@ check_disk(struct check *c)
 		if ((slash = strrchr(dir, '/')) == NULL || slash == dir) {
 			snprintf(dir, sizeof(dir), "/");
 			if (statvfs(dir, &vfs) == -1) {
-				set(c, CHK_FAIL, "statvfs: %s",
+				set_check(c, CHK_FAIL, "statvfs: %s",
 				    strerror(errno));
 				return;
 			}
@@ -372,11 +367,11 @@ check_disk(struct check *c)
 	}
 	free_b = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
 	if (free_b < DISK_WARN) {
-		set(c, CHK_WARN, "%.1f GiB free for %s", free_b / 1073741824.0,
+		set_check(c, CHK_WARN, "%.1f GiB free for %s", free_b / 1073741824.0,
 		    p.state_dir);
-		hint(c, "each VM needs room for its disks; free some space");
+		hint_check(c, "each VM needs room for its disks; free some space");
 	} else
-		set(c, CHK_OK, "%.1f GiB free for %s", free_b / 1073741824.0,
+		set_check(c, CHK_OK, "%.1f GiB free for %s", free_b / 1073741824.0,
 		    p.state_dir);
 }
 
@@ -388,16 +383,16 @@ check_daemon(struct check *c)
 
 	c->name = "daemon";
 	if (paths_init(&p, err, sizeof(err)) == -1) {
-		set(c, CHK_INFO, "%s", err);
+		set_check(c, CHK_INFO, "%s", err);
 		return;
 	}
 	if (paths_check_private(p.runtime_dir, getuid(), err,
 	    sizeof(err)) == -1)
-		set(c, CHK_FAIL, "%s", err);
+		set_check(c, CHK_FAIL, "%s", err);
 	else if (client_probe(p.sock))
-		set(c, CHK_INFO, "bangerd is running (%s)", p.sock);
+		set_check(c, CHK_INFO, "bangerd is running (%s)", p.sock);
 	else
-		set(c, CHK_INFO, "bangerd is not running; banger starts it "
+		set_check(c, CHK_INFO, "bangerd is not running; banger starts it "
 		    "when needed");
 }
 
@@ -430,13 +425,13 @@ check_config(struct check *c)
 	c->name = "config";
 	if (!dc->valid) {
 		escape_ctl(dc->err, shown, sizeof(shown));
-		set(c, CHK_FAIL, "%s", shown);
-		hint(c, "fix the file; until then none of its settings are "
+		set_check(c, CHK_FAIL, "%s", shown);
+		hint_check(c, "fix the file; until then none of its settings are "
 		    "used");
 		return;
 	}
 	if (!dc->cfg.present) {
-		set(c, CHK_INFO, "no %s; using defaults", dc->file);
+		set_check(c, CHK_INFO, "no %s; using defaults", dc->file);
 		return;
 	}
 	for (i = 0; i < CONFIG_NKEYS; i++)
@@ -444,13 +439,13 @@ check_config(struct check *c)
 	/* Loading never looks at the disk; a sync source may be gone. */
 	for (i = 0; i < dc->cfg.nsync; i++)
 		if (access(dc->cfg.sync[i].host, R_OK) == -1) {
-			set(c, CHK_WARN, "%s:%u: file_sync host %s: %s",
+			set_check(c, CHK_WARN, "%s:%u: file_sync host %s: %s",
 			    dc->file, dc->cfg.sync[i].line,
 			    dc->cfg.sync[i].host, strerror(errno));
-			hint(c, "create it or remove the entry");
+			hint_check(c, "create it or remove the entry");
 			return;
 		}
-	set(c, CHK_OK, "%s: %zu setting%s, %zu file_sync entr%s", dc->file,
+	set_check(c, CHK_OK, "%s: %zu setting%s, %zu file_sync entr%s", dc->file,
 	    n, n == 1 ? "" : "s", dc->cfg.nsync, dc->cfg.nsync == 1 ? "y" :
 	    "ies");
 }
@@ -502,32 +497,32 @@ check_vmm(struct check *c)
 	have_fc = firecracker_found(dc, fc, sizeof(fc));
 	kvm = accel_choose(why, sizeof(why)) == ACCEL_KVM;
 	if (dc->cfg.vmm == CONFIG_VMM_QEMU) {
-		set(c, CHK_OK, "qemu (%s)", f);
+		set_check(c, CHK_OK, "qemu (%s)", f);
 		return;
 	}
 	if (dc->cfg.vmm == CONFIG_VMM_FIRECRACKER && !have_fc) {
-		set(c, CHK_FAIL, "firecracker (%s), but no firecracker binary "
+		set_check(c, CHK_FAIL, "firecracker (%s), but no firecracker binary "
 		    "was found", f);
-		hint(c, "install Firecracker and set firecracker_bin, or set "
+		hint_check(c, "install Firecracker and set firecracker_bin, or set "
 		    "vmm = \"auto\"");
 		return;
 	}
 	if (dc->cfg.vmm == CONFIG_VMM_FIRECRACKER && !kvm) {
-		set(c, CHK_FAIL, "firecracker (%s) needs KVM: %s", f, why);
-		hint(c, "set vmm = \"qemu\" or \"auto\" on this host");
+		set_check(c, CHK_FAIL, "firecracker (%s) needs KVM: %s", f, why);
+		hint_check(c, "set vmm = \"qemu\" or \"auto\" on this host");
 		return;
 	}
 	if (have_fc && kvm) {
 		/* Said plainly: see docs/firecracker.md. */
-		set(c, CHK_WARN, "%s (%s): firecracker at %s; banger's "
+		set_check(c, CHK_WARN, "%s (%s): firecracker at %s; banger's "
 		    "Firecracker driver is verified against Firecracker's API "
 		    "spec and a fake API server in its tests, not yet against "
 		    "a real Firecracker", dc->cfg.vmm == CONFIG_VMM_AUTO ?
 		    "auto" : "firecracker", f, fc);
-		hint(c, "set vmm = \"qemu\" to use QEMU instead");
+		hint_check(c, "set vmm = \"qemu\" to use QEMU instead");
 		return;
 	}
-	set(c, CHK_OK, "auto (%s): qemu (firecracker: %s)", f, !have_fc ?
+	set_check(c, CHK_OK, "auto (%s): qemu (firecracker: %s)", f, !have_fc ?
 	    "no binary found" : "KVM cannot run the guest here");
 }
 
@@ -544,16 +539,16 @@ check_rootdisk(struct check *c)
 	    (dc->cfg.vmm == CONFIG_VMM_AUTO && firecracker_found(dc, fc,
 	    sizeof(fc)) && accel_choose(why, sizeof(why)) == ACCEL_KVM);
 	if (fcvm)
-		set(c, CHK_INFO, "overlay in the guest (Firecracker VMs always "
+		set_check(c, CHK_INFO, "overlay in the guest (Firecracker VMs always "
 		    "get it)");
 	else if (access("/dev/mapper/control", F_OK) == 0) {
-		set(c, CHK_WARN, "device-mapper snapshots made by banger-priv; "
+		set_check(c, CHK_WARN, "device-mapper snapshots made by banger-priv; "
 		    "this path is unit-tested and run up to the device-mapper "
 		    "call in banger's tests, not yet end to end");
-		hint(c, "set dm_snapshots false in %s to use the overlay "
+		hint_check(c, "set dm_snapshots false in %s to use the overlay "
 		    "instead", BANGER_SYSCONFDIR "/priv.conf");
 	} else
-		set(c, CHK_INFO, "overlay in the guest: this kernel has no "
+		set_check(c, CHK_INFO, "overlay in the guest: this kernel has no "
 		    "device-mapper (/dev/mapper/control)");
 }
 
@@ -565,7 +560,7 @@ check_vm_defaults(struct check *c)
 	char				 f1[64], f2[64], f3[64];
 
 	c->name = "vm defaults";
-	set(c, CHK_INFO, "%s%d vCPU (%s), %u MiB memory (%s), %llu MiB disk "
+	set_check(c, CHK_INFO, "%s%d vCPU (%s), %u MiB memory (%s), %llu MiB disk "
 	    "(%s)", dc->valid ? "" : "config.toml ignored: ", e->vcpu,
 	    from(dc, e->vcpu_src, CONFIG_K_VCPU, f1, sizeof(f1)),
 	    e->memory_mib, from(dc, e->memory_src, CONFIG_K_MEMORY_MIB, f2,
@@ -587,7 +582,7 @@ check_egress(struct check *c)
 	for (i = 0; i < dc->cfg.nallow; i++)
 		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
 		    i == 0 ? ": " : ", ", dc->cfg.allow[i]);
-	set(c, CHK_INFO, "%s%s%s (%s); per VM: --egress, --allow, banger vm "
+	set_check(c, CHK_INFO, "%s%s%s (%s); per VM: --egress, --allow, banger vm "
 	    "egress", dc->valid ? "" : "config.toml ignored: ",
 	    egress_mode_name(dc->cfg.egress), dc->cfg.egress ==
 	    EGRESS_ALLOWLIST ? (list[0] != '\0' ? list : " (.vm names "
@@ -606,27 +601,27 @@ check_ssh_key(struct check *c)
 
 	c->name = "ssh key";
 	if (k[0] == '\0') {
-		set(c, CHK_INFO, "ssh_key_path not set (built-in default)");
+		set_check(c, CHK_INFO, "ssh_key_path not set (built-in default)");
 		return;
 	}
 	if (stat(k, &st) == -1 || access(k, R_OK) == -1) {
-		set(c, CHK_WARN, "%s (config.toml:%u): %s", k, line,
+		set_check(c, CHK_WARN, "%s (config.toml:%u): %s", k, line,
 		    strerror(errno));
-		hint(c, "create it (ssh-keygen -t ed25519 -f %s) or fix "
+		hint_check(c, "create it (ssh-keygen -t ed25519 -f %s) or fix "
 		    "ssh_key_path", k);
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		set(c, CHK_WARN, "%s (config.toml:%u): not a regular file", k,
+		set_check(c, CHK_WARN, "%s (config.toml:%u): not a regular file", k,
 		    line);
 		return;
 	}
 	/* ssh itself refuses private keys others can read. */
 	if ((st.st_mode & 077) != 0) {
-		set(c, CHK_WARN, "%s (config.toml:%u): mode %04o; ssh refuses "
+		set_check(c, CHK_WARN, "%s (config.toml:%u): mode %04o; ssh refuses "
 		    "keys others can read", k, line, st.st_mode & 07777);
-		hint(c, "chmod 600 %s", k);
+		hint_check(c, "chmod 600 %s", k);
 		return;
 	}
-	set(c, CHK_OK, "%s (config.toml:%u)", k, line);
+	set_check(c, CHK_OK, "%s (config.toml:%u)", k, line);
 }

@@ -17,6 +17,12 @@ struct check {
 
 typedef void (*check_fn)(struct check *);
 
+/* A check's outcome and what to do, printf-style. */
+void	set_check(struct check *, enum check_status, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	hint_check(struct check *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 void	check_arch(struct check *);
 void	check_landlock(struct check *);
 void	check_kvm(struct check *);
@@ -31,6 +37,7 @@ void	check_vmm(struct check *);
 void	check_rootdisk(struct check *);
 void	check_vm_defaults(struct check *);
 void	check_egress(struct check *);
+void	check_dns_routing(struct check *);	/* doctor-dns.c */
 void	check_ssh_key(struct check *);
 
 /* config.toml as the checks above read it, loaded once. */

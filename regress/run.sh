@@ -18,7 +18,7 @@ ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
     ssh-config uninstall priv-refuse priv-stall priv-shape priv-disk
     priv-egress
     rootdisk ports
-    two-daemons network dns egress isolation crash golden"
+    two-daemons network dns resolved egress isolation crash golden"
 # One test may not take longer than this (seconds).
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
 
