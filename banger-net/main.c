@@ -87,6 +87,16 @@ on_ports(const struct msg_hdr *hdr, void *body, int fd)
 		fatalx("bangerd sent bad ports: %s", err);
 }
 
+static void
+on_port_fd(const struct msg_hdr *hdr, void *body, int fd)
+{
+	char	 err[128];
+
+	(void)hdr;
+	if (ports_given(body, fd, err, sizeof(err)) == -1)
+		log_warnx("bangerd sent a %s", err);
+}
+
 /* bangerd's messages: which come with a descriptor, and the handler. */
 static const struct {
 	uint32_t	 type;
@@ -99,6 +109,7 @@ static const struct {
 	{ NET_PORTS,	0,	on_ports },
 	{ NET_EGRESS,	0,	on_egress },
 	{ NET_ALLOWED,	0,	on_allowed },
+	{ NET_PORT_FD,	1,	on_port_fd },
 };
 
 static void

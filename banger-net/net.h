@@ -100,6 +100,7 @@ int	fwd_set_upstreams(const struct msg_strv *, char *, size_t);
 
 /* ports.c: published ports */
 int	ports_set(const struct net_ports *, char *, size_t);
+int	ports_given(const struct net_port_fd *, int, char *, size_t);
 
 /* sandbox.c */
 void	sandbox_net(void);

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,12 @@ struct conn {
 };
 
 static struct port	 ports[NET_PORTS_MAX];
+/* Listeners banger-priv bound (ports below 1024), until the table. */
+static struct {
+	struct sockaddr_in	 listen;
+	int			 fd;
+} given[NET_PORTS_MAX];
+static size_t		 ngiven;
 static TAILQ_HEAD(, conn) conns = TAILQ_HEAD_INITIALIZER(conns);
 static size_t		 nconn;
 static int		 diag = -1;
@@ -296,19 +303,42 @@ parse(const char *s, struct sockaddr_in *l, struct sockaddr_in *g)
 	return 0;
 }
 
+/* The listener bangerd gave for p's address, or -1 (then it is bound). */
+static int
+given_take(const struct sockaddr_in *l)
+{
+	size_t	 i;
+	int	 fd;
+
+	for (i = 0; i < ngiven; i++)
+		if (given[i].listen.sin_addr.s_addr == l->sin_addr.s_addr &&
+		    given[i].listen.sin_port == l->sin_port) {
+			fd = given[i].fd;
+			given[i] = given[--ngiven];
+			return fd;
+		}
+	return -1;
+}
+
 static void
 port_open(struct port *p)
 {
 	char	 err[NET_ERROR_STRMAX + 1];
 	int	 one = 1;
 
-	if ((p->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
+	if ((p->fd = given_take(&p->listen)) != -1) {
+		if (fcntl(p->fd, F_SETFL, O_NONBLOCK) == -1 || (p->ev =
+		    event_new(netd.base, p->fd, EV_READ | EV_PERSIST,
+		    port_accept, p)) == NULL || event_add(p->ev, NULL) == -1)
+			goto fail;
+	} else if ((p->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1 || setsockopt(p->fd, SOL_SOCKET,
 	    SO_REUSEADDR, &one, sizeof(one)) == -1 || bind(p->fd,
 	    (struct sockaddr *)&p->listen, sizeof(p->listen)) == -1 ||
 	    listen(p->fd, 16) == -1 || (p->ev = event_new(netd.base, p->fd,
 	    EV_READ | EV_PERSIST, port_accept, p)) == NULL ||
 	    event_add(p->ev, NULL) == -1) {
+fail:
 		snprintf(err, sizeof(err), "%s", strerror(errno));
 		state(&p->listen, err);
 		if (p->fd != -1)
@@ -325,6 +355,25 @@ same(const struct sockaddr_in *a, const struct sockaddr_in *b)
 {
 	return a->sin_addr.s_addr == b->sin_addr.s_addr &&
 	    a->sin_port == b->sin_port;
+}
+
+/* A listener bangerd hands over for the table that comes next. */
+int
+ports_given(const struct net_port_fd *pf, int fd, char *err, size_t errlen)
+{
+	struct sockaddr_in	 l, g;
+	char			 spec[NET_LISTEN_STRMAX + 16];
+
+	snprintf(spec, sizeof(spec), "%s:1.1.1.1:1", pf->listen);
+	if (parse(spec, &l, &g) == -1 || ngiven == NET_PORTS_MAX) {
+		snprintf(err, errlen, "listener for \"%.32s\" refused",
+		    pf->listen);
+		close(fd);
+		return -1;
+	}
+	given[ngiven].listen = l;
+	given[ngiven++].fd = fd;
+	return 0;
 }
 
 /* The whole table from bangerd: close what went, open what came. */
@@ -362,5 +411,8 @@ ports_set(const struct net_ports *np, char *err, size_t errlen)
 		ports[j].guest = g[i];
 		port_open(&ports[j]);
 	}
+	/* Those the table does not need (a port kept as it was). */
+	while (ngiven > 0)
+		close(given[--ngiven].fd);
 	return 0;
 }

@@ -177,10 +177,11 @@ net_tap_attach(struct nl_sock *sk, const char *tap, const char *bridge,
 
 /* Port 53 on the gateway GW: UDP, or TCP listening (banger-net's). */
 int
-net_dns_socket(uint32_t gw, int tcp, char *err, size_t errlen)
+net_listen_socket(uint32_t addr, uint16_t port, int tcp, char *err,
+    size_t errlen)
 {
 	struct sockaddr_in	 sa = { .sin_family = AF_INET,
-	    .sin_port = htons(53), .sin_addr.s_addr = htonl(gw) };
+	    .sin_port = htons(port), .sin_addr.s_addr = htonl(addr) };
 	int			 fd, one = 1;
 
 	if ((fd = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) |
@@ -188,8 +189,8 @@ net_dns_socket(uint32_t gw, int tcp, char *err, size_t errlen)
 	    SO_REUSEADDR, &one, sizeof(one)) == -1) ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
 	    (tcp && listen(fd, 64) == -1)) {
-		snprintf(err, errlen, "%s port 53 on the gateway: %s",
-		    tcp ? "TCP" : "UDP", strerror(errno));
+		snprintf(err, errlen, "%s port %u: %s", tcp ? "TCP" : "UDP",
+		    (unsigned)port, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -1;

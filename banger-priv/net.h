@@ -14,7 +14,8 @@ struct nl_sock;
 struct nl_sock *net_open(char *, size_t);
 int	net_bridge_ensure(struct nl_sock *, const char *, uint32_t, char *,
 	    size_t);
-int	net_dns_socket(uint32_t, int, char *, size_t);
+/* A bound UDP or (listening) TCP socket on addr:port, host order. */
+int	net_listen_socket(uint32_t, uint16_t, int, char *, size_t);
 int	net_tap_attach(struct nl_sock *, const char *, const char *, char *,
 	    size_t);
 /*

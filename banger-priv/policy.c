@@ -15,7 +15,7 @@
 
 static const char *const keys[] = {
 	"allow_users", "allow_groups", "pool", "max_taps_per_user",
-	"max_disks_per_user", "dm_snapshots",
+	"max_disks_per_user", "dm_snapshots", "publish_low_ports",
 };
 #define NKEYS		(sizeof(keys) / sizeof(keys[0]))
 
@@ -107,6 +107,14 @@ policy_line(struct policy *p, size_t k, char *const *v, size_t n)
 	case 4:
 		return number(v, n, POLICY_DISKS_MAX, &p->max_disks) == -1 ?
 		    " must be one integer 1.." XSTR(POLICY_DISKS_MAX) : NULL;
+	case 6:
+		if (n > POLICY_LOW_PORTS_MAX)
+			return ": at most " XSTR(POLICY_LOW_PORTS_MAX) " ports";
+		for (i = 0; i < n; i++)
+			if (number(&v[i], 1, 1023, &p->low_ports[i]) == -1)
+				return " must list ports 1..1023";
+		p->nlow_ports = n;
+		return NULL;
 	default:
 		if (n != 1 || (strcmp(v[0], "true") != 0 &&
 		    strcmp(v[0], "false") != 0))

@@ -9,6 +9,7 @@
  *	max_taps_per_user 16
  *	max_disks_per_user 16
  *	dm_snapshots true
+ *	publish_low_ports 80 443
  *
  * Every key is optional and may come once; unknown keys, wrong values and
  * control characters are errors.
@@ -28,6 +29,7 @@
 #define POLICY_TAPS_MAX		253	/* guest hosts .2 .. .254 */
 #define POLICY_DISKS_DEFAULT	16
 #define POLICY_DISKS_MAX	800	/* what one disk.ids reply holds */
+#define POLICY_LOW_PORTS_MAX	64	/* in publish_low_ports */
 
 struct policy {
 	char		 users[POLICY_MAX_NAMES][POLICY_NAME_MAX + 1];
@@ -39,6 +41,9 @@ struct policy {
 	unsigned	 max_taps;
 	unsigned	 max_disks;	/* device-mapper snapshots */
 	int		 dm_snapshots;	/* 0: never hold CAP_SYS_ADMIN */
+	/* Ports below 1024 users may publish on loopback (port.listen). */
+	unsigned	 low_ports[POLICY_LOW_PORTS_MAX];
+	size_t		 nlow_ports;
 };
 
 void	policy_defaults(struct policy *);

@@ -245,13 +245,27 @@ priv_answer_dns_listen(struct priv *p, const struct req *rq, struct ans *a)
 		return -1;
 	}
 	gw = addr_host(addr_subnet(p->pol.pool, lb->slot), ADDR_HOST_GW);
-	if ((a->fd = net_dns_socket(gw, tcp, a->err, sizeof(a->err))) == -1)
+	if ((a->fd = net_listen_socket(gw, 53, tcp, a->err,
+	    sizeof(a->err))) == -1)
 		return -1;
 	a->u.dns_sock.tcp = (uint64_t)tcp;
 	return PRIV_DNS_SOCK;
 }
 
-/* By type; wire_decode() lets only these nine through. */
+/* A published port below 1024, for the caller's banger-net. */
+static int
+priv_answer_port_listen(struct priv *p, const struct req *rq, struct ans *a)
+{
+	(void)p;
+	if ((a->fd = net_listen_socket((uint32_t)rq->u.port_listen.addr,
+	    (uint16_t)rq->u.port_listen.port, 1, a->err,
+	    sizeof(a->err))) == -1)
+		return -1;
+	a->u.dns_sock.tcp = 1;
+	return PRIV_DNS_SOCK;
+}
+
+/* By type; wire_decode() lets only these ten through. */
 static const struct priv_dispatch {
 	const char	*name;
 	int		 flags;
@@ -274,6 +288,8 @@ static const struct priv_dispatch {
 	    priv_answer_dns_listen },
 	[PRIV_TAP_EGRESS] = { "tap.egress", PF_NEED_BRIDGE,
 	    validate_tap_egress, priv_answer_tap_egress },
+	[PRIV_PORT_LISTEN] = { "port.listen", 0, validate_port_listen,
+	    priv_answer_port_listen },
 };
 
 /* Locked: check in full, then act; the reply type, or -1. */

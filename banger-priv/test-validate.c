@@ -144,6 +144,29 @@ test_policy_ok(void **state)
 }
 
 static void
+test_policy_low_ports(void **state)
+{
+	struct policy	 p;
+	char		 err[256];
+
+	(void)state;
+	assert_int_equal(parse_policy(&p, "", err, sizeof(err)), 0);
+	assert_int_equal(p.nlow_ports, 0);
+	assert_int_equal(parse_policy(&p, "publish_low_ports 80 443 1023\n",
+	    err, sizeof(err)), 0);
+	assert_int_equal(p.nlow_ports, 3);
+	assert_int_equal(p.low_ports[0], 80);
+	assert_int_equal(p.low_ports[2], 1023);
+	assert_int_equal(parse_policy(&p, "publish_low_ports 80 1024\n", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "ports 1..1023"));
+	assert_int_equal(parse_policy(&p, "publish_low_ports 0\n", err,
+	    sizeof(err)), -1);
+	assert_int_equal(parse_policy(&p, "publish_low_ports http\n", err,
+	    sizeof(err)), -1);
+}
+
+static void
 test_policy_defaults(void **state)
 {
 	struct policy	 p;
@@ -655,6 +678,40 @@ v_egress(const struct policy *pol, uint32_t uid, uint64_t vm_id, int allow,
 	return validate_tap_egress(&p, &rq, r);
 }
 
+static enum verdict
+v_port(const struct policy *pol, uint64_t addr, uint64_t port,
+    struct vres *r)
+{
+	struct priv	 p = { .uid = 1000, .lt = &T, .pol = *pol };
+	struct req	 rq = { .type = PRIV_PORT_LISTEN };
+
+	rq.u.port_listen = (struct priv_port_listen){ addr, port };
+	return validate_port_listen(&p, &rq, r);
+}
+
+static void
+test_validate_port_listen(void **state)
+{
+	struct policy	 p = pol16(4);
+	struct vres	 r;
+
+	(void)state;
+	p.low_ports[0] = 80;
+	p.low_ports[1] = 443;
+	p.nlow_ports = 2;
+	assert_int_equal(v_port(&p, 0x7f000001, 80, &r), VALID_OK);
+	assert_int_equal(v_port(&p, 0x7f0a0b0c, 443, &r), VALID_OK);
+	assert_int_equal(v_port(&p, 0x7f000001, 81, &r), VALID_REFUSE);
+	assert_non_null(strstr(r.why, "not in publish_low_ports"));
+	assert_int_equal(v_port(&p, 0, 80, &r), VALID_REFUSE);
+	assert_non_null(strstr(r.why, "loopback"));
+	assert_int_equal(v_port(&p, 0x0ad50001, 80, &r), VALID_REFUSE);
+	assert_int_equal(v_port(&p, 0x80000001, 80, &r), VALID_REFUSE);
+	assert_int_equal(v_port(&p, 0x7f000001, 0, &r), VALID_REFUSE);
+	p.nlow_ports = 0;
+	assert_int_equal(v_port(&p, 0x7f000001, 80, &r), VALID_REFUSE);
+}
+
 static void
 test_validate_egress(void **state)
 {
@@ -832,6 +889,8 @@ main(void)
 		cmocka_unit_test(test_nft_ruleset),
 		cmocka_unit_test(test_nft_egress),
 		cmocka_unit_test(test_validate_egress),
+		cmocka_unit_test(test_validate_port_listen),
+		cmocka_unit_test(test_policy_low_ports),
 		cmocka_unit_test(test_validate_bridge),
 		cmocka_unit_test(test_validate_tap),
 		cmocka_unit_test(test_host_exhaustion),

@@ -98,6 +98,19 @@ test_requests(void **state)
 	assert_null(roundtrip(PRIV_DISK_RELEASE, 5, &dr, 1, &h, &r, &nfds));
 	assert_int_equal(r.disk_release.vm_id, 78);
 	assert_int_equal(nfds, 1);
+	{
+		struct priv_port_listen	 pl = { 0x7f000001, 80 };
+
+		assert_null(roundtrip(PRIV_PORT_LISTEN, 6, &pl, 0, &h, &r,
+		    &nfds));
+		assert_int_equal(h.type, PRIV_PORT_LISTEN);
+		assert_int_equal(r.port_listen.addr, 0x7f000001);
+		assert_int_equal(r.port_listen.port, 80);
+		pl = (struct priv_port_listen){ UINT32_MAX, PRIV_PORT_LOW_MAX };
+		assert_null(roundtrip(PRIV_PORT_LISTEN, 7, &pl, 0, &h, &r,
+		    &nfds));
+		assert_int_equal(r.port_listen.port, PRIV_PORT_LOW_MAX);
+	}
 	for (i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
 		assert_null(roundtrip(bare[i], i, &none, 0, &h, &r, &nfds));
 		assert_int_equal(h.type, bare[i]);
@@ -295,6 +308,12 @@ static const struct {
 	    "a9616c6c6f776c697374c3a5616464727390a374746c05" },
 	{ "addrs on tap.delete", "85a17601a17407a2696401a5766d5f696407"
 	    "a5616464727390" },
+	{ "port.listen: port 1024", "85a17601a17412a2696401a461646472ce7f000001"
+	    "a4706f7274cd0400" },
+	{ "port.listen: addr past 32 bits", "85a17601a17412a2696401a461646472"
+	    "cf0000000100000001a4706f7274cd0050" },
+	{ "port.listen: no port", "84a17601a17412a2696401a461646472"
+	    "ce7f000001" },
 	{ "empty", "" },
 };
 

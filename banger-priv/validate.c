@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "priv-paths.h"
 #include "priv.h"
 #include "pubaddr.h"
 #include "valid.h"
@@ -153,6 +154,24 @@ validate_tap_egress(const struct priv *p, const struct req *rq,
 			    e->addrs[i]);
 	}
 	return verdict(r, VALID_OK, 0, "ok");
+}
+
+/* A loopback address and a port below 1024 that priv.conf lists. */
+enum verdict
+validate_port_listen(const struct priv *p, const struct req *rq,
+    struct vres *r)
+{
+	const struct priv_port_listen	*l = &rq->u.port_listen;
+	size_t				 i;
+
+	if ((l->addr >> 24) != 127 || l->port == 0)
+		return verdict(r, VALID_REFUSE, BERR_INVALID, "only a loopback "
+		    "address (127.0.0.0/8) and a port from 1");
+	for (i = 0; i < p->pol.nlow_ports; i++)
+		if (p->pol.low_ports[i] == l->port)
+			return verdict(r, VALID_OK, 0, "ok");
+	return verdict(r, VALID_REFUSE, BERR_PRIV, "port %u is below 1024 "
+	    "and not in publish_low_ports of " PRIV_CONF, (unsigned)l->port);
 }
 
 /* One of the two files behind a snapshot; what says which in messages. */

@@ -53,7 +53,7 @@ struct req;
 typedef enum verdict validator(const struct priv *, const struct req *,
 	    struct vres *);
 validator validate_bridge_ensure, validate_tap_create, validate_release,
-	    validate_disk_snapshot, validate_tap_egress;
+	    validate_disk_snapshot, validate_tap_egress, validate_port_listen;
 int	valid_backing_dev(uint64_t, unsigned);
 
 #endif

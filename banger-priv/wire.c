@@ -16,12 +16,12 @@
 
 /* A request's keys, and each request type's as a mask of their bits. */
 enum { K_V, K_T, K_ID, K_VMID, K_PERSIST, K_TCP, K_ALLOW, K_ADDRS, K_TTL,
-	K_N };
+	K_ADDR, K_PORT, K_N };
 #define ENV	(1u << K_V | 1u << K_T | 1u << K_ID)
 #define VMID	(1u << K_VMID)
 
 static const char *const keys[K_N] = { "v", "t", "id", "vm_id", "persist",
-	"tcp", "allowlist", "addrs", "ttl" };
+	"tcp", "allowlist", "addrs", "ttl", "addr", "port" };
 #define BOOLS	(1u << K_PERSIST | 1u << K_TCP | 1u << K_ALLOW)
 static const unsigned	 want[PRIV_TYPE_MAX + 1] = {
 	[PRIV_BRIDGE_ENSURE] = ENV, [PRIV_TAP_LIST] = ENV,
@@ -31,6 +31,7 @@ static const unsigned	 want[PRIV_TYPE_MAX + 1] = {
 	[PRIV_DNS_LISTEN] = ENV | 1u << K_TCP,
 	[PRIV_TAP_EGRESS] = ENV | VMID | 1u << K_ALLOW | 1u << K_ADDRS |
 	    1u << K_TTL,
+	[PRIV_PORT_LISTEN] = ENV | 1u << K_ADDR | 1u << K_PORT,
 };
 
 ssize_t
@@ -177,6 +178,12 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 	    (int)v[K_PERSIST] };
 	if (hdr->type == PRIV_DNS_LISTEN)
 		req->dns_listen.tcp = (int)v[K_TCP];
+	if (hdr->type == PRIV_PORT_LISTEN) {
+		if (v[K_ADDR] > UINT32_MAX || v[K_PORT] > PRIV_PORT_LOW_MAX)
+			return "addr or port out of range";	/* as msg.c */
+		req->port_listen = (struct priv_port_listen){ v[K_ADDR],
+		    v[K_PORT] };
+	}
 	if (hdr->type == PRIV_TAP_EGRESS) {
 		if (v[K_TTL] > UINT32_MAX)
 			return "ttl out of range";	/* as msg.c */

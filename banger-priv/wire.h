@@ -42,6 +42,7 @@ union priv_req {
 	struct priv_disk_release	 disk_release;
 	struct priv_dns_listen		 dns_listen;
 	struct wire_egress		 egress;
+	struct priv_port_listen		 port_listen;
 };
 
 /*

@@ -93,7 +93,7 @@ test_publish_collected_in_order(void **state)
 static void
 test_publish_bad_and_clash(void **state)
 {
-	static const char *bad[] = { "80", "80:80", "10.0.0.1:8080:80",
+	static const char *bad[] = { "80", "0:80", "10.0.0.1:8080:80",
 	    "8080:0", "unix:/tmp/s", "x:8080:80", "8080:80:", "" };
 	const struct cmd_entry *e = &cmd_vm_run_entry;
 	struct port_spec p;
@@ -191,8 +191,8 @@ test_port_arguments(void **state)
 		{ { "frob", "vm1" }, BEX_USAGE, 0, "list, publish or" },
 		{ { "publish", "Bad_Name", "8080:80" }, BEX_USAGE, 0,
 		    "invalid VM name" },
-		{ { "publish", "vm1", "80:80" }, BEX_USAGE, 0,
-		    "below 1024" },
+		{ { "publish", "vm1", "0.0.0.0:80:80" }, BEX_USAGE, 0,
+		    "only loopback" },
 	};
 	struct ctl_vm_port req;
 	struct args	 a;
@@ -313,7 +313,7 @@ run_child(int lfd, char **argv, int argc, int *connected)
 static void
 test_refused_before_connecting(void **state)
 {
-	char	*v1[] = { "vm", "create", "--publish", "80:80", NULL };
+	char	*v1[] = { "vm", "create", "--publish", "0.0.0.0:80:80", NULL };
 	char	*v2[] = { "vm", "run", "-p", "8080:80", "-p", "8080:81", "--",
 	    "true", NULL };
 	char	*v3[] = { "vm", "port", "publish", "vm1", "unix:/x", NULL };

@@ -24,6 +24,7 @@
 #include "proto.h"
 
 #define BOOT_TIMEOUT_SEC	90
+#define PORTS_LOW_MAX	64	/* listeners below 1024 held at once */
 /* "allowlist" and the patterns, space-separated, as the database keeps. */
 #define EGRESS_LINE_MAX	(10 + EGRESS_ALLOW_MAX * (EGRESS_PATTERN_MAX + 1))
 #define VM_DEFAULT_VCPUS	1
@@ -281,6 +282,14 @@ struct bangerd {
 	struct bufferevent	*net_log;	/* its stderr */
 	pid_t			 net_pid;
 	int			 dns_fd[2];	/* UDP, TCP on the gateway */
+	/* Listeners of published ports below 1024 (lowports.c). */
+	struct lowport {
+		uint32_t	 addr;
+		uint16_t	 port;
+		int		 fd;
+		int		 live;	/* asked for since the last sweep */
+	}			 lowport[PORTS_LOW_MAX];
+	size_t			 nlowport;
 	struct event		*net_timer;	/* its restart */
 	time_t			 net_since;	/* started (monotonic s) */
 	unsigned		 net_backoff;	/* s before a restart */
@@ -434,11 +443,19 @@ void	 net_status(struct bangerd *, char *, size_t);
 void	 net_started(struct bangerd *, struct launch_started *);
 void	 net_exited(struct bangerd *, struct launch_exited *);
 
+int	 net_send(struct bangerd *, uint32_t, uint64_t, const void *, int);
+
+/* lowports.c: published ports below 1024 */
+int	 lowport_get(struct bangerd *, uint32_t, uint16_t, char *, size_t);
+void	 lowports_sweep(struct bangerd *);
+void	 lowports_send(struct bangerd *);
+
 /* ports.c: published ports */
 int	 vm_ports_set(struct vm *, const struct msg_strv *, char *, size_t);
 void	 vm_ports_load(struct vm *, const char *);
 void	 vm_ports_info(struct vm *, struct ctl_vm_info *);
 void	 vm_ports_state(struct bangerd *, const char *, const char *);
+void	 vm_ports_error(struct vm *, size_t, const char *);
 void	 vm_port_cmd(struct client *, struct ctl_vm_port *);
 
 /* egress.c: the egress policy */

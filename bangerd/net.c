@@ -43,7 +43,7 @@ mono(void)
 }
 
 /* One message, never blocking: a banger-net that does not read is ended. */
-static int
+int
 net_send(struct bangerd *d, uint32_t type, uint64_t id, const void *body,
     int fd)
 {
@@ -221,6 +221,8 @@ net_sync(struct bangerd *d)
 	struct net_names nn;
 	struct net_ports np;
 	struct vm	*vm;
+	struct buf	 b = { 0 };
+	char		 err[NET_ERROR_STRMAX + 1];
 	size_t		 n = 0, np_n = 0, i;
 
 	if (d->net_chan == -1)
@@ -234,6 +236,13 @@ net_sync(struct bangerd *d)
 			addrs[n++] = vm->address;
 		}
 		for (i = 0; i < vm->nports && np_n < NET_PORTS_MAX; i++) {
+			/* Below 1024: only with banger-priv's listener. */
+			if (vm->ports[i].host <= PRIV_PORT_LOW_MAX &&
+			    lowport_get(d, vm->ports[i].addr, vm->ports[i].host,
+			    err, sizeof(err)) == -1) {
+				vm_ports_error(vm, i, err);
+				continue;
+			}
 			snprintf(port[np_n], sizeof(port[np_n]), "%u.%u.%u.%u:"
 			    "%u:%s:%u", vm->ports[i].addr >> 24,
 			    (vm->ports[i].addr >> 16) & 0xff,
@@ -257,6 +266,13 @@ net_sync(struct bangerd *d)
 	if (d->net_chan == -1)
 		return;
 	net_send_table(d, NET_NAMES, &nn, &d->net_names);
+	lowports_sweep(d);
+	/* A table that is sent gets the listeners it needs first. */
+	if (msg_frame(&net_proto, NET_PORTS, 0, &np, &b) == 0 &&
+	    (b.len != d->net_ports.len || memcmp(b.p, d->net_ports.p,
+	    b.len) != 0))
+		lowports_send(d);
+	buf_free(&b);
 	net_send_table(d, NET_PORTS, &np, &d->net_ports);
 }
 

@@ -134,6 +134,18 @@ vm_ports_info(struct vm *vm, struct ctl_vm_info *vi)
 	vi->port_state.n = vm->nports;
 }
 
+/* A port bangerd could not hand to banger-net (lowports.c): said once. */
+void
+vm_ports_error(struct vm *vm, size_t i, const char *error)
+{
+	if (vm->port_known[i] && strcmp(vm->port_err[i], error) == 0)
+		return;
+	vm->port_known[i] = 1;
+	snprintf(vm->port_err[i], sizeof(vm->port_err[i]), "%s", error);
+	log_warnx("vm %s: cannot publish %s: %s", vm->name, vm->port_text[i],
+	    error);
+}
+
 /* banger-net's word on the listener at LISTEN ("127.0.0.1:8080"). */
 void
 vm_ports_state(struct bangerd *d, const char *listen, const char *error)

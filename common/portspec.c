@@ -79,12 +79,6 @@ port_spec_parse(const char *s, struct port_spec *p, char *err,
 		    "(127.0.0.0/8) can be published for now", s);
 		return -1;
 	}
-	if (p->host < PORT_HOST_MIN) {
-		snprintf(err, errlen, "publish %s: host ports below %d are not "
-		    "supported yet; use %d or above", s, PORT_HOST_MIN,
-		    PORT_HOST_MIN);
-		return -1;
-	}
 	return 0;
 }
 

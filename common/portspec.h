@@ -1,7 +1,8 @@
 /*
  * A published port, as `--publish` and `vm port publish` take it:
  * [ADDR:]HOSTPORT:GUESTPORT, ADDR an IPv4 loopback address (127.0.0.1
- * when left out), both ports decimal, 1 to 65535 (HOSTPORT from 1024).
+ * when left out), both ports decimal, 1 to 65535.  A HOSTPORT below 1024
+ * is bound by banger-priv, where priv.conf's publish_low_ports allows.
  */
 #ifndef BANGER_PORTSPEC_H
 #define BANGER_PORTSPEC_H
@@ -11,7 +12,6 @@
 
 #define PORTS_MAX	16	/* per VM */
 #define PORT_SPEC_MAX	32	/* bytes in a spec as given */
-#define PORT_HOST_MIN	1024	/* lower ports would need banger-priv */
 
 struct port_spec {
 	uint32_t	 addr;		/* host order */

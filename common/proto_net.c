@@ -47,6 +47,9 @@ static const struct msg_field f_allow[] = {
 	F(net_allow, addrs, MF_STRV, NET_ALLOW_ADDRS_MAX, NET_ADDR_STRMAX),
 	F(net_allow, ttl, MF_U64, UINT32_MAX, 0),
 };
+static const struct msg_field f_port_fd[] = {
+	F(net_port_fd, listen, MF_STR, NET_LISTEN_STRMAX, 0),
+};
 static const struct msg_field f_allowed[] = {
 	F(net_allowed, ok, MF_BOOL, 0, 0),
 };
@@ -61,6 +64,7 @@ static const struct msg_type net_types[] = {
 	T(NET_EGRESS, "egress", net_egress, f_egress),
 	T(NET_ALLOW, "allow", net_allow, f_allow),
 	T(NET_ALLOWED, "allowed", net_allowed, f_allowed),
+	T(NET_PORT_FD, "port-fd", net_port_fd, f_port_fd),
 };
 
 const struct msg_proto net_proto = {

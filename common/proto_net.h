@@ -41,7 +41,8 @@ enum net_type {
 	NET_EGRESS,		/* d->n: one guest's allowed domains */
 	NET_ALLOW,		/* n->d: let a guest reach these addresses */
 	NET_ALLOWED,		/* d->n: done (or not), same header id */
-	NET_TYPE_MAX = NET_ALLOWED
+	NET_PORT_FD,		/* d->n, with a listener banger-priv made */
+	NET_TYPE_MAX = NET_PORT_FD
 };
 
 struct net_config {
@@ -97,6 +98,16 @@ struct net_counters {
 
 struct net_ports {
 	struct msg_strv	 ports;		/* HOSTADDR:PORT:GUESTADDR:PORT */
+};
+
+/*
+ * The listening socket for a published port banger-net cannot bind (a
+ * port below 1024, bound by banger-priv), sent before the NET_PORTS
+ * that lists it; banger-net uses it instead of binding and closes any
+ * the table that follows does not name.
+ */
+struct net_port_fd {
+	char		*listen;	/* HOSTADDR:PORT */
 };
 
 struct net_port_state {

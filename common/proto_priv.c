@@ -68,6 +68,10 @@ static const struct msg_field f_tap_egress[] = {
 	F(priv_tap_egress, addrs, MF_STRV, PRIV_EGRESS_ADDRS_MAX, ADDR_MAX),
 	F(priv_tap_egress, ttl, MF_U64, UINT32_MAX, 0),
 };
+static const struct msg_field f_port_listen[] = {
+	F(priv_port_listen, addr, MF_U64, UINT32_MAX, 0),
+	F(priv_port_listen, port, MF_U64, PRIV_PORT_LOW_MAX, 0),
+};
 
 static const struct msg_type priv_types[] = {
 	T0(PRIV_OK, "ok", priv_ok),
@@ -89,6 +93,7 @@ static const struct msg_type priv_types[] = {
 	T(PRIV_DNS_LISTEN, "dns.listen", priv_dns_listen, f_dns_listen),
 	T(PRIV_DNS_SOCK, "dns.sock", priv_dns_sock, f_dns_sock),
 	T(PRIV_TAP_EGRESS, "tap.egress", priv_tap_egress, f_tap_egress),
+	T(PRIV_PORT_LISTEN, "port.listen", priv_port_listen, f_port_listen),
 };
 
 const struct msg_proto priv_proto = {

@@ -38,7 +38,9 @@ enum priv_type {
 	PRIV_DNS_SOCK,		/* p->d, with the bound socket */
 	PRIV_TAP_EGRESS,	/* d->p: a tap's egress mode and allowed
 				   addresses; PRIV_OK */
-	PRIV_TYPE_MAX = PRIV_TAP_EGRESS
+	PRIV_PORT_LISTEN,	/* d->p: a published port below 1024;
+				   PRIV_DNS_SOCK with the listener */
+	PRIV_TYPE_MAX = PRIV_PORT_LISTEN
 };
 
 #define PRIV_DM_NAME_MAX	127	/* DM_NAME_LEN - 1 */
@@ -133,6 +135,17 @@ struct priv_dns_listen {
 
 struct priv_dns_sock {
 	uint64_t	 tcp;		/* 0 or 1 */
+};
+
+/*
+ * A TCP listener on a loopback address (127.0.0.0/8, host order) and a
+ * port below 1024 that priv.conf's publish_low_ports lists, for the
+ * caller's banger-net to relay to a guest.
+ */
+#define PRIV_PORT_LOW_MAX	1023
+struct priv_port_listen {
+	uint64_t	 addr;
+	uint64_t	 port;
 };
 
 #define PRIV_EGRESS_ADDRS_MAX	32	/* addresses in one tap.egress */

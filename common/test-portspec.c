@@ -43,6 +43,9 @@ test_accept(void **state)
 	ok("127.0.0.1:3000:3000", "127.0.0.1:3000:3000");
 	ok("127.1.2.3:65535:1", "127.1.2.3:65535:1");
 	ok("1024:22", "127.0.0.1:1024:22");
+	/* Below 1024: banger-priv binds it, if priv.conf allows. */
+	ok("80:8080", "127.0.0.1:80:8080");
+	ok("127.0.0.2:1:1", "127.0.0.2:1:1");
 }
 
 static void
@@ -63,8 +66,6 @@ test_refuse(void **state)
 	    "from 1 to 65535");
 	refused("+8080:80", "publish +8080:80: ports must be numbers from 1 "
 	    "to 65535");
-	refused("80:80", "publish 80:80: host ports below 1024 are not "
-	    "supported yet; use 1024 or above");
 	refused("0.0.0.0:8080:80", "publish 0.0.0.0:8080:80: only loopback "
 	    "addresses (127.0.0.0/8) can be published for now");
 	refused("10.0.0.1:8080:80", "publish 10.0.0.1:8080:80: only loopback "

@@ -45,6 +45,7 @@ static const struct priv_reply {
 	{ PRIV_DISK_LIST,	PRIV_DISK_IDS,	0 },
 	{ PRIV_DNS_LISTEN,	PRIV_DNS_SOCK,	PR_FD },
 	{ PRIV_TAP_EGRESS,	PRIV_OK,	0 },
+	{ PRIV_PORT_LISTEN,	PRIV_DNS_SOCK,	PR_FD },
 };
 
 static const struct priv_reply *
@@ -290,6 +291,28 @@ priv_tap_egress(int fd, uint64_t vm_id, int allowlist, char **addrs,
 	rc = priv_call(fd, PRIV_TAP_EGRESS, &req, &ok, NULL, err, errlen);
 	if (rc == 0)
 		msg_free(&priv_proto, PRIV_OK, ok);
+	return rc;
+}
+
+int
+priv_port_listen(int fd, uint32_t addr, uint16_t port, int *sockfd,
+    char *err, size_t errlen)
+{
+	struct priv_port_listen	 req = { addr, port };
+	struct priv_dns_sock	*out;
+	int			 rc;
+
+	rc = priv_call(fd, PRIV_PORT_LISTEN, &req, (void **)&out, sockfd, err,
+	    errlen);
+	if (rc != 0)
+		return rc;
+	if (out->tcp != 1) {
+		rc = seterr(err, errlen, "banger-priv: a UDP socket for a "
+		    "published port");
+		close(*sockfd);
+		*sockfd = -1;
+	}
+	msg_free(&priv_proto, PRIV_DNS_SOCK, out);
 	return rc;
 }
 

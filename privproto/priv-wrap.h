@@ -43,5 +43,7 @@ int	priv_disk_snapshot(int, uint64_t, int, int, struct priv_disk **,
 int	priv_disk_release(int, uint64_t, char *, size_t);
 int	priv_disk_list(int, struct priv_disk_ids **, char *, size_t);
 int	priv_dns_listen(int, int, int *, char *, size_t);
+/* A listening TCP socket on addr:port (host order), port < 1024. */
+int	priv_port_listen(int, uint32_t, uint16_t, int *, char *, size_t);
 
 #endif

@@ -23,6 +23,8 @@
  *			:w or :rw to open it so instead; "-" sends no fd
  *			(then the request goes out raw and only the reply's
  *			type is printed)
+ *	port ADDR PORT	PRIV_PORT_LISTEN (ADDR dotted); prints the listener's
+ *			address and whether it listens, keeps it open
  *	release ID	PRIV_DISK_RELEASE
  *	disks		PRIV_DISK_LIST
  *	wait		read stdin to EOF (taps stay open meanwhile)
@@ -83,7 +85,7 @@ usage(void)
 	    "--full-stderr-socket] [--pgrp] [--env VAR=VALUE ...] PATH "
 	    "command ...\n"
 	    "commands: bridge | tap ID | ptap ID | delete ID | list | raw HEX "
-	    "| egress ID open|allowlist TTL ADDRS | snap ID BASE COW | release ID | disks | dns udp|tcp | wait | "
+	    "| egress ID open|allowlist TTL ADDRS | port ADDR PORT | snap ID BASE COW | release ID | disks | dns udp|tcp | wait | "
 	    "close\n");
 	exit(2);
 }
@@ -571,6 +573,33 @@ main(int argc, char *argv[])
 				    ss.ss_family == AF_INET ? ntohs(((struct
 				    sockaddr_in *)&ss)->sin_port) : 0, acc);
 				/* Held, as bangerd holds them. */
+				if (ntaps < MAXTAPS)
+					taps[ntaps++] = tfd;
+				else
+					close(tfd);
+			}
+		} else if (strcmp(cmd, "port") == 0) {
+			struct sockaddr_in	 sin;
+			struct in_addr		 in;
+			socklen_t		 sl = sizeof(sin), tl;
+			int			 acc = 0;
+
+			if (a + 2 >= argc || inet_pton(AF_INET, argv[a + 1],
+			    &in) != 1)
+				usage();
+			a += 2;
+			if ((rc = priv_port_listen(sock, ntohl(in.s_addr),
+			    (uint16_t)atoi(argv[a]), &tfd, err,
+			    sizeof(err))) == 0) {
+				tl = sizeof(int);
+				(void)getsockopt(tfd, SOL_SOCKET, SO_ACCEPTCONN,
+				    &acc, &tl);
+				if (getsockname(tfd, (struct sockaddr *)&sin,
+				    &sl) == -1)
+					memset(&sin, 0, sizeof(sin));
+				printf("port %s:%u listening=%d\n",
+				    inet_ntoa(sin.sin_addr),
+				    ntohs(sin.sin_port), acc);
 				if (ntaps < MAXTAPS)
 					taps[ntaps++] = tfd;
 				else

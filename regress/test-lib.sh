@@ -662,6 +662,7 @@ regress_setup() {
 	allow_users banger-t1 banger-t2
 	pool 10.213.0.0/16
 	max_taps_per_user 8
+	publish_low_ports 80
 	EOF
 	chmod 0644 "$PRIV_CONF"
 	install -m 4755 -o root -g root \

@@ -43,7 +43,7 @@ is_request(uint32_t type)
 	    type == PRIV_TAP_DELETE || type == PRIV_TAP_LIST ||
 	    type == PRIV_DISK_SNAPSHOT || type == PRIV_DISK_RELEASE ||
 	    type == PRIV_DISK_LIST || type == PRIV_DNS_LISTEN ||
-	    type == PRIV_TAP_EGRESS;
+	    type == PRIV_TAP_EGRESS || type == PRIV_PORT_LISTEN;
 }
 
 /* wire.c's tap.egress against msg.c's (ok: msg.c accepted it). */
@@ -74,7 +74,8 @@ static int
 no_vm_id(uint32_t type)
 {
 	return type == PRIV_TAP_LIST || type == PRIV_DISK_LIST ||
-	    type == PRIV_BRIDGE_ENSURE || type == PRIV_DNS_LISTEN;
+	    type == PRIV_BRIDGE_ENSURE || type == PRIV_DNS_LISTEN ||
+	    type == PRIV_PORT_LISTEN;
 }
 
 int
@@ -104,7 +105,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (wh.type == PRIV_TAP_CREATE && req.tap_create.persist !=
 		    ((struct priv_tap_create *)body)->persist) ||
 		    (wh.type == PRIV_DNS_LISTEN && req.dns_listen.tcp !=
-		    ((struct priv_dns_listen *)body)->tcp))
+		    ((struct priv_dns_listen *)body)->tcp) ||
+		    (wh.type == PRIV_PORT_LISTEN && memcmp(&req.port_listen,
+		    body, sizeof(req.port_listen)) != 0))
 			abort();
 		if (vm_id(wh.type, &req) > PRIV_VMID_MAX ||
 		    (vm_id(wh.type, &req) == 0 && !no_vm_id(wh.type)))
