@@ -6,6 +6,8 @@
  */
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,7 +40,14 @@ on_config(const struct msg_hdr *hdr, void *body, int fd)
 static void
 on_listen(const struct msg_hdr *hdr, void *body, int fd)
 {
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof(sin);
+
 	(void)hdr;
+	/* The gateway: its /24 is where guests ask from. */
+	if (getsockname(fd, (struct sockaddr *)&sin, &sl) == 0 &&
+	    sin.sin_family == AF_INET)
+		policy_gateway(ntohl(sin.sin_addr.s_addr));
 	front_listen((int)((struct net_listen *)body)->kind, fd);
 }
 

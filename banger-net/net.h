@@ -77,10 +77,12 @@ int	zone_set(const struct net_names *, char *, size_t);
 int	zone_lookup(const char *, uint32_t *);
 int	zone_is_local(const char *);
 int	zone_allowlisted(uint32_t);
+int	zone_open(uint32_t);
 
 /* policy.c: allowlisted guests' domains */
 int	policy_set(const struct net_egress *, char *, size_t);
 void	policy_names(void);
+void	policy_gateway(uint32_t);
 int	policy_allowlisted(const struct sockaddr_storage *, uint32_t *);
 int	policy_may_forward(const struct sockaddr_storage *, const char *);
 

@@ -156,13 +156,30 @@ source_v4(const struct sockaddr_storage *ss, uint32_t *addr)
 	return -1;
 }
 
-/* Whether a query's source is an allowlisted guest; its address. */
+/* The user's gateway (host order; sources are in network order). */
+static uint32_t	 gateway;
+
+void
+policy_gateway(uint32_t gw)
+{
+	gateway = gw;
+}
+
+/*
+ * Whether a query's source is an allowlisted guest; its address.  A
+ * source in the gateway's /24 that the table does not list as open
+ * counts as one with no domains (fail closed: a guest not yet listed,
+ * or stopping, or using an address it was not given).
+ */
 int
 policy_allowlisted(const struct sockaddr_storage *ss, uint32_t *addr)
 {
 	uint32_t	 a;
 
-	if (source_v4(ss, &a) == -1 || !zone_allowlisted(a))
+	if (source_v4(ss, &a) == -1)
+		return 0;
+	if (!zone_allowlisted(a) && !(gateway != 0 && ntohl(a) != gateway &&
+	    (ntohl(a) >> 8) == (gateway >> 8) && !zone_open(a)))
 		return 0;
 	if (addr != NULL)
 		*addr = a;

@@ -1208,6 +1208,32 @@ test_egress_timeout(void **state)
 	assert_int_equal(kill(t.pid, 0), 0);
 }
 
+/*
+ * A source in the gateway's /24 the table does not list (a guest not yet
+ * listed, stopping, or using another address): .vm names only.
+ */
+static void
+test_egress_unlisted(void **state)
+{
+	ldns_pkt	*p;
+	int		 s;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	drain_upstream();
+	send_names_egress(eg_names, eg_addrs, eg_modes, 3);
+	channel_read();
+	s = guest_socket("127.0.0.9");	/* the gateway is 127.0.0.1 */
+	assert_int_equal(ask_rcode(s, "www.example.test", 0x7801),
+	    LDNS_RCODE_REFUSED);
+	send_query(s, "gamma.vm", 0x7802);
+	p = recv_answer(s, 0x7802);
+	assert_one_a(p, "gamma.vm", "10.77.0.9");
+	ldns_pkt_free(p);
+	close(s);
+	assert_false(wait_readable(t.up_udp, 200));
+}
+
 /* An open guest and the host: forwarded, no filter, bangerd not asked. */
 static void
 test_egress_others(void **state)
@@ -1447,6 +1473,7 @@ main(void)
 		cmocka_unit_test(test_egress_rebinding),
 		cmocka_unit_test(test_egress_timeout),
 		cmocka_unit_test(test_egress_others),
+		cmocka_unit_test(test_egress_unlisted),
 		cmocka_unit_test(test_egress_changed),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_counters),

@@ -94,6 +94,18 @@ zone_lookup(const char *name, uint32_t *addr)
  * Whether the guest at addr (network order) is allowlisted: any entry
  * of its address that is, so that a doubtful table fails closed.
  */
+/* Whether addr is a guest the table lists as open. */
+int
+zone_open(uint32_t addr)
+{
+	size_t	 i;
+
+	for (i = 0; i < nzone; i++)
+		if (zone[i].addr == addr && !zone[i].allowlist)
+			return 1;
+	return 0;
+}
+
 int
 zone_allowlisted(uint32_t addr)
 {

@@ -211,7 +211,7 @@ main(int argc, char *argv[])
 	if ((p->nft = nftb_open(err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	open_disk_control(p);
-	p->bus = resolved_open();
+	p->bus = p->pol.resolved ? resolved_open() : NULL;
 
 	sandbox_caps(p->dmfd != -1);
 	sandbox_seccomp(p->dmfd != -1);

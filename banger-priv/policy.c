@@ -16,6 +16,7 @@
 static const char *const keys[] = {
 	"allow_users", "allow_groups", "pool", "max_taps_per_user",
 	"max_disks_per_user", "dm_snapshots", "publish_low_ports",
+	"resolved_routing",
 };
 #define NKEYS		(sizeof(keys) / sizeof(keys[0]))
 
@@ -119,7 +120,8 @@ policy_line(struct policy *p, size_t k, char *const *v, size_t n)
 		if (n != 1 || (strcmp(v[0], "true") != 0 &&
 		    strcmp(v[0], "false") != 0))
 			return " must be true or false";
-		p->dm_snapshots = strcmp(v[0], "true") == 0;
+		*(k == 5 ? &p->dm_snapshots : &p->resolved) =
+		    strcmp(v[0], "true") == 0;
 		return NULL;
 	}
 }
@@ -173,6 +175,8 @@ policy_parse(struct policy *p, const char *text, size_t len, char *err,
 		if ((why = policy_line(p, k, f + 1, nf - 1)) != NULL)
 			return perr(err, errlen, line, "%s%s", f[0], why);
 	}
+	if (!(seen & 1U << 7))
+		p->resolved = p->nusers == 1 && p->ngroups == 0;
 	return 0;
 }
 

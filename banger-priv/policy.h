@@ -10,6 +10,7 @@
  *	max_disks_per_user 16
  *	dm_snapshots true
  *	publish_low_ports 80 443
+ *	resolved_routing true
  *
  * Every key is optional and may come once; unknown keys, wrong values and
  * control characters are errors.
@@ -44,6 +45,12 @@ struct policy {
 	/* Ports below 1024 users may publish on loopback (port.listen). */
 	unsigned	 low_ports[POLICY_LOW_PORTS_MAX];
 	size_t		 nlow_ports;
+	/*
+	 * Route ~vm in systemd-resolved to the caller's gateway.  Without
+	 * the key: only when one user, and no group, is allowed (with
+	 * several, one could answer another's .vm names).
+	 */
+	int		 resolved;
 };
 
 void	policy_defaults(struct policy *);

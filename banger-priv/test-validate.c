@@ -167,6 +167,37 @@ test_policy_low_ports(void **state)
 }
 
 static void
+test_policy_resolved(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 want;
+	} c[] = {
+		{ "", 0 },
+		{ "allow_users alice\n", 1 },
+		{ "allow_users alice bob\n", 0 },
+		{ "allow_groups banger\n", 0 },
+		{ "allow_users alice\nallow_groups banger\n", 0 },
+		{ "allow_users alice\nresolved_routing false\n", 0 },
+		{ "allow_users alice bob\nresolved_routing true\n", 1 },
+	};
+	struct policy	 p;
+	char		 err[256];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		assert_int_equal(parse_policy(&p, c[i].text, err, sizeof(err)),
+		    0);
+		if (p.resolved != c[i].want)
+			fail_msg("case %zu: resolved %d", i, p.resolved);
+	}
+	assert_int_equal(parse_policy(&p, "resolved_routing yes\n", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "true or false"));
+}
+
+static void
 test_policy_defaults(void **state)
 {
 	struct policy	 p;
@@ -891,6 +922,7 @@ main(void)
 		cmocka_unit_test(test_validate_egress),
 		cmocka_unit_test(test_validate_port_listen),
 		cmocka_unit_test(test_policy_low_ports),
+		cmocka_unit_test(test_policy_resolved),
 		cmocka_unit_test(test_validate_bridge),
 		cmocka_unit_test(test_validate_tap),
 		cmocka_unit_test(test_host_exhaustion),

@@ -2,7 +2,7 @@
  * banger vm egress [--json] NAME [open | allowlist [DOMAIN...]]
  *
  * Without a mode: show the VM's policy.  With one: set it, on a running
- * VM too (its firewall and DNS change at once).
+ * VM too (its firewall and DNS change at once for new connections).
  */
 #include <stdio.h>
 #include <string.h>

@@ -141,8 +141,9 @@ check_dns_routing(struct check *c)
 		    "bridge", !dns && !route ? ", " : "", route ? "" :
 		    "no ~vm domain");
 	if (!(dns && route))
-		hint_check(c, "run `banger daemon stop`: the next VM's start "
-		    "wires the bridge again; or see docs/dns-routing.md");
+		hint_check(c, "with resolved_routing on in priv.conf (see "
+		    "banger-priv(8)), `banger daemon stop`: the next VM's start "
+		    "wires the bridge again; else see docs/dns-routing.md");
 out:
 	sd_bus_error_free(&e);
 	sd_bus_message_unref(call);

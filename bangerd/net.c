@@ -416,11 +416,12 @@ net_spawn(struct bangerd *d)
 		return -1;
 	}
 	net_send_config(d);
+	/* Names and policies before the listeners: no query comes first. */
+	net_sync(d);
 	nl.kind = NET_LISTEN_UDP;
 	(void)net_send(d, NET_LISTEN, 0, &nl, d->dns_fd[0]);
 	nl.kind = NET_LISTEN_TCP;
 	(void)net_send(d, NET_LISTEN, 0, &nl, d->dns_fd[1]);
-	net_sync(d);
 	return 0;
 }
 

@@ -712,6 +712,15 @@ config_parse(const char *buf, size_t len, const char *name,
 		rc = -1;
 	} else if (rc == 0)
 		rc = check_sync(ps, err, errlen);
+	/* allow alone means allowlist, as --allow does; open refuses it. */
+	if (rc == 0 && cfg->nallow > 0 && cfg->line[CONFIG_K_EGRESS] == 0)
+		cfg->egress = EGRESS_ALLOWLIST;
+	else if (rc == 0 && cfg->nallow > 0 && cfg->egress == EGRESS_OPEN) {
+		snprintf(err, errlen, "line %u: vm_defaults.allow: needs egress "
+		    "= \"allowlist\" (line %u says \"open\")",
+		    cfg->line[CONFIG_K_ALLOW], cfg->line[CONFIG_K_EGRESS]);
+		rc = -1;
+	}
 	free(ps);
 	if (rc != 0) {
 		if (errlen > 0 && err[0] == '\0')

@@ -253,6 +253,13 @@ test_egress(void **state)
 	refuse("[vm_defaults]\nallow = [7]\n", "config.toml:2: "
 	    "vm_defaults.allow: entry 1 is not a string");
 	refuse("egress = \"open\"\n", "config.toml:1: egress: unknown key");
+	/* allow alone means allowlist; with open it is an error. */
+	accept_ok("[vm_defaults]\nallow = [\"a.org\"]\n", &c);
+	assert_int_equal(c.egress, EGRESS_ALLOWLIST);
+	config_free(&c);
+	refuse("[vm_defaults]\negress = \"open\"\nallow = [\"a.org\"]\n",
+	    "config.toml:3: vm_defaults.allow: needs egress = \"allowlist\" "
+	    "(line 2 says \"open\")");
 }
 
 static void

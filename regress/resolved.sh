@@ -60,9 +60,11 @@ doctor_dns() {
 }
 
 br=bgbr$(user_uid t1)
+# The bridge may be left from an earlier test of the run, never wired.
 line=$(doctor_dns)
 case $line in
-*"no bridge $br here yet"*) ok "doctor before any VM: $line" ;;
+*"no bridge $br here yet"*|"[warn] dns routing: systemd-resolved does not send NAME.vm"*)
+	ok "doctor before any VM: $line" ;;
 *) fail "doctor before any VM: '$line'" ;;
 esac
 

@@ -663,6 +663,8 @@ regress_setup() {
 	pool 10.213.0.0/16
 	max_taps_per_user 8
 	publish_low_ports 80
+	# two users: on by hand, for resolved.sh (its own bus, its own resolved)
+	resolved_routing true
 	EOF
 	chmod 0644 "$PRIV_CONF"
 	install -m 4755 -o root -g root \
