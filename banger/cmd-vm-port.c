@@ -75,37 +75,13 @@ static int
 cmd_vm_port_exec(const struct cmd_entry *e, struct args *a)
 {
 	struct ctl_vm_port	 req;
-	struct ctl_vm_info	*vi;
-	struct client		 c;
-	json_t			*j;
 	char			 err[256];
 	int			 rc;
 
 	if ((rc = vm_port_prepare(a, &req, err, sizeof(err))) != 0)
 		return cmd_usage_error(e, "%s", err);
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
-	rc = vm_request(&c, CTL_VM_PORT, &req, &vi);
-	client_close(&c);
-	if (rc != BEX_OK)
-		return rc;
-	if (vi == NULL) {
-		cli_warnx("bangerd did not say which ports %s has", req.name);
-		return BEX_FAIL;
-	}
-	if (args_get(e, a, "json") != NULL) {
-		if ((j = ports_json(vi)) == NULL) {
-			cli_warnx("out of memory");
-			vm_info_free(vi);
-			return BEX_FAIL;
-		}
-		json_dumpf(j, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(j);
-	} else
-		ports_print(vi, stdout);
-	vm_info_free(vi);
-	return fflush(stdout) == 0 ? BEX_OK : BEX_FAIL;
+	return vm_info_part(e, a, CTL_VM_PORT, &req, "which ports the VM has",
+	    ports_json, ports_print);
 }
 
 const struct cmd_entry cmd_vm_port_entry = {

@@ -64,6 +64,15 @@ egress_line(const struct ctl_vm_info *v, char *out, size_t outlen)
 	}
 }
 
+void
+egress_print(const struct ctl_vm_info *v, FILE *f)
+{
+	char	 line[8192];
+
+	egress_line(v, line, sizeof(line));
+	fprintf(f, "%s\n", line);
+}
+
 /* {"mode": "allowlist", "allow": ["github.com", ...]} */
 json_t *
 egress_json(const struct ctl_vm_info *v)

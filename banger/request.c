@@ -123,6 +123,46 @@ vm_request_files(struct client *c, uint32_t type, const void *req,
 	return rc;
 }
 
+/*
+ * A request answered by one VM_INFO, of which one part is printed: as
+ * JSON (json_fn) with --json, else as text (print_fn).  what names the
+ * part if bangerd sends no VM_INFO.
+ */
+int
+vm_info_part(const struct cmd_entry *e, const struct args *a, uint32_t type,
+    const void *req, const char *what, json_t *(*json_fn)(const struct
+    ctl_vm_info *), void (*print_fn)(const struct ctl_vm_info *, FILE *))
+{
+	struct ctl_vm_info	*vi;
+	struct client		 c;
+	json_t			*j;
+	int			 rc;
+
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	rc = vm_request(&c, type, req, &vi);
+	client_close(&c);
+	if (rc != BEX_OK)
+		return rc;
+	if (vi == NULL) {
+		cli_warnx("bangerd did not say %s", what);
+		return BEX_FAIL;
+	}
+	if (args_get(e, a, "json") == NULL)
+		print_fn(vi, stdout);
+	else if ((j = json_fn(vi)) != NULL) {
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(j);
+	} else {
+		cli_warnx("out of memory");
+		vm_info_free(vi);
+		return BEX_FAIL;
+	}
+	vm_info_free(vi);
+	return fflush(stdout) == 0 ? BEX_OK : BEX_FAIL;
+}
+
 void
 vm_info_free(struct ctl_vm_info *vi)
 {

@@ -21,6 +21,7 @@ json_t	*ports_json(const struct ctl_vm_info *);
 
 /* egress.c: the egress policy, one line or a JSON object. */
 void	 egress_line(const struct ctl_vm_info *, char *, size_t);
+void	 egress_print(const struct ctl_vm_info *, FILE *);
 json_t	*egress_json(const struct ctl_vm_info *);
 
 /*
@@ -36,6 +37,11 @@ int	 send_ws_files(struct client *, uint64_t, char **, size_t);
 int	 request_each(struct client *, uint32_t, const void *, char **,
 	    size_t, uint32_t, void (*)(void *, void *), void *);
 void	 vm_info_free(struct ctl_vm_info *);
+struct cmd_entry;
+struct args;
+int	 vm_info_part(const struct cmd_entry *, const struct args *, uint32_t,
+	    const void *, const char *, json_t *(*)(const struct ctl_vm_info *),
+	    void (*)(const struct ctl_vm_info *, FILE *));
 
 /* "512", "512M", "2G", "2GiB", "1T" -> MiB; -1 if not a size. */
 int64_t	 parse_size_mib(const char *);
