@@ -591,9 +591,10 @@ dns_check_answer(const uint8_t *pkt, size_t len, const struct dns_q *q,
 	return 0;
 }
 
-/* Copies of section s of from pushed onto to. */
+/* Copies of section s of from pushed onto to, TTLs at most ttl_max. */
 static int
-copy_section(ldns_pkt *to, const ldns_pkt *from, ldns_pkt_section s)
+copy_section(ldns_pkt *to, const ldns_pkt *from, ldns_pkt_section s,
+    uint32_t ttl_max)
 {
 	const ldns_rr_list	*l;
 	ldns_rr			*rr;
@@ -605,6 +606,9 @@ copy_section(ldns_pkt *to, const ldns_pkt *from, ldns_pkt_section s)
 	for (i = 0; i < ldns_rr_list_rr_count(l); i++) {
 		if ((rr = ldns_rr_clone(ldns_rr_list_rr(l, i))) == NULL)
 			return -1;
+		if (ttl_max != 0 && ldns_rr_get_type(rr) != LDNS_RR_TYPE_OPT &&
+		    ldns_rr_ttl(rr) > ttl_max)
+			ldns_rr_set_ttl(rr, ttl_max);
 		if (!ldns_pkt_push_rr(to, s, rr)) {
 			ldns_rr_free(rr);
 			return -1;
@@ -653,9 +657,9 @@ dns_relay_answer(const uint8_t *pkt, size_t len, const struct dns_q *q,
 		return p == NULL ? -1 : emit(p, out, outlen);
 	}
 	if ((p = relay_start(q, up, ldns_pkt_tc(up))) == NULL ||
-	    copy_section(p, up, LDNS_SECTION_ANSWER) == -1 ||
-	    copy_section(p, up, LDNS_SECTION_AUTHORITY) == -1 ||
-	    copy_section(p, up, LDNS_SECTION_ADDITIONAL) == -1 ||
+	    copy_section(p, up, LDNS_SECTION_ANSWER, q->ttl_max) == -1 ||
+	    copy_section(p, up, LDNS_SECTION_AUTHORITY, q->ttl_max) == -1 ||
+	    copy_section(p, up, LDNS_SECTION_ADDITIONAL, q->ttl_max) == -1 ||
 	    ldns_pkt2wire(&w, p, &n) != LDNS_STATUS_OK)
 		goto out;
 	/*

@@ -48,6 +48,8 @@ struct dns_q {
 	uint16_t	 udp_size;	/* its EDNS UDP size, as sent */
 	char		 name[DNS_NAME_STRLEN];	/* lower-cased; "" is root */
 	char		 asked[DNS_NAME_STRLEN];	/* as sent, for echoing */
+	/* Set by the caller: relayed TTLs at most this (0: as they come). */
+	uint32_t	 ttl_max;
 };
 
 /* An address from an answer, for the egress allowlist. */

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "net.h"
+#include "proto_priv.h"
 
 static struct fwd {
 	int			 used;
@@ -106,6 +107,9 @@ fwd_answer(struct fwd *f, const uint8_t *pkt, size_t len)
 	uint32_t	 guest;
 
 	up_failing[f->up] = 0;
+	/* No longer than its addresses stay allowed (banger-priv's cap). */
+	f->q.ttl_max = policy_allowlisted(&f->ca.ss, NULL) ?
+	    PRIV_EGRESS_TTL_MAX : 0;
 	if ((n = dns_relay_answer(pkt, len, &f->q, f->ca.tcp != NULL ?
 	    DNS_TCP_MAX : dns_udp_limit(&f->q), out,
 	    sizeof(out))) == -1) {

@@ -691,6 +691,38 @@ test_relay(void **state)
 	    sizeof(b)), -1);
 }
 
+/* An allowlisted guest is told no TTL past what its addresses get. */
+static void
+test_relay_ttl_max(void **state)
+{
+	static const char *const rrs[] = {
+		"www.example.org. 86400 IN A 192.0.2.7",
+		"www.example.org. 60 IN A 192.0.2.8",
+	};
+	uint8_t		 up[4096], b[4096];
+	struct dns_q	 q;
+	ldns_pkt	*p;
+	ssize_t		 n;
+	size_t		 un;
+
+	(void)state;
+	make_q(&q, "www.example.org", 1, 0);
+	un = answer(up, sizeof(up), 77, "www.example.org.", 1, rrs, 2, 0);
+	n = dns_relay_answer(up, un, &q, DNS_TCP_MAX, b, sizeof(b));
+	p = read_back(b, n);
+	assert_int_equal(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(p), 0)),
+	    86400);
+	ldns_pkt_free(p);
+	q.ttl_max = 3600;
+	n = dns_relay_answer(up, un, &q, DNS_TCP_MAX, b, sizeof(b));
+	p = read_back(b, n);
+	assert_int_equal(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(p), 0)),
+	    3600);
+	assert_int_equal(ldns_rr_ttl(ldns_rr_list_rr(ldns_pkt_answer(p), 1)),
+	    60);
+	ldns_pkt_free(p);
+}
+
 static void
 test_answer_addrs(void **state)
 {
@@ -874,6 +906,7 @@ main(void)
 		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_relay_unwalkable),
 		cmocka_unit_test(test_answer_addrs),
+		cmocka_unit_test(test_relay_ttl_max),
 		cmocka_unit_test(test_answer_allow),
 		cmocka_unit_test(test_answer_rebinding),
 		cmocka_unit_test(test_name_ok),

@@ -192,6 +192,8 @@ as_answer(const uint8_t *data, size_t size)
 			abort();
 	for (q.edns = 0; q.edns < 2; q.edns++) {
 		q.udp_size = q.edns ? 4096 : 0;
+		/* The second pass as for an allowlisted guest: TTLs capped. */
+		q.ttl_max = q.edns ? 3600 : 0;
 		n = dns_relay_answer(data, size, &q, dns_udp_limit(&q), out,
 		    sizeof(out));
 		/* Refusing is allowed (SERVFAIL); emitting a bad message not. */
