@@ -23,9 +23,12 @@
 #define BR	"\"bgbr*\" "
 #define BRT	"add rule bridge banger prerouting iifname \"bgtap*\" " \
 	"ether type "
-/* Never flushed: an allowlisted VM's addresses outlive a rebuild. */
-#define EGRESS_OK "add set inet banger egress_ok { type ipv4_addr . " \
-	"ipv4_addr; flags timeout; size 65536; }\n"
+/*
+ * One per user, bounded, so no user can fill another's; never flushed,
+ * so an allowlisted VM's addresses outlive a rebuild.
+ */
+#define EGRESS_OK "add set inet banger egress_ok_%u { type ipv4_addr . " \
+	"ipv4_addr; flags timeout; size 4096; }\n"
 
 /* Each is added, then flushed: re-running adds nothing twice. */
 static const char *const chains[][2] = {
@@ -58,10 +61,6 @@ static const char rules[] =
     FWD "oifname " BR "ct state established,related accept\n"
     FWD "oifname " BR "drop\n"
     FWD "iifname " BR "ip daddr 169.254.0.0/16 drop\n"
-    /* An allowlisted guest starts connections only to its set's members. */
-    FWD "iifname " BR "ct state != { established, related } ip saddr "
-    "@egress_r ip saddr . ip daddr != @egress_ok reject with icmpx type "
-    "admin-prohibited\n"
     IN "iifname " BR "meta nfproto ipv6 drop\n"
     IN "iifname " BR "iifname . ip saddr != @brnet drop\n"
     IN "iifname " BR "ct state established,related accept\n"
@@ -164,8 +163,15 @@ nftb_ruleset(const struct lease_table *lt, uint32_t pool)
 		fprintf(f, "add set inet banger %s { type %s; }\n"
 		    "flush set inet banger %s\n", sets[i][0], sets[i][1],
 		    sets[i][0]);
-	fputs(EGRESS_OK, f);
 	fputs(rules, f);
+	/* An allowlisted guest starts connections only to its user's pairs. */
+	for (i = 0; i < lt->nbr; i++) {
+		fprintf(f, EGRESS_OK, (unsigned)lt->br[i].uid);
+		fprintf(f, FWD "iifname \"bgbr%u\" ct state != { established, "
+		    "related } ip saddr @egress_r ip saddr . ip daddr != "
+		    "@egress_ok_%u reject with icmpx type admin-prohibited\n",
+		    (unsigned)lt->br[i].uid, (unsigned)lt->br[i].uid);
+	}
 	guests(f, lt, pool, 0);
 	guests(f, lt, pool, 1);
 	/* An empty element list is a syntax error; an empty set is not. */
@@ -196,8 +202,8 @@ nftb_ruleset(const struct lease_table *lt, uint32_t pool)
  * again in one batch, so that one already there gets the new timeout.
  */
 char *
-nftb_allow_cmd(uint32_t guest, const char (*addrs)[16], size_t n,
-    uint64_t ttl)
+nftb_allow_cmd(uint32_t uid, uint32_t guest, const char (*addrs)[16],
+    size_t n, uint64_t ttl)
 {
 	char		*out = NULL, g[ADDR_STRLEN], tmo[32];
 	size_t		 len, i, j, pass;
@@ -207,10 +213,10 @@ nftb_allow_cmd(uint32_t guest, const char (*addrs)[16], size_t n,
 		return NULL;
 	addr_fmt(guest, g, sizeof(g));
 	snprintf(tmo, sizeof(tmo), " timeout %llus", (unsigned long long)ttl);
-	fputs(EGRESS_OK, f);
+	fprintf(f, EGRESS_OK, (unsigned)uid);
 	for (pass = 0; pass < 3; pass++) {
-		fprintf(f, "%s element inet banger egress_ok {", pass == 1 ?
-		    "delete" : "add");
+		fprintf(f, "%s element inet banger egress_ok_%u {", pass == 1 ?
+		    "delete" : "add", (unsigned)uid);
 		/* Each once: a second delete would fail the batch. */
 		for (i = 0; i < n; i++) {
 			for (j = 0; j < i && strcmp(addrs[i], addrs[j]); j++)

@@ -202,9 +202,9 @@ priv_answer_tap_egress(struct priv *p, const struct req *rq, struct ans *a)
 	lt = lease_find(p->lt, LEASE_TAP, LF_VMID, id, p->uid);
 	ttl = e->ttl < PRIV_EGRESS_TTL_MIN ? PRIV_EGRESS_TTL_MIN :
 	    e->ttl > PRIV_EGRESS_TTL_MAX ? PRIV_EGRESS_TTL_MAX : e->ttl;
-	if (e->naddrs > 0 && nftb_run(p->nft, nftb_allow_cmd(addr_host(
-	    addr_subnet(p->pol.pool, lb->slot), lt->host), e->addrs,
-	    e->naddrs, ttl), a->err, sizeof(a->err)) == -1)
+	if (e->naddrs > 0 && nftb_run(p->nft, nftb_allow_cmd(p->uid,
+	    addr_host(addr_subnet(p->pol.pool, lb->slot), lt->host),
+	    e->addrs, e->naddrs, ttl), a->err, sizeof(a->err)) == -1)
 		return -1;
 	return PRIV_OK;
 }

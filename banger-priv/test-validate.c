@@ -504,18 +504,27 @@ test_nft_egress(void **state)
 	at(rs, "add element inet banger egress_r { 10.213.3.7 }\n");
 	assert_true(at(rs, "flush set inet banger egress_r\n") <
 	    at(rs, "add rule "));
-	/* egress_ok is made if missing, never flushed. */
-	assert_true(at(rs, "add set inet banger egress_ok { type ipv4_addr . "
-	    "ipv4_addr; flags timeout; size 65536; }\n") < at(rs, "add rule "));
+	/* One egress_ok per user, bounded, made if missing, never flushed. */
 	assert_null(strstr(rs, "flush set inet banger egress_ok"));
-	/* After the forward chain's drops, the allowlist. */
-	n = at(rs, RULE("forward", "iifname \"bgbr*\" ct state != { "
-	    "established, related } ip saddr @egress_r ip saddr . ip daddr "
-	    "!= @egress_ok reject with icmpx type admin-prohibited"));
-	assert_true(n > at(rs, RULE("forward", "iifname \"bgbr*\" ip daddr "
-	    "169.254.0.0/16 drop")));
-	assert_true(n > at(rs, RULE("forward", "oifname \"bgbr*\" drop")));
-	assert_true(n < at(rs, "add rule inet banger input "));
+	assert_null(strstr(rs, "egress_ok {"));
+	/* After the forward chain's drops, each user's allowlist rule. */
+	for (n = 0; n < 2; n++) {
+		char	 set[160], rule[256];
+		unsigned uid = n == 0 ? 1000 : 995;
+
+		snprintf(set, sizeof(set), "add set inet banger egress_ok_%u "
+		    "{ type ipv4_addr . ipv4_addr; flags timeout; size 4096; "
+		    "}\n", uid);
+		snprintf(rule, sizeof(rule), RULE("forward", "iifname "
+		    "\"bgbr%u\" ct state != { established, related } ip saddr "
+		    "@egress_r ip saddr . ip daddr != @egress_ok_%u reject with "
+		    "icmpx type admin-prohibited"), uid, uid);
+		assert_true(at(rs, set) < at(rs, rule));
+		assert_true(at(rs, rule) > at(rs, RULE("forward", "iifname "
+		    "\"bgbr*\" ip daddr 169.254.0.0/16 drop")));
+		assert_true(at(rs, rule) > at(rs, RULE("forward", "oifname "
+		    "\"bgbr*\" drop")));
+	}
 	/* The bridge table: IPv4 and ARP only from the tap's address. */
 	n = at(rs, "add table bridge banger\n"
 	    "add chain bridge banger prerouting { type filter hook prerouting "
@@ -545,15 +554,15 @@ test_nft_egress(void **state)
 	free(rs);
 
 	/* Allowed addresses: each once, re-added so its timeout renews. */
-	assert_non_null(rs = nftb_allow_cmd(0x0ad50307, two, 3, 300));
-	assert_string_equal(rs, "add set inet banger egress_ok { type "
-	    "ipv4_addr . ipv4_addr; flags timeout; size 65536; }\n"
-	    "add element inet banger egress_ok { 10.213.3.7 . 8.8.8.8 timeout "
-	    "300s, 10.213.3.7 . 1.1.1.1 timeout 300s }\n"
-	    "delete element inet banger egress_ok { 10.213.3.7 . 8.8.8.8, "
-	    "10.213.3.7 . 1.1.1.1 }\n"
-	    "add element inet banger egress_ok { 10.213.3.7 . 8.8.8.8 timeout "
-	    "300s, 10.213.3.7 . 1.1.1.1 timeout 300s }\n");
+	assert_non_null(rs = nftb_allow_cmd(1000, 0x0ad50307, two, 3, 300));
+	assert_string_equal(rs, "add set inet banger egress_ok_1000 { type "
+	    "ipv4_addr . ipv4_addr; flags timeout; size 4096; }\n"
+	    "add element inet banger egress_ok_1000 { 10.213.3.7 . 8.8.8.8 "
+	    "timeout 300s, 10.213.3.7 . 1.1.1.1 timeout 300s }\n"
+	    "delete element inet banger egress_ok_1000 { 10.213.3.7 . "
+	    "8.8.8.8, 10.213.3.7 . 1.1.1.1 }\n"
+	    "add element inet banger egress_ok_1000 { 10.213.3.7 . 8.8.8.8 "
+	    "timeout 300s, 10.213.3.7 . 1.1.1.1 timeout 300s }\n");
 	free(rs);
 }
 

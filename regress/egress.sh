@@ -1,6 +1,6 @@
 # The egress policy (issue 8).  An allowlisted VM resolves only its
 # allowed names (and .vm names); others get REFUSED.  The addresses of an
-# allowed answer reach its firewall set (inet banger egress_ok) before
+# allowed answer reach its user's set (inet banger egress_ok_UID) before
 # the guest sees the answer, with the answer's TTL; an address that never
 # came through DNS is refused, an allowed name answering with a private
 # or loopback address gets SERVFAIL (rebinding), an entry expires with
@@ -129,9 +129,11 @@ expect() {
 expect_not() {
 	if has "$1" "$2"; then fail "$1: $3 ('$2')"; else ok "$1: $3"; fi
 }
-# egress_ok has GUEST . ADDR (from the test namespace, where the table is).
+# t1's egress_ok has GUEST . ADDR (from the test namespace, where the
+# table is).
+OKSET=egress_ok_$(user_uid t1)
 in_set() {
-	ip netns exec "$NS" nft list set inet banger egress_ok 2>/dev/null |
+	ip netns exec "$NS" nft list set inet banger "$OKSET" 2>/dev/null |
 	    grep -q "$1 \. $2 "
 }
 
@@ -163,7 +165,7 @@ in_set "$a" "$UP_INET" && ok "egress_ok has $a . $UP_INET" ||
     fail "egress_ok lacks $a . $UP_INET"
 in_set "$a" "$A3" && fail "egress_ok has $a . $A3 (never allowed)" ||
     ok "egress_ok lacks $a . $A3"
-ip netns exec "$NS" nft list set inet banger egress_ok | grep -q "10\.1\.2\.3\|127\.0\.0\.1" &&
+ip netns exec "$NS" nft list set inet banger "$OKSET" | grep -q "10\.1\.2\.3\|127\.0\.0\.1" &&
     fail "a rebinding address reached egress_ok" ||
     ok "no rebinding address in egress_ok"
 

@@ -224,7 +224,7 @@ grep -q '^error code=.*UDP port 53: Address already in use' "$W/pc.out" ||
 
 # ---- tap.egress: the caller's own tap, public addresses, none for open ----
 # The mode is an "egress UID VMID" lease line and the tap's guest address
-# in egress_r; allowed addresses go into egress_ok with a timeout.
+# in egress_r; allowed addresses go into egress_ok_UID with a timeout.
 nftset() {
 	ip netns exec "$NS" nft list set "$1" banger "$2" 2>&1
 }
@@ -247,10 +247,13 @@ nftset inet egress_r | grep -q "elements = { $ga }" ||
     fail "egress_r lacks $ga: $(nftset inet egress_r)"
 # The ttl clamped to PRIV_EGRESS_TTL_MAX (an hour).
 for d in 8.8.8.8 1.1.1.1; do
-	nftset inet egress_ok | grep -q "$ga \. $d timeout 1h" ||
-	    fail "egress_ok lacks $ga . $d with a 1h timeout: $(nftset inet egress_ok)"
+	nftset inet "egress_ok_$uid2" | grep -q "$ga \. $d timeout 1h" ||
+	    fail "egress_ok lacks $ga . $d with a 1h timeout: $(nftset inet "egress_ok_$uid2")"
 done
-nftset inet egress_ok >"$W/ok-before"
+# Each user's pairs in a set of its own: t1's has none of t2's.
+nftset inet "egress_ok_$(user_uid t1)" | grep -q 8.8.8.8 &&
+    fail "t2's pairs reached t1's set: $(nftset inet "egress_ok_$(user_uid t1)")"
+nftset inet "egress_ok_$uid2" >"$W/ok-before"
 snap "$W/before"
 for c in \
     "another user's vm_id|egress 161 allowlist 60 9.9.9.9|no tap of this user" \
@@ -269,7 +272,7 @@ for c in \
 	[ "$(helper_exit)" = 0 ] ||
 	    fail "tap.egress with $label: helper exit $(helper_exit), want 0"
 	unchanged "tap.egress with $label"
-	nftset inet egress_ok | grep -q 9.9.9.9 &&
+	nftset inet "egress_ok_$uid2" | grep -q 9.9.9.9 &&
 	    fail "tap.egress with $label: 9.9.9.9 reached egress_ok"
 	nftset inet egress_r | grep -q "elements = { $ga }" ||
 	    fail "tap.egress with $label: egress_r changed"
