@@ -169,6 +169,26 @@ has_address(const struct vm *vm)
 	    vm->address[0] != '\0';
 }
 
+/* Each allowlisted VM's NET_EGRESS: framed into all, else sent; -1 fails. */
+static int
+egress_each(struct bangerd *d, struct buf *all)
+{
+	struct net_egress	 ne;
+	struct vm		*vm;
+
+	TAILQ_FOREACH(vm, &d->vms, entry) {
+		if (!has_address(vm) || vm->egress != EGRESS_ALLOWLIST)
+			continue;
+		ne.guest = vm->address;
+		ne.allow.v = vm->allowp;
+		ne.allow.n = vm->nallow;
+		if ((all != NULL ? msg_frame(&net_proto, NET_EGRESS, 0, &ne,
+		    all) : net_send(d, NET_EGRESS, 0, &ne, -1)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /*
  * The allowed domains of every allowlisted VM with an address, all sent
  * again when any changed: before the names, so a guest listed as
@@ -178,33 +198,16 @@ has_address(const struct vm *vm)
 static void
 net_send_egress(struct bangerd *d)
 {
-	struct net_egress	 ne;
-	struct buf		 all = { 0 };
-	struct vm		*vm;
-	int			 bad = 0;
+	struct buf	 all = { 0 };
 
-	TAILQ_FOREACH(vm, &d->vms, entry)
-		if (has_address(vm) && vm->egress == EGRESS_ALLOWLIST) {
-			ne.guest = vm->address;
-			ne.allow.v = vm->allowp;
-			ne.allow.n = vm->nallow;
-			bad |= msg_frame(&net_proto, NET_EGRESS, 0, &ne, &all);
-		}
-	if (bad || (all.len == d->net_egress.len && (all.len == 0 ||
-	    memcmp(all.p, d->net_egress.p, all.len) == 0))) {
+	if (egress_each(d, &all) == -1 || (all.len == d->net_egress.len &&
+	    (all.len == 0 || memcmp(all.p, d->net_egress.p, all.len) == 0))) {
 		buf_free(&all);
 		return;
 	}
 	buf_free(&d->net_egress);
 	d->net_egress = all;
-	TAILQ_FOREACH(vm, &d->vms, entry)
-		if (has_address(vm) && vm->egress == EGRESS_ALLOWLIST) {
-			ne.guest = vm->address;
-			ne.allow.v = vm->allowp;
-			ne.allow.n = vm->nallow;
-			if (net_send(d, NET_EGRESS, 0, &ne, -1) == -1)
-				return;
-		}
+	(void)egress_each(d, NULL);
 }
 
 /*

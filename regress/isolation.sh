@@ -36,20 +36,13 @@ inet_up || fatal "cannot set up the test's internet ($INET)"
 ip -n "$INET" addr add "$META/32" dev bgup1
 ip -n "$INET" route add "$SPOOF/32" via "$UP_NS"
 
-mkdir -p "$W/www/cgi-bin" "$W/meta" "$W/v6" "$W/dns"
-cat >"$W/www/cgi-bin/who" <<'EOS'
-#!/bin/sh
-printf 'Content-Type: text/plain\r\n\r\n'
-echo "who=$REMOTE_ADDR"
-EOS
+mkdir -p "$W/meta" "$W/v6" "$W/dns"
 echo metasecret >"$W/meta/index.html"
 echo v6secret >"$W/v6/index.html"
 echo dnsok >"$W/dns/index.html"
-chmod -R a+rX "$W/www" "$W/meta" "$W/v6" "$W/dns"
-chmod 0755 "$W/www/cgi-bin/who"
-ip netns exec "$INET" busybox httpd -f -p "$UP_INET:8080" -h "$W/www" \
-    -u nobody:nogroup &
-httpd=$!
+chmod -R a+rX "$W/meta" "$W/v6" "$W/dns"
+who_up
+httpd=$WHO_PID
 ip netns exec "$INET" busybox httpd -f -p "$META:80" -h "$W/meta" \
     -u nobody:nogroup &
 metad=$!

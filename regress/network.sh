@@ -14,17 +14,8 @@ URL=http://$UP_INET:8080/cgi-bin/who
 inet_up || fatal "cannot set up the test's internet ($INET)"
 
 # The "internet" answers with the source address it saw.
-mkdir -p "$W/www/cgi-bin"
-cat >"$W/www/cgi-bin/who" <<'EOS'
-#!/bin/sh
-printf 'Content-Type: text/plain\r\n\r\n'
-echo "who=$REMOTE_ADDR"
-EOS
-chmod -R a+rX "$W/www"
-chmod 0755 "$W/www/cgi-bin/who"
-ip netns exec "$INET" busybox httpd -f -p "$UP_INET:8080" -h "$W/www" \
-    -u nobody:nogroup &
-httpd=$!
+who_up
+httpd=$WHO_PID
 # A host service on every address of the test namespace (where the
 # bridges are): guests must not reach it.
 mkdir -p "$W/host"

@@ -13,17 +13,8 @@
 URL=http://$UP_INET:8080/cgi-bin/who
 
 inet_up || fatal "cannot set up the test's internet ($INET)"
-mkdir -p "$W/www/cgi-bin"
-cat >"$W/www/cgi-bin/who" <<'EOS'
-#!/bin/sh
-printf 'Content-Type: text/plain\r\n\r\n'
-echo "who=$REMOTE_ADDR"
-EOS
-chmod -R a+rX "$W/www"
-chmod 0755 "$W/www/cgi-bin/who"
-ip netns exec "$INET" busybox httpd -f -p "$UP_INET:8080" -h "$W/www" \
-    -u nobody:nogroup &
-httpd=$!
+who_up
+httpd=$WHO_PID
 cleanup_net() {
 	kill "$httpd" 2>/dev/null
 	ip netns delete "$INET" 2>/dev/null

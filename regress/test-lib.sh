@@ -264,6 +264,22 @@ inet_up() {
 	    ip -n "$NS" route add default via "$UP_INET"
 }
 
+# who_up: the test's internet (inet_up) serves $UP_INET:8080, where
+# /cgi-bin/who answers with the source address it saw; its pid in WHO_PID.
+who_up() {
+	mkdir -p "$W/www/cgi-bin" || return 1
+	cat >"$W/www/cgi-bin/who" <<-'EOS'
+	#!/bin/sh
+	printf 'Content-Type: text/plain\r\n\r\n'
+	echo "who=$REMOTE_ADDR"
+	EOS
+	chmod -R a+rX "$W/www"
+	chmod 0755 "$W/www/cgi-bin/who"
+	ip netns exec "$INET" busybox httpd -f -p "$UP_INET:8080" -h "$W/www" \
+	    -u nobody:nogroup &
+	WHO_PID=$!
+}
+
 ns_fetch() {
 	ip netns exec "$NS" timeout 5 busybox wget -q -O - "$1" >"$W/got" 2>&1
 	[ "$(cat "$W/got")" = "$2" ]
