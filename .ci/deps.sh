@@ -21,3 +21,26 @@ apt-get install -y -q --no-install-recommends \
 	iproute2 nftables util-linux procps psmisc mandoc ca-certificates \
 	libldns-dev ldnsutils dnsmasq-base \
 	libsystemd-dev dbus-daemon python3-dbus python3-gi
+
+# The regress test resolved-real runs Debian's systemd-resolved inside the
+# test's namespaces.  Installing the package would hand this host's own
+# DNS to it, so where it is not installed, unpack it (no maintainer
+# scripts, no service) where the test looks.
+RESOLVED_ROOT=/var/cache/banger-regress/systemd-resolved
+if [ ! -x /lib/systemd/systemd-resolved ] &&
+    [ ! -x /usr/lib/systemd/systemd-resolved ] &&
+    [ ! -x "$RESOLVED_ROOT/lib/systemd/systemd-resolved" ]; then
+	dl=$(mktemp -d)
+	chown _apt "$dl" 2>/dev/null || :
+	# The one built with the installed systemd: it links against that
+	# package's private libsystemd-shared.
+	v=$(dpkg-query -W -f='${Version}' systemd 2>/dev/null || :)
+	if (cd "$dl" && { apt-get download -q "systemd-resolved=$v" ||
+	    apt-get download -q systemd-resolved; }); then
+		mkdir -p "$RESOLVED_ROOT"
+		dpkg-deb -x "$dl"/systemd-resolved_*.deb "$RESOLVED_ROOT"
+	else
+		echo "deps: could not fetch systemd-resolved; regress resolved-real will be skipped" >&2
+	fi
+	rm -rf "$dl"
+fi

@@ -12,45 +12,23 @@
 # other regress test shows that).
 . "$REGRESS/test-lib.sh"
 
-BUS_SOCK=/run/banger-regress/system_bus_socket
-BUS=unix:path=$BUS_SOCK
 PY=/usr/bin/python3
 
-command -v dbus-daemon >/dev/null || fatal "dbus-daemon not installed"
 $PY -c 'import dbus, dbus.mainloop.glib, gi.repository.GLib' 2>/dev/null ||
     fatal "python3-dbus and python3-gi not installed"
 
-cat >"$W/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>$BUS</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-</busconfig>
-EOF
-rm -f "$BUS_SOCK"
-dbus-daemon --config-file="$W/bus.conf" --nofork --nopidfile \
-    >"$W/dbus.log" 2>&1 &
-busd=$!
-wait_until 10 test -S "$BUS_SOCK" || fatal "dbus-daemon did not start"
+bus_up || fatal "no bus"
 : >"$W/resolved.log"
 chmod 0644 "$W/resolved.log"
 $PY "$REGRESS/fake-resolved.py" "$BUS" "$W/resolved.log" \
     >"$W/fake-resolved.out" 2>&1 &
 fake=$!
 wait_until 10 grep -q '^ready$' "$W/resolved.log" ||
-    { kill "$busd" "$fake"; fatal "fake resolved did not start: $(cat "$W/fake-resolved.out")"; }
+    { kill "$fake"; bus_down; fatal "fake resolved did not start: $(cat "$W/fake-resolved.out")"; }
 cleanup_bus() {
-	kill "$fake" "$busd" 2>/dev/null
-	wait "$fake" "$busd" 2>/dev/null
-	rm -f "$BUS_SOCK"
+	kill "$fake" 2>/dev/null
+	wait "$fake" 2>/dev/null
+	bus_down
 }
 
 doctor_dns() {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # banger regress suite driver: builds the test world (see test-lib.sh),
 # runs each test script in its own shell, and prints one PASS/FAIL line per
-# test and a final "N passed, N failed" line.  Must run as root.
+# test and a final "N passed, N failed, N skipped" line.  Must run as root.
 #
 #	sh regress/run.sh [TEST...]	(TEST is a script name without .sh)
 #
@@ -18,7 +18,7 @@ ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
     ssh-config uninstall priv-refuse priv-stall priv-shape priv-disk
     priv-egress
     rootdisk ports
-    two-daemons network dns resolved egress isolation crash golden"
+    two-daemons network dns resolved resolved-real egress isolation crash golden"
 # One test may not take longer than this (seconds).
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
 
@@ -41,7 +41,9 @@ done
 
 npass=0
 nfail=0
+nskip=0
 failed=
+skipped=
 CLEANUP_FAILED=0
 cleaned=0
 
@@ -114,6 +116,11 @@ for t in $tests; do
 	if [ $rc = 0 ]; then
 		echo "PASS: $t (${secs}s)"
 		npass=$((npass + 1))
+	elif [ $rc = 77 ]; then
+		# skip() in test-lib.sh: a tool the test needs is missing.
+		echo "SKIP: $t ($(sed -n 's/^SKIP: //p' "$LOGDIR/$t.log" | head -n 1))"
+		nskip=$((nskip + 1))
+		skipped="$skipped $t"
 	else
 		echo "FAIL: $t (${secs}s, exit $rc)"
 		nfail=$((nfail + 1))
@@ -134,5 +141,6 @@ if [ "$CLEANUP_FAILED" != 0 ]; then
 	failed="$failed cleanup"
 fi
 [ -n "$failed" ] && echo "failed:$failed (logs in $LOGDIR)"
-echo "$npass passed, $nfail failed"
+[ -n "$skipped" ] && echo "skipped:$skipped"
+echo "$npass passed, $nfail failed, $nskip skipped"
 [ $nfail = 0 ]
