@@ -24,6 +24,12 @@
 #define BRT	"add rule bridge banger prerouting iifname \"bgtap*\" " \
 	"ether type "
 /*
+ * The conntrack mark bit of a connection a guest opened while its egress
+ * was open: when the guest becomes allowlisted, its egress_r element cuts
+ * those at once (new ones are judged by egress_ok).
+ */
+#define OPENED	"ct mark & 0x00100000 == 0x00100000 "
+/*
  * One per user, bounded, so no user can fill another's; never flushed,
  * so an allowlisted VM's addresses outlive a rebuild.
  */
@@ -58,9 +64,15 @@ static const char rules[] =
     FWD "iifname " BR "iifname . ip saddr != @brnet drop\n"
     FWD "iifname . oifname @samebr accept\n"
     FWD "iifname " BR "oifname " BR "drop\n"
+    FWD "oifname " BR "ip daddr @egress_r " OPENED "drop\n"
     FWD "oifname " BR "ct state established,related accept\n"
     FWD "oifname " BR "drop\n"
     FWD "iifname " BR "ip daddr 169.254.0.0/16 drop\n"
+    FWD "iifname " BR "ip saddr @egress_r " OPENED "meta l4proto tcp "
+    "reject with tcp reset\n"
+    FWD "iifname " BR "ip saddr @egress_r " OPENED "drop\n"
+    FWD "iifname " BR "ct state new ip saddr != @egress_r "
+    "ct mark set ct mark | 0x00100000\n"
     IN "iifname " BR "meta nfproto ipv6 drop\n"
     IN "iifname " BR "iifname . ip saddr != @brnet drop\n"
     IN "iifname " BR "ct state established,related accept\n"

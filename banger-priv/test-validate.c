@@ -414,6 +414,23 @@ test_nft_ruleset(void **state)
 	at(rs, RULE("forward", "iifname \"bgbr*\" ip daddr 169.254.0.0/16 "
 	    "drop"));
 
+	/*
+	 * Connections opened while open are marked; once the guest is
+	 * allowlisted they are cut both ways, the replies before the
+	 * established accept lets them in.
+	 */
+	at(rs, RULE("forward", "iifname \"bgbr*\" ct state new ip saddr != "
+	    "@egress_r ct mark set ct mark | 0x00100000"));
+	assert_true(at(rs, RULE("forward", "oifname \"bgbr*\" ip daddr "
+	    "@egress_r ct mark & 0x00100000 == 0x00100000 drop")) <
+	    at(rs, RULE("forward", "oifname \"bgbr*\" ct state "
+	    "established,related accept")));
+	at(rs, RULE("forward", "iifname \"bgbr*\" ip saddr @egress_r ct mark "
+	    "& 0x00100000 == 0x00100000 meta l4proto tcp reject with tcp "
+	    "reset"));
+	at(rs, RULE("forward", "iifname \"bgbr*\" ip saddr @egress_r ct mark "
+	    "& 0x00100000 == 0x00100000 drop"));
+
 	/* The host: DNS and ping of the bridge's own gateway, then drop. */
 	at(rs, RULE("input", "iifname . ip daddr @brgw udp dport 53 accept"));
 	at(rs, RULE("input", "iifname . ip daddr @brgw tcp dport 53 accept"));

@@ -197,8 +197,61 @@ grep -qx open "$W/out" || fail "vm egress ega open printed '$(cat "$W/out")'"
 guest ega "$A3" "$BLOCKED"
 expect ega "GET $A3 $BODY" "open again: any address"
 expect ega "A $BLOCKED $A3" "open again: any name"
+# A connection made while open is cut when the VM becomes allowlisted:
+# a server in the internet sends a line every 0.2 s to whoever connects,
+# the guest's nc reads them (and sends one every 0.2 s) until its
+# connection ends.  After the switch no line gets through and the guest's
+# next send is reset.
+cat >"$W/ticker.py" <<'EOS'
+import socket, sys, threading, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 9000))
+s.listen(4)
+print("listening", flush=True)
+def serve(c):
+    n = 0
+    try:
+        while True:
+            n += 1
+            c.sendall(b"tick %d\n" % n)
+            print("sent", n, flush=True)
+            time.sleep(0.2)
+    except OSError as e:
+        print("ended", e, flush=True)
+while True:
+    c, _ = s.accept()
+    print("accepted", flush=True)
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+EOS
+ip netns exec "$INET" python3 "$W/ticker.py" "$NEVER" >"$W/ticker.log" 2>&1 &
+ticker=$!
+wait_until 30 grep -q '^listening$' "$W/ticker.log" ||
+    fail "the ticker did not start: $(cat "$W/ticker.log")"
+as_user t1 "$BIN/banger" vm exec ega -- sh -c \
+    "while :; do echo up; sleep 0.2; done |
+    timeout 15 nc $NEVER 9000 >/tmp/ticks; echo NC \$?; tail -n 1 /tmp/ticks" \
+    >"$W/nc.out" 2>&1 &
+ncjob=$!
+wait_until 60 grep -q '^sent 5$' "$W/ticker.log" ||
+    fail "the open guest's connection to $NEVER:9000 did not start: $(tail -n 3 "$W/ticker.log")"
 run t1 vm egress ega allowlist "$ALLOWED"
 expect_rc 0 "t1: vm egress ega allowlist $ALLOWED"
+nsw=$(sed -n 's/^sent //p' "$W/ticker.log" | tail -n 1)
+wait "$ncjob"
+kill "$ticker"
+wait "$ticker" 2>/dev/null
+sed 's/^/  | /' "$W/nc.out"
+grep -q '^sent 5$' "$W/ticker.log" &&
+case $(grep '^NC ' "$W/nc.out") in
+"NC 124" | "NC 143") fail "a connection made while open outlived the switch to allowlist" ;;
+"NC "*) ok "allowlisted: the guest's connection made while open ended before its timeout" ;;
+*) fail "the guest's nc did not report: $(cat "$W/nc.out")" ;;
+esac
+got=$(sed -n 's/^tick //p' "$W/nc.out")
+[ "${got:-0}" -le $((nsw + 2)) ] &&
+    ok "no line after the switch reached the guest (its last: $got; sent by the switch: $nsw)" ||
+    fail "lines reached the guest after the switch (its last: $got; sent by the switch: $nsw)"
 grep -qx "allowlist: $ALLOWED" "$W/out" ||
     fail "vm egress ega allowlist printed '$(cat "$W/out")'"
 guest ega "$NEVER" "$WILD"
