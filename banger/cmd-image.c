@@ -1,5 +1,9 @@
-/* banger image build NAME, banger image list [--json] */
+/*
+ * banger image build NAME, image list [--json], image show [--json]
+ * IMAGE, image delete IMAGE
+ */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -16,6 +20,15 @@ static const struct cmd_opt image_build_opts[] = {
 
 static const struct cmd_opt image_list_opts[] = {
 	{ "json", 0, NULL, "print a JSON array with every field" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct cmd_opt image_show_opts[] = {
+	{ "json", 0, NULL, "print a JSON object with every field" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct cmd_opt image_delete_opts[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -37,6 +50,14 @@ cmd_image_build_exec(const struct cmd_entry *e, struct args *a)
 	return rc;
 }
 
+static json_t *
+image_json(const struct ctl_image_info *ii)
+{
+	return json_pack("{s:s, s:s, s:b, s:I, s:I}", "name", ii->name,
+	    "dir", ii->dir, "rootfs", ii->rootfs, "size_mib",
+	    (json_int_t)ii->size_mib, "built", (json_int_t)ii->built);
+}
+
 static void
 image_one(void *body, void *arg)
 {
@@ -45,10 +66,7 @@ image_one(void *body, void *arg)
 	char			 name[256], dir[1024], age[32];
 
 	if (arr != NULL)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:I, "
-		    "s:I}", "name", ii->name, "dir", ii->dir, "rootfs",
-		    ii->rootfs, "size_mib", (json_int_t)ii->size_mib, "built",
-		    (json_int_t)ii->built));
+		json_array_append_new(arr, image_json(ii));
 	else {
 		escape_ctl(ii->name, name, sizeof(name));
 		escape_ctl(ii->dir, dir, sizeof(dir));
@@ -85,6 +103,111 @@ cmd_image_list_exec(const struct cmd_entry *e, struct args *a)
 	return rc;
 }
 
+/* image show: the one image named, and the VMs made from it. */
+struct image_show {
+	const char		*name;
+	struct ctl_image_info	*ii;
+	json_t			*vms;
+};
+
+static void
+image_pick(void *body, void *arg)
+{
+	struct image_show	*s = arg;
+
+	if (s->ii == NULL && strcmp(((struct ctl_image_info *)body)->name,
+	    s->name) == 0)
+		s->ii = body;
+	else
+		client_free(CTL_IMAGE_INFO, body);
+}
+
+static void
+image_user(void *body, void *arg)
+{
+	struct ctl_vm_info	*vi = body;
+	struct image_show	*s = arg;
+
+	if (strcmp(vi->image, s->name) == 0)
+		json_array_append_new(s->vms, json_string(vi->name));
+	client_free(CTL_VM_INFO, body);
+}
+
+static int
+cmd_image_show_exec(const struct cmd_entry *e, struct args *a)
+{
+	struct image_show	 s = { a->pos[0], NULL, json_array() };
+	struct client		 c;
+	json_t			*o, *v;
+	char			 buf[1024], age[32];
+	size_t			 i;
+	int			 rc;
+
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		goto out;
+	rc = request_each(&c, CTL_IMAGE_LIST, &(struct ctl_ok){ 0 }, NULL, 0,
+	    CTL_IMAGE_INFO, image_pick, &s);
+	if (rc == BEX_OK)
+		rc = request_each(&c, CTL_VM_LIST, &(struct ctl_ok){ 0 },
+		    NULL, 0, CTL_VM_INFO, image_user, &s);
+	client_close(&c);
+	if (rc != BEX_OK)
+		goto out;
+	if (s.ii == NULL) {
+		escape_ctl(s.name, buf, sizeof(buf));
+		cli_warnx("no image named %s; `banger image list` shows what "
+		    "there is", buf);
+		rc = bex_from_berr(BERR_NOTFOUND);
+		goto out;
+	}
+	if (args_get(e, a, "json") != NULL) {
+		o = image_json(s.ii);
+		json_object_set(o, "vms", s.vms);
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		putchar('\n');
+		json_decref(o);
+		goto out;
+	}
+	escape_ctl(s.ii->name, buf, sizeof(buf));
+	printf("name       %s\n", buf);
+	printf("kind       %s\n", s.ii->rootfs ? "full (root file system)" :
+	    "initramfs");
+	printf("size       %llu MiB\n", (unsigned long long)s.ii->size_mib);
+	fmt_age(s.ii->built, time(NULL), age, sizeof(age));
+	printf("built      %s\n", age);
+	escape_ctl(s.ii->dir, buf, sizeof(buf));
+	printf("directory  %s\n", buf);
+	printf("vms       ");
+	json_array_foreach(s.vms, i, v) {
+		escape_ctl(json_string_value(v), buf, sizeof(buf));
+		printf("%s %s", i > 0 ? "," : "", buf);
+	}
+	printf("%s\n", json_array_size(s.vms) == 0 ? " none" : "");
+out:
+	if (s.ii != NULL)
+		client_free(CTL_IMAGE_INFO, s.ii);
+	json_decref(s.vms);
+	return rc;
+}
+
+static int
+cmd_image_delete_exec(const struct cmd_entry *e, struct args *a)
+{
+	struct ctl_image_build	 req;
+	struct client		 c;
+	int			 rc;
+
+	if (!valid_vm_name(a->pos[0]))
+		return cmd_usage_error(e, "invalid image name '%.64s'",
+		    a->pos[0]);
+	req.name = a->pos[0];
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	rc = request_each(&c, CTL_IMAGE_DELETE, &req, NULL, 0, 0, NULL, NULL);
+	client_close(&c);
+	return rc;
+}
+
 const struct cmd_entry cmd_image_build_entry = {
 	.name = "image build",
 	.usage = "NAME",
@@ -103,4 +226,24 @@ const struct cmd_entry cmd_image_list_entry = {
 	.min_pos = 0,
 	.max_pos = 0,
 	.exec = cmd_image_list_exec,
+};
+
+const struct cmd_entry cmd_image_show_entry = {
+	.name = "image show",
+	.usage = "IMAGE",
+	.summary = "show a guest image and the VMs made from it",
+	.opts = image_show_opts,
+	.min_pos = 1,
+	.max_pos = 1,
+	.exec = cmd_image_show_exec,
+};
+
+const struct cmd_entry cmd_image_delete_entry = {
+	.name = "image delete",
+	.usage = "IMAGE",
+	.summary = "delete a guest image no VM is made from",
+	.opts = image_delete_opts,
+	.min_pos = 1,
+	.max_pos = 1,
+	.exec = cmd_image_delete_exec,
 };

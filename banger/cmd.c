@@ -24,6 +24,8 @@ extern const struct cmd_entry cmd_vm_port_entry;
 extern const struct cmd_entry cmd_vm_egress_entry;
 extern const struct cmd_entry cmd_image_build_entry;
 extern const struct cmd_entry cmd_image_list_entry;
+extern const struct cmd_entry cmd_image_show_entry;
+extern const struct cmd_entry cmd_image_delete_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_complete_entry;
 extern const struct cmd_entry cmd_ssh_config_entry;
@@ -48,6 +50,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_vm_delete_entry,
 	&cmd_image_build_entry,
 	&cmd_image_list_entry,
+	&cmd_image_show_entry,
+	&cmd_image_delete_entry,
 	&cmd_daemon_status_entry,
 	&cmd_daemon_stop_entry,
 	&cmd_doctor_entry,

@@ -416,6 +416,8 @@ int	 image_lookup(struct bangerd *, const char *, const char *,
 	    struct image *, char *, size_t);
 void	 image_build_cmd(struct client *, const char *);
 void	 image_list_cmd(struct client *);
+void	 image_delete_cmd(struct client *, const char *);
+void	 image_sweep(struct bangerd *);
 
 /* launch.c: the launcher process and bangerd's side of it */
 int	 launcher_main(int, char **);

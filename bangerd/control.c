@@ -64,6 +64,7 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_WS_FILES,		C_UPLOAD,	ctl_ws_files },
 	{ CTL_IMAGE_BUILD,	C_IDLE,		ctl_image },
 	{ CTL_IMAGE_LIST,	C_IDLE,		ctl_image },
+	{ CTL_IMAGE_DELETE,	C_IDLE,		ctl_image },
 	{ CTL_VM_PORT,		C_IDLE,		ctl_vm_port },
 	{ CTL_VM_EGRESS,	C_IDLE,		ctl_vm_egress },
 };
@@ -460,14 +461,21 @@ ctl_vm_named(struct client *c, uint32_t type, void *body)
 static void
 ctl_image(struct client *c, uint32_t type, void *body)
 {
-	if (type == CTL_IMAGE_BUILD) {
-		if (!valid_vm_name(((struct ctl_image_build *)body)->name)) {
-			client_error(c, BERR_INVALID, "invalid image name");
-			return;
-		}
-		image_build_cmd(c, ((struct ctl_image_build *)body)->name);
-	} else
+	const char	*name;
+
+	if (type == CTL_IMAGE_LIST) {
 		image_list_cmd(c);
+		return;
+	}
+	name = ((struct ctl_image_build *)body)->name;
+	if (!valid_vm_name(name)) {
+		client_error(c, BERR_INVALID, "invalid image name");
+		return;
+	}
+	if (type == CTL_IMAGE_BUILD)
+		image_build_cmd(c, name);
+	else
+		image_delete_cmd(c, name);
 }
 
 static void

@@ -298,3 +298,89 @@ image_list_cmd(struct client *c)
 	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
 	client_finish(c);
 }
+
+/*
+ * banger image delete NAME: an image some VM was made from stays (a
+ * stopped full-image VM's root is an overlay on it); the rest goes by a
+ * rename first, so a crash in the middle leaves NAME.delete, which
+ * image_sweep() removes at the next start, never half an image.
+ */
+void
+image_delete_cmd(struct client *c, const char *name)
+{
+	struct bangerd	*d = c->d;
+	struct vm	*vm;
+	struct stat	 st;
+	char		 dir[PATH_MAX], gone[PATH_MAX + 16], users[256];
+	size_t		 n = 0, ul = 0;
+
+	if (strcmp(name, "tiny") == 0 || strcmp(name, "default") == 0) {
+		client_error(c, BERR_INVALID, "tiny is banger's built-in image "
+		    "(`make images` makes it); it cannot be deleted");
+		return;
+	}
+	if (strcmp(d->image_building, name) == 0) {
+		client_error(c, BERR_BUSY, "image %s is being built; delete it "
+		    "once the build has ended", name);
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/%s", d->paths.images_dir, name);
+	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		client_error(c, BERR_NOTFOUND, "no image named %s; `banger "
+		    "image list` shows what there is", name);
+		return;
+	}
+	users[0] = '\0';
+	TAILQ_FOREACH(vm, &d->vms, entry) {
+		if (strcmp(vm->img.name, name) != 0)
+			continue;
+		if (n++ < 8 && ul < sizeof(users))
+			ul += snprintf(users + ul, sizeof(users) - ul, "%s%s",
+			    ul > 0 ? ", " : "", vm->name);
+	}
+	if (n > 0) {
+		client_error(c, BERR_BUSY, "image %s is used by %zu VM%s (%s%s); "
+		    "delete %s first", name, n, n > 1 ? "s" : "", users,
+		    n > 8 ? ", ..." : "", n > 1 ? "them" : "it");
+		return;
+	}
+	snprintf(gone, sizeof(gone), "%s.delete", dir);
+	rm_tree(gone);
+	if (rename(dir, gone) == -1) {
+		client_error(c, BERR_INTERNAL, "cannot delete %s: %s", dir,
+		    strerror(errno));
+		return;
+	}
+	rm_tree(gone);
+	log_info("image %s deleted", name);
+	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+	client_finish(c);
+}
+
+/* At start-up: what a crash left of a delete, a build or a replacement. */
+void
+image_sweep(struct bangerd *d)
+{
+	static const char *const tails[] = { ".delete", ".build", ".old" };
+	struct dirent	*de;
+	DIR		*dp;
+	char		 p[PATH_MAX];
+	size_t		 i, l, tl;
+
+	if ((dp = opendir(d->paths.images_dir)) == NULL)
+		return;
+	while ((de = readdir(dp)) != NULL) {
+		l = strlen(de->d_name);
+		for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+			tl = strlen(tails[i]);
+			if (l <= tl || strcmp(de->d_name + l - tl, tails[i]) !=
+			    0 || de->d_type != DT_DIR)
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", d->paths.images_dir,
+			    de->d_name);
+			log_info("removing %s, left by an earlier bangerd", p);
+			rm_tree(p);
+		}
+	}
+	closedir(dp);
+}

@@ -499,6 +499,7 @@ main(int argc, char **argv)
 		startup_fail("database: cannot load VMs");
 	if (reconcile(&d) == -1)
 		startup_fail("reconcile failed; see %s", d.paths.log);
+	image_sweep(&d);
 	if (control_listen(&d) == -1)
 		startup_fail("cannot listen on %s: %s", d.paths.sock,
 		    strerror(errno));

@@ -56,7 +56,8 @@ enum ctl_type {
 	CTL_VM_PORT,		/* c->d: list, publish or unpublish; VM_INFO,
 				   OK */
 	CTL_VM_EGRESS,		/* c->d: show or set the policy; VM_INFO, OK */
-	CTL_TYPE_MAX = CTL_VM_EGRESS
+	CTL_IMAGE_DELETE,	/* c->d: OK once the image is gone */
+	CTL_TYPE_MAX = CTL_IMAGE_DELETE
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */

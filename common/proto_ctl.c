@@ -164,6 +164,7 @@ static const struct msg_type ctl_types[] = {
 	T0(CTL_INPUT_RESUME, "input.resume", ctl_input_flow),
 	T(CTL_VM_PORT, "vm.port", ctl_vm_port, f_vm_port),
 	T(CTL_VM_EGRESS, "vm.egress", ctl_vm_egress, f_vm_egress),
+	T(CTL_IMAGE_DELETE, "image.delete", ctl_image_build, f_image_build),
 };
 
 const struct msg_proto ctl_proto = {

@@ -56,3 +56,44 @@ expect_rc 0 "vm exec a1 after start"
 [ "$(cat "$W/out")" = alt ] || fail "a1 (restarted) did not boot alt"
 run t1 vm delete a1
 expect_rc 0 "vm delete a1"
+
+# image show and image delete.  An image a VM was made from stays.
+run t1 vm create --name a2 --image alt --no-start
+expect_rc 0 "vm create a2 --image alt --no-start"
+run t1 image show alt
+expect_rc 0 "image show alt"
+grep -qx "vms        a2" "$W/out" || fail "image show alt: $(cat "$W/out")"
+run t1 image show --json alt
+[ "$(jq -c '[.name, .rootfs, .vms]' "$W/out")" = '["alt",false,["a2"]]' ] ||
+    fail "image show --json alt: $(cat "$W/out")"
+run t1 image delete alt
+expect_rc 125 "image delete alt while a2 is made from it"
+grep -q "image alt is used by 1 VM (a2); delete it first" "$W/err" ||
+    fail "image delete alt refused with: $(cat "$W/err")"
+[ -f "$alt/initrd.img" ] || fail "a refused image delete removed files"
+run t1 image delete tiny
+expect_rc 125 "image delete tiny"
+grep -q "built-in image" "$W/err" || fail "image delete tiny: $(cat "$W/err")"
+run t1 image delete nosuch
+expect_rc 125 "image delete nosuch"
+grep -q "no image named nosuch" "$W/err" || fail "image delete nosuch: $(cat "$W/err")"
+run t1 image show nosuch
+expect_rc 125 "image show nosuch"
+run t1 image delete ../x
+expect_rc 2 "image delete ../x"
+run t1 vm delete a2
+expect_rc 0 "vm delete a2"
+run t1 image delete alt
+expect_rc 0 "image delete alt"
+[ -e "$alt" ] && fail "image delete alt left $alt"
+run t1 image list --json
+jq -e '.[] | select(.name == "alt")' "$W/out" >/dev/null &&
+    fail "image list still has alt"
+
+# What a crash in the middle of a delete leaves goes at the next start.
+mkdir -p "$alt.delete/x" && chown -R "$(user_uid t1):$(user_gid t1)" "$alt.delete"
+run t1 daemon stop
+expect_rc 0 "daemon stop"
+run t1 image list
+expect_rc 0 "image list (a new bangerd)"
+[ -e "$alt.delete" ] && fail "a new bangerd left $alt.delete"
