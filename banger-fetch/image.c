@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,71 @@ run(char *const argv[])
 	else
 		log_warnx("%s killed by signal %d", argv[0],
 		    WTERMSIG(status));
+	return -1;
+}
+
+/*
+ * run() for mmdebstrap --verbose: its output (stdout and stderr) comes
+ * through a pipe, goes on to ours (the job log) and becomes progress
+ * (mmprogress.c) while the child runs.  The pipe is polled, not read to
+ * its end: a daemon some package starts could keep it open for ever.
+ */
+static int
+run_mm(char *const argv[])
+{
+	struct mm_progress	 mp = { 0, 0, 0, 0, 0 };
+	struct pollfd		 pf;
+	char			 buf[MM_LINE_MAX + 2], msg[128], *nl;
+	size_t			 have = 0;
+	ssize_t			 n;
+	pid_t			 pid, w;
+	int			 pfd[2], status, skip = 0, open = 1;
+
+	if (pipe2(pfd, O_CLOEXEC) == -1 || (pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if (dup2(pfd[1], 1) == -1 || dup2(pfd[1], 2) == -1)
+			_exit(127);
+		execvp(argv[0], argv);
+		fprintf(stderr, "banger-fetch: %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	pf.fd = pfd[0];
+	pf.events = POLLIN;
+	while ((w = waitpid(pid, &status, open ? WNOHANG : 0)) != pid) {
+		if (w == -1 && errno != EINTR) {
+			close(pfd[0]);
+			return -1;
+		}
+		if (!open || poll(&pf, 1, 1000) < 1)
+			continue;
+		if ((n = read(pfd[0], buf + have, sizeof(buf) - 1 - have)) <= 0) {
+			open = n == -1 && errno == EINTR;
+			continue;
+		}
+		(void)write_all(2, buf + have, (size_t)n);
+		have += (size_t)n;
+		buf[have] = '\0';
+		while ((nl = strchr(buf, '\n')) != NULL) {
+			*nl = '\0';
+			if (!skip && mm_progress(&mp, buf, msg, sizeof(msg)))
+				status_progress("%s", msg);
+			skip = 0;
+			have -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, have + 1);
+		}
+		/* A line longer than any worth reading: drop it to its end. */
+		if (have == sizeof(buf) - 1) {
+			have = 0;
+			skip = 1;
+		}
+	}
+	close(pfd[0]);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	log_warnx("%s failed (wait status %d)", argv[0], status);
 	return -1;
 }
 
@@ -269,6 +335,7 @@ bootstrap(struct build *b)
 	char *const argv[] = {
 		"mmdebstrap", "--mode=fakechroot", "--variant=apt",
 		"--format=tar", b->include,
+		"--verbose",		/* progress for the user (run_mm) */
 		/* Lean: no manuals or translations (copyrights stay). */
 		"--dpkgopt=path-exclude=/usr/share/man/*",
 		"--dpkgopt=path-exclude=/usr/share/info/*",
@@ -278,7 +345,7 @@ bootstrap(struct build *b)
 		hook, IMAGE_SUITE, tar, l1, l2, l3, NULL,
 	};
 
-	return run(argv);
+	return run_mm(argv);
 }
 
 /*

@@ -23,4 +23,17 @@ void	image_parse_sources(const char *, int, const char *, int,
 /* Whether the text of /etc/os-release says ID=debian. */
 int	image_os_is_debian(const char *);
 
+/* mmdebstrap --verbose's output (mmprogress.c): how far it has got. */
+#define MM_LINE_MAX	1024
+#define MM_PACKAGES_MAX	100000
+struct mm_progress {
+	unsigned	 total;		/* packages apt said it would install */
+	unsigned	 base;		/* of them, before this apt run */
+	unsigned	 set_up;	/* "Setting up" lines so far */
+	unsigned	 got_tenth;	/* the last tenth said, this apt run */
+	unsigned	 set_tenth;	/* the last tenth of set_up said */
+};
+/* 1 with a progress line in out when line moves it on, else 0. */
+int	mm_progress(struct mm_progress *, const char *, char *, size_t);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -114,6 +115,75 @@ test_os_release(void **state)
 	assert_false(image_os_is_debian(""));
 }
 
+/* Feed a line; what mm_progress said ("" for nothing). */
+static const char *
+mm(struct mm_progress *p, const char *line)
+{
+	static char	 out[128];
+
+	out[0] = '\0';
+	if (mm_progress(p, line, out, sizeof(out)) == 1)
+		assert_true(out[0] != '\0');
+	else
+		assert_string_equal(out, "");
+	return out;
+}
+
+/* mmdebstrap --verbose: its steps, then a line per tenth of packages. */
+static void
+test_mm_progress(void **state)
+{
+	struct mm_progress	 p = { 0, 0, 0, 0, 0 };
+	char			 line[128], big[MM_LINE_MAX + 64];
+	unsigned		 i, said = 0;
+
+	(void)state;
+	assert_string_equal(mm(&p, "I: running apt-get update..."), "");
+	/* An index before any count is no package. */
+	assert_string_equal(mm(&p, "Get:1 http://deb.debian.org/debian "
+	    "bookworm InRelease [151 kB]"), "");
+	assert_string_equal(mm(&p, "I: downloading packages with apt..."),
+	    "downloading packages");
+	assert_string_equal(mm(&p, "0 upgraded, 20 newly installed, 0 to "
+	    "remove and 0 not upgraded."), "");
+	assert_int_equal(p.total, 20);
+	assert_string_equal(mm(&p, "Get:1 http://deb.debian.org/debian "
+	    "bookworm/main amd64 gcc-12-base amd64 12.2.0-14 [37.6 kB]"),
+	    "fetched 1 of 20 packages");
+	assert_string_equal(mm(&p, "Get:1 http://deb.debian.org/debian "
+	    "bookworm-updates InRelease [55.4 kB]"), "");
+	for (i = 2; i <= 20; i++) {
+		snprintf(line, sizeof(line), "Get:%u https://m.example/debian "
+		    "bookworm/main amd64 p%u amd64 1.0 [1 kB]", i, i);
+		said += mm(&p, line)[0] != '\0';
+	}
+	assert_int_equal(said, 10);	/* 2/20 ... 20/20 */
+	/* A second apt run: its Get numbers start again. */
+	assert_string_equal(mm(&p, "0 upgraded, 5 newly installed, 0 to "
+	    "remove and 0 not upgraded."), "");
+	assert_string_equal(mm(&p, "Get:1 http://d.example/debian bookworm/"
+	    "main amd64 sudo amd64 1.9 [1 kB]"), "fetched 21 of 25 packages");
+	said = 0;
+	for (i = 0; i < 30; i++)	/* more than there are: counted to 25 */
+		said += mm(&p, "Setting up libc6:amd64 (2.36-9) ...")[0] !=
+		    '\0';
+	assert_int_equal(p.set_up, 25);
+	assert_int_equal(said, 11);	/* 1, then each tenth of 25 */
+	assert_string_equal(mm(&p, "I: creating tarball..."),
+	    "creating tarball");
+	/* What does not parse, or would overflow, moves nothing. */
+	assert_string_equal(mm(&p, "I: something else"), "");
+	assert_string_equal(mm(&p, "4294967295 upgraded, 4294967295 newly "
+	    "installed, 0 to remove"), "");
+	assert_int_equal(p.total, 25);
+	assert_string_equal(mm(&p, "Get:99 http://x a b c d e f"), "");
+	assert_string_equal(mm(&p, "Get:x http://x a b c d e f"), "");
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "I: creating tarball", 19);
+	assert_string_equal(mm(&p, big), "");
+}
+
 int
 main(void)
 {
@@ -122,6 +192,7 @@ main(void)
 		cmocka_unit_test(test_debian_deb822),
 		cmocka_unit_test(test_not_debian),
 		cmocka_unit_test(test_os_release),
+		cmocka_unit_test(test_mm_progress),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,3 +72,10 @@ FUZZ_LIBS_net-dns := $(NET_LIBS)
 FUZZ_CFLAGS_net-dns := -Ibanger-net
 FUZZ_DEPS_net-dns := $(wildcard banger-net/*.h)
 $(eval $(call fuzz_rule,net-dns))
+# mmdebstrap's output in banger-fetch's golden image build.
+FUZZERS += mm-progress
+FUZZ_SRCS_mm-progress := banger-fetch/mmprogress.c
+$(O)/fuzz/mm-progress: fuzz/mm-progress/fuzz.c $(FUZZ_SRCS_mm-progress) \
+	banger-fetch/image.h
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(FUZZFLAGS) -Ibanger-fetch -o $@ $< $(FUZZ_SRCS_mm-progress)

@@ -14,6 +14,21 @@ RC=$?
 show "$W/err" stderr
 expect_rc 0 "image build"
 grep -q "bootstrapping\|mmdebstrap" "$W/err" || fail "no progress shown"
+# mmdebstrap's steps, and packages fetched and installed, a line per
+# tenth of them: the last says all were.
+grep -q "banger: installing essential packages$" "$W/err" ||
+    fail "no bootstrap steps shown"
+grep -q "banger: fetched [0-9]* of [0-9]* packages$" "$W/err" ||
+    fail "no download progress shown"
+last=$(grep "banger: installed [0-9]* of [0-9]* packages$" "$W/err" | tail -n 1)
+case $last in
+"banger: installed "*) [ "$(echo "$last" | cut -d' ' -f3)" = \
+    "$(echo "$last" | cut -d' ' -f5)" ] ||
+	fail "installation progress ends short: $last" ;;
+*) fail "no installation progress shown" ;;
+esac
+[ "$(grep -c " packages$" "$W/err")" -le 45 ] ||
+    fail "more progress lines than a line per tenth"
 as_user_hostnet t1 "$BIN/banger" daemon stop >/dev/null 2>&1
 wait_until 10 no_live_bangerd t1 || fail "build daemon did not stop"
 [ -f "$(state_dir t1)/images/debian-bookworm/rootfs.ext4" ] ||
