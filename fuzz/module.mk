@@ -72,3 +72,9 @@ FUZZ_LIBS_net-dns := $(NET_LIBS)
 FUZZ_CFLAGS_net-dns := -Ibanger-net
 FUZZ_DEPS_net-dns := $(wildcard banger-net/*.h)
 $(eval $(call fuzz_rule,net-dns))
+
+# Published port specs: the CLI's, bangerd's (clients and database) and
+# the launcher's unix: PATH check.
+FUZZERS += portspec
+FUZZ_SRCS_portspec := common/portspec.c
+$(eval $(call fuzz_rule,portspec))
