@@ -217,10 +217,19 @@ wait_until 15 sh -c '! [ -e "$1" ]' _ "$US" &&
     ok "unpublish removed $US" || fail "$US left after unpublish"
 ufetch_as t1 && fail "$US answers after unpublish"
 
-# Published again, the VM's deletion removes it too (below).
+# Published again: stopping the VM removes the socket, starting it
+# makes it again, and deleting the VM removes it (below).
 run t1 vm port publish web "unix:$US:8080"
 expect_rc 0 "vm port publish unix: again"
 wait_until 30 ufetch_as t1 || fail "unix: again: '$(cat "$W/got")'"
+run t1 vm stop web
+expect_rc 0 "vm stop (unix: port)"
+wait_until 15 sh -c '! [ -e "$1" ]' _ "$US" &&
+    ok "vm stop removed $US" || fail "$US left after vm stop"
+run t1 vm start web
+expect_rc 0 "vm start (unix: port)"
+wait_until 15 test -S "$US" && ok "vm start made $US again" ||
+    fail "no $US after vm start"
 
 run t1 vm delete web
 expect_rc 0 "vm delete"
