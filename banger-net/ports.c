@@ -4,8 +4,11 @@
  * user who owns the VM may connect: the connecting socket is local (the
  * address is a loopback one) and the kernel says whose it is (sock_diag,
  * which any user may ask), so another user's connection is closed
- * before a byte is relayed.  Connections are bounded per port and in
- * all, and so is what waits in each direction.
+ * before a byte is relayed.  A unix:PATH port is a Unix socket bangerd
+ * hands over (its launcher made it, mode 0600); there SO_PEERCRED says
+ * who connected, and only our own uid or root is relayed.  Connections
+ * are bounded per port and in all, whichever kind, and so is what waits
+ * in each direction; refused connections are counted.
  */
 #include <sys/socket.h>
 
@@ -36,7 +39,8 @@
 
 struct port {
 	int			 used;
-	struct sockaddr_in	 listen;
+	struct sockaddr_in	 listen;	/* TCP, or */
+	char			 path[PORT_UNIX_PATH_MAX + 1];	/* unix: */
 	struct sockaddr_in	 guest;
 	int			 fd;
 	struct event		*ev;
@@ -52,9 +56,13 @@ struct conn {
 };
 
 static struct port	 ports[NET_PORTS_MAX];
-/* Listeners banger-priv bound (ports below 1024), until the table. */
+/*
+ * Listeners bangerd handed over (ports below 1024, banger-priv's; unix:
+ * sockets, its launcher's), until the table.
+ */
 static struct {
 	struct sockaddr_in	 listen;
+	char			 path[PORT_UNIX_PATH_MAX + 1];
 	int			 fd;
 } given[NET_PORTS_MAX];
 static size_t		 ngiven;
@@ -75,14 +83,19 @@ conn_free(struct conn *c)
 }
 
 static void
-state(const struct sockaddr_in *sa, const char *error)
+state(const struct port *p, const char *error)
 {
 	struct net_port_state	 ps;
 	struct buf		 b = { 0 };
 	char			 listen[NET_LISTEN_STRMAX + 1], a[16];
 
-	inet_ntop(AF_INET, &sa->sin_addr, a, sizeof(a));
-	snprintf(listen, sizeof(listen), "%s:%u", a, ntohs(sa->sin_port));
+	if (p->path[0] != '\0')
+		snprintf(listen, sizeof(listen), "unix:%s", p->path);
+	else {
+		inet_ntop(AF_INET, &p->listen.sin_addr, a, sizeof(a));
+		snprintf(listen, sizeof(listen), "%s:%u", a,
+		    ntohs(p->listen.sin_port));
+	}
 	ps.listen = listen;
 	ps.error = (char *)error;
 	if (msg_frame(&net_proto, NET_PORT_STATE, 0, &ps, &b) == 0)
@@ -216,6 +229,24 @@ relay_event(struct bufferevent *bev, short what, void *arg)
 	conn_free(c);
 }
 
+/*
+ * Whether the connection s that came to p is this user's.  Root may
+ * use a unix: socket too: it may open the file anyway.
+ */
+static int
+port_owner(const struct port *p, int s, const struct sockaddr_in *peer,
+    socklen_t len)
+{
+	struct ucred	 uc;
+	socklen_t	 ulen = sizeof(uc);
+
+	if (p->path[0] != '\0')
+		return getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &ulen) == 0 &&
+		    ulen == sizeof(uc) && (uc.uid == getuid() || uc.uid == 0);
+	return len == sizeof(*peer) && peer->sin_family == AF_INET &&
+	    peer_uid(peer, &p->listen) == (long long)getuid();
+}
+
 static void
 port_accept(evutil_socket_t fd, short what, void *arg)
 {
@@ -223,17 +254,17 @@ port_accept(evutil_socket_t fd, short what, void *arg)
 	struct sockaddr_in	 peer;
 	socklen_t		 len = sizeof(peer);
 	struct conn		*c;
-	long long		 uid;
 	int			 s;
 
 	(void)what;
+	memset(&peer, 0, sizeof(peer));
 	if ((s = accept4(fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK |
 	    SOCK_CLOEXEC)) == -1)
 		return;
-	if (len != sizeof(peer) || peer.sin_family != AF_INET ||
-	    (uid = peer_uid(&peer, &p->listen)) != (long long)getuid()) {
+	if (!port_owner(p, s, &peer, len)) {
 		/* Not this user's: closed before anything is relayed. */
 		close(s);
+		netd.cnt.port_refused++;
 		return;
 	}
 	if (p->nconn >= PORT_CONN_MAX || nconn >= CONN_MAX ||
@@ -282,15 +313,51 @@ port_close(struct port *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* "A.B.C.D:P:E.F.G.H:Q", strictly, into two addresses. */
+/* "E.F.G.H:Q", strictly. */
 static int
-parse(const char *s, struct sockaddr_in *l, struct sockaddr_in *g)
+parse_guest(const char *s, struct sockaddr_in *g)
 {
+	char		 ga[16], tail;
+	unsigned	 gp;
+
+	if (sscanf(s, "%15[0-9.]:%5u%c", ga, &gp, &tail) != 2 || gp == 0 ||
+	    gp > 65535 || inet_pton(AF_INET, ga, &g->sin_addr) != 1)
+		return -1;
+	g->sin_family = AF_INET;
+	g->sin_port = htons((uint16_t)gp);
+	return 0;
+}
+
+/*
+ * "A.B.C.D:P:E.F.G.H:Q" or "unix:PATH:E.F.G.H:Q" (PATH may hold colons:
+ * the guest is what follows the last two), strictly: a listening
+ * address or path, and the guest's address.
+ */
+static int
+parse(const char *s, struct sockaddr_in *l, char *path,
+    struct sockaddr_in *g)
+{
+	const char	*c1, *c2;
 	char		 la[16], ga[16], tail;
 	unsigned	 lp, gp;
+	size_t		 n;
 
 	memset(l, 0, sizeof(*l));
 	memset(g, 0, sizeof(*g));
+	path[0] = '\0';
+	if (strncmp(s, "unix:", 5) == 0) {
+		if ((c2 = strrchr(s, ':')) == NULL || (c1 = memrchr(s, ':',
+		    (size_t)(c2 - s))) == NULL || c1 < s + 5 ||
+		    (n = (size_t)(c1 - (s + 5))) > PORT_UNIX_PATH_MAX)
+			return -1;
+		memcpy(path, s + 5, n);
+		path[n] = '\0';
+		if (!port_unix_path_ok(path) || parse_guest(c1 + 1, g) == -1) {
+			path[0] = '\0';
+			return -1;
+		}
+		return 0;
+	}
 	if (sscanf(s, "%15[0-9.]:%5u:%15[0-9.]:%5u%c", la, &lp, ga, &gp,
 	    &tail) != 4 || lp == 0 || lp > 65535 || gp == 0 || gp > 65535 ||
 	    inet_pton(AF_INET, la, &l->sin_addr) != 1 ||
@@ -303,21 +370,42 @@ parse(const char *s, struct sockaddr_in *l, struct sockaddr_in *g)
 	return 0;
 }
 
-/* The listener bangerd gave for p's address, or -1 (then it is bound). */
+/*
+ * The listener bangerd gave for p's address or path, or -1 (then a TCP
+ * port is bound here; a unix: one cannot be).
+ */
 static int
-given_take(const struct sockaddr_in *l)
+given_take(const struct port *p)
 {
 	size_t	 i;
 	int	 fd;
 
 	for (i = 0; i < ngiven; i++)
-		if (given[i].listen.sin_addr.s_addr == l->sin_addr.s_addr &&
-		    given[i].listen.sin_port == l->sin_port) {
+		if (given[i].listen.sin_addr.s_addr ==
+		    p->listen.sin_addr.s_addr &&
+		    given[i].listen.sin_port == p->listen.sin_port &&
+		    strcmp(given[i].path, p->path) == 0) {
 			fd = given[i].fd;
 			given[i] = given[--ngiven];
 			return fd;
 		}
 	return -1;
+}
+
+/* Whether a handed-over listener is of p's kind (AF_UNIX or AF_INET). */
+static int
+given_kind(const struct port *p)
+{
+	int		 v;
+	socklen_t	 len = sizeof(v);
+
+	if (getsockopt(p->fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == -1)
+		return -1;
+	if (v != (p->path[0] != '\0' ? AF_UNIX : AF_INET)) {
+		errno = EPROTOTYPE;
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -326,8 +414,15 @@ port_open(struct port *p)
 	char	 err[NET_ERROR_STRMAX + 1];
 	int	 one = 1;
 
-	if ((p->fd = given_take(&p->listen)) != -1) {
-		if (fcntl(p->fd, F_SETFL, O_NONBLOCK) == -1 || (p->ev =
+	if ((p->fd = given_take(p)) == -1 && p->path[0] != '\0') {
+		/* Only bangerd (its launcher) makes a unix: socket. */
+		state(p, "no socket from bangerd");
+		memset(p, 0, sizeof(*p));
+		return;
+	}
+	if (p->fd != -1) {
+		if (given_kind(p) == -1 ||
+		    fcntl(p->fd, F_SETFL, O_NONBLOCK) == -1 || (p->ev =
 		    event_new(netd.base, p->fd, EV_READ | EV_PERSIST,
 		    port_accept, p)) == NULL || event_add(p->ev, NULL) == -1)
 			goto fail;
@@ -340,14 +435,14 @@ port_open(struct port *p)
 	    event_add(p->ev, NULL) == -1) {
 fail:
 		snprintf(err, sizeof(err), "%s", strerror(errno));
-		state(&p->listen, err);
+		state(p, err);
 		if (p->fd != -1)
 			close(p->fd);
 		memset(p, 0, sizeof(*p));
 		return;
 	}
 	p->used = 1;
-	state(&p->listen, "");
+	state(p, "");
 }
 
 static int
@@ -357,21 +452,32 @@ same(const struct sockaddr_in *a, const struct sockaddr_in *b)
 	    a->sin_port == b->sin_port;
 }
 
+/* Whether table entry l, path, g is port p. */
+static int
+same_port(const struct port *p, const struct sockaddr_in *l,
+    const char *path, const struct sockaddr_in *g)
+{
+	return p->used && same(l, &p->listen) && strcmp(path, p->path) == 0 &&
+	    same(g, &p->guest);
+}
+
 /* A listener bangerd hands over for the table that comes next. */
 int
 ports_given(const struct net_port_fd *pf, int fd, char *err, size_t errlen)
 {
 	struct sockaddr_in	 l, g;
 	char			 spec[NET_LISTEN_STRMAX + 16];
+	char			 path[PORT_UNIX_PATH_MAX + 1];
 
 	snprintf(spec, sizeof(spec), "%s:1.1.1.1:1", pf->listen);
-	if (parse(spec, &l, &g) == -1 || ngiven == NET_PORTS_MAX) {
+	if (parse(spec, &l, path, &g) == -1 || ngiven == NET_PORTS_MAX) {
 		snprintf(err, errlen, "listener for \"%.32s\" refused",
 		    pf->listen);
 		close(fd);
 		return -1;
 	}
 	given[ngiven].listen = l;
+	memcpy(given[ngiven].path, path, sizeof(path));
 	given[ngiven++].fd = fd;
 	return 0;
 }
@@ -380,34 +486,36 @@ ports_given(const struct net_port_fd *pf, int fd, char *err, size_t errlen)
 int
 ports_set(const struct net_ports *np, char *err, size_t errlen)
 {
+	static char		 path[NET_PORTS_MAX][PORT_UNIX_PATH_MAX + 1];
 	struct sockaddr_in	 l[NET_PORTS_MAX], g[NET_PORTS_MAX];
 	size_t			 i, j;
 
 	for (i = 0; i < np->ports.n; i++)
-		if (parse(np->ports.v[i], &l[i], &g[i]) == -1) {
+		if (parse(np->ports.v[i], &l[i], path[i], &g[i]) == -1) {
 			snprintf(err, errlen, "port %zu is not "
-			    "127.A.B.C:PORT:ADDR:PORT", i);
+			    "127.A.B.C:PORT:ADDR:PORT or unix:PATH:ADDR:PORT",
+			    i);
 			return -1;
 		}
 	for (j = 0; j < NET_PORTS_MAX; j++) {
 		if (!ports[j].used)
 			continue;
-		for (i = 0; i < np->ports.n && !(same(&l[i],
-		    &ports[j].listen) && same(&g[i], &ports[j].guest)); i++)
+		for (i = 0; i < np->ports.n && !same_port(&ports[j], &l[i],
+		    path[i], &g[i]); i++)
 			;
 		if (i == np->ports.n)
 			port_close(&ports[j]);
 	}
 	for (i = 0; i < np->ports.n; i++) {
-		for (j = 0; j < NET_PORTS_MAX && !(ports[j].used &&
-		    same(&l[i], &ports[j].listen) && same(&g[i],
-		    &ports[j].guest)); j++)
+		for (j = 0; j < NET_PORTS_MAX && !same_port(&ports[j], &l[i],
+		    path[i], &g[i]); j++)
 			;
 		if (j < NET_PORTS_MAX)
 			continue;	/* kept as it was */
 		for (j = 0; j < NET_PORTS_MAX && ports[j].used; j++)
 			;
 		ports[j].listen = l[i];
+		memcpy(ports[j].path, path[i], sizeof(ports[j].path));
 		ports[j].guest = g[i];
 		port_open(&ports[j]);
 	}

@@ -123,10 +123,13 @@ int	vm_spec_parse(const struct cmd_entry *, const struct args *,
 
 /*
  * publish.c: check --publish values as bangerd would (port_spec_parse,
- * at most PORTS_MAX, no two on one host address and port); 0 or
- * BEX_USAGE with err set.
+ * at most PORTS_MAX, no two on one host address and port or path); 0
+ * or BEX_USAGE with err set.  A unix: spec with a relative PATH is
+ * replaced in the array by its absolute form (static storage).
  */
 int	publish_check(char **, size_t, char *, size_t);
+/* A unix: spec's relative PATH made absolute against our directory. */
+int	publish_absolute(const char *, char *, size_t, char *, size_t);
 
 /*
  * egress.c: check --egress (NULL: not given) and --allow values as

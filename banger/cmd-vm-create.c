@@ -18,7 +18,7 @@ static const struct cmd_opt vm_create_opts[] = {
 	{ "no-start", 0, NULL, "create the VM but do not boot it" },
 	{ "publish", 'p', "SPEC",
 	    "publish a guest TCP port on the host: [ADDR:]HOSTPORT:GUESTPORT "
-	    "(repeatable, up to 16)" },
+	    "or unix:PATH:GUESTPORT (a 0600 socket; repeatable, up to 16)" },
 	{ "egress", 0, "MODE",
 	    "what the guest may reach: open or allowlist (default: see "
 	    "banger(1))" },

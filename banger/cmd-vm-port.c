@@ -30,6 +30,7 @@ int
 vm_port_prepare(const struct args *a, struct ctl_vm_port *req, char *err,
     size_t errlen)
 {
+	static char		 spec[PORT_SPEC_MAX + 1];
 	struct port_spec	 p;
 	int			 want;
 
@@ -64,9 +65,12 @@ vm_port_prepare(const struct args *a, struct ctl_vm_port *req, char *err,
 	req->name = a->pos[1];
 	req->spec = "";
 	if (want == 3) {
-		if (port_spec_parse(a->pos[2], &p, err, errlen) == -1)
+		/* unix:PATH relative to our directory, not bangerd's. */
+		if (publish_absolute(a->pos[2], spec, sizeof(spec), err,
+		    errlen) == -1 || port_spec_parse(spec, &p, err,
+		    errlen) == -1)
 			return BEX_USAGE;
-		req->spec = a->pos[2];
+		req->spec = spec;
 	}
 	return 0;
 }

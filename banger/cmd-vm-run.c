@@ -31,7 +31,7 @@ static const struct cmd_opt vm_run_opts[] = {
 	{ "from", 0, "REF", "workspace: the ref --branch starts from" },
 	{ "publish", 'p', "SPEC",
 	    "publish a guest TCP port on the host: [ADDR:]HOSTPORT:GUESTPORT "
-	    "(repeatable, up to 16)" },
+	    "or unix:PATH:GUESTPORT (a 0600 socket; repeatable, up to 16)" },
 	{ "egress", 0, "MODE",
 	    "what the guest may reach: open or allowlist (default: see "
 	    "banger(1))" },

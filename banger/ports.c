@@ -1,6 +1,7 @@
 /*
  * A VM's published ports as bangerd reports them (canonical
- * ADDR:HOSTPORT:GUESTPORT specs and a parallel list of states), printed
+ * ADDR:HOSTPORT:GUESTPORT or unix:PATH:GUESTPORT specs and a parallel
+ * list of states), printed
  * for people or as JSON.  Both lists come from the daemon: they are
  * parsed again rather than trusted, and escaped before they reach a
  * terminal.
@@ -20,13 +21,17 @@ port_state(const struct ctl_vm_info *v, size_t i)
 	    v->port_state.v[i] : "unknown";
 }
 
-/* "127.0.0.1:8080 -> 80  listening" (a spec that does not parse: as is). */
+/*
+ * "127.0.0.1:8080 -> 80  listening", "unix:/tmp/w.sock -> 80  listening"
+ * (a spec that does not parse: as is).
+ */
 void
 port_line(const struct ctl_vm_info *v, size_t i, char *out, size_t outlen)
 {
 	struct port_spec	 p;
 	char			 spec[4 * PORT_SPEC_MAX + 1], state[512];
-	char			 perr[128];
+	char			 perr[128], host[PORT_LISTEN_MAX + 1];
+	char			 ehost[4 * PORT_LISTEN_MAX + 1];
 
 	escape_ctl(port_state(v, i), state, sizeof(state));
 	if (port_spec_parse(v->ports.v[i], &p, perr, sizeof(perr)) == -1) {
@@ -34,9 +39,9 @@ port_line(const struct ctl_vm_info *v, size_t i, char *out, size_t outlen)
 		snprintf(out, outlen, "%s  %s", spec, state);
 		return;
 	}
-	snprintf(out, outlen, "%u.%u.%u.%u:%u -> %u  %s", p.addr >> 24,
-	    (p.addr >> 16) & 0xff, (p.addr >> 8) & 0xff, p.addr & 0xff,
-	    p.host, p.guest, state);
+	port_spec_listen(&p, host, sizeof(host));
+	escape_ctl(host, ehost, sizeof(ehost));
+	snprintf(out, outlen, "%s -> %u  %s", ehost, p.guest, state);
 }
 
 void
@@ -66,15 +71,15 @@ json_text(const char *s)
 
 /*
  * [{"spec": "127.0.0.1:8080:80", "host": "127.0.0.1:8080", "guest": 80,
- * "state": "listening"}, ...]; host and guest are null for a spec that
- * does not parse.
+ * "state": "listening"}, ...]; a unix: spec's host is "unix:PATH"; host
+ * and guest are null for a spec that does not parse.
  */
 json_t *
 ports_json(const struct ctl_vm_info *v)
 {
 	struct port_spec	 p;
 	json_t			*arr, *o;
-	char			 host[32], perr[128];
+	char			 host[PORT_LISTEN_MAX + 1], perr[128];
 	size_t			 i;
 
 	if ((arr = json_array()) == NULL)
@@ -82,11 +87,9 @@ ports_json(const struct ctl_vm_info *v)
 	for (i = 0; i < v->ports.n; i++) {
 		if (port_spec_parse(v->ports.v[i], &p, perr,
 		    sizeof(perr)) == 0) {
-			snprintf(host, sizeof(host), "%u.%u.%u.%u:%u",
-			    p.addr >> 24, (p.addr >> 16) & 0xff,
-			    (p.addr >> 8) & 0xff, p.addr & 0xff, p.host);
-			o = json_pack("{s:o, s:s, s:I, s:o}", "spec",
-			    json_text(v->ports.v[i]), "host", host,
+			port_spec_listen(&p, host, sizeof(host));
+			o = json_pack("{s:o, s:o, s:I, s:o}", "spec",
+			    json_text(v->ports.v[i]), "host", json_text(host),
 			    "guest", (json_int_t)p.guest,
 			    "state", json_text(port_state(v, i)));
 		} else

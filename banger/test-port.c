@@ -230,6 +230,76 @@ test_port_arguments(void **state)
 }
 
 /*
+ * unix:PATH: a relative PATH is made absolute against the CLI's own
+ * directory before bangerd sees it (its directory is not the user's),
+ * for --publish and for vm port alike; two spellings of one path clash.
+ */
+static void
+test_unix_spec(void **state)
+{
+	const struct cmd_entry *e = &cmd_vm_run_entry;
+	struct ctl_vm_run req;
+	struct ctl_vm_port preq;
+	struct args	 a;
+	char		 err[256], cwd[256], want[512], old[256];
+
+	(void)state;
+	assert_non_null(getcwd(old, sizeof(old)));
+	assert_int_equal(chdir("/tmp"), 0);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	{
+		char *v[] = { "-p", "unix:web.sock:80", "-p",
+		    "unix:/srv/a:b.sock:22", "--", "true", NULL };
+
+		assert_int_equal(args_parse(e, ARGC(v), v, &a, err,
+		    sizeof(err)), 0);
+		assert_int_equal(vm_run_prepare(e, &a, &req, err,
+		    sizeof(err)), 0);
+		assert_int_equal(req.publish.n, 2);
+		snprintf(want, sizeof(want), "unix:%s/web.sock:80", cwd);
+		assert_string_equal(req.publish.v[0], want);
+		assert_string_equal(req.publish.v[1], "unix:/srv/a:b.sock:22");
+		args_free(&a);
+	}
+	{
+		char *v[] = { "-p", "unix:/tmp/web.sock:80", "-p",
+		    "unix:web.sock:81", "--", "true", NULL };
+
+		assert_int_equal(args_parse(e, ARGC(v), v, &a, err,
+		    sizeof(err)), 0);
+		assert_int_equal(vm_run_prepare(e, &a, &req, err,
+		    sizeof(err)), BEX_USAGE);
+		assert_string_equal(err, "publish unix:/tmp/web.sock:81: "
+		    "unix:/tmp/web.sock is already taken by "
+		    "unix:/tmp/web.sock:80");
+		args_free(&a);
+	}
+	{
+		char *v[] = { "-p", "unix:../web.sock:80", "--", "true",
+		    NULL };
+
+		assert_int_equal(args_parse(e, ARGC(v), v, &a, err,
+		    sizeof(err)), 0);
+		assert_int_equal(vm_run_prepare(e, &a, &req, err,
+		    sizeof(err)), BEX_USAGE);
+		assert_non_null(strstr(err, "PATH may not hold \"..\""));
+		args_free(&a);
+	}
+	{
+		char *v[] = { "unpublish", "vm1", "unix:w.sock:80", NULL };
+
+		assert_int_equal(args_parse(&cmd_vm_port_entry, ARGC(v), v,
+		    &a, err, sizeof(err)), 0);
+		assert_int_equal(vm_port_prepare(&a, &preq, err, sizeof(err)),
+		    0);
+		snprintf(want, sizeof(want), "unix:%s/w.sock:80", cwd);
+		assert_string_equal(preq.spec, want);
+		args_free(&a);
+	}
+	assert_int_equal(chdir(old), 0);
+}
+
+/*
  * Listen where the CLI looks for bangerd (XDG_RUNTIME_DIR/banger) so a
  * connection attempt would show.
  */
@@ -348,7 +418,7 @@ static void
 test_ports_printed(void **state)
 {
 	char		*ports[] = { "127.0.0.1:8080:80", "127.0.0.5:9000:22",
-	    "\033[2Jjunk", NULL };
+	    "\033[2Jjunk", "unix:/run/a:b.sock:8080", NULL };
 	char		*states[] = { "listening", "error: \033]0;x\007", NULL };
 	struct ctl_vm_info vi;
 	json_t		*j, *o;
@@ -367,7 +437,7 @@ test_ports_printed(void **state)
 	vi.image = "tiny";
 	vi.root = "overlay";
 	vi.ports.v = ports;
-	vi.ports.n = 3;
+	vi.ports.n = 4;
 	vi.port_state.v = states;
 	vi.port_state.n = 2;
 
@@ -379,6 +449,8 @@ test_ports_printed(void **state)
 	/* Not a spec, and no state for it: shown as sent, escaped. */
 	port_line(&vi, 2, line, sizeof(line));
 	assert_string_equal(line, "\\e[2Jjunk  unknown");
+	port_line(&vi, 3, line, sizeof(line));
+	assert_string_equal(line, "unix:/run/a:b.sock -> 8080  unknown");
 
 	f = open_memstream(&buf, &len);
 	vm_print(&vi, f);
@@ -390,7 +462,7 @@ test_ports_printed(void **state)
 
 	j = ports_json(&vi);
 	assert_non_null(j);
-	assert_int_equal(json_array_size(j), 3);
+	assert_int_equal(json_array_size(j), 4);
 	o = json_array_get(j, 0);
 	assert_string_equal(json_string_value(json_object_get(o, "host")),
 	    "127.0.0.1:8080");
@@ -404,12 +476,17 @@ test_ports_printed(void **state)
 	assert_true(json_is_null(json_object_get(o, "guest")));
 	assert_string_equal(json_string_value(json_object_get(o, "state")),
 	    "unknown");
+	o = json_array_get(j, 3);
+	assert_string_equal(json_string_value(json_object_get(o, "host")),
+	    "unix:/run/a:b.sock");
+	assert_int_equal(json_integer_value(json_object_get(o, "guest")),
+	    8080);
 	json_decref(j);
 
 	/* vm show --json and vm list --json carry the same array. */
 	j = vm_json(&vi);
 	assert_non_null(j);
-	assert_int_equal(json_array_size(json_object_get(j, "ports")), 3);
+	assert_int_equal(json_array_size(json_object_get(j, "ports")), 4);
 	json_decref(j);
 	vi.ports.n = 0;
 	vi.port_state.n = 0;
@@ -431,6 +508,7 @@ main(void)
 		cmocka_unit_test(test_publish_collected_in_order),
 		cmocka_unit_test(test_publish_bad_and_clash),
 		cmocka_unit_test(test_port_arguments),
+		cmocka_unit_test(test_unix_spec),
 		cmocka_unit_test(test_refused_before_connecting),
 		cmocka_unit_test(test_ports_printed),
 	};

@@ -25,6 +25,7 @@
 
 #define BOOT_TIMEOUT_SEC	90
 #define PORTS_LOW_MAX	64	/* listeners below 1024 held at once */
+#define PORTS_UNIX_MAX	64	/* unix:PATH listeners held at once */
 /* "allowlist" and the patterns, space-separated, as the database keeps. */
 #define EGRESS_LINE_MAX	(10 + EGRESS_ALLOW_MAX * (EGRESS_PATTERN_MAX + 1))
 #define VM_DEFAULT_VCPUS	1
@@ -290,6 +291,15 @@ struct bangerd {
 		int		 live;	/* asked for since the last sweep */
 	}			 lowport[PORTS_LOW_MAX];
 	size_t			 nlowport;
+	/* Listeners of published unix:PATH ports (unixports.c). */
+	struct unixport {
+		char		 path[PORT_UNIX_PATH_MAX + 1];
+		int		 fd;
+		dev_t		 dev;	/* the socket file made, to know */
+		ino_t		 ino;	/* it again before removing it */
+		int		 live;	/* asked for since the last sweep */
+	}			 unixport[PORTS_UNIX_MAX];
+	size_t			 nunixport;
 	struct event		*net_timer;	/* its restart */
 	time_t			 net_since;	/* started (monotonic s) */
 	unsigned		 net_backoff;	/* s before a restart */
@@ -432,6 +442,9 @@ int	 launch_kill_tool(struct bangerd *, uint64_t, int64_t, int);
 int	 launch_tool(struct bangerd *, uint64_t, int64_t, int *, size_t,
 	    char **, size_t);
 int	 launch_connect(struct bangerd *, uint64_t, unsigned);
+int	 launch_unix_listen(struct bangerd *, const char *);
+/* unixlisten.c: the launcher makes a unix:PATH listener */
+int	 unix_listen_make(const char *);
 
 /* job.c: banger-fetch runs */
 int	 job_start(struct bangerd *, int64_t, char **, size_t, int,
@@ -451,6 +464,12 @@ int	 net_send(struct bangerd *, uint32_t, uint64_t, const void *, int);
 int	 lowport_get(struct bangerd *, uint32_t, uint16_t, char *, size_t);
 void	 lowports_sweep(struct bangerd *);
 void	 lowports_send(struct bangerd *);
+
+/* unixports.c: published unix:PATH ports */
+int	 unixport_get(struct bangerd *, const char *, char *, size_t);
+void	 unixports_sweep(struct bangerd *);
+void	 unixports_send(struct bangerd *);
+void	 unixports_close(struct bangerd *);
 
 /* ports.c: published ports */
 int	 vm_ports_set(struct vm *, const struct msg_strv *, char *, size_t);

@@ -3,3 +3,9 @@
 TESTS += bangerd/test-sshconf
 $(eval $(call prog_rule,bangerd/test-sshconf,bangerd/test-sshconf.c \
 	bangerd/sshconf.c,-lcmocka))
+
+# bangerd: unit test for the launcher's unix:PATH listener (unixlisten.c
+# needs only the common library).
+TESTS += bangerd/test-unixlisten
+$(eval $(call prog_rule,bangerd/test-unixlisten,bangerd/test-unixlisten.c \
+	bangerd/unixlisten.c,-lcmocka))

@@ -7,7 +7,8 @@
  * (fd 4), one request at a time, it connects bangerd to a Firecracker
  * VM's API or vsock socket: the path is its own (fc-sock.c, from RUNDIR
  * and the VM id), and the connection is handed over only if the VMM it
- * started for that VM is the listener.  It dies with bangerd
+ * started for that VM is the listener.  On that socket too it makes the
+ * listener of a published unix:PATH port (unixlisten.c).  It dies with bangerd
  * (PR_SET_PDEATHSIG) and its VMMs die with it, so a crashed master leaves
  * no guest running.
  */
@@ -210,6 +211,7 @@ static int	l_fd(struct launcher *, uint64_t, void *, int *);
 static int	l_exec_req(struct launcher *, uint64_t, void *, int *);
 static int	l_kill(struct launcher *, uint64_t, void *, int *);
 static int	l_connect(struct launcher *, uint64_t, void *, int *);
+static int	l_unix_listen(struct launcher *, uint64_t, void *, int *);
 
 static const struct l_dispatch {
 	uint32_t	 type;
@@ -220,6 +222,7 @@ static const struct l_dispatch {
 	{ LAUNCH_EXEC,		0,	l_exec_req },
 	{ LAUNCH_KILL,		0,	l_kill },
 	{ LAUNCH_CONNECT,	L_CONN,	l_connect },
+	{ LAUNCH_UNIX_LISTEN,	L_CONN,	l_unix_listen },
 };
 
 static int
@@ -290,6 +293,31 @@ l_connect(struct launcher *l, uint64_t id, void *body, int *fd)
 		    &no, -1);
 	}
 	rc = l_reply(LAUNCHER_CONN_SOCK, LAUNCH_CONNECTED, id, &ok, s);
+	close(s);
+	return rc;
+}
+
+/*
+ * The listener of a published unix:PATH port, made as the user (the
+ * path is checked again there).  A refusal is an answer.
+ */
+static int
+l_unix_listen(struct launcher *l, uint64_t id, void *body, int *fd)
+{
+	struct launch_unix_listen	*lu = body;
+	struct launch_unix_listening	 ok = { lu->path };
+	struct launch_unix_failed	 no = { lu->path, EIO };
+	int				 s, rc;
+
+	(void)l;
+	(void)fd;
+	if ((s = unix_listen_make(lu->path)) == -1) {
+		if (errno > 0 && errno <= LAUNCH_ERRNO_MAX)
+			no.error = errno;
+		return l_reply(LAUNCHER_CONN_SOCK, LAUNCH_UNIX_FAILED, id,
+		    &no, -1);
+	}
+	rc = l_reply(LAUNCHER_CONN_SOCK, LAUNCH_UNIX_LISTENING, id, &ok, s);
 	close(s);
 	return rc;
 }
@@ -634,33 +662,26 @@ launch_kill_tool(struct bangerd *d, uint64_t tool, int64_t id, int signo)
 }
 
 /*
- * A connection to one of a VM's own sockets (LAUNCH_SOCK_*), made by the
- * launcher: bangerd's filter has no socket(2) or connect(2).  Blocking,
- * bounded: the launcher answers each request at once.  Returns the
- * descriptor, or -1 with errno as the launcher's connect(2) set it
- * (ENOENT, ECONNREFUSED while Firecracker starts), EPERM when the
- * listener is not that VM's VMM, ESRCH for a VM with no VMM, ETIMEDOUT or
- * EPROTO when the launcher does not answer properly.
+ * One request on the connect socket and its answer (same id), waited
+ * for: the launcher answers each at once, so the wait is bounded.
+ * Returns 0 with the answer (and any descriptor in *fd), or -1 with
+ * errno ESRCH (no launcher), ETIMEDOUT or EPROTO.
  */
-int
-launch_connect(struct bangerd *d, uint64_t vm_id, unsigned which)
+static int
+conn_ask(struct bangerd *d, uint32_t type, const void *req,
+    struct msg_hdr *hdr, void **ans, int *fd)
 {
-	struct launch_connect		 lc = { vm_id, which };
-	struct launch_connect_failed	*no;
-	struct launch_connected		*ok;
-	struct msg_hdr			 hdr;
-	struct pollfd			 p;
-	struct buf			 b = { 0 }, in = { 0 };
-	struct timespec			 t0, t;
-	char				 err[MSG_ERRLEN];
-	void				*body;
-	int				 fd, rc, e, left;
+	struct pollfd	 p;
+	struct buf	 b = { 0 }, in = { 0 };
+	struct timespec	 t0, t;
+	char		 err[MSG_ERRLEN];
+	int		 rc, left;
 
 	if (d->launch_conn_fd == -1) {
 		errno = ESRCH;
 		return -1;
 	}
-	if (msg_frame(&launch_proto, LAUNCH_CONNECT, ++d->launch_conn_id, &lc,
+	if (msg_frame(&launch_proto, type, ++d->launch_conn_id, req,
 	    &b) == -1 || frame_send(d->launch_conn_fd, &b, -1) == -1) {
 		buf_free(&b);
 		errno = EPROTO;
@@ -680,41 +701,103 @@ launch_connect(struct bangerd *d, uint64_t vm_id, unsigned which)
 		}
 		if (rc == -1 && errno == EINTR)
 			continue;
-		fd = -1;
+		*fd = -1;
 		if (rc == -1 || frame_recv(d->launch_conn_fd, LAUNCH_FRAMEMAX,
-		    &in, &fd) == -1 || in.len == 0 ||
-		    msg_decode(&launch_proto, in.p, in.len, &hdr, &body, err,
+		    &in, fd) == -1 || in.len == 0 ||
+		    msg_decode(&launch_proto, in.p, in.len, hdr, ans, err,
 		    sizeof(err)) == -1) {
-			if (fd != -1)
-				close(fd);
+			if (*fd != -1)
+				close(*fd);
+			*fd = -1;
 			buf_free(&in);
-			log_warnx("launcher: no proper answer to connect");
+			log_warnx("launcher: no proper answer to %s",
+			    msg_typename(&launch_proto, type));
 			errno = EPROTO;
 			return -1;
 		}
 		buf_free(&in);
 		/* An answer to an earlier request we gave up on. */
-		if (hdr.id != d->launch_conn_id) {
-			if (fd != -1)
-				close(fd);
-			msg_free(&launch_proto, hdr.type, body);
+		if (hdr->id != d->launch_conn_id) {
+			if (*fd != -1)
+				close(*fd);
+			*fd = -1;
+			msg_free(&launch_proto, hdr->type, *ans);
 			continue;
 		}
-		ok = body;
-		no = body;
-		e = EPROTO;
-		if (hdr.type == LAUNCH_CONNECTED && fd != -1 &&
-		    ok->vm_id == vm_id && ok->sock == which) {
-			msg_free(&launch_proto, hdr.type, body);
-			return fd;
-		}
-		if (hdr.type == LAUNCH_CONNECT_FAILED && fd == -1 &&
-		    no->vm_id == vm_id && no->sock == which && no->error > 0)
-			e = no->error;
-		if (fd != -1)
-			close(fd);
-		msg_free(&launch_proto, hdr.type, body);
-		errno = e;
-		return -1;
+		return 0;
 	}
+}
+
+/*
+ * A connection to one of a VM's own sockets (LAUNCH_SOCK_*), made by the
+ * launcher: bangerd's filter has no socket(2) or connect(2).  Blocking,
+ * bounded: the launcher answers each request at once.  Returns the
+ * descriptor, or -1 with errno as the launcher's connect(2) set it
+ * (ENOENT, ECONNREFUSED while Firecracker starts), EPERM when the
+ * listener is not that VM's VMM, ESRCH for a VM with no VMM, ETIMEDOUT or
+ * EPROTO when the launcher does not answer properly.
+ */
+int
+launch_connect(struct bangerd *d, uint64_t vm_id, unsigned which)
+{
+	struct launch_connect		 lc = { vm_id, which };
+	struct launch_connect_failed	*no;
+	struct launch_connected		*ok;
+	struct msg_hdr			 hdr;
+	void				*body;
+	int				 fd, e;
+
+	if (conn_ask(d, LAUNCH_CONNECT, &lc, &hdr, &body, &fd) == -1)
+		return -1;
+	ok = body;
+	no = body;
+	e = EPROTO;
+	if (hdr.type == LAUNCH_CONNECTED && fd != -1 &&
+	    ok->vm_id == vm_id && ok->sock == which) {
+		msg_free(&launch_proto, hdr.type, body);
+		return fd;
+	}
+	if (hdr.type == LAUNCH_CONNECT_FAILED && fd == -1 &&
+	    no->vm_id == vm_id && no->sock == which && no->error > 0)
+		e = no->error;
+	if (fd != -1)
+		close(fd);
+	msg_free(&launch_proto, hdr.type, body);
+	errno = e;
+	return -1;
+}
+
+/*
+ * The listener of a published unix:PATH port, made by the launcher as
+ * the user (unixlisten.c).  Returns it, or -1 with errno as proto.h's
+ * struct launch_unix_failed lists, ETIMEDOUT or EPROTO.
+ */
+int
+launch_unix_listen(struct bangerd *d, const char *path)
+{
+	struct launch_unix_listen	 lu = { (char *)path };
+	struct launch_unix_failed	*no;
+	struct launch_unix_listening	*ok;
+	struct msg_hdr			 hdr;
+	void				*body;
+	int				 fd, e;
+
+	if (conn_ask(d, LAUNCH_UNIX_LISTEN, &lu, &hdr, &body, &fd) == -1)
+		return -1;
+	ok = body;
+	no = body;
+	e = EPROTO;
+	if (hdr.type == LAUNCH_UNIX_LISTENING && fd != -1 &&
+	    strcmp(ok->path, path) == 0) {
+		msg_free(&launch_proto, hdr.type, body);
+		return fd;
+	}
+	if (hdr.type == LAUNCH_UNIX_FAILED && fd == -1 &&
+	    strcmp(no->path, path) == 0 && no->error > 0)
+		e = no->error;
+	if (fd != -1)
+		close(fd);
+	msg_free(&launch_proto, hdr.type, body);
+	errno = e;
+	return -1;
 }

@@ -380,6 +380,8 @@ shutdown_all(struct bangerd *d)
 	}
 	if (d->priv_fd != -1)
 		close(d->priv_fd);
+	/* Published unix:PATH sockets go with us. */
+	unixports_close(d);
 	db_close(d);
 	snprintf(path, sizeof(path), "%s/bangerd.pid", d->paths.runtime_dir);
 	(void)unlink(path);

@@ -226,6 +226,7 @@ net_sync(struct bangerd *d)
 	struct vm	*vm;
 	struct buf	 b = { 0 };
 	char		 err[NET_ERROR_STRMAX + 1];
+	char		 listen[NET_LISTEN_STRMAX + 1];
 	size_t		 n = 0, np_n = 0, i;
 
 	if (d->net_chan == -1)
@@ -240,18 +241,23 @@ net_sync(struct bangerd *d)
 		}
 		for (i = 0; i < vm->nports && np_n < NET_PORTS_MAX; i++) {
 			/* Below 1024: only with banger-priv's listener. */
-			if (vm->ports[i].host <= PRIV_PORT_LOW_MAX &&
+			if (vm->ports[i].path[0] == '\0' &&
+			    vm->ports[i].host <= PRIV_PORT_LOW_MAX &&
 			    lowport_get(d, vm->ports[i].addr, vm->ports[i].host,
 			    err, sizeof(err)) == -1) {
 				vm_ports_error(vm, i, err);
 				continue;
 			}
-			snprintf(port[np_n], sizeof(port[np_n]), "%u.%u.%u.%u:"
-			    "%u:%s:%u", vm->ports[i].addr >> 24,
-			    (vm->ports[i].addr >> 16) & 0xff,
-			    (vm->ports[i].addr >> 8) & 0xff,
-			    vm->ports[i].addr & 0xff, vm->ports[i].host,
-			    vm->address, vm->ports[i].guest);
+			/* unix:PATH: only with the launcher's listener. */
+			if (vm->ports[i].path[0] != '\0' && unixport_get(d,
+			    vm->ports[i].path, err, sizeof(err)) == -1) {
+				vm_ports_error(vm, i, err);
+				continue;
+			}
+			port_spec_listen(&vm->ports[i], listen,
+			    sizeof(listen));
+			snprintf(port[np_n], sizeof(port[np_n]), "%s:%s:%u",
+			    listen, vm->address, vm->ports[i].guest);
 			ports[np_n] = port[np_n];
 			np_n++;
 		}
@@ -270,11 +276,14 @@ net_sync(struct bangerd *d)
 		return;
 	net_send_table(d, NET_NAMES, &nn, &d->net_names);
 	lowports_sweep(d);
+	unixports_sweep(d);
 	/* A table that is sent gets the listeners it needs first. */
 	if (msg_frame(&net_proto, NET_PORTS, 0, &np, &b) == 0 &&
 	    (b.len != d->net_ports.len || memcmp(b.p, d->net_ports.p,
-	    b.len) != 0))
+	    b.len) != 0)) {
 		lowports_send(d);
+		unixports_send(d);
+	}
 	buf_free(&b);
 	net_send_table(d, NET_PORTS, &np, &d->net_ports);
 }
@@ -355,13 +364,15 @@ net_read(evutil_socket_t fd, short what, void *arg)
 	c = body;
 	log_info("net: %llu queries, %llu .vm, %llu forwarded; dropped "
 	    "%llu malformed, %llu over rate, %llu bad upstream answers; "
-	    "SERVFAIL %llu busy, %llu failed, %llu rebinding; REFUSED %llu",
+	    "SERVFAIL %llu busy, %llu failed, %llu rebinding; REFUSED %llu; "
+	    "published-port connections refused %llu",
 	    (unsigned long long)c->queries,
 	    (unsigned long long)c->local, (unsigned long long)c->forwarded,
 	    (unsigned long long)c->malformed, (unsigned long long)c->limited,
 	    (unsigned long long)c->bad_answers, (unsigned long long)c->busy,
 	    (unsigned long long)c->failed, (unsigned long long)c->rebinding,
-	    (unsigned long long)c->refused);
+	    (unsigned long long)c->refused,
+	    (unsigned long long)c->port_refused);
 	msg_free(&net_proto, hdr.type, body);
 }
 

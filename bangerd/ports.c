@@ -1,8 +1,9 @@
 /*
- * Published ports: which host ports forward to which of a VM's ports.
- * They belong to the VM (kept in the database), are checked here against
- * the user's other VMs, and are handed to banger-net, which listens on
- * them while the VM has an address and lets only this user connect.
+ * Published ports: which host ports (or unix:PATH sockets) forward to
+ * which of a VM's ports.  They belong to the VM (kept in the database),
+ * are checked here against the user's other VMs, and are handed to
+ * banger-net, which listens on them while the VM has an address and
+ * lets only this user connect.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,18 +147,21 @@ vm_ports_error(struct vm *vm, size_t i, const char *error)
 	    error);
 }
 
-/* banger-net's word on the listener at LISTEN ("127.0.0.1:8080"). */
+/*
+ * banger-net's word on the listener at LISTEN ("127.0.0.1:8080" or
+ * "unix:PATH"; compared whole, since a PATH may hold colons).
+ */
 void
 vm_ports_state(struct bangerd *d, const char *listen, const char *error)
 {
 	struct vm	*vm;
-	size_t		 i, n;
+	char		 l[PORT_LISTEN_MAX + 1];
+	size_t		 i;
 
 	TAILQ_FOREACH(vm, &d->vms, entry)
 		for (i = 0; i < vm->nports; i++) {
-			n = strlen(listen);
-			if (strncmp(vm->port_text[i], listen, n) != 0 ||
-			    vm->port_text[i][n] != ':')
+			port_spec_listen(&vm->ports[i], l, sizeof(l));
+			if (strcmp(l, listen) != 0)
 				continue;
 			vm->port_known[i] = 1;
 			snprintf(vm->port_err[i], sizeof(vm->port_err[i]), "%s",
@@ -210,5 +214,20 @@ vm_port_cmd(struct client *c, struct ctl_vm_port *req)
 	}
 	if (req->op != PORT_LIST)
 		vm_save(vm);	/* the database, and banger-net */
+	/*
+	 * A unix:PATH socket is made at once (unixports.c): one that could
+	 * not be is refused, and the VM keeps what it had.
+	 */
+	i = vm->nports - 1;
+	if (req->op == PORT_PUBLISH && vm->ports[i].path[0] != '\0' &&
+	    vm->port_known[i] && vm->port_err[i][0] != '\0') {
+		snprintf(err, sizeof(err), "publish %s: %s", vm->port_text[i],
+		    vm->port_err[i]);
+		vm->nports--;
+		ports_refresh(vm);
+		vm_save(vm);
+		client_error(c, BERR_INVALID, "%s", err);
+		return;
+	}
 	vm_reply_info(c, vm);
 }

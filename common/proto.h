@@ -347,8 +347,12 @@ extern const struct msg_proto agent_proto;
  * (Firecracker's API or vsock): the request names a VM id and which
  * socket, never a path; the launcher derives the path itself and hands
  * back the connected descriptor only if the listener is that VM's VMM.
+ * On the same socket bangerd asks for the listener of a published
+ * unix:PATH port (LAUNCH_UNIX_LISTEN): the launcher makes it as the
+ * user, mode 0600 from the start, replacing only a stale socket of the
+ * user's own, and hands back the listening descriptor.
  */
-#define LAUNCH_VERSION	2
+#define LAUNCH_VERSION	3
 #define LAUNCH_SLOT_MIN	2	/* fd slots the VMM may receive: 2..7 */
 #define LAUNCH_SLOT_MAX	7
 
@@ -362,7 +366,10 @@ enum launch_type {
 	LAUNCH_CONNECT,		/* d->l, second socket: connect a VM socket */
 	LAUNCH_CONNECTED,	/* l->d, with the connected fd */
 	LAUNCH_CONNECT_FAILED,	/* l->d: why not (an errno value) */
-	LAUNCH_TYPE_MAX = LAUNCH_CONNECT_FAILED
+	LAUNCH_UNIX_LISTEN,	/* d->l, second socket: a unix: listener */
+	LAUNCH_UNIX_LISTENING,	/* l->d, with the listening fd */
+	LAUNCH_UNIX_FAILED,	/* l->d: why not (an errno value) */
+	LAUNCH_TYPE_MAX = LAUNCH_UNIX_FAILED
 };
 
 struct launch_fd {
@@ -423,6 +430,26 @@ struct launch_connect_failed {
 	uint64_t	 vm_id;
 	uint64_t	 sock;
 	uint64_t	 error;		/* errno: ENOENT, ECONNREFUSED, EPERM */
+};
+
+/*
+ * path: a unix: PATH in normal form (port_unix_path_ok()).  The errors:
+ * ENOTSOCK, PATH is something else; EADDRINUSE, something listens on
+ * it; EPERM, a stale socket of another user; ENOENT or ENOTDIR, no
+ * such directory; EINVAL, not a path in normal form; else what
+ * lstat(2), connect(2), unlink(2), bind(2) or listen(2) said.
+ */
+struct launch_unix_listen {
+	char		*path;
+};
+
+struct launch_unix_listening {
+	char		*path;
+};
+
+struct launch_unix_failed {
+	char		*path;
+	uint64_t	 error;		/* an errno value, as above */
 };
 
 extern const struct msg_proto launch_proto;

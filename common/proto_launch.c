@@ -1,6 +1,7 @@
 /* bangerd <-> launcher message schemas. */
 #include <stddef.h>
 
+#include "portspec.h"
 #include "proto.h"
 
 #define F(st, fld, ty, mx, el) \
@@ -52,6 +53,17 @@ static const struct msg_field f_connect_failed[] = {
 	F(launch_connect_failed, sock, MF_U64, LAUNCH_SOCK_VSOCK, 0),
 	F(launch_connect_failed, error, MF_U64, LAUNCH_ERRNO_MAX, 0),
 };
+/* A path, checked again by the launcher before it is used. */
+static const struct msg_field f_unix_listen[] = {
+	F(launch_unix_listen, path, MF_STR, PORT_UNIX_PATH_MAX, 0),
+};
+static const struct msg_field f_unix_listening[] = {
+	F(launch_unix_listening, path, MF_STR, PORT_UNIX_PATH_MAX, 0),
+};
+static const struct msg_field f_unix_failed[] = {
+	F(launch_unix_failed, path, MF_STR, PORT_UNIX_PATH_MAX, 0),
+	F(launch_unix_failed, error, MF_U64, LAUNCH_ERRNO_MAX, 0),
+};
 
 static const struct msg_type launch_types[] = {
 	T(LAUNCH_FD, "fd", launch_fd, f_fd),
@@ -64,6 +76,12 @@ static const struct msg_type launch_types[] = {
 	T(LAUNCH_CONNECTED, "connected", launch_connected, f_connected),
 	T(LAUNCH_CONNECT_FAILED, "connect-failed", launch_connect_failed,
 	    f_connect_failed),
+	T(LAUNCH_UNIX_LISTEN, "unix-listen", launch_unix_listen,
+	    f_unix_listen),
+	T(LAUNCH_UNIX_LISTENING, "unix-listening", launch_unix_listening,
+	    f_unix_listening),
+	T(LAUNCH_UNIX_FAILED, "unix-failed", launch_unix_failed,
+	    f_unix_failed),
 };
 
 const struct msg_proto launch_proto = {

@@ -30,6 +30,7 @@ static const struct msg_field f_counters[] = {
 	F(net_counters, bad_answers, MF_U64, UINT64_MAX, 0),
 	F(net_counters, refused, MF_U64, UINT64_MAX, 0),
 	F(net_counters, rebinding, MF_U64, UINT64_MAX, 0),
+	F(net_counters, port_refused, MF_U64, UINT64_MAX, 0),
 };
 static const struct msg_field f_ports[] = {
 	F(net_ports, ports, MF_STRV, NET_PORTS_MAX, NET_PORT_STRMAX),

@@ -18,6 +18,7 @@
 
 #include "egress.h"
 #include "msg.h"
+#include "portspec.h"
 
 #define NET_VERSION	1
 #define NET_FRAME_MAX	(64 * 1024)
@@ -26,8 +27,9 @@
 #define NET_ADDR_STRMAX	45	/* INET6_ADDRSTRLEN - 1 */
 #define NET_NAME_STRMAX	63	/* one DNS label */
 #define NET_PORTS_MAX	256	/* published ports of one user */
-#define NET_PORT_STRMAX	43	/* "127.0.0.1:65535:10.213.0.2:65535" */
-#define NET_LISTEN_STRMAX 21	/* "127.255.255.255:65535" */
+/* "127.0.0.1:65535" or "unix:PATH", then ":10.213.0.2:65535" */
+#define NET_LISTEN_STRMAX PORT_LISTEN_MAX
+#define NET_PORT_STRMAX	(NET_LISTEN_STRMAX + 22)
 #define NET_ERROR_STRMAX 127
 #define NET_ALLOW_ADDRS_MAX 32	/* = PRIV_EGRESS_ADDRS_MAX */
 
@@ -94,24 +96,28 @@ struct net_counters {
 	uint64_t	 refused;	/* REFUSED: not allowed for the guest */
 	uint64_t	 rebinding;	/* SERVFAIL: an allowed name answered
 					   with a non-public address */
+	uint64_t	 port_refused;	/* published-port connections closed:
+					   not the user's (or root's) */
 };
 
 struct net_ports {
-	struct msg_strv	 ports;		/* HOSTADDR:PORT:GUESTADDR:PORT */
+	struct msg_strv	 ports;		/* LISTEN:GUESTADDR:PORT, LISTEN as
+					   below */
 };
 
 /*
- * The listening socket for a published port banger-net cannot bind (a
- * port below 1024, bound by banger-priv), sent before the NET_PORTS
- * that lists it; banger-net uses it instead of binding and closes any
- * the table that follows does not name.
+ * The listening socket for a published port banger-net cannot make
+ * itself (a port below 1024, bound by banger-priv; a unix:PATH socket,
+ * made by bangerd's launcher), sent before the NET_PORTS that lists it;
+ * banger-net uses it instead of binding and closes any the table that
+ * follows does not name.
  */
 struct net_port_fd {
-	char		*listen;	/* HOSTADDR:PORT */
+	char		*listen;	/* HOSTADDR:PORT or unix:PATH */
 };
 
 struct net_port_state {
-	char		*listen;	/* HOSTADDR:PORT */
+	char		*listen;	/* HOSTADDR:PORT or unix:PATH */
 	char		*error;		/* "" when it listens */
 };
 

@@ -34,7 +34,7 @@ $(O)/fuzz/priv-wire: fuzz/priv-wire/fuzz.c $(FUZZ_SRCS_priv-wire) \
 # target with fork, kill, waitpid and execve stubbed).
 FUZZ_SRCS_launch := common/msg.c common/buf.c common/frame.c \
 	common/proto_launch.c common/fdutil.c common/log.c common/esc.c \
-	bangerd/helper-log.c bangerd/fc-sock.c
+	bangerd/helper-log.c bangerd/fc-sock.c common/portspec.c
 FUZZ_CFLAGS_launch := -Ibangerd
 FUZZ_DEPS_launch := bangerd/launch.c $(wildcard bangerd/*.h)
 FUZZ_LIBS_launch := $(shell pkg-config --libs msgpack libevent)
@@ -79,3 +79,9 @@ $(O)/fuzz/mm-progress: fuzz/mm-progress/fuzz.c $(FUZZ_SRCS_mm-progress) \
 	banger-fetch/image.h
 	@mkdir -p $(dir $@)
 	$(FUZZCC) $(FUZZFLAGS) -Ibanger-fetch -o $@ $< $(FUZZ_SRCS_mm-progress)
+
+# Published port specs: the CLI's, bangerd's (clients and database) and
+# the launcher's unix: PATH check.
+FUZZERS += portspec
+FUZZ_SRCS_portspec := common/portspec.c
+$(eval $(call fuzz_rule,portspec))

@@ -14,9 +14,11 @@
  * Checked after every request: every reply the launcher sends decodes
  * as a launcher reply of the kind that socket carries (a connection comes
  * with exactly one descriptor, and here, where the run directory does not
- * exist, never comes); it signals only processes it started; its table
- * stays in bounds; and, once the input ends and staged descriptors are
- * dropped, no descriptor has leaked.
+ * exist, never comes; a unix: listener comes with one, only for a path
+ * in normal form, and unixlisten.c's maker is a stub here that never
+ * touches the file system); it signals only processes it started; its
+ * table stays in bounds; and, once the input ends and staged descriptors
+ * are dropped, no descriptor has leaked.
  */
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -138,9 +140,29 @@ sandbox_launcher(void)
 	abort();
 }
 
+static int	 devnull = -1;
+
+/*
+ * The launcher's unix: listener maker (unixlisten.c): a descriptor for
+ * a path in normal form of even length, a refusal for one of odd
+ * length, and never a file.  It must only ever see checked paths.
+ */
+int
+unix_listen_make(const char *path)
+{
+	if (!port_unix_path_ok(path)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strlen(path) % 2 == 1) {
+		errno = ENOTSOCK;
+		return -1;
+	}
+	return fcntl(devnull, F_DUPFD_CLOEXEC, 0);
+}
+
 static int	 peer = -1;	/* bangerd's end */
 static int	 cpeer = -1;	/* bangerd's end of the connect socket */
-static int	 devnull = -1;
 
 /* A socket pair: bangerd's end returned, the launcher's put at `at`. */
 static int
@@ -221,16 +243,33 @@ drain_one(int fd, int conn)
 		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n <= 0)
 			break;
-		if (CMSG_FIRSTHDR(&mh) != NULL)
-			abort();
 		if (frame_peek(p, n, LAUNCH_FRAMEMAX, &plen) != FRAME_OK ||
 		    plen != (size_t)n - FRAME_HDR ||
 		    msg_decode(&launch_proto, p + FRAME_HDR, plen, &h, &body,
 		    err, sizeof(err)) == -1)
 			abort();
-		if (conn ? h.type != LAUNCH_CONNECT_FAILED :
+		if (conn ? h.type != LAUNCH_CONNECT_FAILED &&
+		    h.type != LAUNCH_UNIX_LISTENING &&
+		    h.type != LAUNCH_UNIX_FAILED :
 		    h.type != LAUNCH_STARTED && h.type != LAUNCH_ERROR)
 			abort();
+		/* Only a listener comes with a descriptor, and always. */
+		if ((CMSG_FIRSTHDR(&mh) != NULL) !=
+		    (h.type == LAUNCH_UNIX_LISTENING))
+			abort();
+		if (h.type == LAUNCH_UNIX_LISTENING) {
+			struct cmsghdr	*c = CMSG_FIRSTHDR(&mh);
+			int		 fd;
+
+			if (c->cmsg_level != SOL_SOCKET ||
+			    c->cmsg_type != SCM_RIGHTS ||
+			    c->cmsg_len != CMSG_LEN(sizeof(int)) ||
+			    !port_unix_path_ok(((struct launch_unix_listening *)
+			    body)->path))
+				abort();
+			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+			close(fd);
+		}
 		msg_free(&launch_proto, h.type, body);
 	}
 }
