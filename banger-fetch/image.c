@@ -125,25 +125,70 @@ run(char *const argv[])
 	return -1;
 }
 
+#define MM_TAIL_MAX	(1024 * 1024)	/* read after it exited */
+
+struct mm_reader {
+	struct mm_progress	 mp;
+	char			 buf[MM_LINE_MAX + 2];
+	size_t			 have;
+	int			 skip;	/* inside a line too long to read */
+};
+
+/* One read: on to the job log, and its whole lines to progress. */
+static ssize_t
+mm_feed(struct mm_reader *r, int fd)
+{
+	char	 msg[128], *nl;
+	ssize_t	 n;
+
+	if ((n = read(fd, r->buf + r->have, sizeof(r->buf) - 1 - r->have)) <=
+	    0)
+		return n;
+	(void)write_all(2, r->buf + r->have, (size_t)n);
+	r->have += (size_t)n;
+	r->buf[r->have] = '\0';
+	while ((nl = strchr(r->buf, '\n')) != NULL) {
+		*nl = '\0';
+		if (!r->skip && mm_progress(&r->mp, r->buf, msg, sizeof(msg)))
+			status_progress("%s", msg);
+		r->skip = 0;
+		r->have -= (size_t)(nl + 1 - r->buf);
+		memmove(r->buf, nl + 1, r->have + 1);
+	}
+	/* A line longer than any worth reading: drop it to its end. */
+	if (r->have == sizeof(r->buf) - 1) {
+		r->have = 0;
+		r->skip = 1;
+	}
+	return n;
+}
+
 /*
  * run() for mmdebstrap --verbose: its output (stdout and stderr) comes
  * through a pipe, goes on to ours (the job log) and becomes progress
- * (mmprogress.c) while the child runs.  The pipe is polled, not read to
- * its end: a daemon some package starts could keep it open for ever.
+ * (mmprogress.c).  The pipe is polled beside waitpid, not read to its
+ * end: a daemon some package starts could keep it open for ever.  What
+ * is left in it when mmdebstrap has exited (often the error) is read
+ * without waiting, up to MM_TAIL_MAX.
  */
 static int
 run_mm(char *const argv[])
 {
-	struct mm_progress	 mp = { 0, 0, 0, 0, 0 };
+	static struct mm_reader	 r;
 	struct pollfd		 pf;
-	char			 buf[MM_LINE_MAX + 2], msg[128], *nl;
-	size_t			 have = 0;
+	size_t			 tail = 0;
 	ssize_t			 n;
 	pid_t			 pid, w;
-	int			 pfd[2], status, skip = 0, open = 1;
+	int			 pfd[2], status, open = 1;
 
-	if (pipe2(pfd, O_CLOEXEC) == -1 || (pid = fork()) == -1)
+	memset(&r, 0, sizeof(r));
+	if (pipe2(pfd, O_CLOEXEC) == -1)
 		return -1;
+	if ((pid = fork()) == -1) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
 	if (pid == 0) {
 		if (dup2(pfd[1], 1) == -1 || dup2(pfd[1], 2) == -1)
 			_exit(127);
@@ -160,33 +205,19 @@ run_mm(char *const argv[])
 			close(pfd[0]);
 			return -1;
 		}
-		if (!open || poll(&pf, 1, 1000) < 1)
-			continue;
-		if ((n = read(pfd[0], buf + have, sizeof(buf) - 1 - have)) <= 0) {
-			open = n == -1 && errno == EINTR;
-			continue;
-		}
-		(void)write_all(2, buf + have, (size_t)n);
-		have += (size_t)n;
-		buf[have] = '\0';
-		while ((nl = strchr(buf, '\n')) != NULL) {
-			*nl = '\0';
-			if (!skip && mm_progress(&mp, buf, msg, sizeof(msg)))
-				status_progress("%s", msg);
-			skip = 0;
-			have -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, have + 1);
-		}
-		/* A line longer than any worth reading: drop it to its end. */
-		if (have == sizeof(buf) - 1) {
-			have = 0;
-			skip = 1;
-		}
+		if (open && poll(&pf, 1, 1000) > 0 && mm_feed(&r, pfd[0]) == 0)
+			open = 0;
 	}
+	if (open && fcntl(pfd[0], F_SETFL, O_NONBLOCK) == 0)
+		while (tail < MM_TAIL_MAX && (n = mm_feed(&r, pfd[0])) > 0)
+			tail += (size_t)n;
 	close(pfd[0]);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	log_warnx("%s failed (wait status %d)", argv[0], status);
+	if (WIFEXITED(status))
+		log_warnx("%s exited with %d", argv[0], WEXITSTATUS(status));
+	else
+		log_warnx("%s killed by signal %d", argv[0], WTERMSIG(status));
 	return -1;
 }
 

@@ -66,10 +66,10 @@ mm_progress(struct mm_progress *p, const char *line, char *out,
 		p->got_tenth = 0;
 		return 0;
 	}
-	/* A package's line has seven fields, an index's four or five. */
+	/* A package's line has nine fields, an index's at most seven. */
 	for (s = line; strncmp(line, "Get:", 4) == 0 && *s != '\0'; s++)
 		sp += *s == ' ';
-	if (sp >= 6 && sscanf(line, "Get:%u http%c", &n, &c) == 2 && (c == ':' ||
+	if (sp >= 8 && sscanf(line, "Get:%u http%c", &n, &c) == 2 && (c == ':' ||
 	    c == 's') && p->total > p->base && tenth(n, p->total - p->base,
 	    &p->got_tenth)) {
 		snprintf(out, outlen, "fetched %u of %u packages", p->base + n,

@@ -152,6 +152,8 @@ test_mm_progress(void **state)
 	    "fetched 1 of 20 packages");
 	assert_string_equal(mm(&p, "Get:1 http://deb.debian.org/debian "
 	    "bookworm-updates InRelease [55.4 kB]"), "");
+	assert_string_equal(mm(&p, "Get:2 http://deb.debian.org/debian "
+	    "bookworm/main amd64 Packages [8787 kB]"), "");
 	for (i = 2; i <= 20; i++) {
 		snprintf(line, sizeof(line), "Get:%u https://m.example/debian "
 		    "bookworm/main amd64 p%u amd64 1.0 [1 kB]", i, i);

@@ -3,10 +3,12 @@
  * specs on one host address and port (or one socket path) is a usage
  * error that creates nothing.  bangerd checks again.  A unix: spec's
  * relative PATH is made absolute here, against our working directory:
- * bangerd's own is not the user's.
+ * bangerd's own is not the user's.  Its directory is resolved here too
+ * (realpath), since the launcher refuses a symbolic link on the way.
  */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,11 +16,36 @@
 #include "exitcode.h"
 #include "portspec.h"
 
+/*
+ * unix:DIR/NAME:PORT with DIR as realpath(3) gives it, where it exists
+ * (where not, the launcher's error says so); spec is absolute.
+ */
+static int
+publish_real_dir(char *spec, size_t len)
+{
+	char	 real[PATH_MAX], tail[PORT_SPEC_MAX + 1], *slash, *colon;
+
+	if ((colon = strrchr(spec, ':')) == NULL || colon < spec + 5 ||
+	    (slash = memrchr(spec + 5, '/', (size_t)(colon - spec - 5))) ==
+	    NULL)
+		return 0;
+	*slash = '\0';
+	if (realpath(spec[5] == '\0' ? "/" : spec + 5, real) == NULL) {
+		*slash = '/';
+		return 0;
+	}
+	*slash = '/';
+	snprintf(tail, sizeof(tail), "%s", slash);
+	return snprintf(spec, len, "unix:%s%s", strcmp(real, "/") == 0 ?
+	    "" : real, tail) >= (int)len ? -1 : 0;
+}
+
 int
 publish_absolute(const char *spec, char *out, size_t outlen, char *err,
     size_t errlen)
 {
-	char	 cwd[PATH_MAX];
+	struct port_spec	 ps;
+	char			 cwd[PATH_MAX], why[8];
 
 	if (strncmp(spec, "unix:", 5) != 0 || spec[5] == '/') {
 		if (snprintf(out, outlen, "%s", spec) >= (int)outlen) {
@@ -26,14 +53,21 @@ publish_absolute(const char *spec, char *out, size_t outlen, char *err,
 			    "%d bytes", spec, PORT_SPEC_MAX);
 			return -1;
 		}
-		return 0;
-	}
-	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+	} else if (getcwd(cwd, sizeof(cwd)) == NULL) {
 		snprintf(err, errlen, "publish %.64s: cannot make PATH "
 		    "absolute: the working directory is unknown", spec);
 		return -1;
+	} else if (port_spec_absolute(spec, cwd, out, outlen, err, errlen) ==
+	    -1)
+		return -1;
+	/* Only a spec that parses: its refusal is the clearer error. */
+	if (strncmp(out, "unix:", 5) == 0 && port_spec_parse(out, &ps, why,
+	    sizeof(why)) == 0 && publish_real_dir(out, outlen) == -1) {
+		snprintf(err, errlen, "publish %.64s: its directory's real path "
+		    "is too long", spec);
+		return -1;
 	}
-	return port_spec_absolute(spec, cwd, out, outlen, err, errlen);
+	return 0;
 }
 
 int

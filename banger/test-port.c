@@ -286,6 +286,29 @@ test_unix_spec(void **state)
 		args_free(&a);
 	}
 	{
+		/* A symbolic link in the directory: its real path is sent. */
+		char	 d[64] = "/tmp/test-port.XXXXXX", r[128], l[160];
+		char	 spec[200];
+		char	*v[] = { "-p", spec, "--", "true", NULL };
+
+		assert_non_null(mkdtemp(d));
+		snprintf(r, sizeof(r), "%s/real", d);
+		assert_int_equal(mkdir(r, 0700), 0);
+		snprintf(l, sizeof(l), "%s/ln", d);
+		assert_int_equal(symlink(r, l), 0);
+		snprintf(spec, sizeof(spec), "unix:%s/w.sock:80", l);
+		assert_int_equal(args_parse(e, ARGC(v), v, &a, err,
+		    sizeof(err)), 0);
+		assert_int_equal(vm_run_prepare(e, &a, &req, err,
+		    sizeof(err)), 0);
+		snprintf(want, sizeof(want), "unix:%s/w.sock:80", r);
+		assert_string_equal(req.publish.v[0], want);
+		args_free(&a);
+		assert_int_equal(unlink(l), 0);
+		assert_int_equal(rmdir(r), 0);
+		assert_int_equal(rmdir(d), 0);
+	}
+	{
 		char *v[] = { "unpublish", "vm1", "unix:w.sock:80", NULL };
 
 		assert_int_equal(args_parse(&cmd_vm_port_entry, ARGC(v), v,

@@ -297,6 +297,7 @@ struct bangerd {
 		int		 fd;
 		dev_t		 dev;	/* the socket file made, to know */
 		ino_t		 ino;	/* it again before removing it */
+		struct timespec	 ctime;
 		int		 live;	/* asked for since the last sweep */
 	}			 unixport[PORTS_UNIX_MAX];
 	size_t			 nunixport;
@@ -445,6 +446,7 @@ int	 launch_connect(struct bangerd *, uint64_t, unsigned);
 int	 launch_unix_listen(struct bangerd *, const char *);
 /* unixlisten.c: the launcher makes a unix:PATH listener */
 int	 unix_listen_make(const char *);
+int	 unix_parent(const char *, const char **);
 
 /* job.c: banger-fetch runs */
 int	 job_start(struct bangerd *, int64_t, char **, size_t, int,

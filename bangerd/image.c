@@ -363,6 +363,7 @@ image_sweep(struct bangerd *d)
 {
 	static const char *const tails[] = { ".delete", ".build", ".old" };
 	struct dirent	*de;
+	struct stat	 st;
 	DIR		*dp;
 	char		 p[PATH_MAX];
 	size_t		 i, l, tl;
@@ -374,10 +375,14 @@ image_sweep(struct bangerd *d)
 		for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
 			tl = strlen(tails[i]);
 			if (l <= tl || strcmp(de->d_name + l - tl, tails[i]) !=
-			    0 || de->d_type != DT_DIR)
+			    0)
 				continue;
 			snprintf(p, sizeof(p), "%s/%s", d->paths.images_dir,
 			    de->d_name);
+			/* Some file systems leave d_type unknown. */
+			if (de->d_type != DT_DIR && (de->d_type != DT_UNKNOWN ||
+			    lstat(p, &st) == -1 || !S_ISDIR(st.st_mode)))
+				continue;
 			log_info("removing %s, left by an earlier bangerd", p);
 			rm_tree(p);
 		}

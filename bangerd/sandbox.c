@@ -55,6 +55,7 @@ static const int master_allow[] = {
 	SCMP_SYS(madvise), SCMP_SYS(mprotect),
 	/* sqlite3 database, log, per-VM directories */
 	SCMP_SYS(openat), SCMP_SYS(open),
+	SCMP_SYS(openat2),		/* unix: ports, no link on the way */
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(stat),
 	SCMP_SYS(lstat), SCMP_SYS(statx),
 	SCMP_SYS(lseek), SCMP_SYS(pread64), SCMP_SYS(pwrite64),

@@ -162,9 +162,27 @@ test_stale_other_user(void **state)
 static void
 test_refused_paths(void **state)
 {
-	char	 path[160];
+	struct stat	 st;
+	char		 path[160], real[160], cwd[256], now[256];
 
 	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	/*
+	 * A symbolic link anywhere on the way (one another user could
+	 * repoint between two steps) is refused, and nothing is made.
+	 */
+	snprintf(real, sizeof(real), "%s/real", dir);
+	assert_int_equal(mkdir(real, 0700), 0);
+	snprintf(path, sizeof(path), "%s/ln", dir);
+	assert_int_equal(symlink(real, path), 0);
+	snprintf(path, sizeof(path), "%s/ln/x.sock", dir);
+	assert_int_equal(unix_listen_make(path), -1);
+	assert_int_equal(errno, ELOOP);
+	snprintf(path, sizeof(path), "%s/x.sock", real);
+	assert_int_equal(lstat(path, &st), -1);
+	/* The launcher's own directory is as it was. */
+	assert_non_null(getcwd(now, sizeof(now)));
+	assert_string_equal(now, cwd);
 	snprintf(path, sizeof(path), "%s/no/such/dir.sock", dir);
 	assert_int_equal(unix_listen_make(path), -1);
 	assert_int_equal(errno, ENOENT);

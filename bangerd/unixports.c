@@ -6,13 +6,15 @@
  * to banger-net (NET_PORT_FD, "unix:PATH") before every NET_PORTS table
  * that names it, so a restarted banger-net gets it again.  When no VM
  * asks for it any more (unpublished, stopped, deleted) it is closed and
- * its file removed, but only if lstat(2) says the file is still the
- * socket the launcher made: nothing else at PATH is ever unlinked.
+ * its file removed, but only if it is still the socket the launcher
+ * made (device, inode and change time), reached through its directory
+ * with no symbolic link on the way, as the launcher reached it.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +40,10 @@ unix_why(int e, char *err, size_t errlen)
 		snprintf(err, errlen, "PATH is another user's socket: publish "
 		    "another path");
 		break;
+	case ELOOP:
+		snprintf(err, errlen, "PATH goes through a symbolic link: "
+		    "publish the path it leads to");
+		break;
 	case ENOENT:
 	case ENOTDIR:
 		snprintf(err, errlen, "PATH's directory does not exist: create "
@@ -56,6 +62,36 @@ unix_why(int e, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot listen on PATH: %s",
 		    strerror(e));
 	}
+}
+
+/*
+ * The socket file at path, reached as the launcher did (unix_parent():
+ * no symbolic link on the way); with dfd, its directory stays open for
+ * an unlinkat() of that same file.
+ */
+static int
+unix_at(const char *path, struct stat *st, int *dfd, const char **name)
+{
+	if ((*dfd = unix_parent(path, name)) == -1)
+		return -1;
+	if (fstatat(*dfd, *name, st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISSOCK(st->st_mode)) {
+		close(*dfd);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+unix_stat(const char *path, struct stat *st)
+{
+	const char	*name;
+	int		 dfd;
+
+	if (unix_at(path, st, &dfd, &name) == -1)
+		return -1;
+	close(dfd);
+	return 0;
 }
 
 /* The listener for path, kept or made; -1 with err when refused. */
@@ -88,8 +124,7 @@ unixport_get(struct bangerd *d, const char *path, char *err, size_t errlen)
 	len = sizeof(v);
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == -1 ||
 	    v == 0 || (len = sizeof(t), getsockopt(fd, SOL_SOCKET, SO_DOMAIN,
-	    &t, &len)) == -1 || t != AF_UNIX || lstat(path, &st) == -1 ||
-	    !S_ISSOCK(st.st_mode)) {
+	    &t, &len)) == -1 || t != AF_UNIX || unix_stat(path, &st) == -1) {
 		close(fd);
 		snprintf(err, errlen, "the launcher did not make the socket");
 		return -1;
@@ -99,6 +134,7 @@ unixport_get(struct bangerd *d, const char *path, char *err, size_t errlen)
 	u->fd = fd;
 	u->dev = st.st_dev;
 	u->ino = st.st_ino;
+	u->ctime = st.st_ctim;
 	u->live = 1;
 	return fd;
 }
@@ -107,12 +143,18 @@ static void
 unixport_remove(struct unixport *u)
 {
 	struct stat	 st;
+	const char	*name;
+	int		 dfd;
 
 	close(u->fd);
-	if (lstat(u->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	    st.st_dev == u->dev && st.st_ino == u->ino &&
-	    unlink(u->path) == -1)
+	if (unix_at(u->path, &st, &dfd, &name) == -1)
+		return;
+	if (st.st_dev == u->dev && st.st_ino == u->ino &&
+	    st.st_ctim.tv_sec == u->ctime.tv_sec &&
+	    st.st_ctim.tv_nsec == u->ctime.tv_nsec &&
+	    unlinkat(dfd, name, 0) == -1)
 		log_warn("unlink %s", u->path);
+	close(dfd);
 }
 
 /* Close, and remove, those no VM asked for since the last sweep. */

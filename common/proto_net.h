@@ -20,7 +20,7 @@
 #include "msg.h"
 #include "portspec.h"
 
-#define NET_VERSION	1
+#define NET_VERSION	2	/* 2: unix: listeners, port_refused */
 #define NET_FRAME_MAX	(64 * 1024)
 #define NET_UPSTREAM_MAX 4	/* resolvers banger-net forwards to */
 #define NET_NAMES_MAX	256	/* a user's VMs with an address */

@@ -30,6 +30,9 @@ for r in "$RESOLVED_ROOT" ""; do
 	done
 done
 [ -n "$RD" ] || skip "no systemd-resolved installed or unpacked in $RESOLVED_ROOT (make deps unpacks it)"
+# An unpacked one needs the installed systemd's private library.
+"$RD" --version >/dev/null 2>&1 ||
+    skip "$RD does not run here (another systemd version?)"
 # Its files go to a tmpfs mounted over /run/systemd, which must exist.
 [ -d /run/systemd ] || skip "no /run/systemd on this host to hide resolved's files under"
 echo "  resolved: $RD"
@@ -113,9 +116,10 @@ esac
 query rsr.vm "$a" && ok "resolved answers rsr.vm with $a through $gw" ||
     fail "resolved did not answer rsr.vm with $a"
 # Another name is not sent to the gateway: resolved has no server for it.
-rctl query --legend=no www.example.test >"$W/other" 2>&1 &&
-    fail "www.example.test resolved through $br: $(cat "$W/other")" ||
-    ok "a name outside .vm is not sent to $br ($(head -n 1 "$W/other"))"
+rctl query --legend=no www.example.test >"$W/other" 2>&1
+grep -q "No appropriate name servers or networks" "$W/other" &&
+    ok "a name outside .vm is not sent to $br ($(head -n 1 "$W/other"))" ||
+    fail "www.example.test: $(cat "$W/other")"
 
 # resolved forgets its links when it restarts; doctor says so and the
 # next bangerd wires the bridge again.
