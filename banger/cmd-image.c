@@ -32,8 +32,9 @@ static const struct cmd_opt image_delete_opts[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
+/* image build and image delete: one image name, progress, OK. */
 static int
-cmd_image_build_exec(const struct cmd_entry *e, struct args *a)
+image_named(const struct cmd_entry *e, struct args *a, uint32_t type)
 {
 	struct ctl_image_build	 req;
 	struct client		 c;
@@ -45,9 +46,15 @@ cmd_image_build_exec(const struct cmd_entry *e, struct args *a)
 	req.name = a->pos[0];
 	if ((rc = client_open_or_report(&c, 1)) != 0)
 		return rc;
-	rc = vm_request(&c, CTL_IMAGE_BUILD, &req, NULL);
+	rc = request_each(&c, type, &req, NULL, 0, 0, NULL, NULL);
 	client_close(&c);
 	return rc;
+}
+
+static int
+cmd_image_build_exec(const struct cmd_entry *e, struct args *a)
+{
+	return image_named(e, a, CTL_IMAGE_BUILD);
 }
 
 static json_t *
@@ -193,19 +200,7 @@ out:
 static int
 cmd_image_delete_exec(const struct cmd_entry *e, struct args *a)
 {
-	struct ctl_image_build	 req;
-	struct client		 c;
-	int			 rc;
-
-	if (!valid_vm_name(a->pos[0]))
-		return cmd_usage_error(e, "invalid image name '%.64s'",
-		    a->pos[0]);
-	req.name = a->pos[0];
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
-	rc = request_each(&c, CTL_IMAGE_DELETE, &req, NULL, 0, 0, NULL, NULL);
-	client_close(&c);
-	return rc;
+	return image_named(e, a, CTL_IMAGE_DELETE);
 }
 
 const struct cmd_entry cmd_image_build_entry = {

@@ -728,6 +728,19 @@ conn_ask(struct bangerd *d, uint32_t type, const void *req,
 	}
 }
 
+/* A conn_ask() reply read: fd if it was the right one, else -1 with e. */
+static int
+conn_done(struct msg_hdr *hdr, void *body, int fd, int ok, int e)
+{
+	msg_free(&launch_proto, hdr->type, body);
+	if (ok)
+		return fd;
+	if (fd != -1)
+		close(fd);
+	errno = e;
+	return -1;
+}
+
 /*
  * A connection to one of a VM's own sockets (LAUNCH_SOCK_*), made by the
  * launcher: bangerd's filter has no socket(2) or connect(2).  Blocking,
@@ -751,20 +764,10 @@ launch_connect(struct bangerd *d, uint64_t vm_id, unsigned which)
 		return -1;
 	ok = body;
 	no = body;
-	e = EPROTO;
-	if (hdr.type == LAUNCH_CONNECTED && fd != -1 &&
-	    ok->vm_id == vm_id && ok->sock == which) {
-		msg_free(&launch_proto, hdr.type, body);
-		return fd;
-	}
-	if (hdr.type == LAUNCH_CONNECT_FAILED && fd == -1 &&
-	    no->vm_id == vm_id && no->sock == which && no->error > 0)
-		e = no->error;
-	if (fd != -1)
-		close(fd);
-	msg_free(&launch_proto, hdr.type, body);
-	errno = e;
-	return -1;
+	e = hdr.type == LAUNCH_CONNECT_FAILED && fd == -1 && no->vm_id ==
+	    vm_id && no->sock == which && no->error > 0 ? no->error : EPROTO;
+	return conn_done(&hdr, body, fd, hdr.type == LAUNCH_CONNECTED &&
+	    fd != -1 && ok->vm_id == vm_id && ok->sock == which, e);
 }
 
 /*
@@ -786,18 +789,8 @@ launch_unix_listen(struct bangerd *d, const char *path)
 		return -1;
 	ok = body;
 	no = body;
-	e = EPROTO;
-	if (hdr.type == LAUNCH_UNIX_LISTENING && fd != -1 &&
-	    strcmp(ok->path, path) == 0) {
-		msg_free(&launch_proto, hdr.type, body);
-		return fd;
-	}
-	if (hdr.type == LAUNCH_UNIX_FAILED && fd == -1 &&
-	    strcmp(no->path, path) == 0 && no->error > 0)
-		e = no->error;
-	if (fd != -1)
-		close(fd);
-	msg_free(&launch_proto, hdr.type, body);
-	errno = e;
-	return -1;
+	e = hdr.type == LAUNCH_UNIX_FAILED && fd == -1 &&
+	    strcmp(no->path, path) == 0 && no->error > 0 ? no->error : EPROTO;
+	return conn_done(&hdr, body, fd, hdr.type == LAUNCH_UNIX_LISTENING &&
+	    fd != -1 && strcmp(ok->path, path) == 0, e);
 }
