@@ -436,8 +436,8 @@ count_installed(struct build *b)
 	return n;
 }
 
-static int
-copy_file(const char *from_dir, const char *to_dir, const char *name)
+int
+image_copy_file(const char *from_dir, const char *to_dir, const char *name)
 {
 	struct stat	 st;
 	char		 a[PATH_MAX], z[PATH_MAX], why[256];
@@ -552,8 +552,8 @@ build(struct build *b)
 	}
 	installed = count_installed(b);
 	status_progress("copying the kernel and initramfs");
-	if (copy_file(b->kdir, b->out, "vmlinux") == -1 ||
-	    copy_file(b->kdir, b->out, "initrd.img") == -1)
+	if (image_copy_file(b->kdir, b->out, "vmlinux") == -1 ||
+	    image_copy_file(b->kdir, b->out, "initrd.img") == -1)
 		return -1;
 	if (write_manifest(b, installed, start) == -1) {
 		status_error("%s/manifest: %s", b->out, strerror(errno));

@@ -10,6 +10,9 @@
 #define IMAGE_URI_MAX	512
 
 int	build_image_main(int, char **);
+int	register_image_main(int, char **);
+/* from_dir/name copied to to_dir/name (a new file); -1 after a status. */
+int	image_copy_file(const char *, const char *, const char *);
 
 /*
  * Find the archive and security mirrors for suite in the text of an apt

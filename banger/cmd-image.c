@@ -1,8 +1,10 @@
 /*
  * banger image build NAME, image list [--json], image show [--json]
- * IMAGE, image delete IMAGE
+ * IMAGE, image delete IMAGE, image register --name NAME --rootfs PATH
  */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -29,6 +31,12 @@ static const struct cmd_opt image_show_opts[] = {
 };
 
 static const struct cmd_opt image_delete_opts[] = {
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct cmd_opt image_register_opts[] = {
+	{ "name", 'n', "NAME", "the new image's name" },
+	{ "rootfs", 0, "PATH", "an ext4 image file with a /bin/sh (copied)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -203,6 +211,36 @@ cmd_image_delete_exec(const struct cmd_entry *e, struct args *a)
 	return image_named(e, a, CTL_IMAGE_DELETE);
 }
 
+static int
+cmd_image_register_exec(const struct cmd_entry *e, struct args *a)
+{
+	struct ctl_image_register	 req;
+	struct client			 c;
+	char				 path[PATH_MAX];
+	const char			*name = args_get(e, a, "name");
+	const char			*rootfs = args_get(e, a, "rootfs");
+	int				 rc;
+
+	if (name == NULL || rootfs == NULL)
+		return cmd_usage_error(e, "--name and --rootfs are both "
+		    "needed");
+	if (!valid_vm_name(name))
+		return cmd_usage_error(e, "invalid image name '%.64s'", name);
+	/* bangerd's directory is not ours: its path, resolved here. */
+	if (realpath(rootfs, path) == NULL) {
+		cli_warn("%s", rootfs);
+		return BEX_USAGE;
+	}
+	req.name = (char *)name;
+	req.rootfs = path;
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	rc = request_each(&c, CTL_IMAGE_REGISTER, &req, NULL, 0, 0, NULL,
+	    NULL);
+	client_close(&c);
+	return rc;
+}
+
 const struct cmd_entry cmd_image_build_entry = {
 	.name = "image build",
 	.usage = "NAME",
@@ -241,4 +279,14 @@ const struct cmd_entry cmd_image_delete_entry = {
 	.min_pos = 1,
 	.max_pos = 1,
 	.exec = cmd_image_delete_exec,
+};
+
+const struct cmd_entry cmd_image_register_entry = {
+	.name = "image register",
+	.usage = "",
+	.summary = "make an image of an ext4 root file system you have",
+	.opts = image_register_opts,
+	.min_pos = 0,
+	.max_pos = 0,
+	.exec = cmd_image_register_exec,
 };

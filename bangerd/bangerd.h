@@ -82,6 +82,7 @@ struct image {
 	char	 kernel[PATH_MAX];
 	char	 initrd[PATH_MAX];
 	char	 rootfs[PATH_MAX];	/* "" for an initramfs-only image */
+	int	 agent_init;	/* a registered root: the agent is its init */
 };
 
 enum vm_state {
@@ -428,6 +429,7 @@ int	 image_lookup(struct bangerd *, const char *, const char *,
 void	 image_build_cmd(struct client *, const char *);
 void	 image_list_cmd(struct client *);
 void	 image_delete_cmd(struct client *, const char *);
+void	 image_register_cmd(struct client *, const char *, const char *);
 void	 image_sweep(struct bangerd *);
 
 /* launch.c: the launcher process and bangerd's side of it */

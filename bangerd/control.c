@@ -65,6 +65,7 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_IMAGE_BUILD,	C_IDLE,		ctl_image },
 	{ CTL_IMAGE_LIST,	C_IDLE,		ctl_image },
 	{ CTL_IMAGE_DELETE,	C_IDLE,		ctl_image },
+	{ CTL_IMAGE_REGISTER,	C_IDLE,		ctl_image },
 	{ CTL_VM_PORT,		C_IDLE,		ctl_vm_port },
 	{ CTL_VM_EGRESS,	C_IDLE,		ctl_vm_egress },
 };
@@ -467,13 +468,17 @@ ctl_image(struct client *c, uint32_t type, void *body)
 		image_list_cmd(c);
 		return;
 	}
-	name = ((struct ctl_image_build *)body)->name;
+	name = type == CTL_IMAGE_REGISTER ? ((struct ctl_image_register *)
+	    body)->name : ((struct ctl_image_build *)body)->name;
 	if (!valid_vm_name(name)) {
 		client_error(c, BERR_INVALID, "invalid image name");
 		return;
 	}
 	if (type == CTL_IMAGE_BUILD)
 		image_build_cmd(c, name);
+	else if (type == CTL_IMAGE_REGISTER)
+		image_register_cmd(c, name,
+		    ((struct ctl_image_register *)body)->rootfs);
 	else
 		image_delete_cmd(c, name);
 }

@@ -191,8 +191,8 @@ fc_config_vm(const struct bangerd *d, const struct vm *vm,
 	n = snprintf(c->boot_args, sizeof(c->boot_args), "console=ttyS0 "
 	    "reboot=k panic=1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd "
 	    "quiet banger.vmm=firecracker banger.name=%s banger.ip=%s/%d "
-	    "banger.gw=%s", vm->name,
-	    vm->address, vm->prefix, vm->gateway);
+	    "banger.gw=%s%s", vm->name, vm->address, vm->prefix, vm->gateway,
+	    vm->img.agent_init ? " banger.init=agent" : "");
 	if (n < 0 || (size_t)n >= sizeof(c->boot_args))
 		goto toolong;
 	/* The console pipe on fd 3 (console.c writes console.log). */

@@ -28,6 +28,8 @@
 static int
 image_in(struct image *img, const char *dir)
 {
+	char	 marker[PATH_MAX + 16];
+
 	snprintf(img->dir, sizeof(img->dir), "%s", dir);
 	snprintf(img->initrd, sizeof(img->initrd), "%s/initrd.img", dir);
 	if (access(img->initrd, R_OK) != 0)
@@ -35,6 +37,10 @@ image_in(struct image *img, const char *dir)
 	snprintf(img->rootfs, sizeof(img->rootfs), "%s/rootfs.ext4", dir);
 	if (access(img->rootfs, R_OK) != 0)
 		img->rootfs[0] = '\0';
+	/* `image register`: a root with no banger agent of its own. */
+	snprintf(marker, sizeof(marker), "%s/agent-init", dir);
+	img->agent_init = img->rootfs[0] != '\0' && access(marker, F_OK) ==
+	    0;
 	/* The ELF vmlinux boots faster (PVH) than the bzImage. */
 	snprintf(img->kernel, sizeof(img->kernel), "%s/vmlinux", dir);
 	if (access(img->kernel, R_OK) == 0)
@@ -178,29 +184,29 @@ image_built(struct bangerd *d, int64_t id, int ok, const char *jerr)
 	d->image_building[0] = '\0';
 }
 
-void
-image_build_cmd(struct client *c, const char *name)
+/*
+ * An image job of banger-fetch (JOB: build-image or register-image) for
+ * name, in name.build next to the images, its log in name.build.log,
+ * after the tiny image's directory (its kernel, initramfs and modules)
+ * and extra arguments; image_built() puts it in place.
+ */
+static void
+image_job(struct client *c, const char *job, const char *name,
+    char *const extra[], const char *verb, const char *tail)
 {
 	struct bangerd	*d = c->d;
 	struct image	 tiny;
 	char		 out[PATH_MAX + 16], logp[PATH_MAX + 32];
-	char		 err[1024], recipe[PATH_MAX + 64];
-	const char	*env;
+	char		 err[1024];
 	char		*argv[8];
 	size_t		 argc = 0;
 	int		 logfd;
 
-	if (strcmp(name, IMAGE_GOLDEN) != 0) {
-		client_error(c, BERR_INVALID, "there is no recipe for image "
-		    "\"%s\"; this version builds " IMAGE_GOLDEN, name);
-		return;
-	}
 	if (d->image_building[0] != '\0') {
 		client_error(c, BERR_BUSY, "image %s is already being built",
 		    d->image_building);
 		return;
 	}
-	/* The kernel, initrd and modules come from the tiny image. */
 	if (image_lookup(d, "tiny", "", &tiny, err, sizeof(err)) == -1) {
 		client_error(c, BERR_NOTFOUND, "%s", err);
 		return;
@@ -220,18 +226,12 @@ image_build_cmd(struct client *c, const char *name)
 		return;
 	}
 	argv[argc++] = "banger-fetch";
-	argv[argc++] = "build-image";
+	argv[argc++] = (char *)job;
 	argv[argc++] = (char *)name;
 	argv[argc++] = out;
 	argv[argc++] = tiny.dir;
-	/* The recipe: $BANGER_RECIPES (tests), else where make install put it. */
-	if ((env = getenv("BANGER_RECIPES")) == NULL || env[0] != '/')
-		env = BANGER_DATADIR "/recipes";
-	snprintf(recipe, sizeof(recipe), "%s/%s", env, name);
-	if (access(recipe, R_OK | X_OK) == 0) {
-		argv[argc++] = "--recipe";
-		argv[argc++] = recipe;
-	}
+	while (*extra != NULL && argc < sizeof(argv) / sizeof(argv[0]) - 1)
+		argv[argc++] = *extra++;
 	argv[argc] = NULL;
 	if (job_start(d, IMAGE_JOB_ID, argv, argc, logfd, image_built) ==
 	    -1) {
@@ -244,8 +244,57 @@ image_build_cmd(struct client *c, const char *name)
 	close(logfd);
 	snprintf(d->image_building, sizeof(d->image_building), "%s", name);
 	d->image_client = c;
-	client_progress(c, "building image %s (log: %s); this takes a few "
-	    "minutes", name, logp);
+	client_progress(c, "%s image %s (log: %s)%s", verb, name, logp, tail);
+}
+
+void
+image_build_cmd(struct client *c, const char *name)
+{
+	char		 recipe[PATH_MAX + 64];
+	char		*extra[3] = { NULL, NULL, NULL };
+	const char	*env;
+
+	if (strcmp(name, IMAGE_GOLDEN) != 0) {
+		client_error(c, BERR_INVALID, "there is no recipe for image "
+		    "\"%s\"; this version builds " IMAGE_GOLDEN, name);
+		return;
+	}
+	/* The recipe: $BANGER_RECIPES (tests), else where make install put it. */
+	if ((env = getenv("BANGER_RECIPES")) == NULL || env[0] != '/')
+		env = BANGER_DATADIR "/recipes";
+	snprintf(recipe, sizeof(recipe), "%s/%s", env, name);
+	if (access(recipe, R_OK | X_OK) == 0) {
+		extra[0] = "--recipe";
+		extra[1] = recipe;
+	}
+	image_job(c, "build-image", name, extra, "building", "; this takes a "
+	    "few minutes");
+}
+
+/* banger image register: a new name only, and an absolute path. */
+void
+image_register_cmd(struct client *c, const char *name, const char *path)
+{
+	char		 dir[PATH_MAX];
+	char		*extra[2] = { (char *)path, NULL };
+
+	if (strcmp(name, "tiny") == 0 || strcmp(name, "default") == 0) {
+		client_error(c, BERR_INVALID, "%s is banger's built-in image's "
+		    "name: choose another", name);
+		return;
+	}
+	if (!valid_abs_path(path, PATH_MAX)) {
+		client_error(c, BERR_INVALID, "the root file system's path must "
+		    "be absolute and normalised");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/%s", c->d->paths.images_dir, name);
+	if (access(dir, F_OK) == 0) {
+		client_error(c, BERR_EXISTS, "image %s exists: delete it "
+		    "first, or choose another name", name);
+		return;
+	}
+	image_job(c, "register-image", name, extra, "registering", "");
 }
 
 static void

@@ -134,8 +134,9 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "virtio-blk-device,drive=work");
 	arg(&a, "-append");
 	arg(&a, "console=ttyS0 quiet panic=-1%s banger.name=%s "
-	    "banger.ip=%s/%d banger.gw=%s%s", tsc, vm->name, vm->address,
-	    vm->prefix, vm->gateway, vm->root_snap ? " banger.root=rw" : "");
+	    "banger.ip=%s/%d banger.gw=%s%s%s", tsc, vm->name, vm->address,
+	    vm->prefix, vm->gateway, vm->root_snap ? " banger.root=rw" : "",
+	    vm->img.agent_init ? " banger.init=agent" : "");
 	arg(&a, "-device");
 	arg(&a, "virtio-serial-device");
 	arg(&a, "-chardev");

@@ -113,6 +113,12 @@ test_rootfs(void **state)
 	    "if=none,id=root,readonly=on"));
 	assert_false(any_contains(argv, n, "-add-fd"));
 	assert_false(any_contains(argv, n, "banger.root=rw"));
+	assert_false(any_contains(argv, n, "banger.init=agent"));
+	qemu_argv_free(argv, n);
+	/* A registered root has the agent for its init. */
+	vm.img.agent_init = 1;
+	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
+	assert_true(any_contains(argv, n, " banger.init=agent"));
 	qemu_argv_free(argv, n);
 }
 

@@ -527,7 +527,8 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 		snprintf(vm->ws_from, sizeof(vm->ws_from), "%s", req->from);
 	}
 	/* No command: the CLI logs in with ssh once the VM is ready. */
-	if (req->argv.n == 0 && vm->img.rootfs[0] == '\0') {
+	if (req->argv.n == 0 && (vm->img.rootfs[0] == '\0' ||
+	    vm->img.agent_init)) {
 		client_error(c, BERR_INVALID, "image %s has no ssh server for "
 		    "an interactive session; give a command after --, or use "
 		    "--image " IMAGE_GOLDEN, vm->img.name);

@@ -57,7 +57,8 @@ enum ctl_type {
 				   OK */
 	CTL_VM_EGRESS,		/* c->d: show or set the policy; VM_INFO, OK */
 	CTL_IMAGE_DELETE,	/* c->d: OK once the image is gone */
-	CTL_TYPE_MAX = CTL_IMAGE_DELETE
+	CTL_IMAGE_REGISTER,	/* c->d: PROGRESS*, OK once it is in place */
+	CTL_TYPE_MAX = CTL_IMAGE_REGISTER
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */
@@ -106,6 +107,11 @@ struct ctl_ws_files {
 
 struct ctl_image_build {
 	char		*name;
+};
+
+struct ctl_image_register {
+	char		*name;
+	char		*rootfs;	/* absolute path of an ext4 image */
 };
 
 struct ctl_image_info {

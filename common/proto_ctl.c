@@ -41,6 +41,10 @@ static const struct msg_field f_vm_run[] = {
 static const struct msg_field f_image_build[] = {
 	F(ctl_image_build, name, MF_STR, VM_NAME_MAX, 0),
 };
+static const struct msg_field f_image_register[] = {
+	F(ctl_image_register, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_image_register, rootfs, MF_STR, BANGER_STRMAX, 0),
+};
 static const struct msg_field f_image_info[] = {
 	F(ctl_image_info, name, MF_STR, VM_NAME_MAX, 0),
 	F(ctl_image_info, dir, MF_STR, BANGER_STRMAX, 0),
@@ -165,6 +169,8 @@ static const struct msg_type ctl_types[] = {
 	T(CTL_VM_PORT, "vm.port", ctl_vm_port, f_vm_port),
 	T(CTL_VM_EGRESS, "vm.egress", ctl_vm_egress, f_vm_egress),
 	T(CTL_IMAGE_DELETE, "image.delete", ctl_image_build, f_image_build),
+	T(CTL_IMAGE_REGISTER, "image.register", ctl_image_register,
+	    f_image_register),
 };
 
 const struct msg_proto ctl_proto = {
