@@ -402,7 +402,8 @@ vm_prepare(struct vm *vm)
 	}
 	/* Answering now (no command to run): wait for sshd first. */
 	if (vm->runner != NULL && vm->run_argv.n == 0 &&
-	    vm->img.rootfs[0] != '\0' && !vm->ssh_waited) {
+	    vm->img.rootfs[0] != '\0' && !vm->img.agent_init &&
+	    !vm->ssh_waited) {
 		vm_ssh_wait(vm);
 		return;
 	}
