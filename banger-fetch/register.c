@@ -1,14 +1,13 @@
 /*
  * banger-fetch register-image NAME OUTDIR KERNELDIR SRC: an ext4 root the
  * user already has, made an image (`banger image register`).  SRC is
- * never used in place: it is copied into OUTDIR (holes kept), and only
- * the copy is checked and changed.  The check, with libext2fs and no
- * mount: an ext2/3/4 file system libext2fs knows all the features of,
- * cleanly unmounted, whose root directory leads to a /bin/sh (the agent
- * runs commands with it).  The copy is labelled banger-root, the label
- * the guest's early init looks for, and the kernel and initramfs (with
- * the agent, which becomes the root's init: the "agent-init" marker) are
- * the tiny image's.
+ * never used in place: it is copied into OUTDIR, holes kept.  Nothing of
+ * it is parsed here but a few superblock fields read as bytes (the
+ * guest's kernel, inside the VM, is what mounts it): the ext magic, a
+ * clean state and no journal to replay.  The kernel and initramfs are
+ * the tiny image's; the "agent-init" marker has the VM boot banger's
+ * agent as the root's init, and the early init finds the root as the
+ * disk that is not the work disk, so the copy keeps its own label.
  */
 #include <sys/stat.h>
 
@@ -19,8 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <ext2fs/ext2fs.h>
-
 #include "fdutil.h"
 #include "fetch.h"
 #include "image.h"
@@ -29,83 +26,88 @@
 #define REG_MIN		(1024 * 1024)			/* bytes */
 #define REG_MAX		(256LL * 1024 * 1024 * 1024)	/* bytes */
 
-/* The ext superblock's magic, before a byte more is copied. */
-static int
-looks_ext(int fd)
+/*
+ * The superblock, as bytes: "" when it is an ext2/3/4 file system that
+ * was cleanly unmounted, else why not.
+ */
+static const char *
+superblock_why(int fd)
 {
 	unsigned char	 sb[1024];
+	unsigned	 state, incompat;
 
-	if (pread(fd, sb, sizeof(sb), 1024) != (ssize_t)sizeof(sb))
-		return 0;
-	return sb[0x38] == 0x53 && sb[0x39] == 0xef;
+	if (pread(fd, sb, sizeof(sb), 1024) != (ssize_t)sizeof(sb) ||
+	    sb[0x38] != 0x53 || sb[0x39] != 0xef)
+		return "is not an ext2/3/4 file system image";
+	state = sb[0x3a] | sb[0x3b] << 8;
+	incompat = sb[0x60] | sb[0x61] << 8 | sb[0x62] << 16 |
+	    (unsigned)sb[0x63] << 24;
+	/* EXT2_VALID_FS, EXT3_FEATURE_INCOMPAT_RECOVER */
+	if ((state & 1) == 0 || (incompat & 0x4) != 0)
+		return "was not cleanly unmounted: run e2fsck -f on it first";
+	return "";
 }
 
-/* SRC's data, hole by hole, with a line of progress per tenth. */
+/* Bytes from in to out at *off, up to end, where copy_file_range fails. */
+static int
+copy_rw(int in, int out, off_t *off, off_t end)
+{
+	static char	 buf[1 << 16];
+	ssize_t		 n;
+
+	while (*off < end) {
+		n = pread(in, buf, (size_t)(end - *off) < sizeof(buf) ?
+		    (size_t)(end - *off) : sizeof(buf), *off);
+		if (n <= 0)
+			return n == 0 ? (errno = EIO, -1) : -1;
+		if (pwrite(out, buf, (size_t)n, *off) != n)
+			return -1;
+		*off += n;
+	}
+	return 0;
+}
+
+/*
+ * SRC's data, hole by hole, up to the size it had when opened, with a
+ * line of progress per tenth: copy_file_range where it can, plain reads
+ * and writes across file systems (EXDEV) and where it is refused.
+ */
 static int
 copy_sparse(int in, int out, off_t size)
 {
-	off_t	 data = 0, hole, done = 0;
+	off_t	 data = 0, hole;
 	ssize_t	 n;
-	int	 tenth = 0;
+	int	 tenth = 0, plain = 0;
 
 	if (ftruncate(out, size) == -1)
 		return -1;
 	while (data < size) {
 		if ((data = lseek(in, data, SEEK_DATA)) == -1)
 			return errno == ENXIO ? 0 : -1;
+		if (data >= size)
+			break;
 		if ((hole = lseek(in, data, SEEK_HOLE)) == -1)
 			return -1;
-		while (data < hole) {
-			if ((n = copy_file_range(in, &data, out, &(off_t){
-			    data }, (size_t)(hole - data), 0)) <= 0)
+		if (hole > size)
+			hole = size;
+		while (data < hole && !plain) {
+			n = copy_file_range(in, &data, out, &(off_t){ data },
+			    (size_t)(hole - data), 0);
+			if (n == -1 && (errno == EXDEV || errno == EINVAL ||
+			    errno == EOPNOTSUPP || errno == ENOSYS))
+				plain = 1;
+			else if (n <= 0)
 				return n == 0 ? (errno = EIO, -1) : -1;
-			done += n;
-			if (done * 10 / size > tenth) {
-				tenth = (int)(done * 10 / size);
-				status_progress("copied %lld of %lld MiB of "
-				    "data", (long long)(done >> 20),
-				    (long long)(size >> 20));
-			}
+		}
+		if (plain && copy_rw(in, out, &data, hole) == -1)
+			return -1;
+		if (data * 10 / size > tenth) {
+			tenth = (int)(data * 10 / size);
+			status_progress("copied %lld of %lld MiB", (long long)
+			    (data >> 20), (long long)(size >> 20));
 		}
 	}
 	return 0;
-}
-
-/* The checks above; 0 with the copy labelled, else -1 and a message. */
-static int
-check_and_label(const char *img)
-{
-	ext2_filsys	 fs;
-	ext2_ino_t	 ino;
-	errcode_t	 e;
-	int		 rc = -1;
-
-	if ((e = ext2fs_open(img, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0,
-	    unix_io_manager, &fs)) != 0) {
-		status_error("not an ext2/3/4 file system banger can use: %s",
-		    error_message(e));
-		return -1;
-	}
-	if (ext2fs_has_feature_journal_needs_recovery(fs->super) ||
-	    (fs->super->s_state & EXT2_VALID_FS) == 0)
-		status_error("the file system was not cleanly unmounted: run "
-		    "e2fsck -f on it first");
-	else if ((e = ext2fs_namei_follow(fs, EXT2_ROOT_INO, EXT2_ROOT_INO,
-	    "bin/sh", &ino)) != 0)
-		status_error("it has no /bin/sh (%s): the agent runs commands "
-		    "with it", error_message(e));
-	else {
-		memset(fs->super->s_volume_name, 0,
-		    sizeof(fs->super->s_volume_name));
-		memcpy(fs->super->s_volume_name, "banger-root", 11);
-		ext2fs_mark_super_dirty(fs);
-		rc = 0;
-	}
-	if ((e = ext2fs_close_free(&fs)) != 0 && rc == 0) {
-		status_error("writing the label: %s", error_message(e));
-		rc = -1;
-	}
-	return rc;
 }
 
 static int
@@ -113,16 +115,25 @@ register_image(const char *out, const char *kdir, const char *src)
 {
 	struct stat	 st;
 	char		 dst[PATH_MAX], marker[PATH_MAX];
+	const char	*why;
 	int		 in, fd, rc;
 
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* Non-blocking: a FIFO must not hold the job before fstat. */
+	if ((in = open(src, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		status_error("%s: %s", src, strerror(errno));
 		return -1;
 	}
 	if (fstat(in, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size < REG_MIN || st.st_size > REG_MAX || !looks_ext(in)) {
+	    st.st_size < REG_MIN || st.st_size > REG_MAX ||
+	    st.st_size % 512 != 0) {
 		status_error("%s is not an ext2/3/4 file system image (a "
-		    "regular file of 1 MiB to 256 GiB)", src);
+		    "regular file of 1 MiB to 256 GiB, whole 512-byte "
+		    "sectors)", src);
+		close(in);
+		return -1;
+	}
+	if (*(why = superblock_why(in)) != '\0') {
+		status_error("%s %s", src, why);
 		close(in);
 		return -1;
 	}
@@ -142,7 +153,7 @@ register_image(const char *out, const char *kdir, const char *src)
 		status_error("copying %s: %s", src, strerror(errno));
 	close(in);
 	close(fd);
-	if (rc == -1 || check_and_label(dst) == -1)
+	if (rc == -1)
 		return -1;
 	status_progress("copying the kernel and initramfs");
 	if (image_copy_file(kdir, out, "vmlinux") == -1 ||

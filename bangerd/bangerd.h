@@ -274,6 +274,7 @@ struct bangerd {
 	char			 home[PATH_MAX];
 	uint64_t		 next_session;
 	char			 image_building[64];	/* "" when idle */
+	int			 image_registering;	/* that job registers */
 	struct client		*image_client;
 	int			 stopping;
 

@@ -167,13 +167,16 @@ image_built(struct bangerd *d, int64_t id, int ok, const char *jerr)
 	}
 	if (!ok) {
 		rm_tree(out);
-		log_warnx("image %s: build failed: %s", d->image_building, jerr);
+		log_warnx("image %s: %s failed: %s", d->image_building,
+		    d->image_registering ? "registering" : "building", jerr);
 		if (c != NULL)
-			client_error(c, BERR_INTERNAL, "building image %s "
-			    "failed: %s (see %s/%s.build.log)", d->image_building,
-			    jerr, d->paths.images_dir, d->image_building);
+			client_error(c, BERR_INTERNAL, "%s image %s failed: %s "
+			    "(see %s/%s.build.log)", d->image_registering ?
+			    "registering" : "building", d->image_building, jerr,
+			    d->paths.images_dir, d->image_building);
 	} else {
-		log_info("image %s built in %s", d->image_building, dst);
+		log_info("image %s %s in %s", d->image_building,
+		    d->image_registering ? "registered" : "built", dst);
 		if (c != NULL) {
 			client_progress(c, "image %s is ready in %s",
 			    d->image_building, dst);
@@ -243,6 +246,7 @@ image_job(struct client *c, const char *job, const char *name,
 	}
 	close(logfd);
 	snprintf(d->image_building, sizeof(d->image_building), "%s", name);
+	d->image_registering = strcmp(job, "register-image") == 0;
 	d->image_client = c;
 	client_progress(c, "%s image %s (log: %s)%s", verb, name, logp, tail);
 }
@@ -278,9 +282,11 @@ image_register_cmd(struct client *c, const char *name, const char *path)
 	char		 dir[PATH_MAX];
 	char		*extra[2] = { (char *)path, NULL };
 
-	if (strcmp(name, "tiny") == 0 || strcmp(name, "default") == 0) {
-		client_error(c, BERR_INVALID, "%s is banger's built-in image's "
-		    "name: choose another", name);
+	/* debian-bookworm would become the default image. */
+	if (strcmp(name, "tiny") == 0 || strcmp(name, "default") == 0 ||
+	    strcmp(name, IMAGE_GOLDEN) == 0) {
+		client_error(c, BERR_INVALID, "%s is a name banger gives its own "
+		    "images: choose another", name);
 		return;
 	}
 	if (!valid_abs_path(path, PATH_MAX)) {

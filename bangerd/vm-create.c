@@ -196,8 +196,8 @@ vm_mkdisk(struct vm *vm, char *err, size_t errlen)
 		if (vm->ws_branch[0] != '\0')
 			argv[argc++] = "--bundle";
 	}
-	/* An image with a root file system runs sshd: give it a host key. */
-	if (vm->img.rootfs[0] != '\0')
+	/* A built full image runs sshd: give it a host key. */
+	if (vm->img.rootfs[0] != '\0' && !vm->img.agent_init)
 		argv[argc++] = "--hostkey";
 	if ((r = write_sync_list(vm, sync, err, errlen)) == -1)
 		return -1;
@@ -515,7 +515,8 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 		vm->ws_expect = req->ws_files;
 	}
 	if (req->branch[0] != '\0') {
-		if (vm->ws_dir[0] == '\0' || vm->img.rootfs[0] == '\0') {
+		if (vm->ws_dir[0] == '\0' || vm->img.rootfs[0] == '\0' ||
+		    vm->img.agent_init) {
 			client_error(c, BERR_INVALID, "--branch needs a "
 			    "workspace and an image with git (%s)",
 			    IMAGE_GOLDEN);
