@@ -42,9 +42,13 @@ superblock_why(int fd)
 	state = sb[0x3a] | sb[0x3b] << 8;
 	incompat = sb[0x60] | sb[0x61] << 8 | sb[0x62] << 16 |
 	    (unsigned)sb[0x63] << 24;
-	/* EXT2_VALID_FS, EXT3_FEATURE_INCOMPAT_RECOVER */
-	if ((state & 1) == 0 || (incompat & 0x4) != 0)
+	/* EXT2_VALID_FS and not EXT2_ERROR_FS; EXT3_FEATURE_INCOMPAT_RECOVER */
+	if ((state & 3) != 1 || (incompat & 0x4) != 0)
 		return "was not cleanly unmounted: run e2fsck -f on it first";
+	/* The guest's init finds its disks by these labels (s_volume_name). */
+	if (memcmp(sb + 0x78, "banger-", 7) == 0)
+		return "is labelled banger-*, a label banger gives its own "
+		    "disks: relabel it (e2label)";
 	return "";
 }
 
@@ -138,7 +142,7 @@ register_image(const char *out, const char *kdir, const char *src)
 		return -1;
 	}
 	snprintf(dst, sizeof(dst), "%s/rootfs.ext4", out);
-	if ((fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	if ((fd = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
 	    O_NOFOLLOW, 0644)) == -1) {
 		status_error("%s: %s", dst, strerror(errno));
 		close(in);
@@ -151,6 +155,12 @@ register_image(const char *out, const char *kdir, const char *src)
 		rc = -1;
 	if (rc == -1)
 		status_error("copying %s: %s", src, strerror(errno));
+	/* The copy is what boots: what it says now, not what src said. */
+	else if (*(why = superblock_why(fd)) != '\0') {
+		status_error("%s changed while it was copied: the copy %s",
+		    src, why);
+		rc = -1;
+	}
 	close(in);
 	close(fd);
 	if (rc == -1)

@@ -36,7 +36,7 @@ static const struct cmd_opt image_delete_opts[] = {
 
 static const struct cmd_opt image_register_opts[] = {
 	{ "name", 'n', "NAME", "the new image's name" },
-	{ "rootfs", 0, "PATH", "an ext4 image file with a /bin/sh (copied)" },
+	{ "rootfs", 0, "PATH", "an ext4 file system image (copied)" },
 	{ NULL, 0, NULL, NULL }
 };
 

@@ -206,8 +206,9 @@ image_job(struct client *c, const char *job, const char *name,
 	int		 logfd;
 
 	if (d->image_building[0] != '\0') {
-		client_error(c, BERR_BUSY, "image %s is already being built",
-		    d->image_building);
+		client_error(c, BERR_BUSY, "image %s is already being %s",
+		    d->image_building, d->image_registering ? "registered" :
+		    "built");
 		return;
 	}
 	if (image_lookup(d, "tiny", "", &tiny, err, sizeof(err)) == -1) {

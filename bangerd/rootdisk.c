@@ -94,8 +94,12 @@ rootdisk_choose(struct vm *vm, char *err, size_t errlen)
 
 	struct statfs	 sd, si;
 
+	/*
+	 * A registered root is the user's bytes: it never becomes a host
+	 * block device (loop, dm) that the host's udev would probe.
+	 */
 	if (vm->img.rootfs[0] == '\0' || !vm->d->vmm->root_snapshot ||
-	    !vm->d->have_dm)
+	    !vm->d->have_dm || vm->img.agent_init)
 		return 0;
 	/* banger-priv refuses network and FUSE files: take the overlay. */
 	if (statfs(vm->dir, &sd) == -1 || statfs(vm->img.rootfs, &si) == -1 ||

@@ -1,8 +1,8 @@
 # banger image register (issue 9): an ext4 root the user has, made an
-# image.  The file is copied (the user's stays byte for byte as it was),
-# checked with libext2fs and labelled; VMs boot it with banger's agent
-# as its init, since it has no agent of its own.  What is not an ext4
-# root with a /bin/sh is refused and registers nothing.
+# image.  The file is copied (the user's stays byte for byte as it was)
+# and only its superblock read on the host; VMs boot it with banger's
+# agent as its init, since it has no agent of its own.  What is not a
+# cleanly unmounted ext4 is refused and registers nothing.
 . "$REGRESS/test-lib.sh"
 
 # A root of our own: a static busybox, /bin/sh, an os-release to tell it.
@@ -80,6 +80,11 @@ debugfs -w -R "feature needs_recovery" "$W/dirty.ext4" >/dev/null 2>&1 ||
     fatal "debugfs"
 run t1 image register --name bad2 --rootfs "$W/dirty.ext4"
 refused 125 bad2 "was not cleanly unmounted"
+# banger's own disk labels would mislead the guest's init.
+cp "$img" "$W/worklabel.ext4" && chmod 0644 "$W/worklabel.ext4" &&
+    e2label "$W/worklabel.ext4" banger-work || fatal "e2label"
+run t1 image register --name bad6 --rootfs "$W/worklabel.ext4"
+refused 125 bad6 "a label banger gives its own disks"
 mkfifo -m 0644 "$W/fifo"
 run t1 image register --name bad5 --rootfs "$W/fifo"
 refused 125 bad5 "is not an ext2/3/4 file system image"
@@ -112,13 +117,14 @@ printf 'X' | dd of="$W/broken.ext4" bs=1 seek=$((1024 + 0x78)) conv=notrunc \
     2>/dev/null || fatal "dd"
 run t1 image register --name broken --rootfs "$W/broken.ext4"
 expect_rc 0 "image register broken (its superblock looks fine)"
-run t1 vm run --rm --image broken -- cat /etc/os-release
+run t1 vm run --name br1 --image broken -- cat /etc/os-release
 [ "$RC" != 0 ] && ! grep -q "ID=regress" "$W/out" &&
     ok "a root that cannot be mounted fails the boot ($RC)" ||
     fail "vm run --image broken: exit $RC, '$(cat "$W/out")'"
-grep -rqs "cannot start the registered root" "$(state_dir t1)"/vms/*/console.log \
-    "$W/err" && ok "the console says why" ||
-    fail "no 'cannot start the registered root' line: $(tail -n 3 "$W/err")"
+grep -qs "cannot start the registered root" \
+    "$(state_dir t1)/vms/br1/console.log" && ok "the console says why" ||
+    fail "no 'cannot start the registered root' line in br1's console"
+run t1 vm delete br1
 run t1 image delete broken
 expect_rc 0 "image delete broken"
 
