@@ -14,6 +14,7 @@ apt-get install -y -q --no-install-recommends \
 	build-essential pkg-config clang \
 	libevent-dev libmsgpack-dev libsqlite3-dev libcap-ng-dev \
 	libseccomp-dev libcmocka-dev libjansson-dev \
+	libcurl4-openssl-dev libarchive-dev libzstd-dev libssl-dev \
 	libnl-3-dev libnl-route-3-dev libnftables-dev \
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd lz4 bzip2 \
 	jq passwd fakeroot e2fsprogs git libyaml-dev openssh-client \

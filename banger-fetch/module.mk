@@ -1,7 +1,8 @@
 PROGS += banger-fetch/banger-fetch
 FETCH_SRCS := $(filter-out banger-fetch/test-%.c,$(wildcard banger-fetch/*.c))
 FETCH_LIB_SRCS := $(filter-out banger-fetch/main.c,$(FETCH_SRCS))
-FETCH_LIBS := $(shell pkg-config --libs ext2fs com_err)
+FETCH_LIBS := $(shell pkg-config --libs ext2fs com_err libcurl libarchive \
+	jansson libcrypto)
 $(eval $(call prog_rule,banger-fetch/banger-fetch,$(FETCH_SRCS),$(FETCH_LIBS)))
 
 TESTS += banger-fetch/test-workspace banger-fetch/test-image

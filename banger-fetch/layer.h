@@ -1,0 +1,30 @@
+/*
+ * Container image layers applied to an ext4 image with libext2fs: no
+ * mount, no root, and no file of a layer ever created on the host's file
+ * system.  A layer is hostile input: paths stay inside the image (its own
+ * symbolic links are resolved within it), whiteouts remove what lower
+ * layers made, and every size is bounded.
+ */
+#ifndef BANGER_FETCH_LAYER_H
+#define BANGER_FETCH_LAYER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A new, empty ext4 of bytes (sparse) at path, labelled label. */
+int	layer_mkfs(const char *, uint64_t, const char *, char *, size_t);
+
+struct layer_fs;
+struct layer_fs *layer_fs_open(const char *, char *, size_t);
+/*
+ * One layer, a tar stream on fd (uncompressed, gzip or zstd: the bytes
+ * say which), applied on top of what is there, in order, with owners,
+ * modes, times, symbolic and hard links, device nodes, xattrs and
+ * whiteouts (.wh.NAME and .wh..wh..opq).  0, or -1 with why in err
+ * (the image is then not to be used).
+ */
+int	layer_apply(struct layer_fs *, int, char *, size_t);
+/* Flush and close; 0, or -1 with why in err.  NULL is a no-op. */
+int	layer_fs_close(struct layer_fs *, char *, size_t);
+
+#endif
