@@ -65,6 +65,22 @@ int	exec_fail_status(int);
 char	**env_build(char *const *, size_t, int, char *, size_t);
 void	env_free(char **);
 
+/* user.c: who a command runs as (set 0: as the agent, root). */
+#define RUN_AS_GROUPS_MAX	64
+#define USER_FILE_MAX		(1024 * 1024)	/* /etc/passwd, /etc/group */
+struct run_as {
+	int	 set;
+	uid_t	 uid;
+	gid_t	 gid;
+	gid_t	 groups[RUN_AS_GROUPS_MAX];
+	size_t	 ngroups;
+	char	 name[64];	/* "" for a uid not in passwd */
+	char	 home[256];
+};
+int	user_resolve(const char *, const char *, const char *,
+	    struct run_as *, char *, size_t);
+char	*user_read_file(const char *, size_t);
+
 /* chan.c */
 int64_t	now_ms(void);
 void	chan_open(struct agent *);

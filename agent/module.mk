@@ -12,9 +12,10 @@ endif
 PROGS += agent/banger-agent
 $(eval $(call prog_rule,agent/banger-agent,$(AGENT_SRCS),$(AGENT_LIBS)))
 
-TESTS += agent/test-port agent/test-status
+TESTS += agent/test-port agent/test-status agent/test-user
 $(eval $(call prog_rule,agent/test-port,agent/test-port.c agent/port.c,-lcmocka))
 $(eval $(call prog_rule,agent/test-status,agent/test-status.c agent/status.c,-lcmocka))
+$(eval $(call prog_rule,agent/test-user,agent/test-user.c agent/user.c,-lcmocka))
 
 # agent-probe: boots the image and drives the agent (not installed; run by
 # hand or by regress/).

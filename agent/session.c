@@ -6,11 +6,13 @@
  * with status 126 after an AG_ERROR, when the child could not be started.
  */
 #include <sys/ioctl.h>
+#include <sys/types.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,9 +33,12 @@ extern char **environ;
 
 /* What a child that could not exec tells its parent. */
 struct execfail {
-	int	 chdir;		/* 1 if chdir failed, 0 if exec did */
+	int	 stage;		/* what failed: FAIL_EXEC, FAIL_CHDIR, FAIL_IDS */
 	int	 err;
 };
+#define FAIL_EXEC	0
+#define FAIL_CHDIR	1
+#define FAIL_IDS	2
 
 struct session *
 sess_find(struct agent *a, uint64_t id)
@@ -83,7 +88,8 @@ send_output(struct agent *a, struct session *s, int stream, const void *p,
  * Only async-signal-safe calls from here on.
  */
 static void __attribute__((noreturn))
-child(const struct ag_exec *x, char **env, int fds[3], int report)
+child(const struct ag_exec *x, const struct run_as *ra, char **env,
+    int fds[3], int report)
 {
 	struct execfail	 f;
 	sigset_t	 all;
@@ -102,8 +108,13 @@ child(const struct ag_exec *x, char **env, int fds[3], int report)
 	/* Nothing else of the agent's may leak into the command. */
 	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
 	memset(&f, 0, sizeof(f));
-	if (chdir(x->cwd[0] != '\0' ? x->cwd : "/root") == -1) {
-		f.chdir = 1;
+	/* Groups first: after setuid they can no longer be changed. */
+	if (ra->set && (setgroups(ra->ngroups, ra->groups) == -1 ||
+	    setgid(ra->gid) == -1 || setuid(ra->uid) == -1)) {
+		f.stage = FAIL_IDS;
+		f.err = errno;
+	} else if (chdir(x->cwd[0] != '\0' ? x->cwd : "/root") == -1) {
+		f.stage = FAIL_CHDIR;
 		f.err = errno;
 	} else {
 		/* execvp searches the PATH in environ: use the child's. */
@@ -161,12 +172,70 @@ exec_refused(struct agent *a, uint64_t id)
 	chan_send(a, AG_EXIT, id, &e);
 }
 
+/* Who the command runs as: the guest's own files say who a name is. */
+static int
+run_as(const struct ag_exec *x, struct run_as *ra, char *err, size_t errlen)
+{
+	char	*pw, *gr;
+	int	 rc;
+
+	memset(ra, 0, sizeof(*ra));
+	if (x->user[0] == '\0')
+		return 0;
+	pw = user_read_file("/etc/passwd", USER_FILE_MAX);
+	gr = user_read_file("/etc/group", USER_FILE_MAX);
+	if (pw == NULL || gr == NULL) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	} else
+		rc = user_resolve(x->user, pw, gr, ra, err, errlen);
+	free(pw);
+	free(gr);
+	return rc;
+}
+
+/*
+ * The environment: the defaults, then the user's HOME, USER and LOGNAME,
+ * then what bangerd sends (an image's Env, then the command's).
+ */
+static char **
+user_env(const struct ag_exec *x, const struct run_as *ra, char *err,
+    size_t errlen)
+{
+	char	**given, **env, home[sizeof(ra->home) + 8], user[96];
+	char	 logname[96];
+	size_t	  i;
+
+	if (!ra->set)
+		return env_build(x->env.v, x->env.n, x->tty, err, errlen);
+	if ((given = calloc(x->env.n + 3, sizeof(*given))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(home, sizeof(home), "HOME=%s", ra->home[0] != '\0' ?
+	    ra->home : "/");
+	if (ra->name[0] != '\0')
+		snprintf(user, sizeof(user), "USER=%s", ra->name);
+	else
+		snprintf(user, sizeof(user), "USER=%u", (unsigned)ra->uid);
+	snprintf(logname, sizeof(logname), "LOGNAME=%s", user + 5);
+	given[0] = home;
+	given[1] = user;
+	given[2] = logname;
+	for (i = 0; i < x->env.n; i++)
+		given[3 + i] = x->env.v[i];
+	env = env_build(given, 3 + x->env.n, x->tty, err, errlen);
+	free(given);
+	return env;
+}
+
 void
 sess_exec(struct agent *a, uint64_t id, const void *body)
 {
 	const struct ag_exec	*x = body;
 	struct session		*s = NULL;
 	struct execfail		 f;
+	struct run_as		 ra;
 	char			**env, err[256], line[512];
 	int			 i, p_in[2] = { -1, -1 }, p_out[2] = { -1, -1 };
 	int			 p_err[2] = { -1, -1 }, rep[2] = { -1, -1 };
@@ -200,8 +269,8 @@ sess_exec(struct agent *a, uint64_t id, const void *body)
 		exec_refused(a, id);
 		return;
 	}
-	if ((env = env_build(x->env.v, x->env.n, x->tty, err,
-	    sizeof(err))) == NULL) {
+	if (run_as(x, &ra, err, sizeof(err)) == -1 ||
+	    (env = user_env(x, &ra, err, sizeof(err))) == NULL) {
 		chan_error(a, id, "%s", err);
 		exec_refused(a, id);
 		return;
@@ -234,7 +303,7 @@ sess_exec(struct agent *a, uint64_t id, const void *body)
 		goto fail;
 	}
 	if (pid == 0)
-		child(x, env, cfds, rep[1]);
+		child(x, &ra, env, cfds, rep[1]);
 
 	env_free(env);
 	closefd(&rep[1]);
@@ -273,7 +342,11 @@ sess_exec(struct agent *a, uint64_t id, const void *body)
 	while (n == -1 && errno == EINTR);
 	closefd(&rep[0]);
 	if (n == sizeof(f)) {
-		if (f.chdir)
+		if (f.stage == FAIL_IDS)
+			len = snprintf(line, sizeof(line),
+			    "banger-agent: running as %.64s: %s\n", x->user,
+			    strerror(f.err));
+		else if (f.stage == FAIL_CHDIR)
 			len = snprintf(line, sizeof(line),
 			    "banger-agent: %.200s: %s\n",
 			    x->cwd[0] != '\0' ? x->cwd : "/root",

@@ -151,4 +151,7 @@ int	vm_port_prepare(const struct args *, struct ctl_vm_port *, char *,
 void	fmt_age(uint64_t, uint64_t, char *, size_t);
 void	fmt_duration(uint64_t, char *, size_t);
 
+/* cmd-image-pull.c: an image name from an image reference; -1 if none. */
+int	image_pull_name(const char *, char *, size_t);
+
 #endif

@@ -14,6 +14,7 @@
 #include "banger.h"
 #include "exitcode.h"
 #include "proto.h"
+#include "valid.h"
 
 extern const struct cmd_entry cmd_vm_run_entry;
 extern const struct cmd_entry cmd_vm_delete_entry;
@@ -425,6 +426,33 @@ test_run_branch(void **state)
 	}
 }
 
+static void
+test_pull_name(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "python:3.12-slim", "python-3-12-slim" },
+		{ "docker.io/library/alpine:latest", "alpine" },
+		{ "alpine", "alpine" },
+		{ "localhost:5000/team/Tool_X:v1.2", "tool-x-v1-2" },
+		{ "localhost:5000/busybox", "busybox" },
+		{ "reg.example/app@sha256:0123456789abcdef0123", "app-0123456789ab" },
+		{ "reg.example/app:1.0@sha256:0123456789ab", "app-1-0" },
+	};
+	char	 name[VM_NAME_MAX + 1];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(image_pull_name(cases[i][0], name,
+		    sizeof(name)), 0);
+		assert_string_equal(name, cases[i][1]);
+	}
+	/* Nothing usable: the user must give --name. */
+	assert_int_equal(image_pull_name("reg.example/___", name,
+	    sizeof(name)), -1);
+	assert_int_equal(image_pull_name("", name, sizeof(name)), -1);
+}
+
 int
 main(void)
 {
@@ -444,6 +472,7 @@ main(void)
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_age),
+		cmocka_unit_test(test_pull_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

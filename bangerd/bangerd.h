@@ -73,6 +73,8 @@ struct job {
 
 #define IMAGE_GOLDEN	"debian-bookworm"
 #define IMAGE_JOB_ID	0	/* launcher/job id of an image build */
+/* What the one image job (image_job()) is doing. */
+enum image_kind { IMAGE_BUILD, IMAGE_REGISTER, IMAGE_PULL };
 #define VM_ID_MIN	(1 << 20) /* new ids are random in VM_ID_MIN..
 					   PRIV_VMID_MAX (db.c) */
 
@@ -274,7 +276,7 @@ struct bangerd {
 	char			 home[PATH_MAX];
 	uint64_t		 next_session;
 	char			 image_building[64];	/* "" when idle */
-	int			 image_registering;	/* that job registers */
+	int			 image_kind;	/* IMAGE_BUILD, ... */
 	struct client		*image_client;
 	int			 stopping;
 
@@ -431,6 +433,7 @@ void	 image_build_cmd(struct client *, const char *);
 void	 image_list_cmd(struct client *);
 void	 image_delete_cmd(struct client *, const char *);
 void	 image_register_cmd(struct client *, const char *, const char *);
+void	 image_pull_cmd(struct client *, const struct ctl_image_pull *);
 void	 image_sweep(struct bangerd *);
 
 /* launch.c: the launcher process and bangerd's side of it */

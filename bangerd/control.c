@@ -66,6 +66,7 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_IMAGE_LIST,	C_IDLE,		ctl_image },
 	{ CTL_IMAGE_DELETE,	C_IDLE,		ctl_image },
 	{ CTL_IMAGE_REGISTER,	C_IDLE,		ctl_image },
+	{ CTL_IMAGE_PULL,	C_IDLE,		ctl_image },
 	{ CTL_VM_PORT,		C_IDLE,		ctl_vm_port },
 	{ CTL_VM_EGRESS,	C_IDLE,		ctl_vm_egress },
 };
@@ -468,8 +469,12 @@ ctl_image(struct client *c, uint32_t type, void *body)
 		image_list_cmd(c);
 		return;
 	}
-	name = type == CTL_IMAGE_REGISTER ? ((struct ctl_image_register *)
-	    body)->name : ((struct ctl_image_build *)body)->name;
+	if (type == CTL_IMAGE_REGISTER)
+		name = ((struct ctl_image_register *)body)->name;
+	else if (type == CTL_IMAGE_PULL)
+		name = ((struct ctl_image_pull *)body)->name;
+	else
+		name = ((struct ctl_image_build *)body)->name;
 	if (!valid_vm_name(name)) {
 		client_error(c, BERR_INVALID, "invalid image name");
 		return;
@@ -479,6 +484,8 @@ ctl_image(struct client *c, uint32_t type, void *body)
 	else if (type == CTL_IMAGE_REGISTER)
 		image_register_cmd(c, name,
 		    ((struct ctl_image_register *)body)->rootfs);
+	else if (type == CTL_IMAGE_PULL)
+		image_pull_cmd(c, body);
 	else
 		image_delete_cmd(c, name);
 }

@@ -9,3 +9,9 @@ $(eval $(call prog_rule,bangerd/test-sshconf,bangerd/test-sshconf.c \
 TESTS += bangerd/test-unixlisten
 $(eval $(call prog_rule,bangerd/test-unixlisten,bangerd/test-unixlisten.c \
 	bangerd/unixlisten.c,-lcmocka))
+
+# bangerd: unit test for a pulled image's exec file (image-exec.c needs
+# only the common library).
+TESTS += bangerd/test-image-exec
+$(eval $(call prog_rule,bangerd/test-image-exec,bangerd/test-image-exec.c \
+	bangerd/image-exec.c,-lcmocka))

@@ -139,6 +139,17 @@ rm_tree(const char *path)
 	(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
+/* banger-fetch's job for each kind, and the words messages use. */
+static const struct {
+	const char	*job;
+	const char	*ing;
+	const char	*ed;
+} kind_words[] = {
+	[IMAGE_BUILD] = { "build-image", "building", "built" },
+	[IMAGE_REGISTER] = { "register-image", "registering", "registered" },
+	[IMAGE_PULL] = { "pull-image", "pulling", "pulled" },
+};
+
 /* The build job ended: put the image in place, or clean up. */
 static void
 image_built(struct bangerd *d, int64_t id, int ok, const char *jerr)
@@ -168,15 +179,15 @@ image_built(struct bangerd *d, int64_t id, int ok, const char *jerr)
 	if (!ok) {
 		rm_tree(out);
 		log_warnx("image %s: %s failed: %s", d->image_building,
-		    d->image_registering ? "registering" : "building", jerr);
+		    kind_words[d->image_kind].ing, jerr);
 		if (c != NULL)
 			client_error(c, BERR_INTERNAL, "%s image %s failed: %s "
-			    "(see %s/%s.build.log)", d->image_registering ?
-			    "registering" : "building", d->image_building, jerr,
-			    d->paths.images_dir, d->image_building);
+			    "(see %s/%s.build.log)",
+			    kind_words[d->image_kind].ing, d->image_building,
+			    jerr, d->paths.images_dir, d->image_building);
 	} else {
 		log_info("image %s %s in %s", d->image_building,
-		    d->image_registering ? "registered" : "built", dst);
+		    kind_words[d->image_kind].ed, dst);
 		if (c != NULL) {
 			client_progress(c, "image %s is ready in %s",
 			    d->image_building, dst);
@@ -194,21 +205,20 @@ image_built(struct bangerd *d, int64_t id, int ok, const char *jerr)
  * and extra arguments; image_built() puts it in place.
  */
 static void
-image_job(struct client *c, const char *job, const char *name,
-    char *const extra[], const char *verb, const char *tail)
+image_job(struct client *c, enum image_kind kind, const char *name,
+    char *const extra[], const char *tail)
 {
 	struct bangerd	*d = c->d;
 	struct image	 tiny;
 	char		 out[PATH_MAX + 16], logp[PATH_MAX + 32];
 	char		 err[1024];
-	char		*argv[8];
+	char		*argv[10];
 	size_t		 argc = 0;
 	int		 logfd;
 
 	if (d->image_building[0] != '\0') {
 		client_error(c, BERR_BUSY, "image %s is already being %s",
-		    d->image_building, d->image_registering ? "registered" :
-		    "built");
+		    d->image_building, kind_words[d->image_kind].ed);
 		return;
 	}
 	if (image_lookup(d, "tiny", "", &tiny, err, sizeof(err)) == -1) {
@@ -230,7 +240,7 @@ image_job(struct client *c, const char *job, const char *name,
 		return;
 	}
 	argv[argc++] = "banger-fetch";
-	argv[argc++] = (char *)job;
+	argv[argc++] = (char *)kind_words[kind].job;
 	argv[argc++] = (char *)name;
 	argv[argc++] = out;
 	argv[argc++] = tiny.dir;
@@ -247,9 +257,10 @@ image_job(struct client *c, const char *job, const char *name,
 	}
 	close(logfd);
 	snprintf(d->image_building, sizeof(d->image_building), "%s", name);
-	d->image_registering = strcmp(job, "register-image") == 0;
+	d->image_kind = kind;
 	d->image_client = c;
-	client_progress(c, "%s image %s (log: %s)%s", verb, name, logp, tail);
+	client_progress(c, "%s image %s (log: %s)%s", kind_words[kind].ing,
+	    name, logp, tail);
 }
 
 void
@@ -272,36 +283,88 @@ image_build_cmd(struct client *c, const char *name)
 		extra[0] = "--recipe";
 		extra[1] = recipe;
 	}
-	image_job(c, "build-image", name, extra, "building", "; this takes a "
-	    "few minutes");
+	image_job(c, IMAGE_BUILD, name, extra, "; this takes a few minutes");
+}
+
+/* A name banger gives its own images (debian-bookworm would become the
+ * default image). */
+static int
+image_name_taken(struct client *c, const char *name)
+{
+	char	 dir[PATH_MAX];
+
+	if (strcmp(name, "tiny") == 0 || strcmp(name, "default") == 0 ||
+	    strcmp(name, IMAGE_GOLDEN) == 0) {
+		client_error(c, BERR_INVALID, "%s is a name banger gives its own "
+		    "images: choose another", name);
+		return 1;
+	}
+	snprintf(dir, sizeof(dir), "%s/%s", c->d->paths.images_dir, name);
+	if (access(dir, F_OK) == 0) {
+		client_error(c, BERR_EXISTS, "image %s exists: delete it "
+		    "first, or choose another name", name);
+		return 1;
+	}
+	return 0;
 }
 
 /* banger image register: a new name only, and an absolute path. */
 void
 image_register_cmd(struct client *c, const char *name, const char *path)
 {
-	char		 dir[PATH_MAX];
 	char		*extra[2] = { (char *)path, NULL };
 
-	/* debian-bookworm would become the default image. */
-	if (strcmp(name, "tiny") == 0 || strcmp(name, "default") == 0 ||
-	    strcmp(name, IMAGE_GOLDEN) == 0) {
-		client_error(c, BERR_INVALID, "%s is a name banger gives its own "
-		    "images: choose another", name);
+	if (image_name_taken(c, name))
 		return;
-	}
 	if (!valid_abs_path(path, PATH_MAX)) {
 		client_error(c, BERR_INVALID, "the root file system's path must "
 		    "be absolute and normalised");
 		return;
 	}
-	snprintf(dir, sizeof(dir), "%s/%s", c->d->paths.images_dir, name);
-	if (access(dir, F_OK) == 0) {
-		client_error(c, BERR_EXISTS, "image %s exists: delete it "
-		    "first, or choose another name", name);
+	image_job(c, IMAGE_REGISTER, name, extra, "");
+}
+
+/*
+ * banger image pull: banger-fetch pull-image NAME OUT TINY CACHE REF
+ * SIZE_MIB [AUTHFILE].  The reference is checked again by banger-fetch;
+ * here only its bytes are bounded (no spaces or control characters).
+ */
+void
+image_pull_cmd(struct client *c, const struct ctl_image_pull *req)
+{
+	char		 cache[PATH_MAX], size[24], err[512];
+	char		*extra[5];
+	size_t		 i;
+
+	if (image_name_taken(c, req->name))
+		return;
+	for (i = 0; req->ref[i] != '\0'; i++)
+		if ((unsigned char)req->ref[i] <= ' ' || req->ref[i] == 0x7f)
+			break;
+	if (i == 0 || req->ref[i] != '\0' || req->ref[0] == '-') {
+		client_error(c, BERR_INVALID, "bad image reference (as docker "
+		    "pull takes it: [HOST/]NAME[:TAG][@sha256:DIGEST])");
 		return;
 	}
-	image_job(c, "register-image", name, extra, "registering", "");
+	if (req->auth[0] != '\0' && !valid_abs_path(req->auth, PATH_MAX)) {
+		client_error(c, BERR_INVALID, "the auth file's path must be "
+		    "absolute and normalised");
+		return;
+	}
+	snprintf(cache, sizeof(cache), "%s/oci", c->d->paths.cache_dir);
+	if (paths_mkdir_private(c->d->paths.cache_dir, err, sizeof(err)) ==
+	    -1 || paths_mkdir_private(cache, err, sizeof(err)) == -1) {
+		client_error(c, BERR_INTERNAL, "%s", err);
+		return;
+	}
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)
+	    req->size_mib);
+	extra[0] = cache;
+	extra[1] = req->ref;
+	extra[2] = size;
+	extra[3] = req->auth[0] != '\0' ? req->auth : NULL;
+	extra[4] = NULL;
+	image_job(c, IMAGE_PULL, req->name, extra, "");
 }
 
 static void

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "firecracker.h"
 #include "fdutil.h"
+#include "image-exec.h"
 #include "log.h"
 #include "priv-wrap.h"
 #include "valid.h"
@@ -33,19 +34,33 @@
 void
 vm_start_session(struct vm *vm)
 {
-	struct ag_exec	 ex;
-	struct client	*c = vm->runner;
+	struct ag_exec		 ex;
+	struct image_exec	 ie;
+	struct client		*c = vm->runner;
+	char			 err[384];
+	int			 rc;
 
+	/* A pulled image's Env, WorkingDir and User (image-exec.c). */
+	if (image_exec_load(vm->img.dir, &ie, err, sizeof(err)) == -1) {
+		vm->runner = NULL;
+		c->vm = NULL;
+		client_error(c, BERR_INVALID, "image %s of VM %s: %s; pull "
+		    "it again", vm->img.name, vm->name, err);
+		return;
+	}
 	memset(&ex, 0, sizeof(ex));
 	ex.argv = vm->run_argv;
-	ex.env.v = (char *[]){ NULL };
-	ex.env.n = 0;
-	ex.cwd = vm->run_cwd;
+	ex.env.v = ie.env != NULL ? ie.env : (char *[]){ NULL };
+	ex.env.n = ie.nenv;
+	ex.cwd = vm->run_cwd[0] != '\0' ? vm->run_cwd : ie.workdir;
+	ex.user = ie.user;
 	ex.tty = vm->run_tty;
 	ex.cols = vm->run_cols;
 	ex.rows = vm->run_rows;
 	vm->session = ++vm->d->next_session;
-	if (agent_send(vm, AG_EXEC, vm->session, &ex) == -1) {
+	rc = agent_send(vm, AG_EXEC, vm->session, &ex);
+	image_exec_free(&ie);
+	if (rc == -1) {
 		vm->runner = NULL;
 		vm->session = 0;
 		c->vm = NULL;

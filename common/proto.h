@@ -58,7 +58,8 @@ enum ctl_type {
 	CTL_VM_EGRESS,		/* c->d: show or set the policy; VM_INFO, OK */
 	CTL_IMAGE_DELETE,	/* c->d: OK once the image is gone */
 	CTL_IMAGE_REGISTER,	/* c->d: PROGRESS*, OK once it is in place */
-	CTL_TYPE_MAX = CTL_IMAGE_REGISTER
+	CTL_IMAGE_PULL,		/* c->d: PROGRESS*, OK once it is in place */
+	CTL_TYPE_MAX = CTL_IMAGE_PULL
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */
@@ -112,6 +113,15 @@ struct ctl_image_build {
 struct ctl_image_register {
 	char		*name;
 	char		*rootfs;	/* absolute path of an ext4 image */
+};
+
+#define IMAGE_REF_MAX	512	/* bytes of an OCI image reference */
+struct ctl_image_pull {
+	char		*name;
+	char		*ref;		/* as `docker pull` takes it */
+	char		*auth;		/* absolute path of the caller's
+					   registry auth file, or "" */
+	uint64_t	 size_mib;	/* 0: banger-fetch chooses */
 };
 
 struct ctl_image_info {
@@ -255,9 +265,9 @@ _Static_assert(VM_DISK_MAX == PRIV_IMAGE_MAX_MIB,
 /*
  * The agent is built into the images from the same tree as bangerd; an
  * image whose agent speaks another version is refused (rebuild it).
- * 2: AG_INPUT_ACK.
+ * 2: AG_INPUT_ACK.  3: AG_EXEC's user.
  */
-#define AGENT_VERSION	2
+#define AGENT_VERSION	3
 #define AGENT_PORT_NAME	"org.banger.agent"
 
 /*
@@ -303,6 +313,8 @@ struct ag_exec {
 	int		 tty;
 	uint64_t	 cols;
 	uint64_t	 rows;
+	char		*user;		/* "" for root; else as an image's
+					   config says (USER[:GROUP]) */
 };
 
 struct ag_output {

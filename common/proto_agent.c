@@ -19,6 +19,7 @@ static const struct msg_field f_exec[] = {
 	F(ag_exec, tty, MF_BOOL, 0, 0),
 	F(ag_exec, cols, MF_U64, 65535, 0),
 	F(ag_exec, rows, MF_U64, 65535, 0),
+	F(ag_exec, user, MF_STR, 255, 0),
 };
 static const struct msg_field f_output[] = {
 	F(ag_output, stream, MF_U64, 2, 0),

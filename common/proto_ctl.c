@@ -45,6 +45,12 @@ static const struct msg_field f_image_register[] = {
 	F(ctl_image_register, name, MF_STR, VM_NAME_MAX, 0),
 	F(ctl_image_register, rootfs, MF_STR, BANGER_STRMAX, 0),
 };
+static const struct msg_field f_image_pull[] = {
+	F(ctl_image_pull, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_image_pull, ref, MF_STR, IMAGE_REF_MAX, 0),
+	F(ctl_image_pull, auth, MF_STR, BANGER_STRMAX, 0),
+	F(ctl_image_pull, size_mib, MF_U64, VM_DISK_MAX, 0),
+};
 static const struct msg_field f_image_info[] = {
 	F(ctl_image_info, name, MF_STR, VM_NAME_MAX, 0),
 	F(ctl_image_info, dir, MF_STR, BANGER_STRMAX, 0),
@@ -171,6 +177,7 @@ static const struct msg_type ctl_types[] = {
 	T(CTL_IMAGE_DELETE, "image.delete", ctl_image_build, f_image_build),
 	T(CTL_IMAGE_REGISTER, "image.register", ctl_image_register,
 	    f_image_register),
+	T(CTL_IMAGE_PULL, "image.pull", ctl_image_pull, f_image_pull),
 };
 
 const struct msg_proto ctl_proto = {

@@ -649,7 +649,7 @@ test_roundtrip_named(void **state)
 	struct ctl_output co = { 2, { data, sizeof(data) } }, *cr;
 	struct priv_tap_ids ti = { { ids, 3 } }, *tr;
 	struct ag_exec	 ae = { { argv, 2 }, { env, 1 }, "/w", 1, 100,
-			    30 };
+			    30, "app:staff" };
 	struct ag_exec	*ar;
 	struct priv_tap	 tap = { 5, "bgtap5", "10.0.0.2", "10.0.0.1", 24,
 			    "02:42:0a:00:00:02" }, *pr;
@@ -712,6 +712,7 @@ test_roundtrip_named(void **state)
 	assert_int_equal(ar->tty, 1);
 	assert_int_equal(ar->cols, 100);
 	assert_int_equal(ar->rows, 30);
+	assert_string_equal(ar->user, "app:staff");
 	msg_free(&agent_proto, AG_EXEC, ar);
 #undef RT
 	buf_free(&out);

@@ -1,0 +1,155 @@
+/*
+ * banger image pull REF [--name NAME] [--size SIZE] [--auth-file PATH]:
+ * an OCI or docker image from a registry, made a bootable image by
+ * banger-fetch.  Here: the image's default name, and which registry
+ * credentials file of the user's applies (podman's and docker's usual
+ * places).
+ */
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "banger.h"
+#include "exitcode.h"
+#include "proto.h"
+#include "valid.h"
+#include "vminfo.h"
+
+static const struct cmd_opt image_pull_opts[] = {
+	{ "name", 'n', "NAME", "the new image's name (default: from REF)" },
+	{ "size", 0, "SIZE", "the root file system's size (default: from "
+	    "the layers' sizes)" },
+	{ "auth-file", 0, "PATH", "registry credentials (default: podman's "
+	    "auth.json or docker's config.json)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+/*
+ * REF's last path component, and its tag unless "latest" (or the start
+ * of its digest), in the characters an image name may have.
+ */
+int
+image_pull_name(const char *ref, char *out, size_t outlen)
+{
+	const char	*base, *at, *tag = NULL, *p;
+	char		 raw[256];
+	size_t		 n = 0, i;
+
+	if ((base = strrchr(ref, '/')) != NULL)
+		base++;
+	else
+		base = ref;
+	at = strchr(base, '@');
+	for (p = base; *p != '\0' && p != at; p++)
+		if (*p == ':')
+			tag = p + 1;
+	for (p = base; *p != '\0' && p != at && p + 1 != tag &&
+	    n < sizeof(raw) - 1; p++)
+		raw[n++] = *p;
+	if (tag != NULL && strncmp(tag, "latest", 6) != 0)
+		for (raw[n++] = '-', p = tag; *p != '\0' && p != at &&
+		    n < sizeof(raw) - 1; p++)
+			raw[n++] = *p;
+	else if (tag == NULL && at != NULL && strncmp(at, "@sha256:", 8) == 0)
+		for (raw[n++] = '-', p = at + 8; *p != '\0' && p < at + 20 &&
+		    n < sizeof(raw) - 1; p++)
+			raw[n++] = *p;
+	raw[n] = '\0';
+	/* Lower case; anything else one '-'; none at either end. */
+	for (i = 0, n = 0; raw[i] != '\0' && n < outlen - 1 &&
+	    n < VM_NAME_MAX; i++) {
+		if (isalnum((unsigned char)raw[i]))
+			out[n++] = tolower((unsigned char)raw[i]);
+		else if (n > 0 && out[n - 1] != '-')
+			out[n++] = '-';
+	}
+	while (n > 0 && out[n - 1] == '-')
+		n--;
+	out[n] = '\0';
+	return valid_vm_name(out) ? 0 : -1;
+}
+
+/* The first of the usual credentials files that exists, or "". */
+static void
+find_auth(char *out, size_t len)
+{
+	const char	*e, *home = getenv("HOME");
+	char		 p[4][PATH_MAX];
+	int		 i, n = 0;
+
+	if ((e = getenv("REGISTRY_AUTH_FILE")) != NULL && e[0] != '\0')
+		snprintf(p[n++], PATH_MAX, "%s", e);
+	if ((e = getenv("XDG_RUNTIME_DIR")) != NULL && e[0] == '/')
+		snprintf(p[n++], PATH_MAX, "%s/containers/auth.json", e);
+	if ((e = getenv("XDG_CONFIG_HOME")) != NULL && e[0] == '/')
+		snprintf(p[n++], PATH_MAX, "%s/containers/auth.json", e);
+	else if (home != NULL && home[0] == '/')
+		snprintf(p[n++], PATH_MAX, "%s/.config/containers/auth.json",
+		    home);
+	if ((e = getenv("DOCKER_CONFIG")) != NULL && e[0] == '/')
+		snprintf(p[n++], PATH_MAX, "%s/config.json", e);
+	else if (home != NULL && home[0] == '/')
+		snprintf(p[n++], PATH_MAX, "%s/.docker/config.json", home);
+	out[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (access(p[i], R_OK) == 0 && realpath(p[i], out) != NULL &&
+		    strlen(out) < len)
+			return;
+	out[0] = '\0';
+}
+
+static int
+cmd_image_pull_exec(const struct cmd_entry *e, struct args *a)
+{
+	struct ctl_image_pull	 req;
+	struct client		 c;
+	char			 name[VM_NAME_MAX + 1], auth[PATH_MAX];
+	const char		*ref = a->pos[0], *v;
+	int64_t			 size = 0;
+	int			 rc;
+
+	if (strlen(ref) > IMAGE_REF_MAX)
+		return cmd_usage_error(e, "the image reference is too long");
+	if ((v = args_get(e, a, "name")) != NULL) {
+		if (!valid_vm_name(v))
+			return cmd_usage_error(e, "invalid image name '%.64s' "
+			    "(a-z, 0-9 and '-')", v);
+		snprintf(name, sizeof(name), "%s", v);
+	} else if (image_pull_name(ref, name, sizeof(name)) == -1)
+		return cmd_usage_error(e, "no image name can be made from "
+		    "'%.64s': give --name", ref);
+	if ((v = args_get(e, a, "size")) != NULL && ((size =
+	    parse_size_mib(v)) < 256 || (uint64_t)size > VM_DISK_MAX))
+		return cmd_usage_error(e, "--size: a size from 256M to %lluT",
+		    (unsigned long long)(VM_DISK_MAX >> 20));
+	if ((v = args_get(e, a, "auth-file")) != NULL) {
+		/* bangerd's directory is not ours: resolved here. */
+		if (realpath(v, auth) == NULL) {
+			cli_warn("%s", v);
+			return BEX_USAGE;
+		}
+	} else
+		find_auth(auth, sizeof(auth));
+	req.name = name;
+	req.ref = (char *)ref;
+	req.auth = auth;
+	req.size_mib = (uint64_t)size;
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	rc = request_each(&c, CTL_IMAGE_PULL, &req, NULL, 0, 0, NULL, NULL);
+	client_close(&c);
+	return rc;
+}
+
+const struct cmd_entry cmd_image_pull_entry = {
+	.name = "image pull",
+	.usage = "REF",
+	.summary = "make an image of an OCI or docker image from a registry",
+	.opts = image_pull_opts,
+	.min_pos = 1,
+	.max_pos = 1,
+	.exec = cmd_image_pull_exec,
+};
