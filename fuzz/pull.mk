@@ -1,0 +1,12 @@
+# image pull: what bangerd reads of banger-fetch's exec file
+# (bangerd/image-exec.c), and the agent's reading of a guest's
+# /etc/passwd and /etc/group for an image's User (agent/user.c).
+FUZZERS += image-exec agent-user
+FUZZ_SRCS_image-exec := bangerd/image-exec.c common/rwall.c
+FUZZ_CFLAGS_image-exec := -Ibangerd
+FUZZ_DEPS_image-exec := bangerd/image-exec.h
+$(eval $(call fuzz_rule,image-exec))
+FUZZ_SRCS_agent-user := agent/user.c
+FUZZ_CFLAGS_agent-user := -Iagent
+FUZZ_DEPS_agent-user := agent/agent.h
+$(eval $(call fuzz_rule,agent-user))
