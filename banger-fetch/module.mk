@@ -10,3 +10,6 @@ $(eval $(call prog_rule,banger-fetch/test-workspace,\
 	banger-fetch/test-workspace.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
 $(eval $(call prog_rule,banger-fetch/test-image,\
 	banger-fetch/test-image.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
+TESTS += banger-fetch/test-oci
+$(eval $(call prog_rule,banger-fetch/test-oci,\
+	banger-fetch/test-oci.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
