@@ -331,8 +331,13 @@ oci_reg_blob(struct oci_reg *reg, const struct oci_desc *d,
 	if (b.off > 0)
 		status_progress("resuming %.19s at %.1f of %.1f MB",
 		    d->digest, b.off / 1e6, d->size / 1e6);
-	if (b.off < d->size && download(reg, &b, err, errsz) == -1)
+	if (b.off < d->size && download(reg, &b, err, errsz) == -1) {
+		if (b.off > 0 && strlen(err) + 64 < errsz)
+			snprintf(err + strlen(err), errsz - strlen(err), " (the "
+			    "%llu bytes received are kept to resume)",
+			    (unsigned long long)b.off);
 		goto out;
+	}
 	if (b.off != d->size) {
 		snprintf(err, errsz, "the registry sent %llu of the %llu bytes "
 		    "of %s (kept to resume)", (unsigned long long)b.off,
