@@ -26,5 +26,7 @@ struct layer_fs *layer_fs_open(const char *, char *, size_t);
 int	layer_apply(struct layer_fs *, int, char *, size_t);
 /* Flush and close; 0, or -1 with why in err.  NULL is a no-op. */
 int	layer_fs_close(struct layer_fs *, char *, size_t);
+/* Free without writing anything more (after a failed layer_apply). */
+void	layer_fs_discard(struct layer_fs *);
 
 #endif

@@ -5,8 +5,14 @@ FETCH_LIBS := $(shell pkg-config --libs ext2fs com_err libcurl libarchive \
 	jansson libcrypto)
 $(eval $(call prog_rule,banger-fetch/banger-fetch,$(FETCH_SRCS),$(FETCH_LIBS)))
 
-TESTS += banger-fetch/test-workspace banger-fetch/test-image
+TESTS += banger-fetch/test-workspace banger-fetch/test-image \
+	banger-fetch/test-layer
 $(eval $(call prog_rule,banger-fetch/test-workspace,\
 	banger-fetch/test-workspace.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
 $(eval $(call prog_rule,banger-fetch/test-image,\
 	banger-fetch/test-image.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
+TESTS += banger-fetch/test-oci
+$(eval $(call prog_rule,banger-fetch/test-oci,\
+	banger-fetch/test-oci.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
+$(eval $(call prog_rule,banger-fetch/test-layer,\
+	banger-fetch/test-layer.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))

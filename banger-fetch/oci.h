@@ -35,6 +35,8 @@ struct oci_ref {
 int	oci_ref_parse(const char *, struct oci_ref *, char *, size_t);
 /* "sha256:" and exactly 64 lower-case hex digits. */
 int	oci_digest_valid(const char *);
+/* host[:port] is localhost, 127.0.0.0/8 or [::1]. */
+int	oci_host_loopback(const char *);
 
 /* oci-auth.c */
 enum oci_scheme { OCI_AUTH_BASIC = 1, OCI_AUTH_BEARER };
@@ -55,6 +57,9 @@ int	oci_challenge_parse(const char *, struct oci_challenge *, char *,
  */
 int	oci_auth_lookup(const char *, const char *, char *, size_t, char *,
 	    size_t);
+/* The same from the file's bytes (at most 1 MiB). */
+int	oci_auth_lookup_buf(const char *, size_t, const char *, char *,
+	    size_t, char *, size_t);
 
 /* oci-manifest.c */
 enum oci_comp { OCI_COMP_NONE = 0, OCI_COMP_GZIP, OCI_COMP_ZSTD };
