@@ -43,6 +43,8 @@ main(int argc, char **argv)
 		return build_image_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "register-image") == 0)
 		return register_image_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "pull-image") == 0)
+		return pull_image_main(argc - 1, argv + 1);
 	status_error("unknown job");
 	fprintf(stderr, "usage: banger-fetch mkdisk OUT SIZE_MIB STAGE "
 	    "[--workspace REPO LIST NAME] [--sync LIST]\n");

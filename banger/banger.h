@@ -153,5 +153,9 @@ void	fmt_duration(uint64_t, char *, size_t);
 
 /* cmd-image-pull.c: an image name from an image reference; -1 if none. */
 int	image_pull_name(const char *, char *, size_t);
+int	image_ref_like(const char *);
+/* vm run/create --image REF: pulled unless its image exists; BEX_OK and
+ * the image's name, or banger's exit status after a message. */
+int	image_pull_for_vm(const char *, char *, size_t);
 
 #endif

@@ -101,15 +101,81 @@ find_auth(char *out, size_t len)
 	out[0] = '\0';
 }
 
+/* Whether REF looks like an image reference rather than an image name. */
+int
+image_ref_like(const char *s)
+{
+	return strpbrk(s, "/:@.") != NULL;
+}
+
+static void
+image_seen(void *body, void *arg)
+{
+	struct ctl_image_info	*ii = body;
+	const char		**want = arg;
+
+	if (*want != NULL && strcmp(ii->name, *want) == 0)
+		*want = NULL;
+	client_free(CTL_IMAGE_INFO, ii);
+}
+
+/* Pull ref as name (auth "" or a real path); banger's exit status. */
 static int
-cmd_image_pull_exec(const struct cmd_entry *e, struct args *a)
+pull_ref(const char *ref, const char *name, const char *auth,
+    uint64_t size_mib)
 {
 	struct ctl_image_pull	 req;
 	struct client		 c;
+	int			 rc;
+
+	req.name = (char *)name;
+	req.ref = (char *)ref;
+	req.auth = (char *)auth;
+	req.size_mib = size_mib;
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	rc = request_each(&c, CTL_IMAGE_PULL, &req, NULL, 0, 0, NULL, NULL);
+	client_close(&c);
+	return rc;
+}
+
+/*
+ * vm run/create --image REF: the image REF makes (image_pull_name()),
+ * pulled first unless there is one of that name; its name in name.
+ */
+int
+image_pull_for_vm(const char *ref, char *name, size_t len)
+{
+	struct client	 c;
+	char		 auth[PATH_MAX];
+	const char	*want;
+	int		 rc;
+
+	if (strlen(ref) > IMAGE_REF_MAX || image_pull_name(ref, name, len) ==
+	    -1) {
+		cli_warnx("--image %.64s: neither an image name nor an image "
+		    "reference banger can name; use `banger image pull "
+		    "--name`", ref);
+		return BEX_USAGE;
+	}
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	want = name;
+	rc = request_each(&c, CTL_IMAGE_LIST, &(struct ctl_ok){ 0 }, NULL, 0,
+	    CTL_IMAGE_INFO, image_seen, &want);
+	client_close(&c);
+	if (rc != BEX_OK || want == NULL)
+		return rc;
+	find_auth(auth, sizeof(auth));
+	return pull_ref(ref, name, auth, 0);
+}
+
+static int
+cmd_image_pull_exec(const struct cmd_entry *e, struct args *a)
+{
 	char			 name[VM_NAME_MAX + 1], auth[PATH_MAX];
 	const char		*ref = a->pos[0], *v;
 	int64_t			 size = 0;
-	int			 rc;
 
 	if (strlen(ref) > IMAGE_REF_MAX)
 		return cmd_usage_error(e, "the image reference is too long");
@@ -133,15 +199,7 @@ cmd_image_pull_exec(const struct cmd_entry *e, struct args *a)
 		}
 	} else
 		find_auth(auth, sizeof(auth));
-	req.name = name;
-	req.ref = (char *)ref;
-	req.auth = auth;
-	req.size_mib = (uint64_t)size;
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
-	rc = request_each(&c, CTL_IMAGE_PULL, &req, NULL, 0, 0, NULL, NULL);
-	client_close(&c);
-	return rc;
+	return pull_ref(ref, name, auth, (uint64_t)size);
 }
 
 const struct cmd_entry cmd_image_pull_entry = {

@@ -11,7 +11,8 @@
 
 static const struct cmd_opt vm_create_opts[] = {
 	{ "name", 'n', "NAME", "name the VM (default: a generated name)" },
-	{ "image", 'i', "IMAGE", "guest image (default: see banger(1))" },
+	{ "image", 'i', "IMAGE", "guest image, or an image reference to pull "
+	    "(default: see banger(1))" },
 	{ "vcpu", 0, "N", "virtual CPUs" },
 	{ "memory", 'm', "SIZE", "memory, e.g. 512M or 2G" },
 	{ "disk-size", 0, "SIZE", "size of the VM's /root disk, e.g. 8G" },
@@ -37,6 +38,7 @@ cmd_vm_create_exec(const struct cmd_entry *e, struct args *a)
 	struct client		 c;
 	const char		*name = args_get(e, a, "name");
 	char			 err[PATH_MAX + 256], key[PATH_MAX];
+	char			 image[VM_NAME_MAX + 1];
 	int			 rc;
 
 	if (name != NULL && !valid_vm_name(name))
@@ -49,7 +51,8 @@ cmd_vm_create_exec(const struct cmd_entry *e, struct args *a)
 	req.name = (char *)(name != NULL ? name : "");
 	req.image = (char *)(args_get(e, a, "image") != NULL ?
 	    args_get(e, a, "image") : "");
-	if (req.image[0] != '\0' && !valid_vm_name(req.image))
+	if (req.image[0] != '\0' && !valid_vm_name(req.image) &&
+	    !image_ref_like(req.image))
 		return cmd_usage_error(e, "invalid image name '%.64s'",
 		    req.image);
 	req.start = args_get(e, a, "no-start") == NULL;
@@ -67,6 +70,13 @@ cmd_vm_create_exec(const struct cmd_entry *e, struct args *a)
 		return cmd_usage_error(e, "%s", err);
 	if (req.allow.v == NULL)
 		req.allow.v = no_ports;
+	/* --image REF: that image, pulled the first time. */
+	if (req.image[0] != '\0' && !valid_vm_name(req.image)) {
+		if ((rc = image_pull_for_vm(req.image, image, sizeof(image))) !=
+		    BEX_OK)
+			return rc;
+		req.image = image;
+	}
 	/* The VM's authorized_keys is written at creation: have a key. */
 	if (ssh_user_key(key, sizeof(key), err, sizeof(err)) == -1)
 		cli_warnx("%s; ssh logins to this VM will not work", err);

@@ -20,7 +20,8 @@
 static const struct cmd_opt vm_run_opts[] = {
 	{ "rm", 0, NULL, "delete the VM when the command ends" },
 	{ "name", 'n', "NAME", "name the VM (default: a generated name)" },
-	{ "image", 'i', "IMAGE", "guest image (default: see banger(1))" },
+	{ "image", 'i', "IMAGE", "guest image, or an image reference to pull "
+	    "(default: see banger(1))" },
 	{ "vcpu", 0, "N", "virtual CPUs" },
 	{ "memory", 'm', "SIZE", "memory, e.g. 512M or 2G" },
 	{ "disk-size", 0, "SIZE", "size of the VM's /root disk, e.g. 8G" },
@@ -128,7 +129,8 @@ vm_run_prepare(const struct cmd_entry *e, const struct args *a,
 	req->name = (char *)(name != NULL ? name : "");
 	req->image = (char *)(args_get(e, a, "image") != NULL ?
 	    args_get(e, a, "image") : "");
-	if (req->image[0] != '\0' && !valid_vm_name(req->image)) {
+	if (req->image[0] != '\0' && !valid_vm_name(req->image) &&
+	    !image_ref_like(req->image)) {
 		snprintf(err, errlen, "invalid image name '%.64s'", req->image);
 		return BEX_USAGE;
 	}
@@ -219,11 +221,20 @@ cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
 	struct ctl_vm_run	 req;
 	struct ws_list		 ws;
 	char			 err[PATH_MAX + 256], key[PATH_MAX];
+	char			 image[VM_NAME_MAX + 1];
 	size_t			 i;
 	int			 rc;
 
 	if ((rc = vm_run_prepare(e, a, &req, err, sizeof(err))) != 0)
 		return cmd_usage_error(e, "%s", err);
+	/* --image REF: that image, pulled the first time. */
+	if (req.image[0] != '\0' && !valid_vm_name(req.image) &&
+	    args_get(e, a, "dry-run") == NULL) {
+		if ((rc = image_pull_for_vm(req.image, image, sizeof(image))) !=
+		    BEX_OK)
+			return rc;
+		req.image = image;
+	}
 	memset(&ws, 0, sizeof(ws));
 	req.workspace = req.ws_name = "";
 	if (a->npos == 1) {

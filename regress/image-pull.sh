@@ -1,0 +1,211 @@
+# banger image pull (issue 9): an OCI image from a registry of the test's
+# own (regress/oci-registry.py on the namespace's loopback) made a
+# bootable image: layers applied in order with whiteouts, owners, modes
+# and links; the config's Env, WorkingDir and User applied to commands;
+# blobs shared through the cache; credentials from the user's auth file;
+# and what is wrong (a corrupted blob, an unknown tag, a login missing)
+# refused with nothing left behind.
+. "$REGRESS/test-lib.sh"
+
+PYREG="/usr/bin/python3 $REGRESS/oci-registry.py"
+REG=$W/registry
+S=$W/srv
+mkdir -p "$REG" "$S" "$W/lay" && chown 65534:65534 "$S" || fatal "mkdir"
+
+# Two layers: a busybox root, then changes on top of it.
+/usr/bin/python3 - "$W/lay" <<'EOF' || fatal "making the layers"
+import io, sys, tarfile
+out = sys.argv[1]
+def layer(path, entries):
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as t:
+        for e in entries:
+            name, kind = e[0], e[1]
+            ti = tarfile.TarInfo(name)
+            ti.uid, ti.gid, ti.mtime = e[3] if len(e) > 3 else (0, 0, 1700000000)
+            ti.mode = e[4] if len(e) > 4 else (0o755 if kind in "dl" else 0o644)
+            data = None
+            if kind == "d":
+                ti.type = tarfile.DIRTYPE
+            elif kind == "l":
+                ti.type, ti.linkname = tarfile.SYMTYPE, e[2]
+            elif kind == "h":
+                ti.type, ti.linkname = tarfile.LNKTYPE, e[2]
+            else:
+                data = e[2] if isinstance(e[2], bytes) else e[2].encode()
+                ti.size = len(data)
+            t.addfile(ti, io.BytesIO(data) if data is not None else None)
+bb = open("/bin/busybox", "rb").read()
+l1 = [("bin", "d", None), ("bin/busybox", "f", bb, (0, 0, 1700000000), 0o755)]
+for a in ("sh", "id", "pwd", "cat", "ls", "echo", "test", "stat",
+          "readlink", "env"):
+    l1.append(("bin/" + a, "l", "busybox"))
+l1 += [("etc", "d", None),
+       ("etc/passwd", "f", "root:x:0:0:root:/root:/bin/sh\n"
+        "app:x:1000:1000:app:/home/app:/bin/sh\n"),
+       ("etc/group", "f", "root:x:0:\napp:x:1000:\nstaff:x:50:app\n"),
+       ("etc/os-release", "f", "ID=pulled\n"),
+       ("etc/removed", "f", "lower\n"),
+       ("opt/old/a", "f", "a\n"), ("opt/old/b", "f", "b\n"),
+       ("home/app", "d", None, (1000, 1000, 1700000000), 0o750),
+       ("srv/app", "d", None)]
+layer(out + "/l1.tar", l1)
+layer(out + "/l2.tar", [
+    ("etc/layer2", "f", "two\n"),
+    ("etc/.wh.removed", "f", ""),
+    ("opt/old/new", "f", "new\n"),
+    ("opt/old/.wh..wh..opq", "f", ""),
+    ("etc/l2-hard", "h", "etc/layer2"),
+    ("etc/l2-sym", "l", "layer2"),
+    ("srv/app/tool", "f", "#!/bin/sh\necho tool\n", (1000, 50, 1700000000), 0o4755),
+])
+EOF
+
+$PYREG add "$REG" test/busy:1 --layer "$W/lay/l1.tar" \
+    "$W/lay/l2.tar" --env FOO=bar --env "GREETING=hello world" \
+    --workdir /srv/app --user app >"$W/add.out" 2>&1 ||
+    fatal "oci-registry.py add: $(cat "$W/add.out")"
+# The same layers again behind an index (and an arm64 decoy).
+$PYREG add "$REG" test/busy:idx --layer "$W/lay/l1.tar" \
+    "$W/lay/l2.tar" --index >"$W/add.out" 2>&1 ||
+    fatal "oci-registry.py add --index: $(cat "$W/add.out")"
+# zstd layers.
+$PYREG add "$REG" test/busy:zst --layer "$W/lay/l1.tar" --zstd \
+    >"$W/add.out" 2>&1 || fatal "oci-registry.py add --zstd: $(cat "$W/add.out")"
+chmod -R a+rX "$REG"
+
+# serve AUTH PORTFILE [ARGS...]: the registry on the namespace's
+# loopback as nobody; its pid in REGPID.
+serve() {
+	_auth=$1
+	_pf=$2
+	shift 2
+	rm -f "$_pf"
+	ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 \
+	    --clear-groups $PYREG serve "$REG" --listen 127.0.0.1:0 \
+	    --auth "$_auth" --port-file "$_pf" --log "$S/reg-$_auth.log" \
+	    "$@" >"$W/reg-$_auth.out" 2>&1 &
+	REGPID=$!
+	wait_until 20 test -s "$_pf" ||
+	    fatal "the registry did not start: $(cat "$W/reg-$_auth.out")"
+}
+serve bearer "$S/port"
+BPID=$REGPID
+PORT=$(cat "$S/port")
+H=127.0.0.1:$PORT
+images=$(state_dir t1)/images
+
+run t1 image pull "$H/test/busy:1" --name busy
+expect_rc 0 "image pull busy"
+grep -q "layer 2 of 2" "$W/err" && grep -q "applying layer 2 of 2" "$W/err" &&
+    ok "progress shown" || fail "no layer progress: $(cat "$W/err")"
+[ -f "$images/busy/rootfs.ext4" ] || fatal "no rootfs.ext4 for busy"
+e2fsck -fn "$images/busy/rootfs.ext4" >"$W/fsck" 2>&1 &&
+    ok "the root file system is clean (e2fsck -fn)" ||
+    fail "e2fsck on the pulled root: $(tail -n 5 "$W/fsck")"
+
+run t1 vm run --rm --image busy -- sh -c 'id -u; id -g; id -G; pwd;
+    echo "$FOO|$GREETING|$HOME|$USER"; cat /etc/layer2; ls /opt/old;
+    test -e /etc/removed || echo removed-gone; readlink /etc/l2-sym;
+    stat -c "%h %i" /etc/layer2 /etc/l2-hard; stat -c "%a %u %g" /srv/app/tool;
+    cat /proc/1/comm'
+expect_rc 0 "vm run --image busy"
+out=$W/out
+sed -n 1p "$out" | grep -qx 1000 && sed -n 2p "$out" | grep -qx 1000 &&
+    ok "User app: uid and gid 1000" || fail "user: $(head -n 2 "$out")"
+sed -n 3p "$out" | grep -qx "1000 50" &&
+    ok "supplementary group from /etc/group" || fail "groups: $(sed -n 3p "$out")"
+sed -n 4p "$out" | grep -qx /srv/app && ok "WorkingDir /srv/app" ||
+    fail "cwd: $(sed -n 4p "$out")"
+sed -n 5p "$out" | grep -qx "bar|hello world|/home/app|app" &&
+    ok "Env, HOME and USER" || fail "env: $(sed -n 5p "$out")"
+sed -n 6p "$out" | grep -qx two || fail "layer 2's file: $(sed -n 6p "$out")"
+sed -n 7p "$out" | grep -qx new && ok "opaque directory: only layer 2's entry" ||
+    fail "opaque /opt/old: $(sed -n 7p "$out")"
+sed -n 8p "$out" | grep -qx removed-gone && ok "whiteout removed /etc/removed" ||
+    fail "whiteout: $(sed -n 8p "$out")"
+sed -n 9p "$out" | grep -qx layer2 || fail "symlink: $(sed -n 9p "$out")"
+l1=$(sed -n 10p "$out")
+l2=$(sed -n 11p "$out")
+[ "${l1%% *}" = 2 ] && [ "$l1" = "$l2" ] && ok "hard link: one inode, 2 links" ||
+    fail "hard link: '$l1' '$l2'"
+sed -n 12p "$out" | grep -qx "4755 1000 50" && ok "mode and owner kept" ||
+    fail "mode/owner: $(sed -n 12p "$out")"
+sed -n 13p "$out" | grep -qx agent || fail "pid 1: $(sed -n 13p "$out")"
+
+# An index resolved to amd64, its layers from the cache: no blob fetched.
+blobs_before=$(grep -c "GET /v2/test/busy/blobs/.*status=20" "$S/reg-bearer.log")
+run t1 image pull "$H/test/busy:idx"
+expect_rc 0 "image pull busy:idx (an index)"
+[ -d "$images/busy-idx" ] && ok "the name made from the reference" ||
+    fail "no image busy-idx: $(ls "$images")"
+blobs_after=$(grep -c "GET /v2/test/busy/blobs/.*status=20" "$S/reg-bearer.log")
+# Only the new config blob may have been fetched.
+[ $((blobs_after - blobs_before)) -le 1 ] &&
+    ok "layers came from the cache ($((blobs_after - blobs_before)) blob fetched)" ||
+    fail "$((blobs_after - blobs_before)) blobs fetched for cached layers"
+run t1 vm run --rm --image busy-idx -- cat /etc/layer2
+[ "$(cat "$W/out")" = two ] || fail "busy-idx: $(cat "$W/out")"
+
+run t1 image pull "$H/test/busy:zst" --name busyz
+expect_rc 0 "image pull (zstd layer)"
+run t1 vm run --rm --image busyz -- sh -c 'cat /etc/os-release; pwd; id -u'
+[ "$(cat "$W/out")" = "$(printf 'ID=pulled\n/\n0')" ] &&
+    ok "zstd layer; no WorkingDir or User: / and root" ||
+    fail "busyz: $(cat "$W/out")"
+
+# Refusals leave no image and no build directory.
+refused() {
+	[ "$RC" -ne 0 ] || fail "image pull $1 succeeded"
+	grep -q "$2" "$W/err" && ok "refused: $2" ||
+	    fail "image pull $1: '$(cat "$W/err")', wanted '$2'"
+	[ -e "$images/$1" ] && fail "a refused pull left $images/$1"
+	[ -e "$images/$1.build" ] && fail "a refused pull left $1.build"
+	return 0
+}
+run t1 image pull "$H/test/busy:nosuch" --name nosuch
+refused nosuch "has no manifest nosuch"
+run t1 image pull "$H/test/busy:1" --name busy
+refused busy-again-unused "image busy exists"
+run t1 image pull "not a ref" --name badref
+refused badref "reference\|invalid"
+# A blob whose bytes are not what its digest says.
+cache=$(user_home t1)/.cache/banger/oci
+rm -rf "$cache"
+# busy:1's first layer, from its manifest.
+layer1=$REG/blobs/sha256/$(/usr/bin/python3 -c '
+import json, sys
+d = open(sys.argv[1] + "/tags/test/busy/1").read().strip()
+m = json.load(open(sys.argv[1] + "/blobs/sha256/" + d.split(":")[1]))
+print(m["layers"][0]["digest"].split(":")[1])' "$REG") || fatal "no manifest"
+cp "$layer1" "$W/layer1.save"
+printf 'x' | dd of="$layer1" bs=1 seek=5000 conv=notrunc 2>/dev/null
+run t1 image pull "$H/test/busy:1" --name corrupt
+refused corrupt "digest\|sha256"
+ls "$cache/blobs/sha256" 2>/dev/null | grep -qx "$(basename "$layer1")" &&
+    fail "a corrupted blob was kept in the cache under its digest"
+cp "$W/layer1.save" "$layer1"
+kill "$BPID" 2>/dev/null
+wait "$BPID" 2>/dev/null
+
+# A registry that wants a login: refused without one, pulled with the
+# user's docker config.json.
+serve basic "$S/port2" --htpasswd "reguser:regpass"
+BAPID=$REGPID
+H2=127.0.0.1:$(cat "$S/port2")
+run t1 image pull "$H2/test/busy:1" --name nologin
+refused nologin "login\|credentials\|auth"
+home=$(user_home t1)
+mkdir -p "$home/.docker"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$H2" \
+    "$(printf reguser:regpass | base64)" >"$home/.docker/config.json"
+chown -R "$(user_uid t1):$(user_gid t1)" "$home/.docker"
+run t1 image pull "$H2/test/busy:1" --name withlogin
+expect_rc 0 "image pull with ~/.docker/config.json"
+run t1 vm run --rm --image withlogin -- cat /etc/layer2
+[ "$(cat "$W/out")" = two ] || fail "withlogin: $(cat "$W/out")"
+rm -rf "$home/.docker"
+kill "$BAPID" 2>/dev/null
+wait "$BAPID" 2>/dev/null
+
+run t1 image delete busy
+expect_rc 0 "image delete busy"
