@@ -184,6 +184,25 @@ refused corrupt "digest\|sha256"
 ls "$cache/blobs/sha256" 2>/dev/null | grep -qx "$(basename "$layer1")" &&
     fail "a corrupted blob was kept in the cache under its digest"
 cp "$W/layer1.save" "$layer1"
+
+# banger-fetch may connect only to the registry's port and 443 (Landlock's
+# network rights): blobs redirected to another port of the same loopback
+# are out of its reach.
+serve none "$S/port3" --redirect-blobs "http://$H"
+RPID=$REGPID
+rm -rf "$cache"
+run t1 image pull "127.0.0.1:$(cat "$S/port3")/test/busy:1" --name elsewhere
+log=$images/elsewhere.build.log
+if grep -q "cannot limit network ports" "$log" 2>/dev/null; then
+	say "SKIP (check): this kernel's Landlock has no network rights"
+else
+	refused elsewhere "layer 1\|connect"
+	grep -qi "connect" "$W/err" "$log" 2>/dev/null &&
+	    ok "the connection to another port was refused" ||
+	    fail "no refused connection: $(cat "$W/err")"
+fi
+kill "$RPID" 2>/dev/null
+wait "$RPID" 2>/dev/null
 kill "$BPID" 2>/dev/null
 wait "$BPID" 2>/dev/null
 
