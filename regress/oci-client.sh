@@ -247,3 +247,12 @@ expect_rc 0 "bearer token for basic credentials"
 grep -q "^GET /token?.* auth=Basic status=200" "$W/tok.log" &&
     ok "the token was asked for with the credentials" ||
     fail "token: $(cat "$W/tok.log")"
+
+# ---- addresses a registry on the network may not send us to --------------------
+# 0.0.0.0 is no loopback name, so https; Linux would connect it to this
+# host, which the client refuses before any TLS (else a TLS error).
+get c12 "0.0.0.0:${A#*:}/test/app:1"
+[ "$RC" != 0 ] && grep -q "Couldn't connect" "$W/err" &&
+    ! grep -qi "ssl\|tls" "$W/err" &&
+    ok "0.0.0.0 refused before connecting" ||
+    fail "0.0.0.0: exit $RC, $(cat "$W/err")"
