@@ -310,6 +310,7 @@ oci_reg_blob(struct oci_reg *reg, const struct oci_desc *d,
 		return -1;
 	/* Another pull may have finished it while we waited for the lock. */
 	if (cached(path, d) == 1) {
+		(void)unlink(part);
 		close(b.fd);
 		return 0;
 	}

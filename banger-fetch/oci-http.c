@@ -162,8 +162,13 @@ oci_http_once(struct oci_reg *reg, struct oci_req *req, char *err,
 	curl_easy_setopt(reg->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(reg->curl, CURLOPT_RANGE, req->from > 0 ? range :
 	    NULL);
+	/*
+	 * curl checks every response's Content-Length against this, a 401's
+	 * too: never below what an error answer may have.
+	 */
 	curl_easy_setopt(reg->curl, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)req->max);
+	    (curl_off_t)(req->max > ERROR_BODY_MAX ? req->max :
+	    ERROR_BODY_MAX));
 	curl_easy_setopt(reg->curl, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(reg->curl, CURLOPT_HEADERDATA, req);
 	curl_easy_setopt(reg->curl, CURLOPT_WRITEFUNCTION, on_body);

@@ -247,3 +247,40 @@ expect_rc 0 "bearer token for basic credentials"
 grep -q "^GET /token?.* auth=Basic status=200" "$W/tok.log" &&
     ok "the token was asked for with the credentials" ||
     fail "token: $(cat "$W/tok.log")"
+
+# ---- addresses a registry on the network may not send us to --------------------
+# 0.0.0.0 is no loopback name, so https; Linux would connect it to this
+# host, which the client refuses before any TLS (else a TLS error).
+get c12 "0.0.0.0:${A#*:}/test/app:1"
+[ "$RC" != 0 ] && grep -q "Couldn't connect" "$W/err" &&
+    ! grep -qi "ssl\|tls" "$W/err" &&
+    ok "0.0.0.0 refused before connecting" ||
+    fail "0.0.0.0: exit $RC, $(cat "$W/err")"
+
+# ---- manifests too large, and an index that names other bytes ------------------
+# raw REPO TAG FILE TYPE: FILE as a manifest of the registry, by tag.
+raw() {
+	_h=$(sha256sum <"$3" | cut -d' ' -f1)
+	cp "$3" "$R/blobs/sha256/$_h" && printf '%s' "$4" >"$R/types/$_h" &&
+	    mkdir -p "$R/tags/$1" && printf 'sha256:%s' "$_h" >"$R/tags/$1/$2"
+}
+$PY -c 'import sys; sys.stdout.write("{\"schemaVersion\": 2, \"x\": \"" +
+    "a" * (4 << 20) + "\"}")' >"$W/huge.json"
+raw test/huge 1 "$W/huge.json" application/vnd.oci.image.manifest.v1+json
+get c13 "$A/test/huge:1"
+[ "$RC" != 0 ] && grep -q "larger than 4194304 bytes" "$W/err" &&
+    ok "a manifest over 4 MiB refused" ||
+    fail "huge manifest: exit $RC, $(cat "$W/err")"
+# The index names $fake, which the registry serves with $real's bytes.
+$PY -c 'import json, sys
+print(json.dumps({"schemaVersion": 2,
+    "mediaType": "application/vnd.oci.image.index.v1+json",
+    "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "digest": "sha256:" + sys.argv[1], "size": int(sys.argv[2]),
+    "platform": {"os": "linux", "architecture": "amd64"}}]}))' \
+    "$fake" "$(stat -c %s "$R/blobs/sha256/$real")" >"$W/lie.json"
+raw test/lie 1 "$W/lie.json" application/vnd.oci.image.index.v1+json
+get c13 "$A/test/lie:1"
+[ "$RC" != 0 ] && grep -q "not the sha256:$fake of .* its index names" \
+    "$W/err" && ok "an index naming other bytes refused" ||
+    fail "lying index: exit $RC, $(cat "$W/err")"
