@@ -68,9 +68,10 @@ cmd_image_build_exec(const struct cmd_entry *e, struct args *a)
 static json_t *
 image_json(const struct ctl_image_info *ii)
 {
-	return json_pack("{s:s, s:s, s:b, s:I, s:I}", "name", ii->name,
+	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:s}", "name", ii->name,
 	    "dir", ii->dir, "rootfs", ii->rootfs, "size_mib",
-	    (json_int_t)ii->size_mib, "built", (json_int_t)ii->built);
+	    (json_int_t)ii->size_mib, "built", (json_int_t)ii->built,
+	    "source", ii->source);
 }
 
 static void
@@ -192,6 +193,8 @@ cmd_image_show_exec(const struct cmd_entry *e, struct args *a)
 	printf("built      %s\n", age);
 	escape_ctl(s.ii->dir, buf, sizeof(buf));
 	printf("directory  %s\n", buf);
+	escape_ctl(s.ii->source, buf, sizeof(buf));
+	printf("source     %s\n", buf);
 	printf("vms       ");
 	json_array_foreach(s.vms, i, v) {
 		escape_ctl(json_string_value(v), buf, sizeof(buf));

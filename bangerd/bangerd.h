@@ -434,6 +434,7 @@ void	 image_list_cmd(struct client *);
 void	 image_delete_cmd(struct client *, const char *);
 void	 image_register_cmd(struct client *, const char *, const char *);
 void	 image_pull_cmd(struct client *, const struct ctl_image_pull *);
+void	 image_cancel(struct bangerd *);
 void	 image_sweep(struct bangerd *);
 
 /* launch.c: the launcher process and bangerd's side of it */

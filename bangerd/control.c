@@ -141,9 +141,15 @@ client_free(struct client *c)
 		vm_client_gone(c);
 	/* Its hang-up check must not outlive it, whatever path led here. */
 	vm_client_drop_hold(c);
-	/* An image build goes on without the client that asked for it. */
-	if (d->image_client == c)
+	/*
+	 * An image build or register goes on without the client that asked
+	 * for it; a pull is cancelled (Ctrl-C), its job's end cleans up.
+	 */
+	if (d->image_client == c) {
 		d->image_client = NULL;
+		if (d->image_kind == IMAGE_PULL)
+			image_cancel(d);
+	}
 	TAILQ_REMOVE(&d->clients, c, entry);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);

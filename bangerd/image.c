@@ -17,11 +17,13 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bangerd.h"
+#include "fdutil.h"
 #include "log.h"
 #include "valid.h"
 
@@ -286,6 +288,19 @@ image_build_cmd(struct client *c, const char *name)
 	image_job(c, IMAGE_BUILD, name, extra, "; this takes a few minutes");
 }
 
+/* The client of the image job went away: stop the job (a pull). */
+void
+image_cancel(struct bangerd *d)
+{
+	if (d->image_building[0] == '\0')
+		return;
+	log_info("image %s: %s cancelled (its client went away)",
+	    d->image_building, kind_words[d->image_kind].ing);
+	if (launch_kill_tool(d, LAUNCH_TOOL_FETCH, IMAGE_JOB_ID, SIGTERM) ==
+	    -1)
+		log_warn("image %s: stopping banger-fetch", d->image_building);
+}
+
 /* A name banger gives its own images (debian-bookworm would become the
  * default image). */
 static int
@@ -367,9 +382,48 @@ image_pull_cmd(struct client *c, const struct ctl_image_pull *req)
 	image_job(c, IMAGE_PULL, req->name, extra, "");
 }
 
+/*
+ * Where an image came from: a pulled image's "source" file (written by
+ * banger-fetch: "ref REF" and "digest DIGEST" lines, read as untrusted
+ * bytes), else "registered" or "built".
+ */
+static void
+image_source(const struct image *img, char *out, size_t len)
+{
+	char	 path[PATH_MAX + 8], buf[1024], *ref, *dig, *nl;
+	ssize_t	 n;
+	size_t	 i;
+	int	 fd;
+
+	snprintf(out, len, "%s", img->agent_init ? "registered" : "built");
+	snprintf(path, sizeof(path), "%s/source", img->dir);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return;
+	n = read_all(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (i = 0; i < (size_t)n; i++)
+		if (buf[i] != '\n' && ((unsigned char)buf[i] <= ' ' ||
+		    buf[i] == 0x7f))
+			return;
+	if (strncmp(buf, "ref ", 4) != 0 || (nl = strchr(buf, '\n')) ==
+	    NULL)
+		return;
+	*nl = '\0';
+	ref = buf + 4;
+	if (strncmp(nl + 1, "digest ", 7) != 0 || (dig = nl + 8,
+	    (nl = strchr(dig, '\n')) == NULL))
+		return;
+	*nl = '\0';
+	snprintf(out, len, "%s@%s", ref, dig);
+}
+
 static void
 image_send(struct client *c, const struct image *img)
 {
+	char			 source[1024];
 	struct ctl_image_info	 ii;
 	struct stat		 st;
 	const char		*files[] = { img->kernel, img->initrd,
@@ -388,6 +442,11 @@ image_send(struct client *c, const struct image *img)
 	ii.dir = (char *)img->dir;
 	ii.rootfs = img->rootfs[0] != '\0';
 	ii.size_mib = (bytes + (1 << 20) - 1) >> 20;
+	if (strcmp(img->name, "tiny") == 0)
+		snprintf(source, sizeof(source), "make images");
+	else
+		image_source(img, source, sizeof(source));
+	ii.source = source;
 	client_send(c, CTL_IMAGE_INFO, &ii);
 }
 

@@ -130,6 +130,8 @@ struct ctl_image_info {
 	int		 rootfs;	/* a full image (else initramfs only) */
 	uint64_t	 size_mib;	/* disk space it takes */
 	uint64_t	 built;		/* unix seconds, 0 if unknown */
+	char		*source;	/* "built", "registered", or the
+					   pulled REF@DIGEST */
 };
 
 struct ctl_vm_create {

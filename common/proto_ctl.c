@@ -57,6 +57,7 @@ static const struct msg_field f_image_info[] = {
 	F(ctl_image_info, rootfs, MF_BOOL, 0, 0),
 	F(ctl_image_info, size_mib, MF_U64, UINT32_MAX, 0),
 	F(ctl_image_info, built, MF_U64, UINT64_MAX, 0),
+	F(ctl_image_info, source, MF_STR, 1024, 0),
 };
 static const struct msg_field f_ws_files[] = {
 	F(ctl_ws_files, paths, MF_STRV, WS_CHUNK, BANGER_STRMAX),

@@ -185,6 +185,36 @@ ls "$cache/blobs/sha256" 2>/dev/null | grep -qx "$(basename "$layer1")" &&
     fail "a corrupted blob was kept in the cache under its digest"
 cp "$W/layer1.save" "$layer1"
 
+# Ctrl-C during a pull (a registry that stalls mid-blob) cancels it: no
+# image, no build directory, no banger-fetch left, and the next pull runs.
+serve none "$S/port4" --stall
+SPID=$REGPID
+rm -rf "$cache"
+trace "[t1] banger image pull (stalled), then SIGINT"
+as_user t1 "$BIN/banger" image pull \
+    "127.0.0.1:$(cat "$S/port4")/test/busy:1" --name stalled \
+    >"$W/cout" 2>"$W/cerr" &
+CPID=$!
+wait_until 60 grep -q "applying\|layer 1 of 2" "$images/stalled.build.log" ||
+    fail "the stalled pull never reached its layers: $(cat "$W/cerr")"
+kill -INT "$CPID"
+wait "$CPID"
+echo "  exit $?"
+show "$W/cerr" stderr
+fetch_gone() {
+	! ps -eo args | grep -q "^[b]anger-fetch pull-image stalled"
+}
+wait_until 30 fetch_gone && ok "Ctrl-C stopped banger-fetch" ||
+    fail "banger-fetch still runs after Ctrl-C"
+wait_until 30 test ! -e "$images/stalled.build" &&
+    ok "Ctrl-C left no build directory" ||
+    fail "Ctrl-C left $images/stalled.build"
+[ -e "$images/stalled" ] && fail "a cancelled pull left an image"
+kill "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
+run t1 image pull "$H/test/busy:1" --name stalled
+expect_rc 0 "a pull after the cancelled one"
+
 # banger-fetch may connect only to the registry's port and 443 (Landlock's
 # network rights): blobs redirected to another port of the same loopback
 # are out of its reach.

@@ -5,7 +5,7 @@
       [--user U] [--index] [--docker]
   serve DIR --listen 127.0.0.1:PORT [--auth none|bearer|basic]
       [--htpasswd USER:PASS] [--port-file F] [--log F]
-      [--redirect-blobs URL] [--cut BYTES] [--no-range]
+      [--redirect-blobs URL] [--cut BYTES] [--no-range] [--stall]
 
 DIR holds blobs/sha256/HEX (layers, configs and manifests), types/HEX (a
 manifest's media type) and tags/REPO/TAG (a digest).  The server speaks
@@ -14,6 +14,8 @@ digest, blobs with Range), a /token endpoint for bearer auth, and logs
 one line per request: METHOD PATH range=R auth=SCHEME status=N.
 --cut sends only the first BYTES of a blob's first GET, then hangs up;
 --redirect-blobs answers blob GETs with a 307 to URL/v2/...
+--stall sends the first KiB of every blob and then nothing more, the
+connection held open.
 """
 import argparse
 import base64
@@ -213,13 +215,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             cut = s.cut and digest not in s.cut_done and len(data) > s.cut
             if cut:
                 s.cut_done.add(digest)
-        if cut:
+        if cut or s.stall:
             self.note(200)
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data[:s.cut])
+            self.wfile.write(data[:s.cut or 1024])
             self.wfile.flush()
+            # --stall: the rest never comes (until the client goes).
+            while s.stall and not s.stop.wait(1):
+                pass
             self.close_connection = True
             return
         return self.reply(200, data, headers)
@@ -235,6 +240,7 @@ def serve(a):
     srv.lock = threading.Lock()
     srv.redirect, srv.cut, srv.cut_done = a.redirect_blobs, a.cut, set()
     srv.no_range = a.no_range
+    srv.stall, srv.stop = a.stall, threading.Event()
     if a.port_file:
         with open(a.port_file + ".tmp", "w") as f:
             f.write("%d\n" % srv.server_address[1])
@@ -266,6 +272,7 @@ def main():
     q.add_argument("--redirect-blobs")
     q.add_argument("--cut", type=int, default=0)
     q.add_argument("--no-range", action="store_true")
+    q.add_argument("--stall", action="store_true")
     a = p.parse_args()
     add(a) if a.cmd == "add" else serve(a)
 
