@@ -20,10 +20,18 @@ void	status_error(const char *, ...)
 
 /* sandbox.c: no_new_privs, and writes only below the given directory. */
 int	sandbox_fetch(const char *, char *, size_t);
-/* Writes only below each of a NULL-terminated list of directories; with
- * ports (not NULL), TCP connect only to those, where the kernel can. */
-int	sandbox_fetch_net(const char *const [], const uint16_t *, size_t,
-	    char *, size_t);
+/*
+ * Writes only below each of dirs (NULL-terminated); with reads (not
+ * NULL), reads only the system's files, dirs and each of reads; with
+ * ports (not NULL), TCP connect only to those, where the kernel can.
+ */
+struct fetch_confine {
+	const char *const	*dirs;
+	const char *const	*reads;
+	const uint16_t		*ports;
+	size_t			 nports;
+};
+int	sandbox_fetch_confine(const struct fetch_confine *, char *, size_t);
 
 /* mkdisk.c */
 int	mkdisk_main(int, char **);

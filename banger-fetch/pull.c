@@ -12,7 +12,8 @@
  * WorkingDir, User) goes to the "exec" file, which bangerd reads again
  * strictly; nothing of the image drives an action on the host.
  *
- * Writes go only to OUTDIR and CACHEDIR (Landlock), and where the kernel
+ * Writes go only to OUTDIR and CACHEDIR, reads only to them, the
+ * system's files, KERNELDIR and AUTHFILE (Landlock), and where the kernel
  * can, TCP connections only to the registry's port and 443 (a token
  * service or a blob store it redirects to).
  */
@@ -349,9 +350,9 @@ int
 pull_image_main(int argc, char **argv)
 {
 	struct pull	*p;
-	const char	*dirs[3];
+	struct fetch_confine fc;
+	const char	*dirs[3], *reads[3];
 	uint16_t	 ports[2];
-	size_t		 nports;
 	char		 err[256], *end;
 	int		 rc;
 
@@ -390,8 +391,14 @@ pull_image_main(int argc, char **argv)
 	dirs[0] = p->out;
 	dirs[1] = p->cache;
 	dirs[2] = NULL;
-	nports = ports_for(&p->ref, ports);
-	if (sandbox_fetch_net(dirs, ports, nports, err, sizeof(err)) == -1) {
+	reads[0] = p->kdir;
+	reads[1] = p->auth;
+	reads[2] = NULL;
+	fc.dirs = dirs;
+	fc.reads = reads;
+	fc.ports = ports;
+	fc.nports = ports_for(&p->ref, ports);
+	if (sandbox_fetch_confine(&fc, err, sizeof(err)) == -1) {
 		status_error("sandbox: %s", err);
 		free(p);
 		return 1;

@@ -1,10 +1,14 @@
 /*
  * banger-fetch's confinement: no_new_privs, and a Landlock ruleset that
- * lets it write only below its job directory (it may read the system's
- * tools and the user's repository).  The launcher's seccomp filter is
- * inherited.  A kernel without Landlock is an error, not a silent pass.
+ * lets it write only below its job directories.  Jobs that read the
+ * user's files (a workspace, a registered root) may read anywhere; a
+ * pull, which handles a registry's bytes, also reads only the system's
+ * files, its own directories and what it is given, and connects only to
+ * the ports it needs.  The launcher's seccomp filter is inherited.  A
+ * kernel without Landlock is an error, not a silent pass.
  */
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <linux/landlock.h>
@@ -39,6 +43,11 @@ struct net_port_attr {
 #define ACCESS_NET_BIND_TCP	(1ULL << 0)
 #define ACCESS_NET_CONNECT_TCP	(1ULL << 1)
 
+/* The rights a rule on a file (not a directory) may carry. */
+#define FILE_ACCESS	(LANDLOCK_ACCESS_FS_EXECUTE | \
+	LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE | \
+	LANDLOCK_ACCESS_FS_TRUNCATE)
+
 #define WRITE_ACCESS	(LANDLOCK_ACCESS_FS_WRITE_FILE | \
 	LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE | \
 	LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | \
@@ -49,15 +58,16 @@ struct net_port_attr {
 int
 sandbox_fetch(const char *writable, char *err, size_t errlen)
 {
-	const char	*dirs[] = { writable, NULL };
+	const char		*dirs[] = { writable, NULL };
+	struct fetch_confine	 fc = { dirs, NULL, NULL, 0 };
 
-	return sandbox_fetch_net(dirs, NULL, 0, err, errlen);
+	return sandbox_fetch_confine(&fc, err, errlen);
 }
 
 /*
  * Landlock's network rights (ABI 4, Linux 6.7): with ports, TCP connect
  * only to those and no TCP bind at all.  A kernel without them cannot
- * limit the job's network: said once in its log, not fatal (the seccomp
+ * limit the job's network: said in its log, not fatal (the seccomp
  * filter and the unprivileged user still hold).
  */
 static int
@@ -81,14 +91,62 @@ net_rules(int rfd, const uint16_t *ports, size_t nports, char *err,
 	return 0;
 }
 
-int
-sandbox_fetch_net(const char *const dirs[], const uint16_t *ports,
-    size_t nports, char *err, size_t errlen)
+/*
+ * access beneath path (its target, if a link); a file gets only the
+ * rights a file can have.  0 also when path is absent and optional.
+ */
+static int
+path_rule(int rfd, const char *path, uint64_t access, int optional,
+    char *err, size_t errlen)
 {
-	struct ruleset_attr		 ra;
 	struct landlock_path_beneath_attr pb;
-	int				 rfd, dfd, i;
-	long				 abi;
+	struct stat			 st;
+	int				 fd;
+
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		if (fd != -1)
+			close(fd);
+		if (optional)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode))
+		access &= FILE_ACCESS;
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = access;
+	pb.parent_fd = fd;
+	if (syscall(SYS_landlock_add_rule, rfd, LANDLOCK_RULE_PATH_BENEATH,
+	    &pb, 0) == -1) {
+		snprintf(err, errlen, "landlock rule for %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * What every program reads when reads are confined: libraries, the
+ * resolver's and TLS's configuration, mkfs.ext4's, devices opened by
+ * name, and this process's own /proc directory (/proc/self resolves to
+ * it now), not the user's other processes' (their environment).
+ */
+static const char *const system_reads[] = {
+	"/etc", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/proc/self",
+	"/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", NULL,
+};
+
+int
+sandbox_fetch_confine(const struct fetch_confine *fc, char *err,
+    size_t errlen)
+{
+	struct ruleset_attr	 ra;
+	uint64_t		 rd;
+	long			 abi;
+	int			 rfd, i;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
 		snprintf(err, errlen, "no_new_privs: %s", strerror(errno));
@@ -114,10 +172,13 @@ sandbox_fetch_net(const char *const dirs[], const uint16_t *ports,
 		ra.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
 	if (abi >= 3)
 		ra.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
-	if (ports != NULL && abi >= 4)
+	rd = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+	if (fc->reads != NULL)
+		ra.handled_access_fs |= rd;
+	if (fc->ports != NULL && abi >= 4)
 		ra.handled_access_net = ACCESS_NET_BIND_TCP |
 		    ACCESS_NET_CONNECT_TCP;
-	else if (ports != NULL)
+	else if (fc->ports != NULL)
 		fprintf(stderr, "banger-fetch: this kernel's Landlock (ABI "
 		    "%ld) cannot limit network ports; Linux 6.7 can\n", abi);
 	if ((rfd = syscall(SYS_landlock_create_ruleset, &ra, sizeof(ra), 0))
@@ -127,46 +188,35 @@ sandbox_fetch_net(const char *const dirs[], const uint16_t *ports,
 		    strerror(errno));
 		return -1;
 	}
-	for (i = 0; dirs[i] != NULL; i++) {
-		if ((dfd = open(dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC)) ==
-		    -1) {
-			snprintf(err, errlen, "%s: %s", dirs[i],
-			    strerror(errno));
-			close(rfd);
-			return -1;
-		}
-		memset(&pb, 0, sizeof(pb));
-		pb.allowed_access = ra.handled_access_fs;
-		pb.parent_fd = dfd;
-		if (syscall(SYS_landlock_add_rule, rfd,
-		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == -1) {
-			snprintf(err, errlen, "landlock rule: %s",
-			    strerror(errno));
-			close(dfd);
-			close(rfd);
-			return -1;
-		}
-		close(dfd);
+	for (i = 0; fc->dirs[i] != NULL; i++)
+		if (path_rule(rfd, fc->dirs[i], ra.handled_access_fs, 0, err,
+		    errlen) == -1)
+			goto fail;
+	if (fc->reads != NULL) {
+		for (i = 0; system_reads[i] != NULL; i++)
+			if (path_rule(rfd, system_reads[i], rd, 1, err,
+			    errlen) == -1)
+				goto fail;
+		for (i = 0; fc->reads[i] != NULL; i++)
+			if (path_rule(rfd, fc->reads[i], rd, 0, err,
+			    errlen) == -1)
+				goto fail;
 	}
-	if (ra.handled_access_net != 0 && net_rules(rfd, ports, nports, err,
-	    errlen) == -1) {
-		close(rfd);
-		return -1;
-	}
+	if (ra.handled_access_net != 0 && net_rules(rfd, fc->ports,
+	    fc->nports, err, errlen) == -1)
+		goto fail;
 	/* /dev/null is written to by the tools we run. */
-	if ((dfd = open("/dev/null", O_PATH | O_CLOEXEC)) != -1) {
-		pb.allowed_access = LANDLOCK_ACCESS_FS_WRITE_FILE;
-		pb.parent_fd = dfd;
-		(void)syscall(SYS_landlock_add_rule, rfd,
-		    LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
-		close(dfd);
-	}
+	if (path_rule(rfd, "/dev/null", LANDLOCK_ACCESS_FS_WRITE_FILE, 1, err,
+	    errlen) == -1)
+		goto fail;
 	if (syscall(SYS_landlock_restrict_self, rfd, 0) == -1) {
 		snprintf(err, errlen, "landlock restrict: %s",
 		    strerror(errno));
-		close(rfd);
-		return -1;
+		goto fail;
 	}
 	close(rfd);
 	return 0;
+fail:
+	close(rfd);
+	return -1;
 }

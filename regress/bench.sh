@@ -2,7 +2,8 @@
 # banger bench (make bench): how long `banger vm run --rm -- true` takes,
 # against a bare QEMU boot of the same kernel and initrd to the agent's
 # AG_READY (regress/boot-ready), and the peak memory of bangerd and
-# banger-priv, and DNS latency through banger-net against its upstream.
+# banger-priv, DNS latency through banger-net against its upstream, and
+# image pull of a 100 MB image, cold and warm, against mkfs.ext4 -d.
 # Same world as the regress suite (test-lib.sh): test user,
 # private network namespace, setuid helper under /run/banger-regress.
 # Prints numbers; timing never fails it.
@@ -250,6 +251,58 @@ else
 fi
 [ -n "${dnsmasq_pid:-}" ] && kill "$dnsmasq_pid" 2>/dev/null
 rm -f "$(user_home t1)/.config/banger/config.toml"
+
+# image pull of a 100 MB image (one gzip layer of a synthetic tree: half
+# random bytes, half text) from regress/oci-registry.py on the test
+# namespace's loopback, cold (empty blob cache) and warm (layers cached);
+# and the layer applier's ext4 write rate against `mkfs.ext4 -d` of the
+# same tree.
+PY=/usr/bin/python3
+PT=$LOGDIR/pull
+mkdir -p "$PT/tree" "$PT/reg" "$PT/srv" && chown 65534:65534 "$PT/srv"
+$PY - "$PT/tree" <<'PYEOF' || echo "  could not make the pull tree"
+import os, sys
+top = sys.argv[1]
+text = (b"the quick brown fox jumps over the lazy dog %d\n" * 2000)
+for d in range(50):
+    os.makedirs("%s/d%02d" % (top, d), exist_ok=True)
+    for f in range(40):
+        with open("%s/d%02d/f%02d" % (top, d, f), "wb") as o:
+            o.write(os.urandom(25000) if f % 2 else text[:25000])
+PYEOF
+tar -C "$PT/tree" -cf "$PT/layer.tar" . 2>/dev/null
+$PY "$REGRESS/oci-registry.py" add "$PT/reg" bench/pull:1 \
+    --layer "$PT/layer.tar" >/dev/null 2>&1 && chmod -R a+rX "$PT/reg"
+ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups \
+    $PY "$REGRESS/oci-registry.py" serve "$PT/reg" --listen 127.0.0.1:0 \
+    --port-file "$PT/srv/port" --log "$PT/srv/log" >"$PT/srv.out" 2>&1 &
+reg_pid=$!
+i=0
+while [ ! -s "$PT/srv/port" ] && [ $i -lt 20 ]; do sleep 1; i=$((i + 1)); done
+if [ -s "$PT/srv/port" ]; then
+	ref=127.0.0.1:$(cat "$PT/srv/port")/bench/pull:1
+	mb=$(du -m --apparent-size "$PT/layer.tar" | cut -f1)
+	rm -rf "$(user_home t1)/.cache/banger/oci"
+	t0=$(now)
+	banger image pull --name bench-pull "$ref" </dev/null >/dev/null 2>>"$LOGDIR/pull.err"
+	t1=$(now)
+	banger image delete bench-pull </dev/null >/dev/null 2>>"$LOGDIR/pull.err"
+	t2=$(now)
+	banger image pull --name bench-pull "$ref" </dev/null >/dev/null 2>>"$LOGDIR/pull.err"
+	t3=$(now)
+	banger image delete bench-pull </dev/null >/dev/null 2>>"$LOGDIR/pull.err"
+	truncate -s 2G "$PT/mkfs.ext4"
+	t4=$(now)
+	mkfs.ext4 -q -F -d "$PT/tree" "$PT/mkfs.ext4" >/dev/null 2>&1
+	t5=$(now)
+	echo "$t0 $t1 $t2 $t3 $t4 $t5 $mb" | awk '{
+	    cold = $2 - $1; warm = $4 - $3; mk = $6 - $5
+	    printf "image pull of a %d MB image: cold %.3f s, blob cache warm %.3f s (ratio %.2f)\n", $7, cold, warm, warm / cold
+	    printf "  mkfs.ext4 -d of the same tree: %.3f s (%.1f MB/s); the warm pull writes %.1f MB/s, ratio warm pull / mkfs.ext4 -d %.2f\n", mk, $7 / mk, $7 / warm, warm / mk }'
+else
+	echo "image pull: the registry did not start; skipped (see $PT/srv.out)"
+fi
+kill "$reg_pid" 2>/dev/null
 
 stop_daemons >/dev/null 2>&1
 ip netns delete "$INET" 2>/dev/null

@@ -706,9 +706,11 @@ regress_setup() {
 	if [ -f "$OBJDIR/regress/boot-ready" ]; then
 		install -m 0755 "$OBJDIR/regress/boot-ready" "$BIN/"
 	fi
-	if [ -f "$OBJDIR/regress/sandbox-probe" ]; then
-		install -m 0755 "$OBJDIR/regress/sandbox-probe" "$BIN/"
-	fi
+	for _f in sandbox-probe fetch-probe; do
+		if [ -f "$OBJDIR/regress/$_f" ]; then
+			install -m 0755 "$OBJDIR/regress/$_f" "$BIN/"
+		fi
+	done
 	for _f in vmlinux vmlinuz initrd.img modules.tar.gz; do
 		[ -f "$TOP/images/out/$_f" ] &&
 		    install -m 0644 "$TOP/images/out/$_f" "$IMAGES/"
