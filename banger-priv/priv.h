@@ -76,7 +76,7 @@ void	priv_serve(struct priv *) __attribute__((noreturn));
 /* serve-disk.c */
 void	fd_facts(int, struct fdfacts *);
 handler	priv_answer_disk_snapshot, priv_answer_disk_release,
-	    priv_answer_disk_list;
+	    priv_answer_list;
 
 /* cgroup.c */
 void	cgroup_leave(void);

@@ -221,15 +221,18 @@ priv_answer_disk_release(struct priv *p, const struct req *rq,
 	return PRIV_OK;
 }
 
+/* disk.list, and tap.list after its sweep: the caller's vm_ids. */
 int
-priv_answer_disk_list(struct priv *p, const struct req *rq, struct ans *a)
+priv_answer_list(struct priv *p, const struct req *rq, struct ans *a)
 {
+	int	 k = rq->type == PRIV_TAP_LIST ? LEASE_TAP : LEASE_DISK;
 	size_t	 i, n = 0;
 
-	(void)rq;
-	for (i = 0; i < p->lt->ndisk && n < ANS_IDS; i++)
-		if (p->lt->disk[i].uid == p->uid)
-			a->ids[n++] = p->lt->disk[i].vm_id;
-	a->u.disk_ids.vm_ids = (struct msg_u64v){ a->ids, n };
-	return PRIV_DISK_IDS;
+	/* Per user at most 253 taps and 800 disks: the cap bounds the array. */
+	for (i = 0; i < p->lt->n[k] && n < ANS_IDS; i++)
+		if (p->lt->rec[k][i].uid == p->uid)
+			a->ids[n++] = p->lt->rec[k][i].vm_id;
+	/* The two replies are alike: one struct msg_u64v. */
+	a->u.tap_ids.vm_ids = (struct msg_u64v){ a->ids, n };
+	return k == LEASE_TAP ? PRIV_TAP_IDS : PRIV_DISK_IDS;
 }

@@ -212,10 +212,8 @@ priv_answer_tap_egress(struct priv *p, const struct req *rq, struct ans *a)
 static int
 priv_answer_tap_list(struct priv *p, const struct req *rq, struct ans *a)
 {
-	size_t	 i, n = 0;
 	int	 swept;
 
-	(void)rq;
 	/* bangerd lists its taps as it starts: sweep unleased ones now. */
 	if ((swept = tap_sweep(p->nl, p->lt, p->uid, a->err,
 	    sizeof(a->err))) > 0)
@@ -223,12 +221,7 @@ priv_answer_tap_list(struct priv *p, const struct req *rq, struct ans *a)
 		    "named", (unsigned)p->uid, swept);
 	else if (swept == -1)
 		log_warnx("uid %u: %s", (unsigned)p->uid, a->err);
-	/* max_taps_per_user is at most 253: the cap only bounds the array. */
-	for (i = 0; i < p->lt->ntap && n < ANS_IDS; i++)
-		if (p->lt->tap[i].uid == p->uid)
-			a->ids[n++] = p->lt->tap[i].vm_id;
-	a->u.tap_ids.vm_ids = (struct msg_u64v){ a->ids, n };
-	return PRIV_TAP_IDS;
+	return priv_answer_list(p, rq, a);
 }
 
 /* Port 53 on the caller's own gateway, one socket, for its banger-net. */
@@ -283,7 +276,7 @@ static const struct priv_dispatch {
 	    validate_disk_snapshot, priv_answer_disk_snapshot },
 	[PRIV_DISK_RELEASE] = { "disk.release", 0, validate_release,
 	    priv_answer_disk_release },
-	[PRIV_DISK_LIST] = { "disk.list", 0, NULL, priv_answer_disk_list },
+	[PRIV_DISK_LIST] = { "disk.list", 0, NULL, priv_answer_list },
 	[PRIV_DNS_LISTEN] = { "dns.listen", PF_NEED_BRIDGE, NULL,
 	    priv_answer_dns_listen },
 	[PRIV_TAP_EGRESS] = { "tap.egress", PF_NEED_BRIDGE,

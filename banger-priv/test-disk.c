@@ -725,7 +725,7 @@ list(struct priv *p)
 
 	H.type = 0;
 	H.nids = 0;
-	serve(p, &rq, NULL, priv_answer_disk_list);
+	serve(p, &rq, NULL, priv_answer_list);
 }
 
 /*
