@@ -28,17 +28,6 @@ verdict(struct vres *r, enum verdict v, unsigned code, const char *fmt, ...)
 	return v;
 }
 
-/* Every request naming a VM: its vm_id in range, else a fault. */
-static int
-bad_vm_id(uint64_t vm_id, struct vres *r)
-{
-	if (vm_id >= 1 && vm_id <= PRIV_VMID_MAX)
-		return 0;
-	verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
-	    (unsigned long long)vm_id);
-	return 1;
-}
-
 /* The pool may have shrunk since the caller's slot was leased. */
 static enum verdict
 slot_in_pool(const struct policy *pol, const struct lease_bridge *b,
@@ -78,8 +67,6 @@ validate_tap_create(const struct priv *p, const struct req *rq,
 	uint64_t			 vm_id = rq->u.tap_create.vm_id;
 	uint32_t			 n;
 
-	if (bad_vm_id(vm_id, r))
-		return VALID_FAULT;
 	if ((b = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid,
 	    LEASE_ANY)) == NULL)
 		return verdict(r, VALID_FAULT, 0, "tap before bridge");
@@ -109,8 +96,6 @@ validate_release(const struct priv *p, const struct req *rq,
 	uint64_t	 vm_id = tap ? rq->u.tap_delete.vm_id :
 			    rq->u.disk_release.vm_id;
 
-	if (bad_vm_id(vm_id, r))
-		return VALID_FAULT;
 	if (lease_find(p->lt, tap ? LEASE_TAP : LEASE_DISK, LF_VMID,
 	    (uint32_t)vm_id, p->uid) == NULL)
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no %s of "
@@ -129,8 +114,6 @@ validate_tap_egress(const struct priv *p, const struct req *rq,
 	uint32_t			 a;
 	size_t				 i;
 
-	if (bad_vm_id(e->vm_id, r))
-		return VALID_FAULT;
 	/* Refused, not a fault: the VM may have stopped meanwhile. */
 	if (lease_find(p->lt, LEASE_TAP, LF_VMID, (uint32_t)e->vm_id,
 	    p->uid) == NULL)
@@ -216,8 +199,6 @@ validate_disk_snapshot(const struct priv *p, const struct req *rq,
 	uint64_t		 vm_id = rq->u.disk_snapshot.vm_id;
 	const char		*what;
 
-	if (bad_vm_id(vm_id, r))
-		return VALID_FAULT;
 	if (rq->nfd != 2)
 		return verdict(r, VALID_FAULT, 0, "disk.snapshot came with "
 		    "%zu descriptors, not 2", rq->nfd);
