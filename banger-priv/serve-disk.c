@@ -100,8 +100,8 @@ priv_answer_disk_snapshot(struct priv *p, const struct req *rq,
 	dev_t			 bdev, cdev, sdev;
 	int			 lb = -1, lc = -1, dev = 0, have;
 
-	if (disk_dm_name(p->uid, vm_id, name, sizeof(a->s[0])) == -1 ||
-	    disk_dm_uuid(p->uid, vm_id, uuid, sizeof(uuid)) == -1)
+	if (disk_dm_name(p->uid, vm_id, 0, name, sizeof(a->s[0])) == -1 ||
+	    disk_dm_name(p->uid, vm_id, 1, uuid, sizeof(uuid)) == -1)
 		fatalx("device-mapper name too long");
 	/* Locked: the lease and the mark. */
 	if (lease_add(p->lt, LEASE_DISK, rec) == -1)
@@ -177,7 +177,7 @@ priv_answer_disk_release(struct priv *p, const struct req *rq,
 	char		 err[256], name[PRIV_DM_NAME_MAX + 1];
 	int		 rc, e, try;
 
-	if (disk_dm_name(p->uid, vm_id, name, sizeof(name)) == -1)
+	if (disk_dm_name(p->uid, vm_id, 0, name, sizeof(name)) == -1)
 		fatalx("device-mapper name too long");
 	a->code = p->dmfd == -1 ? BERR_UNSUPPORTED : BERR_BUSY;
 	if (p->dmfd == -1 ||

@@ -401,13 +401,13 @@ test_dm_strings(void **state)
 	char	 s[160];
 
 	(void)state;
-	assert_int_equal(disk_dm_name(1000, 7, s, sizeof(s)), 0);
+	assert_int_equal(disk_dm_name(1000, 7, 0, s, sizeof(s)), 0);
 	assert_string_equal(s, "banger-1000-7");
-	assert_int_equal(disk_dm_name(4294967294u, PRIV_VMID_MAX, s,
+	assert_int_equal(disk_dm_name(4294967294u, PRIV_VMID_MAX, 0, s,
 	    sizeof(s)), 0);
 	assert_string_equal(s, "banger-4294967294-2147483647");
-	assert_int_equal(disk_dm_name(1000, 7, s, 8), -1);
-	assert_int_equal(disk_dm_uuid(1000, 7, s, sizeof(s)), 0);
+	assert_int_equal(disk_dm_name(1000, 7, 0, s, 8), -1);
+	assert_int_equal(disk_dm_name(1000, 7, 1, s, sizeof(s)), 0);
 	assert_string_equal(s, "BANGER-1000-7");
 	/* Loops are block major 7; large minors use the split encoding. */
 	assert_int_equal(disk_dm_params(makedev(7, 3), makedev(7, 300), s,
