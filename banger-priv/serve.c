@@ -224,37 +224,34 @@ priv_answer_tap_list(struct priv *p, const struct req *rq, struct ans *a)
 	return priv_answer_list(p, rq, a);
 }
 
-/* Port 53 on the caller's own gateway, one socket, for its banger-net. */
+/*
+ * One socket for the caller's banger-net: dns.listen's UDP or TCP port 53
+ * on the caller's own gateway, port.listen's published port below 1024.
+ */
 static int
-priv_answer_dns_listen(struct priv *p, const struct req *rq, struct ans *a)
+priv_answer_listen(struct priv *p, const struct req *rq, struct ans *a)
 {
 	const struct lease_bridge	*lb;
-	uint32_t			 gw;
-	int				 tcp = rq->u.dns_listen.tcp;
+	uint32_t			 addr;
+	uint16_t			 port = 53;
+	int				 tcp = 1;
 
-	if ((lb = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid,
-	    LEASE_ANY)) == NULL) {
+	if (rq->type == PRIV_PORT_LISTEN) {
+		addr = (uint32_t)rq->u.port_listen.addr;
+		port = (uint16_t)rq->u.port_listen.port;
+	} else if ((lb = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid,
+	    LEASE_ANY)) != NULL) {
+		addr = addr_host(addr_subnet(p->pol.pool, lb->slot),
+		    ADDR_HOST_GW);
+		tcp = rq->u.dns_listen.tcp;
+	} else {
 		snprintf(a->err, sizeof(a->err), "no bridge leased");
 		return -1;
 	}
-	gw = addr_host(addr_subnet(p->pol.pool, lb->slot), ADDR_HOST_GW);
-	if ((a->fd = net_listen_socket(gw, 53, tcp, a->err,
+	if ((a->fd = net_listen_socket(addr, port, tcp, a->err,
 	    sizeof(a->err))) == -1)
 		return -1;
 	a->u.dns_sock.tcp = (uint64_t)tcp;
-	return PRIV_DNS_SOCK;
-}
-
-/* A published port below 1024, for the caller's banger-net. */
-static int
-priv_answer_port_listen(struct priv *p, const struct req *rq, struct ans *a)
-{
-	(void)p;
-	if ((a->fd = net_listen_socket((uint32_t)rq->u.port_listen.addr,
-	    (uint16_t)rq->u.port_listen.port, 1, a->err,
-	    sizeof(a->err))) == -1)
-		return -1;
-	a->u.dns_sock.tcp = 1;
 	return PRIV_DNS_SOCK;
 }
 
@@ -278,11 +275,11 @@ static const struct priv_dispatch {
 	    priv_answer_disk_release },
 	[PRIV_DISK_LIST] = { "disk.list", 0, NULL, priv_answer_list },
 	[PRIV_DNS_LISTEN] = { "dns.listen", PF_NEED_BRIDGE, NULL,
-	    priv_answer_dns_listen },
+	    priv_answer_listen },
 	[PRIV_TAP_EGRESS] = { "tap.egress", PF_NEED_BRIDGE,
 	    validate_tap_egress, priv_answer_tap_egress },
 	[PRIV_PORT_LISTEN] = { "port.listen", 0, validate_port_listen,
-	    priv_answer_port_listen },
+	    priv_answer_listen },
 };
 
 /* Locked: check in full, then act; the reply type, or -1. */
