@@ -123,7 +123,7 @@ priv_answer_tap_create(struct priv *p, const struct req *rq, struct ans *a)
 	if (net_tap_attach(p->nl, tap, br, a->err, sizeof(a->err)) == -1 ||
 	    nftb_ensure(p->nft, p->lt, p->pol.pool, a->err,
 	    sizeof(a->err)) == -1 ||
-	    (rq->u.tap_create.persist && tap_persist(a->fd, 1, a->err,
+	    (rq->u.tap_create.persist && tap_persist(a->fd, a->err,
 	    sizeof(a->err)) == -1)) {
 		close(a->fd);	/* removes it, as it is not persistent */
 		a->fd = -1;
