@@ -164,8 +164,8 @@ priv_answer_disk_snapshot(struct priv *p, const struct req *rq,
 		return -1;
 	log_info("uid %u vm %u: snapshot %s (%u:%u)", (unsigned)p->uid, vm_id,
 	    name, major(sdev), minor(sdev));
-	a->u.disk = (struct priv_disk){ vm_id, name, sectors };
-	return PRIV_DISK;
+	return wire_reply(&a->out, PRIV_DISK, rq->id, "usu", "vm_id",
+	    (uint64_t)vm_id, "name", name, "sectors", sectors);
 }
 
 int
@@ -218,7 +218,7 @@ priv_answer_disk_release(struct priv *p, const struct req *rq,
 	if (rc == -1)
 		return -1;
 	log_info("uid %u vm %u: released %s", (unsigned)p->uid, vm_id, name);
-	return PRIV_OK;
+	return wire_reply(&a->out, PRIV_OK, rq->id, "");
 }
 
 /* disk.list, and tap.list after its sweep: the caller's vm_ids. */
@@ -232,7 +232,7 @@ priv_answer_list(struct priv *p, const struct req *rq, struct ans *a)
 	for (i = 0; i < p->lt->n[k] && n < ANS_IDS; i++)
 		if (p->lt->rec[k][i].uid == p->uid)
 			a->ids[n++] = p->lt->rec[k][i].vm_id;
-	/* The two replies are alike: one struct msg_u64v. */
-	a->u.tap_ids.vm_ids = (struct msg_u64v){ a->ids, n };
-	return k == LEASE_TAP ? PRIV_TAP_IDS : PRIV_DISK_IDS;
+	return wire_reply(&a->out, k == LEASE_TAP ? PRIV_TAP_IDS :
+	    PRIV_DISK_IDS, rq->id, "a", "vm_ids", &(struct msg_u64v){ a->ids,
+	    n });
 }

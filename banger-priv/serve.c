@@ -41,7 +41,6 @@ priv_answer_bridge_ensure(struct priv *p, const struct req *rq,
 	const struct lease_bridge	*lb;
 	uint32_t			 slot, subnet, gw;
 
-	(void)rq;
 	/* Lease a slot if this uid has none yet. */
 	if ((lb = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid,
 	    LEASE_ANY)) != NULL)
@@ -76,9 +75,9 @@ priv_answer_bridge_ensure(struct priv *p, const struct req *rq,
 	p->bridge_ok = 1;
 	addr_fmt(subnet, a->s[1], sizeof(a->s[1]));
 	addr_fmt(gw, a->s[2], sizeof(a->s[2]));
-	a->u.bridge = (struct priv_bridge){ a->s[0], a->s[1], a->s[2],
-	    ADDR_USER_PREFIX };
-	return PRIV_BRIDGE;
+	return wire_reply(&a->out, PRIV_BRIDGE, rq->id, "sssu", "name", a->s[0],
+	    "subnet", a->s[1], "gateway", a->s[2], "prefix",
+	    (uint64_t)ADDR_USER_PREFIX);
 }
 
 static int
@@ -142,9 +141,9 @@ priv_answer_tap_create(struct priv *p, const struct req *rq, struct ans *a)
 	log_info("uid %u vm %u: %s %s", (unsigned)p->uid, lt.vm_id, tap,
 	    a->s[1]);
 	/* serve.c closes our fd: the tap lives while bangerd or its VMM do. */
-	a->u.tap = (struct priv_tap){ lt.vm_id, tap, a->s[1], a->s[2],
-	    ADDR_USER_PREFIX, a->s[3] };
-	return PRIV_TAP;
+	return wire_reply(&a->out, PRIV_TAP, rq->id, "usssus", "vm_id",
+	    (uint64_t)lt.vm_id, "name", tap, "address", a->s[1], "gateway",
+	    a->s[2], "prefix", (uint64_t)ADDR_USER_PREFIX, "mac", a->s[3]);
 }
 
 static int
@@ -169,7 +168,7 @@ priv_answer_tap_delete(struct priv *p, const struct req *rq, struct ans *a)
 		log_warnx("uid %u: %s", (unsigned)p->uid, a->err);
 	log_info("uid %u vm %u: released %s", (unsigned)p->uid, vm_id,
 	    a->s[0]);
-	return PRIV_OK;
+	return wire_reply(&a->out, PRIV_OK, rq->id, "");
 }
 
 /* The mode in the lease table first, then the kernel's sets. */
@@ -206,7 +205,7 @@ priv_answer_tap_egress(struct priv *p, const struct req *rq, struct ans *a)
 	    addr_host(addr_subnet(p->pol.pool, lb->slot), lt->host),
 	    e->addrs, e->naddrs, ttl), a->err, sizeof(a->err)) == -1)
 		return -1;
-	return PRIV_OK;
+	return wire_reply(&a->out, PRIV_OK, rq->id, "");
 }
 
 static int
@@ -251,8 +250,8 @@ priv_answer_listen(struct priv *p, const struct req *rq, struct ans *a)
 	if ((a->fd = net_listen_socket(addr, port, tcp, a->err,
 	    sizeof(a->err))) == -1)
 		return -1;
-	a->u.dns_sock.tcp = (uint64_t)tcp;
-	return PRIV_DNS_SOCK;
+	return wire_reply(&a->out, PRIV_DNS_SOCK, rq->id, "u", "tcp",
+	    (uint64_t)tcp);
 }
 
 /* By type; wire_decode() lets only these ten through. */
@@ -350,11 +349,11 @@ priv_serve(struct priv *p)
 			resolved_wire(p->bus, p->br_ifindex, p->br_gw);
 		if (type == -1) {
 			log_warnx("uid %u: %s", (unsigned)p->uid, a.err);
-			a.u.error = (struct priv_error){ a.code, a.err };
-			type = PRIV_ERROR;
+			type = wire_reply(&a.out, PRIV_ERROR, rq.id, "us",
+			    "code", (uint64_t)a.code, "message", a.err);
 		}
-		if (wire_send(PRIV_FD, (uint32_t)type, rq.id, &a.u,
-		    type == PRIV_ERROR ? -1 : a.fd) == -1)
+		if (wire_send(PRIV_FD, &a.out, type == PRIV_ERROR ? -1 :
+		    a.fd) == -1)
 			fatal("send reply type %d", type);
 		if (a.fd != -1)
 			close(a.fd);

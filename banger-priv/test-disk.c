@@ -492,10 +492,13 @@ static struct {
 static void
 serve(struct priv *p, struct req *rq, validator *check, handler *fn)
 {
-	struct ans	*a;
-	struct vres	 r = { .v = VALID_OK };
-	size_t		 i;
-	int		 type = -1;
+	struct ans		*a;
+	struct vres		 r = { .v = VALID_OK };
+	struct msg_hdr		 h;
+	void			*ids;
+	char			 err[MSG_ERRLEN];
+	size_t			 i;
+	int			 type = -1;
 
 	for (i = 0; i < rq->nfd; i++)
 		fd_facts(rq->fd[i], &rq->facts[i]);
@@ -510,8 +513,14 @@ serve(struct priv *p, struct req *rq, validator *check, handler *fn)
 	lease_file_unlock(&p->lf);
 	H.type = type == -1 ? PRIV_ERROR : (uint32_t)type;
 	H.code = r.v == VALID_OK ? a->code : r.code;
-	if (type == PRIV_DISK_IDS)
-		H.nids = a->u.disk_ids.vm_ids.n;
+	/* The list reply as bangerd decodes it. */
+	if (type == PRIV_DISK_IDS) {
+		if (msg_decode(&priv_proto, a->out.p + FRAME_HDR, a->out.len -
+		    FRAME_HDR, &h, &ids, err, sizeof(err)) == -1)
+			fail_msg("%s", err);
+		H.nids = ((struct priv_disk_ids *)ids)->vm_ids.n;
+		msg_free(&priv_proto, PRIV_DISK_IDS, ids);
+	}
 	if (a->fd != -1)
 		close(a->fd);
 	free(a);

@@ -119,9 +119,10 @@ test_requests(void **state)
 	}
 }
 
-/* wire_send() on a socket, read back and decoded by common/msg.c. */
+/* A reply wire_reply() packed, sent, read back and decoded by msg.c. */
 static void *
-sent(uint32_t type, uint64_t id, const void *body, int passfd, int *gotfd)
+sent(const struct wire_out *o, uint32_t type, uint64_t id, int passfd,
+    int *gotfd)
 {
 	struct buf	 b = { 0 };
 	struct msg_hdr	 h;
@@ -130,7 +131,7 @@ sent(uint32_t type, uint64_t id, const void *body, int passfd, int *gotfd)
 	int		 sv[2];
 
 	pair(sv);
-	assert_int_equal(wire_send(sv[0], type, id, body, passfd), 0);
+	assert_int_equal(wire_send(sv[0], o, passfd), 0);
 	assert_int_equal(frame_recv(sv[1], FRAME_MAX_PRIV, &b, gotfd), 0);
 	if (msg_decode(&priv_proto, b.p, b.len, &h, &out, err,
 	    sizeof(err)) == -1)
@@ -143,19 +144,11 @@ sent(uint32_t type, uint64_t id, const void *body, int passfd, int *gotfd)
 	return out;
 }
 
+/* Each reply as the handlers pack it, with the keys bangerd decodes. */
 static void
 test_replies(void **state)
 {
-	struct priv_error	 e = { BERR_MAX, "no: \"quoted\"" };
-	struct priv_bridge	 br = { "bgbr4294967294", "10.213.3.0",
-				    "10.213.3.1", 24 };
-	struct priv_tap		 t = { PRIV_VMID_MAX, "bgtap65535",
-				    "255.255.255.254", "255.255.255.1", 32,
-				    "02:42:0a:d5:03:02" };
-	struct priv_disk	 d = { 9, "banger-1000-9",
-				    PRIV_IMAGE_MAX_MIB * 2048 };
-	struct priv_tap_ids	 ti;
-	struct priv_disk_ids	 di = { { NULL, 0 } };
+	static struct wire_out	 o;
 	struct priv_error	*eo;
 	struct priv_bridge	*bo;
 	struct priv_tap		*to;
@@ -168,72 +161,96 @@ test_replies(void **state)
 	int			 fd, null, i;
 
 	(void)state;
-	free(sent(PRIV_OK, UINT64_MAX, &(struct priv_ok){ 0 }, -1, &fd));
+	assert_int_equal(wire_reply(&o, PRIV_OK, UINT64_MAX, ""), PRIV_OK);
+	free(sent(&o, PRIV_OK, UINT64_MAX, -1, &fd));
 	assert_int_equal(fd, -1);
-	eo = sent(PRIV_ERROR, 1, &e, -1, &fd);
+	wire_reply(&o, PRIV_ERROR, 1, "us", "code", (uint64_t)BERR_MAX,
+	    "message", "no: \"quoted\"");
+	eo = sent(&o, PRIV_ERROR, 1, -1, &fd);
 	assert_int_equal(eo->code, BERR_MAX);
-	assert_string_equal(eo->message, e.message);
+	assert_string_equal(eo->message, "no: \"quoted\"");
 	msg_free(&priv_proto, PRIV_ERROR, eo);
-	/* reply_error()'s longest message. */
+	/* The longest message, struct ans's err. */
 	memset(msg, 'x', sizeof(msg) - 1);
 	msg[sizeof(msg) - 1] = '\0';
-	e.message = msg;
-	eo = sent(PRIV_ERROR, 1, &e, -1, &fd);
+	wire_reply(&o, PRIV_ERROR, 1, "us", "code", (uint64_t)BERR_MAX,
+	    "message", msg);
+	eo = sent(&o, PRIV_ERROR, 1, -1, &fd);
 	assert_string_equal(eo->message, msg);
 	msg_free(&priv_proto, PRIV_ERROR, eo);
-	bo = sent(PRIV_BRIDGE, 2, &br, -1, &fd);
-	assert_string_equal(bo->name, br.name);
-	assert_string_equal(bo->subnet, br.subnet);
-	assert_string_equal(bo->gateway, br.gateway);
+	wire_reply(&o, PRIV_BRIDGE, 2, "sssu", "name", "bgbr4294967294",
+	    "subnet", "10.213.3.0", "gateway", "10.213.3.1", "prefix",
+	    (uint64_t)24);
+	bo = sent(&o, PRIV_BRIDGE, 2, -1, &fd);
+	assert_string_equal(bo->name, "bgbr4294967294");
+	assert_string_equal(bo->subnet, "10.213.3.0");
+	assert_string_equal(bo->gateway, "10.213.3.1");
 	assert_int_equal(bo->prefix, 24);
 	msg_free(&priv_proto, PRIV_BRIDGE, bo);
 
 	/* The tap and disk replies carry their descriptor. */
 	null = open("/dev/null", O_RDONLY);
 	assert_true(null >= 0);
-	to = sent(PRIV_TAP, 3, &t, null, &fd);
+	wire_reply(&o, PRIV_TAP, 3, "usssus", "vm_id", (uint64_t)PRIV_VMID_MAX,
+	    "name", "bgtap65535", "address", "255.255.255.254", "gateway",
+	    "255.255.255.1", "prefix", (uint64_t)32, "mac",
+	    "02:42:0a:d5:03:02");
+	to = sent(&o, PRIV_TAP, 3, null, &fd);
 	assert_int_equal(to->vm_id, PRIV_VMID_MAX);
-	assert_string_equal(to->name, t.name);
-	assert_string_equal(to->address, t.address);
-	assert_string_equal(to->gateway, t.gateway);
+	assert_string_equal(to->name, "bgtap65535");
+	assert_string_equal(to->address, "255.255.255.254");
+	assert_string_equal(to->gateway, "255.255.255.1");
 	assert_int_equal(to->prefix, 32);
-	assert_string_equal(to->mac, t.mac);
+	assert_string_equal(to->mac, "02:42:0a:d5:03:02");
 	assert_true(fd >= 0 && fstat(fd, &a) == 0 && fstat(null, &b) == 0);
 	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
 	close(fd);
 	msg_free(&priv_proto, PRIV_TAP, to);
-	dout = sent(PRIV_DISK, 4, &d, null, &fd);
+	wire_reply(&o, PRIV_DISK, 4, "usu", "vm_id", (uint64_t)9, "name",
+	    "banger-1000-9", "sectors", (uint64_t)PRIV_IMAGE_MAX_MIB * 2048);
+	dout = sent(&o, PRIV_DISK, 4, null, &fd);
 	assert_int_equal(dout->vm_id, 9);
-	assert_string_equal(dout->name, d.name);
+	assert_string_equal(dout->name, "banger-1000-9");
 	assert_true(dout->sectors == PRIV_IMAGE_MAX_MIB * 2048);
 	assert_true(fd >= 0);
 	close(fd);
 	msg_free(&priv_proto, PRIV_DISK, dout);
+	wire_reply(&o, PRIV_DNS_SOCK, 5, "u", "tcp", (uint64_t)1);
+	free(sent(&o, PRIV_DNS_SOCK, 5, null, &fd));
+	assert_true(fd >= 0);
+	close(fd);
 	close(null);
 
 	/* Lists, empty and long (the widest ids). */
 	for (i = 0; i < 1000; i++)
 		ids[i] = PRIV_VMID_MAX - (uint64_t)i;
-	ti.vm_ids.v = ids;
-	ti.vm_ids.n = 700;
-	tio = sent(PRIV_TAP_IDS, 5, &ti, -1, &fd);
+	wire_reply(&o, PRIV_TAP_IDS, 5, "a", "vm_ids",
+	    &(struct msg_u64v){ ids, 700 });
+	tio = sent(&o, PRIV_TAP_IDS, 5, -1, &fd);
 	assert_int_equal(tio->vm_ids.n, 700);
 	assert_memory_equal(tio->vm_ids.v, ids, 700 * sizeof(ids[0]));
 	msg_free(&priv_proto, PRIV_TAP_IDS, tio);
-	dio = sent(PRIV_DISK_IDS, 6, &di, -1, &fd);
+	wire_reply(&o, PRIV_DISK_IDS, 6, "a", "vm_ids",
+	    &(struct msg_u64v){ NULL, 0 });
+	dio = sent(&o, PRIV_DISK_IDS, 6, -1, &fd);
 	assert_int_equal(dio->vm_ids.n, 0);
 	msg_free(&priv_proto, PRIV_DISK_IDS, dio);
-	di.vm_ids.v = ids;
-	di.vm_ids.n = 1;
-	dio = sent(PRIV_DISK_IDS, 7, &di, -1, &fd);
+	wire_reply(&o, PRIV_DISK_IDS, 7, "a", "vm_ids",
+	    &(struct msg_u64v){ ids, 1 });
+	dio = sent(&o, PRIV_DISK_IDS, 7, -1, &fd);
 	assert_int_equal(dio->vm_ids.n, 1);
 	assert_int_equal(dio->vm_ids.v[0], PRIV_VMID_MAX);
 	msg_free(&priv_proto, PRIV_DISK_IDS, dio);
 
 	/* A request type is not a reply; a reply too long is not sent. */
-	assert_int_equal(wire_send(-1, PRIV_TAP_LIST, 1, &e, -1), -1);
-	ti.vm_ids.n = 1000;
-	assert_int_equal(wire_send(-1, PRIV_TAP_IDS, 1, &ti, -1), -1);
+	wire_reply(&o, PRIV_TAP_LIST, 1, "");
+	assert_true(o.full);
+	assert_int_equal(wire_send(-1, &o, -1), -1);
+	assert_int_equal(errno, EINVAL);
+	wire_reply(&o, PRIV_TAP_IDS, 1, "a", "vm_ids",
+	    &(struct msg_u64v){ ids, 1000 });
+	assert_true(o.full);
+	assert_int_equal(wire_send(-1, &o, -1), -1);
 }
 
 static size_t

@@ -1,7 +1,7 @@
 /*
  * banger-priv's own codec for its channel to bangerd: the frames and
  * msgpack maps of common/frame.c and common/msg.c (which bangerd keeps
- * using), for the helper's nine requests and eight replies only.
+ * using), for the helper's ten requests and eight replies only.
  */
 #ifndef BANGER_PRIV_WIRE_H
 #define BANGER_PRIV_WIRE_H
@@ -56,7 +56,21 @@ ssize_t	wire_recv(int, uint8_t *, int *, size_t *);
 /* Decode one request strictly: NULL, or why it is refused. */
 const char *wire_decode(const uint8_t *, size_t, struct msg_hdr *,
 	    union priv_req *);
-/* Encode and send one reply, with descriptor passfd if it is >= 0. */
-int	wire_send(int, uint32_t, uint64_t, const void *, int);
+/*
+ * A reply, framed and packed in full by wire_reply(): the envelope, then
+ * one pair per letter of fmt, a key and its value: 'u' a uint64_t, 's' a
+ * string, 'a' a struct msg_u64v *.  One that does not fit, or of a type
+ * that is not a reply, is marked full, and wire_send() refuses it.
+ */
+struct wire_out {
+	uint8_t		 p[FRAME_HDR + FRAME_MAX_PRIV];
+	size_t		 len;
+	int		 full;
+};
+
+/* Returns the type, for a handler to return. */
+int	wire_reply(struct wire_out *, uint32_t, uint64_t, const char *, ...);
+/* Send a packed reply, with descriptor passfd if it is >= 0. */
+int	wire_send(int, const struct wire_out *, int);
 
 #endif
