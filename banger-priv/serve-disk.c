@@ -98,7 +98,7 @@ priv_answer_disk_snapshot(struct priv *p, const struct req *rq,
 	char			*name = a->s[0], uuid[160];
 	char			 why[256] = "the table is full";
 	dev_t			 bdev, cdev, sdev;
-	int			 lb = -1, lc = -1, dev = 0, have;
+	int			 lb = -1, lc = -1, dev = 0, rc = -1, have;
 
 	if (disk_dm_name(p->uid, vm_id, 0, name, sizeof(a->s[0])) == -1 ||
 	    disk_dm_name(p->uid, vm_id, 1, uuid, sizeof(uuid)) == -1)
@@ -125,13 +125,16 @@ priv_answer_disk_snapshot(struct priv *p, const struct req *rq,
 		    "on loop %u:%u", (unsigned)p->uid, vm_id, major(bdev),
 		    minor(bdev), major(cdev), minor(cdev));
 		sandbox_sysadmin(1);
-		dev = op->dm_check_version(p->dmfd, a->err,
-		    sizeof(a->err)) == 0 && op->dm_snapshot_create(p->dmfd,
-		    name, uuid, sectors, bdev, cdev, &sdev, a->err,
-		    sizeof(a->err)) == 0;
+		if ((rc = op->dm_check_version(p->dmfd, a->err,
+		    sizeof(a->err))) == 0)
+			rc = op->dm_snapshot_create(p->dmfd, name, uuid,
+			    sectors, bdev, cdev, &sdev, a->err, sizeof(a->err));
 		sandbox_sysadmin(0);
+		/* -2: failed, and left behind: it keeps its lease. */
+		dev = rc == 0 || rc == -2;
 	}
-	if (dev && (a->fd = op->open_node(sdev, a->err, sizeof(a->err))) == -1)
+	if (rc == 0 && (a->fd = op->open_node(sdev, a->err,
+	    sizeof(a->err))) == -1)
 		dev = unmake(p, name);
 	/* device-mapper holds the loops now, or they detach as we close. */
 	if (lb != -1)

@@ -467,7 +467,7 @@ test_dm_table(void **state)
 
 /* ---- the handlers, over fake loop and device-mapper calls ---- */
 
-enum { F_NONE, F_LOOP, F_CREATE, F_NODE };
+enum { F_NONE, F_LOOP, F_CREATE, F_NODE, F_LEFT };
 
 static struct {
 	struct priv		 maker, other;	/* two helpers of one user */
@@ -574,6 +574,11 @@ fake_create(int ctl, const char *name, const char *uuid, uint64_t sectors,
 	assert_string_equal(H.dev, "");
 	snprintf(H.dev, sizeof(H.dev), "%s", name);
 	*dev = makedev(253, 0);
+	/* Made, its table refused, and not removed again. */
+	if (H.fail == F_LEFT) {
+		snprintf(err, errlen, "table load refused; left behind");
+		return -2;
+	}
 	return 0;
 }
 
@@ -890,6 +895,14 @@ test_snapshot_rollback(void **state)
 	assert_int_equal(H.type, PRIV_ERROR);
 	assert_string_equal(H.dev, "banger-1000-5");
 	assert_true(leased());
+	/* Left behind by dm_snapshot_create itself (-2): kept too. */
+	fresh();
+	H.fail = F_LEFT;
+	snapshot(&H.maker, 5);
+	assert_int_equal(H.type, PRIV_ERROR);
+	assert_string_equal(H.dev, "banger-1000-5");
+	assert_true(leased());
+	assert_false(marked());
 }
 
 /* disk.list replies with at most 800 ids, what one 4,096-byte reply holds. */
