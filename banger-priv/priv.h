@@ -40,7 +40,7 @@ struct priv {
 struct req {
 	uint32_t		 type;
 	uint64_t		 id;
-	union priv_req		 u;
+	struct wire_req		 u;
 	int			 fd[FRAME_MAXFDS];
 	struct fdfacts		 facts[FRAME_MAXFDS];	/* of each fd */
 	size_t			 nfd;

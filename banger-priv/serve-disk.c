@@ -92,7 +92,7 @@ priv_answer_disk_snapshot(struct priv *p, const struct req *rq,
     struct ans *a)
 {
 	const struct disk_ops	*op = disk_ops;
-	uint32_t		 vm_id = (uint32_t)rq->u.disk_snapshot.vm_id;
+	uint32_t		 vm_id = (uint32_t)rq->u.vm_id;
 	uint32_t		 rec[LEASE_NF] = { p->uid, vm_id };
 	uint64_t		 sectors = rq->facts[0].size / DISK_SECTOR;
 	char			*name = a->s[0], uuid[160];
@@ -175,7 +175,7 @@ int
 priv_answer_disk_release(struct priv *p, const struct req *rq,
     struct ans *a)
 {
-	uint32_t	 vm_id = (uint32_t)rq->u.disk_release.vm_id;
+	uint32_t	 vm_id = (uint32_t)rq->u.vm_id;
 	struct timespec	 pause = { 0, 100 * 1000 * 1000 };
 	char		 err[256], name[PRIV_DM_NAME_MAX + 1];
 	int		 rc, e, try;

@@ -85,7 +85,7 @@ priv_answer_tap_create(struct priv *p, const struct req *rq, struct ans *a)
 {
 	const struct lease_bridge	*lb;
 	struct lease_tap		 lt = { .uid = p->uid,
-	    .vm_id = (uint32_t)rq->u.tap_create.vm_id };
+	    .vm_id = (uint32_t)rq->u.vm_id };
 	char				*tap = a->s[0], br[ADDR_IFNAMELEN];
 	char				 why[256] = "lease table disagrees";
 	uint32_t			 subnet, guest, from = 0;
@@ -122,7 +122,7 @@ priv_answer_tap_create(struct priv *p, const struct req *rq, struct ans *a)
 	if (net_tap_attach(p->nl, tap, br, a->err, sizeof(a->err)) == -1 ||
 	    nftb_ensure(p->nft, p->lt, p->pol.pool, a->err,
 	    sizeof(a->err)) == -1 ||
-	    (rq->u.tap_create.persist && tap_persist(a->fd, a->err,
+	    (rq->u.persist && tap_persist(a->fd, a->err,
 	    sizeof(a->err)) == -1)) {
 		close(a->fd);	/* removes it, as it is not persistent */
 		a->fd = -1;
@@ -150,7 +150,7 @@ static int
 priv_answer_tap_delete(struct priv *p, const struct req *rq, struct ans *a)
 {
 	const struct lease_tap	*lt;
-	uint32_t		 vm_id = (uint32_t)rq->u.tap_delete.vm_id;
+	uint32_t		 vm_id = (uint32_t)rq->u.vm_id;
 
 	lt = lease_find(p->lt, LEASE_TAP, LF_VMID, vm_id, p->uid);
 	addr_tap_name(lt->tapno, a->s[0], sizeof(a->s[0]));
@@ -175,7 +175,7 @@ priv_answer_tap_delete(struct priv *p, const struct req *rq, struct ans *a)
 static int
 priv_answer_tap_egress(struct priv *p, const struct req *rq, struct ans *a)
 {
-	const struct wire_egress	*e = &rq->u.egress;
+	const struct wire_req		*e = &rq->u;
 	const struct lease_bridge	*lb;
 	const struct lease_tap		*lt;
 	uint32_t			 id = (uint32_t)e->vm_id;
@@ -236,13 +236,13 @@ priv_answer_listen(struct priv *p, const struct req *rq, struct ans *a)
 	int				 tcp = 1;
 
 	if (rq->type == PRIV_PORT_LISTEN) {
-		addr = (uint32_t)rq->u.port_listen.addr;
-		port = (uint16_t)rq->u.port_listen.port;
+		addr = (uint32_t)rq->u.addr;
+		port = (uint16_t)rq->u.port;
 	} else if ((lb = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid,
 	    LEASE_ANY)) != NULL) {
 		addr = addr_host(addr_subnet(p->pol.pool, lb->slot),
 		    ADDR_HOST_GW);
-		tcp = rq->u.dns_listen.tcp;
+		tcp = rq->u.tcp;
 	} else {
 		snprintf(a->err, sizeof(a->err), "no bridge leased");
 		return -1;

@@ -74,7 +74,7 @@ snap(const struct policy *pol, uint64_t vm_id, int dm, size_t nfds,
 	struct req	 rq = { .type = PRIV_DISK_SNAPSHOT, .nfd = nfds,
 	    .facts = { *base, *cow } };
 
-	rq.u.disk_snapshot.vm_id = vm_id;
+	rq.u.vm_id = vm_id;
 	return validate_disk_snapshot(&p, &rq, r);
 }
 
@@ -84,7 +84,7 @@ release_check(uint32_t uid, uint64_t vm_id, struct vres *r)
 	struct priv	 p = { .uid = uid, .lt = &T };
 	struct req	 rq = { .type = PRIV_DISK_RELEASE };
 
-	rq.u.disk_release.vm_id = vm_id;
+	rq.u.vm_id = vm_id;
 	return validate_release(&p, &rq, r);
 }
 
@@ -713,7 +713,7 @@ snapshot(struct priv *p, uint64_t vm_id)
 	struct req	 rq = { .type = PRIV_DISK_SNAPSHOT, .id = 1,
 	    .fd = { H.base, H.cow }, .nfd = 2 };
 
-	rq.u.disk_snapshot.vm_id = vm_id;
+	rq.u.vm_id = vm_id;
 	H.type = 0;
 	serve(p, &rq, validate_disk_snapshot, priv_answer_disk_snapshot);
 }
@@ -723,7 +723,7 @@ release(struct priv *p, uint64_t vm_id)
 {
 	struct req	 rq = { .type = PRIV_DISK_RELEASE, .id = 1 };
 
-	rq.u.disk_release.vm_id = vm_id;
+	rq.u.vm_id = vm_id;
 	H.type = 0;
 	serve(p, &rq, validate_release, priv_answer_disk_release);
 }

@@ -64,10 +64,7 @@ check(validator *fn, uint32_t type, const struct policy *pol, uint32_t uid,
 
 	if (pol != NULL)
 		p.pol = *pol;
-	if (type == PRIV_TAP_DELETE)
-		rq.u.tap_delete.vm_id = vm_id;
-	else
-		rq.u.tap_create.vm_id = vm_id;
+	rq.u.vm_id = vm_id;
 	return fn(&p, &rq, r);
 }
 
@@ -722,11 +719,11 @@ v_egress(const struct policy *pol, uint32_t uid, uint64_t vm_id, int allow,
 	struct req	 rq = { .type = PRIV_TAP_EGRESS };
 	size_t		 i;
 
-	rq.u.egress.vm_id = vm_id;
-	rq.u.egress.allowlist = allow;
-	rq.u.egress.naddrs = n;
+	rq.u.vm_id = vm_id;
+	rq.u.allowlist = allow;
+	rq.u.naddrs = n;
 	for (i = 0; i < n && i < PRIV_EGRESS_ADDRS_MAX; i++)
-		snprintf(rq.u.egress.addrs[i], sizeof(rq.u.egress.addrs[i]),
+		snprintf(rq.u.addrs[i], sizeof(rq.u.addrs[i]),
 		    "%s", addrs[i]);
 	return validate_tap_egress(&p, &rq, r);
 }
@@ -738,7 +735,8 @@ v_port(const struct policy *pol, uint64_t addr, uint64_t port,
 	struct priv	 p = { .uid = 1000, .lt = &T, .pol = *pol };
 	struct req	 rq = { .type = PRIV_PORT_LISTEN };
 
-	rq.u.port_listen = (struct priv_port_listen){ addr, port };
+	rq.u.addr = addr;
+	rq.u.port = port;
 	return validate_port_listen(&p, &rq, r);
 }
 

@@ -36,7 +36,7 @@ pair(int sv[2])
 /* msg_frame()'s frame for body, sent with nfds descriptors and read back. */
 static const char *
 roundtrip(uint32_t type, uint64_t id, const void *body, size_t nfds,
-    struct msg_hdr *hdr, union priv_req *req, size_t *gotfds)
+    struct msg_hdr *hdr, struct wire_req *req, size_t *gotfds)
 {
 	struct buf	 b = { 0 };
 	uint8_t		 in[WIRE_PKT_MAX];
@@ -74,7 +74,7 @@ test_requests(void **state)
 	static const uint32_t		 bare[] = { PRIV_BRIDGE_ENSURE,
 					    PRIV_TAP_LIST, PRIV_DISK_LIST };
 	struct msg_hdr			 h;
-	union priv_req			 r;
+	struct wire_req			 r;
 	size_t				 nfds, i;
 
 	(void)state;
@@ -82,21 +82,21 @@ test_requests(void **state)
 	    &nfds));
 	assert_int_equal(h.type, PRIV_TAP_CREATE);
 	assert_true(h.id == UINT64_MAX);
-	assert_int_equal(r.tap_create.vm_id, PRIV_VMID_MAX);
-	assert_int_equal(r.tap_create.persist, 1);
+	assert_int_equal(r.vm_id, PRIV_VMID_MAX);
+	assert_int_equal(r.persist, 1);
 	tc.persist = 0;
 	assert_null(roundtrip(PRIV_TAP_CREATE, 2, &tc, 0, &h, &r, &nfds));
-	assert_int_equal(r.tap_create.persist, 0);
+	assert_int_equal(r.persist, 0);
 	assert_null(roundtrip(PRIV_TAP_DELETE, 3, &td, 0, &h, &r, &nfds));
 	assert_int_equal(h.type, PRIV_TAP_DELETE);
-	assert_int_equal(r.tap_delete.vm_id, 1);
+	assert_int_equal(r.vm_id, 1);
 	assert_null(roundtrip(PRIV_DISK_SNAPSHOT, 4, &ds, 2, &h, &r, &nfds));
 	assert_int_equal(h.type, PRIV_DISK_SNAPSHOT);
 	assert_int_equal(h.id, 4);
-	assert_int_equal(r.disk_snapshot.vm_id, 77);
+	assert_int_equal(r.vm_id, 77);
 	assert_int_equal(nfds, 2);
 	assert_null(roundtrip(PRIV_DISK_RELEASE, 5, &dr, 1, &h, &r, &nfds));
-	assert_int_equal(r.disk_release.vm_id, 78);
+	assert_int_equal(r.vm_id, 78);
 	assert_int_equal(nfds, 1);
 	{
 		struct priv_port_listen	 pl = { 0x7f000001, 80 };
@@ -104,18 +104,21 @@ test_requests(void **state)
 		assert_null(roundtrip(PRIV_PORT_LISTEN, 6, &pl, 0, &h, &r,
 		    &nfds));
 		assert_int_equal(h.type, PRIV_PORT_LISTEN);
-		assert_int_equal(r.port_listen.addr, 0x7f000001);
-		assert_int_equal(r.port_listen.port, 80);
+		assert_int_equal(r.addr, 0x7f000001);
+		assert_int_equal(r.port, 80);
 		pl = (struct priv_port_listen){ UINT32_MAX, PRIV_PORT_LOW_MAX };
 		assert_null(roundtrip(PRIV_PORT_LISTEN, 7, &pl, 0, &h, &r,
 		    &nfds));
-		assert_int_equal(r.port_listen.port, PRIV_PORT_LOW_MAX);
+		assert_int_equal(r.port, PRIV_PORT_LOW_MAX);
 	}
 	for (i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
 		assert_null(roundtrip(bare[i], i, &none, 0, &h, &r, &nfds));
 		assert_int_equal(h.type, bare[i]);
 		assert_int_equal(h.id, i);
 		assert_int_equal(h.version, PRIV_VERSION);
+		/* What the type has not is 0, not the last request's. */
+		assert_true(r.vm_id == 0 && r.addr == 0 && r.port == 0 &&
+		    r.naddrs == 0 && r.persist == 0);
 	}
 }
 
@@ -344,7 +347,7 @@ test_malformed(void **state)
 	    "c3";
 	uint8_t			 p[256];
 	struct msg_hdr		 h;
-	union priv_req		 r;
+	struct wire_req		 r;
 	size_t			 i, n;
 
 	(void)state;
@@ -353,14 +356,14 @@ test_malformed(void **state)
 	assert_null(wire_decode(p, n, &h, &r));
 	assert_int_equal(h.type, PRIV_TAP_CREATE);
 	assert_int_equal(h.id, 9);
-	assert_int_equal(r.tap_create.vm_id, PRIV_VMID_MAX);
-	assert_int_equal(r.tap_create.persist, 1);
+	assert_int_equal(r.vm_id, PRIV_VMID_MAX);
+	assert_int_equal(r.persist, 1);
 	/* A signed encoding of a non-negative integer is one (as msgpack-c). */
 	n = unhex("84a17601a174d007a26964d100ffa5766d5f6964d30000000000000003",
 	    p, sizeof(p));
 	assert_null(wire_decode(p, n, &h, &r));
 	assert_int_equal(h.id, 255);
-	assert_int_equal(r.disk_snapshot.vm_id, 3);
+	assert_int_equal(r.vm_id, 3);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		n = unhex(bad[i].hex, p, sizeof(p));
 		if (wire_decode(p, n, &h, &r) == NULL)
@@ -374,7 +377,7 @@ test_egress_roundtrip(void **state)
 	char			*v[PRIV_EGRESS_ADDRS_MAX];
 	struct priv_tap_egress	 e = { PRIV_VMID_MAX, 1, { v, 0 }, UINT32_MAX };
 	struct msg_hdr		 h;
-	union priv_req		 r;
+	struct wire_req		 r;
 	size_t			 nfds, i;
 
 	(void)state;
@@ -384,21 +387,21 @@ test_egress_roundtrip(void **state)
 	e.allowlist = 0;
 	assert_null(roundtrip(PRIV_TAP_EGRESS, 1, &e, 0, &h, &r, &nfds));
 	assert_int_equal(h.type, PRIV_TAP_EGRESS);
-	assert_int_equal(r.egress.vm_id, PRIV_VMID_MAX);
-	assert_int_equal(r.egress.allowlist, 0);
-	assert_int_equal(r.egress.naddrs, 0);
-	assert_true(r.egress.ttl == UINT32_MAX);
+	assert_int_equal(r.vm_id, PRIV_VMID_MAX);
+	assert_int_equal(r.allowlist, 0);
+	assert_int_equal(r.naddrs, 0);
+	assert_true(r.ttl == UINT32_MAX);
 	/* The most bangerd sends. */
 	e.allowlist = 1;
 	e.addrs.n = PRIV_EGRESS_ADDRS_MAX;
 	e.ttl = 0;
 	memset(&r, 0x55, sizeof(r));
 	assert_null(roundtrip(PRIV_TAP_EGRESS, 2, &e, 0, &h, &r, &nfds));
-	assert_int_equal(r.egress.allowlist, 1);
-	assert_int_equal(r.egress.ttl, 0);
-	assert_int_equal(r.egress.naddrs, PRIV_EGRESS_ADDRS_MAX);
+	assert_int_equal(r.allowlist, 1);
+	assert_int_equal(r.ttl, 0);
+	assert_int_equal(r.naddrs, PRIV_EGRESS_ADDRS_MAX);
 	for (i = 0; i < PRIV_EGRESS_ADDRS_MAX; i++)
-		assert_string_equal(r.egress.addrs[i], v[i]);
+		assert_string_equal(r.addrs[i], v[i]);
 }
 
 /* A tap.egress map packed by hand: addrs is n copies of a (len bytes). */
@@ -446,7 +449,7 @@ test_egress_decode(void **state)
 	    "allowlist", "addrs", "ttl" };
 	uint8_t		 p[2048];
 	struct msg_hdr	 h;
-	union priv_req	 r;
+	struct wire_req	 r;
 	size_t		 n = 0, i, j;
 
 	(void)state;
@@ -484,43 +487,43 @@ test_egress_decode(void **state)
 	assert_int_equal(n, 757);
 	assert_null(wire_decode(p, n, &h, &r));
 	assert_int_equal(h.type, PRIV_TAP_EGRESS);
-	assert_int_equal(r.egress.vm_id, 9);
-	assert_int_equal(r.egress.ttl, 60);
-	assert_int_equal(r.egress.naddrs, 32);
-	assert_string_equal(r.egress.addrs[31], "203.113.255.254");
+	assert_int_equal(r.vm_id, 9);
+	assert_int_equal(r.ttl, 60);
+	assert_int_equal(r.naddrs, 32);
+	assert_string_equal(r.addrs[31], "203.113.255.254");
 
 	/* The map the refused ones in bad[] are made from. */
 	n = unhex("87a17601a17411a2696401a5766d5f696407a9616c6c6f776c697374c3"
 	    "a5616464727390a374746c05", p, sizeof(p));
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_int_equal(r.egress.naddrs, 0);
-	assert_int_equal(r.egress.ttl, 5);
+	assert_int_equal(r.naddrs, 0);
+	assert_int_equal(r.ttl, 5);
 	n = unhex("87a17601a17411a2696401a5766d5f696407a9616c6c6f776c697374c3"
 	    "a5616464727391a0a374746c05", p, sizeof(p));
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_int_equal(r.egress.naddrs, 1);
+	assert_int_equal(r.naddrs, 1);
 
 	/* More than 32, a long one, one with a NUL: for validation. */
 	n = egress_map(p, sizeof(p), "8.8.8.8", 7, 33, 5);
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_int_equal(r.egress.naddrs, 33);
-	assert_string_equal(r.egress.addrs[31], "8.8.8.8");
+	assert_int_equal(r.naddrs, 33);
+	assert_string_equal(r.addrs[31], "8.8.8.8");
 	n = egress_map(p, sizeof(p), "1.1.1.1.1.1.1.1.", 16, 1, 5);
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_int_equal(r.egress.naddrs, 1);
-	assert_string_equal(r.egress.addrs[0], "");
+	assert_int_equal(r.naddrs, 1);
+	assert_string_equal(r.addrs[0], "");
 	n = egress_map(p, sizeof(p), "8.8.8.8\0x", 9, 1, 5);
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_string_equal(r.egress.addrs[0], "");
+	assert_string_equal(r.addrs[0], "");
 	n = egress_map(p, sizeof(p), "", 0, 1, 5);
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_string_equal(r.egress.addrs[0], "");
+	assert_string_equal(r.addrs[0], "");
 	/* A ttl msg.c would refuse. */
 	n = egress_map(p, sizeof(p), "8.8.8.8", 7, 1, (uint64_t)UINT32_MAX + 1);
 	assert_non_null(wire_decode(p, n, &h, &r));
 	n = egress_map(p, sizeof(p), "8.8.8.8", 7, 1, UINT32_MAX);
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_true(r.egress.ttl == UINT32_MAX);
+	assert_true(r.ttl == UINT32_MAX);
 }
 
 /* Send raw bytes with nfds descriptors; what wire_recv() makes of them. */

@@ -64,7 +64,7 @@ validate_tap_create(const struct priv *p, const struct req *rq,
     struct vres *r)
 {
 	const struct lease_bridge	*b;
-	uint64_t			 vm_id = rq->u.tap_create.vm_id;
+	uint64_t			 vm_id = rq->u.vm_id;
 	uint32_t			 n;
 
 	if ((b = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid,
@@ -93,8 +93,7 @@ validate_release(const struct priv *p, const struct req *rq,
     struct vres *r)
 {
 	int		 tap = rq->type == PRIV_TAP_DELETE;
-	uint64_t	 vm_id = tap ? rq->u.tap_delete.vm_id :
-			    rq->u.disk_release.vm_id;
+	uint64_t	 vm_id = rq->u.vm_id;
 
 	if (lease_find(p->lt, tap ? LEASE_TAP : LEASE_DISK, LF_VMID,
 	    (uint32_t)vm_id, p->uid) == NULL)
@@ -109,7 +108,7 @@ enum verdict
 validate_tap_egress(const struct priv *p, const struct req *rq,
     struct vres *r)
 {
-	const struct wire_egress	*e = &rq->u.egress;
+	const struct wire_req		*e = &rq->u;
 	struct in_addr			 in;
 	uint32_t			 a;
 	size_t				 i;
@@ -144,7 +143,7 @@ enum verdict
 validate_port_listen(const struct priv *p, const struct req *rq,
     struct vres *r)
 {
-	const struct priv_port_listen	*l = &rq->u.port_listen;
+	const struct wire_req		*l = &rq->u;
 	size_t				 i;
 
 	if ((l->addr >> 24) != 127 || l->port == 0)
@@ -196,7 +195,7 @@ validate_disk_snapshot(const struct priv *p, const struct req *rq,
 {
 	const struct fdfacts	*base = &rq->facts[0], *cow = &rq->facts[1];
 	const struct fdfacts	*f;
-	uint64_t		 vm_id = rq->u.disk_snapshot.vm_id;
+	uint64_t		 vm_id = rq->u.vm_id;
 	const char		*what;
 
 	if (rq->nfd != 2)

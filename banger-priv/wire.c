@@ -86,7 +86,7 @@ wire_recv(int fd, uint8_t *pkt, int *fds, size_t *nfds)
 /* tap.egress's addresses, the one array a request has: strings only. */
 static const char *
 addrs(const uint8_t *p, size_t len, size_t *off, msgpack_unpacked *up,
-    struct wire_egress *e)
+    struct wire_req *e)
 {
 	size_t	 w = p[*off] == 0xdc ? 2 : p[*off] == 0xdd ? 4 : 0, i, l;
 
@@ -97,7 +97,6 @@ addrs(const uint8_t *p, size_t len, size_t *off, msgpack_unpacked *up,
 		e->naddrs = e->naddrs << 8 | p[(*off)++];
 	if (w > 0 || e->naddrs > len - *off)
 		return "an array longer than its frame";
-	memset(e->addrs, 0, sizeof(e->addrs));
 	for (i = 0; i < e->naddrs; i++) {
 		/* fixstr, str 8, 16, 32: nothing for msgpack-c to allocate */
 		if (*off >= len || ((p[*off] & 0xe0) != 0xa0 && (p[*off] <
@@ -119,7 +118,7 @@ addrs(const uint8_t *p, size_t len, size_t *off, msgpack_unpacked *up,
  */
 const char *
 wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
-    union priv_req *req)
+    struct wire_req *req)
 {
 	msgpack_unpacked	 up;
 	const char		*why = NULL;
@@ -127,6 +126,7 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 	unsigned		 seen = 0;
 	size_t			 off, w, n, i, k = K_N;
 
+	memset(req, 0, sizeof(*req));
 	if (len == 0 || ((p[0] & 0xf0) != 0x80 && p[0] != 0xde &&
 	    p[0] != 0xdf))
 		return "not a map";
@@ -140,7 +140,7 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 	for (i = 0; why == NULL && i < 2 * n; i++) {
 		/* fixmap, fixarray, array 16 and 32, map 16 and 32 */
 		if (i % 2 == 1 && k == K_ADDRS && off < len)
-			why = addrs(p, len, &off, &up, &req->egress);
+			why = addrs(p, len, &off, &up, req);
 		else if (off >= len || (p[off] & 0xe0) == 0x80 ||
 		    (p[off] >= 0xdc && p[off] <= 0xdf) || msgpack_unpack_next(
 		    &up, (const char *)p, len, &off) != MSGPACK_UNPACK_SUCCESS)
@@ -174,26 +174,21 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 		return "keys do not match the type's";
 	if ((seen & VMID) && (v[K_VMID] < 1 || v[K_VMID] > PRIV_VMID_MAX))
 		return "vm_id out of range";
+	/* A type without these keys has them 0. */
+	if (v[K_ADDR] > UINT32_MAX || v[K_PORT] > PRIV_PORT_LOW_MAX)
+		return "addr or port out of range";	/* as msg.c */
+	if (v[K_TTL] > UINT32_MAX)
+		return "ttl out of range";	/* as msg.c */
 	hdr->version = PRIV_VERSION;
 	hdr->type = (uint32_t)v[K_T];
 	hdr->id = v[K_ID];
-	/* Every body starts with vm_id; what a type lacks is 0. */
-	req->tap_create = (struct priv_tap_create){ v[K_VMID],
-	    (int)v[K_PERSIST] };
-	if (hdr->type == PRIV_DNS_LISTEN)
-		req->dns_listen.tcp = (int)v[K_TCP];
-	if (hdr->type == PRIV_PORT_LISTEN) {
-		if (v[K_ADDR] > UINT32_MAX || v[K_PORT] > PRIV_PORT_LOW_MAX)
-			return "addr or port out of range";	/* as msg.c */
-		req->port_listen = (struct priv_port_listen){ v[K_ADDR],
-		    v[K_PORT] };
-	}
-	if (hdr->type == PRIV_TAP_EGRESS) {
-		if (v[K_TTL] > UINT32_MAX)
-			return "ttl out of range";	/* as msg.c */
-		req->egress.allowlist = (int)v[K_ALLOW];
-		req->egress.ttl = v[K_TTL];
-	}
+	req->vm_id = v[K_VMID];
+	req->persist = (int)v[K_PERSIST];
+	req->tcp = (int)v[K_TCP];
+	req->allowlist = (int)v[K_ALLOW];
+	req->ttl = v[K_TTL];
+	req->addr = v[K_ADDR];
+	req->port = v[K_PORT];
 	return NULL;
 }
 
