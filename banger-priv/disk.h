@@ -17,8 +17,7 @@
 #define DISK_DM_BUFSZ		16384	/* one device-mapper ioctl's buffer */
 
 /* Pure: the names and the table line, for the unit tests too. */
-int	disk_dm_name(uint32_t, uint32_t, char *, size_t);
-int	disk_dm_uuid(uint32_t, uint32_t, char *, size_t);
+int	disk_dm_name(uint32_t, uint32_t, int, char *, size_t);
 int	disk_dm_params(dev_t, dev_t, char *, size_t);
 int	dm_table_build(void *, size_t, const char *, uint64_t, const char *);
 

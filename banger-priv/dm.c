@@ -19,20 +19,14 @@ union dm_buf {
 	char		 b[DISK_DM_BUFSZ];
 };
 
+/* Its name, or with uuid its uuid: DM_NAME_LEN is the shorter limit. */
 int
-disk_dm_name(uint32_t uid, uint32_t vm_id, char *out, size_t len)
+disk_dm_name(uint32_t uid, uint32_t vm_id, int uuid, char *out, size_t len)
 {
-	int	 n = snprintf(out, len, "banger-%u-%u", uid, vm_id);
+	int	 n = snprintf(out, len, "%s-%u-%u", uuid ? "BANGER" : "banger",
+	    uid, vm_id);
 
 	return n < 0 || (size_t)n >= len || n >= DM_NAME_LEN ? -1 : 0;
-}
-
-int
-disk_dm_uuid(uint32_t uid, uint32_t vm_id, char *out, size_t len)
-{
-	int	 n = snprintf(out, len, "BANGER-%u-%u", uid, vm_id);
-
-	return n < 0 || (size_t)n >= len || n >= DM_UUID_LEN ? -1 : 0;
 }
 
 /* "ORIGIN COW P CHUNK": a persistent snapshot, so stop/start keeps it. */

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fdutil.h"
 #include "lease.h"
 #include "priv-paths.h"
 
@@ -74,8 +73,9 @@ int
 lease_file_lock(struct lease_file *lf, struct lease_table *t, char *err,
     size_t errlen)
 {
-	ssize_t	 n;
-	int	 fd;
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd;
 
 	while (flock(lf->lockfd, LOCK_EX) == -1)
 		if (errno != EINTR) {
@@ -88,7 +88,10 @@ lease_file_lock(struct lease_file *lf, struct lease_table *t, char *err,
 	if ((fd = open_private(lf, PRIV_LEASES, O_RDONLY, err,
 	    errlen)) == -1)
 		return -1;
-	n = read_all(fd, text, sizeof(text));
+	/* One read: a regular file's whole length, or an error. */
+	n = read(fd, text, sizeof(text));
+	if (fstat(fd, &st) == -1 || n != st.st_size)
+		n = -1;
 	close(fd);
 	if (n == -1 || n > LEASE_FILE_MAX) {
 		snprintf(err, errlen, "leases: cannot read, or too large");
@@ -133,7 +136,7 @@ lease_file_store(struct lease_file *lf, const struct lease_table *t,
 	if ((fd = open_private(lf, PRIV_LEASES_TMP, O_WRONLY | O_CREAT |
 	    O_TRUNC, err, errlen)) == -1)
 		return -1;
-	ok = write_all(fd, text, (size_t)n) == n && fdatasync(fd) == 0;
+	ok = write(fd, text, (size_t)n) == n && fdatasync(fd) == 0;
 	close(fd);
 	if (!ok || renameat(lf->dirfd, PRIV_LEASES_TMP, lf->dirfd,
 	    PRIV_LEASES) == -1) {

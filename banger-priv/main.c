@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "disk.h"
-#include "fdutil.h"
 #include "log.h"
 #include "net.h"
 #include "nft.h"
@@ -71,9 +70,14 @@ read_policy(struct policy *pol)
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
 		fatalx("%s must be a regular file owned by root and not group "
 		    "or other writable", PRIV_CONF);
-	/* One byte more than policy_parse() takes, so it sees "too long". */
-	if ((n = read_all(fd, text, sizeof(text))) == -1)
+	/*
+	 * One read of one byte more than policy_parse() takes, so it sees
+	 * "too long"; short of that, the file's whole length.
+	 */
+	if ((n = read(fd, text, sizeof(text))) == -1)
 		fatal("%s", PRIV_CONF);
+	if (n < (ssize_t)sizeof(text) && n != st.st_size)
+		fatalx("%s changed while it was read", PRIV_CONF);
 	close(fd);
 	if (policy_parse(pol, text, (size_t)n, err, sizeof(err)) == -1)
 		fatalx("%s: %s", PRIV_CONF, err);

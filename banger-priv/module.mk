@@ -65,11 +65,12 @@ $(O)/banger-priv/test-validate: $(PRIV_TEST_OBJS) $(PRIV_COMMON)
 PRIV_DISK_TEST_OBJS := $(patsubst %.c,$(O)/%.o,banger-priv/test-disk.c \
 	banger-priv/validate.c banger-priv/policy.c banger-priv/lease.c \
 	banger-priv/addr.c banger-priv/dm.c banger-priv/serve-disk.c \
-	banger-priv/leasefile.c banger-priv/loop.c banger-priv/log.c)
+	banger-priv/leasefile.c banger-priv/loop.c banger-priv/log.c \
+	banger-priv/wire.c)
 $(O)/banger-priv/test-disk: $(PRIV_DISK_TEST_OBJS) $(PRIV_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) $(LDFLAGS) -o $@ $(PRIV_DISK_TEST_OBJS) \
-		$(PRIV_COMMON) -lcmocka
+		$(PRIV_COMMON) -lcmocka $(shell pkg-config --libs msgpack)
 
 PRIV_LOG_TEST_OBJS := $(patsubst %.c,$(O)/%.o,banger-priv/test-log.c \
 	banger-priv/log.c)

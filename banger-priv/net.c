@@ -175,7 +175,7 @@ net_tap_attach(struct nl_sock *sk, const char *tap, const char *bridge,
 	return rc < 0 ? -1 : 0;
 }
 
-/* Port 53 on the gateway GW: UDP, or TCP listening (banger-net's). */
+/* ADDR:PORT, host order: UDP, or TCP listening (banger-net's). */
 int
 net_listen_socket(uint32_t addr, uint16_t port, int tcp, char *err,
     size_t errlen)

@@ -20,13 +20,13 @@ int	net_tap_attach(struct nl_sock *, const char *, const char *, char *,
 	    size_t);
 /*
  * The tun/tap side (tap.c): create a non-persistent tap owned by
- * uid/gid and return its fd; make it persistent or not; remove a tap if
+ * uid/gid and return its fd; make it persistent; remove a tap if
  * it is uid's (1: removed, 0: no such device or not persistent, -1: not
  * uid's or error); remove uid's persistent taps no lease names (how
  * many, or -1 if the links could not be read).
  */
 int	tap_open(const char *, uint32_t, uint32_t, char *, size_t);
-int	tap_persist(int, int, char *, size_t);
+int	tap_persist(int, char *, size_t);
 int	tap_remove(struct nl_sock *, const char *, uint32_t, int, char *,
 	    size_t);
 struct lease_table;

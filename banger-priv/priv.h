@@ -40,7 +40,7 @@ struct priv {
 struct req {
 	uint32_t		 type;
 	uint64_t		 id;
-	union priv_req		 u;
+	struct wire_req		 u;
 	int			 fd[FRAME_MAXFDS];
 	struct fdfacts		 facts[FRAME_MAXFDS];	/* of each fd */
 	size_t			 nfd;
@@ -53,21 +53,12 @@ struct ans {
 	unsigned		 code;		/* enum berr, if it fails */
 	char			 err[256];	/* why, if it fails */
 	int			 fd;		/* sent with the reply, then closed */
-	union {
-		struct priv_ok		 ok;
-		struct priv_error	 error;
-		struct priv_bridge	 bridge;
-		struct priv_tap		 tap;
-		struct priv_tap_ids	 tap_ids;
-		struct priv_disk	 disk;
-		struct priv_disk_ids	 disk_ids;
-		struct priv_dns_sock	 dns_sock;
-	} u;
-	char			 s[4][PRIV_DM_NAME_MAX + 1];	/* u's strings */
+	struct wire_out		 out;		/* the reply, by wire_reply() */
+	char			 s[4][PRIV_DM_NAME_MAX + 1];	/* its strings */
 	uint64_t		 ids[ANS_IDS];
 };
 
-/* A handler returns its reply's type, or -1 with code and err set. */
+/* A handler returns wire_reply()'s type, or -1 with code and err set. */
 typedef int handler(struct priv *, const struct req *, struct ans *);
 
 /* serve.c */
@@ -76,7 +67,7 @@ void	priv_serve(struct priv *) __attribute__((noreturn));
 /* serve-disk.c */
 void	fd_facts(int, struct fdfacts *);
 handler	priv_answer_disk_snapshot, priv_answer_disk_release,
-	    priv_answer_disk_list;
+	    priv_answer_list;
 
 /* cgroup.c */
 void	cgroup_leave(void);

@@ -92,16 +92,16 @@ priv_answer_disk_snapshot(struct priv *p, const struct req *rq,
     struct ans *a)
 {
 	const struct disk_ops	*op = disk_ops;
-	uint32_t		 vm_id = (uint32_t)rq->u.disk_snapshot.vm_id;
+	uint32_t		 vm_id = (uint32_t)rq->u.vm_id;
 	uint32_t		 rec[LEASE_NF] = { p->uid, vm_id };
 	uint64_t		 sectors = rq->facts[0].size / DISK_SECTOR;
 	char			*name = a->s[0], uuid[160];
 	char			 why[256] = "the table is full";
 	dev_t			 bdev, cdev, sdev;
-	int			 lb = -1, lc = -1, dev = 0, have;
+	int			 lb = -1, lc = -1, dev = 0, rc = -1, have;
 
-	if (disk_dm_name(p->uid, vm_id, name, sizeof(a->s[0])) == -1 ||
-	    disk_dm_uuid(p->uid, vm_id, uuid, sizeof(uuid)) == -1)
+	if (disk_dm_name(p->uid, vm_id, 0, name, sizeof(a->s[0])) == -1 ||
+	    disk_dm_name(p->uid, vm_id, 1, uuid, sizeof(uuid)) == -1)
 		fatalx("device-mapper name too long");
 	/* Locked: the lease and the mark. */
 	if (lease_add(p->lt, LEASE_DISK, rec) == -1)
@@ -125,13 +125,16 @@ priv_answer_disk_snapshot(struct priv *p, const struct req *rq,
 		    "on loop %u:%u", (unsigned)p->uid, vm_id, major(bdev),
 		    minor(bdev), major(cdev), minor(cdev));
 		sandbox_sysadmin(1);
-		dev = op->dm_check_version(p->dmfd, a->err,
-		    sizeof(a->err)) == 0 && op->dm_snapshot_create(p->dmfd,
-		    name, uuid, sectors, bdev, cdev, &sdev, a->err,
-		    sizeof(a->err)) == 0;
+		if ((rc = op->dm_check_version(p->dmfd, a->err,
+		    sizeof(a->err))) == 0)
+			rc = op->dm_snapshot_create(p->dmfd, name, uuid,
+			    sectors, bdev, cdev, &sdev, a->err, sizeof(a->err));
 		sandbox_sysadmin(0);
+		/* -2: failed, and left behind: it keeps its lease. */
+		dev = rc == 0 || rc == -2;
 	}
-	if (dev && (a->fd = op->open_node(sdev, a->err, sizeof(a->err))) == -1)
+	if (rc == 0 && (a->fd = op->open_node(sdev, a->err,
+	    sizeof(a->err))) == -1)
 		dev = unmake(p, name);
 	/* device-mapper holds the loops now, or they detach as we close. */
 	if (lb != -1)
@@ -164,20 +167,20 @@ priv_answer_disk_snapshot(struct priv *p, const struct req *rq,
 		return -1;
 	log_info("uid %u vm %u: snapshot %s (%u:%u)", (unsigned)p->uid, vm_id,
 	    name, major(sdev), minor(sdev));
-	a->u.disk = (struct priv_disk){ vm_id, name, sectors };
-	return PRIV_DISK;
+	return wire_reply(&a->out, PRIV_DISK, rq->id, "usu", "vm_id",
+	    (uint64_t)vm_id, "name", name, "sectors", sectors);
 }
 
 int
 priv_answer_disk_release(struct priv *p, const struct req *rq,
     struct ans *a)
 {
-	uint32_t	 vm_id = (uint32_t)rq->u.disk_release.vm_id;
+	uint32_t	 vm_id = (uint32_t)rq->u.vm_id;
 	struct timespec	 pause = { 0, 100 * 1000 * 1000 };
 	char		 err[256], name[PRIV_DM_NAME_MAX + 1];
 	int		 rc, e, try;
 
-	if (disk_dm_name(p->uid, vm_id, name, sizeof(name)) == -1)
+	if (disk_dm_name(p->uid, vm_id, 0, name, sizeof(name)) == -1)
 		fatalx("device-mapper name too long");
 	a->code = p->dmfd == -1 ? BERR_UNSUPPORTED : BERR_BUSY;
 	if (p->dmfd == -1 ||
@@ -218,18 +221,21 @@ priv_answer_disk_release(struct priv *p, const struct req *rq,
 	if (rc == -1)
 		return -1;
 	log_info("uid %u vm %u: released %s", (unsigned)p->uid, vm_id, name);
-	return PRIV_OK;
+	return wire_reply(&a->out, PRIV_OK, rq->id, "");
 }
 
+/* disk.list, and tap.list after its sweep: the caller's vm_ids. */
 int
-priv_answer_disk_list(struct priv *p, const struct req *rq, struct ans *a)
+priv_answer_list(struct priv *p, const struct req *rq, struct ans *a)
 {
+	int	 k = rq->type == PRIV_TAP_LIST ? LEASE_TAP : LEASE_DISK;
 	size_t	 i, n = 0;
 
-	(void)rq;
-	for (i = 0; i < p->lt->ndisk && n < ANS_IDS; i++)
-		if (p->lt->disk[i].uid == p->uid)
-			a->ids[n++] = p->lt->disk[i].vm_id;
-	a->u.disk_ids.vm_ids = (struct msg_u64v){ a->ids, n };
-	return PRIV_DISK_IDS;
+	/* Per user at most 253 taps and 800 disks: the cap bounds the array. */
+	for (i = 0; i < p->lt->n[k] && n < ANS_IDS; i++)
+		if (p->lt->rec[k][i].uid == p->uid)
+			a->ids[n++] = p->lt->rec[k][i].vm_id;
+	return wire_reply(&a->out, k == LEASE_TAP ? PRIV_TAP_IDS :
+	    PRIV_DISK_IDS, rq->id, "a", "vm_ids", &(struct msg_u64v){ a->ids,
+	    n });
 }

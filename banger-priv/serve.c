@@ -41,7 +41,6 @@ priv_answer_bridge_ensure(struct priv *p, const struct req *rq,
 	const struct lease_bridge	*lb;
 	uint32_t			 slot, subnet, gw;
 
-	(void)rq;
 	/* Lease a slot if this uid has none yet. */
 	if ((lb = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid,
 	    LEASE_ANY)) != NULL)
@@ -76,9 +75,9 @@ priv_answer_bridge_ensure(struct priv *p, const struct req *rq,
 	p->bridge_ok = 1;
 	addr_fmt(subnet, a->s[1], sizeof(a->s[1]));
 	addr_fmt(gw, a->s[2], sizeof(a->s[2]));
-	a->u.bridge = (struct priv_bridge){ a->s[0], a->s[1], a->s[2],
-	    ADDR_USER_PREFIX };
-	return PRIV_BRIDGE;
+	return wire_reply(&a->out, PRIV_BRIDGE, rq->id, "sssu", "name", a->s[0],
+	    "subnet", a->s[1], "gateway", a->s[2], "prefix",
+	    (uint64_t)ADDR_USER_PREFIX);
 }
 
 static int
@@ -86,7 +85,7 @@ priv_answer_tap_create(struct priv *p, const struct req *rq, struct ans *a)
 {
 	const struct lease_bridge	*lb;
 	struct lease_tap		 lt = { .uid = p->uid,
-	    .vm_id = (uint32_t)rq->u.tap_create.vm_id };
+	    .vm_id = (uint32_t)rq->u.vm_id };
 	char				*tap = a->s[0], br[ADDR_IFNAMELEN];
 	char				 why[256] = "lease table disagrees";
 	uint32_t			 subnet, guest, from = 0;
@@ -123,7 +122,7 @@ priv_answer_tap_create(struct priv *p, const struct req *rq, struct ans *a)
 	if (net_tap_attach(p->nl, tap, br, a->err, sizeof(a->err)) == -1 ||
 	    nftb_ensure(p->nft, p->lt, p->pol.pool, a->err,
 	    sizeof(a->err)) == -1 ||
-	    (rq->u.tap_create.persist && tap_persist(a->fd, 1, a->err,
+	    (rq->u.persist && tap_persist(a->fd, a->err,
 	    sizeof(a->err)) == -1)) {
 		close(a->fd);	/* removes it, as it is not persistent */
 		a->fd = -1;
@@ -142,16 +141,16 @@ priv_answer_tap_create(struct priv *p, const struct req *rq, struct ans *a)
 	log_info("uid %u vm %u: %s %s", (unsigned)p->uid, lt.vm_id, tap,
 	    a->s[1]);
 	/* serve.c closes our fd: the tap lives while bangerd or its VMM do. */
-	a->u.tap = (struct priv_tap){ lt.vm_id, tap, a->s[1], a->s[2],
-	    ADDR_USER_PREFIX, a->s[3] };
-	return PRIV_TAP;
+	return wire_reply(&a->out, PRIV_TAP, rq->id, "usssus", "vm_id",
+	    (uint64_t)lt.vm_id, "name", tap, "address", a->s[1], "gateway",
+	    a->s[2], "prefix", (uint64_t)ADDR_USER_PREFIX, "mac", a->s[3]);
 }
 
 static int
 priv_answer_tap_delete(struct priv *p, const struct req *rq, struct ans *a)
 {
 	const struct lease_tap	*lt;
-	uint32_t		 vm_id = (uint32_t)rq->u.tap_delete.vm_id;
+	uint32_t		 vm_id = (uint32_t)rq->u.vm_id;
 
 	lt = lease_find(p->lt, LEASE_TAP, LF_VMID, vm_id, p->uid);
 	addr_tap_name(lt->tapno, a->s[0], sizeof(a->s[0]));
@@ -169,14 +168,14 @@ priv_answer_tap_delete(struct priv *p, const struct req *rq, struct ans *a)
 		log_warnx("uid %u: %s", (unsigned)p->uid, a->err);
 	log_info("uid %u vm %u: released %s", (unsigned)p->uid, vm_id,
 	    a->s[0]);
-	return PRIV_OK;
+	return wire_reply(&a->out, PRIV_OK, rq->id, "");
 }
 
 /* The mode in the lease table first, then the kernel's sets. */
 static int
 priv_answer_tap_egress(struct priv *p, const struct req *rq, struct ans *a)
 {
-	const struct wire_egress	*e = &rq->u.egress;
+	const struct wire_req		*e = &rq->u;
 	const struct lease_bridge	*lb;
 	const struct lease_tap		*lt;
 	uint32_t			 id = (uint32_t)e->vm_id;
@@ -206,16 +205,14 @@ priv_answer_tap_egress(struct priv *p, const struct req *rq, struct ans *a)
 	    addr_host(addr_subnet(p->pol.pool, lb->slot), lt->host),
 	    e->addrs, e->naddrs, ttl), a->err, sizeof(a->err)) == -1)
 		return -1;
-	return PRIV_OK;
+	return wire_reply(&a->out, PRIV_OK, rq->id, "");
 }
 
 static int
 priv_answer_tap_list(struct priv *p, const struct req *rq, struct ans *a)
 {
-	size_t	 i, n = 0;
 	int	 swept;
 
-	(void)rq;
 	/* bangerd lists its taps as it starts: sweep unleased ones now. */
 	if ((swept = tap_sweep(p->nl, p->lt, p->uid, a->err,
 	    sizeof(a->err))) > 0)
@@ -223,46 +220,38 @@ priv_answer_tap_list(struct priv *p, const struct req *rq, struct ans *a)
 		    "named", (unsigned)p->uid, swept);
 	else if (swept == -1)
 		log_warnx("uid %u: %s", (unsigned)p->uid, a->err);
-	/* max_taps_per_user is at most 253: the cap only bounds the array. */
-	for (i = 0; i < p->lt->ntap && n < ANS_IDS; i++)
-		if (p->lt->tap[i].uid == p->uid)
-			a->ids[n++] = p->lt->tap[i].vm_id;
-	a->u.tap_ids.vm_ids = (struct msg_u64v){ a->ids, n };
-	return PRIV_TAP_IDS;
+	return priv_answer_list(p, rq, a);
 }
 
-/* Port 53 on the caller's own gateway, one socket, for its banger-net. */
+/*
+ * One socket for the caller's banger-net: dns.listen's UDP or TCP port 53
+ * on the caller's own gateway, port.listen's published port below 1024.
+ */
 static int
-priv_answer_dns_listen(struct priv *p, const struct req *rq, struct ans *a)
+priv_answer_listen(struct priv *p, const struct req *rq, struct ans *a)
 {
 	const struct lease_bridge	*lb;
-	uint32_t			 gw;
-	int				 tcp = rq->u.dns_listen.tcp;
+	uint32_t			 addr;
+	uint16_t			 port = 53;
+	int				 tcp = 1;
 
-	if ((lb = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid,
-	    LEASE_ANY)) == NULL) {
+	if (rq->type == PRIV_PORT_LISTEN) {
+		addr = (uint32_t)rq->u.addr;
+		port = (uint16_t)rq->u.port;
+	} else if ((lb = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid,
+	    LEASE_ANY)) != NULL) {
+		addr = addr_host(addr_subnet(p->pol.pool, lb->slot),
+		    ADDR_HOST_GW);
+		tcp = rq->u.tcp;
+	} else {
 		snprintf(a->err, sizeof(a->err), "no bridge leased");
 		return -1;
 	}
-	gw = addr_host(addr_subnet(p->pol.pool, lb->slot), ADDR_HOST_GW);
-	if ((a->fd = net_listen_socket(gw, 53, tcp, a->err,
+	if ((a->fd = net_listen_socket(addr, port, tcp, a->err,
 	    sizeof(a->err))) == -1)
 		return -1;
-	a->u.dns_sock.tcp = (uint64_t)tcp;
-	return PRIV_DNS_SOCK;
-}
-
-/* A published port below 1024, for the caller's banger-net. */
-static int
-priv_answer_port_listen(struct priv *p, const struct req *rq, struct ans *a)
-{
-	(void)p;
-	if ((a->fd = net_listen_socket((uint32_t)rq->u.port_listen.addr,
-	    (uint16_t)rq->u.port_listen.port, 1, a->err,
-	    sizeof(a->err))) == -1)
-		return -1;
-	a->u.dns_sock.tcp = 1;
-	return PRIV_DNS_SOCK;
+	return wire_reply(&a->out, PRIV_DNS_SOCK, rq->id, "u", "tcp",
+	    (uint64_t)tcp);
 }
 
 /* By type; wire_decode() lets only these ten through. */
@@ -283,13 +272,13 @@ static const struct priv_dispatch {
 	    validate_disk_snapshot, priv_answer_disk_snapshot },
 	[PRIV_DISK_RELEASE] = { "disk.release", 0, validate_release,
 	    priv_answer_disk_release },
-	[PRIV_DISK_LIST] = { "disk.list", 0, NULL, priv_answer_disk_list },
+	[PRIV_DISK_LIST] = { "disk.list", 0, NULL, priv_answer_list },
 	[PRIV_DNS_LISTEN] = { "dns.listen", PF_NEED_BRIDGE, NULL,
-	    priv_answer_dns_listen },
+	    priv_answer_listen },
 	[PRIV_TAP_EGRESS] = { "tap.egress", PF_NEED_BRIDGE,
 	    validate_tap_egress, priv_answer_tap_egress },
 	[PRIV_PORT_LISTEN] = { "port.listen", 0, validate_port_listen,
-	    priv_answer_port_listen },
+	    priv_answer_listen },
 };
 
 /* Locked: check in full, then act; the reply type, or -1. */
@@ -360,11 +349,11 @@ priv_serve(struct priv *p)
 			resolved_wire(p->bus, p->br_ifindex, p->br_gw);
 		if (type == -1) {
 			log_warnx("uid %u: %s", (unsigned)p->uid, a.err);
-			a.u.error = (struct priv_error){ a.code, a.err };
-			type = PRIV_ERROR;
+			type = wire_reply(&a.out, PRIV_ERROR, rq.id, "us",
+			    "code", (uint64_t)a.code, "message", a.err);
 		}
-		if (wire_send(PRIV_FD, (uint32_t)type, rq.id, &a.u,
-		    type == PRIV_ERROR ? -1 : a.fd) == -1)
+		if (wire_send(PRIV_FD, &a.out, type == PRIV_ERROR ? -1 :
+		    a.fd) == -1)
 			fatal("send reply type %d", type);
 		if (a.fd != -1)
 			close(a.fd);

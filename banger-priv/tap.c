@@ -63,11 +63,10 @@ tap_open(const char *name, uint32_t uid, uint32_t gid, char *err,
 
 /* For VMMs that open taps by name; never before the lease is stored. */
 int
-tap_persist(int fd, int on, char *err, size_t errlen)
+tap_persist(int fd, char *err, size_t errlen)
 {
-	if (ioctl(fd, TUNSETPERSIST, on ? 1UL : 0UL) == -1) {
-		snprintf(err, errlen, "%s persistence: %s", on ? "set" :
-		    "clear", strerror(errno));
+	if (ioctl(fd, TUNSETPERSIST, 1UL) == -1) {
+		snprintf(err, errlen, "set persistence: %s", strerror(errno));
 		return -1;
 	}
 	return 0;

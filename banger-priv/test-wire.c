@@ -36,7 +36,7 @@ pair(int sv[2])
 /* msg_frame()'s frame for body, sent with nfds descriptors and read back. */
 static const char *
 roundtrip(uint32_t type, uint64_t id, const void *body, size_t nfds,
-    struct msg_hdr *hdr, union priv_req *req, size_t *gotfds)
+    struct msg_hdr *hdr, struct wire_req *req, size_t *gotfds)
 {
 	struct buf	 b = { 0 };
 	uint8_t		 in[WIRE_PKT_MAX];
@@ -74,7 +74,7 @@ test_requests(void **state)
 	static const uint32_t		 bare[] = { PRIV_BRIDGE_ENSURE,
 					    PRIV_TAP_LIST, PRIV_DISK_LIST };
 	struct msg_hdr			 h;
-	union priv_req			 r;
+	struct wire_req			 r;
 	size_t				 nfds, i;
 
 	(void)state;
@@ -82,21 +82,21 @@ test_requests(void **state)
 	    &nfds));
 	assert_int_equal(h.type, PRIV_TAP_CREATE);
 	assert_true(h.id == UINT64_MAX);
-	assert_int_equal(r.tap_create.vm_id, PRIV_VMID_MAX);
-	assert_int_equal(r.tap_create.persist, 1);
+	assert_int_equal(r.vm_id, PRIV_VMID_MAX);
+	assert_int_equal(r.persist, 1);
 	tc.persist = 0;
 	assert_null(roundtrip(PRIV_TAP_CREATE, 2, &tc, 0, &h, &r, &nfds));
-	assert_int_equal(r.tap_create.persist, 0);
+	assert_int_equal(r.persist, 0);
 	assert_null(roundtrip(PRIV_TAP_DELETE, 3, &td, 0, &h, &r, &nfds));
 	assert_int_equal(h.type, PRIV_TAP_DELETE);
-	assert_int_equal(r.tap_delete.vm_id, 1);
+	assert_int_equal(r.vm_id, 1);
 	assert_null(roundtrip(PRIV_DISK_SNAPSHOT, 4, &ds, 2, &h, &r, &nfds));
 	assert_int_equal(h.type, PRIV_DISK_SNAPSHOT);
 	assert_int_equal(h.id, 4);
-	assert_int_equal(r.disk_snapshot.vm_id, 77);
+	assert_int_equal(r.vm_id, 77);
 	assert_int_equal(nfds, 2);
 	assert_null(roundtrip(PRIV_DISK_RELEASE, 5, &dr, 1, &h, &r, &nfds));
-	assert_int_equal(r.disk_release.vm_id, 78);
+	assert_int_equal(r.vm_id, 78);
 	assert_int_equal(nfds, 1);
 	{
 		struct priv_port_listen	 pl = { 0x7f000001, 80 };
@@ -104,24 +104,28 @@ test_requests(void **state)
 		assert_null(roundtrip(PRIV_PORT_LISTEN, 6, &pl, 0, &h, &r,
 		    &nfds));
 		assert_int_equal(h.type, PRIV_PORT_LISTEN);
-		assert_int_equal(r.port_listen.addr, 0x7f000001);
-		assert_int_equal(r.port_listen.port, 80);
+		assert_int_equal(r.addr, 0x7f000001);
+		assert_int_equal(r.port, 80);
 		pl = (struct priv_port_listen){ UINT32_MAX, PRIV_PORT_LOW_MAX };
 		assert_null(roundtrip(PRIV_PORT_LISTEN, 7, &pl, 0, &h, &r,
 		    &nfds));
-		assert_int_equal(r.port_listen.port, PRIV_PORT_LOW_MAX);
+		assert_int_equal(r.port, PRIV_PORT_LOW_MAX);
 	}
 	for (i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
 		assert_null(roundtrip(bare[i], i, &none, 0, &h, &r, &nfds));
 		assert_int_equal(h.type, bare[i]);
 		assert_int_equal(h.id, i);
 		assert_int_equal(h.version, PRIV_VERSION);
+		/* What the type has not is 0, not the last request's. */
+		assert_true(r.vm_id == 0 && r.addr == 0 && r.port == 0 &&
+		    r.naddrs == 0 && r.persist == 0);
 	}
 }
 
-/* wire_send() on a socket, read back and decoded by common/msg.c. */
+/* A reply wire_reply() packed, sent, read back and decoded by msg.c. */
 static void *
-sent(uint32_t type, uint64_t id, const void *body, int passfd, int *gotfd)
+sent(const struct wire_out *o, uint32_t type, uint64_t id, int passfd,
+    int *gotfd)
 {
 	struct buf	 b = { 0 };
 	struct msg_hdr	 h;
@@ -130,7 +134,7 @@ sent(uint32_t type, uint64_t id, const void *body, int passfd, int *gotfd)
 	int		 sv[2];
 
 	pair(sv);
-	assert_int_equal(wire_send(sv[0], type, id, body, passfd), 0);
+	assert_int_equal(wire_send(sv[0], o, passfd), 0);
 	assert_int_equal(frame_recv(sv[1], FRAME_MAX_PRIV, &b, gotfd), 0);
 	if (msg_decode(&priv_proto, b.p, b.len, &h, &out, err,
 	    sizeof(err)) == -1)
@@ -143,19 +147,11 @@ sent(uint32_t type, uint64_t id, const void *body, int passfd, int *gotfd)
 	return out;
 }
 
+/* Each reply as the handlers pack it, with the keys bangerd decodes. */
 static void
 test_replies(void **state)
 {
-	struct priv_error	 e = { BERR_MAX, "no: \"quoted\"" };
-	struct priv_bridge	 br = { "bgbr4294967294", "10.213.3.0",
-				    "10.213.3.1", 24 };
-	struct priv_tap		 t = { PRIV_VMID_MAX, "bgtap65535",
-				    "255.255.255.254", "255.255.255.1", 32,
-				    "02:42:0a:d5:03:02" };
-	struct priv_disk	 d = { 9, "banger-1000-9",
-				    PRIV_IMAGE_MAX_MIB * 2048 };
-	struct priv_tap_ids	 ti;
-	struct priv_disk_ids	 di = { { NULL, 0 } };
+	static struct wire_out	 o;
 	struct priv_error	*eo;
 	struct priv_bridge	*bo;
 	struct priv_tap		*to;
@@ -168,72 +164,96 @@ test_replies(void **state)
 	int			 fd, null, i;
 
 	(void)state;
-	free(sent(PRIV_OK, UINT64_MAX, &(struct priv_ok){ 0 }, -1, &fd));
+	assert_int_equal(wire_reply(&o, PRIV_OK, UINT64_MAX, ""), PRIV_OK);
+	free(sent(&o, PRIV_OK, UINT64_MAX, -1, &fd));
 	assert_int_equal(fd, -1);
-	eo = sent(PRIV_ERROR, 1, &e, -1, &fd);
+	wire_reply(&o, PRIV_ERROR, 1, "us", "code", (uint64_t)BERR_MAX,
+	    "message", "no: \"quoted\"");
+	eo = sent(&o, PRIV_ERROR, 1, -1, &fd);
 	assert_int_equal(eo->code, BERR_MAX);
-	assert_string_equal(eo->message, e.message);
+	assert_string_equal(eo->message, "no: \"quoted\"");
 	msg_free(&priv_proto, PRIV_ERROR, eo);
-	/* reply_error()'s longest message. */
+	/* The longest message, struct ans's err. */
 	memset(msg, 'x', sizeof(msg) - 1);
 	msg[sizeof(msg) - 1] = '\0';
-	e.message = msg;
-	eo = sent(PRIV_ERROR, 1, &e, -1, &fd);
+	wire_reply(&o, PRIV_ERROR, 1, "us", "code", (uint64_t)BERR_MAX,
+	    "message", msg);
+	eo = sent(&o, PRIV_ERROR, 1, -1, &fd);
 	assert_string_equal(eo->message, msg);
 	msg_free(&priv_proto, PRIV_ERROR, eo);
-	bo = sent(PRIV_BRIDGE, 2, &br, -1, &fd);
-	assert_string_equal(bo->name, br.name);
-	assert_string_equal(bo->subnet, br.subnet);
-	assert_string_equal(bo->gateway, br.gateway);
+	wire_reply(&o, PRIV_BRIDGE, 2, "sssu", "name", "bgbr4294967294",
+	    "subnet", "10.213.3.0", "gateway", "10.213.3.1", "prefix",
+	    (uint64_t)24);
+	bo = sent(&o, PRIV_BRIDGE, 2, -1, &fd);
+	assert_string_equal(bo->name, "bgbr4294967294");
+	assert_string_equal(bo->subnet, "10.213.3.0");
+	assert_string_equal(bo->gateway, "10.213.3.1");
 	assert_int_equal(bo->prefix, 24);
 	msg_free(&priv_proto, PRIV_BRIDGE, bo);
 
 	/* The tap and disk replies carry their descriptor. */
 	null = open("/dev/null", O_RDONLY);
 	assert_true(null >= 0);
-	to = sent(PRIV_TAP, 3, &t, null, &fd);
+	wire_reply(&o, PRIV_TAP, 3, "usssus", "vm_id", (uint64_t)PRIV_VMID_MAX,
+	    "name", "bgtap65535", "address", "255.255.255.254", "gateway",
+	    "255.255.255.1", "prefix", (uint64_t)32, "mac",
+	    "02:42:0a:d5:03:02");
+	to = sent(&o, PRIV_TAP, 3, null, &fd);
 	assert_int_equal(to->vm_id, PRIV_VMID_MAX);
-	assert_string_equal(to->name, t.name);
-	assert_string_equal(to->address, t.address);
-	assert_string_equal(to->gateway, t.gateway);
+	assert_string_equal(to->name, "bgtap65535");
+	assert_string_equal(to->address, "255.255.255.254");
+	assert_string_equal(to->gateway, "255.255.255.1");
 	assert_int_equal(to->prefix, 32);
-	assert_string_equal(to->mac, t.mac);
+	assert_string_equal(to->mac, "02:42:0a:d5:03:02");
 	assert_true(fd >= 0 && fstat(fd, &a) == 0 && fstat(null, &b) == 0);
 	assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
 	close(fd);
 	msg_free(&priv_proto, PRIV_TAP, to);
-	dout = sent(PRIV_DISK, 4, &d, null, &fd);
+	wire_reply(&o, PRIV_DISK, 4, "usu", "vm_id", (uint64_t)9, "name",
+	    "banger-1000-9", "sectors", (uint64_t)PRIV_IMAGE_MAX_MIB * 2048);
+	dout = sent(&o, PRIV_DISK, 4, null, &fd);
 	assert_int_equal(dout->vm_id, 9);
-	assert_string_equal(dout->name, d.name);
+	assert_string_equal(dout->name, "banger-1000-9");
 	assert_true(dout->sectors == PRIV_IMAGE_MAX_MIB * 2048);
 	assert_true(fd >= 0);
 	close(fd);
 	msg_free(&priv_proto, PRIV_DISK, dout);
+	wire_reply(&o, PRIV_DNS_SOCK, 5, "u", "tcp", (uint64_t)1);
+	free(sent(&o, PRIV_DNS_SOCK, 5, null, &fd));
+	assert_true(fd >= 0);
+	close(fd);
 	close(null);
 
 	/* Lists, empty and long (the widest ids). */
 	for (i = 0; i < 1000; i++)
 		ids[i] = PRIV_VMID_MAX - (uint64_t)i;
-	ti.vm_ids.v = ids;
-	ti.vm_ids.n = 700;
-	tio = sent(PRIV_TAP_IDS, 5, &ti, -1, &fd);
+	wire_reply(&o, PRIV_TAP_IDS, 5, "a", "vm_ids",
+	    &(struct msg_u64v){ ids, 700 });
+	tio = sent(&o, PRIV_TAP_IDS, 5, -1, &fd);
 	assert_int_equal(tio->vm_ids.n, 700);
 	assert_memory_equal(tio->vm_ids.v, ids, 700 * sizeof(ids[0]));
 	msg_free(&priv_proto, PRIV_TAP_IDS, tio);
-	dio = sent(PRIV_DISK_IDS, 6, &di, -1, &fd);
+	wire_reply(&o, PRIV_DISK_IDS, 6, "a", "vm_ids",
+	    &(struct msg_u64v){ NULL, 0 });
+	dio = sent(&o, PRIV_DISK_IDS, 6, -1, &fd);
 	assert_int_equal(dio->vm_ids.n, 0);
 	msg_free(&priv_proto, PRIV_DISK_IDS, dio);
-	di.vm_ids.v = ids;
-	di.vm_ids.n = 1;
-	dio = sent(PRIV_DISK_IDS, 7, &di, -1, &fd);
+	wire_reply(&o, PRIV_DISK_IDS, 7, "a", "vm_ids",
+	    &(struct msg_u64v){ ids, 1 });
+	dio = sent(&o, PRIV_DISK_IDS, 7, -1, &fd);
 	assert_int_equal(dio->vm_ids.n, 1);
 	assert_int_equal(dio->vm_ids.v[0], PRIV_VMID_MAX);
 	msg_free(&priv_proto, PRIV_DISK_IDS, dio);
 
 	/* A request type is not a reply; a reply too long is not sent. */
-	assert_int_equal(wire_send(-1, PRIV_TAP_LIST, 1, &e, -1), -1);
-	ti.vm_ids.n = 1000;
-	assert_int_equal(wire_send(-1, PRIV_TAP_IDS, 1, &ti, -1), -1);
+	wire_reply(&o, PRIV_TAP_LIST, 1, "");
+	assert_true(o.full);
+	assert_int_equal(wire_send(-1, &o, -1), -1);
+	assert_int_equal(errno, EINVAL);
+	wire_reply(&o, PRIV_TAP_IDS, 1, "a", "vm_ids",
+	    &(struct msg_u64v){ ids, 1000 });
+	assert_true(o.full);
+	assert_int_equal(wire_send(-1, &o, -1), -1);
 }
 
 static size_t
@@ -327,7 +347,7 @@ test_malformed(void **state)
 	    "c3";
 	uint8_t			 p[256];
 	struct msg_hdr		 h;
-	union priv_req		 r;
+	struct wire_req		 r;
 	size_t			 i, n;
 
 	(void)state;
@@ -336,14 +356,14 @@ test_malformed(void **state)
 	assert_null(wire_decode(p, n, &h, &r));
 	assert_int_equal(h.type, PRIV_TAP_CREATE);
 	assert_int_equal(h.id, 9);
-	assert_int_equal(r.tap_create.vm_id, PRIV_VMID_MAX);
-	assert_int_equal(r.tap_create.persist, 1);
+	assert_int_equal(r.vm_id, PRIV_VMID_MAX);
+	assert_int_equal(r.persist, 1);
 	/* A signed encoding of a non-negative integer is one (as msgpack-c). */
 	n = unhex("84a17601a174d007a26964d100ffa5766d5f6964d30000000000000003",
 	    p, sizeof(p));
 	assert_null(wire_decode(p, n, &h, &r));
 	assert_int_equal(h.id, 255);
-	assert_int_equal(r.disk_snapshot.vm_id, 3);
+	assert_int_equal(r.vm_id, 3);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		n = unhex(bad[i].hex, p, sizeof(p));
 		if (wire_decode(p, n, &h, &r) == NULL)
@@ -357,7 +377,7 @@ test_egress_roundtrip(void **state)
 	char			*v[PRIV_EGRESS_ADDRS_MAX];
 	struct priv_tap_egress	 e = { PRIV_VMID_MAX, 1, { v, 0 }, UINT32_MAX };
 	struct msg_hdr		 h;
-	union priv_req		 r;
+	struct wire_req		 r;
 	size_t			 nfds, i;
 
 	(void)state;
@@ -367,21 +387,21 @@ test_egress_roundtrip(void **state)
 	e.allowlist = 0;
 	assert_null(roundtrip(PRIV_TAP_EGRESS, 1, &e, 0, &h, &r, &nfds));
 	assert_int_equal(h.type, PRIV_TAP_EGRESS);
-	assert_int_equal(r.egress.vm_id, PRIV_VMID_MAX);
-	assert_int_equal(r.egress.allowlist, 0);
-	assert_int_equal(r.egress.naddrs, 0);
-	assert_true(r.egress.ttl == UINT32_MAX);
+	assert_int_equal(r.vm_id, PRIV_VMID_MAX);
+	assert_int_equal(r.allowlist, 0);
+	assert_int_equal(r.naddrs, 0);
+	assert_true(r.ttl == UINT32_MAX);
 	/* The most bangerd sends. */
 	e.allowlist = 1;
 	e.addrs.n = PRIV_EGRESS_ADDRS_MAX;
 	e.ttl = 0;
 	memset(&r, 0x55, sizeof(r));
 	assert_null(roundtrip(PRIV_TAP_EGRESS, 2, &e, 0, &h, &r, &nfds));
-	assert_int_equal(r.egress.allowlist, 1);
-	assert_int_equal(r.egress.ttl, 0);
-	assert_int_equal(r.egress.naddrs, PRIV_EGRESS_ADDRS_MAX);
+	assert_int_equal(r.allowlist, 1);
+	assert_int_equal(r.ttl, 0);
+	assert_int_equal(r.naddrs, PRIV_EGRESS_ADDRS_MAX);
 	for (i = 0; i < PRIV_EGRESS_ADDRS_MAX; i++)
-		assert_string_equal(r.egress.addrs[i], v[i]);
+		assert_string_equal(r.addrs[i], v[i]);
 }
 
 /* A tap.egress map packed by hand: addrs is n copies of a (len bytes). */
@@ -429,7 +449,7 @@ test_egress_decode(void **state)
 	    "allowlist", "addrs", "ttl" };
 	uint8_t		 p[2048];
 	struct msg_hdr	 h;
-	union priv_req	 r;
+	struct wire_req	 r;
 	size_t		 n = 0, i, j;
 
 	(void)state;
@@ -467,43 +487,43 @@ test_egress_decode(void **state)
 	assert_int_equal(n, 757);
 	assert_null(wire_decode(p, n, &h, &r));
 	assert_int_equal(h.type, PRIV_TAP_EGRESS);
-	assert_int_equal(r.egress.vm_id, 9);
-	assert_int_equal(r.egress.ttl, 60);
-	assert_int_equal(r.egress.naddrs, 32);
-	assert_string_equal(r.egress.addrs[31], "203.113.255.254");
+	assert_int_equal(r.vm_id, 9);
+	assert_int_equal(r.ttl, 60);
+	assert_int_equal(r.naddrs, 32);
+	assert_string_equal(r.addrs[31], "203.113.255.254");
 
 	/* The map the refused ones in bad[] are made from. */
 	n = unhex("87a17601a17411a2696401a5766d5f696407a9616c6c6f776c697374c3"
 	    "a5616464727390a374746c05", p, sizeof(p));
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_int_equal(r.egress.naddrs, 0);
-	assert_int_equal(r.egress.ttl, 5);
+	assert_int_equal(r.naddrs, 0);
+	assert_int_equal(r.ttl, 5);
 	n = unhex("87a17601a17411a2696401a5766d5f696407a9616c6c6f776c697374c3"
 	    "a5616464727391a0a374746c05", p, sizeof(p));
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_int_equal(r.egress.naddrs, 1);
+	assert_int_equal(r.naddrs, 1);
 
 	/* More than 32, a long one, one with a NUL: for validation. */
 	n = egress_map(p, sizeof(p), "8.8.8.8", 7, 33, 5);
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_int_equal(r.egress.naddrs, 33);
-	assert_string_equal(r.egress.addrs[31], "8.8.8.8");
+	assert_int_equal(r.naddrs, 33);
+	assert_string_equal(r.addrs[31], "8.8.8.8");
 	n = egress_map(p, sizeof(p), "1.1.1.1.1.1.1.1.", 16, 1, 5);
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_int_equal(r.egress.naddrs, 1);
-	assert_string_equal(r.egress.addrs[0], "");
+	assert_int_equal(r.naddrs, 1);
+	assert_string_equal(r.addrs[0], "");
 	n = egress_map(p, sizeof(p), "8.8.8.8\0x", 9, 1, 5);
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_string_equal(r.egress.addrs[0], "");
+	assert_string_equal(r.addrs[0], "");
 	n = egress_map(p, sizeof(p), "", 0, 1, 5);
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_string_equal(r.egress.addrs[0], "");
+	assert_string_equal(r.addrs[0], "");
 	/* A ttl msg.c would refuse. */
 	n = egress_map(p, sizeof(p), "8.8.8.8", 7, 1, (uint64_t)UINT32_MAX + 1);
 	assert_non_null(wire_decode(p, n, &h, &r));
 	n = egress_map(p, sizeof(p), "8.8.8.8", 7, 1, UINT32_MAX);
 	assert_null(wire_decode(p, n, &h, &r));
-	assert_true(r.egress.ttl == UINT32_MAX);
+	assert_true(r.ttl == UINT32_MAX);
 }
 
 /* Send raw bytes with nfds descriptors; what wire_recv() makes of them. */

@@ -28,17 +28,6 @@ verdict(struct vres *r, enum verdict v, unsigned code, const char *fmt, ...)
 	return v;
 }
 
-/* Every request naming a VM: its vm_id in range, else a fault. */
-static int
-bad_vm_id(uint64_t vm_id, struct vres *r)
-{
-	if (vm_id >= 1 && vm_id <= PRIV_VMID_MAX)
-		return 0;
-	verdict(r, VALID_FAULT, 0, "vm_id %llu out of range",
-	    (unsigned long long)vm_id);
-	return 1;
-}
-
 /* The pool may have shrunk since the caller's slot was leased. */
 static enum verdict
 slot_in_pool(const struct policy *pol, const struct lease_bridge *b,
@@ -75,11 +64,9 @@ validate_tap_create(const struct priv *p, const struct req *rq,
     struct vres *r)
 {
 	const struct lease_bridge	*b;
-	uint64_t			 vm_id = rq->u.tap_create.vm_id;
+	uint64_t			 vm_id = rq->u.vm_id;
 	uint32_t			 n;
 
-	if (bad_vm_id(vm_id, r))
-		return VALID_FAULT;
 	if ((b = lease_find(p->lt, LEASE_BRIDGE, LF_UID, p->uid,
 	    LEASE_ANY)) == NULL)
 		return verdict(r, VALID_FAULT, 0, "tap before bridge");
@@ -106,11 +93,8 @@ validate_release(const struct priv *p, const struct req *rq,
     struct vres *r)
 {
 	int		 tap = rq->type == PRIV_TAP_DELETE;
-	uint64_t	 vm_id = tap ? rq->u.tap_delete.vm_id :
-			    rq->u.disk_release.vm_id;
+	uint64_t	 vm_id = rq->u.vm_id;
 
-	if (bad_vm_id(vm_id, r))
-		return VALID_FAULT;
 	if (lease_find(p->lt, tap ? LEASE_TAP : LEASE_DISK, LF_VMID,
 	    (uint32_t)vm_id, p->uid) == NULL)
 		return verdict(r, VALID_FAULT, 0, "vm_id %llu has no %s of "
@@ -124,13 +108,11 @@ enum verdict
 validate_tap_egress(const struct priv *p, const struct req *rq,
     struct vres *r)
 {
-	const struct wire_egress	*e = &rq->u.egress;
+	const struct wire_req		*e = &rq->u;
 	struct in_addr			 in;
 	uint32_t			 a;
 	size_t				 i;
 
-	if (bad_vm_id(e->vm_id, r))
-		return VALID_FAULT;
 	/* Refused, not a fault: the VM may have stopped meanwhile. */
 	if (lease_find(p->lt, LEASE_TAP, LF_VMID, (uint32_t)e->vm_id,
 	    p->uid) == NULL)
@@ -161,7 +143,7 @@ enum verdict
 validate_port_listen(const struct priv *p, const struct req *rq,
     struct vres *r)
 {
-	const struct priv_port_listen	*l = &rq->u.port_listen;
+	const struct wire_req		*l = &rq->u;
 	size_t				 i;
 
 	if ((l->addr >> 24) != 127 || l->port == 0)
@@ -213,11 +195,9 @@ validate_disk_snapshot(const struct priv *p, const struct req *rq,
 {
 	const struct fdfacts	*base = &rq->facts[0], *cow = &rq->facts[1];
 	const struct fdfacts	*f;
-	uint64_t		 vm_id = rq->u.disk_snapshot.vm_id;
+	uint64_t		 vm_id = rq->u.vm_id;
 	const char		*what;
 
-	if (bad_vm_id(vm_id, r))
-		return VALID_FAULT;
 	if (rq->nfd != 2)
 		return verdict(r, VALID_FAULT, 0, "disk.snapshot came with "
 		    "%zu descriptors, not 2", rq->nfd);

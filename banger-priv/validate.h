@@ -1,6 +1,7 @@
 /*
  * Request validation, kept apart from the actions: pure functions of the
- * caller (uid, policy, lease table) and the decoded request.
+ * caller (uid, policy, lease table) and the decoded request, whose
+ * vm_id wire_decode() has already checked to be in range.
  *
  * VALID_FAULT means the request itself is wrong (out of range, names a
  * resource the caller does not own, out of order): the helper treats its

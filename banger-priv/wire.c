@@ -23,6 +23,10 @@ enum { K_V, K_T, K_ID, K_VMID, K_PERSIST, K_TCP, K_ALLOW, K_ADDRS, K_TTL,
 static const char *const keys[K_N] = { "v", "t", "id", "vm_id", "persist",
 	"tcp", "allowlist", "addrs", "ttl", "addr", "port" };
 #define BOOLS	(1u << K_PERSIST | 1u << K_TCP | 1u << K_ALLOW)
+/* The types the helper sends; anything else is not packed. */
+#define REPLIES	(1u << PRIV_OK | 1u << PRIV_ERROR | 1u << PRIV_BRIDGE | \
+	1u << PRIV_TAP | 1u << PRIV_TAP_IDS | 1u << PRIV_DISK | \
+	1u << PRIV_DISK_IDS | 1u << PRIV_DNS_SOCK)
 static const unsigned	 want[PRIV_TYPE_MAX + 1] = {
 	[PRIV_BRIDGE_ENSURE] = ENV, [PRIV_TAP_LIST] = ENV,
 	[PRIV_DISK_LIST] = ENV, [PRIV_TAP_DELETE] = ENV | VMID,
@@ -82,7 +86,7 @@ wire_recv(int fd, uint8_t *pkt, int *fds, size_t *nfds)
 /* tap.egress's addresses, the one array a request has: strings only. */
 static const char *
 addrs(const uint8_t *p, size_t len, size_t *off, msgpack_unpacked *up,
-    struct wire_egress *e)
+    struct wire_req *e)
 {
 	size_t	 w = p[*off] == 0xdc ? 2 : p[*off] == 0xdd ? 4 : 0, i, l;
 
@@ -93,7 +97,6 @@ addrs(const uint8_t *p, size_t len, size_t *off, msgpack_unpacked *up,
 		e->naddrs = e->naddrs << 8 | p[(*off)++];
 	if (w > 0 || e->naddrs > len - *off)
 		return "an array longer than its frame";
-	memset(e->addrs, 0, sizeof(e->addrs));
 	for (i = 0; i < e->naddrs; i++) {
 		/* fixstr, str 8, 16, 32: nothing for msgpack-c to allocate */
 		if (*off >= len || ((p[*off] & 0xe0) != 0xa0 && (p[*off] <
@@ -115,7 +118,7 @@ addrs(const uint8_t *p, size_t len, size_t *off, msgpack_unpacked *up,
  */
 const char *
 wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
-    union priv_req *req)
+    struct wire_req *req)
 {
 	msgpack_unpacked	 up;
 	const char		*why = NULL;
@@ -123,6 +126,7 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 	unsigned		 seen = 0;
 	size_t			 off, w, n, i, k = K_N;
 
+	memset(req, 0, sizeof(*req));
 	if (len == 0 || ((p[0] & 0xf0) != 0x80 && p[0] != 0xde &&
 	    p[0] != 0xdf))
 		return "not a map";
@@ -136,7 +140,7 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 	for (i = 0; why == NULL && i < 2 * n; i++) {
 		/* fixmap, fixarray, array 16 and 32, map 16 and 32 */
 		if (i % 2 == 1 && k == K_ADDRS && off < len)
-			why = addrs(p, len, &off, &up, &req->egress);
+			why = addrs(p, len, &off, &up, req);
 		else if (off >= len || (p[off] & 0xe0) == 0x80 ||
 		    (p[off] >= 0xdc && p[off] <= 0xdf) || msgpack_unpack_next(
 		    &up, (const char *)p, len, &off) != MSGPACK_UNPACK_SUCCESS)
@@ -170,40 +174,29 @@ wire_decode(const uint8_t *p, size_t len, struct msg_hdr *hdr,
 		return "keys do not match the type's";
 	if ((seen & VMID) && (v[K_VMID] < 1 || v[K_VMID] > PRIV_VMID_MAX))
 		return "vm_id out of range";
+	/* A type without these keys has them 0. */
+	if (v[K_ADDR] > UINT32_MAX || v[K_PORT] > PRIV_PORT_LOW_MAX)
+		return "addr or port out of range";	/* as msg.c */
+	if (v[K_TTL] > UINT32_MAX)
+		return "ttl out of range";	/* as msg.c */
 	hdr->version = PRIV_VERSION;
 	hdr->type = (uint32_t)v[K_T];
 	hdr->id = v[K_ID];
-	/* Every body starts with vm_id; what a type lacks is 0. */
-	req->tap_create = (struct priv_tap_create){ v[K_VMID],
-	    (int)v[K_PERSIST] };
-	if (hdr->type == PRIV_DNS_LISTEN)
-		req->dns_listen.tcp = (int)v[K_TCP];
-	if (hdr->type == PRIV_PORT_LISTEN) {
-		if (v[K_ADDR] > UINT32_MAX || v[K_PORT] > PRIV_PORT_LOW_MAX)
-			return "addr or port out of range";	/* as msg.c */
-		req->port_listen = (struct priv_port_listen){ v[K_ADDR],
-		    v[K_PORT] };
-	}
-	if (hdr->type == PRIV_TAP_EGRESS) {
-		if (v[K_TTL] > UINT32_MAX)
-			return "ttl out of range";	/* as msg.c */
-		req->egress.allowlist = (int)v[K_ALLOW];
-		req->egress.ttl = v[K_TTL];
-	}
+	req->vm_id = v[K_VMID];
+	req->persist = (int)v[K_PERSIST];
+	req->tcp = (int)v[K_TCP];
+	req->allowlist = (int)v[K_ALLOW];
+	req->ttl = v[K_TTL];
+	req->addr = v[K_ADDR];
+	req->port = v[K_PORT];
 	return NULL;
 }
 
-/* The packer's sink: a fixed buffer that takes nothing once it is full. */
-struct fixbuf {
-	uint8_t		 p[FRAME_HDR + FRAME_MAX_PRIV];
-	size_t		 len;
-	int		 full;
-};
-
+/* The packer's sink: the reply's fixed buffer, marked full on overflow. */
 static int
 fix_write(void *data, const char *s, size_t n)
 {
-	struct fixbuf	*b = data;
+	struct wire_out	*b = data;
 
 	if (b->full || n > sizeof(b->p) - b->len)
 		return b->full = -1;
@@ -212,97 +205,64 @@ fix_write(void *data, const char *s, size_t n)
 	return 0;
 }
 
-/*
- * The map: the envelope, then one pair per letter of fmt, a key and its
- * value: 'u' a uint64_t, 's' a string, 'a' a struct msg_u64v *.
- */
-static void
-pack(msgpack_packer *pk, uint32_t type, uint64_t id, const char *fmt, ...)
+int
+wire_reply(struct wire_out *o, uint32_t type, uint64_t id, const char *fmt,
+    ...)
 {
 	const struct msg_u64v	*a;
 	const char		*s;
+	msgpack_packer		 pk;
 	va_list			 ap;
 	size_t			 i;
 
-	msgpack_pack_map(pk, strlen(fmt) + 3);
-	msgpack_pack_str_with_body(pk, "v", 1);
-	msgpack_pack_uint32(pk, PRIV_VERSION);
-	msgpack_pack_str_with_body(pk, "t", 1);
-	msgpack_pack_uint32(pk, type);
-	msgpack_pack_str_with_body(pk, "id", 2);
-	msgpack_pack_uint64(pk, id);
+	o->len = FRAME_HDR;
+	o->full = type > PRIV_TYPE_MAX || !(REPLIES & 1u << type);
+	msgpack_packer_init(&pk, o, fix_write);
+	msgpack_pack_map(&pk, strlen(fmt) + 3);
+	msgpack_pack_str_with_body(&pk, "v", 1);
+	msgpack_pack_uint32(&pk, PRIV_VERSION);
+	msgpack_pack_str_with_body(&pk, "t", 1);
+	msgpack_pack_uint32(&pk, type);
+	msgpack_pack_str_with_body(&pk, "id", 2);
+	msgpack_pack_uint64(&pk, id);
 	va_start(ap, fmt);
 	for (; *fmt != '\0'; fmt++) {
 		s = va_arg(ap, const char *);
-		msgpack_pack_str_with_body(pk, s, strlen(s));
+		msgpack_pack_str_with_body(&pk, s, strlen(s));
 		if (*fmt == 'u')
-			msgpack_pack_uint64(pk, va_arg(ap, uint64_t));
+			msgpack_pack_uint64(&pk, va_arg(ap, uint64_t));
 		else if (*fmt == 's') {
 			s = va_arg(ap, const char *);
-			msgpack_pack_str_with_body(pk, s, strlen(s));
+			msgpack_pack_str_with_body(&pk, s, strlen(s));
 		} else {
 			a = va_arg(ap, const struct msg_u64v *);
-			msgpack_pack_array(pk, a->n);
+			msgpack_pack_array(&pk, a->n);
 			for (i = 0; i < a->n; i++)
-				msgpack_pack_uint64(pk, a->v[i]);
+				msgpack_pack_uint64(&pk, a->v[i]);
 		}
 	}
 	va_end(ap);
+	for (i = 0; i < FRAME_HDR; i++)
+		o->p[i] = (uint8_t)((o->len - FRAME_HDR) >> (24 - 8 * i));
+	return (int)type;
 }
 
 int
-wire_send(int fd, uint32_t type, uint64_t id, const void *body, int passfd)
+wire_send(int fd, const struct wire_out *o, int passfd)
 {
-	const struct priv_error		*e = body;
-	const struct priv_bridge	*b = body;
-	const struct priv_tap		*t = body;
-	const struct priv_disk		*d = body;
-	static struct fixbuf		 out;
 	static union {
 		struct cmsghdr	 hdr;
 		char		 buf[CMSG_SPACE(sizeof(int))];
 	} cmsg = { .hdr = { .cmsg_len = CMSG_LEN(sizeof(int)),
 	    .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS } };
-	struct iovec			 iov = { out.p, 0 };
-	struct msghdr			 mh = { .msg_iov = &iov,
-					    .msg_iovlen = 1 };
-	msgpack_packer			 pk;
-	ssize_t				 n;
+	struct iovec	 iov = { (void *)o->p, o->len };
+	struct msghdr	 mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t		 n;
 
-	out.len = FRAME_HDR;
-	out.full = 0;
-	msgpack_packer_init(&pk, &out, fix_write);
-	if (type == PRIV_OK)
-		pack(&pk, type, id, "");
-	else if (type == PRIV_ERROR)
-		pack(&pk, type, id, "us", "code", e->code, "message",
-		    e->message);
-	else if (type == PRIV_BRIDGE)
-		pack(&pk, type, id, "sssu", "name", b->name, "subnet",
-		    b->subnet, "gateway", b->gateway, "prefix", b->prefix);
-	else if (type == PRIV_TAP)
-		pack(&pk, type, id, "usssus", "vm_id", t->vm_id, "name",
-		    t->name, "address", t->address, "gateway", t->gateway,
-		    "prefix", t->prefix, "mac", t->mac);
-	else if (type == PRIV_DISK)
-		pack(&pk, type, id, "usu", "vm_id", d->vm_id, "name",
-		    d->name, "sectors", d->sectors);
-	else if (type == PRIV_DNS_SOCK)
-		pack(&pk, type, id, "u", "tcp",
-		    ((const struct priv_dns_sock *)body)->tcp);
-	else if (type == PRIV_TAP_IDS || type == PRIV_DISK_IDS)
-		pack(&pk, type, id, "a", "vm_ids", type == PRIV_TAP_IDS ?
-		    &((const struct priv_tap_ids *)body)->vm_ids :
-		    &((const struct priv_disk_ids *)body)->vm_ids);
-	else
-		out.full = 1;
-	if (out.full) {
+	if (o->full) {
 		errno = EINVAL;
 		return -1;
 	}
-	iov.iov_len = out.len;
-	for (n = 0; n < FRAME_HDR; n++)
-		out.p[n] = (uint8_t)((out.len - FRAME_HDR) >> (24 - 8 * n));
 	if (passfd >= 0) {
 		memcpy(CMSG_DATA(&cmsg.hdr), &passfd, sizeof(int));
 		mh.msg_control = cmsg.buf;
@@ -311,5 +271,5 @@ wire_send(int fd, uint32_t type, uint64_t id, const void *body, int passfd)
 	do {
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 	} while (n == -1 && errno == EINTR);
-	return n == (ssize_t)iov.iov_len ? 0 : -1;
+	return n == (ssize_t)o->len ? 0 : -1;
 }

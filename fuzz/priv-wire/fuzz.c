@@ -48,7 +48,7 @@ is_request(uint32_t type)
 
 /* wire.c's tap.egress against msg.c's (ok: msg.c accepted it). */
 static int
-egress_same(const struct wire_egress *w, const struct priv_tap_egress *m,
+egress_same(const struct wire_req *w, const struct priv_tap_egress *m,
     int ok)
 {
 	size_t	 i;
@@ -82,7 +82,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct msg_hdr	 wh, mh;
-	union priv_req	 req;
+	struct wire_req	 req;
 	void		*body;
 	char		 err[MSG_ERRLEN];
 	const char	*why;
@@ -96,24 +96,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(err)) == 0;
 	if (why == NULL && wh.type == PRIV_TAP_EGRESS) {
 		if ((ok && (mh.type != wh.type || wh.id != mh.id)) ||
-		    !egress_same(&req.egress, body, ok) ||
+		    !egress_same(&req, body, ok) ||
 		    size > WIRE_REQ_MAX ||
-		    req.egress.vm_id == 0 || req.egress.vm_id > PRIV_VMID_MAX)
+		    req.vm_id == 0 || req.vm_id > PRIV_VMID_MAX)
 			abort();
 	} else if (why == NULL) {
 		if (!ok || size > WIRE_REQ_MAX || !is_request(wh.type) ||
 		    wh.type != mh.type || wh.id != mh.id ||
 		    wh.version != mh.version ||
-		    vm_id(wh.type, &req) != vm_id(mh.type, body) ||
-		    (wh.type == PRIV_TAP_CREATE && req.tap_create.persist !=
+		    req.vm_id != vm_id(mh.type, body) ||
+		    (wh.type == PRIV_TAP_CREATE && req.persist !=
 		    ((struct priv_tap_create *)body)->persist) ||
-		    (wh.type == PRIV_DNS_LISTEN && req.dns_listen.tcp !=
+		    (wh.type == PRIV_DNS_LISTEN && req.tcp !=
 		    ((struct priv_dns_listen *)body)->tcp) ||
-		    (wh.type == PRIV_PORT_LISTEN && memcmp(&req.port_listen,
-		    body, sizeof(req.port_listen)) != 0))
+		    (wh.type == PRIV_PORT_LISTEN && (req.addr !=
+		    ((struct priv_port_listen *)body)->addr || req.port !=
+		    ((struct priv_port_listen *)body)->port)))
 			abort();
-		if (vm_id(wh.type, &req) > PRIV_VMID_MAX ||
-		    (vm_id(wh.type, &req) == 0 && !no_vm_id(wh.type)))
+		if (req.vm_id > PRIV_VMID_MAX ||
+		    (req.vm_id == 0) != no_vm_id(wh.type))
 			abort();
 	} else if (ok && is_request(mh.type) && size <= WIRE_REQ_MAX &&
 	    (vm_id(mh.type, body) > 0 || no_vm_id(mh.type)))
