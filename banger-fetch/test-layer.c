@@ -566,6 +566,12 @@ test_hostile_paths(void **state)
 	put_link(a, "rel", "../../../../tmp", 0);
 	put_link(a, "loop1", "loop2", 0);
 	put_link(a, "loop2", "loop1", 0);
+	put_link(a, "last", "/etc", 0);
+	tar_close(a);
+	assert_int_equal(apply(f), 0);
+	/* An entry's own name is never followed: the link is replaced. */
+	a = tar_new(f, 'n');
+	put_file(a, "last", "a file now");
 	tar_close(a);
 	assert_int_equal(apply(f), 0);
 
@@ -607,6 +613,8 @@ test_hostile_paths(void **state)
 	assert_text(fs, path, "inside");
 	snprintf(path, sizeof(path), "tmp/%s", name);
 	assert_text(fs, path, "inside too");
+	assert_text(fs, "last", "a file now");
+	assert_int_equal(ino_of(fs, "etc/last"), 0);
 	fsck_clean(f);
 }
 
