@@ -99,7 +99,7 @@ whiteout(struct layer_fs *l, const char *clean, const char *base)
 	if (name[0] == '\0' || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0)
 		return layer_fail(l, 0, "a whiteout of nothing");
-	if ((r = layer_lookup(l, dir, name, &ino)) != 0)
+	if ((r = layer_dir_lookup(l, dir, name, &ino)) != 0)
 		return r == 1 ? 0 : -1;
 	if (layer_set_get(&l->set, ino) & LAYER_MADE)
 		return 0;
@@ -201,7 +201,7 @@ entry(struct layer_fs *l, struct archive *a, struct archive_entry *ae)
 	if (target == NULL && type == AE_IFSOCK)
 		return 0;
 	if (layer_parent(l, clean, 1, &dir, &last) == -1 ||
-	    (r = layer_lookup(l, dir, last, &old)) == -1)
+	    (r = layer_dir_lookup(l, dir, last, &old)) == -1)
 		return -1;
 	if (r == 1)
 		old = 0;
@@ -250,6 +250,7 @@ layer_apply(struct layer_fs *l, int fd, char *err, size_t errlen)
 	l->errlen = errlen;
 	l->entry = NULL;
 	l->pvalid = 0;
+	layer_names_drop(&l->names);
 	layer_set_clear(&l->set);
 	if ((a = archive_read_new()) == NULL)
 		return layer_fail(l, 0, "out of memory");

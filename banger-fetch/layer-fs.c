@@ -120,6 +120,10 @@ layer_fs_open(const char *path, char *err, size_t errlen)
 		    error_message(e));
 		goto fail;
 	}
+	if ((e = ext2fs_get_mem(l->fs->blocksize, &l->dirbuf)) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	l->fs->umask = 022;
 	l->bytes = ext2fs_blocks_count(l->fs->super) * l->fs->blocksize;
 	return l;
@@ -143,6 +147,8 @@ layer_fs_close(struct layer_fs *l, char *err, size_t errlen)
 		rc = -1;
 	}
 	layer_set_free(&l->set);
+	layer_names_free(&l->names);
+	ext2fs_free_mem(&l->dirbuf);
 	free(l);
 	return rc;
 }
@@ -154,6 +160,8 @@ layer_fs_discard(struct layer_fs *l)
 		return;
 	ext2fs_free(l->fs);
 	layer_set_free(&l->set);
+	layer_names_free(&l->names);
+	ext2fs_free_mem(&l->dirbuf);
 	free(l);
 }
 

@@ -184,6 +184,7 @@ layer_remove(struct layer_fs *l, ext2_ino_t dir, const char *name,
 	errcode_t		 e;
 
 	l->pvalid = 0;
+	layer_names_forget(&l->names, dir, name);
 	l->writes++;
 	if (layer_read_inode(l, ino, &in) == -1)
 		return -1;

@@ -661,6 +661,53 @@ test_sparse(void **state)
 	fsck_clean(f);
 }
 
+/* Thousands of names in one directory, some whited out, some new. */
+static void
+test_big_directory(void **state)
+{
+	struct fx	*f = *state;
+	struct archive	*a = tar_new(f, 'n');
+	ext2_filsys	 fs;
+	char		 name[64], text[64];
+	int		 i;
+
+	put_dir(a, "big");
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "big/file-with-a-longish-name-%d",
+		    i);
+		put_file(a, name, name + 4);
+	}
+	tar_close(a);
+	assert_int_equal(apply(f), 0);
+	a = tar_new(f, 'n');
+	for (i = 0; i < 3000; i += 3) {
+		snprintf(name, sizeof(name),
+		    "big/.wh.file-with-a-longish-name-%d", i);
+		put_file(a, name, "");
+	}
+	for (i = 0; i < 3000; i += 5) {
+		snprintf(name, sizeof(name), "big/file-with-a-longish-name-%d",
+		    i);
+		put_file(a, name, "again");
+	}
+	tar_close(a);
+	assert_int_equal(apply(f), 0);
+	fs = reopen(f);
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "big/file-with-a-longish-name-%d",
+		    i);
+		if (i % 5 == 0)
+			assert_text(fs, name, "again");
+		else if (i % 3 == 0)
+			assert_int_equal(ino_of(fs, name), 0);
+		else {
+			snprintf(text, sizeof(text), "%s", name + 4);
+			assert_text(fs, name, text);
+		}
+	}
+	fsck_clean(f);
+}
+
 /* A layer larger than the image, and broken archives. */
 static void
 test_errors(void **state)
@@ -710,6 +757,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_paths, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sparse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_directory, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 
