@@ -165,11 +165,14 @@ layer_fs_discard(struct layer_fs *l)
 	free(l);
 }
 
-/* Formats "ENTRY: WHAT: WHY" into the caller's err; returns -1. */
+/*
+ * Formats "ENTRY: WHAT: WHY" into the caller's err; returns -1.  Entry
+ * names are the layer's bytes: control characters become '?'.
+ */
 int
 layer_fail(struct layer_fs *l, errcode_t e, const char *fmt, ...)
 {
-	char		 what[512];
+	char		 what[512], *p;
 	const char	*entry = l->entry != NULL ? l->entry : "layer";
 	unsigned long long mib = l->bytes / (1024 * 1024);
 	va_list		 ap;
@@ -188,6 +191,9 @@ layer_fail(struct layer_fs *l, errcode_t e, const char *fmt, ...)
 		    error_message(e));
 	else
 		snprintf(l->err, l->errlen, "%s: %s", entry, what);
+	for (p = l->err; l->errlen > 0 && *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 

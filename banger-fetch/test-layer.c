@@ -596,6 +596,14 @@ test_hostile_paths(void **state)
 	assert_non_null(strstr(f->err, "\"..\""));
 	assert_non_null(strstr(f->err, "a/../../x"));
 
+	/* A name's control characters do not reach the message. */
+	a = tar_new(f, 'n');
+	put_file(a, "\033[2J/../x", "x");
+	tar_close(a);
+	assert_int_equal(apply(f), -1);
+	assert_non_null(strstr(f->err, "?[2J/../x"));
+	assert_null(strchr(f->err, '\033'));
+
 	memset(lng, 'n', sizeof(lng) - 1);
 	lng[sizeof(lng) - 1] = '\0';
 	a = tar_new(f, 'n');
