@@ -143,7 +143,13 @@ walk(struct layer_fs *l, const char *path, int create, ext2_ino_t *out)
 		}
 		if (layer_read_inode(l, ino, &in) == -1)
 			return -1;
+		/*
+		 * A directory this layer has entries in is part of it: an
+		 * opaque whiteout above keeps it (and them).
+		 */
 		if (LINUX_S_ISDIR(in.i_mode)) {
+			if (layer_set_add(&l->set, ino, LAYER_KEPT) == -1)
+				return layer_fail(l, 0, "out of memory");
 			cur = ino;
 			continue;
 		}

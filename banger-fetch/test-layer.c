@@ -471,6 +471,7 @@ test_whiteouts(void **state)
 	put_file(a, "o/old", "old");
 	put_file(a, "o/keep/old", "old");
 	put_file(a, "o/gone/f", "f");
+	put_file(a, "o/deep/old", "old");
 	put_link(a, "o/hl", "x", 1);
 	tar_close(a);
 	assert_int_equal(apply(f), 0);
@@ -485,6 +486,8 @@ test_whiteouts(void **state)
 	put_file(a, "o/new", "new");
 	put_dir(a, "o/keep");
 	put_file(a, "o/keep/mine", "mine");
+	/* No entry of its own for o/deep: its file's entry says it. */
+	put_file(a, "o/deep/mine", "mine");
 	put_file(a, "o/.wh..wh..opq", "");
 	put_file(a, "o/after", "after");
 	/* This layer's own entry survives its whiteout. */
@@ -505,6 +508,8 @@ test_whiteouts(void **state)
 	assert_text(fs, "o/after", "after");
 	assert_text(fs, "o/keep/mine", "mine");
 	assert_int_equal(ino_of(fs, "o/keep/old"), 0);
+	assert_text(fs, "o/deep/mine", "mine");
+	assert_int_equal(ino_of(fs, "o/deep/old"), 0);
 	assert_int_equal(ino_of(fs, "o/old"), 0);
 	assert_int_equal(ino_of(fs, "o/gone"), 0);
 	assert_int_equal(ino_of(fs, "o/hl"), 0);
