@@ -433,6 +433,11 @@ test_links(void **state)
 	put_link(a, "c", "d", 1);
 	tar_close(a);
 	assert_int_equal(apply(f), 0);
+	/* The same link again changes nothing. */
+	a = tar_new(f, 'n');
+	put_link(a, "c", "d", 1);
+	tar_close(a);
+	assert_int_equal(apply(f), 0);
 	a = tar_new(f, 'n');
 	put_link(a, "e", "bin", 1);
 	tar_close(a);
@@ -572,6 +577,7 @@ test_hostile_paths(void **state)
 	put_link(a, "loop1", "loop2", 0);
 	put_link(a, "loop2", "loop1", 0);
 	put_link(a, "last", "/etc", 0);
+	put_link(a, "sub/abs", "/target", 0);
 	tar_close(a);
 	assert_int_equal(apply(f), 0);
 	/* An entry's own name is never followed: the link is replaced. */
@@ -585,6 +591,8 @@ test_hostile_paths(void **state)
 	put_file(a, path, "inside");
 	snprintf(path, sizeof(path), "rel/%s", name);
 	put_file(a, path, "inside too");
+	/* An absolute target starts at the image's root. */
+	put_file(a, "sub/abs/f", "at the root");
 	tar_close(a);
 	assert_int_equal(apply(f), 0);
 
@@ -627,6 +635,8 @@ test_hostile_paths(void **state)
 	snprintf(path, sizeof(path), "tmp/%s", name);
 	assert_text(fs, path, "inside too");
 	assert_text(fs, "last", "a file now");
+	assert_text(fs, "target/f", "at the root");
+	assert_int_equal(ino_of(fs, "sub/target"), 0);
 	assert_int_equal(ino_of(fs, "etc/last"), 0);
 	fsck_clean(f);
 }
