@@ -17,7 +17,7 @@
 
 #define WH		".wh."
 #define WH_OPAQUE	".wh..wh..opq"
-#define READ_BLOCK	(1024 * 1024)
+#define READ_BLOCK	(128 * 1024)
 
 /* Contents, sparse entries keeping their holes. */
 static int

@@ -731,6 +731,31 @@ test_big_directory(void **state)
 	fsck_clean(f);
 }
 
+/* More files than the image has inodes. */
+static void
+test_no_inodes(void **state)
+{
+	struct fx		*f = *state;
+	struct archive		*a = tar_new(f, 'z');
+	struct ext2_super_block	 sb;
+	ext2_filsys		 fs;
+	char			 name[64];
+	unsigned int		 i, n;
+
+	assert_int_equal(ext2fs_open(f->img, EXT2_FLAG_64BITS, 0, 0,
+	    unix_io_manager, &fs), 0);
+	sb = *fs->super;
+	ext2fs_close_free(&fs);
+	n = sb.s_inodes_count + 10;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "d%u/f%u", i / 1000, i);
+		put(a, ent(name, AE_IFREG | 0644), NULL, 0);
+	}
+	tar_close(a);
+	assert_int_equal(apply(f), -1);
+	assert_non_null(strstr(f->err, "no inode left (64 MiB)"));
+}
+
 /* A layer larger than the image, and broken archives. */
 static void
 test_errors(void **state)
@@ -781,6 +806,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sparse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_directory, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_no_inodes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
