@@ -293,6 +293,13 @@ test_entries(void **state)
 	size_t			 i, n = 3 * MIB + 123;
 	static const char	 cap[] = { 1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0,
 	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	/* An access ACL as getxattr gives it: user::rw- user:1000:r-- ... */
+	static const unsigned char acl[] = { 2, 0, 0, 0,
+	    1, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,
+	    2, 0, 4, 0, 0xe8, 3, 0, 0,
+	    4, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
+	    0x10, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
+	    0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff };
 
 	assert_non_null(big = malloc(n));
 	for (i = 0; i < n; i++)
@@ -310,6 +317,8 @@ test_entries(void **state)
 	    sizeof(cap));
 	archive_entry_xattr_add_entry(e, "user.note", "hi", 2);
 	archive_entry_xattr_add_entry(e, "trusted.overlay.opaque", "y", 1);
+	archive_entry_xattr_add_entry(e, "system.posix_acl_access", acl,
+	    sizeof(acl));
 	put(a, e, "#!/bin/sh\n", 10);
 	put(a, ent("usr/big", AE_IFREG | 0600), big, n);
 	put(a, ent("tmp", AE_IFDIR | 01777), NULL, 0);
@@ -348,6 +357,15 @@ test_entries(void **state)
 	assert_memory_equal(buf, "hi", 2);
 	assert_int_equal(xattr(fs, ino, "trusted.overlay.opaque", buf,
 	    sizeof(buf)), 0);
+	/* Tags and permissions, and the ids of named users and groups. */
+	assert_int_equal(xattr(fs, ino, "system.posix_acl_access", buf,
+	    sizeof(buf)), sizeof(acl));
+	assert_memory_equal(buf, acl, 4);
+	for (i = 4; i < sizeof(acl); i += 8) {
+		assert_memory_equal(buf + i, acl + i, 4);
+		if (acl[i] == 2 || acl[i] == 8)
+			assert_memory_equal(buf + i + 4, acl + i + 4, 4);
+	}
 	/* Parents the layer did not list: 0755, root's. */
 	inode(fs, ino_of(fs, "usr/bin"), &in);
 	assert_int_equal(in.i_mode, LINUX_S_IFDIR | 0755);
