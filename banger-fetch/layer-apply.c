@@ -101,7 +101,8 @@ whiteout(struct layer_fs *l, const char *clean, const char *base)
 		return layer_fail(l, 0, "a whiteout of nothing");
 	if ((r = layer_dir_lookup(l, dir, name, &ino)) != 0)
 		return r == 1 ? 0 : -1;
-	if (layer_set_get(&l->set, ino) & LAYER_MADE)
+	if ((layer_set_get(&l->set, ino) & LAYER_MADE) ||
+	    layer_reserved(dir, name))
 		return 0;
 	return layer_remove(l, dir, name, ino);
 }
@@ -205,6 +206,8 @@ entry(struct layer_fs *l, struct archive *a, struct archive_entry *ae)
 		return -1;
 	if (r == 1)
 		old = 0;
+	if (layer_reserved(dir, last) && (target != NULL || type != AE_IFDIR))
+		return layer_fail(l, 0, "/lost+found is the file system's own");
 	if (target != NULL)
 		return hardlink(l, dir, last, old, target);
 	if (type == AE_IFDIR)

@@ -74,6 +74,7 @@ int	layer_parent(struct layer_fs *, const char *, int, ext2_ino_t *,
 	    const char **);
 int	layer_lookup(struct layer_fs *, ext2_ino_t, const char *,
 	    ext2_ino_t *);
+int	layer_reserved(ext2_ino_t, const char *);
 int	layer_readlink(struct layer_fs *, ext2_ino_t,
 	    struct ext2_inode_large *, char *, size_t);
 

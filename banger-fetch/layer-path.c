@@ -52,6 +52,16 @@ layer_path_clean(struct layer_fs *l, const char *in, char *out,
 	return 0;
 }
 
+/*
+ * The root's lost+found is the file system's own (e2fsck wants it):
+ * layers may not whiteout or replace it.
+ */
+int
+layer_reserved(ext2_ino_t dir, const char *name)
+{
+	return dir == EXT2_ROOT_INO && strcmp(name, "lost+found") == 0;
+}
+
 /* 0 and *ino, 1 when dir has no such name, -1 on error. */
 int
 layer_lookup(struct layer_fs *l, ext2_ino_t dir, const char *name,

@@ -226,7 +226,8 @@ layer_opaque(struct layer_fs *l, ext2_ino_t top)
 			goto out;
 		for (i = 0; i < k.n; i++) {
 			f = layer_set_get(&l->set, k.ino[i]);
-			if (f & LAYER_MADE)
+			if ((f & LAYER_MADE) ||
+			    layer_reserved(d, k.names + k.off[i]))
 				continue;
 			if (layer_read_inode(l, k.ino[i], &in) == -1)
 				goto out;

@@ -540,6 +540,43 @@ test_whiteouts(void **state)
 	fsck_clean(f);
 }
 
+/*
+ * The root made opaque: what this layer named stays, the rest goes, but
+ * never the file system's own lost+found (e2fsck would miss it).
+ */
+static void
+test_opaque_root(void **state)
+{
+	struct fx	*f = *state;
+	struct archive	*a = tar_new(f, 'n');
+	ext2_filsys	 fs;
+
+	put_file(a, "old", "old");
+	put_file(a, "dir/old", "old");
+	put_file(a, "dir/sub/old", "old");
+	tar_close(a);
+	assert_int_equal(apply(f), 0);
+	a = tar_new(f, 'n');
+	put_file(a, "dir/new", "new");
+	put_file(a, ".wh.lost+found", "");
+	put_file(a, ".wh..wh..opq", "");
+	tar_close(a);
+	assert_int_equal(apply(f), 0);
+	a = tar_new(f, 'n');
+	put_file(a, "lost+found", "mine");
+	tar_close(a);
+	assert_int_equal(apply(f), -1);
+	assert_non_null(strstr(f->err, "lost+found"));
+
+	fs = reopen(f);
+	assert_int_equal(ino_of(fs, "old"), 0);
+	assert_int_equal(ino_of(fs, "dir/old"), 0);
+	assert_int_equal(ino_of(fs, "dir/sub"), 0);
+	assert_text(fs, "dir/new", "new");
+	assert_int_not_equal(ino_of(fs, "lost+found"), 0);
+	fsck_clean(f);
+}
+
 /* A directory replaced by a file and the other way round. */
 static void
 test_replace(void **state)
@@ -818,6 +855,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whiteouts, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_opaque_root, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_paths, setup,
