@@ -201,6 +201,11 @@ entry(struct layer_fs *l, struct archive *a, struct archive_entry *ae)
 	/* A socket is made by the program that listens on it. */
 	if (target == NULL && type == AE_IFSOCK)
 		return 0;
+	if (target == NULL && type != AE_IFREG && type != AE_IFDIR &&
+	    type != AE_IFLNK && type != AE_IFCHR && type != AE_IFBLK &&
+	    type != AE_IFIFO)
+		return layer_fail(l, 0, "an entry of unknown type %o",
+		    (unsigned)type);
 	if (layer_parent(l, clean, 1, &dir, &last) == -1 ||
 	    (r = layer_dir_lookup(l, dir, last, &old)) == -1)
 		return -1;
