@@ -17,7 +17,7 @@
 
 #define WH		".wh."
 #define WH_OPAQUE	".wh..wh..opq"
-#define READ_BLOCK	(1024 * 1024)
+#define READ_BLOCK	(128 * 1024)
 
 /* Contents, sparse entries keeping their holes. */
 static int
@@ -99,9 +99,10 @@ whiteout(struct layer_fs *l, const char *clean, const char *base)
 	if (name[0] == '\0' || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0)
 		return layer_fail(l, 0, "a whiteout of nothing");
-	if ((r = layer_lookup(l, dir, name, &ino)) != 0)
+	if ((r = layer_dir_lookup(l, dir, name, &ino)) != 0)
 		return r == 1 ? 0 : -1;
-	if (layer_set_get(&l->set, ino) & LAYER_MADE)
+	if ((layer_set_get(&l->set, ino) & LAYER_MADE) ||
+	    layer_reserved(dir, name))
 		return 0;
 	return layer_remove(l, dir, name, ino);
 }
@@ -200,11 +201,18 @@ entry(struct layer_fs *l, struct archive *a, struct archive_entry *ae)
 	/* A socket is made by the program that listens on it. */
 	if (target == NULL && type == AE_IFSOCK)
 		return 0;
+	if (target == NULL && type != AE_IFREG && type != AE_IFDIR &&
+	    type != AE_IFLNK && type != AE_IFCHR && type != AE_IFBLK &&
+	    type != AE_IFIFO)
+		return layer_fail(l, 0, "an entry of unknown type %o",
+		    (unsigned)type);
 	if (layer_parent(l, clean, 1, &dir, &last) == -1 ||
-	    (r = layer_lookup(l, dir, last, &old)) == -1)
+	    (r = layer_dir_lookup(l, dir, last, &old)) == -1)
 		return -1;
 	if (r == 1)
 		old = 0;
+	if (layer_reserved(dir, last) && (target != NULL || type != AE_IFDIR))
+		return layer_fail(l, 0, "/lost+found is the file system's own");
 	if (target != NULL)
 		return hardlink(l, dir, last, old, target);
 	if (type == AE_IFDIR)
@@ -250,6 +258,7 @@ layer_apply(struct layer_fs *l, int fd, char *err, size_t errlen)
 	l->errlen = errlen;
 	l->entry = NULL;
 	l->pvalid = 0;
+	layer_names_drop(&l->names);
 	layer_set_clear(&l->set);
 	if ((a = archive_read_new()) == NULL)
 		return layer_fail(l, 0, "out of memory");

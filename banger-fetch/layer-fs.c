@@ -120,6 +120,10 @@ layer_fs_open(const char *path, char *err, size_t errlen)
 		    error_message(e));
 		goto fail;
 	}
+	if ((e = ext2fs_get_mem(l->fs->blocksize, &l->dirbuf)) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	l->fs->umask = 022;
 	l->bytes = ext2fs_blocks_count(l->fs->super) * l->fs->blocksize;
 	return l;
@@ -143,6 +147,8 @@ layer_fs_close(struct layer_fs *l, char *err, size_t errlen)
 		rc = -1;
 	}
 	layer_set_free(&l->set);
+	layer_names_free(&l->names);
+	ext2fs_free_mem(&l->dirbuf);
 	free(l);
 	return rc;
 }
@@ -154,14 +160,19 @@ layer_fs_discard(struct layer_fs *l)
 		return;
 	ext2fs_free(l->fs);
 	layer_set_free(&l->set);
+	layer_names_free(&l->names);
+	ext2fs_free_mem(&l->dirbuf);
 	free(l);
 }
 
-/* Formats "ENTRY: WHAT: WHY" into the caller's err; returns -1. */
+/*
+ * Formats "ENTRY: WHAT: WHY" into the caller's err; returns -1.  Entry
+ * names are the layer's bytes: control characters become '?'.
+ */
 int
 layer_fail(struct layer_fs *l, errcode_t e, const char *fmt, ...)
 {
-	char		 what[512];
+	char		 what[512], *p;
 	const char	*entry = l->entry != NULL ? l->entry : "layer";
 	unsigned long long mib = l->bytes / (1024 * 1024);
 	va_list		 ap;
@@ -180,6 +191,9 @@ layer_fail(struct layer_fs *l, errcode_t e, const char *fmt, ...)
 		    error_message(e));
 	else
 		snprintf(l->err, l->errlen, "%s: %s", entry, what);
+	for (p = l->err; l->errlen > 0 && *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 

@@ -26,6 +26,16 @@ struct layer_set {
 	size_t		 cap, n;
 };
 
+/* The names of the directory being filled (layer-dir.c). */
+struct layer_names {
+	ext2_ino_t	 dir;		/* 0: none */
+	uint32_t	*off;		/* into blob, plus one; 0: free */
+	ext2_ino_t	*ino;
+	size_t		 cap, n;
+	char		*blob;
+	size_t		 used, size;
+};
+
 struct layer_fs {
 	ext2_filsys	 fs;
 	uint64_t	 bytes;
@@ -34,6 +44,8 @@ struct layer_fs {
 	char		 ppath[LAYER_PATH_MAX + 1];
 	ext2_ino_t	 pino;
 	int		 pvalid;
+	struct layer_names names;
+	char		*dirbuf;	/* one block */
 	/* Writes made: a layer that wrote nothing left the image as is. */
 	unsigned long	 writes;
 	/* The current entry and where its error goes. */
@@ -62,12 +74,22 @@ int	layer_parent(struct layer_fs *, const char *, int, ext2_ino_t *,
 	    const char **);
 int	layer_lookup(struct layer_fs *, ext2_ino_t, const char *,
 	    ext2_ino_t *);
+int	layer_reserved(ext2_ino_t, const char *);
 int	layer_readlink(struct layer_fs *, ext2_ino_t,
 	    struct ext2_inode_large *, char *, size_t);
 
 /* layer-remove.c */
 int	layer_remove(struct layer_fs *, ext2_ino_t, const char *, ext2_ino_t);
 int	layer_opaque(struct layer_fs *, ext2_ino_t);
+
+/* layer-dir.c */
+int	layer_dir_lookup(struct layer_fs *, ext2_ino_t, const char *,
+	    ext2_ino_t *);
+int	layer_dir_link(struct layer_fs *, ext2_ino_t, const char *,
+	    ext2_ino_t, int);
+void	layer_names_drop(struct layer_names *);
+void	layer_names_forget(struct layer_names *, ext2_ino_t, const char *);
+void	layer_names_free(struct layer_names *);
 
 /* layer-node.c */
 int	layer_link(struct layer_fs *, ext2_ino_t, const char *, ext2_ino_t,

@@ -31,22 +31,12 @@ file_type(unsigned int mode)
 	}
 }
 
-/* name for ino in dir; the directory is grown when it is full. */
+/* name for ino in dir (layer-dir.c), its file type from mode. */
 int
 layer_link(struct layer_fs *l, ext2_ino_t dir, const char *name,
     ext2_ino_t ino, int mode)
 {
-	errcode_t	 e;
-
-	l->writes++;
-	e = ext2fs_link(l->fs, dir, name, ino, file_type((unsigned)mode));
-	if (e == EXT2_ET_DIR_NO_SPACE &&
-	    (e = ext2fs_expand_dir(l->fs, dir)) == 0)
-		e = ext2fs_link(l->fs, dir, name, ino,
-		    file_type((unsigned)mode));
-	if (e != 0)
-		return layer_fail(l, e, "linking %s", name);
-	return 0;
+	return layer_dir_link(l, dir, name, ino, file_type((unsigned)mode));
 }
 
 /* A directory, 0755 and root's until its entry says otherwise. */

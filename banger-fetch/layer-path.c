@@ -52,6 +52,16 @@ layer_path_clean(struct layer_fs *l, const char *in, char *out,
 	return 0;
 }
 
+/*
+ * The root's lost+found is the file system's own (e2fsck wants it):
+ * layers may not whiteout or replace it.
+ */
+int
+layer_reserved(ext2_ino_t dir, const char *name)
+{
+	return dir == EXT2_ROOT_INO && strcmp(name, "lost+found") == 0;
+}
+
 /* 0 and *ino, 1 when dir has no such name, -1 on error. */
 int
 layer_lookup(struct layer_fs *l, ext2_ino_t dir, const char *name,
@@ -143,7 +153,13 @@ walk(struct layer_fs *l, const char *path, int create, ext2_ino_t *out)
 		}
 		if (layer_read_inode(l, ino, &in) == -1)
 			return -1;
+		/*
+		 * A directory this layer has entries in is part of it: an
+		 * opaque whiteout above keeps it (and them).
+		 */
 		if (LINUX_S_ISDIR(in.i_mode)) {
+			if (layer_set_add(&l->set, ino, LAYER_KEPT) == -1)
+				return layer_fail(l, 0, "out of memory");
 			cur = ino;
 			continue;
 		}

@@ -184,6 +184,7 @@ layer_remove(struct layer_fs *l, ext2_ino_t dir, const char *name,
 	errcode_t		 e;
 
 	l->pvalid = 0;
+	layer_names_forget(&l->names, dir, name);
 	l->writes++;
 	if (layer_read_inode(l, ino, &in) == -1)
 		return -1;
@@ -225,7 +226,8 @@ layer_opaque(struct layer_fs *l, ext2_ino_t top)
 			goto out;
 		for (i = 0; i < k.n; i++) {
 			f = layer_set_get(&l->set, k.ino[i]);
-			if (f & LAYER_MADE)
+			if ((f & LAYER_MADE) ||
+			    layer_reserved(d, k.names + k.off[i]))
 				continue;
 			if (layer_read_inode(l, k.ino[i], &in) == -1)
 				goto out;

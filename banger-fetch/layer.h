@@ -11,7 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A new, empty ext4 of bytes (sparse) at path, labelled label. */
+/*
+ * A new, empty ext4 of bytes (sparse; at least 1 MiB, whole KiB) at
+ * path, labelled label (1 to 16 of [A-Za-z0-9._-]), made by running
+ * mkfs.ext4, which is given no layer content.
+ */
 int	layer_mkfs(const char *, uint64_t, const char *, char *, size_t);
 
 struct layer_fs;

@@ -293,6 +293,13 @@ test_entries(void **state)
 	size_t			 i, n = 3 * MIB + 123;
 	static const char	 cap[] = { 1, 0, 0, 2, 0, 0x20, 0, 0, 0, 0,
 	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	/* An access ACL as getxattr gives it: user::rw- user:1000:r-- ... */
+	static const unsigned char acl[] = { 2, 0, 0, 0,
+	    1, 0, 6, 0, 0xff, 0xff, 0xff, 0xff,
+	    2, 0, 4, 0, 0xe8, 3, 0, 0,
+	    4, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
+	    0x10, 0, 4, 0, 0xff, 0xff, 0xff, 0xff,
+	    0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff };
 
 	assert_non_null(big = malloc(n));
 	for (i = 0; i < n; i++)
@@ -310,6 +317,8 @@ test_entries(void **state)
 	    sizeof(cap));
 	archive_entry_xattr_add_entry(e, "user.note", "hi", 2);
 	archive_entry_xattr_add_entry(e, "trusted.overlay.opaque", "y", 1);
+	archive_entry_xattr_add_entry(e, "system.posix_acl_access", acl,
+	    sizeof(acl));
 	put(a, e, "#!/bin/sh\n", 10);
 	put(a, ent("usr/big", AE_IFREG | 0600), big, n);
 	put(a, ent("tmp", AE_IFDIR | 01777), NULL, 0);
@@ -348,6 +357,15 @@ test_entries(void **state)
 	assert_memory_equal(buf, "hi", 2);
 	assert_int_equal(xattr(fs, ino, "trusted.overlay.opaque", buf,
 	    sizeof(buf)), 0);
+	/* Tags and permissions, and the ids of named users and groups. */
+	assert_int_equal(xattr(fs, ino, "system.posix_acl_access", buf,
+	    sizeof(buf)), sizeof(acl));
+	assert_memory_equal(buf, acl, 4);
+	for (i = 4; i < sizeof(acl); i += 8) {
+		assert_memory_equal(buf + i, acl + i, 4);
+		if (acl[i] == 2 || acl[i] == 8)
+			assert_memory_equal(buf + i + 4, acl + i + 4, 4);
+	}
 	/* Parents the layer did not list: 0755, root's. */
 	inode(fs, ino_of(fs, "usr/bin"), &in);
 	assert_int_equal(in.i_mode, LINUX_S_IFDIR | 0755);
@@ -433,6 +451,11 @@ test_links(void **state)
 	put_link(a, "c", "d", 1);
 	tar_close(a);
 	assert_int_equal(apply(f), 0);
+	/* The same link again changes nothing. */
+	a = tar_new(f, 'n');
+	put_link(a, "c", "d", 1);
+	tar_close(a);
+	assert_int_equal(apply(f), 0);
 	a = tar_new(f, 'n');
 	put_link(a, "e", "bin", 1);
 	tar_close(a);
@@ -471,6 +494,7 @@ test_whiteouts(void **state)
 	put_file(a, "o/old", "old");
 	put_file(a, "o/keep/old", "old");
 	put_file(a, "o/gone/f", "f");
+	put_file(a, "o/deep/old", "old");
 	put_link(a, "o/hl", "x", 1);
 	tar_close(a);
 	assert_int_equal(apply(f), 0);
@@ -485,6 +509,8 @@ test_whiteouts(void **state)
 	put_file(a, "o/new", "new");
 	put_dir(a, "o/keep");
 	put_file(a, "o/keep/mine", "mine");
+	/* No entry of its own for o/deep: its file's entry says it. */
+	put_file(a, "o/deep/mine", "mine");
 	put_file(a, "o/.wh..wh..opq", "");
 	put_file(a, "o/after", "after");
 	/* This layer's own entry survives its whiteout. */
@@ -505,10 +531,49 @@ test_whiteouts(void **state)
 	assert_text(fs, "o/after", "after");
 	assert_text(fs, "o/keep/mine", "mine");
 	assert_int_equal(ino_of(fs, "o/keep/old"), 0);
+	assert_text(fs, "o/deep/mine", "mine");
+	assert_int_equal(ino_of(fs, "o/deep/old"), 0);
 	assert_int_equal(ino_of(fs, "o/old"), 0);
 	assert_int_equal(ino_of(fs, "o/gone"), 0);
 	assert_int_equal(ino_of(fs, "o/hl"), 0);
 	assert_int_equal(ino_of(fs, "o/.wh..wh..opq"), 0);
+	fsck_clean(f);
+}
+
+/*
+ * The root made opaque: what this layer named stays, the rest goes, but
+ * never the file system's own lost+found (e2fsck would miss it).
+ */
+static void
+test_opaque_root(void **state)
+{
+	struct fx	*f = *state;
+	struct archive	*a = tar_new(f, 'n');
+	ext2_filsys	 fs;
+
+	put_file(a, "old", "old");
+	put_file(a, "dir/old", "old");
+	put_file(a, "dir/sub/old", "old");
+	tar_close(a);
+	assert_int_equal(apply(f), 0);
+	a = tar_new(f, 'n');
+	put_file(a, "dir/new", "new");
+	put_file(a, ".wh.lost+found", "");
+	put_file(a, ".wh..wh..opq", "");
+	tar_close(a);
+	assert_int_equal(apply(f), 0);
+	a = tar_new(f, 'n');
+	put_file(a, "lost+found", "mine");
+	tar_close(a);
+	assert_int_equal(apply(f), -1);
+	assert_non_null(strstr(f->err, "lost+found"));
+
+	fs = reopen(f);
+	assert_int_equal(ino_of(fs, "old"), 0);
+	assert_int_equal(ino_of(fs, "dir/old"), 0);
+	assert_int_equal(ino_of(fs, "dir/sub"), 0);
+	assert_text(fs, "dir/new", "new");
+	assert_int_not_equal(ino_of(fs, "lost+found"), 0);
 	fsck_clean(f);
 }
 
@@ -566,6 +631,13 @@ test_hostile_paths(void **state)
 	put_link(a, "rel", "../../../../tmp", 0);
 	put_link(a, "loop1", "loop2", 0);
 	put_link(a, "loop2", "loop1", 0);
+	put_link(a, "last", "/etc", 0);
+	put_link(a, "sub/abs", "/target", 0);
+	tar_close(a);
+	assert_int_equal(apply(f), 0);
+	/* An entry's own name is never followed: the link is replaced. */
+	a = tar_new(f, 'n');
+	put_file(a, "last", "a file now");
 	tar_close(a);
 	assert_int_equal(apply(f), 0);
 
@@ -574,6 +646,8 @@ test_hostile_paths(void **state)
 	put_file(a, path, "inside");
 	snprintf(path, sizeof(path), "rel/%s", name);
 	put_file(a, path, "inside too");
+	/* An absolute target starts at the image's root. */
+	put_file(a, "sub/abs/f", "at the root");
 	tar_close(a);
 	assert_int_equal(apply(f), 0);
 
@@ -589,6 +663,14 @@ test_hostile_paths(void **state)
 	assert_int_equal(apply(f), -1);
 	assert_non_null(strstr(f->err, "\"..\""));
 	assert_non_null(strstr(f->err, "a/../../x"));
+
+	/* A name's control characters do not reach the message. */
+	a = tar_new(f, 'n');
+	put_file(a, "\033[2J/../x", "x");
+	tar_close(a);
+	assert_int_equal(apply(f), -1);
+	assert_non_null(strstr(f->err, "?[2J/../x"));
+	assert_null(strchr(f->err, '\033'));
 
 	memset(lng, 'n', sizeof(lng) - 1);
 	lng[sizeof(lng) - 1] = '\0';
@@ -607,6 +689,10 @@ test_hostile_paths(void **state)
 	assert_text(fs, path, "inside");
 	snprintf(path, sizeof(path), "tmp/%s", name);
 	assert_text(fs, path, "inside too");
+	assert_text(fs, "last", "a file now");
+	assert_text(fs, "target/f", "at the root");
+	assert_int_equal(ino_of(fs, "sub/target"), 0);
+	assert_int_equal(ino_of(fs, "etc/last"), 0);
 	fsck_clean(f);
 }
 
@@ -651,6 +737,78 @@ test_sparse(void **state)
 		assert_int_equal(back[i], 0);
 	free(data);
 	fsck_clean(f);
+}
+
+/* Thousands of names in one directory, some whited out, some new. */
+static void
+test_big_directory(void **state)
+{
+	struct fx	*f = *state;
+	struct archive	*a = tar_new(f, 'n');
+	ext2_filsys	 fs;
+	char		 name[64], text[64];
+	int		 i;
+
+	put_dir(a, "big");
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "big/file-with-a-longish-name-%d",
+		    i);
+		put_file(a, name, name + 4);
+	}
+	tar_close(a);
+	assert_int_equal(apply(f), 0);
+	a = tar_new(f, 'n');
+	for (i = 0; i < 3000; i += 3) {
+		snprintf(name, sizeof(name),
+		    "big/.wh.file-with-a-longish-name-%d", i);
+		put_file(a, name, "");
+	}
+	for (i = 0; i < 3000; i += 5) {
+		snprintf(name, sizeof(name), "big/file-with-a-longish-name-%d",
+		    i);
+		put_file(a, name, "again");
+	}
+	tar_close(a);
+	assert_int_equal(apply(f), 0);
+	fs = reopen(f);
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "big/file-with-a-longish-name-%d",
+		    i);
+		if (i % 5 == 0)
+			assert_text(fs, name, "again");
+		else if (i % 3 == 0)
+			assert_int_equal(ino_of(fs, name), 0);
+		else {
+			snprintf(text, sizeof(text), "%s", name + 4);
+			assert_text(fs, name, text);
+		}
+	}
+	fsck_clean(f);
+}
+
+/* More files than the image has inodes. */
+static void
+test_no_inodes(void **state)
+{
+	struct fx		*f = *state;
+	struct archive		*a = tar_new(f, 'z');
+	struct ext2_super_block	 sb;
+	ext2_filsys		 fs;
+	char			 name[64];
+	unsigned int		 i, n;
+
+	assert_int_equal(ext2fs_open(f->img, EXT2_FLAG_64BITS, 0, 0,
+	    unix_io_manager, &fs), 0);
+	sb = *fs->super;
+	ext2fs_close_free(&fs);
+	n = sb.s_inodes_count + 10;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "d%u/f%u", i / 1000, i);
+		put(a, ent(name, AE_IFREG | 0644), NULL, 0);
+	}
+	tar_close(a);
+	assert_int_equal(apply(f), -1);
+	assert_non_null(strstr(f->err, "no inode left (64 MiB)"));
 }
 
 /* A layer larger than the image, and broken archives. */
@@ -698,10 +856,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whiteouts, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_opaque_root, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_paths, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sparse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_directory, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_no_inodes, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 	};
 
