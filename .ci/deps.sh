@@ -21,7 +21,7 @@ apt-get install -y -q --no-install-recommends \
 	mmdebstrap fakechroot debian-archive-keyring kmod libext2fs-dev \
 	iproute2 nftables util-linux procps psmisc mandoc ca-certificates \
 	libldns-dev ldnsutils dnsmasq-base \
-	libsystemd-dev dbus-daemon python3-dbus python3-gi
+	libsystemd-dev dbus-daemon python3-dbus python3-gi skopeo
 
 # The regress test resolved-real runs Debian's systemd-resolved inside the
 # test's namespaces.  Installing the package would hand this host's own
@@ -42,6 +42,23 @@ if [ ! -x /lib/systemd/systemd-resolved ] &&
 		dpkg-deb -x "$dl"/systemd-resolved_*.deb "$RESOLVED_ROOT"
 	else
 		echo "deps: could not fetch systemd-resolved; regress resolved-real will be skipped" >&2
+	fi
+	rm -rf "$dl"
+fi
+
+# The regress test image-pull-registry runs Debian's docker-registry in
+# the test's namespace.  Its package would start a registry service on
+# this host, so it is unpacked (not installed) where the test looks.
+REGISTRY_ROOT=/var/cache/banger-regress/docker-registry
+if ! command -v docker-registry >/dev/null &&
+    [ ! -x "$REGISTRY_ROOT/usr/bin/docker-registry" ]; then
+	dl=$(mktemp -d)
+	chown _apt "$dl" 2>/dev/null || :
+	if (cd "$dl" && apt-get download -q docker-registry); then
+		mkdir -p "$REGISTRY_ROOT"
+		dpkg-deb -x "$dl"/docker-registry_*.deb "$REGISTRY_ROOT"
+	else
+		echo "deps: could not fetch docker-registry; regress image-pull-registry will be skipped" >&2
 	fi
 	rm -rf "$dl"
 fi

@@ -405,7 +405,7 @@ image_source(const struct image *img, char *out, size_t len)
 		return;
 	buf[n] = '\0';
 	for (i = 0; i < (size_t)n; i++)
-		if (buf[i] != '\n' && ((unsigned char)buf[i] <= ' ' ||
+		if (buf[i] != '\n' && ((unsigned char)buf[i] < ' ' ||
 		    buf[i] == 0x7f))
 			return;
 	if (strncmp(buf, "ref ", 4) != 0 || (nl = strchr(buf, '\n')) ==
@@ -413,6 +413,8 @@ image_source(const struct image *img, char *out, size_t len)
 		return;
 	*nl = '\0';
 	ref = buf + 4;
+	if (strchr(ref, ' ') != NULL)
+		return;
 	if (strncmp(nl + 1, "digest ", 7) != 0 || (dig = nl + 8,
 	    (nl = strchr(dig, '\n')) == NULL))
 		return;

@@ -14,7 +14,8 @@ export REGRESS TOP
 # Fixed order: cheap tests first, the crash test last.
 ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
     lifecycle
-    images image-register oci-client image-pull image-pull-debian sandbox
+    images image-register oci-client image-pull image-pull-registry
+    image-pull-debian sandbox
     vm-commands guest-flood workspace config completion
     ssh-config uninstall priv-refuse priv-stall priv-shape priv-disk
     priv-egress
