@@ -436,6 +436,8 @@ void	 image_register_cmd(struct client *, const char *, const char *);
 void	 image_pull_cmd(struct client *, const struct ctl_image_pull *);
 void	 image_cancel(struct bangerd *);
 void	 image_sweep(struct bangerd *);
+/* Remove a tree, not crossing mounts or following links. */
+void	 image_rm_tree(const char *);
 
 /* launch.c: the launcher process and bangerd's side of it */
 int	 launcher_main(int, char **);

@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -135,251 +134,10 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 	return 0;
 }
 
-static void
-rm_tree(const char *path)
+void
+image_rm_tree(const char *path)
 {
 	(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-}
-
-/* banger-fetch's job for each kind, and the words messages use. */
-static const struct {
-	const char	*job;
-	const char	*ing;
-	const char	*ed;
-} kind_words[] = {
-	[IMAGE_BUILD] = { "build-image", "building", "built" },
-	[IMAGE_REGISTER] = { "register-image", "registering", "registered" },
-	[IMAGE_PULL] = { "pull-image", "pulling", "pulled" },
-};
-
-/* The build job ended: put the image in place, or clean up. */
-static void
-image_built(struct bangerd *d, int64_t id, int ok, const char *jerr)
-{
-	struct client	*c = d->image_client;
-	char		 out[PATH_MAX + 16], dst[PATH_MAX + 16];
-	char		 old[PATH_MAX + 32];
-
-	(void)id;
-	d->image_client = NULL;
-	snprintf(out, sizeof(out), "%s/%s.build", d->paths.images_dir,
-	    d->image_building);
-	snprintf(dst, sizeof(dst), "%s/%s", d->paths.images_dir,
-	    d->image_building);
-	if (ok) {
-		/* VMs already running keep the old root file open. */
-		snprintf(old, sizeof(old), "%s.old", dst);
-		rm_tree(old);
-		if (rename(dst, old) == -1 && errno != ENOENT)
-			ok = 0;
-		else if (rename(out, dst) == -1)
-			ok = 0;
-		rm_tree(old);
-		if (!ok)
-			jerr = strerror(errno);
-	}
-	if (!ok) {
-		rm_tree(out);
-		log_warnx("image %s: %s failed: %s", d->image_building,
-		    kind_words[d->image_kind].ing, jerr);
-		if (c != NULL)
-			client_error(c, BERR_INTERNAL, "%s image %s failed: %s "
-			    "(see %s/%s.build.log)",
-			    kind_words[d->image_kind].ing, d->image_building,
-			    jerr, d->paths.images_dir, d->image_building);
-	} else {
-		log_info("image %s %s in %s", d->image_building,
-		    kind_words[d->image_kind].ed, dst);
-		if (c != NULL) {
-			client_progress(c, "image %s is ready in %s",
-			    d->image_building, dst);
-			client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
-			client_finish(c);
-		}
-	}
-	d->image_building[0] = '\0';
-}
-
-/*
- * An image job of banger-fetch (JOB: build-image or register-image) for
- * name, in name.build next to the images, its log in name.build.log,
- * after the tiny image's directory (its kernel, initramfs and modules)
- * and extra arguments; image_built() puts it in place.
- */
-static void
-image_job(struct client *c, enum image_kind kind, const char *name,
-    char *const extra[], const char *tail)
-{
-	struct bangerd	*d = c->d;
-	struct image	 tiny;
-	char		 out[PATH_MAX + 16], logp[PATH_MAX + 32];
-	char		 err[1024];
-	char		*argv[10];
-	size_t		 argc = 0;
-	int		 logfd;
-
-	if (d->image_building[0] != '\0') {
-		client_error(c, BERR_BUSY, "image %s is already being %s",
-		    d->image_building, kind_words[d->image_kind].ed);
-		return;
-	}
-	if (image_lookup(d, "tiny", "", &tiny, err, sizeof(err)) == -1) {
-		client_error(c, BERR_NOTFOUND, "%s", err);
-		return;
-	}
-	if (paths_mkdir_private(d->paths.images_dir, err, sizeof(err)) ==
-	    -1) {
-		client_error(c, BERR_INTERNAL, "%s", err);
-		return;
-	}
-	snprintf(out, sizeof(out), "%s/%s.build", d->paths.images_dir, name);
-	rm_tree(out);
-	snprintf(logp, sizeof(logp), "%s/%s.build.log", d->paths.images_dir,
-	    name);
-	if (mkdir(out, 0700) == -1 || (logfd = open(logp, O_WRONLY |
-	    O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
-		client_error(c, BERR_INTERNAL, "%s: %s", out, strerror(errno));
-		return;
-	}
-	argv[argc++] = "banger-fetch";
-	argv[argc++] = (char *)kind_words[kind].job;
-	argv[argc++] = (char *)name;
-	argv[argc++] = out;
-	argv[argc++] = tiny.dir;
-	while (*extra != NULL && argc < sizeof(argv) / sizeof(argv[0]) - 1)
-		argv[argc++] = *extra++;
-	argv[argc] = NULL;
-	if (job_start(d, IMAGE_JOB_ID, argv, argc, logfd, image_built) ==
-	    -1) {
-		close(logfd);
-		rm_tree(out);
-		client_error(c, BERR_INTERNAL, "cannot start banger-fetch: %s",
-		    strerror(errno));
-		return;
-	}
-	close(logfd);
-	snprintf(d->image_building, sizeof(d->image_building), "%s", name);
-	d->image_kind = kind;
-	d->image_client = c;
-	client_progress(c, "%s image %s (log: %s)%s", kind_words[kind].ing,
-	    name, logp, tail);
-}
-
-void
-image_build_cmd(struct client *c, const char *name)
-{
-	char		 recipe[PATH_MAX + 64];
-	char		*extra[3] = { NULL, NULL, NULL };
-	const char	*env;
-
-	if (strcmp(name, IMAGE_GOLDEN) != 0) {
-		client_error(c, BERR_INVALID, "there is no recipe for image "
-		    "\"%s\"; this version builds " IMAGE_GOLDEN, name);
-		return;
-	}
-	/* The recipe: $BANGER_RECIPES (tests), else where make install put it. */
-	if ((env = getenv("BANGER_RECIPES")) == NULL || env[0] != '/')
-		env = BANGER_DATADIR "/recipes";
-	snprintf(recipe, sizeof(recipe), "%s/%s", env, name);
-	if (access(recipe, R_OK | X_OK) == 0) {
-		extra[0] = "--recipe";
-		extra[1] = recipe;
-	}
-	image_job(c, IMAGE_BUILD, name, extra, "; this takes a few minutes");
-}
-
-/* The client of the image job went away: stop the job (a pull). */
-void
-image_cancel(struct bangerd *d)
-{
-	if (d->image_building[0] == '\0')
-		return;
-	log_info("image %s: %s cancelled (its client went away)",
-	    d->image_building, kind_words[d->image_kind].ing);
-	if (launch_kill_tool(d, LAUNCH_TOOL_FETCH, IMAGE_JOB_ID, SIGTERM) ==
-	    -1)
-		log_warn("image %s: stopping banger-fetch", d->image_building);
-}
-
-/* A name banger gives its own images (debian-bookworm would become the
- * default image). */
-static int
-image_name_taken(struct client *c, const char *name)
-{
-	char	 dir[PATH_MAX];
-
-	if (strcmp(name, "tiny") == 0 || strcmp(name, "default") == 0 ||
-	    strcmp(name, IMAGE_GOLDEN) == 0) {
-		client_error(c, BERR_INVALID, "%s is a name banger gives its own "
-		    "images: choose another", name);
-		return 1;
-	}
-	snprintf(dir, sizeof(dir), "%s/%s", c->d->paths.images_dir, name);
-	if (access(dir, F_OK) == 0) {
-		client_error(c, BERR_EXISTS, "image %s exists: delete it "
-		    "first, or choose another name", name);
-		return 1;
-	}
-	return 0;
-}
-
-/* banger image register: a new name only, and an absolute path. */
-void
-image_register_cmd(struct client *c, const char *name, const char *path)
-{
-	char		*extra[2] = { (char *)path, NULL };
-
-	if (image_name_taken(c, name))
-		return;
-	if (!valid_abs_path(path, PATH_MAX)) {
-		client_error(c, BERR_INVALID, "the root file system's path must "
-		    "be absolute and normalised");
-		return;
-	}
-	image_job(c, IMAGE_REGISTER, name, extra, "");
-}
-
-/*
- * banger image pull: banger-fetch pull-image NAME OUT TINY CACHE REF
- * SIZE_MIB [AUTHFILE].  The reference is checked again by banger-fetch;
- * here only its bytes are bounded (no spaces or control characters).
- */
-void
-image_pull_cmd(struct client *c, const struct ctl_image_pull *req)
-{
-	char		 cache[PATH_MAX], size[24], err[512];
-	char		*extra[5];
-	size_t		 i;
-
-	if (image_name_taken(c, req->name))
-		return;
-	for (i = 0; req->ref[i] != '\0'; i++)
-		if ((unsigned char)req->ref[i] <= ' ' || req->ref[i] == 0x7f)
-			break;
-	if (i == 0 || req->ref[i] != '\0' || req->ref[0] == '-') {
-		client_error(c, BERR_INVALID, "bad image reference (as docker "
-		    "pull takes it: [HOST/]NAME[:TAG][@sha256:DIGEST])");
-		return;
-	}
-	if (req->auth[0] != '\0' && !valid_abs_path(req->auth, PATH_MAX)) {
-		client_error(c, BERR_INVALID, "the auth file's path must be "
-		    "absolute and normalised");
-		return;
-	}
-	snprintf(cache, sizeof(cache), "%s/oci", c->d->paths.cache_dir);
-	if (paths_mkdir_private(c->d->paths.cache_dir, err, sizeof(err)) ==
-	    -1 || paths_mkdir_private(cache, err, sizeof(err)) == -1) {
-		client_error(c, BERR_INTERNAL, "%s", err);
-		return;
-	}
-	snprintf(size, sizeof(size), "%llu", (unsigned long long)
-	    req->size_mib);
-	extra[0] = cache;
-	extra[1] = req->ref;
-	extra[2] = size;
-	extra[3] = req->auth[0] != '\0' ? req->auth : NULL;
-	extra[4] = NULL;
-	image_job(c, IMAGE_PULL, req->name, extra, "");
 }
 
 /*
@@ -525,13 +283,13 @@ image_delete_cmd(struct client *c, const char *name)
 		return;
 	}
 	snprintf(gone, sizeof(gone), "%s.delete", dir);
-	rm_tree(gone);
+	image_rm_tree(gone);
 	if (rename(dir, gone) == -1) {
 		client_error(c, BERR_INTERNAL, "cannot delete %s: %s", dir,
 		    strerror(errno));
 		return;
 	}
-	rm_tree(gone);
+	image_rm_tree(gone);
 	log_info("image %s deleted", name);
 	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
 	client_finish(c);
@@ -564,7 +322,7 @@ image_sweep(struct bangerd *d)
 			    lstat(p, &st) == -1 || !S_ISDIR(st.st_mode)))
 				continue;
 			log_info("removing %s, left by an earlier bangerd", p);
-			rm_tree(p);
+			image_rm_tree(p);
 		}
 	}
 	closedir(dp);

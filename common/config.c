@@ -174,6 +174,69 @@ take_image_name(struct parse *ps, const struct key_spec *k, int index,
 	return 0;
 }
 
+/* host[0..len) (with any :port) names localhost, 127.0.0.0/8 or [::1]. */
+static int
+loopback_host(const char *host, size_t len)
+{
+	size_t	 n, i;
+
+	if (host[0] == '[')
+		return len >= 5 && strncmp(host, "[::1]", 5) == 0 &&
+		    (len == 5 || host[5] == ':');
+	for (n = 0; n < len && host[n] != ':'; n++)
+		;
+	if (n == 9 && strncmp(host, "localhost", 9) == 0)
+		return 1;
+	if (n < 5 || strncmp(host, "127.", 4) != 0)
+		return 0;
+	for (i = 4; i < n; i++)
+		if (!(host[i] == '.' || (host[i] >= '0' && host[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/*
+ * An https URL, or http to a loopback host (as image pull allows for
+ * registries): no space, control character, user or fragment.
+ */
+static int
+take_catalog_url(struct parse *ps, const struct key_spec *k, int index,
+    const struct toml_value *v, unsigned line, char *err, size_t errlen)
+{
+	const char	*s, *host, *end;
+	size_t		 i, hl;
+
+	(void)index;
+	if (v->type != TOML_STRING)
+		return kerr(err, errlen, line, k, "must be a string");
+	s = v->s;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f || s[i] == '#' ||
+		    s[i] == '@')
+			break;
+	if (s[i] != '\0' || i > CONFIG_URL_MAX)
+		return kerr(err, errlen, line, k, "must be a URL of at most %d "
+		    "characters, without spaces, '@' or '#'", CONFIG_URL_MAX);
+	if (strncmp(s, "https://", 8) == 0)
+		host = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		host = s + 7;
+	else
+		return kerr(err, errlen, line, k, "must start with https:// "
+		    "(or http:// for a loopback host)");
+	if ((end = strchr(host, '/')) == NULL)
+		end = host + strlen(host);
+	hl = end - host;
+	if (hl == 0)
+		return kerr(err, errlen, line, k, "has no host");
+	if (host == s + 7 && !loopback_host(host, hl))
+		return kerr(err, errlen, line, k, "http:// only for a loopback "
+		    "host (localhost, 127.0.0.0/8, [::1]); use https://");
+	strcpy(ps->cfg->catalog_url, s);	/* length checked */
+	ps->cfg->line[k->id] = line;
+	return 0;
+}
+
 static int
 take_vmm(struct parse *ps, const struct key_spec *k, int index,
     const struct toml_value *v, unsigned line, char *err, size_t errlen)
@@ -420,6 +483,7 @@ static const struct key_spec keys[] = {
 	{ "", "firecracker_bin", take_top_path, CONFIG_K_FIRECRACKER_BIN },
 	{ "", "qemu_bin", take_top_path, CONFIG_K_QEMU_BIN },
 	{ "", "vmm", take_vmm, CONFIG_K_VMM },
+	{ "", "catalog_url", take_catalog_url, CONFIG_K_CATALOG_URL },
 	{ "", "dns_upstream", take_dns_upstream, CONFIG_K_DNS_UPSTREAM },
 	{ "vm_defaults", "vcpu", take_vcpu, CONFIG_K_VCPU },
 	{ "vm_defaults", "memory_mib", take_memory, CONFIG_K_MEMORY_MIB },

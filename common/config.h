@@ -40,6 +40,8 @@
 /* What a [[file_sync]] entry without mode does to a single file. */
 #define CONFIG_SYNC_FILE_MODE	0600
 
+#define CONFIG_URL_MAX	1024
+
 enum config_vmm { CONFIG_VMM_AUTO, CONFIG_VMM_FIRECRACKER, CONFIG_VMM_QEMU };
 
 enum config_source { CONFIG_SRC_BUILTIN, CONFIG_SRC_HOST, CONFIG_SRC_CONFIG };
@@ -57,6 +59,7 @@ enum config_key {
 	CONFIG_K_DNS_UPSTREAM,
 	CONFIG_K_EGRESS,
 	CONFIG_K_ALLOW,
+	CONFIG_K_CATALOG_URL,
 	CONFIG_NKEYS
 };
 
@@ -74,6 +77,8 @@ struct config {
 	char			 ssh_key_path[PATH_MAX];
 	char			 firecracker_bin[PATH_MAX];
 	char			 qemu_bin[PATH_MAX];
+	/* An image catalog: https://..., or http:// on a loopback host. */
+	char			 catalog_url[CONFIG_URL_MAX + 1];
 	enum config_vmm		 vmm;
 	/* [vm_defaults]; 0 when not set. */
 	int			 vcpu;

@@ -352,6 +352,38 @@ test_image_name(void **state)
 }
 
 static void
+test_catalog_url(void **state)
+{
+	struct config	 c;
+	const char	*loop = "config.toml:1: catalog_url: http:// only for "
+	    "a loopback host (localhost, 127.0.0.0/8, [::1]); use https://";
+	const char	*chars = "config.toml:1: catalog_url: must be a URL of "
+	    "at most 1024 characters, without spaces, '@' or '#'";
+
+	(void)state;
+	accept_ok("", &c);
+	assert_string_equal(c.catalog_url, "");
+	accept_ok("catalog_url = \"https://images.example/banger/\"\n", &c);
+	assert_string_equal(c.catalog_url, "https://images.example/banger/");
+	accept_ok("catalog_url = \"http://127.0.0.1:8080/c\"\n", &c);
+	accept_ok("catalog_url = \"http://localhost:8080/c\"\n", &c);
+	accept_ok("catalog_url = \"http://[::1]/c\"\n", &c);
+	refuse("catalog_url = \"http://images.example/c\"\n", loop);
+	refuse("catalog_url = \"http://localhost.example/c\"\n", loop);
+	refuse("catalog_url = \"http://127.evil.example/c\"\n", loop);
+	refuse("catalog_url = \"http://[::1]x/c\"\n", loop);
+	refuse("catalog_url = \"ftp://x/c\"\n", "config.toml:1: catalog_url: "
+	    "must start with https:// (or http:// for a loopback host)");
+	refuse("catalog_url = \"https:///c\"\n",
+	    "config.toml:1: catalog_url: has no host");
+	refuse("catalog_url = \"https://u:p@x/c\"\n", chars);
+	refuse("catalog_url = \"https://x/a b\"\n", chars);
+	refuse("catalog_url = \"https://x/\\n\"\n", chars);
+	refuse("catalog_url = 1\n",
+	    "config.toml:1: catalog_url: must be a string");
+}
+
+static void
 test_vmm(void **state)
 {
 	struct config	 c;
@@ -942,6 +974,7 @@ main(void)
 		cmocka_unit_test(test_disk),
 		cmocka_unit_test(test_image_name),
 		cmocka_unit_test(test_vmm),
+		cmocka_unit_test(test_catalog_url),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_sync_paths),
