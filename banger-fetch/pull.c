@@ -183,14 +183,14 @@ make_root(struct pull *p)
 		if ((fd = open(p->blob[i], O_RDONLY | O_NOFOLLOW |
 		    O_CLOEXEC)) == -1) {
 			status_error("%s: %s", p->blob[i], strerror(errno));
-			(void)layer_fs_close(fs, err, sizeof(err));
+			layer_fs_discard(fs);
 			return -1;
 		}
 		if (layer_apply(fs, fd, err, sizeof(err)) == -1) {
 			close(fd);
 			status_error("layer %zu (%s): %s", i + 1,
 			    p->m.layers[i].digest, err);
-			(void)layer_fs_close(fs, err, sizeof(err));
+			layer_fs_discard(fs);
 			return -1;
 		}
 		close(fd);
