@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define STATUS_FD	3
 
@@ -19,6 +20,10 @@ void	status_error(const char *, ...)
 
 /* sandbox.c: no_new_privs, and writes only below the given directory. */
 int	sandbox_fetch(const char *, char *, size_t);
+/* Writes only below each of a NULL-terminated list of directories; with
+ * ports (not NULL), TCP connect only to those, where the kernel can. */
+int	sandbox_fetch_net(const char *const [], const uint16_t *, size_t,
+	    char *, size_t);
 
 /* mkdisk.c */
 int	mkdisk_main(int, char **);
