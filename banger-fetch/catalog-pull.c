@@ -380,12 +380,18 @@ download(struct cpull *p, const char *final)
 		req.sink = dl_sink;
 		req.arg = &d;
 		if (oci_http_once(p->reg, &req, err, sizeof(err)) == -1) {
-			status_error("%s%s", err, d.got > 0 || d.from > 0 ?
-			    " (what came is kept for the next pull to resume)" :
-			    "");
-			if (strncmp(err, "wrong size", 10) == 0 ||
-			    strncmp(err, "the server resumed", 18) == 0)
+			/* More than the entry says: curl's limit or ours. */
+			if (strstr(err, "larger than") != NULL ||
+			    strncmp(err, "the server resumed", 18) == 0) {
+				status_error("%s%s (the download is removed)",
+				    strncmp(err, "wrong size", 10) == 0 ||
+				    strncmp(err, "the server", 10) == 0 ? "" :
+				    "wrong size: ", err);
 				(void)unlink(partial);
+			} else
+				status_error("%s%s", err, d.got > 0 ||
+				    d.from > 0 ? " (what came is kept for the "
+				    "next pull to resume)" : "");
 			goto out;
 		}
 		if (req.status == 416) {
@@ -464,7 +470,9 @@ install(struct cpull *p, const char *final)
 	}
 	status_progress("unpacking %s", p->e->name);
 	if (bundle_unpack_fd(fd, p->out, p->name, err, sizeof(err)) == -1) {
+		/* Signed and whole, but no use: not kept in the cache. */
 		status_error("%s", err);
+		(void)unlink(final);
 		goto out;
 	}
 	rc = 0;
