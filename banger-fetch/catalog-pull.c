@@ -354,7 +354,8 @@ download(struct cpull *p, const char *final)
 		goto out;
 	}
 	if (access(final, F_OK) == 0) {
-		/* It finished while this one waited. */
+		/* Another pull renamed its own while this one opened anew. */
+		(void)unlink(partial);
 		rc = 0;
 		goto out;
 	}
