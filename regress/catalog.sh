@@ -199,12 +199,12 @@ cmp -s "$U/o1/source" "$W/want-source" && ok "source names the bundle" ||
 grep -q "^progress downloading img" "$W/status" && ok "download progress" ||
     fail "no download progress"
 # Again from the cache: no second download.
-_n=$(grep -c "GET /bundles/img.tar.zst" "$W/http.log")
+GETS=$(grep -c "GET /bundles/img.tar.zst" "$W/http.log")
 pull img o1 c1 good
 expect_rc 0 "catalog-pull from the cache"
-[ "$(grep -c "GET /bundles/img.tar.zst" "$W/http.log")" = "$_n" ] &&
+[ "$(grep -c "GET /bundles/img.tar.zst" "$W/http.log")" = "$GETS" ] &&
     ok "the cached bundle is not downloaded again" ||
-    fail "downloaded again"
+    fail "downloaded again ($GETS before): $(tail -n 4 "$W/http.log")"
 
 # ---- resumed ----------------------------------------------------------------------
 mkdir -p "$U/c2/bundles"
