@@ -471,9 +471,14 @@ install(struct cpull *p, const char *final)
 	}
 	status_progress("unpacking %s", p->e->name);
 	if (bundle_unpack_fd(fd, p->out, p->name, err, sizeof(err)) == -1) {
-		/* Signed and whole, but no use: not kept in the cache. */
+		/*
+		 * Signed and whole, but no use: not kept in the cache (a
+		 * write error here, "rootfs.ext4: ...", is not the bundle's).
+		 */
 		status_error("%s", err);
-		(void)unlink(final);
+		if (strncmp(err, "rootfs.ext4: ", 13) != 0 &&
+		    strncmp(err, p->out, strlen(p->out)) != 0)
+			(void)unlink(final);
 		goto out;
 	}
 	rc = 0;
