@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "fdutil.h"
 #include "fetch.h"
 #include "image.h"
@@ -45,6 +46,10 @@ main(int argc, char **argv)
 		return register_image_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "pull-image") == 0)
 		return pull_image_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "catalog-pull") == 0)
+		return catalog_pull_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "bundle-image") == 0)
+		return bundle_image_main(argc - 1, argv + 1);
 	status_error("unknown job");
 	fprintf(stderr, "usage: banger-fetch mkdisk OUT SIZE_MIB STAGE "
 	    "[--workspace REPO LIST NAME] [--sync LIST]\n");

@@ -16,3 +16,6 @@ $(eval $(call prog_rule,banger-fetch/test-oci,\
 	banger-fetch/test-oci.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
 $(eval $(call prog_rule,banger-fetch/test-layer,\
 	banger-fetch/test-layer.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
+TESTS += banger-fetch/test-catalog
+$(eval $(call prog_rule,banger-fetch/test-catalog,\
+	banger-fetch/test-catalog.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))

@@ -1,0 +1,102 @@
+/*
+ * The signed image catalog (`banger image pull NAME`): a catalog.json
+ * listing pre-built bundles, signed with ed25519 by its publisher, and the
+ * bundles themselves (tar + zstd of manifest.json and rootfs.ext4).  The
+ * catalog, its signature, the key files and every bundle member are less
+ * trusted bytes: each parser here is strict, bounded and fuzzed.
+ */
+#ifndef BANGER_FETCH_CATALOG_H
+#define BANGER_FETCH_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAT_BYTES_MAX	(1024 * 1024)	/* of catalog.json */
+#define CAT_ENTRIES_MAX	1024
+#define CAT_NAME_MAX	63
+#define CAT_URL_MAX	2048
+#define CAT_SERIAL_MAX	(1ULL << 53)
+#define CAT_SIG_FILE_MAX 256		/* bytes of catalog.json.sig */
+#define CAT_KEY_FILE_MAX 4096		/* bytes of one key file */
+#define CAT_KEYS_MAX	64		/* key files in a directory */
+#define CAT_KEY_DIR	"/etc/banger/catalog.d"
+#define BUNDLE_ROOTFS_MAX (256ULL * 1024 * 1024 * 1024)
+#define BUNDLE_MANIFEST_MAX 4096
+
+/* catalog.c */
+struct cat_entry {
+	char		 name[CAT_NAME_MAX + 1];
+	char		 url[CAT_URL_MAX + 1];
+	uint64_t	 size;			/* bytes of the bundle */
+	char		 sha256[65];		/* lower-case hex */
+	char		 kernel[CAT_NAME_MAX + 1];
+};
+struct catalog {
+	uint64_t	 serial;
+	struct cat_entry *entries;
+	size_t		 n;
+};
+/* A banger image name: a-z, 0-9 and '-', at most 63, no '-' at an end. */
+int	catalog_name_valid(const char *);
+/* 64 lower-case hex digits. */
+int	catalog_hex_valid(const char *);
+/* 0, or -1 with why in err (nothing to free then). */
+int	catalog_parse(const char *, size_t, struct catalog *, char *, size_t);
+void	catalog_free(struct catalog *);
+const struct cat_entry *catalog_find(const struct catalog *, const char *);
+/* The catalog as JSON text (malloc'd), for banger-sign. */
+char	*catalog_dump(const struct catalog *);
+
+/* catalog-keys.c: ed25519 keys and signatures, base64 as RFC 4648. */
+struct cat_key {
+	unsigned char	 raw[32];
+	char		 origin[128];		/* file name, for messages */
+};
+/* Exactly want bytes from base64 text (padding required); 0 or -1. */
+int	catalog_b64_decode(const char *, size_t, unsigned char *, size_t);
+/* base64 of n bytes into out (4 * ((n + 2) / 3) + 1 bytes). */
+void	catalog_b64_encode(const unsigned char *, size_t, char *);
+/* A key file's text: "ed25519 BASE64 [comment]", one line. */
+int	catalog_key_parse(const char *, size_t, unsigned char [32], char *,
+	    size_t);
+/* A signature file's text: base64 of 64 bytes, one line. */
+int	catalog_sig_parse(const char *, size_t, unsigned char [64], char *,
+	    size_t);
+/*
+ * The built-in keys and every DIR/ *.pub (a missing directory has none);
+ * a key file that does not parse is an error.  *keys is malloc'd.
+ */
+int	catalog_keys_load(const char *, struct cat_key **, size_t *, char *,
+	    size_t);
+/* The index of the key sig verifies msg with, or -1. */
+int	catalog_verify(const char *, size_t, const unsigned char [64],
+	    const struct cat_key *, size_t);
+
+/* catalog-serial.c: the highest serial seen per catalog URL. */
+int	catalog_serial_parse(const char *, size_t, uint64_t *);
+/* 0 when serial may be taken, -1 (why in err) when rolled back. */
+int	catalog_serial_check(const char *, const char *, uint64_t, char *,
+	    size_t);
+int	catalog_serial_record(const char *, const char *, uint64_t, char *,
+	    size_t);
+
+/* bundle-unpack.c */
+struct bundle_manifest {
+	char		 name[CAT_NAME_MAX + 1];
+	int64_t		 created;
+	uint64_t	 rootfs_size;
+};
+int	bundle_manifest_parse(const char *, size_t, struct bundle_manifest *,
+	    char *, size_t);
+/*
+ * The bundle read from fd (at its current offset) into outdir's
+ * rootfs.ext4 (holes kept), its manifest naming name.  0, or -1 with why
+ * in err.
+ */
+int	bundle_unpack_fd(int, const char *, const char *, char *, size_t);
+
+/* The jobs: catalog-pull.c and bundle-make.c. */
+int	catalog_pull_main(int, char **);
+int	bundle_image_main(int, char **);
+
+#endif

@@ -1,0 +1,15 @@
+# banger-fetch's image catalog parsers: catalog.json and a bundle's
+# manifest.json (catalog), key files and signature files (catalog-keys),
+# and a whole bundle's members (catalog-bundle).
+FUZZ_CATALOG := catalog catalog-keys catalog-bundle
+FUZZERS += $(FUZZ_CATALOG)
+FUZZ_SRCS_catalog := banger-fetch/catalog.c banger-fetch/bundle-unpack.c \
+	banger-fetch/status.c common/rwall.c
+FUZZ_LIBS_catalog := $(shell pkg-config --libs jansson libarchive)
+FUZZ_SRCS_catalog-bundle := $(FUZZ_SRCS_catalog)
+FUZZ_LIBS_catalog-bundle := $(FUZZ_LIBS_catalog)
+FUZZ_SRCS_catalog-keys := banger-fetch/catalog-keys.c
+FUZZ_LIBS_catalog-keys := $(shell pkg-config --libs libcrypto)
+$(foreach f,$(FUZZ_CATALOG),$(eval FUZZ_CFLAGS_$(f) := -Ibanger-fetch))
+$(foreach f,$(FUZZ_CATALOG),$(eval FUZZ_DEPS_$(f) := banger-fetch/catalog.h))
+$(foreach f,$(FUZZ_CATALOG),$(eval $(call fuzz_rule,$(f))))

@@ -1,0 +1,314 @@
+/*
+ * banger-sign: the publisher's side of banger's image catalog.  It makes
+ * an ed25519 key pair, adds bundles (made by `banger image bundle`) to a
+ * catalog.json, signs the catalog and checks a signature, in the formats
+ * banger-fetch's catalog-pull reads (banger-fetch/catalog*.c, which it
+ * shares).  It runs on a build server, never inside banger.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "catalog.h"
+
+static const char *const usage_text =
+    "usage: banger-sign keygen SECRET PUBLIC\n"
+    "       banger-sign add CATALOG NAME URL BUNDLE\n"
+    "       banger-sign sign CATALOG SECRET\n"
+    "       banger-sign verify CATALOG PUBLIC\n";
+
+static void
+die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("banger-sign: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* path's bytes (at most max), NUL-terminated; NULL with errno. */
+static char *
+slurp(const char *path, size_t max, size_t *len)
+{
+	struct stat	 st;
+	char		*buf;
+	ssize_t		 r;
+	size_t		 got = 0;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > max) {
+		close(fd);
+		errno = EFBIG;
+		return NULL;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while (got < (size_t)st.st_size &&
+	    (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+		got += (size_t)r;
+	close(fd);
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+/* text to path through a temporary file and a rename. */
+static void
+replace_file(const char *path, const char *text, size_t len, mode_t mode)
+{
+	char	 tmp[PATH_MAX];
+	FILE	*f;
+	int	 fd;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path,
+	    (long)getpid()) >= sizeof(tmp))
+		die("%s: path too long", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)) ==
+	    -1 || (f = fdopen(fd, "w")) == NULL)
+		die("%s: %s", tmp, strerror(errno));
+	if (fwrite(text, 1, len, f) != len || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0 || fclose(f) != 0 || rename(tmp, path) == -1) {
+		(void)unlink(tmp);
+		die("%s: %s", path, strerror(errno));
+	}
+}
+
+static int
+keygen(const char *secret, const char *public)
+{
+	unsigned char	 raw[32];
+	char		 b64[64], line[128];
+	size_t		 n = sizeof(raw);
+	EVP_PKEY	*k;
+	FILE		*f;
+	int		 fd, pfd;
+
+	if ((k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL ||
+	    EVP_PKEY_get_raw_public_key(k, raw, &n) != 1 || n != 32)
+		die("cannot make an ed25519 key");
+	/* Never over an existing key: a lost secret key is a lost catalog. */
+	if ((pfd = open(public, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0644)) == -1)
+		die("%s: %s", public, strerror(errno));
+	if ((fd = open(secret, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		(void)unlink(public);
+		die("%s: %s", secret, strerror(errno));
+	}
+	if (PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    fflush(f) != 0 || fsync(fd) != 0 || fclose(f) != 0) {
+		(void)unlink(secret);
+		(void)unlink(public);
+		die("%s: cannot write the key", secret);
+	}
+	catalog_b64_encode(raw, 32, b64);
+	n = (size_t)snprintf(line, sizeof(line), "ed25519 %s\n", b64);
+	if (write(pfd, line, n) != (ssize_t)n || close(pfd) == -1)
+		die("%s: %s", public, strerror(errno));
+	EVP_PKEY_free(k);
+	printf("secret key %s, public key %s\n", secret, public);
+	return 0;
+}
+
+/* BUNDLE's size and sha256 (hex). */
+static uint64_t
+bundle_sum(const char *path, char hex[65])
+{
+	static char	 buf[1 << 16];
+	unsigned char	 md[32];
+	EVP_MD_CTX	*ctx;
+	uint64_t	 size = 0;
+	ssize_t		 r;
+	int		 fd, i;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		die("%s: %s", path, strerror(errno));
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		die("sha256 failed");
+	while ((r = read(fd, buf, sizeof(buf))) > 0) {
+		(void)EVP_DigestUpdate(ctx, buf, (size_t)r);
+		size += (uint64_t)r;
+	}
+	if (r == -1)
+		die("%s: %s", path, strerror(errno));
+	close(fd);
+	if (EVP_DigestFinal_ex(ctx, md, NULL) != 1)
+		die("sha256 failed");
+	EVP_MD_CTX_free(ctx);
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return size;
+}
+
+static void
+load_catalog(const char *path, struct catalog *c, char **text, size_t *len)
+{
+	char	 err[256];
+
+	if ((*text = slurp(path, CAT_BYTES_MAX, len)) == NULL)
+		die("%s: %s", path, errno == EFBIG ? "not a regular file of "
+		    "at most 1 MiB" : strerror(errno));
+	if (catalog_parse(*text, *len, c, err, sizeof(err)) == -1)
+		die("%s: %s", path, err);
+}
+
+static int
+add(const char *path, const char *name, const char *url, const char *bundle)
+{
+	struct catalog		 c, check;
+	struct cat_entry	*e, *ne;
+	char			*text, *out, err[256];
+	size_t			 len;
+
+	if (!catalog_name_valid(name))
+		die("%s: not an image name (a-z, 0-9 and '-', at most %d)",
+		    name, CAT_NAME_MAX);
+	if (access(path, F_OK) == 0) {
+		load_catalog(path, &c, &text, &len);
+		free(text);
+	} else if (errno == ENOENT)
+		memset(&c, 0, sizeof(c));
+	else
+		die("%s: %s", path, strerror(errno));
+	if (c.serial >= CAT_SERIAL_MAX)
+		die("%s: the serial cannot grow any more", path);
+	c.serial++;
+	if ((e = (struct cat_entry *)catalog_find(&c, name)) == NULL) {
+		if (c.n >= CAT_ENTRIES_MAX)
+			die("%s: already %d entries", path, CAT_ENTRIES_MAX);
+		if ((ne = reallocarray(c.entries, c.n + 1, sizeof(*ne))) ==
+		    NULL)
+			die("out of memory");
+		c.entries = ne;
+		e = &c.entries[c.n++];
+		memset(e, 0, sizeof(*e));
+	}
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	if (strlen(url) > CAT_URL_MAX)
+		die("%s: URL too long", url);
+	snprintf(e->url, sizeof(e->url), "%s", url);
+	snprintf(e->kernel, sizeof(e->kernel), "tiny");
+	if ((e->size = bundle_sum(bundle, e->sha256)) == 0)
+		die("%s is empty", bundle);
+	if ((out = catalog_dump(&c)) == NULL)
+		die("out of memory");
+	/* What is written must be what banger reads. */
+	if (catalog_parse(out, strlen(out), &check, err, sizeof(err)) == -1)
+		die("%s: %s", url, err);
+	catalog_free(&check);
+	len = strlen(out);
+	out[len++] = '\n';
+	replace_file(path, out, len, 0644);
+	printf("%s: serial %" PRIu64 ", %s: %" PRIu64 " bytes, sha256 %s "
+	    "(sign it again)\n", path, c.serial, name, e->size, e->sha256);
+	free(out);
+	catalog_free(&c);
+	return 0;
+}
+
+static int
+sign(const char *path, const char *secret)
+{
+	struct catalog	 c;
+	unsigned char	 sig[64];
+	char		*text, b64[100], sigpath[PATH_MAX];
+	size_t		 len, n = sizeof(sig);
+	EVP_PKEY	*k;
+	EVP_MD_CTX	*ctx;
+	FILE		*f;
+
+	load_catalog(path, &c, &text, &len);
+	if ((f = fopen(secret, "r")) == NULL)
+		die("%s: %s", secret, strerror(errno));
+	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (k == NULL || EVP_PKEY_get_id(k) != EVP_PKEY_ED25519)
+		die("%s: not an ed25519 private key in PEM", secret);
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) != 1 ||
+	    EVP_DigestSign(ctx, sig, &n, (unsigned char *)text, len) != 1 ||
+	    n != 64)
+		die("signing failed");
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(k);
+	catalog_b64_encode(sig, 64, b64);
+	strcat(b64, "\n");
+	if ((size_t)snprintf(sigpath, sizeof(sigpath), "%s.sig", path) >=
+	    sizeof(sigpath))
+		die("%s: path too long", path);
+	replace_file(sigpath, b64, strlen(b64), 0644);
+	printf("%s: serial %" PRIu64 ", %zu entries, signed in %s\n", path,
+	    c.serial, c.n, sigpath);
+	free(text);
+	catalog_free(&c);
+	return 0;
+}
+
+static int
+verify(const char *path, const char *public)
+{
+	struct catalog	 c;
+	struct cat_key	 key;
+	unsigned char	 sig[64];
+	char		*text, *s, *kt, err[256], sigpath[PATH_MAX];
+	size_t		 len, slen, klen;
+
+	load_catalog(path, &c, &text, &len);
+	snprintf(sigpath, sizeof(sigpath), "%s.sig", path);
+	if ((s = slurp(sigpath, CAT_SIG_FILE_MAX, &slen)) == NULL)
+		die("%s: %s", sigpath, strerror(errno));
+	if (catalog_sig_parse(s, slen, sig, err, sizeof(err)) == -1)
+		die("%s: %s", sigpath, err);
+	if ((kt = slurp(public, CAT_KEY_FILE_MAX, &klen)) == NULL)
+		die("%s: %s", public, strerror(errno));
+	if (catalog_key_parse(kt, klen, key.raw, err, sizeof(err)) == -1)
+		die("%s: %s", public, err);
+	if (catalog_verify(text, len, sig, &key, 1) != 0)
+		die("%s: the signature does not verify with %s", path, public);
+	printf("%s: good signature, serial %" PRIu64 ", %zu entries\n", path,
+	    c.serial, c.n);
+	free(text);
+	free(s);
+	free(kt);
+	catalog_free(&c);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 4 && strcmp(argv[1], "keygen") == 0)
+		return keygen(argv[2], argv[3]);
+	if (argc == 6 && strcmp(argv[1], "add") == 0)
+		return add(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 4 && strcmp(argv[1], "sign") == 0)
+		return sign(argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[1], "verify") == 0)
+		return verify(argv[2], argv[3]);
+	fputs(usage_text, stderr);
+	return 2;
+}
