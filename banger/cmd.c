@@ -28,6 +28,7 @@ extern const struct cmd_entry cmd_image_show_entry;
 extern const struct cmd_entry cmd_image_delete_entry;
 extern const struct cmd_entry cmd_image_register_entry;
 extern const struct cmd_entry cmd_image_pull_entry;
+extern const struct cmd_entry cmd_image_bundle_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_complete_entry;
 extern const struct cmd_entry cmd_ssh_config_entry;
@@ -56,6 +57,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_image_delete_entry,
 	&cmd_image_register_entry,
 	&cmd_image_pull_entry,
+	&cmd_image_bundle_entry,
 	&cmd_daemon_status_entry,
 	&cmd_daemon_stop_entry,
 	&cmd_doctor_entry,

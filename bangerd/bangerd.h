@@ -74,7 +74,9 @@ struct job {
 #define IMAGE_GOLDEN	"debian-bookworm"
 #define IMAGE_JOB_ID	0	/* launcher/job id of an image build */
 /* What the one image job (image_job()) is doing. */
-enum image_kind { IMAGE_BUILD, IMAGE_REGISTER, IMAGE_PULL };
+enum image_kind {
+	IMAGE_BUILD, IMAGE_REGISTER, IMAGE_PULL, IMAGE_CATALOG, IMAGE_BUNDLE
+};
 #define VM_ID_MIN	(1 << 20) /* new ids are random in VM_ID_MIN..
 					   PRIV_VMID_MAX (db.c) */
 
@@ -435,6 +437,7 @@ void	 image_delete_cmd(struct client *, const char *);
 void	 image_register_cmd(struct client *, const char *, const char *);
 void	 image_pull_cmd(struct client *, const struct ctl_image_pull *);
 void	 image_cancel(struct bangerd *);
+void	 image_bundle_cmd(struct client *, const struct ctl_image_bundle *);
 void	 image_sweep(struct bangerd *);
 /* Remove a tree, not crossing mounts or following links. */
 void	 image_rm_tree(const char *);

@@ -67,6 +67,7 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_IMAGE_DELETE,	C_IDLE,		ctl_image },
 	{ CTL_IMAGE_REGISTER,	C_IDLE,		ctl_image },
 	{ CTL_IMAGE_PULL,	C_IDLE,		ctl_image },
+	{ CTL_IMAGE_BUNDLE,	C_IDLE,		ctl_image },
 	{ CTL_VM_PORT,		C_IDLE,		ctl_vm_port },
 	{ CTL_VM_EGRESS,	C_IDLE,		ctl_vm_egress },
 };
@@ -147,7 +148,8 @@ client_free(struct client *c)
 	 */
 	if (d->image_client == c) {
 		d->image_client = NULL;
-		if (d->image_kind == IMAGE_PULL)
+		if (d->image_kind == IMAGE_PULL ||
+		    d->image_kind == IMAGE_CATALOG)
 			image_cancel(d);
 	}
 	TAILQ_REMOVE(&d->clients, c, entry);
@@ -479,6 +481,8 @@ ctl_image(struct client *c, uint32_t type, void *body)
 		name = ((struct ctl_image_register *)body)->name;
 	else if (type == CTL_IMAGE_PULL)
 		name = ((struct ctl_image_pull *)body)->name;
+	else if (type == CTL_IMAGE_BUNDLE)
+		name = ((struct ctl_image_bundle *)body)->name;
 	else
 		name = ((struct ctl_image_build *)body)->name;
 	if (!valid_vm_name(name)) {
@@ -492,6 +496,8 @@ ctl_image(struct client *c, uint32_t type, void *body)
 		    ((struct ctl_image_register *)body)->rootfs);
 	else if (type == CTL_IMAGE_PULL)
 		image_pull_cmd(c, body);
+	else if (type == CTL_IMAGE_BUNDLE)
+		image_bundle_cmd(c, body);
 	else
 		image_delete_cmd(c, name);
 }

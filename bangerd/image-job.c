@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bangerd.h"
+#include "config.h"
 #include "log.h"
 #include "valid.h"
 
@@ -29,6 +30,8 @@ static const struct {
 	[IMAGE_BUILD] = { "build-image", "building", "built" },
 	[IMAGE_REGISTER] = { "register-image", "registering", "registered" },
 	[IMAGE_PULL] = { "pull-image", "pulling", "pulled" },
+	[IMAGE_CATALOG] = { "catalog-pull", "pulling", "pulled" },
+	[IMAGE_BUNDLE] = { "bundle-image", "bundling", "bundled" },
 };
 
 /* The build job ended: put the image in place, or clean up. */
@@ -183,12 +186,12 @@ image_cancel(struct bangerd *d)
 /* A name banger gives its own images (debian-bookworm would become the
  * default image). */
 static int
-image_name_taken(struct client *c, const char *name)
+image_name_taken(struct client *c, const char *name, int golden_ok)
 {
 	char	 dir[PATH_MAX];
 
 	if (strcmp(name, "tiny") == 0 || strcmp(name, "default") == 0 ||
-	    strcmp(name, IMAGE_GOLDEN) == 0) {
+	    (!golden_ok && strcmp(name, IMAGE_GOLDEN) == 0)) {
 		client_error(c, BERR_INVALID, "%s is a name banger gives its own "
 		    "images: choose another", name);
 		return 1;
@@ -208,7 +211,7 @@ image_register_cmd(struct client *c, const char *name, const char *path)
 {
 	char		*extra[2] = { (char *)path, NULL };
 
-	if (image_name_taken(c, name))
+	if (image_name_taken(c, name, 0))
 		return;
 	if (!valid_abs_path(path, PATH_MAX)) {
 		client_error(c, BERR_INVALID, "the root file system's path must "
@@ -216,6 +219,62 @@ image_register_cmd(struct client *c, const char *name, const char *path)
 		return;
 	}
 	image_job(c, IMAGE_REGISTER, name, extra, "");
+}
+
+/* config.toml's catalog_url, if it has one; 0 if none (or no config). */
+static int
+catalog_url(struct bangerd *d, char *url, size_t len)
+{
+	struct config	 cfg;
+	char		 err[512];
+	int		 have;
+
+	if (config_load(d->paths.config_file, d->home, &cfg, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s; no image catalog", err);
+		return 0;
+	}
+	have = cfg.catalog_url[0] != '\0';
+	snprintf(url, len, "%s", cfg.catalog_url);
+	config_free(&cfg);
+	return have;
+}
+
+/*
+ * image pull NAME with a catalog: banger-fetch catalog-pull NAME OUT TINY
+ * CACHE URL [--keys DIR].  The image keeps its catalog name (the bundle's
+ * manifest must say it); debian-bookworm may come from a catalog.
+ */
+static void
+image_catalog_pull(struct client *c, const struct ctl_image_pull *req,
+    char *url)
+{
+	const char	*keys = getenv("BANGER_CATALOG_KEYS");
+	char		 cache[PATH_MAX], err[512];
+	char		*extra[5] = { cache, url, NULL, NULL, NULL };
+
+	if (strcmp(req->name, req->ref) != 0) {
+		client_error(c, BERR_INVALID, "an image from the catalog keeps "
+		    "its name, %s: leave out --name", req->ref);
+		return;
+	}
+	if (image_name_taken(c, req->name, 1))
+		return;
+	if (req->auth[0] != '\0' || req->size_mib != 0)
+		log_info("image %s: a catalog pull takes no credentials or "
+		    "size", req->name);
+	snprintf(cache, sizeof(cache), "%s/catalog", c->d->paths.cache_dir);
+	if (paths_mkdir_private(c->d->paths.cache_dir, err, sizeof(err)) ==
+	    -1 || paths_mkdir_private(cache, err, sizeof(err)) == -1) {
+		client_error(c, BERR_INTERNAL, "%s", err);
+		return;
+	}
+	/* Tests name their own key directory. */
+	if (keys != NULL && valid_abs_path(keys, PATH_MAX)) {
+		extra[2] = "--keys";
+		extra[3] = (char *)keys;
+	}
+	image_job(c, IMAGE_CATALOG, req->name, extra, "");
 }
 
 /*
@@ -227,10 +286,16 @@ void
 image_pull_cmd(struct client *c, const struct ctl_image_pull *req)
 {
 	char		 cache[PATH_MAX], size[24], err[512];
+	char		 url[CONFIG_URL_MAX + 1];
 	char		*extra[5];
 	size_t		 i;
 
-	if (image_name_taken(c, req->name))
+	/* A plain name is a catalog's image, when there is a catalog. */
+	if (valid_vm_name(req->ref) && catalog_url(c->d, url, sizeof(url))) {
+		image_catalog_pull(c, req, url);
+		return;
+	}
+	if (image_name_taken(c, req->name, 0))
 		return;
 	for (i = 0; req->ref[i] != '\0'; i++)
 		if ((unsigned char)req->ref[i] <= ' ' || req->ref[i] == 0x7f)
@@ -261,3 +326,86 @@ image_pull_cmd(struct client *c, const struct ctl_image_pull *req)
 	image_job(c, IMAGE_PULL, req->name, extra, "");
 }
 
+/* The bundle job ended: nothing to put in place. */
+static void
+image_bundled(struct bangerd *d, int64_t id, int ok, const char *jerr)
+{
+	struct client	*c = d->image_client;
+
+	(void)id;
+	d->image_client = NULL;
+	if (!ok) {
+		log_warnx("image %s: bundling failed: %s", d->image_building,
+		    jerr);
+		if (c != NULL)
+			client_error(c, BERR_INTERNAL, "bundling image %s "
+			    "failed: %s", d->image_building, jerr);
+	} else {
+		log_info("image %s bundled", d->image_building);
+		if (c != NULL) {
+			client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+			client_finish(c);
+		}
+	}
+	d->image_building[0] = '\0';
+}
+
+/*
+ * banger image bundle NAME -o OUT: banger-fetch bundle-image NAME DIR
+ * OUT, a tar + zstd of a built image's rootfs.ext4 for a catalog.  An
+ * image whose root has no agent of its own (registered, pulled) cannot
+ * boot as a catalog's image would, and is refused.
+ */
+void
+image_bundle_cmd(struct client *c, const struct ctl_image_bundle *req)
+{
+	struct bangerd	*d = c->d;
+	struct image	 img;
+	char		 err[1024];
+	char		*argv[6];
+	int		 logfd;
+
+	if (d->image_building[0] != '\0') {
+		client_error(c, BERR_BUSY, "image %s is being %s: wait for it",
+		    d->image_building, kind_words[d->image_kind].ed);
+		return;
+	}
+	if (!valid_abs_path(req->out, PATH_MAX)) {
+		client_error(c, BERR_INVALID, "the bundle's path must be "
+		    "absolute and normalised");
+		return;
+	}
+	if (image_lookup(d, req->name, "", &img, err, sizeof(err)) == -1) {
+		client_error(c, BERR_NOTFOUND, "%s", err);
+		return;
+	}
+	if (img.rootfs[0] == '\0' || img.agent_init) {
+		client_error(c, BERR_INVALID, "image %s is %s: only an image "
+		    "banger built (`banger image build`) can be bundled",
+		    req->name, img.rootfs[0] == '\0' ? "an initramfs image" :
+		    "a root without banger's agent (registered or pulled)");
+		return;
+	}
+	if ((logfd = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1) {
+		client_error(c, BERR_INTERNAL, "/dev/null: %s", strerror(errno));
+		return;
+	}
+	argv[0] = "banger-fetch";
+	argv[1] = "bundle-image";
+	argv[2] = (char *)req->name;
+	argv[3] = img.dir;
+	argv[4] = req->out;
+	argv[5] = NULL;
+	if (job_start(d, IMAGE_JOB_ID, argv, 5, logfd, image_bundled) == -1) {
+		close(logfd);
+		client_error(c, BERR_INTERNAL, "cannot start banger-fetch: %s",
+		    strerror(errno));
+		return;
+	}
+	close(logfd);
+	snprintf(d->image_building, sizeof(d->image_building), "%s",
+	    req->name);
+	d->image_kind = IMAGE_BUNDLE;
+	d->image_client = c;
+	client_progress(c, "bundling image %s into %s", req->name, req->out);
+}

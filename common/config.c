@@ -197,7 +197,7 @@ loopback_host(const char *host, size_t len)
 
 /*
  * An https URL, or http to a loopback host (as image pull allows for
- * registries): no space, control character, user or fragment.
+ * registries): no space, control character, user, query or fragment.
  */
 static int
 take_catalog_url(struct parse *ps, const struct key_spec *k, int index,
@@ -212,11 +212,12 @@ take_catalog_url(struct parse *ps, const struct key_spec *k, int index,
 	s = v->s;
 	for (i = 0; s[i] != '\0'; i++)
 		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f || s[i] == '#' ||
-		    s[i] == '@')
+		    s[i] == '@' || s[i] == '?')
 			break;
 	if (s[i] != '\0' || i > CONFIG_URL_MAX)
 		return kerr(err, errlen, line, k, "must be a URL of at most %d "
-		    "characters, without spaces, '@' or '#'", CONFIG_URL_MAX);
+		    "characters, without spaces, '@', '?' or '#'",
+		    CONFIG_URL_MAX);
 	if (strncmp(s, "https://", 8) == 0)
 		host = s + 8;
 	else if (strncmp(s, "http://", 7) == 0)

@@ -59,7 +59,8 @@ enum ctl_type {
 	CTL_IMAGE_DELETE,	/* c->d: OK once the image is gone */
 	CTL_IMAGE_REGISTER,	/* c->d: PROGRESS*, OK once it is in place */
 	CTL_IMAGE_PULL,		/* c->d: PROGRESS*, OK once it is in place */
-	CTL_TYPE_MAX = CTL_IMAGE_PULL
+	CTL_IMAGE_BUNDLE,	/* c->d: PROGRESS*, OK once it is written */
+	CTL_TYPE_MAX = CTL_IMAGE_BUNDLE
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */
@@ -122,6 +123,11 @@ struct ctl_image_pull {
 	char		*auth;		/* absolute path of the caller's
 					   registry auth file, or "" */
 	uint64_t	 size_mib;	/* 0: banger-fetch chooses */
+};
+
+struct ctl_image_bundle {
+	char		*name;
+	char		*out;		/* absolute path of a new file */
 };
 
 struct ctl_image_info {

@@ -45,6 +45,10 @@ static const struct msg_field f_image_register[] = {
 	F(ctl_image_register, name, MF_STR, VM_NAME_MAX, 0),
 	F(ctl_image_register, rootfs, MF_STR, BANGER_STRMAX, 0),
 };
+static const struct msg_field f_image_bundle[] = {
+	F(ctl_image_bundle, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_image_bundle, out, MF_STR, BANGER_STRMAX, 0),
+};
 static const struct msg_field f_image_pull[] = {
 	F(ctl_image_pull, name, MF_STR, VM_NAME_MAX, 0),
 	F(ctl_image_pull, ref, MF_STR, IMAGE_REF_MAX, 0),
@@ -179,6 +183,7 @@ static const struct msg_type ctl_types[] = {
 	T(CTL_IMAGE_REGISTER, "image.register", ctl_image_register,
 	    f_image_register),
 	T(CTL_IMAGE_PULL, "image.pull", ctl_image_pull, f_image_pull),
+	T(CTL_IMAGE_BUNDLE, "image.bundle", ctl_image_bundle, f_image_bundle),
 };
 
 const struct msg_proto ctl_proto = {

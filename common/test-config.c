@@ -358,7 +358,7 @@ test_catalog_url(void **state)
 	const char	*loop = "config.toml:1: catalog_url: http:// only for "
 	    "a loopback host (localhost, 127.0.0.0/8, [::1]); use https://";
 	const char	*chars = "config.toml:1: catalog_url: must be a URL of "
-	    "at most 1024 characters, without spaces, '@' or '#'";
+	    "at most 1024 characters, without spaces, '@', '?' or '#'";
 
 	(void)state;
 	accept_ok("", &c);
@@ -378,6 +378,7 @@ test_catalog_url(void **state)
 	    "config.toml:1: catalog_url: has no host");
 	refuse("catalog_url = \"https://u:p@x/c\"\n", chars);
 	refuse("catalog_url = \"https://x/a b\"\n", chars);
+	refuse("catalog_url = \"https://x/c.json?v=1\"\n", chars);
 	refuse("catalog_url = \"https://x/\\n\"\n", chars);
 	refuse("catalog_url = 1\n",
 	    "config.toml:1: catalog_url: must be a string");

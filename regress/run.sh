@@ -15,12 +15,13 @@ export REGRESS TOP
 ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
     lifecycle
     images image-register oci-client image-pull image-pull-registry
-    image-pull-debian sandbox
+    image-pull-debian catalog sandbox
     vm-commands guest-flood workspace config completion
     ssh-config uninstall priv-refuse priv-stall priv-shape priv-disk
     priv-egress
     rootdisk ports
-    two-daemons network dns resolved resolved-real egress isolation crash golden"
+    two-daemons network dns resolved resolved-real egress isolation crash golden
+    catalog-golden"
 # One test may not take longer than this (seconds).
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
 

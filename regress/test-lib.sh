@@ -131,7 +131,8 @@ as_user() {
 	    env -i HOME="$_h" XDG_RUNTIME_DIR="$_h/run" \
 	    PATH="$BIN:/usr/local/bin:/usr/bin:/bin" LANG=C \
 	    BANGER_DAEMON="$BIN/bangerd" BANGER_PRIV="$PRIV_BIN" \
-	    BANGER_IMAGE_DIR="$IMAGES" BANGER_RECIPES="$TESTROOT/recipes" "$@"
+	    BANGER_IMAGE_DIR="$IMAGES" BANGER_RECIPES="$TESTROOT/recipes" \
+	    BANGER_CATALOG_KEYS="$TESTROOT/catalog.d" "$@"
 }
 
 # as_user_hostnet USER CMD...: as as_user, but in the host's network
@@ -151,7 +152,8 @@ as_user_hostnet() {
 	    env -i HOME="$_h" XDG_RUNTIME_DIR="$_h/run" \
 	    PATH="$BIN:/usr/local/bin:/usr/bin:/bin" LANG=C \
 	    BANGER_DAEMON="$BIN/bangerd" BANGER_PRIV="$PRIV_BIN" \
-	    BANGER_IMAGE_DIR="$IMAGES" BANGER_RECIPES="$TESTROOT/recipes" "$@"
+	    BANGER_IMAGE_DIR="$IMAGES" BANGER_RECIPES="$TESTROOT/recipes" \
+	    BANGER_CATALOG_KEYS="$TESTROOT/catalog.d" "$@"
 }
 
 # with_timeout SECS CMD...: CMD with another per-command timeout.  (A
@@ -716,6 +718,8 @@ regress_setup() {
 		    install -m 0644 "$TOP/images/out/$_f" "$IMAGES/"
 	done
 	# banger image build's recipes, as `make install` places them.
+	# Image catalog keys the tests trust (bangerd's BANGER_CATALOG_KEYS).
+	install -d -m 0755 "$TESTROOT/catalog.d"
 	install -d -m 0755 "$TESTROOT/recipes/debian-bookworm"
 	cp -p "$TOP"/images/debian-bookworm/* "$TESTROOT/recipes/debian-bookworm/"
 	for _su in $RUSERS; do
