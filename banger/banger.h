@@ -157,5 +157,7 @@ int	image_ref_like(const char *);
 /* vm run/create --image REF: pulled unless its image exists; BEX_OK and
  * the image's name, or banger's exit status after a message. */
 int	image_pull_for_vm(const char *, char *, size_t);
+/* vm run/create with no --image: the default image from the catalog. */
+int	image_default_for_vm(void);
 
 #endif

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "banger.h"
+#include "config.h"
 #include "exitcode.h"
+#include "paths.h"
 #include "proto.h"
 #include "valid.h"
 #include "vminfo.h"
@@ -168,6 +170,45 @@ image_pull_for_vm(const char *ref, char *name, size_t len)
 		return rc;
 	find_auth(auth, sizeof(auth));
 	return pull_ref(ref, name, auth, 0);
+}
+
+/*
+ * vm run/create with no --image, when config.toml names a catalog: the
+ * default image (default_image_name, else debian-bookworm) is pulled
+ * from it first if there is no image of that name.  Without a catalog,
+ * or with the image there, nothing happens (bangerd picks as always).
+ */
+int
+image_default_for_vm(void)
+{
+	struct paths	 p;
+	struct config	 cfg;
+	struct client	 c;
+	char		 err[512], name[VM_NAME_MAX + 1];
+	const char	*want;
+	int		 rc;
+
+	if (paths_init(&p, err, sizeof(err)) == -1 ||
+	    config_load(p.config_file, getenv("HOME"), &cfg, err,
+	    sizeof(err)) == -1)
+		return BEX_OK;		/* bangerd reports a bad config */
+	snprintf(name, sizeof(name), "%s", cfg.default_image_name[0] != '\0' ?
+	    cfg.default_image_name : "debian-bookworm");
+	rc = cfg.catalog_url[0] != '\0';
+	config_free(&cfg);
+	if (!rc)
+		return BEX_OK;
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	want = name;
+	rc = request_each(&c, CTL_IMAGE_LIST, &(struct ctl_ok){ 0 }, NULL, 0,
+	    CTL_IMAGE_INFO, image_seen, &want);
+	client_close(&c);
+	if (rc != BEX_OK || want == NULL)
+		return rc;
+	cli_warnx("no image %s yet: pulling it from the catalog (give --image "
+	    "to use another)", name);
+	return pull_ref(name, name, "", 0);
 }
 
 static int

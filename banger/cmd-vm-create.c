@@ -76,7 +76,9 @@ cmd_vm_create_exec(const struct cmd_entry *e, struct args *a)
 		    BEX_OK)
 			return rc;
 		req.image = image;
-	}
+	} else if (req.image[0] == '\0' &&
+	    (rc = image_default_for_vm()) != BEX_OK)
+		return rc;
 	/* The VM's authorized_keys is written at creation: have a key. */
 	if (ssh_user_key(key, sizeof(key), err, sizeof(err)) == -1)
 		cli_warnx("%s; ssh logins to this VM will not work", err);

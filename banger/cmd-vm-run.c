@@ -234,7 +234,9 @@ cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
 		    BEX_OK)
 			return rc;
 		req.image = image;
-	}
+	} else if (req.image[0] == '\0' && args_get(e, a, "dry-run") == NULL &&
+	    (rc = image_default_for_vm()) != BEX_OK)
+		return rc;
 	memset(&ws, 0, sizeof(ws));
 	req.workspace = req.ws_name = "";
 	if (a->npos == 1) {

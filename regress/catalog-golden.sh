@@ -3,8 +3,9 @@
 # listed in a catalog signed with banger-sign, served by a static HTTP
 # server on the test namespace's loopback; t2, who never built it, sets
 # catalog_url, trusts the key and gets it with `banger image pull
-# debian-bookworm`, then boots it.  Run alone, without the golden image,
-# the test is skipped.
+# debian-bookworm`; with it deleted again, `vm run` with no --image pulls
+# it on demand and boots it.  Run alone, without the golden image, the
+# test is skipped.
 . "$REGRESS/test-lib.sh"
 
 PY=/usr/bin/python3
@@ -80,11 +81,20 @@ run t2 image pull debian-bookworm --name other
 [ "$RC" -ne 0 ] && grep -q "keeps its name" "$W/err" ||
     fail "a catalog image under another name: $RC $(cat "$W/err")"
 
-with_timeout 600 run t2 vm run --rm --image debian-bookworm -- \
+# vm run with no --image: the default image, pulled from the catalog on
+# demand when there is none.
+run t2 image delete debian-bookworm
+expect_rc 0 "image delete debian-bookworm (t2)"
+with_timeout 600 run t2 vm run --rm -- \
     sh -c '. /etc/os-release; echo $ID; echo booted'
-expect_rc 0 "vm run on the pulled debian-bookworm"
+expect_rc 0 "vm run (no --image) with a catalog"
+grep -q "pulling it from the catalog" "$W/err" &&
+    ok "the default image was pulled on demand" ||
+    fail "no pull on demand: $(cat "$W/err")"
 [ "$(cat "$W/out")" = "$(printf 'debian\nbooted')" ] &&
     ok "t2 booted the image it pulled" || fail "vm run printed: $(cat "$W/out")"
+grep -q "image debian-bookworm" "$W/err" ||
+    fail "the VM's spec line does not name debian-bookworm: $(cat "$W/err")"
 
 rm -f "$TESTROOT/catalog.d/regress.pub" "$h1/db.tar.zst" \
     "$h2/.config/banger/config.toml"
