@@ -252,7 +252,7 @@ bundle_image_main(int argc, char **argv)
 		    "OUT\n");
 		return 2;
 	}
-	if (!catalog_name_valid(argv[1]) ||
+	if (!valid_vm_name(argv[1]) ||
 	    !valid_abs_path(argv[2], PATH_MAX) ||
 	    !valid_abs_path(argv[3], PATH_MAX)) {
 		status_error("bundle-image: a bad name or a path that is not "

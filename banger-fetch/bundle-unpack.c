@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
+#include "valid.h"
 #include "fetch.h"
 
 int
@@ -58,7 +59,7 @@ bundle_manifest_parse(const char *buf, size_t len, struct bundle_manifest *m,
 	v = json_object_get(root, "name");
 	if (!json_is_string(v) || json_string_length(v) > CAT_NAME_MAX ||
 	    strlen(json_string_value(v)) != json_string_length(v) ||
-	    !catalog_name_valid(json_string_value(v))) {
+	    !valid_vm_name(json_string_value(v))) {
 		snprintf(err, errsz, "manifest.json has no name or a bad one");
 		goto out;
 	}

@@ -586,7 +586,7 @@ catalog_pull_main(int argc, char **argv)
 	p.kdir = argv[3];
 	p.cache = argv[4];
 	p.url = argv[5];
-	if (!catalog_name_valid(p.name) || !valid_abs_path(p.out, PATH_MAX) ||
+	if (!valid_vm_name(p.name) || !valid_abs_path(p.out, PATH_MAX) ||
 	    !valid_abs_path(p.kdir, PATH_MAX) ||
 	    !valid_abs_path(p.cache, PATH_MAX) ||
 	    !valid_abs_path(p.keydir, PATH_MAX)) {

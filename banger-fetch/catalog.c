@@ -12,20 +12,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
-
-int
-catalog_name_valid(const char *s)
-{
-	size_t	 i, len;
-
-	if (s == NULL || (len = strlen(s)) == 0 || len > CAT_NAME_MAX)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return 0;
-	return s[0] != '-' && s[len - 1] != '-';
-}
+#include "valid.h"
 
 int
 catalog_hex_valid(const char *s)
@@ -114,7 +101,7 @@ entry_parse(json_t *o, size_t i, struct cat_entry *e, char *err,
 		}
 	}
 	if (!str_into(json_object_get(o, "name"), e->name, sizeof(e->name)) ||
-	    !catalog_name_valid(e->name)) {
+	    !valid_vm_name(e->name)) {
 		snprintf(err, errsz, "entry %zu: no name or a bad one (a-z, "
 		    "0-9 and '-', at most %d)", i, CAT_NAME_MAX);
 		return -1;
@@ -140,7 +127,7 @@ entry_parse(json_t *o, size_t i, struct cat_entry *e, char *err,
 	 * entry whose kernel this one lacks is refused then.
 	 */
 	if (!str_into(json_object_get(o, "kernel"), e->kernel,
-	    sizeof(e->kernel)) || !catalog_name_valid(e->kernel)) {
+	    sizeof(e->kernel)) || !valid_vm_name(e->kernel)) {
 		snprintf(err, errsz, "entry %s: no kernel or a bad one",
 		    e->name);
 		return -1;

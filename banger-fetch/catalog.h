@@ -13,7 +13,7 @@
 
 #define CAT_BYTES_MAX	(1024 * 1024)	/* of catalog.json */
 #define CAT_ENTRIES_MAX	1024
-#define CAT_NAME_MAX	63
+#define CAT_NAME_MAX	63	/* VM_NAME_MAX: names are valid_vm_name()'s */
 #define CAT_URL_MAX	2048
 #define CAT_SERIAL_MAX	(1ULL << 53)
 #define CAT_SIG_FILE_MAX 256		/* bytes of catalog.json.sig */
@@ -36,8 +36,6 @@ struct catalog {
 	struct cat_entry *entries;
 	size_t		 n;
 };
-/* A banger image name: a-z, 0-9 and '-', at most 63, no '-' at an end. */
-int	catalog_name_valid(const char *);
 /* 64 lower-case hex digits. */
 int	catalog_hex_valid(const char *);
 /* 0, or -1 with why in err (nothing to free then). */

@@ -121,6 +121,25 @@ image_seen(void *body, void *arg)
 	client_free(CTL_IMAGE_INFO, ii);
 }
 
+/* 1 when bangerd has no image name, BEX_OK when it has, else an exit
+ * status after a message. */
+static int
+image_missing(const char *name)
+{
+	struct client	 c;
+	const char	*want = name;
+	int		 rc;
+
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	rc = request_each(&c, CTL_IMAGE_LIST, &(struct ctl_ok){ 0 }, NULL, 0,
+	    CTL_IMAGE_INFO, image_seen, &want);
+	client_close(&c);
+	if (rc != BEX_OK)
+		return rc;
+	return want == NULL ? BEX_OK : 1;
+}
+
 /* Pull ref as name (auth "" or a real path); banger's exit status. */
 static int
 pull_ref(const char *ref, const char *name, const char *auth,
@@ -148,9 +167,7 @@ pull_ref(const char *ref, const char *name, const char *auth,
 int
 image_pull_for_vm(const char *ref, char *name, size_t len)
 {
-	struct client	 c;
 	char		 auth[PATH_MAX];
-	const char	*want;
 	int		 rc;
 
 	if (strlen(ref) > IMAGE_REF_MAX || image_pull_name(ref, name, len) ==
@@ -160,13 +177,7 @@ image_pull_for_vm(const char *ref, char *name, size_t len)
 		    "--name`", ref);
 		return BEX_USAGE;
 	}
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
-	want = name;
-	rc = request_each(&c, CTL_IMAGE_LIST, &(struct ctl_ok){ 0 }, NULL, 0,
-	    CTL_IMAGE_INFO, image_seen, &want);
-	client_close(&c);
-	if (rc != BEX_OK || want == NULL)
+	if ((rc = image_missing(name)) != 1)
 		return rc;
 	find_auth(auth, sizeof(auth));
 	return pull_ref(ref, name, auth, 0);
@@ -183,9 +194,7 @@ image_default_for_vm(void)
 {
 	struct paths	 p;
 	struct config	 cfg;
-	struct client	 c;
 	char		 err[512], name[VM_NAME_MAX + 1];
-	const char	*want;
 	int		 rc;
 
 	if (paths_init(&p, err, sizeof(err)) == -1 ||
@@ -198,13 +207,7 @@ image_default_for_vm(void)
 	config_free(&cfg);
 	if (!rc)
 		return BEX_OK;
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
-	want = name;
-	rc = request_each(&c, CTL_IMAGE_LIST, &(struct ctl_ok){ 0 }, NULL, 0,
-	    CTL_IMAGE_INFO, image_seen, &want);
-	client_close(&c);
-	if (rc != BEX_OK || want == NULL)
+	if ((rc = image_missing(name)) != 1)
 		return rc;
 	cli_warnx("no image %s yet: pulling it from the catalog (give --image "
 	    "to use another)", name);

@@ -21,6 +21,7 @@
 #include <openssl/pem.h>
 
 #include "catalog.h"
+#include "valid.h"
 
 static const char *const usage_text =
     "usage: banger-sign keygen SECRET PUBLIC\n"
@@ -184,7 +185,7 @@ add(const char *path, const char *name, const char *url, const char *bundle)
 	char			*text, *out, err[256];
 	size_t			 len;
 
-	if (!catalog_name_valid(name))
+	if (!valid_vm_name(name))
 		die("%s: not an image name (a-z, 0-9 and '-', at most %d)",
 		    name, CAT_NAME_MAX);
 	if (access(path, F_OK) == 0) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "valid.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -22,7 +23,7 @@ check(const struct catalog *c)
 	    c->n > CAT_ENTRIES_MAX)
 		abort();
 	for (i = 0; i < c->n; i++) {
-		if (!catalog_name_valid(c->entries[i].name) ||
+		if (!valid_vm_name(c->entries[i].name) ||
 		    !catalog_hex_valid(c->entries[i].sha256) ||
 		    c->entries[i].size < 1 || c->entries[i].url[0] == '\0')
 			abort();
@@ -62,7 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = '\0';
 	if (bundle_manifest_parse((const char *)data, size, &m, err,
 	    sizeof(err)) == 0) {
-		if (!catalog_name_valid(m.name) || m.rootfs_size < 1 ||
+		if (!valid_vm_name(m.name) || m.rootfs_size < 1 ||
 		    m.rootfs_size > BUNDLE_ROOTFS_MAX || m.created < 0)
 			abort();
 	} else if (err[0] == '\0')
