@@ -139,6 +139,7 @@ bundle(const char *name, const char *imagedir, const char *outpath)
 	struct out		 o;
 	unsigned char		 md[32];
 	char			 path[PATH_MAX], man[256], hex[65], *buf = NULL;
+	char			 dir[PATH_MAX], fdpath[64];
 	int			 in, holes, r, rc = -1, i;
 
 	memset(&o, 0, sizeof(o));
@@ -155,8 +156,18 @@ bundle(const char *name, const char *imagedir, const char *outpath)
 		    path);
 		goto out;
 	}
-	if ((o.fd = open(outpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1) {
+	/*
+	 * Written unnamed in OUT's directory and linked to OUT only when
+	 * whole: a job killed midway leaves no bundle that looks finished.
+	 */
+	snprintf(dir, sizeof(dir), "%s", outpath);
+	if (access(outpath, F_OK) == 0 || errno != ENOENT) {
+		status_error("%s: %s", outpath, access(outpath, F_OK) == 0 ?
+		    "exists" : strerror(errno));
+		goto out;
+	}
+	if ((o.fd = open(dirname(dir), O_WRONLY | O_TMPFILE | O_CLOEXEC,
+	    0644)) == -1) {
 		status_error("%s: %s", outpath, strerror(errno));
 		goto out;
 	}
@@ -213,7 +224,13 @@ bundle(const char *name, const char *imagedir, const char *outpath)
 		status_error("%s: %s", outpath, archive_error_string(a));
 		goto fail;
 	}
-	if (fsync(o.fd) == -1 || close(o.fd) == -1) {
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", o.fd);
+	if (fsync(o.fd) == -1 || linkat(AT_FDCWD, fdpath, AT_FDCWD, outpath,
+	    AT_SYMLINK_FOLLOW) == -1) {
+		status_error("%s: %s", outpath, strerror(errno));
+		goto out;
+	}
+	if (close(o.fd) == -1) {
 		o.fd = -1;
 		status_error("%s: %s", outpath, strerror(errno));
 		goto fail;
@@ -227,7 +244,9 @@ bundle(const char *name, const char *imagedir, const char *outpath)
 	rc = 0;
 	goto out;
 fail:
-	(void)unlink(outpath);
+	/* Only a linked bundle has a name to remove. */
+	if (o.fd == -1)
+		(void)unlink(outpath);
 out:
 	if (a != NULL)
 		archive_write_free(a);

@@ -173,6 +173,13 @@ read_small(int dfd, const char *name, char *buf, size_t bufsz)
 		errno = EINVAL;
 		return -1;
 	}
+	/* As sshd: a key anyone else could have written is no key. */
+	if ((st.st_uid != 0 && st.st_uid != getuid()) ||
+	    (st.st_mode & 022) != 0) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
 	while (got < bufsz && (r = read(fd, buf + got, bufsz - got)) > 0)
 		got += (size_t)r;
 	close(fd);
@@ -217,7 +224,9 @@ catalog_keys_load(const char *dir, struct cat_key **keys, size_t *n,
 		    CAT_KEY_FILE_MAX)) == -1) {
 			snprintf(err, errsz, "%s/%.64s: %s", dir, de->d_name,
 			    errno == EINVAL ? "not a regular file of at most "
-			    "4096 bytes" : strerror(errno));
+			    "4096 bytes" : errno == EPERM ? "owned by another "
+			    "user than root or you, or writable by group or "
+			    "others: not trusted" : strerror(errno));
 			closedir(d);
 			goto fail;
 		}

@@ -229,6 +229,16 @@ catalog_get(struct cpull *p)
 		status_error("%s", err);
 		goto out;
 	}
+	/*
+	 * Recorded as soon as it verifies, not once a bundle is installed:
+	 * a newer catalog whose download an attacker breaks must still
+	 * shut out the older one.
+	 */
+	if (catalog_serial_record(p->cache, p->url, p->cat.serial, err,
+	    sizeof(err)) == -1) {
+		status_error("recording the catalog's serial: %s", err);
+		goto out;
+	}
 	rc = 0;
 out:
 	free(keys);
@@ -377,7 +387,12 @@ download(struct cpull *p, const char *final)
 		memset(&req, 0, sizeof(req));
 		req.url = p->bundle_url;
 		req.from = d.from;
-		req.max = d.size - d.from;
+		/*
+		 * A server that ignores the range answers with the whole
+		 * bundle (dl_sink starts over and bounds what is written):
+		 * curl's limit is the whole size, not what is left.
+		 */
+		req.max = d.size;
 		req.sink = dl_sink;
 		req.arg = &d;
 		if (oci_http_once(p->reg, &req, err, sizeof(err)) == -1) {
@@ -553,11 +568,6 @@ cpull(struct cpull *p)
 	    image_copy_file(p->kdir, p->out, "initrd.img") == -1 ||
 	    write_source(p) == -1)
 		return -1;
-	if (catalog_serial_record(p->cache, p->url, p->cat.serial, err,
-	    sizeof(err)) == -1) {
-		status_error("recording the catalog's serial: %s", err);
-		return -1;
-	}
 	return 0;
 }
 

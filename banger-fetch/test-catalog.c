@@ -288,6 +288,7 @@ write_file(const char *dir, const char *name, const char *text)
 	assert_non_null(f = fopen(path, "w"));
 	fputs(text, f);
 	fclose(f);
+	assert_int_equal(chmod(path, 0644), 0);
 }
 
 static void
@@ -348,6 +349,13 @@ test_keys(void **state)
 	assert_memory_equal(keys[0].raw, raw, 32);
 	assert_string_equal(keys[0].origin, "one.pub");
 	free(keys);
+	/* A key others could have written is refused, as sshd does. */
+	snprintf(line, sizeof(line), "%s/one.pub", dir);
+	assert_int_equal(chmod(line, 0664), 0);
+	assert_int_equal(catalog_keys_load(dir, &keys, &n, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "writable by group or others"));
+	assert_int_equal(chmod(line, 0644), 0);
 	write_file(dir, "two.pub", "ed25519 nope\n");
 	assert_int_equal(catalog_keys_load(dir, &keys, &n, err, sizeof(err)),
 	    -1);

@@ -221,18 +221,23 @@ image_register_cmd(struct client *c, const char *name, const char *path)
 	image_job(c, IMAGE_REGISTER, name, extra, "");
 }
 
-/* config.toml's catalog_url, if it has one; 0 if none (or no config). */
+/*
+ * config.toml's catalog_url: 1 if it has one, 0 if none; -1 (after an
+ * error to the client) if the file is refused, since a pull must not go
+ * to Docker Hub for want of the catalog it names.
+ */
 static int
-catalog_url(struct bangerd *d, char *url, size_t len)
+catalog_url(struct client *c, char *url, size_t len)
 {
+	struct bangerd	*d = c->d;
 	struct config	 cfg;
 	char		 err[512];
 	int		 have;
 
 	if (config_load(d->paths.config_file, d->home, &cfg, err,
 	    sizeof(err)) == -1) {
-		log_warnx("%s; no image catalog", err);
-		return 0;
+		client_error(c, BERR_INVALID, "%s", err);
+		return -1;
 	}
 	have = cfg.catalog_url[0] != '\0';
 	snprintf(url, len, "%s", cfg.catalog_url);
@@ -289,10 +294,13 @@ image_pull_cmd(struct client *c, const struct ctl_image_pull *req)
 	char		 url[CONFIG_URL_MAX + 1];
 	char		*extra[5];
 	size_t		 i;
+	int		 cat;
 
 	/* A plain name is a catalog's image, when there is a catalog. */
-	if (valid_vm_name(req->ref) && catalog_url(c->d, url, sizeof(url))) {
-		image_catalog_pull(c, req, url);
+	if (valid_vm_name(req->ref) && (cat = catalog_url(c, url,
+	    sizeof(url))) != 0) {
+		if (cat == 1)
+			image_catalog_pull(c, req, url);
 		return;
 	}
 	if (image_name_taken(c, req->name, 0))

@@ -230,6 +230,10 @@ take_catalog_url(struct parse *ps, const struct key_spec *k, int index,
 	hl = end - host;
 	if (hl == 0)
 		return kerr(err, errlen, line, k, "has no host");
+	/* Its signature is the same URL with ".sig": a file, not a host. */
+	if (*end != '/' || s[strlen(s) - 1] == '/')
+		return kerr(err, errlen, line, k, "must be the URL of the "
+		    "catalog's file (e.g. https://host/banger/catalog.json)");
 	if (host == s + 7 && !loopback_host(host, hl))
 		return kerr(err, errlen, line, k, "http:// only for a loopback "
 		    "host (localhost, 127.0.0.0/8, [::1]); use https://");

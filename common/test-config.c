@@ -357,14 +357,19 @@ test_catalog_url(void **state)
 	struct config	 c;
 	const char	*loop = "config.toml:1: catalog_url: http:// only for "
 	    "a loopback host (localhost, 127.0.0.0/8, [::1]); use https://";
+	const char	*file = "config.toml:1: catalog_url: must be the URL of "
+	    "the catalog's file (e.g. https://host/banger/catalog.json)";
 	const char	*chars = "config.toml:1: catalog_url: must be a URL of "
 	    "at most 1024 characters, without spaces, '@', '?' or '#'";
 
 	(void)state;
 	accept_ok("", &c);
 	assert_string_equal(c.catalog_url, "");
-	accept_ok("catalog_url = \"https://images.example/banger/\"\n", &c);
-	assert_string_equal(c.catalog_url, "https://images.example/banger/");
+	accept_ok("catalog_url = \"https://images.example/banger/c.json\"\n",
+	    &c);
+	assert_string_equal(c.catalog_url, "https://images.example/banger/c.json");
+	refuse("catalog_url = \"https://images.example\"\n", file);
+	refuse("catalog_url = \"https://images.example/banger/\"\n", file);
 	accept_ok("catalog_url = \"http://127.0.0.1:8080/c\"\n", &c);
 	accept_ok("catalog_url = \"http://localhost:8080/c\"\n", &c);
 	accept_ok("catalog_url = \"http://[::1]/c\"\n", &c);
