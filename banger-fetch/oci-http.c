@@ -139,11 +139,14 @@ oci_http_once(struct oci_reg *reg, struct oci_req *req, char *err,
 {
 	struct curl_slist	*h = NULL, *t;
 	char			 line[256], range[48], cerr[CURL_ERROR_SIZE];
+	char			*eff;
 	CURLcode		 rc;
+	size_t			 blen;
 	int			 ret = -1;
 
 	req->status = 0;
 	req->dropped = 0;
+	req->foreign = 0;
 	req->why[0] = cerr[0] = '\0';
 	if (req->accept != NULL) {
 		snprintf(line, sizeof(line), "Accept: %s", req->accept);
@@ -176,6 +179,12 @@ oci_http_once(struct oci_reg *reg, struct oci_req *req, char *err,
 	curl_easy_setopt(reg->curl, CURLOPT_ERRORBUFFER, cerr);
 	rc = curl_easy_perform(reg->curl);
 	curl_easy_setopt(reg->curl, CURLOPT_ERRORBUFFER, NULL);
+	/* Who answered: the registry itself, or a redirect's target. */
+	eff = NULL;
+	blen = strlen(reg->base);
+	req->foreign = curl_easy_getinfo(reg->curl, CURLINFO_EFFECTIVE_URL,
+	    &eff) != CURLE_OK || eff == NULL || strncasecmp(eff, reg->base,
+	    blen) != 0 || (eff[blen] != '/' && eff[blen] != '\0');
 	if (rc == CURLE_OK)
 		ret = 0;
 	else if (req->why[0] != '\0')
@@ -344,6 +353,16 @@ answer(struct oci_reg *reg, struct oci_req *req, char *err, size_t errsz)
 	if (req->wwwauth[0] == '\0') {
 		snprintf(err, errsz, "the registry answered 401 without a "
 		    "challenge");
+		return -1;
+	}
+	/*
+	 * A host the registry redirected to wants credentials: they are
+	 * the registry's, and never go anywhere else.
+	 */
+	if (req->foreign) {
+		snprintf(err, errsz, "%s: a host %s redirected to asked for "
+		    "credentials; banger gives them only to %s", req->url,
+		    reg->ref.host, reg->ref.host);
 		return -1;
 	}
 	if (req->wwwauth_long || oci_challenge_parse(req->wwwauth, &c, err,

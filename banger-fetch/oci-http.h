@@ -40,6 +40,8 @@ struct oci_req {
 	char		 wwwauth[4096];
 	int		 wwwauth_long;
 	uint64_t	 dropped;	/* bytes of an error body */
+	int		 foreign;	/* answered by a host a redirect
+					   led to, not the registry */
 	char		 why[384];	/* a sink's reason to abort */
 };
 

@@ -11,32 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OCI_HOST_MAX	256	/* host[:port] */
-#define OCI_REPO_MAX	256
-#define OCI_TAG_MAX	128
-#define OCI_DIGEST_MAX	72	/* "sha256:" and 64 lower-case hex digits */
+#include "ociref.h"
+
 #define OCI_LAYERS_MAX	128
 #define OCI_MANIFEST_MAX (4u * 1024 * 1024)	/* bytes of a manifest/index */
 #define OCI_CONFIG_MAX	(4u * 1024 * 1024)	/* bytes of an image config */
-
-/* oci-ref.c */
-struct oci_ref {
-	char	 host[OCI_HOST_MAX];	/* "registry-1.docker.io", "h:5000" */
-	char	 repo[OCI_REPO_MAX];	/* "library/python" */
-	char	 tag[OCI_TAG_MAX];	/* "" when only a digest is given */
-	char	 digest[OCI_DIGEST_MAX]; /* "" unless REF@sha256:... */
-	int	 plain_http;		/* loopback registries: http:// */
-};
-/*
- * REF as docker reads it: [HOST[:PORT]/]PATH[:TAG][@sha256:HEX]; no host
- * means docker.io (and a one-part path library/PATH), no tag and no
- * digest means "latest".  0, or -1 with why in err.
- */
-int	oci_ref_parse(const char *, struct oci_ref *, char *, size_t);
-/* "sha256:" and exactly 64 lower-case hex digits. */
-int	oci_digest_valid(const char *);
-/* host[:port] is localhost, 127.0.0.0/8 or [::1]. */
-int	oci_host_loopback(const char *);
 
 /* oci-auth.c */
 enum oci_scheme { OCI_AUTH_BASIC = 1, OCI_AUTH_BEARER };

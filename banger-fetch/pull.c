@@ -37,6 +37,8 @@
 
 #define MIB		(1024ULL * 1024)
 #define SIZE_MIN_MIB	1024ULL
+/* Env bytes carried over: AG_EXEC and bangerd's exec file bound them. */
+#define EXEC_ENV_BYTES	(64 * 1024)
 
 struct pull {
 	const char		*name;
@@ -111,31 +113,6 @@ fetch_config(struct pull *p)
 	return 0;
 }
 
-static int
-fetch_layers(struct pull *p)
-{
-	char		 err[512];
-	uint64_t	 total = 0;
-	size_t		 i;
-
-	for (i = 0; i < p->m.nlayers; i++)
-		total += p->m.layers[i].size;
-	status_progress("%zu layer(s), %llu MiB to fetch or find in the cache",
-	    p->m.nlayers, (unsigned long long)((total + MIB - 1) / MIB));
-	for (i = 0; i < p->m.nlayers; i++) {
-		status_progress("layer %zu of %zu: %s (%llu MiB)", i + 1,
-		    p->m.nlayers, p->m.layers[i].digest, (unsigned long long)
-		    ((p->m.layers[i].size + MIB - 1) / MIB));
-		if (oci_reg_blob(p->reg, &p->m.layers[i], p->cache,
-		    p->blob[i], sizeof(p->blob[i]), err, sizeof(err)) == -1) {
-			status_error("layer %zu (%s): %s", i + 1,
-			    p->m.layers[i].digest, err);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /*
  * The root's size when none is given: the compressed layers four times
  * over plus 1 GiB, at least SIZE_MIN_MIB; the file is sparse, so room
@@ -155,6 +132,40 @@ root_size_mib(const struct pull *p)
 	if (mib < SIZE_MIN_MIB)
 		mib = SIZE_MIN_MIB;
 	return mib > VM_DISK_MAX ? VM_DISK_MAX : mib;
+}
+
+static int
+fetch_layers(struct pull *p)
+{
+	char		 err[512];
+	uint64_t	 total = 0;
+	size_t		 i;
+
+	for (i = 0; i < p->m.nlayers; i++)
+		total += p->m.layers[i].size;
+	/* Compressed layers bigger than the root cannot fit in it. */
+	if (total > root_size_mib(p) * MIB) {
+		status_error("the image's layers (%llu MiB compressed) are "
+		    "larger than its root file system (%llu MiB): %s",
+		    (unsigned long long)(total / MIB),
+		    (unsigned long long)root_size_mib(p), p->size_mib != 0 ?
+		    "pull again with a larger --size" : "it is too big");
+		return -1;
+	}
+	status_progress("%zu layer(s), %llu MiB to fetch or find in the cache",
+	    p->m.nlayers, (unsigned long long)((total + MIB - 1) / MIB));
+	for (i = 0; i < p->m.nlayers; i++) {
+		status_progress("layer %zu of %zu: %s (%llu MiB)", i + 1,
+		    p->m.nlayers, p->m.layers[i].digest, (unsigned long long)
+		    ((p->m.layers[i].size + MIB - 1) / MIB));
+		if (oci_reg_blob(p->reg, &p->m.layers[i], p->cache,
+		    p->blob[i], sizeof(p->blob[i]), err, sizeof(err)) == -1) {
+			status_error("layer %zu (%s): %s", i + 1,
+			    p->m.layers[i].digest, err);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -234,7 +245,7 @@ write_exec(struct pull *p)
 {
 	char	 path[PATH_MAX];
 	FILE	*f;
-	size_t	 i, n = 0;
+	size_t	 i, n = 0, len, bytes = 0;
 
 	if (!plain(p->cfg.workdir) || !plain(p->cfg.user) ||
 	    strchr(p->cfg.user, ' ') != NULL) {
@@ -253,14 +264,18 @@ write_exec(struct pull *p)
 	if (p->cfg.user[0] != '\0')
 		fprintf(f, "user %s\n", p->cfg.user);
 	for (i = 0; i < p->cfg.nenv; i++) {
+		len = strlen(p->cfg.env[i]);
 		if (!env_key_ok(p->cfg.env[i]) || !plain(p->cfg.env[i]) ||
-		    strlen(p->cfg.env[i]) > BANGER_STRMAX || n >= 200) {
+		    len > BANGER_STRMAX || n >= 200 ||
+		    bytes + len > EXEC_ENV_BYTES) {
 			status_progress("not carried over: the image's Env "
 			    "entry %.40s... (a name a shell cannot take, a "
-			    "control character, or too many)", p->cfg.env[i]);
+			    "control character, or more than 200 entries or "
+			    "64 KiB)", p->cfg.env[i]);
 			continue;
 		}
 		fprintf(f, "env %s\n", p->cfg.env[i]);
+		bytes += len;
 		n++;
 	}
 	if (fflush(f) == EOF || fsync(fileno(f)) == -1 || fclose(f) == EOF) {
@@ -272,8 +287,10 @@ write_exec(struct pull *p)
 		status_error("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(f, "ref %s/%s%s%s\ndigest %s\n", p->ref.host, p->ref.repo,
-	    p->ref.tag[0] != '\0' ? ":" : "", p->ref.tag, p->digest);
+	/* The reference as normalised, with the digest it pins if any. */
+	fprintf(f, "ref %s/%s%s%s%s%s\ndigest %s\n", p->ref.host,
+	    p->ref.repo, p->ref.tag[0] != '\0' ? ":" : "", p->ref.tag,
+	    p->ref.digest[0] != '\0' ? "@" : "", p->ref.digest, p->digest);
 	if (fclose(f) == EOF) {
 		status_error("%s: %s", path, strerror(errno));
 		return -1;

@@ -16,7 +16,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -138,12 +140,16 @@ static const char *const system_reads[] = {
 	"/etc", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/proc/self",
 	"/dev/null", "/dev/zero", "/dev/urandom", "/dev/random", NULL,
 };
+static const char *const resolver_files[] = {
+	"/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", NULL,
+};
 
 int
 sandbox_fetch_confine(const struct fetch_confine *fc, char *err,
     size_t errlen)
 {
 	struct ruleset_attr	 ra;
+	char			 real[PATH_MAX];
 	uint64_t		 rd;
 	long			 abi;
 	int			 rfd, i;
@@ -200,6 +206,15 @@ sandbox_fetch_confine(const struct fetch_confine *fc, char *err,
 		for (i = 0; fc->reads[i] != NULL; i++)
 			if (path_rule(rfd, fc->reads[i], rd, 0, err,
 			    errlen) == -1)
+				goto fail;
+		/*
+		 * Landlock checks what a link names: the resolver's files
+		 * may be links out of /etc (systemd-resolved's
+		 * /etc/resolv.conf -> /run/systemd/resolve/...).
+		 */
+		for (i = 0; resolver_files[i] != NULL; i++)
+			if (realpath(resolver_files[i], real) != NULL &&
+			    path_rule(rfd, real, rd, 1, err, errlen) == -1)
 				goto fail;
 	}
 	if (ra.handled_access_net != 0 && net_rules(rfd, fc->ports,

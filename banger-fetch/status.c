@@ -13,7 +13,7 @@ static void
 status_line(const char *kind, const char *fmt, va_list ap)
 {
 	char	 line[1024];
-	int	 n, m;
+	int	 n, m, i;
 
 	n = snprintf(line, sizeof(line), "%s ", kind);
 	m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
@@ -21,6 +21,10 @@ status_line(const char *kind, const char *fmt, va_list ap)
 		m = 0;
 	n += (size_t)m >= sizeof(line) - n - 1 ? sizeof(line) - n - 2 :
 	    (size_t)m;
+	/* Text from a registry or an image must not make a line of its own. */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = '?';
 	line[n++] = '\n';
 	(void)write_all(STATUS_FD, line, n);
 }

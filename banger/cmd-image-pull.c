@@ -15,6 +15,7 @@
 #include "banger.h"
 #include "config.h"
 #include "exitcode.h"
+#include "ociref.h"
 #include "paths.h"
 #include "proto.h"
 #include "valid.h"
@@ -55,7 +56,8 @@ image_pull_name(const char *ref, char *out, size_t outlen)
 		for (raw[n++] = '-', p = tag; *p != '\0' && p != at &&
 		    n < sizeof(raw) - 1; p++)
 			raw[n++] = *p;
-	else if (tag == NULL && at != NULL && strncmp(at, "@sha256:", 8) == 0)
+	/* A pinned digest is part of the name: another digest, another. */
+	if (at != NULL && strncmp(at, "@sha256:", 8) == 0)
 		for (raw[n++] = '-', p = at + 8; *p != '\0' && p < at + 20 &&
 		    n < sizeof(raw) - 1; p++)
 			raw[n++] = *p;
@@ -110,34 +112,75 @@ image_ref_like(const char *s)
 	return strpbrk(s, "/:@.") != NULL;
 }
 
+struct seen {
+	const char	*name;
+	int		 found;
+	char		*source;	/* NULL, or where to copy its source */
+	size_t		 len;
+};
+
 static void
 image_seen(void *body, void *arg)
 {
 	struct ctl_image_info	*ii = body;
-	const char		**want = arg;
+	struct seen		*s = arg;
 
-	if (*want != NULL && strcmp(ii->name, *want) == 0)
-		*want = NULL;
+	if (!s->found && strcmp(ii->name, s->name) == 0) {
+		s->found = 1;
+		if (s->source != NULL)
+			snprintf(s->source, s->len, "%s", ii->source);
+	}
 	client_free(CTL_IMAGE_INFO, ii);
 }
 
-/* 1 when bangerd has no image name, BEX_OK when it has, else an exit
- * status after a message. */
+/*
+ * An image of name made from ref: its source (REF@DIGEST) names the
+ * same reference, normalised as banger-fetch wrote it.  Another is
+ * refused rather than run in its place.
+ */
 static int
-image_missing(const char *name)
+same_source(const char *ref, const char *name, const char *source)
+{
+	struct oci_ref	 r;
+	char		 want[1024], err[256], *at;
+
+	if (oci_ref_parse(ref, &r, err, sizeof(err)) == -1) {
+		cli_warnx("--image %.64s: %s", ref, err);
+		return BEX_USAGE;
+	}
+	snprintf(want, sizeof(want), "%s/%s%s%s%s%s", r.host, r.repo,
+	    r.tag[0] != '\0' ? ":" : "", r.tag, r.digest[0] != '\0' ? "@" : "",
+	    r.digest);
+	snprintf(err, sizeof(err), "%s", source);
+	if ((at = strrchr(err, '@')) != NULL)
+		*at = '\0';
+	if (strcmp(err, want) == 0)
+		return BEX_OK;
+	cli_warnx("image %s was not pulled from %s (its source: %s): give "
+	    "--image %s to use it, or pull %s with `banger image pull "
+	    "--name`", name, want, source, name, ref);
+	return BEX_USAGE;
+}
+
+/*
+ * 1 when bangerd has no image name, BEX_OK when it has (its source in
+ * source, if given), else an exit status after a message.
+ */
+static int
+image_missing(const char *name, char *source, size_t len)
 {
 	struct client	 c;
-	const char	*want = name;
+	struct seen	 s = { name, 0, source, len };
 	int		 rc;
 
 	if ((rc = client_open_or_report(&c, 1)) != 0)
 		return rc;
 	rc = request_each(&c, CTL_IMAGE_LIST, &(struct ctl_ok){ 0 }, NULL, 0,
-	    CTL_IMAGE_INFO, image_seen, &want);
+	    CTL_IMAGE_INFO, image_seen, &s);
 	client_close(&c);
 	if (rc != BEX_OK)
 		return rc;
-	return want == NULL ? BEX_OK : 1;
+	return s.found ? BEX_OK : 1;
 }
 
 /* Pull ref as name (auth "" or a real path); banger's exit status. */
@@ -167,7 +210,7 @@ pull_ref(const char *ref, const char *name, const char *auth,
 int
 image_pull_for_vm(const char *ref, char *name, size_t len)
 {
-	char		 auth[PATH_MAX];
+	char		 auth[PATH_MAX], source[1024];
 	int		 rc;
 
 	if (strlen(ref) > IMAGE_REF_MAX || image_pull_name(ref, name, len) ==
@@ -177,7 +220,9 @@ image_pull_for_vm(const char *ref, char *name, size_t len)
 		    "--name`", ref);
 		return BEX_USAGE;
 	}
-	if ((rc = image_missing(name)) != 1)
+	if ((rc = image_missing(name, source, sizeof(source))) == BEX_OK)
+		return same_source(ref, name, source);
+	if (rc != 1)
 		return rc;
 	find_auth(auth, sizeof(auth));
 	return pull_ref(ref, name, auth, 0);
@@ -207,7 +252,7 @@ image_default_for_vm(void)
 	config_free(&cfg);
 	if (!rc)
 		return BEX_OK;
-	if ((rc = image_missing(name)) != 1)
+	if ((rc = image_missing(name, NULL, 0)) != 1)
 		return rc;
 	cli_warnx("no image %s yet: pulling it from the catalog (give --image "
 	    "to use another)", name);

@@ -436,7 +436,7 @@ test_pull_name(void **state)
 		{ "localhost:5000/team/Tool_X:v1.2", "tool-x-v1-2" },
 		{ "localhost:5000/busybox", "busybox" },
 		{ "reg.example/app@sha256:0123456789abcdef0123", "app-0123456789ab" },
-		{ "reg.example/app:1.0@sha256:0123456789ab", "app-1-0" },
+		{ "reg.example/app:1.0@sha256:0123456789abcdef", "app-1-0-0123456789ab" },
 	};
 	char	 name[VM_NAME_MAX + 1];
 	size_t	 i;

@@ -185,6 +185,23 @@ run t1 vm run --rm --image busyz -- sh -c 'cat /etc/os-release; pwd; id -u'
     ok "zstd layer; no WorkingDir or User: / and root" ||
     fail "busyz: $(cat "$W/out")"
 
+# vm run --image REF uses the image REF names only if it came from REF:
+# busy-1 here was pulled from busy:zst, not busy:1.
+run t1 image pull "$H/test/busy:zst" --name busy-1
+expect_rc 0 "image pull busy:zst as busy-1"
+run t1 vm run --rm --image "$H/test/busy:1" -- true
+[ "$RC" -ne 0 ] && grep -q "was not pulled from" "$W/err" &&
+    ok "an image of the same name from another reference is not used" ||
+    fail "vm run --image with a name from elsewhere: $RC $(cat "$W/err")"
+run t1 image delete busy-1
+run t1 vm run --rm --image "$H/test/busy:1" -- cat /etc/layer2
+expect_rc 0 "vm run --image REF (pulled on first use)"
+grep -q "pulling image busy-1" "$W/err" && [ "$(cat "$W/out")" = two ] &&
+    ok "vm run --image REF pulled busy-1 and ran in it" ||
+    fail "vm run --image REF: $(cat "$W/out" "$W/err")"
+run t1 vm run --rm --image "$H/test/busy:1" -- true
+grep -q "pulling" "$W/err" && fail "the second vm run --image pulled again"
+
 # Refusals leave no image and no build directory.
 refused() {
 	[ "$RC" -ne 0 ] || fail "image pull $1 succeeded"

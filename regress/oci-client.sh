@@ -203,6 +203,22 @@ grep -v "auth=- " "$W/cdn.log" | grep . &&
     fail "credentials reached the redirect target" ||
     ok "no Authorization header sent to the redirect target"
 
+# A redirect target that asks for credentials gets none: the user's are
+# the registry's (the registry here takes any, its blobs go to a host
+# that challenges for a token).
+serve cdnauth --auth bearer
+cdna=$PORT
+serve redir2 --redirect-blobs "http://127.0.0.1:$cdna"
+printf '{"auths": {"127.0.0.1:%s": {"auth": "%s"}}}\n' "$PORT" \
+    "$(printf 'alice:s3cret' | base64)" >"$W/redir2.json"
+chmod 0644 "$W/redir2.json"
+get c7b --auth "$W/redir2.json" "127.0.0.1:$PORT/test/app:1"
+[ "$RC" != 0 ] && grep -q "asked for credentials" "$W/err" &&
+    ok "a redirect target's challenge is not answered" ||
+    fail "redirect target challenge: exit $RC, $(cat "$W/err")"
+grep -q "auth=Basic" "$W/cdnauth.log" &&
+    fail "the user's credentials reached a host the registry redirected to"
+
 # ---- basic credentials --------------------------------------------------------
 serve basic --auth basic --htpasswd 'u:p w'
 B=127.0.0.1:$PORT

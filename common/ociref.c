@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "oci.h"
+#include "ociref.h"
 
 #define REF_MAX	(OCI_HOST_MAX + OCI_REPO_MAX + OCI_TAG_MAX + OCI_DIGEST_MAX)
 
