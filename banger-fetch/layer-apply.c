@@ -259,6 +259,7 @@ layer_apply(struct layer_fs *l, int fd, char *err, size_t errlen)
 	l->entry = NULL;
 	l->pvalid = 0;
 	layer_names_drop(&l->names);
+	l->names.scanned = 0;
 	layer_set_clear(&l->set);
 	if ((a = archive_read_new()) == NULL)
 		return layer_fail(l, 0, "out of memory");

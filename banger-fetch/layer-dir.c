@@ -137,6 +137,10 @@ name_proc(ext2_ino_t dir, int entry, struct ext2_dir_entry *d, int offset,
 	(void)buf;
 	if (entry != DIRENT_OTHER_FILE)
 		return 0;
+	if (++t->scanned > t->scan_max) {
+		t->dir = 0;
+		return DIRENT_ABORT;
+	}
 	if (add(t, d->name, ext2fs_dirent_name_len(d), d->inode) == -1) {
 		t->dir = 0;
 		return DIRENT_ABORT;
@@ -157,6 +161,13 @@ layer_dir_lookup(struct layer_fs *l, ext2_ino_t dir, const char *name,
 		layer_names_drop(t);
 		t->dir = dir;
 		e = ext2fs_dir_iterate2(l->fs, dir, 0, NULL, name_proc, t);
+		if (t->scanned > t->scan_max) {
+			layer_names_drop(t);
+			return layer_fail(l, 0, "the layer's entries jump "
+			    "between large directories too often (more than "
+			    "%llu directory entries read): refused",
+			    (unsigned long long)t->scan_max);
+		}
 		if (e != 0 || t->dir != dir) {
 			layer_names_drop(t);
 			return layer_fail(l, e, "reading directory inode %u",

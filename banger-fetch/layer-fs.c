@@ -100,6 +100,7 @@ layer_fs_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	l->names.scan_max = LAYER_SCAN_MAX;
 	if ((e = ext2fs_open(path, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0,
 	    unix_io_manager, &l->fs)) != 0) {
 		snprintf(err, errlen, "%s: %s", path, error_message(e));
@@ -221,4 +222,10 @@ layer_write_inode(struct layer_fs *l, ext2_ino_t ino,
 	    sizeof(*in))) != 0)
 		return layer_fail(l, e, "inode %u", ino);
 	return 0;
+}
+
+void
+layer_fs_scan_limit(struct layer_fs *l, uint64_t max)
+{
+	l->names.scan_max = max;
 }

@@ -34,7 +34,16 @@ struct layer_names {
 	size_t		 cap, n;
 	char		*blob;
 	size_t		 used, size;
+	uint64_t	 scanned;	/* entries read into tables, this layer */
+	uint64_t	 scan_max;	/* LAYER_SCAN_MAX, lower in tests */
 };
+
+/*
+ * Entries one layer may make the applier read into directory tables: a
+ * layer whose entries jump between large directories would otherwise
+ * cost time that grows with the square of its size.
+ */
+#define LAYER_SCAN_MAX	(64ULL * 1000 * 1000)
 
 struct layer_fs {
 	ext2_filsys	 fs;

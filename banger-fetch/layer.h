@@ -28,6 +28,9 @@ struct layer_fs *layer_fs_open(const char *, char *, size_t);
  * (the image is then not to be used).
  */
 int	layer_apply(struct layer_fs *, int, char *, size_t);
+/* Directory entries one layer may have read (for tests; the default is
+ * LAYER_SCAN_MAX, layer-int.h). */
+void	layer_fs_scan_limit(struct layer_fs *, uint64_t);
 /* Flush and close; 0, or -1 with why in err.  NULL is a no-op. */
 int	layer_fs_close(struct layer_fs *, char *, size_t);
 /* Free without writing anything more (after a failed layer_apply). */

@@ -740,6 +740,45 @@ test_sparse(void **state)
 }
 
 /* Thousands of names in one directory, some whited out, some new. */
+/*
+ * Entries that jump between two large directories make the applier read
+ * a directory again for each: bounded per layer, then refused.
+ */
+static void
+test_scan_budget(void **state)
+{
+	struct fx	*f = *state;
+	struct archive	*a = tar_new(f, 'n');
+	char		 name[64];
+	int		 i;
+
+	put_dir(a, "a");
+	put_dir(a, "b");
+	for (i = 0; i < 2000; i++) {
+		snprintf(name, sizeof(name), "a/f%d", i);
+		put_file(a, name, "x");
+		snprintf(name, sizeof(name), "b/f%d", i);
+		put_file(a, name, "x");
+	}
+	tar_close(a);
+	layer_fs_scan_limit(f->l, 1000 * 1000);
+	/* Layer 1 alternates too: about 2000 * 2000 / 2 entries read. */
+	assert_int_equal(apply(f), -1);
+	assert_non_null(strstr(f->err, "jump between large directories"));
+	a = tar_new(f, 'n');
+	for (i = 0; i < 2000; i++) {
+		snprintf(name, sizeof(name), "a/f%d", i);
+		put_file(a, name, "x");
+	}
+	for (i = 0; i < 2000; i++) {
+		snprintf(name, sizeof(name), "b/f%d", i);
+		put_file(a, name, "x");
+	}
+	tar_close(a);
+	/* The same files, one directory after the other: well within. */
+	assert_int_equal(apply(f), 0);
+}
+
 static void
 test_big_directory(void **state)
 {
@@ -862,6 +901,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_paths, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sparse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_budget, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_big_directory, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_no_inodes, setup,
