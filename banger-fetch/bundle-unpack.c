@@ -154,12 +154,14 @@ write_rootfs(struct unpack *u, struct archive_entry *e)
 		    u->m.rootfs_size);
 		return -1;
 	}
-	if ((u->rootfs = openat(u->dfd, "rootfs.ext4", O_WRONLY | O_CREAT |
-	    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) == -1) {
+	/* Checking only (dfd -1): the data is read, bounded, not kept. */
+	if (u->dfd != -1 && (u->rootfs = openat(u->dfd, "rootfs.ext4",
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) ==
+	    -1) {
 		snprintf(u->err, u->errsz, "rootfs.ext4: %s", strerror(errno));
 		return -1;
 	}
-	if (ftruncate(u->rootfs, (off_t)u->rsize) == -1) {
+	if (u->dfd != -1 && ftruncate(u->rootfs, (off_t)u->rsize) == -1) {
 		snprintf(u->err, u->errsz, "rootfs.ext4: %s", strerror(errno));
 		return -1;
 	}
@@ -171,13 +173,16 @@ write_rootfs(struct unpack *u, struct archive_entry *e)
 			    "data lies beyond its size");
 			return -1;
 		}
+		if (u->dfd == -1)
+			continue;
 		if (len > 0 && pwrite(u->rootfs, buf, len, off) !=
 		    (ssize_t)len) {
 			snprintf(u->err, u->errsz, "rootfs.ext4: %s",
 			    errno != 0 ? strerror(errno) : "short write");
 			return -1;
 		}
-		if ((int)(((uint64_t)off + len) * 10 / u->rsize) > tenth) {
+		if (u->dfd != -1 &&
+		    (int)(((uint64_t)off + len) * 10 / u->rsize) > tenth) {
 			tenth = (int)(((uint64_t)off + len) * 10 / u->rsize);
 			status_progress("unpacking rootfs.ext4: %d%%",
 			    tenth * 10);
@@ -188,7 +193,7 @@ write_rootfs(struct unpack *u, struct archive_entry *e)
 		    "corrupt: %s", archive_error_string(u->a));
 		return -1;
 	}
-	if (fsync(u->rootfs) == -1) {
+	if (u->dfd != -1 && fsync(u->rootfs) == -1) {
 		snprintf(u->err, u->errsz, "rootfs.ext4: %s", strerror(errno));
 		return -1;
 	}
@@ -251,7 +256,9 @@ bundle_unpack_fd(int fd, const char *outdir, const char *name, char *err,
 	u.rootfs = -1;
 	u.err = err;
 	u.errsz = errsz;
-	if ((u.dfd = open(outdir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	u.dfd = -1;
+	if (outdir != NULL && (u.dfd = open(outdir, O_PATH | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
 		snprintf(err, errsz, "%s: %s", outdir, strerror(errno));
 		return -1;
 	}
@@ -296,6 +303,7 @@ out:
 		close(u.rootfs);
 	if (u.a != NULL)
 		archive_read_free(u.a);
-	close(u.dfd);
+	if (u.dfd != -1)
+		close(u.dfd);
 	return rc;
 }

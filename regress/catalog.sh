@@ -85,6 +85,23 @@ publish() {
 	chmod 0644 "$WWW/$1/catalog.json" "$WWW/$1/catalog.json.sig"
 }
 
+# publish_as DIR URL FILE: as publish, but the entry's size and sha256
+# are FILE's, a bundle banger-sign add itself would refuse to sign (the
+# server's lie, as a client meets it).
+publish_as() {
+	publish "$1" img "$2" "$B"
+	"$PY" - "$WWW/$1/catalog.json" "$(stat -c %s "$3")" \
+	    "$(sha256sum "$3" | cut -d' ' -f1)" <<'PYEOF' || fatal "publish_as $1"
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["entries"][0]["size"], c["entries"][0]["sha256"] = int(sys.argv[2]), sys.argv[3]
+open(sys.argv[1], "w").write(json.dumps(c, indent=2) + "\n")
+PYEOF
+	"$SIGN" sign "$WWW/$1/catalog.json" "$W/k.sec" >/dev/null ||
+	    fatal "banger-sign sign $1"
+	chmod 0644 "$WWW/$1/catalog.json" "$WWW/$1/catalog.json.sig"
+}
+
 publish good img ../bundles/img.tar.zst "$B"
 "$SIGN" verify "$WWW/good/catalog.json" "$W/keys/good.pub" >/dev/null &&
     ok "banger-sign verify: good" || fail "banger-sign verify"
@@ -202,10 +219,27 @@ refused "a rolled-back catalog" "rolled back: serial 1 is older than 2" c4 \
 [ "$(cat "$(serial_file c4 roll)")" = 2 ] && ok "serial 2 still recorded" ||
     fail "the serial went back"
 
+# A newer catalog whose bundle never arrives still shuts out the older
+# one: its serial is recorded once its signature verifies.
+publish roll2 img ../bundles/img.tar.zst "$B"
+cp "$WWW/roll2/catalog.json" "$W/roll2-1.json"
+cp "$WWW/roll2/catalog.json.sig" "$W/roll2-1.sig"
+pull img o4b c4b roll2
+expect_rc 0 "a pull at serial 1"
+publish roll2 img ../bundles/gone.tar.zst "$B"
+rm -f "$U/c4b/bundles/$BSHA"
+pull img o4b c4b roll2
+[ "$RC" = 1 ] || fail "a pull of a bundle that is not there: exit $RC"
+cp "$W/roll2-1.json" "$WWW/roll2/catalog.json"
+cp "$W/roll2-1.sig" "$WWW/roll2/catalog.json.sig"
+pull img o4b c4b roll2
+refused "serial 1 after a failed pull at serial 2" \
+    "rolled back: serial 1 is older than 2" c4b "none"
+
 # A bundle larger than its entry (the entry made from a shorter copy).
 head -c $((BSIZE - 1000)) "$B" >"$W/short.tar.zst"
 SHORT=$(sha256sum "$W/short.tar.zst" | cut -d' ' -f1)
-publish size img ../bundles/img.tar.zst "$W/short.tar.zst"
+publish_as size ../bundles/img.tar.zst "$W/short.tar.zst"
 pull img o5 c5 size
 refused "a bundle larger than its entry" "wrong size" c5 "$SHORT"
 [ ! -e "$U/c5/bundles/$SHORT.partial" ] && ok "no partial kept" ||
@@ -216,7 +250,7 @@ cp "$B" "$W/flip.tar.zst"
 printf 'X' | dd of="$W/flip.tar.zst" bs=1 seek=$((BSIZE - 100)) conv=notrunc \
     2>/dev/null
 FLIP=$(sha256sum "$W/flip.tar.zst" | cut -d' ' -f1)
-publish sha img ../bundles/img.tar.zst "$W/flip.tar.zst"
+publish_as sha ../bundles/img.tar.zst "$W/flip.tar.zst"
 pull img o6 c6 sha
 refused "a bundle with another sha256" "wrong sha256" c6 "$FLIP"
 [ ! -e "$U/c6/bundles/$FLIP.partial" ] && ok "no partial kept" ||
@@ -238,7 +272,13 @@ mkdir -p "$W/extra" && zstd -dc "$B" | tar -C "$W/extra" -xSf - &&
     zstd -q >"$WWW/bundles/extra.tar.zst" || fatal "extra bundle"
 chmod 0644 "$WWW/bundles/extra.tar.zst"
 EXTRA=$(sha256sum "$WWW/bundles/extra.tar.zst" | cut -d' ' -f1)
-publish extra img ../bundles/extra.tar.zst "$WWW/bundles/extra.tar.zst"
+publish_as extra ../bundles/extra.tar.zst "$WWW/bundles/extra.tar.zst"
+"$SIGN" add "$W/refuse.json" img ../bundles/extra.tar.zst \
+    "$WWW/bundles/extra.tar.zst" >/dev/null 2>"$W/sign.err" &&
+    fail "banger-sign add signed a bundle with an extra member" ||
+    { grep -q "bad member: evil" "$W/sign.err" &&
+    ok "banger-sign add refuses a bundle clients would refuse" ||
+    fail "banger-sign add: $(cat "$W/sign.err")"; }
 pull img o8 c8 extra
 refused "a bundle with an extra member" "bad member: evil" c8 "$EXTRA"
 

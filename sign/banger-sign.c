@@ -184,6 +184,7 @@ add(const char *path, const char *name, const char *url, const char *bundle)
 	struct cat_entry	*e, *ne;
 	char			*text, *out, err[256];
 	size_t			 len;
+	int			 fd;
 
 	if (!valid_vm_name(name))
 		die("%s: not an image name (a-z, 0-9 and '-', at most %d)",
@@ -215,6 +216,12 @@ add(const char *path, const char *name, const char *url, const char *bundle)
 	snprintf(e->kernel, sizeof(e->kernel), "tiny");
 	if ((e->size = bundle_sum(bundle, e->sha256)) == 0)
 		die("%s is empty", bundle);
+	/* What every client would refuse is not signed. */
+	if ((fd = open(bundle, O_RDONLY | O_CLOEXEC)) == -1)
+		die("%s: %s", bundle, strerror(errno));
+	if (bundle_unpack_fd(fd, NULL, name, err, sizeof(err)) == -1)
+		die("%s: %s", bundle, err);
+	close(fd);
 	if ((out = catalog_dump(&c)) == NULL)
 		die("out of memory");
 	/* What is written must be what banger reads. */

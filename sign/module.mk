@@ -2,7 +2,8 @@
 # It shares banger-fetch's catalog and key code.
 PROGS += sign/banger-sign
 SIGN_SRCS := sign/banger-sign.c banger-fetch/catalog.c \
-	banger-fetch/catalog-keys.c
-SIGN_LIBS := $(shell pkg-config --libs jansson libcrypto)
+	banger-fetch/catalog-keys.c banger-fetch/bundle-unpack.c \
+	banger-fetch/status.c
+SIGN_LIBS := $(shell pkg-config --libs jansson libcrypto libarchive)
 $(O)/sign/banger-sign.o: CPPFLAGS += -Ibanger-fetch
 $(eval $(call prog_rule,sign/banger-sign,$(SIGN_SRCS),$(SIGN_LIBS)))
