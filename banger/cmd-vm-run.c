@@ -227,16 +227,21 @@ cmd_vm_run_exec(const struct cmd_entry *e, struct args *a)
 
 	if ((rc = vm_run_prepare(e, a, &req, err, sizeof(err))) != 0)
 		return cmd_usage_error(e, "%s", err);
-	/* --image REF: that image, pulled the first time. */
-	if (req.image[0] != '\0' && !valid_vm_name(req.image) &&
-	    args_get(e, a, "dry-run") == NULL) {
-		if ((rc = image_pull_for_vm(req.image, image, sizeof(image))) !=
-		    BEX_OK)
+	/*
+	 * --image REF: that image, pulled the first time; none: the
+	 * catalog's default image if it is missing.  (vm_run_prepare()
+	 * stops before the request's fields for --dry-run.)
+	 */
+	if (args_get(e, a, "dry-run") == NULL) {
+		if (req.image[0] != '\0' && !valid_vm_name(req.image)) {
+			if ((rc = image_pull_for_vm(req.image, image,
+			    sizeof(image))) != BEX_OK)
+				return rc;
+			req.image = image;
+		} else if (req.image[0] == '\0' &&
+		    (rc = image_default_for_vm()) != BEX_OK)
 			return rc;
-		req.image = image;
-	} else if (req.image[0] == '\0' && args_get(e, a, "dry-run") == NULL &&
-	    (rc = image_default_for_vm()) != BEX_OK)
-		return rc;
+	}
 	memset(&ws, 0, sizeof(ws));
 	req.workspace = req.ws_name = "";
 	if (a->npos == 1) {
