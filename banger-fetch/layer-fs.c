@@ -4,11 +4,13 @@
  * Errors name the entry being applied and say what the user can do when
  * the image is too small.
  */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +73,10 @@ layer_mkfs(const char *path, uint64_t bytes, const char *label, char *err,
 		return -1;
 	}
 	if (pid == 0) {
+		/* A cancelled pull (banger-fetch killed) ends mkfs too. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
 		execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", "-L", label,
 		    "-m", "0", "-E", "root_owner=0:0", path, (char *)NULL);
 		fprintf(stderr, "banger-fetch: mkfs.ext4: %s\n",

@@ -5,12 +5,17 @@
  * credentials file of the user's applies (podman's and docker's usual
  * places).
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "banger.h"
 #include "config.h"
@@ -76,16 +81,81 @@ image_pull_name(const char *ref, char *out, size_t outlen)
 	return valid_vm_name(out) ? 0 : -1;
 }
 
-/* The first of the usual credentials files that exists, or "". */
-static void
-find_auth(char *out, size_t len)
+/* key of an auths or credHelpers object names host (docker's forms). */
+static int
+key_names(const char *key, const char *host)
 {
+	char	 k[OCI_HOST_MAX + 16];
+	size_t	 n;
+
+	if (strncasecmp(key, "https://", 8) == 0)
+		key += 8;
+	else if (strncasecmp(key, "http://", 7) == 0)
+		key += 7;
+	snprintf(k, sizeof(k), "%s", key);
+	n = strlen(k);
+	if (n > 4 && strcmp(k + n - 4, "/v1/") == 0)
+		k[n - 4] = '\0';
+	else if (n > 3 && strcmp(k + n - 3, "/v1") == 0)
+		k[n - 3] = '\0';
+	else if (n > 1 && k[n - 1] == '/')
+		k[n - 1] = '\0';
+	if (strcasecmp(k, host) == 0)
+		return 1;
+	/* Docker Hub goes by three names. */
+	return strcmp(host, "registry-1.docker.io") == 0 &&
+	    (strcasecmp(k, "docker.io") == 0 ||
+	    strcasecmp(k, "index.docker.io") == 0);
+}
+
+/* Whether the credentials file at path has an entry for host. */
+static int
+file_names_host(const char *path, const char *host)
+{
+	static const char *const objs[] = { "auths", "credHelpers" };
+	struct stat	 st;
+	json_t		*j, *o;
+	const char	*key;
+	json_t		*v;
+	size_t		 i;
+	int		 found = 0;
+
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > 1024 * 1024 ||
+	    (j = json_load_file(path, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+		return 0;
+	for (i = 0; i < sizeof(objs) / sizeof(objs[0]) && !found; i++)
+		if ((o = json_object_get(j, objs[i])) != NULL &&
+		    json_is_object(o))
+			json_object_foreach(o, key, v)
+				if (key_names(key, host))
+					found = 1;
+	json_decref(j);
+	return found;
+}
+
+/*
+ * The credentials file for ref's registry: $REGISTRY_AUTH_FILE when set,
+ * else the first of podman's and docker's usual files with an entry for
+ * the registry (an empty podman file does not hide docker's), else ""
+ * (anonymous).
+ */
+static void
+find_auth(const char *ref, char *out, size_t len)
+{
+	struct oci_ref	 r;
 	const char	*e, *home = getenv("HOME");
-	char		 p[4][PATH_MAX];
+	char		 p[3][PATH_MAX], err[128];
 	int		 i, n = 0;
 
-	if ((e = getenv("REGISTRY_AUTH_FILE")) != NULL && e[0] != '\0')
-		snprintf(p[n++], PATH_MAX, "%s", e);
+	out[0] = '\0';
+	if ((e = getenv("REGISTRY_AUTH_FILE")) != NULL && e[0] != '\0') {
+		if (realpath(e, out) == NULL || strlen(out) >= len)
+			out[0] = '\0';
+		return;
+	}
+	if (oci_ref_parse(ref, &r, err, sizeof(err)) == -1)
+		return;		/* banger-fetch says what is wrong with it */
 	if ((e = getenv("XDG_RUNTIME_DIR")) != NULL && e[0] == '/')
 		snprintf(p[n++], PATH_MAX, "%s/containers/auth.json", e);
 	if ((e = getenv("XDG_CONFIG_HOME")) != NULL && e[0] == '/')
@@ -97,10 +167,9 @@ find_auth(char *out, size_t len)
 		snprintf(p[n++], PATH_MAX, "%s/config.json", e);
 	else if (home != NULL && home[0] == '/')
 		snprintf(p[n++], PATH_MAX, "%s/.docker/config.json", home);
-	out[0] = '\0';
 	for (i = 0; i < n; i++)
-		if (access(p[i], R_OK) == 0 && realpath(p[i], out) != NULL &&
-		    strlen(out) < len)
+		if (access(p[i], R_OK) == 0 && file_names_host(p[i], r.host) &&
+		    realpath(p[i], out) != NULL && strlen(out) < len)
 			return;
 	out[0] = '\0';
 }
@@ -224,7 +293,7 @@ image_pull_for_vm(const char *ref, char *name, size_t len)
 		return same_source(ref, name, source);
 	if (rc != 1)
 		return rc;
-	find_auth(auth, sizeof(auth));
+	find_auth(ref, auth, sizeof(auth));
 	return pull_ref(ref, name, auth, 0);
 }
 
@@ -287,7 +356,7 @@ cmd_image_pull_exec(const struct cmd_entry *e, struct args *a)
 			return BEX_USAGE;
 		}
 	} else
-		find_auth(auth, sizeof(auth));
+		find_auth(ref, auth, sizeof(auth));
 	return pull_ref(ref, name, auth, (uint64_t)size);
 }
 

@@ -318,15 +318,20 @@ H2=127.0.0.1:$(cat "$S/port2")
 run t1 image pull "$H2/test/busy:1" --name nologin
 refused nologin "login\|credentials\|auth"
 home=$(user_home t1)
-mkdir -p "$home/.docker"
+mkdir -p "$home/.docker" "$home/run/containers"
 printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$H2" \
     "$(printf reguser:regpass | base64)" >"$home/.docker/config.json"
-chown -R "$(user_uid t1):$(user_gid t1)" "$home/.docker"
+# podman's file, looked at first, has nothing for this registry: it
+# must not hide docker's.
+printf '{"auths":{"other.example":{"auth":"eDp5"}}}\n' \
+    >"$home/run/containers/auth.json"
+chown -R "$(user_uid t1):$(user_gid t1)" "$home/.docker" \
+    "$home/run/containers"
 run t1 image pull "$H2/test/busy:1" --name withlogin
 expect_rc 0 "image pull with ~/.docker/config.json"
 run t1 vm run --rm --image withlogin -- cat /etc/layer2
 [ "$(cat "$W/out")" = two ] || fail "withlogin: $(cat "$W/out")"
-rm -rf "$home/.docker"
+rm -rf "$home/.docker" "$home/run/containers"
 kill "$BAPID" 2>/dev/null
 wait "$BAPID" 2>/dev/null
 
