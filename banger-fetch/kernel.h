@@ -1,0 +1,85 @@
+/*
+ * Guest kernels as banger-fetch reads them (`banger kernel import`):
+ * kernel-file.c takes a bzImage or an ELF vmlinux apart, kernel-modules.c
+ * gathers the modules a guest needs into an initramfs archive that is
+ * appended to banger's own.  Both read bytes the user handed over (or a
+ * catalog did): strict, bounded, fuzzed.
+ */
+#ifndef BANGER_FETCH_KERNEL_H
+#define BANGER_FETCH_KERNEL_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KERNEL_FILE_MAX		(128LL << 20)	/* a bzImage or vmlinux read */
+#define KERNEL_VMLINUX_MAX	(512LL << 20)	/* a decompressed vmlinux */
+#define KERNEL_RELEASE_MAX	64		/* "6.1.0-57-cloud-amd64" */
+
+enum kernel_form {
+	KERNEL_BZIMAGE = 1,	/* x86 boot protocol >= 2.08 */
+	KERNEL_ELF,		/* an x86-64 ELF vmlinux */
+};
+
+struct kernel_file {
+	enum kernel_form	 form;
+	/* The release the file names ("" if none): [A-Za-z0-9._+-]. */
+	char			 release[KERNEL_RELEASE_MAX + 1];
+	off_t			 payload_off;	/* bzImage: compressed vmlinux */
+	off_t			 payload_len;	/* without the size trailer */
+	uint32_t		 vmlinux_len;	/* bzImage: the size trailer */
+};
+
+/*
+ * fd, a regular file of at most KERNEL_FILE_MAX bytes, read as a bzImage
+ * (setup header, payload in range) or as an ELF vmlinux (checked as by
+ * kernel_elf_check).  0, or -1 with why in err.
+ */
+int	kernel_probe(int, struct kernel_file *, char *, size_t);
+/*
+ * A bzImage's payload decompressed into out (an empty regular file),
+ * at most KERNEL_VMLINUX_MAX bytes and exactly vmlinux_len, then checked
+ * with kernel_elf_check.  0, or -1 with why in err.
+ */
+int	kernel_extract(int, const struct kernel_file *, int, char *, size_t);
+/*
+ * fd as an x86-64 ELF executable QEMU and Firecracker can boot: header
+ * and program headers in range, loadable segments inside the file, and
+ * a PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY; QEMU boots an ELF kernel
+ * only through it).  When release is "" it is filled from the file's
+ * "Linux version " banner, if there is one.  0, or -1 with why in err.
+ */
+int	kernel_elf_check(int, char [KERNEL_RELEASE_MAX + 1], char *, size_t);
+
+#define KERNEL_MODULE_MAX	(32 << 20)	/* one .ko, decompressed */
+#define KERNEL_MODULES_MAX	64	/* in one archive, with dependencies */
+#define KERNEL_DEPENDS_MAX	1024	/* a "depends=" value */
+
+/* What a module's .modinfo section says that banger uses. */
+struct kernel_modinfo {
+	char	 depends[KERNEL_DEPENDS_MAX + 1];	/* "a,b" or "" */
+	char	 vermagic[KERNEL_RELEASE_MAX + 1];	/* its first word */
+};
+
+/*
+ * A module's bytes (a relocatable ELF, decompressed): the "depends=" and
+ * "vermagic=" strings of its .modinfo section.  0, or -1 with why in err.
+ */
+int	kernel_modinfo(const unsigned char *, size_t, struct kernel_modinfo *,
+	    char *, size_t);
+/*
+ * The modules named, with what they depend on, from the modules tree
+ * dirfd (a lib/modules/RELEASE directory: NAME.ko, .ko.xz, .ko.zst or
+ * .ko.gz anywhere below it, '-' and '_' alike, and modules.builtin),
+ * each one's vermagic equal to release, written to out as a newc cpio
+ * archive: lib/modules/NAME.ko (decompressed) and lib/modules/load (one
+ * name a line, dependencies first), owned by root.  A module that
+ * modules.builtin lists is left out; one found nowhere is an error.
+ * With dirfd -1: only an empty lib/modules/load.  *count is the number
+ * of modules written.  0, or -1 with why in err.
+ */
+int	kernel_modules_cpio(int, const char *, const char *const *, size_t,
+	    int, unsigned *, char *, size_t);
+
+#endif
