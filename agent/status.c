@@ -2,7 +2,6 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,19 +39,6 @@ exec_fail_status(int err)
 	return err == ENOENT ? 127 : 126;
 }
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static size_t
 keylen(const char *e)
 {
@@ -74,7 +60,7 @@ env_build(char *const *given, size_t ngiven, int tty, char *err,
 	size_t	  n = 0, i, j;
 
 	if ((env = calloc(NDEFAULT + 1 + ngiven + 1, sizeof(*env))) == NULL) {
-		seterr(err, errlen, "out of memory");
+		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	for (i = 0; i < NDEFAULT; i++)
@@ -84,7 +70,7 @@ env_build(char *const *given, size_t ngiven, int tty, char *err,
 		goto nomem;
 	for (i = 0; i < ngiven; i++) {
 		if (strchr(given[i], '=') == NULL || given[i][0] == '=') {
-			seterr(err, errlen, "bad environment entry \"%.64s\"",
+			snprintf(err, errlen, "bad environment entry \"%.64s\"",
 			    given[i]);
 			env_free(env);
 			return NULL;
@@ -101,7 +87,7 @@ env_build(char *const *given, size_t ngiven, int tty, char *err,
 	}
 	return env;
 nomem:
-	seterr(err, errlen, "out of memory");
+	snprintf(err, errlen, "out of memory");
 	env_free(env);
 	return NULL;
 }

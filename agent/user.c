@@ -6,7 +6,6 @@
  * in so that the parsing can be tested on the host.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,19 +13,6 @@
 #include "agent.h"
 
 #define FIELDS_MAX	8
-
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* A decimal id of at most 10 digits below 2^32 - 1, else -1. */
 static long long
@@ -188,7 +174,7 @@ user_resolve(const char *spec, const char *passwd, const char *group,
 	if (ulen == 0 || ulen > 255 || (colon != NULL && (glen == 0 ||
 	    glen > 255 || strchr(gspec, ':') != NULL)) ||
 	    strchr(spec, '\n') != NULL) {
-		seterr(err, errlen, "bad user \"%.64s\" (USER, UID, USER:GROUP "
+		snprintf(err, errlen, "bad user \"%.64s\" (USER, UID, USER:GROUP "
 		    "or UID:GID)", spec);
 		return -1;
 	}
@@ -207,7 +193,7 @@ user_resolve(const char *spec, const char *passwd, const char *group,
 		pw.key = spec;
 		pw.keylen = ulen;
 		if (!each_line(passwd, pw_match, &pw)) {
-			seterr(err, errlen, "user \"%.*s\" is not in the "
+			snprintf(err, errlen, "user \"%.*s\" is not in the "
 			    "image's /etc/passwd", (int)(ulen > 64 ? 64 : ulen),
 			    spec);
 			return -1;
@@ -220,7 +206,7 @@ user_resolve(const char *spec, const char *passwd, const char *group,
 			gr.key = gspec;
 			gr.keylen = glen;
 			if (!each_line(group, gr_match, &gr)) {
-				seterr(err, errlen, "group \"%.64s\" is not in "
+				snprintf(err, errlen, "group \"%.64s\" is not in "
 				    "the image's /etc/group", gspec);
 				return -1;
 			}
