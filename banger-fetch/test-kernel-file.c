@@ -622,7 +622,8 @@ test_real_kernel(void **state)
 	struct kernel_file	 kf;
 	struct blob		 want, name;
 	const char		*dir, *p, *q;
-	char			 path[4096], err[512], rel[KERNEL_RELEASE_MAX + 1];
+	char			 path[4096], err[512];
+	char			 rel[KERNEL_RELEASE_MAX + 1];
 	char			 release[KERNEL_RELEASE_MAX + 1];
 	int			 fd, out;
 

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,8 +31,8 @@ release_check(const char *r)
 	if (n > KERNEL_RELEASE_MAX)
 		abort();
 	for (i = 0; i < n; i++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789._+-", r[i]) == NULL)
+		if (!isalnum((unsigned char)r[i]) && r[i] != '.' &&
+		    r[i] != '_' && r[i] != '+' && r[i] != '-')
 			abort();
 }
 
