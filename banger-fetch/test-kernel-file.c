@@ -489,6 +489,25 @@ test_bz_hostile(void **state)
 	RESET();
 	memset(t.p + 2 * 512 + PAYLOAD_GAP, 'A', 4);
 	extract_fails(&t, "none a kernel uses", 0);
+	/* lz4's frame format (a kernel's is legacy lz4). */
+	RESET();
+	memcpy(t.p + 2 * 512 + PAYLOAD_GAP, "\x04\x22\x4d\x18", 4);
+	extract_fails(&t, "none a kernel uses", 0);
+	/* lzo: refused where libarchive would run lzop for it, corrupt
+	 * where it has liblzo2. */
+	RESET();
+	memcpy(t.p + 2 * 512 + PAYLOAD_GAP, "\x89LZO\0\r\n\x1a\n", 9);
+	{
+		char	 err[512];
+		off_t	 outsz;
+
+		assert_int_equal(extract(&t, NULL, err, sizeof(err), &outsz),
+		    -1);
+		if (strstr(err, "lzo, which this libarchive cannot") == NULL &&
+		    strstr(err, "does not decompress") == NULL)
+			fail_msg("lzo: %s", err);
+		assert_int_equal(outsz, 0);
+	}
 	RESET();
 	memset(t.p + 2 * 512 + PAYLOAD_GAP + 10, 0x55, z.n - 20);
 	extract_fails(&t, "does not decompress", ELF_SIZE);
