@@ -19,3 +19,7 @@ $(eval $(call prog_rule,banger-fetch/test-layer,\
 TESTS += banger-fetch/test-catalog
 $(eval $(call prog_rule,banger-fetch/test-catalog,\
 	banger-fetch/test-catalog.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
+TESTS += banger-fetch/test-kernel-file
+$(eval $(call prog_rule,banger-fetch/test-kernel-file,\
+	banger-fetch/test-kernel-file.c banger-fetch/kernel-file.c,\
+	$(shell pkg-config --libs libarchive) -lcmocka))
