@@ -19,3 +19,6 @@ $(eval $(call prog_rule,banger-fetch/test-layer,\
 TESTS += banger-fetch/test-catalog
 $(eval $(call prog_rule,banger-fetch/test-catalog,\
 	banger-fetch/test-catalog.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
+TESTS += banger-fetch/test-kernel-modules
+$(eval $(call prog_rule,banger-fetch/test-kernel-modules,\
+	banger-fetch/test-kernel-modules.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
