@@ -102,7 +102,10 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-/* A module name as the kernel knows it: [a-z0-9_-], '-' read as '_'. */
+/*
+ * A module name as the kernel knows it: [A-Za-z0-9_-] ("xt_RATEEST" is
+ * one), '-' read as '_'.
+ */
 static int
 name_norm(const char *s, size_t n, char out[KMOD_NAME_MAX + 1])
 {
@@ -111,8 +114,8 @@ name_norm(const char *s, size_t n, char out[KMOD_NAME_MAX + 1])
 	if (n == 0 || n > KMOD_NAME_MAX)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if ((s[i] < 'a' || s[i] > 'z') && (s[i] < '0' || s[i] > '9') &&
-		    s[i] != '_' && s[i] != '-')
+		if ((s[i] < 'a' || s[i] > 'z') && (s[i] < 'A' || s[i] > 'Z') &&
+		    (s[i] < '0' || s[i] > '9') && s[i] != '_' && s[i] != '-')
 			return -1;
 		out[i] = s[i] == '-' ? '_' : s[i];
 	}
@@ -184,7 +187,7 @@ modinfo_entry(const char *s, size_t n, struct kernel_modinfo *mi,
 			    KERNEL_DEPENDS_MAX);
 		if (!depends_valid(s, n))
 			return fail(err, errlen, "depends= is not a list of "
-			    "module names ([a-z0-9_-], comma separated)");
+			    "module names ([A-Za-z0-9_-], comma separated)");
 		memcpy(mi->depends, s, n);
 		mi->depends[n] = '\0';
 	} else if (n >= 9 && memcmp(s, "vermagic=", 9) == 0) {
@@ -671,7 +674,7 @@ module_add(struct kmod_state *s, const char *want, size_t wantlen,
 
 	if (name_norm(want, wantlen, name) == -1)
 		return fail(s->err, s->errlen, "%s%s%.*s is not a module name "
-		    "([a-z0-9_-], at most %d)", for_name ? for_name : "",
+		    "([A-Za-z0-9_-], at most %d)", for_name ? for_name : "",
 		    for_name ? " depends on " : "", (int)(wantlen > 64 ? 64 :
 		    wantlen), want, KMOD_NAME_MAX);
 	for (i = 0; i < s->nmods; i++) {
