@@ -847,7 +847,10 @@ kernel_modules_cpio(int dirfd, const char *release, const char *const *names,
 		}
 		if (tree_walk(s, fd, "", 0) == -1 || builtin_read(s) == -1)
 			goto out;
-		qsort(s->files, s->nfiles, sizeof(*s->files), file_cmp);
+		/* Sorted, so that "twice" names the same two files each time. */
+		if (s->nfiles > 0)
+			qsort(s->files, s->nfiles, sizeof(*s->files),
+			    file_cmp);
 		for (i = 0; i < n; i++)
 			if (module_add(s, names[i], strlen(names[i]), NULL) ==
 			    -1)
