@@ -768,7 +768,7 @@ archive_out(struct kmod_state *s, int out)
 {
 	struct archive	*a;
 	struct kmod	*m;
-	char		*load, path[64];
+	char		*load, path[sizeof("lib/modules/.ko") + KMOD_NAME_MAX];
 	size_t		 i, n = 0;
 	int		 rc = -1;
 
