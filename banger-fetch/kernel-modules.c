@@ -102,6 +102,15 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* libarchive's reason, which is NULL when it gave none (an empty file). */
+static const char *
+la_error(struct archive *a)
+{
+	const char	*s = archive_error_string(a);
+
+	return s != NULL ? s : "empty or unreadable";
+}
+
 /*
  * A module name as the kernel knows it: [A-Za-z0-9_-] ("xt_RATEEST" is
  * one), '-' read as '_'.
@@ -391,7 +400,7 @@ read_compressed(struct kmod_state *s, int fd, const struct kmod_file *f,
 	    archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &ae) != ARCHIVE_OK) {
 		fail(s->err, s->errlen, "%s: %s", f->path,
-		    archive_error_string(a));
+		    la_error(a));
 		goto out;
 	}
 	if (archive_filter_count(a) != 2 || archive_filter_code(a, 0) !=
@@ -419,7 +428,7 @@ read_compressed(struct kmod_state *s, int fd, const struct kmod_file *f,
 		}
 		if ((r = archive_read_data(a, buf + n, cap - n)) < 0) {
 			fail(s->err, s->errlen, "%s: %s", f->path,
-			    archive_error_string(a));
+			    la_error(a));
 			goto out;
 		}
 		if (r == 0)
@@ -757,7 +766,7 @@ write_entry(struct kmod_state *s, struct archive *a, const char *path,
 	if (archive_write_header(a, ae) != ARCHIVE_OK ||
 	    (len > 0 && archive_write_data(a, data, len) != (la_ssize_t)len))
 		rc = fail(s->err, s->errlen, "writing %s: %s", path,
-		    archive_error_string(a));
+		    la_error(a));
 	archive_entry_free(ae);
 	return rc;
 }
@@ -788,7 +797,7 @@ archive_out(struct kmod_state *s, int out)
 	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(a, out) != ARCHIVE_OK) {
-		fail(s->err, s->errlen, "cpio: %s", archive_error_string(a));
+		fail(s->err, s->errlen, "cpio: %s", la_error(a));
 		goto out;
 	}
 	if (write_entry(s, a, "lib", S_IFDIR | 0755, NULL, 0, 1) == -1 ||
@@ -806,7 +815,7 @@ archive_out(struct kmod_state *s, int out)
 	    (unsigned)s->norder + 3) == -1)
 		goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
-		fail(s->err, s->errlen, "cpio: %s", archive_error_string(a));
+		fail(s->err, s->errlen, "cpio: %s", la_error(a));
 		goto out;
 	}
 	rc = 0;

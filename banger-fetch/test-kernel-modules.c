@@ -621,6 +621,8 @@ test_cpio_refused(void **state)
 	refused(dir, "other", "is built for kernel 6.1.0-other, not " REL);
 	refused(dir, "notelf", "notelf.ko: shorter than an ELF header");
 	refused(dir, "liar", "not compressed as its name says");
+	put(dir, "empty.ko.zst", "", 0, ARCHIVE_FILTER_NONE);
+	refused(dir, "empty", "empty.ko.zst");
 	refused(dir, "B.d", "not a module name");
 	refused(dir, "a/b", "not a module name");
 	refused(dir, "", "not a module name");
