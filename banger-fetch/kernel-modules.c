@@ -681,11 +681,11 @@ module_add(struct kmod_state *s, const char *want, size_t wantlen,
 	const char		*p, *comma;
 	size_t			 i, mi_idx;
 
+	/* Only a caller's name can fail: kernel_modinfo checked depends=. */
 	if (name_norm(want, wantlen, name) == -1)
-		return fail(s->err, s->errlen, "%s%s%.*s is not a module name "
-		    "([A-Za-z0-9_-], at most %d)", for_name ? for_name : "",
-		    for_name ? " depends on " : "", (int)(wantlen > 64 ? 64 :
-		    wantlen), want, KMOD_NAME_MAX);
+		return fail(s->err, s->errlen, "\"%.*s\" is not a module name "
+		    "([A-Za-z0-9_-], at most %d bytes)", (int)(wantlen > 64 ?
+		    64 : wantlen), want, KMOD_NAME_MAX);
 	for (i = 0; i < s->nmods; i++) {
 		if (strcmp(s->mods[i].name, name) != 0)
 			continue;
