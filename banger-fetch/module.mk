@@ -23,3 +23,6 @@ TESTS += banger-fetch/test-kernel-file
 $(eval $(call prog_rule,banger-fetch/test-kernel-file,\
 	banger-fetch/test-kernel-file.c banger-fetch/kernel-file.c,\
 	$(shell pkg-config --libs libarchive) -lcmocka))
+TESTS += banger-fetch/test-kernel-modules
+$(eval $(call prog_rule,banger-fetch/test-kernel-modules,\
+	banger-fetch/test-kernel-modules.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
