@@ -1,11 +1,13 @@
 /*
  * banger-fetch catalog-pull NAME OUTDIR KERNELDIR CACHEDIR CATALOG_URL
- * [--keys DIR] (`banger image pull NAME`): the catalog and its signature,
+ * [--kernels DIR] [--keys DIR] (`banger image pull NAME`): the catalog
+ * and its signature,
  * verified against the trusted keys; its serial against the highest seen
  * for that URL; the entry's bundle downloaded (resumed) into the cache by
  * its sha256; then that file, opened once, checked for size and sha256
  * and unpacked from the same descriptor, so what was checked is what is
- * installed.  The kernel and initramfs are the tiny image's.
+ * installed.  The kernel and initramfs are the tiny image's (KERNELDIR),
+ * or those of the kernel the entry names in the user's kernels (DIR/K).
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -30,7 +32,7 @@
 #include "valid.h"
 
 struct cpull {
-	const char	*name, *out, *kdir, *cache, *url, *keydir;
+	const char	*name, *out, *kdir, *cache, *url, *keydir, *kernels;
 	struct oci_ref	 ref;		/* the catalog's host, for the session */
 	uint16_t	 port;
 	struct oci_reg	*reg;
@@ -525,10 +527,34 @@ write_source(struct cpull *p)
 	return 0;
 }
 
+/* The kernel's name, for `image show`, when it is not tiny. */
+static int
+write_kernel(struct cpull *p)
+{
+	char	 path[PATH_MAX], text[CAT_NAME_MAX + 2];
+	int	 fd, n, ok;
+
+	if (strcmp(p->e->kernel, "tiny") == 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/kernel", p->out);
+	n = snprintf(text, sizeof(text), "%s\n", p->e->kernel);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1) {
+		status_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	ok = write_all(fd, text, (size_t)n) == n && fsync(fd) == 0;
+	if (close(fd) == -1 || !ok) {
+		status_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cpull(struct cpull *p)
 {
-	char	 dir[PATH_MAX], final[PATH_MAX], err[512];
+	char	 dir[PATH_MAX], final[PATH_MAX], kdir[PATH_MAX], err[512];
 
 	if ((p->reg = oci_reg_open(&p->ref, NULL, err, sizeof(err))) ==
 	    NULL) {
@@ -542,10 +568,20 @@ cpull(struct cpull *p)
 		    p->name);
 		return -1;
 	}
+	/* A kernel of the user's store (`banger kernel import`). */
 	if (strcmp(p->e->kernel, "tiny") != 0) {
-		status_error("image %s: kernel %s is not supported yet (only "
-		    "tiny)", p->name, p->e->kernel);
-		return -1;
+		snprintf(kdir, sizeof(kdir), "%s/%s", p->kernels != NULL ?
+		    p->kernels : "/nonexistent", p->e->kernel);
+		snprintf(final, sizeof(final), "%s/vmlinux", kdir);
+		if (access(final, R_OK) != 0) {
+			status_error("image %s boots kernel %s, which is not "
+			    "installed: catalogs hold no kernels in this "
+			    "version, so import it first (`banger kernel "
+			    "import %s ...`)", p->name, p->e->kernel,
+			    p->e->kernel);
+			return -1;
+		}
+		p->kdir = kdir;
 	}
 	if (bundle_url_resolve(p, err, sizeof(err)) == -1) {
 		status_error("%s", err);
@@ -566,7 +602,7 @@ cpull(struct cpull *p)
 	status_progress("copying the kernel and initramfs");
 	if (image_copy_file(p->kdir, p->out, "vmlinux") == -1 ||
 	    image_copy_file(p->kdir, p->out, "initrd.img") == -1 ||
-	    write_source(p) == -1)
+	    write_source(p) == -1 || write_kernel(p) == -1)
 		return -1;
 	return 0;
 }
@@ -576,19 +612,26 @@ catalog_pull_main(int argc, char **argv)
 {
 	struct cpull	 p;
 	struct fetch_confine fc;
-	const char	*dirs[3], *reads[3];
+	const char	*dirs[3], *reads[4];
 	uint16_t	 ports[2];
 	char		 err[512];
-	int		 rc;
+	int		 rc, i;
 
 	memset(&p, 0, sizeof(p));
 	p.keydir = CAT_KEY_DIR;
-	if (argc == 8 && strcmp(argv[6], "--keys") == 0)
-		p.keydir = argv[7];
-	else if (argc != 6) {
+	for (i = 6; i + 1 < argc; i += 2)
+		if (strcmp(argv[i], "--keys") == 0)
+			p.keydir = argv[i + 1];
+		else if (strcmp(argv[i], "--kernels") == 0)
+			p.kernels = argv[i + 1];
+		else
+			break;
+	if (argc < 6 || i != argc || (p.kernels != NULL &&
+	    !valid_abs_path(p.kernels, PATH_MAX))) {
 		status_error("catalog-pull: wrong arguments");
 		fprintf(stderr, "usage: banger-fetch catalog-pull NAME OUTDIR "
-		    "KERNELDIR CACHEDIR CATALOG_URL [--keys DIR]\n");
+		    "KERNELDIR CACHEDIR CATALOG_URL [--kernels DIR] "
+		    "[--keys DIR]\n");
 		return 2;
 	}
 	p.name = argv[1];
@@ -613,10 +656,17 @@ catalog_pull_main(int argc, char **argv)
 	dirs[2] = NULL;
 	ports[0] = p.port;
 	ports[1] = 443;
-	/* Reads: the system's, its directories, the kernel and the keys. */
-	reads[0] = p.kdir;
-	reads[1] = access(p.keydir, F_OK) == 0 ? p.keydir : NULL;
-	reads[2] = NULL;
+	/*
+	 * Reads: the system's, its directories, the tiny kernel, the keys
+	 * and the user's kernels.
+	 */
+	i = 0;
+	reads[i++] = p.kdir;
+	if (access(p.keydir, F_OK) == 0)
+		reads[i++] = p.keydir;
+	if (p.kernels != NULL && access(p.kernels, F_OK) == 0)
+		reads[i++] = p.kernels;
+	reads[i] = NULL;
 	fc.dirs = dirs;
 	fc.reads = reads;
 	fc.ports = ports;

@@ -35,6 +35,15 @@ struct catalog {
 	uint64_t	 serial;
 	struct cat_entry *entries;
 	size_t		 n;
+	/*
+	 * The optional "kernels" array: kernel bundles, entries of name,
+	 * url, size and sha256 (their kernel field ""), at most
+	 * CAT_ENTRIES_MAX, names valid, distinct and neither "tiny" nor
+	 * "default".  A catalog without the key has none, and is dumped
+	 * without it.
+	 */
+	struct cat_entry *kernels;
+	size_t		 nk;
 };
 /* 64 lower-case hex digits. */
 int	catalog_hex_valid(const char *);
@@ -42,6 +51,8 @@ int	catalog_hex_valid(const char *);
 int	catalog_parse(const char *, size_t, struct catalog *, char *, size_t);
 void	catalog_free(struct catalog *);
 const struct cat_entry *catalog_find(const struct catalog *, const char *);
+const struct cat_entry *catalog_find_kernel(const struct catalog *,
+	    const char *);
 /* The catalog as JSON text (malloc'd), for banger-sign. */
 char	*catalog_dump(const struct catalog *);
 

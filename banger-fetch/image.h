@@ -12,6 +12,7 @@
 int	build_image_main(int, char **);
 int	register_image_main(int, char **);
 int	pull_image_main(int, char **);
+int	import_kernel_main(int, char **);
 /* from_dir/name copied to to_dir/name (a new file); -1 after a status. */
 int	image_copy_file(const char *, const char *, const char *);
 

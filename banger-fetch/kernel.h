@@ -82,4 +82,55 @@ int	kernel_modinfo(const unsigned char *, size_t, struct kernel_modinfo *,
 int	kernel_modules_cpio(int, const char *, const char *const *, size_t,
 	    int, unsigned *, char *, size_t);
 
+/* Bytes of a modules.cpio (kernel_modules_cpio's output) read back. */
+#define KERNEL_MODULES_CPIO_MAX	(256LL << 20)
+/*
+ * fd (a regular file, read from offset 0) checked to be an archive as
+ * kernel_modules_cpio writes one, so that one from a catalog's kernel
+ * bundle can be appended to banger's initramfs: a newc cpio (no other
+ * format, no compression) of at most KERNEL_MODULES_CPIO_MAX bytes
+ * holding only the directories "lib" and "lib/modules", regular files
+ * "lib/modules/NAME.ko" (NAME as a module name may be; each a module
+ * kernel_modinfo reads, its vermagic equal to release, each of its
+ * depends present in the archive) and "lib/modules/load" naming every
+ * .ko exactly once, each after what it depends on; all owned by root,
+ * no setuid, setgid or sticky bit; no member twice.  *count is the
+ * number of modules.  0, or -1 with why in err.
+ */
+int	kernel_modules_check(int, const char *, unsigned *, char *, size_t);
+
+/*
+ * A kernel bundle (`banger kernel bundle`, pulled by `banger kernel
+ * pull` from a catalog's "kernels"): tar + zstd holding exactly
+ * manifest.json, vmlinux and, when the kernel has modules, modules.cpio,
+ * regular files once each.  The manifest: {"name": NAME, "release": R,
+ * "created": UNIX_SECONDS}, every key known and present.
+ */
+#define KBUNDLE_MANIFEST_MAX	4096
+struct kbundle_manifest {
+	char		 name[64];			/* valid_vm_name() */
+	char		 release[KERNEL_RELEASE_MAX + 1];	/* as above */
+	int64_t		 created;			/* >= 0 */
+};
+int	kbundle_manifest_parse(const char *, size_t,
+	    struct kbundle_manifest *, char *, size_t);
+/*
+ * The bundle read from fd (at its current offset) into outdir's new
+ * files vmlinux (at most KERNEL_VMLINUX_MAX bytes) and modules.cpio (at
+ * most KERNEL_MODULES_CPIO_MAX; absent when the bundle has none), its
+ * manifest naming name, which is returned in *m.  Nothing here checks
+ * the files' contents (the caller does: kernel_elf_check,
+ * kernel_modules_check).  0, or -1 with why in err (files it made may
+ * remain in outdir, which the caller removes).
+ */
+int	kbundle_unpack_fd(int, const char *, const char *,
+	    struct kbundle_manifest *, char *, size_t);
+/*
+ * banger-fetch bundle-kernel NAME KERNELDIR OUT: KERNELDIR's vmlinux,
+ * modules.cpio (if any) and info's release as a kernel bundle in the
+ * new file OUT, its size and sha256 said as "bundle OUT size N sha256
+ * HEX" progress, as bundle-image does.
+ */
+int	bundle_kernel_main(int, char **);
+
 #endif

@@ -50,6 +50,8 @@ main(int argc, char **argv)
 		return catalog_pull_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "bundle-image") == 0)
 		return bundle_image_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "import-kernel") == 0)
+		return import_kernel_main(argc - 1, argv + 1);
 	status_error("unknown job");
 	fprintf(stderr, "usage: banger-fetch mkdisk OUT SIZE_MIB STAGE "
 	    "[--workspace REPO LIST NAME] [--sync LIST]\n");

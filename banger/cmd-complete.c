@@ -59,9 +59,12 @@ complete_list(uint32_t type, uint32_t info)
 			break;
 		}
 		if (hdr.type == info) {
-			name = info == CTL_VM_INFO ?
-			    ((struct ctl_vm_info *)body)->name :
-			    ((struct ctl_image_info *)body)->name;
+			if (info == CTL_VM_INFO)
+				name = ((struct ctl_vm_info *)body)->name;
+			else if (info == CTL_IMAGE_INFO)
+				name = ((struct ctl_image_info *)body)->name;
+			else
+				name = ((struct ctl_kernel_info *)body)->name;
 			if (valid_vm_name(name))
 				printf("%s\n", name);
 			client_free(hdr.type, body);
@@ -88,9 +91,8 @@ cmd_complete_exec(const struct cmd_entry *e, struct args *a)
 		return complete_list(CTL_VM_LIST, CTL_VM_INFO);
 	if (strcmp(a->pos[0], "images") == 0)
 		return complete_list(CTL_IMAGE_LIST, CTL_IMAGE_INFO);
-	/* Kernels are part of images in this version: nothing to offer. */
 	if (strcmp(a->pos[0], "kernels") == 0)
-		return BEX_OK;
+		return complete_list(CTL_KERNEL_LIST, CTL_KERNEL_INFO);
 	return cmd_usage_error(e, "unknown kind (vms, images or kernels)");
 }
 

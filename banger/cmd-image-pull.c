@@ -1,5 +1,6 @@
 /*
- * banger image pull REF [--name NAME] [--size SIZE] [--auth-file PATH]:
+ * banger image pull REF [--name NAME] [--size SIZE] [--auth-file PATH]
+ * [--kernel KERNEL]:
  * an OCI or docker image from a registry, made a bootable image by
  * banger-fetch.  Here: the image's default name, and which registry
  * credentials file of the user's applies (podman's and docker's usual
@@ -32,6 +33,8 @@ static const struct cmd_opt image_pull_opts[] = {
 	    "the layers' sizes)" },
 	{ "auth-file", 0, "PATH", "registry credentials (default: podman's "
 	    "auth.json or docker's config.json)" },
+	{ "kernel", 'k', "KERNEL", "the kernel it boots (default: tiny; see "
+	    "`banger kernel list`)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -252,10 +255,13 @@ image_missing(const char *name, char *source, size_t len)
 	return s.found ? BEX_OK : 1;
 }
 
-/* Pull ref as name (auth "" or a real path); banger's exit status. */
+/*
+ * Pull ref as name (auth "" or a real path, kernel "" for tiny's);
+ * banger's exit status.
+ */
 static int
 pull_ref(const char *ref, const char *name, const char *auth,
-    uint64_t size_mib)
+    uint64_t size_mib, const char *kernel)
 {
 	struct ctl_image_pull	 req;
 	struct client		 c;
@@ -265,6 +271,7 @@ pull_ref(const char *ref, const char *name, const char *auth,
 	req.ref = (char *)ref;
 	req.auth = (char *)auth;
 	req.size_mib = size_mib;
+	req.kernel = (char *)kernel;
 	if ((rc = client_open_or_report(&c, 1)) != 0)
 		return rc;
 	rc = request_each(&c, CTL_IMAGE_PULL, &req, NULL, 0, 0, NULL, NULL);
@@ -294,7 +301,7 @@ image_pull_for_vm(const char *ref, char *name, size_t len)
 	if (rc != 1)
 		return rc;
 	find_auth(ref, auth, sizeof(auth));
-	return pull_ref(ref, name, auth, 0);
+	return pull_ref(ref, name, auth, 0, "");
 }
 
 /*
@@ -325,7 +332,7 @@ image_default_for_vm(void)
 		return rc;
 	cli_warnx("no image %s yet: pulling it from the catalog (give --image "
 	    "to use another)", name);
-	return pull_ref(name, name, "", 0);
+	return pull_ref(name, name, "", 0, "");
 }
 
 static int
@@ -333,6 +340,7 @@ cmd_image_pull_exec(const struct cmd_entry *e, struct args *a)
 {
 	char			 name[VM_NAME_MAX + 1], auth[PATH_MAX];
 	const char		*ref = a->pos[0], *v;
+	const char		*kernel = args_get(e, a, "kernel");
 	int64_t			 size = 0;
 
 	if (strlen(ref) > IMAGE_REF_MAX)
@@ -349,6 +357,9 @@ cmd_image_pull_exec(const struct cmd_entry *e, struct args *a)
 	    parse_size_mib(v)) < 256 || (uint64_t)size > VM_DISK_MAX))
 		return cmd_usage_error(e, "--size: a size from 256M to %lluT",
 		    (unsigned long long)(VM_DISK_MAX >> 20));
+	if (kernel != NULL && !valid_vm_name(kernel))
+		return cmd_usage_error(e, "invalid kernel name '%.64s'",
+		    kernel);
 	if ((v = args_get(e, a, "auth-file")) != NULL) {
 		/* bangerd's directory is not ours: resolved here. */
 		if (realpath(v, auth) == NULL) {
@@ -357,7 +368,8 @@ cmd_image_pull_exec(const struct cmd_entry *e, struct args *a)
 		}
 	} else
 		find_auth(ref, auth, sizeof(auth));
-	return pull_ref(ref, name, auth, (uint64_t)size);
+	return pull_ref(ref, name, auth, (uint64_t)size, kernel != NULL ?
+	    kernel : "");
 }
 
 const struct cmd_entry cmd_image_pull_entry = {

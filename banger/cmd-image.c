@@ -1,6 +1,7 @@
 /*
  * banger image build NAME, image list [--json], image show [--json]
  * IMAGE, image delete IMAGE, image register --name NAME --rootfs PATH
+ * [--kernel KERNEL]
  */
 #include <limits.h>
 #include <stdio.h>
@@ -37,6 +38,8 @@ static const struct cmd_opt image_delete_opts[] = {
 static const struct cmd_opt image_register_opts[] = {
 	{ "name", 'n', "NAME", "the new image's name" },
 	{ "rootfs", 0, "PATH", "an ext4 file system image (copied)" },
+	{ "kernel", 'k', "KERNEL", "the kernel it boots (default: tiny; see "
+	    "`banger kernel list`)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -68,10 +71,10 @@ cmd_image_build_exec(const struct cmd_entry *e, struct args *a)
 static json_t *
 image_json(const struct ctl_image_info *ii)
 {
-	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:s}", "name", ii->name,
-	    "dir", ii->dir, "rootfs", ii->rootfs, "size_mib",
+	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:s, s:s}", "name",
+	    ii->name, "dir", ii->dir, "rootfs", ii->rootfs, "size_mib",
 	    (json_int_t)ii->size_mib, "built", (json_int_t)ii->built,
-	    "source", ii->source);
+	    "source", ii->source, "kernel", ii->kernel);
 }
 
 static void
@@ -195,6 +198,8 @@ cmd_image_show_exec(const struct cmd_entry *e, struct args *a)
 	printf("directory  %s\n", buf);
 	escape_ctl(s.ii->source, buf, sizeof(buf));
 	printf("source     %s\n", buf);
+	escape_ctl(s.ii->kernel, buf, sizeof(buf));
+	printf("kernel     %s\n", buf);
 	printf("vms       ");
 	json_array_foreach(s.vms, i, v) {
 		escape_ctl(json_string_value(v), buf, sizeof(buf));
@@ -222,6 +227,7 @@ cmd_image_register_exec(const struct cmd_entry *e, struct args *a)
 	char				 path[PATH_MAX];
 	const char			*name = args_get(e, a, "name");
 	const char			*rootfs = args_get(e, a, "rootfs");
+	const char			*kernel = args_get(e, a, "kernel");
 	int				 rc;
 
 	if (name == NULL || rootfs == NULL)
@@ -229,6 +235,9 @@ cmd_image_register_exec(const struct cmd_entry *e, struct args *a)
 		    "needed");
 	if (!valid_vm_name(name))
 		return cmd_usage_error(e, "invalid image name '%.64s'", name);
+	if (kernel != NULL && !valid_vm_name(kernel))
+		return cmd_usage_error(e, "invalid kernel name '%.64s'",
+		    kernel);
 	/* bangerd's directory is not ours: its path, resolved here. */
 	if (realpath(rootfs, path) == NULL) {
 		cli_warn("%s", rootfs);
@@ -236,6 +245,7 @@ cmd_image_register_exec(const struct cmd_entry *e, struct args *a)
 	}
 	req.name = (char *)name;
 	req.rootfs = path;
+	req.kernel = (char *)(kernel != NULL ? kernel : "");
 	if ((rc = client_open_or_report(&c, 1)) != 0)
 		return rc;
 	rc = request_each(&c, CTL_IMAGE_REGISTER, &req, NULL, 0, 0, NULL,

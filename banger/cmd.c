@@ -29,6 +29,9 @@ extern const struct cmd_entry cmd_image_delete_entry;
 extern const struct cmd_entry cmd_image_register_entry;
 extern const struct cmd_entry cmd_image_pull_entry;
 extern const struct cmd_entry cmd_image_bundle_entry;
+extern const struct cmd_entry cmd_kernel_list_entry;
+extern const struct cmd_entry cmd_kernel_import_entry;
+extern const struct cmd_entry cmd_kernel_delete_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_complete_entry;
 extern const struct cmd_entry cmd_ssh_config_entry;
@@ -58,6 +61,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_image_register_entry,
 	&cmd_image_pull_entry,
 	&cmd_image_bundle_entry,
+	&cmd_kernel_list_entry,
+	&cmd_kernel_import_entry,
+	&cmd_kernel_delete_entry,
 	&cmd_daemon_status_entry,
 	&cmd_daemon_stop_entry,
 	&cmd_doctor_entry,

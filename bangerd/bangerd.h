@@ -75,7 +75,8 @@ struct job {
 #define IMAGE_JOB_ID	0	/* launcher/job id of an image build */
 /* What the one image job (image_job()) is doing. */
 enum image_kind {
-	IMAGE_BUILD, IMAGE_REGISTER, IMAGE_PULL, IMAGE_CATALOG, IMAGE_BUNDLE
+	IMAGE_BUILD, IMAGE_REGISTER, IMAGE_PULL, IMAGE_CATALOG, IMAGE_BUNDLE,
+	KERNEL_IMPORT
 };
 #define VM_ID_MIN	(1 << 20) /* new ids are random in VM_ID_MIN..
 					   PRIV_VMID_MAX (db.c) */
@@ -434,13 +435,26 @@ int	 image_lookup(struct bangerd *, const char *, const char *,
 void	 image_build_cmd(struct client *, const char *);
 void	 image_list_cmd(struct client *);
 void	 image_delete_cmd(struct client *, const char *);
-void	 image_register_cmd(struct client *, const char *, const char *);
+void	 image_register_cmd(struct client *,
+	    const struct ctl_image_register *);
 void	 image_pull_cmd(struct client *, const struct ctl_image_pull *);
 void	 image_cancel(struct bangerd *);
 void	 image_bundle_cmd(struct client *, const struct ctl_image_bundle *);
 void	 image_sweep(struct bangerd *);
 /* Remove a tree, not crossing mounts or following links. */
 void	 image_rm_tree(const char *);
+/* image-job.c: the one job (kernel: a kernel's name, "" for tiny's). */
+void	 image_job(struct client *, enum image_kind, const char *,
+	    const char *, char *const [], const char *);
+
+/* kernel.c */
+int	 kernel_dir(struct bangerd *, const char *, char *, size_t, char *,
+	    size_t);
+int	 kernel_record(const char *, const char *);
+void	 kernel_of_image(const char *, char *, size_t);
+void	 kernel_list_cmd(struct client *);
+void	 kernel_import_cmd(struct client *, const struct ctl_kernel_import *);
+void	 kernel_delete_cmd(struct client *, const char *);
 
 /* launch.c: the launcher process and bangerd's side of it */
 int	 launcher_main(int, char **);

@@ -44,6 +44,7 @@ static void	ctl_vm_named(struct client *, uint32_t, void *);
 static void	ctl_vm_exec(struct client *, uint32_t, void *);
 static void	ctl_ws_files(struct client *, uint32_t, void *);
 static void	ctl_image(struct client *, uint32_t, void *);
+static void	ctl_kernel(struct client *, uint32_t, void *);
 static void	ctl_vm_port(struct client *, uint32_t, void *);
 static void	ctl_vm_egress(struct client *, uint32_t, void *);
 
@@ -68,6 +69,9 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_IMAGE_REGISTER,	C_IDLE,		ctl_image },
 	{ CTL_IMAGE_PULL,	C_IDLE,		ctl_image },
 	{ CTL_IMAGE_BUNDLE,	C_IDLE,		ctl_image },
+	{ CTL_KERNEL_LIST,	C_IDLE,		ctl_kernel },
+	{ CTL_KERNEL_IMPORT,	C_IDLE,		ctl_kernel },
+	{ CTL_KERNEL_DELETE,	C_IDLE,		ctl_kernel },
 	{ CTL_VM_PORT,		C_IDLE,		ctl_vm_port },
 	{ CTL_VM_EGRESS,	C_IDLE,		ctl_vm_egress },
 };
@@ -492,14 +496,35 @@ ctl_image(struct client *c, uint32_t type, void *body)
 	if (type == CTL_IMAGE_BUILD)
 		image_build_cmd(c, name);
 	else if (type == CTL_IMAGE_REGISTER)
-		image_register_cmd(c, name,
-		    ((struct ctl_image_register *)body)->rootfs);
+		image_register_cmd(c, body);
 	else if (type == CTL_IMAGE_PULL)
 		image_pull_cmd(c, body);
 	else if (type == CTL_IMAGE_BUNDLE)
 		image_bundle_cmd(c, body);
 	else
 		image_delete_cmd(c, name);
+}
+
+static void
+ctl_kernel(struct client *c, uint32_t type, void *body)
+{
+	const char	*name;
+
+	if (type == CTL_KERNEL_LIST) {
+		kernel_list_cmd(c);
+		return;
+	}
+	name = type == CTL_KERNEL_IMPORT ?
+	    ((struct ctl_kernel_import *)body)->name :
+	    ((struct ctl_image_build *)body)->name;
+	if (!valid_vm_name(name)) {
+		client_error(c, BERR_INVALID, "invalid kernel name");
+		return;
+	}
+	if (type == CTL_KERNEL_IMPORT)
+		kernel_import_cmd(c, body);
+	else
+		kernel_delete_cmd(c, name);
 }
 
 static void

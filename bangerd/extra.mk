@@ -15,3 +15,8 @@ $(eval $(call prog_rule,bangerd/test-unixlisten,bangerd/test-unixlisten.c \
 TESTS += bangerd/test-image-exec
 $(eval $(call prog_rule,bangerd/test-image-exec,bangerd/test-image-exec.c \
 	bangerd/image-exec.c,-lcmocka))
+
+# bangerd: a kernel's info file (kernel-info.c stands alone).
+TESTS += bangerd/test-kernel-info
+$(eval $(call prog_rule,bangerd/test-kernel-info,bangerd/test-kernel-info.c \
+	bangerd/kernel-info.c,-lcmocka))

@@ -2,8 +2,9 @@
  * The one image job a daemon runs at a time (banger-fetch through the
  * launcher, its log in images/NAME.build.log): image build, image
  * register and image pull make images/NAME.build, renamed to
- * images/NAME when the job succeeds and removed when it fails.  A pull
- * is cancelled when its client goes (Ctrl-C); the others go on.
+ * images/NAME when the job succeeds and removed when it fails; kernel
+ * import does the same in kernels/.  A pull is cancelled when its client
+ * goes (Ctrl-C); the others go on.
  */
 #include <sys/stat.h>
 
@@ -26,13 +27,25 @@ static const struct {
 	const char	*job;
 	const char	*ing;
 	const char	*ed;
+	const char	*what;
 } kind_words[] = {
-	[IMAGE_BUILD] = { "build-image", "building", "built" },
-	[IMAGE_REGISTER] = { "register-image", "registering", "registered" },
-	[IMAGE_PULL] = { "pull-image", "pulling", "pulled" },
-	[IMAGE_CATALOG] = { "catalog-pull", "pulling", "pulled" },
-	[IMAGE_BUNDLE] = { "bundle-image", "bundling", "bundled" },
+	[IMAGE_BUILD] = { "build-image", "building", "built", "image" },
+	[IMAGE_REGISTER] = { "register-image", "registering", "registered",
+	    "image" },
+	[IMAGE_PULL] = { "pull-image", "pulling", "pulled", "image" },
+	[IMAGE_CATALOG] = { "catalog-pull", "pulling", "pulled", "image" },
+	[IMAGE_BUNDLE] = { "bundle-image", "bundling", "bundled", "image" },
+	[KERNEL_IMPORT] = { "import-kernel", "importing", "imported",
+	    "kernel" },
 };
+
+/* Where a job of this kind puts what it makes. */
+static const char *
+kind_dir(const struct bangerd *d, int kind)
+{
+	return kind == KERNEL_IMPORT ? d->paths.kernels_dir :
+	    d->paths.images_dir;
+}
 
 /* The build job ended: put the image in place, or clean up. */
 static void
@@ -42,12 +55,13 @@ image_built(struct bangerd *d, int64_t id, int ok, const char *jerr)
 	char		 out[PATH_MAX + 16], dst[PATH_MAX + 16];
 	char		 old[PATH_MAX + 32];
 
+	const char	*what = kind_words[d->image_kind].what;
+	const char	*base = kind_dir(d, d->image_kind);
+
 	(void)id;
 	d->image_client = NULL;
-	snprintf(out, sizeof(out), "%s/%s.build", d->paths.images_dir,
-	    d->image_building);
-	snprintf(dst, sizeof(dst), "%s/%s", d->paths.images_dir,
-	    d->image_building);
+	snprintf(out, sizeof(out), "%s/%s.build", base, d->image_building);
+	snprintf(dst, sizeof(dst), "%s/%s", base, d->image_building);
 	if (ok) {
 		/* VMs already running keep the old root file open. */
 		snprintf(old, sizeof(old), "%s.old", dst);
@@ -62,18 +76,18 @@ image_built(struct bangerd *d, int64_t id, int ok, const char *jerr)
 	}
 	if (!ok) {
 		image_rm_tree(out);
-		log_warnx("image %s: %s failed: %s", d->image_building,
+		log_warnx("%s %s: %s failed: %s", what, d->image_building,
 		    kind_words[d->image_kind].ing, jerr);
 		if (c != NULL)
-			client_error(c, BERR_INTERNAL, "%s image %s failed: %s "
+			client_error(c, BERR_INTERNAL, "%s %s %s failed: %s "
 			    "(see %s/%s.build.log)",
-			    kind_words[d->image_kind].ing, d->image_building,
-			    jerr, d->paths.images_dir, d->image_building);
+			    kind_words[d->image_kind].ing, what,
+			    d->image_building, jerr, base, d->image_building);
 	} else {
-		log_info("image %s %s in %s", d->image_building,
+		log_info("%s %s %s in %s", what, d->image_building,
 		    kind_words[d->image_kind].ed, dst);
 		if (c != NULL) {
-			client_progress(c, "image %s is ready in %s",
+			client_progress(c, "%s %s is ready in %s", what,
 			    d->image_building, dst);
 			client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
 			client_finish(c);
@@ -83,51 +97,61 @@ image_built(struct bangerd *d, int64_t id, int ok, const char *jerr)
 }
 
 /*
- * An image job of banger-fetch (JOB: build-image or register-image) for
- * name, in name.build next to the images, its log in name.build.log,
- * after the tiny image's directory (its kernel, initramfs and modules)
- * and extra arguments; image_built() puts it in place.
+ * A job of banger-fetch (JOB: build-image, register-image, ...) for
+ * name, in name.build next to the images (or kernels), its log in
+ * name.build.log, after the directory of the kernel the image boots
+ * (kernel: a kernel's name, "" for tiny's kernel, initramfs and modules;
+ * recorded in the image's "kernel" file) and extra arguments;
+ * image_built() puts it in place.
  */
-static void
+void
 image_job(struct client *c, enum image_kind kind, const char *name,
-    char *const extra[], const char *tail)
+    const char *kernel, char *const extra[], const char *tail)
 {
 	struct bangerd	*d = c->d;
-	struct image	 tiny;
+	const char	*base = kind_dir(d, kind);
 	char		 out[PATH_MAX + 16], logp[PATH_MAX + 32];
-	char		 err[1024];
-	char		*argv[10];
+	char		 kdir[PATH_MAX], err[1024];
+	char		*argv[12];
 	size_t		 argc = 0;
 	int		 logfd;
 
 	if (d->image_building[0] != '\0') {
-		client_error(c, BERR_BUSY, "image %s is already being %s",
-		    d->image_building, kind_words[d->image_kind].ed);
+		client_error(c, BERR_BUSY, "%s %s is already being %s",
+		    kind_words[d->image_kind].what, d->image_building,
+		    kind_words[d->image_kind].ed);
 		return;
 	}
-	if (image_lookup(d, "tiny", "", &tiny, err, sizeof(err)) == -1) {
+	if (kernel_dir(d, kernel, kdir, sizeof(kdir), err, sizeof(err)) ==
+	    -1) {
 		client_error(c, BERR_NOTFOUND, "%s", err);
 		return;
 	}
-	if (paths_mkdir_private(d->paths.images_dir, err, sizeof(err)) ==
-	    -1) {
+	if (paths_mkdir_private(base, err, sizeof(err)) == -1) {
 		client_error(c, BERR_INTERNAL, "%s", err);
 		return;
 	}
-	snprintf(out, sizeof(out), "%s/%s.build", d->paths.images_dir, name);
+	snprintf(out, sizeof(out), "%s/%s.build", base, name);
 	image_rm_tree(out);
-	snprintf(logp, sizeof(logp), "%s/%s.build.log", d->paths.images_dir,
-	    name);
+	snprintf(logp, sizeof(logp), "%s/%s.build.log", base, name);
 	if (mkdir(out, 0700) == -1 || (logfd = open(logp, O_WRONLY |
 	    O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1) {
 		client_error(c, BERR_INTERNAL, "%s: %s", out, strerror(errno));
+		return;
+	}
+	if (kernel[0] != '\0' && kind != KERNEL_IMPORT &&
+	    kernel_record(out, kernel) == -1) {
+		close(logfd);
+		image_rm_tree(out);
+		client_error(c, BERR_INTERNAL, "%s/kernel: %s", out,
+		    strerror(errno));
 		return;
 	}
 	argv[argc++] = "banger-fetch";
 	argv[argc++] = (char *)kind_words[kind].job;
 	argv[argc++] = (char *)name;
 	argv[argc++] = out;
-	argv[argc++] = tiny.dir;
+	argv[argc++] = kdir;
 	while (*extra != NULL && argc < sizeof(argv) / sizeof(argv[0]) - 1)
 		argv[argc++] = *extra++;
 	argv[argc] = NULL;
@@ -143,8 +167,8 @@ image_job(struct client *c, enum image_kind kind, const char *name,
 	snprintf(d->image_building, sizeof(d->image_building), "%s", name);
 	d->image_kind = kind;
 	d->image_client = c;
-	client_progress(c, "%s image %s (log: %s)%s", kind_words[kind].ing,
-	    name, logp, tail);
+	client_progress(c, "%s %s %s (log: %s)%s", kind_words[kind].ing,
+	    kind_words[kind].what, name, logp, tail);
 }
 
 void
@@ -167,7 +191,8 @@ image_build_cmd(struct client *c, const char *name)
 		extra[0] = "--recipe";
 		extra[1] = recipe;
 	}
-	image_job(c, IMAGE_BUILD, name, extra, "; this takes a few minutes");
+	image_job(c, IMAGE_BUILD, name, "", extra,
+	    "; this takes a few minutes");
 }
 
 /* The client of the image job went away: stop the job (a pull). */
@@ -176,8 +201,9 @@ image_cancel(struct bangerd *d)
 {
 	if (d->image_building[0] == '\0')
 		return;
-	log_info("image %s: %s cancelled (its client went away)",
-	    d->image_building, kind_words[d->image_kind].ing);
+	log_info("%s %s: %s cancelled (its client went away)",
+	    kind_words[d->image_kind].what, d->image_building,
+	    kind_words[d->image_kind].ing);
 	if (launch_kill_tool(d, LAUNCH_TOOL_FETCH, IMAGE_JOB_ID, SIGTERM) ==
 	    -1)
 		log_warn("image %s: stopping banger-fetch", d->image_building);
@@ -207,8 +233,9 @@ image_name_taken(struct client *c, const char *name, int golden_ok)
 
 /* banger image register: a new name only, and an absolute path. */
 void
-image_register_cmd(struct client *c, const char *name, const char *path)
+image_register_cmd(struct client *c, const struct ctl_image_register *req)
 {
+	const char	*name = req->name, *path = req->rootfs;
 	char		*extra[2] = { (char *)path, NULL };
 
 	if (image_name_taken(c, name, 0))
@@ -218,7 +245,7 @@ image_register_cmd(struct client *c, const char *name, const char *path)
 		    "be absolute and normalised");
 		return;
 	}
-	image_job(c, IMAGE_REGISTER, name, extra, "");
+	image_job(c, IMAGE_REGISTER, name, req->kernel, extra, "");
 }
 
 /*
@@ -256,7 +283,8 @@ image_catalog_pull(struct client *c, const struct ctl_image_pull *req,
 {
 	const char	*keys = getenv("BANGER_CATALOG_KEYS");
 	char		 cache[PATH_MAX], err[512];
-	char		*extra[5] = { cache, url, NULL, NULL, NULL };
+	char		*extra[7] = { cache, url, "--kernels",
+			    c->d->paths.kernels_dir, NULL, NULL, NULL };
 
 	if (strcmp(req->name, req->ref) != 0) {
 		client_error(c, BERR_INVALID, "an image from the catalog keeps "
@@ -265,9 +293,13 @@ image_catalog_pull(struct client *c, const struct ctl_image_pull *req,
 	}
 	if (image_name_taken(c, req->name, 1))
 		return;
-	if (req->auth[0] != '\0' || req->size_mib != 0)
-		log_info("image %s: a catalog pull takes no credentials or "
-		    "size", req->name);
+	if (req->auth[0] != '\0' || req->size_mib != 0 ||
+	    req->kernel[0] != '\0') {
+		client_error(c, BERR_INVALID, "an image from the catalog comes "
+		    "with its size and kernel and needs no credentials: leave "
+		    "out --size, --kernel and --auth-file");
+		return;
+	}
 	snprintf(cache, sizeof(cache), "%s/catalog", c->d->paths.cache_dir);
 	if (paths_mkdir_private(c->d->paths.cache_dir, err, sizeof(err)) ==
 	    -1 || paths_mkdir_private(cache, err, sizeof(err)) == -1) {
@@ -276,10 +308,10 @@ image_catalog_pull(struct client *c, const struct ctl_image_pull *req,
 	}
 	/* Tests name their own key directory. */
 	if (keys != NULL && valid_abs_path(keys, PATH_MAX)) {
-		extra[2] = "--keys";
-		extra[3] = (char *)keys;
+		extra[4] = "--keys";
+		extra[5] = (char *)keys;
 	}
-	image_job(c, IMAGE_CATALOG, req->name, extra, "");
+	image_job(c, IMAGE_CATALOG, req->name, "", extra, "");
 }
 
 /*
@@ -331,7 +363,7 @@ image_pull_cmd(struct client *c, const struct ctl_image_pull *req)
 	extra[2] = size;
 	extra[3] = req->auth[0] != '\0' ? req->auth : NULL;
 	extra[4] = NULL;
-	image_job(c, IMAGE_PULL, req->name, extra, "");
+	image_job(c, IMAGE_PULL, req->name, req->kernel, extra, "");
 }
 
 /* The bundle job ended: nothing to put in place. */
@@ -374,8 +406,9 @@ image_bundle_cmd(struct client *c, const struct ctl_image_bundle *req)
 	int		 logfd;
 
 	if (d->image_building[0] != '\0') {
-		client_error(c, BERR_BUSY, "image %s is being %s: wait for it",
-		    d->image_building, kind_words[d->image_kind].ed);
+		client_error(c, BERR_BUSY, "%s %s is being %s: wait for it",
+		    kind_words[d->image_kind].what, d->image_building,
+		    kind_words[d->image_kind].ed);
 		return;
 	}
 	if (!valid_abs_path(req->out, PATH_MAX)) {

@@ -183,7 +183,7 @@ image_source(const struct image *img, char *out, size_t len)
 static void
 image_send(struct client *c, const struct image *img)
 {
-	char			 source[1024];
+	char			 source[1024], kernel[64];
 	struct ctl_image_info	 ii;
 	struct stat		 st;
 	const char		*files[] = { img->kernel, img->initrd,
@@ -207,6 +207,8 @@ image_send(struct client *c, const struct image *img)
 	else
 		image_source(img, source, sizeof(source));
 	ii.source = source;
+	kernel_of_image(img->dir, kernel, sizeof(kernel));
+	ii.kernel = kernel;
 	client_send(c, CTL_IMAGE_INFO, &ii);
 }
 
@@ -257,7 +259,8 @@ image_delete_cmd(struct client *c, const char *name)
 		    "(`make images` makes it); it cannot be deleted");
 		return;
 	}
-	if (strcmp(d->image_building, name) == 0) {
+	if (d->image_kind != KERNEL_IMPORT && strcmp(d->image_building,
+	    name) == 0) {
 		client_error(c, BERR_BUSY, "image %s is being built; delete it "
 		    "once the build has ended", name);
 		return;
@@ -295,9 +298,12 @@ image_delete_cmd(struct client *c, const char *name)
 	client_finish(c);
 }
 
-/* At start-up: what a crash left of a delete, a build or a replacement. */
-void
-image_sweep(struct bangerd *d)
+/*
+ * At start-up: what a crash left of a delete, a build or a replacement,
+ * of an image or of a kernel.
+ */
+static void
+sweep_dir(const char *dir)
 {
 	static const char *const tails[] = { ".delete", ".build", ".old" };
 	struct dirent	*de;
@@ -306,7 +312,7 @@ image_sweep(struct bangerd *d)
 	char		 p[PATH_MAX];
 	size_t		 i, l, tl;
 
-	if ((dp = opendir(d->paths.images_dir)) == NULL)
+	if ((dp = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(dp)) != NULL) {
 		l = strlen(de->d_name);
@@ -315,8 +321,7 @@ image_sweep(struct bangerd *d)
 			if (l <= tl || strcmp(de->d_name + l - tl, tails[i]) !=
 			    0)
 				continue;
-			snprintf(p, sizeof(p), "%s/%s", d->paths.images_dir,
-			    de->d_name);
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
 			/* Some file systems leave d_type unknown. */
 			if (de->d_type != DT_DIR && (de->d_type != DT_UNKNOWN ||
 			    lstat(p, &st) == -1 || !S_ISDIR(st.st_mode)))
@@ -326,4 +331,11 @@ image_sweep(struct bangerd *d)
 		}
 	}
 	closedir(dp);
+}
+
+void
+image_sweep(struct bangerd *d)
+{
+	sweep_dir(d->paths.images_dir);
+	sweep_dir(d->paths.kernels_dir);
 }

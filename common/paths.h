@@ -23,6 +23,7 @@ struct paths {
 	char	log[PATH_MAX];		/* state_dir/bangerd.log */
 	char	vms_dir[PATH_MAX];	/* state_dir/vms */
 	char	images_dir[PATH_MAX];	/* state_dir/images */
+	char	kernels_dir[PATH_MAX];	/* state_dir/kernels */
 };
 
 /*

@@ -60,7 +60,11 @@ enum ctl_type {
 	CTL_IMAGE_REGISTER,	/* c->d: PROGRESS*, OK once it is in place */
 	CTL_IMAGE_PULL,		/* c->d: PROGRESS*, OK once it is in place */
 	CTL_IMAGE_BUNDLE,	/* c->d: PROGRESS*, OK once it is written */
-	CTL_TYPE_MAX = CTL_IMAGE_BUNDLE
+	CTL_KERNEL_LIST,	/* c->d: KERNEL_INFO*, OK */
+	CTL_KERNEL_INFO,	/* d->c */
+	CTL_KERNEL_IMPORT,	/* c->d: PROGRESS*, OK once it is in place */
+	CTL_KERNEL_DELETE,	/* c->d: OK once the kernel is gone */
+	CTL_TYPE_MAX = CTL_KERNEL_DELETE
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */
@@ -114,6 +118,7 @@ struct ctl_image_build {
 struct ctl_image_register {
 	char		*name;
 	char		*rootfs;	/* absolute path of an ext4 image */
+	char		*kernel;	/* a kernel's name; "": tiny's */
 };
 
 #define IMAGE_REF_MAX	512	/* bytes of an OCI image reference */
@@ -123,6 +128,7 @@ struct ctl_image_pull {
 	char		*auth;		/* absolute path of the caller's
 					   registry auth file, or "" */
 	uint64_t	 size_mib;	/* 0: banger-fetch chooses */
+	char		*kernel;	/* a kernel's name; "": tiny's */
 };
 
 struct ctl_image_bundle {
@@ -138,6 +144,25 @@ struct ctl_image_info {
 	uint64_t	 built;		/* unix seconds, 0 if unknown */
 	char		*source;	/* "built", "registered", or the
 					   pulled REF@DIGEST */
+	char		*kernel;	/* the kernel it boots ("tiny") */
+};
+
+/* banger kernel import NAME PATH [--modules DIR]: absolute paths. */
+struct ctl_kernel_import {
+	char		*name;
+	char		*path;		/* a bzImage or an ELF vmlinux */
+	char		*modules;	/* lib/modules/RELEASE, or "" */
+};
+
+struct ctl_kernel_info {
+	char		*name;
+	char		*dir;
+	char		*release;	/* "" if unknown */
+	char		*forms;		/* "vmlinux vmlinuz", "vmlinux" */
+	uint64_t	 modules;	/* in its initramfs */
+	uint64_t	 size_mib;	/* disk space it takes */
+	uint64_t	 imported;	/* unix seconds, 0 if unknown */
+	char		*source;	/* "make images", the imported path */
 };
 
 struct ctl_vm_create {

@@ -44,6 +44,7 @@ static const struct msg_field f_image_build[] = {
 static const struct msg_field f_image_register[] = {
 	F(ctl_image_register, name, MF_STR, VM_NAME_MAX, 0),
 	F(ctl_image_register, rootfs, MF_STR, BANGER_STRMAX, 0),
+	F(ctl_image_register, kernel, MF_STR, VM_NAME_MAX, 0),
 };
 static const struct msg_field f_image_bundle[] = {
 	F(ctl_image_bundle, name, MF_STR, VM_NAME_MAX, 0),
@@ -54,6 +55,7 @@ static const struct msg_field f_image_pull[] = {
 	F(ctl_image_pull, ref, MF_STR, IMAGE_REF_MAX, 0),
 	F(ctl_image_pull, auth, MF_STR, BANGER_STRMAX, 0),
 	F(ctl_image_pull, size_mib, MF_U64, VM_DISK_MAX, 0),
+	F(ctl_image_pull, kernel, MF_STR, VM_NAME_MAX, 0),
 };
 static const struct msg_field f_image_info[] = {
 	F(ctl_image_info, name, MF_STR, VM_NAME_MAX, 0),
@@ -62,6 +64,22 @@ static const struct msg_field f_image_info[] = {
 	F(ctl_image_info, size_mib, MF_U64, UINT32_MAX, 0),
 	F(ctl_image_info, built, MF_U64, UINT64_MAX, 0),
 	F(ctl_image_info, source, MF_STR, 1024, 0),
+	F(ctl_image_info, kernel, MF_STR, VM_NAME_MAX, 0),
+};
+static const struct msg_field f_kernel_import[] = {
+	F(ctl_kernel_import, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_kernel_import, path, MF_STR, BANGER_STRMAX, 0),
+	F(ctl_kernel_import, modules, MF_STR, BANGER_STRMAX, 0),
+};
+static const struct msg_field f_kernel_info[] = {
+	F(ctl_kernel_info, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_kernel_info, dir, MF_STR, BANGER_STRMAX, 0),
+	F(ctl_kernel_info, release, MF_STR, 64, 0),
+	F(ctl_kernel_info, forms, MF_STR, 64, 0),
+	F(ctl_kernel_info, modules, MF_U64, 1024, 0),
+	F(ctl_kernel_info, size_mib, MF_U64, UINT32_MAX, 0),
+	F(ctl_kernel_info, imported, MF_U64, UINT64_MAX, 0),
+	F(ctl_kernel_info, source, MF_STR, BANGER_STRMAX, 0),
 };
 static const struct msg_field f_ws_files[] = {
 	F(ctl_ws_files, paths, MF_STRV, WS_CHUNK, BANGER_STRMAX),
@@ -184,6 +202,11 @@ static const struct msg_type ctl_types[] = {
 	    f_image_register),
 	T(CTL_IMAGE_PULL, "image.pull", ctl_image_pull, f_image_pull),
 	T(CTL_IMAGE_BUNDLE, "image.bundle", ctl_image_bundle, f_image_bundle),
+	T0(CTL_KERNEL_LIST, "kernel.list", ctl_ok),
+	T(CTL_KERNEL_INFO, "kernel.info", ctl_kernel_info, f_kernel_info),
+	T(CTL_KERNEL_IMPORT, "kernel.import", ctl_kernel_import,
+	    f_kernel_import),
+	T(CTL_KERNEL_DELETE, "kernel.delete", ctl_image_build, f_image_build),
 };
 
 const struct msg_proto ctl_proto = {

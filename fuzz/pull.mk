@@ -10,3 +10,10 @@ FUZZ_SRCS_agent-user := agent/user.c
 FUZZ_CFLAGS_agent-user := -Iagent
 FUZZ_DEPS_agent-user := agent/agent.h
 $(eval $(call fuzz_rule,agent-user))
+# kernel import: what bangerd reads of a kernel's info file
+# (bangerd/kernel-info.c).
+FUZZERS += kernel-info
+FUZZ_SRCS_kernel-info := bangerd/kernel-info.c
+FUZZ_CFLAGS_kernel-info := -Ibangerd
+FUZZ_DEPS_kernel-info := bangerd/kernel-info.h
+$(eval $(call fuzz_rule,kernel-info))

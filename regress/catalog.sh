@@ -4,7 +4,7 @@
 # namespace's loopback, pulled by `banger-fetch catalog-pull` run directly
 # as t1: a good pull, a resumed one, and refusals (another key, a changed
 # catalog, a rolled-back serial, a bundle larger or shorter than its
-# entry, another sha256, an extra member, a kernel not supported) that
+# entry, another sha256, an extra member, a kernel the user lacks) that
 # leave no bundle under its final name in the cache.
 . "$REGRESS/test-lib.sh"
 
@@ -282,13 +282,46 @@ publish_as extra ../bundles/extra.tar.zst "$WWW/bundles/extra.tar.zst"
 pull img o8 c8 extra
 refused "a bundle with an extra member" "bad member: evil" c8 "$EXTRA"
 
-# A kernel this banger does not have, and a name the catalog lacks.
+# A kernel the user has not imported, and a name the catalog lacks.
 mkdir -p "$WWW/kern" && chmod 0755 "$WWW/kern"
 sed 's/"tiny"/"big"/' "$WWW/good/catalog.json" >"$WWW/kern/catalog.json"
 "$SIGN" sign "$WWW/kern/catalog.json" "$W/k.sec" >/dev/null ||
     fatal "sign kern"
 chmod 0644 "$WWW/kern/"*
 pull img o9 c9 kern
-refused "another kernel" "kernel big is not supported yet" c9 "$BSHA"
+refused "a kernel the user lacks" "boots kernel big, which is not installed" c9 "$BSHA"
+# banger-sign add --kernel and remove: the entry's kernel, the serial on.
+cp "$WWW/good/catalog.json" "$W/k.json"
+"$SIGN" add --kernel big "$W/k.json" img ../bundles/img.tar.zst \
+    "$WWW/bundles/img.tar.zst" >/dev/null || fail "banger-sign add --kernel"
+[ "$(jq -r '.entries[] | select(.name == "img") | .kernel' "$W/k.json")" = \
+    big ] && ok "banger-sign add --kernel names the kernel" ||
+    fail "add --kernel: $(cat "$W/k.json")"
+s0=$(jq .serial "$W/k.json")
+"$SIGN" remove "$W/k.json" img >/dev/null || fail "banger-sign remove"
+[ "$(jq '.entries | length' "$W/k.json")" = 0 ] &&
+    [ "$(jq .serial "$W/k.json")" = $((s0 + 1)) ] &&
+    ok "banger-sign remove takes the entry out, serial $((s0 + 1))" ||
+    fail "remove: $(cat "$W/k.json")"
+"$SIGN" remove "$W/k.json" img 2>"$W/sign.err" &&
+    fail "banger-sign remove of a name the catalog lacks" ||
+    { grep -q "no image img" "$W/sign.err" &&
+    ok "banger-sign remove: a missing name is an error" ||
+    fail "remove again: $(cat "$W/sign.err")"; }
+"$SIGN" add --kernel BAD "$W/k.json" img x "$WWW/bundles/img.tar.zst" \
+    2>/dev/null && fail "banger-sign add took a bad kernel name"
+# With the user's kernel "big" (`banger kernel import`): its files.
+mkdir -p "$W/kernels/big" && cp "$W/kernel/vmlinux" "$W/kernels/big/" &&
+    echo "big's initramfs" >"$W/kernels/big/initrd.img" &&
+    chmod -R a+rX "$W/kernels" || fatal "kernels/big"
+rm -rf "$U/o10"
+mkdir -p "$U/o10" "$U/c10" && chown "$T1" "$U/o10" "$U/c10"
+job catalog-pull img "$U/o10" "$W/kernel" "$U/c10" \
+    "$URL/kern/catalog.json" --kernels "$W/kernels" --keys "$W/keys"
+expect_rc 0 "catalog-pull of an entry with the user's kernel"
+cmp -s "$U/o10/initrd.img" "$W/kernels/big/initrd.img" &&
+    [ "$(cat "$U/o10/kernel" 2>/dev/null)" = big ] &&
+    ok "the entry's kernel is the user's big, and recorded" ||
+    fail "kernel big: $(cat "$U/o10/kernel" 2>/dev/null)"
 pull nosuch o9 c9 good
 refused "a name the catalog lacks" "has no image nosuch" c9 "$BSHA"

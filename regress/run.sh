@@ -15,7 +15,7 @@ export REGRESS TOP
 ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
     lifecycle
     images image-register oci-client image-pull image-pull-registry
-    image-pull-debian catalog sandbox
+    image-pull-debian catalog kernel sandbox
     vm-commands guest-flood workspace config completion
     ssh-config uninstall priv-refuse priv-stall priv-shape priv-disk
     priv-egress

@@ -713,7 +713,7 @@ regress_setup() {
 			install -m 0755 "$OBJDIR/regress/$_f" "$BIN/"
 		fi
 	done
-	for _f in vmlinux vmlinuz initrd.img modules.tar.gz; do
+	for _f in vmlinux vmlinuz initrd.img modules.tar.gz info; do
 		[ -f "$TOP/images/out/$_f" ] &&
 		    install -m 0644 "$TOP/images/out/$_f" "$IMAGES/"
 	done

@@ -1,7 +1,8 @@
 /*
  * banger-sign: the publisher's side of banger's image catalog.  It makes
  * an ed25519 key pair, adds bundles (made by `banger image bundle`) to a
- * catalog.json, signs the catalog and checks a signature, in the formats
+ * catalog.json and removes them, signs the catalog and checks a
+ * signature, in the formats
  * banger-fetch's catalog-pull reads (banger-fetch/catalog*.c, which it
  * shares).  It runs on a build server, never inside banger.
  */
@@ -25,7 +26,8 @@
 
 static const char *const usage_text =
     "usage: banger-sign keygen SECRET PUBLIC\n"
-    "       banger-sign add CATALOG NAME URL BUNDLE\n"
+    "       banger-sign add [--kernel KERNEL] CATALOG NAME URL BUNDLE\n"
+    "       banger-sign remove CATALOG NAME\n"
     "       banger-sign sign CATALOG SECRET\n"
     "       banger-sign verify CATALOG PUBLIC\n";
 
@@ -177,18 +179,42 @@ load_catalog(const char *path, struct catalog *c, char **text, size_t *len)
 		die("%s: %s", path, err);
 }
 
-static int
-add(const char *path, const char *name, const char *url, const char *bundle)
+/* The catalog, one serial on, through a check that banger reads it. */
+static void
+write_catalog(const char *path, struct catalog *c)
 {
-	struct catalog		 c, check;
+	struct catalog	 check;
+	char		*out, err[256];
+	size_t		 len;
+
+	if ((out = catalog_dump(c)) == NULL)
+		die("out of memory");
+	/* What is written must be what banger reads. */
+	if (catalog_parse(out, strlen(out), &check, err, sizeof(err)) == -1)
+		die("%s: %s", path, err);
+	catalog_free(&check);
+	len = strlen(out);
+	out[len++] = '\n';
+	replace_file(path, out, len, 0644);
+	free(out);
+}
+
+static int
+add(const char *path, const char *name, const char *url, const char *bundle,
+    const char *kernel)
+{
+	struct catalog		 c;
 	struct cat_entry	*e, *ne;
-	char			*text, *out, err[256];
+	char			*text, err[256];
 	size_t			 len;
 	int			 fd;
 
 	if (!valid_vm_name(name))
 		die("%s: not an image name (a-z, 0-9 and '-', at most %d)",
 		    name, CAT_NAME_MAX);
+	if (!valid_vm_name(kernel) || strcmp(kernel, "default") == 0)
+		die("%s: not a kernel name (tiny, or a name `banger kernel "
+		    "import` takes)", kernel);
 	if (access(path, F_OK) == 0) {
 		load_catalog(path, &c, &text, &len);
 		free(text);
@@ -213,7 +239,7 @@ add(const char *path, const char *name, const char *url, const char *bundle)
 	if (strlen(url) > CAT_URL_MAX)
 		die("%s: URL too long", url);
 	snprintf(e->url, sizeof(e->url), "%s", url);
-	snprintf(e->kernel, sizeof(e->kernel), "tiny");
+	snprintf(e->kernel, sizeof(e->kernel), "%s", kernel);
 	if ((e->size = bundle_sum(bundle, e->sha256)) == 0)
 		die("%s is empty", bundle);
 	/* What every client would refuse is not signed. */
@@ -222,18 +248,38 @@ add(const char *path, const char *name, const char *url, const char *bundle)
 	if (bundle_unpack_fd(fd, NULL, name, err, sizeof(err)) == -1)
 		die("%s: %s", bundle, err);
 	close(fd);
-	if ((out = catalog_dump(&c)) == NULL)
-		die("out of memory");
-	/* What is written must be what banger reads. */
-	if (catalog_parse(out, strlen(out), &check, err, sizeof(err)) == -1)
-		die("%s: %s", url, err);
-	catalog_free(&check);
-	len = strlen(out);
-	out[len++] = '\n';
-	replace_file(path, out, len, 0644);
-	printf("%s: serial %" PRIu64 ", %s: %" PRIu64 " bytes, sha256 %s "
-	    "(sign it again)\n", path, c.serial, name, e->size, e->sha256);
-	free(out);
+	write_catalog(path, &c);
+	printf("%s: serial %" PRIu64 ", %s: %" PRIu64 " bytes, sha256 %s, "
+	    "kernel %s (sign it again)\n", path, c.serial, name, e->size,
+	    e->sha256, e->kernel);
+	catalog_free(&c);
+	return 0;
+}
+
+/* The entry name out of the catalog, the serial one on. */
+static int
+remove_entry(const char *path, const char *name)
+{
+	struct catalog	 c;
+	char		*text;
+	size_t		 len, i;
+
+	load_catalog(path, &c, &text, &len);
+	free(text);
+	for (i = 0; i < c.n; i++)
+		if (strcmp(c.entries[i].name, name) == 0)
+			break;
+	if (i == c.n)
+		die("%s: no image %s", path, name);
+	if (c.serial >= CAT_SERIAL_MAX)
+		die("%s: the serial cannot grow any more", path);
+	c.serial++;
+	memmove(&c.entries[i], &c.entries[i + 1], (c.n - i - 1) *
+	    sizeof(c.entries[0]));
+	c.n--;
+	write_catalog(path, &c);
+	printf("%s: serial %" PRIu64 ", %s removed, %zu entries (sign it "
+	    "again)\n", path, c.serial, name, c.n);
 	catalog_free(&c);
 	return 0;
 }
@@ -312,7 +358,12 @@ main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "keygen") == 0)
 		return keygen(argv[2], argv[3]);
 	if (argc == 6 && strcmp(argv[1], "add") == 0)
-		return add(argv[2], argv[3], argv[4], argv[5]);
+		return add(argv[2], argv[3], argv[4], argv[5], "tiny");
+	if (argc == 8 && strcmp(argv[1], "add") == 0 &&
+	    strcmp(argv[2], "--kernel") == 0)
+		return add(argv[4], argv[5], argv[6], argv[7], argv[3]);
+	if (argc == 4 && strcmp(argv[1], "remove") == 0)
+		return remove_entry(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "sign") == 0)
 		return sign(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "verify") == 0)

@@ -1,0 +1,151 @@
+# banger kernel list|import|delete and --kernel (issue 9): a kernel the
+# user has, a Debian vmlinuz (bzImage) with its modules tree, made one
+# banger can boot: the ELF kernel extracted (byte for byte what
+# images/extract-vmlinux.sh makes), banger's initramfs with the kernel's
+# own modules appended, images made with it boot it.  Bad input is
+# refused and leaves nothing in the kernel store.
+. "$REGRESS/test-lib.sh"
+
+tree=$(cat "$TOP/images/out/.kernel" 2>/dev/null)
+[ -n "$tree" ] && [ -d "$tree/lib/modules" ] ||
+    skip "no unpacked kernel package (make images)"
+rel=$(ls "$tree/lib/modules")
+[ -n "$rel" ] || skip "no modules in $tree"
+# The user's copies, where the test user can read them.
+cp "$tree"/boot/vmlinuz-"$rel" "$W/vmlinuz" && mkdir -p "$W/mods" &&
+    cp -r "$tree/lib/modules/$rel" "$W/mods/$rel" &&
+    chmod -R a+rX "$W/vmlinuz" "$W/mods" || fatal "copying the kernel"
+
+kernels=$(state_dir t1)/kernels
+images=$(state_dir t1)/images
+klist() {
+	run t1 kernel list --json
+	expect_rc 0 "kernel list --json"
+}
+kfield() { # NAME FIELD
+	jq -r --arg n "$1" ".[] | select(.name == \$n) | .$2" "$W/out"
+}
+
+klist
+[ "$(kfield tiny release)" = "$rel" ] && [ "$(kfield tiny source)" = \
+    "make images" ] && ok "kernel list has tiny, release $rel" ||
+    fail "tiny in kernel list: $(cat "$W/out")"
+
+run t1 kernel import --modules "$W/mods/$rel" k1 "$W/vmlinuz"
+expect_rc 0 "kernel import k1"
+grep -q "extracting the ELF kernel" "$W/err" && grep -q \
+    "gathering the guest's modules" "$W/err" && ok "import shows progress" ||
+    fail "import progress: $(cat "$W/err")"
+klist
+[ "$(kfield k1 release)" = "$rel" ] && [ "$(kfield k1 forms)" = \
+    "vmlinux vmlinuz" ] && ok "k1: release $rel, vmlinux and vmlinuz" ||
+    fail "k1 in kernel list: $(cat "$W/out")"
+n=$(kfield k1 modules)
+[ "$n" = "$(kfield tiny modules)" ] && [ "$n" -ge 6 ] &&
+    ok "k1 has the tiny kernel's $n modules" ||
+    fail "k1 has $n modules, tiny $(kfield tiny modules)"
+cmp -s "$kernels/k1/vmlinux" "$TOP/images/out/vmlinux" &&
+    ok "the extracted vmlinux is extract-vmlinux.sh's, byte for byte" ||
+    fail "k1's vmlinux differs from images/out/vmlinux"
+cmp -s "$kernels/k1/vmlinuz" "$W/vmlinuz" && ok "the bzImage is kept" ||
+    fail "k1's vmlinuz differs from the source"
+# banger's initramfs, then an archive of this kernel's modules.
+tsize=$(stat -c %s "$IMAGES/initrd.img")
+cmp -s -n "$tsize" "$kernels/k1/initrd.img" "$IMAGES/initrd.img" ||
+    fail "k1's initrd.img does not start with banger's"
+tail -c +$((tsize + 1)) "$kernels/k1/initrd.img" | cpio -it 2>/dev/null \
+    >"$W/appended"
+grep -qx "lib/modules/virtio_blk.ko" "$W/appended" &&
+    grep -qx "lib/modules/load" "$W/appended" &&
+    ok "the kernel's modules and load list are appended" ||
+    fail "appended archive: $(cat "$W/appended")"
+
+# An image that boots k1: the copy in the image, the release in the VM.
+R=$W/root
+mkdir -p "$R/bin" "$R/etc" && cp /bin/busybox "$R/bin/busybox" &&
+    ln -s busybox "$R/bin/sh" && ln -s busybox "$R/bin/cat" &&
+    ln -s busybox "$R/bin/uname" || fatal "root"
+truncate -s 64M "$W/root.ext4" && mkfs.ext4 -q -F -L mine -d "$R" \
+    "$W/root.ext4" && chmod 0644 "$W/root.ext4" || fatal "mkfs.ext4"
+run t1 image register --name rk --kernel k1 --rootfs "$W/root.ext4"
+expect_rc 0 "image register --kernel k1"
+run t1 image show --json rk
+[ "$(jq -r .kernel "$W/out")" = k1 ] && ok "image show says kernel k1" ||
+    fail "image show rk: $(cat "$W/out")"
+cmp -s "$images/rk/initrd.img" "$kernels/k1/initrd.img" &&
+    cmp -s "$images/rk/vmlinux" "$kernels/k1/vmlinux" &&
+    ok "the image holds k1's kernel and initramfs" ||
+    fail "rk's kernel files are not k1's"
+run t1 vm run --rm --image rk -- sh -c 'uname -r; cat /proc/modules'
+expect_rc 0 "vm run --image rk"
+[ "$(head -n 1 "$W/out")" = "$rel" ] && grep -q "^virtio_blk " "$W/out" &&
+    ok "the VM runs $rel with the appended modules loaded" ||
+    fail "uname -r and /proc/modules: $(cat "$W/out")"
+
+# __complete offers kernel names.
+run t1 __complete kernels
+grep -qx tiny "$W/out" && grep -qx k1 "$W/out" &&
+    ok "completion offers tiny and k1" || fail "__complete kernels: $(cat "$W/out")"
+
+# An ELF vmlinux with no modules: one form, no modules, said so.
+cp "$TOP/images/out/vmlinux" "$W/vmlinux" && chmod 0644 "$W/vmlinux" ||
+    fatal "cp vmlinux"
+run t1 kernel import k2 "$W/vmlinux"
+expect_rc 0 "kernel import k2 (ELF)"
+grep -q "the guest loads no modules" "$W/err" ||
+    fail "no warning about the missing modules: $(cat "$W/err")"
+klist
+[ "$(kfield k2 forms)" = vmlinux ] && [ "$(kfield k2 modules)" = 0 ] &&
+    [ "$(kfield k2 release)" = "$rel" ] &&
+    ok "k2: vmlinux only, no modules, release from its banner" ||
+    fail "k2 in kernel list: $(cat "$W/out")"
+
+# Refusals leave nothing behind.
+refused() { # RC NAME TEXT
+	expect_rc "$1" "kernel import $2"
+	grep -q "$3" "$W/err" && ok "refused: $3" ||
+	    fail "kernel import $2: '$(cat "$W/err")', wanted '$3'"
+	[ -e "$kernels/$2" ] && fail "a refused import left $kernels/$2"
+	[ -e "$kernels/$2.build" ] && fail "a refused import left $2.build"
+	return 0
+}
+head -c 1M /dev/urandom >"$W/junk" && chmod 0644 "$W/junk"
+run t1 kernel import bad1 "$W/junk"
+refused 125 bad1 "not a Linux kernel"
+mkdir -p "$W/nomods" && chmod 0755 "$W/nomods"
+run t1 kernel import --modules "$W/nomods" bad2 "$W/vmlinuz"
+refused 125 bad2 "neither in"
+# The kernel's payload cut short: the bzImage no longer decompresses.
+head -c $(($(stat -c %s "$W/vmlinuz") - 4096)) "$W/vmlinuz" >"$W/short" &&
+    chmod 0644 "$W/short"
+run t1 kernel import bad3 "$W/short"
+[ "$RC" = 125 ] && ok "a truncated bzImage is refused" ||
+    fail "kernel import of a truncated bzImage: exit $RC"
+[ -e "$kernels/bad3" ] && fail "a refused import left $kernels/bad3"
+run t1 kernel import tiny "$W/vmlinuz"
+refused 125 tiny "a name banger gives its own kernel"
+run t1 kernel import k1 "$W/vmlinuz"
+expect_rc 125 "kernel import k1 again"
+grep -q "kernel k1 exists" "$W/err" || fail "a second k1: $(cat "$W/err")"
+run t1 image register --name rk2 --kernel nope --rootfs "$W/root.ext4"
+expect_rc 125 "image register --kernel nope"
+grep -q "no kernel named nope" "$W/err" && ok "an unknown kernel is refused" ||
+    fail "--kernel nope: $(cat "$W/err")"
+[ -e "$images/rk2" ] || [ -e "$images/rk2.build" ] &&
+    fail "a refused register left rk2"
+
+# Deleting a kernel leaves the images made with it whole.
+run t1 kernel delete tiny
+expect_rc 125 "kernel delete tiny"
+run t1 kernel delete k1
+expect_rc 0 "kernel delete k1"
+[ -e "$kernels/k1" ] && fail "kernel delete left $kernels/k1"
+run t1 vm run --rm --image rk -- uname -r
+[ "$RC" = 0 ] && [ "$(cat "$W/out")" = "$rel" ] &&
+    ok "an image of a deleted kernel still boots it" ||
+    fail "vm run --image rk after kernel delete: exit $RC, $(cat "$W/out")"
+run t1 kernel delete k1
+expect_rc 125 "kernel delete k1 again"
+run t1 image delete rk
+run t1 kernel delete k2
+expect_rc 0 "kernel delete k2"
