@@ -312,6 +312,7 @@ client_type_ok(uint32_t t)
 	case CTL_VM_INFO:
 	case CTL_DAEMON_INFO:
 	case CTL_IMAGE_INFO:
+	case CTL_KERNEL_INFO:
 	case CTL_INPUT_HOLD:
 	case CTL_INPUT_RESUME:
 		return 1;
