@@ -1,10 +1,10 @@
 /*
  * catalog.json: {"serial": N, "entries": [{"name", "url", "size",
  * "sha256", "kernel"}, ...], "kernels": [{"name", "url", "size",
- * "sha256"}, ...]}, "kernels" optional.  Read strictly (every key known and present
- * once, every value checked, bounded) even though its signature has been
- * checked first: a publisher's key signs what a build server wrote, and
- * a mistake there must not become a parser bug here.
+ * "sha256"}, ...]}, "kernels" optional.  Read strictly (every key known
+ * and present once, every value checked, bounded) even though its
+ * signature has been checked first: a publisher's key signs what a build
+ * server wrote, and a mistake there must not become a parser bug here.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -457,9 +457,8 @@ test_catalog_kernels_hostile(void **state)
 	    "no size or a bad one");
 	expect_bad(kernel_with("sha256", "\"" HEX_A "a\""),
 	    "no sha256 or a bad one");
-	expect_bad(kernel_with("sha256",
-	    "\"0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\""),
-	    "no sha256 or a bad one");
+	expect_bad(kernel_with("sha256", "\"0123456789ABCDEF0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef\""), "no sha256 or a bad one");
 	expect_bad(kernel_with("sha256", "\"sha256:" HEX_B "\""),
 	    "no sha256 or a bad one");
 	/* banger's own names. */
