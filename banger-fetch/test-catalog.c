@@ -1,5 +1,6 @@
 /*
- * The signed image catalog: catalog.json good and hostile, key files,
+ * The signed image catalog: catalog.json good and hostile (its images
+ * and its kernels), its dump's exact text, key files,
  * signatures (good, another key, a changed byte, bad base64), serial
  * rollback, bundle manifests, and bundles unpacked good and hostile
  * (extra members, "..", absolute paths, links, directories, second
@@ -184,6 +185,330 @@ test_catalog_hostile(void **state)
 	/* Deep nesting: an error, not a crash. */
 	memset(big, '[', 200000);
 	assert_int_equal(catalog_parse(big, 200000, &c, err, sizeof(err)), -1);
+	free(big);
+}
+
+#define HEX_B "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define IMG_A "{\"name\": \"a\", \"url\": \"x\", \"size\": 1, \"sha256\": \"" \
+	HEX_A "\", \"kernel\": \"tiny\"}"
+
+/*
+ * A catalog of one image and a "kernels" array of one kernel with one
+ * field's text replaced ("K": V), removed (V NULL) or added (K unknown).
+ */
+static char *
+kernel_with(const char *key, const char *val)
+{
+	static char	 buf[4096];
+	const char	*keys[] = { "name", "url", "size", "sha256" };
+	const char	*vals[] = { "\"big\"", "\"kernels/big.tar.zst\"",
+	    "4321", "\"" HEX_B "\"" };
+	const char	*sep = "";
+	size_t		 i, n = 0, found = 0;
+
+	n += snprintf(buf + n, sizeof(buf) - n, "{\"serial\": 3, \"entries\": "
+	    "[" IMG_A "], \"kernels\": [{");
+	for (i = 0; i < 4; i++) {
+		if (strcmp(keys[i], key) == 0) {
+			found = 1;
+			if (val == NULL)
+				continue;
+		}
+		n += snprintf(buf + n, sizeof(buf) - n, "%s\"%s\": %s", sep,
+		    keys[i], strcmp(keys[i], key) == 0 ? val : vals[i]);
+		sep = ", ";
+	}
+	if (!found && val != NULL)
+		n += snprintf(buf + n, sizeof(buf) - n, "%s\"%s\": %s", sep,
+		    key, val);
+	snprintf(buf + n, sizeof(buf) - n, "}]}");
+	return buf;
+}
+
+/* Every field of both catalogs' entries and kernels equal. */
+static void
+assert_same_catalog(const struct catalog *a, const struct catalog *b)
+{
+	size_t	 i;
+
+	assert_int_equal(a->serial, b->serial);
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->nk, b->nk);
+	for (i = 0; i < a->n; i++)
+		assert_memory_equal(&a->entries[i], &b->entries[i],
+		    sizeof(a->entries[i]));
+	for (i = 0; i < a->nk; i++)
+		assert_memory_equal(&a->kernels[i], &b->kernels[i],
+		    sizeof(a->kernels[i]));
+}
+
+static void
+test_catalog_kernels_good(void **state)
+{
+	struct catalog		 c, d;
+	const struct cat_entry	*e;
+	char			 err[256], *dump, *dump2;
+
+	(void)state;
+	assert_int_equal(parse("{\"kernels\": [{\"name\": \"big\", \"url\": "
+	    "\"kernels/big.tar.zst\", \"size\": 4321, \"sha256\": \"" HEX_B
+	    "\"}, {\"sha256\": \"" HEX_A "\", \"size\": 9007199254740992, "
+	    "\"url\": \"https://k.example/a\", \"name\": \"a\"}], "
+	    "\"serial\": 5, \"entries\": [" IMG_A ", {\"name\": \"deb\", "
+	    "\"url\": \"y\", \"size\": 2, \"sha256\": \"" HEX_B "\", "
+	    "\"kernel\": \"big\"}]}", &c, err), 0);
+	assert_int_equal(c.serial, 5);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.nk, 2);
+	assert_non_null(e = catalog_find_kernel(&c, "big"));
+	assert_ptr_equal(e, &c.kernels[0]);
+	assert_string_equal(e->url, "kernels/big.tar.zst");
+	assert_int_equal(e->size, 4321);
+	assert_string_equal(e->sha256, HEX_B);
+	assert_string_equal(e->kernel, "");
+	assert_non_null(e = catalog_find_kernel(&c, "a"));
+	assert_ptr_equal(e, &c.kernels[1]);
+	assert_string_equal(e->url, "https://k.example/a");
+	assert_int_equal(e->size, 1ULL << 53);
+	assert_string_equal(e->kernel, "");
+	/* A kernel and an image may share a name: two lists. */
+	assert_ptr_equal(catalog_find(&c, "a"), &c.entries[0]);
+	assert_string_equal(catalog_find(&c, "deb")->kernel, "big");
+	/* Images are not kernels, kernels not images. */
+	assert_null(catalog_find_kernel(&c, "deb"));
+	assert_null(catalog_find_kernel(&c, "tiny"));
+	assert_null(catalog_find_kernel(&c, "bi"));
+	assert_null(catalog_find(&c, "big"));
+	/* The dump reads back the same, and dumps to the same bytes. */
+	assert_non_null(dump = catalog_dump(&c));
+	assert_non_null(strstr(dump, "\"kernels\""));
+	assert_int_equal(parse(dump, &d, err), 0);
+	assert_same_catalog(&c, &d);
+	assert_non_null(dump2 = catalog_dump(&d));
+	assert_string_equal(dump, dump2);
+	free(dump2);
+	catalog_free(&d);
+	free(dump);
+	catalog_free(&c);
+	assert_null(c.kernels);
+	assert_int_equal(c.nk, 0);
+
+	/* No key, or an empty array: no kernels. */
+	assert_int_equal(parse("{\"serial\": 1, \"entries\": [" IMG_A "]}",
+	    &c, err), 0);
+	assert_int_equal(c.nk, 0);
+	assert_null(c.kernels);
+	assert_null(catalog_find_kernel(&c, "a"));
+	catalog_free(&c);
+	assert_int_equal(parse("{\"serial\": 1, \"entries\": [], "
+	    "\"kernels\": []}", &c, err), 0);
+	assert_int_equal(c.nk, 0);
+	assert_int_equal(c.n, 0);
+	assert_non_null(dump = catalog_dump(&c));
+	assert_null(strstr(dump, "kernels"));
+	free(dump);
+	catalog_free(&c);
+	assert_int_equal(parse(kernel_with("size", "1"), &c, err), 0);
+	assert_int_equal(c.nk, 1);
+	catalog_free(&c);
+}
+
+/*
+ * A dump's exact bytes: without kernels as before kernels existed (so
+ * that banger-sign rewrites an existing catalog unchanged), with them
+ * after the entries.
+ */
+static void
+test_catalog_dump_text(void **state)
+{
+	static const char	 plain[] =
+	    "{\n"
+	    "  \"serial\": 3,\n"
+	    "  \"entries\": [\n"
+	    "    {\n"
+	    "      \"name\": \"a\",\n"
+	    "      \"url\": \"x\",\n"
+	    "      \"size\": 1,\n"
+	    "      \"sha256\": \"" HEX_A "\",\n"
+	    "      \"kernel\": \"tiny\"\n"
+	    "    }\n"
+	    "  ]\n"
+	    "}";
+	static const char	 kern[] =
+	    "{\n"
+	    "  \"serial\": 3,\n"
+	    "  \"entries\": [\n"
+	    "    {\n"
+	    "      \"name\": \"a\",\n"
+	    "      \"url\": \"x\",\n"
+	    "      \"size\": 1,\n"
+	    "      \"sha256\": \"" HEX_A "\",\n"
+	    "      \"kernel\": \"tiny\"\n"
+	    "    }\n"
+	    "  ],\n"
+	    "  \"kernels\": [\n"
+	    "    {\n"
+	    "      \"name\": \"big\",\n"
+	    "      \"url\": \"kernels/big.tar.zst\",\n"
+	    "      \"size\": 4321,\n"
+	    "      \"sha256\": \"" HEX_B "\"\n"
+	    "    }\n"
+	    "  ]\n"
+	    "}";
+	struct catalog	 c;
+	char		 err[256], *dump;
+
+	(void)state;
+	/* Keys in another order in, the one order out. */
+	assert_int_equal(parse("{\"entries\": [{\"kernel\": \"tiny\", "
+	    "\"sha256\": \"" HEX_A "\", \"size\": 1, \"url\": \"x\", "
+	    "\"name\": \"a\"}], \"serial\": 3}", &c, err), 0);
+	assert_non_null(dump = catalog_dump(&c));
+	assert_string_equal(dump, plain);
+	free(dump);
+	catalog_free(&c);
+	assert_int_equal(parse(kernel_with("", NULL), &c, err), 0);
+	assert_non_null(dump = catalog_dump(&c));
+	assert_string_equal(dump, kern);
+	free(dump);
+	catalog_free(&c);
+	/* An empty catalog, as `banger-sign add` starts one. */
+	c = (struct catalog){ .serial = 1 };
+	assert_non_null(dump = catalog_dump(&c));
+	assert_string_equal(dump, "{\n  \"serial\": 1,\n  \"entries\": []\n}");
+	free(dump);
+}
+
+/* Refused, with an error that says so and nothing left allocated. */
+static void
+expect_bad(const char *s, const char *why)
+{
+	struct catalog	 c;
+	char		 err[256];
+
+	err[0] = '\0';
+	memset(&c, 0x5a, sizeof(c));
+	if (parse(s, &c, err) != -1)
+		fail_msg("accepted: %.300s", s);
+	if (strstr(err, why) == NULL)
+		fail_msg("error \"%s\", want \"%s\" for %.300s", err, why, s);
+	assert_null(c.entries);
+	assert_null(c.kernels);
+	assert_int_equal(c.n, 0);
+	assert_int_equal(c.nk, 0);
+}
+
+static void
+test_catalog_kernels_hostile(void **state)
+{
+	struct catalog	 c;
+	char		 url[CAT_URL_MAX + 8], err[256], *big;
+	size_t		 i, n;
+	int		 over;
+
+	(void)state;
+	/* Not an array. */
+	expect_bad("{\"serial\": 1, \"entries\": [], \"kernels\": {}}",
+	    "kernels are not an array");
+	expect_bad("{\"serial\": 1, \"entries\": [], \"kernels\": null}",
+	    "kernels are not an array");
+	expect_bad("{\"serial\": 1, \"entries\": [], \"kernels\": \"big\"}",
+	    "kernels are not an array");
+	expect_bad("{\"serial\": 1, \"entries\": [], \"kernels\": [1]}",
+	    "kernel 0 is not an object");
+	expect_bad("{\"serial\": 1, \"entries\": [], \"kernels\": [[]]}",
+	    "kernel 0 is not an object");
+	/* Another top-level key is still refused, and says which are known. */
+	expect_bad("{\"serial\": 1, \"entries\": [], \"kernel\": []}",
+	    "only serial, entries and kernels");
+	expect_bad("{\"serial\": 1, \"entries\": [], \"kernels\": [], "
+	    "\"kernels\": []}", "twice");
+	/* Keys: an image's "kernel", one missing, one unknown. */
+	expect_bad(kernel_with("kernel", "\"tiny\""),
+	    "kernel 0 has an unknown key (only name, url, size, sha256)");
+	expect_bad(kernel_with("extra", "1"), "unknown key");
+	expect_bad(kernel_with("name", NULL), "kernel 0: no name");
+	expect_bad(kernel_with("url", NULL), "kernel big: no url");
+	expect_bad(kernel_with("size", NULL), "kernel big: no size");
+	expect_bad(kernel_with("sha256", NULL), "kernel big: no sha256");
+	/* Values, as an image entry's. */
+	expect_bad(kernel_with("name", "\"Big\""), "no name or a bad one");
+	expect_bad(kernel_with("name", "\"\""), "no name or a bad one");
+	expect_bad(kernel_with("name", "\"../x\""), "no name or a bad one");
+	expect_bad(kernel_with("name", "1"), "no name or a bad one");
+	expect_bad(kernel_with("url", "\"\""), "no url or a bad one");
+	expect_bad(kernel_with("url", "\"file:///boot/vmlinuz\""),
+	    "no url or a bad one");
+	expect_bad(kernel_with("url", "\"//evil.example/k\""),
+	    "no url or a bad one");
+	/* A URL one byte too long; the longest that fits is taken. */
+	url[0] = '"';
+	memset(url + 1, 'u', CAT_URL_MAX + 1);
+	snprintf(url + CAT_URL_MAX + 2, 4, "\"");
+	expect_bad(kernel_with("url", url), "no url or a bad one");
+	snprintf(url + CAT_URL_MAX + 1, 4, "\"");
+	assert_int_equal(parse(kernel_with("url", url), &c, err), 0);
+	assert_int_equal(strlen(c.kernels[0].url), CAT_URL_MAX);
+	catalog_free(&c);
+	expect_bad(kernel_with("size", "0"), "no size or a bad one");
+	expect_bad(kernel_with("size", "-1"), "no size or a bad one");
+	expect_bad(kernel_with("size", "1.0"), "no size or a bad one");
+	expect_bad(kernel_with("size", "9007199254740993"),
+	    "no size or a bad one");
+	expect_bad(kernel_with("sha256", "\"" HEX_A "a\""),
+	    "no sha256 or a bad one");
+	expect_bad(kernel_with("sha256", "\"0123456789ABCDEF0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef\""), "no sha256 or a bad one");
+	expect_bad(kernel_with("sha256", "\"sha256:" HEX_B "\""),
+	    "no sha256 or a bad one");
+	/* banger's own names. */
+	expect_bad(kernel_with("name", "\"tiny\""),
+	    "may not be named tiny");
+	expect_bad(kernel_with("name", "\"default\""),
+	    "may not be named default");
+	/* A name twice, the second bad one after a good one. */
+	expect_bad("{\"serial\": 1, \"entries\": [" IMG_A "], \"kernels\": ["
+	    "{\"name\": \"k\", \"url\": \"x\", \"size\": 1, \"sha256\": \""
+	    HEX_A "\"}, {\"name\": \"k\", \"url\": \"y\", \"size\": 2, "
+	    "\"sha256\": \"" HEX_B "\"}]}", "names kernel k twice");
+	expect_bad("{\"serial\": 1, \"entries\": [" IMG_A "], \"kernels\": ["
+	    "{\"name\": \"k\", \"url\": \"x\", \"size\": 1, \"sha256\": \""
+	    HEX_A "\"}, {\"name\": \"l\", \"url\": \"y\", \"size\": 0, "
+	    "\"sha256\": \"" HEX_B "\"}]}", "kernel l: no size");
+	/* Good kernels, bad entries: refused before or after the kernels. */
+	expect_bad("{\"serial\": 1, \"kernels\": [{\"name\": \"k\", \"url\": "
+	    "\"x\", \"size\": 1, \"sha256\": \"" HEX_A "\"}], \"entries\": "
+	    "[" IMG_A ", " IMG_A "]}", "names a twice");
+	expect_bad("{\"serial\": 1, \"kernels\": [{\"name\": \"k\", \"url\": "
+	    "\"x\", \"size\": 1, \"sha256\": \"" HEX_A "\"}]}",
+	    "entries are not an array");
+	/* Over 1024 kernels (exactly 1024 is fine). */
+	big = malloc(CAT_BYTES_MAX);
+	assert_non_null(big);
+	for (over = 0; over <= 1; over++) {
+		n = (size_t)sprintf(big, "{\"serial\": 1, \"entries\": [], "
+		    "\"kernels\": [");
+		for (i = 0; i < CAT_ENTRIES_MAX + (size_t)over; i++)
+			n += (size_t)sprintf(big + n, "%s{\"name\": \"k%zu\", "
+			    "\"url\": \"x\", \"size\": 1, \"sha256\": \"" HEX_A
+			    "\"}", i > 0 ? "," : "", i);
+		n += (size_t)sprintf(big + n, "]}");
+		err[0] = '\0';
+		memset(&c, 0x5a, sizeof(c));
+		if (over) {
+			assert_int_equal(catalog_parse(big, n, &c, err,
+			    sizeof(err)), -1);
+			assert_non_null(strstr(err, "kernels are not an array "
+			    "of at most 1024"));
+			assert_null(c.kernels);
+		} else {
+			assert_int_equal(catalog_parse(big, n, &c, err,
+			    sizeof(err)), 0);
+			assert_int_equal(c.nk, CAT_ENTRIES_MAX);
+			assert_non_null(catalog_find_kernel(&c, "k1023"));
+			catalog_free(&c);
+		}
+	}
 	free(big);
 }
 
@@ -689,6 +1014,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_catalog_good),
 		cmocka_unit_test(test_catalog_hostile),
+		cmocka_unit_test(test_catalog_kernels_good),
+		cmocka_unit_test(test_catalog_dump_text),
+		cmocka_unit_test(test_catalog_kernels_hostile),
 		cmocka_unit_test(test_signature),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_serial),
