@@ -29,7 +29,6 @@
 #include <openssl/evp.h>
 
 #include "catalog.h"
-#include "fdutil.h"
 #include "fetch.h"
 #include "kernel.h"
 #include "valid.h"

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +243,83 @@ mc_member(struct mc_state *s, struct archive_entry *e)
 	return mc_module(s, e, path);
 }
 
+/* An 8-digit hex field of a newc header; -1 if it is not one. */
+static int64_t
+mc_hex(const unsigned char *p)
+{
+	int64_t	 v = 0;
+	int	 i;
+
+	for (i = 0; i < 8; i++) {
+		if (p[i] >= '0' && p[i] <= '9')
+			v = v * 16 + (p[i] - '0');
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			v = v * 16 + (p[i] - 'a' + 10);
+		else if (p[i] >= 'A' && p[i] <= 'F')
+			v = v * 16 + (p[i] - 'A' + 10);
+		else
+			return -1;
+	}
+	return v;
+}
+
+/*
+ * libarchive's cpio reader allocates a member's name, and a symlink's
+ * target, at the size its header claims (up to 4 GiB) before it reads
+ * them, and skips junk to find a header.  So the newc headers are
+ * walked first, as kernel_modules_cpio lays them out: each where the
+ * last one's data ends, its fields hex, its name at most MC_PATH_MAX
+ * bytes, no data but a regular file's, up to "TRAILER!!!" and then
+ * nothing but NUL padding.  What the members are is libarchive's to
+ * read after.
+ */
+#define MC_PATH_MAX	256
+static int
+mc_prescan(int fd, off_t size, char *err, size_t errlen)
+{
+	unsigned char	 h[110 + MC_PATH_MAX], pad[512];
+	int64_t		 mode, fsize, nsize;
+	off_t		 off = 0;
+	ssize_t		 n, i;
+
+	for (;;) {
+		if (size - off < 110 || pread(fd, h, 110, off) != 110)
+			return mc_fail(err, errlen, "modules.cpio is truncated "
+			    "(no TRAILER!!! member)");
+		if (memcmp(h, "070701", 6) != 0 ||
+		    (mode = mc_hex(h + 14)) == -1 ||
+		    (fsize = mc_hex(h + 54)) == -1 ||
+		    (nsize = mc_hex(h + 94)) == -1)
+			return mc_fail(err, errlen, "modules.cpio is not an "
+			    "uncompressed newc cpio archive (a bad header at "
+			    "byte %lld)", (long long)off);
+		if (nsize < 1 || nsize > MC_PATH_MAX)
+			return mc_fail(err, errlen, "a member's name is empty "
+			    "or longer than %d bytes", MC_PATH_MAX);
+		if ((mode & S_IFMT) != S_IFREG && fsize != 0)
+			return mc_fail(err, errlen, "a member that is not a "
+			    "regular file has data: links and devices are "
+			    "refused");
+		if (size - off - 110 < nsize ||
+		    pread(fd, h + 110, (size_t)nsize, off + 110) != nsize)
+			return mc_fail(err, errlen, "modules.cpio is "
+			    "truncated");
+		off += (110 + nsize + 3) & ~(off_t)3;
+		off += (fsize + 3) & ~(off_t)3;
+		if (nsize == 11 && memcmp(h + 110, "TRAILER!!!", 11) == 0)
+			break;
+	}
+	/* A writer may pad the archive to its block size. */
+	while ((n = pread(fd, pad, sizeof(pad), off)) > 0) {
+		for (i = 0; i < n; i++)
+			if (pad[i] != 0)
+				return mc_fail(err, errlen, "modules.cpio has "
+				    "bytes after its TRAILER!!! member");
+		off += n;
+	}
+	return 0;
+}
+
 /*
  * Every module's dependencies are in the archive, and load names every
  * module once, each after what it depends on.
@@ -327,6 +405,8 @@ kernel_modules_check(int fd, const char *release, unsigned *count, char *err,
 	if (!S_ISREG(st.st_mode) || st.st_size > KERNEL_MODULES_CPIO_MAX)
 		return mc_fail(err, errlen, "modules.cpio is not a regular file "
 		    "of at most %lld MiB", KERNEL_MODULES_CPIO_MAX >> 20);
+	if (mc_prescan(fd, st.st_size, err, errlen) == -1)
+		return -1;
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		return mc_fail(err, errlen, "modules.cpio: %s", strerror(errno));
 	if ((s = calloc(1, sizeof(*s))) == NULL)

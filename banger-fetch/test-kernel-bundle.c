@@ -39,14 +39,14 @@
 static char	 tmpdir[64];
 static int	 seq;
 
-/* A new path under tmpdir. */
+/* A new path under tmpdir, valid for 15 more calls. */
 static const char *
 tpath(const char *what)
 {
-	static char	 p[4][256];
+	static char	 p[16][256];
 	static int	 k;
 
-	k = (k + 1) % 4;
+	k = (k + 1) % 16;
 	snprintf(p[k], sizeof(p[k]), "%s/%s%d", tmpdir, what, ++seq);
 	return p[k];
 }
@@ -764,8 +764,8 @@ test_modcheck_refused(void **state)
 	/* Formats and filters. */
 	mc_refused(m, n, NEWC, ARCHIVE_FILTER_GZIP, "not an uncompressed");
 	mc_refused(m, n, NEWC, ARCHIVE_FILTER_ZSTD, "not an uncompressed");
-	mc_refused(m, n, ARCHIVE_FORMAT_CPIO_POSIX, PLAIN, "not a newc");
-	mc_refused(m, n, ARCHIVE_FORMAT_CPIO_BIN_LE, PLAIN, "not a newc");
+	mc_refused(m, n, ARCHIVE_FORMAT_CPIO_POSIX, PLAIN, "not an uncompressed newc");
+	mc_refused(m, n, ARCHIVE_FORMAT_CPIO_BIN_LE, PLAIN, "not an uncompressed newc");
 	mc_refused(m, n, ARCHIVE_FORMAT_TAR_USTAR, PLAIN,
 	    "not an uncompressed");
 	/* Modules: another kernel's, a dependency missing. */
