@@ -752,6 +752,7 @@ test_modcheck_refused(void **state)
 	unsigned		 count;
 	char			 err[512];
 	size_t			 n;
+	int			 fd;
 
 	(void)state;
 	n = good_members(g);
@@ -850,6 +851,30 @@ test_modcheck_refused(void **state)
 	m[2] = g[1];
 	mc_refused(m, n, NEWC, PLAIN, "after lib and lib/modules");
 	memcpy(m, g, sizeof(g));
+	/* Headers libarchive would read past: a huge name, junk, a tail. */
+	p = make_archive(m, n, NEWC, PLAIN);
+	assert_true((fd = open(p, O_RDWR)) != -1);
+	assert_int_equal(pwrite(fd, "FFFFFFFF", 8, 94), 8);
+	close(fd);
+	assert_int_equal(check(p, REL, &count, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "name is empty or longer than 256"));
+	p = make_archive(m, n, NEWC, PLAIN);
+	assert_true((fd = open(p, O_RDWR)) != -1);
+	assert_int_equal(pwrite(fd, "junk", 4, 116), 4);
+	close(fd);
+	assert_int_equal(check(p, REL, &count, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "a bad header at byte 116"));
+	p = make_archive(m, n, NEWC, PLAIN);
+	assert_true((fd = open(p, O_RDWR | O_APPEND)) != -1);
+	assert_int_equal(write(fd, "\0\0\0\0", 4), 4);
+	close(fd);
+	if (check(p, REL, &count, err, sizeof(err)) == -1)
+		fail_msg("NUL padding refused: %s", err);
+	assert_true((fd = open(p, O_RDWR | O_APPEND)) != -1);
+	assert_int_equal(write(fd, "070701", 6), 6);
+	close(fd);
+	assert_int_equal(check(p, REL, &count, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "bytes after its TRAILER!!!"));
 	/* Truncated: the load list cut short. */
 	p = make_archive(m, n, NEWC, PLAIN);
 	assert_int_equal(truncate(p, 300), 0);
