@@ -31,6 +31,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include "fetch.h"
 #include "kernel.h"
 
 #define REL	"9.9.9-test+"	/* the synthetic vmlinux's banner */
@@ -237,7 +238,7 @@ make_kdir(const char *release, int modules)
 
 /*
  * banger-fetch bundle-kernel NAME KDIR OUT in a child (it sandboxes
- * itself); its exit status, its output in out.
+ * itself); its exit status, its status lines and stderr in out.
  */
 static int
 run_bundle(const char *name, const char *kdir, const char *outpath,
@@ -261,6 +262,7 @@ run_bundle(const char *name, const char *kdir, const char *outpath,
 	if (pid == 0) {
 		dup2(fd, 1);
 		dup2(fd, 2);
+		dup2(fd, STATUS_FD);
 		_exit(bundle_kernel_main(4, argv));
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
