@@ -206,7 +206,10 @@ make_cpio(int none, unsigned *count)
 	return out;
 }
 
-/* A kernel directory: vmlinux, info for release and maybe modules.cpio. */
+/*
+ * A kernel directory: vmlinux, info for release and, with modules 1, a
+ * modules.cpio of three modules, with 2 one of none.
+ */
 static const char *
 make_kdir(const char *release, int modules)
 {
@@ -223,7 +226,7 @@ make_kdir(const char *release, int modules)
 	snprintf(p, sizeof(p), "%s/vmlinux", dir);
 	putfile(p, elf, sizeof(elf));
 	if (modules) {
-		cpio = make_cpio(0, &count);
+		cpio = make_cpio(modules == 2, &count);
 		b = slurp(cpio, &n);
 		snprintf(p, sizeof(p), "%s/modules.cpio", dir);
 		putfile(p, b, n);
@@ -363,6 +366,7 @@ test_bundle_roundtrip(void **state)
 {
 	(void)state;
 	roundtrip(1);
+	roundtrip(2);
 	roundtrip(0);
 }
 
@@ -933,8 +937,9 @@ write_corpus(const char *kbdir, const char *mcdir)
 	static unsigned char	 elf[ELF_LEN];
 	struct mem		 m[8];
 	const char		*src[6];
+	unsigned char		*cpio;
 	char			 dst[512], cmd[1200];
-	size_t			 n;
+	size_t			 n, cpiolen;
 	int			 i;
 
 	if (mkdtemp(tmpdir) == NULL)
@@ -947,8 +952,9 @@ write_corpus(const char *kbdir, const char *mcdir)
 	m[0] = (struct mem){ .name = "manifest.json", .data = MAN,
 	    .len = strlen(MAN) };
 	m[1] = (struct mem){ .name = "vmlinux", .data = elf, .len = ELF_LEN };
-	m[2] = (struct mem){ .name = "modules.cpio", .data = ko_top,
-	    .len = ko_top_n };
+	cpio = slurp(src[0], &cpiolen);
+	m[2] = (struct mem){ .name = "modules.cpio", .data = cpio,
+	    .len = cpiolen };
 	src[3] = make_bundle(m, 3, ARCHIVE_FILTER_ZSTD);
 	src[4] = make_bundle(m, 2, ARCHIVE_FILTER_ZSTD);
 	src[5] = make_bundle(m + 1, 2, ARCHIVE_FILTER_ZSTD);
@@ -960,6 +966,7 @@ write_corpus(const char *kbdir, const char *mcdir)
 		if (system(cmd) != 0)
 			return 1;
 	}
+	free(cpio);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	return system(cmd) == 0 ? 0 : 1;
 }
