@@ -12,6 +12,7 @@
 #include "fdutil.h"
 #include "fetch.h"
 #include "image.h"
+#include "kernel.h"
 #include "log.h"
 
 /*
@@ -50,6 +51,8 @@ main(int argc, char **argv)
 		return catalog_pull_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "bundle-image") == 0)
 		return bundle_image_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "bundle-kernel") == 0)
+		return bundle_kernel_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "import-kernel") == 0)
 		return import_kernel_main(argc - 1, argv + 1);
 	status_error("unknown job");

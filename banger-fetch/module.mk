@@ -26,3 +26,6 @@ $(eval $(call prog_rule,banger-fetch/test-kernel-file,\
 TESTS += banger-fetch/test-kernel-modules
 $(eval $(call prog_rule,banger-fetch/test-kernel-modules,\
 	banger-fetch/test-kernel-modules.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
+TESTS += banger-fetch/test-kernel-bundle
+$(eval $(call prog_rule,banger-fetch/test-kernel-bundle,\
+	banger-fetch/test-kernel-bundle.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))

@@ -1,0 +1,600 @@
+/*
+ * Kernel bundles, the way a catalog shares a guest kernel (`banger
+ * kernel bundle`, `banger kernel pull`): tar + zstd of manifest.json,
+ * vmlinux and, when the kernel has modules, modules.cpio.  Made by
+ * bundle_kernel_main from a kernel directory `banger kernel import`
+ * wrote; read back by kbundle_unpack_fd as less trusted bytes, as
+ * bundle-unpack.c reads image bundles: exactly those members, regular
+ * files once each, bounded, written to fixed names in a directory, so
+ * that no member's name ever reaches the host's file system.  What the
+ * files hold is checked by their own readers (kernel_elf_check,
+ * kernel_modules_check), both before bundling and after unpacking.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "catalog.h"
+#include "fetch.h"
+#include "kernel.h"
+#include "valid.h"
+
+#define KB_CHUNK	(1 << 20)
+#define KB_INFO_MAX	256	/* a kernel directory's info file */
+
+/* [A-Za-z0-9._+-], 1..KERNEL_RELEASE_MAX bytes. */
+static int
+kb_release_valid(const char *s, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0 || n > KERNEL_RELEASE_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((s[i] < 'a' || s[i] > 'z') && (s[i] < 'A' || s[i] > 'Z') &&
+		    (s[i] < '0' || s[i] > '9') && strchr("._+-", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+int
+kbundle_manifest_parse(const char *buf, size_t len, struct kbundle_manifest *m,
+    char *err, size_t errsz)
+{
+	json_error_t	 je;
+	json_t		*root, *v;
+	const char	*k;
+	json_int_t	 i;
+	int		 rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	if (len > KBUNDLE_MANIFEST_MAX) {
+		snprintf(err, errsz, "manifest.json is larger than %d bytes",
+		    KBUNDLE_MANIFEST_MAX);
+		return -1;
+	}
+	if ((root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je)) ==
+	    NULL || !json_is_object(root)) {
+		snprintf(err, errsz, "manifest.json is not a JSON object (or "
+		    "has a key twice)");
+		json_decref(root);
+		return -1;
+	}
+	json_object_foreach(root, k, v) {
+		if (strcmp(k, "name") != 0 && strcmp(k, "release") != 0 &&
+		    strcmp(k, "created") != 0) {
+			snprintf(err, errsz, "manifest.json has an unknown key "
+			    "(only name, release, created)");
+			goto out;
+		}
+	}
+	v = json_object_get(root, "name");
+	if (!json_is_string(v) || json_string_length(v) >= sizeof(m->name) ||
+	    strlen(json_string_value(v)) != json_string_length(v) ||
+	    !valid_vm_name(json_string_value(v))) {
+		snprintf(err, errsz, "manifest.json has no name or a bad one");
+		goto out;
+	}
+	snprintf(m->name, sizeof(m->name), "%s", json_string_value(v));
+	v = json_object_get(root, "release");
+	if (!json_is_string(v) || !kb_release_valid(json_string_value(v),
+	    json_string_length(v)) || strlen(json_string_value(v)) !=
+	    json_string_length(v)) {
+		snprintf(err, errsz, "manifest.json has no release or a bad one "
+		    "([A-Za-z0-9._+-], at most %d bytes)", KERNEL_RELEASE_MAX);
+		goto out;
+	}
+	snprintf(m->release, sizeof(m->release), "%s", json_string_value(v));
+	v = json_object_get(root, "created");
+	if (!json_is_integer(v) || (i = json_integer_value(v)) < 0 ||
+	    (uint64_t)i > CAT_SERIAL_MAX) {
+		snprintf(err, errsz, "manifest.json has no created time or a "
+		    "bad one (unix seconds)");
+		goto out;
+	}
+	m->created = i;
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* A member's name for a message: printable ASCII, at most 80 bytes. */
+static void
+kb_shown(const char *s, char *out, size_t outsz)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		s = "(no name)";
+	for (i = 0; s[i] != '\0' && i + 1 < outsz && i < 80; i++)
+		out[i] = s[i] > ' ' && s[i] < 0x7f ? s[i] : '?';
+	out[i] = '\0';
+}
+
+struct kb_unpack {
+	struct archive		*a;
+	int			 dfd;
+	int			 have_manifest, have_vmlinux, have_modules;
+	struct kbundle_manifest	*m;
+	char			*err;
+	size_t			 errsz;
+};
+
+static int
+kb_read_manifest(struct kb_unpack *u, struct archive_entry *e)
+{
+	char		 buf[KBUNDLE_MANIFEST_MAX];
+	la_ssize_t	 r = 0;
+	size_t		 got = 0;
+
+	if (archive_entry_size(e) > KBUNDLE_MANIFEST_MAX) {
+		snprintf(u->err, u->errsz, "bad member: manifest.json is "
+		    "larger than %d bytes", KBUNDLE_MANIFEST_MAX);
+		return -1;
+	}
+	while (got < sizeof(buf) && (r = archive_read_data(u->a, buf + got,
+	    sizeof(buf) - got)) > 0)
+		got += (size_t)r;
+	if (got == sizeof(buf) && (r = archive_read_data(u->a, buf, 1)) > 0) {
+		snprintf(u->err, u->errsz, "bad member: manifest.json is "
+		    "larger than %d bytes", KBUNDLE_MANIFEST_MAX);
+		return -1;
+	}
+	if (r < 0) {
+		snprintf(u->err, u->errsz, "the bundle is truncated or "
+		    "corrupt: %s", archive_error_string(u->a));
+		return -1;
+	}
+	return kbundle_manifest_parse(buf, got, u->m, u->err, u->errsz);
+}
+
+/* The member into outdir's new file fname, at most max bytes. */
+static int
+kb_write(struct kb_unpack *u, struct archive_entry *e, const char *fname,
+    int64_t max)
+{
+	const void	*buf;
+	size_t		 len;
+	la_int64_t	 off;
+	uint64_t	 size;
+	int		 fd, r, rc = -1;
+
+	if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 1 ||
+	    archive_entry_size(e) > max) {
+		snprintf(u->err, u->errsz, "bad member: %s is not 1 byte to "
+		    "%lld MiB", fname, (long long)(max >> 20));
+		return -1;
+	}
+	size = (uint64_t)archive_entry_size(e);
+	if ((fd = openat(u->dfd, fname, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0644)) == -1) {
+		snprintf(u->err, u->errsz, "%s: %s", fname, strerror(errno));
+		return -1;
+	}
+	if (ftruncate(fd, (off_t)size) == -1) {
+		snprintf(u->err, u->errsz, "%s: %s", fname, strerror(errno));
+		goto out;
+	}
+	/* Offsets as the archive gives them: a sparse member keeps holes. */
+	while ((r = archive_read_data_block(u->a, &buf, &len, &off)) ==
+	    ARCHIVE_OK) {
+		if (off < 0 || (uint64_t)off > size ||
+		    len > size - (uint64_t)off) {
+			snprintf(u->err, u->errsz, "bad member: %s's data lies "
+			    "beyond its size", fname);
+			goto out;
+		}
+		if (len > 0 && pwrite(fd, buf, len, off) != (ssize_t)len) {
+			snprintf(u->err, u->errsz, "%s: %s", fname,
+			    errno != 0 ? strerror(errno) : "short write");
+			goto out;
+		}
+	}
+	if (r != ARCHIVE_EOF) {
+		snprintf(u->err, u->errsz, "the bundle is truncated or "
+		    "corrupt: %s", archive_error_string(u->a));
+		goto out;
+	}
+	if (fsync(fd) == -1) {
+		snprintf(u->err, u->errsz, "%s: %s", fname, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+static int
+kb_member(struct kb_unpack *u, struct archive_entry *e)
+{
+	const char	*path = archive_entry_pathname(e);
+	char		 shown[96];
+	int		*seen;
+
+	kb_shown(path, shown, sizeof(shown));
+	if (archive_entry_filetype(e) != AE_IFREG ||
+	    archive_entry_hardlink(e) != NULL ||
+	    archive_entry_symlink(e) != NULL) {
+		snprintf(u->err, u->errsz, "bad member: %s is not a regular "
+		    "file (links, directories and devices are refused)",
+		    shown);
+		return -1;
+	}
+	if (path == NULL)
+		seen = NULL;
+	else if (strcmp(path, "manifest.json") == 0)
+		seen = &u->have_manifest;
+	else if (strcmp(path, "vmlinux") == 0)
+		seen = &u->have_vmlinux;
+	else if (strcmp(path, "modules.cpio") == 0)
+		seen = &u->have_modules;
+	else
+		seen = NULL;
+	if (seen == NULL) {
+		snprintf(u->err, u->errsz, "bad member: %s (a kernel bundle "
+		    "holds only manifest.json, vmlinux and modules.cpio)",
+		    shown);
+		return -1;
+	}
+	if ((*seen)++) {
+		snprintf(u->err, u->errsz, "bad member: a second %s", shown);
+		return -1;
+	}
+	if (seen == &u->have_manifest)
+		return kb_read_manifest(u, e);
+	if (seen == &u->have_vmlinux)
+		return kb_write(u, e, "vmlinux", KERNEL_VMLINUX_MAX);
+	return kb_write(u, e, "modules.cpio", KERNEL_MODULES_CPIO_MAX);
+}
+
+int
+kbundle_unpack_fd(int fd, const char *outdir, const char *name,
+    struct kbundle_manifest *m, char *err, size_t errsz)
+{
+	struct archive_entry	*e;
+	struct kb_unpack	 u;
+	int			 r, rc = -1;
+
+	memset(&u, 0, sizeof(u));
+	memset(m, 0, sizeof(*m));
+	u.m = m;
+	u.err = err;
+	u.errsz = errsz;
+	if ((u.dfd = open(outdir, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(err, errsz, "%s: %s", outdir, strerror(errno));
+		return -1;
+	}
+	if ((u.a = archive_read_new()) == NULL ||
+	    archive_read_support_filter_zstd(u.a) != ARCHIVE_OK ||
+	    archive_read_support_format_tar(u.a) != ARCHIVE_OK) {
+		snprintf(err, errsz, "libarchive lacks zstd or tar");
+		goto out;
+	}
+	if (archive_read_open_fd(u.a, fd, 1 << 16) != ARCHIVE_OK) {
+		snprintf(err, errsz, "the bundle is truncated or not tar + "
+		    "zstd: %s", archive_error_string(u.a));
+		goto out;
+	}
+	while ((r = archive_read_next_header(u.a, &e)) == ARCHIVE_OK) {
+		if (archive_filter_code(u.a, 0) != ARCHIVE_FILTER_ZSTD) {
+			snprintf(err, errsz, "the bundle is not compressed "
+			    "with zstd");
+			goto out;
+		}
+		if (kb_member(&u, e) == -1)
+			goto out;
+	}
+	if (r != ARCHIVE_EOF) {
+		snprintf(err, errsz, "the bundle is truncated or corrupt: %s",
+		    archive_error_string(u.a));
+		goto out;
+	}
+	if (!u.have_manifest || !u.have_vmlinux) {
+		snprintf(err, errsz, "bad member: the bundle lacks %s",
+		    u.have_manifest ? "vmlinux" : "manifest.json");
+		goto out;
+	}
+	if (strcmp(m->name, name) != 0) {
+		snprintf(err, errsz, "the bundle's manifest names %s, not %s",
+		    m->name, name);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		memset(m, 0, sizeof(*m));
+	if (u.a != NULL)
+		archive_read_free(u.a);
+	close(u.dfd);
+	return rc;
+}
+
+/* KERNELDIR/info's "release R" line, checked. */
+static int
+kb_info_release(int dfd, char release[KERNEL_RELEASE_MAX + 1])
+{
+	char		 buf[KB_INFO_MAX + 1], *nl;
+	ssize_t		 n;
+	size_t		 got = 0;
+	int		 fd;
+
+	if ((fd = openat(dfd, "info", O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
+		status_error("info: %s", strerror(errno));
+		return -1;
+	}
+	while (got < sizeof(buf) && (n = read(fd, buf + got,
+	    sizeof(buf) - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (got > KB_INFO_MAX || got < 8 || memcmp(buf, "release ", 8) != 0 ||
+	    (nl = memchr(buf, '\n', got)) == NULL ||
+	    !kb_release_valid(buf + 8, (size_t)(nl - buf) - 8)) {
+		status_error("info: not a kernel's (its first line is not "
+		    "\"release R\", R of [A-Za-z0-9._+-])");
+		return -1;
+	}
+	memcpy(release, buf + 8, (size_t)(nl - buf) - 8);
+	release[nl - buf - 8] = '\0';
+	return 0;
+}
+
+/* The new member name: fd's size bytes, which must still be there. */
+static int
+kb_add(struct archive *a, struct archive_entry *e, const char *name, int fd,
+    off_t size, char *buf)
+{
+	off_t	 off = 0;
+	ssize_t	 n;
+	size_t	 want;
+
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, size);
+	archive_entry_set_mtime(e, time(NULL), 0);
+	if (archive_write_header(a, e) != ARCHIVE_OK) {
+		status_error("%s: %s", name, archive_error_string(a));
+		return -1;
+	}
+	while (off < size) {
+		want = size - off < KB_CHUNK ? (size_t)(size - off) : KB_CHUNK;
+		if ((n = pread(fd, buf, want, off)) != (ssize_t)want) {
+			status_error("%s: %s", name, n == -1 ? strerror(errno) :
+			    "changed while being read");
+			return -1;
+		}
+		if (archive_write_data(a, buf, want) != (la_ssize_t)want) {
+			status_error("%s: %s", name, archive_error_string(a));
+			return -1;
+		}
+		off += (off_t)want;
+	}
+	return 0;
+}
+
+/* A kernel directory's file, a regular one of at most max bytes. */
+static int
+kb_open(int dfd, const char *name, int64_t max, int optional, off_t *size)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1) {
+		if (optional && errno == ENOENT)
+			return -2;
+		status_error("%s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_size < 1 ||
+	    st.st_size > max) {
+		status_error("%s is not a regular file of 1 byte to %lld MiB",
+		    name, (long long)(max >> 20));
+		close(fd);
+		return -1;
+	}
+	*size = st.st_size;
+	return fd;
+}
+
+/* OUT's sha256, read back from the file that is linked. */
+static int
+kb_sha256(int fd, char *buf, char hex[65])
+{
+	EVP_MD_CTX	*md;
+	unsigned char	 d[32];
+	off_t		 off = 0;
+	ssize_t		 n;
+	int		 i;
+
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return -1;
+	}
+	while ((n = pread(fd, buf, KB_CHUNK, off)) > 0) {
+		(void)EVP_DigestUpdate(md, buf, (size_t)n);
+		off += n;
+	}
+	(void)EVP_DigestFinal_ex(md, d, NULL);
+	EVP_MD_CTX_free(md);
+	if (n == -1)
+		return -1;
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+static int
+kb_bundle(const char *name, const char *kdir, const char *outpath)
+{
+	struct archive		*a = NULL;
+	struct archive_entry	*e = NULL;
+	struct stat		 st;
+	char			 release[KERNEL_RELEASE_MAX + 1];
+	char			 elfrel[KERNEL_RELEASE_MAX + 1];
+	char			 dir[PATH_MAX], fdpath[64], man[256], hex[65];
+	char			 why[512], *buf = NULL;
+	off_t			 vsize = 0, msize = 0;
+	unsigned		 count = 0;
+	int			 dfd, vfd = -1, mfd = -1, out = -1, linked = 0;
+	int			 r, rc = -1;
+
+	if ((dfd = open(kdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		status_error("%s: %s", kdir, strerror(errno));
+		return -1;
+	}
+	if (kb_info_release(dfd, release) == -1 ||
+	    (vfd = kb_open(dfd, "vmlinux", KERNEL_VMLINUX_MAX, 0, &vsize)) ==
+	    -1 || (mfd = kb_open(dfd, "modules.cpio", KERNEL_MODULES_CPIO_MAX,
+	    1, &msize)) == -1)
+		goto out;
+	if (mfd == -2)
+		mfd = -1;
+	/* What a puller will refuse is not published. */
+	elfrel[0] = '\0';
+	if (kernel_elf_check(vfd, elfrel, why, sizeof(why)) == -1) {
+		status_error("vmlinux: %s", why);
+		goto out;
+	}
+	if (elfrel[0] != '\0' && strcmp(elfrel, release) != 0) {
+		status_error("vmlinux is release %s, info says %s", elfrel,
+		    release);
+		goto out;
+	}
+	if (mfd != -1 && kernel_modules_check(mfd, release, &count, why,
+	    sizeof(why)) == -1) {
+		status_error("modules.cpio: %s", why);
+		goto out;
+	}
+	/* Made unnamed in OUT's directory, linked to OUT only when whole. */
+	if (lstat(outpath, &st) == 0) {
+		status_error("%s: exists", outpath);
+		goto out;
+	}
+	if (errno != ENOENT) {
+		status_error("%s: %s", outpath, strerror(errno));
+		goto out;
+	}
+	snprintf(dir, sizeof(dir), "%s", outpath);
+	if ((out = open(dirname(dir), O_RDWR | O_TMPFILE | O_CLOEXEC, 0644)) ==
+	    -1) {
+		status_error("%s: %s", outpath, strerror(errno));
+		goto out;
+	}
+	if ((buf = malloc(KB_CHUNK)) == NULL || (a = archive_write_new()) ==
+	    NULL || (e = archive_entry_new()) == NULL) {
+		status_error("out of memory");
+		goto out;
+	}
+	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+	    archive_write_add_filter_zstd(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
+	    archive_write_open_fd(a, out) != ARCHIVE_OK) {
+		status_error("libarchive: %s", archive_error_string(a));
+		goto out;
+	}
+	status_progress("bundling kernel %s (release %s, %u modules)", name,
+	    release, count);
+	r = snprintf(man, sizeof(man), "{\"name\": \"%s\", \"release\": "
+	    "\"%s\", \"created\": %lld}\n", name, release,
+	    (long long)time(NULL));
+	archive_entry_set_pathname(e, "manifest.json");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, r);
+	archive_entry_set_mtime(e, time(NULL), 0);
+	if (archive_write_header(a, e) != ARCHIVE_OK ||
+	    archive_write_data(a, man, (size_t)r) != r) {
+		status_error("%s: %s", outpath, archive_error_string(a));
+		goto out;
+	}
+	if (kb_add(a, e, "vmlinux", vfd, vsize, buf) == -1 ||
+	    (mfd != -1 && kb_add(a, e, "modules.cpio", mfd, msize, buf) ==
+	    -1))
+		goto out;
+	if (archive_write_close(a) != ARCHIVE_OK) {
+		status_error("%s: %s", outpath, archive_error_string(a));
+		goto out;
+	}
+	if (fstat(out, &st) == -1 || kb_sha256(out, buf, hex) == -1) {
+		status_error("%s: %s", outpath, strerror(errno));
+		goto out;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", out);
+	if (fsync(out) == -1 || linkat(AT_FDCWD, fdpath, AT_FDCWD, outpath,
+	    AT_SYMLINK_FOLLOW) == -1) {
+		status_error("%s: %s", outpath, strerror(errno));
+		goto out;
+	}
+	linked = 1;
+	r = close(out);
+	out = -1;
+	if (r == -1) {
+		status_error("%s: %s", outpath, strerror(errno));
+		goto out;
+	}
+	status_progress("bundle %s size %" PRIu64 " sha256 %s", outpath,
+	    (uint64_t)st.st_size, hex);
+	rc = 0;
+out:
+	/* Only a linked bundle has a name to remove. */
+	if (rc == -1 && linked)
+		(void)unlink(outpath);
+	if (a != NULL)
+		archive_write_free(a);
+	archive_entry_free(e);
+	free(buf);
+	if (out != -1)
+		close(out);
+	if (mfd != -1)
+		close(mfd);
+	if (vfd != -1)
+		close(vfd);
+	close(dfd);
+	return rc;
+}
+
+int
+bundle_kernel_main(int argc, char **argv)
+{
+	char	 dir[PATH_MAX], err[256];
+
+	if (argc != 4) {
+		status_error("bundle-kernel: wrong arguments");
+		fprintf(stderr, "usage: banger-fetch bundle-kernel NAME "
+		    "KERNELDIR OUT\n");
+		return 2;
+	}
+	if (!valid_vm_name(argv[1]) ||
+	    !valid_abs_path(argv[2], PATH_MAX) ||
+	    !valid_abs_path(argv[3], PATH_MAX)) {
+		status_error("bundle-kernel: a bad name or a path that is not "
+		    "absolute and normalised");
+		return 2;
+	}
+	snprintf(dir, sizeof(dir), "%s", argv[3]);
+	if (sandbox_fetch(dirname(dir), err, sizeof(err)) == -1) {
+		status_error("sandbox: %s", err);
+		return 1;
+	}
+	return kb_bundle(argv[1], argv[2], argv[3]) == 0 ? 0 : 1;
+}

@@ -1,0 +1,25 @@
+# Kernel bundles from a catalog (`banger kernel pull`): a whole bundle
+# unpacked by banger-fetch/kernel-bundle.c (kernel-bundle), and the
+# modules.cpio it carries checked by kernel-modcheck.c (kernel-modcheck).
+# Their seeds are written by `obj/banger-fetch/test-kernel-bundle
+# --corpus fuzz/kernel-bundle/corpus fuzz/kernel-modcheck/corpus`.
+# kernel-bundle.c's bundle-kernel job links the sandbox, the status
+# lines and the kernel checkers too, though the fuzzer calls none of it.
+FUZZ_KBUNDLE := kernel-bundle kernel-modcheck
+FUZZERS += $(FUZZ_KBUNDLE)
+FUZZ_SRCS_kernel-bundle := banger-fetch/kernel-bundle.c \
+	banger-fetch/kernel-file.c banger-fetch/kernel-modcheck.c \
+	banger-fetch/kernel-modules.c banger-fetch/sandbox.c \
+	banger-fetch/status.c common/rwall.c common/valid.c
+FUZZ_LIBS_kernel-bundle := $(shell pkg-config --libs jansson libarchive \
+	libcrypto)
+FUZZ_SRCS_kernel-modcheck := banger-fetch/kernel-modcheck.c \
+	banger-fetch/kernel-modules.c
+FUZZ_LIBS_kernel-modcheck := $(shell pkg-config --libs libarchive)
+# Under the sanitizers a bundle unpacks about 2,700 times a second and
+# an archive is checked about 60,000 times: about a minute each.
+FUZZ_RUNS_kernel-bundle := 200000
+FUZZ_RUNS_kernel-modcheck := 2000000
+$(foreach f,$(FUZZ_KBUNDLE),$(eval FUZZ_CFLAGS_$(f) := -Ibanger-fetch))
+$(foreach f,$(FUZZ_KBUNDLE),$(eval FUZZ_DEPS_$(f) := banger-fetch/kernel.h))
+$(foreach f,$(FUZZ_KBUNDLE),$(eval $(call fuzz_rule,$(f))))
