@@ -7,7 +7,8 @@
  * its sha256; then that file, opened once, checked for size and sha256
  * and unpacked from the same descriptor, so what was checked is what is
  * installed.  The kernel and initramfs are the tiny image's (KERNELDIR),
- * or those of the kernel the entry names in the user's kernels (DIR/K).
+ * or those of the kernel the entry names: the catalog's (pulled into the
+ * image, catalog-kernel.c), else the user's (DIR/K).
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -25,21 +26,13 @@
 #include <openssl/evp.h>
 
 #include "catalog.h"
+#include "catalog-pull.h"
 #include "fdutil.h"
 #include "fetch.h"
 #include "image.h"
 #include "oci-http.h"
 #include "valid.h"
 
-struct cpull {
-	const char	*name, *out, *kdir, *cache, *url, *keydir, *kernels;
-	struct oci_ref	 ref;		/* the catalog's host, for the session */
-	uint16_t	 port;
-	struct oci_reg	*reg;
-	struct catalog	 cat;
-	const struct cat_entry *e;
-	char		 bundle_url[CAT_URL_MAX + 1];
-};
 
 /* The catalog URL: https, or http to loopback; no credentials or query. */
 static int
@@ -92,7 +85,7 @@ out:
  * when the catalog is on loopback, and then to loopback), to a port the
  * sandbox lets this job reach.
  */
-static int
+int
 bundle_url_resolve(struct cpull *p, char *err, size_t errsz)
 {
 	CURLU		*u;
@@ -173,7 +166,7 @@ fail:
 }
 
 /* The signed catalog, its serial checked: 0, or -1 after a status. */
-static int
+int
 catalog_get(struct cpull *p)
 {
 	struct oci_mem	 body, sigf;
@@ -341,7 +334,7 @@ out:
  * (resumed where an earlier pull stopped): renamed only once its size
  * and sha256 are the entry's.
  */
-static int
+int
 download(struct cpull *p, const char *final)
 {
 	struct oci_req	 req;
@@ -452,13 +445,17 @@ out:
 	return rc;
 }
 
-/* The bundle, opened once: size, sha256, then unpacked from that fd. */
-static int
-install(struct cpull *p, const char *final)
+/*
+ * The cached bundle of p->e opened once, its size and sha256 checked on
+ * that descriptor, which is returned at offset 0; -1 after a status (a
+ * bundle that fails is removed from the cache).
+ */
+int
+bundle_open_checked(struct cpull *p, const char *final)
 {
 	struct stat	 st;
-	char		 hex[65], err[512];
-	int		 fd, rc = -1;
+	char		 hex[65];
+	int		 fd;
 
 	if ((fd = open(final, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1) {
@@ -486,6 +483,22 @@ install(struct cpull *p, const char *final)
 		status_error("%s: %s", final, strerror(errno));
 		goto out;
 	}
+	return fd;
+out:
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+/* The image bundle, opened once: size, sha256, then unpacked. */
+static int
+install(struct cpull *p, const char *final)
+{
+	char	 err[512];
+	int	 fd, rc = -1;
+
+	if ((fd = bundle_open_checked(p, final)) == -1)
+		return -1;
 	status_progress("unpacking %s", p->e->name);
 	if (bundle_unpack_fd(fd, p->out, p->name, err, sizeof(err)) == -1) {
 		/*
@@ -554,7 +567,10 @@ write_kernel(struct cpull *p)
 static int
 cpull(struct cpull *p)
 {
-	char	 dir[PATH_MAX], final[PATH_MAX], kdir[PATH_MAX], err[512];
+	const struct cat_entry	*ke = NULL, *ie;
+	char			 dir[PATH_MAX], final[PATH_MAX], kdir[PATH_MAX];
+	char			 err[512], rel[80];
+	unsigned		 count;
 
 	if ((p->reg = oci_reg_open(&p->ref, NULL, err, sizeof(err))) ==
 	    NULL) {
@@ -568,17 +584,20 @@ cpull(struct cpull *p)
 		    p->name);
 		return -1;
 	}
-	/* A kernel of the user's store (`banger kernel import`). */
-	if (strcmp(p->e->kernel, "tiny") != 0) {
+	/*
+	 * The kernel: tiny's; else the catalog's of that name, pulled into
+	 * the image below; else the user's (`banger kernel import`).
+	 */
+	if (strcmp(p->e->kernel, "tiny") != 0 && (ke = catalog_find_kernel(
+	    &p->cat, p->e->kernel)) == NULL) {
 		snprintf(kdir, sizeof(kdir), "%s/%s", p->kernels != NULL ?
 		    p->kernels : "/nonexistent", p->e->kernel);
 		snprintf(final, sizeof(final), "%s/vmlinux", kdir);
 		if (access(final, R_OK) != 0) {
 			status_error("image %s boots kernel %s, which is not "
-			    "installed: catalogs hold no kernels in this "
-			    "version, so import it first (`banger kernel "
-			    "import %s ...`)", p->name, p->e->kernel,
-			    p->e->kernel);
+			    "installed and which the catalog does not offer: "
+			    "import it first (`banger kernel import %s ...`)",
+			    p->name, p->e->kernel, p->e->kernel);
 			return -1;
 		}
 		p->kdir = kdir;
@@ -599,11 +618,98 @@ cpull(struct cpull *p)
 		return -1;
 	if (install(p, final) == -1)
 		return -1;
-	status_progress("copying the kernel and initramfs");
-	if (image_copy_file(p->kdir, p->out, "vmlinux") == -1 ||
-	    image_copy_file(p->kdir, p->out, "initrd.img") == -1 ||
-	    write_source(p) == -1 || write_kernel(p) == -1)
+	if (ke != NULL) {
+		ie = p->e;
+		if (cpull_kernel(p, ke, p->out, rel, sizeof(rel), &count) ==
+		    -1)
+			return -1;
+		p->e = ie;
+		/* Appended to initrd.img; the image needs no copy. */
+		snprintf(final, sizeof(final), "%s/modules.cpio", p->out);
+		(void)unlink(final);
+	} else {
+		status_progress("copying the kernel and initramfs");
+		if (image_copy_file(p->kdir, p->out, "vmlinux") == -1 ||
+		    image_copy_file(p->kdir, p->out, "initrd.img") == -1)
+			return -1;
+	}
+	if (write_source(p) == -1 || write_kernel(p) == -1)
 		return -1;
+	return 0;
+}
+
+/*
+ * Both jobs' arguments, NAME OUTDIR KERNELDIR CACHEDIR CATALOG_URL
+ * [--kernels DIR] [--keys DIR], checked into *p, and the sandbox: 0, 2
+ * for bad arguments, 1 when the sandbox fails.
+ */
+int
+cpull_setup(struct cpull *p, int argc, char **argv)
+{
+	struct fetch_confine fc;
+	const char	*dirs[3], *reads[4];
+	uint16_t	 ports[2];
+	char		 err[512];
+	int		 i;
+
+	memset(p, 0, sizeof(*p));
+	p->keydir = CAT_KEY_DIR;
+	for (i = 6; i + 1 < argc; i += 2)
+		if (strcmp(argv[i], "--keys") == 0)
+			p->keydir = argv[i + 1];
+		else if (strcmp(argv[i], "--kernels") == 0)
+			p->kernels = argv[i + 1];
+		else
+			break;
+	if (argc < 6 || i != argc || (p->kernels != NULL &&
+	    !valid_abs_path(p->kernels, PATH_MAX))) {
+		status_error("%s: wrong arguments", argv[0]);
+		fprintf(stderr, "usage: banger-fetch %s NAME OUTDIR "
+		    "KERNELDIR CACHEDIR CATALOG_URL [--kernels DIR] "
+		    "[--keys DIR]\n", argv[0]);
+		return 2;
+	}
+	p->name = argv[1];
+	p->out = argv[2];
+	p->kdir = argv[3];
+	p->cache = argv[4];
+	p->url = argv[5];
+	if (!valid_vm_name(p->name) || !valid_abs_path(p->out, PATH_MAX) ||
+	    !valid_abs_path(p->kdir, PATH_MAX) ||
+	    !valid_abs_path(p->cache, PATH_MAX) ||
+	    !valid_abs_path(p->keydir, PATH_MAX)) {
+		status_error("%s: a bad name or a path that is not absolute "
+		    "and normalised", argv[0]);
+		return 2;
+	}
+	if (catalog_url_parse(p, err, sizeof(err)) == -1) {
+		status_error("%s", err);
+		return 2;
+	}
+	dirs[0] = p->out;
+	dirs[1] = p->cache;
+	dirs[2] = NULL;
+	ports[0] = p->port;
+	ports[1] = 443;
+	/*
+	 * Reads: the system's, its directories, the tiny kernel, the keys
+	 * and the user's kernels.
+	 */
+	i = 0;
+	reads[i++] = p->kdir;
+	if (access(p->keydir, F_OK) == 0)
+		reads[i++] = p->keydir;
+	if (p->kernels != NULL && access(p->kernels, F_OK) == 0)
+		reads[i++] = p->kernels;
+	reads[i] = NULL;
+	fc.dirs = dirs;
+	fc.reads = reads;
+	fc.ports = ports;
+	fc.nports = p->port == 443 ? 1 : 2;
+	if (sandbox_fetch_confine(&fc, err, sizeof(err)) == -1) {
+		status_error("sandbox: %s", err);
+		return 1;
+	}
 	return 0;
 }
 
@@ -611,70 +717,10 @@ int
 catalog_pull_main(int argc, char **argv)
 {
 	struct cpull	 p;
-	struct fetch_confine fc;
-	const char	*dirs[3], *reads[4];
-	uint16_t	 ports[2];
-	char		 err[512];
-	int		 rc, i;
+	int		 rc;
 
-	memset(&p, 0, sizeof(p));
-	p.keydir = CAT_KEY_DIR;
-	for (i = 6; i + 1 < argc; i += 2)
-		if (strcmp(argv[i], "--keys") == 0)
-			p.keydir = argv[i + 1];
-		else if (strcmp(argv[i], "--kernels") == 0)
-			p.kernels = argv[i + 1];
-		else
-			break;
-	if (argc < 6 || i != argc || (p.kernels != NULL &&
-	    !valid_abs_path(p.kernels, PATH_MAX))) {
-		status_error("catalog-pull: wrong arguments");
-		fprintf(stderr, "usage: banger-fetch catalog-pull NAME OUTDIR "
-		    "KERNELDIR CACHEDIR CATALOG_URL [--kernels DIR] "
-		    "[--keys DIR]\n");
-		return 2;
-	}
-	p.name = argv[1];
-	p.out = argv[2];
-	p.kdir = argv[3];
-	p.cache = argv[4];
-	p.url = argv[5];
-	if (!valid_vm_name(p.name) || !valid_abs_path(p.out, PATH_MAX) ||
-	    !valid_abs_path(p.kdir, PATH_MAX) ||
-	    !valid_abs_path(p.cache, PATH_MAX) ||
-	    !valid_abs_path(p.keydir, PATH_MAX)) {
-		status_error("catalog-pull: a bad name or a path that is not "
-		    "absolute and normalised");
-		return 2;
-	}
-	if (catalog_url_parse(&p, err, sizeof(err)) == -1) {
-		status_error("%s", err);
-		return 2;
-	}
-	dirs[0] = p.out;
-	dirs[1] = p.cache;
-	dirs[2] = NULL;
-	ports[0] = p.port;
-	ports[1] = 443;
-	/*
-	 * Reads: the system's, its directories, the tiny kernel, the keys
-	 * and the user's kernels.
-	 */
-	i = 0;
-	reads[i++] = p.kdir;
-	if (access(p.keydir, F_OK) == 0)
-		reads[i++] = p.keydir;
-	if (p.kernels != NULL && access(p.kernels, F_OK) == 0)
-		reads[i++] = p.kernels;
-	reads[i] = NULL;
-	fc.dirs = dirs;
-	fc.reads = reads;
-	fc.ports = ports;
-	fc.nports = p.port == 443 ? 1 : 2;
-	if (sandbox_fetch_confine(&fc, err, sizeof(err)) == -1) {
-		status_error("sandbox: %s", err);
-		return 1;
-	}
+	if ((rc = cpull_setup(&p, argc, argv)) != 0)
+		return rc;
 	rc = cpull(&p) == 0 ? 0 : 1;
 	if (rc == 0)
 		status_progress("image %s pulled from the catalog (sha256:%s)",

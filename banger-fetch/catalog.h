@@ -104,8 +104,9 @@ int	bundle_manifest_parse(const char *, size_t, struct bundle_manifest *,
  */
 int	bundle_unpack_fd(int, const char *, const char *, char *, size_t);
 
-/* The jobs: catalog-pull.c and bundle-make.c. */
+/* The jobs: catalog-pull.c, catalog-kernel.c and bundle-make.c. */
 int	catalog_pull_main(int, char **);
+int	catalog_kernel_main(int, char **);
 int	bundle_image_main(int, char **);
 
 #endif

@@ -8,10 +8,11 @@
  *   vmlinux	the ELF kernel with a PVH entry, which both QEMU's microvm
  *		and Firecracker boot (extracted from a bzImage)
  *   vmlinuz	the bzImage as given, when SRC was one
+ *   modules.cpio  an archive of this kernel's own modules from MODULES
+ *		(a lib/modules/RELEASE tree) and a load list replacing
+ *		the tiny kernel's (an empty one without MODULES)
  *   initrd.img	the tiny image's initramfs (busybox, banger's init and
- *		agent) with an archive appended that holds this kernel's
- *		own modules from MODULES (a lib/modules/RELEASE tree) and
- *		a load list replacing the tiny kernel's
+ *		agent) with modules.cpio appended
  *   info	"release R", "forms F" and "modules N" lines, which
  *		bangerd reads as untrusted bytes
  */
@@ -130,15 +131,17 @@ kernel_files(const char *out, const char *src, struct kernel_file *kf,
 	return rc;
 }
 
-/* OUTDIR/initrd.img: the tiny image's, then this kernel's modules. */
+/*
+ * outdir/modules.cpio: the modules the guest needs from the tree at
+ * modules (NULL: none, only an empty load list), for a bundle to carry
+ * and kernel_install_initrd() to append.
+ */
 static int
-kernel_initrd(const char *out, const char *tiny, const char *modules,
-    const char *release, unsigned *count)
+kernel_modules(const char *out, const char *modules, const char *release,
+    unsigned *count)
 {
-	static const char	 zeros[4];
-	char			 path[PATH_MAX], err[512], magic[6];
-	off_t			 end;
-	int			 fd, dfd = -1, rc = -1;
+	char	 path[PATH_MAX], err[512];
+	int	 fd, dfd = -1, rc = -1;
 
 	if (modules != NULL && release[0] == '\0') {
 		status_error("the kernel names no release, so its modules "
@@ -146,6 +149,44 @@ kernel_initrd(const char *out, const char *tiny, const char *modules,
 		    "--modules (with its drivers built in)");
 		return -1;
 	}
+	if (modules != NULL && (dfd = open(modules, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		status_error("%s: %s", modules, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/modules.cpio", out);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0644)) == -1) {
+		status_error("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (modules != NULL)
+		status_progress("gathering the guest's modules from %s",
+		    modules);
+	if (kernel_modules_cpio(dfd, release, guest_modules,
+	    sizeof(guest_modules) / sizeof(guest_modules[0]), fd, count, err,
+	    sizeof(err)) == -1)
+		status_error("%s: %s", modules != NULL ? modules : path, err);
+	else if (fsync(fd) == -1)
+		status_error("%s: %s", path, strerror(errno));
+	else
+		rc = 0;
+	close(fd);
+out:
+	if (dfd != -1)
+		close(dfd);
+	return rc;
+}
+
+int
+kernel_install_initrd(const char *out, const char *tiny)
+{
+	static const char	 zeros[4];
+	char			 path[PATH_MAX], mpath[PATH_MAX], magic[6];
+	struct stat		 st;
+	off_t			 end;
+	int			 fd, mfd = -1, rc = -1;
+
 	if (image_copy_file(tiny, out, "initrd.img") == -1)
 		return -1;
 	snprintf(path, sizeof(path), "%s/initrd.img", out);
@@ -161,48 +202,41 @@ kernel_initrd(const char *out, const char *tiny, const char *modules,
 		    "(INITRD_COMPRESS=none)", tiny);
 		goto out;
 	}
+	snprintf(mpath, sizeof(mpath), "%s/modules.cpio", out);
+	if ((mfd = open(mpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		if (errno == ENOENT) {
+			rc = 0;
+			goto out;
+		}
+		status_error("%s: %s", mpath, strerror(errno));
+		goto out;
+	}
 	/* The kernel skips zeros between archives, not other padding. */
 	if ((end = lseek(fd, 0, SEEK_END)) == -1 || (end % 4 != 0 &&
-	    write_all(fd, zeros, (size_t)(4 - end % 4)) == -1)) {
-		status_error("%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (modules != NULL && (dfd = open(modules, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1) {
-		status_error("%s: %s", modules, strerror(errno));
-		goto out;
-	}
-	if (modules != NULL)
-		status_progress("gathering the guest's modules from %s",
-		    modules);
-	if (kernel_modules_cpio(dfd, release, guest_modules,
-	    sizeof(guest_modules) / sizeof(guest_modules[0]), fd, count, err,
-	    sizeof(err)) == -1) {
-		status_error("%s: %s", modules != NULL ? modules : path, err);
-		goto out;
-	}
-	if (fsync(fd) == -1) {
+	    write_all(fd, zeros, (size_t)(4 - end % 4)) == -1) ||
+	    fstat(mfd, &st) == -1 || ws_copy_data(mfd, fd, st.st_size) ==
+	    -1 || fsync(fd) == -1) {
 		status_error("%s: %s", path, strerror(errno));
 		goto out;
 	}
 	rc = 0;
 out:
-	if (dfd != -1)
-		close(dfd);
+	if (mfd != -1)
+		close(mfd);
 	close(fd);
 	return rc;
 }
 
-static int
-kernel_info(const char *out, const struct kernel_file *kf,
-    const char *forms, unsigned count)
+int
+kernel_write_info(const char *out, const char *release, const char *forms,
+    unsigned count)
 {
 	char	 path[PATH_MAX], buf[256];
 	int	 fd, n;
 
 	snprintf(path, sizeof(path), "%s/info", out);
 	n = snprintf(buf, sizeof(buf), "release %s\nforms %s\nmodules %u\n",
-	    kf->release, forms, count);
+	    release, forms, count);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 	    O_NOFOLLOW, 0644)) == -1 || write_all(fd, buf, (size_t)n) ==
 	    -1 || fsync(fd) == -1) {
@@ -254,8 +288,9 @@ import_kernel_main(int argc, char **argv)
 		    "the kernel must have virtio-mmio, virtio-blk, "
 		    "virtio-net, virtio-console, vsock, overlayfs and ext4 "
 		    "built in");
-	if (kernel_initrd(argv[2], argv[3], modules, kf.release, &count) ==
-	    -1 || kernel_info(argv[2], &kf, forms, count) == -1)
+	if (kernel_modules(argv[2], modules, kf.release, &count) == -1 ||
+	    kernel_install_initrd(argv[2], argv[3]) == -1 ||
+	    kernel_write_info(argv[2], kf.release, forms, count) == -1)
 		return 1;
 	status_progress("kernel %s imported: %s, %u modules", argv[1],
 	    kf.release[0] != '\0' ? kf.release : "release unknown", count);

@@ -82,6 +82,14 @@ int	kernel_modinfo(const unsigned char *, size_t, struct kernel_modinfo *,
 int	kernel_modules_cpio(int, const char *, const char *const *, size_t,
 	    int, unsigned *, char *, size_t);
 
+/*
+ * kernel-import.c, also for kernels from a catalog: outdir/initrd.img as
+ * tinydir's (an uncompressed newc archive) with outdir/modules.cpio, if
+ * there is one, appended; outdir/info.  -1 after a status_error.
+ */
+int	kernel_install_initrd(const char *, const char *);
+int	kernel_write_info(const char *, const char *, const char *, unsigned);
+
 /* Bytes of a modules.cpio (kernel_modules_cpio's output) read back. */
 #define KERNEL_MODULES_CPIO_MAX	(256LL << 20)
 /*
@@ -112,6 +120,8 @@ struct kbundle_manifest {
 	char		 release[KERNEL_RELEASE_MAX + 1];	/* as above */
 	int64_t		 created;			/* >= 0 */
 };
+/* A release string: [A-Za-z0-9._+-], 1..KERNEL_RELEASE_MAX bytes. */
+int	kb_release_valid(const char *, size_t);
 int	kbundle_manifest_parse(const char *, size_t,
 	    struct kbundle_manifest *, char *, size_t);
 /*

@@ -53,6 +53,8 @@ main(int argc, char **argv)
 		return bundle_image_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "bundle-kernel") == 0)
 		return bundle_kernel_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "catalog-kernel") == 0)
+		return catalog_kernel_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "import-kernel") == 0)
 		return import_kernel_main(argc - 1, argv + 1);
 	status_error("unknown job");

@@ -1,6 +1,7 @@
 /*
  * banger kernel list [--json], kernel import [--modules DIR] NAME PATH,
- * kernel delete NAME: the guest kernels images boot (bangerd/kernel.c).
+ * kernel pull NAME, kernel delete NAME: the guest kernels images boot
+ * (bangerd/kernel.c); kernel bundle is in cmd-bundle.c.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -28,6 +29,10 @@ static const struct cmd_opt kernel_import_opts[] = {
 };
 
 static const struct cmd_opt kernel_delete_opts[] = {
+	{ NULL, 0, NULL, NULL }
+};
+
+static const struct cmd_opt kernel_pull_opts[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -121,8 +126,9 @@ cmd_kernel_import_exec(const struct cmd_entry *e, struct args *a)
 	return rc;
 }
 
+/* kernel delete and kernel pull: one kernel name, progress, OK. */
 static int
-cmd_kernel_delete_exec(const struct cmd_entry *e, struct args *a)
+kernel_named(const struct cmd_entry *e, struct args *a, uint32_t type)
 {
 	struct ctl_image_build	 req;
 	struct client		 c;
@@ -134,10 +140,21 @@ cmd_kernel_delete_exec(const struct cmd_entry *e, struct args *a)
 	req.name = a->pos[0];
 	if ((rc = client_open_or_report(&c, 1)) != 0)
 		return rc;
-	rc = request_each(&c, CTL_KERNEL_DELETE, &req, NULL, 0, 0, NULL,
-	    NULL);
+	rc = request_each(&c, type, &req, NULL, 0, 0, NULL, NULL);
 	client_close(&c);
 	return rc;
+}
+
+static int
+cmd_kernel_delete_exec(const struct cmd_entry *e, struct args *a)
+{
+	return kernel_named(e, a, CTL_KERNEL_DELETE);
+}
+
+static int
+cmd_kernel_pull_exec(const struct cmd_entry *e, struct args *a)
+{
+	return kernel_named(e, a, CTL_KERNEL_PULL);
 }
 
 const struct cmd_entry cmd_kernel_list_entry = {
@@ -158,6 +175,16 @@ const struct cmd_entry cmd_kernel_import_entry = {
 	.min_pos = 2,
 	.max_pos = 2,
 	.exec = cmd_kernel_import_exec,
+};
+
+const struct cmd_entry cmd_kernel_pull_entry = {
+	.name = "kernel pull",
+	.usage = "NAME",
+	.summary = "add a guest kernel from the signed catalog",
+	.opts = kernel_pull_opts,
+	.min_pos = 1,
+	.max_pos = 1,
+	.exec = cmd_kernel_pull_exec,
 };
 
 const struct cmd_entry cmd_kernel_delete_entry = {

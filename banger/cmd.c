@@ -31,6 +31,8 @@ extern const struct cmd_entry cmd_image_pull_entry;
 extern const struct cmd_entry cmd_image_bundle_entry;
 extern const struct cmd_entry cmd_kernel_list_entry;
 extern const struct cmd_entry cmd_kernel_import_entry;
+extern const struct cmd_entry cmd_kernel_pull_entry;
+extern const struct cmd_entry cmd_kernel_bundle_entry;
 extern const struct cmd_entry cmd_kernel_delete_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_complete_entry;
@@ -63,6 +65,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_image_bundle_entry,
 	&cmd_kernel_list_entry,
 	&cmd_kernel_import_entry,
+	&cmd_kernel_pull_entry,
+	&cmd_kernel_bundle_entry,
 	&cmd_kernel_delete_entry,
 	&cmd_daemon_status_entry,
 	&cmd_daemon_stop_entry,

@@ -76,7 +76,7 @@ struct job {
 /* What the one image job (image_job()) is doing. */
 enum image_kind {
 	IMAGE_BUILD, IMAGE_REGISTER, IMAGE_PULL, IMAGE_CATALOG, IMAGE_BUNDLE,
-	KERNEL_IMPORT
+	KERNEL_IMPORT, KERNEL_PULL, KERNEL_BUNDLE
 };
 #define VM_ID_MIN	(1 << 20) /* new ids are random in VM_ID_MIN..
 					   PRIV_VMID_MAX (db.c) */
@@ -455,6 +455,8 @@ void	 kernel_of_image(const char *, char *, size_t);
 void	 kernel_list_cmd(struct client *);
 void	 kernel_import_cmd(struct client *, const struct ctl_kernel_import *);
 void	 kernel_delete_cmd(struct client *, const char *);
+void	 kernel_pull_cmd(struct client *, const char *);
+void	 kernel_bundle_cmd(struct client *, const struct ctl_image_bundle *);
 
 /* launch.c: the launcher process and bangerd's side of it */
 int	 launcher_main(int, char **);

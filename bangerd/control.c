@@ -72,6 +72,8 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_KERNEL_LIST,	C_IDLE,		ctl_kernel },
 	{ CTL_KERNEL_IMPORT,	C_IDLE,		ctl_kernel },
 	{ CTL_KERNEL_DELETE,	C_IDLE,		ctl_kernel },
+	{ CTL_KERNEL_PULL,	C_IDLE,		ctl_kernel },
+	{ CTL_KERNEL_BUNDLE,	C_IDLE,		ctl_kernel },
 	{ CTL_VM_PORT,		C_IDLE,		ctl_vm_port },
 	{ CTL_VM_EGRESS,	C_IDLE,		ctl_vm_egress },
 };
@@ -153,7 +155,8 @@ client_free(struct client *c)
 	if (d->image_client == c) {
 		d->image_client = NULL;
 		if (d->image_kind == IMAGE_PULL ||
-		    d->image_kind == IMAGE_CATALOG)
+		    d->image_kind == IMAGE_CATALOG ||
+		    d->image_kind == KERNEL_PULL)
 			image_cancel(d);
 	}
 	TAILQ_REMOVE(&d->clients, c, entry);
@@ -514,15 +517,22 @@ ctl_kernel(struct client *c, uint32_t type, void *body)
 		kernel_list_cmd(c);
 		return;
 	}
-	name = type == CTL_KERNEL_IMPORT ?
-	    ((struct ctl_kernel_import *)body)->name :
-	    ((struct ctl_image_build *)body)->name;
+	if (type == CTL_KERNEL_IMPORT)
+		name = ((struct ctl_kernel_import *)body)->name;
+	else if (type == CTL_KERNEL_BUNDLE)
+		name = ((struct ctl_image_bundle *)body)->name;
+	else
+		name = ((struct ctl_image_build *)body)->name;
 	if (!valid_vm_name(name)) {
 		client_error(c, BERR_INVALID, "invalid kernel name");
 		return;
 	}
 	if (type == CTL_KERNEL_IMPORT)
 		kernel_import_cmd(c, body);
+	else if (type == CTL_KERNEL_PULL)
+		kernel_pull_cmd(c, name);
+	else if (type == CTL_KERNEL_BUNDLE)
+		kernel_bundle_cmd(c, body);
 	else
 		kernel_delete_cmd(c, name);
 }

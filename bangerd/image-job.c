@@ -37,14 +37,17 @@ static const struct {
 	[IMAGE_BUNDLE] = { "bundle-image", "bundling", "bundled", "image" },
 	[KERNEL_IMPORT] = { "import-kernel", "importing", "imported",
 	    "kernel" },
+	[KERNEL_PULL] = { "catalog-kernel", "pulling", "pulled", "kernel" },
+	[KERNEL_BUNDLE] = { "bundle-kernel", "bundling", "bundled",
+	    "kernel" },
 };
 
 /* Where a job of this kind puts what it makes. */
 static const char *
 kind_dir(const struct bangerd *d, int kind)
 {
-	return kind == KERNEL_IMPORT ? d->paths.kernels_dir :
-	    d->paths.images_dir;
+	return kind == KERNEL_IMPORT || kind == KERNEL_PULL ?
+	    d->paths.kernels_dir : d->paths.images_dir;
 }
 
 /* The build job ended: put the image in place, or clean up. */
@@ -139,7 +142,7 @@ image_job(struct client *c, enum image_kind kind, const char *name,
 		client_error(c, BERR_INTERNAL, "%s: %s", out, strerror(errno));
 		return;
 	}
-	if (kernel[0] != '\0' && kind != KERNEL_IMPORT &&
+	if (kernel[0] != '\0' && kind_dir(d, kind) == d->paths.images_dir &&
 	    kernel_record(out, kernel) == -1) {
 		close(logfd);
 		image_rm_tree(out);
@@ -375,13 +378,15 @@ image_bundled(struct bangerd *d, int64_t id, int ok, const char *jerr)
 	(void)id;
 	d->image_client = NULL;
 	if (!ok) {
-		log_warnx("image %s: bundling failed: %s", d->image_building,
-		    jerr);
+		log_warnx("%s %s: bundling failed: %s",
+		    kind_words[d->image_kind].what, d->image_building, jerr);
 		if (c != NULL)
-			client_error(c, BERR_INTERNAL, "bundling image %s "
-			    "failed: %s", d->image_building, jerr);
+			client_error(c, BERR_INTERNAL, "bundling %s %s "
+			    "failed: %s", kind_words[d->image_kind].what,
+			    d->image_building, jerr);
 	} else {
-		log_info("image %s bundled", d->image_building);
+		log_info("%s %s bundled", kind_words[d->image_kind].what,
+		    d->image_building);
 		if (c != NULL) {
 			client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
 			client_finish(c);
@@ -391,32 +396,76 @@ image_bundled(struct bangerd *d, int64_t id, int ok, const char *jerr)
 }
 
 /*
- * banger image bundle NAME -o OUT: banger-fetch bundle-image NAME DIR
- * OUT, a tar + zstd of a built image's rootfs.ext4 for a catalog.  An
+ * banger-fetch bundle-image NAME DIR OUT or bundle-kernel NAME DIR OUT
+ * in the job slot (image_bundled() ends it): a tar + zstd of what dir
+ * holds for a catalog.
+ */
+static void
+bundle_job(struct client *c, enum image_kind kind, const char *name,
+    const char *dir, const char *out)
+{
+	struct bangerd	*d = c->d;
+	char		*argv[6];
+	int		 logfd;
+
+	if ((logfd = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1) {
+		client_error(c, BERR_INTERNAL, "/dev/null: %s", strerror(errno));
+		return;
+	}
+	argv[0] = "banger-fetch";
+	argv[1] = (char *)kind_words[kind].job;
+	argv[2] = (char *)name;
+	argv[3] = (char *)dir;
+	argv[4] = (char *)out;
+	argv[5] = NULL;
+	if (job_start(d, IMAGE_JOB_ID, argv, 5, logfd, image_bundled) == -1) {
+		close(logfd);
+		client_error(c, BERR_INTERNAL, "cannot start banger-fetch: %s",
+		    strerror(errno));
+		return;
+	}
+	close(logfd);
+	snprintf(d->image_building, sizeof(d->image_building), "%s", name);
+	d->image_kind = kind;
+	d->image_client = c;
+	client_progress(c, "bundling %s %s into %s", kind_words[kind].what,
+	    name, out);
+}
+
+/* The job slot is free, and out is a path bangerd takes: 0, else -1. */
+static int
+bundle_ready(struct client *c, const char *out)
+{
+	struct bangerd	*d = c->d;
+
+	if (d->image_building[0] != '\0') {
+		client_error(c, BERR_BUSY, "%s %s is being %s: wait for it",
+		    kind_words[d->image_kind].what, d->image_building,
+		    kind_words[d->image_kind].ed);
+		return -1;
+	}
+	if (!valid_abs_path(out, PATH_MAX)) {
+		client_error(c, BERR_INVALID, "the bundle's path must be "
+		    "absolute and normalised");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * banger image bundle NAME -o OUT: a built image's rootfs.ext4.  An
  * image whose root has no agent of its own (registered, pulled) cannot
  * boot as a catalog's image would, and is refused.
  */
 void
 image_bundle_cmd(struct client *c, const struct ctl_image_bundle *req)
 {
-	struct bangerd	*d = c->d;
 	struct image	 img;
 	char		 err[1024];
-	char		*argv[6];
-	int		 logfd;
 
-	if (d->image_building[0] != '\0') {
-		client_error(c, BERR_BUSY, "%s %s is being %s: wait for it",
-		    kind_words[d->image_kind].what, d->image_building,
-		    kind_words[d->image_kind].ed);
+	if (bundle_ready(c, req->out) == -1)
 		return;
-	}
-	if (!valid_abs_path(req->out, PATH_MAX)) {
-		client_error(c, BERR_INVALID, "the bundle's path must be "
-		    "absolute and normalised");
-		return;
-	}
-	if (image_lookup(d, req->name, "", &img, err, sizeof(err)) == -1) {
+	if (image_lookup(c->d, req->name, "", &img, err, sizeof(err)) == -1) {
 		client_error(c, BERR_NOTFOUND, "%s", err);
 		return;
 	}
@@ -427,26 +476,74 @@ image_bundle_cmd(struct client *c, const struct ctl_image_bundle *req)
 		    "a root without banger's agent (registered or pulled)");
 		return;
 	}
-	if ((logfd = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1) {
-		client_error(c, BERR_INTERNAL, "/dev/null: %s", strerror(errno));
+	bundle_job(c, IMAGE_BUNDLE, req->name, img.dir, req->out);
+}
+
+/*
+ * banger kernel bundle NAME -o OUT: an imported kernel's vmlinux and
+ * modules.cpio.  tiny is banger's own and every banger has it.
+ */
+void
+kernel_bundle_cmd(struct client *c, const struct ctl_image_bundle *req)
+{
+	char	 dir[PATH_MAX], err[1024];
+
+	if (bundle_ready(c, req->out) == -1)
+		return;
+	if (strcmp(req->name, "tiny") == 0) {
+		client_error(c, BERR_INVALID, "tiny is banger's own kernel, "
+		    "which every banger has: it needs no bundle");
 		return;
 	}
-	argv[0] = "banger-fetch";
-	argv[1] = "bundle-image";
-	argv[2] = (char *)req->name;
-	argv[3] = img.dir;
-	argv[4] = req->out;
-	argv[5] = NULL;
-	if (job_start(d, IMAGE_JOB_ID, argv, 5, logfd, image_bundled) == -1) {
-		close(logfd);
-		client_error(c, BERR_INTERNAL, "cannot start banger-fetch: %s",
-		    strerror(errno));
+	if (kernel_dir(c->d, req->name, dir, sizeof(dir), err, sizeof(err)) ==
+	    -1) {
+		client_error(c, BERR_NOTFOUND, "%s", err);
 		return;
 	}
-	close(logfd);
-	snprintf(d->image_building, sizeof(d->image_building), "%s",
-	    req->name);
-	d->image_kind = IMAGE_BUNDLE;
-	d->image_client = c;
-	client_progress(c, "bundling image %s into %s", req->name, req->out);
+	bundle_job(c, KERNEL_BUNDLE, req->name, dir, req->out);
+}
+
+/*
+ * banger kernel pull NAME: banger-fetch catalog-kernel NAME OUT TINY
+ * CACHE URL [--keys DIR], the catalog's kernel into the user's kernels.
+ */
+void
+kernel_pull_cmd(struct client *c, const char *name)
+{
+	const char	*keys = getenv("BANGER_CATALOG_KEYS");
+	char		 url[CONFIG_URL_MAX + 1], dir[PATH_MAX];
+	char		 cache[PATH_MAX], err[512];
+	char		*extra[5] = { cache, url, NULL, NULL, NULL };
+	int		 cat;
+
+	if ((cat = catalog_url(c, url, sizeof(url))) == -1)
+		return;
+	if (cat == 0) {
+		client_error(c, BERR_INVALID, "no catalog to pull kernel %s "
+		    "from: set catalog_url in config.toml, or add the kernel "
+		    "with `banger kernel import`", name);
+		return;
+	}
+	if (strcmp(name, "tiny") == 0 || strcmp(name, "default") == 0) {
+		client_error(c, BERR_INVALID, "%s is a name banger gives its "
+		    "own kernel: choose another", name);
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/%s", c->d->paths.kernels_dir, name);
+	if (access(dir, F_OK) == 0) {
+		client_error(c, BERR_EXISTS, "kernel %s exists: delete it "
+		    "first to pull it again", name);
+		return;
+	}
+	snprintf(cache, sizeof(cache), "%s/catalog", c->d->paths.cache_dir);
+	if (paths_mkdir_private(c->d->paths.cache_dir, err, sizeof(err)) ==
+	    -1 || paths_mkdir_private(cache, err, sizeof(err)) == -1) {
+		client_error(c, BERR_INTERNAL, "%s", err);
+		return;
+	}
+	if (keys != NULL && valid_abs_path(keys, PATH_MAX)) {
+		extra[2] = "--keys";
+		extra[3] = (char *)keys;
+	}
+	image_job(c, KERNEL_PULL, name, "", extra, "");
 }

@@ -64,7 +64,9 @@ enum ctl_type {
 	CTL_KERNEL_INFO,	/* d->c */
 	CTL_KERNEL_IMPORT,	/* c->d: PROGRESS*, OK once it is in place */
 	CTL_KERNEL_DELETE,	/* c->d: OK once the kernel is gone */
-	CTL_TYPE_MAX = CTL_KERNEL_DELETE
+	CTL_KERNEL_PULL,	/* c->d: PROGRESS*, OK once it is in place */
+	CTL_KERNEL_BUNDLE,	/* c->d: PROGRESS*, OK once it is written */
+	CTL_TYPE_MAX = CTL_KERNEL_BUNDLE
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */

@@ -207,6 +207,9 @@ static const struct msg_type ctl_types[] = {
 	T(CTL_KERNEL_IMPORT, "kernel.import", ctl_kernel_import,
 	    f_kernel_import),
 	T(CTL_KERNEL_DELETE, "kernel.delete", ctl_image_build, f_image_build),
+	T(CTL_KERNEL_PULL, "kernel.pull", ctl_image_build, f_image_build),
+	T(CTL_KERNEL_BUNDLE, "kernel.bundle", ctl_image_bundle,
+	    f_image_bundle),
 };
 
 const struct msg_proto ctl_proto = {

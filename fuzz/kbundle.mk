@@ -3,14 +3,9 @@
 # modules.cpio it carries checked by kernel-modcheck.c (kernel-modcheck).
 # Their seeds are written by `obj/banger-fetch/test-kernel-bundle
 # --corpus fuzz/kernel-bundle/corpus fuzz/kernel-modcheck/corpus`.
-# kernel-bundle.c's bundle-kernel job links the sandbox, the status
-# lines and the kernel checkers too, though the fuzzer calls none of it.
 FUZZ_KBUNDLE := kernel-bundle kernel-modcheck
 FUZZERS += $(FUZZ_KBUNDLE)
-FUZZ_SRCS_kernel-bundle := banger-fetch/kernel-bundle.c \
-	banger-fetch/kernel-file.c banger-fetch/kernel-modcheck.c \
-	banger-fetch/kernel-modules.c banger-fetch/sandbox.c \
-	banger-fetch/status.c common/rwall.c common/valid.c
+FUZZ_SRCS_kernel-bundle := banger-fetch/kernel-bundle.c common/valid.c
 FUZZ_LIBS_kernel-bundle := $(shell pkg-config --libs jansson libarchive \
 	libcrypto)
 FUZZ_SRCS_kernel-modcheck := banger-fetch/kernel-modcheck.c \

@@ -3,7 +3,8 @@
 . "$REGRESS/test-lib.sh"
 
 for cmd in "" "vm" "vm run" "vm list" "vm delete" "daemon" "daemon status" \
-    "daemon stop" "doctor"; do
+    "daemon stop" "doctor" "kernel" "kernel list" "kernel import" \
+    "kernel pull" "kernel bundle" "kernel delete"; do
 	run t1 $cmd --help
 	expect_rc 0 "banger $cmd --help"
 	cat "$W/out" "$W/err" >"$W/both"
@@ -17,7 +18,7 @@ done
 
 # The top-level help lists the nouns.
 run t1 --help
-for noun in vm daemon doctor; do
+for noun in vm image kernel daemon doctor; do
 	grep -q "$noun" "$W/out" "$W/err" ||
 	    fail "banger --help does not list '$noun'"
 done

@@ -92,6 +92,111 @@ run t1 __complete kernels
 grep -qx tiny "$W/out" && grep -qx k1 "$W/out" &&
     ok "completion offers tiny and k1" || fail "__complete kernels: $(cat "$W/out")"
 
+# ---- kernels through a signed catalog ------------------------------------
+# t1 bundles k1; a catalog offers it and an image entry that boots it; t2,
+# who never imported it, pulls the kernel (and boots it) and the image.
+SIGN=$OBJDIR/sign/banger-sign
+PY=/usr/bin/python3
+[ -x "$SIGN" ] || fatal "no $SIGN (make)"
+[ -x "$PY" ] || fatal "no $PY"
+h1=$(user_home t1)
+rm -f "$h1/k1.tar.zst" "$h1/cimg.tar.zst"
+run t1 kernel bundle -o "$h1/k1.tar.zst" k1
+expect_rc 0 "kernel bundle k1"
+grep -q "bundle .* size [0-9]* sha256 [0-9a-f]*" "$W/err" &&
+    ok "kernel bundle says its size and sha256" || fail "kernel bundle: $(cat "$W/err")"
+[ "$(zstd -dc "$h1/k1.tar.zst" | tar -tf - | sort | tr '\n' ' ')" = \
+    "manifest.json modules.cpio vmlinux " ] &&
+    ok "the kernel bundle holds manifest.json, vmlinux, modules.cpio" ||
+    fail "kernel bundle members: $(zstd -dc "$h1/k1.tar.zst" | tar -tf -)"
+run t1 kernel bundle -o "$h1/tiny.tar.zst" tiny
+expect_rc 125 "kernel bundle tiny"
+# An image bundle of the catalog (made by banger-fetch as bundle-image
+# does) whose entry boots k1.
+mkdir -p "$W/cimg" && cp "$W/root.ext4" "$W/cimg/rootfs.ext4" &&
+    chmod -R a+rX "$W/cimg" || fatal "cimg"
+as_user t1 "$BIN/banger-fetch" bundle-image cimg "$W/cimg" \
+    "$h1/cimg.tar.zst" 3>/dev/null >/dev/null 2>&1 || fatal "bundle-image"
+WWW=$W/www
+mkdir -p "$WWW/kernels" "$WWW/bundles" && cp "$h1/k1.tar.zst" \
+    "$WWW/kernels/k1.tar.zst" && cp "$h1/cimg.tar.zst" \
+    "$WWW/bundles/cimg.tar.zst" || fatal "www"
+"$SIGN" keygen "$W/k.key" "$W/k.pub" >/dev/null || fatal "keygen"
+"$SIGN" add-kernel "$WWW/catalog.json" k1 kernels/k1.tar.zst \
+    "$WWW/kernels/k1.tar.zst" >"$W/sign.out" 2>&1 &&
+    grep -q "release $rel, $n modules" "$W/sign.out" &&
+    ok "banger-sign add-kernel checks the bundle: $rel, $n modules" ||
+    fail "banger-sign add-kernel: $(cat "$W/sign.out")"
+"$SIGN" add --kernel k1 "$WWW/catalog.json" cimg bundles/cimg.tar.zst \
+    "$WWW/bundles/cimg.tar.zst" >/dev/null &&
+    "$SIGN" sign "$WWW/catalog.json" "$W/k.key" >/dev/null ||
+    fatal "banger-sign add/sign"
+chmod -R a+rX "$WWW"
+cp "$W/k.pub" "$TESTROOT/catalog.d/regress-kernel.pub" &&
+    chmod 0644 "$TESTROOT/catalog.d/regress-kernel.pub" || fatal "key"
+# A kernel bundle whose vmlinux is not a kernel is not signed.
+mkdir -p "$W/badk" && printf '{"name": "bad", "release": "%s", "created": 0}' \
+    "$rel" >"$W/badk/manifest.json" && head -c 4096 /dev/zero \
+    >"$W/badk/vmlinux" && tar -C "$W/badk" -cf - manifest.json vmlinux |
+    zstd -q >"$W/badk.tar.zst" || fatal "badk"
+"$SIGN" add-kernel "$W/other.json" bad x "$W/badk.tar.zst" \
+    >/dev/null 2>"$W/sign.err" &&
+    fail "banger-sign add-kernel took a bundle whose vmlinux is no kernel" ||
+    ok "banger-sign add-kernel refuses a bundle clients would refuse"
+PORT=8767
+ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 --clear-groups \
+    "$PY" "$REGRESS/static-http.py" "$WWW" "$PORT" >"$W/http.out" \
+    2>"$W/http.log" &
+wait_until 20 grep -q ready "$W/http.out" ||
+    fatal "the HTTP server did not start: $(cat "$W/http.log")"
+h2=$(user_home t2)
+mkdir -p "$h2/.config/banger"
+printf 'catalog_url = "http://127.0.0.1:%s/catalog.json"\n' "$PORT" \
+    >"$h2/.config/banger/config.toml"
+chown -R "$(user_uid t2):$(user_gid t2)" "$h2/.config"
+k2s=$(state_dir t2)/kernels
+run t2 kernel pull k1
+expect_rc 0 "t2: kernel pull k1"
+cmp -s "$k2s/k1/vmlinux" "$kernels/k1/vmlinux" &&
+    cmp -s "$k2s/k1/initrd.img" "$kernels/k1/initrd.img" &&
+    ok "t2's k1 is t1's kernel and initramfs, byte for byte" ||
+    fail "t2's pulled k1 differs from t1's"
+run t2 kernel list --json
+[ "$(kfield k1 release)" = "$rel" ] && [ "$(kfield k1 modules)" = "$n" ] &&
+    ok "t2's kernel list: k1, $rel, $n modules" ||
+    fail "t2's kernel list: $(cat "$W/out")"
+run t2 kernel pull k1
+expect_rc 125 "t2: kernel pull k1 again"
+run t2 kernel pull nosuch
+[ "$RC" != 0 ] && grep -q "has no kernel nosuch" "$W/err" &&
+    ok "a kernel the catalog lacks is refused" ||
+    fail "kernel pull nosuch: $RC $(cat "$W/err")"
+[ -e "$k2s/nosuch" ] && fail "a refused kernel pull left nosuch"
+run t2 image register --name rk --kernel k1 --rootfs "$W/root.ext4"
+expect_rc 0 "t2: image register --kernel k1 (pulled)"
+run t2 vm run --rm --image rk -- uname -r
+[ "$RC" = 0 ] && [ "$(cat "$W/out")" = "$rel" ] &&
+    ok "t2 boots the pulled kernel" ||
+    fail "t2 vm run --image rk: exit $RC, $(cat "$W/out")"
+run t2 image delete rk
+# The catalog's image that boots k1: the kernel comes with it.
+run t2 kernel delete k1
+expect_rc 0 "t2: kernel delete k1"
+run t2 image pull cimg
+expect_rc 0 "t2: image pull cimg (its entry boots the catalog's k1)"
+i2=$(state_dir t2)/images/cimg
+cmp -s "$i2/vmlinux" "$kernels/k1/vmlinux" &&
+    cmp -s "$i2/initrd.img" "$kernels/k1/initrd.img" &&
+    [ ! -e "$i2/modules.cpio" ] &&
+    ok "the image has the catalog's k1, its initramfs made here" ||
+    fail "cimg's kernel files are not k1's"
+run t2 image show --json cimg
+[ "$(jq -r .kernel "$W/out")" = k1 ] && ok "image show: kernel k1" ||
+    fail "image show cimg: $(cat "$W/out")"
+[ -e "$k2s/k1" ] && fail "an image pull put k1 in t2's kernels"
+run t2 image delete cimg
+rm -f "$TESTROOT/catalog.d/regress-kernel.pub" "$h2/.config/banger/config.toml"
+
 # An ELF vmlinux with no modules: one form, no modules, said so.
 cp "$TOP/images/out/vmlinux" "$W/vmlinux" && chmod 0644 "$W/vmlinux" ||
     fatal "cp vmlinux"

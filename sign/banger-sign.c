@@ -1,8 +1,8 @@
 /*
  * banger-sign: the publisher's side of banger's image catalog.  It makes
- * an ed25519 key pair, adds bundles (made by `banger image bundle`) to a
- * catalog.json and removes them, signs the catalog and checks a
- * signature, in the formats
+ * an ed25519 key pair, adds bundles (made by `banger image bundle` and
+ * `banger kernel bundle`) to a catalog.json and removes them, signs the
+ * catalog and checks a signature, in the formats
  * banger-fetch's catalog-pull reads (banger-fetch/catalog*.c, which it
  * shares).  It runs on a build server, never inside banger.
  */
@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -22,12 +23,15 @@
 #include <openssl/pem.h>
 
 #include "catalog.h"
+#include "kernel.h"
 #include "valid.h"
 
 static const char *const usage_text =
     "usage: banger-sign keygen SECRET PUBLIC\n"
     "       banger-sign add [--kernel KERNEL] CATALOG NAME URL BUNDLE\n"
+    "       banger-sign add-kernel CATALOG NAME URL BUNDLE\n"
     "       banger-sign remove CATALOG NAME\n"
+    "       banger-sign remove-kernel CATALOG NAME\n"
     "       banger-sign sign CATALOG SECRET\n"
     "       banger-sign verify CATALOG PUBLIC\n";
 
@@ -256,30 +260,140 @@ add(const char *path, const char *name, const char *url, const char *bundle,
 	return 0;
 }
 
-/* The entry name out of the catalog, the serial one on. */
+/* The image (or kernel) name out of the catalog, the serial one on. */
 static int
-remove_entry(const char *path, const char *name)
+remove_entry(const char *path, const char *name, int kernel)
 {
-	struct catalog	 c;
-	char		*text;
-	size_t		 len, i;
+	struct catalog		 c;
+	struct cat_entry	*v;
+	char			*text;
+	size_t			 len, i, *n;
 
 	load_catalog(path, &c, &text, &len);
 	free(text);
-	for (i = 0; i < c.n; i++)
-		if (strcmp(c.entries[i].name, name) == 0)
+	v = kernel ? c.kernels : c.entries;
+	n = kernel ? &c.nk : &c.n;
+	for (i = 0; i < *n; i++)
+		if (strcmp(v[i].name, name) == 0)
 			break;
-	if (i == c.n)
-		die("%s: no image %s", path, name);
+	if (i == *n)
+		die("%s: no %s %s", path, kernel ? "kernel" : "image", name);
 	if (c.serial >= CAT_SERIAL_MAX)
 		die("%s: the serial cannot grow any more", path);
 	c.serial++;
-	memmove(&c.entries[i], &c.entries[i + 1], (c.n - i - 1) *
-	    sizeof(c.entries[0]));
-	c.n--;
+	memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(v[0]));
+	(*n)--;
 	write_catalog(path, &c);
-	printf("%s: serial %" PRIu64 ", %s removed, %zu entries (sign it "
-	    "again)\n", path, c.serial, name, c.n);
+	printf("%s: serial %" PRIu64 ", %s removed, %zu images and %zu "
+	    "kernels (sign it again)\n", path, c.serial, name, c.n, c.nk);
+	catalog_free(&c);
+	return 0;
+}
+
+static int
+rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	(void)(flag == FTW_DP ? rmdir(p) : unlink(p));
+	return 0;
+}
+
+/*
+ * A kernel bundle read through as a client would take it, in a scratch
+ * directory: its members and manifest, vmlinux an ELF the VMMs boot of
+ * the manifest's release, modules.cpio that release's modules.
+ */
+static void
+kernel_bundle_check(const char *bundle, const char *name)
+{
+	struct kbundle_manifest	 m;
+	char			 tmp[] = "/tmp/banger-sign.XXXXXX";
+	char			 p[PATH_MAX], rel[KERNEL_RELEASE_MAX + 1];
+	char			 err[512];
+	unsigned		 count = 0;
+	int			 fd, rc;
+
+	if (mkdtemp(tmp) == NULL)
+		die("mkdtemp: %s", strerror(errno));
+	if ((fd = open(bundle, O_RDONLY | O_CLOEXEC)) == -1)
+		die("%s: %s", bundle, strerror(errno));
+	rc = kbundle_unpack_fd(fd, tmp, name, &m, err, sizeof(err));
+	close(fd);
+	if (rc == 0) {
+		snprintf(p, sizeof(p), "%s/vmlinux", tmp);
+		rel[0] = '\0';
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1 ||
+		    kernel_elf_check(fd, rel, err, sizeof(err)) == -1)
+			rc = -1;
+		else if (strcmp(rel, m.release) != 0) {
+			snprintf(err, sizeof(err), "the manifest says release "
+			    "%s, vmlinux is %s", m.release, rel);
+			rc = -1;
+		}
+		if (fd != -1)
+			close(fd);
+	}
+	if (rc == 0) {
+		snprintf(p, sizeof(p), "%s/modules.cpio", tmp);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) != -1) {
+			rc = kernel_modules_check(fd, m.release, &count, err,
+			    sizeof(err));
+			close(fd);
+		}
+	}
+	(void)nftw(tmp, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	if (rc == -1)
+		die("%s: %s", bundle, err);
+	printf("%s: kernel %s, release %s, %u modules\n", bundle, name,
+	    m.release, count);
+}
+
+/* A kernel bundle (banger kernel bundle) into the catalog's "kernels". */
+static int
+add_kernel(const char *path, const char *name, const char *url,
+    const char *bundle)
+{
+	struct catalog		 c;
+	struct cat_entry	*e, *ne;
+	char			*text;
+	size_t			 len;
+
+	if (!valid_vm_name(name) || strcmp(name, "tiny") == 0 ||
+	    strcmp(name, "default") == 0)
+		die("%s: not a kernel name (a-z, 0-9 and '-'; not tiny or "
+		    "default)", name);
+	if (strlen(url) > CAT_URL_MAX)
+		die("%s: URL too long", url);
+	if (access(path, F_OK) == 0) {
+		load_catalog(path, &c, &text, &len);
+		free(text);
+	} else if (errno == ENOENT)
+		memset(&c, 0, sizeof(c));
+	else
+		die("%s: %s", path, strerror(errno));
+	if (c.serial >= CAT_SERIAL_MAX)
+		die("%s: the serial cannot grow any more", path);
+	c.serial++;
+	if ((e = (struct cat_entry *)catalog_find_kernel(&c, name)) == NULL) {
+		if (c.nk >= CAT_ENTRIES_MAX)
+			die("%s: already %d kernels", path, CAT_ENTRIES_MAX);
+		if ((ne = reallocarray(c.kernels, c.nk + 1, sizeof(*ne))) ==
+		    NULL)
+			die("out of memory");
+		c.kernels = ne;
+		e = &c.kernels[c.nk++];
+		memset(e, 0, sizeof(*e));
+	}
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	snprintf(e->url, sizeof(e->url), "%s", url);
+	if ((e->size = bundle_sum(bundle, e->sha256)) == 0)
+		die("%s is empty", bundle);
+	/* What every client would refuse is not signed. */
+	kernel_bundle_check(bundle, name);
+	write_catalog(path, &c);
+	printf("%s: serial %" PRIu64 ", kernel %s: %" PRIu64 " bytes, sha256 "
+	    "%s (sign it again)\n", path, c.serial, name, e->size, e->sha256);
 	catalog_free(&c);
 	return 0;
 }
@@ -362,8 +476,12 @@ main(int argc, char **argv)
 	if (argc == 8 && strcmp(argv[1], "add") == 0 &&
 	    strcmp(argv[2], "--kernel") == 0)
 		return add(argv[4], argv[5], argv[6], argv[7], argv[3]);
+	if (argc == 6 && strcmp(argv[1], "add-kernel") == 0)
+		return add_kernel(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 4 && strcmp(argv[1], "remove") == 0)
-		return remove_entry(argv[2], argv[3]);
+		return remove_entry(argv[2], argv[3], 0);
+	if (argc == 4 && strcmp(argv[1], "remove-kernel") == 0)
+		return remove_entry(argv[2], argv[3], 1);
 	if (argc == 4 && strcmp(argv[1], "sign") == 0)
 		return sign(argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[1], "verify") == 0)

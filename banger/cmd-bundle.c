@@ -1,8 +1,9 @@
 /*
- * banger image bundle NAME [-o FILE]: a built image as a catalog bundle
- * (tar + zstd of its rootfs.ext4 and a manifest), written by
- * banger-fetch.  FILE (default ./NAME.tar.zst) must not exist; its
- * directory is resolved here, since bangerd's is not ours.
+ * banger image bundle NAME [-o FILE] and kernel bundle NAME [-o FILE]: a
+ * built image (tar + zstd of its rootfs.ext4 and a manifest) or an
+ * imported kernel (its vmlinux and modules.cpio) as a catalog bundle,
+ * written by banger-fetch.  FILE (default ./NAME.tar.zst) must not
+ * exist; its directory is resolved here, since bangerd's is not ours.
  */
 #include <libgen.h>
 #include <limits.h>
@@ -17,13 +18,14 @@
 #include "valid.h"
 #include "vminfo.h"
 
-static const struct cmd_opt image_bundle_opts[] = {
+static const struct cmd_opt bundle_opts[] = {
 	{ "output", 'o', "FILE", "where to write it (default: ./NAME.tar.zst)" },
 	{ NULL, 0, NULL, NULL }
 };
 
 static int
-cmd_image_bundle_exec(const struct cmd_entry *e, struct args *a)
+bundle_exec(const struct cmd_entry *e, struct args *a, uint32_t type,
+    const char *what)
 {
 	struct ctl_image_bundle	 req;
 	struct client		 c;
@@ -33,7 +35,8 @@ cmd_image_bundle_exec(const struct cmd_entry *e, struct args *a)
 	int			 rc;
 
 	if (!valid_vm_name(name))
-		return cmd_usage_error(e, "invalid image name '%.64s'", name);
+		return cmd_usage_error(e, "invalid %s name '%.64s'", what,
+		    name);
 	if ((o = args_get(e, a, "output")) != NULL)
 		snprintf(given, sizeof(given), "%s", o);
 	else
@@ -57,17 +60,40 @@ cmd_image_bundle_exec(const struct cmd_entry *e, struct args *a)
 	req.out = out;
 	if ((rc = client_open_or_report(&c, 1)) != 0)
 		return rc;
-	rc = request_each(&c, CTL_IMAGE_BUNDLE, &req, NULL, 0, 0, NULL, NULL);
+	rc = request_each(&c, type, &req, NULL, 0, 0, NULL, NULL);
 	client_close(&c);
 	return rc;
+}
+
+static int
+cmd_image_bundle_exec(const struct cmd_entry *e, struct args *a)
+{
+	return bundle_exec(e, a, CTL_IMAGE_BUNDLE, "image");
+}
+
+static int
+cmd_kernel_bundle_exec(const struct cmd_entry *e, struct args *a)
+{
+	return bundle_exec(e, a, CTL_KERNEL_BUNDLE, "kernel");
 }
 
 const struct cmd_entry cmd_image_bundle_entry = {
 	.name = "image bundle",
 	.usage = "NAME",
 	.summary = "write a built image as a catalog bundle (see banger-sign(1))",
-	.opts = image_bundle_opts,
+	.opts = bundle_opts,
 	.min_pos = 1,
 	.max_pos = 1,
 	.exec = cmd_image_bundle_exec,
+};
+
+const struct cmd_entry cmd_kernel_bundle_entry = {
+	.name = "kernel bundle",
+	.usage = "KERNEL",
+	.summary = "write an imported kernel as a catalog bundle (see "
+	    "banger-sign(1))",
+	.opts = bundle_opts,
+	.min_pos = 1,
+	.max_pos = 1,
+	.exec = cmd_kernel_bundle_exec,
 };
