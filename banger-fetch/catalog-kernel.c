@@ -79,7 +79,7 @@ cpull_kernel(struct cpull *p, const struct cat_entry *ke, const char *out,
     char *release, size_t rlen, unsigned *count)
 {
 	struct kbundle_manifest	 m;
-	char			 dir[PATH_MAX], final[PATH_MAX], err[512];
+	char			 final[PATH_MAX], err[512];
 	int			 fd, rc;
 
 	p->e = ke;
@@ -87,18 +87,8 @@ cpull_kernel(struct cpull *p, const struct cat_entry *ke, const char *out,
 		status_error("%s", err);
 		return -1;
 	}
-	snprintf(dir, sizeof(dir), "%s/bundles", p->cache);
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		status_error("%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	snprintf(final, sizeof(final), "%s/%s", dir, ke->sha256);
-	if (access(final, F_OK) == 0)
-		status_progress("kernel bundle %s is in the cache",
-		    ke->sha256);
-	else if (download(p, final) == -1)
-		return -1;
-	if ((fd = bundle_open_checked(p, final)) == -1)
+	if (bundle_fetch(p, final, sizeof(final)) == -1 ||
+	    (fd = bundle_open_checked(p, final)) == -1)
 		return -1;
 	status_progress("unpacking kernel %s", ke->name);
 	rc = kbundle_unpack_fd(fd, out, ke->name, &m, err, sizeof(err));

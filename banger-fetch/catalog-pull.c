@@ -446,6 +446,28 @@ out:
 }
 
 /*
+ * p->e's bundle in the cache, CACHEDIR/bundles/SHA256 (final), downloaded
+ * unless it is there: 0, or -1 after a status.
+ */
+int
+bundle_fetch(struct cpull *p, char *final, size_t len)
+{
+	char	 dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/bundles", p->cache);
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		status_error("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(final, len, "%s/%s", dir, p->e->sha256);
+	if (access(final, F_OK) == 0) {
+		status_progress("bundle %s is in the cache", p->e->sha256);
+		return 0;
+	}
+	return download(p, final);
+}
+
+/*
  * The cached bundle of p->e opened once, its size and sha256 checked on
  * that descriptor, which is returned at offset 0; -1 after a status (a
  * bundle that fails is removed from the cache).
@@ -518,21 +540,21 @@ out:
 	return rc;
 }
 
+/* out/name, a new file holding text: 0, or -1 after a status. */
 static int
-write_source(struct cpull *p)
+write_small(const char *out, const char *name, const char *text)
 {
-	char	 path[PATH_MAX], text[CAT_NAME_MAX + 128];
-	int	 fd, n, ok;
+	char	 path[PATH_MAX];
+	size_t	 n = strlen(text);
+	int	 fd, ok;
 
-	snprintf(path, sizeof(path), "%s/source", p->out);
-	n = snprintf(text, sizeof(text), "ref catalog:%s\ndigest sha256:%s\n",
-	    p->name, p->e->sha256);
+	snprintf(path, sizeof(path), "%s/%s", out, name);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0644)) == -1) {
 		status_error("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	ok = write_all(fd, text, (size_t)n) == n && fsync(fd) == 0;
+	ok = write_all(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
 	if (close(fd) == -1 || !ok) {
 		status_error("%s: %s", path, strerror(errno));
 		return -1;
@@ -540,35 +562,30 @@ write_source(struct cpull *p)
 	return 0;
 }
 
-/* The kernel's name, for `image show`, when it is not tiny. */
+/*
+ * The image's "source" (shown by `image show`) and, when it is not tiny,
+ * its "kernel".
+ */
 static int
-write_kernel(struct cpull *p)
+write_source(struct cpull *p)
 {
-	char	 path[PATH_MAX], text[CAT_NAME_MAX + 2];
-	int	 fd, n, ok;
+	char	 text[CAT_NAME_MAX + 128];
 
+	snprintf(text, sizeof(text), "ref catalog:%s\ndigest sha256:%s\n",
+	    p->name, p->e->sha256);
+	if (write_small(p->out, "source", text) == -1)
+		return -1;
 	if (strcmp(p->e->kernel, "tiny") == 0)
 		return 0;
-	snprintf(path, sizeof(path), "%s/kernel", p->out);
-	n = snprintf(text, sizeof(text), "%s\n", p->e->kernel);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644)) == -1) {
-		status_error("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	ok = write_all(fd, text, (size_t)n) == n && fsync(fd) == 0;
-	if (close(fd) == -1 || !ok) {
-		status_error("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	snprintf(text, sizeof(text), "%s\n", p->e->kernel);
+	return write_small(p->out, "kernel", text);
 }
 
 static int
 cpull(struct cpull *p)
 {
 	const struct cat_entry	*ke = NULL, *ie;
-	char			 dir[PATH_MAX], final[PATH_MAX], kdir[PATH_MAX];
+	char			 final[PATH_MAX], kdir[PATH_MAX];
 	char			 err[512], rel[80];
 	unsigned		 count;
 
@@ -606,17 +623,8 @@ cpull(struct cpull *p)
 		status_error("%s", err);
 		return -1;
 	}
-	snprintf(dir, sizeof(dir), "%s/bundles", p->cache);
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		status_error("%s: %s", dir, strerror(errno));
-		return -1;
-	}
-	snprintf(final, sizeof(final), "%s/%s", dir, p->e->sha256);
-	if (access(final, F_OK) == 0)
-		status_progress("bundle %s is in the cache", p->e->sha256);
-	else if (download(p, final) == -1)
-		return -1;
-	if (install(p, final) == -1)
+	if (bundle_fetch(p, final, sizeof(final)) == -1 ||
+	    install(p, final) == -1)
 		return -1;
 	if (ke != NULL) {
 		ie = p->e;
@@ -633,7 +641,7 @@ cpull(struct cpull *p)
 		    image_copy_file(p->kdir, p->out, "initrd.img") == -1)
 			return -1;
 	}
-	if (write_source(p) == -1 || write_kernel(p) == -1)
+	if (write_source(p) == -1)
 		return -1;
 	return 0;
 }

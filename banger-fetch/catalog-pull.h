@@ -27,6 +27,8 @@ int	bundle_url_resolve(struct cpull *, char *, size_t);
 int	catalog_get(struct cpull *);
 /* p->e's bundle into the cache as final (resumed): -1 after a status. */
 int	download(struct cpull *, const char *);
+/* p->e's bundle in the cache (downloaded unless there) as final. */
+int	bundle_fetch(struct cpull *, char *, size_t);
 /* final opened, its size and sha256 p->e's: the fd, or -1. */
 int	bundle_open_checked(struct cpull *, const char *);
 /*

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <stdint.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,27 +44,6 @@ struct mc_state {
 	char		*err;
 	size_t		 errlen;
 };
-
-static int __attribute__((format(printf, 3, 4)))
-mc_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-static const char *
-mc_la_error(struct archive *a)
-{
-	const char	*s = archive_error_string(a);
-
-	return s != NULL ? s : "empty or unreadable";
-}
 
 /* A member's name for a message: printable ASCII, at most 80 bytes. */
 static void
@@ -121,8 +99,8 @@ mc_read(struct mc_state *s, const char *path, void *buf, size_t len)
 	    len - got)) > 0)
 		got += (size_t)r;
 	if (got < len || archive_read_data(s->a, &extra, 1) != 0)
-		return mc_fail(s->err, s->errlen, "%s: truncated or corrupt: "
-		    "%s", path, mc_la_error(s->a));
+		return kmod_fail(s->err, s->errlen, "%s: truncated or corrupt: "
+		    "%s", path, kmod_la_error(s->a));
 	return 0;
 }
 
@@ -139,33 +117,33 @@ mc_module(struct mc_state *s, struct archive_entry *e, const char *base)
 	mc_shown(base, shown, sizeof(shown));
 	if (mc_name(base, strlen(base) - 3, name) == -1 ||
 	    strncmp(base, name, strlen(name)) != 0)
-		return mc_fail(s->err, s->errlen, "lib/modules/%s: not a "
+		return kmod_fail(s->err, s->errlen, "lib/modules/%s: not a "
 		    "module name ([A-Za-z0-9_], at most %d bytes)", shown,
 		    MC_NAME_MAX);
 	if (mc_find(s, name) != NULL)
-		return mc_fail(s->err, s->errlen, "module %s is in the archive "
+		return kmod_fail(s->err, s->errlen, "module %s is in the archive "
 		    "twice", name);
 	if (s->nmods == KERNEL_MODULES_MAX)
-		return mc_fail(s->err, s->errlen, "more than %d modules",
+		return kmod_fail(s->err, s->errlen, "more than %d modules",
 		    KERNEL_MODULES_MAX);
 	if (archive_entry_size(e) < 1 ||
 	    archive_entry_size(e) > KERNEL_MODULE_MAX)
-		return mc_fail(s->err, s->errlen, "module %s is not 1 byte to "
+		return kmod_fail(s->err, s->errlen, "module %s is not 1 byte to "
 		    "%d MiB", name, KERNEL_MODULE_MAX >> 20);
 	len = (size_t)archive_entry_size(e);
 	if ((buf = malloc(len)) == NULL)
-		return mc_fail(s->err, s->errlen, "out of memory");
+		return kmod_fail(s->err, s->errlen, "out of memory");
 	if (mc_read(s, base, buf, len) == -1) {
 		free(buf);
 		return -1;
 	}
 	if (kernel_modinfo(buf, len, &mi, why, sizeof(why)) == -1) {
 		free(buf);
-		return mc_fail(s->err, s->errlen, "module %s: %s", name, why);
+		return kmod_fail(s->err, s->errlen, "module %s: %s", name, why);
 	}
 	free(buf);
 	if (strcmp(mi.vermagic, s->release) != 0)
-		return mc_fail(s->err, s->errlen, "module %s is for kernel %s, "
+		return kmod_fail(s->err, s->errlen, "module %s is for kernel %s, "
 		    "not %s", name, mi.vermagic, s->release);
 	m = &s->mods[s->nmods++];
 	snprintf(m->name, sizeof(m->name), "%s", name);
@@ -185,50 +163,50 @@ mc_member(struct mc_state *s, struct archive_entry *e)
 
 	mc_shown(path, shown, sizeof(shown));
 	if (archive_format(s->a) != ARCHIVE_FORMAT_CPIO_SVR4_NOCRC)
-		return mc_fail(s->err, s->errlen, "not a newc cpio archive");
+		return kmod_fail(s->err, s->errlen, "not a newc cpio archive");
 	if (path == NULL)
-		return mc_fail(s->err, s->errlen, "a member without a name");
+		return kmod_fail(s->err, s->errlen, "a member without a name");
 	if (archive_entry_hardlink(e) != NULL ||
 	    archive_entry_symlink(e) != NULL ||
 	    (type != AE_IFDIR && type != AE_IFREG) ||
 	    (type == AE_IFREG && archive_entry_nlink(e) > 1))
-		return mc_fail(s->err, s->errlen, "%s: links and devices are "
+		return kmod_fail(s->err, s->errlen, "%s: links and devices are "
 		    "refused", shown);
 	if (archive_entry_uid(e) != 0 || archive_entry_gid(e) != 0)
-		return mc_fail(s->err, s->errlen, "%s is not owned by root",
+		return kmod_fail(s->err, s->errlen, "%s is not owned by root",
 		    shown);
 	if ((perm & (S_ISUID | S_ISGID | S_ISVTX | S_IWGRP | S_IWOTH)) != 0)
-		return mc_fail(s->err, s->errlen, "%s has mode %04o (setuid, "
+		return kmod_fail(s->err, s->errlen, "%s has mode %04o (setuid, "
 		    "setgid, sticky or writable by others)", shown,
 		    (unsigned)perm);
 	if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
-		return mc_fail(s->err, s->errlen, "%s has no size", shown);
+		return kmod_fail(s->err, s->errlen, "%s has no size", shown);
 	if (strcmp(path, "lib") == 0 || strcmp(path, "lib/modules") == 0) {
 		if (type != AE_IFDIR || archive_entry_size(e) != 0)
-			return mc_fail(s->err, s->errlen, "%s is not a "
+			return kmod_fail(s->err, s->errlen, "%s is not a "
 			    "directory", shown);
 		if (path[3] == '\0' ? s->have_lib++ : s->have_modules++)
-			return mc_fail(s->err, s->errlen, "%s is in the "
+			return kmod_fail(s->err, s->errlen, "%s is in the "
 			    "archive twice", shown);
 		if (path[3] != '\0' && !s->have_lib)
-			return mc_fail(s->err, s->errlen, "lib/modules comes "
+			return kmod_fail(s->err, s->errlen, "lib/modules comes "
 			    "before lib");
 		return 0;
 	}
 	if (type != AE_IFREG)
-		return mc_fail(s->err, s->errlen, "%s is not a regular file "
+		return kmod_fail(s->err, s->errlen, "%s is not a regular file "
 		    "(only lib and lib/modules are directories)", shown);
 	if (strncmp(path, "lib/modules/", 12) != 0 || !s->have_modules)
-		return mc_fail(s->err, s->errlen, "%s: the archive holds only "
+		return kmod_fail(s->err, s->errlen, "%s: the archive holds only "
 		    "lib/modules/NAME.ko and lib/modules/load, after lib and "
 		    "lib/modules", shown);
 	path += 12;
 	if (strcmp(path, "load") == 0) {
 		if (s->have_load++)
-			return mc_fail(s->err, s->errlen, "lib/modules/load is "
+			return kmod_fail(s->err, s->errlen, "lib/modules/load is "
 			    "in the archive twice");
 		if (archive_entry_size(e) > MC_LOAD_MAX)
-			return mc_fail(s->err, s->errlen, "lib/modules/load is "
+			return kmod_fail(s->err, s->errlen, "lib/modules/load is "
 			    "larger than %d bytes", MC_LOAD_MAX);
 		s->loadlen = (size_t)archive_entry_size(e);
 		if (mc_read(s, "lib/modules/load", s->load, s->loadlen) == -1)
@@ -238,7 +216,7 @@ mc_member(struct mc_state *s, struct archive_entry *e)
 	}
 	n = strlen(path);
 	if (n < 4 || strcmp(path + n - 3, ".ko") != 0)
-		return mc_fail(s->err, s->errlen, "%s: the archive holds only "
+		return kmod_fail(s->err, s->errlen, "%s: the archive holds only "
 		    "lib/modules/NAME.ko and lib/modules/load", shown);
 	return mc_module(s, e, path);
 }
@@ -284,25 +262,25 @@ mc_prescan(int fd, off_t size, char *err, size_t errlen)
 
 	for (;;) {
 		if (size - off < 110 || pread(fd, h, 110, off) != 110)
-			return mc_fail(err, errlen, "modules.cpio is truncated "
+			return kmod_fail(err, errlen, "modules.cpio is truncated "
 			    "(no TRAILER!!! member)");
 		if (memcmp(h, "070701", 6) != 0 ||
 		    (mode = mc_hex(h + 14)) == -1 ||
 		    (fsize = mc_hex(h + 54)) == -1 ||
 		    (nsize = mc_hex(h + 94)) == -1)
-			return mc_fail(err, errlen, "modules.cpio is not an "
+			return kmod_fail(err, errlen, "modules.cpio is not an "
 			    "uncompressed newc cpio archive (a bad header at "
 			    "byte %lld)", (long long)off);
 		if (nsize < 1 || nsize > MC_PATH_MAX)
-			return mc_fail(err, errlen, "a member's name is empty "
+			return kmod_fail(err, errlen, "a member's name is empty "
 			    "or longer than %d bytes", MC_PATH_MAX);
 		if ((mode & S_IFMT) != S_IFREG && fsize != 0)
-			return mc_fail(err, errlen, "a member that is not a "
+			return kmod_fail(err, errlen, "a member that is not a "
 			    "regular file has data: links and devices are "
 			    "refused");
 		if (size - off - 110 < nsize ||
 		    pread(fd, h + 110, (size_t)nsize, off + 110) != nsize)
-			return mc_fail(err, errlen, "modules.cpio is "
+			return kmod_fail(err, errlen, "modules.cpio is "
 			    "truncated");
 		off += (110 + nsize + 3) & ~(off_t)3;
 		off += (fsize + 3) & ~(off_t)3;
@@ -313,7 +291,7 @@ mc_prescan(int fd, off_t size, char *err, size_t errlen)
 	while ((n = pread(fd, pad, sizeof(pad), off)) > 0) {
 		for (i = 0; i < n; i++)
 			if (pad[i] != 0)
-				return mc_fail(err, errlen, "modules.cpio has "
+				return kmod_fail(err, errlen, "modules.cpio has "
 				    "bytes after its TRAILER!!! member");
 		off += n;
 	}
@@ -334,29 +312,29 @@ mc_order(struct mc_state *s)
 	int		 pos = 0;
 
 	if (s->loadlen > 0 && s->load[s->loadlen - 1] != '\n')
-		return mc_fail(s->err, s->errlen, "lib/modules/load does not "
+		return kmod_fail(s->err, s->errlen, "lib/modules/load does not "
 		    "end in a newline");
 	if (memchr(s->load, '\0', s->loadlen) != NULL)
-		return mc_fail(s->err, s->errlen, "lib/modules/load holds a "
+		return kmod_fail(s->err, s->errlen, "lib/modules/load holds a "
 		    "NUL byte");
 	for (p = s->load; *p != '\0'; p = nl + 1, pos++) {
 		nl = strchr(p, '\n');
 		if (mc_name(p, (size_t)(nl - p), name) == -1 ||
 		    strncmp(p, name, (size_t)(nl - p)) != 0)
-			return mc_fail(s->err, s->errlen, "lib/modules/load's "
+			return kmod_fail(s->err, s->errlen, "lib/modules/load's "
 			    "line %d is not a module name", pos + 1);
 		if ((m = mc_find(s, name)) == NULL)
-			return mc_fail(s->err, s->errlen, "lib/modules/load "
+			return kmod_fail(s->err, s->errlen, "lib/modules/load "
 			    "names %s, which the archive lacks", name);
 		if (m->pos != -1)
-			return mc_fail(s->err, s->errlen, "lib/modules/load "
+			return kmod_fail(s->err, s->errlen, "lib/modules/load "
 			    "names %s twice", name);
 		m->pos = pos;
 	}
 	for (i = 0; i < s->nmods; i++) {
 		m = &s->mods[i];
 		if (m->pos == -1)
-			return mc_fail(s->err, s->errlen, "lib/modules/load "
+			return kmod_fail(s->err, s->errlen, "lib/modules/load "
 			    "does not name %s", m->name);
 		for (c = m->depends, start = 0; m->depends[0] != '\0'; c++) {
 			if (*c != ',' && *c != '\0')
@@ -365,11 +343,11 @@ mc_order(struct mc_state *s)
 			(void)mc_name(m->depends + start,
 			    (size_t)(c - m->depends) - start, name);
 			if ((d = mc_find(s, name)) == NULL)
-				return mc_fail(s->err, s->errlen, "module %s "
+				return kmod_fail(s->err, s->errlen, "module %s "
 				    "depends on %s, which the archive lacks",
 				    m->name, name);
 			if (d->pos >= m->pos)
-				return mc_fail(s->err, s->errlen,
+				return kmod_fail(s->err, s->errlen,
 				    "lib/modules/load has %s before %s, which "
 				    "it depends on", m->name, name);
 			if (*c == '\0')
@@ -399,42 +377,42 @@ kernel_modules_check(int fd, const char *release, unsigned *count, char *err,
 		    strchr("._+-", release[i]) == NULL)
 			break;
 	if (rl == 0 || rl > KERNEL_RELEASE_MAX || i != rl)
-		return mc_fail(err, errlen, "bad kernel release");
+		return kmod_fail(err, errlen, "bad kernel release");
 	if (fstat(fd, &st) == -1)
-		return mc_fail(err, errlen, "modules.cpio: %s", strerror(errno));
+		return kmod_fail(err, errlen, "modules.cpio: %s", strerror(errno));
 	if (!S_ISREG(st.st_mode) || st.st_size > KERNEL_MODULES_CPIO_MAX)
-		return mc_fail(err, errlen, "modules.cpio is not a regular file "
+		return kmod_fail(err, errlen, "modules.cpio is not a regular file "
 		    "of at most %lld MiB", KERNEL_MODULES_CPIO_MAX >> 20);
 	if (mc_prescan(fd, st.st_size, err, errlen) == -1)
 		return -1;
 	if (lseek(fd, 0, SEEK_SET) != 0)
-		return mc_fail(err, errlen, "modules.cpio: %s", strerror(errno));
+		return kmod_fail(err, errlen, "modules.cpio: %s", strerror(errno));
 	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return mc_fail(err, errlen, "out of memory");
+		return kmod_fail(err, errlen, "out of memory");
 	s->release = release;
 	s->err = err;
 	s->errlen = errlen;
 	/* cpio alone and no filter: a compressed archive is not one. */
 	if ((s->a = archive_read_new()) == NULL ||
 	    archive_read_support_format_cpio(s->a) != ARCHIVE_OK) {
-		mc_fail(err, errlen, "libarchive lacks cpio");
+		kmod_fail(err, errlen, "libarchive lacks cpio");
 		goto out;
 	}
 	if (archive_read_open_fd(s->a, fd, 1 << 16) != ARCHIVE_OK) {
-		mc_fail(err, errlen, "modules.cpio is not an uncompressed "
-		    "newc cpio archive: %s", mc_la_error(s->a));
+		kmod_fail(err, errlen, "modules.cpio is not an uncompressed "
+		    "newc cpio archive: %s", kmod_la_error(s->a));
 		goto out;
 	}
 	while ((r = archive_read_next_header(s->a, &e)) == ARCHIVE_OK)
 		if (mc_member(s, e) == -1)
 			goto out;
 	if (r != ARCHIVE_EOF) {
-		mc_fail(err, errlen, "modules.cpio is not an uncompressed newc "
-		    "cpio archive, or is truncated: %s", mc_la_error(s->a));
+		kmod_fail(err, errlen, "modules.cpio is not an uncompressed newc "
+		    "cpio archive, or is truncated: %s", kmod_la_error(s->a));
 		goto out;
 	}
 	if (!s->have_lib || !s->have_modules || !s->have_load) {
-		mc_fail(err, errlen, "modules.cpio lacks %s", !s->have_lib ?
+		kmod_fail(err, errlen, "modules.cpio lacks %s", !s->have_lib ?
 		    "lib" : !s->have_modules ? "lib/modules" :
 		    "lib/modules/load");
 		goto out;

@@ -89,8 +89,8 @@ struct kmod_state {
 	size_t			 errlen;
 };
 
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
+int
+kmod_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -103,8 +103,8 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* libarchive's reason, which is NULL when it gave none (an empty file). */
-static const char *
-la_error(struct archive *a)
+const char *
+kmod_la_error(struct archive *a)
 {
 	const char	*s = archive_error_string(a);
 
@@ -188,29 +188,29 @@ modinfo_entry(const char *s, size_t n, struct kernel_modinfo *mi,
 
 	if (n >= 8 && memcmp(s, "depends=", 8) == 0) {
 		if (seen[0]++)
-			return fail(err, errlen, "two depends= in .modinfo");
+			return kmod_fail(err, errlen, "two depends= in .modinfo");
 		s += 8;
 		n -= 8;
 		if (n > KERNEL_DEPENDS_MAX)
-			return fail(err, errlen, "depends= longer than %d bytes",
+			return kmod_fail(err, errlen, "depends= longer than %d bytes",
 			    KERNEL_DEPENDS_MAX);
 		if (!depends_valid(s, n))
-			return fail(err, errlen, "depends= is not a list of "
+			return kmod_fail(err, errlen, "depends= is not a list of "
 			    "module names ([A-Za-z0-9_-], comma separated)");
 		memcpy(mi->depends, s, n);
 		mi->depends[n] = '\0';
 	} else if (n >= 9 && memcmp(s, "vermagic=", 9) == 0) {
 		if (seen[1]++)
-			return fail(err, errlen, "two vermagic= in .modinfo");
+			return kmod_fail(err, errlen, "two vermagic= in .modinfo");
 		s += 9;
 		n -= 9;
 		for (i = 0; i < n && s[i] != ' '; i++)
 			if (!release_char(s[i]))
-				return fail(err, errlen, "vermagic= has a "
+				return kmod_fail(err, errlen, "vermagic= has a "
 				    "release with a character outside "
 				    "[A-Za-z0-9._+-]");
 		if (i == 0 || i > KERNEL_RELEASE_MAX)
-			return fail(err, errlen, "vermagic= has no release or "
+			return kmod_fail(err, errlen, "vermagic= has no release or "
 			    "one longer than %d bytes", KERNEL_RELEASE_MAX);
 		memcpy(mi->vermagic, s, i);
 		mi->vermagic[i] = '\0';
@@ -232,60 +232,60 @@ kernel_modinfo(const unsigned char *buf, size_t len,
 	memset(mi, 0, sizeof(*mi));
 	memset(&mish, 0, sizeof(mish));
 	if (len < sizeof(eh))
-		return fail(err, errlen, "shorter than an ELF header");
+		return kmod_fail(err, errlen, "shorter than an ELF header");
 	memcpy(&eh, buf, sizeof(eh));
 	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
-		return fail(err, errlen, "not an ELF file");
+		return kmod_fail(err, errlen, "not an ELF file");
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh.e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh.e_ident[EI_VERSION] != EV_CURRENT || eh.e_version != EV_CURRENT)
-		return fail(err, errlen, "not a 64-bit little-endian ELF file");
+		return kmod_fail(err, errlen, "not a 64-bit little-endian ELF file");
 	if (eh.e_type != ET_REL || eh.e_machine != EM_X86_64)
-		return fail(err, errlen, "not an x86-64 relocatable ELF file "
+		return kmod_fail(err, errlen, "not an x86-64 relocatable ELF file "
 		    "(a kernel module)");
 	if (eh.e_shentsize != sizeof(Elf64_Shdr))
-		return fail(err, errlen, "section header size %u, not %zu",
+		return kmod_fail(err, errlen, "section header size %u, not %zu",
 		    eh.e_shentsize, sizeof(Elf64_Shdr));
 	/* 0 and SHN_XINDEX mean extended numbering, which no module needs. */
 	if (eh.e_shnum == 0 || eh.e_shnum >= SHN_LORESERVE)
-		return fail(err, errlen, "section count %u out of range",
+		return kmod_fail(err, errlen, "section count %u out of range",
 		    eh.e_shnum);
 	if (__builtin_mul_overflow((uint64_t)eh.e_shnum, sizeof(Elf64_Shdr),
 	    &tabsz) || __builtin_add_overflow(eh.e_shoff, tabsz, &tabend) ||
 	    tabend > len)
-		return fail(err, errlen, "section headers outside the file");
+		return kmod_fail(err, errlen, "section headers outside the file");
 	if (eh.e_shstrndx == SHN_UNDEF || eh.e_shstrndx >= eh.e_shnum)
-		return fail(err, errlen, "section name table index %u out of "
+		return kmod_fail(err, errlen, "section name table index %u out of "
 		    "range", eh.e_shstrndx);
 	shdr_get(buf, &eh, eh.e_shstrndx, &strsh);
 	if (strsh.sh_type != SHT_STRTAB || !section_in(&strsh, len))
-		return fail(err, errlen, "section name table outside the file");
+		return kmod_fail(err, errlen, "section name table outside the file");
 	strtab = (const char *)buf + strsh.sh_offset;
 	for (i = 1; i < eh.e_shnum; i++) {
 		shdr_get(buf, &eh, i, &sh);
 		if (sh.sh_name >= strsh.sh_size)
-			return fail(err, errlen, "section %zu's name outside "
+			return kmod_fail(err, errlen, "section %zu's name outside "
 			    "the name table", i);
 		name = strtab + sh.sh_name;
 		if (memchr(name, '\0', strsh.sh_size - sh.sh_name) == NULL)
-			return fail(err, errlen, "section %zu's name is not "
+			return kmod_fail(err, errlen, "section %zu's name is not "
 			    "terminated in the name table", i);
 		if (strcmp(name, ".modinfo") != 0)
 			continue;
 		if (found++)
-			return fail(err, errlen, "two .modinfo sections");
+			return kmod_fail(err, errlen, "two .modinfo sections");
 		mish = sh;
 	}
 	if (!found)
-		return fail(err, errlen, "no .modinfo section");
+		return kmod_fail(err, errlen, "no .modinfo section");
 	if (!section_in(&mish, len))
-		return fail(err, errlen, ".modinfo outside the file");
+		return kmod_fail(err, errlen, ".modinfo outside the file");
 	p = (const char *)buf + mish.sh_offset;
 	end = p + mish.sh_size;
 	/* NUL-separated strings; runs of NULs are alignment padding. */
 	while (p < end) {
 		if ((nul = memchr(p, '\0', (size_t)(end - p))) == NULL)
-			return fail(err, errlen, ".modinfo ends in an "
+			return kmod_fail(err, errlen, ".modinfo ends in an "
 			    "unterminated string");
 		if (modinfo_entry(p, (size_t)(nul - p), mi, seen, err,
 		    errlen) == -1)
@@ -293,7 +293,7 @@ kernel_modinfo(const unsigned char *buf, size_t len,
 		p = nul + 1;
 	}
 	if (!seen[1])
-		return fail(err, errlen, "no vermagic= in .modinfo");
+		return kmod_fail(err, errlen, "no vermagic= in .modinfo");
 	return 0;
 }
 
@@ -375,7 +375,7 @@ read_compressed(struct kmod_state *s, int fd, const struct kmod_file *f,
 	int			 want, rc, ret = -1;
 
 	if ((a = archive_read_new()) == NULL)
-		return fail(s->err, s->errlen, "out of memory");
+		return kmod_fail(s->err, s->errlen, "out of memory");
 	switch (f->comp) {
 	case KMOD_XZ:
 		want = ARCHIVE_FILTER_XZ;
@@ -392,20 +392,20 @@ read_compressed(struct kmod_state *s, int fd, const struct kmod_file *f,
 	}
 	/* ARCHIVE_WARN: an external program, which banger-fetch never runs. */
 	if (rc != ARCHIVE_OK) {
-		fail(s->err, s->errlen, "%s: this libarchive cannot "
+		kmod_fail(s->err, s->errlen, "%s: this libarchive cannot "
 		    "decompress it itself", f->path);
 		goto out;
 	}
 	if (archive_read_support_format_raw(a) != ARCHIVE_OK ||
 	    archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &ae) != ARCHIVE_OK) {
-		fail(s->err, s->errlen, "%s: %s", f->path,
-		    la_error(a));
+		kmod_fail(s->err, s->errlen, "%s: %s", f->path,
+		    kmod_la_error(a));
 		goto out;
 	}
 	if (archive_filter_count(a) != 2 || archive_filter_code(a, 0) !=
 	    want) {
-		fail(s->err, s->errlen, "%s is not compressed as its name "
+		kmod_fail(s->err, s->errlen, "%s is not compressed as its name "
 		    "says", f->path);
 		goto out;
 	}
@@ -415,20 +415,20 @@ read_compressed(struct kmod_state *s, int fd, const struct kmod_file *f,
 			if (cap > (size_t)KERNEL_MODULE_MAX + 1)
 				cap = (size_t)KERNEL_MODULE_MAX + 1;
 			if (n == cap) {
-				fail(s->err, s->errlen, "%s decompresses to "
+				kmod_fail(s->err, s->errlen, "%s decompresses to "
 				    "more than %d MiB", f->path,
 				    KERNEL_MODULE_MAX >> 20);
 				goto out;
 			}
 			if ((nbuf = realloc(buf, cap)) == NULL) {
-				fail(s->err, s->errlen, "out of memory");
+				kmod_fail(s->err, s->errlen, "out of memory");
 				goto out;
 			}
 			buf = nbuf;
 		}
 		if ((r = archive_read_data(a, buf + n, cap - n)) < 0) {
-			fail(s->err, s->errlen, "%s: %s", f->path,
-			    la_error(a));
+			kmod_fail(s->err, s->errlen, "%s: %s", f->path,
+			    kmod_la_error(a));
 			goto out;
 		}
 		if (r == 0)
@@ -436,7 +436,7 @@ read_compressed(struct kmod_state *s, int fd, const struct kmod_file *f,
 		n += (size_t)r;
 	}
 	if (n > (size_t)KERNEL_MODULE_MAX) {
-		fail(s->err, s->errlen, "%s decompresses to more than %d MiB",
+		kmod_fail(s->err, s->errlen, "%s decompresses to more than %d MiB",
 		    f->path, KERNEL_MODULE_MAX >> 20);
 		goto out;
 	}
@@ -457,11 +457,11 @@ module_read(struct kmod_state *s, const struct kmod_file *f,
 	int	 fd, rc;
 
 	if ((fd = open_beneath(s->dirfd, f->path)) == -1)
-		return fail(s->err, s->errlen, "%s: %s", f->path,
+		return kmod_fail(s->err, s->errlen, "%s: %s", f->path,
 		    strerror(errno));
 	if (f->comp == KMOD_PLAIN) {
 		if ((rc = read_whole(fd, KERNEL_MODULE_MAX, out, len)) == -1)
-			fail(s->err, s->errlen, "%s: %s", f->path,
+			kmod_fail(s->err, s->errlen, "%s: %s", f->path,
 			    errno == EFBIG ? "larger than 32 MiB" :
 			    errno == EINVAL ? "not a regular file" :
 			    strerror(errno));
@@ -469,7 +469,7 @@ module_read(struct kmod_state *s, const struct kmod_file *f,
 		struct stat	 st;
 
 		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
-			rc = fail(s->err, s->errlen, "%s: not a regular file",
+			rc = kmod_fail(s->err, s->errlen, "%s: not a regular file",
 			    f->path);
 		else
 			rc = read_compressed(s, fd, f, out, len);
@@ -497,7 +497,7 @@ index_add(struct kmod_state *s, const char *name, const char *path)
 	if (s->nfiles == s->cap) {
 		s->cap = s->cap == 0 ? 256 : s->cap * 2;
 		if ((nf = reallocarray(s->files, s->cap, sizeof(*nf))) == NULL)
-			return fail(s->err, s->errlen, "out of memory");
+			return kmod_fail(s->err, s->errlen, "out of memory");
 		s->files = nf;
 	}
 	nf = &s->files[s->nfiles];
@@ -505,7 +505,7 @@ index_add(struct kmod_state *s, const char *name, const char *path)
 	if (name_norm(name, n - sl, nf->name) == -1)
 		return 0;
 	if ((nf->path = strdup(path)) == NULL)
-		return fail(s->err, s->errlen, "out of memory");
+		return kmod_fail(s->err, s->errlen, "out of memory");
 	nf->comp = kmod_suffixes[i].comp;
 	s->nfiles++;
 	return 0;
@@ -524,14 +524,14 @@ tree_walk(struct kmod_state *s, int fd, const char *rel, int depth)
 
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
-		return fail(s->err, s->errlen, "%s: %s", *rel ? rel : ".",
+		return kmod_fail(s->err, s->errlen, "%s: %s", *rel ? rel : ".",
 		    strerror(errno));
 	}
 	for (;;) {
 		errno = 0;
 		if ((de = readdir(d)) == NULL) {
 			if (errno != 0) {
-				fail(s->err, s->errlen, "%s: %s",
+				kmod_fail(s->err, s->errlen, "%s: %s",
 				    *rel ? rel : ".", strerror(errno));
 				goto out;
 			}
@@ -541,13 +541,13 @@ tree_walk(struct kmod_state *s, int fd, const char *rel, int depth)
 		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (++s->entries > KMOD_ENTRIES_MAX) {
-			fail(s->err, s->errlen, "the modules tree has more "
+			kmod_fail(s->err, s->errlen, "the modules tree has more "
 			    "than %d entries", KMOD_ENTRIES_MAX);
 			goto out;
 		}
 		if ((size_t)snprintf(path, sizeof(path), "%s%s%s", rel,
 		    *rel ? "/" : "", de->d_name) >= sizeof(path)) {
-			fail(s->err, s->errlen, "%s/%s: path too long", rel,
+			kmod_fail(s->err, s->errlen, "%s/%s: path too long", rel,
 			    de->d_name);
 			goto out;
 		}
@@ -555,7 +555,7 @@ tree_walk(struct kmod_state *s, int fd, const char *rel, int depth)
 		if (type == DT_UNKNOWN) {
 			if (fstatat(dirfd(d), de->d_name, &st,
 			    AT_SYMLINK_NOFOLLOW) == -1) {
-				fail(s->err, s->errlen, "%s: %s", path,
+				kmod_fail(s->err, s->errlen, "%s: %s", path,
 				    strerror(errno));
 				goto out;
 			}
@@ -568,14 +568,14 @@ tree_walk(struct kmod_state *s, int fd, const char *rel, int depth)
 				goto out;
 		} else if (type == DT_DIR) {
 			if (depth + 1 > KMOD_DEPTH_MAX) {
-				fail(s->err, s->errlen, "%s: the modules tree "
+				kmod_fail(s->err, s->errlen, "%s: the modules tree "
 				    "is deeper than %d directories", path,
 				    KMOD_DEPTH_MAX);
 				goto out;
 			}
 			if ((sub = openat(dirfd(d), de->d_name, O_RDONLY |
 			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-				fail(s->err, s->errlen, "%s: %s", path,
+				kmod_fail(s->err, s->errlen, "%s: %s", path,
 				    strerror(errno));
 				goto out;
 			}
@@ -611,12 +611,12 @@ builtin_read(struct kmod_state *s)
 	    O_NONBLOCK | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		return fail(s->err, s->errlen, "modules.builtin: %s",
+		return kmod_fail(s->err, s->errlen, "modules.builtin: %s",
 		    strerror(errno));
 	}
 	if (read_whole(fd, KMOD_BUILTIN_MAX, &buf, &len) == -1) {
 		close(fd);
-		return fail(s->err, s->errlen, "modules.builtin: %s",
+		return kmod_fail(s->err, s->errlen, "modules.builtin: %s",
 		    errno == EFBIG ? "larger than 4 MiB" : errno == EINVAL ?
 		    "not a regular file" : strerror(errno));
 	}
@@ -624,7 +624,7 @@ builtin_read(struct kmod_state *s)
 	/* At most one name per two bytes ("a\n"). */
 	if ((s->builtin = calloc(len / 2 + 1, KMOD_NAME_MAX + 1)) == NULL) {
 		free(buf);
-		return fail(s->err, s->errlen, "out of memory");
+		return kmod_fail(s->err, s->errlen, "out of memory");
 	}
 	line = (char *)buf;
 	end = line + len;
@@ -654,7 +654,7 @@ builtin_read(struct kmod_state *s)
 	return 0;
 bad:
 	free(buf);
-	return fail(s->err, s->errlen, "modules.builtin line %zu is not a "
+	return kmod_fail(s->err, s->errlen, "modules.builtin line %zu is not a "
 	    "module's path (DIR/NAME.ko)", lineno);
 }
 
@@ -683,14 +683,14 @@ module_add(struct kmod_state *s, const char *want, size_t wantlen,
 
 	/* Only a caller's name can fail: kernel_modinfo checked depends=. */
 	if (name_norm(want, wantlen, name) == -1)
-		return fail(s->err, s->errlen, "\"%.*s\" is not a module name "
+		return kmod_fail(s->err, s->errlen, "\"%.*s\" is not a module name "
 		    "([A-Za-z0-9_-], at most %d bytes)", (int)(wantlen > 64 ?
 		    64 : wantlen), want, KMOD_NAME_MAX);
 	for (i = 0; i < s->nmods; i++) {
 		if (strcmp(s->mods[i].name, name) != 0)
 			continue;
 		if (!s->mods[i].done)
-			return fail(s->err, s->errlen, "modules depend on "
+			return kmod_fail(s->err, s->errlen, "modules depend on "
 			    "each other through %s (a cycle): they cannot be "
 			    "loaded", name);
 		return 0;
@@ -703,21 +703,21 @@ module_add(struct kmod_state *s, const char *want, size_t wantlen,
 		if (strcmp(s->files[i].name, name) != 0)
 			continue;
 		if (f != NULL)
-			return fail(s->err, s->errlen, "module %s is in the "
+			return kmod_fail(s->err, s->errlen, "module %s is in the "
 			    "modules tree twice (%s and %s)", name, f->path,
 			    s->files[i].path);
 		f = &s->files[i];
 	}
 	if (f == NULL && for_name != NULL)
-		return fail(s->err, s->errlen, "module %s, which %s needs, is "
+		return kmod_fail(s->err, s->errlen, "module %s, which %s needs, is "
 		    "neither in the modules tree nor built into the kernel "
 		    "(modules.builtin)", name, for_name);
 	if (f == NULL)
-		return fail(s->err, s->errlen, "module %s is neither in the "
+		return kmod_fail(s->err, s->errlen, "module %s is neither in the "
 		    "modules tree nor built into the kernel (modules.builtin)",
 		    name);
 	if (s->nmods == KERNEL_MODULES_MAX)
-		return fail(s->err, s->errlen, "more than %d modules with "
+		return kmod_fail(s->err, s->errlen, "more than %d modules with "
 		    "their dependencies", KERNEL_MODULES_MAX);
 	mi_idx = s->nmods++;
 	m = &s->mods[mi_idx];
@@ -726,12 +726,12 @@ module_add(struct kmod_state *s, const char *want, size_t wantlen,
 	if (module_read(s, f, &m->buf, &m->len) == -1)
 		return -1;
 	if ((s->total += m->len) > KMOD_TOTAL_MAX)
-		return fail(s->err, s->errlen, "the modules come to more than "
+		return kmod_fail(s->err, s->errlen, "the modules come to more than "
 		    "%d MiB", KMOD_TOTAL_MAX >> 20);
 	if (kernel_modinfo(m->buf, m->len, &mi, why, sizeof(why)) == -1)
-		return fail(s->err, s->errlen, "%s: %s", f->path, why);
+		return kmod_fail(s->err, s->errlen, "%s: %s", f->path, why);
 	if (strcmp(mi.vermagic, s->release) != 0)
-		return fail(s->err, s->errlen, "%s is built for kernel %s, not "
+		return kmod_fail(s->err, s->errlen, "%s is built for kernel %s, not "
 		    "%s", f->path, mi.vermagic, s->release);
 	for (p = mi.depends; *p != '\0'; p = *comma ? comma + 1 : comma) {
 		if ((comma = strchr(p, ',')) == NULL)
@@ -754,7 +754,7 @@ write_entry(struct kmod_state *s, struct archive *a, const char *path,
 	int			 rc = 0;
 
 	if ((ae = archive_entry_new()) == NULL)
-		return fail(s->err, s->errlen, "out of memory");
+		return kmod_fail(s->err, s->errlen, "out of memory");
 	archive_entry_set_pathname(ae, path);
 	archive_entry_set_mode(ae, mode);
 	archive_entry_set_uid(ae, 0);
@@ -765,8 +765,8 @@ write_entry(struct kmod_state *s, struct archive *a, const char *path,
 	archive_entry_set_size(ae, S_ISREG(mode) ? (la_int64_t)len : 0);
 	if (archive_write_header(a, ae) != ARCHIVE_OK ||
 	    (len > 0 && archive_write_data(a, data, len) != (la_ssize_t)len))
-		rc = fail(s->err, s->errlen, "writing %s: %s", path,
-		    la_error(a));
+		rc = kmod_fail(s->err, s->errlen, "writing %s: %s", path,
+		    kmod_la_error(a));
 	archive_entry_free(ae);
 	return rc;
 }
@@ -782,12 +782,12 @@ archive_out(struct kmod_state *s, int out)
 	int		 rc = -1;
 
 	if ((load = malloc(s->norder * (KMOD_NAME_MAX + 1) + 1)) == NULL)
-		return fail(s->err, s->errlen, "out of memory");
+		return kmod_fail(s->err, s->errlen, "out of memory");
 	for (i = 0; i < s->norder; i++)
 		n += (size_t)sprintf(load + n, "%s\n", s->mods[s->order[i]].name);
 	if ((a = archive_write_new()) == NULL) {
 		free(load);
-		return fail(s->err, s->errlen, "out of memory");
+		return kmod_fail(s->err, s->errlen, "out of memory");
 	}
 	/*
 	 * newc pads every entry to 4 bytes and a regular file's last block
@@ -797,7 +797,7 @@ archive_out(struct kmod_state *s, int out)
 	    archive_write_add_filter_none(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(a, out) != ARCHIVE_OK) {
-		fail(s->err, s->errlen, "cpio: %s", la_error(a));
+		kmod_fail(s->err, s->errlen, "cpio: %s", kmod_la_error(a));
 		goto out;
 	}
 	if (write_entry(s, a, "lib", S_IFDIR | 0755, NULL, 0, 1) == -1 ||
@@ -815,7 +815,7 @@ archive_out(struct kmod_state *s, int out)
 	    (unsigned)s->norder + 3) == -1)
 		goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
-		fail(s->err, s->errlen, "cpio: %s", la_error(a));
+		kmod_fail(s->err, s->errlen, "cpio: %s", kmod_la_error(a));
 		goto out;
 	}
 	rc = 0;
@@ -835,7 +835,7 @@ kernel_modules_cpio(int dirfd, const char *release, const char *const *names,
 
 	*count = 0;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return fail(err, errlen, "out of memory");
+		return kmod_fail(err, errlen, "out of memory");
 	s->dirfd = dirfd;
 	s->release = release;
 	s->err = err;
@@ -845,13 +845,13 @@ kernel_modules_cpio(int dirfd, const char *release, const char *const *names,
 		for (i = 0; i < rl && release_char(release[i]); i++)
 			;
 		if (rl == 0 || rl > KERNEL_RELEASE_MAX || i != rl) {
-			fail(err, errlen, "bad kernel release \"%.*s\"",
+			kmod_fail(err, errlen, "bad kernel release \"%.*s\"",
 			    KERNEL_RELEASE_MAX, release);
 			goto out;
 		}
 		if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY |
 		    O_CLOEXEC)) == -1) {
-			fail(err, errlen, "modules tree: %s", strerror(errno));
+			kmod_fail(err, errlen, "modules tree: %s", strerror(errno));
 			goto out;
 		}
 		if (tree_walk(s, fd, "", 0) == -1 || builtin_read(s) == -1)

@@ -82,6 +82,13 @@ int	kernel_modinfo(const unsigned char *, size_t, struct kernel_modinfo *,
 int	kernel_modules_cpio(int, const char *, const char *const *, size_t,
 	    int, unsigned *, char *, size_t);
 
+/* kernel-modules.c's error helpers, shared with kernel-modcheck.c. */
+struct archive;
+int	kmod_fail(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* libarchive's reason, or "empty or unreadable" when it gave none. */
+const char *kmod_la_error(struct archive *);
+
 /*
  * kernel-import.c, also for kernels from a catalog: outdir/initrd.img as
  * tinydir's (an uncompressed newc archive) with outdir/modules.cpio, if

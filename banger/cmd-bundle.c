@@ -28,11 +28,9 @@ bundle_exec(const struct cmd_entry *e, struct args *a, uint32_t type,
     const char *what)
 {
 	struct ctl_image_bundle	 req;
-	struct client		 c;
 	char			 given[PATH_MAX], dir[PATH_MAX];
 	char			 out[PATH_MAX], copy[PATH_MAX];
 	const char		*name = a->pos[0], *o;
-	int			 rc;
 
 	if (!valid_vm_name(name))
 		return cmd_usage_error(e, "invalid %s name '%.64s'", what,
@@ -58,11 +56,7 @@ bundle_exec(const struct cmd_entry *e, struct args *a, uint32_t type,
 	}
 	req.name = (char *)name;
 	req.out = out;
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
-	rc = request_each(&c, type, &req, NULL, 0, 0, NULL, NULL);
-	client_close(&c);
-	return rc;
+	return request_once(type, &req, 0, NULL, NULL);
 }
 
 static int

@@ -264,19 +264,13 @@ pull_ref(const char *ref, const char *name, const char *auth,
     uint64_t size_mib, const char *kernel)
 {
 	struct ctl_image_pull	 req;
-	struct client		 c;
-	int			 rc;
 
 	req.name = (char *)name;
 	req.ref = (char *)ref;
 	req.auth = (char *)auth;
 	req.size_mib = size_mib;
 	req.kernel = (char *)kernel;
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
-	rc = request_each(&c, CTL_IMAGE_PULL, &req, NULL, 0, 0, NULL, NULL);
-	client_close(&c);
-	return rc;
+	return request_once(CTL_IMAGE_PULL, &req, 0, NULL, NULL);
 }
 
 /*

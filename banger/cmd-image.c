@@ -48,18 +48,12 @@ static int
 image_named(const struct cmd_entry *e, struct args *a, uint32_t type)
 {
 	struct ctl_image_build	 req;
-	struct client		 c;
-	int			 rc;
 
 	if (!valid_vm_name(a->pos[0]))
 		return cmd_usage_error(e, "invalid image name '%.64s'",
 		    a->pos[0]);
 	req.name = a->pos[0];
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
-	rc = request_each(&c, type, &req, NULL, 0, 0, NULL, NULL);
-	client_close(&c);
-	return rc;
+	return request_once(type, &req, 0, NULL, NULL);
 }
 
 static int
@@ -100,20 +94,16 @@ image_one(void *body, void *arg)
 static int
 cmd_image_list_exec(const struct cmd_entry *e, struct args *a)
 {
-	struct client	 c;
 	json_t		*arr = NULL;
 	int		 rc;
 
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
 	if (args_get(e, a, "json") != NULL)
 		arr = json_array();
 	else
 		printf("%-20s %-9s %9s  %-10s %s\n", "NAME", "KIND", "SIZE",
 		    "BUILT", "DIRECTORY");
-	rc = request_each(&c, CTL_IMAGE_LIST, &(struct ctl_ok){ 0 }, NULL, 0,
+	rc = request_once(CTL_IMAGE_LIST, &(struct ctl_ok){ 0 },
 	    CTL_IMAGE_INFO, image_one, arr);
-	client_close(&c);
 	if (arr != NULL && rc == BEX_OK) {
 		json_dumpf(arr, stdout, JSON_INDENT(2));
 		putchar('\n');
@@ -223,12 +213,10 @@ static int
 cmd_image_register_exec(const struct cmd_entry *e, struct args *a)
 {
 	struct ctl_image_register	 req;
-	struct client			 c;
 	char				 path[PATH_MAX];
 	const char			*name = args_get(e, a, "name");
 	const char			*rootfs = args_get(e, a, "rootfs");
 	const char			*kernel = args_get(e, a, "kernel");
-	int				 rc;
 
 	if (name == NULL || rootfs == NULL)
 		return cmd_usage_error(e, "--name and --rootfs are both "
@@ -246,12 +234,7 @@ cmd_image_register_exec(const struct cmd_entry *e, struct args *a)
 	req.name = (char *)name;
 	req.rootfs = path;
 	req.kernel = (char *)(kernel != NULL ? kernel : "");
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
-	rc = request_each(&c, CTL_IMAGE_REGISTER, &req, NULL, 0, 0, NULL,
-	    NULL);
-	client_close(&c);
-	return rc;
+	return request_once(CTL_IMAGE_REGISTER, &req, 0, NULL, NULL);
 }
 
 const struct cmd_entry cmd_image_build_entry = {

@@ -71,20 +71,16 @@ kernel_one(void *body, void *arg)
 static int
 cmd_kernel_list_exec(const struct cmd_entry *e, struct args *a)
 {
-	struct client	 c;
 	json_t		*arr = NULL;
 	int		 rc;
 
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
 	if (args_get(e, a, "json") != NULL)
 		arr = json_array();
 	else
 		printf("%-16s %-24s %7s %8s  %-10s %s\n", "NAME", "RELEASE",
 		    "MODULES", "SIZE", "ADDED", "DIRECTORY");
-	rc = request_each(&c, CTL_KERNEL_LIST, &(struct ctl_ok){ 0 }, NULL,
-	    0, CTL_KERNEL_INFO, kernel_one, arr);
-	client_close(&c);
+	rc = request_once(CTL_KERNEL_LIST, &(struct ctl_ok){ 0 },
+	    CTL_KERNEL_INFO, kernel_one, arr);
 	if (arr != NULL && rc == BEX_OK) {
 		json_dumpf(arr, stdout, JSON_INDENT(2));
 		putchar('\n');
@@ -97,10 +93,8 @@ static int
 cmd_kernel_import_exec(const struct cmd_entry *e, struct args *a)
 {
 	struct ctl_kernel_import	 req;
-	struct client			 c;
 	char				 path[PATH_MAX], mods[PATH_MAX];
 	const char			*m = args_get(e, a, "modules");
-	int				 rc;
 
 	if (!valid_vm_name(a->pos[0]))
 		return cmd_usage_error(e, "invalid kernel name '%.64s' (a-z, "
@@ -118,12 +112,7 @@ cmd_kernel_import_exec(const struct cmd_entry *e, struct args *a)
 	req.name = a->pos[0];
 	req.path = path;
 	req.modules = mods;
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
-	rc = request_each(&c, CTL_KERNEL_IMPORT, &req, NULL, 0, 0, NULL,
-	    NULL);
-	client_close(&c);
-	return rc;
+	return request_once(CTL_KERNEL_IMPORT, &req, 0, NULL, NULL);
 }
 
 /* kernel delete and kernel pull: one kernel name, progress, OK. */
@@ -131,18 +120,12 @@ static int
 kernel_named(const struct cmd_entry *e, struct args *a, uint32_t type)
 {
 	struct ctl_image_build	 req;
-	struct client		 c;
-	int			 rc;
 
 	if (!valid_vm_name(a->pos[0]))
 		return cmd_usage_error(e, "invalid kernel name '%.64s'",
 		    a->pos[0]);
 	req.name = a->pos[0];
-	if ((rc = client_open_or_report(&c, 1)) != 0)
-		return rc;
-	rc = request_each(&c, type, &req, NULL, 0, 0, NULL, NULL);
-	client_close(&c);
-	return rc;
+	return request_once(type, &req, 0, NULL, NULL);
 }
 
 static int

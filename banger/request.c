@@ -93,6 +93,25 @@ request_each(struct client *c, uint32_t type, const void *req,
 	return rc;
 }
 
+/*
+ * One request of the image and kernel commands: bangerd started if need
+ * be, its progress relayed, each reply of type item to fn (0: none).
+ * Returns an exit status.
+ */
+int
+request_once(uint32_t type, const void *req, uint32_t item,
+    void (*fn)(void *, void *), void *arg)
+{
+	struct client	 c;
+	int		 rc;
+
+	if ((rc = client_open_or_report(&c, 1)) != 0)
+		return rc;
+	rc = request_each(&c, type, req, NULL, 0, item, fn, arg);
+	client_close(&c);
+	return rc;
+}
+
 /* Keep the first VM record, drop any others. */
 static void
 keep_info(void *body, void *arg)

@@ -36,6 +36,9 @@ int	 vm_request_files(struct client *, uint32_t, const void *, char **,
 int	 send_ws_files(struct client *, uint64_t, char **, size_t);
 int	 request_each(struct client *, uint32_t, const void *, char **,
 	    size_t, uint32_t, void (*)(void *, void *), void *);
+/* request_each on a client of its own (opened and closed): exit status. */
+int	 request_once(uint32_t, const void *, uint32_t,
+	    void (*)(void *, void *), void *);
 void	 vm_info_free(struct ctl_vm_info *);
 struct cmd_entry;
 struct args;

@@ -443,6 +443,9 @@ void	 image_bundle_cmd(struct client *, const struct ctl_image_bundle *);
 void	 image_sweep(struct bangerd *);
 /* Remove a tree, not crossing mounts or following links. */
 void	 image_rm_tree(const char *);
+/* WHAT NAME's directory removed, crash-safe; OK or an error to c. */
+void	 store_delete(struct client *, const char *, const char *,
+	    const char *);
 /* image-job.c: the one job (kernel: a kernel's name, "" for tiny's). */
 void	 image_job(struct client *, enum image_kind, const char *,
 	    const char *, char *const [], const char *);

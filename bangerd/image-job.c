@@ -50,6 +50,19 @@ kind_dir(const struct bangerd *d, int kind)
 	    d->paths.kernels_dir : d->paths.images_dir;
 }
 
+/* The job started: the slot is kind's for name, c its client. */
+static void
+slot_take(struct client *c, enum image_kind kind, const char *name,
+    int logfd)
+{
+	struct bangerd	*d = c->d;
+
+	close(logfd);
+	snprintf(d->image_building, sizeof(d->image_building), "%s", name);
+	d->image_kind = kind;
+	d->image_client = c;
+}
+
 /* The build job ended: put the image in place, or clean up. */
 static void
 image_built(struct bangerd *d, int64_t id, int ok, const char *jerr)
@@ -166,10 +179,7 @@ image_job(struct client *c, enum image_kind kind, const char *name,
 		    strerror(errno));
 		return;
 	}
-	close(logfd);
-	snprintf(d->image_building, sizeof(d->image_building), "%s", name);
-	d->image_kind = kind;
-	d->image_client = c;
+	slot_take(c, kind, name, logfd);
 	client_progress(c, "%s %s %s (log: %s)%s", kind_words[kind].ing,
 	    kind_words[kind].what, name, logp, tail);
 }
@@ -276,6 +286,29 @@ catalog_url(struct client *c, char *url, size_t len)
 }
 
 /*
+ * A catalog job's cache directory (made) and, where a test names its own
+ * key directory, "--keys DIR" into keys[0..1]: 0, or -1 after an error.
+ */
+static int
+catalog_job_args(struct client *c, char *cache, size_t len, char **keys)
+{
+	const char	*env = getenv("BANGER_CATALOG_KEYS");
+	char		 err[512];
+
+	snprintf(cache, len, "%s/catalog", c->d->paths.cache_dir);
+	if (paths_mkdir_private(c->d->paths.cache_dir, err, sizeof(err)) ==
+	    -1 || paths_mkdir_private(cache, err, sizeof(err)) == -1) {
+		client_error(c, BERR_INTERNAL, "%s", err);
+		return -1;
+	}
+	if (env != NULL && valid_abs_path(env, PATH_MAX)) {
+		keys[0] = "--keys";
+		keys[1] = (char *)env;
+	}
+	return 0;
+}
+
+/*
  * image pull NAME with a catalog: banger-fetch catalog-pull NAME OUT TINY
  * CACHE URL [--keys DIR].  The image keeps its catalog name (the bundle's
  * manifest must say it); debian-bookworm may come from a catalog.
@@ -284,8 +317,7 @@ static void
 image_catalog_pull(struct client *c, const struct ctl_image_pull *req,
     char *url)
 {
-	const char	*keys = getenv("BANGER_CATALOG_KEYS");
-	char		 cache[PATH_MAX], err[512];
+	char		 cache[PATH_MAX];
 	char		*extra[7] = { cache, url, "--kernels",
 			    c->d->paths.kernels_dir, NULL, NULL, NULL };
 
@@ -303,17 +335,8 @@ image_catalog_pull(struct client *c, const struct ctl_image_pull *req,
 		    "out --size, --kernel and --auth-file");
 		return;
 	}
-	snprintf(cache, sizeof(cache), "%s/catalog", c->d->paths.cache_dir);
-	if (paths_mkdir_private(c->d->paths.cache_dir, err, sizeof(err)) ==
-	    -1 || paths_mkdir_private(cache, err, sizeof(err)) == -1) {
-		client_error(c, BERR_INTERNAL, "%s", err);
+	if (catalog_job_args(c, cache, sizeof(cache), extra + 4) == -1)
 		return;
-	}
-	/* Tests name their own key directory. */
-	if (keys != NULL && valid_abs_path(keys, PATH_MAX)) {
-		extra[4] = "--keys";
-		extra[5] = (char *)keys;
-	}
 	image_job(c, IMAGE_CATALOG, req->name, "", extra, "");
 }
 
@@ -424,10 +447,7 @@ bundle_job(struct client *c, enum image_kind kind, const char *name,
 		    strerror(errno));
 		return;
 	}
-	close(logfd);
-	snprintf(d->image_building, sizeof(d->image_building), "%s", name);
-	d->image_kind = kind;
-	d->image_client = c;
+	slot_take(c, kind, name, logfd);
 	client_progress(c, "bundling %s %s into %s", kind_words[kind].what,
 	    name, out);
 }
@@ -510,9 +530,8 @@ kernel_bundle_cmd(struct client *c, const struct ctl_image_bundle *req)
 void
 kernel_pull_cmd(struct client *c, const char *name)
 {
-	const char	*keys = getenv("BANGER_CATALOG_KEYS");
 	char		 url[CONFIG_URL_MAX + 1], dir[PATH_MAX];
-	char		 cache[PATH_MAX], err[512];
+	char		 cache[PATH_MAX];
 	char		*extra[5] = { cache, url, NULL, NULL, NULL };
 	int		 cat;
 
@@ -535,15 +554,7 @@ kernel_pull_cmd(struct client *c, const char *name)
 		    "first to pull it again", name);
 		return;
 	}
-	snprintf(cache, sizeof(cache), "%s/catalog", c->d->paths.cache_dir);
-	if (paths_mkdir_private(c->d->paths.cache_dir, err, sizeof(err)) ==
-	    -1 || paths_mkdir_private(cache, err, sizeof(err)) == -1) {
-		client_error(c, BERR_INTERNAL, "%s", err);
+	if (catalog_job_args(c, cache, sizeof(cache), extra + 2) == -1)
 		return;
-	}
-	if (keys != NULL && valid_abs_path(keys, PATH_MAX)) {
-		extra[2] = "--keys";
-		extra[3] = (char *)keys;
-	}
 	image_job(c, KERNEL_PULL, name, "", extra, "");
 }

@@ -241,9 +241,8 @@ image_list_cmd(struct client *c)
 
 /*
  * banger image delete NAME: an image some VM was made from stays (a
- * stopped full-image VM's root is an overlay on it); the rest goes by a
- * rename first, so a crash in the middle leaves NAME.delete, which
- * image_sweep() removes at the next start, never half an image.
+ * stopped full-image VM's root is an overlay on it); the rest goes
+ * (store_delete()).
  */
 void
 image_delete_cmd(struct client *c, const char *name)
@@ -251,7 +250,7 @@ image_delete_cmd(struct client *c, const char *name)
 	struct bangerd	*d = c->d;
 	struct vm	*vm;
 	struct stat	 st;
-	char		 dir[PATH_MAX], gone[PATH_MAX + 16], users[256];
+	char		 dir[PATH_MAX], users[256];
 	size_t		 n = 0, ul = 0;
 
 	if (strcmp(name, "tiny") == 0 || strcmp(name, "default") == 0) {
@@ -285,6 +284,20 @@ image_delete_cmd(struct client *c, const char *name)
 		    n > 8 ? ", ..." : "", n > 1 ? "them" : "it");
 		return;
 	}
+	store_delete(c, "image", name, dir);
+}
+
+/*
+ * An image's or kernel's directory removed by a rename first, so a crash
+ * in the middle leaves NAME.delete (image_sweep() removes it at the next
+ * start), never half of one; then OK to the client.
+ */
+void
+store_delete(struct client *c, const char *what, const char *name,
+    const char *dir)
+{
+	char	 gone[PATH_MAX + 16];
+
 	snprintf(gone, sizeof(gone), "%s.delete", dir);
 	image_rm_tree(gone);
 	if (rename(dir, gone) == -1) {
@@ -293,7 +306,7 @@ image_delete_cmd(struct client *c, const char *name)
 		return;
 	}
 	image_rm_tree(gone);
-	log_info("image %s deleted", name);
+	log_info("%s %s deleted", what, name);
 	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
 	client_finish(c);
 }

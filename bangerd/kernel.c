@@ -220,15 +220,14 @@ kernel_import_cmd(struct client *c, const struct ctl_kernel_import *req)
 
 /*
  * banger kernel delete NAME: images keep their own copy of the kernel
- * they boot, so nothing depends on the store's; the directory goes by a
- * rename first, as an image's does (image_sweep() ends a crashed one).
+ * they boot, so nothing depends on the store's.
  */
 void
 kernel_delete_cmd(struct client *c, const char *name)
 {
 	struct bangerd	*d = c->d;
 	struct stat	 st;
-	char		 dir[PATH_MAX], gone[PATH_MAX + 16];
+	char		 dir[PATH_MAX];
 
 	if (strcmp(name, "tiny") == 0 || strcmp(name, "default") == 0) {
 		client_error(c, BERR_INVALID, "tiny is banger's built-in kernel "
@@ -247,15 +246,5 @@ kernel_delete_cmd(struct client *c, const char *name)
 		    "kernel list` shows what there is", name);
 		return;
 	}
-	snprintf(gone, sizeof(gone), "%s.delete", dir);
-	image_rm_tree(gone);
-	if (rename(dir, gone) == -1) {
-		client_error(c, BERR_INTERNAL, "cannot delete %s: %s", dir,
-		    strerror(errno));
-		return;
-	}
-	image_rm_tree(gone);
-	log_info("kernel %s deleted", name);
-	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
-	client_finish(c);
+	store_delete(c, "kernel", name, dir);
 }

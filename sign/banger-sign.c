@@ -203,62 +203,6 @@ write_catalog(const char *path, struct catalog *c)
 	free(out);
 }
 
-static int
-add(const char *path, const char *name, const char *url, const char *bundle,
-    const char *kernel)
-{
-	struct catalog		 c;
-	struct cat_entry	*e, *ne;
-	char			*text, err[256];
-	size_t			 len;
-	int			 fd;
-
-	if (!valid_vm_name(name))
-		die("%s: not an image name (a-z, 0-9 and '-', at most %d)",
-		    name, CAT_NAME_MAX);
-	if (!valid_vm_name(kernel) || strcmp(kernel, "default") == 0)
-		die("%s: not a kernel name (tiny, or a name `banger kernel "
-		    "import` takes)", kernel);
-	if (access(path, F_OK) == 0) {
-		load_catalog(path, &c, &text, &len);
-		free(text);
-	} else if (errno == ENOENT)
-		memset(&c, 0, sizeof(c));
-	else
-		die("%s: %s", path, strerror(errno));
-	if (c.serial >= CAT_SERIAL_MAX)
-		die("%s: the serial cannot grow any more", path);
-	c.serial++;
-	if ((e = (struct cat_entry *)catalog_find(&c, name)) == NULL) {
-		if (c.n >= CAT_ENTRIES_MAX)
-			die("%s: already %d entries", path, CAT_ENTRIES_MAX);
-		if ((ne = reallocarray(c.entries, c.n + 1, sizeof(*ne))) ==
-		    NULL)
-			die("out of memory");
-		c.entries = ne;
-		e = &c.entries[c.n++];
-		memset(e, 0, sizeof(*e));
-	}
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	if (strlen(url) > CAT_URL_MAX)
-		die("%s: URL too long", url);
-	snprintf(e->url, sizeof(e->url), "%s", url);
-	snprintf(e->kernel, sizeof(e->kernel), "%s", kernel);
-	if ((e->size = bundle_sum(bundle, e->sha256)) == 0)
-		die("%s is empty", bundle);
-	/* What every client would refuse is not signed. */
-	if ((fd = open(bundle, O_RDONLY | O_CLOEXEC)) == -1)
-		die("%s: %s", bundle, strerror(errno));
-	if (bundle_unpack_fd(fd, NULL, name, err, sizeof(err)) == -1)
-		die("%s: %s", bundle, err);
-	close(fd);
-	write_catalog(path, &c);
-	printf("%s: serial %" PRIu64 ", %s: %" PRIu64 " bytes, sha256 %s, "
-	    "kernel %s (sign it again)\n", path, c.serial, name, e->size,
-	    e->sha256, e->kernel);
-	catalog_free(&c);
-	return 0;
-}
 
 /* The image (or kernel) name out of the catalog, the serial one on. */
 static int
@@ -349,20 +293,44 @@ kernel_bundle_check(const char *bundle, const char *name)
 	    m.release, count);
 }
 
-/* A kernel bundle (banger kernel bundle) into the catalog's "kernels". */
+/* The image bundle at bundle read through as a client would unpack it. */
+static void
+image_bundle_check(const char *bundle, const char *name)
+{
+	char	 err[256];
+	int	 fd;
+
+	if ((fd = open(bundle, O_RDONLY | O_CLOEXEC)) == -1)
+		die("%s: %s", bundle, strerror(errno));
+	if (bundle_unpack_fd(fd, NULL, name, err, sizeof(err)) == -1)
+		die("%s: %s", bundle, err);
+	close(fd);
+}
+
+/*
+ * An image bundle (banger image bundle) that boots kernel, or with kernel
+ * NULL a kernel bundle (banger kernel bundle), into the catalog as name,
+ * replacing an entry of that name; the serial one on.
+ */
 static int
-add_kernel(const char *path, const char *name, const char *url,
-    const char *bundle)
+add(const char *path, const char *name, const char *url, const char *bundle,
+    const char *kernel)
 {
 	struct catalog		 c;
-	struct cat_entry	*e, *ne;
+	struct cat_entry	*e, *ne, **v;
+	const char		*what = kernel == NULL ? "kernel" : "image";
 	char			*text;
-	size_t			 len;
+	size_t			 len, i, *n;
 
-	if (!valid_vm_name(name) || strcmp(name, "tiny") == 0 ||
-	    strcmp(name, "default") == 0)
-		die("%s: not a kernel name (a-z, 0-9 and '-'; not tiny or "
-		    "default)", name);
+	if (!valid_vm_name(name) || (kernel == NULL && (strcmp(name, "tiny") ==
+	    0 || strcmp(name, "default") == 0)))
+		die("%s: not %s name (a-z, 0-9 and '-', at most %d%s)", name,
+		    kernel == NULL ? "a kernel" : "an image", CAT_NAME_MAX,
+		    kernel == NULL ? "; not tiny or default" : "");
+	if (kernel != NULL && (!valid_vm_name(kernel) || strcmp(kernel,
+	    "default") == 0))
+		die("%s: not a kernel name (tiny, or a name `banger kernel "
+		    "import` takes)", kernel);
 	if (strlen(url) > CAT_URL_MAX)
 		die("%s: URL too long", url);
 	if (access(path, F_OK) == 0) {
@@ -375,25 +343,36 @@ add_kernel(const char *path, const char *name, const char *url,
 	if (c.serial >= CAT_SERIAL_MAX)
 		die("%s: the serial cannot grow any more", path);
 	c.serial++;
-	if ((e = (struct cat_entry *)catalog_find_kernel(&c, name)) == NULL) {
-		if (c.nk >= CAT_ENTRIES_MAX)
-			die("%s: already %d kernels", path, CAT_ENTRIES_MAX);
-		if ((ne = reallocarray(c.kernels, c.nk + 1, sizeof(*ne))) ==
-		    NULL)
+	v = kernel == NULL ? &c.kernels : &c.entries;
+	n = kernel == NULL ? &c.nk : &c.n;
+	for (i = 0; i < *n && strcmp((*v)[i].name, name) != 0; i++)
+		;
+	if (i == *n) {
+		if (*n >= CAT_ENTRIES_MAX)
+			die("%s: already %d %ss", path, CAT_ENTRIES_MAX, what);
+		if ((ne = reallocarray(*v, *n + 1, sizeof(*ne))) == NULL)
 			die("out of memory");
-		c.kernels = ne;
-		e = &c.kernels[c.nk++];
-		memset(e, 0, sizeof(*e));
+		*v = ne;
+		memset(&ne[*n], 0, sizeof(*ne));
+		(*n)++;
 	}
+	e = &(*v)[i];
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	snprintf(e->url, sizeof(e->url), "%s", url);
+	snprintf(e->kernel, sizeof(e->kernel), "%s", kernel != NULL ? kernel :
+	    "");
 	if ((e->size = bundle_sum(bundle, e->sha256)) == 0)
 		die("%s is empty", bundle);
 	/* What every client would refuse is not signed. */
-	kernel_bundle_check(bundle, name);
+	if (kernel == NULL)
+		kernel_bundle_check(bundle, name);
+	else
+		image_bundle_check(bundle, name);
 	write_catalog(path, &c);
-	printf("%s: serial %" PRIu64 ", kernel %s: %" PRIu64 " bytes, sha256 "
-	    "%s (sign it again)\n", path, c.serial, name, e->size, e->sha256);
+	printf("%s: serial %" PRIu64 ", %s %s: %" PRIu64 " bytes, sha256 %s%s%s "
+	    "(sign it again)\n", path, c.serial, what, name, e->size,
+	    e->sha256, kernel != NULL ? ", kernel " : "", kernel != NULL ?
+	    kernel : "");
 	catalog_free(&c);
 	return 0;
 }
@@ -477,7 +456,7 @@ main(int argc, char **argv)
 	    strcmp(argv[2], "--kernel") == 0)
 		return add(argv[4], argv[5], argv[6], argv[7], argv[3]);
 	if (argc == 6 && strcmp(argv[1], "add-kernel") == 0)
-		return add_kernel(argv[2], argv[3], argv[4], argv[5]);
+		return add(argv[2], argv[3], argv[4], argv[5], NULL);
 	if (argc == 4 && strcmp(argv[1], "remove") == 0)
 		return remove_entry(argv[2], argv[3], 0);
 	if (argc == 4 && strcmp(argv[1], "remove-kernel") == 0)
