@@ -80,6 +80,8 @@ struct run_as {
 int	user_resolve(const char *, const char *, const char *,
 	    struct run_as *, char *, size_t);
 char	*user_read_file(const char *, size_t);
+/* workspace.c: a workspace under /root made the user's (not root's). */
+void	workspace_give(const char *, const struct run_as *);
 
 /* chan.c */
 int64_t	now_ms(void);

@@ -275,6 +275,7 @@ sess_exec(struct agent *a, uint64_t id, const void *body)
 		exec_refused(a, id);
 		return;
 	}
+	workspace_give(x->cwd, &ra);
 
 	if (x->tty) {
 		if (open_pty(x, &master, &slave) == -1) {

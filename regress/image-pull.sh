@@ -164,6 +164,19 @@ sed -n 12p "$out" | grep -qx "4755 1000 50" && ok "mode and owner kept" ||
     fail "mode/owner: $(sed -n 12p "$out")"
 sed -n 13p "$out" | grep -qx agent || fail "pid 1: $(sed -n 13p "$out")"
 
+# A workspace for the image's User: /root passable, the tree app's.
+wsr=$W/wsapp/proj
+mkdir -p "$wsr/sub" && (cd "$wsr" && git init -q . && echo hi >f &&
+    echo deep >sub/g && git add -A && git -c user.email=t@example.invalid \
+    -c user.name=t commit -qm init) || fatal "workspace repo"
+chown -R "$(user_uid t1)" "$W/wsapp"
+run t1 vm run --rm --image busy "$wsr" -- sh -c 'id -u; pwd; cat f sub/g;
+    echo made >sub/new && cat sub/new; stat -c "%u %a" /root/proj/sub/g'
+expect_rc 0 "vm run --image busy PATH (User app)"
+[ "$(cat "$W/out")" = "$(printf '1000\n/root/proj\nhi\ndeep\nmade\n1000 644')" ] &&
+    ok "User app works in its workspace: reads, writes, owns it" ||
+    fail "workspace as app: $(cat "$W/out")"
+
 # An index resolved to amd64, its layers from the cache: no blob fetched.
 blobs_before=$(grep -c "GET /v2/test/busy/blobs/.*status=20" "$S/reg-bearer.log")
 run t1 image pull "$H/test/busy:idx"
