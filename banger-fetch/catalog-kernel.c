@@ -93,13 +93,20 @@ cpull_kernel(struct cpull *p, const struct cat_entry *ke, const char *out,
 	status_progress("unpacking kernel %s", ke->name);
 	rc = kbundle_unpack_fd(fd, out, ke->name, &m, err, sizeof(err));
 	close(fd);
-	if (rc == -1) {
+	if (rc == -1)
 		status_error("kernel %s: %s", ke->name, err);
+	else if (check_vmlinux(out, m.release) == -1 ||
+	    check_modules(out, m.release, count) == -1)
+		rc = -1;
+	if (rc == -1) {
+		/*
+		 * Signed and whole, but no use: not kept in the cache, where
+		 * every later pull would find it again (a write error in out
+		 * is not the bundle's, but it is only a download again).
+		 */
+		(void)unlink(final);
 		return -1;
 	}
-	if (check_vmlinux(out, m.release) == -1 ||
-	    check_modules(out, m.release, count) == -1)
-		return -1;
 	status_progress("kernel %s: %s, %u modules", ke->name, m.release,
 	    *count);
 	if (kernel_install_initrd(out, p->kdir) == -1)
@@ -114,6 +121,7 @@ catalog_kernel_main(int argc, char **argv)
 	struct cpull		 p;
 	const struct cat_entry	*ke;
 	char			 err[512], rel[KERNEL_RELEASE_MAX + 1];
+	char			 src[CAT_NAME_MAX + 128];
 	unsigned		 count;
 	int			 rc;
 
@@ -130,7 +138,10 @@ catalog_kernel_main(int argc, char **argv)
 		status_error("the catalog %s has no kernel %s", p.url, p.name);
 		goto out;
 	}
+	snprintf(src, sizeof(src), "ref catalog:%s\ndigest sha256:%s\n",
+	    p.name, ke->sha256);
 	if (cpull_kernel(&p, ke, p.out, rel, sizeof(rel), &count) == -1 ||
+	    write_small(p.out, "source", src) == -1 ||
 	    kernel_write_info(p.out, rel, "vmlinux", count) == -1)
 		goto out;
 	status_progress("kernel %s pulled from the catalog (sha256:%s)",

@@ -541,7 +541,7 @@ out:
 }
 
 /* out/name, a new file holding text: 0, or -1 after a status. */
-static int
+int
 write_small(const char *out, const char *name, const char *text)
 {
 	char	 path[PATH_MAX];

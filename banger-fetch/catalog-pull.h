@@ -19,6 +19,8 @@ struct cpull {
 	char		 bundle_url[CAT_URL_MAX + 1];
 };
 
+/* out/name, a new file holding text: 0, or -1 after a status. */
+int	write_small(const char *, const char *, const char *);
 /* The jobs' arguments and the sandbox: 0, 2 (arguments) or 1. */
 int	cpull_setup(struct cpull *, int, char **);
 /* The entry's URL against the catalog's, into bundle_url: 0 or -1. */

@@ -122,6 +122,13 @@ kernel_files(const char *out, const char *src, struct kernel_file *kf,
 		status_error("%s: %s", dst, strerror(errno));
 		rc = -1;
 	}
+	/* A bzImage that names no release: the ELF's banner may. */
+	if (rc == 0 && kf->release[0] == '\0' && (lseek(vfd, 0, SEEK_SET) ==
+	    -1 || kernel_elf_check(vfd, kf->release, err, sizeof(err)) ==
+	    -1)) {
+		status_error("%s: %s", dst, err);
+		rc = -1;
+	}
 	close(vfd);
 	snprintf(dst, sizeof(dst), "%s/vmlinuz", out);
 	if (rc == 0 && rename(copy, dst) == -1) {
@@ -143,12 +150,6 @@ kernel_modules(const char *out, const char *modules, const char *release,
 	char	 path[PATH_MAX], err[512];
 	int	 fd, dfd = -1, rc = -1;
 
-	if (modules != NULL && release[0] == '\0') {
-		status_error("the kernel names no release, so its modules "
-		    "cannot be checked against it; import it without "
-		    "--modules (with its drivers built in)");
-		return -1;
-	}
 	if (modules != NULL && (dfd = open(modules, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1) {
 		status_error("%s: %s", modules, strerror(errno));
@@ -281,8 +282,14 @@ import_kernel_main(int argc, char **argv)
 	status_progress("reading %s", argv[4]);
 	if (kernel_files(argv[2], argv[4], &kf, forms, sizeof(forms)) == -1)
 		return 1;
-	if (kf.release[0] != '\0')
-		status_progress("kernel %s (%s)", kf.release, forms);
+	/* Modules, bundles and `kernel list` all go by the release. */
+	if (kf.release[0] == '\0') {
+		status_error("%s names no release (neither a bzImage version "
+		    "string nor a \"Linux version\" banner): not a kernel banger "
+		    "can check modules against", argv[4]);
+		return 1;
+	}
+	status_progress("kernel %s (%s)", kf.release, forms);
 	if (modules == NULL)
 		status_progress("no --modules: the guest loads no modules, so "
 		    "the kernel must have virtio-mmio, virtio-blk, "
@@ -293,6 +300,6 @@ import_kernel_main(int argc, char **argv)
 	    kernel_write_info(argv[2], kf.release, forms, count) == -1)
 		return 1;
 	status_progress("kernel %s imported: %s, %u modules", argv[1],
-	    kf.release[0] != '\0' ? kf.release : "release unknown", count);
+	    kf.release, count);
 	return 0;
 }

@@ -252,6 +252,23 @@ mc_hex(const unsigned char *p)
  * read after.
  */
 #define MC_PATH_MAX	256
+/* n (at most 3) bytes at off are zeros: 0, else -1. */
+static int
+mc_zeros(int fd, off_t off, int64_t n)
+{
+	unsigned char	 b[3] = { 0, 0, 0 };
+	int64_t		 i;
+
+	if (n == 0)
+		return 0;
+	if (pread(fd, b, (size_t)n, off) != n)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (b[i] != 0)
+			return -1;
+	return 0;
+}
+
 static int
 mc_prescan(int fd, off_t size, char *err, size_t errlen)
 {
@@ -282,7 +299,26 @@ mc_prescan(int fd, off_t size, char *err, size_t errlen)
 		    pread(fd, h + 110, (size_t)nsize, off + 110) != nsize)
 			return kmod_fail(err, errlen, "modules.cpio is "
 			    "truncated");
+		/*
+		 * The kernel reads a name as a C string: it must end in its
+		 * one NUL, and padding must be zeros, or the kernel and
+		 * this check would read different names.
+		 */
+		if (h[110 + nsize - 1] != 0 || memchr(h + 110, 0,
+		    (size_t)nsize - 1) != NULL)
+			return kmod_fail(err, errlen, "a member's name is not "
+			    "one NUL-terminated string");
+		if (mc_zeros(fd, off + 110 + nsize, (4 - (110 + nsize) % 4) %
+		    4) == -1)
+			return kmod_fail(err, errlen, "a member's name is "
+			    "padded with bytes that are not zeros");
 		off += (110 + nsize + 3) & ~(off_t)3;
+		if (size - off < fsize)
+			return kmod_fail(err, errlen, "modules.cpio is "
+			    "truncated");
+		if (mc_zeros(fd, off + fsize, (4 - fsize % 4) % 4) == -1)
+			return kmod_fail(err, errlen, "a member's data is "
+			    "padded with bytes that are not zeros");
 		off += (fsize + 3) & ~(off_t)3;
 		if (nsize == 11 && memcmp(h + 110, "TRAILER!!!", 11) == 0)
 			break;

@@ -29,3 +29,8 @@ $(eval $(call prog_rule,banger-fetch/test-kernel-modules,\
 TESTS += banger-fetch/test-kernel-bundle
 $(eval $(call prog_rule,banger-fetch/test-kernel-bundle,\
 	banger-fetch/test-kernel-bundle.c $(FETCH_LIB_SRCS),$(FETCH_LIBS) -lcmocka))
+TESTS += banger-fetch/test-kernel-modcheck
+$(eval $(call prog_rule,banger-fetch/test-kernel-modcheck,\
+	banger-fetch/test-kernel-modcheck.c banger-fetch/kernel-modcheck.c \
+	banger-fetch/kernel-modules.c,$(shell pkg-config --libs libarchive) \
+	-lcmocka))

@@ -78,6 +78,8 @@ enum image_kind {
 	IMAGE_BUILD, IMAGE_REGISTER, IMAGE_PULL, IMAGE_CATALOG, IMAGE_BUNDLE,
 	KERNEL_IMPORT, KERNEL_PULL, KERNEL_BUNDLE
 };
+/* A job on a kernel (kernels/), not on an image. */
+#define KIND_IS_KERNEL(k)	((k) >= KERNEL_IMPORT)
 #define VM_ID_MIN	(1 << 20) /* new ids are random in VM_ID_MIN..
 					   PRIV_VMID_MAX (db.c) */
 
@@ -443,6 +445,12 @@ void	 image_bundle_cmd(struct client *, const struct ctl_image_bundle *);
 void	 image_sweep(struct bangerd *);
 /* Remove a tree, not crossing mounts or following links. */
 void	 image_rm_tree(const char *);
+/*
+ * Where an image or kernel came from: dir's "source" file (written by
+ * banger-fetch, "ref REF" and "digest DIGEST" lines) as REF@DIGEST, else
+ * dflt.
+ */
+void	 store_source(const char *, const char *, char *, size_t);
 /* WHAT NAME's directory removed, crash-safe; OK or an error to c. */
 void	 store_delete(struct client *, const char *, const char *,
 	    const char *);

@@ -151,7 +151,7 @@ image_exec_load(const char *dir, struct image_exec *ie, char *err,
 
 	memset(ie, 0, sizeof(*ie));
 	snprintf(path, sizeof(path), "%s/exec", dir);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+	if ((fd = open_regular(path)) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

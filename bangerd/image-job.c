@@ -46,8 +46,8 @@ static const struct {
 static const char *
 kind_dir(const struct bangerd *d, int kind)
 {
-	return kind == KERNEL_IMPORT || kind == KERNEL_PULL ?
-	    d->paths.kernels_dir : d->paths.images_dir;
+	return KIND_IS_KERNEL(kind) ? d->paths.kernels_dir :
+	    d->paths.images_dir;
 }
 
 /* The job started: the slot is kind's for name, c its client. */

@@ -141,21 +141,21 @@ image_rm_tree(const char *path)
 }
 
 /*
- * Where an image came from: a pulled image's "source" file (written by
- * banger-fetch: "ref REF" and "digest DIGEST" lines, read as untrusted
- * bytes), else "registered" or "built".
+ * Where an image or a kernel came from: a pulled one's "source" file
+ * (written by banger-fetch: "ref REF" and "digest DIGEST" lines, read as
+ * untrusted bytes), else dflt.
  */
-static void
-image_source(const struct image *img, char *out, size_t len)
+void
+store_source(const char *dir, const char *dflt, char *out, size_t len)
 {
 	char	 path[PATH_MAX + 8], buf[1024], *ref, *dig, *nl;
 	ssize_t	 n;
 	size_t	 i;
 	int	 fd;
 
-	snprintf(out, len, "%s", img->agent_init ? "registered" : "built");
-	snprintf(path, sizeof(path), "%s/source", img->dir);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	snprintf(out, len, "%s", dflt);
+	snprintf(path, sizeof(path), "%s/source", dir);
+	if ((fd = open_regular(path)) == -1)
 		return;
 	n = read_all(fd, buf, sizeof(buf) - 1);
 	close(fd);
@@ -205,7 +205,8 @@ image_send(struct client *c, const struct image *img)
 	if (strcmp(img->name, "tiny") == 0)
 		snprintf(source, sizeof(source), "make images");
 	else
-		image_source(img, source, sizeof(source));
+		store_source(img->dir, img->agent_init ? "registered" :
+		    "built", source, sizeof(source));
 	ii.source = source;
 	kernel_of_image(img->dir, kernel, sizeof(kernel));
 	ii.kernel = kernel;
@@ -258,7 +259,7 @@ image_delete_cmd(struct client *c, const char *name)
 		    "(`make images` makes it); it cannot be deleted");
 		return;
 	}
-	if (d->image_kind != KERNEL_IMPORT && strcmp(d->image_building,
+	if (!KIND_IS_KERNEL(d->image_kind) && strcmp(d->image_building,
 	    name) == 0) {
 		client_error(c, BERR_BUSY, "image %s is being built; delete it "
 		    "once the build has ended", name);

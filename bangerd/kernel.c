@@ -38,7 +38,7 @@ kinfo_read(const char *dir, struct kinfo *ki)
 
 	memset(ki, 0, sizeof(*ki));
 	snprintf(path, sizeof(path), "%s/info", dir);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((fd = open_regular(path)) == -1)
 		return;
 	n = read_all(fd, buf, sizeof(buf));
 	close(fd);
@@ -115,7 +115,7 @@ kernel_of_image(const char *imgdir, char *out, size_t len)
 
 	snprintf(out, len, "tiny");
 	snprintf(path, sizeof(path), "%s/kernel", imgdir);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((fd = open_regular(path)) == -1)
 		return;
 	n = read_all(fd, buf, sizeof(buf) - 1);
 	close(fd);
@@ -135,7 +135,7 @@ kernel_send(struct client *c, const char *name, const char *dir,
 	struct ctl_kernel_info	 ki;
 	struct kinfo		 in;
 	struct stat		 st;
-	char			 p[PATH_MAX + 16];
+	char			 p[PATH_MAX + 16], src[1024];
 	uint64_t		 bytes = 0;
 	size_t			 i;
 
@@ -155,7 +155,8 @@ kernel_send(struct client *c, const char *name, const char *dir,
 	ki.forms = in.forms;
 	ki.modules = in.modules;
 	ki.size_mib = (bytes + (1 << 20) - 1) >> 20;
-	ki.source = (char *)source;
+	store_source(dir, source, src, sizeof(src));
+	ki.source = src;
 	client_send(c, CTL_KERNEL_INFO, &ki);
 }
 
@@ -234,10 +235,10 @@ kernel_delete_cmd(struct client *c, const char *name)
 		    "(`make images` makes it); it cannot be deleted");
 		return;
 	}
-	if (d->image_kind == KERNEL_IMPORT && strcmp(d->image_building,
+	if (KIND_IS_KERNEL(d->image_kind) && strcmp(d->image_building,
 	    name) == 0) {
-		client_error(c, BERR_BUSY, "kernel %s is being imported; delete "
-		    "it once the import has ended", name);
+		client_error(c, BERR_BUSY, "kernel %s is being imported, pulled "
+		    "or bundled; delete it once that has ended", name);
 		return;
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", d->paths.kernels_dir, name);

@@ -1,10 +1,13 @@
 /* image_exec_parse: the exec file banger-fetch writes, read strictly. */
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -108,6 +111,29 @@ bounded(void **state)
 	free(text);
 }
 
+/*
+ * An exec file banger-fetch left as a FIFO (or any non-regular file) is
+ * refused at once: open() on a FIFO with no writer would block bangerd.
+ */
+static void
+not_regular(void **state)
+{
+	struct image_exec	 ie;
+	char			 dir[] = "/tmp/test-image-exec.XXXXXX";
+	char			 path[64], err[256];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/exec", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(image_exec_load(dir, &ie, err, sizeof(err)), -1);
+	unlink(path);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(image_exec_load(dir, &ie, err, sizeof(err)), -1);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -115,6 +141,7 @@ main(void)
 		cmocka_unit_test(good),
 		cmocka_unit_test(bad),
 		cmocka_unit_test(bounded),
+		cmocka_unit_test(not_regular),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,8 @@
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -63,4 +65,27 @@ fd_move(int fd, int target)
 		return -1;
 	(void)close(fd);
 	return 0;
+}
+
+/*
+ * path opened for reading only if it is a regular file, not a link: a
+ * FIFO a less trusted process left in its place must not block the
+ * reader in open(), nor a device be read.  The descriptor, or -1 with
+ * errno (EINVAL for a file of another type).
+ */
+int
+open_regular(const char *path)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
 }

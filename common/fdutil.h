@@ -9,6 +9,8 @@ int	fd_nonblock(int, int);
 void	fd_closefrom(int);
 /* Move fd to exactly target (dup2 then close), clearing close-on-exec. */
 int	fd_move(int, int);
+/* A regular file opened to read (no link, no FIFO wait), or -1. */
+int	open_regular(const char *);
 /* rwall.c */
 ssize_t	read_all(int, void *, size_t);
 ssize_t	write_all(int, const void *, size_t);

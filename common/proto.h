@@ -164,7 +164,8 @@ struct ctl_kernel_info {
 	uint64_t	 modules;	/* in its initramfs */
 	uint64_t	 size_mib;	/* disk space it takes */
 	uint64_t	 imported;	/* unix seconds, 0 if unknown */
-	char		*source;	/* "make images", the imported path */
+	char		*source;	/* "make images", "imported", or the
+					   pulled catalog:NAME@sha256:HEX */
 };
 
 struct ctl_vm_create {

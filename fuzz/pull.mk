@@ -2,7 +2,8 @@
 # (bangerd/image-exec.c), and the agent's reading of a guest's
 # /etc/passwd and /etc/group for an image's User (agent/user.c).
 FUZZERS += image-exec agent-user
-FUZZ_SRCS_image-exec := bangerd/image-exec.c common/rwall.c
+FUZZ_SRCS_image-exec := bangerd/image-exec.c common/rwall.c \
+	common/fdutil.c
 FUZZ_CFLAGS_image-exec := -Ibangerd
 FUZZ_DEPS_image-exec := bangerd/image-exec.h
 $(eval $(call fuzz_rule,image-exec))

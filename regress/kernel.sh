@@ -162,11 +162,31 @@ cmp -s "$k2s/k1/vmlinux" "$kernels/k1/vmlinux" &&
     ok "t2's k1 is t1's kernel and initramfs, byte for byte" ||
     fail "t2's pulled k1 differs from t1's"
 run t2 kernel list --json
+ksha=$(sha256sum "$WWW/kernels/k1.tar.zst" | cut -d' ' -f1)
 [ "$(kfield k1 release)" = "$rel" ] && [ "$(kfield k1 modules)" = "$n" ] &&
-    ok "t2's kernel list: k1, $rel, $n modules" ||
+    [ "$(kfield k1 source)" = "catalog:k1@sha256:$ksha" ] &&
+    ok "t2's kernel list: k1, $rel, $n modules, from the catalog" ||
     fail "t2's kernel list: $(cat "$W/out")"
 run t2 kernel pull k1
 expect_rc 125 "t2: kernel pull k1 again"
+# A kernel entry whose bundle is whole and signed but holds no kernel
+# (listed by hand: banger-sign refuses it): refused, not kept cached.
+cp "$W/badk.tar.zst" "$WWW/kernels/bad.tar.zst"
+bsha=$(sha256sum "$WWW/kernels/bad.tar.zst" | cut -d' ' -f1)
+jq --arg s "$bsha" --argjson n "$(stat -c %s "$WWW/kernels/bad.tar.zst")" \
+    '.serial += 1 | .kernels += [{"name": "bad", "url":
+    "kernels/bad.tar.zst", "size": $n, "sha256": $s}]' \
+    "$WWW/catalog.json" >"$W/c.json" && mv "$W/c.json" "$WWW/catalog.json" &&
+    "$SIGN" sign "$WWW/catalog.json" "$W/k.key" >/dev/null &&
+    chmod -R a+rX "$WWW" || fatal "listing bad"
+run t2 kernel pull bad
+[ "$RC" != 0 ] && grep -q "vmlinux" "$W/err" &&
+    ok "a signed kernel bundle holding no kernel is refused" ||
+    fail "kernel pull bad: $RC $(cat "$W/err")"
+[ -e "$k2s/bad" ] && fail "a refused kernel pull left kernels/bad"
+[ -e "$h2/.cache/banger/catalog/bundles/$bsha" ] &&
+    fail "the refused bundle stayed in the cache" ||
+    ok "the refused bundle is not kept in the cache"
 run t2 kernel pull nosuch
 [ "$RC" != 0 ] && grep -q "has no kernel nosuch" "$W/err" &&
     ok "a kernel the catalog lacks is refused" ||

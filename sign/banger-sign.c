@@ -267,8 +267,11 @@ kernel_bundle_check(const char *bundle, const char *name)
 	if (rc == 0) {
 		snprintf(p, sizeof(p), "%s/vmlinux", tmp);
 		rel[0] = '\0';
-		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1 ||
-		    kernel_elf_check(fd, rel, err, sizeof(err)) == -1)
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) == -1) {
+			snprintf(err, sizeof(err), "%s: %s", p,
+			    strerror(errno));
+			rc = -1;
+		} else if (kernel_elf_check(fd, rel, err, sizeof(err)) == -1)
 			rc = -1;
 		else if (strcmp(rel, m.release) != 0) {
 			snprintf(err, sizeof(err), "the manifest says release "
