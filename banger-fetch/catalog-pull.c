@@ -219,7 +219,7 @@ catalog_get(struct cpull *p)
 		status_error("%s", err);
 		goto out;
 	}
-	if (catalog_serial_check(p->cache, p->url, p->cat.serial, err,
+	if (catalog_serial_check(p->serials, p->url, p->cat.serial, err,
 	    sizeof(err)) == -1) {
 		status_error("%s", err);
 		goto out;
@@ -229,7 +229,7 @@ catalog_get(struct cpull *p)
 	 * a newer catalog whose download an attacker breaks must still
 	 * shut out the older one.
 	 */
-	if (catalog_serial_record(p->cache, p->url, p->cat.serial, err,
+	if (catalog_serial_record(p->serials, p->url, p->cat.serial, err,
 	    sizeof(err)) == -1) {
 		status_error("recording the catalog's serial: %s", err);
 		goto out;
@@ -648,14 +648,14 @@ cpull(struct cpull *p)
 
 /*
  * Both jobs' arguments, NAME OUTDIR KERNELDIR CACHEDIR CATALOG_URL
- * [--kernels DIR] [--keys DIR], checked into *p, and the sandbox: 0, 2
- * for bad arguments, 1 when the sandbox fails.
+ * [--kernels DIR] [--keys DIR] [--state DIR], checked into *p, and the
+ * sandbox: 0, 2 for bad arguments, 1 when the sandbox fails.
  */
 int
 cpull_setup(struct cpull *p, int argc, char **argv)
 {
 	struct fetch_confine fc;
-	const char	*dirs[3], *reads[4];
+	const char	*dirs[4], *reads[4], *state = NULL;
 	uint16_t	 ports[2];
 	char		 err[512];
 	int		 i;
@@ -667,14 +667,17 @@ cpull_setup(struct cpull *p, int argc, char **argv)
 			p->keydir = argv[i + 1];
 		else if (strcmp(argv[i], "--kernels") == 0)
 			p->kernels = argv[i + 1];
+		else if (strcmp(argv[i], "--state") == 0)
+			state = argv[i + 1];
 		else
 			break;
 	if (argc < 6 || i != argc || (p->kernels != NULL &&
-	    !valid_abs_path(p->kernels, PATH_MAX))) {
+	    !valid_abs_path(p->kernels, PATH_MAX)) || (state != NULL &&
+	    !valid_abs_path(state, PATH_MAX))) {
 		status_error("%s: wrong arguments", argv[0]);
 		fprintf(stderr, "usage: banger-fetch %s NAME OUTDIR "
 		    "KERNELDIR CACHEDIR CATALOG_URL [--kernels DIR] "
-		    "[--keys DIR]\n", argv[0]);
+		    "[--keys DIR] [--state DIR]\n", argv[0]);
 		return 2;
 	}
 	p->name = argv[1];
@@ -694,9 +697,16 @@ cpull_setup(struct cpull *p, int argc, char **argv)
 		status_error("%s", err);
 		return 2;
 	}
+	/* The serials seen: --state's, else in the cache (a test's job). */
+	if (state != NULL)
+		snprintf(p->serials, sizeof(p->serials), "%s", state);
+	else
+		snprintf(p->serials, sizeof(p->serials), "%s/catalog",
+		    p->cache);
 	dirs[0] = p->out;
 	dirs[1] = p->cache;
-	dirs[2] = NULL;
+	dirs[2] = state;
+	dirs[3] = NULL;
 	ports[0] = p->port;
 	ports[1] = 443;
 	/*

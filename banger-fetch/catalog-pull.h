@@ -11,6 +11,7 @@
 /* One pull: the catalog, the entry being fetched (e) and where to. */
 struct cpull {
 	const char	*name, *out, *kdir, *cache, *url, *keydir, *kernels;
+	char		 serials[4096];	/* where catalog-serial.c keeps them */
 	struct oci_ref	 ref;		/* the catalog's host, for the session */
 	uint16_t	 port;
 	struct oci_reg	*reg;

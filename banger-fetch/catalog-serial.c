@@ -1,9 +1,10 @@
 /*
  * Rollback protection: the highest catalog serial seen for each catalog
- * URL, in CACHEDIR/catalog/serial-HEX (HEX the sha256 of the URL), one
- * decimal line.  A catalog with a lower serial is an old (validly signed)
- * catalog replayed by a mirror or an attacker and is refused; it is
- * recorded only once a pull from it has installed its bundle.
+ * URL, in DIR/serial-HEX (HEX the sha256 of the URL), one decimal line;
+ * DIR is ~/.local/state/banger/catalog (bangerd's --state), which cache
+ * cleaners leave alone.  A catalog with a lower serial is an old (validly
+ * signed) catalog replayed by a mirror or an attacker and is refused; a
+ * serial is recorded as soon as its catalog's signature verifies.
  */
 #include <sys/stat.h>
 
@@ -43,8 +44,7 @@ catalog_serial_parse(const char *buf, size_t len, uint64_t *out)
 }
 
 static int
-serial_path(const char *cachedir, const char *url, char *path,
-    size_t pathsz)
+serial_path(const char *dir, const char *url, char *path, size_t pathsz)
 {
 	static const char hexd[] = "0123456789abcdef";
 	unsigned char	 md[32];
@@ -58,8 +58,7 @@ serial_path(const char *cachedir, const char *url, char *path,
 		hex[2 * i + 1] = hexd[md[i] & 15];
 	}
 	hex[64] = '\0';
-	if ((size_t)snprintf(path, pathsz, "%s/catalog/serial-%s", cachedir,
-	    hex) >= pathsz)
+	if ((size_t)snprintf(path, pathsz, "%s/serial-%s", dir, hex) >= pathsz)
 		return -1;
 	return 0;
 }
@@ -84,13 +83,13 @@ serial_read(const char *path, uint64_t *seen)
 }
 
 int
-catalog_serial_check(const char *cachedir, const char *url, uint64_t serial,
+catalog_serial_check(const char *dir, const char *url, uint64_t serial,
     char *err, size_t errsz)
 {
 	char		 path[PATH_MAX];
 	uint64_t	 seen;
 
-	if (serial_path(cachedir, url, path, sizeof(path)) == -1 ||
+	if (serial_path(dir, url, path, sizeof(path)) == -1 ||
 	    serial_read(path, &seen) == -1) {
 		snprintf(err, errsz, "%s: not a catalog serial file (remove it "
 		    "to trust the next catalog's serial)", path);
@@ -106,20 +105,19 @@ catalog_serial_check(const char *cachedir, const char *url, uint64_t serial,
 }
 
 int
-catalog_serial_record(const char *cachedir, const char *url, uint64_t serial,
+catalog_serial_record(const char *dir, const char *url, uint64_t serial,
     char *err, size_t errsz)
 {
 	char		 path[PATH_MAX], tmp[PATH_MAX + 16], line[32];
 	uint64_t	 seen;
 	int		 fd, n, ok;
 
-	snprintf(tmp, sizeof(tmp), "%s/catalog", cachedir);
-	if (mkdir(tmp, 0700) == -1 && errno != EEXIST) {
-		snprintf(err, errsz, "%s: %s", tmp, strerror(errno));
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errsz, "%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (serial_path(cachedir, url, path, sizeof(path)) == -1) {
-		snprintf(err, errsz, "%s: path too long", cachedir);
+	if (serial_path(dir, url, path, sizeof(path)) == -1) {
+		snprintf(err, errsz, "%s: path too long", dir);
 		return -1;
 	}
 	/* Another pull may have recorded a higher one meanwhile. */

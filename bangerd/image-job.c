@@ -128,7 +128,7 @@ image_job(struct client *c, enum image_kind kind, const char *name,
 	const char	*base = kind_dir(d, kind);
 	char		 out[PATH_MAX + 16], logp[PATH_MAX + 32];
 	char		 kdir[PATH_MAX], err[1024];
-	char		*argv[12];
+	char		*argv[16];
 	size_t		 argc = 0;
 	int		 logfd;
 
@@ -171,6 +171,14 @@ image_job(struct client *c, enum image_kind kind, const char *name,
 	while (*extra != NULL && argc < sizeof(argv) / sizeof(argv[0]) - 1)
 		argv[argc++] = *extra++;
 	argv[argc] = NULL;
+	/* A job's arguments are never cut short. */
+	if (*extra != NULL) {
+		close(logfd);
+		image_rm_tree(out);
+		client_error(c, BERR_INTERNAL, "too many arguments for "
+		    "banger-fetch %s", kind_words[kind].job);
+		return;
+	}
 	if (job_start(d, IMAGE_JOB_ID, argv, argc, logfd, image_built) ==
 	    -1) {
 		close(logfd);
@@ -286,24 +294,32 @@ catalog_url(struct client *c, char *url, size_t len)
 }
 
 /*
- * A catalog job's cache directory (made) and, where a test names its own
- * key directory, "--keys DIR" into keys[0..1]: 0, or -1 after an error.
+ * A catalog job's cache directory (made), then into args[0..3] "--state
+ * DIR" (the serials seen, made: state, kept where cache cleaners do not
+ * look) and, where a test names its own key directory, "--keys DIR":
+ * 0, or -1 after an error.
  */
 static int
-catalog_job_args(struct client *c, char *cache, size_t len, char **keys)
+catalog_job_args(struct client *c, char *cache, size_t len, char *state,
+    size_t slen, char **args)
 {
 	const char	*env = getenv("BANGER_CATALOG_KEYS");
 	char		 err[512];
 
 	snprintf(cache, len, "%s/catalog", c->d->paths.cache_dir);
+	snprintf(state, slen, "%s/catalog", c->d->paths.state_dir);
 	if (paths_mkdir_private(c->d->paths.cache_dir, err, sizeof(err)) ==
-	    -1 || paths_mkdir_private(cache, err, sizeof(err)) == -1) {
+	    -1 || paths_mkdir_private(cache, err, sizeof(err)) == -1 ||
+	    paths_mkdir_private(c->d->paths.state_dir, err, sizeof(err)) ==
+	    -1 || paths_mkdir_private(state, err, sizeof(err)) == -1) {
 		client_error(c, BERR_INTERNAL, "%s", err);
 		return -1;
 	}
+	args[0] = "--state";
+	args[1] = state;
 	if (env != NULL && valid_abs_path(env, PATH_MAX)) {
-		keys[0] = "--keys";
-		keys[1] = (char *)env;
+		args[2] = "--keys";
+		args[3] = (char *)env;
 	}
 	return 0;
 }
@@ -317,9 +333,10 @@ static void
 image_catalog_pull(struct client *c, const struct ctl_image_pull *req,
     char *url)
 {
-	char		 cache[PATH_MAX];
-	char		*extra[7] = { cache, url, "--kernels",
-			    c->d->paths.kernels_dir, NULL, NULL, NULL };
+	char		 cache[PATH_MAX], state[PATH_MAX];
+	char		*extra[9] = { cache, url, "--kernels",
+			    c->d->paths.kernels_dir, NULL, NULL, NULL, NULL,
+			    NULL };
 
 	if (strcmp(req->name, req->ref) != 0) {
 		client_error(c, BERR_INVALID, "an image from the catalog keeps "
@@ -335,7 +352,8 @@ image_catalog_pull(struct client *c, const struct ctl_image_pull *req,
 		    "out --size, --kernel and --auth-file");
 		return;
 	}
-	if (catalog_job_args(c, cache, sizeof(cache), extra + 4) == -1)
+	if (catalog_job_args(c, cache, sizeof(cache), state, sizeof(state),
+	    extra + 4) == -1)
 		return;
 	image_job(c, IMAGE_CATALOG, req->name, "", extra, "");
 }
@@ -531,8 +549,8 @@ void
 kernel_pull_cmd(struct client *c, const char *name)
 {
 	char		 url[CONFIG_URL_MAX + 1], dir[PATH_MAX];
-	char		 cache[PATH_MAX];
-	char		*extra[5] = { cache, url, NULL, NULL, NULL };
+	char		 cache[PATH_MAX], state[PATH_MAX];
+	char		*extra[7] = { cache, url, NULL, NULL, NULL, NULL, NULL };
 	int		 cat;
 
 	if ((cat = catalog_url(c, url, sizeof(url))) == -1)
@@ -554,7 +572,8 @@ kernel_pull_cmd(struct client *c, const char *name)
 		    "first to pull it again", name);
 		return;
 	}
-	if (catalog_job_args(c, cache, sizeof(cache), extra + 2) == -1)
+	if (catalog_job_args(c, cache, sizeof(cache), state, sizeof(state),
+	    extra + 2) == -1)
 		return;
 	image_job(c, KERNEL_PULL, name, "", extra, "");
 }

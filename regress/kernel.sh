@@ -157,6 +157,10 @@ chown -R "$(user_uid t2):$(user_gid t2)" "$h2/.config"
 k2s=$(state_dir t2)/kernels
 run t2 kernel pull k1
 expect_rc 0 "t2: kernel pull k1"
+set -- "$(state_dir t2)"/catalog/serial-*
+[ -f "$1" ] && [ "$(cat "$1")" -ge 1 ] &&
+    ok "the catalog's serial is kept in the state directory" ||
+    fail "no serial in $(state_dir t2)/catalog: $(ls -a "$(state_dir t2)/catalog" 2>&1)"
 cmp -s "$k2s/k1/vmlinux" "$kernels/k1/vmlinux" &&
     cmp -s "$k2s/k1/initrd.img" "$kernels/k1/initrd.img" &&
     ok "t2's k1 is t1's kernel and initramfs, byte for byte" ||
