@@ -114,16 +114,21 @@ digest_end(EVP_MD_CTX *md, char *out)
 	return 0;
 }
 
-/* 1 when path holds exactly d's bytes, else 0 (-1 on an I/O error). */
+/*
+ * 1 when path holds exactly d's bytes, its descriptor (at offset 0) in
+ * *fdp when fdp is not NULL: what was hashed is what the caller reads,
+ * whatever happens to the name meanwhile.  Else 0 (-1 on an I/O error).
+ */
 static int
-cached(const char *path, const struct oci_desc *d)
+cached(const char *path, const struct oci_desc *d, int *fdp)
 {
 	struct stat	 st;
 	EVP_MD_CTX	*md;
 	char		 got[OCI_DIGEST_MAX];
 	int		 fd, ok = 0;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) == -1)
 		return errno == ENOENT ? 0 : -1;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (uint64_t)st.st_size == d->size && (md = EVP_MD_CTX_new()) !=
@@ -132,6 +137,10 @@ cached(const char *path, const struct oci_desc *d)
 		    hash_fd(fd, d->size, md) == 0 && digest_end(md, got) == 0)
 			ok = strcmp(got, d->digest) == 0;
 		EVP_MD_CTX_free(md);
+	}
+	if (ok && fdp != NULL && lseek(fd, 0, SEEK_SET) == 0) {
+		*fdp = fd;
+		return 1;
 	}
 	close(fd);
 	return ok;
@@ -272,7 +281,8 @@ out:
 
 int
 oci_reg_blob(struct oci_reg *reg, const struct oci_desc *d,
-    const char *cachedir, char *path, size_t pathsz, char *err, size_t errsz)
+    const char *cachedir, char *path, size_t pathsz, int *fdp, char *err,
+    size_t errsz)
 {
 	struct blob	 b;
 	struct stat	 st;
@@ -296,7 +306,9 @@ oci_reg_blob(struct oci_reg *reg, const struct oci_desc *d,
 	}
 	if (mkdirs(dir, err, errsz) == -1)
 		return -1;
-	if ((r = cached(path, d)) == 1)
+	if (fdp != NULL)
+		*fdp = -1;
+	if ((r = cached(path, d, fdp)) == 1)
 		return 0;
 	if (r == -1 || access(path, F_OK) == 0) {
 		status_progress("cached %.19s is damaged: fetching it again",
@@ -309,7 +321,7 @@ oci_reg_blob(struct oci_reg *reg, const struct oci_desc *d,
 	if ((b.fd = open_partial(part, err, errsz)) == -1)
 		return -1;
 	/* Another pull may have finished it while we waited for the lock. */
-	if (cached(path, d) == 1) {
+	if (cached(path, d, fdp) == 1) {
 		(void)unlink(part);
 		close(b.fd);
 		return 0;
@@ -352,13 +364,20 @@ oci_reg_blob(struct oci_reg *reg, const struct oci_desc *d,
 		(void)unlink(part);
 		goto out;
 	}
-	if (fsync(b.fd) == -1 || rename(part, path) == -1) {
+	if (fsync(b.fd) == -1 || rename(part, path) == -1 ||
+	    lseek(b.fd, 0, SEEK_SET) != 0) {
 		snprintf(err, errsz, "%s: %s", path, strerror(errno));
 		goto out;
+	}
+	/* The file just hashed, renamed: the caller reads this one. */
+	if (fdp != NULL) {
+		*fdp = b.fd;
+		b.fd = -1;
 	}
 	rc = 0;
 out:
 	EVP_MD_CTX_free(b.md);
-	close(b.fd);
+	if (b.fd != -1)
+		close(b.fd);
 	return rc;
 }

@@ -90,11 +90,12 @@ int	oci_reg_manifest(struct oci_reg *, struct oci_manifest *,
 /*
  * Blob d into cachedir/blobs/sha256/HEX (kept when already there and
  * whole), streamed to a temporary file, its size and sha256 checked
- * before the rename; its path in path.  Progress through
- * status_progress.
+ * before the rename; its path in path and, with fdp, the descriptor of
+ * the very file checked (offset 0; the caller closes it).  Progress
+ * through status_progress.
  */
 int	oci_reg_blob(struct oci_reg *, const struct oci_desc *, const char *,
-	    char *, size_t, char *, size_t);
+	    char *, size_t, int *, char *, size_t);
 void	oci_reg_close(struct oci_reg *);
 
 #endif

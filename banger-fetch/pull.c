@@ -52,19 +52,21 @@ struct pull {
 	struct oci_manifest	 m;
 	struct oci_config	 cfg;
 	char			 digest[OCI_DIGEST_MAX];
-	char			 blob[OCI_LAYERS_MAX][PATH_MAX];
+	/* Each layer's blob as hashed: read from these, not by name. */
+	int			 blobfd[OCI_LAYERS_MAX];
 };
 
-/* A blob of the cache, whole, at most max bytes, NUL-terminated. */
+/*
+ * A blob of the cache from fd (which is closed), whole, at most max
+ * bytes, NUL-terminated.
+ */
 static char *
-read_blob(const char *path, size_t max, size_t *len)
+read_blob(int fd, size_t max, size_t *len)
 {
 	char	*buf;
 	ssize_t	 n;
-	int	 fd, e;
+	int	 e;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return NULL;
 	if ((buf = malloc(max + 1)) == NULL) {
 		close(fd);
 		return NULL;
@@ -87,14 +89,15 @@ fetch_config(struct pull *p)
 {
 	char	 path[PATH_MAX], err[512], *buf;
 	size_t	 len;
+	int	 fd;
 
 	status_progress("fetching the image's config");
 	if (oci_reg_blob(p->reg, &p->m.config, p->cache, path, sizeof(path),
-	    err, sizeof(err)) == -1) {
+	    &fd, err, sizeof(err)) == -1) {
 		status_error("the image's config: %s", err);
 		return -1;
 	}
-	if ((buf = read_blob(path, OCI_CONFIG_MAX, &len)) == NULL) {
+	if ((buf = read_blob(fd, OCI_CONFIG_MAX, &len)) == NULL) {
 		status_error("the image's config: %s", strerror(errno));
 		return -1;
 	}
@@ -137,7 +140,7 @@ root_size_mib(const struct pull *p)
 static int
 fetch_layers(struct pull *p)
 {
-	char		 err[512];
+	char		 path[PATH_MAX], err[512];
 	uint64_t	 total = 0;
 	size_t		 i;
 
@@ -158,8 +161,8 @@ fetch_layers(struct pull *p)
 		status_progress("layer %zu of %zu: %s (%llu MiB)", i + 1,
 		    p->m.nlayers, p->m.layers[i].digest, (unsigned long long)
 		    ((p->m.layers[i].size + MIB - 1) / MIB));
-		if (oci_reg_blob(p->reg, &p->m.layers[i], p->cache,
-		    p->blob[i], sizeof(p->blob[i]), err, sizeof(err)) == -1) {
+		if (oci_reg_blob(p->reg, &p->m.layers[i], p->cache, path,
+		    sizeof(path), &p->blobfd[i], err, sizeof(err)) == -1) {
 			status_error("layer %zu (%s): %s", i + 1,
 			    p->m.layers[i].digest, err);
 			return -1;
@@ -191,12 +194,8 @@ make_root(struct pull *p)
 	for (i = 0; i < p->m.nlayers; i++) {
 		status_progress("applying layer %zu of %zu", i + 1,
 		    p->m.nlayers);
-		if ((fd = open(p->blob[i], O_RDONLY | O_NOFOLLOW |
-		    O_CLOEXEC)) == -1) {
-			status_error("%s: %s", p->blob[i], strerror(errno));
-			layer_fs_discard(fs);
-			return -1;
-		}
+		fd = p->blobfd[i];
+		p->blobfd[i] = -1;
 		if (layer_apply(fs, fd, err, sizeof(err)) == -1) {
 			close(fd);
 			status_error("layer %zu (%s): %s", i + 1,

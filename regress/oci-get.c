@@ -34,7 +34,8 @@ config(struct oci_reg *reg, const struct oci_desc *d, const char *cache,
 	size_t			 i;
 	int			 fd;
 
-	if (oci_reg_blob(reg, d, cache, path, sizeof(path), err, errsz) == -1)
+	if (oci_reg_blob(reg, d, cache, path, sizeof(path), NULL, err,
+	    errsz) == -1)
 		return -1;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    (buf = malloc(OCI_CONFIG_MAX)) == NULL) {
@@ -95,7 +96,7 @@ main(int argc, char **argv)
 		goto fail;
 	for (i = 0; i < m.nlayers; i++) {
 		if (oci_reg_blob(reg, &m.layers[i], argv[2], path,
-		    sizeof(path), err, sizeof(err)) == -1)
+		    sizeof(path), NULL, err, sizeof(err)) == -1)
 			goto fail;
 		printf("layer %s %s %llu %s\n", m.layers[i].digest,
 		    comps[m.layers[i].comp],
