@@ -657,7 +657,7 @@ cpull_setup(struct cpull *p, int argc, char **argv)
 	struct fetch_confine fc;
 	const char	*dirs[4], *reads[4], *state = NULL;
 	uint16_t	 ports[2];
-	char		 err[512];
+	char		 err[512], dir[PATH_MAX];
 	int		 i;
 
 	memset(p, 0, sizeof(*p));
@@ -728,6 +728,11 @@ cpull_setup(struct cpull *p, int argc, char **argv)
 		status_error("sandbox: %s", err);
 		return 1;
 	}
+	snprintf(dir, sizeof(dir), "%s/bundles", p->cache);
+	if ((i = (int)cache_sweep_partials(dir, time(NULL),
+	    CACHE_PARTIAL_DAYS * 86400)) > 0)
+		status_progress("removed %d download(s) left unfinished for "
+		    "%d days", i, CACHE_PARTIAL_DAYS);
 	return 0;
 }
 

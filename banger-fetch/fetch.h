@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define STATUS_FD	3
 
@@ -40,6 +41,10 @@ int	ws_copy_one(int, int, const char *, char *, size_t);
 int	ws_mkdirs(int, const char *);
 int	ws_copy_data(int, int, off_t);
 int	ws_open_file(int, const char *, int, struct stat *, char *, size_t);
+
+/* cache-sweep.c: dir's *.partial older than max_age, unlocked, removed. */
+#define CACHE_PARTIAL_DAYS	7
+unsigned cache_sweep_partials(const char *, time_t, time_t);
 
 /* owners.c: every inode of an ext4 image to 0:0. */
 int	ext4_chown_root(const char *, char *, size_t);

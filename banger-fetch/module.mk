@@ -34,3 +34,6 @@ $(eval $(call prog_rule,banger-fetch/test-kernel-modcheck,\
 	banger-fetch/test-kernel-modcheck.c banger-fetch/kernel-modcheck.c \
 	banger-fetch/kernel-modules.c,$(shell pkg-config --libs libarchive) \
 	-lcmocka))
+TESTS += banger-fetch/test-cache-sweep
+$(eval $(call prog_rule,banger-fetch/test-cache-sweep,\
+	banger-fetch/test-cache-sweep.c banger-fetch/cache-sweep.c,-lcmocka))

@@ -369,7 +369,8 @@ pull_image_main(int argc, char **argv)
 	struct fetch_confine fc;
 	const char	*dirs[3], *reads[3];
 	uint16_t	 ports[2];
-	char		 err[256], *end;
+	char		 err[256], blobs[PATH_MAX], *end;
+	unsigned	 n;
 	int		 rc;
 
 	if (argc != 7 && argc != 8) {
@@ -419,6 +420,11 @@ pull_image_main(int argc, char **argv)
 		free(p);
 		return 1;
 	}
+	snprintf(blobs, sizeof(blobs), "%s/blobs/sha256", p->cache);
+	if ((n = cache_sweep_partials(blobs, time(NULL), CACHE_PARTIAL_DAYS *
+	    86400)) > 0)
+		status_progress("removed %u download(s) left unfinished for "
+		    "%d days", n, CACHE_PARTIAL_DAYS);
 	rc = pull(p) == 0 ? 0 : 1;
 	if (rc == 0)
 		status_progress("image %s pulled (%s)", p->name, p->digest);
