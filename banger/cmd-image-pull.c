@@ -20,6 +20,7 @@
 
 #include "banger.h"
 #include "config.h"
+#include "credhelper.h"
 #include "exitcode.h"
 #include "ociref.h"
 #include "paths.h"
@@ -257,20 +258,35 @@ image_missing(const char *name, char *source, size_t len)
 
 /*
  * Pull ref as name (auth "" or a real path, kernel "" for tiny's);
- * banger's exit status.
+ * banger's exit status.  A credential helper the auth file names for
+ * the registry is run here, its answer handed over in a file of its own
+ * for the length of the pull.
  */
 static int
 pull_ref(const char *ref, const char *name, const char *auth,
     uint64_t size_mib, const char *kernel)
 {
 	struct ctl_image_pull	 req;
+	struct oci_ref		 r;
+	char			 tmp[PATH_MAX], err[256];
+	int			 rc;
 
+	tmp[0] = '\0';
+	if (auth[0] != '\0' && oci_ref_parse(ref, &r, err, sizeof(err)) == 0 &&
+	    (rc = cred_helper_auth(auth, r.host, tmp, sizeof(tmp))) != 1) {
+		if (rc == -1)
+			return BEX_FAIL;
+		auth = tmp;
+	}
 	req.name = (char *)name;
 	req.ref = (char *)ref;
 	req.auth = (char *)auth;
 	req.size_mib = size_mib;
 	req.kernel = (char *)kernel;
-	return request_once(CTL_IMAGE_PULL, &req, 0, NULL, NULL);
+	rc = request_once(CTL_IMAGE_PULL, &req, 0, NULL, NULL);
+	if (tmp[0] != '\0')
+		(void)unlink(tmp);
+	return rc;
 }
 
 /*

@@ -344,6 +344,36 @@ run t1 image pull "$H2/test/busy:1" --name withlogin
 expect_rc 0 "image pull with ~/.docker/config.json"
 run t1 vm run --rm --image withlogin -- cat /etc/layer2
 [ "$(cat "$W/out")" = two ] || fail "withlogin: $(cat "$W/out")"
+# A credential helper the config names (credHelpers): the CLI runs it,
+# banger-fetch gets its answer in a file that is gone after the pull.
+cat >"$BIN/docker-credential-regress" <<'EOS'
+#!/bin/sh
+[ "$1" = get ] || exit 2
+server=$(cat)
+case $server in
+127.0.0.1:*)
+	printf '{"ServerURL":"%s","Username":"reguser","Secret":"regpass"}\n' \
+	    "$server" ;;
+*)	echo "credentials not found in native keychain"; exit 1 ;;
+esac
+EOS
+chmod 0755 "$BIN/docker-credential-regress"
+printf '{"credHelpers":{"%s":"regress"}}\n' "$H2" >"$home/.docker/config.json"
+rm -f "$home/run/containers/auth.json"
+run t1 image pull "$H2/test/busy:1" --name viahelper
+expect_rc 0 "image pull through a credential helper (credHelpers)"
+set -- "$home/run/banger"/auth-*
+[ -e "$1" ] && fail "the helper's answer was left in $1" ||
+    ok "the helper's answer is removed after the pull"
+# credsStore for every registry, and a helper that is not there.
+printf '{"auths":{"%s":{}},"credsStore":"regress"}\n' "$H2" \
+    >"$home/.docker/config.json"
+run t1 image pull "$H2/test/busy:1" --name viastore
+expect_rc 0 "image pull through a credential store (credsStore)"
+printf '{"credHelpers":{"%s":"nosuch"}}\n' "$H2" >"$home/.docker/config.json"
+run t1 image pull "$H2/test/busy:1" --name nohelper
+refused nohelper "docker-credential-nosuch"
+rm -f "$BIN/docker-credential-regress"
 rm -rf "$home/.docker" "$home/run/containers"
 kill "$BAPID" 2>/dev/null
 wait "$BAPID" 2>/dev/null
