@@ -7,6 +7,7 @@ FUZZERS += $(FUZZ_CATALOG)
 # sanitizers, so `make fuzz` runs 30,000 (`make fuzz-long` the full count).
 FUZZ_RUNS_catalog-bundle := 30000
 FUZZ_SRCS_catalog := banger-fetch/catalog.c banger-fetch/bundle-unpack.c \
+	banger-fetch/bundle-read.c \
 	banger-fetch/status.c common/rwall.c common/valid.c
 FUZZ_LIBS_catalog := $(shell pkg-config --libs jansson libarchive)
 FUZZ_SRCS_catalog-bundle := $(FUZZ_SRCS_catalog)
