@@ -75,14 +75,23 @@ int	bundle_out_open(struct bundle_out *, const char *);
 int	bundle_out_bytes(struct bundle_out *, const char *, const char *,
 	    size_t);
 /*
- * The member name: fd's size bytes, which must still be there, its holes
- * a sparse member when sparse (else zeros), tenths told when progress.
+ * The member name: fd's size bytes (label names fd in messages), which
+ * must still be there; its holes a sparse member with BUNDLE_SPARSE
+ * (else zeros), each tenth written told with BUNDLE_PROGRESS.
  */
-int	bundle_out_file(struct bundle_out *, const char *, int, off_t,
-	    time_t, int);
+#define BUNDLE_SPARSE	1
+#define BUNDLE_PROGRESS	2
+int	bundle_out_file(struct bundle_out *, const char *, const char *, int,
+	    off_t, time_t, int);
 /* Closed, linked, its size and sha256 told.  0 or -1. */
 int	bundle_out_close(struct bundle_out *);
-/* Freed; a bundle linked but failed is removed. */
+/* Freed (rc the job's); a bundle linked but failed is removed. */
 void	bundle_out_free(struct bundle_out *, int);
+/*
+ * banger-fetch JOB NAME DIR OUT: the arguments checked, the sandbox
+ * entered, then make(NAME, DIR, OUT).  The job's exit status.
+ */
+int	bundle_job_main(int, char **, const char *, const char *,
+	    int (*)(const char *, const char *, const char *));
 
 #endif
