@@ -7,7 +7,7 @@ FUZZ_KBUNDLE := kernel-bundle kernel-modcheck
 FUZZERS += $(FUZZ_KBUNDLE)
 FUZZ_SRCS_kernel-bundle := banger-fetch/kernel-bundle.c \
 	banger-fetch/bundle-read.c banger-fetch/status.c common/rwall.c \
-	common/valid.c
+	common/valid.c fuzz/kernel-bundle/harness.c
 FUZZ_LIBS_kernel-bundle := $(shell pkg-config --libs jansson libarchive \
 	libcrypto)
 FUZZ_SRCS_kernel-modcheck := banger-fetch/kernel-modcheck.c \
@@ -20,4 +20,5 @@ FUZZ_RUNS_kernel-modcheck := 2000000
 $(foreach f,$(FUZZ_KBUNDLE),$(eval FUZZ_CFLAGS_$(f) := -Ibanger-fetch))
 $(foreach f,$(FUZZ_KBUNDLE),$(eval FUZZ_DEPS_$(f) := banger-fetch/kernel.h \
 	banger-fetch/bundle.h))
+FUZZ_DEPS_kernel-bundle += fuzz/kernel-bundle/harness.h
 $(foreach f,$(FUZZ_KBUNDLE),$(eval $(call fuzz_rule,$(f))))
