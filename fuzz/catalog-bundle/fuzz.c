@@ -6,41 +6,31 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include "catalog.h"
 #include "harness.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* 1 if the unpack left exactly rootfs.ext4. */
 static int
-clean(void)
+unpack(int fd, const char *dir, char *err, size_t errsz)
 {
-	static const char *const names[] = { "rootfs.ext4", NULL };
-	int	 c[1];
+	return bundle_unpack_fd(fd, dir, "img", err, errsz);
+}
 
-	return fuzz_outdir_clean(names, c) == 1 && c[0] == 1;
+/* Exactly rootfs.ext4. */
+static int
+taken(int n, const int *counts)
+{
+	return n == 1 && counts[0] == 1;
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char	 err[512];
-	int	 fd;
+	static const char *const names[] = { "rootfs.ext4", NULL };
+	static const struct fuzz_bundle f = { unpack, names, taken };
 
-	fd = fuzz_memfd(data, size);
-	err[0] = '\0';
-	if (bundle_unpack_fd(fd, fuzz_outdir(), "img", err,
-	    sizeof(err)) == 0) {
-		if (!clean())
-			abort();
-	} else {
-		if (err[0] == '\0')
-			abort();
-		(void)clean();
-	}
-	close(fd);
+	fuzz_bundle_one(&f, data, size);
 	return 0;
 }

@@ -7,25 +7,19 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "kernel.h"
 #include "harness.h"
+#include "kernel.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* 1 if the unpack left vmlinux and perhaps modules.cpio, nothing else. */
-static int
-clean(void)
-{
-	static const char *const names[] = { "vmlinux", "modules.cpio",
-	    NULL };
-	int	 c[2], n;
+static struct kbundle_manifest	 m;
 
-	n = fuzz_outdir_clean(names, c);
-	return c[0] == 1 && n == 1 + c[1];
+static int
+unpack(int fd, const char *dir, char *err, size_t errsz)
+{
+	return kbundle_unpack_fd(fd, dir, "k", &m, err, errsz);
 }
 
 static int
@@ -38,25 +32,22 @@ release_ok(const char *r)
 	    "0123456789._+-") == n;
 }
 
+/* vmlinux and perhaps modules.cpio, nothing else; the manifest's "k". */
+static int
+taken(int n, const int *counts)
+{
+	return counts[0] == 1 && n == 1 + counts[1] &&
+	    strcmp(m.name, "k") == 0 && release_ok(m.release) &&
+	    m.created >= 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct kbundle_manifest	 m;
-	char			 err[512];
-	int			 fd;
+	static const char *const names[] = { "vmlinux", "modules.cpio",
+	    NULL };
+	static const struct fuzz_bundle f = { unpack, names, taken };
 
-	fd = fuzz_memfd(data, size);
-	err[0] = '\0';
-	if (kbundle_unpack_fd(fd, fuzz_outdir(), "k", &m, err,
-	    sizeof(err)) == 0) {
-		if (!clean() || strcmp(m.name, "k") != 0 ||
-		    !release_ok(m.release) || m.created < 0)
-			abort();
-	} else {
-		if (err[0] == '\0')
-			abort();
-		(void)clean();
-	}
-	close(fd);
+	fuzz_bundle_one(&f, data, size);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * What the bundle fuzz targets (kernel-bundle, catalog-bundle) share:
- * the input as a file, and a directory of their own to unpack into,
+ * the input as a file, unpacked into a directory of their own that is
  * emptied after each run.
  */
 #ifndef FUZZ_BUNDLE_HARNESS_H
@@ -9,19 +9,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A new memfd holding data, at offset 0 (the caller closes it). */
-int	fuzz_memfd(const uint8_t *, size_t);
-
+struct fuzz_bundle {
+	/* fd's bundle into dir: 0, or -1 with why in err. */
+	int		(*unpack)(int, const char *, char *, size_t);
+	/* The files a taken bundle may leave (NULL-ended). */
+	const char *const *names;
+	/*
+	 * Whether a taken bundle is right: the number of files it left
+	 * and how many of each of names.
+	 */
+	int		(*taken)(int, const int *);
+};
 /*
- * The directory, made on first use and removed at exit.  Files are
- * capped (RLIMIT_FSIZE, 128 MiB) so that a decompression bomb is an
- * error, not a full disk.
+ * data through f->unpack; aborts when a taken bundle is not f->taken's
+ * or a refused one did not say why.  Files are capped (RLIMIT_FSIZE,
+ * 128 MiB) so that a decompression bomb is an error, not a full disk.
  */
-const char	*fuzz_outdir(void);
-/*
- * Remove what an unpack left there; the number of files, and in
- * counts[i] how many were named names[i] (NULL-ended).
- */
-int	fuzz_outdir_clean(const char *const *, int *);
+void	fuzz_bundle_one(const struct fuzz_bundle *, const uint8_t *, size_t);
 
 #endif
