@@ -89,7 +89,7 @@ int	catalog_serial_check(const char *, const char *, uint64_t, char *,
 int	catalog_serial_record(const char *, const char *, uint64_t, char *,
 	    size_t);
 
-/* bundle-unpack.c */
+/* bundle-unpack.c (over bundle-read.c, bundle.h) */
 struct bundle_manifest {
 	char		 name[CAT_NAME_MAX + 1];
 	int64_t		 created;

@@ -5,7 +5,9 @@
 # --corpus fuzz/kernel-bundle/corpus fuzz/kernel-modcheck/corpus`.
 FUZZ_KBUNDLE := kernel-bundle kernel-modcheck
 FUZZERS += $(FUZZ_KBUNDLE)
-FUZZ_SRCS_kernel-bundle := banger-fetch/kernel-bundle.c common/valid.c
+FUZZ_SRCS_kernel-bundle := banger-fetch/kernel-bundle.c \
+	banger-fetch/bundle-read.c banger-fetch/status.c common/rwall.c \
+	common/valid.c fuzz/kernel-bundle/harness.c
 FUZZ_LIBS_kernel-bundle := $(shell pkg-config --libs jansson libarchive \
 	libcrypto)
 FUZZ_SRCS_kernel-modcheck := banger-fetch/kernel-modcheck.c \
@@ -16,5 +18,7 @@ FUZZ_LIBS_kernel-modcheck := $(shell pkg-config --libs libarchive)
 FUZZ_RUNS_kernel-bundle := 200000
 FUZZ_RUNS_kernel-modcheck := 2000000
 $(foreach f,$(FUZZ_KBUNDLE),$(eval FUZZ_CFLAGS_$(f) := -Ibanger-fetch))
-$(foreach f,$(FUZZ_KBUNDLE),$(eval FUZZ_DEPS_$(f) := banger-fetch/kernel.h))
+$(foreach f,$(FUZZ_KBUNDLE),$(eval FUZZ_DEPS_$(f) := banger-fetch/kernel.h \
+	banger-fetch/bundle.h))
+FUZZ_DEPS_kernel-bundle += fuzz/kernel-bundle/harness.h
 $(foreach f,$(FUZZ_KBUNDLE),$(eval $(call fuzz_rule,$(f))))

@@ -3,6 +3,7 @@
 PROGS += sign/banger-sign
 SIGN_SRCS := sign/banger-sign.c banger-fetch/catalog.c \
 	banger-fetch/catalog-keys.c banger-fetch/bundle-unpack.c \
+	banger-fetch/bundle-read.c \
 	banger-fetch/status.c banger-fetch/kernel-bundle.c \
 	banger-fetch/kernel-file.c banger-fetch/kernel-modcheck.c \
 	banger-fetch/kernel-modules.c
