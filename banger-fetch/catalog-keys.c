@@ -1,9 +1,10 @@
 /*
  * Who may sign a catalog: ed25519 public keys built into banger plus the
- * *.pub files an administrator installs (CAT_KEY_DIR), each one line
- * "ed25519 BASE64 [comment]" of the raw 32-byte key.  Signatures are the
- * base64 of the 64-byte ed25519 signature over catalog.json's bytes,
- * verified with libcrypto.
+ * *.pub files an administrator installs (CAT_KEY_DIR), each a line
+ * "ed25519 BASE64 [comment]" of the raw 32-byte key, then optionally
+ * "catalog URL" lines that bind the key to those catalogs only (a key
+ * with none may sign any).  Signatures are the base64 of the 64-byte
+ * ed25519 signature over catalog.json's bytes, verified with libcrypto.
  */
 #include <sys/stat.h>
 
@@ -125,6 +126,66 @@ catalog_key_parse(const char *buf, size_t len, unsigned char key[32],
 	return 0;
 }
 
+/* sha256 of a catalog URL, as scopes are kept and compared. */
+static int
+url_hash(const char *url, size_t n, unsigned char out[32])
+{
+	return EVP_Digest(url, n, out, NULL, EVP_sha256(), NULL) == 1 ? 0 :
+	    -1;
+}
+
+int
+catalog_key_file_parse(const char *buf, size_t len, struct cat_key *k,
+    char *err, size_t errsz)
+{
+	const char	*p, *end = buf + len, *nl, *u;
+	size_t		 n, i;
+
+	k->nscope = 0;
+	if (len > CAT_KEY_FILE_MAX) {
+		snprintf(err, errsz, "larger than %d bytes", CAT_KEY_FILE_MAX);
+		return -1;
+	}
+	nl = memchr(buf, '\n', len);
+	n = nl != NULL ? (size_t)(nl - buf) + 1 : len;
+	if (catalog_key_parse(buf, n, k->raw, err, errsz) == -1)
+		return -1;
+	for (p = buf + n; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+			snprintf(err, errsz, "the last line has no newline");
+			return -1;
+		}
+		n = (size_t)(nl - p);
+		if (n < 9 || memcmp(p, "catalog ", 8) != 0) {
+			snprintf(err, errsz, "a line after the key is not "
+			    "\"catalog URL\"");
+			return -1;
+		}
+		u = p + 8;
+		n -= 8;
+		for (i = 0; i < n; i++)
+			if ((unsigned char)u[i] <= ' ' || u[i] == 0x7f)
+				break;
+		if (i != n || n > CAT_URL_MAX) {
+			snprintf(err, errsz, "a catalog URL with a space or a "
+			    "control character, or longer than %d bytes",
+			    CAT_URL_MAX);
+			return -1;
+		}
+		if (k->nscope >= CAT_KEY_SCOPES_MAX) {
+			snprintf(err, errsz, "more than %d catalog lines",
+			    CAT_KEY_SCOPES_MAX);
+			return -1;
+		}
+		if (url_hash(u, n, k->scope[k->nscope]) == -1) {
+			snprintf(err, errsz, "sha256 failed");
+			return -1;
+		}
+		k->nscope++;
+	}
+	return 0;
+}
+
 int
 catalog_sig_parse(const char *buf, size_t len, unsigned char sig[64],
     char *err, size_t errsz)
@@ -141,7 +202,7 @@ catalog_sig_parse(const char *buf, size_t len, unsigned char sig[64],
 }
 
 static int
-add_key(struct cat_key **keys, size_t *n, const unsigned char *raw,
+add_key(struct cat_key **keys, size_t *n, const struct cat_key *from,
     const char *origin)
 {
 	struct cat_key	*k;
@@ -149,7 +210,7 @@ add_key(struct cat_key **keys, size_t *n, const unsigned char *raw,
 	if ((k = reallocarray(*keys, *n + 1, sizeof(**keys))) == NULL)
 		return -1;
 	*keys = k;
-	memcpy(k[*n].raw, raw, 32);
+	k[*n] = *from;
 	snprintf(k[*n].origin, sizeof(k[*n].origin), "%s", origin);
 	(*n)++;
 	return 0;
@@ -191,7 +252,7 @@ catalog_keys_load(const char *dir, struct cat_key **keys, size_t *n,
     char *err, size_t errsz)
 {
 	static char	 buf[CAT_KEY_FILE_MAX + 1];
-	unsigned char	 raw[32];
+	struct cat_key	 k;
 	struct dirent	*de;
 	DIR		*d;
 	size_t		 i, len, files = 0;
@@ -200,9 +261,12 @@ catalog_keys_load(const char *dir, struct cat_key **keys, size_t *n,
 
 	*keys = NULL;
 	*n = 0;
-	for (i = 0; i < builtin_nkeys; i++)
-		if (add_key(keys, n, builtin_keys[i], "built-in") == -1)
+	for (i = 0; i < builtin_nkeys; i++) {
+		memset(&k, 0, sizeof(k));
+		memcpy(k.raw, builtin_keys[i], 32);
+		if (add_key(keys, n, &k, "built-in") == -1)
 			goto oom;
+	}
 	if ((d = opendir(dir)) == NULL) {
 		if (errno == ENOENT)
 			return 0;
@@ -230,14 +294,15 @@ catalog_keys_load(const char *dir, struct cat_key **keys, size_t *n,
 			closedir(d);
 			goto fail;
 		}
-		if (catalog_key_parse(buf, (size_t)r, raw, why, sizeof(why)) ==
-		    -1) {
+		memset(&k, 0, sizeof(k));
+		if (catalog_key_file_parse(buf, (size_t)r, &k, why,
+		    sizeof(why)) == -1) {
 			snprintf(err, errsz, "key file %s/%.64s: %s", dir,
 			    de->d_name, why);
 			closedir(d);
 			goto fail;
 		}
-		if (add_key(keys, n, raw, de->d_name) == -1) {
+		if (add_key(keys, n, &k, de->d_name) == -1) {
 			closedir(d);
 			goto oom;
 		}
@@ -257,12 +322,38 @@ int
 catalog_verify(const char *msg, size_t len, const unsigned char sig[64],
     const struct cat_key *keys, size_t n)
 {
+	return catalog_verify_for(msg, len, sig, keys, n, NULL);
+}
+
+/* Whether key k may sign the catalog at url (NULL: any catalog). */
+static int
+in_scope(const struct cat_key *k, const char *url)
+{
+	unsigned char	 h[32];
+	size_t		 i;
+
+	if (url == NULL || k->nscope == 0)
+		return 1;
+	if (url_hash(url, strlen(url), h) == -1)
+		return 0;
+	for (i = 0; i < k->nscope; i++)
+		if (memcmp(k->scope[i], h, 32) == 0)
+			return 1;
+	return 0;
+}
+
+int
+catalog_verify_for(const char *msg, size_t len, const unsigned char sig[64],
+    const struct cat_key *keys, size_t n, const char *url)
+{
 	EVP_PKEY	*pk;
 	EVP_MD_CTX	*ctx;
 	size_t		 i;
 	int		 ok;
 
 	for (i = 0; i < n; i++) {
+		if (!in_scope(&keys[i], url))
+			continue;
 		if ((pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
 		    keys[i].raw, 32)) == NULL)
 			continue;

@@ -207,10 +207,19 @@ catalog_get(struct cpull *p)
 		status_error("wrong signature: %s", err);
 		goto out;
 	}
-	if ((k = catalog_verify(body.p, body.len, sig, keys, nkeys)) == -1) {
-		status_error("wrong signature: the catalog's signature does "
-		    "not verify with any trusted key (%zu; signed with an "
-		    "unknown key, or the catalog was changed)", nkeys);
+	if ((k = catalog_verify_for(body.p, body.len, sig, keys, nkeys,
+	    p->url)) == -1) {
+		if ((k = catalog_verify(body.p, body.len, sig, keys, nkeys)) !=
+		    -1)
+			status_error("wrong signature: the catalog is signed by "
+			    "key %s, which is trusted only for other catalogs "
+			    "(its \"catalog URL\" lines do not name %s)",
+			    keys[k].origin, p->url);
+		else
+			status_error("wrong signature: the catalog's signature "
+			    "does not verify with any trusted key (%zu; signed "
+			    "with an unknown key, or the catalog was changed)",
+			    nkeys);
 		goto out;
 	}
 	status_progress("catalog signed by key %s", keys[k].origin);

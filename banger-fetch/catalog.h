@@ -57,9 +57,13 @@ const struct cat_entry *catalog_find_kernel(const struct catalog *,
 char	*catalog_dump(const struct catalog *);
 
 /* catalog-keys.c: ed25519 keys and signatures, base64 as RFC 4648. */
+#define CAT_KEY_SCOPES_MAX 8		/* "catalog URL" lines in a key file */
 struct cat_key {
 	unsigned char	 raw[32];
 	char		 origin[128];		/* file name, for messages */
+	/* sha256 of each catalog URL the key may sign; none: any. */
+	unsigned char	 scope[CAT_KEY_SCOPES_MAX][32];
+	size_t		 nscope;
 };
 /* Exactly want bytes from base64 text (padding required); 0 or -1. */
 int	catalog_b64_decode(const char *, size_t, unsigned char *, size_t);
@@ -80,6 +84,19 @@ int	catalog_keys_load(const char *, struct cat_key **, size_t *, char *,
 /* The index of the key sig verifies msg with, or -1. */
 int	catalog_verify(const char *, size_t, const unsigned char [64],
 	    const struct cat_key *, size_t);
+/*
+ * A key file: the key line, then any number (up to CAT_KEY_SCOPES_MAX)
+ * of "catalog URL" lines binding the key to those catalogs.  0, or -1
+ * with why in err.
+ */
+int	catalog_key_file_parse(const char *, size_t, struct cat_key *,
+	    char *, size_t);
+/*
+ * As catalog_verify, but only with keys that may sign the catalog at
+ * url (a key bound to other catalogs is skipped).
+ */
+int	catalog_verify_for(const char *, size_t, const unsigned char [64],
+	    const struct cat_key *, size_t, const char *);
 
 /* catalog-serial.c: the highest serial seen per catalog URL. */
 int	catalog_serial_parse(const char *, size_t, uint64_t *);

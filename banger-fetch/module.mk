@@ -37,3 +37,7 @@ $(eval $(call prog_rule,banger-fetch/test-kernel-modcheck,\
 TESTS += banger-fetch/test-cache-sweep
 $(eval $(call prog_rule,banger-fetch/test-cache-sweep,\
 	banger-fetch/test-cache-sweep.c banger-fetch/cache-sweep.c,-lcmocka))
+TESTS += banger-fetch/test-catalog-scope
+$(eval $(call prog_rule,banger-fetch/test-catalog-scope,\
+	banger-fetch/test-catalog-scope.c banger-fetch/catalog-keys.c,\
+	$(shell pkg-config --libs libcrypto) -lcmocka))

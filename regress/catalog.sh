@@ -22,7 +22,8 @@ PATH=$PATH:/usr/sbin:/sbin
 T1=$(user_uid t1):$(user_gid t1)
 U=$W/u
 WWW=$W/www
-rm -rf "$U" "$WWW" "$W/img" "$W/tree" "$W/kernel" "$W/keys" "$W/keys2"
+rm -rf "$U" "$WWW" "$W/img" "$W/tree" "$W/kernel" "$W/keys" "$W/keys2" \
+    "$W/keys3" "$W/keys4"
 mkdir -p "$U" "$WWW/bundles" "$W/img" "$W/tree/srv" "$W/kernel" \
     "$W/keys" "$W/keys2" || fatal "mkdir"
 chown "$T1" "$U"
@@ -192,6 +193,19 @@ cmp -s "$U/o2/rootfs.ext4" "$W/img/rootfs.ext4" &&
 # ---- refusals --------------------------------------------------------------------
 pull img o3 c3 good "$W/keys2"
 refused "another key" "wrong signature" c3 "$BSHA"
+# The right key, bound to another catalog ("catalog URL" lines): refused;
+# bound to this one (among others): taken.
+mkdir -p "$W/keys3" "$W/keys4" && chmod 0755 "$W/keys3" "$W/keys4"
+{ cat "$W/keys/good.pub"; echo "catalog $URL/other/catalog.json"; } \
+    >"$W/keys3/good.pub"
+{ cat "$W/keys/good.pub"; echo "catalog $URL/other/catalog.json"
+    echo "catalog $URL/good/catalog.json"; } >"$W/keys4/good.pub"
+chmod 0644 "$W/keys3/good.pub" "$W/keys4/good.pub"
+pull img o3 c3 good "$W/keys3"
+refused "a key bound to another catalog" "trusted only for other catalogs" \
+    c3 "$BSHA"
+pull img o3b c3b good "$W/keys4"
+expect_rc 0 "catalog-pull with a key bound to this catalog"
 
 mkdir -p "$WWW/tampered" && chmod 0755 "$WWW/tampered"
 sed 's/"img"/"imh"/' "$WWW/good/catalog.json" >"$WWW/tampered/catalog.json"

@@ -15,6 +15,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct cat_key	 k;
 	unsigned char	 key[32], sig[64];
 	char		 err[256], b64[100];
 	const char	*s = (const char *)data;
@@ -24,6 +25,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		catalog_b64_encode(key, 32, b64);
 		if (size < 8 + 44 || memcmp(s + 8, b64, 44) != 0 ||
 		    (size > 52 && s[52] != ' ' && s[52] != '\n'))
+			abort();
+	} else if (err[0] == '\0')
+		abort();
+	/* A whole key file: its key is its first line's, its scopes few. */
+	err[0] = '\0';
+	if (catalog_key_file_parse(s, size, &k, err, sizeof(err)) == 0) {
+		catalog_b64_encode(k.raw, 32, b64);
+		if (size < 8 + 44 || memcmp(s + 8, b64, 44) != 0 ||
+		    k.nscope > CAT_KEY_SCOPES_MAX ||
+		    (k.nscope > 0 && memchr(s, '\n', size) == NULL))
 			abort();
 	} else if (err[0] == '\0')
 		abort();
