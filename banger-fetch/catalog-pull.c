@@ -173,7 +173,7 @@ catalog_get(struct cpull *p)
 	struct cat_key	*keys;
 	unsigned char	 sig[64];
 	size_t		 nkeys;
-	char		 err[512], sigurl[CAT_URL_MAX + 8];
+	char		 err[512], sigurl[CAT_URL_MAX + 8], old[PATH_MAX];
 	int		 k, rc = -1;
 
 	if (catalog_keys_load(p->keydir, &keys, &nkeys, err, sizeof(err)) ==
@@ -230,6 +230,13 @@ catalog_get(struct cpull *p)
 	}
 	if (catalog_serial_check(p->serials, p->url, p->cat.serial, err,
 	    sizeof(err)) == -1) {
+		status_error("%s", err);
+		goto out;
+	}
+	/* Where an older banger kept the serials: they still count. */
+	snprintf(old, sizeof(old), "%s/catalog", p->cache);
+	if (strcmp(old, p->serials) != 0 && catalog_serial_check(old, p->url,
+	    p->cat.serial, err, sizeof(err)) == -1) {
 		status_error("%s", err);
 		goto out;
 	}
@@ -348,7 +355,7 @@ download(struct cpull *p, const char *final)
 {
 	struct oci_req	 req;
 	struct dl	 d;
-	struct stat	 st;
+	struct stat	 st, cur;
 	char		 partial[PATH_MAX], err[512], hex[65];
 	int		 rc = -1;
 
@@ -365,6 +372,13 @@ download(struct cpull *p, const char *final)
 	if (flock(d.fd, LOCK_EX | LOCK_NB) == -1) {
 		status_error("another pull is downloading bundle %s; try "
 		    "again when it is done", p->e->sha256);
+		goto out;
+	}
+	/* Still the file at that name (not one a sweep just removed). */
+	if (stat(partial, &cur) == -1 || cur.st_ino != st.st_ino ||
+	    cur.st_dev != st.st_dev) {
+		status_error("%s changed while it was opened; try again",
+		    partial);
 		goto out;
 	}
 	if (access(final, F_OK) == 0) {

@@ -2,7 +2,9 @@
  * Registry credentials and challenges.  A WWW-Authenticate header comes
  * from the registry (hostile); the auth file is the user's own, but it is
  * still bounded and parsed strictly.  Credential helpers (credsStore,
- * credHelpers) would mean running a program the file names: not done.
+ * credHelpers) would mean running a program the file names: never done
+ * here; the banger CLI runs them before a pull and hands over a file of
+ * plain "auths" (banger/credhelper.c).
  */
 #include <sys/stat.h>
 
@@ -266,12 +268,14 @@ oci_auth_lookup_buf(const char *buf, size_t len, const char *host,
 		goto out;
 	}
 	for (i = 0; i < nkeys; i++) {
+		/* "": docker's word for the file's own auths. */
 		if (json_is_object(helpers) &&
-		    json_object_get(helpers, keys[i]) != NULL) {
+		    (e = json_object_get(helpers, keys[i])) != NULL &&
+		    !(json_is_string(e) && json_string_length(e) == 0)) {
 			snprintf(err, errsz, "credHelpers names a credential "
 			    "helper for %s: credential helpers are not "
-			    "supported yet (put the credentials in \"auths\", "
-			    "e.g. with podman login --authfile)", keys[i]);
+			    "supported here (the banger CLI runs them; or put "
+			    "the credentials in \"auths\")", keys[i]);
 			rc = -1;
 			goto out;
 		}
@@ -287,8 +291,8 @@ oci_auth_lookup_buf(const char *buf, size_t len, const char *host,
 		if (json_is_string(store)) {
 			snprintf(err, errsz, "the credentials for %s are in "
 			    "the credential store \"%s\": credential helpers "
-			    "are not supported yet", keys[i],
-			    json_string_value(store));
+			    "are not supported here (the banger CLI runs "
+			    "them)", keys[i], json_string_value(store));
 			rc = -1;
 			goto out;
 		}

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,33 +86,6 @@ image_pull_name(const char *ref, char *out, size_t outlen)
 	return valid_vm_name(out) ? 0 : -1;
 }
 
-/* key of an auths or credHelpers object names host (docker's forms). */
-static int
-key_names(const char *key, const char *host)
-{
-	char	 k[OCI_HOST_MAX + 16];
-	size_t	 n;
-
-	if (strncasecmp(key, "https://", 8) == 0)
-		key += 8;
-	else if (strncasecmp(key, "http://", 7) == 0)
-		key += 7;
-	snprintf(k, sizeof(k), "%s", key);
-	n = strlen(k);
-	if (n > 4 && strcmp(k + n - 4, "/v1/") == 0)
-		k[n - 4] = '\0';
-	else if (n > 3 && strcmp(k + n - 3, "/v1") == 0)
-		k[n - 3] = '\0';
-	else if (n > 1 && k[n - 1] == '/')
-		k[n - 1] = '\0';
-	if (strcasecmp(k, host) == 0)
-		return 1;
-	/* Docker Hub goes by three names. */
-	return strcmp(host, "registry-1.docker.io") == 0 &&
-	    (strcasecmp(k, "docker.io") == 0 ||
-	    strcasecmp(k, "index.docker.io") == 0);
-}
-
 /* Whether the credentials file at path has an entry for host. */
 static int
 file_names_host(const char *path, const char *host)
@@ -132,7 +106,7 @@ file_names_host(const char *path, const char *host)
 		if ((o = json_object_get(j, objs[i])) != NULL &&
 		    json_is_object(o))
 			json_object_foreach(o, key, v)
-				if (key_names(key, host))
+				if (cred_key_names(key, host))
 					found = 1;
 	json_decref(j);
 	return found;
@@ -176,6 +150,24 @@ find_auth(const char *ref, char *out, size_t len)
 		    realpath(p[i], out) != NULL && strlen(out) < len)
 			return;
 	out[0] = '\0';
+}
+
+/* Whether config.toml names a catalog (a plain name is then its image). */
+static int
+catalog_configured(void)
+{
+	struct paths	 p;
+	struct config	 cfg;
+	char		 err[512];
+	int		 have;
+
+	if (paths_init(&p, err, sizeof(err)) == -1 ||
+	    config_load(p.config_file, getenv("HOME"), &cfg, err,
+	    sizeof(err)) == -1)
+		return 0;	/* bangerd reports a bad config */
+	have = cfg.catalog_url[0] != '\0';
+	config_free(&cfg);
+	return have;
 }
 
 /* Whether REF looks like an image reference rather than an image name. */
@@ -257,6 +249,48 @@ image_missing(const char *name, char *source, size_t len)
 }
 
 /*
+ * The credentials a helper gave, in a file for the length of a pull: a
+ * signal that ends the CLI (Ctrl-C, which also cancels the pull) removes
+ * it first.
+ */
+static char		 secret_path[PATH_MAX];
+static struct sigaction	 secret_old[3];
+static const int	 secret_sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+
+static void
+secret_gone(int sig)
+{
+	(void)unlink(secret_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+secret_file_hold(const char *path)
+{
+	struct sigaction	 sa;
+	size_t			 i;
+
+	snprintf(secret_path, sizeof(secret_path), "%s", path);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = secret_gone;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < 3; i++)
+		(void)sigaction(secret_sigs[i], &sa, &secret_old[i]);
+}
+
+static void
+secret_file_drop(void)
+{
+	size_t	 i;
+
+	(void)unlink(secret_path);
+	for (i = 0; i < 3; i++)
+		(void)sigaction(secret_sigs[i], &secret_old[i], NULL);
+	secret_path[0] = '\0';
+}
+
+/*
  * Pull ref as name (auth "" or a real path, kernel "" for tiny's);
  * banger's exit status.  A credential helper the auth file names for
  * the registry is run here, its answer handed over in a file of its own
@@ -276,16 +310,18 @@ pull_ref(const char *ref, const char *name, const char *auth,
 	    (rc = cred_helper_auth(auth, r.host, tmp, sizeof(tmp))) != 1) {
 		if (rc == -1)
 			return BEX_FAIL;
-		auth = tmp;
+		auth = rc == 2 ? "" : tmp;
 	}
 	req.name = (char *)name;
 	req.ref = (char *)ref;
 	req.auth = (char *)auth;
 	req.size_mib = size_mib;
 	req.kernel = (char *)kernel;
+	if (tmp[0] != '\0')
+		secret_file_hold(tmp);
 	rc = request_once(CTL_IMAGE_PULL, &req, 0, NULL, NULL);
 	if (tmp[0] != '\0')
-		(void)unlink(tmp);
+		secret_file_drop();
 	return rc;
 }
 
@@ -376,8 +412,10 @@ cmd_image_pull_exec(const struct cmd_entry *e, struct args *a)
 			cli_warn("%s", v);
 			return BEX_USAGE;
 		}
-	} else
+	} else if (image_ref_like(ref) || !catalog_configured())
 		find_auth(ref, auth, sizeof(auth));
+	else
+		auth[0] = '\0';	/* a catalog's image: no registry login */
 	return pull_ref(ref, name, auth, (uint64_t)size, kernel != NULL ?
 	    kernel : "");
 }

@@ -47,28 +47,57 @@ helper_name_ok(const char *s)
 }
 
 /*
+ * key of an auths or credHelpers object names host, in docker's forms
+ * (a scheme, a "/v1/" tail; Docker Hub's three names).
+ */
+int
+cred_key_names(const char *key, const char *host)
+{
+	char	 k[300];
+	size_t	 n;
+
+	if (strncasecmp(key, "https://", 8) == 0)
+		key += 8;
+	else if (strncasecmp(key, "http://", 7) == 0)
+		key += 7;
+	snprintf(k, sizeof(k), "%s", key);
+	n = strlen(k);
+	if (n > 4 && strcmp(k + n - 4, "/v1/") == 0)
+		k[n - 4] = '\0';
+	else if (n > 3 && strcmp(k + n - 3, "/v1") == 0)
+		k[n - 3] = '\0';
+	else if (n > 1 && k[n - 1] == '/')
+		k[n - 1] = '\0';
+	if (strcasecmp(k, host) == 0)
+		return 1;
+	return strcmp(host, "registry-1.docker.io") == 0 &&
+	    (strcasecmp(k, "docker.io") == 0 ||
+	    strcasecmp(k, "index.docker.io") == 0);
+}
+
+/*
  * The helper the credentials file at path names for host, into name:
- * credHelpers' entry for one of keys, else credsStore.  1 if there is
- * one, 0 if none, -1 when the file names a bad one.
+ * credHelpers' entry for it (in any of docker's spellings; "" meaning
+ * the file itself), else credsStore.  1 if there is one, 0 if none, -1
+ * when the file names a bad one.
  */
 static int
-helper_for(const char *path, const char *const *keys, size_t nkeys,
-    char *name, size_t len)
+helper_for(const char *path, const char *host, char *name, size_t len)
 {
 	json_t		*j, *h, *v;
-	const char	*s = NULL;
-	size_t		 i;
+	const char	*s = NULL, *key;
 	int		 rc = 0;
 
 	if ((j = json_load_file(path, JSON_REJECT_DUPLICATES, NULL)) == NULL)
 		return 0;	/* banger-fetch says what is wrong with it */
-	h = json_object_get(j, "credHelpers");
-	for (i = 0; i < nkeys && s == NULL && json_is_object(h); i++)
-		if ((v = json_object_get(h, keys[i])) != NULL)
-			s = json_is_string(v) ? json_string_value(v) : "";
+	if (json_is_object(h = json_object_get(j, "credHelpers")))
+		json_object_foreach(h, key, v)
+			if (s == NULL && cred_key_names(key, host))
+				s = json_is_string(v) ? json_string_value(v) :
+				    "-";
 	if (s == NULL && (v = json_object_get(j, "credsStore")) != NULL)
-		s = json_is_string(v) ? json_string_value(v) : "";
-	if (s != NULL) {
+		s = json_is_string(v) ? json_string_value(v) : "-";
+	if (s != NULL && s[0] != '\0') {
 		rc = helper_name_ok(s) ? 1 : -1;
 		if (rc == -1)
 			cli_warnx("%s names a credential helper that is not "
@@ -82,8 +111,9 @@ helper_for(const char *path, const char *const *keys, size_t nkeys,
 
 /*
  * `docker-credential-NAME get` with server on its stdin: its stdout (at
- * most HELPER_OUT_MAX bytes, NUL-terminated) in out, 0; -1 after a
- * message (not found, failed, too much).
+ * most HELPER_OUT_MAX bytes, NUL-terminated) in out, 0; 1 when it has
+ * no credentials for server; -1 after a message (not found, failed, too
+ * much).
  */
 static int
 helper_run(const char *name, const char *server, char *out, size_t len,
@@ -135,6 +165,10 @@ helper_run(const char *name, const char *server, char *out, size_t len,
 		    len - 1);
 		return -1;
 	}
+	/* Docker's answer for a registry the store has nothing for. */
+	if (WIFEXITED(st) && WEXITSTATUS(st) != 0 && strncmp(out,
+	    "credentials not found in native keychain", 40) == 0)
+		return 1;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		cli_warnx("%s get %s failed (%s %d)%s%.200s", prog, server,
 		    WIFEXITED(st) ? "exit" : "signal", WIFEXITED(st) ?
@@ -223,8 +257,12 @@ write_auth(const char *host, const char *user, const char *secret,
 	}
 	json_decref(j);
 	snprintf(tmp, len, "%s/auth-XXXXXX", p.runtime_dir);
+	/* Only into a directory that is the user's alone (as client.c). */
 	if (mkdir(p.runtime_dir, 0700) == -1 && errno != EEXIST)
 		cli_warn("%s", p.runtime_dir);
+	else if (paths_check_private(p.runtime_dir, getuid(), err,
+	    sizeof(err)) != 0)
+		cli_warnx("%s", err);
 	else if ((fd = mkstemp(tmp)) == -1)
 		cli_warn("%s", tmp);
 	else {
@@ -247,34 +285,31 @@ write_auth(const char *host, const char *user, const char *secret,
 int
 cred_helper_auth(const char *path, const char *host, char *tmp, size_t len)
 {
-	const char	*keys[3];
 	char		 name[HELPER_NAME_MAX + 1], prog[HELPER_NAME_MAX + 32];
 	char		 server[300], *buf, *user = NULL, *secret = NULL;
-	size_t		 nkeys = 0, got;
+	size_t		 got;
 	int		 rc;
 
 	tmp[0] = '\0';
-	/* Docker Hub's helpers answer to its old name. */
-	if (strcmp(host, "registry-1.docker.io") == 0) {
-		keys[nkeys++] = "https://index.docker.io/v1/";
-		keys[nkeys++] = "docker.io";
-		keys[nkeys++] = "index.docker.io";
-		snprintf(server, sizeof(server), "https://index.docker.io/v1/");
-	} else {
-		keys[nkeys++] = host;
-		snprintf(server, sizeof(server), "%s", host);
-	}
-	if ((rc = helper_for(path, keys, nkeys, name, sizeof(name))) != 1)
+	if ((rc = helper_for(path, host, name, sizeof(name))) != 1)
 		return rc == 0 ? 1 : -1;
+	/* Docker Hub's helpers answer to its old name. */
+	if (strcmp(host, "registry-1.docker.io") == 0)
+		snprintf(server, sizeof(server), "https://index.docker.io/v1/");
+	else
+		snprintf(server, sizeof(server), "%s", host);
 	snprintf(prog, sizeof(prog), "docker-credential-%s", name);
 	if ((buf = malloc(HELPER_OUT_MAX + 1)) == NULL) {
 		cli_warnx("out of memory");
 		return -1;
 	}
-	if (helper_run(name, server, buf, HELPER_OUT_MAX + 1, &got) == -1 ||
-	    answer_parse(buf, got, prog, &user, &secret) == -1)
+	if ((rc = helper_run(name, server, buf, HELPER_OUT_MAX + 1, &got)) ==
+	    1)
+		rc = 2;		/* none for this registry: anonymous */
+	else if (rc == 0 && answer_parse(buf, got, prog, &user, &secret) ==
+	    -1)
 		rc = -1;
-	else
+	else if (rc == 0)
 		rc = write_auth(host, user, secret, tmp, len);
 	explicit_bzero(buf, HELPER_OUT_MAX + 1);
 	free(buf);

@@ -28,6 +28,7 @@
 #include <jansson.h>
 
 #include "bangerd.h"
+#include "fdutil.h"
 #include "fc-http.h"
 #include "findexec.h"
 #include "firecracker.h"
@@ -144,7 +145,7 @@ is_elf(const char *path)
 	unsigned char	 m[4];
 	int		 fd, ok;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open_regular(path)) == -1)
 		return 0;
 	ok = read(fd, m, 4) == 4 && m[0] == 0x7f && m[1] == 'E' &&
 	    m[2] == 'L' && m[3] == 'F';

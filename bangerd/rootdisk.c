@@ -174,7 +174,7 @@ rootdisk_open(struct vm *vm, int *rootfd, char *err, size_t errlen)
 	}
 	snprintf(path, sizeof(path), "%s/%s", vm->dir, ROOT_BASE);
 	had = access(path, F_OK) == 0;	/* snapshotted before */
-	if ((basefd = open(vm->img.rootfs, O_RDONLY | O_CLOEXEC)) == -1 ||
+	if ((basefd = open_regular(vm->img.rootfs)) == -1 ||
 	    fstat(basefd, &st) == -1) {
 		snprintf(err, errlen, "%s: %s", vm->img.rootfs,
 		    strerror(errno));

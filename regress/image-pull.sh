@@ -96,6 +96,10 @@ $PYREG add "$REG" test/busy:1 --layer "$W/lay/l1.tar" \
     "$W/lay/l2.tar" --env FOO=bar --env "GREETING=hello world" \
     --workdir /srv/app --user app >"$W/add.out" 2>&1 ||
     fatal "oci-registry.py add: $(cat "$W/add.out")"
+# A WorkingDir that climbs out of /root, with a non-root User.
+$PYREG add "$REG" test/busy:dotdot --layer "$W/lay/l1.tar" \
+    "$W/lay/l2.tar" --workdir /root/.. --user app >"$W/add.out" 2>&1 ||
+    fatal "oci-registry.py add dotdot: $(cat "$W/add.out")"
 # The same layers again behind an index (and an arm64 decoy).
 $PYREG add "$REG" test/busy:idx --layer "$W/lay/l1.tar" \
     "$W/lay/l2.tar" --index >"$W/add.out" 2>&1 ||
@@ -177,6 +181,18 @@ expect_rc 0 "vm run --image busy PATH (User app)"
     ok "User app works in its workspace: reads, writes, owns it" ||
     fail "workspace as app: $(cat "$W/out")"
 
+# WorkingDir /root/.. for User app: not a workspace, so the agent gives
+# app nothing and /root stays closed to it (an agent that took ".." for
+# a workspace gave app the guest's whole root file system, and the
+# command then ran in /).
+run t1 image pull "$H/test/busy:dotdot" --name dotdot
+expect_rc 0 "image pull busy:dotdot"
+run t1 vm run --rm --image dotdot -- sh -c 'pwd; stat -c %u /etc/layer2 /bin'
+[ "$RC" = 126 ] && grep -q "/root/..: Permission denied" "$W/err" &&
+    ok "WorkingDir /root/..: nothing is given to app" ||
+    fail "dotdot: exit $RC, $(cat "$W/out")"
+run t1 image delete dotdot
+
 # An index resolved to amd64, its layers from the cache: no blob fetched.
 blobs_before=$(grep -c "GET /v2/test/busy/blobs/.*status=20" "$S/reg-bearer.log")
 run t1 image pull "$H/test/busy:idx"
@@ -247,10 +263,35 @@ ls "$cache/blobs/sha256" 2>/dev/null | grep -qx "$(basename "$layer1")" &&
     fail "a corrupted blob was kept in the cache under its digest"
 cp "$W/layer1.save" "$layer1"
 
+# A fake credential helper (docker-credential-regress): credentials for
+# any loopback registry, none when $HOME/.nocreds exists.
+cat >"$BIN/docker-credential-regress" <<'EOS'
+#!/bin/sh
+[ "$1" = get ] || exit 2
+server=$(cat)
+if [ -e "$HOME/.nocreds" ]; then
+	echo "credentials not found in native keychain"
+	exit 1
+fi
+case $server in
+127.0.0.1:*)
+	printf '{"ServerURL":"%s","Username":"reguser","Secret":"regpass"}\n' \
+	    "$server" ;;
+*)	echo "credentials not found in native keychain"; exit 1 ;;
+esac
+EOS
+chmod 0755 "$BIN/docker-credential-regress"
+home=$(user_home t1)
+
 # Ctrl-C during a pull (a registry that stalls mid-blob) cancels it: no
 # image, no build directory, no banger-fetch left, and the next pull runs.
+# The pull goes through the credential helper: its answer's file goes too.
 serve none "$S/port4" --stall
 SPID=$REGPID
+mkdir -p "$home/.docker"
+printf '{"credHelpers":{"127.0.0.1:%s":"regress"}}\n' "$(cat "$S/port4")" \
+    >"$home/.docker/config.json"
+chown -R "$(user_uid t1):$(user_gid t1)" "$home/.docker"
 rm -rf "$cache"
 trace "[t1] banger image pull (stalled), then SIGINT"
 as_user t1 "$BIN/banger" image pull \
@@ -295,6 +336,10 @@ wait_until 30 test ! -e "$images/stalled.build" &&
     ok "the cancelled pull left no build directory" ||
     fail "the cancelled pull left $images/stalled.build"
 [ -e "$images/stalled" ] && fail "a cancelled pull left an image"
+set -- "$home/run/banger"/auth-*
+[ -e "$1" ] && fail "the interrupted pull left the helper's answer in $1" ||
+    ok "the interrupted pull removed the helper's answer"
+rm -rf "$home/.docker"
 grep -q "image stalled: pulling cancelled" "$(state_dir t1)/bangerd.log" &&
     ok "bangerd cancelled the pull" || fail "bangerd did not say it cancelled"
 kill "$SPID" 2>/dev/null
@@ -346,18 +391,6 @@ run t1 vm run --rm --image withlogin -- cat /etc/layer2
 [ "$(cat "$W/out")" = two ] || fail "withlogin: $(cat "$W/out")"
 # A credential helper the config names (credHelpers): the CLI runs it,
 # banger-fetch gets its answer in a file that is gone after the pull.
-cat >"$BIN/docker-credential-regress" <<'EOS'
-#!/bin/sh
-[ "$1" = get ] || exit 2
-server=$(cat)
-case $server in
-127.0.0.1:*)
-	printf '{"ServerURL":"%s","Username":"reguser","Secret":"regpass"}\n' \
-	    "$server" ;;
-*)	echo "credentials not found in native keychain"; exit 1 ;;
-esac
-EOS
-chmod 0755 "$BIN/docker-credential-regress"
 printf '{"credHelpers":{"%s":"regress"}}\n' "$H2" >"$home/.docker/config.json"
 rm -f "$home/run/containers/auth.json"
 run t1 image pull "$H2/test/busy:1" --name viahelper
@@ -373,6 +406,14 @@ expect_rc 0 "image pull through a credential store (credsStore)"
 printf '{"credHelpers":{"%s":"nosuch"}}\n' "$H2" >"$home/.docker/config.json"
 run t1 image pull "$H2/test/busy:1" --name nohelper
 refused nohelper "docker-credential-nosuch"
+# A store with nothing for the registry: docker's "not found" means no
+# login, so the pull goes anonymously (and this registry wants one).
+touch "$home/.nocreds" && chown "$(user_uid t1)" "$home/.nocreds"
+printf '{"auths":{"%s":{}},"credsStore":"regress"}\n' "$H2" \
+    >"$home/.docker/config.json"
+run t1 image pull "$H2/test/busy:1" --name anon
+refused anon "wants a user name and password"
+rm -f "$home/.nocreds"
 rm -f "$BIN/docker-credential-regress"
 rm -rf "$home/.docker" "$home/run/containers"
 kill "$BAPID" 2>/dev/null

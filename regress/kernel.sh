@@ -155,6 +155,20 @@ printf 'catalog_url = "http://127.0.0.1:%s/catalog.json"\n' "$PORT" \
     >"$h2/.config/banger/config.toml"
 chown -R "$(user_uid t2):$(user_gid t2)" "$h2/.config"
 k2s=$(state_dir t2)/kernels
+# A higher serial an older banger recorded in the cache still counts.
+u2=$(user_name t2)
+for d in "$h2/.cache" "$h2/.cache/banger" "$h2/.cache/banger/catalog" \
+    "$h2/.cache/banger/catalog/catalog"; do
+	install -d -m 0700 -o "$u2" "$d" || fatal "install -d $d"
+done
+oldser=$h2/.cache/banger/catalog/catalog/serial-$(printf %s \
+    "http://127.0.0.1:$PORT/catalog.json" | sha256sum | cut -d' ' -f1)
+echo 999 >"$oldser" && chown "$u2" "$oldser"
+run t2 kernel pull k1
+[ "$RC" != 0 ] && grep -q "rolled back" "$W/err" &&
+    ok "a serial recorded where an older banger kept it still counts" ||
+    fail "old serial file ignored: $RC $(cat "$W/err")"
+rm -f "$oldser"
 run t2 kernel pull k1
 expect_rc 0 "t2: kernel pull k1"
 set -- "$(state_dir t2)"/catalog/serial-*
