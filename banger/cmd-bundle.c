@@ -84,7 +84,7 @@ const struct cmd_entry cmd_image_bundle_entry = {
 const struct cmd_entry cmd_kernel_bundle_entry = {
 	.name = "kernel bundle",
 	.usage = "KERNEL",
-	.summary = "write an imported kernel as a catalog bundle (see "
+	.summary = "write a kernel as a catalog bundle (see "
 	    "banger-sign(1))",
 	.opts = bundle_opts,
 	.min_pos = 1,
