@@ -788,7 +788,7 @@ test_cpio_debian(void **state)
 	char		*load, *line, *p, *save, *d, *dsave;
 	unsigned	 count;
 	size_t		 no, nt, i, j, lines = 0;
-	int		 dfd, out, initrd;
+	int		 dfd, out, initrd = -1;
 
 	(void)state;
 	if (glob("images/cache/linux-image-*/lib/modules/*/", 0, NULL, &g) !=
