@@ -23,7 +23,7 @@
 
 #include "kernel.h"
 
-#define MC_NAME_MAX	55	/* MODULE_NAME_LEN - 1, as kernel-modules.c */
+#define MC_NAME_MAX	KMOD_NAME_MAX
 /* The load list: every module's name and a newline. */
 #define MC_LOAD_MAX	(KERNEL_MODULES_MAX * (MC_NAME_MAX + 1))
 
@@ -56,24 +56,6 @@ mc_shown(const char *s, char *out, size_t outsz)
 	for (i = 0; s[i] != '\0' && i + 1 < outsz && i < 80; i++)
 		out[i] = s[i] > ' ' && s[i] < 0x7f ? s[i] : '?';
 	out[i] = '\0';
-}
-
-/* A module name ([A-Za-z0-9_-], 1..55 bytes), '-' made '_'; 0 or -1. */
-static int
-mc_name(const char *s, size_t n, char out[MC_NAME_MAX + 1])
-{
-	size_t	 i;
-
-	if (n == 0 || n > MC_NAME_MAX)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if ((s[i] < 'a' || s[i] > 'z') && (s[i] < 'A' || s[i] > 'Z') &&
-		    (s[i] < '0' || s[i] > '9') && s[i] != '_' && s[i] != '-')
-			return -1;
-		out[i] = s[i] == '-' ? '_' : s[i];
-	}
-	out[n] = '\0';
-	return 0;
 }
 
 static struct mc_mod *
@@ -115,7 +97,7 @@ mc_module(struct mc_state *s, struct archive_entry *e, const char *base)
 	size_t			 len;
 
 	mc_shown(base, shown, sizeof(shown));
-	if (mc_name(base, strlen(base) - 3, name) == -1 ||
+	if (kmod_name_norm(base, strlen(base) - 3, name) == -1 ||
 	    strncmp(base, name, strlen(name)) != 0)
 		return kmod_fail(s->err, s->errlen, "lib/modules/%s: not a "
 		    "module name ([A-Za-z0-9_], at most %d bytes)", shown,
@@ -355,7 +337,7 @@ mc_order(struct mc_state *s)
 		    "NUL byte");
 	for (p = s->load; *p != '\0'; p = nl + 1, pos++) {
 		nl = strchr(p, '\n');
-		if (mc_name(p, (size_t)(nl - p), name) == -1 ||
+		if (kmod_name_norm(p, (size_t)(nl - p), name) == -1 ||
 		    strncmp(p, name, (size_t)(nl - p)) != 0)
 			return kmod_fail(s->err, s->errlen, "lib/modules/load's "
 			    "line %d is not a module name", pos + 1);
@@ -376,7 +358,7 @@ mc_order(struct mc_state *s)
 			if (*c != ',' && *c != '\0')
 				continue;
 			/* kernel_modinfo checked the names. */
-			(void)mc_name(m->depends + start,
+			(void)kmod_name_norm(m->depends + start,
 			    (size_t)(c - m->depends) - start, name);
 			if ((d = mc_find(s, name)) == NULL)
 				return kmod_fail(s->err, s->errlen, "module %s "

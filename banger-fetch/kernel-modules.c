@@ -34,7 +34,6 @@
 #error "kernel-modules.c reads x86-64 ELF fields in host byte order"
 #endif
 
-#define KMOD_NAME_MAX		55	/* MODULE_NAME_LEN - 1 on 64-bit */
 #define KMOD_DEPTH_MAX		16	/* directories below the tree's top */
 #define KMOD_ENTRIES_MAX	200000	/* directory entries in the tree */
 #define KMOD_BUILTIN_MAX	(4 << 20)	/* modules.builtin */
@@ -115,8 +114,8 @@ kmod_la_error(struct archive *a)
  * A module name as the kernel knows it: [A-Za-z0-9_-] ("xt_RATEEST" is
  * one), '-' read as '_'.
  */
-static int
-name_norm(const char *s, size_t n, char out[KMOD_NAME_MAX + 1])
+int
+kmod_name_norm(const char *s, size_t n, char out[KMOD_NAME_MAX + 1])
 {
 	size_t	 i;
 
@@ -152,7 +151,7 @@ depends_valid(const char *s, size_t n)
 	for (i = 0; i <= n; i++) {
 		if (i < n && s[i] != ',')
 			continue;
-		if (name_norm(s + start, i - start, name) == -1)
+		if (kmod_name_norm(s + start, i - start, name) == -1)
 			return 0;
 		start = i + 1;
 	}
@@ -502,7 +501,7 @@ index_add(struct kmod_state *s, const char *name, const char *path)
 	}
 	nf = &s->files[s->nfiles];
 	/* A name no module can have is left out: nothing can ask for it. */
-	if (name_norm(name, n - sl, nf->name) == -1)
+	if (kmod_name_norm(name, n - sl, nf->name) == -1)
 		return 0;
 	if ((nf->path = strdup(path)) == NULL)
 		return kmod_fail(s->err, s->errlen, "out of memory");
@@ -643,7 +642,7 @@ builtin_read(struct kmod_state *s)
 		*nl = '\0';
 		base = strrchr(line, '/');
 		base = base == NULL ? line : base + 1;
-		if (name_norm(base, (size_t)(nl - 3 - base), s->builtin +
+		if (kmod_name_norm(base, (size_t)(nl - 3 - base), s->builtin +
 		    s->nbuiltin * (KMOD_NAME_MAX + 1)) == -1)
 			goto bad;
 		s->nbuiltin++;
@@ -682,7 +681,7 @@ module_add(struct kmod_state *s, const char *want, size_t wantlen,
 	size_t			 i, mi_idx;
 
 	/* Only a caller's name can fail: kernel_modinfo checked depends=. */
-	if (name_norm(want, wantlen, name) == -1)
+	if (kmod_name_norm(want, wantlen, name) == -1)
 		return kmod_fail(s->err, s->errlen, "\"%.*s\" is not a module name "
 		    "([A-Za-z0-9_-], at most %d bytes)", (int)(wantlen > 64 ?
 		    64 : wantlen), want, KMOD_NAME_MAX);

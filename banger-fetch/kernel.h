@@ -82,7 +82,13 @@ int	kernel_modinfo(const unsigned char *, size_t, struct kernel_modinfo *,
 int	kernel_modules_cpio(int, const char *, const char *const *, size_t,
 	    int, unsigned *, char *, size_t);
 
-/* kernel-modules.c's error helpers, shared with kernel-modcheck.c. */
+/* kernel-modules.c's helpers, shared with kernel-modcheck.c. */
+#define KMOD_NAME_MAX	55	/* MODULE_NAME_LEN - 1 on 64-bit */
+/*
+ * A module name as the kernel knows it, [A-Za-z0-9_-] ("xt_RATEEST" is
+ * one), 1..KMOD_NAME_MAX bytes, '-' read as '_', into out: 0 or -1.
+ */
+int	kmod_name_norm(const char *, size_t, char [KMOD_NAME_MAX + 1]);
 struct archive;
 int	kmod_fail(char *, size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
