@@ -85,6 +85,11 @@ void	cli_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* "banger: " + escaped daemon text on stderr. */
 void	cli_relay(const char *);
 
+/* progress.c: transfer reports as a bar on a terminal, quiet elsewhere. */
+int	progress_parse(const char *, int *);
+int	progress_show(FILE *, int, const char *);
+void	progress_close(FILE *);
+
 /* client.c */
 struct client {
 	int		 fd;

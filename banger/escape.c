@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "banger.h"
 #include "esc.h"
@@ -29,6 +30,7 @@ cli_warnx(const char *fmt, ...)
 {
 	va_list	 ap;
 
+	progress_close(stderr);
 	fputs("banger: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -42,6 +44,7 @@ cli_warn(const char *fmt, ...)
 	va_list	 ap;
 	int	 saved = errno;
 
+	progress_close(stderr);
 	fputs("banger: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -55,5 +58,7 @@ cli_relay(const char *msg)
 	char	 buf[4 * 4096 + 1];
 
 	escape_ctl(msg, buf, sizeof(buf));
+	if (progress_show(stderr, isatty(STDERR_FILENO), buf))
+		return;
 	fprintf(stderr, "banger: %s\n", buf);
 }
