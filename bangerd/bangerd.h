@@ -148,6 +148,8 @@ struct vm {
 	int64_t			 create_jid;
 	int			 root_snap;	/* banger-priv holds its root
 						   snapshot */
+	int			 resuming;	/* this boot loads SNAP_DIR */
+	int			 suspending;	/* a suspend is under way */
 
 	struct bufferevent	*agent;		/* guest agent channel */
 	struct bufferevent	*qmp;		/* QEMU monitor */

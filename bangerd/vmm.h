@@ -23,6 +23,13 @@ struct vmm_fds {
 	int	 root;		/* a root snapshot's block device, or -1 */
 };
 
+/* A suspended VM's saved state, in its directory (vm-suspend.c). */
+#define SNAP_DIR	"suspend"
+#define SNAP_NEW_DIR	"suspend.new"
+#define SNAP_STATE	"state"		/* device state (and QEMU's RAM) */
+#define SNAP_MEM	"mem"		/* guest memory (Firecracker) */
+#define SNAP_INFO	"info"		/* sizes, hashes, identity */
+
 struct vmm_ops {
 	const char	*name;		/* "qemu", "firecracker" */
 	/*
@@ -51,6 +58,23 @@ struct vmm_ops {
 	 */
 	int	(*launch)(struct bangerd *, struct vm *, struct vmm_fds *,
 		    char **, size_t, char *, size_t);
+	/*
+	 * Suspend (vm-suspend.c): the guest is paused and its memory and
+	 * device state saved under SNAP_NEW_DIR in the VM's directory
+	 * (SNAP_STATE, and SNAP_MEM for a VMM that keeps memory apart);
+	 * bangerd then checks, records and moves them to SNAP_DIR and ends
+	 * the VMM.  0 when saved, 1 when the driver reports later
+	 * (vm_suspend_saved()), -1 with a message in err.  NULL: the VMM
+	 * cannot suspend.
+	 */
+	int	(*suspend)(struct vm *, char *, size_t);
+	/*
+	 * Resume, once the VMM started for it (vm->resuming): load the
+	 * state checked in SNAP_DIR and let the guest run.  0 when it runs,
+	 * 1 when the driver reports later (vm_resume_loaded()), -1 with a
+	 * message in err.
+	 */
+	int	(*resume)(struct vm *, char *, size_t);
 	/* After the VMM exited: remove what it left (may be NULL). */
 	void	(*exited)(struct bangerd *, struct vm *);
 	/* The binary the launcher runs as this VMM. */
