@@ -86,6 +86,7 @@ void	workspace_give(const char *, const struct run_as *);
 /* chan.c */
 int64_t	now_ms(void);
 void	chan_open(struct agent *);
+void	chan_ready(struct agent *);
 void	chan_close(struct agent *, const char *);
 void	chan_read(struct agent *);
 void	chan_flush(struct agent *);
@@ -101,6 +102,7 @@ void	sess_input(struct agent *, uint64_t, const void *);
 void	sess_signal(struct agent *, uint64_t, const void *);
 void	sess_winsize(struct agent *, uint64_t, const void *);
 void	agent_poweroff(struct agent *, uint64_t, const void *);
+void	agent_resumed(struct agent *, uint64_t, const void *);
 void	sess_reaped(struct agent *, pid_t, int);
 void	sess_read(struct agent *, struct session *, int);
 void	sess_write(struct agent *, struct session *);

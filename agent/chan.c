@@ -37,6 +37,7 @@ static const struct {
 	{ AG_SIGNAL,	sess_signal },
 	{ AG_WINSIZE,	sess_winsize },
 	{ AG_POWEROFF,	agent_poweroff },
+	{ AG_RESUMED,	agent_resumed },
 };
 
 int64_t
@@ -62,8 +63,6 @@ chan_pending(const struct agent *a)
 void
 chan_open(struct agent *a)
 {
-	struct ag_ready	 r;
-	struct utsname	 u;
 	struct pollfd	 pfd;
 
 	a->reopen_at = now_ms() + REOPEN_MS;
@@ -100,13 +99,22 @@ announce:
 	buf_reset(&a->rx);
 	buf_reset(&a->tx);
 	a->txoff = 0;
+	log_info("serving on %s", a->port_path);
+	chan_ready(a);
+}
+
+/* Tell the host who we are: on every open, and after AG_RESUMED. */
+void
+chan_ready(struct agent *a)
+{
+	struct ag_ready	 r;
+	struct utsname	 u;
 
 	memset(&r, 0, sizeof(r));
 	r.version = BANGER_VERSION;
 	r.kernel = a->kernel;
 	if (a->kernel[0] == '\0' && uname(&u) == 0)
 		snprintf(a->kernel, sizeof(a->kernel), "%s", u.release);
-	log_info("serving on %s", a->port_path);
 	chan_send(a, AG_READY, 0, &r);
 	chan_flush(a);
 }

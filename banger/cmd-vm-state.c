@@ -1,6 +1,7 @@
 /*
- * banger vm start NAME, banger vm stop NAME, banger vm show [--json] NAME:
- * one request about one VM each.
+ * banger vm start NAME, banger vm stop NAME, banger vm suspend NAME,
+ * banger vm resume NAME, banger vm show [--json] NAME: one request about
+ * one VM each.
  */
 #include <stdio.h>
 
@@ -56,6 +57,23 @@ cmd_vm_stop_exec(const struct cmd_entry *e, struct args *a)
 }
 
 static int
+cmd_vm_suspend_exec(const struct cmd_entry *e, struct args *a)
+{
+	return vm_named(e, a, CTL_VM_SUSPEND, NULL);
+}
+
+static int
+cmd_vm_resume_exec(const struct cmd_entry *e, struct args *a)
+{
+	struct ctl_vm_info	*vi;
+	int			 rc;
+
+	if ((rc = vm_named(e, a, CTL_VM_RESUME, &vi)) == BEX_OK)
+		vm_info_free(vi);
+	return rc;
+}
+
+static int
 cmd_vm_show_exec(const struct cmd_entry *e, struct args *a)
 {
 	struct ctl_vm_info	*vi;
@@ -80,7 +98,8 @@ cmd_vm_show_exec(const struct cmd_entry *e, struct args *a)
 const struct cmd_entry cmd_vm_start_entry = {
 	.name = "vm start",
 	.usage = "NAME",
-	.summary = "boot a stopped VM and wait until it is ready",
+	.summary = "boot a stopped VM (or resume a suspended one) and wait "
+	    "until it is ready",
 	.opts = vm_none_opts,
 	.min_pos = 1,
 	.max_pos = 1,
@@ -90,11 +109,33 @@ const struct cmd_entry cmd_vm_start_entry = {
 const struct cmd_entry cmd_vm_stop_entry = {
 	.name = "vm stop",
 	.usage = "NAME",
-	.summary = "shut a VM down cleanly (forced after 15 s)",
+	.summary = "shut a VM down cleanly (forced after 15 s); a suspended "
+	    "VM's saved state is discarded",
 	.opts = vm_none_opts,
 	.min_pos = 1,
 	.max_pos = 1,
 	.exec = cmd_vm_stop_exec,
+};
+
+const struct cmd_entry cmd_vm_suspend_entry = {
+	.name = "vm suspend",
+	.usage = "NAME",
+	.summary = "save a running VM's memory and device state to disk and "
+	    "end its VMM",
+	.opts = vm_none_opts,
+	.min_pos = 1,
+	.max_pos = 1,
+	.exec = cmd_vm_suspend_exec,
+};
+
+const struct cmd_entry cmd_vm_resume_entry = {
+	.name = "vm resume",
+	.usage = "NAME",
+	.summary = "continue a suspended VM where it was",
+	.opts = vm_none_opts,
+	.min_pos = 1,
+	.max_pos = 1,
+	.exec = cmd_vm_resume_exec,
 };
 
 const struct cmd_entry cmd_vm_show_entry = {

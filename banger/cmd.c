@@ -16,6 +16,8 @@ extern const struct cmd_entry cmd_vm_delete_entry;
 extern const struct cmd_entry cmd_vm_create_entry;
 extern const struct cmd_entry cmd_vm_start_entry;
 extern const struct cmd_entry cmd_vm_stop_entry;
+extern const struct cmd_entry cmd_vm_suspend_entry;
+extern const struct cmd_entry cmd_vm_resume_entry;
 extern const struct cmd_entry cmd_vm_show_entry;
 extern const struct cmd_entry cmd_vm_exec_entry;
 extern const struct cmd_entry cmd_vm_logs_entry;
@@ -48,6 +50,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_vm_create_entry,
 	&cmd_vm_start_entry,
 	&cmd_vm_stop_entry,
+	&cmd_vm_suspend_entry,
+	&cmd_vm_resume_entry,
 	&cmd_vm_exec_entry,
 	&cmd_vm_ssh_entry,
 	&cmd_vm_list_entry,

@@ -99,6 +99,7 @@ enum vm_state {
 	VM_STOPPING,
 	VM_STOPPED,
 	VM_DELETING,
+	VM_SUSPENDED,		/* no VMM; its saved state in SNAP_DIR */
 };
 
 /*
@@ -121,6 +122,20 @@ struct ratelimit {
 #define CONSOLE_LOG_MAX	(2 * 1024 * 1024)
 
 struct config;
+struct json_t;
+struct snap;
+
+/*
+ * A QMP command awaiting its answer: cb gets ok 1 and the "return"
+ * value, ok 0 and the "error" object, or ok -1 and NULL if the monitor
+ * went away first (qmp.c).
+ */
+#define QMP_WAIT_MAX	8
+typedef void (*qmp_cb)(struct vm *, int, struct json_t *);
+struct qmp_wait {
+	uint64_t	 id;
+	qmp_cb		 cb;
+};
 
 struct vm {
 	TAILQ_ENTRY(vm)		 entry;
@@ -148,12 +163,21 @@ struct vm {
 	int64_t			 create_jid;
 	int			 root_snap;	/* banger-priv holds its root
 						   snapshot */
-	int			 resuming;	/* this boot loads SNAP_DIR */
+	int			 resuming;	/* 1: this boot loads SNAP_DIR;
+						   2: loaded, the agent told */
+	int			 resumed_sent;	/* AG_RESUMED is on its way */
+	uint64_t		 sync_session;	/* suspend's guest sync */
+	char			 net_was[16];	/* the guest's address when
+						   saved, if it moved */
 	int			 suspending;	/* a suspend is under way */
 
 	struct bufferevent	*agent;		/* guest agent channel */
 	struct bufferevent	*qmp;		/* QEMU monitor */
 	int			 qmp_ready;
+	struct qmp_wait		 qmp_wait[QMP_WAIT_MAX];
+	size_t			 qmp_nwait;
+	uint64_t		 qmp_id;
+	struct snap		*snap;		/* suspend/resume I/O */
 	struct event		*boot_timer;
 	struct event		*vsock_timer;	/* Firecracker: agent connect */
 	struct event		*kill_timer;
@@ -392,6 +416,18 @@ void		 vm_stop_all(struct bangerd *);
 void		 vm_vmm_started(struct bangerd *, struct launch_started *);
 void		 vm_vmm_exited(struct bangerd *, struct launch_exited *);
 void		 vm_agent_ready(struct vm *, const struct ag_ready *);
+/* vm-suspend.c, vm-resume.c */
+void		 vm_suspend_cmd(struct client *, struct vm *);
+void		 vm_suspend_synced(struct vm *);
+void		 vm_resume_cmd(struct client *, struct vm *);
+void		 vm_resume_qmp_ready(struct vm *);
+void		 snap_free(struct vm *);
+int		 snap_exists(const struct vm *);
+void		 snap_discard(struct vm *);
+void		 snap_tidy(struct vm *);
+int		 snap_resume_fd(struct vm *, int *, char *, size_t);
+int		 vm_resume_ready(struct vm *);
+const char	*vm_resume_failed(struct vm *);
 void		 vm_agent_output(struct vm *, const struct ag_output *);
 void		 vm_agent_exit(struct vm *, const struct ag_exit *);
 void		 vm_agent_lost(struct vm *, const char *);
@@ -421,6 +457,8 @@ void	 qmp_attach(struct vm *, int);
 void	 qmp_detach(struct vm *);
 int	 qmp_quit(struct vm *);
 int	 qmp_powerdown(struct vm *);
+int	 qmp_exec(struct vm *, const char *, struct json_t *, qmp_cb);
+int	 qmp_send_fd(struct vm *, const char *, int, qmp_cb);
 
 /* qemu.c */
 int	 qemu_argv(struct bangerd *, struct vm *, char ***, size_t *);

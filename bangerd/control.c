@@ -60,6 +60,8 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_VM_CREATE,	C_IDLE,		ctl_vm_create },
 	{ CTL_VM_START,		C_IDLE,		ctl_vm_named },
 	{ CTL_VM_STOP,		C_IDLE,		ctl_vm_named },
+	{ CTL_VM_SUSPEND,	C_IDLE,		ctl_vm_named },
+	{ CTL_VM_RESUME,	C_IDLE,		ctl_vm_named },
 	{ CTL_VM_SHOW,		C_IDLE,		ctl_vm_named },
 	{ CTL_VM_EXEC,		C_IDLE,		ctl_vm_exec },
 	{ CTL_WS_FILES,		C_UPLOAD,	ctl_ws_files },
@@ -468,6 +470,16 @@ ctl_vm_named(struct client *c, uint32_t type, void *body)
 		break;
 	case CTL_VM_STOP:
 		vm_stop_cmd(c, vm);
+		break;
+	case CTL_VM_SUSPEND:
+		vm_suspend_cmd(c, vm);
+		break;
+	case CTL_VM_RESUME:
+		if (c->d->stopping) {
+			client_error(c, BERR_BUSY, "bangerd is shutting down");
+			return;
+		}
+		vm_resume_cmd(c, vm);
 		break;
 	default:
 		vm_reply_info(c, vm);

@@ -287,6 +287,8 @@ vm_state_name(enum vm_state s)
 		return "stopped";
 	case VM_DELETING:
 		return "deleting";
+	case VM_SUSPENDED:
+		return "suspended";
 	}
 	return "unknown";
 }
@@ -295,7 +297,7 @@ static enum vm_state
 state_parse(const char *s)
 {
 	static const enum vm_state all[] = { VM_CREATING, VM_STARTING,
-	    VM_RUNNING, VM_STOPPING, VM_STOPPED, VM_DELETING };
+	    VM_RUNNING, VM_STOPPING, VM_STOPPED, VM_DELETING, VM_SUSPENDED };
 	size_t	 i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)

@@ -4,7 +4,7 @@ BANGERD_SRCS := $(filter-out bangerd/test-%.c,$(wildcard bangerd/*.c)) \
 	privproto/priv-wrap.c
 BANGERD_LIB_SRCS := $(filter-out bangerd/main.c,$(BANGERD_SRCS))
 BANGERD_LIBS := $(shell pkg-config --libs libevent sqlite3 libseccomp \
-	jansson msgpack)
+	jansson msgpack libcrypto)
 $(eval $(call prog_rule,bangerd/bangerd,$(BANGERD_SRCS),$(BANGERD_LIBS)))
 
 TESTS += bangerd/test-qemu bangerd/test-db bangerd/test-rootdisk \

@@ -15,6 +15,7 @@
 #include "bangerd.h"
 #include "findexec.h"
 #include "log.h"
+#include "snap.h"
 #include "vmm.h"
 
 #define QEMU_NAME	"qemu-system-x86_64"
@@ -152,6 +153,11 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "-device");
 	arg(&a, "virtio-net-device,netdev=net0,mac=%s", vm->mac);
 	/* QEMU's own seccomp filter on top of the launcher's. */
+	/* A resume: QEMU loads the saved state from bangerd (qemu-snap.c). */
+	if (vm->resuming) {
+		arg(&a, "-incoming");
+		arg(&a, "defer");
+	}
 	arg(&a, "-sandbox");
 	arg(&a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
 	    "resourcecontrol=deny");
@@ -177,24 +183,29 @@ qemu_argv_free(char **v, size_t n)
 }
 
 /*
- * Slots 2..7: stderr, agent, QMP, tap, console and the root snapshot if
- * there is one (qemu_argv() names 3-7); then our ends of the agent and
- * monitor channels are attached.
+ * Slots 2..8: stderr, agent, QMP, tap, console, the root snapshot if
+ * there is one and the saved state's stream on a resume (qemu_argv()
+ * and qemu_resume() name 3-8); then our ends of the agent and monitor
+ * channels are attached.
  */
 static int
 qemu_launch(struct bangerd *d, struct vm *vm, struct vmm_fds *f,
     char **argv, size_t argc, char *err, size_t errlen)
 {
-	int	 fds[6];
+	int	 fds[7];
+	size_t	 n = 5;
 
 	fds[0] = f->log;
 	fds[1] = f->agent[1];
 	fds[2] = f->qmp[1];
 	fds[3] = f->tap;
 	fds[4] = f->console;
-	fds[5] = f->root;
-	if (launch_vmm(d, vm, fds, f->root != -1 ? 6 : 5, argv, argc) ==
-	    -1) {
+	/* Then the root snapshot (7) and the saved state's stream (7 or 8). */
+	if (f->root != -1)
+		fds[n++] = f->root;
+	if (f->incoming != -1)
+		fds[n++] = f->incoming;
+	if (launch_vmm(d, vm, fds, n, argv, argc) == -1) {
 		snprintf(err, errlen, "could not start QEMU (see %s)",
 		    d->paths.log);
 		return -1;
@@ -219,6 +230,8 @@ const struct vmm_ops qemu_ops = {
 	.shutdown = qmp_powerdown,
 	.launch = qemu_launch,
 	.exited = NULL,
+	.suspend = qemu_suspend,
+	.resume = qemu_resume,
 	.bin = qemu_bin,
 	.console_pipe = 0,
 	.tap_by_name = 0,

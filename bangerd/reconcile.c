@@ -204,10 +204,14 @@ reconcile(struct bangerd *d)
 			continue;
 		if (vm->pid > 0 && vmm_is_ours(vm->pid, vm->id))
 			(void)kill(vm->pid, SIGKILL);
-		if (strcmp(ops[i], "start") == 0) {
-			/* The loop below marks it stopped. */
+		if (strcmp(ops[i], "start") == 0 ||
+		    strcmp(ops[i], "suspend") == 0) {
+			/*
+			 * The loop below marks it stopped, or suspended if a
+			 * whole saved state no guest ran past is there.
+			 */
 			log_info("reconcile: vm %s: rolling back an "
-			    "interrupted start", vm->name);
+			    "interrupted %s", vm->name, ops[i]);
 			continue;
 		}
 		drop_vm(d, vm, strcmp(ops[i], "create") == 0 ?
@@ -219,7 +223,14 @@ reconcile(struct bangerd *d)
 
 	for (vm = TAILQ_FIRST(&d->vms); vm != NULL; vm = next) {
 		next = TAILQ_NEXT(vm, entry);
-		if (vm->state == VM_STOPPED)
+		snap_tidy(vm);
+		if (vm->state == VM_SUSPENDED && !snap_exists(vm)) {
+			log_info("reconcile: vm %s: its saved state is gone; "
+			    "now stopped", vm->name);
+			vm->state = VM_STOPPED;
+			db_vm_update(d, vm);
+		}
+		if (vm->state == VM_STOPPED || vm->state == VM_SUSPENDED)
 			continue;
 		if (vm->pid > 0 && vmm_is_ours(vm->pid, vm->id)) {
 			log_info("reconcile: killing orphaned QEMU %d of %s",
@@ -232,9 +243,10 @@ reconcile(struct bangerd *d)
 			    "bangerd's exit");
 			continue;
 		}
-		log_info("reconcile: vm %s was %s; now stopped", vm->name,
-		    vm_state_name(vm->state));
-		vm->state = VM_STOPPED;
+		log_info("reconcile: vm %s was %s; now %s", vm->name,
+		    vm_state_name(vm->state), snap_exists(vm) ? "suspended" :
+		    "stopped");
+		vm->state = snap_exists(vm) ? VM_SUSPENDED : VM_STOPPED;
 		vm->pid = 0;
 		vm->tap[0] = '\0';
 		db_vm_update(d, vm);

@@ -28,6 +28,7 @@
 #include "priv-wrap.h"
 #include "valid.h"
 
+#include "snap.h"
 #include "vm-phase.h"
 
 static void	vm_boot_timeout(evutil_socket_t fd, short what, void *arg);
@@ -37,6 +38,7 @@ static void	vm_prep_session(struct vm *vm, char **argv, size_t argc);
 static void	vm_checkout(struct vm *vm);
 static void	vm_bootstrap(struct vm *vm);
 static void	vm_ssh_wait(struct vm *vm);
+static void	vm_netfix(struct vm *vm);
 
 
 /*
@@ -92,6 +94,19 @@ static const char sshwait_sh[] =
     "done\n"
     "exit 1\n";
 
+/*
+ * A resumed guest still has the address and MAC it was saved with; if
+ * its new tap has another, the guest takes the new ones (busybox and
+ * iproute2 both have these).
+ */
+static const char netfix_sh[] =
+    "ip link set dev eth0 down\n"
+    "ip link set dev eth0 address \"$1\"\n"
+    "ip addr flush dev eth0\n"
+    "ip addr add \"$2\" dev eth0 || exit 1\n"
+    "ip link set dev eth0 up || exit 1\n"
+    "[ -z \"$3\" ] || ip route replace default via \"$3\" dev eth0\n";
+
 static void
 vm_boot_timeout(evutil_socket_t fd, short what, void *arg)
 {
@@ -127,7 +142,7 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	struct priv_tap		*tap = NULL;
 	int			 agent[2] = { -1, -1 }, qmp[2] = { -1, -1 };
 	int			 tapfd = -1, logfd = -1, rootfd = -1;
-	int			 confd = -1;
+	int			 confd = -1, infd = -1;
 	struct vmm_fds		 vf;
 	int			 rc = -1;
 	char			 path[PATH_MAX + 16], perr[256];
@@ -189,6 +204,8 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	vm_save(vm);
 	if (rootdisk_open(vm, &rootfd, err, errlen) == -1)
 		goto out;
+	if (snap_resume_fd(vm, &infd, err, errlen) == -1)
+		goto out;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent) == -1 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) == -1) {
@@ -219,6 +236,7 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	vf.tap = tapfd;
 	vf.console = confd;
 	vf.root = rootfd;
+	vf.incoming = infd;
 	rc = d->vmm->launch(d, vm, &vf, argv, argc, err, errlen);
 	/* What the driver took is no longer ours to close. */
 	agent[0] = vf.agent[0];
@@ -251,6 +269,8 @@ out:
 		close(tapfd);
 	if (rootfd != -1)
 		close(rootfd);
+	if (infd != -1)
+		close(infd);
 	if (logfd != -1)
 		close(logfd);
 	if (confd != -1)
@@ -259,7 +279,7 @@ out:
 		console_close(vm);
 		vm_release_tap(vm);
 		rootdisk_release(vm);
-		vm->state = VM_STOPPED;
+		vm->state = snap_exists(vm) ? VM_SUSPENDED : VM_STOPPED;
 		vm_save(vm);
 	}
 	db_journal_end(d, jid);
@@ -274,6 +294,10 @@ vm_start_cmd(struct client *c, struct vm *vm)
 	if (vm->state == VM_RUNNING || vm->state == VM_STARTING) {
 		client_error(c, BERR_INVALID, "VM %s is already %s", vm->name,
 		    vm_state_name(vm->state));
+		return;
+	}
+	if (vm->state == VM_SUSPENDED) {
+		vm_resume_cmd(c, vm);
 		return;
 	}
 	if (vm->state != VM_STOPPED) {
@@ -325,6 +349,9 @@ vm_vmm_started(struct bangerd *d, struct launch_started *s)
 		(void)launch_kill(d, vm, SIGKILL);
 		return;
 	}
+	/* Firecracker's resume ran inside its boot op (firecracker.c). */
+	if (vm->resuming == 1)
+		vm_resume_loaded(vm, 1, "");
 	if (vm->vsock_timer == NULL)
 		vm->vsock_timer = evtimer_new(d->base, vm_vsock_try, vm);
 	if (vm->vsock_timer != NULL)
@@ -367,6 +394,15 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 	struct client	*c = vm->runner;
 	double		 secs;
 
+	int		 resumed = vm->resuming == 2;
+
+	/* An agent that reconnects in a running guest: nothing to do. */
+	if (vm->state == VM_RUNNING) {
+		log_info("vm %s: agent announced itself again", vm->name);
+		return;
+	}
+	if (vm_resume_ready(vm))
+		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	secs = (now.tv_sec - vm->t_spawn.tv_sec) +
 	    (now.tv_nsec - vm->t_spawn.tv_nsec) / 1e9;
@@ -374,13 +410,13 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 		evtimer_del(vm->boot_timer);
 	vm->state = VM_RUNNING;
 	vm_save(vm);
-	log_info("vm %s ready after %.2f s (agent %s, kernel %s)", vm->name,
-	    secs, r->version, r->kernel);
+	log_info("vm %s %s after %.2f s (agent %s, kernel %s)", vm->name,
+	    resumed ? "resumed" : "ready", secs, r->version, r->kernel);
 	ssh_refresh(vm->d);
 	if (c == NULL)
 		return;
-	client_progress(c, "VM %s is ready at %s (%.1f s)", vm->name,
-	    vm->address, secs);
+	client_progress(c, "VM %s %s at %s (%.1f s)", vm->name, resumed ?
+	    "resumed" : "is ready", vm->address, secs);
 	vm_prepare(vm);
 }
 
@@ -392,6 +428,10 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 void
 vm_prepare(struct vm *vm)
 {
+	if (vm->net_was[0] != '\0') {
+		vm_netfix(vm);
+		return;
+	}
 	if (vm->ws_branch[0] != '\0' && !vm->checked_out) {
 		vm_checkout(vm);
 		return;
@@ -478,4 +518,18 @@ vm_ssh_wait(struct vm *vm)
 	vm->ssh_waiting = 1;
 	client_progress(vm->runner, "waiting for the ssh server");
 	vm_prep_session(vm, argv, 5);
+}
+
+static void
+vm_netfix(struct vm *vm)
+{
+	char	 cidr[24];
+	char	*argv[] = { "sh", "-c", (char *)netfix_sh, "banger-netfix",
+		    vm->mac, cidr, vm->gateway, NULL };
+
+	snprintf(cidr, sizeof(cidr), "%s/%d", vm->address, vm->prefix);
+	log_info("vm %s: address %s on resume (was %s)", vm->name,
+	    vm->address, vm->net_was);
+	vm->net_was[0] = '\0';
+	vm_prep_session(vm, argv, 7);
 }

@@ -86,6 +86,11 @@ vm_exec_cmd(struct client *c, struct ctl_vm_exec *req, struct vm *vm)
 		    vm_state_name(vm->state), vm->name);
 		return;
 	}
+	if (vm->suspending) {
+		client_error(c, BERR_BUSY, "VM %s is being suspended",
+		    vm->name);
+		return;
+	}
 	if (vm->runner != NULL || vm->session != 0) {
 		client_error(c, BERR_BUSY, "VM %s is already running a "
 		    "command (one at a time in this version)", vm->name);
@@ -126,6 +131,11 @@ vm_agent_exit(struct vm *vm, const struct ag_exit *e)
 	struct ctl_exit	 ce;
 	struct client	*c = vm->runner;
 
+	if (vm->sync_session != 0 && vm->session == vm->sync_session) {
+		vm->session = vm->sync_session = 0;
+		vm_suspend_synced(vm);
+		return;
+	}
 	if (vm->bootstrapping != 0) {
 		vm->session = vm->bootstrapping = 0;
 		if (vm->ssh_waiting) {
@@ -196,6 +206,15 @@ vm_agent_lost(struct vm *vm, const char *why)
 	log_warnx("vm %s: agent channel closed: %s", vm->name, why);
 	agent_detach(vm);
 	vm->session = 0;
+	/* A suspend waiting for the guest's sync goes on without it. */
+	if (vm->sync_session != 0) {
+		vm->sync_session = 0;
+		vm_suspend_synced(vm);
+		return;
+	}
+	/* A resume that failed: its VMM's exit tells the client why. */
+	if (vm->resuming == 1)
+		return;
 	if (c != NULL) {
 		vm->runner = NULL;
 		c->vm = NULL;

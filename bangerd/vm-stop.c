@@ -27,6 +27,7 @@
 #include "priv-wrap.h"
 #include "valid.h"
 
+#include "snap.h"
 #include "vm-phase.h"
 
 #define KILL_GRACE_SEC	5	/* delete: QMP quit, then kill */
@@ -127,7 +128,8 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 {
 	struct vm	*vm = vm_find_id(d, ex->vm_id);
 	struct client	*c;
-	int		 asked;
+	const char	*rerr;
+	int		 asked, suspended;
 
 	if (vm == NULL)
 		return;
@@ -153,14 +155,30 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 	vm_release_tap(vm);
 	rootdisk_release(vm);
 	asked = vm->state == VM_STOPPING;
-	vm->state = VM_STOPPED;
+	rerr = vm_resume_failed(vm);
+	/* A whole saved state that no guest ran past: still suspended. */
+	suspended = snap_exists(vm);
+	if (vm->suspending) {
+		vm->suspending = 0;
+		if (suspended)
+			log_info("vm %s suspended", vm->name);
+		snap_free(vm);
+	}
+	vm->resuming = 0;
+	vm->state = suspended ? VM_SUSPENDED : VM_STOPPED;
 	vm->session = 0;
 	vm_save(vm);
 	ssh_refresh(d);
 	if ((c = vm->runner) != NULL) {
 		vm->runner = NULL;
 		c->vm = NULL;
-		if (asked)
+		if (rerr != NULL)
+			client_error(c, BERR_BOOT, "cannot resume VM %s: %s. "
+			    "It is left suspended; `banger vm stop %s` "
+			    "discards the saved state (the next start then "
+			    "boots from its disks)", vm->name, rerr,
+			    vm->name);
+		else if (asked)
 			client_error(c, BERR_INTERNAL, "VM %s was stopped",
 			    vm->name);
 		else
@@ -174,7 +192,7 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 		client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
 		client_finish(c);
 	}
-	if (vm->rm)
+	if (vm->rm && !suspended)
 		vm_delete(NULL, vm);
 }
 
@@ -187,14 +205,25 @@ vm_stop_cmd(struct client *c, struct vm *vm)
 {
 	struct timeval	 tv = { STOP_GRACE_SEC, 0 };
 
+	/* Stopping a suspended VM forgets where it was. */
+	if (vm->state == VM_SUSPENDED && vm->snap == NULL) {
+		snap_discard(vm);
+		vm->state = VM_STOPPED;
+		vm_save(vm);
+		log_info("vm %s: saved state discarded", vm->name);
+		client_progress(c, "discarded VM %s's saved state; it is "
+		    "stopped", vm->name);
+	}
 	if (vm->state == VM_STOPPED) {
 		client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
 		client_finish(c);
 		return;
 	}
-	if (vm->state != VM_RUNNING && vm->state != VM_STARTING) {
+	if ((vm->state != VM_RUNNING && vm->state != VM_STARTING) ||
+	    vm->suspending || vm->resuming) {
 		client_error(c, BERR_BUSY, "VM %s is %s", vm->name,
-		    vm_state_name(vm->state));
+		    vm->suspending ? "being suspended" : vm->resuming ?
+		    "being resumed" : vm_state_name(vm->state));
 		return;
 	}
 	vm->state = VM_STOPPING;
@@ -219,8 +248,9 @@ vm_stop_all(struct bangerd *d)
 
 	for (vm = TAILQ_FIRST(&d->vms); vm != NULL; vm = next) {
 		next = TAILQ_NEXT(vm, entry);
-		if (vm->state == VM_STOPPED)
+		if (vm->state == VM_STOPPED || vm->state == VM_SUSPENDED)
 			continue;
+		snap_free(vm);
 		agent_detach(vm);
 		qmp_detach(vm);
 		vm_release_tap(vm);
@@ -235,7 +265,7 @@ vm_stop_all(struct bangerd *d)
 			vm_free(vm);
 			continue;
 		}
-		vm->state = VM_STOPPED;
+		vm->state = snap_exists(vm) ? VM_SUSPENDED : VM_STOPPED;
 		vm_save(vm);
 	}
 }

@@ -135,6 +135,7 @@ vm_free(struct vm *vm)
 	struct bangerd	*d = vm->d;
 
 	vm_config_done(vm);
+	snap_free(vm);
 	console_close(vm);
 	agent_detach(vm);
 	qmp_detach(vm);
@@ -223,7 +224,8 @@ vm_info(struct vm *vm, struct ctl_vm_info *vi)
 	vi->state = (char *)vm_state_name(vm->state);
 	vi->vmm = (char *)vm->d->vmm->name;
 	vi->accel = (char *)accel_name(vm->accel);
-	vi->address = vm->state == VM_STOPPED ? "" : vm->address;
+	vi->address = vm->state == VM_STOPPED || vm->state == VM_SUSPENDED ?
+	    "" : vm->address;
 	vi->pid = vm->pid > 0 ? (uint64_t)vm->pid : 0;
 	vi->created = vm->created;
 	vi->vcpus = vm->vcpus;

@@ -21,6 +21,7 @@ struct vmm_fds {
 	int	 tap;
 	int	 console;	/* the VMM's end of the console channel */
 	int	 root;		/* a root snapshot's block device, or -1 */
+	int	 incoming;	/* QEMU: the saved state's stream, or -1 */
 };
 
 /* A suspended VM's saved state, in its directory (vm-suspend.c). */

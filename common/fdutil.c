@@ -89,3 +89,16 @@ open_regular(const char *path)
 	}
 	return fd;
 }
+
+int
+fsync_dir(const char *path)
+{
+	int	 fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}

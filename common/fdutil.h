@@ -11,6 +11,8 @@ void	fd_closefrom(int);
 int	fd_move(int, int);
 /* A regular file opened to read (no link, no FIFO wait), or -1. */
 int	open_regular(const char *);
+/* fsync a directory, so that a rename or create in it is durable. */
+int	fsync_dir(const char *);
 /* rwall.c */
 ssize_t	read_all(int, void *, size_t);
 ssize_t	write_all(int, const void *, size_t);

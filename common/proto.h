@@ -66,7 +66,9 @@ enum ctl_type {
 	CTL_KERNEL_DELETE,	/* c->d: OK once the kernel is gone */
 	CTL_KERNEL_PULL,	/* c->d: PROGRESS*, OK once it is in place */
 	CTL_KERNEL_BUNDLE,	/* c->d: PROGRESS*, OK once it is written */
-	CTL_TYPE_MAX = CTL_KERNEL_BUNDLE
+	CTL_VM_SUSPEND,		/* c->d: PROGRESS*, OK once saved */
+	CTL_VM_RESUME,		/* c->d: PROGRESS*, VM_INFO, OK once ready */
+	CTL_TYPE_MAX = CTL_VM_RESUME
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */
@@ -301,9 +303,9 @@ _Static_assert(VM_DISK_MAX == PRIV_IMAGE_MAX_MIB,
 /*
  * The agent is built into the images from the same tree as bangerd; an
  * image whose agent speaks another version is refused (rebuild it).
- * 2: AG_INPUT_ACK.  3: AG_EXEC's user.
+ * 2: AG_INPUT_ACK.  3: AG_EXEC's user.  4: AG_RESUMED.
  */
-#define AGENT_VERSION	3
+#define AGENT_VERSION	4
 #define AGENT_PORT_NAME	"org.banger.agent"
 
 /*
@@ -334,7 +336,9 @@ enum agent_type {
 	AG_ERROR,		/* g->h: request failed */
 	AG_POWEROFF,		/* h->g: shut the guest down cleanly */
 	AG_INPUT_ACK,		/* g->h: stdin bytes taken off the queue */
-	AG_TYPE_MAX = AG_INPUT_ACK
+	AG_RESUMED,		/* h->g: restored from saved state; the
+				   agent answers AG_READY */
+	AG_TYPE_MAX = AG_RESUMED
 };
 
 struct ag_ready {
@@ -388,6 +392,22 @@ struct ag_input_ack {
 	uint64_t	 bytes;		/* 1..AG_STDIN_MAX since the last */
 };
 
+/*
+ * A guest restored from saved state wakes with the clock and the entropy
+ * pool it had when saved: the host's wall clock and fresh randomness
+ * come with this, before anything runs.  The agent sets the clock, adds
+ * the seed to the pool (RNDADDENTROPY), reseeds the CRNG and announces
+ * itself again (AG_READY), whether or not its channel noticed the host
+ * going away and coming back.
+ */
+#define AG_SEED_LEN	64
+#define AG_CLOCK_MAX	(1ull << 40)	/* seconds */
+struct ag_resumed {
+	uint64_t	 sec;		/* CLOCK_REALTIME */
+	uint64_t	 nsec;
+	struct msg_bin	 seed;		/* AG_SEED_LEN bytes */
+};
+
 extern const struct msg_proto agent_proto;
 
 /* ---- bangerd <-> its VMM launcher ----------------------------------- */
@@ -407,8 +427,8 @@ extern const struct msg_proto agent_proto;
  * user's own, and hands back the listening descriptor.
  */
 #define LAUNCH_VERSION	3
-#define LAUNCH_SLOT_MIN	2	/* fd slots the VMM may receive: 2..7 */
-#define LAUNCH_SLOT_MAX	7
+#define LAUNCH_SLOT_MIN	2	/* fd slots the VMM may receive: 2..8 */
+#define LAUNCH_SLOT_MAX	8
 
 enum launch_type {
 	LAUNCH_FD = 1,		/* d->l, with one fd: place it at slot */

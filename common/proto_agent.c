@@ -47,6 +47,12 @@ static const struct msg_field f_input_ack[] = {
 	F(ag_input_ack, bytes, MF_U64, AG_STDIN_MAX, 0),
 };
 
+static const struct msg_field f_resumed[] = {
+	F(ag_resumed, sec, MF_U64, AG_CLOCK_MAX, 0),
+	F(ag_resumed, nsec, MF_U64, 999999999, 0),
+	F(ag_resumed, seed, MF_BIN, AG_SEED_LEN, 0),
+};
+
 static const struct msg_type agent_types[] = {
 	T(AG_READY, "ready", ag_ready, f_ready),
 	T(AG_EXEC, "exec", ag_exec, f_exec),
@@ -58,6 +64,7 @@ static const struct msg_type agent_types[] = {
 	T(AG_ERROR, "error", ag_error, f_error),
 	{ AG_POWEROFF, "poweroff", NULL, 0, sizeof(struct ag_poweroff) },
 	T(AG_INPUT_ACK, "input_ack", ag_input_ack, f_input_ack),
+	T(AG_RESUMED, "resumed", ag_resumed, f_resumed),
 };
 
 const struct msg_proto agent_proto = {

@@ -210,6 +210,8 @@ static const struct msg_type ctl_types[] = {
 	T(CTL_KERNEL_PULL, "kernel.pull", ctl_image_build, f_image_build),
 	T(CTL_KERNEL_BUNDLE, "kernel.bundle", ctl_image_bundle,
 	    f_image_bundle),
+	T(CTL_VM_SUSPEND, "vm.suspend", ctl_vm_name, f_vm_name),
+	T(CTL_VM_RESUME, "vm.resume", ctl_vm_name, f_vm_name),
 };
 
 const struct msg_proto ctl_proto = {

@@ -1,0 +1,44 @@
+/*
+ * Suspend and resume (vm-suspend.c, vm-resume.c, qemu-snap.c): the state
+ * of one save or load under way, and what the three share.
+ */
+#ifndef BANGERD_SNAP_H
+#define BANGERD_SNAP_H
+
+#include <openssl/evp.h>
+
+#include "bangerd.h"
+#include "snap-info.h"
+
+#define SNAP_CHUNK	(256 * 1024)	/* bytes moved per callback */
+#define SNAP_POLLS	600		/* query-migrate retries, 50 ms apart */
+
+struct snap {
+	int		 pipe;		/* our end of QEMU's stream, or -1 */
+	int		 file;		/* the state file, or -1 */
+	struct event	*ev;		/* the pipe, readable or writable */
+	struct event	*timer;		/* the next query-migrate */
+	EVP_MD_CTX	*md;		/* SHA-256 of the bytes so far */
+	uint64_t	 bytes;
+	int		 streamed;	/* md covers the whole state file */
+	int		 polls;
+	int64_t		 jid;		/* the journal entry */
+	struct timespec	 t0;
+	struct snap_info si;		/* resume: the record, checked */
+	uint8_t		*buf;		/* resume: read, not yet written */
+	size_t		 off, len;
+	char		 err[512];	/* why a resume failed */
+};
+
+struct snap	*snap_new(struct vm *);
+int		 snap_path(const struct vm *, const char *, const char *,
+		    char *, size_t);
+void		 snap_identity(const struct vm *, struct snap_info *);
+double		 snap_secs(const struct snap *);
+/* The drivers report back (vmm.h's suspend and resume). */
+void		 vm_suspend_saved(struct vm *, int, const char *);
+void		 vm_resume_loaded(struct vm *, int, const char *);
+int		 qemu_suspend(struct vm *, char *, size_t);
+int		 qemu_resume(struct vm *, char *, size_t);
+
+#endif
