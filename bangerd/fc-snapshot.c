@@ -75,8 +75,9 @@ fc_snap_path(const char *vmdir, const char *sub, const char *file, char *out,
 	}
 	n = snprintf(out, outlen, "%s/%s/%s", vmdir, sub, file);
 	if (n < 0 || (size_t)n >= outlen) {
-		snprintf(err, errlen, "snapshot path %s/%s/%s too long (%zu "
-		    "bytes at most)", vmdir, sub, file, outlen - 1);
+		/* The reason first: the path may fill the message. */
+		snprintf(err, errlen, "snapshot path too long (%zu bytes at "
+		    "most): %s/%s/%s", outlen - 1, vmdir, sub, file);
 		return -1;
 	}
 	if ((why = path_unfit(out)) != NULL) {
