@@ -278,8 +278,8 @@ fc_api_run(struct vm *vm, const struct fc_call *v, size_t n, int wait_ms,
 		if ((fd = fc_api_connect(vm, i == 0 ? wait_ms : 0, err,
 		    errlen)) == -1)
 			return -1;
-		if (fc_api_call(fd, &v[i], FC_CALL_TIMEOUT_MS, err,
-		    errlen) == -1) {
+		if (fc_api_call(fd, &v[i], v[i].timeout_ms > 0 ?
+		    v[i].timeout_ms : FC_CALL_TIMEOUT_MS, err, errlen) == -1) {
 			close(fd);
 			return -1;
 		}

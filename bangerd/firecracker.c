@@ -45,6 +45,8 @@ const struct vmm_ops firecracker_ops = {
 	.boot = fc_boot,
 	.shutdown = fc_shutdown,
 	.launch = fc_launch,
+	.suspend = fc_suspend,
+	.resume = fc_resume,
 	.exited = fc_exited,
 	.bin = fc_bin_path,
 	.console_pipe = 1,
@@ -258,9 +260,9 @@ fc_config_add_drive(struct fc_config *c, const char *id, const char *path,
 
 /* ---- API requests ----------------------------------------------------- */
 
-static int
-add_call(struct fc_call **v, size_t *n, const char *method, const char *path,
-    json_t *body)
+int
+fc_add_call(struct fc_call **v, size_t *n, const char *method,
+    const char *path, json_t *body)
 {
 	struct fc_call	*nv, *c;
 	char		*s = NULL;
@@ -279,6 +281,7 @@ add_call(struct fc_call **v, size_t *n, const char *method, const char *path,
 	c = &nv[*n];
 	c->method = method;
 	c->body = s;
+	c->timeout_ms = 0;
 	if ((size_t)snprintf(c->path, sizeof(c->path), "%s", path) >=
 	    sizeof(c->path)) {
 		free(s);
@@ -300,7 +303,7 @@ fc_boot_calls(const struct fc_config *c, struct fc_call **vp, size_t *np)
 	json_t		*o;
 	char		 path[64];
 
-	if (add_call(&v, &n, "PUT", "/machine-config", json_pack(
+	if (fc_add_call(&v, &n, "PUT", "/machine-config", json_pack(
 	    "{s:i, s:i, s:b}", "vcpu_count", c->vcpus, "mem_size_mib",
 	    c->mem_mib, "smt", 0)) == -1)
 		goto fail;
@@ -311,28 +314,28 @@ fc_boot_calls(const struct fc_config *c, struct fc_call **vp, size_t *np)
 		json_decref(o);
 		o = NULL;
 	}
-	if (add_call(&v, &n, "PUT", "/boot-source", o) == -1)
+	if (fc_add_call(&v, &n, "PUT", "/boot-source", o) == -1)
 		goto fail;
-	if (add_call(&v, &n, "PUT", "/serial", json_pack("{s:s}",
+	if (fc_add_call(&v, &n, "PUT", "/serial", json_pack("{s:s}",
 	    "serial_out_path", c->console)) == -1)
 		goto fail;
 	for (i = 0; i < c->ndrives; i++) {
 		snprintf(path, sizeof(path), "/drives/%s", c->drives[i].id);
-		if (add_call(&v, &n, "PUT", path, json_pack(
+		if (fc_add_call(&v, &n, "PUT", path, json_pack(
 		    "{s:s, s:s, s:b, s:b}", "drive_id", c->drives[i].id,
 		    "path_on_host", c->drives[i].path, "is_root_device",
 		    c->drives[i].root, "is_read_only",
 		    c->drives[i].read_only)) == -1)
 			goto fail;
 	}
-	if (add_call(&v, &n, "PUT", "/network-interfaces/eth0", json_pack(
+	if (fc_add_call(&v, &n, "PUT", "/network-interfaces/eth0", json_pack(
 	    "{s:s, s:s, s:s}", "iface_id", "eth0", "host_dev_name", c->tap,
 	    "guest_mac", c->mac)) == -1)
 		goto fail;
-	if (add_call(&v, &n, "PUT", "/vsock", json_pack("{s:i, s:s}",
+	if (fc_add_call(&v, &n, "PUT", "/vsock", json_pack("{s:i, s:s}",
 	    "guest_cid", FC_GUEST_CID, "uds_path", c->vsock_uds)) == -1)
 		goto fail;
-	if (add_call(&v, &n, "PUT", "/actions", json_pack("{s:s}",
+	if (fc_add_call(&v, &n, "PUT", "/actions", json_pack("{s:s}",
 	    "action_type", "InstanceStart")) == -1)
 		goto fail;
 	*vp = v;
@@ -424,6 +427,9 @@ fc_boot(struct vm *vm, char *err, size_t errlen)
 	struct fc_config	 c;
 	char			 work[PATH_MAX + 16];
 
+	/* A resume loads a snapshot into an unconfigured Firecracker. */
+	if (vm->resuming)
+		return fc_resume(vm, err, errlen);
 	if (fc_config_vm(vm->d, vm, &c, err, errlen) == -1)
 		return -1;
 	/* The same disks as under QEMU; the guest finds them by label. */

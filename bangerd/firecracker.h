@@ -19,6 +19,8 @@
 
 #include "vmm.h"
 
+struct json_t;		/* jansson's json_t */
+
 #define FC_NAME			"firecracker"
 #define FC_AGENT_PORT		1024	/* guest vsock port the agent serves */
 #define FC_GUEST_CID		3	/* the lowest CID a guest may have */
@@ -29,6 +31,11 @@
 #define FC_VSOCK_TIMEOUT_MS	2000	/* the CONNECT handshake */
 #define FC_VSOCK_LINE_MAX	32	/* "OK 4294967295\n" fits */
 #define FC_FAULT_MAX		256	/* fault_message shown, escaped */
+/*
+ * A full snapshot writes or maps all of guest memory; bangerd waits for
+ * it (the suspend and resume ops are synchronous).
+ */
+#define FC_SNAP_TIMEOUT_MS	60000
 
 struct fc_drive {
 	char	 id[32];		/* [A-Za-z0-9_-], the API path too */
@@ -52,11 +59,15 @@ struct fc_config {
 	char		 vsock_uds[FC_SUN_PATH_MAX];
 };
 
-/* One API request: method, path, JSON body (NULL for none). */
+/*
+ * One API request: method, path, JSON body (NULL for none), and how long
+ * to wait for its answer (0: FC_CALL_TIMEOUT_MS).
+ */
 struct fc_call {
 	const char	*method;
 	char		 path[64];
 	char		*body;
+	int		 timeout_ms;
 };
 
 /*
@@ -82,6 +93,23 @@ int	fc_config_add_drive(struct fc_config *, const char *, const char *,
 int	fc_boot_calls(const struct fc_config *, struct fc_call **, size_t *);
 int	fc_action_call(const char *, struct fc_call *);
 void	fc_calls_free(struct fc_call *, size_t);
+/* Append a call; takes the body's reference, -1 if it is NULL. */
+int	fc_add_call(struct fc_call **, size_t *, const char *, const char *,
+	    struct json_t *);
+
+/*
+ * fc-snapshot.c: suspend and resume.  VMDIR/SUBDIR/FILE for a snapshot
+ * file, checked (absolute, printable ASCII, no "." or ".." component,
+ * fits PATH_MAX); the calls that pause and save a VM into
+ * VMDIR/SNAP_NEW_DIR; the calls that load VMDIR/SNAP_DIR into a fresh
+ * Firecracker, re-pointed at a tap and vsock socket, and resume it.
+ */
+int	fc_snap_path(const char *, const char *, const char *, char *, size_t,
+	    char *, size_t);
+int	fc_suspend_calls(const char *, struct fc_call **, size_t *, char *,
+	    size_t);
+int	fc_resume_calls(const char *, const char *, const char *,
+	    struct fc_call **, size_t *, char *, size_t);
 
 /* The VM's sockets, connected by the launcher (launch_connect). */
 int	fc_api_connect(struct vm *, int, char *, size_t);
@@ -98,5 +126,7 @@ int	fc_argv(struct bangerd *, struct vm *, char ***, size_t *);
 void	fc_argv_free(char **, size_t);
 int	fc_boot(struct vm *, char *, size_t);
 int	fc_shutdown(struct vm *);
+int	fc_suspend(struct vm *, char *, size_t);
+int	fc_resume(struct vm *, char *, size_t);
 
 #endif

@@ -16,6 +16,7 @@ TESTS += bangerd/test-firecracker bangerd/test-fc-http
 # The driver needs only the common library, jansson and libc.
 $(eval $(call prog_rule,bangerd/test-firecracker,bangerd/test-firecracker.c \
 	bangerd/test-fc-spec.c bangerd/firecracker.c bangerd/fc-api.c \
+	bangerd/fc-snapshot.c \
 	bangerd/fc-sock.c \
 	bangerd/fc-http.c, \
 	$(shell pkg-config --libs jansson) $(FC_YAML_LIBS) -lcmocka -lpthread))

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "bangerd.h"
 #include "firecracker.h"
@@ -302,6 +303,38 @@ test_spec_rejects(void **state)
 		{ "PUT", "/serial", "{\"serial_out_path\":3}", "type string" },
 		{ "PUT", "/machine-config", "{\"vcpu_count\":1,"
 		    "\"mem_size_mib\":1,\"vcpu_count\":2}", "not JSON" },
+		/* The suspend and resume requests' schemas. */
+		{ "PATCH", "/vm", "{\"state\":\"Running\"}", "enum" },
+		{ "PATCH", "/vm", "{}", "state missing" },
+		{ "PUT", "/vm", "{\"state\":\"Paused\"}",
+		    "not an operation" },
+		{ "PUT", "/snapshot/create", "{\"snapshot_path\":\"/s\","
+		    "\"mem_file_path\":\"/m\",\"snapshot_type\":\"Fast\"}",
+		    "enum" },
+		{ "PUT", "/snapshot/create", "{\"snapshot_path\":\"/s\"}",
+		    "mem_file_path missing" },
+		{ "PATCH", "/snapshot/create", "{\"snapshot_path\":\"/s\","
+		    "\"mem_file_path\":\"/m\"}", "not an operation" },
+		{ "PUT", "/snapshot/load", "{\"snapshot_path\":\"/s\","
+		    "\"mem_backend\":{\"backend_type\":\"File\"}}",
+		    "backend_path missing" },
+		{ "PUT", "/snapshot/load", "{\"snapshot_path\":\"/s\","
+		    "\"mem_backend\":{\"backend_type\":\"Disk\","
+		    "\"backend_path\":\"/m\"}}", "enum" },
+		{ "PUT", "/snapshot/load", "{\"snapshot_path\":\"/s\","
+		    "\"network_overrides\":[{\"iface_id\":\"eth0\"}]}",
+		    "host_dev_name missing" },
+		{ "PUT", "/snapshot/load", "{\"snapshot_path\":\"/s\","
+		    "\"network_overrides\":{\"iface_id\":\"eth0\","
+		    "\"host_dev_name\":\"t\"}}", "type array" },
+		{ "PUT", "/snapshot/load", "{\"snapshot_path\":\"/s\","
+		    "\"vsock_override\":{\"uds_path\":\"/v\",\"cid\":3}}",
+		    "property cid is not in the definition" },
+		{ "PUT", "/snapshot/load", "{\"snapshot_path\":\"/s\","
+		    "\"resume_vm\":\"no\"}", "type boolean" },
+		{ "PUT", "/snapshot/load", "{\"mem_backend\":{"
+		    "\"backend_type\":\"File\",\"backend_path\":\"/m\"}}",
+		    "snapshot_path missing" },
 	};
 	char	 err[512];
 	size_t	 i;
@@ -404,8 +437,14 @@ struct fake {
 	const char	*fault_body;
 	const char	*raw_reply;	/* replaces every reply if set */
 	size_t		 expect;	/* connections to serve */
+	/*
+	 * Serve every connection until fake_stop(), also after a fault, so
+	 * a test sees all the calls a (synchronous) driver op made.
+	 */
+	int		 until_stop;
+	_Atomic int	 stop;
 	size_t		 ncalls;
-	struct {
+	struct fake_call {
 		char	 method[8];
 		char	 path[64];
 		char	 body[2048];
@@ -476,6 +515,44 @@ read_request(int fd, struct fake *f)
 	return 0;
 }
 
+/*
+ * Like Firecracker, write the files PUT /snapshot/create names (also
+ * when the call is then refused: a full disk leaves a part behind).
+ */
+static void
+fake_snapshot_files(const struct fake_call *c)
+{
+	static const char	*keys[] = { "snapshot_path", "mem_file_path" };
+	json_t			*o, *p;
+	size_t			 i;
+	FILE			*fp;
+
+	if (strcmp(c->method, "PUT") != 0 ||
+	    strcmp(c->path, "/snapshot/create") != 0 ||
+	    (o = json_loads(c->body, 0, NULL)) == NULL)
+		return;
+	for (i = 0; i < 2; i++)
+		if ((p = json_object_get(o, keys[i])) != NULL &&
+		    json_is_string(p) &&
+		    (fp = fopen(json_string_value(p), "wx")) != NULL) {
+			fputs("partial", fp);
+			fclose(fp);
+		}
+	json_decref(o);
+}
+
+/* Accept, or -1 once fake_stop() asked us to end. */
+static int
+accept_until_stop(struct fake *f)
+{
+	struct pollfd	 p = { f->lfd, POLLIN, 0 };
+
+	while (!f->stop)
+		if (poll(&p, 1, 50) == 1)
+			return accept(f->lfd, NULL, NULL);
+	return -1;
+}
+
 static void *
 api_server(void *arg)
 {
@@ -490,13 +567,18 @@ api_server(void *arg)
 		nanosleep(&ts, NULL);
 		f->lfd = listen_unix(f->path);
 	}
-	for (i = 0; i < f->expect; i++) {
-		if ((fd = accept_timeout(f->lfd, 3000)) == -1)
+	for (i = 0; f->until_stop || i < f->expect; i++) {
+		if (f->until_stop)
+			fd = accept_until_stop(f);
+		else
+			fd = accept_timeout(f->lfd, 3000);
+		if (fd == -1)
 			break;
 		if (read_request(fd, f) == -1) {
 			close(fd);
 			break;
 		}
+		fake_snapshot_files(&f->calls[f->ncalls - 1]);
 		if (f->raw_reply != NULL)
 			snprintf(reply, sizeof(reply), "%s", f->raw_reply);
 		else if ((int)f->ncalls - 1 == f->fail_at)
@@ -511,7 +593,7 @@ api_server(void *arg)
 			    "\r\n\r\n");
 		(void)!write(fd, reply, strlen(reply));
 		close(fd);
-		if ((int)f->ncalls - 1 == f->fail_at)
+		if ((int)f->ncalls - 1 == f->fail_at && !f->until_stop)
 			break;
 	}
 	return NULL;
@@ -541,6 +623,7 @@ fake_run(struct fake *f)
 static void
 fake_stop(struct fake *f)
 {
+	f->stop = 1;
 	pthread_join(f->th, NULL);
 	if (f->lfd != -1)
 		close(f->lfd);
@@ -911,6 +994,375 @@ test_vsock_refused(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+/* ---- (4) suspend and resume -------------------------------------------- */
+
+/* body, parsed, equals want (JSON, any key order): exact, not a substring. */
+static void
+assert_body(const char *body, const char *want)
+{
+	json_t		*b, *w;
+	json_error_t	 je;
+	char		*bs;
+
+	assert_non_null(body);
+	if ((b = json_loads(body, JSON_REJECT_DUPLICATES, &je)) == NULL)
+		fail_msg("body is not JSON (%s): %s", je.text, body);
+	if ((w = json_loads(want, JSON_REJECT_DUPLICATES, &je)) == NULL)
+		fail_msg("test's JSON is bad (%s): %s", je.text, want);
+	if (!json_equal(b, w)) {
+		bs = json_dumps(b, JSON_SORT_KEYS | JSON_COMPACT);
+		fail_msg("body %s\nwant %s", bs, want);
+	}
+	json_decref(b);
+	json_decref(w);
+}
+
+static void
+test_suspend_calls(void **state)
+{
+	struct fc_call	*v = NULL;
+	size_t		 n = 0;
+	char		 err[256];
+
+	(void)state;
+	assert_int_equal(fc_suspend_calls("/state/vms/box", &v, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].method, "PATCH");
+	assert_string_equal(v[0].path, "/vm");
+	assert_body(v[0].body, "{\"state\":\"Paused\"}");
+	assert_int_equal(v[0].timeout_ms, 0);
+	assert_string_equal(v[1].method, "PUT");
+	assert_string_equal(v[1].path, "/snapshot/create");
+	assert_body(v[1].body, "{\"snapshot_type\":\"Full\","
+	    "\"snapshot_path\":\"/state/vms/box/suspend.new/state\","
+	    "\"mem_file_path\":\"/state/vms/box/suspend.new/mem\"}");
+	/* Writing all of guest memory may take longer than a request. */
+	assert_int_equal(v[1].timeout_ms, FC_SNAP_TIMEOUT_MS);
+	fc_calls_free(v, n);
+}
+
+static void
+test_resume_calls(void **state)
+{
+	struct fc_call	*v = NULL;
+	size_t		 n = 0;
+	char		 err[256];
+
+	(void)state;
+	assert_int_equal(fc_resume_calls("/state/vms/box", "bgt42",
+	    "/run/user/1000/banger/fc-42.vsock", &v, &n, err, sizeof(err)),
+	    0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].method, "PUT");
+	assert_string_equal(v[0].path, "/snapshot/load");
+	assert_body(v[0].body, "{"
+	    "\"snapshot_path\":\"/state/vms/box/suspend/state\","
+	    "\"mem_backend\":{\"backend_type\":\"File\","
+	    "\"backend_path\":\"/state/vms/box/suspend/mem\"},"
+	    "\"resume_vm\":false,"
+	    "\"network_overrides\":[{\"iface_id\":\"eth0\","
+	    "\"host_dev_name\":\"bgt42\"}],"
+	    "\"vsock_override\":{\"uds_path\":"
+	    "\"/run/user/1000/banger/fc-42.vsock\"}}");
+	assert_int_equal(v[0].timeout_ms, FC_SNAP_TIMEOUT_MS);
+	assert_string_equal(v[1].method, "PATCH");
+	assert_string_equal(v[1].path, "/vm");
+	assert_body(v[1].body, "{\"state\":\"Resumed\"}");
+	fc_calls_free(v, n);
+}
+
+/* Every path sent is checked; a refusal says why and builds nothing. */
+static void
+test_snap_paths_refused(void **state)
+{
+	static const struct {
+		const char	*dir, *why;
+	} bad[] = {
+		{ "state/vms/box", "not an absolute path" },
+		{ "", "not an absolute path" },
+		{ "/state/vms/../box", "a \".\" or \"..\" path component" },
+		{ "/state/./box", "a \".\" or \"..\" path component" },
+		{ "/state/box/..", "a \".\" or \"..\" path component" },
+		{ "/state//box", "empty path component" },
+		{ "/state/box/", "empty path component" },
+		{ "/state/b\nox", "control or non-ASCII byte" },
+		{ "/state/b\x7fox", "control or non-ASCII byte" },
+		{ "/state/b\xc3\xa9", "control or non-ASCII byte" },
+	};
+	struct fc_call	*v;
+	size_t		 n, i;
+	char		 err[256], longdir[PATH_MAX];
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = NULL;
+		n = 0;
+		err[0] = '\0';
+		if (fc_suspend_calls(bad[i].dir, &v, &n, err, sizeof(err)) !=
+		    -1)
+			fail_msg("suspend case %zu accepted", i);
+		if (strstr(err, bad[i].why) == NULL)
+			fail_msg("suspend case %zu: \"%s\" lacks \"%s\"", i,
+			    err, bad[i].why);
+		assert_null(v);
+		assert_int_equal(n, 0);
+		err[0] = '\0';
+		if (fc_resume_calls(bad[i].dir, "bgt42", "/run/fc-42.vsock",
+		    &v, &n, err, sizeof(err)) != -1)
+			fail_msg("resume case %zu accepted", i);
+		if (strstr(err, bad[i].why) == NULL)
+			fail_msg("resume case %zu: \"%s\" lacks \"%s\"", i,
+			    err, bad[i].why);
+		assert_null(v);
+	}
+	/* Names that merely start with dots are fine. */
+	assert_int_equal(fc_suspend_calls("/s/.box/..x/...", &v, &n, err,
+	    sizeof(err)), 0);
+	fc_calls_free(v, n);
+	/* A VM directory that fits, but not with the snapshot's names. */
+	memset(longdir, 'a', sizeof(longdir));
+	longdir[0] = '/';
+	longdir[sizeof(longdir) - 10] = '\0';
+	assert_int_equal(fc_suspend_calls(longdir, &v, &n, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, "too long"));
+	assert_int_equal(fc_resume_calls(longdir, "bgt42", "/run/fc.vsock",
+	    &v, &n, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too long"));
+	/* The overrides are checked too. */
+	assert_int_equal(fc_resume_calls("/s/box", "", "/run/fc.vsock", &v,
+	    &n, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "tap"));
+	assert_int_equal(fc_resume_calls("/s/box", "bgt 42", "/run/fc.vsock",
+	    &v, &n, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "tap"));
+	assert_int_equal(fc_resume_calls("/s/box", "bgt0123456789abc",
+	    "/run/fc.vsock", &v, &n, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "tap"));
+	assert_int_equal(fc_resume_calls("/s/box", "bgt42", "run/fc.vsock",
+	    &v, &n, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "vsock socket path unfit: not an "
+	    "absolute path"));
+	memset(longdir, 'a', FC_SUN_PATH_MAX);
+	longdir[0] = '/';
+	longdir[FC_SUN_PATH_MAX] = '\0';
+	assert_int_equal(fc_resume_calls("/s/box", "bgt42", longdir, &v, &n,
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too long for a Unix socket"));
+}
+
+static void
+test_spec_snapshot(void **state)
+{
+	struct fc_call	*v;
+	size_t		 n;
+	char		 err[256];
+
+	(void)state;
+	(void)get_spec();	/* skip before allocating, if no spec */
+	assert_int_equal(fc_suspend_calls("/state/vms/box", &v, &n, err,
+	    sizeof(err)), 0);
+	check_calls(v, n);
+	fc_calls_free(v, n);
+	assert_int_equal(fc_resume_calls("/state/vms/box", "bgt42",
+	    "/run/user/1000/banger/fc-42.vsock", &v, &n, err, sizeof(err)),
+	    0);
+	check_calls(v, n);
+	fc_calls_free(v, n);
+}
+
+/* A VM whose directory exists, for the ops that make files in it. */
+static void
+setup_vm_dir(struct bangerd *d, struct vm *vm)
+{
+	char	 p[PATH_MAX];
+
+	setup_vm(d, vm);
+	snprintf(vm->dir, sizeof(vm->dir), "%s/box", tmpdir);
+	if (mkdir(vm->dir, 0700) == -1 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", vm->dir, strerror(errno));
+	snprintf(p, sizeof(p), "%s/%s", vm->dir, SNAP_NEW_DIR);
+	(void)rmdir(p);
+}
+
+static void
+test_fake_suspend(void **state)
+{
+	struct bangerd	 d;
+	struct vm	 vm;
+	struct fake	 f;
+	struct stat	 st;
+	char		 err[512], want[1024], dir[PATH_MAX];
+
+	(void)state;
+	setup_vm_dir(&d, &vm);
+	snprintf(dir, sizeof(dir), "%s/suspend.new", vm.dir);
+	assert_ptr_equal(firecracker_ops.suspend, fc_suspend);
+	fake_start(&f, 0);
+	f.until_stop = 1;
+	fake_run(&f);
+	if (firecracker_ops.suspend(&vm, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	fake_stop(&f);
+	assert_int_equal(f.ncalls, 2);
+	assert_string_equal(f.calls[0].method, "PATCH");
+	assert_string_equal(f.calls[0].path, "/vm");
+	assert_body(f.calls[0].body, "{\"state\":\"Paused\"}");
+	assert_string_equal(f.calls[1].method, "PUT");
+	assert_string_equal(f.calls[1].path, "/snapshot/create");
+	snprintf(want, sizeof(want), "{\"snapshot_type\":\"Full\","
+	    "\"snapshot_path\":\"%s/state\",\"mem_file_path\":\"%s/mem\"}",
+	    dir, dir);
+	assert_body(f.calls[1].body, want);
+	/* The directory Firecracker wrote into: ours, 0700, kept. */
+	assert_int_equal(lstat(dir, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0700);
+	snprintf(want, sizeof(want), "%s/state", dir);
+	assert_int_equal(access(want, F_OK), 0);
+	snprintf(want, sizeof(want), "%s/mem", dir);
+	assert_int_equal(access(want, F_OK), 0);
+
+	/* It exists now: a second suspend refuses and asks nothing. */
+	fake_start(&f, 0);
+	f.until_stop = 1;
+	fake_run(&f);
+	assert_int_equal(firecracker_ops.suspend(&vm, err, sizeof(err)), -1);
+	fake_stop(&f);
+	assert_int_equal(f.ncalls, 0);
+	snprintf(want, sizeof(want), "%s already exists (a suspend under way "
+	    "or cut short); not suspending over it", dir);
+	assert_string_equal(err, want);
+	snprintf(want, sizeof(want), "%s/state", dir);
+	assert_int_equal(unlink(want), 0);
+	snprintf(want, sizeof(want), "%s/mem", dir);
+	assert_int_equal(unlink(want), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void
+test_fake_suspend_fault(void **state)
+{
+	struct bangerd	 d;
+	struct vm	 vm;
+	struct fake	 f;
+	char		 err[1024], p[PATH_MAX];
+
+	(void)state;
+	setup_vm_dir(&d, &vm);
+	snprintf(p, sizeof(p), "%s/suspend.new", vm.dir);
+
+	/* Pause refused: the VM runs on, nothing else is asked. */
+	fake_start(&f, 0);
+	f.until_stop = 1;
+	f.fail_at = 0;
+	f.fault_body = "{\"fault_message\":\"not running\"}";
+	fake_run(&f);
+	assert_int_equal(firecracker_ops.suspend(&vm, err, sizeof(err)), -1);
+	fake_stop(&f);
+	assert_int_equal(f.ncalls, 1);
+	assert_string_equal(err, "Firecracker refused PATCH /vm (HTTP 400): "
+	    "not running");
+	assert_int_equal(access(p, F_OK), -1);
+
+	/*
+	 * Snapshot refused (after it wrote part of a file): the only call
+	 * after it resumes the guest, and what it left is removed.
+	 */
+	fake_start(&f, 0);
+	f.until_stop = 1;
+	f.fail_at = 1;
+	f.fault_body = "{\"fault_message\":\"No space left\\non device\"}";
+	fake_run(&f);
+	assert_int_equal(firecracker_ops.suspend(&vm, err, sizeof(err)), -1);
+	fake_stop(&f);
+	assert_int_equal(f.ncalls, 3);
+	assert_string_equal(f.calls[1].path, "/snapshot/create");
+	assert_string_equal(f.calls[2].method, "PATCH");
+	assert_string_equal(f.calls[2].path, "/vm");
+	assert_body(f.calls[2].body, "{\"state\":\"Resumed\"}");
+	assert_string_equal(err, "Firecracker refused PUT /snapshot/create "
+	    "(HTTP 400): No space left\\non device; the VM was resumed");
+	assert_int_equal(access(p, F_OK), -1);
+}
+
+/* As bangerd's boot path does it: fc_boot with vm->resuming. */
+static void
+test_fake_resume(void **state)
+{
+	struct bangerd	 d;
+	struct vm	 vm;
+	struct fake	 f;
+	char		 err[512], want[2048], vsock[FC_SUN_PATH_MAX];
+
+	(void)state;
+	setup_vm(&d, &vm);
+	vm.resuming = 1;
+	snprintf(vm.tap, sizeof(vm.tap), "bgt77");
+	assert_int_equal(fc_sock_path(tmpdir, 42, LAUNCH_SOCK_VSOCK, vsock,
+	    sizeof(vsock)), 0);
+	assert_ptr_equal(firecracker_ops.resume, fc_resume);
+	fake_start(&f, 0);
+	f.until_stop = 1;
+	f.delay_ms = 300;	/* Firecracker makes its socket late */
+	fake_run(&f);
+	if (firecracker_ops.boot(&vm, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	fake_stop(&f);
+	/* No boot configuration: snapshot/load takes a fresh Firecracker. */
+	assert_int_equal(f.ncalls, 2);
+	assert_string_equal(f.calls[0].method, "PUT");
+	assert_string_equal(f.calls[0].path, "/snapshot/load");
+	snprintf(want, sizeof(want), "{"
+	    "\"snapshot_path\":\"/state/vms/box/suspend/state\","
+	    "\"mem_backend\":{\"backend_type\":\"File\","
+	    "\"backend_path\":\"/state/vms/box/suspend/mem\"},"
+	    "\"resume_vm\":false,\"network_overrides\":[{\"iface_id\":"
+	    "\"eth0\",\"host_dev_name\":\"bgt77\"}],"
+	    "\"vsock_override\":{\"uds_path\":\"%s\"}}", vsock);
+	assert_body(f.calls[0].body, want);
+	assert_string_equal(f.calls[1].method, "PATCH");
+	assert_string_equal(f.calls[1].path, "/vm");
+	assert_body(f.calls[1].body, "{\"state\":\"Resumed\"}");
+
+	/* The op itself, and a refused load: no resume is asked. */
+	fake_start(&f, 0);
+	f.until_stop = 1;
+	f.fail_at = 0;
+	f.fault_body = "{\"fault_message\":\"Snapshot CRC mismatch\"}";
+	fake_run(&f);
+	assert_int_equal(firecracker_ops.resume(&vm, err, sizeof(err)), -1);
+	fake_stop(&f);
+	assert_int_equal(f.ncalls, 1);
+	assert_string_equal(f.calls[0].path, "/snapshot/load");
+	assert_string_equal(err, "Firecracker refused PUT /snapshot/load "
+	    "(HTTP 400): Snapshot CRC mismatch");
+
+	/* A refused resume after a good load is an error too. */
+	fake_start(&f, 0);
+	f.until_stop = 1;
+	f.fail_at = 1;
+	f.fault_body = "{\"fault_message\":\"bad state\"}";
+	fake_run(&f);
+	assert_int_equal(firecracker_ops.resume(&vm, err, sizeof(err)), -1);
+	fake_stop(&f);
+	assert_int_equal(f.ncalls, 2);
+	assert_string_equal(err, "Firecracker refused PATCH /vm (HTTP 400): "
+	    "bad state");
+
+	/* Without resuming, boot configures as before. */
+	vm.resuming = 0;
+	fake_start(&f, 0);
+	f.until_stop = 1;
+	fake_run(&f);
+	if (firecracker_ops.boot(&vm, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	fake_stop(&f);
+	assert_int_equal(f.ncalls, 7);
+	assert_string_equal(f.calls[0].path, "/machine-config");
+}
+
 int
 main(void)
 {
@@ -929,6 +1381,13 @@ main(void)
 		cmocka_unit_test(test_no_socket),
 		cmocka_unit_test(test_vsock_ok),
 		cmocka_unit_test(test_vsock_refused),
+		cmocka_unit_test(test_suspend_calls),
+		cmocka_unit_test(test_resume_calls),
+		cmocka_unit_test(test_snap_paths_refused),
+		cmocka_unit_test(test_spec_snapshot),
+		cmocka_unit_test(test_fake_suspend),
+		cmocka_unit_test(test_fake_suspend_fault),
+		cmocka_unit_test(test_fake_resume),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
