@@ -20,3 +20,8 @@ $(eval $(call prog_rule,bangerd/test-image-exec,bangerd/test-image-exec.c \
 TESTS += bangerd/test-kernel-info
 $(eval $(call prog_rule,bangerd/test-kernel-info,bangerd/test-kernel-info.c \
 	bangerd/kernel-info.c,-lcmocka))
+
+# bangerd: a saved state's record (snap-info.c stands alone).
+TESTS += bangerd/test-snap-info
+$(eval $(call prog_rule,bangerd/test-snap-info,bangerd/test-snap-info.c \
+	bangerd/snap-info.c,-lcmocka))

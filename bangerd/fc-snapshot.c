@@ -259,7 +259,15 @@ fc_resume(struct vm *vm, char *err, size_t errlen)
 	if (fc_resume_calls(vm->dir, vm->tap, vsock, &v, &n, err,
 	    errlen) == -1)
 		return -1;
-	rc = fc_api_run(vm, v, n, FC_SOCK_WAIT_MS, err, errlen);
+	/*
+	 * Loaded, not yet running: the saved state goes before the guest
+	 * runs past it (vm-suspend.c), as QEMU's does before cont.
+	 */
+	rc = fc_api_run(vm, v, n - 1, FC_SOCK_WAIT_MS, err, errlen);
+	if (rc == 0) {
+		snap_discard(vm);
+		rc = fc_api_run(vm, v + n - 1, 1, 0, err, errlen);
+	}
 	fc_calls_free(v, n);
 	return rc;
 }

@@ -35,6 +35,7 @@ int		 snap_path(const struct vm *, const char *, const char *,
 		    char *, size_t);
 void		 snap_identity(const struct vm *, struct snap_info *);
 double		 snap_secs(const struct snap *);
+int		 snap_hash_file(const char *, int, uint64_t *, uint8_t *);
 /* The drivers report back (vmm.h's suspend and resume). */
 void		 vm_suspend_saved(struct vm *, int, const char *);
 void		 vm_resume_loaded(struct vm *, int, const char *);

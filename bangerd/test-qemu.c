@@ -146,6 +146,27 @@ test_root_snapshot(void **state)
 	qemu_argv_free(argv, n);
 }
 
+/* A resume: QEMU waits for the stream bangerd feeds it over QMP. */
+static void
+test_resume(void **state)
+{
+	struct bangerd	 d;
+	struct vm	 vm;
+	char		**argv;
+	size_t		 n;
+
+	(void)state;
+	setup(&d, &vm, ACCEL_TCG);
+	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
+	assert_false(any_contains(argv, n, "-incoming"));
+	qemu_argv_free(argv, n);
+	vm.resuming = 1;
+	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
+	/* Not a URI on the command line: QEMU must not start reading yet. */
+	assert_true(has(argv, n, "-incoming", "defer"));
+	qemu_argv_free(argv, n);
+}
+
 static void
 test_kvm(void **state)
 {
@@ -172,6 +193,7 @@ main(void)
 		cmocka_unit_test(test_kvm),
 		cmocka_unit_test(test_rootfs),
 		cmocka_unit_test(test_root_snapshot),
+		cmocka_unit_test(test_resume),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

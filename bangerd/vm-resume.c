@@ -51,6 +51,8 @@ fid_eq(const struct snap_fid *a, const struct snap_fid *b)
 	    a->mtime_ns == b->mtime_ns;
 }
 
+static int	snap_check_files(struct vm *, struct snap *, char *, size_t);
+
 /* Read and check the record and open the state; -1 with err. */
 static int
 snap_check(struct vm *vm, struct snap *s, char *err, size_t errlen)
@@ -114,6 +116,48 @@ snap_check(struct vm *vm, struct snap *s, char *err, size_t errlen)
 		    SNAP_DIR, SNAP_STATE, (unsigned long long)size,
 		    (unsigned long long)s->si.state_size);
 		return -1;
+	}
+	/* QEMU's stream is checked as it goes by (qemu-snap.c). */
+	if (strcmp(s->si.vmm, "qemu") == 0)
+		return 0;
+	return snap_check_files(vm, s, err, errlen);
+}
+
+/*
+ * A VMM that reads the files itself (Firecracker): every byte of both
+ * is checked against the record before it is told to load them.
+ */
+static int
+snap_check_files(struct vm *vm, struct snap *s, char *err, size_t errlen)
+{
+	static const char *const names[] = { SNAP_STATE, SNAP_MEM };
+	const uint64_t	 sizes[] = { s->si.state_size, s->si.mem_size };
+	const uint8_t	*want[] = { s->si.state_sha, s->si.mem_sha };
+	char		 p[PATH_MAX + 32];
+	uint8_t		 sha[32];
+	uint64_t	 size;
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		if (i == 1 && sizes[i] == 0)
+			break;
+		if (snap_path(vm, SNAP_DIR, names[i], p, sizeof(p)) == -1 ||
+		    snap_hash_file(p, 1, &size, sha) == -1) {
+			snprintf(err, errlen, "its saved state %s cannot be "
+			    "read (%s)", p, strerror(errno));
+			return -1;
+		}
+		if (size != sizes[i]) {
+			snprintf(err, errlen, "its saved state %s is not the "
+			    "size recorded (truncated or changed)", p);
+			return -1;
+		}
+		if (memcmp(sha, want[i], sizeof(sha)) != 0) {
+			snprintf(err, errlen, "its saved state %s is corrupt "
+			    "(its SHA-256 is not the one recorded when it was "
+			    "saved)", p);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -187,10 +187,15 @@ snap_tidy(struct vm *vm)
 	rm_dir(vm, SNAP_DIR ".old");
 }
 
-/* SHA-256 and size of a file the VMM wrote itself (Firecracker). */
-static int
-hash_file(const char *path, uint64_t *size, uint8_t *sha)
+/*
+ * SHA-256 and size of a file the VMM wrote or will read itself
+ * (Firecracker).  own: it must be ours and 0600 already (before a load);
+ * else it is made 0600 (just written, with the VMM's umask).
+ */
+int
+snap_hash_file(const char *path, int own, uint64_t *size, uint8_t *sha)
 {
+	struct stat	 st;
 	EVP_MD_CTX	*md;
 	uint8_t		*buf;
 	ssize_t		 n;
@@ -200,6 +205,16 @@ hash_file(const char *path, uint64_t *size, uint8_t *sha)
 	*size = 0;
 	if ((fd = open_regular(path)) == -1)
 		return -1;
+	if (!own && fchmod(fd, 0600) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || st.st_uid != getuid() ||
+	    (st.st_mode & 077) != 0) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
 	md = EVP_MD_CTX_new();
 	buf = malloc(SNAP_CHUNK);
 	if (md == NULL || buf == NULL ||
@@ -275,11 +290,12 @@ vm_suspend_saved(struct vm *vm, int ok, const char *why)
 			goto hashfail;
 	} else {
 		if (snap_path(vm, SNAP_NEW_DIR, SNAP_STATE, p, sizeof(p)) ==
-		    -1 || hash_file(p, &si.state_size, si.state_sha) == -1)
+		    -1 || snap_hash_file(p, 0, &si.state_size, si.state_sha) ==
+		    -1)
 			goto hashfail;
 		if (snap_path(vm, SNAP_NEW_DIR, SNAP_MEM, p, sizeof(p)) ==
 		    0 && access(p, F_OK) == 0 &&
-		    hash_file(p, &si.mem_size, si.mem_sha) == -1)
+		    snap_hash_file(p, 0, &si.mem_size, si.mem_sha) == -1)
 			goto hashfail;
 	}
 	if (si.state_size == 0) {

@@ -18,3 +18,9 @@ FUZZ_SRCS_kernel-info := bangerd/kernel-info.c
 FUZZ_CFLAGS_kernel-info := -Ibangerd
 FUZZ_DEPS_kernel-info := bangerd/kernel-info.h
 $(eval $(call fuzz_rule,kernel-info))
+# suspend: a saved state's record (bangerd/snap-info.c).
+FUZZERS += snap-info
+FUZZ_SRCS_snap-info := bangerd/snap-info.c
+FUZZ_CFLAGS_snap-info := -Ibangerd
+FUZZ_DEPS_snap-info := bangerd/snap-info.h
+$(eval $(call fuzz_rule,snap-info))

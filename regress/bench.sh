@@ -3,7 +3,8 @@
 # against a bare QEMU boot of the same kernel and initrd to the agent's
 # AG_READY (regress/boot-ready), and the peak memory of bangerd and
 # banger-priv, DNS latency through banger-net against its upstream, and
-# image pull of a 100 MB image, cold and warm, against mkfs.ext4 -d.
+# image pull of a 100 MB image, cold and warm, against mkfs.ext4 -d,
+# and vm suspend / vm resume (bench-snap.sh).
 # Same world as the regress suite (test-lib.sh): test user,
 # private network namespace, setuid helper under /run/banger-regress.
 # Prints numbers; timing never fails it.
@@ -190,6 +191,8 @@ if [ -f "$(state_dir t1)/images/debian-bookworm/rootfs.ext4" ]; then
 else
 	echo "golden image: not built for the bench user (banger image build debian-bookworm); skipped"
 fi
+
+. "$REGRESS/bench-snap.sh"
 
 # DNS through banger-net against asking the upstream directly: dnsmasq
 # in an "internet" namespace of this run (198.51.100.2, as in
