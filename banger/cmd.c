@@ -18,6 +18,7 @@ extern const struct cmd_entry cmd_vm_start_entry;
 extern const struct cmd_entry cmd_vm_stop_entry;
 extern const struct cmd_entry cmd_vm_suspend_entry;
 extern const struct cmd_entry cmd_vm_resume_entry;
+extern const struct cmd_entry cmd_vm_fork_entry;
 extern const struct cmd_entry cmd_vm_show_entry;
 extern const struct cmd_entry cmd_vm_exec_entry;
 extern const struct cmd_entry cmd_vm_logs_entry;
@@ -52,6 +53,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_vm_stop_entry,
 	&cmd_vm_suspend_entry,
 	&cmd_vm_resume_entry,
+	&cmd_vm_fork_entry,
 	&cmd_vm_exec_entry,
 	&cmd_vm_ssh_entry,
 	&cmd_vm_list_entry,

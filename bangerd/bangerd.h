@@ -170,6 +170,12 @@ struct vm {
 	char			 net_was[16];	/* the guest's address when
 						   saved, if it moved */
 	int			 suspending;	/* a suspend is under way */
+	int			 forking;	/* vm fork is saving it */
+	char			 born_as[64];	/* resumed from another VM's
+						   state (vm fork): its name */
+	uint64_t		 capture;	/* session whose output is kept */
+	char			 captured[1024];
+	size_t			 ncaptured;
 
 	struct bufferevent	*agent;		/* guest agent channel */
 	struct bufferevent	*qmp;		/* QEMU monitor */
@@ -419,6 +425,8 @@ void		 vm_agent_ready(struct vm *, const struct ag_ready *);
 /* vm-suspend.c, vm-resume.c */
 void		 vm_suspend_cmd(struct client *, struct vm *);
 void		 vm_suspend_synced(struct vm *);
+void		 vm_fork_cmd(struct client *, const struct ctl_vm_fork *);
+void		 vm_personalized(struct vm *, int64_t);
 void		 vm_resume_cmd(struct client *, struct vm *);
 void		 vm_resume_qmp_ready(struct vm *);
 void		 snap_free(struct vm *);

@@ -41,6 +41,7 @@ static void	ctl_daemon_stop(struct client *, uint32_t, void *);
 static void	ctl_session_input(struct client *, uint32_t, void *);
 static void	ctl_vm_create(struct client *, uint32_t, void *);
 static void	ctl_vm_named(struct client *, uint32_t, void *);
+static void	ctl_vm_fork(struct client *, uint32_t, void *);
 static void	ctl_vm_exec(struct client *, uint32_t, void *);
 static void	ctl_ws_files(struct client *, uint32_t, void *);
 static void	ctl_image(struct client *, uint32_t, void *);
@@ -62,6 +63,7 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_VM_STOP,		C_IDLE,		ctl_vm_named },
 	{ CTL_VM_SUSPEND,	C_IDLE,		ctl_vm_named },
 	{ CTL_VM_RESUME,	C_IDLE,		ctl_vm_named },
+	{ CTL_VM_FORK,		C_IDLE,		ctl_vm_fork },
 	{ CTL_VM_SHOW,		C_IDLE,		ctl_vm_named },
 	{ CTL_VM_EXEC,		C_IDLE,		ctl_vm_exec },
 	{ CTL_WS_FILES,		C_UPLOAD,	ctl_ws_files },
@@ -451,6 +453,17 @@ ctl_vm_create(struct client *c, uint32_t type, void *body)
 {
 	(void)type;
 	vm_create_cmd(c, body);
+}
+
+static void
+ctl_vm_fork(struct client *c, uint32_t type, void *body)
+{
+	(void)type;
+	if (c->d->stopping) {
+		client_error(c, BERR_BUSY, "bangerd is shutting down");
+		return;
+	}
+	vm_fork_cmd(c, body);
 }
 
 static void

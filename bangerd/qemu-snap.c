@@ -78,7 +78,7 @@ save_fail(struct vm *vm, const char *what, json_t *j)
 	why(err, sizeof(err), what, j);
 	if (vm->qmp_ready)
 		(void)qmp_exec(vm, "cont", NULL, NULL);
-	vm_suspend_saved(vm, 0, err);
+	snap_saved(vm, 0, err);
 }
 
 int
@@ -220,9 +220,9 @@ poll_fire(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (vm->snap == NULL)
 		return;
-	if (qmp_exec(vm, "query-migrate", NULL, vm->suspending ?
+	if (qmp_exec(vm, "query-migrate", NULL, SNAP_SAVING(vm) ?
 	    save_status : load_status) == -1) {
-		if (vm->suspending)
+		if (SNAP_SAVING(vm))
 			save_fail(vm, "QEMU's monitor is not answering", NULL);
 		else
 			vm_resume_loaded(vm, 0, "QEMU's monitor is not "
@@ -239,7 +239,7 @@ poll_later(struct vm *vm)
 	if (s->timer == NULL)
 		s->timer = evtimer_new(vm->d->base, poll_fire, vm);
 	if (s->timer == NULL || evtimer_add(s->timer, &tv) == -1) {
-		if (vm->suspending)
+		if (SNAP_SAVING(vm))
 			save_fail(vm, "out of memory", NULL);
 		else
 			vm_resume_loaded(vm, 0, "out of memory");
@@ -277,7 +277,7 @@ save_status(struct vm *vm, int ok, json_t *j)
 		return;
 	}
 	if ((r = migrate_status(j, &st)) == 1)
-		vm_suspend_saved(vm, 1, "");
+		snap_saved(vm, 1, "");
 	else if (r == -1)
 		save_fail(vm, "saving the state failed", j);
 	else if (++s->polls > SNAP_POLLS)

@@ -66,6 +66,8 @@ static const int master_allow[] = {
 	SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 	SCMP_SYS(fchmod), SCMP_SYS(fchown), SCMP_SYS(readlink),
 	SCMP_SYS(getcwd),
+	/* vm fork: a child's disk copied, its saved state linked */
+	SCMP_SYS(copy_file_range), SCMP_SYS(link), SCMP_SYS(linkat),
 	/* whether a VM's files are local enough for a root snapshot */
 	SCMP_SYS(statfs), SCMP_SYS(fstatfs),
 	/* new VMs: the agent and QMP socket pairs; banger-fetch's status */

@@ -44,11 +44,13 @@ snap_info_format(const struct snap_info *si, char *buf, size_t len)
 	    "initrd %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n"
 	    "rootfs %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n"
 	    "address %s\n"
+	    "name %s\n"
 	    "state %" PRIu64 " %s\n"
 	    "mem %" PRIu64 " %s\n",
 	    SNAP_INFO_VERSION, si->vmm, si->accel, si->vcpus,
 	    si->memory_mib, si->tsc_khz, si->version, FID(si->kernel),
-	    FID(si->initrd), FID(si->rootfs), si->address, si->state_size,
+	    FID(si->initrd), FID(si->rootfs), si->address, si->name,
+	    si->state_size,
 	    sh, si->mem_size, mh);
 #undef FID
 	if (n < 0 || (size_t)n >= len)
@@ -204,6 +206,10 @@ snap_info_parse(const char *buf, size_t len, struct snap_info *si)
 	if (lit(&c, "address ") == -1 || word(&c, "0123456789.", si->address,
 	    sizeof(si->address)) == -1 || !addr_ok(si->address) ||
 	    lit(&c, "\n") == -1)
+		goto bad;
+	if (lit(&c, "name ") == -1 || word(&c, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_", si->name,
+	    sizeof(si->name)) == -1 || lit(&c, "\n") == -1)
 		goto bad;
 	if (lit(&c, "state ") == -1 || num(&c, &si->state_size) == -1 ||
 	    si->state_size == 0 || si->state_size > SNAP_SIZE_MAX ||

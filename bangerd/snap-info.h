@@ -30,6 +30,7 @@ struct snap_info {
 	char		 version[32];	/* banger's */
 	struct snap_fid	 kernel, initrd, rootfs;	/* rootfs 0s: none */
 	char		 address[16];	/* the guest's when saved */
+	char		 name[64];	/* the VM it was saved from */
 	uint64_t	 state_size;
 	uint8_t		 state_sha[32];
 	uint64_t	 mem_size;	/* 0: no separate memory file */

@@ -9,9 +9,13 @@
 
 #include "bangerd.h"
 #include "snap-info.h"
+#include "valid.h"
 
 #define SNAP_CHUNK	(256 * 1024)	/* bytes moved per callback */
 #define SNAP_POLLS	600		/* query-migrate retries, 50 ms apart */
+
+/* A save under way: vm suspend's, or vm fork's of its parent. */
+#define SNAP_SAVING(vm)	((vm)->suspending || (vm)->forking)
 
 struct snap {
 	int		 pipe;		/* our end of QEMU's stream, or -1 */
@@ -28,6 +32,9 @@ struct snap {
 	uint8_t		*buf;		/* resume: read, not yet written */
 	size_t		 off, len;
 	char		 err[512];	/* why a resume failed */
+	/* vm fork: the children to make from this save (vm-fork.c). */
+	char		 fork_names[VM_FORK_MAX][VM_NAME_MAX + 1];
+	size_t		 fork_n;
 };
 
 struct snap	*snap_new(struct vm *);
@@ -38,6 +45,11 @@ double		 snap_secs(const struct snap *);
 int		 snap_hash_file(const char *, int, uint64_t *, uint8_t *);
 /* The drivers report back (vmm.h's suspend and resume). */
 void		 vm_suspend_saved(struct vm *, int, const char *);
+void		 vm_fork_saved(struct vm *, int, const char *);
+void		 snap_saved(struct vm *, int, const char *);
+void		 snap_rm_dir(const struct vm *, const char *);
+int		 copy_sparse(int, int, uint64_t *);
+int		 snap_sync(struct vm *);
 void		 vm_resume_loaded(struct vm *, int, const char *);
 int		 qemu_suspend(struct vm *, char *, size_t);
 int		 qemu_resume(struct vm *, char *, size_t);

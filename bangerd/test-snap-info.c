@@ -31,6 +31,7 @@ sample(struct snap_info *si)
 	    1000000000u + 5 };
 	si->initrd = (struct snap_fid){ 2049, 123457, 900000, 0 };
 	snprintf(si->address, sizeof(si->address), "10.213.0.2");
+	snprintf(si->name, sizeof(si->name), "box-1");
 	si->state_size = 127944648;
 	for (i = 0; i < 32; i++)
 		si->state_sha[i] = (uint8_t)(i * 7 + 1);
@@ -58,6 +59,7 @@ test_roundtrip(void **state)
 	assert_memory_equal(&b.initrd, &a.initrd, sizeof(a.initrd));
 	assert_memory_equal(&b.rootfs, &a.rootfs, sizeof(a.rootfs));
 	assert_string_equal(b.address, "10.213.0.2");
+	assert_string_equal(b.name, "box-1");
 	assert_int_equal(b.state_size, 127944648);
 	assert_memory_equal(b.state_sha, a.state_sha, 32);
 	assert_int_equal(b.mem_size, 0);
@@ -112,6 +114,9 @@ test_refused(void **state)
 	refuse_edit("kernel 2049 ", "kernel 2049  ");
 	refuse_edit("mem 0 ", "mem 1099511627777 ");
 	refuse_edit("\nmem ", "\nmem\t");
+	refuse_edit("name box-1\n", "name box/1\n");
+	refuse_edit("name box-1\n", "name \n");
+	refuse_edit("name box-1\n", "");
 }
 
 static void

@@ -39,6 +39,7 @@ static void	vm_checkout(struct vm *vm);
 static void	vm_bootstrap(struct vm *vm);
 static void	vm_ssh_wait(struct vm *vm);
 static void	vm_netfix(struct vm *vm);
+static void	vm_identity(struct vm *vm);
 
 
 /*
@@ -106,6 +107,32 @@ static const char netfix_sh[] =
     "ip addr add \"$2\" dev eth0 || exit 1\n"
     "ip link set dev eth0 up || exit 1\n"
     "[ -z \"$3\" ] || ip route replace default via \"$3\" dev eth0\n";
+
+/*
+ * A VM resumed from another VM's state (vm fork) still has that VM's
+ * name, machine id and ssh host key: it takes its own (the CRNG was
+ * reseeded by AG_RESUMED before this runs).  The new key's public half
+ * is printed for bangerd's known_hosts (vm_personalized()).
+ */
+static const char identity_sh[] =
+    "hostname \"$1\" 2>/dev/null\n"
+    "echo \"$1\" >/etc/hostname\n"
+    "if [ -f /etc/hosts ]; then\n"
+    "  sed \"s/\\([[:space:]]\\)$2\\([[:space:]]\\|\\$\\)/\\1$1\\2/g\" "
+    "/etc/hosts >/etc/hosts.banger && cat /etc/hosts.banger >/etc/hosts\n"
+    "  rm -f /etc/hosts.banger\n"
+    "fi\n"
+    "if [ -s /etc/machine-id ]; then\n"
+    "  tr -d - </proc/sys/kernel/random/uuid >/etc/machine-id || exit 1\n"
+    "fi\n"
+    "if [ -f /etc/ssh/ssh_host_ed25519_key ]; then\n"
+    "  rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub\n"
+    "  ssh-keygen -q -t ed25519 -N '' -C banger-vm "
+    "-f /etc/ssh/ssh_host_ed25519_key </dev/null >/dev/null 2>&1 || exit 1\n"
+    "  systemctl try-restart ssh.service >/dev/null 2>&1\n"
+    "  cat /etc/ssh/ssh_host_ed25519_key.pub\n"
+    "fi\n"
+    "exit 0\n";
 
 static void
 vm_boot_timeout(evutil_socket_t fd, short what, void *arg)
@@ -432,6 +459,10 @@ vm_prepare(struct vm *vm)
 		vm_netfix(vm);
 		return;
 	}
+	if (vm->born_as[0] != '\0') {
+		vm_identity(vm);
+		return;
+	}
 	if (vm->ws_branch[0] != '\0' && !vm->checked_out) {
 		vm_checkout(vm);
 		return;
@@ -532,4 +563,19 @@ vm_netfix(struct vm *vm)
 	    vm->address, vm->net_was);
 	vm->net_was[0] = '\0';
 	vm_prep_session(vm, argv, 7);
+}
+
+static void
+vm_identity(struct vm *vm)
+{
+	char	 was[sizeof(vm->born_as)];
+	char	*argv[] = { "sh", "-c", (char *)identity_sh, "banger-identity",
+		    vm->name, was, NULL };
+
+	snprintf(was, sizeof(was), "%s", vm->born_as);
+	vm->born_as[0] = '\0';
+	vm->ncaptured = 0;
+	vm_prep_session(vm, argv, 6);
+	if (vm->session != 0)
+		vm->capture = vm->session;
 }

@@ -320,6 +320,9 @@ vm_resume_loaded(struct vm *vm, int ok, const char *why)
 	if (strcmp(s->si.address, vm->address) != 0)
 		snprintf(vm->net_was, sizeof(vm->net_was), "%s",
 		    s->si.address);
+	/* Another VM's state (vm fork): this one takes its own identity. */
+	if (strcmp(s->si.name, vm->name) != 0)
+		snprintf(vm->born_as, sizeof(vm->born_as), "%s", s->si.name);
 	vm->resuming = 2;
 	snap_free(vm);
 	if (vm->agent != NULL)
@@ -358,4 +361,64 @@ vm_resume_failed(struct vm *vm)
 	    "loading the saved state");
 	snap_free(vm);
 	return err;
+}
+
+/* An ed25519 public key line as ssh-keygen -C banger-vm writes it. */
+static int
+pubkey_ok(const char *p, size_t len)
+{
+	static const char	 pre[] = "ssh-ed25519 ", post[] = " banger-vm\n";
+	size_t			 i, b64;
+
+	if (len < sizeof(pre) + sizeof(post) ||
+	    memcmp(p, pre, sizeof(pre) - 1) != 0 ||
+	    memcmp(p + len - (sizeof(post) - 1), post, sizeof(post) - 1) != 0)
+		return 0;
+	b64 = len - (sizeof(pre) - 1) - (sizeof(post) - 1);
+	if (b64 < 40 || b64 > 100)
+		return 0;
+	for (i = sizeof(pre) - 1; i < sizeof(pre) - 1 + b64; i++)
+		if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' &&
+		    p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') ||
+		    p[i] == '+' || p[i] == '/' || p[i] == '='))
+			return 0;
+	return 1;
+}
+
+/*
+ * The identity step of a forked VM ended (vm-boot.c): if the guest made
+ * a new ssh host key, its public half (the session's output, from the
+ * guest, so checked) becomes the VM's known host key.
+ */
+void
+vm_personalized(struct vm *vm, int64_t status)
+{
+	char	 p[PATH_MAX + 32], tmp[PATH_MAX + 32];
+	int	 fd;
+
+	if (status != 0) {
+		log_warnx("vm %s: taking its own identity failed (status "
+		    "%lld); see its console.log", vm->name, (long long)status);
+		return;
+	}
+	if (vm->ncaptured == 0)
+		return;		/* no sshd in this image */
+	if (vm->ncaptured > sizeof(vm->captured) ||
+	    !pubkey_ok(vm->captured, vm->ncaptured)) {
+		log_warnx("vm %s: the guest's new host key is malformed; "
+		    "ignored", vm->name);
+		return;
+	}
+	snprintf(p, sizeof(p), "%s/host_key.pub", vm->dir);
+	snprintf(tmp, sizeof(tmp), "%s/host_key.pub.tmp", vm->dir);
+	(void)unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1 ||
+	    write_all(fd, vm->captured, vm->ncaptured) !=
+	    (ssize_t)vm->ncaptured || fsync(fd) == -1 || rename(tmp, p) == -1)
+		log_warn("vm %s: write %s", vm->name, p);
+	if (fd != -1)
+		close(fd);
+	vm->ncaptured = 0;
+	ssh_refresh(vm->d);
 }

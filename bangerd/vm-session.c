@@ -111,6 +111,17 @@ vm_agent_output(struct vm *vm, const struct ag_output *o)
 	struct ctl_output	 co;
 	struct client		*c = vm->runner;
 
+	/* A new ssh host key's public half (vm_personalized()). */
+	if (vm->capture != 0 && vm->capture == vm->session) {
+		if (o->stream == 1 && o->data.len <= sizeof(vm->captured) -
+		    vm->ncaptured) {
+			memcpy(vm->captured + vm->ncaptured, o->data.p,
+			    o->data.len);
+			vm->ncaptured += o->data.len;
+		} else
+			vm->ncaptured = sizeof(vm->captured) + 1;
+		return;
+	}
 	/* The bootstrap's output goes to its log in the guest, not here. */
 	if (vm->bootstrapping != 0)
 		return;
@@ -135,6 +146,10 @@ vm_agent_exit(struct vm *vm, const struct ag_exit *e)
 		vm->session = vm->sync_session = 0;
 		vm_suspend_synced(vm);
 		return;
+	}
+	if (vm->capture != 0 && vm->session == vm->capture) {
+		vm->capture = 0;
+		vm_personalized(vm, e->status);
 	}
 	if (vm->bootstrapping != 0) {
 		vm->session = vm->bootstrapping = 0;

@@ -124,6 +124,7 @@ snap_identity(const struct vm *vm, struct snap_info *si)
 	fid_of(vm->img.initrd, &si->initrd);
 	fid_of(vm->img.rootfs, &si->rootfs);
 	snprintf(si->address, sizeof(si->address), "%s", vm->address);
+	snprintf(si->name, sizeof(si->name), "%s", vm->name);
 }
 
 int
@@ -148,8 +149,8 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 	return 0;
 }
 
-static void
-rm_dir(const struct vm *vm, const char *dir)
+void
+snap_rm_dir(const struct vm *vm, const char *dir)
 {
 	char	 p[PATH_MAX + 32];
 
@@ -166,7 +167,7 @@ snap_discard(struct vm *vm)
 {
 	char	 from[PATH_MAX + 32], to[PATH_MAX + 32];
 
-	rm_dir(vm, SNAP_NEW_DIR);
+	snap_rm_dir(vm, SNAP_NEW_DIR);
 	if (snap_path(vm, SNAP_DIR, NULL, from, sizeof(from)) == -1 ||
 	    snap_path(vm, SNAP_DIR ".old", NULL, to, sizeof(to)) == -1)
 		return;
@@ -176,15 +177,15 @@ snap_discard(struct vm *vm)
 		return;
 	}
 	(void)fsync_dir(vm->dir);
-	rm_dir(vm, SNAP_DIR ".old");
+	snap_rm_dir(vm, SNAP_DIR ".old");
 }
 
 /* After a crash: a save that never finished, a discard half done. */
 void
 snap_tidy(struct vm *vm)
 {
-	rm_dir(vm, SNAP_NEW_DIR);
-	rm_dir(vm, SNAP_DIR ".old");
+	snap_rm_dir(vm, SNAP_NEW_DIR);
+	snap_rm_dir(vm, SNAP_DIR ".old");
 }
 
 /*
@@ -258,6 +259,16 @@ write_info(struct vm *vm, struct snap_info *si, char *err, size_t errlen)
 	return 0;
 }
 
+/* A save is done: for vm suspend or for vm fork. */
+void
+snap_saved(struct vm *vm, int ok, const char *why)
+{
+	if (vm->forking)
+		vm_fork_saved(vm, ok, why);
+	else
+		vm_suspend_saved(vm, ok, why);
+}
+
 /*
  * The driver is done saving.  On success: hash what was not hashed on
  * the way, record, move into place, end the VMM (vm_vmm_exited() then
@@ -311,7 +322,7 @@ vm_suspend_saved(struct vm *vm, int ok, const char *why)
 	    fsync_dir(vm->dir) == -1) {
 		snprintf(err, sizeof(err), "could not move the saved state "
 		    "into place: %s", strerror(errno));
-		rm_dir(vm, SNAP_DIR);
+		snap_rm_dir(vm, SNAP_DIR);
 		goto fail;
 	}
 	log_info("vm %s: state saved (%llu bytes, %.2f s)", vm->name,
@@ -329,7 +340,7 @@ hashfail:
 	snprintf(err, sizeof(err), "could not read back the saved state");
 fail:
 	log_warnx("vm %s: suspend failed: %s", vm->name, err);
-	rm_dir(vm, SNAP_NEW_DIR);
+	snap_rm_dir(vm, SNAP_NEW_DIR);
 	vm->suspending = 0;
 	snap_free(vm);
 	if (c != NULL) {
@@ -340,7 +351,7 @@ fail:
 	}
 }
 
-static int	suspend_sync(struct vm *);
+
 
 void
 vm_suspend_cmd(struct client *c, struct vm *vm)
@@ -375,7 +386,7 @@ vm_suspend_cmd(struct client *c, struct vm *vm)
 		return;
 	}
 	/* A leftover of a crash is not a saved state: it goes first. */
-	rm_dir(vm, SNAP_NEW_DIR);
+	snap_rm_dir(vm, SNAP_NEW_DIR);
 	if (snap_path(vm, SNAP_NEW_DIR, NULL, p, sizeof(p)) == -1 ||
 	    mkdir(p, 0700) == -1) {
 		client_error(c, BERR_INTERNAL, "cannot suspend VM %s: mkdir "
@@ -386,7 +397,7 @@ vm_suspend_cmd(struct client *c, struct vm *vm)
 	if ((s->jid = db_journal_begin(vm->d, vm->id, "suspend")) == -1) {
 		client_error(c, BERR_INTERNAL, "could not journal the "
 		    "suspend");
-		rm_dir(vm, SNAP_NEW_DIR);
+		snap_rm_dir(vm, SNAP_NEW_DIR);
 		snap_free(vm);
 		return;
 	}
@@ -400,7 +411,7 @@ vm_suspend_cmd(struct client *c, struct vm *vm)
 	 * later discarded (vm stop), the disks are as after a sync, not as
 	 * after a power cut that lost minutes of writes.
 	 */
-	if (suspend_sync(vm) == 0) {
+	if (snap_sync(vm) == 0) {
 		client_progress(c, "suspending VM %s: flushing the guest's "
 		    "writes", vm->name);
 		return;		/* vm_agent_exit() calls vm_suspend_synced() */
@@ -408,8 +419,9 @@ vm_suspend_cmd(struct client *c, struct vm *vm)
 	vm_suspend_synced(vm);
 }
 
-static int
-suspend_sync(struct vm *vm)
+/* The guest's sync, as an agent session; -1 if it cannot be asked. */
+int
+snap_sync(struct vm *vm)
 {
 	struct ag_exec	 ex;
 	char		*argv[] = { "sync", NULL };
@@ -437,11 +449,12 @@ vm_suspend_synced(struct vm *vm)
 	char	 err[512];
 	int	 rc;
 
-	if (!vm->suspending || vm->snap == NULL)
+	if (!SNAP_SAVING(vm) || vm->snap == NULL)
 		return;
 	if (vm->stop_waiter != NULL)
-		client_progress(vm->stop_waiter, "suspending VM %s: saving "
-		    "its memory and device state", vm->name);
+		client_progress(vm->stop_waiter, "%s VM %s: saving its memory "
+		    "and device state", vm->forking ? "forking" : "suspending",
+		    vm->name);
 	err[0] = '\0';
 	if ((rc = vm->d->vmm->suspend(vm, err, sizeof(err))) == 0)
 		vm_suspend_saved(vm, 1, "");

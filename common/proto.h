@@ -68,7 +68,9 @@ enum ctl_type {
 	CTL_KERNEL_BUNDLE,	/* c->d: PROGRESS*, OK once it is written */
 	CTL_VM_SUSPEND,		/* c->d: PROGRESS*, OK once saved */
 	CTL_VM_RESUME,		/* c->d: PROGRESS*, VM_INFO, OK once ready */
-	CTL_TYPE_MAX = CTL_VM_RESUME
+	CTL_VM_FORK,		/* c->d: PROGRESS*, VM_INFO per child (left
+				   suspended), OK */
+	CTL_TYPE_MAX = CTL_VM_FORK
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */
@@ -184,6 +186,13 @@ struct ctl_vm_create {
 
 struct ctl_vm_name {			/* VM_START, VM_STOP, VM_SHOW */
 	char		*name;
+};
+
+#define VM_FORK_MAX	16	/* children of one vm fork */
+struct ctl_vm_fork {
+	char		*name;		/* the parent */
+	char		*new_name;	/* "" to name them NAME-N */
+	uint64_t	 count;		/* 1..VM_FORK_MAX */
 };
 
 struct ctl_vm_exec {

@@ -98,6 +98,11 @@ static const struct msg_field f_vm_create[] = {
 static const struct msg_field f_vm_name[] = {
 	F(ctl_vm_name, name, MF_STR, VM_NAME_MAX, 0),
 };
+static const struct msg_field f_vm_fork[] = {
+	F(ctl_vm_fork, name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_vm_fork, new_name, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_vm_fork, count, MF_U64, VM_FORK_MAX, 0),
+};
 static const struct msg_field f_vm_exec[] = {
 	F(ctl_vm_exec, name, MF_STR, VM_NAME_MAX, 0),
 	F(ctl_vm_exec, tty, MF_BOOL, 0, 0),
@@ -212,6 +217,7 @@ static const struct msg_type ctl_types[] = {
 	    f_image_bundle),
 	T(CTL_VM_SUSPEND, "vm.suspend", ctl_vm_name, f_vm_name),
 	T(CTL_VM_RESUME, "vm.resume", ctl_vm_name, f_vm_name),
+	T(CTL_VM_FORK, "vm.fork", ctl_vm_fork, f_vm_fork),
 };
 
 const struct msg_proto ctl_proto = {

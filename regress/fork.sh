@@ -1,0 +1,112 @@
+# vm fork: copies of a running VM.  Each child runs on from the parent's
+# state (a process started before is alive in it, with the same pid) on
+# its own copy of the parent's disk, with its own name, address, MAC and
+# random numbers; the parent runs on; what one writes the others do not
+# see.  Bad requests are refused and change nothing.
+. "$REGRESS/test-lib.sh"
+
+vms=$(state_dir t1)/vms
+
+run t1 vm create --name par
+expect_rc 0 "vm create par"
+counter='echo $$ >/root/counter.pid; i=0; while :; do i=$((i+1)); echo $i >/root/count.tmp; mv /root/count.tmp /root/count; sleep 0.2; done'
+run t1 vm exec par -- sh -c "echo shared >/root/file; setsid sh -c '$counter' </dev/null >/dev/null 2>&1 &"
+expect_rc 0 "start a counter in par"
+sleep 1
+run t1 vm exec par -- cat /root/counter.pid
+cpid=$(cat "$W/out")
+[ -n "$cpid" ] || fatal "no counter pid"
+
+# Refusals first: nothing may be created by them.
+run t1 vm fork par --count 0
+expect_rc 2 "--count 0"
+run t1 vm fork par --count 17
+expect_rc 2 "--count 17"
+run t1 vm fork par --name Bad_Name
+expect_rc 2 "invalid child name"
+run t1 vm fork par --name par
+expect_rc 125 "a child named like an existing VM"
+grep -q 'already exists' "$W/err" || fail "no reason given: $(cat "$W/err")"
+run t1 vm fork nosuch
+expect_rc 125 "fork of an unknown VM"
+vm_list_json t1
+[ "$(jq length "$W/list.json")" = 1 ] || fail "refused forks left VMs: $(cat "$W/list.json")"
+[ "$(ls "$vms")" = par ] || fail "refused forks left directories: $(ls "$vms")"
+
+run t1 vm fork par --count 2
+expect_rc 0 "vm fork par --count 2"
+[ "$(cat "$W/out")" = "$(printf 'par-1\npar-2')" ] ||
+    fail "children printed: $(cat "$W/out")"
+grep -q 'resumed at' "$W/err" || fail "children not resumed: $(cat "$W/err")"
+for v in par par-1 par-2; do
+	[ "$(vm_state t1 $v)" = running ] || fail "$v is '$(vm_state t1 $v)'"
+done
+a0=$(vm_field t1 par address)
+a1=$(vm_field t1 par-1 address)
+a2=$(vm_field t1 par-2 address)
+echo "  addresses: $a0 $a1 $a2"
+[ "$a0" != "$a1" ] && [ "$a0" != "$a2" ] && [ "$a1" != "$a2" ] ||
+    fail "addresses not distinct: $a0 $a1 $a2"
+for v in par-1 par-2; do
+	[ -e "$vms/$v/suspend" ] && fail "$v still has a saved state"
+	[ "$(stat -c %a "$vms/$v/work.ext4")" = 600 ] ||
+	    fail "$v's disk mode $(stat -c %a "$vms/$v/work.ext4")"
+	[ "$(stat -c %i "$vms/$v/work.ext4")" != "$(stat -c %i "$vms/par/work.ext4")" ] ||
+	    fail "$v shares par's disk file"
+done
+[ -e "$vms/par/suspend.new" ] && fail "par's suspend.new left behind"
+
+# Each is itself, with the parent's processes and files.
+probe='hostname; cat /sys/class/net/eth0/address; ip -4 -o addr show dev eth0 | awk "{print \$4}"; kill -0 $(cat /root/counter.pid) && echo alive; cat /root/counter.pid; cat /root/file; head -c 16 /dev/urandom | od -An -tx1 | tr -d " "'
+for v in par par-1 par-2; do
+	run t1 vm exec $v -- sh -c "$probe"
+	expect_rc 0 "probe $v"
+	cp "$W/out" "$W/probe.$v"
+	[ "$(sed -n 1p "$W/probe.$v")" = "$v" ] ||
+	    fail "$v's hostname is '$(sed -n 1p "$W/probe.$v")'"
+	ip=$(vm_field t1 $v address)
+	case $(sed -n 3p "$W/probe.$v") in
+	"$ip"/*) ;;
+	*) fail "$v's eth0 has '$(sed -n 3p "$W/probe.$v")', want $ip" ;;
+	esac
+	[ "$(sed -n 4p "$W/probe.$v")" = alive ] || fail "counter not alive in $v"
+	[ "$(sed -n 5p "$W/probe.$v")" = "$cpid" ] || fail "counter pid differs in $v"
+	[ "$(sed -n 6p "$W/probe.$v")" = shared ] || fail "file missing in $v"
+done
+for f in 2 7; do
+	x=$(sed -n ${f}p "$W/probe.par"); y=$(sed -n ${f}p "$W/probe.par-1")
+	z=$(sed -n ${f}p "$W/probe.par-2")
+	echo "  line $f: $x $y $z"
+	[ "$x" != "$y" ] && [ "$x" != "$z" ] && [ "$y" != "$z" ] ||
+	    fail "line $f (MAC, random bytes) not distinct: $x $y $z"
+done
+# The children's network works: each reaches its gateway.
+for v in par-1 par-2; do
+	run t1 vm exec $v -- sh -c 'ping -c 1 -W 5 $(ip route | awk "/default/ {print \$3}") >/dev/null && echo ok'
+	[ "$(cat "$W/out")" = ok ] || fail "$v cannot reach its gateway"
+done
+
+# They diverge.
+run t1 vm exec par-1 -- sh -c 'echo one >/root/only-1'
+run t1 vm exec par -- sh -c 'echo p >/root/only-par'
+run t1 vm exec par-2 -- sh -c 'ls /root; [ ! -e /root/only-1 ] && [ ! -e /root/only-par ] && echo clean'
+[ "$(tail -n 1 "$W/out")" = clean ] || fail "par-2 sees another VM's file"
+run t1 vm exec par -- sh -c '[ ! -e /root/only-1 ] && echo clean'
+[ "$(cat "$W/out")" = clean ] || fail "par sees par-1's file"
+run t1 vm exec par-1 -- cat /root/only-1
+[ "$(cat "$W/out")" = one ] || fail "par-1 lost its own file"
+
+# A fork of a stopped VM is refused.
+run t1 vm stop par-2
+run t1 vm fork par-2
+expect_rc 125 "fork of a stopped VM"
+grep -q 'only a running VM' "$W/err" || fail "no reason: $(cat "$W/err")"
+
+for v in par par-1 par-2; do
+	run t1 vm delete $v
+	expect_rc 0 "vm delete $v"
+done
+wait_until 10 no_qemu t1 || fail "qemu left after the deletes"
+wait_until 10 no_taps || fail "taps left: $(ns_taps)"
+no_leases t1 || fail "leases left: $(user_leases t1)"
+[ -z "$(ls "$vms")" ] || fail "directories left: $(ls "$vms")"
