@@ -23,16 +23,18 @@
 static void
 add_entropy(const struct msg_bin *seed)
 {
-	struct {
+	/* rand_pool_info ends in a flexible array: room for the seed. */
+	union {
 		struct rand_pool_info	 info;
-		uint8_t			 buf[AG_SEED_LEN];
+		uint8_t			 raw[sizeof(struct rand_pool_info) +
+					     AG_SEED_LEN];
 	} e;
 	int	 fd;
 
 	if (seed->len == 0)
 		return;
 	memset(&e, 0, sizeof(e));
-	memcpy(e.buf, seed->p, seed->len);	/* at most AG_SEED_LEN */
+	memcpy(e.raw + sizeof(struct rand_pool_info), seed->p, seed->len);
 	e.info.entropy_count = (int)seed->len * 8;
 	e.info.buf_size = (int)seed->len;
 	if ((fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC)) == -1) {

@@ -1288,6 +1288,22 @@ test_fake_suspend_fault(void **state)
 }
 
 /* As bangerd's boot path does it: fc_boot with vm->resuming. */
+/*
+ * vm-suspend.c's snap_discard(), which the driver calls between the load
+ * and the resume: counted, with how many calls the fake had seen.
+ */
+static int		 discards;
+static size_t		 discard_at;
+static struct fake	*discard_fake;
+
+void
+snap_discard(struct vm *vm)
+{
+	(void)vm;
+	discards++;
+	discard_at = discard_fake != NULL ? discard_fake->ncalls : 0;
+}
+
 static void
 test_fake_resume(void **state)
 {
@@ -1306,10 +1322,15 @@ test_fake_resume(void **state)
 	fake_start(&f, 0);
 	f.until_stop = 1;
 	f.delay_ms = 300;	/* Firecracker makes its socket late */
+	discard_fake = &f;
+	discards = 0;
 	fake_run(&f);
 	if (firecracker_ops.boot(&vm, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
 	fake_stop(&f);
+	/* The saved state went after the load, before the guest ran. */
+	assert_int_equal(discards, 1);
+	assert_int_equal(discard_at, 1);
 	/* No boot configuration: snapshot/load takes a fresh Firecracker. */
 	assert_int_equal(f.ncalls, 2);
 	assert_string_equal(f.calls[0].method, "PUT");
@@ -1335,6 +1356,9 @@ test_fake_resume(void **state)
 	assert_int_equal(firecracker_ops.resume(&vm, err, sizeof(err)), -1);
 	fake_stop(&f);
 	assert_int_equal(f.ncalls, 1);
+	/* A refused load keeps the saved state. */
+	assert_int_equal(discards, 1);
+	discard_fake = NULL;
 	assert_string_equal(f.calls[0].path, "/snapshot/load");
 	assert_string_equal(err, "Firecracker refused PUT /snapshot/load "
 	    "(HTTP 400): Snapshot CRC mismatch");
