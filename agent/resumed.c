@@ -20,14 +20,15 @@
 #include "log.h"
 #include "proto.h"
 
+#define RAW_LEN	(sizeof(struct rand_pool_info) + AG_SEED_LEN)
+
 static void
 add_entropy(const struct msg_bin *seed)
 {
 	/* rand_pool_info ends in a flexible array: room for the seed. */
 	union {
 		struct rand_pool_info	 info;
-		uint8_t			 raw[sizeof(struct rand_pool_info) +
-					     AG_SEED_LEN];
+		uint8_t			 raw[RAW_LEN];
 	} e;
 	int	 fd;
 

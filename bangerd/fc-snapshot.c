@@ -182,9 +182,6 @@ suspend_undo(const char *vmdir)
 	if (fc_snap_path(vmdir, SNAP_NEW_DIR, SNAP_MEM, p, sizeof(p), err,
 	    sizeof(err)) == 0 && unlink(p) == -1 && errno != ENOENT)
 		log_warn("unlink %s", p);
-	snprintf(p, sizeof(p), "%s/%s", vmdir, SNAP_NEW_DIR);
-	if (rmdir(p) == -1)
-		log_warn("rmdir %s", p);
 }
 
 /*
@@ -197,20 +194,26 @@ fc_suspend(struct vm *vm, char *err, size_t errlen)
 {
 	struct fc_call	*v = NULL, *r = NULL;
 	size_t		 n = 0, rn = 0;
-	char		 dir[PATH_MAX], why[1024], rerr[512];
+	char		 dir[PATH_MAX], p[PATH_MAX + 8], why[1024], rerr[512];
+	struct stat	 st;
 
 	if (fc_suspend_calls(vm->dir, &v, &n, err, errlen) == -1)
 		return -1;
-	/* Fits: the calls' longer paths under it did. */
+	/*
+	 * vm-suspend.c made the directory, empty and 0700; files already in
+	 * it are another save's, not to be written over.  (Fits: the calls'
+	 * longer paths under it did.)
+	 */
 	snprintf(dir, sizeof(dir), "%s/%s", vm->dir, SNAP_NEW_DIR);
-	if (mkdir(dir, 0700) == -1) {
-		if (errno == EEXIST)
-			snprintf(err, errlen, "%s already exists (a suspend "
-			    "under way or cut short); not suspending over it",
-			    dir);
-		else
-			snprintf(err, errlen, "mkdir %s: %s", dir,
-			    strerror(errno));
+	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s is not a directory", dir);
+		fc_calls_free(v, n);
+		return -1;
+	}
+	snprintf(p, sizeof(p), "%s/%s", dir, SNAP_STATE);
+	if (lstat(p, &st) == 0) {
+		snprintf(err, errlen, "%s already exists (a suspend under "
+		    "way or cut short); not suspending over it", p);
 		fc_calls_free(v, n);
 		return -1;
 	}
@@ -264,10 +267,30 @@ fc_resume(struct vm *vm, char *err, size_t errlen)
 	 * runs past it (vm-suspend.c), as QEMU's does before cont.
 	 */
 	rc = fc_api_run(vm, v, n - 1, FC_SOCK_WAIT_MS, err, errlen);
-	if (rc == 0) {
-		snap_discard(vm);
-		rc = fc_api_run(vm, v + n - 1, 1, 0, err, errlen);
+	if (rc == 0 && snap_discard(vm) == -1) {
+		snprintf(err, errlen, "the saved state could not be removed "
+		    "before the guest ran on, so it was not resumed");
+		rc = -1;
 	}
+	if (rc == 0)
+		rc = fc_api_run(vm, v + n - 1, 1, 0, err, errlen);
 	fc_calls_free(v, n);
+	return rc;
+}
+
+/* vmm_ops.unpause: a save that is not kept; the guest runs on. */
+int
+fc_unpause(struct vm *vm)
+{
+	struct fc_call	*r = NULL;
+	size_t		 rn = 0;
+	char		 err[512];
+	int		 rc = -1;
+
+	if (fc_add_call(&r, &rn, "PATCH", "/vm", vm_state("Resumed")) == 0)
+		rc = fc_api_run(vm, r, rn, 0, err, sizeof(err));
+	if (rc == -1)
+		log_warnx("vm %s: %s", vm->name, err);
+	fc_calls_free(r, rn);
 	return rc;
 }

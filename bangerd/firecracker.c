@@ -47,6 +47,7 @@ const struct vmm_ops firecracker_ops = {
 	.launch = fc_launch,
 	.suspend = fc_suspend,
 	.resume = fc_resume,
+	.unpause = fc_unpause,
 	.exited = fc_exited,
 	.bin = fc_bin_path,
 	.console_pipe = 1,

@@ -128,5 +128,6 @@ int	fc_boot(struct vm *, char *, size_t);
 int	fc_shutdown(struct vm *);
 int	fc_suspend(struct vm *, char *, size_t);
 int	fc_resume(struct vm *, char *, size_t);
+int	fc_unpause(struct vm *);
 
 #endif

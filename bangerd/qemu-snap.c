@@ -69,15 +69,93 @@ why(char *out, size_t len, const char *what, json_t *j)
 	snprintf(out, len, "%s: QEMU: %s", what, e);
 }
 
-/* The guest runs on; the driver reports the failure. */
+static void	fail_cancelled(struct vm *, int, json_t *);
+static void	fail_gone(struct vm *);
+static void	fail_status(struct vm *, int, json_t *);
+static void	fail_cont(struct vm *, int, json_t *);
+
+/*
+ * A save failed: the migration, if it runs, is cancelled and waited for
+ * (QEMU refuses cont while it finishes), then the guest is continued
+ * and asked whether it runs; the driver's report says which.
+ */
 static void
 save_fail(struct vm *vm, const char *what, json_t *j)
 {
-	char	 err[512];
+	struct snap	*s = vm->snap;
 
-	why(err, sizeof(err), what, j);
-	if (vm->qmp_ready)
-		(void)qmp_exec(vm, "cont", NULL, NULL);
+	if (s == NULL || s->failing)
+		return;
+	s->failing = 1;
+	s->polls = 0;
+	why(s->err, sizeof(s->err), what, j);
+	/* QEMU's writes fail from here on (EPIPE). */
+	if (s->ev != NULL)
+		event_del(s->ev);
+	if (s->pipe != -1) {
+		close(s->pipe);
+		s->pipe = -1;
+	}
+	if (qmp_exec(vm, "migrate_cancel", NULL, fail_cancelled) == -1) {
+		fail_gone(vm);
+		return;
+	}
+}
+
+/* QEMU went away (it exited, or was killed) during the save. */
+static void
+fail_gone(struct vm *vm)
+{
+	char	 err[sizeof(vm->snap->err) + 64];
+
+	snprintf(err, sizeof(err), "%s; QEMU's monitor is gone, so nothing "
+	    "was saved", vm->snap->err);
+	snap_saved(vm, 0, err);
+}
+
+static void
+fail_cancelled(struct vm *vm, int ok, json_t *j)
+{
+	(void)ok;
+	(void)j;
+	if (vm->snap == NULL)
+		return;
+	if (qmp_exec(vm, "query-migrate", NULL, fail_status) == -1)
+		fail_gone(vm);
+}
+
+static void
+fail_status(struct vm *vm, int ok, json_t *j)
+{
+	struct snap	*s = vm->snap;
+	const char	*st;
+
+	if (s == NULL)
+		return;
+	st = ok == 1 ? json_string_value(json_object_get(j, "status")) : NULL;
+	if (st != NULL && (strcmp(st, "setup") == 0 ||
+	    strcmp(st, "active") == 0 || strcmp(st, "cancelling") == 0 ||
+	    strcmp(st, "pre-switchover") == 0 || strcmp(st, "device") == 0 ||
+	    strcmp(st, "wait-unplug") == 0) && ++s->polls <= SNAP_POLLS) {
+		poll_later(vm);
+		return;
+	}
+	if (qmp_exec(vm, "cont", NULL, fail_cont) == -1)
+		fail_gone(vm);
+}
+
+static void
+fail_cont(struct vm *vm, int ok, json_t *j)
+{
+	struct snap	*s = vm->snap;
+	char		 err[sizeof(s->err) + 128];
+
+	(void)j;
+	if (s == NULL)
+		return;
+	snprintf(err, sizeof(err), "%s; %s", s->err, ok == 1 ?
+	    "it is still running" : "the guest could not be continued and "
+	    "stays paused (`banger vm stop` ends it)");
 	snap_saved(vm, 0, err);
 }
 
@@ -94,7 +172,7 @@ qemu_suspend(struct vm *vm, char *err, size_t errlen)
 static void
 save_stopped(struct vm *vm, int ok, json_t *j)
 {
-	if (vm->snap == NULL)
+	if (vm->snap == NULL || vm->snap->failing)
 		return;
 	if (ok != 1) {
 		save_fail(vm, "pausing the guest failed", j);
@@ -112,7 +190,7 @@ save_params(struct vm *vm, int ok, json_t *j)
 	char		 p[PATH_MAX + 32];
 	int		 fds[2];
 
-	if (s == NULL)
+	if (s == NULL || s->failing)
 		return;
 	if (ok != 1) {
 		save_fail(vm, "setting the migration speed failed", j);
@@ -124,7 +202,7 @@ save_params(struct vm *vm, int ok, json_t *j)
 		save_fail(vm, "could not create the state file", NULL);
 		return;
 	}
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1) {
+	if (pipe2(fds, O_CLOEXEC) == -1 || fd_nonblock(fds[0], 1) == -1) {
 		save_fail(vm, "pipe failed", NULL);
 		return;
 	}
@@ -143,7 +221,7 @@ save_params(struct vm *vm, int ok, json_t *j)
 static void
 save_gotfd(struct vm *vm, int ok, json_t *j)
 {
-	if (vm->snap == NULL)
+	if (vm->snap == NULL || vm->snap->failing)
 		return;
 	if (ok != 1) {
 		save_fail(vm, "QEMU refused the stream", j);
@@ -157,7 +235,7 @@ save_gotfd(struct vm *vm, int ok, json_t *j)
 static void
 save_started(struct vm *vm, int ok, json_t *j)
 {
-	if (vm->snap != NULL && ok != 1)
+	if (vm->snap != NULL && !vm->snap->failing && ok != 1)
 		save_fail(vm, "saving the state failed", j);
 }
 
@@ -220,8 +298,9 @@ poll_fire(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (vm->snap == NULL)
 		return;
-	if (qmp_exec(vm, "query-migrate", NULL, SNAP_SAVING(vm) ?
-	    save_status : load_status) == -1) {
+	if (qmp_exec(vm, "query-migrate", NULL, vm->snap->failing ?
+	    fail_status : SNAP_SAVING(vm) ? save_status : load_status) ==
+	    -1) {
 		if (SNAP_SAVING(vm))
 			save_fail(vm, "QEMU's monitor is not answering", NULL);
 		else
@@ -270,7 +349,7 @@ save_status(struct vm *vm, int ok, json_t *j)
 	const char	*st;
 	int		 r;
 
-	if (s == NULL)
+	if (s == NULL || s->failing)
 		return;
 	if (ok != 1) {
 		save_fail(vm, "QEMU did not report how the save went", j);
@@ -358,6 +437,12 @@ load_refused(struct vm *vm)
 	ssize_t		 n;
 
 	event_del(s->ev);
+	/* Hashing holds the loop: only a bounded rest is worth it. */
+	if (s->si.state_size - s->bytes > SNAP_DIAG_MAX) {
+		vm_resume_loaded(vm, 0, "QEMU could not load the saved state "
+		    "(damaged, or made by another QEMU; see the VM's qemu.log)");
+		return;
+	}
 	while ((n = read(s->file, s->buf, SNAP_CHUNK)) > 0 &&
 	    s->bytes + (uint64_t)n <= s->si.state_size) {
 		s->bytes += (uint64_t)n;
@@ -448,7 +533,11 @@ load_status(struct vm *vm, int ok, json_t *j)
 		return;
 	}
 	/* From here on the guest runs past the saved state. */
-	snap_discard(vm);
+	if (snap_discard(vm) == -1) {
+		vm_resume_loaded(vm, 0, "the saved state could not be removed "
+		    "before the guest ran on, so it was not continued");
+		return;
+	}
 	if (qmp_exec(vm, "cont", NULL, load_cont) == -1)
 		vm_resume_loaded(vm, 0, "QEMU's monitor is not answering");
 }
@@ -466,4 +555,17 @@ load_cont(struct vm *vm, int ok, json_t *j)
 		return;
 	}
 	vm_resume_loaded(vm, 1, "");
+}
+
+int
+qemu_unpause(struct vm *vm)
+{
+	return qmp_exec(vm, "cont", NULL, NULL);
+}
+
+/* The deadline passed during a save (vm-suspend.c). */
+void
+qemu_save_fail(struct vm *vm, const char *what)
+{
+	save_fail(vm, what, NULL);
 }

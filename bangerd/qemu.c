@@ -157,6 +157,8 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	if (vm->resuming) {
 		arg(&a, "-incoming");
 		arg(&a, "defer");
+		/* Paused after the load whatever the stream says: cont is ours. */
+		arg(&a, "-S");
 	}
 	arg(&a, "-sandbox");
 	arg(&a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
@@ -232,6 +234,7 @@ const struct vmm_ops qemu_ops = {
 	.exited = NULL,
 	.suspend = qemu_suspend,
 	.resume = qemu_resume,
+	.unpause = qemu_unpause,
 	.bin = qemu_bin,
 	.console_pipe = 0,
 	.tap_by_name = 0,

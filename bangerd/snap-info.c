@@ -220,6 +220,10 @@ snap_info_parse(const char *buf, size_t len, struct snap_info *si)
 	    si->mem_size > SNAP_SIZE_MAX || lit(&c, " ") == -1 ||
 	    sha(&c, si->mem_sha) == -1 || lit(&c, "\n") == -1)
 		goto bad;
+	/* No memory file: no hash of one either. */
+	if (si->mem_size == 0 && memcmp(si->mem_sha, (uint8_t[32]){ 0 },
+	    sizeof(si->mem_sha)) != 0)
+		goto bad;
 	if (c.p != c.end)
 		goto bad;
 	return 0;

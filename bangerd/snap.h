@@ -13,6 +13,8 @@
 
 #define SNAP_CHUNK	(256 * 1024)	/* bytes moved per callback */
 #define SNAP_POLLS	600		/* query-migrate retries, 50 ms apart */
+#define SNAP_DEADLINE_SEC 300		/* a whole save or load, at most */
+#define SNAP_DIAG_MAX	(256ull << 20)	/* hashed to tell why a load failed */
 
 /* A save under way: vm suspend's, or vm fork's of its parent. */
 #define SNAP_SAVING(vm)	((vm)->suspending || (vm)->forking)
@@ -22,10 +24,12 @@ struct snap {
 	int		 file;		/* the state file, or -1 */
 	struct event	*ev;		/* the pipe, readable or writable */
 	struct event	*timer;		/* the next query-migrate */
+	struct event	*deadline;	/* SNAP_DEADLINE_SEC from the start */
 	EVP_MD_CTX	*md;		/* SHA-256 of the bytes so far */
 	uint64_t	 bytes;
 	int		 streamed;	/* md covers the whole state file */
 	int		 polls;
+	int		 failing;	/* a save being undone (qemu-snap.c) */
 	int64_t		 jid;		/* the journal entry */
 	struct timespec	 t0;
 	struct snap_info si;		/* resume: the record, checked */
@@ -53,5 +57,8 @@ int		 snap_sync(struct vm *);
 void		 vm_resume_loaded(struct vm *, int, const char *);
 int		 qemu_suspend(struct vm *, char *, size_t);
 int		 qemu_resume(struct vm *, char *, size_t);
+int		 qemu_unpause(struct vm *);
+void		 qemu_save_fail(struct vm *, const char *);
+void		 snap_arm(struct vm *);
 
 #endif

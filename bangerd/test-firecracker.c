@@ -1182,8 +1182,10 @@ setup_vm_dir(struct bangerd *d, struct vm *vm)
 	snprintf(vm->dir, sizeof(vm->dir), "%s/box", tmpdir);
 	if (mkdir(vm->dir, 0700) == -1 && errno != EEXIST)
 		fail_msg("mkdir %s: %s", vm->dir, strerror(errno));
+	/* vm-suspend.c makes it before the driver runs. */
 	snprintf(p, sizeof(p), "%s/%s", vm->dir, SNAP_NEW_DIR);
-	(void)rmdir(p);
+	if (mkdir(p, 0700) == -1 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", p, strerror(errno));
 }
 
 static void
@@ -1231,8 +1233,8 @@ test_fake_suspend(void **state)
 	assert_int_equal(firecracker_ops.suspend(&vm, err, sizeof(err)), -1);
 	fake_stop(&f);
 	assert_int_equal(f.ncalls, 0);
-	snprintf(want, sizeof(want), "%s already exists (a suspend under way "
-	    "or cut short); not suspending over it", dir);
+	snprintf(want, sizeof(want), "%s/state already exists (a suspend "
+	    "under way or cut short); not suspending over it", dir);
 	assert_string_equal(err, want);
 	snprintf(want, sizeof(want), "%s/state", dir);
 	assert_int_equal(unlink(want), 0);
@@ -1251,7 +1253,7 @@ test_fake_suspend_fault(void **state)
 
 	(void)state;
 	setup_vm_dir(&d, &vm);
-	snprintf(p, sizeof(p), "%s/suspend.new", vm.dir);
+	snprintf(p, sizeof(p), "%s/suspend.new/state", vm.dir);
 
 	/* Pause refused: the VM runs on, nothing else is asked. */
 	fake_start(&f, 0);
@@ -1287,7 +1289,6 @@ test_fake_suspend_fault(void **state)
 	assert_int_equal(access(p, F_OK), -1);
 }
 
-/* As bangerd's boot path does it: fc_boot with vm->resuming. */
 /*
  * vm-suspend.c's snap_discard(), which the driver calls between the load
  * and the resume: counted, with how many calls the fake had seen.
@@ -1296,14 +1297,16 @@ static int		 discards;
 static size_t		 discard_at;
 static struct fake	*discard_fake;
 
-void
+int
 snap_discard(struct vm *vm)
 {
 	(void)vm;
 	discards++;
 	discard_at = discard_fake != NULL ? discard_fake->ncalls : 0;
+	return 0;
 }
 
+/* As bangerd's boot path does it: fc_boot with vm->resuming. */
 static void
 test_fake_resume(void **state)
 {

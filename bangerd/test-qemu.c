@@ -153,7 +153,7 @@ test_resume(void **state)
 	struct bangerd	 d;
 	struct vm	 vm;
 	char		**argv;
-	size_t		 n;
+	size_t		 n, i;
 
 	(void)state;
 	setup(&d, &vm, ACCEL_TCG);
@@ -164,6 +164,9 @@ test_resume(void **state)
 	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
 	/* Not a URI on the command line: QEMU must not start reading yet. */
 	assert_true(has(argv, n, "-incoming", "defer"));
+	for (i = 0; i < n && strcmp(argv[i], "-S") != 0; i++)
+		;
+	assert_true(i < n);
 	qemu_argv_free(argv, n);
 }
 

@@ -117,6 +117,7 @@ test_refused(void **state)
 	refuse_edit("name box-1\n", "name box/1\n");
 	refuse_edit("name box-1\n", "name \n");
 	refuse_edit("name box-1\n", "");
+	refuse_edit("mem 0 00", "mem 0 01");
 }
 
 static void

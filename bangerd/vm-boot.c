@@ -440,8 +440,12 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 	log_info("vm %s %s after %.2f s (agent %s, kernel %s)", vm->name,
 	    resumed ? "resumed" : "ready", secs, r->version, r->kernel);
 	ssh_refresh(vm->d);
-	if (c == NULL)
+	if (c == NULL) {
+		/* Its own address and identity, whoever waits for it. */
+		if (vm->net_was[0] != '\0' || vm->born_as[0] != '\0')
+			vm_prepare(vm);
 		return;
+	}
 	client_progress(c, "VM %s %s at %s (%.1f s)", vm->name, resumed ?
 	    "resumed" : "is ready", vm->address, secs);
 	vm_prepare(vm);

@@ -180,6 +180,7 @@ vm_fork_cmd(struct client *c, const struct ctl_vm_fork *req)
 	vm->forking = 1;
 	vm->stop_waiter = c;
 	c->vm = vm;
+	snap_arm(vm);
 	if (snap_sync(vm) == 0) {
 		client_progress(c, "forking VM %s: flushing the guest's "
 		    "writes", vm->name);

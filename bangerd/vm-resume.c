@@ -201,10 +201,14 @@ vm_resume_cmd(struct client *c, struct vm *vm)
 		    vm->name);
 		return;
 	}
-	if (vm->state != VM_SUSPENDED || vm->runner != NULL ||
-	    vm->snap != NULL) {
+	if (vm->state != VM_SUSPENDED) {
 		client_error(c, BERR_BUSY, "VM %s is %s; try again when it "
 		    "is suspended", vm->name, vm_state_name(vm->state));
+		return;
+	}
+	if (vm->runner != NULL || vm->snap != NULL) {
+		client_error(c, BERR_BUSY, "VM %s is being resumed already",
+		    vm->name);
 		return;
 	}
 	if (vm->d->vmm->resume == NULL) {
@@ -238,6 +242,7 @@ vm_resume_cmd(struct client *c, struct vm *vm)
 	}
 	vm->resuming = 1;
 	vm->resumed_sent = 0;
+	snap_arm(vm);
 	vm->net_was[0] = '\0';
 	client_progress(c, "resuming VM %s from its saved state (%.1f MiB)",
 	    vm->name, (double)(s->si.state_size + s->si.mem_size) /
@@ -304,7 +309,9 @@ vm_resume_loaded(struct vm *vm, int ok, const char *why)
 	if (s == NULL)
 		return;
 	if (!ok) {
-		snprintf(s->err, sizeof(s->err), "%s", why);
+		/* The first reason counts; what follows is its echo. */
+		if (s->err[0] == '\0')
+			snprintf(s->err, sizeof(s->err), "%s", why);
 		log_warnx("vm %s: resume failed: %s", vm->name, why);
 		if (s->ev != NULL)
 			event_del(s->ev);
@@ -315,8 +322,8 @@ vm_resume_loaded(struct vm *vm, int ok, const char *why)
 	}
 	log_info("vm %s: saved state loaded in %.2f s", vm->name,
 	    snap_secs(s));
-	/* Past here nothing may load it again (the drivers discard it). */
-	snap_discard(vm);
+	/* The drivers discarded it before the guest ran: gone already. */
+	(void)snap_discard(vm);
 	if (strcmp(s->si.address, vm->address) != 0)
 		snprintf(vm->net_was, sizeof(vm->net_was), "%s",
 		    s->si.address);

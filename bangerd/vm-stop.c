@@ -158,12 +158,22 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 	rerr = vm_resume_failed(vm);
 	/* A whole saved state that no guest ran past: still suspended. */
 	suspended = snap_exists(vm);
-	if (vm->suspending) {
-		vm->suspending = 0;
-		if (suspended)
-			log_info("vm %s suspended", vm->name);
-		snap_free(vm);
-	}
+	vm->sync_session = vm->capture = 0;
+	if ((vm->suspending || vm->forking) && !suspended) {
+		/* Died before its state was whole: nothing was saved. */
+		snap_rm_dir(vm, SNAP_NEW_DIR);
+		if ((c = vm->stop_waiter) != NULL) {
+			vm->stop_waiter = NULL;
+			c->vm = NULL;
+			client_error(c, BERR_INTERNAL, "VM %s's %s exited while "
+			    "it was being %s; nothing was saved and it is "
+			    "stopped (see %s/qemu.log)", vm->name, d->vmm->name,
+			    vm->suspending ? "suspended" : "forked", vm->dir);
+		}
+	} else if (vm->suspending)
+		log_info("vm %s suspended", vm->name);
+	vm->suspending = vm->forking = 0;
+	snap_free(vm);
 	vm->resuming = 0;
 	vm->state = suspended ? VM_SUSPENDED : VM_STOPPED;
 	vm->session = 0;
@@ -172,11 +182,16 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 	if ((c = vm->runner) != NULL) {
 		vm->runner = NULL;
 		c->vm = NULL;
-		if (rerr != NULL)
+		if (rerr != NULL && suspended)
 			client_error(c, BERR_BOOT, "cannot resume VM %s: %s. "
 			    "It is left suspended; `banger vm stop %s` "
 			    "discards the saved state (the next start then "
 			    "boots from its disks)", vm->name, rerr,
+			    vm->name);
+		else if (rerr != NULL)
+			client_error(c, BERR_BOOT, "VM %s stopped while it was "
+			    "being resumed: %s; it is stopped, and `banger vm "
+			    "start %s` boots it from its disks", vm->name, rerr,
 			    vm->name);
 		else if (asked)
 			client_error(c, BERR_INTERNAL, "VM %s was stopped",
@@ -207,7 +222,12 @@ vm_stop_cmd(struct client *c, struct vm *vm)
 
 	/* Stopping a suspended VM forgets where it was. */
 	if (vm->state == VM_SUSPENDED && vm->snap == NULL) {
-		snap_discard(vm);
+		if (snap_discard(vm) == -1) {
+			client_error(c, BERR_INTERNAL, "could not remove VM %s's "
+			    "saved state in %s/%s (see %s); it stays suspended",
+			    vm->name, vm->dir, SNAP_DIR, vm->d->paths.log);
+			return;
+		}
 		vm->state = VM_STOPPED;
 		vm_save(vm);
 		log_info("vm %s: saved state discarded", vm->name);
@@ -251,6 +271,8 @@ vm_stop_all(struct bangerd *d)
 		if (vm->state == VM_STOPPED || vm->state == VM_SUSPENDED)
 			continue;
 		snap_free(vm);
+		vm->suspending = vm->forking = vm->resuming = 0;
+		vm->sync_session = vm->capture = 0;
 		agent_detach(vm);
 		qmp_detach(vm);
 		vm_release_tap(vm);

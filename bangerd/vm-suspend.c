@@ -61,6 +61,8 @@ snap_free(struct vm *vm)
 		event_free(s->ev);
 	if (s->timer != NULL)
 		event_free(s->timer);
+	if (s->deadline != NULL)
+		event_free(s->deadline);
 	if (s->pipe != -1)
 		close(s->pipe);
 	if (s->file != -1)
@@ -70,6 +72,59 @@ snap_free(struct vm *vm)
 	if (s->jid != -1)
 		db_journal_end(vm->d, s->jid);
 	free(s);
+}
+
+/*
+ * A save or load that has not ended after SNAP_DEADLINE_SEC: a guest
+ * whose sync hangs, a VMM that stalls.  A save is abandoned (the guest
+ * runs on); a load fails (the VM stays suspended).
+ */
+static void
+snap_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct vm	*vm = arg;
+	struct client	*c = vm->stop_waiter;
+	char		 err[128];
+
+	(void)fd;
+	(void)what;
+	if (vm->snap == NULL)
+		return;
+	snprintf(err, sizeof(err), "it did not finish within %d s",
+	    SNAP_DEADLINE_SEC);
+	log_warnx("vm %s: save or load: %s", vm->name, err);
+	if (vm->resuming == 1) {
+		vm_resume_loaded(vm, 0, err);
+		return;
+	}
+	if (!SNAP_SAVING(vm))
+		return;
+	if (vm->sync_session == 0) {
+		qemu_save_fail(vm, err);
+		return;
+	}
+	/* Still syncing: nothing paused yet; its exit is ignored later. */
+	snap_rm_dir(vm, SNAP_NEW_DIR);
+	vm->suspending = vm->forking = 0;
+	snap_free(vm);
+	if (c != NULL) {
+		vm->stop_waiter = NULL;
+		c->vm = NULL;
+		client_error(c, BERR_INTERNAL, "VM %s's guest did not finish "
+		    "writing its data out within %d s; nothing was saved and it "
+		    "is still running", vm->name, SNAP_DEADLINE_SEC);
+	}
+}
+
+void
+snap_arm(struct vm *vm)
+{
+	struct timeval	 tv = { SNAP_DEADLINE_SEC, 0 };
+	struct snap	*s = vm->snap;
+
+	if ((s->deadline = evtimer_new(vm->d->base, snap_deadline, vm)) !=
+	    NULL)
+		evtimer_add(s->deadline, &tv);
 }
 
 double
@@ -161,23 +216,31 @@ snap_rm_dir(const struct vm *vm, const char *dir)
 /*
  * Forget the saved state.  SNAP_DIR is renamed away first, so that a
  * crash halfway leaves no partial SNAP_DIR behind to be taken as whole.
+ * -1 if SNAP_DIR is still there: the caller must not let a guest run
+ * past a state that could be loaded again.
  */
-void
+int
 snap_discard(struct vm *vm)
 {
 	char	 from[PATH_MAX + 32], to[PATH_MAX + 32];
 
 	snap_rm_dir(vm, SNAP_NEW_DIR);
+	snap_rm_dir(vm, SNAP_DIR ".old");
 	if (snap_path(vm, SNAP_DIR, NULL, from, sizeof(from)) == -1 ||
 	    snap_path(vm, SNAP_DIR ".old", NULL, to, sizeof(to)) == -1)
-		return;
+		return -1;
 	if (rename(from, to) == -1) {
-		if (errno != ENOENT)
-			log_warn("rename %s", from);
-		return;
+		if (errno == ENOENT)
+			return 0;
+		log_warn("vm %s: rename %s", vm->name, from);
+		return -1;
 	}
-	(void)fsync_dir(vm->dir);
+	if (fsync_dir(vm->dir) == -1) {
+		log_warn("vm %s: fsync %s", vm->name, vm->dir);
+		return -1;
+	}
 	snap_rm_dir(vm, SNAP_DIR ".old");
+	return 0;
 }
 
 /* After a crash: a save that never finished, a discard half done. */
@@ -223,8 +286,11 @@ snap_hash_file(const char *path, int own, uint64_t *size, uint8_t *sha)
 		goto out;
 	while ((n = read(fd, buf, SNAP_CHUNK)) > 0) {
 		*size += (uint64_t)n;
-		if (*size > SNAP_SIZE_MAX ||
-		    EVP_DigestUpdate(md, buf, (size_t)n) != 1)
+		if (*size > SNAP_SIZE_MAX) {
+			errno = EFBIG;
+			goto out;
+		}
+		if (EVP_DigestUpdate(md, buf, (size_t)n) != 1)
 			goto out;
 	}
 	if (n == 0 && EVP_DigestFinal_ex(md, sha, &len) == 1)
@@ -293,7 +359,7 @@ vm_suspend_saved(struct vm *vm, int ok, const char *why)
 	if (s->file != -1 && fsync(s->file) == -1) {
 		snprintf(err, sizeof(err), "saving the state: %s",
 		    strerror(errno));
-		goto fail;
+		goto saved_fail;
 	}
 	if (s->streamed) {
 		si.state_size = s->bytes;
@@ -304,18 +370,19 @@ vm_suspend_saved(struct vm *vm, int ok, const char *why)
 		    -1 || snap_hash_file(p, 0, &si.state_size, si.state_sha) ==
 		    -1)
 			goto hashfail;
+		/* A VMM that saves files itself keeps memory apart. */
 		if (snap_path(vm, SNAP_NEW_DIR, SNAP_MEM, p, sizeof(p)) ==
-		    0 && access(p, F_OK) == 0 &&
-		    snap_hash_file(p, 0, &si.mem_size, si.mem_sha) == -1)
+		    -1 || snap_hash_file(p, 0, &si.mem_size, si.mem_sha) ==
+		    -1 || si.mem_size == 0)
 			goto hashfail;
 	}
 	if (si.state_size == 0) {
 		snprintf(err, sizeof(err), "%s saved nothing",
 		    vm->d->vmm->name);
-		goto fail;
+		goto saved_fail;
 	}
 	if (write_info(vm, &si, err, sizeof(err)) == -1)
-		goto fail;
+		goto saved_fail;
 	if (snap_path(vm, SNAP_NEW_DIR, NULL, p, sizeof(p)) == -1 ||
 	    snap_path(vm, SNAP_DIR, NULL, to, sizeof(to)) == -1 ||
 	    fsync_dir(p) == -1 || rename(p, to) == -1 ||
@@ -323,7 +390,7 @@ vm_suspend_saved(struct vm *vm, int ok, const char *why)
 		snprintf(err, sizeof(err), "could not move the saved state "
 		    "into place: %s", strerror(errno));
 		snap_rm_dir(vm, SNAP_DIR);
-		goto fail;
+		goto saved_fail;
 	}
 	log_info("vm %s: state saved (%llu bytes, %.2f s)", vm->name,
 	    (unsigned long long)(si.state_size + si.mem_size),
@@ -338,6 +405,13 @@ vm_suspend_saved(struct vm *vm, int ok, const char *why)
 	return;
 hashfail:
 	snprintf(err, sizeof(err), "could not read back the saved state");
+saved_fail:
+	/* Saved but not kept: the paused guest must run on. */
+	len = strlen(err);
+	snprintf(err + len, sizeof(err) - len, "; %s",
+	    vm->d->vmm->unpause != NULL && vm->d->vmm->unpause(vm) == 0 ?
+	    "it is still running" : "the guest could not be continued and "
+	    "stays paused (`banger vm stop` ends it)");
 fail:
 	log_warnx("vm %s: suspend failed: %s", vm->name, err);
 	snap_rm_dir(vm, SNAP_NEW_DIR);
@@ -346,8 +420,8 @@ fail:
 	if (c != NULL) {
 		vm->stop_waiter = NULL;
 		c->vm = NULL;
-		client_error(c, BERR_INTERNAL, "cannot suspend VM %s: %s; it "
-		    "is still running", vm->name, err);
+		client_error(c, BERR_INTERNAL, "cannot suspend VM %s: %s",
+		    vm->name, err);
 	}
 }
 
@@ -381,6 +455,11 @@ vm_suspend_cmd(struct client *c, struct vm *vm)
 		    "when that has ended", vm->name);
 		return;
 	}
+	if (vm->rm) {
+		client_error(c, BERR_INVALID, "VM %s goes when its vm run "
+		    "--rm ends; it cannot be suspended", vm->name);
+		return;
+	}
 	if ((s = snap_new(vm)) == NULL) {
 		client_error(c, BERR_INTERNAL, "out of memory");
 		return;
@@ -404,6 +483,7 @@ vm_suspend_cmd(struct client *c, struct vm *vm)
 	vm->suspending = 1;
 	vm->stop_waiter = c;
 	c->vm = vm;
+	snap_arm(vm);
 	if (vm->boot_timer != NULL)
 		evtimer_del(vm->boot_timer);
 	/*

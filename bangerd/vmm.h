@@ -76,6 +76,12 @@ struct vmm_ops {
 	 * message in err.
 	 */
 	int	(*resume)(struct vm *, char *, size_t);
+	/*
+	 * Let a guest paused by a save run on, when the save is not kept: 0
+	 * if asked (QEMU: cont, which it takes after a completed migration),
+	 * -1 if it cannot be.
+	 */
+	int	(*unpause)(struct vm *);
 	/* After the VMM exited: remove what it left (may be NULL). */
 	void	(*exited)(struct bangerd *, struct vm *);
 	/* The binary the launcher runs as this VMM. */

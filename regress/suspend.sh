@@ -92,6 +92,7 @@ cp "$W/info.good" "$snap/info"
 chmod 644 "$snap/state"
 run t1 vm resume sus
 expect_rc 125 "vm resume of a state others can read"
+grep -q 'cannot be read' "$W/err" || fail "mode not reported: $(cat "$W/err")"
 chmod 600 "$snap/state"
 [ "$(vm_state t1 sus)" = suspended ] || fail "not suspended after refusals"
 
@@ -158,3 +159,29 @@ expect_rc 0 "vm delete of a suspended VM"
 [ -e "$vms/sus" ] && fail "$vms/sus left after delete"
 vm_absent t1 sus || fail "sus still listed"
 no_qemu t1 || fail "qemu left"
+
+# The VMM dying in the middle of a suspend: an error, not a success, and
+# nothing half-saved left behind.
+run t1 vm create --name sus2
+expect_rc 0 "vm create sus2"
+q2=$(vm_field t1 sus2 pid)
+trace "[t1] banger vm suspend sus2 &, then kill -9 its qemu $q2"
+with_timeout 300 banger vm suspend sus2 </dev/null >"$W/s2.out" 2>"$W/s2.err" &
+bg=$!
+sleep 0.3
+kill -KILL "$q2"
+wait "$bg"
+st=$?
+show "$W/s2.err" "suspend sus2"
+if [ $st = 0 ]; then
+	echo "  (the suspend finished before qemu was killed; not checked)"
+else
+	grep -q 'nothing was saved' "$W/s2.err" ||
+	    fail "no clear error for a VMM killed mid-suspend"
+	[ "$(vm_state t1 sus2)" = stopped ] ||
+	    fail "sus2 is '$(vm_state t1 sus2)' after its VMM died"
+	[ -e "$vms/sus2/suspend.new" ] && fail "suspend.new left after a failed suspend"
+	[ -e "$vms/sus2/suspend" ] && fail "a saved state after a failed suspend"
+fi
+run t1 vm delete sus2
+expect_rc 0 "vm delete sus2"
