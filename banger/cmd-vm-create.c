@@ -17,6 +17,8 @@ static const struct cmd_opt vm_create_opts[] = {
 	{ "memory", 'm', "SIZE", "memory, e.g. 512M or 2G" },
 	{ "disk-size", 0, "SIZE", "size of the VM's /root disk, e.g. 8G" },
 	{ "no-start", 0, NULL, "create the VM but do not boot it" },
+	{ "cold", 0, NULL, "boot the VM even if a warm template could be "
+	    "restored" },
 	{ "publish", 'p', "SPEC",
 	    "publish a guest TCP port on the host: [ADDR:]HOSTPORT:GUESTPORT "
 	    "or unix:PATH:GUESTPORT (a 0600 socket; repeatable, up to 16)" },
@@ -56,6 +58,7 @@ cmd_vm_create_exec(const struct cmd_entry *e, struct args *a)
 		return cmd_usage_error(e, "invalid image name '%.64s'",
 		    req.image);
 	req.start = args_get(e, a, "no-start") == NULL;
+	req.cold = args_get(e, a, "cold") != NULL;
 	req.publish.v = args_get_all(e, a, "publish", &req.publish.n);
 	if ((rc = publish_check(req.publish.v, req.publish.n, err,
 	    sizeof(err))) != 0)

@@ -19,6 +19,8 @@
 
 static const struct cmd_opt vm_run_opts[] = {
 	{ "rm", 0, NULL, "delete the VM when the command ends" },
+	{ "cold", 0, NULL, "boot the VM even if a warm template could be "
+	    "restored" },
 	{ "name", 'n', "NAME", "name the VM (default: a generated name)" },
 	{ "image", 'i', "IMAGE", "guest image, or an image reference to pull "
 	    "(default: see banger(1))" },
@@ -149,6 +151,7 @@ vm_run_prepare(const struct cmd_entry *e, const struct args *a,
 	if (req->allow.v == NULL)
 		req->allow.v = no_ports;
 	req->rm = args_get(e, a, "rm") != NULL;
+	req->cold = args_get(e, a, "cold") != NULL;
 	req->argv.v = a->tail;
 	req->argv.n = (size_t)a->ntail;
 	return 0;

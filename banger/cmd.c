@@ -29,6 +29,7 @@ extern const struct cmd_entry cmd_image_build_entry;
 extern const struct cmd_entry cmd_image_list_entry;
 extern const struct cmd_entry cmd_image_show_entry;
 extern const struct cmd_entry cmd_image_delete_entry;
+extern const struct cmd_entry cmd_image_warm_entry;
 extern const struct cmd_entry cmd_image_register_entry;
 extern const struct cmd_entry cmd_image_pull_entry;
 extern const struct cmd_entry cmd_image_bundle_entry;
@@ -66,6 +67,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_image_list_entry,
 	&cmd_image_show_entry,
 	&cmd_image_delete_entry,
+	&cmd_image_warm_entry,
 	&cmd_image_register_entry,
 	&cmd_image_pull_entry,
 	&cmd_image_bundle_entry,

@@ -171,6 +171,16 @@ struct vm {
 						   saved, if it moved */
 	int			 suspending;	/* a suspend is under way */
 	int			 forking;	/* vm fork is saving it */
+	/* Warm starts (warm.c). */
+	int			 tmpl;		/* a template being made */
+	char			 tmpl_key[160];
+	struct timespec		 t_tmpl;
+	int			 settled;	/* its settle step has run */
+	int			 warm;		/* restored from a template; the
+						   seed disk holds its files */
+	int			 cold;		/* --cold */
+	int			 warm_cfg;	/* config.toml's warm */
+	uint64_t		 seeding;	/* the seed step's session */
 	char			 born_as[64];	/* resumed from another VM's
 						   state (vm fork): its name */
 	uint64_t		 capture;	/* session whose output is kept */
@@ -308,6 +318,9 @@ struct bangerd {
 	char			 vmm_error[512];	/* why VMs cannot start */
 	char			 fetch_bin[PATH_MAX];
 	unsigned long		 tsc_khz;
+	/* The warm template being made, and who waits for it (warm.c). */
+	struct vm		*tmpl_vm;
+	struct client		*tmpl_client;
 	long			 ncpu;		/* for config heuristics */
 	unsigned long long	 ram_bytes;
 	char			 home[PATH_MAX];
@@ -427,6 +440,21 @@ void		 vm_suspend_cmd(struct client *, struct vm *);
 void		 vm_suspend_synced(struct vm *);
 void		 vm_fork_cmd(struct client *, const struct ctl_vm_fork *);
 void		 vm_personalized(struct vm *, int64_t);
+int		 vm_resume_begin(struct vm *, char *, size_t);
+/* warm.c */
+struct ctl_image_warm;
+int		 seed_prepare(struct vm *, char *, size_t);
+int		 tmpl_use(struct vm *);
+int		 warm_fallback(struct vm *, const char *);
+void		 warm_seeded(struct vm *, int64_t);
+void		 tmpl_build(struct bangerd *, struct client *, const char *, int,
+		    int, uint64_t);
+void		 tmpl_save(struct vm *);
+void		 tmpl_save_failed(struct vm *, const char *);
+void		 tmpl_exited(struct vm *, int);
+void		 tmpl_remove_image(struct bangerd *, const char *);
+void		 image_warm_cmd(struct client *, const struct ctl_image_warm *);
+int		 vm_create_template(struct vm *, char *, size_t);
 void		 vm_resume_cmd(struct client *, struct vm *);
 void		 vm_resume_qmp_ready(struct vm *);
 void		 snap_free(struct vm *);

@@ -42,6 +42,7 @@ static void	ctl_session_input(struct client *, uint32_t, void *);
 static void	ctl_vm_create(struct client *, uint32_t, void *);
 static void	ctl_vm_named(struct client *, uint32_t, void *);
 static void	ctl_vm_fork(struct client *, uint32_t, void *);
+static void	ctl_image_warm(struct client *, uint32_t, void *);
 static void	ctl_vm_exec(struct client *, uint32_t, void *);
 static void	ctl_ws_files(struct client *, uint32_t, void *);
 static void	ctl_image(struct client *, uint32_t, void *);
@@ -64,6 +65,7 @@ static const struct ctl_handler ctl_handlers[] = {
 	{ CTL_VM_SUSPEND,	C_IDLE,		ctl_vm_named },
 	{ CTL_VM_RESUME,	C_IDLE,		ctl_vm_named },
 	{ CTL_VM_FORK,		C_IDLE,		ctl_vm_fork },
+	{ CTL_IMAGE_WARM,	C_IDLE,		ctl_image_warm },
 	{ CTL_VM_SHOW,		C_IDLE,		ctl_vm_named },
 	{ CTL_VM_EXEC,		C_IDLE,		ctl_vm_exec },
 	{ CTL_WS_FILES,		C_UPLOAD,	ctl_ws_files },
@@ -423,6 +425,8 @@ ctl_vm_list(struct client *c, uint32_t type, void *body)
 	(void)type;
 	(void)body;
 	TAILQ_FOREACH(vm, &c->d->vms, entry) {
+		if (vm->tmpl)
+			continue;	/* a warm template being made */
 		vm_info(vm, &vi);
 		client_send(c, CTL_VM_INFO, &vi);
 	}
@@ -453,6 +457,17 @@ ctl_vm_create(struct client *c, uint32_t type, void *body)
 {
 	(void)type;
 	vm_create_cmd(c, body);
+}
+
+static void
+ctl_image_warm(struct client *c, uint32_t type, void *body)
+{
+	(void)type;
+	if (c->d->stopping) {
+		client_error(c, BERR_BUSY, "bangerd is shutting down");
+		return;
+	}
+	image_warm_cmd(c, body);
 }
 
 static void
@@ -604,7 +619,7 @@ ctl_daemon_status(struct client *c, uint32_t type, void *body)
 	di.priv_pid = c->d->priv_pid;
 	di.uptime = time(NULL) - c->d->started;
 	TAILQ_FOREACH(vm, &c->d->vms, entry)
-		di.vms++;
+		di.vms += !vm->tmpl;
 	di.version = BANGER_VERSION;
 	di.accel = (char *)accel_name(c->d->accel);
 	di.accel_reason = c->d->accel_reason;

@@ -273,7 +273,7 @@ image_delete_cmd(struct client *c, const char *name)
 	}
 	users[0] = '\0';
 	TAILQ_FOREACH(vm, &d->vms, entry) {
-		if (strcmp(vm->img.name, name) != 0)
+		if (strcmp(vm->img.name, name) != 0 || vm->tmpl)
 			continue;
 		if (n++ < 8 && ul < sizeof(users))
 			ul += snprintf(users + ul, sizeof(users) - ul, "%s%s",
@@ -285,6 +285,7 @@ image_delete_cmd(struct client *c, const char *name)
 		    n > 8 ? ", ..." : "", n > 1 ? "them" : "it");
 		return;
 	}
+	tmpl_remove_image(d, name);
 	store_delete(c, "image", name, dir);
 }
 

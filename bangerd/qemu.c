@@ -133,6 +133,17 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	    "discard=unmap", vm->dir);
 	arg(&a, "-device");
 	arg(&a, "virtio-blk-device,drive=work");
+	/*
+	 * The seed disk (warm.c): a warm-started VM's own files, read once
+	 * after it is restored from a template; empty otherwise.  Every VM
+	 * has it, so that each has the devices of the templates and saved
+	 * states it may be restored from.
+	 */
+	arg(&a, "-drive");
+	arg(&a, "file=%s/seed.ext4,format=raw,if=none,id=seed,readonly=on",
+	    vm->dir);
+	arg(&a, "-device");
+	arg(&a, "virtio-blk-device,drive=seed,serial=banger-seed");
 	arg(&a, "-append");
 	arg(&a, "console=ttyS0 quiet panic=-1%s banger.name=%s "
 	    "banger.ip=%s/%d banger.gw=%s%s%s", tsc, vm->name, vm->address,

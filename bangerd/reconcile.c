@@ -223,6 +223,13 @@ reconcile(struct bangerd *d)
 
 	for (vm = TAILQ_FIRST(&d->vms); vm != NULL; vm = next) {
 		next = TAILQ_NEXT(vm, entry);
+		if (vm->tmpl) {
+			if (vm->pid > 0 && vmm_is_ours(vm->pid, vm->id))
+				(void)kill(vm->pid, SIGKILL);
+			drop_vm(d, vm, "removing a warm template that was not "
+			    "finished");
+			continue;
+		}
 		snap_tidy(vm);
 		if (vm->state == VM_SUSPENDED && !snap_exists(vm)) {
 			log_info("reconcile: vm %s: its saved state is gone; "

@@ -144,7 +144,7 @@ ssh_refresh(struct bangerd *d)
 	if ((hosts = calloc(n + 1, sizeof(*hosts))) == NULL)
 		return;
 	TAILQ_FOREACH(vm, &d->vms, entry) {
-		if (vm->state == VM_DELETING)
+		if (vm->state == VM_DELETING || vm->tmpl)
 			continue;
 		snprintf(pub, sizeof(pub), "%s/host_key.pub", vm->dir);
 		if (read_pubkey(pub, line, sizeof(line)) == 0 &&

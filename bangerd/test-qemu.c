@@ -89,6 +89,11 @@ test_tcg(void **state)
 	assert_true(has(argv, n, "-chardev",
 	    "socket,id=con,fd=6"));
 	assert_true(any_contains(argv, n, "spawn=deny"));
+	/* The seed disk, read-only, known to the guest by its serial. */
+	assert_true(has(argv, n, "-drive", "file=/state/vms/box/seed.ext4,"
+	    "format=raw,if=none,id=seed,readonly=on"));
+	assert_true(has(argv, n, "-device",
+	    "virtio-blk-device,drive=seed,serial=banger-seed"));
 	assert_true(has(argv, n, "-drive", "file=/state/vms/box/work.ext4,"
 	    "format=raw,if=none,id=work,discard=unmap"));
 	/* An initramfs-only image has no root disk. */

@@ -40,6 +40,8 @@ static void	vm_bootstrap(struct vm *vm);
 static void	vm_ssh_wait(struct vm *vm);
 static void	vm_netfix(struct vm *vm);
 static void	vm_identity(struct vm *vm);
+static void	vm_seed(struct vm *vm);
+static void	vm_settle(struct vm *vm);
 
 
 /*
@@ -134,6 +136,45 @@ static const char identity_sh[] =
     "fi\n"
     "exit 0\n";
 
+/*
+ * A warm start's own files (warm.c): the seed disk, found by its serial,
+ * its cached pages dropped (the template's guest read that device when
+ * it was empty), mounted read-only, copied into /root.
+ */
+static const char seed_sh[] =
+    "set -e\n"
+    "d=\n"
+    "for b in /sys/block/vd*; do\n"
+    "  [ \"$(cat \"$b/serial\" 2>/dev/null)\" = banger-seed ] && "
+    "d=/dev/${b##*/}\n"
+    "done\n"
+    "[ -n \"$d\" ] || { echo 'banger: no seed disk' >&2; exit 1; }\n"
+    "blockdev --flushbufs \"$d\" 2>/dev/null || "
+    "echo 3 >/proc/sys/vm/drop_caches\n"
+    "m=/run/banger-seed\n"
+    "mkdir -p $m\n"
+    "mount -t ext4 -o ro,noload \"$d\" $m\n"
+    "cp -a $m/root/. /root/\n"
+    "umount $m\n"
+    "rmdir $m\n";
+
+/*
+ * A template's guest settles before it is saved: where the image runs
+ * sshd, until it listens (as vm create waits for it), then a sync, so
+ * that the copies of its disk hold what its caches describe.
+ */
+static const char settle_sh[] =
+    "i=0\n"
+    "if [ -d /etc/ssh ]; then\n"
+    "  while [ \"$i\" -lt \"$1\" ]; do\n"
+    "    grep -q ':0016 [0-9A-F]*:[0-9A-F]* 0A' /proc/net/tcp "
+    "/proc/net/tcp6 2>/dev/null && break\n"
+    "    sleep 1\n"
+    "    i=$((i + 1))\n"
+    "  done\n"
+    "fi\n"
+    "sync\n";
+
 static void
 vm_boot_timeout(evutil_socket_t fd, short what, void *arg)
 {
@@ -142,6 +183,13 @@ vm_boot_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* A warm start that hangs: its VMM goes, and it boots cold. */
+	if (vm->warm && vm->resuming) {
+		log_warnx("vm %s: no answer %d s after the warm start",
+		    vm->name, WARM_TIMEOUT_SEC);
+		(void)launch_kill(vm->d, vm, SIGKILL);
+		return;
+	}
 	log_warnx("vm %s: agent not ready after %d s", vm->name,
 	    BOOT_TIMEOUT_SEC);
 	if (c == NULL)
@@ -233,6 +281,9 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 		goto out;
 	if (snap_resume_fd(vm, &infd, err, errlen) == -1)
 		goto out;
+	if (strcmp(d->vmm->name, "qemu") == 0 &&
+	    seed_prepare(vm, err, errlen) == -1)
+		goto out;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent) == -1 ||
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) == -1) {
@@ -277,7 +328,8 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	if (vm->boot_timer == NULL)
 		vm->boot_timer = evtimer_new(d->base, vm_boot_timeout, vm);
 	if (vm->boot_timer != NULL) {
-		struct timeval	 tv = { BOOT_TIMEOUT_SEC, 0 };
+		struct timeval	 tv = { vm->warm ? WARM_TIMEOUT_SEC :
+				    BOOT_TIMEOUT_SEC, 0 };
 
 		evtimer_add(vm->boot_timer, &tv);
 	}
@@ -441,8 +493,12 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 	    resumed ? "resumed" : "ready", secs, r->version, r->kernel);
 	ssh_refresh(vm->d);
 	if (c == NULL) {
-		/* Its own address and identity, whoever waits for it. */
-		if (vm->net_was[0] != '\0' || vm->born_as[0] != '\0')
+		/*
+		 * Its own address, identity and files, whoever waits for
+		 * it; a template's settling and save.
+		 */
+		if (vm->net_was[0] != '\0' || vm->born_as[0] != '\0' ||
+		    vm->warm || vm->tmpl)
 			vm_prepare(vm);
 		return;
 	}
@@ -465,6 +521,17 @@ vm_prepare(struct vm *vm)
 	}
 	if (vm->born_as[0] != '\0') {
 		vm_identity(vm);
+		return;
+	}
+	if (vm->warm && vm->seeding == 0) {
+		vm_seed(vm);
+		return;
+	}
+	if (vm->tmpl) {
+		if (!vm->settled)
+			vm_settle(vm);
+		else
+			tmpl_save(vm);
 		return;
 	}
 	if (vm->ws_branch[0] != '\0' && !vm->checked_out) {
@@ -582,4 +649,51 @@ vm_identity(struct vm *vm)
 	vm_prep_session(vm, argv, 6);
 	if (vm->session != 0)
 		vm->capture = vm->session;
+}
+
+/* A preparation session whose failure to start is the caller's. */
+static int
+prep_send(struct vm *vm, char **argv, size_t argc)
+{
+	struct ag_exec	 ex;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.argv.v = argv;
+	ex.argv.n = argc;
+	ex.env.v = (char *[]){ NULL };
+	ex.cwd = "";
+	vm->session = ++vm->d->next_session;
+	vm->bootstrapping = vm->session;
+	if (agent_send(vm, AG_EXEC, vm->session, &ex) == -1) {
+		vm->session = vm->bootstrapping = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+vm_seed(struct vm *vm)
+{
+	char	*argv[] = { "sh", "-c", (char *)seed_sh, "banger-seed", NULL };
+
+	client_progress(vm->runner, "copying VM %s's own files in",
+	    vm->name);
+	if (prep_send(vm, argv, 4) == -1) {
+		warm_seeded(vm, -1);
+		return;
+	}
+	vm->seeding = vm->session;
+}
+
+static void
+vm_settle(struct vm *vm)
+{
+	char	 secs[16];
+	char	*argv[] = { "sh", "-c", (char *)settle_sh, "banger-settle",
+		    secs, NULL };
+
+	snprintf(secs, sizeof(secs), "%d", SSH_WAIT_SEC);
+	vm->settled = 1;
+	if (prep_send(vm, argv, 5) == -1)
+		tmpl_save_failed(vm, "its agent could not be asked to settle");
 }

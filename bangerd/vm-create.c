@@ -32,6 +32,7 @@
 
 static int	stage_dirs(struct vm *vm, char *err, size_t errlen);
 static int	vm_create(struct vm *vm, char *err, size_t errlen);
+int		vm_create_template(struct vm *, char *, size_t);
 static int	write_sync_list(struct vm *, const char *, char *, size_t);
 static int	vm_mkdisk(struct vm *vm, char *err, size_t errlen);
 static int	vm_spec(struct client *, struct vm *, const char *, uint64_t,
@@ -135,6 +136,8 @@ write_sync_list(struct vm *vm, const char *path, char *err, size_t errlen)
 	size_t		 i;
 	int		 fd, rc = 0;
 
+	if (vm->tmpl)
+		return 0;	/* a template holds nothing of a config */
 	if (vm->cfg == NULL) {
 		snprintf(err, errlen, "internal error: no configuration");
 		return -1;
@@ -310,6 +313,16 @@ vm_disk_done(struct bangerd *d, int64_t id, int ok, const char *jerr)
 	vm->state = VM_STOPPED;
 	vm_save(vm);
 	ssh_refresh(d);
+	/* A template of a warm start, or a restore of one (warm.c). */
+	if (vm->boot_after_create && tmpl_use(vm) == 0) {
+		client_progress(c, "starting VM %s warm: restoring a booted "
+		    "%s instead of booting it", vm->name, vm->img.name);
+		if (vm_resume_begin(vm, err, sizeof(err)) == 0)
+			return;
+		if (warm_fallback(vm, err) == 0)
+			return;
+		goto bootfail;
+	}
 	if (!vm->boot_after_create) {
 		if (c != NULL) {
 			vm->runner = NULL;
@@ -319,7 +332,12 @@ vm_disk_done(struct bangerd *d, int64_t id, int ok, const char *jerr)
 		return;
 	}
 	if (vm_boot(vm, err, sizeof(err)) == -1) {
+bootfail:
 		log_warnx("vm %s: %s", vm->name, err);
+		if (vm->tmpl) {
+			tmpl_save_failed(vm, err);
+			return;
+		}
 		if (c != NULL) {
 			vm->runner = NULL;
 			c->vm = NULL;
@@ -370,6 +388,7 @@ vm_spec(struct client *c, struct vm *vm, const char *image, uint64_t vcpus,
 		client_error(c, BERR_NOTFOUND, "%s", err);
 		return -1;
 	}
+	vm->warm_cfg = vm->cfg->warm;
 	config_effective(vm->cfg, d->ncpu, d->ram_bytes, &eff);
 	vm->vcpus = vcpus > 0 ? (int)vcpus : eff.vcpu;
 	vm->memory_mib = memory_mib > 0 ? (int)memory_mib :
@@ -496,6 +515,7 @@ vm_run(struct client *c, struct ctl_vm_run *req)
 	    &req->allow)) == NULL)
 		return;
 	vm->rm = req->rm;
+	vm->cold = req->cold;
 	vm->run_created = 1;
 	if (req->workspace[0] != '\0') {
 		if (!valid_abs_path(req->workspace, sizeof(vm->ws_dir)) ||
@@ -558,6 +578,15 @@ vm_create_cmd(struct client *c, struct ctl_vm_create *req)
 	    &req->allow)) == NULL)
 		return;
 	vm_progress_spec(c, vm);
+	vm->cold = req->cold;
 	vm->boot_after_create = req->start;
 	vm_begin_create(c, vm);
+}
+
+/* A warm template's VM (warm.c): made as any VM, hidden by its name. */
+int
+vm_create_template(struct vm *vm, char *err, size_t errlen)
+{
+	snprintf(vm->egress_line, sizeof(vm->egress_line), "open");
+	return vm_create(vm, err, errlen);
 }

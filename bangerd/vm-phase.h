@@ -8,6 +8,7 @@
 #include "bangerd.h"
 
 #define SSH_WAIT_SEC	30	/* the wait for sshd (vm-boot.c) */
+#define WARM_TIMEOUT_SEC 30	/* a warm start's answer, then cold */
 
 void	strv_free(struct msg_strv *sv);
 int	vm_boot(struct vm *vm, char *err, size_t errlen);

@@ -187,7 +187,6 @@ snap_resume_fd(struct vm *vm, int *fd, char *err, size_t errlen)
 void
 vm_resume_cmd(struct client *c, struct vm *vm)
 {
-	struct snap	*s;
 	char		 err[768];
 
 	if (vm->state == VM_RUNNING || vm->state == VM_STARTING) {
@@ -223,38 +222,52 @@ vm_resume_cmd(struct client *c, struct vm *vm)
 		    vm->name, err);
 		return;
 	}
-	if ((s = snap_new(vm)) == NULL) {
+	if (vm_set_runner(vm, c, NULL, 0, 0, 0) == -1) {
 		client_error(c, BERR_INTERNAL, "out of memory");
 		return;
 	}
-	if (snap_check(vm, s, err, sizeof(err)) == -1) {
-		snap_free(vm);
+	if (vm_resume_begin(vm, err, sizeof(err)) == -1) {
+		vm->runner = NULL;
+		c->vm = NULL;
 		client_error(c, BERR_INVALID, "cannot resume VM %s: %s. It is "
 		    "left suspended; `banger vm stop %s` discards the saved "
 		    "state (the next start then boots from its disks)",
 		    vm->name, err, vm->name);
-		return;
 	}
-	if (vm_set_runner(vm, c, NULL, 0, 0, 0) == -1) {
+}
+
+/*
+ * Check the saved state and start the VMM that loads it; vm->runner, if
+ * any, is told how it goes.  -1 with err: nothing started, still
+ * suspended.
+ */
+int
+vm_resume_begin(struct vm *vm, char *err, size_t errlen)
+{
+	struct snap	*s;
+
+	if ((s = snap_new(vm)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (snap_check(vm, s, err, errlen) == -1) {
 		snap_free(vm);
-		client_error(c, BERR_INTERNAL, "out of memory");
-		return;
+		return -1;
 	}
 	vm->resuming = 1;
 	vm->resumed_sent = 0;
-	snap_arm(vm);
 	vm->net_was[0] = '\0';
-	client_progress(c, "resuming VM %s from its saved state (%.1f MiB)",
-	    vm->name, (double)(s->si.state_size + s->si.mem_size) /
-	    (1024 * 1024));
-	if (vm_boot(vm, err, sizeof(err)) == -1) {
+	snap_arm(vm);
+	if (!vm->warm)
+		client_progress(vm->runner, "resuming VM %s from its saved "
+		    "state (%.1f MiB)", vm->name, (double)(s->si.state_size +
+		    s->si.mem_size) / (1024 * 1024));
+	if (vm_boot(vm, err, errlen) == -1) {
 		vm->resuming = 0;
 		snap_free(vm);
-		vm->runner = NULL;
-		c->vm = NULL;
-		client_error(c, BERR_INTERNAL, "cannot resume VM %s: %s",
-		    vm->name, err);
+		return -1;
 	}
+	return 0;
 }
 
 /* QEMU's monitor answers: the driver starts loading. */
@@ -360,6 +373,11 @@ vm_resume_failed(struct vm *vm)
 {
 	static char	 err[600];
 
+	if (vm->resuming == 2) {
+		/* Loaded and continued, then no AG_READY. */
+		vm->resuming = 0;
+		return "the restored guest did not answer";
+	}
 	if (vm->resuming != 1)
 		return NULL;
 	vm->resuming = 0;

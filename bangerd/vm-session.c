@@ -151,6 +151,12 @@ vm_agent_exit(struct vm *vm, const struct ag_exit *e)
 		vm->capture = 0;
 		vm_personalized(vm, e->status);
 	}
+	if (vm->seeding != 0 && vm->session == vm->seeding) {
+		vm->seeding = 0;
+		vm->session = vm->bootstrapping = 0;
+		warm_seeded(vm, e->status);
+		return;
+	}
 	if (vm->bootstrapping != 0) {
 		vm->session = vm->bootstrapping = 0;
 		if (vm->ssh_waiting) {

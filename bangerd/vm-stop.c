@@ -158,7 +158,18 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 	rerr = vm_resume_failed(vm);
 	/* A whole saved state that no guest ran past: still suspended. */
 	suspended = snap_exists(vm);
-	vm->sync_session = vm->capture = 0;
+	vm->sync_session = vm->capture = vm->seeding = 0;
+	if (vm->tmpl) {
+		vm->suspending = 0;
+		snap_free(vm);
+		tmpl_exited(vm, suspended);
+		return;
+	}
+	/* A warm start that failed boots cold (warm.c). */
+	if (vm->warm && rerr != NULL && !asked && vm->runner != NULL &&
+	    warm_fallback(vm, rerr) == 0)
+		return;
+	vm->warm = 0;
 	if ((vm->suspending || vm->forking) && !suspended) {
 		/* Died before its state was whole: nothing was saved. */
 		snap_rm_dir(vm, SNAP_NEW_DIR);

@@ -417,6 +417,10 @@ fail:
 	snap_rm_dir(vm, SNAP_NEW_DIR);
 	vm->suspending = 0;
 	snap_free(vm);
+	if (vm->tmpl) {
+		tmpl_save_failed(vm, err);
+		return;
+	}
 	if (c != NULL) {
 		vm->stop_waiter = NULL;
 		c->vm = NULL;

@@ -106,6 +106,8 @@ vm_load(struct bangerd *d)
 		vm->rm = rows[i].rm;
 		vm->created = rows[i].created;
 		vm->disk_mib = rows[i].disk_mib;
+		/* A warm template's VM: reconcile drops it. */
+		vm->tmpl = rows[i].name[0] == '_';
 		snprintf(vm->img.name, sizeof(vm->img.name), "%s",
 		    rows[i].image);
 		vm_ports_load(vm, rows[i].ports);
@@ -136,6 +138,16 @@ vm_free(struct vm *vm)
 
 	vm_config_done(vm);
 	snap_free(vm);
+	/* A template VM that goes another way than tmpl_drop() (warm.c). */
+	if (d->tmpl_vm == vm) {
+		d->tmpl_vm = NULL;
+		if (d->tmpl_client != NULL) {
+			d->tmpl_client->vm = NULL;
+			client_error(d->tmpl_client, BERR_INTERNAL, "the warm "
+			    "template's VM went away (see bangerd's log)");
+			d->tmpl_client = NULL;
+		}
+	}
 	console_close(vm);
 	agent_detach(vm);
 	qmp_detach(vm);

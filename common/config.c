@@ -263,6 +263,25 @@ take_vmm(struct parse *ps, const struct key_spec *k, int index,
 }
 
 static int
+take_warm(struct parse *ps, const struct key_spec *k, int index,
+    const struct toml_value *v, unsigned line, char *err, size_t errlen)
+{
+	static const char *const names[] = { "auto", "manual", "off" };
+	size_t			 i;
+
+	(void)index;
+	if (v->type == TOML_STRING)
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcmp(v->s, names[i]) == 0) {
+				ps->cfg->warm = (enum config_warm)i;
+				ps->cfg->line[k->id] = line;
+				return 0;
+			}
+	return kerr(err, errlen, line, k, "must be \"auto\", \"manual\" or "
+	    "\"off\"");
+}
+
+static int
 take_vcpu(struct parse *ps, const struct key_spec *k, int index,
     const struct toml_value *v, unsigned line, char *err, size_t errlen)
 {
@@ -489,6 +508,7 @@ static const struct key_spec keys[] = {
 	{ "", "qemu_bin", take_top_path, CONFIG_K_QEMU_BIN },
 	{ "", "vmm", take_vmm, CONFIG_K_VMM },
 	{ "", "catalog_url", take_catalog_url, CONFIG_K_CATALOG_URL },
+	{ "", "warm", take_warm, CONFIG_K_WARM },
 	{ "", "dns_upstream", take_dns_upstream, CONFIG_K_DNS_UPSTREAM },
 	{ "vm_defaults", "vcpu", take_vcpu, CONFIG_K_VCPU },
 	{ "vm_defaults", "memory_mib", take_memory, CONFIG_K_MEMORY_MIB },

@@ -43,6 +43,8 @@
 #define CONFIG_URL_MAX	1024
 
 enum config_vmm { CONFIG_VMM_AUTO, CONFIG_VMM_FIRECRACKER, CONFIG_VMM_QEMU };
+/* warm: templates used and made when first needed, used only, not used. */
+enum config_warm { CONFIG_WARM_AUTO, CONFIG_WARM_MANUAL, CONFIG_WARM_OFF };
 
 enum config_source { CONFIG_SRC_BUILTIN, CONFIG_SRC_HOST, CONFIG_SRC_CONFIG };
 
@@ -60,6 +62,7 @@ enum config_key {
 	CONFIG_K_EGRESS,
 	CONFIG_K_ALLOW,
 	CONFIG_K_CATALOG_URL,
+	CONFIG_K_WARM,
 	CONFIG_NKEYS
 };
 
@@ -80,6 +83,7 @@ struct config {
 	/* An image catalog: https://..., or http:// on a loopback host. */
 	char			 catalog_url[CONFIG_URL_MAX + 1];
 	enum config_vmm		 vmm;
+	enum config_warm	 warm;
 	/* [vm_defaults]; 0 when not set. */
 	int			 vcpu;
 	unsigned		 memory_mib;

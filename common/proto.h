@@ -70,7 +70,9 @@ enum ctl_type {
 	CTL_VM_RESUME,		/* c->d: PROGRESS*, VM_INFO, OK once ready */
 	CTL_VM_FORK,		/* c->d: PROGRESS*, VM_INFO per child (left
 				   suspended), OK */
-	CTL_TYPE_MAX = CTL_VM_FORK
+	CTL_IMAGE_WARM,		/* c->d: PROGRESS*, OK once the template is
+				   made */
+	CTL_TYPE_MAX = CTL_IMAGE_WARM
 };
 
 #define WS_FILES_MAX	1000000		/* files in one workspace */
@@ -110,6 +112,7 @@ struct ctl_vm_run {
 	char		*egress;	/* "open", "allowlist" or "" */
 	struct msg_strv	 allow;		/* domain patterns (egress.h) */
 	struct msg_strv	 argv;		/* at least one entry */
+	int		 cold;		/* boot, even if a template exists */
 };
 
 /* Relative paths inside the workspace, git-tracked (and untracked). */
@@ -182,6 +185,14 @@ struct ctl_vm_create {
 	struct msg_strv	 publish;	/* port specs (portspec.h) */
 	char		*egress;	/* as in ctl_vm_run */
 	struct msg_strv	 allow;
+	int		 cold;
+};
+
+struct ctl_image_warm {
+	char		*image;		/* "" for the default */
+	uint64_t	 vcpus;		/* 0: as vm create would choose */
+	uint64_t	 memory_mib;
+	uint64_t	 disk_mib;
 };
 
 struct ctl_vm_name {			/* VM_START, VM_STOP, VM_SHOW */

@@ -37,6 +37,7 @@ static const struct msg_field f_vm_run[] = {
 	F(ctl_vm_run, egress, MF_STR, 9, 0),
 	F(ctl_vm_run, allow, MF_STRV, EGRESS_ALLOW_MAX, EGRESS_PATTERN_MAX),
 	F(ctl_vm_run, argv, MF_STRV, BANGER_ARGMAX, BANGER_STRMAX),
+	F(ctl_vm_run, cold, MF_BOOL, 0, 0),
 };
 static const struct msg_field f_image_build[] = {
 	F(ctl_image_build, name, MF_STR, VM_NAME_MAX, 0),
@@ -94,6 +95,13 @@ static const struct msg_field f_vm_create[] = {
 	F(ctl_vm_create, publish, MF_STRV, PORTS_MAX, PORT_SPEC_MAX),
 	F(ctl_vm_create, egress, MF_STR, 9, 0),
 	F(ctl_vm_create, allow, MF_STRV, EGRESS_ALLOW_MAX, EGRESS_PATTERN_MAX),
+	F(ctl_vm_create, cold, MF_BOOL, 0, 0),
+};
+static const struct msg_field f_image_warm[] = {
+	F(ctl_image_warm, image, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_image_warm, vcpus, MF_U64, VM_VCPUS_MAX, 0),
+	F(ctl_image_warm, memory_mib, MF_U64, VM_MEMORY_MAX, 0),
+	F(ctl_image_warm, disk_mib, MF_U64, VM_DISK_MAX, 0),
 };
 static const struct msg_field f_vm_name[] = {
 	F(ctl_vm_name, name, MF_STR, VM_NAME_MAX, 0),
@@ -218,6 +226,7 @@ static const struct msg_type ctl_types[] = {
 	T(CTL_VM_SUSPEND, "vm.suspend", ctl_vm_name, f_vm_name),
 	T(CTL_VM_RESUME, "vm.resume", ctl_vm_name, f_vm_name),
 	T(CTL_VM_FORK, "vm.fork", ctl_vm_fork, f_vm_fork),
+	T(CTL_IMAGE_WARM, "image.warm", ctl_image_warm, f_image_warm),
 };
 
 const struct msg_proto ctl_proto = {

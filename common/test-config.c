@@ -417,6 +417,27 @@ test_vmm(void **state)
 }
 
 static void
+test_warm(void **state)
+{
+	struct config	 c;
+	const char	*msg = "config.toml:1: warm: must be \"auto\", "
+	    "\"manual\" or \"off\"";
+
+	(void)state;
+	accept_ok("", &c);
+	assert_int_equal(c.warm, CONFIG_WARM_AUTO);
+	accept_ok("warm = \"manual\"\n", &c);
+	assert_int_equal(c.warm, CONFIG_WARM_MANUAL);
+	assert_int_equal(c.line[CONFIG_K_WARM], 1);
+	accept_ok("warm = \"off\"\n", &c);
+	assert_int_equal(c.warm, CONFIG_WARM_OFF);
+	accept_ok("warm = \"auto\"\n", &c);
+	assert_int_equal(c.warm, CONFIG_WARM_AUTO);
+	refuse("warm = \"on\"\n", msg);
+	refuse("warm = true\n", msg);
+}
+
+static void
 path_ok(const char *key, const char *v, const char *want)
 {
 	struct config	 c;
@@ -980,6 +1001,7 @@ main(void)
 		cmocka_unit_test(test_disk),
 		cmocka_unit_test(test_image_name),
 		cmocka_unit_test(test_vmm),
+		cmocka_unit_test(test_warm),
 		cmocka_unit_test(test_catalog_url),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_unknown),

@@ -1,0 +1,115 @@
+# Warm starts: `banger image warm` makes a template of tiny (a booted,
+# saved guest); vm run then restores it instead of booting.  The
+# command's output and status are right, the workspace and a file_sync
+# file are there, each VM is itself (hostname, address, MAC, random
+# bytes); --cold boots; a damaged template falls back to a cold boot that
+# still runs the command; warm = "auto" makes the template in the
+# background the first time a VM could have used it.
+. "$REGRESS/test-lib.sh"
+
+tdir=$(state_dir t1)/templates
+cfgdir=$(user_home t1)/.config/banger
+
+repo=$TESTROOT/work/wm/proj
+mkdir -p "$repo/sub"
+(
+	cd "$repo" || exit 1
+	git init -q .
+	echo hello-warm > a.txt
+	echo deep > sub/f
+	git add -A
+	git -c user.email=t@example.invalid -c user.name=t commit -qm init
+) || fatal "cannot make the test repository"
+echo synced-secret >"$TESTROOT/work/wm/sync.txt"
+chown -R banger-t1 "$TESTROOT/work/wm"
+chmod 0755 "$TESTROOT/work/wm"
+install -d -m 0700 -o banger-t1 "$(user_home t1)/.config" "$cfgdir"
+printf 'warm = "manual"\n[[file_sync]]\nhost = "%s"\nguest = "/root/.synced"\n' \
+    "$TESTROOT/work/wm/sync.txt" >"$cfgdir/config.toml"
+chown banger-t1 "$cfgdir/config.toml"
+
+# No template yet, warm = "manual": a cold boot, and no template made.
+run t1 vm run --rm -- true
+expect_rc 0 "vm run without a template"
+grep -q 'warm' "$W/err" && fail "a warm start without a template"
+[ -e "$tdir" ] && [ -n "$(ls "$tdir")" ] && fail "manual made a template"
+
+run t1 image warm tiny
+expect_rc 0 "image warm tiny"
+grep -q 'is ready' "$W/err" || fail "image warm did not say it was ready"
+key=$(ls "$tdir")
+echo "  template: $key"
+[ "$(echo "$key" | grep -c .)" = 1 ] || fatal "want one template, have: $key"
+for f in state info work.ext4; do
+	[ "$(stat -c %a "$tdir/$key/$f")" = 600 ] ||
+	    fail "$f mode $(stat -c %a "$tdir/$key/$f")"
+done
+vm_list_json t1
+[ "$(jq length "$W/list.json")" = 0 ] || fail "the template's VM is listed"
+wait_until 10 no_qemu t1 || fail "the template's qemu is left"
+wait_until 10 no_taps || fail "taps left after image warm: $(ns_taps)"
+[ -z "$(ls "$(state_dir t1)/vms")" ] || fail "VM directories left: $(ls "$(state_dir t1)/vms")"
+
+# Warm: the command, its status, the workspace and the synced file.
+run t1 vm run --rm "$repo" -- sh -c 'cat a.txt sub/f /root/.synced; exit 7'
+expect_rc 7 "warm vm run's exit status"
+grep -q 'starting VM .* warm' "$W/err" || fail "the run was not warm: $(cat "$W/err")"
+[ "$(cat "$W/out")" = "$(printf 'hello-warm\ndeep\nsynced-secret')" ] ||
+    fail "warm run printed: $(cat "$W/out")"
+
+# Two warm VMs, and each is itself.
+probe='hostname; cat /sys/class/net/eth0/address; ip -4 -o addr show dev eth0 | awk "{print \$4}"; head -c 16 /dev/urandom | od -An -tx1 | tr -d " "'
+for v in w1 w2; do
+	run t1 vm create --name $v
+	expect_rc 0 "vm create $v (warm)"
+	grep -q 'warm' "$W/err" || fail "$v was not started warm"
+	run t1 vm exec $v -- sh -c "$probe"
+	cp "$W/out" "$W/probe.$v"
+	[ "$(sed -n 1p "$W/probe.$v")" = $v ] || fail "$v's hostname: $(sed -n 1p "$W/probe.$v")"
+	case $(sed -n 3p "$W/probe.$v") in
+	"$(vm_field t1 $v address)"/*) ;;
+	*) fail "$v's eth0 has $(sed -n 3p "$W/probe.$v"), want $(vm_field t1 $v address)" ;;
+	esac
+done
+for l in 2 3 4; do
+	[ "$(sed -n ${l}p "$W/probe.w1")" != "$(sed -n ${l}p "$W/probe.w2")" ] ||
+	    fail "w1 and w2 share line $l: $(sed -n ${l}p "$W/probe.w1")"
+done
+# A warm VM's disk is its own afterwards: a cold restart keeps its files.
+run t1 vm exec w1 -- sh -c 'echo mine >/root/mine'
+run t1 vm stop w1
+expect_rc 0 "vm stop w1"
+run t1 vm start w1
+expect_rc 0 "vm start w1 (cold)"
+run t1 vm exec w1 -- cat /root/mine
+[ "$(cat "$W/out")" = mine ] || fail "w1 lost a file across a cold restart"
+run t1 vm delete w1 w2
+expect_rc 0 "vm delete w1 w2"
+
+# --cold boots.
+run t1 vm run --rm --cold -- true
+expect_rc 0 "vm run --cold"
+grep -q 'warm' "$W/err" && fail "--cold started warm"
+grep -q 'is ready' "$W/err" || fail "--cold did not boot"
+
+# A damaged template: the run falls back to a cold boot and still works.
+cp "$tdir/$key/state" "$W/state.good"
+size=$(stat -c %s "$tdir/$key/state")
+printf 'XXXXXXXX' | dd of="$tdir/$key/state" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+run t1 vm run --rm "$repo" -- cat a.txt
+expect_rc 0 "vm run from a damaged template"
+[ "$(cat "$W/out")" = hello-warm ] || fail "fallback run printed: $(cat "$W/out")"
+grep -q 'booting VM .* cold' "$W/err" || fail "no fallback said: $(cat "$W/err")"
+wait_until 10 no_qemu t1 || fail "qemu left after the fallback"
+
+# warm = "auto": the first VM that could have used a template makes one.
+rm -rf "$tdir"
+printf 'warm = "auto"\n' >"$cfgdir/config.toml"
+run t1 vm run --rm -- true
+expect_rc 0 "vm run with warm = auto"
+wait_until 300 test -f "$tdir/$key/info" ||
+    fail "no template made in the background: $(ls -R "$tdir" 2>&1)"
+wait_until 30 no_qemu t1 || fail "qemu left after the background template"
+run t1 vm run --rm -- true
+expect_rc 0 "vm run after the background template"
+grep -q 'warm' "$W/err" || fail "not warm after the background template"
