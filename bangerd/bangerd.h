@@ -320,6 +320,7 @@ struct bangerd {
 	unsigned long		 tsc_khz;
 	/* The warm template being made, and who waits for it (warm.c). */
 	struct vm		*tmpl_vm;
+	int			 warm_default;	/* $BANGER_WARM, else auto */
 	struct client		*tmpl_client;
 	long			 ncpu;		/* for config heuristics */
 	unsigned long long	 ram_bytes;

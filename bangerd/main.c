@@ -388,6 +388,27 @@ shutdown_all(struct bangerd *d)
 	log_info("stopped");
 }
 
+/*
+ * config.toml's warm when the file does not set it: "auto", unless
+ * $BANGER_WARM says "manual" or "off" (the regress suite's default, so
+ * that no test sees a template VM it did not ask for).
+ */
+static int
+warm_default(void)
+{
+	const char	*w = getenv("BANGER_WARM");
+
+	if (w == NULL || strcmp(w, "auto") == 0)
+		return CONFIG_WARM_AUTO;
+	if (strcmp(w, "manual") == 0)
+		return CONFIG_WARM_MANUAL;
+	if (strcmp(w, "off") == 0)
+		return CONFIG_WARM_OFF;
+	log_warnx("BANGER_WARM=%.16s is not auto, manual or off; using auto",
+	    w);
+	return CONFIG_WARM_AUTO;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -470,6 +491,7 @@ main(int argc, char **argv)
 		d.ram_bytes = (unsigned long long)sysconf(_SC_PHYS_PAGES) *
 		    (unsigned long long)sysconf(_SC_PAGESIZE);
 	snprintf(d.home, sizeof(d.home), "%s", getenv("HOME"));
+	d.warm_default = warm_default();
 	load_config(&d, &want_vmm);
 	d.accel = accel_choose(d.accel_reason, sizeof(d.accel_reason));
 	log_info("accelerator %s: %s", accel_name(d.accel), d.accel_reason);

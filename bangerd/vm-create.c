@@ -388,7 +388,8 @@ vm_spec(struct client *c, struct vm *vm, const char *image, uint64_t vcpus,
 		client_error(c, BERR_NOTFOUND, "%s", err);
 		return -1;
 	}
-	vm->warm_cfg = vm->cfg->warm;
+	vm->warm_cfg = vm->cfg->line[CONFIG_K_WARM] != 0 ? (int)vm->cfg->warm :
+	    d->warm_default;
 	config_effective(vm->cfg, d->ncpu, d->ram_bytes, &eff);
 	vm->vcpus = vcpus > 0 ? (int)vcpus : eff.vcpu;
 	vm->memory_mib = memory_mib > 0 ? (int)memory_mib :

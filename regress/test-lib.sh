@@ -132,7 +132,7 @@ as_user() {
 	    PATH="$BIN:/usr/local/bin:/usr/bin:/bin" LANG=C \
 	    BANGER_DAEMON="$BIN/bangerd" BANGER_PRIV="$PRIV_BIN" \
 	    BANGER_IMAGE_DIR="$IMAGES" BANGER_RECIPES="$TESTROOT/recipes" \
-	    BANGER_CATALOG_KEYS="$TESTROOT/catalog.d" "$@"
+	    BANGER_CATALOG_KEYS="$TESTROOT/catalog.d" BANGER_WARM=manual "$@"
 }
 
 # as_user_hostnet USER CMD...: as as_user, but in the host's network
@@ -153,7 +153,7 @@ as_user_hostnet() {
 	    PATH="$BIN:/usr/local/bin:/usr/bin:/bin" LANG=C \
 	    BANGER_DAEMON="$BIN/bangerd" BANGER_PRIV="$PRIV_BIN" \
 	    BANGER_IMAGE_DIR="$IMAGES" BANGER_RECIPES="$TESTROOT/recipes" \
-	    BANGER_CATALOG_KEYS="$TESTROOT/catalog.d" "$@"
+	    BANGER_CATALOG_KEYS="$TESTROOT/catalog.d" BANGER_WARM=manual "$@"
 }
 
 # with_timeout SECS CMD...: CMD with another per-command timeout.  (A
