@@ -65,10 +65,19 @@ cmd_image_build_exec(const struct cmd_entry *e, struct args *a)
 static json_t *
 image_json(const struct ctl_image_info *ii)
 {
-	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:s, s:s}", "name",
+	json_t	*o, *w;
+	size_t	 i;
+
+	o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:s, s:s}", "name",
 	    ii->name, "dir", ii->dir, "rootfs", ii->rootfs, "size_mib",
 	    (json_int_t)ii->size_mib, "built", (json_int_t)ii->built,
 	    "source", ii->source, "kernel", ii->kernel);
+	if (o == NULL || (w = json_array()) == NULL)
+		return o;
+	for (i = 0; i < ii->warm.n; i++)
+		json_array_append_new(w, json_string(ii->warm.v[i]));
+	json_object_set_new(o, "warm", w);
+	return o;
 }
 
 static void
@@ -190,6 +199,12 @@ cmd_image_show_exec(const struct cmd_entry *e, struct args *a)
 	printf("source     %s\n", buf);
 	escape_ctl(s.ii->kernel, buf, sizeof(buf));
 	printf("kernel     %s\n", buf);
+	printf("warm      ");
+	for (i = 0; i < s.ii->warm.n; i++) {
+		escape_ctl(s.ii->warm.v[i], buf, sizeof(buf));
+		printf("%s %s", i > 0 ? "," : "", buf);
+	}
+	printf("%s\n", s.ii->warm.n == 0 ? " none (banger image warm)" : "");
 	printf("vms       ");
 	json_array_foreach(s.vms, i, v) {
 		escape_ctl(json_string_value(v), buf, sizeof(buf));

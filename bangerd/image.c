@@ -184,6 +184,8 @@ static void
 image_send(struct client *c, const struct image *img)
 {
 	char			 source[1024], kernel[64];
+	char			 shapes[IMAGE_WARM_MAX][48];
+	char			*sv[IMAGE_WARM_MAX + 1];
 	struct ctl_image_info	 ii;
 	struct stat		 st;
 	const char		*files[] = { img->kernel, img->initrd,
@@ -210,6 +212,11 @@ image_send(struct client *c, const struct image *img)
 	ii.source = source;
 	kernel_of_image(img->dir, kernel, sizeof(kernel));
 	ii.kernel = kernel;
+	ii.warm.n = tmpl_shapes(c->d, img->name, shapes, IMAGE_WARM_MAX);
+	for (i = 0; i < ii.warm.n; i++)
+		sv[i] = shapes[i];
+	sv[ii.warm.n] = NULL;
+	ii.warm.v = sv;
 	client_send(c, CTL_IMAGE_INFO, &ii);
 }
 

@@ -552,25 +552,72 @@ fail:
 	tmpl_drop(vm, "could not move it into place (see bangerd's log)");
 }
 
-/* Remove IMAGE's templates (image delete, image rebuilt). */
+/*
+ * The shape part of a template directory's name if it is IMAGE's:
+ * exactly IMAGE-Nc-Mm-Dd (so that image "a" never claims the templates
+ * of an image "a-1c").  NULL otherwise.
+ */
+static const char *
+tmpl_shape_of(const char *name, const char *image)
+{
+	size_t		 n = strlen(image);
+	unsigned	 c, m;
+	unsigned long long dk;
+	int		 end = 0;
+	char		 back[64];
+
+	if (strncmp(name, image, n) != 0 || name[n] != '-')
+		return NULL;
+	if (sscanf(name + n + 1, "%uc-%um-%llud%n", &c, &m, &dk, &end) != 3 ||
+	    name[n + 1 + end] != '\0')
+		return NULL;
+	snprintf(back, sizeof(back), "%uc-%um-%llud", c, m, dk);
+	return strcmp(back, name + n + 1) == 0 ? name + n + 1 : NULL;
+}
+
+/* Remove IMAGE's templates (image delete). */
 void
 tmpl_remove_image(struct bangerd *d, const char *image)
 {
 	char		 dir[PATH_MAX], p[PATH_MAX + 300];
 	struct dirent	*de;
 	DIR		*dp;
-	size_t		 n = strlen(image);
 
 	snprintf(dir, sizeof(dir), "%s/%s", d->paths.state_dir, TMPL_DIR);
 	if ((dp = opendir(dir)) == NULL)
 		return;
 	while ((de = readdir(dp)) != NULL) {
-		if (strncmp(de->d_name, image, n) != 0 || de->d_name[n] != '-')
+		if (tmpl_shape_of(de->d_name, image) == NULL)
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
 		(void)nftw(p, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	}
 	closedir(dp);
+}
+
+/* IMAGE's templates' shapes (made, whole or not), for image show. */
+size_t
+tmpl_shapes(struct bangerd *d, const char *image, char out[][48],
+    size_t max)
+{
+	char		 dir[PATH_MAX], p[PATH_MAX + 300];
+	struct dirent	*de;
+	DIR		*dp;
+	const char	*shape;
+	size_t		 n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/%s", d->paths.state_dir, TMPL_DIR);
+	if ((dp = opendir(dir)) == NULL)
+		return 0;
+	while (n < max && (de = readdir(dp)) != NULL) {
+		if ((shape = tmpl_shape_of(de->d_name, image)) == NULL)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s/%s", dir, de->d_name, SNAP_INFO);
+		if (access(p, F_OK) == 0)
+			snprintf(out[n++], 48, "%s", shape);
+	}
+	closedir(dp);
+	return n;
 }
 
 /* image warm IMAGE: the shape as vm create would choose it. */

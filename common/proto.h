@@ -154,7 +154,10 @@ struct ctl_image_info {
 	char		*source;	/* "built", "registered", or the
 					   pulled REF@DIGEST */
 	char		*kernel;	/* the kernel it boots ("tiny") */
+	struct msg_strv	 warm;		/* its warm templates' shapes,
+					   "Nc-Mm-Dd" */
 };
+#define IMAGE_WARM_MAX	16	/* shapes listed */
 
 /* banger kernel import NAME PATH [--modules DIR]: absolute paths. */
 struct ctl_kernel_import {

@@ -66,6 +66,7 @@ static const struct msg_field f_image_info[] = {
 	F(ctl_image_info, built, MF_U64, UINT64_MAX, 0),
 	F(ctl_image_info, source, MF_STR, 1024, 0),
 	F(ctl_image_info, kernel, MF_STR, VM_NAME_MAX, 0),
+	F(ctl_image_info, warm, MF_STRV, IMAGE_WARM_MAX, 48),
 };
 static const struct msg_field f_kernel_import[] = {
 	F(ctl_kernel_import, name, MF_STR, VM_NAME_MAX, 0),

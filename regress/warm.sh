@@ -44,6 +44,10 @@ for f in state info work.ext4; do
 	[ "$(stat -c %a "$tdir/$key/$f")" = 600 ] ||
 	    fail "$f mode $(stat -c %a "$tdir/$key/$f")"
 done
+run t1 image show --json tiny
+expect_rc 0 "image show tiny"
+[ "$(jq -r '.warm[0]' "$W/out")" = "${key#tiny-}" ] ||
+    fail "image show's warm: $(jq -c .warm "$W/out"), want ${key#tiny-}"
 vm_list_json t1
 [ "$(jq length "$W/list.json")" = 0 ] || fail "the template's VM is listed"
 wait_until 10 no_qemu t1 || fail "the template's qemu is left"
