@@ -74,7 +74,10 @@ cmd_vm_fork_exec(const struct cmd_entry *e, struct args *a)
 	rc = request_each(&c, CTL_VM_FORK, &req, NULL, 0, CTL_VM_INFO,
 	    keep_name, &k);
 	client_close(&c);
-	/* Children made before a failure are suspended: run them too. */
+	/*
+	 * Children made before a failure are suspended; bangerd named them
+	 * before its error: run them too.
+	 */
 	if (rc != BEX_OK && k.n == 0)
 		return rc;
 	worst = rc;

@@ -232,8 +232,8 @@ test_usage_generation(void **state)
 	(void)state;
 	cmd_usage_line(&cmd_vm_run_entry, line, sizeof(line));
 	assert_string_equal(line,
-	    "banger vm run [--rm] [--name NAME] [--image IMAGE] [--vcpu N] "
-	    "[--memory SIZE] "
+	    "banger vm run [--rm] [--cold] [--name NAME] [--image IMAGE] "
+	    "[--vcpu N] [--memory SIZE] "
 	    "[--disk-size SIZE] [--include-untracked] [--dry-run] "
 	    "[--branch NAME] [--from REF] [--publish SPEC]... "
 	    "[--egress MODE] [--allow DOMAIN]... [PATH] "

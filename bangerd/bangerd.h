@@ -181,11 +181,13 @@ struct vm {
 	int			 cold;		/* --cold */
 	int			 warm_cfg;	/* config.toml's warm */
 	uint64_t		 seeding;	/* the seed step's session */
+	int			 seed_failed;	/* ... and it failed */
 	char			 born_as[64];	/* resumed from another VM's
 						   state (vm fork): its name */
 	uint64_t		 capture;	/* session whose output is kept */
 	char			 captured[1024];
 	size_t			 ncaptured;
+	int			 capture_bad;	/* stderr, or too much */
 
 	struct bufferevent	*agent;		/* guest agent channel */
 	struct bufferevent	*qmp;		/* QEMU monitor */
@@ -445,6 +447,8 @@ int		 vm_resume_begin(struct vm *, char *, size_t);
 /* warm.c */
 struct ctl_image_warm;
 int		 seed_prepare(struct vm *, char *, size_t);
+int		 seed_pending(const struct vm *);
+void		 warm_undo(struct vm *);
 int		 tmpl_use(struct vm *);
 int		 warm_fallback(struct vm *, const char *);
 void		 warm_seeded(struct vm *, int64_t);

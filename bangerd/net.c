@@ -165,8 +165,9 @@ net_send_table(struct bangerd *d, uint32_t type, const void *body,
 static int
 has_address(const struct vm *vm)
 {
+	/* A warm template's VM has no name banger-net would take. */
 	return (vm->state == VM_STARTING || vm->state == VM_RUNNING) &&
-	    vm->address[0] != '\0';
+	    vm->address[0] != '\0' && !vm->tmpl;
 }
 
 /* Each allowlisted VM's NET_EGRESS: framed into all, else sent; -1 fails. */

@@ -231,6 +231,8 @@ reconcile(struct bangerd *d)
 			continue;
 		}
 		snap_tidy(vm);
+		/* A warm start cut short: the VM's own disk comes back. */
+		warm_undo(vm);
 		if (vm->state == VM_SUSPENDED && !snap_exists(vm)) {
 			log_info("reconcile: vm %s: its saved state is gone; "
 			    "now stopped", vm->name);

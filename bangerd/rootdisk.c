@@ -101,6 +101,12 @@ rootdisk_choose(struct vm *vm, char *err, size_t errlen)
 	if (vm->img.rootfs[0] == '\0' || !vm->d->vmm->root_snapshot ||
 	    !vm->d->have_dm || vm->img.agent_init)
 		return 0;
+	/*
+	 * A warm template's root is an overlay on its work disk, which its
+	 * copies take along; a snapshot's root.cow would stay behind.
+	 */
+	if (vm->tmpl)
+		return 0;
 	/* banger-priv refuses network and FUSE files: take the overlay. */
 	if (statfs(vm->dir, &sd) == -1 || statfs(vm->img.rootfs, &si) == -1 ||
 	    !valid_local_fs((uint64_t)sd.f_type) ||

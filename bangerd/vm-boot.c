@@ -41,6 +41,7 @@ static void	vm_ssh_wait(struct vm *vm);
 static void	vm_netfix(struct vm *vm);
 static void	vm_identity(struct vm *vm);
 static void	vm_seed(struct vm *vm);
+static int	prep_send(struct vm *, char **, size_t);
 static void	vm_settle(struct vm *vm);
 
 
@@ -119,11 +120,8 @@ static const char netfix_sh[] =
 static const char identity_sh[] =
     "hostname \"$1\" 2>/dev/null\n"
     "echo \"$1\" >/etc/hostname\n"
-    "if [ -f /etc/hosts ]; then\n"
-    "  sed \"s/\\([[:space:]]\\)$2\\([[:space:]]\\|\\$\\)/\\1$1\\2/g\" "
-    "/etc/hosts >/etc/hosts.banger && cat /etc/hosts.banger >/etc/hosts\n"
-    "  rm -f /etc/hosts.banger\n"
-    "fi\n"
+    "printf '127.0.0.1\\tlocalhost\\n127.0.1.1\\t%s\\n::1\\tlocalhost\\n' "
+    "\"$1\" >/etc/hosts\n"
     "if [ -s /etc/machine-id ]; then\n"
     "  tr -d - </proc/sys/kernel/random/uuid >/etc/machine-id || exit 1\n"
     "fi\n"
@@ -156,7 +154,8 @@ static const char seed_sh[] =
     "mount -t ext4 -o ro,noload \"$d\" $m\n"
     "cp -a $m/root/. /root/\n"
     "umount $m\n"
-    "rmdir $m\n";
+    "rmdir $m\n"
+    "sync\n";
 
 /*
  * A template's guest settles before it is saved: where the image runs
@@ -183,6 +182,11 @@ vm_boot_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* A template that does not come up: given up, its VMM ended. */
+	if (vm->tmpl) {
+		tmpl_save_failed(vm, "it did not boot and settle in time");
+		return;
+	}
 	/* A warm start that hangs: its VMM goes, and it boots cold. */
 	if (vm->warm && vm->resuming) {
 		log_warnx("vm %s: no answer %d s after the warm start",
@@ -228,6 +232,9 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	/* The image may have been rebuilt or removed since creation. */
 	if (image_lookup(d, vm->img.name, "", &vm->img, err, errlen) == -1)
 		return -1;
+	/* A warm start cut short: the disk built for the VM is its own. */
+	if (!vm->warm && seed_pending(vm))
+		warm_undo(vm);
 	if (d->priv_fd == -1) {
 		snprintf(err, errlen, "the privileged helper is not running "
 		    "(see `banger doctor` and %s)", d->paths.log);
@@ -633,7 +640,8 @@ vm_netfix(struct vm *vm)
 	log_info("vm %s: address %s on resume (was %s)", vm->name,
 	    vm->address, vm->net_was);
 	vm->net_was[0] = '\0';
-	vm_prep_session(vm, argv, 7);
+	if (prep_send(vm, argv, 7) == -1)
+		vm_prepare(vm);
 }
 
 static void
@@ -646,9 +654,13 @@ vm_identity(struct vm *vm)
 	snprintf(was, sizeof(was), "%s", vm->born_as);
 	vm->born_as[0] = '\0';
 	vm->ncaptured = 0;
-	vm_prep_session(vm, argv, 6);
-	if (vm->session != 0)
-		vm->capture = vm->session;
+	vm->capture_bad = 0;
+	if (prep_send(vm, argv, 6) == -1) {
+		vm_personalized(vm, -1);
+		vm_prepare(vm);
+		return;
+	}
+	vm->capture = vm->session;
 }
 
 /* A preparation session whose failure to start is the caller's. */
@@ -694,6 +706,14 @@ vm_settle(struct vm *vm)
 
 	snprintf(secs, sizeof(secs), "%d", SSH_WAIT_SEC);
 	vm->settled = 1;
-	if (prep_send(vm, argv, 5) == -1)
+	if (prep_send(vm, argv, 5) == -1) {
 		tmpl_save_failed(vm, "its agent could not be asked to settle");
+		return;
+	}
+	/* The boot timer bounds the settling too (vm_boot_timeout). */
+	if (vm->boot_timer != NULL) {
+		struct timeval	 tv = { BOOT_TIMEOUT_SEC, 0 };
+
+		evtimer_add(vm->boot_timer, &tv);
+	}
 }

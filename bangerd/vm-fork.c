@@ -338,6 +338,13 @@ vm_fork_saved(struct vm *vm, int ok, const char *why)
 	vm->stop_waiter = NULL;
 	c->vm = NULL;
 	if (err[0] != '\0') {
+		/* The CLI resumes the children that were made. */
+		for (i = 0; i < made; i++) {
+			struct ctl_vm_info	 vi;
+
+			vm_info(kids[i], &vi);
+			client_send(c, CTL_VM_INFO, &vi);
+		}
 		if (made == 0)
 			client_error(c, BERR_INTERNAL, "cannot fork VM %s: %s; "
 			    "it is still running", vm->name, err);

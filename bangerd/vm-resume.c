@@ -424,11 +424,14 @@ vm_personalized(struct vm *vm, int64_t status)
 	if (status != 0) {
 		log_warnx("vm %s: taking its own identity failed (status "
 		    "%lld); see its console.log", vm->name, (long long)status);
+		client_progress(vm->runner, "warning: VM %s could not take its "
+		    "own hostname, machine id or ssh host key (see `banger vm "
+		    "logs %s`)", vm->name, vm->name);
 		return;
 	}
-	if (vm->ncaptured == 0)
+	if (vm->ncaptured == 0 && !vm->capture_bad)
 		return;		/* no sshd in this image */
-	if (vm->ncaptured > sizeof(vm->captured) ||
+	if (vm->capture_bad || vm->ncaptured > sizeof(vm->captured) ||
 	    !pubkey_ok(vm->captured, vm->ncaptured)) {
 		log_warnx("vm %s: the guest's new host key is malformed; "
 		    "ignored", vm->name);

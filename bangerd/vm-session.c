@@ -86,9 +86,9 @@ vm_exec_cmd(struct client *c, struct ctl_vm_exec *req, struct vm *vm)
 		    vm_state_name(vm->state), vm->name);
 		return;
 	}
-	if (vm->suspending) {
-		client_error(c, BERR_BUSY, "VM %s is being suspended",
-		    vm->name);
+	if (vm->suspending || vm->forking) {
+		client_error(c, BERR_BUSY, "VM %s is being %s", vm->name,
+		    vm->suspending ? "suspended" : "forked");
 		return;
 	}
 	if (vm->runner != NULL || vm->session != 0) {
@@ -113,13 +113,15 @@ vm_agent_output(struct vm *vm, const struct ag_output *o)
 
 	/* A new ssh host key's public half (vm_personalized()). */
 	if (vm->capture != 0 && vm->capture == vm->session) {
-		if (o->stream == 1 && o->data.len <= sizeof(vm->captured) -
-		    vm->ncaptured) {
+		/* Only stdout, and only while it fits; else it is spoilt. */
+		if (vm->capture_bad || o->stream != 1 ||
+		    o->data.len > sizeof(vm->captured) - vm->ncaptured)
+			vm->capture_bad = 1;
+		else {
 			memcpy(vm->captured + vm->ncaptured, o->data.p,
 			    o->data.len);
 			vm->ncaptured += o->data.len;
-		} else
-			vm->ncaptured = sizeof(vm->captured) + 1;
+		}
 		return;
 	}
 	/* The bootstrap's output goes to its log in the guest, not here. */
@@ -474,6 +476,8 @@ vm_client_gone(struct client *c)
 	c->vm = NULL;
 	if (vm == NULL)
 		return;
+	if (vm->d->tmpl_client == c)
+		vm->d->tmpl_client = NULL;	/* image warm goes on alone */
 	if (vm->delete_waiter == c)
 		vm->delete_waiter = NULL;
 	if (vm->exit_waiter == c)

@@ -165,11 +165,20 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 		tmpl_exited(vm, suspended);
 		return;
 	}
-	/* A warm start that failed boots cold (warm.c). */
-	if (vm->warm && rerr != NULL && !asked && vm->runner != NULL &&
-	    warm_fallback(vm, rerr) == 0)
-		return;
-	vm->warm = 0;
+	/*
+	 * A warm start that did not finish (its files still on the seed
+	 * disk): it boots cold from the disk built for it, or, with no one
+	 * waiting or when stopped, gets that disk back (warm.c).
+	 */
+	if (seed_pending(vm)) {
+		if (!asked && vm->runner != NULL && warm_fallback(vm,
+		    rerr != NULL ? rerr : vm->seed_failed ? "its files could "
+		    "not be copied in" : "the guest stopped") == 0)
+			return;
+		warm_undo(vm);
+		suspended = snap_exists(vm);
+	}
+	vm->warm = vm->seed_failed = 0;
 	if ((vm->suspending || vm->forking) && !suspended) {
 		/* Died before its state was whole: nothing was saved. */
 		snap_rm_dir(vm, SNAP_NEW_DIR);
@@ -251,10 +260,11 @@ vm_stop_cmd(struct client *c, struct vm *vm)
 		return;
 	}
 	if ((vm->state != VM_RUNNING && vm->state != VM_STARTING) ||
-	    vm->suspending || vm->resuming) {
+	    vm->suspending || vm->forking || vm->resuming == 1) {
 		client_error(c, BERR_BUSY, "VM %s is %s", vm->name,
-		    vm->suspending ? "being suspended" : vm->resuming ?
-		    "being resumed" : vm_state_name(vm->state));
+		    vm->suspending ? "being suspended" : vm->forking ?
+		    "being forked" : vm->resuming ? "being resumed" :
+		    vm_state_name(vm->state));
 		return;
 	}
 	vm->state = VM_STOPPING;

@@ -45,6 +45,13 @@
 #include "vm-phase.h"
 
 #define TMPL_DIR	"templates"
+/*
+ * Present while a warm VM's work disk is the template's copy and its own
+ * disk (workspace and all) is seed.ext4: until the guest has copied its
+ * files in, or the start is undone (warm_undo()), whatever happens to
+ * bangerd in between.
+ */
+#define SEED_PENDING	"seed.pending"
 
 static void	tmpl_drop(struct vm *, const char *);
 
@@ -82,9 +89,38 @@ tmpl_path(const struct bangerd *d, const char *key, const char *file,
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+int
+seed_pending(const struct vm *vm)
+{
+	char	 p[PATH_MAX + 16];
+
+	snprintf(p, sizeof(p), "%s/%s", vm->dir, SEED_PENDING);
+	return access(p, F_OK) == 0;
+}
+
+static int
+seed_mark(const struct vm *vm, int on)
+{
+	char	 p[PATH_MAX + 16];
+	int	 fd;
+
+	snprintf(p, sizeof(p), "%s/%s", vm->dir, SEED_PENDING);
+	if (!on) {
+		if (unlink(p) == -1 && errno != ENOENT)
+			return -1;
+	} else {
+		if ((fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    0600)) == -1)
+			return -1;
+		close(fd);
+	}
+	return fsync_dir(vm->dir);
+}
+
 /*
  * Every QEMU VM has a seed disk of its work disk's size; unless this
  * start is warm it is empty (so no stale files or label can be read).
+ * While a warm start's files wait in it, it is never touched.
  */
 int
 seed_prepare(struct vm *vm, char *err, size_t errlen)
@@ -92,7 +128,7 @@ seed_prepare(struct vm *vm, char *err, size_t errlen)
 	char	 p[PATH_MAX + 16];
 	int	 fd;
 
-	if (vm->warm)
+	if (vm->warm || seed_pending(vm))
 		return 0;
 	snprintf(p, sizeof(p), "%s/seed.ext4", vm->dir);
 	if ((fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
@@ -189,21 +225,29 @@ warm_possible(struct vm *vm)
 }
 
 /*
- * Undo what tmpl_use() did to vm's directory: the disk built for it is
- * its work disk again.
+ * Undo what tmpl_use() did to vm's directory, whenever it is found half
+ * done (no VMM runs): the disk built for it is its work disk again, the
+ * template's state is dropped.
  */
-static void
+void
 warm_undo(struct vm *vm)
 {
 	char	 seed[PATH_MAX + 16], work[PATH_MAX + 16];
 
+	vm->warm = 0;
+	if (!seed_pending(vm))
+		return;
 	snprintf(seed, sizeof(seed), "%s/seed.ext4", vm->dir);
 	snprintf(work, sizeof(work), "%s/work.ext4", vm->dir);
 	snap_rm_dir(vm, SNAP_NEW_DIR);
 	(void)snap_discard(vm);
-	if (access(seed, F_OK) == 0 && rename(seed, work) == -1)
+	if (rename(seed, work) == -1) {
 		log_warn("vm %s: rename %s", vm->name, seed);
-	vm->warm = 0;
+		return;		/* pending still: tried again next time */
+	}
+	if (seed_mark(vm, 0) == -1)
+		log_warn("vm %s: %s", vm->name, SEED_PENDING);
+	log_info("vm %s: warm start undone; its own disk is back", vm->name);
 }
 
 /*
@@ -234,15 +278,20 @@ tmpl_use(struct vm *vm)
 	}
 	snprintf(seed, sizeof(seed), "%s/seed.ext4", vm->dir);
 	snprintf(work, sizeof(work), "%s/work.ext4", vm->dir);
+	if (seed_mark(vm, 1) == -1) {
+		log_warn("vm %s: %s", vm->name, SEED_PENDING);
+		return -1;
+	}
 	if (rename(work, seed) == -1) {
 		log_warn("vm %s: rename %s", vm->name, work);
+		(void)seed_mark(vm, 0);
 		return -1;
 	}
 	vm->warm = 1;
 	if (tmpl_path(vm->d, key, "work.ext4", from, sizeof(from)) == -1 ||
 	    (in = open_regular(from)) == -1 || (out = open(work, O_WRONLY |
 	    O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1 ||
-	    copy_sparse(in, out, &copied) == -1) {
+	    copy_sparse(in, out, &copied) == -1 || fsync(out) == -1) {
 		log_warn("vm %s: copying the template's disk", vm->name);
 		goto fail;
 	}
@@ -262,14 +311,15 @@ tmpl_use(struct vm *vm)
 	    (fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) == -1)
 		goto fail;
-	if (write_all(fd, text, (size_t)n) != n) {
+	if (write_all(fd, text, (size_t)n) != n || fsync(fd) == -1) {
 		close(fd);
 		goto fail;
 	}
 	close(fd);
 	if (snap_path(vm, SNAP_NEW_DIR, NULL, from, sizeof(from)) == -1 ||
 	    snap_path(vm, SNAP_DIR, NULL, to, sizeof(to)) == -1 ||
-	    rename(from, to) == -1) {
+	    fsync_dir(from) == -1 || rename(from, to) == -1 ||
+	    fsync_dir(vm->dir) == -1) {
 		log_warn("vm %s: moving the template's state into place",
 		    vm->name);
 		goto fail;
@@ -300,6 +350,7 @@ warm_fallback(struct vm *vm, const char *why)
 
 	log_warnx("vm %s: warm start failed (%s); booting cold", vm->name,
 	    why);
+	vm->seed_failed = 0;
 	if (vm->runner != NULL)
 		client_progress(vm->runner, "the warm start failed (%s); "
 		    "booting VM %s cold", why, vm->name);
@@ -314,34 +365,29 @@ warm_fallback(struct vm *vm, const char *why)
 }
 
 /*
- * The guest took its files from the seed disk (status 0) or could not.
- * The seed's blocks are freed either way; a failure fails the run, as a
- * workspace that could not be made would.
+ * The guest took its files from the seed disk and synced them (status
+ * 0): the VM's disk is its own, the seed's blocks are freed.  If it could
+ * not, its VMM is ended and vm_vmm_exited() boots it cold from the disk
+ * built for it (or, with no one waiting, puts that disk back).
  */
 void
 warm_seeded(struct vm *vm, int64_t status)
 {
-	struct client	*c = vm->runner;
-	char		 err[128];
+	char	 err[128];
 
-	vm->warm = 0;
-	if (seed_prepare(vm, err, sizeof(err)) == -1)
-		log_warnx("vm %s: %s", vm->name, err);
 	if (status == 0) {
+		vm->warm = 0;
+		if (seed_mark(vm, 0) == -1)
+			log_warn("vm %s: %s", vm->name, SEED_PENDING);
+		else if (seed_prepare(vm, err, sizeof(err)) == -1)
+			log_warnx("vm %s: %s", vm->name, err);
 		vm_prepare(vm);
 		return;
 	}
 	log_warnx("vm %s: copying its files from the seed disk failed "
-	    "(status %lld)", vm->name, (long long)status);
-	if (c == NULL)
-		return;
-	vm->runner = NULL;
-	c->vm = NULL;
-	client_error(c, BERR_BOOT, "VM %s started warm but could not take its "
-	    "files (workspace, file_sync, keys) from its seed disk; see `banger "
-	    "vm logs %s`", vm->name, vm->name);
-	if (vm->rm || vm->run_created)
-		vm_delete(NULL, vm);
+	    "(status %lld); ending it", vm->name, (long long)status);
+	vm->seed_failed = 1;
+	(void)launch_kill(vm->d, vm, SIGKILL);
 }
 
 /* ---- making templates ------------------------------------------- */
@@ -465,6 +511,8 @@ tmpl_save(struct vm *vm)
 		return;
 	}
 	vm->suspending = 1;
+	if (vm->boot_timer != NULL)
+		evtimer_del(vm->boot_timer);	/* the save's deadline now */
 	snap_arm(vm);
 	if (vm->d->tmpl_client != NULL)
 		client_progress(vm->d->tmpl_client, "booted and settled in "

@@ -109,11 +109,18 @@ wait_until 10 no_qemu t1 || fail "qemu left after the fallback"
 # warm = "auto": the first VM that could have used a template makes one.
 rm -rf "$tdir"
 printf 'warm = "auto"\n' >"$cfgdir/config.toml"
+npid=$(pgrep -U "$(user_uid t1)" -x banger-net)
+[ -n "$npid" ] || fail "no banger-net before the background build"
 run t1 vm run --rm -- true
 expect_rc 0 "vm run with warm = auto"
 wait_until 300 test -f "$tdir/$key/info" ||
     fail "no template made in the background: $(ls -R "$tdir" 2>&1)"
 wait_until 30 no_qemu t1 || fail "qemu left after the background template"
+# The hidden template VM is nothing banger-net must serve.
+[ "$(pgrep -U "$(user_uid t1)" -x banger-net)" = "$npid" ] ||
+    fail "banger-net restarted during the template's build ($npid, now $(pgrep -U "$(user_uid t1)" -x banger-net))"
+[ -z "$(ls "$(state_dir t1)/vms")" ] || fail "VM directories left: $(ls "$(state_dir t1)/vms")"
+ls "$(state_dir t1)/vms" | grep -q seed.pending && fail "seed.pending left"
 run t1 vm run --rm -- true
 expect_rc 0 "vm run after the background template"
 grep -q 'warm' "$W/err" || fail "not warm after the background template"
