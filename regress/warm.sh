@@ -90,6 +90,29 @@ run t1 vm exec w1 -- cat /root/mine
 run t1 vm delete w1 w2
 expect_rc 0 "vm delete w1 w2"
 
+# bangerd killed in the middle of a warm start: the VM keeps its own
+# disk (the synced file is on it after a cold start), nothing pending.
+trace "[t1] banger vm create --name w5 &, kill -9 bangerd once it starts warm"
+with_timeout 300 banger vm create --name w5 </dev/null >"$W/w5.out" 2>"$W/w5.err" &
+bg=$!
+wait_until 120 grep -q 'starting VM w5 warm' "$W/w5.err" ||
+    fail "w5 did not start warm: $(cat "$W/w5.err")"
+dpid=$(daemon_pid t1)
+kill -KILL "$dpid"
+wait "$bg"
+show "$W/w5.err" "vm create w5"
+wait_until 10 pid_gone "$dpid" || fatal "bangerd $dpid survived kill -9"
+run t1 vm list --json
+st=$(jq -r '.[] | select(.name == "w5") | .state' "$W/out")
+[ "$st" = stopped ] || fail "w5 is '$st' after bangerd's restart, want stopped"
+[ -e "$(state_dir t1)/vms/w5/seed.pending" ] && fail "seed.pending left after reconcile"
+run t1 vm start w5
+expect_rc 0 "cold start of w5"
+run t1 vm exec w5 -- cat /root/.synced
+[ "$(cat "$W/out")" = synced-secret ] || fail "w5 lost its own files: $(cat "$W/out")"
+run t1 vm delete w5
+expect_rc 0 "vm delete w5"
+
 # --cold boots.
 run t1 vm run --rm --cold -- true
 expect_rc 0 "vm run --cold"
