@@ -129,7 +129,7 @@ for a in range(10):
                 where = d if f < 90 else os.path.dirname(d) \
                     if f < 97 else os.path.dirname(os.path.dirname(d))
                 size = int(sizes[n] * scale)
-                name = "%s/f%d-%d.%s" % (where, c, f, "c" if f % 3
+                name = "%s/f%d-%d-%d.%s" % (where, b, c, f, "c" if f % 3
                     else "bin")
                 with open(name, "wb") as o:
                     if f % 2:
@@ -150,7 +150,7 @@ PYEOF
 		) >/dev/null || { echo "  could not commit the bench tree"; return; }
 		chown -R "$(user_name t1)" "$TESTROOT/work"
 	fi
-	nf=$(git -C "$repo" ls-files | wc -l)
+	nf=$(git -c safe.directory='*' -C "$repo" ls-files | wc -l)
 	sz=$(du -sm --apparent-size --exclude=.git "$repo" | cut -f1)
 	: >"$LOGDIR/ws-tar.times"
 	: >"$LOGDIR/ws-bare.times"
