@@ -107,6 +107,8 @@ layer_fs_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	l->names.scan_max = LAYER_SCAN_MAX;
+	l->what = "the image";
+	l->advice = "pull again with a larger --size";
 	if ((e = ext2fs_open(path, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0,
 	    unix_io_manager, &l->fs)) != 0) {
 		snprintf(err, errlen, "%s: %s", path, error_message(e));
@@ -188,11 +190,11 @@ layer_fail(struct layer_fs *l, errcode_t e, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (e == EXT2_ET_BLOCK_ALLOC_FAIL || e == ENOSPC)
-		snprintf(l->err, l->errlen, "%s: the image is full (%llu MiB):"
-		    " pull again with a larger --size", entry, mib);
+		snprintf(l->err, l->errlen, "%s: %s is full (%llu MiB): %s",
+		    entry, l->what, mib, l->advice);
 	else if (e == EXT2_ET_INODE_ALLOC_FAIL)
-		snprintf(l->err, l->errlen, "%s: the image has no inode left "
-		    "(%llu MiB): pull again with a larger --size", entry, mib);
+		snprintf(l->err, l->errlen, "%s: %s has no inode left "
+		    "(%llu MiB): %s", entry, l->what, mib, l->advice);
 	else if (e != 0)
 		snprintf(l->err, l->errlen, "%s: %s: %s", entry, what,
 		    error_message(e));
@@ -228,6 +230,14 @@ layer_write_inode(struct layer_fs *l, ext2_ino_t ino,
 	    sizeof(*in))) != 0)
 		return layer_fail(l, e, "inode %u", ino);
 	return 0;
+}
+
+void
+layer_fs_full_advice(struct layer_fs *l, const char *what,
+    const char *advice)
+{
+	l->what = what;
+	l->advice = advice;
 }
 
 void
