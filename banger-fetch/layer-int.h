@@ -119,6 +119,8 @@ int	layer_data_open(struct layer_fs *, ext2_ino_t, ext2_file_t *);
 int	layer_data_write(struct layer_fs *, ext2_file_t, uint64_t,
 	    const void *, size_t);
 int	layer_data_close(struct layer_fs *, ext2_file_t, uint64_t, int);
+/* An empty regular file's contents from a descriptor, at most so many. */
+int	layer_data_fill(struct layer_fs *, ext2_ino_t, int, uint64_t);
 
 /* layer-meta.c: an entry's owner, mode, times and xattrs on ino. */
 struct archive_entry;

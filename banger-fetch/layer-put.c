@@ -16,8 +16,6 @@
 #include "layer.h"
 #include "layer-int.h"
 
-#define PUT_BUF		(256 * 1024)
-
 void
 layer_put_begin(struct layer_fs *l, char *err, size_t errlen)
 {
@@ -170,36 +168,25 @@ existing(struct layer_fs *l, ext2_ino_t dir, const char *name,
 	return 0;
 }
 
-/* fd's bytes, no more than max of them, into ino from its start. */
+/* fd's bytes, no more than max of them, into ino, emptied first. */
 static int
-put_data(struct layer_fs *l, ext2_ino_t ino, int fd, uint64_t max)
+put_data(struct layer_fs *l, ext2_ino_t ino, int fd, uint64_t max, int old)
 {
-	static char	 buf[PUT_BUF];
-	ext2_file_t	 f;
-	uint64_t	 off = 0;
-	ssize_t		 n;
-	int		 rc = 0;
+	struct ext2_inode_large	 in;
+	errcode_t		 e;
 
-	if (max / l->fs->blocksize >= (1ULL << 32))
-		return layer_fail(l, 0, "a file of %llu bytes",
-		    (unsigned long long)max);
-	if (layer_data_open(l, ino, &f) == -1)
-		return -1;
-	while (rc == 0 && off < max) {
-		n = read(fd, buf, max - off < PUT_BUF ? (size_t)(max - off) :
-		    PUT_BUF);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			rc = layer_fail(l, 0, "reading: %s", strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		rc = layer_data_write(l, f, off, buf, (size_t)n);
-		off += (uint64_t)n;
+	if (old) {
+		l->writes++;
+		if ((e = ext2fs_punch(l->fs, ino, NULL, NULL, 0, ~0ULL)) != 0)
+			return layer_fail(l, e, "emptying");
+		if (layer_read_inode(l, ino, &in) == -1)
+			return -1;
+		in.i_size = 0;
+		in.i_size_high = 0;
+		if (layer_write_inode(l, ino, &in) == -1)
+			return -1;
 	}
-	return layer_data_close(l, f, off, rc);
+	return layer_data_fill(l, ino, fd, max);
 }
 
 /*
@@ -226,14 +213,14 @@ layer_put_file(struct layer_fs *l, uint32_t dir, const char *name, int fd,
 			return layer_fail(l, 0, "something other than a "
 			    "regular file (a symbolic link?) is already "
 			    "there");
-		if (put_data(l, ino, fd, max) == -1)
+		if (put_data(l, ino, fd, max, 1) == -1)
 			return -1;
 		return layer_put_chmod(l, ino, mode);
 	}
 	if (layer_node(l, dir, name, LINUX_S_IFREG | (mode & 07777), 0, 0,
 	    &ino) == -1)
 		return -1;
-	return put_data(l, ino, fd, max);
+	return put_data(l, ino, fd, max, 0);
 }
 
 /* A symbolic link name in dir to target, which is never looked at. */
