@@ -150,11 +150,14 @@ layer_fs_close(struct layer_fs *l, char *err, size_t errlen)
 
 	if (l == NULL)
 		return 0;
-	if ((e = ext2fs_close_free(&l->fs)) != 0) {
+	if ((e = ext2fs_close2(l->fs, l->nosync ?
+	    EXT2_FLAG_FLUSH_NO_SYNC : 0)) != 0) {
 		snprintf(err, errlen, "closing the image: %s",
 		    error_message(e));
 		rc = -1;
+		ext2fs_free(l->fs);
 	}
+	l->fs = NULL;
 	layer_set_free(&l->set);
 	layer_names_free(&l->names);
 	ext2fs_free_mem(&l->dirbuf);
@@ -238,6 +241,12 @@ layer_fs_full_advice(struct layer_fs *l, const char *what,
 {
 	l->what = what;
 	l->advice = advice;
+}
+
+void
+layer_fs_no_sync(struct layer_fs *l)
+{
+	l->nosync = 1;
 }
 
 void

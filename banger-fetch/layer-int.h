@@ -55,6 +55,7 @@ struct layer_fs {
 	int		 pvalid;
 	struct layer_names names;
 	char		*dirbuf;	/* one block */
+	int		 nosync;	/* close without fsync */
 	/* Writes made: a layer that wrote nothing left the image as is. */
 	unsigned long	 writes;
 	/* What the image is and what to do when it is full (messages). */

@@ -62,6 +62,12 @@ int	layer_put_exists(struct layer_fs *, uint32_t, const char *);
 /* The image's root directory, as layer_put_* name it. */
 #define LAYER_ROOT	2
 
+/*
+ * Close without fsync: the image's writes stay in the page cache for
+ * the kernel to write back (or for the first flush of its user).
+ */
+void	layer_fs_no_sync(struct layer_fs *);
+
 /* Flush and close; 0, or -1 with why in err.  NULL is a no-op. */
 int	layer_fs_close(struct layer_fs *, char *, size_t);
 /* Free without writing anything more (after a failed layer_apply). */
