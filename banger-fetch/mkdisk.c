@@ -68,6 +68,7 @@ copy_workspace(struct layer_fs *l, const char *repo, const char *list,
     const char *name, int dirmode)
 {
 	char		 err[PATH_MAX + 256], top[PATH_MAX], *buf, *p, *end;
+	struct ws_repo	 wr;
 	struct stat	 st;
 	uint32_t	 rino, wino;
 	int		 rfd, lfd, r, rc = -1;
@@ -105,6 +106,7 @@ copy_workspace(struct layer_fs *l, const char *repo, const char *list,
 		free(buf);
 		return -1;
 	}
+	ws_repo_init(&wr, rfd);
 	layer_put_begin(l, err, sizeof(err));
 	snprintf(top, sizeof(top), "root/%s", name);
 	layer_put_entry(l, "/root");
@@ -129,7 +131,7 @@ copy_workspace(struct layer_fs *l, const char *repo, const char *list,
 	}
 	status_progress("copying %zu workspace files", nfiles);
 	for (p = buf; p < end; p += strlen(p) + 1) {
-		if ((r = ws_copy_one(rfd, l, top, p, dirmode, err,
+		if ((r = ws_copy_one(&wr, l, top, p, dirmode, err,
 		    sizeof(err))) == -1) {
 			status_error("workspace: %s", err);
 			goto out;
@@ -147,6 +149,7 @@ copy_workspace(struct layer_fs *l, const char *repo, const char *list,
 		    "nor symlinks (e.g. submodules)", skipped);
 	rc = 0;
 out:
+	ws_repo_done(&wr);
 	free(buf);
 	close(rfd);
 	return rc;

@@ -27,6 +27,7 @@
 
 static char	 top[64], repo[128], img[128];
 static int	 rfd;
+static struct ws_repo	 R;
 static struct layer_fs	*L;
 static char	 lerr[1024];
 
@@ -233,6 +234,7 @@ setup(void **state)
 		return -1;
 	layer_put_begin(L, lerr, sizeof(lerr));
 	rfd = open(repo, O_PATH | O_DIRECTORY);
+	ws_repo_init(&R, rfd);
 	return rfd == -1 ? -1 : 0;
 }
 
@@ -242,6 +244,7 @@ teardown(void **state)
 	char	 cmd[128];
 
 	(void)state;
+	ws_repo_done(&R);
 	close(rfd);
 	layer_fs_discard(L);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
@@ -267,7 +270,7 @@ test_path_ok(void **state)
 	assert_false(valid_ws_path("."));
 }
 
-#define CP(path)	ws_copy_one(rfd, L, WS, path, 0700, lerr, sizeof(lerr))
+#define CP(path)	ws_copy_one(&R, L, WS, path, 0700, lerr, sizeof(lerr))
 
 static void
 test_copy(void **state)
@@ -466,7 +469,7 @@ test_full(void **state)
 	    "give the VM a larger --disk-size");
 	layer_put_begin(l, err, sizeof(err));
 	assert_int_equal(layer_put_dirs(l, WS, 0700, &dir), 0);
-	assert_int_equal(ws_copy_one(rfd, l, WS, "huge", 0700, err,
+	assert_int_equal(ws_copy_one(&R, l, WS, "huge", 0700, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "huge: the work disk is full (2 MiB): "
 	    "give the VM a larger --disk-size"));
@@ -489,7 +492,7 @@ race(const char *name, void (*to)(int, const char *), const char *want)
 	swap_to = to;
 	swap_name = name;
 	alarm(60);
-	assert_int_equal(ws_copy_one(rfd, L, WS, name, 0700, err,
+	assert_int_equal(ws_copy_one(&R, L, WS, name, 0700, err,
 	    sizeof(err)), -1);
 	alarm(0);
 	assert_null(swap_name);		/* the swap happened */
@@ -539,7 +542,7 @@ test_fifo_listed(void **state)
 	snprintf(p, sizeof(p), "%s/listed-fifo", repo);
 	assert_int_equal(mkfifo(p, 0644), 0);
 	alarm(60);
-	assert_int_equal(ws_copy_one(rfd, L, WS, "listed-fifo", 0700, err,
+	assert_int_equal(ws_copy_one(&R, L, WS, "listed-fifo", 0700, err,
 	    sizeof(err)), 0);
 	assert_non_null(strstr(err, "not a file"));
 	fd = ws_open_file(rfd, "listed-fifo", 1, &st, err, sizeof(err));

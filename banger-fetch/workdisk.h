@@ -15,12 +15,23 @@
 struct layer_fs;
 
 /*
- * workspace.c: one workspace entry (relative path) from repo into the
+ * workspace.c: the repository being copied, and the directory in it the
+ * last entry was in (a list names a directory's files together).
+ */
+struct ws_repo {
+	int	 fd;		/* the repository, O_PATH */
+	int	 dfd;		/* dir, or -1 */
+	char	 dir[4096];
+};
+void	ws_repo_init(struct ws_repo *, int);
+void	ws_repo_done(struct ws_repo *);
+/*
+ * One workspace entry (relative path) from the repository into the
  * image under TOP; new directories get the mode.  err is the buffer
  * given to layer_put_begin.  1 copied, 0 skipped, -1 error (in err).
  */
-int	ws_copy_one(int, struct layer_fs *, const char *, const char *, int,
-	    char *, size_t);
+int	ws_copy_one(struct ws_repo *, struct layer_fs *, const char *,
+	    const char *, int, char *, size_t);
 
 /*
  * sync.c: config.toml's [[file_sync]], from bangerd's list file, into

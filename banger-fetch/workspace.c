@@ -124,24 +124,62 @@ ws_copy_data(int in, int out, off_t max)
 	return 0;
 }
 
+void
+ws_repo_init(struct ws_repo *r, int fd)
+{
+	r->fd = fd;
+	r->dfd = -1;
+	r->dir[0] = '\0';
+}
+
+void
+ws_repo_done(struct ws_repo *r)
+{
+	if (r->dfd != -1)
+		close(r->dfd);
+	r->dfd = -1;
+}
+
+/*
+ * dir in the repository, opened beneath it without following a link;
+ * kept for the next entry, which is most often in the same directory.
+ * The descriptor is the repository's: not to be closed.
+ */
+static int
+ws_repo_dir(struct ws_repo *r, const char *dir)
+{
+	if (r->dfd != -1 && strcmp(r->dir, dir) == 0)
+		return r->dfd;
+	ws_repo_done(r);
+	if (strlen(dir) >= sizeof(r->dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((r->dfd = open_beneath(r->fd, dir, O_PATH | O_DIRECTORY)) == -1)
+		return -1;
+	memcpy(r->dir, dir, strlen(dir) + 1);
+	return r->dfd;
+}
+
 /*
  * Copy repo/path to TOP/path in the image (TOP: the workspace's
- * directory, from the image's root); directories made on the way get
+ * directory, from the image's root; the directory of path is opened
+ * beneath the repository once for the entries in it); directories made on the way get
  * dirmode.  A regular file is read no further than the size it had when
  * opened: one that grows while we copy it cannot fill the disk.  err
  * must be the buffer given to layer_put_begin.  Returns 1 if copied, 0
  * if skipped (with a reason in err), -1 on error (reason in err).
  */
 int
-ws_copy_one(int repo, struct layer_fs *l, const char *top, const char *path,
-    int dirmode, char *err, size_t errlen)
+ws_copy_one(struct ws_repo *r, struct layer_fs *l, const char *top,
+    const char *path, int dirmode, char *err, size_t errlen)
 {
 	char		 dir[PATH_MAX], full[PATH_MAX], target[PATH_MAX];
 	char		 why[256];
 	const char	*base;
 	struct stat	 st;
 	uint32_t	 dino;
-	int		 sp = -1, in = -1, rc = -1;
+	int		 sp, in = -1, rc = -1;
 	ssize_t		 n;
 
 	if (!valid_ws_path(path)) {
@@ -161,7 +199,7 @@ ws_copy_one(int repo, struct layer_fs *l, const char *top, const char *path,
 		snprintf(err, errlen, "%s: path too long", path);
 		return -1;
 	}
-	if ((sp = open_beneath(repo, dir, O_PATH | O_DIRECTORY)) == -1) {
+	if ((sp = ws_repo_dir(r, dir)) == -1) {
 		snprintf(err, errlen, "%s: %s (a directory on the way is a "
 		    "symlink or missing)", path, strerror(errno));
 		return -1;
@@ -205,8 +243,6 @@ ws_copy_one(int repo, struct layer_fs *l, const char *top, const char *path,
 	rc = 1;
 out:
 	layer_put_entry(l, NULL);
-	if (sp != -1)
-		close(sp);
 	if (in != -1)
 		close(in);
 	return rc;
