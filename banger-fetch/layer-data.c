@@ -139,8 +139,8 @@ fill_extents(struct layer_fs *l, ext2_ino_t ino, int fd, uint64_t max,
 			nb = ((uint64_t)got + bs - 1) / bs;
 			memset(buf + got, 0, (size_t)(nb * bs - (uint64_t)got));
 			l->writes++;
-			if ((e = io_channel_write_blk64(l->fs->io, ext.e_pblk + i,
-			    (int)nb, buf)) != 0) {
+			if ((e = io_channel_write_blk64(l->fs->io,
+			    ext.e_pblk + i, (int)nb, buf)) != 0) {
 				layer_fail(l, e, "writing");
 				goto out;
 			}

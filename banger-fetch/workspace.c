@@ -1,7 +1,8 @@
 /*
  * Copying a workspace: one relative path at a time from the repository
- * straight into the work disk's image (layer-put.c).  Nothing outside the repository is followed: every
- * directory on the way is opened with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS,
+ * straight into the work disk's image (layer-put.c).  Nothing outside
+ * the repository is followed: every directory on the way is opened with
+ * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS,
  * and a symlink in the list is copied as a symlink, never read through.
  * The user may change the repository while we copy it, so a file is
  * judged by the descriptor we read, not by an earlier look at its name:
@@ -164,8 +165,8 @@ ws_repo_dir(struct ws_repo *r, const char *dir)
 /*
  * Copy repo/path to TOP/path in the image (TOP: the workspace's
  * directory, from the image's root; the directory of path is opened
- * beneath the repository once for the entries in it); directories made on the way get
- * dirmode.  A regular file is read no further than the size it had when
+ * beneath the repository once for the entries in it); directories made
+ * on the way get dirmode.  A regular file is read no further than the size it had when
  * opened: one that grows while we copy it cannot fill the disk.  err
  * must be the buffer given to layer_put_begin.  Returns 1 if copied, 0
  * if skipped (with a reason in err), -1 on error (reason in err).
