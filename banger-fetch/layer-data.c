@@ -6,7 +6,19 @@
  * read from a descriptor whose size is known (layer_data_fill) has its
  * blocks allocated at once and is written an extent at a time: one
  * write for many blocks, where ext2fs_file_write makes one per block.
+ *
+ * Those writes go to the image file directly, not through libext2fs's
+ * I/O channel: its cache is written out and dropped before every write
+ * of more than 4 blocks, which costs a read and a write of each inode
+ * table and directory block per file.  They stay coherent because the
+ * blocks were allocated a moment ago, for this file: the channel has
+ * never read them, and it can hold a dirty copy of one only if it held
+ * metadata before being freed, so every free (ext2fs_punch, here and in
+ * layer-put.c) is followed by layer_data_freed, which writes the
+ * channel's dirty blocks out first.
  */
+#include <sys/types.h>
+
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,6 +80,41 @@ layer_data_close(struct layer_fs *l, ext2_file_t f, uint64_t size, int ok)
 }
 
 #define FILL_BUF	(1024 * 1024)
+
+static int
+pwrite_all(int fd, const char *buf, size_t len, off_t off)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		n = pwrite(fd, buf, len, off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * Blocks were freed: what the channel holds dirty is written out now,
+ * before any of them can be given to layer_data_fill's direct writes.
+ */
+int
+layer_data_freed(struct layer_fs *l)
+{
+	errcode_t	 e;
+
+	if ((e = io_channel_flush(l->fs->io)) != 0)
+		return layer_fail(l, e, "writing the image");
+	return 0;
+}
 
 /* Up to len bytes from fd into buf: fewer only at its end. */
 static ssize_t
@@ -139,9 +186,10 @@ fill_extents(struct layer_fs *l, ext2_ino_t ino, int fd, uint64_t max,
 			nb = ((uint64_t)got + bs - 1) / bs;
 			memset(buf + got, 0, (size_t)(nb * bs - (uint64_t)got));
 			l->writes++;
-			if ((e = io_channel_write_blk64(l->fs->io,
-			    ext.e_pblk + i, (int)nb, buf)) != 0) {
-				layer_fail(l, e, "writing");
+			if (pwrite_all(l->datafd, buf, (size_t)(nb * bs),
+			    (off_t)((ext.e_pblk + i) * bs)) == -1) {
+				layer_fail(l, 0, "writing the image: %s",
+				    strerror(errno));
 				goto out;
 			}
 			*done += (uint64_t)got;
@@ -183,9 +231,13 @@ layer_data_fill(struct layer_fs *l, ext2_ino_t ino, int fd, uint64_t max)
 			return -1;
 	}
 	used = (done + bs - 1) / bs;
-	if (used < nblk && (e = ext2fs_punch(l->fs, ino, NULL, NULL, used,
-	    ~0ULL)) != 0)
-		return layer_fail(l, e, "freeing blocks");
+	if (used < nblk) {
+		if ((e = ext2fs_punch(l->fs, ino, NULL, NULL, used,
+		    ~0ULL)) != 0)
+			return layer_fail(l, e, "freeing blocks");
+		if (layer_data_freed(l) == -1)
+			return -1;
+	}
 	if (layer_read_inode(l, ino, &in) == -1)
 		return -1;
 	if ((e = ext2fs_inode_size_set(l->fs, (struct ext2_inode *)&in,

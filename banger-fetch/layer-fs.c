@@ -106,6 +106,7 @@ layer_fs_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	l->datafd = -1;
 	l->names.scan_max = LAYER_SCAN_MAX;
 	l->what = "the image";
 	l->advice = "pull again with a larger --size";
@@ -133,10 +134,17 @@ layer_fs_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	/* layer_data_fill's writes bypass the channel (see there). */
+	if ((l->datafd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) ==
+	    -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
 	l->fs->umask = 022;
 	l->bytes = ext2fs_blocks_count(l->fs->super) * l->fs->blocksize;
 	return l;
 fail:
+	ext2fs_free_mem(&l->dirbuf);
 	ext2fs_free(l->fs);
 	free(l);
 	return NULL;
@@ -158,6 +166,8 @@ layer_fs_close(struct layer_fs *l, char *err, size_t errlen)
 		ext2fs_free(l->fs);
 	}
 	l->fs = NULL;
+	if (l->datafd != -1)
+		close(l->datafd);
 	layer_set_free(&l->set);
 	layer_names_free(&l->names);
 	ext2fs_free_mem(&l->dirbuf);
@@ -171,6 +181,8 @@ layer_fs_discard(struct layer_fs *l)
 	if (l == NULL)
 		return;
 	ext2fs_free(l->fs);
+	if (l->datafd != -1)
+		close(l->datafd);
 	layer_set_free(&l->set);
 	layer_names_free(&l->names);
 	ext2fs_free_mem(&l->dirbuf);

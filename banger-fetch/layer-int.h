@@ -56,6 +56,7 @@ struct layer_fs {
 	struct layer_names names;
 	char		*dirbuf;	/* one block */
 	int		 nosync;	/* close without fsync */
+	int		 datafd;	/* the image, for layer_data_fill */
 	/* Writes made: a layer that wrote nothing left the image as is. */
 	unsigned long	 writes;
 	/* What the image is and what to do when it is full (messages). */
@@ -122,6 +123,8 @@ int	layer_data_write(struct layer_fs *, ext2_file_t, uint64_t,
 int	layer_data_close(struct layer_fs *, ext2_file_t, uint64_t, int);
 /* An empty regular file's contents from a descriptor, at most so many. */
 int	layer_data_fill(struct layer_fs *, ext2_ino_t, int, uint64_t);
+/* After freeing blocks, before the next layer_data_fill (see there). */
+int	layer_data_freed(struct layer_fs *);
 
 /* layer-meta.c: an entry's owner, mode, times and xattrs on ino. */
 struct archive_entry;

@@ -179,6 +179,8 @@ put_data(struct layer_fs *l, ext2_ino_t ino, int fd, uint64_t max, int old)
 		l->writes++;
 		if ((e = ext2fs_punch(l->fs, ino, NULL, NULL, 0, ~0ULL)) != 0)
 			return layer_fail(l, e, "emptying");
+		if (layer_data_freed(l) == -1)
+			return -1;
 		if (layer_read_inode(l, ino, &in) == -1)
 			return -1;
 		in.i_size = 0;
