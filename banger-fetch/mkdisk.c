@@ -297,8 +297,9 @@ fill(const char *out, const char *stage, const char *repo, const char *list,
 	layer_fs_full_advice(l, "the work disk",
 	    "give the VM a larger --disk-size");
 	/*
-	 * No fsync of 350 MB before the VM may start: the guest's first
-	 * flush (its journal's) makes the host flush the whole file.
+	 * No fsync of 350 MB before the VM may start: the kernel writes
+	 * the file back as any other, and QEMU's fdatasync at the guest's
+	 * first flush (its journal's) makes it durable.
 	 */
 	layer_fs_no_sync(l);
 	layer_put_begin(l, err, sizeof(err));
