@@ -36,21 +36,14 @@ int	sandbox_fetch_confine(const struct fetch_confine *, char *, size_t);
 
 /* mkdisk.c */
 int	mkdisk_main(int, char **);
-/* Copy one workspace entry (relative path) from repo into dst. */
-int	ws_copy_one(int, int, const char *, char *, size_t);
-int	ws_mkdirs(int, const char *);
+/* workdisk.h: what mkdisk.c writes onto the disk with. */
+/* workspace.c: a file opened to be copied, judged by its descriptor;
+ * at most the given bytes of it copied. */
 int	ws_copy_data(int, int, off_t);
 int	ws_open_file(int, const char *, int, struct stat *, char *, size_t);
 
 /* cache-sweep.c: dir's *.partial older than max_age, unlocked, removed. */
 #define CACHE_PARTIAL_DAYS	7
 unsigned cache_sweep_partials(const char *, time_t, time_t);
-
-/* owners.c: every inode of an ext4 image to 0:0. */
-int	ext4_chown_root(const char *, char *, size_t);
-
-/* sync.c: config.toml's [[file_sync]], from bangerd's list file. */
-int	sync_apply(const char *, const char *);
-int	sync_parse_mode(const char *);
 
 #endif

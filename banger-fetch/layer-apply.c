@@ -19,24 +19,22 @@
 #define WH_OPAQUE	".wh..wh..opq"
 #define READ_BLOCK	(128 * 1024)
 
-/* Contents, sparse entries keeping their holes. */
+/* Contents, sparse entries keeping their holes (layer-data.c). */
 static int
 write_data(struct layer_fs *l, struct archive *a, ext2_ino_t ino,
     int64_t size)
 {
 	ext2_file_t	 f;
-	errcode_t	 e;
 	const void	*buf;
 	size_t		 len;
 	la_int64_t	 off;
-	unsigned int	 done;
 	int		 r, rc = -1;
 
 	if (size < 0 || (uint64_t)size / l->fs->blocksize >= (1ULL << 32))
 		return layer_fail(l, 0, "a file of %lld bytes",
 		    (long long)size);
-	if ((e = ext2fs_file_open(l->fs, ino, EXT2_FILE_WRITE, &f)) != 0)
-		return layer_fail(l, e, "opening inode %u", ino);
+	if (layer_data_open(l, ino, &f) == -1)
+		return -1;
 	for (;;) {
 		r = archive_read_data_block(a, &buf, &len, &off);
 		if (r == ARCHIVE_EOF)
@@ -51,34 +49,12 @@ write_data(struct layer_fs *l, struct archive *a, ext2_ino_t ino,
 			layer_fail(l, 0, "data past the entry's size");
 			goto out;
 		}
-		if (len == 0)
-			continue;
-		l->writes++;
-		if ((e = ext2fs_file_llseek(f, (uint64_t)off, EXT2_SEEK_SET,
-		    NULL)) != 0)
-			goto fail;
-		while (len > 0) {
-			if ((e = ext2fs_file_write(f, buf, len > UINT32_MAX ?
-			    UINT32_MAX : (unsigned int)len, &done)) != 0)
-				goto fail;
-			if (done == 0) {
-				e = EXT2_ET_SHORT_WRITE;
-				goto fail;
-			}
-			buf = (const char *)buf + done;
-			len -= done;
-		}
+		if (layer_data_write(l, f, (uint64_t)off, buf, len) == -1)
+			goto out;
 	}
-	if ((e = ext2fs_file_set_size2(f, (ext2_off64_t)size)) != 0)
-		goto fail;
 	rc = 0;
-	goto out;
-fail:
-	layer_fail(l, e, "writing");
 out:
-	if ((e = ext2fs_file_close(f)) != 0 && rc == 0)
-		rc = layer_fail(l, e, "writing");
-	return rc;
+	return layer_data_close(l, f, (uint64_t)size, rc);
 }
 
 /* .wh.NAME and .wh..wh..opq: only what older layers made goes. */

@@ -106,7 +106,10 @@ layer_fs_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	l->datafd = -1;
 	l->names.scan_max = LAYER_SCAN_MAX;
+	l->what = "the image";
+	l->advice = "pull again with a larger --size";
 	if ((e = ext2fs_open(path, EXT2_FLAG_RW | EXT2_FLAG_64BITS, 0, 0,
 	    unix_io_manager, &l->fs)) != 0) {
 		snprintf(err, errlen, "%s: %s", path, error_message(e));
@@ -131,10 +134,17 @@ layer_fs_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	/* layer_data_fill's writes bypass the channel (see there). */
+	if ((l->datafd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) ==
+	    -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
 	l->fs->umask = 022;
 	l->bytes = ext2fs_blocks_count(l->fs->super) * l->fs->blocksize;
 	return l;
 fail:
+	ext2fs_free_mem(&l->dirbuf);
 	ext2fs_free(l->fs);
 	free(l);
 	return NULL;
@@ -148,11 +158,16 @@ layer_fs_close(struct layer_fs *l, char *err, size_t errlen)
 
 	if (l == NULL)
 		return 0;
-	if ((e = ext2fs_close_free(&l->fs)) != 0) {
+	if ((e = ext2fs_close2(l->fs, l->nosync ?
+	    EXT2_FLAG_FLUSH_NO_SYNC : 0)) != 0) {
 		snprintf(err, errlen, "closing the image: %s",
 		    error_message(e));
 		rc = -1;
+		ext2fs_free(l->fs);
 	}
+	l->fs = NULL;
+	if (l->datafd != -1)
+		close(l->datafd);
 	layer_set_free(&l->set);
 	layer_names_free(&l->names);
 	ext2fs_free_mem(&l->dirbuf);
@@ -166,6 +181,8 @@ layer_fs_discard(struct layer_fs *l)
 	if (l == NULL)
 		return;
 	ext2fs_free(l->fs);
+	if (l->datafd != -1)
+		close(l->datafd);
 	layer_set_free(&l->set);
 	layer_names_free(&l->names);
 	ext2fs_free_mem(&l->dirbuf);
@@ -188,11 +205,11 @@ layer_fail(struct layer_fs *l, errcode_t e, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (e == EXT2_ET_BLOCK_ALLOC_FAIL || e == ENOSPC)
-		snprintf(l->err, l->errlen, "%s: the image is full (%llu MiB):"
-		    " pull again with a larger --size", entry, mib);
+		snprintf(l->err, l->errlen, "%s: %s is full (%llu MiB): %s",
+		    entry, l->what, mib, l->advice);
 	else if (e == EXT2_ET_INODE_ALLOC_FAIL)
-		snprintf(l->err, l->errlen, "%s: the image has no inode left "
-		    "(%llu MiB): pull again with a larger --size", entry, mib);
+		snprintf(l->err, l->errlen, "%s: %s has no inode left "
+		    "(%llu MiB): %s", entry, l->what, mib, l->advice);
 	else if (e != 0)
 		snprintf(l->err, l->errlen, "%s: %s: %s", entry, what,
 		    error_message(e));
@@ -228,6 +245,20 @@ layer_write_inode(struct layer_fs *l, ext2_ino_t ino,
 	    sizeof(*in))) != 0)
 		return layer_fail(l, e, "inode %u", ino);
 	return 0;
+}
+
+void
+layer_fs_full_advice(struct layer_fs *l, const char *what,
+    const char *advice)
+{
+	l->what = what;
+	l->advice = advice;
+}
+
+void
+layer_fs_no_sync(struct layer_fs *l)
+{
+	l->nosync = 1;
 }
 
 void

@@ -55,8 +55,13 @@ struct layer_fs {
 	int		 pvalid;
 	struct layer_names names;
 	char		*dirbuf;	/* one block */
+	int		 nosync;	/* close without fsync */
+	int		 datafd;	/* the image, for layer_data_fill */
 	/* Writes made: a layer that wrote nothing left the image as is. */
 	unsigned long	 writes;
+	/* What the image is and what to do when it is full (messages). */
+	const char	*what;
+	const char	*advice;
 	/* The current entry and where its error goes. */
 	const char	*entry;
 	char		*err;
@@ -109,6 +114,17 @@ int	layer_node(struct layer_fs *, ext2_ino_t, const char *, int,
 	    uint64_t, uint64_t, ext2_ino_t *);
 int	layer_symlink(struct layer_fs *, ext2_ino_t, const char *,
 	    const char *, ext2_ino_t *);
+
+/* layer-data.c: a regular file's contents (layer_data_close sets its
+ * size when the int it is given is 0). */
+int	layer_data_open(struct layer_fs *, ext2_ino_t, ext2_file_t *);
+int	layer_data_write(struct layer_fs *, ext2_file_t, uint64_t,
+	    const void *, size_t);
+int	layer_data_close(struct layer_fs *, ext2_file_t, uint64_t, int);
+/* An empty regular file's contents from a descriptor, at most so many. */
+int	layer_data_fill(struct layer_fs *, ext2_ino_t, int, uint64_t);
+/* After freeing blocks, before the next layer_data_fill (see there). */
+int	layer_data_freed(struct layer_fs *);
 
 /* layer-meta.c: an entry's owner, mode, times and xattrs on ino. */
 struct archive_entry;

@@ -2,14 +2,17 @@
  * banger-fetch mkdisk OUT SIZE_MIB STAGE [--workspace REPO LIST NAME
  *     [--bundle]] [--sync LIST] [--hostkey]
  *
- * Build a VM's work disk: copy the workspace (REPO's files named in LIST,
- * NUL-separated) into STAGE/root/NAME, add config.toml's [[file_sync]]
- * entries (sync.c) and, with --hostkey, the VM's ssh host key; then make
- * an ext4 file system of SIZE_MIB MiB from STAGE with mkfs.ext4 -d and
- * give every file in it to root (owners.c: the guest's /root is root's).
- * The
- * file is sparse: the disk costs what its contents cost.  STAGE is
- * removed afterwards.  Nothing is mounted; no privilege is used.
+ * Build a VM's work disk: an empty ext4 file system of SIZE_MIB MiB made
+ * by mkfs.ext4, then written with libext2fs (layer-put.c), with no copy
+ * of the workspace on the host's file system: first what bangerd staged
+ * in STAGE (root/.ssh/authorized_keys, overlay/upper and overlay/work)
+ * with the ssh host key (--hostkey) and the repository's history
+ * (--bundle) added there, then the workspace (REPO's files named in
+ * LIST, NUL-separated) read straight into /root/NAME, then config.toml's
+ * [[file_sync]] entries (sync.c).  Everything on the disk is root's (the
+ * guest's /root is root's).  The file is sparse: the disk costs what its
+ * contents cost.  STAGE is removed afterwards.  Nothing is mounted; no
+ * privilege is used.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,9 +28,11 @@
 
 #include "fdutil.h"
 #include "fetch.h"
+#include "layer.h"
 #include "log.h"
 #include "proto.h"
 #include "valid.h"
+#include "workdisk.h"
 
 #define LIST_MAX_BYTES	(64 * 1024 * 1024)
 #define LIST_MAX_FILES	1000000
@@ -59,12 +64,14 @@ child_of(const char *path, const char *dir)
 }
 
 static int
-copy_workspace(const char *stage, const char *repo, const char *list,
-    const char *name)
+copy_workspace(struct layer_fs *l, const char *repo, const char *list,
+    const char *name, int dirmode)
 {
-	char		 err[PATH_MAX + 128], dst[PATH_MAX], *buf, *p, *end;
+	char		 err[PATH_MAX + 256], top[PATH_MAX], *buf, *p, *end;
+	struct ws_repo	 wr;
 	struct stat	 st;
-	int		 rfd, dfd, lfd, r;
+	uint32_t	 rino, wino;
+	int		 rfd, lfd, r, rc = -1;
 	size_t		 nfiles = 0, done = 0, skipped = 0;
 	ssize_t		 n;
 
@@ -91,23 +98,43 @@ copy_workspace(const char *stage, const char *repo, const char *list,
 	if (nfiles > LIST_MAX_FILES) {
 		status_error("workspace has more than %d files",
 		    LIST_MAX_FILES);
+		free(buf);
 		return -1;
 	}
-	snprintf(dst, sizeof(dst), "%s/root/%s", stage, name);
 	if ((rfd = open(repo, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		status_error("%s: %s", repo, strerror(errno));
+		free(buf);
 		return -1;
 	}
-	if (mkdir(dst, 0755) == -1 ||
-	    (dfd = open(dst, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		status_error("%s: %s", dst, strerror(errno));
-		return -1;
+	ws_repo_init(&wr, rfd);
+	layer_put_begin(l, err, sizeof(err));
+	snprintf(top, sizeof(top), "root/%s", name);
+	layer_put_entry(l, "/root");
+	if (layer_put_dirs(l, "root", dirmode, &rino) == -1) {
+		status_error("workspace: %s", err);
+		goto out;
+	}
+	/* As mkdir(2) refused it: the workspace is a directory of its own. */
+	layer_put_entry(l, top);
+	if ((r = layer_put_exists(l, rino, name)) != 0) {
+		if (r == 1)
+			status_error("workspace: /root/%s is already on the "
+			    "disk (a [[file_sync]] or staged file?); rename "
+			    "the repository's directory", name);
+		else
+			status_error("workspace: %s", err);
+		goto out;
+	}
+	if (layer_put_mkdir(l, rino, name, dirmode, &wino) == -1) {
+		status_error("workspace: %s", err);
+		goto out;
 	}
 	status_progress("copying %zu workspace files", nfiles);
 	for (p = buf; p < end; p += strlen(p) + 1) {
-		if ((r = ws_copy_one(rfd, dfd, p, err, sizeof(err))) == -1) {
+		if ((r = ws_copy_one(&wr, l, top, p, dirmode, err,
+		    sizeof(err))) == -1) {
 			status_error("workspace: %s", err);
-			return -1;
+			goto out;
 		}
 		if (r == 0) {
 			log_warnx("%s", err);
@@ -120,10 +147,12 @@ copy_workspace(const char *stage, const char *repo, const char *list,
 	if (skipped > 0)
 		status_progress("skipped %zu entries that are neither files "
 		    "nor symlinks (e.g. submodules)", skipped);
+	rc = 0;
+out:
+	ws_repo_done(&wr);
 	free(buf);
 	close(rfd);
-	close(dfd);
-	return 0;
+	return rc;
 }
 
 /*
@@ -219,20 +248,18 @@ fail:
 	return -1;
 }
 
+/* The empty file system: as mkfs.ext4 -d made it, without the -d. */
 static int
-run_mkfs(const char *stage, const char *out)
+run_mkfs(const char *out)
 {
 	pid_t	 pid;
 	int	 status;
-
-	char	 err[256];
 
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
 		execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", "-L",
-		    "banger-work", "-E", "root_owner=0:0", "-d", stage, out,
-		    (char *)NULL);
+		    "banger-work", "-E", "root_owner=0:0", out, (char *)NULL);
 		fprintf(stderr, "banger-fetch: mkfs.ext4: %s\n",
 		    strerror(errno));
 		_exit(127);
@@ -242,12 +269,65 @@ run_mkfs(const char *stage, const char *out)
 			return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return -1;
-	/* mkfs copied the stage's owners (ours): the guest's are root's. */
-	if (ext4_chown_root(out, err, sizeof(err)) == -1) {
-		status_error("ownership: %s", err);
+	return 0;
+}
+
+/*
+ * The disk's contents, in the order the staging copy had them: STAGE
+ * (bangerd's files, the host key, the bundle), the workspace, then
+ * [[file_sync]] over both.  Directories made on the way get what
+ * mkdir(2) gave them in the staging directory: 0755 less our umask.
+ */
+static int
+fill(const char *out, const char *stage, const char *repo, const char *list,
+    const char *name, const char *sync)
+{
+	struct layer_fs	*l;
+	char		 err[PATH_MAX + 256];
+	mode_t		 um;
+	int		 sfd, dirmode;
+
+	um = umask(022);
+	umask(um);
+	dirmode = 0755 & ~(int)um;
+	if ((l = layer_fs_open(out, err, sizeof(err))) == NULL) {
+		status_error("work disk: %s", err);
+		return -1;
+	}
+	layer_fs_full_advice(l, "the work disk",
+	    "give the VM a larger --disk-size");
+	/*
+	 * No fsync of 350 MB before the VM may start: the kernel writes
+	 * the file back as any other, and QEMU's fdatasync at the guest's
+	 * first flush (its journal's) makes it durable.
+	 */
+	layer_fs_no_sync(l);
+	layer_put_begin(l, err, sizeof(err));
+	if ((sfd = open(stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		status_error("%s: %s", stage, strerror(errno));
+		goto fail;
+	}
+	if (sync_tree(l, sfd, LAYER_ROOT, stage, err, sizeof(err)) == -1) {
+		status_error("work disk: %s", err);
+		close(sfd);
+		goto fail;
+	}
+	close(sfd);
+	if (repo != NULL && copy_workspace(l, repo, list, name, dirmode) == -1)
+		goto fail;
+	layer_put_begin(l, err, sizeof(err));
+	if (sync != NULL && sync_apply(l, sync, dirmode, err,
+	    sizeof(err)) == -1)
+		goto fail;
+	if (layer_fs_close(l, err, sizeof(err)) == -1) {
+		status_error("work disk: %s", err);
 		return -1;
 	}
 	return 0;
+fail:
+	layer_fs_discard(l);
+	return -1;
 }
 
 int
@@ -311,17 +391,9 @@ mkdisk_main(int argc, char **argv)
 		status_error("sandbox: %s", err);
 		return 1;
 	}
-	if (repo != NULL && copy_workspace(stage, repo, list, name) == -1) {
-		rm_tree(stage);
-		return 1;
-	}
 	if (bundle && (repo == NULL || make_bundle(stage, repo, name) == -1)) {
 		if (repo == NULL)
 			status_error("mkdisk: --bundle needs --workspace");
-		rm_tree(stage);
-		return 1;
-	}
-	if (sync != NULL && sync_apply(stage, sync) == -1) {
 		rm_tree(stage);
 		return 1;
 	}
@@ -338,8 +410,13 @@ mkdisk_main(int argc, char **argv)
 	}
 	close(fd);
 	status_progress("making the %llu MiB work disk", size);
-	if (run_mkfs(stage, out) == -1) {
+	if (run_mkfs(out) == -1) {
 		status_error("mkfs.ext4 failed (see the job log)");
+		(void)unlink(out);
+		rm_tree(stage);
+		return 1;
+	}
+	if (fill(out, stage, repo, list, name, sync) == -1) {
 		(void)unlink(out);
 		rm_tree(stage);
 		return 1;

@@ -1,7 +1,8 @@
 /*
  * Copying a workspace: one relative path at a time from the repository
- * into the stage.  Nothing outside the repository is followed: every
- * directory on the way is opened with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS,
+ * straight into the work disk's image (layer-put.c).  Nothing outside
+ * the repository is followed: every directory on the way is opened with
+ * RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS,
  * and a symlink in the list is copied as a symlink, never read through.
  * The user may change the repository while we copy it, so a file is
  * judged by the descriptor we read, not by an earlier look at its name:
@@ -23,6 +24,8 @@
 
 #include "fdutil.h"
 #include "fetch.h"
+#include "layer.h"
+#include "workdisk.h"
 #include "valid.h"
 
 static int
@@ -37,36 +40,6 @@ open_beneath(int dirfd, const char *path, int flags)
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 	    RESOLVE_NO_MAGICLINKS;
 	return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
-
-/* mkdir -p of dir below dst; returns an fd for it. */
-int
-ws_mkdirs(int dst, const char *dir)
-{
-	char	 buf[PATH_MAX], *c, *slash;
-	int	 fd, next;
-
-	if ((fd = fcntl(dst, F_DUPFD_CLOEXEC, 0)) == -1)
-		return -1;
-	if (dir[0] == '\0')
-		return fd;
-	snprintf(buf, sizeof(buf), "%s", dir);
-	for (c = buf; c != NULL; c = slash) {
-		if ((slash = strchr(c, '/')) != NULL)
-			*slash++ = '\0';
-		if (mkdirat(fd, c, 0755) == -1 && errno != EEXIST)
-			goto fail;
-		next = openat(fd, c, O_PATH | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
-		if (next == -1)
-			goto fail;
-		close(fd);
-		fd = next;
-	}
-	return fd;
-fail:
-	close(fd);
-	return -1;
 }
 
 /* What a file that is not a regular one is, for messages. */
@@ -152,17 +125,62 @@ ws_copy_data(int in, int out, off_t max)
 	return 0;
 }
 
+void
+ws_repo_init(struct ws_repo *r, int fd)
+{
+	r->fd = fd;
+	r->dfd = -1;
+	r->dir[0] = '\0';
+}
+
+void
+ws_repo_done(struct ws_repo *r)
+{
+	if (r->dfd != -1)
+		close(r->dfd);
+	r->dfd = -1;
+}
+
 /*
- * Copy repo/path to dst/path.  Returns 1 if copied, 0 if skipped (with a
- * reason in err), -1 on error (reason in err).
+ * dir in the repository, opened beneath it without following a link;
+ * kept for the next entry, which is most often in the same directory.
+ * The descriptor is the repository's: not to be closed.
+ */
+static int
+ws_repo_dir(struct ws_repo *r, const char *dir)
+{
+	if (r->dfd != -1 && strcmp(r->dir, dir) == 0)
+		return r->dfd;
+	ws_repo_done(r);
+	if (strlen(dir) >= sizeof(r->dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((r->dfd = open_beneath(r->fd, dir, O_PATH | O_DIRECTORY)) == -1)
+		return -1;
+	memcpy(r->dir, dir, strlen(dir) + 1);
+	return r->dfd;
+}
+
+/*
+ * Copy repo/path to TOP/path in the image (TOP: the workspace's
+ * directory, from the image's root; the directory of path is opened
+ * beneath the repository once for the entries in it); directories made
+ * on the way get dirmode.  A regular file is read no further than the size it had when
+ * opened: one that grows while we copy it cannot fill the disk.  err
+ * must be the buffer given to layer_put_begin.  Returns 1 if copied, 0
+ * if skipped (with a reason in err), -1 on error (reason in err).
  */
 int
-ws_copy_one(int repo, int dst, const char *path, char *err, size_t errlen)
+ws_copy_one(struct ws_repo *r, struct layer_fs *l, const char *top,
+    const char *path, int dirmode, char *err, size_t errlen)
 {
-	char		 dir[PATH_MAX], target[PATH_MAX], why[256];
+	char		 dir[PATH_MAX], full[PATH_MAX], target[PATH_MAX];
+	char		 why[256];
 	const char	*base;
 	struct stat	 st;
-	int		 sp = -1, dp = -1, in = -1, out = -1, rc = -1;
+	uint32_t	 dino;
+	int		 sp, in = -1, rc = -1;
 	ssize_t		 n;
 
 	if (!valid_ws_path(path)) {
@@ -177,7 +195,12 @@ ws_copy_one(int repo, int dst, const char *path, char *err, size_t errlen)
 		dir[0] = '\0';
 		base = path;
 	}
-	if ((sp = open_beneath(repo, dir, O_PATH | O_DIRECTORY)) == -1) {
+	if ((size_t)snprintf(full, sizeof(full), "%s%s%s", top, dir[0] != '\0' ?
+	    "/" : "", dir) >= sizeof(full)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	if ((sp = ws_repo_dir(r, dir)) == -1) {
 		snprintf(err, errlen, "%s: %s (a directory on the way is a "
 		    "symlink or missing)", path, strerror(errno));
 		return -1;
@@ -192,21 +215,22 @@ ws_copy_one(int repo, int dst, const char *path, char *err, size_t errlen)
 		rc = 0;
 		goto out;
 	}
-	if ((dp = ws_mkdirs(dst, dir)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	layer_put_entry(l, path);
+	if (layer_put_dirs(l, full, dirmode, &dino) == -1)
 		goto out;
-	}
 	if (S_ISLNK(st.st_mode)) {
-		if ((n = readlinkat(sp, base, target, sizeof(target) - 1)) ==
-		    -1) {
+		if ((n = readlinkat(sp, base, target, sizeof(target))) == -1) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if ((size_t)n >= sizeof(target)) {
+			snprintf(err, errlen, "%s: symlink target too long",
+			    path);
 			goto out;
 		}
 		target[n] = '\0';
-		if (symlinkat(target, dp, base) == -1) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (layer_put_symlink(l, dino, base, target) == -1)
 			goto out;
-		}
 		rc = 1;
 		goto out;
 	}
@@ -214,22 +238,13 @@ ws_copy_one(int repo, int dst, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, why);
 		goto out;
 	}
-	if ((out = openat(dp, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, st.st_mode & 0777)) == -1 ||
-	    ws_copy_data(in, out, st.st_size) == -1 ||
-	    fchmod(out, st.st_mode & 0777) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (layer_put_file(l, dino, base, in, (uint64_t)st.st_size,
+	    st.st_mode & 0777, 0) == -1)
 		goto out;
-	}
 	rc = 1;
 out:
-	if (sp != -1)
-		close(sp);
-	if (dp != -1)
-		close(dp);
+	layer_put_entry(l, NULL);
 	if (in != -1)
 		close(in);
-	if (out != -1)
-		close(out);
 	return rc;
 }

@@ -4,12 +4,15 @@
 # AG_READY (regress/boot-ready), and the peak memory of bangerd and
 # banger-priv, DNS latency through banger-net against its upstream, and
 # image pull of a 100 MB image, cold and warm, against mkfs.ext4 -d,
-# and vm suspend / vm resume (bench-snap.sh).
+# what a 30,000-file workspace adds to a vm run against tar -c, and vm
+# suspend / resume, warm against cold starts and vm fork (bench-snap.sh).
 # Same world as the regress suite (test-lib.sh): test user,
 # private network namespace, setuid helper under /run/banger-regress.
 # Prints numbers; timing never fails it.
 #
 #	sh regress/bench.sh [RUNS]	(default 5, after one warm-up each)
+#	BENCH_ONLY=workspace sh regress/bench.sh	(that section alone)
+#	BENCH_ONLY=snap sh regress/bench.sh	(bench-snap.sh alone)
 
 REGRESS=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$REGRESS/.." && pwd)
@@ -86,6 +89,129 @@ time_boot() {
 	fi
 }
 
+# Workspace copy: what a 30,000-file workspace adds to `vm run`, against
+# `tar -c` of the same tree.  The repository (made once, in the test
+# user's space) is about 350 MB of mixed sizes in nested directories.
+# Timed: `vm run --rm REPO -- true` against a bare `vm run --rm -- true`
+# (same image and disk size), median of BENCH_WS_RUNS (default 3) each
+# after one warm-up; the warm-up with the workspace counts the files the
+# guest sees, so the copy is known to be complete.  Goal: (time added
+# over a bare vm run) / (tar time) <= 1.5.
+bench_workspace() {
+	repo=$TESTROOT/work/bench-ws
+	wsruns=${BENCH_WS_RUNS:-3}
+	if [ ! -d "$repo" ]; then
+		mkdir -p "$repo"
+		/usr/bin/python3 - "$repo" <<'PYEOF' ||
+import os, random, sys
+top = sys.argv[1]
+rng = random.Random(1)
+text = b"".join(b"line %d of a source file, more or less\n" % i
+    for i in range(20000))
+# 80% small (0.2-8 KB), 17% medium (8-64 KB), 3% large (64-400 KB),
+# scaled to about 350 MB in all.
+sizes = []
+for i in range(30000):
+    r = rng.random()
+    if r < 0.80:
+        sizes.append(rng.randint(200, 8000))
+    elif r < 0.97:
+        sizes.append(rng.randint(8000, 64000))
+    else:
+        sizes.append(rng.randint(64000, 400000))
+scale = 350e6 / sum(sizes)
+n = 0
+for a in range(10):
+    for b in range(6):
+        for c in range(5):
+            d = "%s/src%d/mod%d/part%d" % (top, a, b, c)
+            os.makedirs(d, exist_ok=True)
+            for f in range(100):
+                # a few files one and two levels up, too
+                where = d if f < 90 else os.path.dirname(d) \
+                    if f < 97 else os.path.dirname(os.path.dirname(d))
+                size = int(sizes[n] * scale)
+                name = "%s/f%d-%d-%d.%s" % (where, b, c, f, "c" if f % 3
+                    else "bin")
+                with open(name, "wb") as o:
+                    if f % 2:
+                        o.write(os.urandom(size))
+                    else:
+                        o.write((text * (size // len(text) + 1))[:size])
+                if f % 10 == 0:
+                    os.chmod(name, 0o755)
+                n += 1
+PYEOF
+		    { echo "  could not make the bench tree"; return; }
+		(
+			cd "$repo" || exit 1
+			git init -q .
+			git add -A
+			git -c user.email=b@example.invalid -c user.name=b \
+			    commit -qm bench
+		) >/dev/null || { echo "  could not commit the bench tree"; return; }
+		chown -R "$(user_name t1)" "$TESTROOT/work"
+	fi
+	nf=$(git -c safe.directory='*' -C "$repo" ls-files | wc -l)
+	sz=$(du -sm --apparent-size --exclude=.git "$repo" | cut -f1)
+	: >"$LOGDIR/ws-tar.times"
+	: >"$LOGDIR/ws-bare.times"
+	: >"$LOGDIR/ws-run.times"
+	wsflags="--image tiny --disk-size 2G"
+	# Warm-ups: the page cache, the daemon, and the file count.
+	tar -C "$repo" --exclude=.git -cf - . | cat >/dev/null
+	banger vm run --rm $wsflags -- true </dev/null >/dev/null \
+	    2>>"$LOGDIR/ws.err"
+	n=$(banger vm run --rm $wsflags "$repo" -- \
+	    sh -c 'find . -type f | wc -l' </dev/null 2>>"$LOGDIR/ws.err")
+	i=0
+	while [ $i -lt "$wsruns" ]; do
+		t0=$(now)
+		tar -C "$repo" --exclude=.git -cf - . | cat >/dev/null
+		t1=$(now)
+		echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }' \
+		    >>"$LOGDIR/ws-tar.times"
+		t0=$(now)
+		banger vm run --rm $wsflags -- true </dev/null >/dev/null \
+		    2>>"$LOGDIR/ws.err" && t1=$(now) &&
+		    echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }' \
+		    >>"$LOGDIR/ws-bare.times"
+		t0=$(now)
+		banger vm run --rm $wsflags "$repo" -- true </dev/null \
+		    >/dev/null 2>>"$LOGDIR/ws.err" && t1=$(now) &&
+		    echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }' \
+		    >>"$LOGDIR/ws-run.times"
+		i=$((i + 1))
+	done
+	tar_s=$(median <"$LOGDIR/ws-tar.times")
+	bare_s=$(median <"$LOGDIR/ws-bare.times")
+	ws_s=$(median <"$LOGDIR/ws-run.times")
+	echo "workspace of $nf files ($sz MB; the guest saw ${n:-?} files), medians of $wsruns:"
+	echo "  vm run --rm REPO -- true: ${ws_s} s  (runs: $(echo $(cat "$LOGDIR/ws-run.times")))"
+	echo "  vm run --rm -- true:      ${bare_s} s  (runs: $(echo $(cat "$LOGDIR/ws-bare.times")))"
+	echo "  tar -c of the tree:       ${tar_s} s  (runs: $(echo $(cat "$LOGDIR/ws-tar.times")))"
+	if [ "$ws_s" != n/a ] && [ "$bare_s" != n/a ] && [ "$tar_s" != n/a ]; then
+		echo "$ws_s $bare_s $tar_s" | awk '{
+		    printf "  added by the workspace %.3f s; ratio added / tar %.2f (goal <= 1.5)\n",
+		    $1 - $2, ($1 - $2) / $3 }'
+	else
+		echo "  a run failed; see $LOGDIR/ws.err"
+	fi
+}
+
+# BENCH_ONLY=workspace or snap: only that section.
+if [ "${BENCH_ONLY:-}" = workspace ] || [ "${BENCH_ONLY:-}" = snap ]; then
+	if [ "$BENCH_ONLY" = workspace ]; then
+		bench_workspace
+	else
+		. "$REGRESS/bench-snap.sh"
+	fi
+	stop_daemons >/dev/null 2>&1
+	cleanup
+	netsnap_check || exit 1
+	exit 0
+fi
+
 echo "== bench: $RUNS runs each after one warm-up ($(nproc) CPUs, $(basename "$KERNEL"))"
 
 : >"$LOGDIR/vmrun.times"
@@ -129,44 +255,7 @@ if [ "$vm_med" != n/a ] && [ "$boot_med" != n/a ]; then
 fi
 echo "peak RSS (VmHWM): bangerd ${d_hwm}, bangerd --launcher ${l_hwm}, banger-priv ${p_hwm}"
 
-# Workspace copy: a synthetic repository of 30,000 files (about 250 MB)
-# into a VM, against `tar -c` of the same tree.  The VM's command counts
-# the files it finds, so the copy is known to be complete.
-repo=$TESTROOT/work/bench-repo
-if [ ! -d "$repo" ]; then
-	mkdir -p "$repo"
-	(
-		cd "$repo" || exit 1
-		git init -q .
-		i=0
-		while [ $i -lt 300 ]; do
-			mkdir -p "d$i"
-			j=0
-			while [ $j -lt 100 ]; do
-				# 30,000 files of ~8.5 KB: about 250 MB.
-				head -c 8700 /dev/urandom >"d$i/f$j"
-				j=$((j + 1))
-			done
-			i=$((i + 1))
-		done
-		git add -A
-		git -c user.email=b@example.invalid -c user.name=b commit -qm bench
-	) || echo "  could not make the bench repository"
-	chown -R banger-t1 "$TESTROOT/work"
-fi
-sz=$(du -sm "$repo" --exclude=.git | cut -f1)
-t0=$(now)
-tar -C "$repo" --exclude=.git -cf - . | cat >/dev/null
-t1=$(now)
-tar_s=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')
-t0=$(now)
-n=$(banger vm run --rm --image tiny --disk-size 2G "$repo" -- \
-    sh -c 'find . -type f | wc -l' </dev/null 2>>"$LOGDIR/ws.err")
-t1=$(now)
-ws_s=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')
-echo "workspace copy of ${n:-?} files (${sz} MB) into a VM, run and delete: ${ws_s} s;"
-echo "  tar -c of the same tree: ${tar_s} s; minus one bare VM run (${vm_med} s):" \
-    "$(echo "$ws_s $vm_med $tar_s" | awk '{ printf "%.3f s, ratio %.1f", $1 - $2, ($1 - $2) / $3 }')"
+bench_workspace
 
 # The golden image: create -> ready, and delete.  BENCH_GOLDEN=1 builds it
 # first (a few minutes, from Debian's archive; see as_user_hostnet).
