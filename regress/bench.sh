@@ -199,11 +199,26 @@ PYEOF
 	fi
 }
 
-# BENCH_ONLY=workspace or snap: only that section.
+# The golden image for the bench user, from Debian's archive (a few
+# minutes; see as_user_hostnet).
+golden_build() {
+	stop_daemons >/dev/null 2>&1
+	_t0=$(now)
+	with_timeout 1800 as_user_hostnet t1 "$BIN/banger" image build \
+	    debian-bookworm </dev/null >/dev/null 2>>"$LOGDIR/golden.err"
+	_t1=$(now)
+	as_user_hostnet t1 "$BIN/banger" daemon stop >/dev/null 2>&1
+	wait_until 10 no_live_bangerd t1
+	echo "$_t0 $_t1" | awk '{ printf "golden image build: %.1f s\n", $2 - $1 }'
+}
+
+# BENCH_ONLY=workspace or snap: only that section (snap with
+# BENCH_GOLDEN=1: the golden image too).
 if [ "${BENCH_ONLY:-}" = workspace ] || [ "${BENCH_ONLY:-}" = snap ]; then
 	if [ "$BENCH_ONLY" = workspace ]; then
 		bench_workspace
 	else
+		[ "${BENCH_GOLDEN:-0}" = 1 ] && golden_build
 		. "$REGRESS/bench-snap.sh"
 	fi
 	stop_daemons >/dev/null 2>&1
@@ -258,17 +273,8 @@ echo "peak RSS (VmHWM): bangerd ${d_hwm}, bangerd --launcher ${l_hwm}, banger-pr
 bench_workspace
 
 # The golden image: create -> ready, and delete.  BENCH_GOLDEN=1 builds it
-# first (a few minutes, from Debian's archive; see as_user_hostnet).
-if [ "${BENCH_GOLDEN:-0}" = 1 ]; then
-	stop_daemons >/dev/null 2>&1
-	t0=$(now)
-	with_timeout 1800 as_user_hostnet t1 "$BIN/banger" image build \
-	    debian-bookworm </dev/null >/dev/null 2>>"$LOGDIR/golden.err"
-	t1=$(now)
-	as_user_hostnet t1 "$BIN/banger" daemon stop >/dev/null 2>&1
-	wait_until 10 no_live_bangerd t1
-	echo "$t0 $t1" | awk '{ printf "golden image build: %.1f s\n", $2 - $1 }'
-fi
+# first (golden_build).
+[ "${BENCH_GOLDEN:-0}" = 1 ] && golden_build
 if [ -f "$(state_dir t1)/images/debian-bookworm/rootfs.ext4" ]; then
 	t0=$(now)
 	banger vm create --name bench-g --image debian-bookworm </dev/null \
