@@ -340,6 +340,10 @@ test_refuse(void **state)
 
 static void
 write_list(const char *list, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+write_list(const char *list, const char *fmt, ...)
 {
 	va_list	 ap;
 	FILE	*f;
