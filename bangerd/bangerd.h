@@ -467,6 +467,7 @@ void		 vm_resume_qmp_ready(struct vm *);
 void		 snap_free(struct vm *);
 int		 snap_exists(const struct vm *);
 int		 snap_discard(struct vm *);
+void		 rm_tree(const char *);
 void		 snap_tidy(struct vm *);
 int		 snap_resume_fd(struct vm *, int *, char *, size_t);
 int		 vm_resume_ready(struct vm *);

@@ -54,6 +54,7 @@ void		 snap_saved(struct vm *, int, const char *);
 void		 snap_rm_dir(const struct vm *, const char *);
 int		 copy_sparse(int, int, uint64_t *);
 int		 snap_sync(struct vm *);
+int		 snap_open_own(const char *, uint64_t *);
 void		 vm_resume_loaded(struct vm *, int, const char *);
 int		 qemu_suspend(struct vm *, char *, size_t);
 int		 qemu_resume(struct vm *, char *, size_t);

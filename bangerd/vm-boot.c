@@ -41,7 +41,7 @@ static void	vm_ssh_wait(struct vm *vm);
 static void	vm_netfix(struct vm *vm);
 static void	vm_identity(struct vm *vm);
 static void	vm_seed(struct vm *vm);
-static int	prep_send(struct vm *, char **, size_t);
+static int	prep_send(struct vm *, char **, size_t, char *);
 static void	vm_settle(struct vm *vm);
 
 
@@ -580,19 +580,8 @@ vm_ready_go(struct vm *vm)
 static void
 vm_prep_session(struct vm *vm, char **argv, size_t argc)
 {
-	struct ag_exec	 ex;
-
-	memset(&ex, 0, sizeof(ex));
-	ex.argv.v = argv;
-	ex.argv.n = argc;
-	ex.env.v = (char *[]){ NULL };
-	ex.cwd = vm->run_cwd;
-	vm->session = ++vm->d->next_session;
-	vm->bootstrapping = vm->session;
-	if (agent_send(vm, AG_EXEC, vm->session, &ex) == -1) {
-		vm->session = vm->bootstrapping = 0;
+	if (prep_send(vm, argv, argc, vm->run_cwd) == -1)
 		vm_prepare(vm);
-	}
 }
 
 static void
@@ -642,7 +631,7 @@ vm_netfix(struct vm *vm)
 	log_info("vm %s: address %s on resume (was %s)", vm->name,
 	    vm->address, vm->net_was);
 	vm->net_was[0] = '\0';
-	if (prep_send(vm, argv, 7) == -1)
+	if (prep_send(vm, argv, 7, "") == -1)
 		vm_prepare(vm);
 }
 
@@ -657,7 +646,7 @@ vm_identity(struct vm *vm)
 	vm->born_as[0] = '\0';
 	vm->ncaptured = 0;
 	vm->capture_bad = 0;
-	if (prep_send(vm, argv, 6) == -1) {
+	if (prep_send(vm, argv, 6, "") == -1) {
 		vm_personalized(vm, -1);
 		vm_prepare(vm);
 		return;
@@ -667,7 +656,7 @@ vm_identity(struct vm *vm)
 
 /* A preparation session whose failure to start is the caller's. */
 static int
-prep_send(struct vm *vm, char **argv, size_t argc)
+prep_send(struct vm *vm, char **argv, size_t argc, char *cwd)
 {
 	struct ag_exec	 ex;
 
@@ -675,7 +664,7 @@ prep_send(struct vm *vm, char **argv, size_t argc)
 	ex.argv.v = argv;
 	ex.argv.n = argc;
 	ex.env.v = (char *[]){ NULL };
-	ex.cwd = "";
+	ex.cwd = cwd;
 	vm->session = ++vm->d->next_session;
 	vm->bootstrapping = vm->session;
 	if (agent_send(vm, AG_EXEC, vm->session, &ex) == -1) {
@@ -692,7 +681,7 @@ vm_seed(struct vm *vm)
 
 	client_progress(vm->runner, "copying VM %s's own files in",
 	    vm->name);
-	if (prep_send(vm, argv, 4) == -1) {
+	if (prep_send(vm, argv, 4, "") == -1) {
 		warm_seeded(vm, -1);
 		return;
 	}
@@ -708,7 +697,7 @@ vm_settle(struct vm *vm)
 
 	snprintf(secs, sizeof(secs), "%d", SSH_WAIT_SEC);
 	vm->settled = 1;
-	if (prep_send(vm, argv, 5) == -1) {
+	if (prep_send(vm, argv, 5, "") == -1) {
 		tmpl_save_failed(vm, "its agent could not be asked to settle");
 		return;
 	}

@@ -25,9 +25,9 @@
 #include "snap.h"
 #include "vm-phase.h"
 
-/* A file of ours, 0600, regular, not through a link. */
-static int
-open_own(const char *path, uint64_t *size)
+/* A file of ours, 0600, regular, not through a link; open, its size. */
+int
+snap_open_own(const char *path, uint64_t *size)
 {
 	struct stat	 st;
 	int		 fd;
@@ -65,7 +65,7 @@ snap_check(struct vm *vm, struct snap *s, char *err, size_t errlen)
 	int		 fd;
 
 	if (snap_path(vm, SNAP_DIR, SNAP_INFO, p, sizeof(p)) == -1 ||
-	    (fd = open_own(p, &size)) == -1) {
+	    (fd = snap_open_own(p, &size)) == -1) {
 		snprintf(err, errlen, "its saved state's record %s/%s/%s "
 		    "cannot be read (%s)", vm->dir, SNAP_DIR, SNAP_INFO,
 		    strerror(errno));
@@ -104,7 +104,7 @@ snap_check(struct vm *vm, struct snap *s, char *err, size_t errlen)
 		return -1;
 	}
 	if (snap_path(vm, SNAP_DIR, SNAP_STATE, p, sizeof(p)) == -1 ||
-	    (s->file = open_own(p, &size)) == -1) {
+	    (s->file = snap_open_own(p, &size)) == -1) {
 		snprintf(err, errlen, "its saved state %s/%s/%s cannot be "
 		    "read (%s)", vm->dir, SNAP_DIR, SNAP_STATE,
 		    strerror(errno));

@@ -193,24 +193,13 @@ snap_exists(const struct vm *vm)
 	return lstat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)f;
-	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) == -1 &&
-	    errno != ENOENT)
-		log_warn("remove %s", path);
-	return 0;
-}
-
 void
 snap_rm_dir(const struct vm *vm, const char *dir)
 {
 	char	 p[PATH_MAX + 32];
 
 	if (snap_path(vm, dir, NULL, p, sizeof(p)) == 0)
-		(void)nftw(p, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		rm_tree(p);
 }
 
 /*

@@ -213,6 +213,13 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 	return 0;
 }
 
+/* A tree of our own files, links removed, never followed. */
+void
+rm_tree(const char *path)
+{
+	(void)nftw(path, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 /*
  * Remove the VM's directory; it holds only files we or banger-fetch
  * wrote.  FTW_PHYS: a symlink inside (a staged workspace) is removed, not

@@ -147,17 +147,10 @@ seed_prepare(struct vm *vm, char *err, size_t errlen)
 static int
 own_file(const char *p, uint64_t *size)
 {
-	struct stat	 st;
-	int		 fd;
+	int	 fd;
 
-	if ((fd = open_regular(p)) == -1)
+	if ((fd = snap_open_own(p, size)) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1 || st.st_uid != getuid() ||
-	    (st.st_mode & 077) != 0) {
-		close(fd);
-		return -1;
-	}
-	*size = (uint64_t)st.st_size;
 	close(fd);
 	return 0;
 }
@@ -527,17 +520,6 @@ tmpl_save_failed(struct vm *vm, const char *err)
 	tmpl_drop(vm, err);
 }
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)f;
-	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) == -1 &&
-	    errno != ENOENT)
-		log_warn("remove %s", path);
-	return 0;
-}
-
 /*
  * The template VM's VMM is gone.  If its state was saved, the state, its
  * record and the work disk move to templates/KEY, replacing what was
@@ -564,8 +546,8 @@ tmpl_exited(struct vm *vm, int saved)
 		goto fail;
 	snprintf(tmp, sizeof(tmp), "%s.new", to);
 	snprintf(old, sizeof(old), "%s.old", to);
-	(void)nftw(tmp, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-	(void)nftw(old, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rm_tree(tmp);
+	rm_tree(old);
 	if (mkdir(tmp, 0700) == -1)
 		goto fail;
 	for (i = 0; i < 2; i++) {
@@ -586,7 +568,7 @@ tmpl_exited(struct vm *vm, int saved)
 	if (rename(tmp, to) == -1)
 		goto fail;
 	(void)fsync_dir(dir);
-	(void)nftw(old, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rm_tree(old);
 	log_info("warm template %s made in %.1f s", vm->tmpl_key,
 	    tmpl_age(vm));
 	if (d->tmpl_client != NULL)
@@ -596,7 +578,7 @@ tmpl_exited(struct vm *vm, int saved)
 	return;
 fail:
 	log_warn("warm template %s", vm->tmpl_key);
-	(void)nftw(tmp, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	rm_tree(tmp);
 	tmpl_drop(vm, "could not move it into place (see bangerd's log)");
 }
 
@@ -638,7 +620,7 @@ tmpl_remove_image(struct bangerd *d, const char *image)
 		if (tmpl_shape_of(de->d_name, image) == NULL)
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		(void)nftw(p, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		rm_tree(p);
 	}
 	closedir(dp);
 }
