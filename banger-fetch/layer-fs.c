@@ -134,9 +134,12 @@ layer_fs_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	/* layer_data_fill's writes bypass the channel (see there). */
-	if ((l->datafd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) ==
-	    -1) {
+	/*
+	 * layer_data_fill's writes bypass the channel (see there).  The
+	 * name is the one ext2fs_open() just opened, and resolved the same
+	 * way (the fuzzer's is a /proc/self/fd link).
+	 */
+	if ((l->datafd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}

@@ -100,7 +100,8 @@ word(struct cur *c, const char *allowed, char *out, size_t outlen)
 	const char	*s = c->p;
 	size_t		 n;
 
-	while (c->p < c->end && *c->p != '\n' &&
+	/* strchr() finds the terminator too: a NUL is never allowed. */
+	while (c->p < c->end && *c->p != '\n' && *c->p != '\0' &&
 	    strchr(allowed, *c->p) != NULL)
 		c->p++;
 	n = (size_t)(c->p - s);

@@ -120,6 +120,24 @@ test_refused(void **state)
 	refuse_edit("mem 0 00", "mem 0 01");
 }
 
+/* A NUL inside a word (strchr's terminator) is refused. */
+static void
+test_nul(void **state)
+{
+	struct snap_info si;
+	char		 buf[SNAP_INFO_MAX];
+	char		*p;
+	int		 n;
+
+	(void)state;
+	sample(&si);
+	n = snap_info_format(&si, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_non_null(p = strstr(buf, "version 0"));
+	p[8] = '\0';
+	assert_int_equal(snap_info_parse(buf, (size_t)n, &si), -1);
+}
+
 static void
 test_trailing(void **state)
 {
@@ -146,6 +164,7 @@ main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_trailing),
+		cmocka_unit_test(test_nul),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
