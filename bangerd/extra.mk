@@ -25,3 +25,8 @@ $(eval $(call prog_rule,bangerd/test-kernel-info,bangerd/test-kernel-info.c \
 TESTS += bangerd/test-snap-info
 $(eval $(call prog_rule,bangerd/test-snap-info,bangerd/test-snap-info.c \
 	bangerd/snap-info.c,-lcmocka))
+
+# bangerd: the guest's new host key line (hostkey-line.c stands alone).
+TESTS += bangerd/test-hostkey-line
+$(eval $(call prog_rule,bangerd/test-hostkey-line,bangerd/test-hostkey-line.c \
+	bangerd/hostkey-line.c,-lcmocka))

@@ -21,6 +21,7 @@
 
 #include "bangerd.h"
 #include "fdutil.h"
+#include "hostkey-line.h"
 #include "log.h"
 #include "snap.h"
 #include "vm-phase.h"
@@ -388,28 +389,6 @@ vm_resume_failed(struct vm *vm)
 	return err;
 }
 
-/* An ed25519 public key line as ssh-keygen -C banger-vm writes it. */
-static int
-pubkey_ok(const char *p, size_t len)
-{
-	static const char	 pre[] = "ssh-ed25519 ", post[] = " banger-vm\n";
-	size_t			 i, b64;
-
-	if (len < sizeof(pre) + sizeof(post) ||
-	    memcmp(p, pre, sizeof(pre) - 1) != 0 ||
-	    memcmp(p + len - (sizeof(post) - 1), post, sizeof(post) - 1) != 0)
-		return 0;
-	b64 = len - (sizeof(pre) - 1) - (sizeof(post) - 1);
-	if (b64 < 40 || b64 > 100)
-		return 0;
-	for (i = sizeof(pre) - 1; i < sizeof(pre) - 1 + b64; i++)
-		if (!((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' &&
-		    p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') ||
-		    p[i] == '+' || p[i] == '/' || p[i] == '='))
-			return 0;
-	return 1;
-}
-
 /*
  * The identity step of a forked VM ended (vm-boot.c): if the guest made
  * a new ssh host key, its public half (the session's output, from the
@@ -432,7 +411,7 @@ vm_personalized(struct vm *vm, int64_t status)
 	if (vm->ncaptured == 0 && !vm->capture_bad)
 		return;		/* no sshd in this image */
 	if (vm->capture_bad || vm->ncaptured > sizeof(vm->captured) ||
-	    !pubkey_ok(vm->captured, vm->ncaptured)) {
+	    !hostkey_line_ok(vm->captured, vm->ncaptured)) {
 		log_warnx("vm %s: the guest's new host key is malformed; "
 		    "ignored", vm->name);
 		return;

@@ -24,3 +24,10 @@ FUZZ_SRCS_snap-info := bangerd/snap-info.c
 FUZZ_CFLAGS_snap-info := -Ibangerd
 FUZZ_DEPS_snap-info := bangerd/snap-info.h
 $(eval $(call fuzz_rule,snap-info))
+# vm fork / warm starts: a guest's new host key line
+# (bangerd/hostkey-line.c).
+FUZZERS += hostkey-line
+FUZZ_SRCS_hostkey-line := bangerd/hostkey-line.c
+FUZZ_CFLAGS_hostkey-line := -Ibangerd
+FUZZ_DEPS_hostkey-line := bangerd/hostkey-line.h
+$(eval $(call fuzz_rule,hostkey-line))
