@@ -173,6 +173,14 @@ int
 vm_session_ws(uint32_t type, const void *req, int tty, char **paths,
     size_t npaths)
 {
+	return vm_session_fds(type, req, tty, paths, npaths, 0, 1, 2);
+}
+
+/* The same, with the command's stdio on the given descriptors. */
+int
+vm_session_fds(uint32_t type, const void *req, int tty, char **paths,
+    size_t npaths, int in, int out, int errfd)
+{
 	struct client		 c;
 	struct session		 s;
 	sigset_t		 mask;
@@ -191,29 +199,57 @@ vm_session_ws(uint32_t type, const void *req, int tty, char **paths,
 	sigaddset(&mask, SIGWINCH);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
 		cli_warn("sigprocmask");
+		client_close(&c);
 		return BEX_FAIL;
 	}
 	memset(&s, 0, sizeof(s));
 	if ((s.sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1) {
 		cli_warn("signalfd");
+		client_close(&c);
 		return BEX_FAIL;
 	}
 	if (client_request(&c, type, req, &s.id, err, sizeof(err)) == -1) {
 		cli_warnx("%s", err);
-		return BEX_FAIL;
+		rc = BEX_FAIL;
+		goto out;
 	}
-	if (send_ws_files(&c, s.id, paths, npaths) == -1)
-		return BEX_FAIL;
+	if (send_ws_files(&c, s.id, paths, npaths) == -1) {
+		rc = BEX_FAIL;
+		goto out;
+	}
 	s.c = &c;
-	s.in = 0;
-	s.out = 1;
-	s.err = 2;
+	s.in = in;
+	s.out = out;
+	s.err = errfd;
 	s.tty = tty;
-	s.winfd = 1;
+	s.winfd = out;
 	s.rm = type == CTL_VM_RUN && ((const struct ctl_vm_run *)req)->rm;
 	rc = session_run(&s);
+out:
+	close(s.sigfd);
 	client_close(&c);
 	return rc;
+}
+
+/*
+ * Run argv (NULL-terminated) in the running VM name without a terminal,
+ * its stdin read from in (-1: none), its stdout and stderr written to out
+ * and errfd; as `vm exec`, through bangerd and the agent.  Returns the
+ * command's exit status, or banger's (BEX_*) when it could not run.
+ */
+int
+vm_exec_io(const char *name, char **argv, int in, int out, int errfd)
+{
+	struct ctl_vm_exec	 req;
+	size_t			 n;
+
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	memset(&req, 0, sizeof(req));
+	req.name = (char *)name;
+	req.argv.v = argv;
+	req.argv.n = n;
+	return vm_session_fds(CTL_VM_EXEC, &req, 0, NULL, 0, in, out, errfd);
 }
 
 static int	vm_run_interactive(struct ctl_vm_run *, struct ws_list *);
