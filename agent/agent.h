@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "proto.h"
 
-#define SESS_MAX	1		/* concurrent sessions */
+#define SESS_MAX	AGENT_SESS_MAX	/* concurrent sessions */
 #define STDIN_MAX	AG_STDIN_MAX	/* queued input per session */
 #define TX_HIGH		(1024u * 1024)	/* stop reading children above this */
 #define REOPEN_MS	200		/* retry delay for the port */

@@ -19,7 +19,8 @@
 
 /*
  * Whether a message may arrive now.  A_STARTING: the VM is booting (the
- * agent says ready once).  A_SESSION: it names the session in progress.
+ * agent says ready once).  A_SESSION: it names a session in progress
+ * (the VM's own or a `vm exec`).
  * A_REQUEST: a request of ours may still fail; the agent answers each
  * request with at most one error, so a guest can send no more errors
  * than it was sent frames, and none at all unasked.
@@ -33,7 +34,8 @@ static void	ag_output(struct vm *, const struct msg_hdr *, void *);
 static void	ag_exit(struct vm *, const struct msg_hdr *, void *);
 static void	ag_error(struct vm *, const struct msg_hdr *, void *);
 static void	ag_input_ack(struct vm *, const struct msg_hdr *, void *);
-static int	agent_input_drained(const struct vm *, uint64_t);
+static int	agent_input_drained(const struct vm *, uint64_t, uint64_t);
+static void	agent_resume(struct vm *, uint64_t);
 
 static const struct agent_dispatch {
 	uint32_t	 type;
@@ -60,8 +62,8 @@ agent_allowed(const struct vm *vm, const struct msg_hdr *h, unsigned flags)
 {
 	if ((flags & A_STARTING) && vm->state != VM_STARTING)
 		return 0;
-	if ((flags & A_SESSION) && (vm->session == 0 ||
-	    h->id != vm->session))
+	if ((flags & A_SESSION) && (h->id == 0 || (h->id != vm->session &&
+	    vm_exec_find_c(vm, h->id) == NULL)))
 		return 0;
 	if ((flags & A_REQUEST) && (vm->ag_errors >= vm->ag_requests ||
 	    h->id > vm->d->next_session))
@@ -113,24 +115,27 @@ ag_ready(struct vm *vm, const struct msg_hdr *h, void *body)
 static void
 ag_output(struct vm *vm, const struct msg_hdr *h, void *body)
 {
-	(void)h;
 	if (((struct ag_output *)body)->stream < 1) {
 		vm_agent_lost(vm, "output on stream 0");
 		return;
 	}
-	vm_agent_output(vm, body);
+	if (vm_exec_output(vm, h->id, body))
+		return;
+	vm_agent_output(vm, h->id, body);
 }
 
 static void
 ag_exit(struct vm *vm, const struct msg_hdr *h, void *body)
 {
-	(void)h;
-	vm_agent_exit(vm, body);
+	if (vm_exec_exit(vm, h->id, body))
+		return;
+	vm_agent_exit(vm, h->id, body);
 }
 
 static void
 ag_error(struct vm *vm, const struct msg_hdr *h, void *body)
 {
+	struct vm_exec	*x;
 	uint64_t	 dropped;
 
 	vm->ag_errors++;
@@ -151,6 +156,9 @@ ag_error(struct vm *vm, const struct msg_hdr *h, void *body)
 	    vm->bootstrapping == 0)
 		client_progress(vm->runner, "the agent in VM %s: %.200s",
 		    vm->name, ((struct ag_error *)body)->message);
+	else if ((x = vm_exec_find(vm, h->id)) != NULL && x->c != NULL)
+		client_progress(x->c, "the agent in VM %s: %.200s",
+		    vm->name, ((struct ag_error *)body)->message);
 }
 
 /*
@@ -161,16 +169,21 @@ ag_error(struct vm *vm, const struct msg_hdr *h, void *body)
 static void
 ag_input_ack(struct vm *vm, const struct msg_hdr *h, void *body)
 {
+	struct vm_exec	*x;
 	uint64_t	 n = ((struct ag_input_ack *)body)->bytes;
+	uint64_t	*flight = NULL;
 
-	if (vm->in_session != h->id || n == 0 || n > vm->in_flight) {
+	if (h->id == vm->session && vm->in_session == h->id)
+		flight = &vm->in_flight;
+	else if ((x = vm_exec_find(vm, h->id)) != NULL)
+		flight = &x->in_flight;
+	if (flight == NULL || n == 0 || n > *flight) {
 		vm_agent_lost(vm, "the guest acknowledged input it was not "
 		    "sent");
 		return;
 	}
-	vm->in_flight -= n;
-	if (agent_input_drained(vm, AG_INPUT_RESUME))
-		vm_client_resume(vm);
+	*flight -= n;
+	agent_resume(vm, AG_INPUT_RESUME);
 }
 
 /*
@@ -254,12 +267,17 @@ agent_read(struct bufferevent *bev, void *arg)
 	}
 }
 
-/* The session's input not yet acknowledged by the agent. */
+/* A session's input not yet acknowledged by the agent. */
 static uint64_t
-agent_in_flight(const struct vm *vm)
+agent_in_flight(const struct vm *vm, uint64_t id)
 {
-	return vm->session != 0 && vm->in_session == vm->session ?
-	    vm->in_flight : 0;
+	const struct vm_exec	*x;
+
+	if (id == 0)
+		return 0;
+	if (id == vm->session)
+		return vm->in_session == id ? vm->in_flight : 0;
+	return (x = vm_exec_find_c(vm, id)) != NULL ? x->in_flight : 0;
 }
 
 /*
@@ -267,12 +285,12 @@ agent_in_flight(const struct vm *vm)
  * for the guest, or AG_INPUT_WINDOW sent and not acknowledged.
  */
 int
-agent_input_full(const struct vm *vm)
+agent_input_full(const struct vm *vm, uint64_t id)
 {
 	if (vm->agent == NULL)
 		return 0;
 	return evbuffer_get_length(bufferevent_get_output(vm->agent)) >
-	    AGENT_OUTQ_HIGH || agent_in_flight(vm) > AG_INPUT_WINDOW;
+	    AGENT_OUTQ_HIGH || agent_in_flight(vm, id) > AG_INPUT_WINDOW;
 }
 
 /*
@@ -284,23 +302,36 @@ agent_input_full(const struct vm *vm)
  * wait for acknowledgements of input that its command may never read.
  */
 static int
-agent_input_drained(const struct vm *vm, uint64_t in_mark)
+agent_input_drained(const struct vm *vm, uint64_t id, uint64_t in_mark)
 {
 	if (vm->agent == NULL)
 		return 1;
 	return evbuffer_get_length(bufferevent_get_output(vm->agent)) <=
-	    OUTQ_LOW(AGENT_OUTQ_HIGH) && agent_in_flight(vm) <= in_mark;
+	    OUTQ_LOW(AGENT_OUTQ_HIGH) && agent_in_flight(vm, id) <= in_mark;
 }
 
-/* Our output to the guest drained to OUTQ_LOW: the client may talk again. */
+/* Let each client whose session has caught up send input again. */
+static void
+agent_resume(struct vm *vm, uint64_t in_mark)
+{
+	struct client	*c;
+	size_t		 i;
+
+	if ((c = vm->runner) != NULL &&
+	    agent_input_drained(vm, vm->session, in_mark))
+		vm_client_resume(vm, c);
+	for (i = 0; i < VM_EXEC_MAX; i++)
+		if ((c = vm->execs[i].c) != NULL &&
+		    agent_input_drained(vm, vm->execs[i].id, in_mark))
+			vm_client_resume(vm, c);
+}
+
+/* Our output to the guest drained to OUTQ_LOW: the clients may talk again. */
 static void
 agent_write(struct bufferevent *bev, void *arg)
 {
-	struct vm	*vm = arg;
-
 	(void)bev;
-	if (agent_input_drained(vm, AG_INPUT_WINDOW))
-		vm_client_resume(vm);
+	agent_resume(arg, AG_INPUT_WINDOW);
 }
 
 static void
@@ -342,9 +373,12 @@ agent_detach(struct vm *vm)
 	if (vm->agent != NULL) {
 		bufferevent_free(vm->agent);
 		vm->agent = NULL;
-		/* What the client's input waited for is gone with it. */
-		vm_client_resume(vm);
+		/* What the clients' input waited for is gone with it. */
+		agent_resume(vm, AG_INPUT_WINDOW);
 	}
+	/* No `vm exec` outlives the channel that carries it. */
+	vm_exec_end_all(vm, BERR_INTERNAL, "VM %s stopped while the command "
+	    "ran", vm->name);
 }
 
 int
@@ -368,23 +402,28 @@ agent_send(struct vm *vm, uint32_t type, uint64_t id, const void *body)
 }
 
 /*
- * A chunk of the runner's stdin (empty: its end) for the session in
- * progress, counted until the agent acknowledges it.
+ * A chunk of a client's stdin (empty: its end) for session id (the VM's
+ * own or a `vm exec`), counted until the agent acknowledges it.
  */
 int
-agent_send_input(struct vm *vm, const struct msg_bin *data)
+agent_send_input(struct vm *vm, uint64_t id, const struct msg_bin *data)
 {
 	struct ag_input	 in;
+	struct vm_exec	*x = NULL;
 
-	if (vm->session == 0)
+	if (id == 0 || (id != vm->session &&
+	    (x = vm_exec_find(vm, id)) == NULL))
 		return -1;
-	if (vm->in_session != vm->session) {
-		vm->in_session = vm->session;
+	if (x == NULL && vm->in_session != id) {
+		vm->in_session = id;
 		vm->in_flight = 0;
 	}
 	in.data = *data;
-	if (agent_send(vm, AG_INPUT, vm->session, &in) == -1)
+	if (agent_send(vm, AG_INPUT, id, &in) == -1)
 		return -1;
-	vm->in_flight += data->len;
+	if (x != NULL)
+		x->in_flight += data->len;
+	else
+		vm->in_flight += data->len;
 	return 0;
 }

@@ -131,6 +131,21 @@ struct snap;
  * went away first (qmp.c).
  */
 #define QMP_WAIT_MAX	8
+
+/*
+ * `vm exec` commands run beside the VM's own (vm run's command and the
+ * preparation steps) and beside each other, each an agent session of its
+ * own (vm-exec.c).  The agent runs up to AGENT_SESS_MAX sessions.
+ */
+#define VM_EXEC_MAX	8
+_Static_assert(VM_EXEC_MAX + 1 <= AGENT_SESS_MAX,
+    "the agent must run every exec and the VM's own session at once");
+
+struct vm_exec {
+	struct client		*c;		/* NULL once it hung up */
+	uint64_t		 id;		/* agent session, 0: free */
+	uint64_t		 in_flight;	/* input sent, not acked */
+};
 typedef void (*qmp_cb)(struct vm *, int, struct json_t *);
 struct qmp_wait {
 	uint64_t	 id;
@@ -200,6 +215,9 @@ struct vm {
 	struct event		*vsock_timer;	/* Firecracker: agent connect */
 	struct event		*kill_timer;
 	struct timespec		 t_spawn;
+
+	/* `vm exec` commands running beside it (vm-exec.c). */
+	struct vm_exec		 execs[VM_EXEC_MAX];
 
 	/* The client whose `vm run` command this VM is running. */
 	struct client		*runner;
@@ -427,9 +445,9 @@ void		 vm_run(struct client *, struct ctl_vm_run *);
 void		 vm_create_cmd(struct client *, struct ctl_vm_create *);
 void		 vm_start_cmd(struct client *, struct vm *);
 void		 vm_stop_cmd(struct client *, struct vm *);
-void		 vm_exec_cmd(struct client *, struct ctl_vm_exec *,
-		    struct vm *);
 void		 vm_start_session(struct vm *);
+int		 vm_send_exec(struct vm *, uint64_t, const struct msg_strv *,
+		    int, uint64_t, uint64_t, const char *, char *, size_t);
 void		 vm_ws_files(struct client *, struct ctl_ws_files *);
 void		 vm_info(struct vm *, struct ctl_vm_info *);
 void		 vm_reply_info(struct client *, struct vm *);
@@ -472,22 +490,38 @@ void		 snap_tidy(struct vm *);
 int		 snap_resume_fd(struct vm *, int *, char *, size_t);
 int		 vm_resume_ready(struct vm *);
 const char	*vm_resume_failed(struct vm *);
-void		 vm_agent_output(struct vm *, const struct ag_output *);
-void		 vm_agent_exit(struct vm *, const struct ag_exit *);
+void		 vm_agent_output(struct vm *, uint64_t,
+		    const struct ag_output *);
+void		 vm_agent_exit(struct vm *, uint64_t, const struct ag_exit *);
 void		 vm_agent_lost(struct vm *, const char *);
 void		 vm_client_gone(struct client *);
 void		 vm_client_input(struct client *, uint32_t, void *);
-void		 vm_client_resume(struct vm *);
+void		 vm_client_resume(struct vm *, struct client *);
+uint64_t	 vm_client_sess(const struct vm *, const struct client *);
 void		 vm_client_unhold(struct client *);
 void		 vm_client_drop_hold(struct client *);
 void		 vm_remove_files(struct vm *);
+
+/* vm-exec.c */
+void		 vm_exec_cmd(struct client *, struct ctl_vm_exec *,
+		    struct vm *);
+struct vm_exec	*vm_exec_find(struct vm *, uint64_t);
+const struct vm_exec *vm_exec_find_c(const struct vm *, uint64_t);
+struct vm_exec	*vm_exec_of(struct vm *, const struct client *);
+int		 vm_exec_output(struct vm *, uint64_t, const struct ag_output *);
+int		 vm_exec_exit(struct vm *, uint64_t, const struct ag_exit *);
+void		 vm_exec_gone(struct vm *, struct client *);
+void		 vm_exec_end_all(struct vm *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+int		 vm_exec_busy(const struct vm *);
+void		 vm_agent_read_maybe(struct vm *);
 
 /* agent.c */
 void	 agent_attach(struct vm *, int);
 void	 agent_detach(struct vm *);
 int	 agent_send(struct vm *, uint32_t, uint64_t, const void *);
-int	 agent_send_input(struct vm *, const struct msg_bin *);
-int	 agent_input_full(const struct vm *);
+int	 agent_send_input(struct vm *, uint64_t, const struct msg_bin *);
+int	 agent_input_full(const struct vm *, uint64_t);
 void	 agent_handle(struct vm *, const uint8_t *, size_t);
 int	 ratelimit_ok(struct ratelimit *, uint64_t *);
 

@@ -291,8 +291,8 @@ client_write(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	/* Output drained below the watermark: let the guest talk again. */
-	if (c->vm != NULL && c->vm->agent != NULL)
-		bufferevent_enable(c->vm->agent, EV_READ);
+	if (c->vm != NULL)
+		vm_agent_read_maybe(c->vm);
 	if (c->closing)
 		client_free(c);
 }

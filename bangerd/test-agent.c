@@ -36,6 +36,7 @@ struct fixture {
 	int		 peer;		/* the guest's end */
 	int		 logfd;
 	char		 dir[64];
+	uint64_t	 sid;		/* the CLI's `vm exec` session */
 };
 
 static int
@@ -347,6 +348,11 @@ struct cli {
 	struct buf	 from_d;	/* what bangerd sent the CLI */
 	int		 holds;		/* CTL_INPUT_HOLD seen */
 	int		 resumes;	/* CTL_INPUT_RESUME seen */
+	struct buf	 output;	/* CTL_OUTPUT data */
+	int		 exited;	/* CTL_EXIT seen ... */
+	int64_t		 status;	/* ... with this status */
+	int		 errors;	/* CTL_ERROR seen */
+	uint32_t	 error_code;
 };
 
 static void
@@ -441,7 +447,7 @@ guest_ack(struct fixture *f, struct cli *k)
 	if (k->got == k->acked || f->vm->agent == NULL)
 		return;
 	ak.bytes = k->got - k->acked;
-	guest_sends(f->vm, AG_INPUT_ACK, f->vm->session, &ak);
+	guest_sends(f->vm, AG_INPUT_ACK, f->sid, &ak);
 	k->acked = k->got;
 }
 
@@ -486,13 +492,13 @@ guest_read(struct fixture *f, struct cli *k)
 	}
 }
 
+/* Connect and queue a `vm exec` of the fixture's VM. */
 static void
-cli_open(struct fixture *f, struct cli *k, int tty)
+cli_connect(struct fixture *f, struct cli *k, int tty)
 {
 	struct sockaddr_un	 sun;
 	struct ctl_vm_exec	 ex;
 	char			*argv[] = { "cat", NULL };
-	int			 i;
 
 	memset(k, 0, sizeof(*k));
 	snprintf(f->d.paths.sock, sizeof(f->d.paths.sock), "%s/ctl.sock",
@@ -516,12 +522,27 @@ cli_open(struct fixture *f, struct cli *k, int tty)
 	ex.argv.v = argv;
 	ex.argv.n = 1;
 	cli_frame(k, CTL_VM_EXEC, &ex);
-	for (i = 0; i < 1000 && f->vm->session == 0; i++) {
+}
+
+/* ... and wait until it runs in the first free slot. */
+static void
+cli_open(struct fixture *f, struct cli *k, int tty)
+{
+	size_t	 slot;
+	int	 i;
+
+	for (slot = 0; slot < VM_EXEC_MAX && f->vm->execs[slot].id != 0;
+	    slot++)
+		;
+	assert_true(slot < VM_EXEC_MAX);
+	cli_connect(f, k, tty);
+	for (i = 0; i < 1000 && f->vm->execs[slot].id == 0; i++) {
 		(void)cli_flush(k);
 		loop_once(f, k);
 	}
-	assert_int_not_equal(f->vm->session, 0);
-	assert_non_null(k->c = f->vm->runner);
+	assert_int_not_equal(f->sid = f->vm->execs[slot].id, 0);
+	assert_non_null(k->c = f->vm->execs[slot].c);
+	assert_null(f->vm->runner);
 }
 
 /*
@@ -554,17 +575,29 @@ cli_flood(struct fixture *f, struct cli *k)
 	assert_false(bufferevent_get_enabled(k->c->bev) & EV_READ);
 }
 
+static size_t
+nclients(struct fixture *f)
+{
+	struct client	*c;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(c, &f->d.clients, entry)
+		n++;
+	return n;
+}
+
 static void
 cli_close(struct fixture *f, struct cli *k)
 {
+	size_t	 n = nclients(f);
 	int	 i;
 
 	close(k->fd);
 	buf_free(&k->from_d);
 	/* Waits for events: a held client is looked at once a second. */
-	for (i = 0; i < 1000 && !TAILQ_EMPTY(&f->d.clients); i++)
+	for (i = 0; i < 1000 && nclients(f) == n; i++)
 		event_base_loop(f->d.base, EVLOOP_ONCE);
-	assert_true(TAILQ_EMPTY(&f->d.clients));
+	assert_int_equal(nclients(f), n - 1);
 	buf_free(&k->out);
 	buf_free(&k->guest);
 }
@@ -586,6 +619,17 @@ cli_read(struct cli *k)
 	    &plen) == FRAME_OK && k->from_d.len >= FRAME_HDR + plen) {
 		assert_int_equal(msg_decode(&ctl_proto, k->from_d.p +
 		    FRAME_HDR, plen, &hdr, &body, err, sizeof(err)), 0);
+		if (hdr.type == CTL_OUTPUT)
+			assert_int_equal(buf_append(&k->output,
+			    ((struct ctl_output *)body)->data.p,
+			    ((struct ctl_output *)body)->data.len), 0);
+		else if (hdr.type == CTL_EXIT) {
+			k->exited++;
+			k->status = ((struct ctl_exit *)body)->status;
+		} else if (hdr.type == CTL_ERROR) {
+			k->errors++;
+			k->error_code = ((struct ctl_error *)body)->code;
+		}
 		if (hdr.type == CTL_INPUT_HOLD)
 			k->holds++;
 		else if (hdr.type == CTL_INPUT_RESUME)
@@ -611,7 +655,7 @@ queued_signal(struct fixture *f, uint64_t signo)
 	uint8_t			*p;
 	int			 found;
 
-	assert_int_equal(msg_frame(&agent_proto, AG_SIGNAL, f->vm->session,
+	assert_int_equal(msg_frame(&agent_proto, AG_SIGNAL, f->sid,
 	    &sg, &want), 0);
 	found = len >= want.len && (p = evbuffer_pullup(q, -1)) != NULL &&
 	    memcmp(p + len - want.len, want.p, want.len) == 0;
@@ -761,7 +805,7 @@ test_stdin_window(void **state)
 	assert_true(k.c->held);
 	assert_true(k.got > AG_INPUT_WINDOW);
 	assert_true(k.got <= AG_INPUT_WINDOW + QUEUE_SLACK);
-	assert_true(f->vm->in_flight == k.got);
+	assert_true(f->vm->execs[0].in_flight == k.got);
 	/* Acknowledging some, not down to the resume mark, is not enough. */
 	k.got -= AG_INPUT_RESUME + 1;
 	guest_ack(f, &k);
@@ -785,7 +829,7 @@ test_stdin_window(void **state)
 	}
 	assert_true(k.got_eof);
 	assert_true(k.got == total);
-	assert_true(f->vm->in_flight == 0);
+	assert_true(f->vm->execs[0].in_flight == 0);
 	assert_non_null(f->vm->agent);
 	cli_close(f, &k);
 }
@@ -817,7 +861,7 @@ test_stdin_queue_then_window(void **state)
 	}
 	/* Then stops reading: the client is held for the queue. */
 	cli_flood(f, &k);
-	assert_true(f->vm->in_flight <= AG_INPUT_WINDOW);
+	assert_true(f->vm->execs[0].in_flight <= AG_INPUT_WINDOW);
 	/* It reads again, still acknowledging nothing. */
 	while (idle < 50) {
 		if (k.out.len == 0)
@@ -853,8 +897,8 @@ test_ack_abuse(void **state)
 		assert_int_equal(setup(state), 0);
 		f = *state;
 		f->d.next_session = f->vm->session = 4;
-		assert_int_equal(agent_send_input(f->vm, &data), 0);
-		assert_int_equal(agent_send_input(f->vm, &data), 0);
+		assert_int_equal(agent_send_input(f->vm, f->vm->session, &data), 0);
+		assert_int_equal(agent_send_input(f->vm, f->vm->session, &data), 0);
 		assert_true(f->vm->in_flight == 20);
 		switch (i) {
 		case 0:
@@ -927,7 +971,7 @@ test_stdin_hold_end(void **state)
 
 	cli_open(f, &k, 0);
 	cli_flood(f, &k);
-	guest_sends(f->vm, AG_EXIT, f->vm->session, &e);
+	guest_sends(f->vm, AG_EXIT, f->sid, &e);
 	assert_false(k.c->held);
 	assert_true(bufferevent_get_enabled(k.c->bev) & EV_READ);
 	cli_close(f, &k);
@@ -959,7 +1003,9 @@ test_stdin_hold_hangup(void **state)
 	cli_open(f, &k, 0);
 	cli_flood(f, &k);
 	cli_close(f, &k);
-	assert_null(f->vm->runner);
+	/* Its slot waits for the command's end, with nobody to tell. */
+	assert_int_equal(f->vm->execs[0].id, f->sid);
+	assert_null(f->vm->execs[0].c);
 	assert_true(k.max_queued <= AGENT_OUTQ_HIGH + 2 * 1024 * 1024);
 	/* The guest end: every input frame, then the hang-up. */
 	memset(&k.guest, 0, sizeof(k.guest));
@@ -984,6 +1030,141 @@ test_stdin_hold_hangup(void **state)
 	}
 	assert_true(hup);
 	buf_free(&k.guest);
+}
+
+/* Run the loop a while and read what bangerd sent each CLI. */
+static void
+cli_settle(struct fixture *f, struct cli *k, size_t n)
+{
+	size_t	 i;
+	int	 r;
+
+	for (r = 0; r < 20; r++) {
+		for (i = 0; i < n; i++)
+			(void)cli_flush(&k[i]);
+		loop_once(f, &k[0]);
+		for (i = 0; i < n; i++)
+			cli_read(&k[i]);
+	}
+}
+
+/*
+ * Commands run side by side: each exec's output goes to its own client,
+ * one's exit ends only its own, and the freed session's id is no longer
+ * the guest's to use.  A guest speaking for a session it was never given
+ * loses the channel.
+ */
+static void
+test_exec_side_by_side(void **state)
+{
+	struct fixture		*f = *state;
+	struct cli		 k[2];
+	struct ag_output	 o;
+	struct ag_exit		 e = { 3, 0 };
+	uint64_t		 a, b;
+	size_t			 i;
+
+	cli_open(f, &k[0], 0);
+	a = f->vm->execs[0].id;
+	memset(&k[1], 0, sizeof(k[1]));
+	cli_open(f, &k[1], 0);
+	b = f->vm->execs[1].id;
+	assert_int_not_equal(b, 0);
+	assert_int_not_equal(a, b);
+	assert_true(f->vm->execs[0].c != f->vm->execs[1].c);
+	cli_settle(f, k, 2);
+	o.stream = 1;
+	o.data.p = (uint8_t *)"for-b";
+	o.data.len = 5;
+	guest_sends(f->vm, AG_OUTPUT, b, &o);
+	o.data.p = (uint8_t *)"for-a";
+	guest_sends(f->vm, AG_OUTPUT, a, &o);
+	guest_sends(f->vm, AG_EXIT, a, &e);
+	cli_settle(f, k, 2);
+	assert_int_equal(k[0].output.len, 5);
+	assert_memory_equal(k[0].output.p, "for-a", 5);
+	assert_int_equal(k[1].output.len, 5);
+	assert_memory_equal(k[1].output.p, "for-b", 5);
+	assert_int_equal(k[0].exited, 1);
+	assert_int_equal(k[0].status, 3);
+	assert_int_equal(k[1].exited, 0);
+	assert_int_equal(f->vm->execs[0].id, 0);
+	assert_int_equal(f->vm->execs[1].id, b);
+	/* The ended session's id is not the guest's any more. */
+	guest_sends(f->vm, AG_OUTPUT, a, &o);
+	assert_null(f->vm->agent);
+	cli_settle(f, k, 2);
+	/* ... and the other command's client is told why it ended. */
+	assert_int_equal(k[1].errors, 1);
+	assert_int_equal(k[1].error_code, BERR_BOOT);
+	assert_int_equal(f->vm->execs[1].id, 0);
+	for (i = 0; i < 2; i++) {
+		buf_free(&k[i].output);
+		cli_close(f, &k[i]);
+	}
+}
+
+/*
+ * Input windows are per session: acknowledging another session's bytes
+ * is abuse, and one command's full window does not hold another's input.
+ */
+static void
+test_exec_windows(void **state)
+{
+	struct fixture		*f = *state;
+	struct cli		 k[2];
+	struct ag_input_ack	 ak = { 10 };
+	struct msg_bin		 data = { (uint8_t *)"0123456789", 10 };
+	uint64_t		 a, b;
+
+	cli_open(f, &k[0], 0);
+	a = f->vm->execs[0].id;
+	memset(&k[1], 0, sizeof(k[1]));
+	cli_open(f, &k[1], 0);
+	b = f->vm->execs[1].id;
+	assert_int_equal(agent_send_input(f->vm, a, &data), 0);
+	assert_true(f->vm->execs[0].in_flight == 10);
+	assert_true(f->vm->execs[1].in_flight == 0);
+	f->vm->execs[0].in_flight = AG_INPUT_WINDOW + 1;
+	assert_true(agent_input_full(f->vm, a));
+	assert_false(agent_input_full(f->vm, b));
+	f->vm->execs[0].in_flight = 10;
+	/* b was sent nothing: its acknowledgement is a lie. */
+	guest_sends(f->vm, AG_INPUT_ACK, b, &ak);
+	assert_null(f->vm->agent);
+	cli_settle(f, k, 2);
+	assert_int_equal(k[0].errors, 1);
+	assert_int_equal(k[1].errors, 1);
+	buf_free(&k[0].output);
+	buf_free(&k[1].output);
+	cli_close(f, &k[0]);
+	cli_close(f, &k[1]);
+}
+
+/* One more exec than VM_EXEC_MAX is refused as busy; the rest run. */
+static void
+test_exec_full(void **state)
+{
+	struct fixture	*f = *state;
+	struct cli	*k;
+	int		 i;
+
+	assert_non_null(k = calloc(VM_EXEC_MAX + 1, sizeof(*k)));
+	for (i = 0; i < VM_EXEC_MAX; i++)
+		cli_open(f, &k[i], 0);
+	for (i = 0; i < VM_EXEC_MAX; i++)
+		assert_int_not_equal(f->vm->execs[i].id, 0);
+	cli_connect(f, &k[VM_EXEC_MAX], 0);
+	cli_settle(f, k, VM_EXEC_MAX + 1);
+	for (i = 0; i < VM_EXEC_MAX; i++)
+		assert_int_equal(k[i].errors, 0);
+	assert_int_equal(k[VM_EXEC_MAX].errors, 1);
+	assert_int_equal(k[VM_EXEC_MAX].error_code, BERR_BUSY);
+	for (i = 0; i <= VM_EXEC_MAX; i++) {
+		buf_free(&k[i].output);
+		cli_close(f, &k[i]);
+	}
+	free(k);
 }
 
 int
@@ -1021,6 +1202,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stdin_queue_then_window,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_abuse, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_exec_side_by_side, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_exec_windows, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_exec_full, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_old_agent, setup,
 		    teardown),

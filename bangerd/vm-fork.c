@@ -154,7 +154,8 @@ vm_fork_cmd(struct client *c, const struct ctl_vm_fork *req)
 		    "being saved" : vm_state_name(vm->state));
 		return;
 	}
-	if (vm->runner != NULL || vm->session != 0 || vm->stop_waiter != NULL) {
+	if (vm->runner != NULL || vm->session != 0 || vm_exec_busy(vm) ||
+	    vm->stop_waiter != NULL) {
 		client_error(c, BERR_BUSY, "VM %s is running a command (vm "
 		    "run or vm exec); fork it when that has ended", vm->name);
 		return;

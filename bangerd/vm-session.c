@@ -31,41 +31,58 @@
 
 #include "vm-phase.h"
 
-void
-vm_start_session(struct vm *vm)
+/*
+ * Send AG_EXEC for session id: argv in the image's environment (a pulled
+ * image's Env, WorkingDir and User, image-exec.c), in cwd ("" for the
+ * image's).  Returns 0, or -1 with a message for the client in err.
+ */
+int
+vm_send_exec(struct vm *vm, uint64_t id, const struct msg_strv *argv,
+    int tty, uint64_t cols, uint64_t rows, const char *cwd, char *err,
+    size_t errlen)
 {
 	struct ag_exec		 ex;
 	struct image_exec	 ie;
-	struct client		*c = vm->runner;
-	char			 err[384];
+	char			 why[384];
 	int			 rc;
 
-	/* A pulled image's Env, WorkingDir and User (image-exec.c). */
-	if (image_exec_load(vm->img.dir, &ie, err, sizeof(err)) == -1) {
-		vm->runner = NULL;
-		c->vm = NULL;
-		client_error(c, BERR_INVALID, "image %s of VM %s: %s; pull "
-		    "it again", vm->img.name, vm->name, err);
-		return;
+	if (image_exec_load(vm->img.dir, &ie, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "image %s of VM %s: %s; pull it again",
+		    vm->img.name, vm->name, why);
+		return -1;
 	}
 	memset(&ex, 0, sizeof(ex));
-	ex.argv = vm->run_argv;
+	ex.argv = *argv;
 	ex.env.v = ie.env != NULL ? ie.env : (char *[]){ NULL };
 	ex.env.n = ie.nenv;
-	ex.cwd = vm->run_cwd[0] != '\0' ? vm->run_cwd : ie.workdir;
+	ex.cwd = cwd[0] != '\0' ? (char *)cwd : ie.workdir;
 	ex.user = ie.user;
-	ex.tty = vm->run_tty;
-	ex.cols = vm->run_cols;
-	ex.rows = vm->run_rows;
-	vm->session = ++vm->d->next_session;
-	rc = agent_send(vm, AG_EXEC, vm->session, &ex);
+	ex.tty = tty;
+	ex.cols = cols;
+	ex.rows = rows;
+	rc = agent_send(vm, AG_EXEC, id, &ex);
 	image_exec_free(&ie);
 	if (rc == -1) {
+		snprintf(err, errlen, "could not send the command to VM %s",
+		    vm->name);
+		return -1;
+	}
+	return 0;
+}
+
+void
+vm_start_session(struct vm *vm)
+{
+	struct client		*c = vm->runner;
+	char			 err[512];
+
+	vm->session = ++vm->d->next_session;
+	if (vm_send_exec(vm, vm->session, &vm->run_argv, vm->run_tty,
+	    vm->run_cols, vm->run_rows, vm->run_cwd, err, sizeof(err)) == -1) {
 		vm->runner = NULL;
 		vm->session = 0;
 		c->vm = NULL;
-		client_error(c, BERR_INTERNAL, "could not send the command to "
-		    "VM %s", vm->name);
+		client_error(c, BERR_INTERNAL, "%s", err);
 		return;
 	}
 	c->started = 1;
@@ -74,42 +91,13 @@ vm_start_session(struct vm *vm)
 }
 
 void
-vm_exec_cmd(struct client *c, struct ctl_vm_exec *req, struct vm *vm)
-{
-	if (req->argv.n == 0) {
-		client_error(c, BERR_INVALID, "no command given");
-		return;
-	}
-	if (vm->state != VM_RUNNING) {
-		client_error(c, BERR_INVALID, "VM %s is %s; start it with "
-		    "`banger vm start %s`", vm->name,
-		    vm_state_name(vm->state), vm->name);
-		return;
-	}
-	if (vm->suspending || vm->forking) {
-		client_error(c, BERR_BUSY, "VM %s is being %s", vm->name,
-		    vm->suspending ? "suspended" : "forked");
-		return;
-	}
-	if (vm->runner != NULL || vm->session != 0) {
-		client_error(c, BERR_BUSY, "VM %s is already running a "
-		    "command (one at a time in this version)", vm->name);
-		return;
-	}
-	if (vm_set_runner(vm, c, &req->argv, req->tty, req->cols,
-	    req->rows) == -1) {
-		client_error(c, BERR_INTERNAL, "out of memory");
-		return;
-	}
-	vm->run_cwd[0] = '\0';
-	vm_start_session(vm);
-}
-
-void
-vm_agent_output(struct vm *vm, const struct ag_output *o)
+vm_agent_output(struct vm *vm, uint64_t id, const struct ag_output *o)
 {
 	struct ctl_output	 co;
 	struct client		*c = vm->runner;
+
+	if (id != vm->session)
+		return;
 
 	/* A new ssh host key's public half (vm_personalized()). */
 	if (vm->capture != 0 && vm->capture == vm->session) {
@@ -139,10 +127,13 @@ vm_agent_output(struct vm *vm, const struct ag_output *o)
 }
 
 void
-vm_agent_exit(struct vm *vm, const struct ag_exit *e)
+vm_agent_exit(struct vm *vm, uint64_t id, const struct ag_exit *e)
 {
 	struct ctl_exit	 ce;
 	struct client	*c = vm->runner;
+
+	if (id != vm->session)
+		return;
 
 	if (vm->sync_session != 0 && vm->session == vm->sync_session) {
 		vm->session = vm->sync_session = 0;
@@ -227,6 +218,8 @@ vm_agent_lost(struct vm *vm, const char *why)
 	struct client	*c = vm->runner;
 
 	log_warnx("vm %s: agent channel closed: %s", vm->name, why);
+	vm_exec_end_all(vm, BERR_BOOT, "lost contact with the agent in VM %s "
+	    "(%s); see %s/console.log", vm->name, why, vm->dir);
 	agent_detach(vm);
 	vm->session = 0;
 	/* A suspend waiting for the guest's sync goes on without it. */
@@ -298,7 +291,7 @@ vm_client_hold(struct vm *vm, struct client *c)
 {
 	if (c->in_held || c->bev == NULL || vm->agent == NULL)
 		return;
-	if (!agent_input_full(vm))
+	if (!agent_input_full(vm, vm_client_sess(vm, c)))
 		return;
 	c->in_held = 1;
 	client_send(c, CTL_INPUT_HOLD, &(struct ctl_input_flow){ 0 });
@@ -373,25 +366,25 @@ vm_client_keep(struct vm *vm, struct client *c, const struct msg_bin *data)
 
 /* Pending input to the guest while it takes it; 1 once all of it went. */
 static int
-vm_client_flush(struct vm *vm, struct client *c)
+vm_client_flush(struct vm *vm, struct client *c, uint64_t sid)
 {
 	uint8_t		 chunk[IO_CHUNK];
 	struct msg_bin	 b;
 	size_t		 n;
 
 	while (c->pending != NULL && evbuffer_get_length(c->pending) > 0) {
-		if (agent_input_full(vm))
+		if (agent_input_full(vm, sid))
 			return 0;
 		n = (size_t)evbuffer_remove(c->pending, chunk, sizeof(chunk));
 		b.p = chunk;
 		b.len = n;
-		if (agent_send_input(vm, &b) == -1)
+		if (agent_send_input(vm, sid, &b) == -1)
 			return 0;
 	}
 	if (c->pending_eof) {
 		b.p = NULL;
 		b.len = 0;
-		if (agent_send_input(vm, &b) == -1)
+		if (agent_send_input(vm, sid, &b) == -1)
 			return 0;
 		c->pending_eof = 0;
 	}
@@ -399,31 +392,32 @@ vm_client_flush(struct vm *vm, struct client *c)
 }
 
 /*
- * The guest has caught up, or the session or its channel is gone: send the
- * runner's pending input and let it send more.  (client_finish() drops
- * the hold of a client whose request ends some other way.)
+ * The guest has caught up, or the session or its channel is gone: send
+ * the client's pending input and let it send more.  (client_finish()
+ * drops the hold of a client whose request ends some other way.)
  */
 void
-vm_client_resume(struct vm *vm)
+vm_client_resume(struct vm *vm, struct client *c)
 {
-	struct client	*c = vm->runner;
+	uint64_t	 sid;
 
 	if (c == NULL)
 		return;
-	if (vm->agent == NULL || vm->session == 0) {
+	sid = vm_client_sess(vm, c);
+	if (vm->agent == NULL || sid == 0) {
 		vm_client_drop_hold(c);
 		return;
 	}
 	if (!c->in_held)
 		return;
-	if (!vm_client_flush(vm, c)) {
+	if (!vm_client_flush(vm, c, sid)) {
 		if (c->pending == NULL ||
 		    evbuffer_get_length(c->pending) <= PENDING_MAX)
 			vm_client_unhold(c);
 		return;
 	}
 	vm_client_unhold(c);
-	if (agent_input_full(vm))
+	if (agent_input_full(vm, sid))
 		return;
 	c->in_held = 0;
 	client_send(c, CTL_INPUT_RESUME, &(struct ctl_input_flow){ 0 });
@@ -436,14 +430,16 @@ vm_client_input(struct client *c, uint32_t type, void *body)
 	struct ag_signal sg;
 	struct ag_winsize ws;
 	struct msg_bin	*data;
+	uint64_t	 sid;
 
-	if (vm == NULL || vm->session == 0 || vm->agent == NULL)
+	if (vm == NULL || (sid = vm_client_sess(vm, c)) == 0 ||
+	    vm->agent == NULL)
 		return;
 	switch (type) {
 	case CTL_INPUT:
 		data = &((struct ctl_input *)body)->data;
 		if (!c->in_held) {
-			(void)agent_send_input(vm, data);
+			(void)agent_send_input(vm, sid, data);
 			break;
 		}
 		/* Input not kept would be lost: hang up instead. */
@@ -455,15 +451,29 @@ vm_client_input(struct client *c, uint32_t type, void *body)
 		return;
 	case CTL_SIGNAL:
 		sg.signo = ((struct ctl_signal *)body)->signo;
-		(void)agent_send(vm, AG_SIGNAL, vm->session, &sg);
+		(void)agent_send(vm, AG_SIGNAL, sid, &sg);
 		break;
 	case CTL_WINSIZE:
 		ws.cols = ((struct ctl_winsize *)body)->cols;
 		ws.rows = ((struct ctl_winsize *)body)->rows;
-		(void)agent_send(vm, AG_WINSIZE, vm->session, &ws);
+		(void)agent_send(vm, AG_WINSIZE, sid, &ws);
 		break;
 	}
 	vm_client_hold(vm, c);
+}
+
+/* The agent session a client's input, signals and window size go to. */
+uint64_t
+vm_client_sess(const struct vm *vm, const struct client *c)
+{
+	size_t	 i;
+
+	if (c == vm->runner)
+		return vm->session;
+	for (i = 0; i < VM_EXEC_MAX; i++)
+		if (vm->execs[i].c == c)
+			return vm->execs[i].id;
+	return 0;
 }
 
 void
@@ -484,11 +494,16 @@ vm_client_gone(struct client *c)
 		vm->exit_waiter = NULL;
 	if (vm->stop_waiter == c)
 		vm->stop_waiter = NULL;
+	if (vm_exec_of(vm, c) != NULL) {
+		vm_exec_gone(vm, c);
+		return;
+	}
 	if (vm->runner != c)
 		return;
 	vm->runner = NULL;
 	if (vm->session != 0 && vm->agent != NULL)
 		(void)agent_send(vm, AG_SIGNAL, vm->session, &sg);
+	vm_agent_read_maybe(vm);
 	/*
 	 * Gone before its command started (Ctrl-C while booting): the VM was
 	 * never used, so it goes too.

@@ -442,7 +442,8 @@ vm_suspend_cmd(struct client *c, struct vm *vm)
 		    "being suspended" : vm_state_name(vm->state));
 		return;
 	}
-	if (vm->runner != NULL || vm->session != 0 || vm->stop_waiter != NULL) {
+	if (vm->runner != NULL || vm->session != 0 || vm_exec_busy(vm) ||
+	    vm->stop_waiter != NULL) {
 		client_error(c, BERR_BUSY, "VM %s is running a command (vm "
 		    "run, vm exec or vm ssh through the agent); suspend it "
 		    "when that has ended", vm->name);

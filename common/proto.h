@@ -326,10 +326,12 @@ _Static_assert(VM_DISK_MAX == PRIV_IMAGE_MAX_MIB,
 /*
  * The agent is built into the images from the same tree as bangerd; an
  * image whose agent speaks another version is refused (rebuild it).
- * 2: AG_INPUT_ACK.  3: AG_EXEC's user.  4: AG_RESUMED.
+ * 2: AG_INPUT_ACK.  3: AG_EXEC's user.  4: AG_RESUMED.  5: up to
+ * AGENT_SESS_MAX sessions at once (a session id names each).
  */
-#define AGENT_VERSION	4
+#define AGENT_VERSION	5
 #define AGENT_PORT_NAME	"org.banger.agent"
+#define AGENT_SESS_MAX	9	/* sessions the agent runs at once */
 
 /*
  * A command's stdin is a pipe end to end: nothing is dropped, however

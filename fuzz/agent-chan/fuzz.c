@@ -11,8 +11,9 @@
  * Input: byte 0 picks the state; then ops, each a byte and, for frames
  * and console data, a 16-bit length and that many bytes.  An op byte %
  * 4: 0 a request (if bit 2 is set stdin, (byte >> 3 & 15) * 4096 + 1
- * bytes of it, else a signal), 1 a new session, 2 a frame from the
- * guest, 3 console output.
+ * bytes of it, else a signal; to the `vm exec` session if bit 7 is set,
+ * else the VM's own), 1 a new session (a `vm exec` one if bit 2 is set),
+ * 2 a frame from the guest, 3 console output.
  */
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -120,6 +121,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct msg_bin		 in;
 	struct bufferevent	*bev;
 	uint64_t		 sent = 0;	/* stdin, this session */
+	uint64_t		 xsent = 0;	/* ... the exec session */
+	uint64_t		 to;
 	size_t			 len, plen;
 	uint8_t			*copy;
 	int			 sp[2], vmm_end = -1, r;
@@ -143,21 +146,32 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (size > 0 && vm->agent == bev) {
 		switch (data[0] % 4) {
 		case 0:		/* bangerd sends a request */
-			if (vm->session != 0 && (data[0] & 4)) {
+			to = data[0] & 0x80 ? vm->execs[0].id : vm->session;
+			if (to != 0 && (data[0] & 4)) {
 				in.p = zeros;
 				in.len = (size_t)(data[0] >> 3 & 15) *
 				    4096 + 1;
-				if (agent_send_input(vm, &in) == 0)
-					sent += in.len;
-			} else if (vm->session != 0)
-				(void)agent_send(vm, AG_SIGNAL, vm->session,
-				    &sg);
+				if (agent_send_input(vm, to, &in) == 0) {
+					if (to == vm->session)
+						sent += in.len;
+					else
+						xsent += in.len;
+				}
+			} else if (to != 0)
+				(void)agent_send(vm, AG_SIGNAL, to, &sg);
 			data++;
 			size--;
 			continue;
 		case 1:		/* a new session (bangerd's EXEC) */
-			vm->session = ++d.next_session;
-			sent = 0;
+			if (data[0] & 4) {
+				memset(&vm->execs[0], 0,
+				    sizeof(vm->execs[0]));
+				vm->execs[0].id = ++d.next_session;
+				xsent = 0;
+			} else {
+				vm->session = ++d.next_session;
+				sent = 0;
+			}
 			data++;
 			size--;
 			continue;
@@ -193,6 +207,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		/* Acknowledged no more than sent: in flight never grows. */
 		if (vm->in_session == vm->session && vm->in_flight > sent)
+			abort();
+		if (vm->execs[0].in_flight > xsent)
 			abort();
 	}
 	/* Ten at once, plus a "not logged" line and a refill or two. */
