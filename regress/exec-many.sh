@@ -15,6 +15,13 @@ has_line() {
 all_started() {
 	[ "$(cat "$W"/s[1-8].out 2>/dev/null | grep -c started)" -eq 8 ]
 }
+# The CLI of a background `as_user ... &` (a subshell): its timeout child,
+# which passes the signal on to banger.
+kill_cli() {
+	for _c in $(pgrep -P "$1"); do
+		kill "$_c" 2>/dev/null
+	done
+}
 runner_up() {
 	[ "$(vm_state t1 runner 2>/dev/null)" = running ]
 }
@@ -80,12 +87,12 @@ grep -q "already running 8 commands" "$W/err" ||
 [ "$RC" -ne 0 ] || fail "a ninth exec succeeded"
 # One hangs up: its place comes free once its command has ended.
 set -- $pids
-kill "$1"
+kill_cli "$1"
 wait "$1" 2>/dev/null
 wait_until 60 exec_ok many true ||
     fail "a hung-up exec's place did not come free"
 for p in $pids; do
-	kill "$p" 2>/dev/null
+	kill_cli "$p"
 done
 for p in $pids; do
 	wait "$p" 2>/dev/null
