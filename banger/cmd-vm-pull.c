@@ -7,6 +7,8 @@
  */
 #include <sys/wait.h>
 
+#include <poll.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "banger.h"
@@ -100,11 +103,16 @@ guest_path_ok(const char *p)
 }
 
 /*
- * Run the guest's half with its stdout into a pipe we read: past max
- * bytes the child that holds the session is killed, which ends the
- * session in bangerd.  Returns the guest's status (or banger's), or -1
- * after a message when the bound was passed.
+ * Run the guest's half with its stdout into a pipe we read.  Past max
+ * bytes the rest is read and dropped while the guest's command is sent
+ * SIGTERM (through the session, which forwards it), so that it ends as
+ * a command does; a guest that goes on regardless loses its session
+ * after DRAIN_SEC (the child that holds it is killed).  Returns the
+ * guest's status (or banger's), or -1 after a message when the bound
+ * was passed.
  */
+#define DRAIN_SEC	10
+
 static int
 pull_receive(const char *vm, const char *guest_path, int haves, int file,
     uint64_t max)
@@ -112,6 +120,8 @@ pull_receive(const char *vm, const char *guest_path, int haves, int file,
 	static char	 buf[65536];
 	char		*argv[] = { "sh", "-c", (char *)pull_sh, "banger-pull",
 			    (char *)guest_path, NULL };
+	struct pollfd	 pfd;
+	time_t		 until = 0;
 	uint64_t	 total = 0;
 	ssize_t		 n;
 	pid_t		 pid;
@@ -131,25 +141,39 @@ pull_receive(const char *vm, const char *guest_path, int haves, int file,
 		_exit(vm_exec_io(vm, argv, haves, p[1], 2));
 	}
 	close(p[1]);
-	while ((n = read(p[0], buf, sizeof(buf))) != 0) {
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		if (over && time(NULL) >= until) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&pfd, 1, over ? 1000 : -1) <= 0)
+			continue;
+		if ((n = read(p[0], buf, sizeof(buf))) == 0)
+			break;
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
+			kill(pid, SIGKILL);
 			bad = 1;
 			break;
 		}
+		if (over)
+			continue;
 		if ((total += (uint64_t)n) > max) {
 			over = 1;
-			break;
+			until = time(NULL) + DRAIN_SEC;
+			kill(pid, SIGTERM);
+			continue;
 		}
 		if (write_all(file, buf, (size_t)n) == -1) {
 			cli_warn("writing the bundle");
+			kill(pid, SIGKILL);
 			bad = 1;
 			break;
 		}
 	}
-	if (over || bad)
-		kill(pid, SIGKILL);
 	close(p[0]);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
