@@ -264,10 +264,9 @@ cmd_vm_pull_exec(const struct cmd_entry *e, struct args *a)
 	close(haves);
 	if (rc != 0) {
 		if (rc == PULL_NO_GIT || rc == PULL_NO_REPO)
-			cli_warnx("vm pull needs a git checkout in the guest: "
-			    "create the VM on an image with git (e.g. "
-			    "debian-bookworm) with `banger vm create PATH "
-			    "--branch NAME`");
+			cli_warnx("vm pull needs a git checkout in the guest, "
+			    "as `banger vm run --branch NAME PATH` makes on "
+			    "an image with git (e.g. debian-bookworm)");
 		else if (rc > 0 && rc < BEX_DAEMON)
 			cli_warnx("the guest could not make a bundle of %s "
 			    "(exit %d)", gpath, rc);

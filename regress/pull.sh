@@ -189,12 +189,12 @@ echo uncommitted >>a
 echo new >new.txt
 ' sh "$MK"
 expect_rc 0 "the guest's commit and changes"
-gstate='cd /root/proj && git status --porcelain && git rev-parse HEAD &&
+gstate='cd /root/proj && git --no-optional-locks status --porcelain && git rev-parse HEAD &&
     git symbolic-ref HEAD && md5sum .git/index a && git for-each-ref'
 with_timeout 300 run t1 vm exec pl -- sh -c "$gstate"
 cp "$W/out" "$W/guest-before"
 hstate() {
-	hgit status --porcelain
+	hgit --no-optional-locks status --porcelain
 	hgit rev-parse HEAD
 	hgit symbolic-ref HEAD
 	md5sum "$repo/.git/index" "$repo/a"
