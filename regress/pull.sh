@@ -128,8 +128,8 @@ expect_rc 125 "vm pull of an endless stream"
 grep -q "more than 1048576 bytes" "$W/err" ||
     fail "endless stream: $(cat "$W/err")"
 [ "$(refs)" = "$before" ] || fail "endless stream: the host's refs changed"
-wait_until 30 as_user t1 "$BIN/banger" vm exec hx -- true ||
-    fail "the VM takes no command after the cut stream"
+run t1 vm exec hx -- true
+expect_rc 0 "a command right after the cut stream"
 no_markers "endless stream"
 
 # No git, no repository: said so, with the way to get one.
