@@ -31,3 +31,10 @@ FUZZ_SRCS_hostkey-line := bangerd/hostkey-line.c
 FUZZ_CFLAGS_hostkey-line := -Ibangerd
 FUZZ_DEPS_hostkey-line := bangerd/hostkey-line.h
 $(eval $(call fuzz_rule,hostkey-line))
+# vm pull: the guest's bundle header and git's list of its heads
+# (banger/bundle-hdr.c).
+FUZZERS += bundle-hdr
+FUZZ_SRCS_bundle-hdr := banger/bundle-hdr.c
+FUZZ_CFLAGS_bundle-hdr := -Ibanger
+FUZZ_DEPS_bundle-hdr := banger/bundle-hdr.h
+$(eval $(call fuzz_rule,bundle-hdr))

@@ -21,6 +21,7 @@ ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
     priv-egress
     rootdisk ports
     two-daemons network dns resolved resolved-real egress isolation crash golden
+    pull
     catalog-golden"
 # One test may not take longer than this (seconds).
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
