@@ -366,7 +366,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (l.nkids > LAUNCH_MAXVMM)
 			abort();
 		for (i = 0; i < l.nkids; i++)
-			if (l.kids[i].tool > LAUNCH_TOOL_NET ||
+			if (l.kids[i].tool > LAUNCH_TOOL_MAX ||
 			    l.tools[l.kids[i].tool] == NULL)
 				abort();
 		for (slot = 0; slot < LAUNCH_SLOT_MIN; slot++)
