@@ -19,7 +19,7 @@ ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
     vm-commands guest-flood workspace config completion
     ssh-config uninstall priv-refuse priv-stall priv-shape priv-disk
     priv-egress
-    rootdisk ports
+    rootdisk ports web
     two-daemons network dns resolved resolved-real egress isolation crash golden
     catalog-golden"
 # One test may not take longer than this (seconds).
