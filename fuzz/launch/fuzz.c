@@ -135,6 +135,22 @@ net_exited(struct bangerd *d, struct launch_exited *e)
 }
 
 void
+web_started(struct bangerd *d, struct launch_started *s)
+{
+	(void)d;
+	(void)s;
+	abort();
+}
+
+void
+web_exited(struct bangerd *d, struct launch_exited *e)
+{
+	(void)d;
+	(void)e;
+	abort();
+}
+
+void
 sandbox_launcher(void)
 {
 	abort();
