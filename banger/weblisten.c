@@ -57,20 +57,39 @@ weblisten_line(const char *line, const char *local, unsigned *uid)
 	return 1;
 }
 
-/* 1 with *uid when something listens on a, 0 when nothing, -1: error. */
-int
-weblisten_uid(const struct web_addr *a, unsigned *uid)
+/* 1 and *uid when a line of file is a listener on local, else 0. */
+static int
+scan(const char *file, const char *local, unsigned *uid)
 {
 	FILE	*f;
-	char	 line[512], local[64];
+	char	 line[512];
 	int	 found = 0;
 
-	table_addr(a, local, sizeof(local));
-	if ((f = fopen(a->family == AF_INET ? "/proc/net/tcp" :
-	    "/proc/net/tcp6", "re")) == NULL)
-		return -1;
+	if ((f = fopen(file, "re")) == NULL)
+		return 0;
 	while (!found && fgets(line, sizeof(line), f) != NULL)
 		found = weblisten_line(line, local, uid);
 	fclose(f);
 	return found;
+}
+
+/*
+ * 1 with *uid when something listens on a, 0 when nothing.  A listener
+ * on the wildcard address and a's port (0.0.0.0, or :: which takes
+ * IPv4 too) also receives a's connections when nothing is bound to a
+ * itself: its uid is the answer then.
+ */
+int
+weblisten_uid(const struct web_addr *a, unsigned *uid)
+{
+	char	 local[64], any4[32], any6[64];
+
+	table_addr(a, local, sizeof(local));
+	snprintf(any4, sizeof(any4), "00000000:%04X", a->port);
+	snprintf(any6, sizeof(any6), "%032d:%04X", 0, a->port);
+	if (scan(a->family == AF_INET ? "/proc/net/tcp" : "/proc/net/tcp6",
+	    local, uid))
+		return 1;
+	return (a->family == AF_INET && scan("/proc/net/tcp", any4, uid)) ||
+	    scan("/proc/net/tcp6", any6, uid);
 }

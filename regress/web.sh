@@ -41,12 +41,48 @@ pgrep -U "$(user_uid t1)" -x banger-web >/dev/null &&
 
 put_config "web_listen_addr = \"$ADDR\""
 run t1 daemon stop
+
+# Another user on the port first (on the address, then on the wildcard
+# address, which gets its connections too): banger web does not hand
+# the token to it.
+squat() {
+	_what=$1
+	_pat=$2
+	shift 2
+	as_user t2 "$@" >/dev/null 2>&1 &
+	wait_until 10 sh -c "ip netns exec $NS ss -Hltn | grep -q ':$PORT '" ||
+	    fail "t2's listener on port $PORT did not come up"
+	run t1 web
+	[ "$RC" != 0 ] || fail "banger web with t2 on the port ($_what): exit 0"
+	grep -q "token=" "$W/out" && fail "the token went out with t2 on the port"
+	grep -q "held by uid $(user_uid t2)" "$W/err" &&
+	    ok "banger web refuses t2's listener ($_what)" ||
+	    fail "t2 on the port ($_what): '$(cat "$W/err")'"
+	# t1's banger-web must not take the port before the next squatter.
+	run t1 daemon stop
+	for _p in $(pgrep -U "$(user_uid t2)" -f "$_pat"); do
+		kill "$_p"
+	done
+	wait_until 10 sh -c "! ip netns exec $NS ss -Hltn | grep -q ':$PORT '" ||
+	    fail "t2's listener ($_what) did not go"
+}
+squat "on $ADDR" "^python3 -c import socket" python3 -c "import socket, time
+s = socket.socket()
+s.bind(('127.0.0.1', $PORT))
+s.listen()
+time.sleep(100)"
+squat "on 0.0.0.0" "^busybox nc -l -p $PORT" busybox nc -l -p "$PORT"
+
 run t1 vm run --name webvm -- sh -c 'echo web-console-marker-4711 >/dev/console'
 expect_rc 0 "vm run --name webvm"
 vm_is_running t1 webvm || fatal "webvm is not running"
 
-run t1 web
-expect_rc 0 "banger web"
+# banger-web binds again after its back-off.
+web_ok() {
+	banger_as t1 web >"$W/out" 2>"$W/err"
+}
+wait_until 120 web_ok && ok "banger web: exit 0" ||
+    fail "banger web: '$(cat "$W/err")'"
 URL=$(cat "$W/out")
 TOKEN=${URL##*token=}
 case $URL in
