@@ -156,11 +156,11 @@ one_vm(struct web *w, void *arg, uint32_t type, void *body)
 	}
 	evbuffer_add_printf(out, "</dd>\n");
 	sessions(out, vi);
-	evbuffer_add_printf(out, "</dl>\n<p>");
+	evbuffer_add_printf(out, "</dl>\n<div class=\"actions\">");
 	if (strcmp(vi->state, "running") == 0)
 		form(w, out, "stop", vi->name, "Stop", 0);
 	form(w, out, "delete", vi->name, "Delete", 1);
-	evbuffer_add_printf(out, "</p>\n");
+	evbuffer_add_printf(out, "</div>\n");
 	console_tail(w, out, vi->dir);
 	evbuffer_add_printf(out, "</section>\n");
 }
