@@ -21,7 +21,8 @@ apt-get install -y -q --no-install-recommends \
 	mmdebstrap fakechroot debian-archive-keyring kmod libext2fs-dev \
 	iproute2 nftables util-linux procps psmisc mandoc ca-certificates \
 	libldns-dev ldnsutils dnsmasq-base \
-	libsystemd-dev dbus-daemon python3-dbus python3-gi skopeo
+	libsystemd-dev dbus-daemon python3-dbus python3-gi skopeo \
+	chromium curl
 
 # The regress test resolved-real runs Debian's systemd-resolved inside the
 # test's namespaces.  Installing the package would hand this host's own

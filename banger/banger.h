@@ -58,6 +58,11 @@ struct cmd_entry {
 
 extern const struct cmd_entry *const cmd_table[];
 
+/* weblisten.c: who listens on the web view's address */
+struct web_addr;
+int	weblisten_line(const char *, const char *, unsigned *);
+int	weblisten_uid(const struct web_addr *, unsigned *);	/* 1 or 0 */
+
 /* cmd.c */
 int	cmd_main(int, char **);
 const struct cmd_entry *cmd_find(int, char **, int *);

@@ -43,6 +43,7 @@ extern const struct cmd_entry cmd_kernel_delete_entry;
 extern const struct cmd_entry cmd_completion_entry;
 extern const struct cmd_entry cmd_complete_entry;
 extern const struct cmd_entry cmd_ssh_config_entry;
+extern const struct cmd_entry cmd_web_entry;
 extern const struct cmd_entry cmd_daemon_status_entry;
 extern const struct cmd_entry cmd_daemon_stop_entry;
 extern const struct cmd_entry cmd_doctor_entry;
@@ -84,6 +85,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_daemon_stop_entry,
 	&cmd_doctor_entry,
 	&cmd_ssh_config_entry,
+	&cmd_web_entry,
 	&cmd_completion_entry,
 	&cmd_complete_entry,		/* hidden: "__complete" */
 	&cmd_help_entry,

@@ -384,10 +384,20 @@ struct bangerd {
 	struct buf		 net_names;	/* the names last sent */
 	struct buf		 net_ports;	/* the ports last sent */
 	struct buf		 net_egress;	/* the domains last sent */
+
+	/* banger-web, the web view (web.c); off when web_addr is "" */
+	char			 web_addr[64];	/* web_listen_addr */
+	char			 web_bin[PATH_MAX];
+	pid_t			 web_pid;
+	struct bufferevent	*web_log;	/* its stderr */
+	struct event		*web_timer;	/* its restart */
+	time_t			 web_since;	/* started (monotonic s) */
+	unsigned		 web_backoff;	/* s before a restart */
 };
 
 /* control.c */
 int	 control_listen(struct bangerd *);
+int	 control_adopt(struct bangerd *, int);
 void	 control_close(struct bangerd *);
 void	 client_send(struct client *, uint32_t, const void *);
 void	 client_error(struct client *, enum berr, const char *, ...)
@@ -618,6 +628,11 @@ void	 net_started(struct bangerd *, struct launch_started *);
 void	 net_exited(struct bangerd *, struct launch_exited *);
 
 int	 net_send(struct bangerd *, uint32_t, uint64_t, const void *, int);
+
+/* web.c: banger-web, the web view */
+int	 web_start(struct bangerd *);
+void	 web_started(struct bangerd *, struct launch_started *);
+void	 web_exited(struct bangerd *, struct launch_exited *);
 
 /* lowports.c: published ports below 1024 */
 int	 lowport_get(struct bangerd *, uint32_t, uint16_t, char *, size_t);

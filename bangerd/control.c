@@ -18,6 +18,7 @@
 #include <event2/buffer.h>
 
 #include "bangerd.h"
+#include "fdutil.h"
 #include "frame.h"
 #include "log.h"
 #include "msg.h"
@@ -305,12 +306,36 @@ client_event(struct bufferevent *bev, short what, void *arg)
 		client_free(arg);
 }
 
+/* A new client on connected socket fd (ours from now on). */
+static int
+client_new(struct bangerd *d, int fd)
+{
+	struct client	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return -1;
+	}
+	c->d = d;
+	c->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		close(fd);
+		free(c);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&d->clients, c, entry);
+	bufferevent_setcb(c->bev, client_read, client_write, client_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, OUTQ_LOW(CLIENT_OUTQ_HIGH),
+	    0);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return 0;
+}
+
 static void
 control_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct bangerd	*d = arg;
-	struct client	*c;
 	struct ucred	 cr;
 	socklen_t	 crlen = sizeof(cr);
 
@@ -324,22 +349,22 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 		close(fd);
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
+	(void)client_new(d, fd);
+}
+
+/*
+ * A client whose socket bangerd made itself (a socket pair whose other
+ * end went to banger-web): no credentials to check, it speaks the same
+ * protocol under the same rules as the CLI.
+ */
+int
+control_adopt(struct bangerd *d, int fd)
+{
+	if (fd_nonblock(fd, 1) == -1) {
 		close(fd);
-		return;
+		return -1;
 	}
-	c->d = d;
-	c->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		close(fd);
-		free(c);
-		return;
-	}
-	TAILQ_INSERT_TAIL(&d->clients, c, entry);
-	bufferevent_setcb(c->bev, client_read, client_write, client_event, c);
-	bufferevent_setwatermark(c->bev, EV_WRITE, OUTQ_LOW(CLIENT_OUTQ_HIGH),
-	    0);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	return client_new(d, fd);
 }
 
 static void

@@ -53,6 +53,8 @@ helper_log_event(struct bufferevent *bev, short what, void *arg)
 		d->launch_log = NULL;
 	else if (bev == d->net_log)
 		d->net_log = NULL;
+	else if (bev == d->web_log)
+		d->web_log = NULL;
 	bufferevent_free(bev);
 }
 

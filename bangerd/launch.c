@@ -1,8 +1,8 @@
 /*
  * The VMM launcher.  bangerd's own seccomp filter has no execve, fork,
  * kill, socket or connect, so before sandboxing itself bangerd fork+execs
- * "bangerd --launcher VMM FETCH RUNDIR" with a SOCK_SEQPACKET socket on
- * fd 3.  The launcher execs only those binaries, with descriptors bangerd
+ * "bangerd --launcher VMM FETCH RUNDIR NET WEB" with a SOCK_SEQPACKET
+ * socket on fd 3.  The launcher execs only those binaries, with descriptors bangerd
  * sends it, reaps what it started and reports exits.  On a second socket
  * (fd 4), one request at a time, it connects bangerd to a Firecracker
  * VM's API or vsock socket: the path is its own (fc-sock.c, from RUNDIR
@@ -43,7 +43,7 @@ extern char **environ;
 #define LAUNCH_CONNECT_WAIT_MS 2000	/* for the launcher's answer */
 
 struct launcher {
-	const char	*tools[LAUNCH_TOOL_NET + 1];	/* fixed at start */
+	const char	*tools[LAUNCH_TOOL_MAX + 1];	/* fixed at start */
 	const char	*rundir;	/* where VMs' sockets are, fixed too */
 	int		 staged[LAUNCH_SLOT_MAX + 1];
 	struct {
@@ -373,9 +373,10 @@ launcher_main(int argc, char **argv)
 	int		 sfd, i;
 
 	log_init("bangerd-launcher", 2, 0);
-	if (argc != 6)
+	if (argc != 7)
 		fatalx("usage: bangerd --launcher /path/to/vmm|- "
-		    "/path/to/banger-fetch|- /run/dir|- /path/to/banger-net|-");
+		    "/path/to/banger-fetch|- /run/dir|- /path/to/banger-net|- "
+		    "/path/to/banger-web|-");
 	for (i = 2; i < argc; i++)
 		if (argv[i][0] != '/' && strcmp(argv[i], "-") != 0)
 			fatalx("launcher: %s is neither a path nor -", argv[i]);
@@ -393,6 +394,7 @@ launcher_main(int argc, char **argv)
 	/* "-": the VMM needs no connections from us (l_connect refuses). */
 	l.rundir = strcmp(argv[4], "-") == 0 ? NULL : argv[4];
 	l.tools[LAUNCH_TOOL_NET] = strcmp(argv[5], "-") == 0 ? NULL : argv[5];
+	l.tools[LAUNCH_TOOL_WEB] = strcmp(argv[6], "-") == 0 ? NULL : argv[6];
 	/* Tools get only what they need from our (bangerd's) environment. */
 	l.env = launcher_env();
 	for (i = 0; i <= LAUNCH_SLOT_MAX; i++)
@@ -453,6 +455,8 @@ launch_started(struct bangerd *d, void *body)
 		vm_vmm_started(d, body);
 	else if (((struct launch_started *)body)->tool == LAUNCH_TOOL_NET)
 		net_started(d, body);
+	else if (((struct launch_started *)body)->tool == LAUNCH_TOOL_WEB)
+		web_started(d, body);
 }
 
 static void
@@ -462,6 +466,8 @@ launch_exited(struct bangerd *d, void *body)
 		vm_vmm_exited(d, body);
 	else if (((struct launch_exited *)body)->tool == LAUNCH_TOOL_NET)
 		net_exited(d, body);
+	else if (((struct launch_exited *)body)->tool == LAUNCH_TOOL_WEB)
+		web_exited(d, body);
 	else
 		job_exited(d, body);
 }
@@ -576,7 +582,8 @@ launch_spawn(struct bangerd *d, const char *self)
 		    vmm_bin(d)[0] ? (char *)vmm_bin(d) : "-",
 		    d->fetch_bin[0] ? d->fetch_bin : "-",
 		    d->vmm->launcher_connects ? d->paths.runtime_dir : "-",
-		    d->net_bin[0] ? d->net_bin : "-", NULL }, environ);
+		    d->net_bin[0] ? d->net_bin : "-",
+		    d->web_bin[0] ? d->web_bin : "-", NULL }, environ);
 		_exit(127);
 	}
 	close(sv[1]);

@@ -199,7 +199,8 @@ find_tool(const char *self, const char *name, const char *envname,
 
 /*
  * What bangerd takes from config.toml at start: qemu_bin (the launcher's
- * VMM path is fixed when it starts).  Per-VM values are read per VM.
+ * VMM path is fixed when it starts) and web_listen_addr (banger-web
+ * binds it once).  Per-VM values are read per VM.
  */
 static void
 load_config(struct bangerd *d, enum config_vmm *vmm)
@@ -221,6 +222,7 @@ load_config(struct bangerd *d, enum config_vmm *vmm)
 		snprintf(d->fc_bin, sizeof(d->fc_bin), "%s",
 		    cfg.firecracker_bin);
 	*vmm = cfg.vmm;
+	snprintf(d->web_addr, sizeof(d->web_addr), "%s", cfg.web_listen_addr);
 	ssh_key_note(d, &cfg);
 	config_free(&cfg);
 }
@@ -512,6 +514,10 @@ main(int argc, char **argv)
 	    sizeof(d.net_bin)) == -1)
 		log_warnx("banger-net not found next to %s; guests will have "
 		    "no DNS", self);
+	if (d.web_addr[0] != '\0' && find_tool(self, "banger-web",
+	    "BANGER_WEB", d.web_bin, sizeof(d.web_bin)) == -1)
+		log_warnx("banger-web not found next to %s; no web view",
+		    self);
 
 	start_priv(&d);
 	if (launch_spawn(&d, self) == -1)
@@ -524,6 +530,8 @@ main(int argc, char **argv)
 	if (reconcile(&d) == -1)
 		startup_fail("reconcile failed; see %s", d.paths.log);
 	image_sweep(&d);
+	/* Its token exists before anyone can ask `banger web` for it. */
+	(void)web_start(&d);
 	if (control_listen(&d) == -1)
 		startup_fail("cannot listen on %s: %s", d.paths.sock,
 		    strerror(errno));

@@ -297,7 +297,7 @@ static void
 launcher_start_in(struct run *r, char *rundir)
 {
 	char	*argv[] = { "bangerd", "--launcher", self, "-", rundir, "-",
-	    NULL };
+	    "-", NULL };
 	int	 sv[2], cv[2];
 
 	memset(&r->d, 0, sizeof(r->d));
@@ -314,7 +314,7 @@ launcher_start_in(struct run *r, char *rundir)
 		close(cv[0]);
 		if (dup2(sv[1], 3) == -1 || dup2(cv[1], 4) == -1)
 			_exit(126);
-		_exit(launcher_main(6, argv));
+		_exit(launcher_main(7, argv));
 	}
 	close(sv[1]);
 	close(cv[1]);

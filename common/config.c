@@ -242,6 +242,25 @@ take_catalog_url(struct parse *ps, const struct key_spec *k, int index,
 	return 0;
 }
 
+/* web_listen_addr: loopback only (webaddr.c says why). */
+static int
+take_web_addr(struct parse *ps, const struct key_spec *k, int index,
+    const struct toml_value *v, unsigned line, char *err, size_t errlen)
+{
+	struct web_addr	 wa;
+	char		 why[256];
+
+	(void)index;
+	if (v->type != TOML_STRING)
+		return kerr(err, errlen, line, k, "must be a string");
+	if (web_addr_parse(v->s, &wa, why, sizeof(why)) == -1)
+		return kerr(err, errlen, line, k, "%s", why);
+	snprintf(ps->cfg->web_listen_addr, sizeof(ps->cfg->web_listen_addr),
+	    "%s", wa.hostport);
+	ps->cfg->line[k->id] = line;
+	return 0;
+}
+
 static int
 take_vmm(struct parse *ps, const struct key_spec *k, int index,
     const struct toml_value *v, unsigned line, char *err, size_t errlen)
@@ -509,6 +528,7 @@ static const struct key_spec keys[] = {
 	{ "", "vmm", take_vmm, CONFIG_K_VMM },
 	{ "", "catalog_url", take_catalog_url, CONFIG_K_CATALOG_URL },
 	{ "", "warm", take_warm, CONFIG_K_WARM },
+	{ "", "web_listen_addr", take_web_addr, CONFIG_K_WEB_LISTEN_ADDR },
 	{ "", "dns_upstream", take_dns_upstream, CONFIG_K_DNS_UPSTREAM },
 	{ "vm_defaults", "vcpu", take_vcpu, CONFIG_K_VCPU },
 	{ "vm_defaults", "memory_mib", take_memory, CONFIG_K_MEMORY_MIB },

@@ -12,6 +12,7 @@
 
 #include "egress.h"
 #include "valid.h"
+#include "webaddr.h"
 
 #define CONFIG_MAX_SYNC		64
 #define CONFIG_DNS_UPSTREAM_MAX	4	/* resolvers in dns_upstream */
@@ -63,6 +64,7 @@ enum config_key {
 	CONFIG_K_ALLOW,
 	CONFIG_K_CATALOG_URL,
 	CONFIG_K_WARM,
+	CONFIG_K_WEB_LISTEN_ADDR,
 	CONFIG_NKEYS
 };
 
@@ -82,6 +84,8 @@ struct config {
 	char			 qemu_bin[PATH_MAX];
 	/* An image catalog: https://..., or http:// on a loopback host. */
 	char			 catalog_url[CONFIG_URL_MAX + 1];
+	/* The web view's loopback address:port; "" keeps it off. */
+	char			 web_listen_addr[WEB_ADDR_MAX];
 	enum config_vmm		 vmm;
 	enum config_warm	 warm;
 	/* [vm_defaults]; 0 when not set. */

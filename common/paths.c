@@ -79,7 +79,9 @@ paths_init(struct paths *p, char *err, size_t errlen)
 	    pfmt(p->images_dir, sizeof(p->images_dir), err, errlen,
 	    "%s/images", p->state_dir) == -1 ||
 	    pfmt(p->kernels_dir, sizeof(p->kernels_dir), err, errlen,
-	    "%s/kernels", p->state_dir) == -1)
+	    "%s/kernels", p->state_dir) == -1 ||
+	    pfmt(p->web_token, sizeof(p->web_token), err, errlen,
+	    "%s/web-token", p->state_dir) == -1)
 		return -1;
 
 	if ((v = xdg("XDG_CACHE_HOME")) != NULL) {

@@ -24,6 +24,7 @@ struct paths {
 	char	vms_dir[PATH_MAX];	/* state_dir/vms */
 	char	images_dir[PATH_MAX];	/* state_dir/images */
 	char	kernels_dir[PATH_MAX];	/* state_dir/kernels */
+	char	web_token[PATH_MAX];	/* state_dir/web-token */
 };
 
 /*

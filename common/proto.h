@@ -478,6 +478,8 @@ struct launch_fd {
 #define LAUNCH_TOOL_VMM	0	/* the VMM binary */
 #define LAUNCH_TOOL_FETCH 1	/* banger-fetch: disks and images */
 #define LAUNCH_TOOL_NET	2	/* banger-net: DNS on the gateway */
+#define LAUNCH_TOOL_WEB	3	/* banger-web: the web view */
+#define LAUNCH_TOOL_MAX	LAUNCH_TOOL_WEB
 
 struct launch_exec {
 	uint64_t	 vm_id;

@@ -14,27 +14,27 @@ static const struct msg_field f_fd[] = {
 };
 static const struct msg_field f_exec[] = {
 	F(launch_exec, vm_id, MF_U64, PRIV_VMID_MAX, 0),
-	F(launch_exec, tool, MF_U64, LAUNCH_TOOL_NET, 0),
+	F(launch_exec, tool, MF_U64, LAUNCH_TOOL_MAX, 0),
 	F(launch_exec, argv, MF_STRV, BANGER_ARGMAX, BANGER_STRMAX),
 };
 static const struct msg_field f_started[] = {
 	F(launch_started, vm_id, MF_U64, PRIV_VMID_MAX, 0),
-	F(launch_started, tool, MF_U64, LAUNCH_TOOL_NET, 0),
+	F(launch_started, tool, MF_U64, LAUNCH_TOOL_MAX, 0),
 	F(launch_started, pid, MF_U64, UINT32_MAX, 0),
 };
 static const struct msg_field f_error[] = {
 	F(launch_error, vm_id, MF_U64, PRIV_VMID_MAX, 0),
-	F(launch_error, tool, MF_U64, LAUNCH_TOOL_NET, 0),
+	F(launch_error, tool, MF_U64, LAUNCH_TOOL_MAX, 0),
 	F(launch_error, message, MF_STR, 256, 0),
 };
 static const struct msg_field f_kill[] = {
 	F(launch_kill, vm_id, MF_U64, PRIV_VMID_MAX, 0),
-	F(launch_kill, tool, MF_U64, LAUNCH_TOOL_NET, 0),
+	F(launch_kill, tool, MF_U64, LAUNCH_TOOL_MAX, 0),
 	F(launch_kill, signo, MF_U64, 64, 0),
 };
 static const struct msg_field f_exited[] = {
 	F(launch_exited, vm_id, MF_U64, PRIV_VMID_MAX, 0),
-	F(launch_exited, tool, MF_U64, LAUNCH_TOOL_NET, 0),
+	F(launch_exited, tool, MF_U64, LAUNCH_TOOL_MAX, 0),
 	F(launch_exited, pid, MF_U64, UINT32_MAX, 0),
 	F(launch_exited, status, MF_I64, 255, 0),
 	F(launch_exited, signo, MF_U64, 64, 0),

@@ -390,6 +390,30 @@ test_catalog_url(void **state)
 }
 
 static void
+test_web_listen_addr(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	accept_ok("", &c);
+	assert_string_equal(c.web_listen_addr, "");
+	accept_ok("web_listen_addr = \"127.0.0.1:8080\"\n", &c);
+	assert_string_equal(c.web_listen_addr, "127.0.0.1:8080");
+	assert_int_equal(c.line[CONFIG_K_WEB_LISTEN_ADDR], 1);
+	accept_ok("web_listen_addr = \"[::1]:1\"\n", &c);
+	assert_string_equal(c.web_listen_addr, "[::1]:1");
+	refuse("web_listen_addr = \"0.0.0.0:8080\"\n", "config.toml:1: "
+	    "web_listen_addr: 0.0.0.0 is not a loopback address: the web "
+	    "view is for this host's users only; it must be a loopback "
+	    "address and a port, as 127.0.0.1:8080 or [::1]:8080");
+	refuse("web_listen_addr = \"127.0.0.1:0\"\n", "config.toml:1: "
+	    "web_listen_addr: has no port from 1 to 65535; it must be a "
+	    "loopback address and a port, as 127.0.0.1:8080 or [::1]:8080");
+	refuse("web_listen_addr = 8080\n",
+	    "config.toml:1: web_listen_addr: must be a string");
+}
+
+static void
 test_vmm(void **state)
 {
 	struct config	 c;
@@ -1003,6 +1027,7 @@ main(void)
 		cmocka_unit_test(test_vmm),
 		cmocka_unit_test(test_warm),
 		cmocka_unit_test(test_catalog_url),
+		cmocka_unit_test(test_web_listen_addr),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_sync_paths),

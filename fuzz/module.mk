@@ -9,7 +9,7 @@ FUZZ_SRCS_msg := common/msg.c common/buf.c common/frame.c \
 	common/proto_launch.c common/proto_net.c
 FUZZ_LIBS_msg := $(shell pkg-config --libs msgpack)
 FUZZ_SRCS_frame := common/frame.c common/buf.c
-FUZZ_SRCS_config := common/config.c common/toml.c common/valid.c \
+FUZZ_SRCS_config := common/config.c common/toml.c common/valid.c common/webaddr.c \
 	common/rwall.c common/egress.c
 # Egress domain patterns and the rebinding address test.
 FUZZ_SRCS_egress := common/egress.c common/pubaddr.c
@@ -85,3 +85,12 @@ $(O)/fuzz/mm-progress: fuzz/mm-progress/fuzz.c $(FUZZ_SRCS_mm-progress) \
 FUZZERS += portspec
 FUZZ_SRCS_portspec := common/portspec.c
 $(eval $(call fuzz_rule,portspec))
+
+# web-check: banger-web's Host, Origin, token and form-type checks,
+# web_listen_addr, and the HTML escaping of the page.
+FUZZERS += web-check
+FUZZ_SRCS_web-check := banger-web/check.c banger-web/html.c common/webaddr.c
+FUZZ_CFLAGS_web-check := -Ibanger-web
+FUZZ_LIBS_web-check := $(shell pkg-config --libs libevent)
+FUZZ_DEPS_web-check := banger-web/web.h
+$(eval $(call fuzz_rule,web-check))

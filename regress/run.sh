@@ -19,7 +19,7 @@ ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
     vm-commands exec-many guest-flood workspace config completion
     ssh-config uninstall priv-refuse priv-stall priv-shape priv-disk
     priv-egress
-    rootdisk ports
+    rootdisk ports web
     two-daemons network dns resolved resolved-real egress isolation crash golden
     pull
     catalog-golden"

@@ -636,6 +636,7 @@ regress_setup() {
 	need_file "$OBJDIR/bangerd/bangerd" "make" || _miss=1
 	need_file "$OBJDIR/banger-fetch/banger-fetch" "make" || _miss=1
 	need_file "$OBJDIR/banger-net/banger-net" "make" || _miss=1
+	need_file "$OBJDIR/banger-web/banger-web" "make" || _miss=1
 	need_file "$OBJDIR/banger-priv/banger-priv-regress" "make" || _miss=1
 	need_file "$TOP/images/out/initrd.img" "make images" || _miss=1
 	[ -f "$TOP/images/out/vmlinux" ] || [ -f "$TOP/images/out/vmlinuz" ] ||
@@ -701,7 +702,8 @@ regress_setup() {
 	chmod 0755 "$BIN" "$IMAGES" "$TESTROOT/home" "$TESTROOT/work"
 	install -m 0755 "$OBJDIR/banger/banger" "$OBJDIR/bangerd/bangerd" \
 	    "$OBJDIR/banger-fetch/banger-fetch" \
-	    "$OBJDIR/banger-net/banger-net" "$BIN/"
+	    "$OBJDIR/banger-net/banger-net" \
+	    "$OBJDIR/banger-web/banger-web" "$BIN/"
 	if [ -f "$OBJDIR/regress/priv-client" ]; then
 		install -m 0755 "$OBJDIR/regress/priv-client" "$BIN/"
 	fi

@@ -135,6 +135,22 @@ net_exited(struct bangerd *d, struct launch_exited *e)
 }
 
 void
+web_started(struct bangerd *d, struct launch_started *s)
+{
+	(void)d;
+	(void)s;
+	abort();
+}
+
+void
+web_exited(struct bangerd *d, struct launch_exited *e)
+{
+	(void)d;
+	(void)e;
+	abort();
+}
+
+void
 sandbox_launcher(void)
 {
 	abort();
@@ -366,7 +382,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (l.nkids > LAUNCH_MAXVMM)
 			abort();
 		for (i = 0; i < l.nkids; i++)
-			if (l.kids[i].tool > LAUNCH_TOOL_NET ||
+			if (l.kids[i].tool > LAUNCH_TOOL_MAX ||
 			    l.tools[l.kids[i].tool] == NULL)
 				abort();
 		for (slot = 0; slot < LAUNCH_SLOT_MIN; slot++)
