@@ -31,3 +31,10 @@ FUZZ_SRCS_hostkey-line := bangerd/hostkey-line.c
 FUZZ_CFLAGS_hostkey-line := -Ibangerd
 FUZZ_DEPS_hostkey-line := bangerd/hostkey-line.h
 $(eval $(call fuzz_rule,hostkey-line))
+# vm session list: the guest's session list (banger/sesslist.c).
+FUZZERS += sess-list
+FUZZ_SRCS_sess-list := banger/sesslist.c
+FUZZ_CFLAGS_sess-list := -Ibanger
+FUZZ_DEPS_sess-list := banger/sesslist.h
+FUZZ_LIBS_sess-list := $(shell pkg-config --libs jansson)
+$(eval $(call fuzz_rule,sess-list))
