@@ -156,6 +156,11 @@ main(int argc, char *argv[])
 	/* A command the host runs, not the agent (sv.h). */
 	if (argc >= 2 && strcmp(argv[1], "session") == 0)
 		return sv_main(argc - 1, argv + 1);
+	/* Not a second agent for a subcommand this one does not know. */
+	if (argc >= 2) {
+		fprintf(stderr, "banger-agent: unknown command %s\n", argv[1]);
+		return 2;
+	}
 	log_init("banger-agent", 2, getenv("BANGER_AGENT_DEBUG") != NULL);
 	if (getpid() != 1)
 		log_warnx("not PID 1; orphans will not be reaped here");

@@ -427,6 +427,8 @@ sv_supervise(const struct sv_start *st, int rep)
 		if ((s.cl[i].q = malloc(SV_CLIENT_QMAX)) == NULL)
 			say(rep, "malloc", ENOMEM);
 	}
+	/* Hold no directory (a work disk) busy; every path here is absolute. */
+	(void)chdir("/");
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	sigemptyset(&set);
