@@ -207,6 +207,21 @@ grep -qx oops "$W/out" || fail "stderr log of ex"
 run t1 vm session stop ss ex
 grep -qx "ex: exited 7" "$W/out" || fail "stop did not say 'exited 7'"
 
+# Logs on a terminal: the guest's control characters are escaped.
+run t1 vm session start ss --name esc -- printf 'A\033]0;pwned\007B\n'
+expect_rc 0 "vm session start esc"
+wait_until 30 session_state esc exited || fail "esc did not exit"
+trace "[t1, on a terminal] vm session logs ss esc"
+as_user t1 script -qec "$BIN/banger vm session logs ss esc" /dev/null \
+    </dev/null >"$W/esc.tty" 2>&1
+RC=$?
+show "$W/esc.tty" terminal
+expect_rc 0 "vm session logs on a terminal"
+grep -qF 'A\e]0;pwned\x07B' "$W/esc.tty" ||
+    fail "session logs on a terminal are not escaped"
+grep -q "$(printf '\033')" "$W/esc.tty" &&
+    fail "a raw ESC from the session reached the terminal"
+
 run t1 vm session start ss --name nf -- no-such-command-xyzzy
 expect_rc 127 "a session whose command does not exist"
 run t1 vm session list ss --json
