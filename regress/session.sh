@@ -245,6 +245,18 @@ expect_rc 0 "vm session logs big"
 sz=$(wc -c <"$W/out")
 [ "$sz" -le 2097152 ] || fail "logs printed $sz bytes, over 2 MiB"
 
+# The agent (PID 1) reaped the supervisors of the ended sessions.
+run t1 vm exec ss -- sh -c 'grep -l "^State:.*Z" /proc/[0-9]*/status; true'
+expect_rc 0 "look for zombies in the guest"
+[ -s "$W/out" ] && fail "zombies in the guest: $(cat "$W/out")"
+# The running sessions' supervisors (echo and tty) are orphans of PID 1.
+run t1 vm exec ss -- sh -c 'for p in /proc/[0-9]*; do
+	tr "\0" " " <$p/cmdline 2>/dev/null | grep -q "^banger-agent session start" &&
+	    cut -d" " -f4 $p/stat; done; true'
+expect_rc 0 "parents of the supervisors"
+[ "$(grep -cx 1 "$W/out")" = 2 ] && [ "$(grep -c . "$W/out")" = 2 ] ||
+    fail "want two supervisors, children of PID 1: $(cat "$W/out")"
+
 # ---- bangerd killed: the VM stops, and with it its sessions ----
 dpid=$(daemon_pid t1)
 pid_alive "$dpid" || fatal "no running bangerd"
