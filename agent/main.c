@@ -16,6 +16,7 @@
 
 #include "agent.h"
 #include "log.h"
+#include "sv.h"
 
 /* port or vsock listener, signalfd, and up to three fds per session */
 #define NPOLL	(2 + 3 * SESS_MAX)
@@ -29,6 +30,11 @@ reap(struct agent *a)
 
 	while (read(a->sig_fd, &si, sizeof(si)) == sizeof(si))
 		;
+	/*
+	 * Every child, ours or not: orphans reparented to us (a session
+	 * supervisor, sv.h, or what a command left running) are reaped
+	 * here too, and sess_reaped() ignores pids it did not start.
+	 */
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
 		sess_reaped(a, pid, st);
 }
@@ -147,8 +153,14 @@ main(int argc, char *argv[])
 	sigset_t		 set;
 	int			 i;
 
-	(void)argc;
-	(void)argv;
+	/* A command the host runs, not the agent (sv.h). */
+	if (argc >= 2 && strcmp(argv[1], "session") == 0)
+		return sv_main(argc - 1, argv + 1);
+	/* Not a second agent for a subcommand this one does not know. */
+	if (argc >= 2) {
+		fprintf(stderr, "banger-agent: unknown command %s\n", argv[1]);
+		return 2;
+	}
 	log_init("banger-agent", 2, getenv("BANGER_AGENT_DEBUG") != NULL);
 	if (getpid() != 1)
 		log_warnx("not PID 1; orphans will not be reaped here");

@@ -119,6 +119,14 @@ child(const struct ag_exec *x, const struct run_as *ra, char **env,
 	} else {
 		/* execvp searches the PATH in environ: use the child's. */
 		environ = env;
+		/*
+		 * The agent's own subcommands (`banger-agent session ...`)
+		 * wherever this image keeps the agent: the tiny image's
+		 * /sbin, the golden's /usr/local/sbin, or /run/banger/agent
+		 * on a registered root, which no PATH names.
+		 */
+		if (strcmp(x->argv.v[0], "banger-agent") == 0)
+			execv("/proc/self/exe", x->argv.v);
 		execvp(x->argv.v[0], x->argv.v);
 		f.err = errno;
 	}

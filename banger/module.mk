@@ -15,7 +15,7 @@ $(O)/banger/banger: $(BANGER_ALL_OBJS) $(O)/libbanger-common.a
 	    $(O)/libbanger-common.a $(BANGER_LIBS)
 
 BANGER_TESTS := banger/test-cli banger/test-session banger/test-doctor \
-	banger/test-port banger/test-egress banger/test-weblisten
+	banger/test-port banger/test-egress banger/test-weblisten banger/test-sesslist
 TESTS += $(BANGER_TESTS)
 $(addprefix $(O)/,$(BANGER_TESTS)): $(O)/%: $(O)/%.o $(BANGER_LIB_OBJS) \
     $(O)/libbanger-common.a

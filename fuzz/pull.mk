@@ -38,3 +38,11 @@ FUZZ_SRCS_bundle-hdr := banger/bundle-hdr.c
 FUZZ_CFLAGS_bundle-hdr := -Ibanger
 FUZZ_DEPS_bundle-hdr := banger/bundle-hdr.h
 $(eval $(call fuzz_rule,bundle-hdr))
+
+# vm session list: the guest's session list (banger/sesslist.c).
+FUZZERS += sess-list
+FUZZ_SRCS_sess-list := banger/sesslist.c
+FUZZ_CFLAGS_sess-list := -Ibanger
+FUZZ_DEPS_sess-list := banger/sesslist.h
+FUZZ_LIBS_sess-list := $(shell pkg-config --libs jansson)
+$(eval $(call fuzz_rule,sess-list))
