@@ -1141,6 +1141,32 @@ test_exec_windows(void **state)
 	cli_close(f, &k[1]);
 }
 
+/*
+ * A client that stopped reading stops bangerd reading the guest; when it
+ * hangs up, the guest is read again (before, the channel stayed shut and
+ * the VM's other commands, and its exit, were never heard).
+ */
+static void
+test_exec_hangup_reads_again(void **state)
+{
+	struct fixture		*f = *state;
+	struct cli		 k;
+	static uint8_t		 chunk[IO_CHUNK];
+	struct ag_output	 o = { 1, { chunk, sizeof(chunk) } };
+	int			 i;
+
+	cli_open(f, &k, 0);
+	for (i = 0; i < 2 * CLIENT_OUTQ_HIGH / IO_CHUNK; i++)
+		guest_sends(f->vm, AG_OUTPUT, f->sid, &o);
+	assert_false(bufferevent_get_enabled(f->vm->agent) & EV_READ);
+	cli_close(f, &k);
+	assert_true(bufferevent_get_enabled(f->vm->agent) & EV_READ);
+	assert_int_equal(f->vm->execs[0].id, f->sid);
+	guest_sends(f->vm, AG_EXIT, f->sid, &(struct ag_exit){ 0, 0 });
+	assert_int_equal(f->vm->execs[0].id, 0);
+	assert_non_null(f->vm->agent);
+}
+
 /* One more exec than VM_EXEC_MAX is refused as busy; the rest run. */
 static void
 test_exec_full(void **state)
@@ -1209,6 +1235,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_exec_full, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_exec_hangup_reads_again,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_agent, setup,
 		    teardown),
 	};

@@ -127,6 +127,13 @@ wait_until 60 grep -qx hello-through "$W/att.out" ||
     fail "attach did not show cat's echo: $(cat "$W/att.out" "$W/att.err")"
 echo again >&3
 wait_until 60 grep -qx again "$W/att.out" || fail "second line not echoed"
+# While attached, other commands run beside it (bangerd runs several).
+run t1 vm session list ss
+expect_rc 0 "vm session list while attached"
+grep -q "^echo .*running" "$W/out" || fail "list while attached: no echo running"
+run t1 vm session logs ss echo
+expect_rc 0 "vm session logs while attached"
+grep -qx again "$W/out" || fail "logs while attached lacks the echoed line"
 exec 3>&-
 wait "$bg"
 RC=$?
