@@ -63,6 +63,7 @@ enum config_key {
 	CONFIG_K_ALLOW,
 	CONFIG_K_CATALOG_URL,
 	CONFIG_K_WARM,
+	CONFIG_K_CREDENTIALS,
 	CONFIG_NKEYS
 };
 
@@ -97,6 +98,8 @@ struct config {
 	char			 dns_upstream[CONFIG_DNS_UPSTREAM_MAX]
 				    [CONFIG_ADDR_STRLEN];
 	size_t			 ndns_upstream;
+	/* credentials: bit i set for cred_table[i] (cred.h). */
+	unsigned		 creds;
 	struct config_sync	*sync;		/* nsync entries, malloc'd */
 	size_t			 nsync;
 	unsigned		 line[CONFIG_NKEYS];	/* 0: not in the file */
