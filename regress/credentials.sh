@@ -9,6 +9,9 @@
 . "$REGRESS/test-lib.sh"
 
 home=$(user_home t1)
+# Cold starts until the warm part below (a template another test left).
+tdir=$(state_dir t1)/templates
+rm -rf "$tdir"
 cfgdir=$home/.config/banger
 install -d -m 0700 -o banger-t1 "$home/.config" "$cfgdir"
 put_config() {
@@ -214,3 +217,6 @@ run t1 vm run --rm -- sh -c "$probe"
 expect_rc 0 "warm vm run without credentials"
 grep -q 'starting VM .* warm' "$W/err" || fail "the second run was not warm"
 check_probe "warm, no list: the template holds none"
+# Later tests start without this test's template.
+run t1 daemon stop
+rm -rf "$tdir"
