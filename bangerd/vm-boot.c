@@ -517,9 +517,11 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 }
 
 /*
- * Before the command or login, in a workspace: --branch's checkout (its
- * failure fails the run), then the tool bootstrap (whose failure does
- * not).  Each is an agent session; vm_agent_exit() comes back here.
+ * Before the command or login: at a start, the listed credentials
+ * (vm-cred.c; a failure is a warning); in a workspace, --branch's
+ * checkout (its failure fails the run), then the tool bootstrap (whose
+ * failure does not).  Each is an agent session; vm_agent_exit() comes
+ * back here.
  */
 void
 vm_prepare(struct vm *vm)
