@@ -5,6 +5,7 @@
 
 #include "banger.h"
 #include "config.h"
+#include "cred.h"
 #include "doctor.h"
 #include "exitcode.h"
 
@@ -30,6 +31,7 @@ static const check_fn checks[] = {
 	check_egress,
 	check_dns_routing,
 	check_ssh_key,
+	check_credentials,
 	check_daemon,
 };
 #define NCHECKS	(sizeof(checks) / sizeof(checks[0]))
@@ -65,6 +67,22 @@ str_setting(const struct config *c, enum config_key k, const char *v)
 	    c->line[k] ? CONFIG_SRC_CONFIG : CONFIG_SRC_BUILTIN, c->line[k]);
 }
 
+/* config.toml's credentials: [{"name", "path", "line"}]. */
+static json_t *
+creds_json(const struct config *c)
+{
+	json_t	*arr = json_array();
+	size_t	 i;
+
+	for (i = 0; arr != NULL && i < CRED_COUNT; i++)
+		if (c->creds & (1u << i))
+			json_array_append_new(arr, json_pack("{s:s, s:s+, s:I}",
+			    "name", cred_table[i].name, "path", "~/",
+			    cred_table[i].path, "line",
+			    (json_int_t)c->line[CONFIG_K_CREDENTIALS]));
+	return arr;
+}
+
 /* The effective settings and where each came from. */
 static json_t *
 config_json(void)
@@ -74,7 +92,7 @@ config_json(void)
 	const struct vm_defaults_eff	*e = &dc->eff;
 
 	return json_pack("{s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:o, "
-	    "s:{s:o, s:o, s:o}, s:I}",
+	    "s:{s:o, s:o, s:o}, s:I, s:o}",
 	    "file", dc->file,
 	    "present", c->present,
 	    "valid", dc->valid,
@@ -96,7 +114,8 @@ config_json(void)
 	    c->line[CONFIG_K_MEMORY_MIB]),
 	    "disk_mib", setting(json_integer((json_int_t)e->disk_mib),
 	    e->disk_src, c->line[CONFIG_K_DISK_SIZE]),
-	    "file_sync", (json_int_t)c->nsync);
+	    "file_sync", (json_int_t)c->nsync,
+	    "credentials", creds_json(c));
 }
 
 static int

@@ -16,18 +16,39 @@ static const struct cmd_opt vm_list_opts[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
+/* ["claude", ...]: what the VM's last start copied in. */
+static json_t *
+creds_json(const struct ctl_vm_info *v)
+{
+	json_t	*arr;
+	char	 name[4 * 32 + 1];
+	size_t	 i;
+
+	if ((arr = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < v->credentials.n; i++) {
+		escape_ctl(v->credentials.v[i], name, sizeof(name));
+		if (json_array_append_new(arr, json_string(name)) == -1) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
 json_t *
 vm_json(const struct ctl_vm_info *v)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, "
-	    "s:s, s:s, s:s, s:o, s:o}", "name", v->name, "state", v->state, "vmm", v->vmm,
+	    "s:s, s:s, s:s, s:o, s:o, s:o}", "name", v->name, "state",
+	    v->state, "vmm", v->vmm,
 	    "accel", v->accel, "address", v->address,
 	    "pid", (json_int_t)v->pid, "created", (json_int_t)v->created,
 	    "vcpus", (json_int_t)v->vcpus,
 	    "memory_mib", (json_int_t)v->memory_mib,
 	    "disk_mib", (json_int_t)v->disk_mib, "dir", v->dir,
 	    "image", v->image, "root", v->root, "ports", ports_json(v),
-	    "egress", egress_json(v));
+	    "egress", egress_json(v), "credentials", creds_json(v));
 }
 
 static void

@@ -23,6 +23,7 @@
 #include "banger.h"
 #include "findexec.h"
 #include "config.h"
+#include "cred.h"
 #include "doctor.h"
 #include "fdutil.h"
 #include "paths.h"
@@ -624,4 +625,51 @@ check_ssh_key(struct check *c)
 		return;
 	}
 	set_check(c, CHK_OK, "%s (config.toml:%u)", k, line);
+}
+
+/*
+ * config.toml's credentials: for each one listed, whether bangerd will
+ * be able to copy it at the next start (cred.c's checks) and its size.
+ * A missing or refused file is a warning: the start goes on without it.
+ */
+void
+check_credentials(struct check *c)
+{
+	const struct doctor_config	*dc = doctor_config();
+	const char			*home = getenv("HOME");
+	char				 why[PATH_MAX + 128], shown[1024];
+	uint64_t			 size;
+	size_t				 i, off = 0;
+	int				 fd, r, bad = 0;
+
+	c->name = "credentials";
+	if (dc->cfg.creds == 0) {
+		set_check(c, CHK_INFO, "none copied into VMs%s (config.toml "
+		    "credentials lists them)", dc->valid ? "" :
+		    ": config.toml ignored");
+		return;
+	}
+	shown[0] = '\0';
+	for (i = 0; i < CRED_COUNT; i++) {
+		if (!(dc->cfg.creds & (1u << i)))
+			continue;
+		r = cred_open(home, i, &fd, &size, why, sizeof(why));
+		if (r == CRED_OK) {
+			close(fd);
+			snprintf(why, sizeof(why), "~/%s, %llu bytes",
+			    cred_table[i].path, (unsigned long long)size);
+		} else
+			bad = 1;
+		off += (size_t)snprintf(shown + off, sizeof(shown) - off,
+		    "%s%s (%s%s)", off == 0 ? "" : "; ", cred_table[i].name,
+		    r == CRED_REFUSED ? "refused: " : r == CRED_MISSING ?
+		    "missing: " : "", why);
+		if (off >= sizeof(shown))
+			off = sizeof(shown) - 1;
+	}
+	set_check(c, bad ? CHK_WARN : CHK_OK, "%s (config.toml:%u)", shown,
+	    dc->cfg.line[CONFIG_K_CREDENTIALS]);
+	if (bad)
+		hint_check(c, "a VM start copies the others and warns; log in "
+		    "with the tool on this host, or fix or unlist the file");
 }

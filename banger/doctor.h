@@ -39,6 +39,7 @@ void	check_vm_defaults(struct check *);
 void	check_egress(struct check *);
 void	check_dns_routing(struct check *);	/* doctor-dns.c */
 void	check_ssh_key(struct check *);
+void	check_credentials(struct check *);
 
 /* config.toml as the checks above read it, loaded once. */
 struct doctor_config {

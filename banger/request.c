@@ -219,6 +219,13 @@ vm_print(const struct ctl_vm_info *v, FILE *f)
 	}
 	egress_line(v, line, sizeof(line));
 	fprintf(f, "egress     %s\n", line);
+	/* Names from a fixed set (cred.h), checked here all the same. */
+	fprintf(f, "credentials");
+	for (i = 0; i < v->credentials.n; i++) {
+		escape_ctl(v->credentials.v[i], line, sizeof(line));
+		fprintf(f, "%s%s", i == 0 ? " " : ", ", line);
+	}
+	fprintf(f, "%s\n", v->credentials.n == 0 ? " -" : "");
 	fprintf(f, "directory  %s\n", dir);
 	fprintf(f, "console    %s/console.log\n", dir);
 }

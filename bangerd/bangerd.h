@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "accel.h"
+#include "cred.h"
 #include "frame.h"
 #include "vmm.h"
 #include "paths.h"
@@ -277,6 +278,15 @@ struct vm {
 	char			 allow[EGRESS_ALLOW_MAX][EGRESS_PATTERN_MAX + 1];
 	char			*allowp[EGRESS_ALLOW_MAX + 1];
 	char			 egress_line[EGRESS_LINE_MAX];
+
+	/* Credentials copied in at each start (vm-cred.c). */
+	int			 creds_step;	/* CREDS_* */
+	unsigned		 creds_want;	/* still to copy, by index */
+	unsigned		 creds_got;	/* copied at its last start */
+	int			 cred_cur;	/* its session's, or -1 */
+	char			*credp[CRED_COUNT + 1];
+	int64_t			 prep_status;	/* the last preparation
+						   session's exit status */
 
 	/* config.toml as read for the request creating it, or NULL. */
 	struct config		*cfg;
@@ -660,6 +670,14 @@ void	 vm_egress_load(struct vm *, const char *);
 void	 vm_egress_info(struct vm *, struct ctl_vm_info *);
 int	 vm_egress_tap(struct vm *, char *, size_t);
 void	 vm_egress_cmd(struct client *, struct ctl_vm_egress *);
+
+/* vm-cred.c: credentials copied in at start */
+#define CREDS_NONE	0	/* nothing (more) to do at this start */
+#define CREDS_DUE	1	/* config.toml not read yet */
+#define CREDS_COPYING	2
+void	 vm_creds_arm(struct vm *);
+void	 vm_creds(struct vm *);
+void	 vm_creds_info(struct vm *, struct ctl_vm_info *);
 struct net_allow;
 int	 egress_allow(struct bangerd *, const struct net_allow *);
 

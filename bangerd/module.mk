@@ -17,5 +17,8 @@ $(eval $(call prog_rule,bangerd/test-db,bangerd/test-db.c \
 	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))
 $(eval $(call prog_rule,bangerd/test-rootdisk,bangerd/test-rootdisk.c \
 	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))
+TESTS += bangerd/test-cred
+$(eval $(call prog_rule,bangerd/test-cred,bangerd/test-cred.c \
+	$(BANGERD_LIB_SRCS),$(BANGERD_LIBS) -lcmocka))
 
 $(O)/bangerd/%.o: CPPFLAGS += -Iprivproto

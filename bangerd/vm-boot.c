@@ -41,7 +41,6 @@ static void	vm_ssh_wait(struct vm *vm);
 static void	vm_netfix(struct vm *vm);
 static void	vm_identity(struct vm *vm);
 static void	vm_seed(struct vm *vm);
-static int	prep_send(struct vm *, char **, size_t, char *);
 static void	vm_settle(struct vm *vm);
 
 
@@ -402,6 +401,7 @@ vm_start_cmd(struct client *c, struct vm *vm)
 		return;
 	}
 	client_progress(c, "starting VM %s", vm->name);
+	vm_creds_arm(vm);
 	if (vm_boot(vm, err, sizeof(err)) == -1) {
 		vm->runner = NULL;
 		c->vm = NULL;
@@ -507,7 +507,7 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 		 * it; a template's settling and save.
 		 */
 		if (vm->net_was[0] != '\0' || vm->born_as[0] != '\0' ||
-		    vm->warm || vm->tmpl)
+		    vm->warm || vm->tmpl || vm->creds_step != CREDS_NONE)
 			vm_prepare(vm);
 		return;
 	}
@@ -517,9 +517,11 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 }
 
 /*
- * Before the command or login, in a workspace: --branch's checkout (its
- * failure fails the run), then the tool bootstrap (whose failure does
- * not).  Each is an agent session; vm_agent_exit() comes back here.
+ * Before the command or login: at a start, the listed credentials
+ * (vm-cred.c; a failure is a warning); in a workspace, --branch's
+ * checkout (its failure fails the run), then the tool bootstrap (whose
+ * failure does not).  Each is an agent session; vm_agent_exit() comes
+ * back here.
  */
 void
 vm_prepare(struct vm *vm)
@@ -541,6 +543,11 @@ vm_prepare(struct vm *vm)
 			vm_settle(vm);
 		else
 			tmpl_save(vm);
+		return;
+	}
+	/* Before anything of the user's runs in it. */
+	if (vm->creds_step != CREDS_NONE) {
+		vm_creds(vm);
 		return;
 	}
 	if (vm->ws_branch[0] != '\0' && !vm->checked_out) {
@@ -655,7 +662,7 @@ vm_identity(struct vm *vm)
 }
 
 /* A preparation session whose failure to start is the caller's. */
-static int
+int
 prep_send(struct vm *vm, char **argv, size_t argc, char *cwd)
 {
 	struct ag_exec	 ex;

@@ -313,6 +313,9 @@ vm_disk_done(struct bangerd *d, int64_t id, int ok, const char *jerr)
 	vm->state = VM_STOPPED;
 	vm_save(vm);
 	ssh_refresh(d);
+	/* Cold or warm, this start copies the credentials in. */
+	if (vm->boot_after_create)
+		vm_creds_arm(vm);
 	/* A template of a warm start, or a restore of one (warm.c). */
 	if (vm->boot_after_create && tmpl_use(vm) == 0) {
 		client_progress(c, "starting VM %s warm: restoring a booted "

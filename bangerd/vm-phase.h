@@ -15,6 +15,8 @@ int	vm_boot(struct vm *vm, char *err, size_t errlen);
 void	vm_disk_done(struct bangerd *d, int64_t id, int ok, const char *jerr);
 void	vm_finish_delete(struct vm *vm);
 void	vm_prepare(struct vm *vm);
+/* A preparation session (vm-boot.c); -1 if the agent cannot be asked. */
+int	prep_send(struct vm *, char **, size_t, char *);
 void	vm_release_tap(struct vm *vm);
 void	vm_save(struct vm *vm);
 void	vm_config_done(struct vm *vm);

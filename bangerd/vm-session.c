@@ -152,6 +152,7 @@ vm_agent_exit(struct vm *vm, uint64_t id, const struct ag_exit *e)
 	}
 	if (vm->bootstrapping != 0) {
 		vm->session = vm->bootstrapping = 0;
+		vm->prep_status = e->status;
 		if (vm->ssh_waiting) {
 			vm->ssh_waiting = 0;
 			if (e->status != 0 && (c = vm->runner) != NULL) {

@@ -255,6 +255,7 @@ vm_info(struct vm *vm, struct ctl_vm_info *vi)
 	vi->root = (char *)rootdisk_kind(vm);
 	vm_ports_info(vm, vi);
 	vm_egress_info(vm, vi);
+	vm_creds_info(vm, vi);
 }
 
 void

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cred.h"
 #include "fdutil.h"
 #include "toml.h"
 #include "valid.h"
@@ -519,6 +520,42 @@ take_allow(struct parse *ps, const struct key_spec *k, int index,
 	return 0;
 }
 
+/*
+ * credentials = ["claude", "opencode", "pi"]: which of cred.h's files
+ * each VM start copies in; nothing unless listed.
+ */
+_Static_assert(CRED_COUNT == 3, "take_credentials() names all three");
+static int
+take_credentials(struct parse *ps, const struct key_spec *k, int index,
+    const struct toml_value *v, unsigned line, char *err, size_t errlen)
+{
+	unsigned	 set = 0;
+	size_t		 i;
+	int		 c;
+
+	(void)index;
+	if (v->type != TOML_ARRAY || v->n > CRED_COUNT)
+		return kerr(err, errlen, line, k, "must be a list of at most "
+		    "%d of \"%s\", \"%s\", \"%s\"", CRED_COUNT,
+		    cred_table[0].name, cred_table[1].name,
+		    cred_table[2].name);
+	for (i = 0; i < v->n; i++) {
+		if (v->a[i].type != TOML_STRING ||
+		    (c = cred_index(v->a[i].s)) == -1)
+			return kerr(err, errlen, line, k, "entry %zu is not "
+			    "one of \"%s\", \"%s\", \"%s\"", i + 1,
+			    cred_table[0].name, cred_table[1].name,
+			    cred_table[2].name);
+		if (set & (1u << c))
+			return kerr(err, errlen, line, k, "\"%s\" is listed "
+			    "twice", cred_table[c].name);
+		set |= 1u << c;
+	}
+	ps->cfg->creds = set;
+	ps->cfg->line[k->id] = line;
+	return 0;
+}
+
 static const struct key_spec keys[] = {
 	{ "", "default_image_name", take_image_name,
 	    CONFIG_K_DEFAULT_IMAGE_NAME },
@@ -530,6 +567,7 @@ static const struct key_spec keys[] = {
 	{ "", "warm", take_warm, CONFIG_K_WARM },
 	{ "", "web_listen_addr", take_web_addr, CONFIG_K_WEB_LISTEN_ADDR },
 	{ "", "dns_upstream", take_dns_upstream, CONFIG_K_DNS_UPSTREAM },
+	{ "", "credentials", take_credentials, CONFIG_K_CREDENTIALS },
 	{ "vm_defaults", "vcpu", take_vcpu, CONFIG_K_VCPU },
 	{ "vm_defaults", "memory_mib", take_memory, CONFIG_K_MEMORY_MIB },
 	{ "vm_defaults", "disk_size", take_disk, CONFIG_K_DISK_SIZE },

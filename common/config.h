@@ -65,6 +65,7 @@ enum config_key {
 	CONFIG_K_CATALOG_URL,
 	CONFIG_K_WARM,
 	CONFIG_K_WEB_LISTEN_ADDR,
+	CONFIG_K_CREDENTIALS,
 	CONFIG_NKEYS
 };
 
@@ -101,6 +102,8 @@ struct config {
 	char			 dns_upstream[CONFIG_DNS_UPSTREAM_MAX]
 				    [CONFIG_ADDR_STRLEN];
 	size_t			 ndns_upstream;
+	/* credentials: bit i set for cred_table[i] (cred.h). */
+	unsigned		 creds;
 	struct config_sync	*sync;		/* nsync entries, malloc'd */
 	size_t			 nsync;
 	unsigned		 line[CONFIG_NKEYS];	/* 0: not in the file */

@@ -258,6 +258,8 @@ struct ctl_vm_info {
 					   "waiting" or "error: ..." */
 	char		*egress;	/* "open" or "allowlist" */
 	struct msg_strv	 allow;		/* allowlist: the domains */
+	struct msg_strv	 credentials;	/* copied in at its last start:
+					   cred.h's names */
 };
 
 #define PORT_LIST	0

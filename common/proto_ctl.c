@@ -1,6 +1,7 @@
 /* CLI <-> bangerd message schemas. */
 #include <stddef.h>
 
+#include "cred.h"
 #include "proto.h"
 #include "valid.h"
 
@@ -151,6 +152,7 @@ static const struct msg_field f_vm_info[] = {
 	F(ctl_vm_info, port_state, MF_STRV, PORTS_MAX, 160),
 	F(ctl_vm_info, egress, MF_STR, 9, 0),
 	F(ctl_vm_info, allow, MF_STRV, EGRESS_ALLOW_MAX, EGRESS_PATTERN_MAX),
+	F(ctl_vm_info, credentials, MF_STRV, CRED_COUNT, 32),
 };
 static const struct msg_field f_vm_port[] = {
 	F(ctl_vm_port, name, MF_STR, VM_NAME_MAX, 0),

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "cred.h"
 #include "toml.h"
 
 #define HOME	"/home/u"
@@ -50,6 +51,7 @@ refuse(const char *text, const char *msg)
 	assert_int_equal(c.ndns_upstream, 0);
 	assert_int_equal(c.egress, EGRESS_OPEN);
 	assert_int_equal(c.nallow, 0);
+	assert_int_equal(c.creds, 0);
 }
 
 static void
@@ -188,6 +190,65 @@ test_memory(void **state)
 	    "1048576 (MiB)");
 	refuse("[vm_defaults]\nmemory_mib = \"2G\"\n",
 	    "config.toml:2: vm_defaults.memory_mib: must be an integer (MiB)");
+}
+
+/* credentials: an opt-in list of known names, each at most once. */
+static void
+test_credentials(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	accept_ok("vmm = \"qemu\"\n", &c);
+	assert_int_equal(c.creds, 0);
+	assert_int_equal(c.line[CONFIG_K_CREDENTIALS], 0);
+	config_free(&c);
+	accept_ok("credentials = []\n", &c);
+	assert_int_equal(c.creds, 0);
+	assert_int_equal(c.line[CONFIG_K_CREDENTIALS], 1);
+	config_free(&c);
+	accept_ok("# agents\ncredentials = [\"pi\", \"opencode\"]\n", &c);
+	assert_int_equal(c.creds, (1u << cred_index("pi")) |
+	    (1u << cred_index("opencode")));
+	assert_int_equal(c.line[CONFIG_K_CREDENTIALS], 2);
+	config_free(&c);
+	accept_ok("credentials = ['claude', 'opencode', 'pi']\n", &c);
+	assert_int_equal(c.creds, 7);
+	config_free(&c);
+	assert_int_equal(cred_index("claude"), 1);
+	assert_int_equal(cred_index("Claude"), -1);
+	assert_int_equal(cred_index(""), -1);
+	assert_string_equal(cred_table[cred_index("claude")].path,
+	    ".claude/.credentials.json");
+	assert_string_equal(cred_table[cred_index("opencode")].path,
+	    ".local/share/opencode/auth.json");
+	assert_string_equal(cred_table[cred_index("pi")].path,
+	    ".pi/agent/auth.json");
+
+	refuse("credentials = \"claude\"\n", "config.toml:1: credentials: "
+	    "must be a list of at most 3 of \"opencode\", \"claude\", "
+	    "\"pi\"");
+	refuse("credentials = true\n", "config.toml:1: credentials: "
+	    "must be a list of at most 3 of \"opencode\", \"claude\", "
+	    "\"pi\"");
+	refuse("credentials = [\"claude\", \"pi\", \"opencode\", "
+	    "\"claude\"]\n", "config.toml:1: credentials: must be a list "
+	    "of at most 3 of \"opencode\", \"claude\", \"pi\"");
+	refuse("credentials = [\"claude\", \"claude\"]\n", "config.toml:1: "
+	    "credentials: \"claude\" is listed twice");
+	refuse("\ncredentials = [\"pi\", \"gh\"]\n", "config.toml:2: "
+	    "credentials: entry 2 is not one of \"opencode\", \"claude\", "
+	    "\"pi\"");
+	refuse("credentials = [\"~/.claude/.credentials.json\"]\n",
+	    "config.toml:1: credentials: entry 1 is not one of \"opencode\", "
+	    "\"claude\", \"pi\"");
+	refuse("credentials = [1]\n", "config.toml:1: credentials: entry 1 "
+	    "is not one of \"opencode\", \"claude\", \"pi\"");
+	/* A top-level key: not in a table. */
+	refuse("[vm_defaults]\ncredentials = [\"pi\"]\n", "config.toml:2: "
+	    "vm_defaults.credentials: unknown key");
+	refuse("credentials = [\"pi\"]\ncredentials = [\"claude\"]\n",
+	    "config.toml:2: key 'credentials' defined twice");
 }
 
 static void
@@ -1022,6 +1083,7 @@ main(void)
 		cmocka_unit_test(test_vcpu),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_dns_upstream),
+		cmocka_unit_test(test_credentials),
 		cmocka_unit_test(test_disk),
 		cmocka_unit_test(test_image_name),
 		cmocka_unit_test(test_vmm),

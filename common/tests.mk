@@ -18,3 +18,5 @@ TESTS += common/test-portspec
 $(eval $(call prog_rule,common/test-portspec,common/test-portspec.c,-lcmocka))
 TESTS += common/test-egress
 $(eval $(call prog_rule,common/test-egress,common/test-egress.c,-lcmocka))
+TESTS += common/test-cred
+$(eval $(call prog_rule,common/test-cred,common/test-cred.c,-lcmocka))

@@ -10,6 +10,7 @@ FUZZ_SRCS_msg := common/msg.c common/buf.c common/frame.c \
 FUZZ_LIBS_msg := $(shell pkg-config --libs msgpack)
 FUZZ_SRCS_frame := common/frame.c common/buf.c
 FUZZ_SRCS_config := common/config.c common/toml.c common/valid.c common/webaddr.c \
+	common/cred.c \
 	common/rwall.c common/egress.c
 # Egress domain patterns and the rebinding address test.
 FUZZ_SRCS_egress := common/egress.c common/pubaddr.c

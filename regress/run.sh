@@ -13,7 +13,7 @@ export REGRESS TOP
 
 # Fixed order: cheap tests first, the crash test last.
 ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
-    lifecycle suspend fork warm
+    lifecycle suspend fork warm credentials
     images image-register oci-client image-pull image-pull-registry
     image-pull-debian catalog kernel sandbox
     vm-commands exec-many session guest-flood workspace config completion
