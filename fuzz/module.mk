@@ -85,3 +85,11 @@ $(O)/fuzz/mm-progress: fuzz/mm-progress/fuzz.c $(FUZZ_SRCS_mm-progress) \
 FUZZERS += portspec
 FUZZ_SRCS_portspec := common/portspec.c
 $(eval $(call fuzz_rule,portspec))
+
+# vm cp's extractor: a guest's tar stream (banger/tarx.c).
+FUZZERS += tarx
+FUZZ_SRCS_tarx := banger/tarx.c common/esc.c common/fdutil.c common/rwall.c
+FUZZ_CFLAGS_tarx := -Ibanger
+FUZZ_DEPS_tarx := banger/tarx.h
+FUZZ_LIBS_tarx := $(shell pkg-config --libs libarchive)
+$(eval $(call fuzz_rule,tarx))
