@@ -48,7 +48,7 @@ static const struct cmd_opt vm_run_opts[] = {
  * A branch or ref name we pass on: git's own rules, narrowed to a plain
  * character set (it travels as an argument, never through a shell).
  */
-static int
+int
 git_ref_ok(const char *s)
 {
 	size_t	 n = strlen(s);

@@ -21,6 +21,8 @@ extern const struct cmd_entry cmd_vm_resume_entry;
 extern const struct cmd_entry cmd_vm_fork_entry;
 extern const struct cmd_entry cmd_vm_show_entry;
 extern const struct cmd_entry cmd_vm_exec_entry;
+extern const struct cmd_entry cmd_vm_cp_entry;
+extern const struct cmd_entry cmd_vm_workspace_entry;
 extern const struct cmd_entry cmd_vm_logs_entry;
 extern const struct cmd_entry cmd_vm_ssh_entry;
 extern const struct cmd_entry cmd_vm_port_entry;
@@ -56,6 +58,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_vm_resume_entry,
 	&cmd_vm_fork_entry,
 	&cmd_vm_exec_entry,
+	&cmd_vm_cp_entry,
+	&cmd_vm_workspace_entry,
 	&cmd_vm_ssh_entry,
 	&cmd_vm_list_entry,
 	&cmd_vm_show_entry,

@@ -169,6 +169,19 @@ expect_rc 125 "--branch on the tiny image"
 grep -q "image with git" "$W/err" || fail "no 'image with git' message"
 run t1 vm run --from v1 "$repo" -- true
 expect_rc 2 "--from without --branch"
+# The same checkout made by vm workspace prepare in a running VM.
+with_timeout 600 run t1 vm create --name gwsp
+expect_rc 0 "vm create gwsp"
+with_timeout 600 run t1 vm workspace prepare --branch feat --from v1 gwsp \
+    "$repo"
+expect_rc 0 "vm workspace prepare --branch feat --from v1"
+run t1 vm exec gwsp -- sh -c 'cd /root/proj && git branch --show-current;
+    git rev-parse --short HEAD; git status --short; cat a;
+    ls /root/.cache/banger/*.bundle 2>/dev/null'
+[ "$(tr '\n' ' ' <"$W/out")" = "feat $v1  M a three " ] ||
+    fail "workspace prepare --branch: $(tr '\n' ' ' <"$W/out")"
+run t1 vm delete gwsp
+expect_rc 0 "vm delete gwsp"
 
 # bangerd's side of a root snapshot, under its own seccomp filter, as far
 # as a kernel without device-mapper goes: BANGER_DM_CONTROL makes bangerd
