@@ -323,6 +323,7 @@ cp_out(const struct cp_side *src, struct cp_side *dst, uint64_t max)
 	snprintf(label, sizeof(label), "copying %s:%s", src->vm, src->path);
 	o.arg = label;
 	if (pid == 0) {
+		tarpack_child();
 		close(data[1]);
 		close(msg[0]);
 		cp_extract_child(tmpfd, data[0], msg[1], &o);

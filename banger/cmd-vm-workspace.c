@@ -103,6 +103,7 @@ ws_bundle(const char *vm, struct ws_list *ws)
 		return BEX_FAIL;
 	}
 	if (pid == 0) {
+		tarpack_child();
 		if (dup2(p[1], 1) == -1)
 			_exit(127);
 		execlp("git", "git", "-C", ws->top, "bundle", "create", "-q",

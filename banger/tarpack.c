@@ -202,6 +202,21 @@ tarpack_dir(struct tarpack *p, int fd, const char *name)
 	return rc;
 }
 
+/*
+ * In a child: the signals as a new process has them.  vm_exec_io()
+ * leaves SIGINT and the like blocked (for its signalfd) and SIGPIPE
+ * ignored, and a child forked after one must still die of Ctrl-C.
+ */
+void
+tarpack_child(void)
+{
+	sigset_t	 none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+}
+
 int
 tarpack_spawn(int (*pack)(struct tarpack *, void *), void *arg,
     const char *what, pid_t *pidp)
@@ -223,6 +238,7 @@ tarpack_spawn(int (*pack)(struct tarpack *, void *), void *arg,
 		return -1;
 	}
 	if (pid == 0) {
+		tarpack_child();
 		/* A guest that stops reading ends us with EPIPE. */
 		signal(SIGPIPE, SIG_IGN);
 		close(fd[0]);

@@ -41,6 +41,8 @@ int	tarpack_spawn(int (*)(struct tarpack *, void *), void *, const char *,
 	    pid_t *);
 /* A packing or extracting child's exit status, -1 if it died. */
 int	tarpack_wait(pid_t);
+/* In a child: signals unblocked and SIGPIPE back to its default. */
+void	tarpack_child(void);
 
 /*
  * cmd-vm-cp.c: a tar script's status in VM, about its path, as banger's
