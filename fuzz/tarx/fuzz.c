@@ -39,6 +39,12 @@ check_empty(void)
 	closedir(d);
 }
 
+static void
+cleanup(void)
+{
+	rmdir(base);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -52,6 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (mkdtemp(base) == NULL ||
 		    (basefd = open(base, O_RDONLY | O_DIRECTORY)) == -1)
 			abort();
+		atexit(cleanup);
 	}
 	if (size > 0 && data[0] & 1)
 		o.top = "t";
