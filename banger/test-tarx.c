@@ -1,6 +1,7 @@
 /*
  * tarx.c against crafted tar streams: each hostile one is refused with
- * the entry named, and nothing appears outside the extraction root.
+ * the entry named, and nothing appears outside the extraction root; and
+ * what tarpack.c packs comes back as it was.
  */
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
@@ -23,6 +24,7 @@
 #include <archive_entry.h>
 #include <cmocka.h>
 
+#include "tarpack.h"
 #include "tarx.h"
 
 struct ent {
@@ -408,6 +410,65 @@ test_remove(void **state)
 	assert_int_equal(mkdir(root, 0700), 0);
 }
 
+/* What tarpack.c packs, tarx.c takes back as it was. */
+static void
+test_roundtrip(void **state)
+{
+	char		 src[64], p[PATH_MAX], perr[256], buf[16];
+	struct tarpack	 tp;
+	struct stat	 st;
+	int		 fd, mfd, dfd;
+	ssize_t		 n;
+
+	(void)state;
+	snprintf(src, sizeof(src), "/tmp/test-tarpack-XXXXXX");
+	assert_non_null(mkdtemp(src));
+	snprintf(p, sizeof(p), "%s/d", src);
+	assert_int_equal(mkdir(p, 0750), 0);
+	snprintf(p, sizeof(p), "%s/d/x.sh", src);
+	assert_true((fd = open(p, O_CREAT | O_WRONLY, 0755)) >= 0);
+	assert_int_equal(write(fd, "#!/bin/sh\n", 10), 10);
+	close(fd);
+	assert_int_equal(chmod(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/empty", src);
+	assert_true((fd = open(p, O_CREAT | O_WRONLY, 0600)) >= 0);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/l", src);
+	assert_int_equal(symlink("d/x.sh", p), 0);
+	/* Skipped with a warning. */
+	snprintf(p, sizeof(p), "%s/fifo", src);
+	assert_int_equal(mkfifo(p, 0600), 0);
+
+	mfd = memfd_create("tar", MFD_CLOEXEC);
+	assert_true(mfd >= 0);
+	assert_int_equal(tarpack_open(&tp, mfd, perr, sizeof(perr)), 0);
+	assert_int_equal(tarpack_add(&tp, AT_FDCWD, src, "t", 1), 0);
+	assert_int_equal(tarpack_close(&tp), 0);
+	assert_int_equal(tp.bytes, 10);
+	tarlen = (size_t)lseek(mfd, 0, SEEK_CUR);
+	assert_int_equal(pread(mfd, tar, tarlen, 0), (ssize_t)tarlen);
+	close(mfd);
+	assert_int_equal(run(1 << 20, "t"), 0);
+
+	assert_int_equal(stat(at("t/d"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	assert_int_equal(stat(at("t/d/x.sh"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(st.st_size, 10);
+	assert_int_equal(stat(at("t/empty"), &st), 0);
+	assert_int_equal(st.st_size, 0);
+	n = readlink(at("t/l"), buf, sizeof(buf) - 1);
+	assert_int_equal(n, 6);
+	buf[n] = '\0';
+	assert_string_equal(buf, "d/x.sh");
+	assert_int_equal(lstat(at("t/fifo"), &st), -1);
+	nothing_escaped();
+
+	dfd = open("/tmp", O_RDONLY | O_DIRECTORY);
+	assert_int_equal(tarx_remove(dfd, src + 5), 0);
+	close(dfd);
+}
+
 int
 main(void)
 {
@@ -433,6 +494,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
