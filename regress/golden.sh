@@ -180,6 +180,19 @@ run t1 vm exec gwsp -- sh -c 'cd /root/proj && git branch --show-current;
     ls /root/.cache/banger/*.bundle 2>/dev/null'
 [ "$(tr '\n' ' ' <"$W/out")" = "feat $v1  M a three " ] ||
     fail "workspace prepare --branch: $(tr '\n' ' ' <"$W/out")"
+# vm cp with GNU tar on both ends: the checkout (its .git too) comes out
+# as a repository at v1, and a file goes in.
+install -d -o banger-t1 "$TESTROOT/work/gbr/back"
+run t1 vm cp gwsp:/root/proj "$TESTROOT/work/gbr/back"
+expect_rc 0 "vm cp of the checkout out of the golden VM"
+[ "$(as_user t1 git -C "$TESTROOT/work/gbr/back/proj" rev-parse --short \
+    HEAD 2>/dev/null)" = "$v1" ] || fail "the copied-out checkout is not at v1"
+cmp -s "$repo/a" "$TESTROOT/work/gbr/back/proj/a" ||
+    fail "the copied-out working tree differs"
+run t1 vm cp "$repo/a" gwsp:/root/a2
+expect_rc 0 "vm cp of a file into the golden VM"
+run t1 vm exec gwsp -- cat /root/a2
+[ "$(cat "$W/out")" = three ] || fail "vm cp in gave '$(cat "$W/out")'"
 run t1 vm delete gwsp
 expect_rc 0 "vm delete gwsp"
 
