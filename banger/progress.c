@@ -83,7 +83,7 @@ progress_show(FILE *f, int tty, const char *line)
 
 /*
  * A local copy (vm cp, vm workspace prepare): what (escaped here) and
- * the bytes so far, at every MiB, as a bar on a terminal; nothing
+ * the MiB so far, as each is reached, as a bar on a terminal; nothing
  * elsewhere.
  */
 void
@@ -99,7 +99,8 @@ progress_bytes(uint64_t n, void *arg)
 {
 	struct progress_bytes	*pb = arg;
 
-	if (!pb->tty || n - pb->shown < (1 << 20))
+	/* Each whole MiB once, the last one included. */
+	if (!pb->tty || n >> 20 == pb->shown >> 20)
 		return;
 	pb->shown = n;
 	fprintf(stderr, "\rbanger: %s: %llu MiB\033[K", pb->what,

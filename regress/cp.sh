@@ -34,6 +34,7 @@ expect_rc 0 "vm create cpvm"
 run t1 vm cp "$src" cpvm:/root
 expect_rc 0 "vm cp TREE VM:/root (an existing directory)"
 [ -s "$W/out" ] && fail "vm cp printed on stdout"
+[ -s "$W/err" ] && fail "vm cp printed on a stderr that is not a terminal"
 run t1 vm exec cpvm -- sh -c 'cd /root/tree && find . | sort | tr "\n" " ";
     echo; stat -c "%a %s" nest/deeper/run.sh nest/deeper/t.txt empty;
     readlink link; md5sum nest/blob.bin | cut -d" " -f1; nest/deeper/run.sh'
@@ -64,6 +65,22 @@ else
 	fail "the tree that came back differs"
 fi
 ls -A "$work/back" | grep -q banger-cp && fail "a temporary directory was left"
+
+# On a terminal (script(1)'s pty) the bytes so far are shown, both ways.
+trace "[t1] script -c 'banger vm cp VM:FILE FILE; banger vm cp FILE VM:FILE'"
+as_user t1 script -qec "$BIN/banger vm cp cpvm:/root/tree/nest/blob.bin \
+    $work/back/pty.bin && $BIN/banger vm cp $src/nest/blob.bin \
+    cpvm:/root/pty.bin" /dev/null >"$W/pty" 2>&1
+RC=$?
+show "$W/pty" "the terminal"
+expect_rc 0 "vm cp both ways on a terminal"
+[ "$(grep -o 'copying cpvm:/root/tree/nest/blob.bin: [0-9]* MiB' "$W/pty" |
+    tail -n 1)" = "copying cpvm:/root/tree/nest/blob.bin: 3 MiB" ] ||
+    fail "no progress out of the VM on a terminal"
+grep -q "copying $src/nest/blob.bin: [0-9]* MiB" "$W/pty" ||
+    fail "no progress into the VM on a terminal"
+cmp -s "$src/nest/blob.bin" "$work/back/pty.bin" ||
+    fail "the copy made on a terminal differs"
 
 # A new name on either side: SRC becomes DST.
 run t1 vm cp "$src/nest/blob.bin" cpvm:/root/renamed.bin
