@@ -126,8 +126,8 @@ struct ctl_vm_run;
 int	vm_run_prepare(const struct cmd_entry *, const struct args *,
 	    struct ctl_vm_run *, char *, size_t);
 
-/* cmd-vm-run.c: a --branch/--from value we pass on. */
-int	git_ref_ok(const char *);
+/* cmd-vm-run.c: --branch and --from ("" if not given); 0 or BEX_USAGE. */
+int	git_branch_check(const char *, const char *, char *, size_t);
 
 /* cmd-vm-run.c: start a command session (vm run, vm exec). */
 int	vm_session(uint32_t, const void *, int);

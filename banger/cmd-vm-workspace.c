@@ -168,12 +168,9 @@ cmd_vm_ws_prepare_exec(const struct cmd_entry *e, struct args *a)
 		    a->pos[0]);
 	if (!valid_vm_name(vm))
 		return cmd_usage_error(e, "invalid VM name '%.64s'", vm);
-	if (from != NULL && branch == NULL)
-		return cmd_usage_error(e, "--from needs --branch");
-	if ((branch != NULL && !git_ref_ok(branch)) ||
-	    (from != NULL && !git_ref_ok(from)))
-		return cmd_usage_error(e, "--branch/--from: use a plain git "
-		    "ref name (letters, digits, '.', '_', '-', '/')");
+	if (git_branch_check(branch != NULL ? branch : "", from != NULL ?
+	    from : "", err, sizeof(err)) != 0)
+		return cmd_usage_error(e, "%s", err);
 	if (gpath != NULL && (!valid_abs_path(gpath, BANGER_STRMAX + 1) ||
 	    strcmp(gpath, "/") == 0))
 		return cmd_usage_error(e, "--guest-path: give an absolute, "
