@@ -13,8 +13,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#include <linux/openat2.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,20 +25,6 @@
 #include "layer.h"
 #include "workdisk.h"
 #include "valid.h"
-
-static int
-open_beneath(int dirfd, const char *path, int flags)
-{
-	struct open_how	 how;
-
-	if (path[0] == '\0')
-		return fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-	memset(&how, 0, sizeof(how));
-	how.flags = flags | O_CLOEXEC;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-	    RESOLVE_NO_MAGICLINKS;
-	return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
 
 /* What a file that is not a regular one is, for messages. */
 static const char *

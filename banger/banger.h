@@ -94,6 +94,13 @@ void	cli_relay(const char *);
 int	progress_parse(const char *, int *);
 int	progress_show(FILE *, int, const char *);
 void	progress_close(FILE *);
+struct progress_bytes {
+	char		 what[512];
+	uint64_t	 shown;
+	int		 tty;
+};
+void	progress_bytes_init(struct progress_bytes *, const char *);
+void	progress_bytes(uint64_t, void *);
 
 /* client.c */
 struct client {
@@ -123,6 +130,9 @@ int	client_open_or_report(struct client *, int);
 struct ctl_vm_run;
 int	vm_run_prepare(const struct cmd_entry *, const struct args *,
 	    struct ctl_vm_run *, char *, size_t);
+
+/* cmd-vm-run.c: --branch and --from ("" if not given); 0 or BEX_USAGE. */
+int	git_branch_check(const char *, const char *, char *, size_t);
 
 /* cmd-vm-run.c: start a command session (vm run, vm exec). */
 int	vm_session(uint32_t, const void *, int);

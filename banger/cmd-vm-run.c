@@ -62,6 +62,24 @@ git_ref_ok(const char *s)
 	    "0123456789._/-") == n;
 }
 
+/* --branch and --from ("" when not given); 0 or BEX_USAGE with err. */
+int
+git_branch_check(const char *branch, const char *from, char *err,
+    size_t errlen)
+{
+	if (from[0] != '\0' && branch[0] == '\0') {
+		snprintf(err, errlen, "--from needs --branch");
+		return BEX_USAGE;
+	}
+	if ((branch[0] != '\0' && !git_ref_ok(branch)) ||
+	    (from[0] != '\0' && !git_ref_ok(from))) {
+		snprintf(err, errlen, "--branch/--from: use a plain git ref "
+		    "name (letters, digits, '.', '_', '-', '/')");
+		return BEX_USAGE;
+	}
+	return 0;
+}
+
 /*
  * Everything about the request that can be checked here is checked
  * here, before bangerd creates anything.
@@ -97,16 +115,8 @@ vm_run_prepare(const struct cmd_entry *e, const struct args *a,
 	    args_get(e, a, "branch") : "");
 	req->from = (char *)(args_get(e, a, "from") ?
 	    args_get(e, a, "from") : "");
-	if (req->from[0] != '\0' && req->branch[0] == '\0') {
-		snprintf(err, errlen, "--from needs --branch");
-		return BEX_USAGE;
-	}
-	if ((req->branch[0] != '\0' && !git_ref_ok(req->branch)) ||
-	    (req->from[0] != '\0' && !git_ref_ok(req->from))) {
-		snprintf(err, errlen, "--branch/--from: use a plain git ref "
-		    "name (letters, digits, '.', '_', '-', '/')");
-		return BEX_USAGE;
-	}
+	if ((i = git_branch_check(req->branch, req->from, err, errlen)) != 0)
+		return i;
 	if (args_get(e, a, "dry-run") != NULL)
 		return 0;
 	if (a->dashdash && a->ntail == 0) {

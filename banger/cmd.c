@@ -24,6 +24,8 @@ extern const struct cmd_entry cmd_vm_exec_entry;
 extern const struct cmd_entry cmd_vm_pull_entry;
 extern const struct cmd_entry cmd_vm_acp_entry;
 extern const struct cmd_entry cmd_vm_session_entry;
+extern const struct cmd_entry cmd_vm_cp_entry;
+extern const struct cmd_entry cmd_vm_workspace_entry;
 extern const struct cmd_entry cmd_vm_logs_entry;
 extern const struct cmd_entry cmd_vm_ssh_entry;
 extern const struct cmd_entry cmd_vm_port_entry;
@@ -63,6 +65,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_vm_pull_entry,
 	&cmd_vm_acp_entry,
 	&cmd_vm_session_entry,
+	&cmd_vm_cp_entry,
+	&cmd_vm_workspace_entry,
 	&cmd_vm_ssh_entry,
 	&cmd_vm_list_entry,
 	&cmd_vm_show_entry,

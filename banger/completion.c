@@ -67,7 +67,8 @@ comp_pos(const struct cmd_entry *e, struct comp_pos *p)
 		p->kind = COMP_COMMANDS;
 	else if (strcmp(tok, "FILE") == 0 || strcmp(tok, "PATH") == 0)
 		p->kind = COMP_FILES;
-	else if (strchr(tok, '|') != NULL) {
+	else if (strchr(tok, '|') != NULL || islower((unsigned char)tok[0])) {
+		/* "a|b|c", or one verb word ("vm workspace prepare"). */
 		p->kind = COMP_WORDS;
 		for (i = 0; tok[i] != '\0' && i < sizeof(p->words) - 1; i++)
 			p->words[i] = tok[i] == '|' ? ' ' : tok[i];

@@ -6,7 +6,8 @@ BANGER_ALL_SRCS := $(filter-out banger/test-%.c,$(wildcard banger/*.c)) \
 BANGER_LIB_SRCS := $(filter-out banger/main.c,$(BANGER_ALL_SRCS))
 BANGER_ALL_OBJS := $(patsubst %.c,$(O)/%.o,$(BANGER_ALL_SRCS))
 BANGER_LIB_OBJS := $(patsubst %.c,$(O)/%.o,$(BANGER_LIB_SRCS))
-BANGER_LIBS := $(shell pkg-config --libs jansson msgpack libsystemd libcrypto)
+BANGER_LIBS := $(shell pkg-config --libs jansson msgpack libsystemd libcrypto \
+	libarchive)
 
 PROGS += banger/banger
 $(O)/banger/banger: $(BANGER_ALL_OBJS) $(O)/libbanger-common.a

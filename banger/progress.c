@@ -6,8 +6,10 @@
  * report is printed, so the output stays quiet.  Any other message ends
  * an open bar with its newline first.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "banger.h"
 
@@ -77,4 +79,32 @@ progress_show(FILE *f, int tty, const char *line)
 		progress_close(f);
 	fflush(f);
 	return 1;
+}
+
+/*
+ * A local copy (vm cp, vm workspace prepare): what (escaped here) and
+ * the MiB so far, as each is reached, as a bar on a terminal; nothing
+ * elsewhere.
+ */
+void
+progress_bytes_init(struct progress_bytes *pb, const char *what)
+{
+	memset(pb, 0, sizeof(*pb));
+	escape_ctl(what, pb->what, sizeof(pb->what));
+	pb->tty = isatty(2);
+}
+
+void
+progress_bytes(uint64_t n, void *arg)
+{
+	struct progress_bytes	*pb = arg;
+
+	/* Each whole MiB once, the last one included. */
+	if (!pb->tty || n >> 20 == pb->shown >> 20)
+		return;
+	pb->shown = n;
+	fprintf(stderr, "\rbanger: %s: %llu MiB\033[K", pb->what,
+	    (unsigned long long)(n >> 20));
+	bar_open = 1;
+	fflush(stderr);
 }

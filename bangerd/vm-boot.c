@@ -21,6 +21,7 @@
 #include <event2/buffer.h>
 
 #include "bangerd.h"
+#include "checkout.h"
 #include "config.h"
 #include "firecracker.h"
 #include "fdutil.h"
@@ -58,26 +59,6 @@ static const char bootstrap_sh[] =
     "mkdir -p /root/.cache/banger\n"
     "\"$m\" install >\"/root/.cache/banger/vm-run-tooling-$1.log\" 2>&1\n"
     "exit 0\n";
-
-/*
- * --branch NAME [--from REF]: the copied files become a checkout of a new
- * branch NAME at REF (default: the host's HEAD), from the bundle
- * banger-fetch made.  The working tree stays what was copied, so the
- * host's uncommitted changes show as changes.
- */
-static const char checkout_sh[] =
-    "set -e\n"
-    "b=/root/.cache/banger/$1.bundle\n"
-    "git init -q\n"
-    "git symbolic-ref HEAD \"refs/heads/$2\"\n"
-    "git fetch -q --update-head-ok \"$b\" '+refs/heads/*:refs/remotes/host/*' "
-    "'+refs/tags/*:refs/tags/*' '+HEAD:refs/remotes/host/HEAD'\n"
-    "r=${3:-host/HEAD}\n"
-    "c=$(git rev-parse -q --verify \"$r^{commit}\" || "
-    "git rev-parse -q --verify \"host/$r^{commit}\") || "
-    "{ echo \"no ref $r in the repository\" >&2; exit 1; }\n"
-    "git reset -q \"$c\"\n"
-    "rm -f \"$b\"\n";
 
 /*
  * An image with a root file system runs sshd, which comes up after the

@@ -1,10 +1,13 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include <linux/openat2.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fdutil.h"
@@ -101,4 +104,22 @@ fsync_dir(const char *path)
 	rc = fsync(fd);
 	close(fd);
 	return rc;
+}
+
+/*
+ * path opened beneath dirfd: no "..", absolute path or symlink (magic
+ * or not) on the way out of it; "" is dirfd itself.
+ */
+int
+open_beneath(int dirfd, const char *path, int flags)
+{
+	struct open_how	 how;
+
+	if (path[0] == '\0')
+		return fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	memset(&how, 0, sizeof(how));
+	how.flags = flags | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS;
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }

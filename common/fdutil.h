@@ -11,6 +11,8 @@ void	fd_closefrom(int);
 int	fd_move(int, int);
 /* A regular file opened to read (no link, no FIFO wait), or -1. */
 int	open_regular(const char *);
+/* path beneath dirfd, no symlink followed (openat2); "" is dirfd. */
+int	open_beneath(int, const char *, int);
 /* fsync a directory, so that a rename or create in it is durable. */
 int	fsync_dir(const char *);
 /* rwall.c */

@@ -95,3 +95,11 @@ FUZZ_CFLAGS_web-check := -Ibanger-web
 FUZZ_LIBS_web-check := $(shell pkg-config --libs libevent)
 FUZZ_DEPS_web-check := banger-web/web.h
 $(eval $(call fuzz_rule,web-check))
+
+# vm cp's extractor: a guest's tar stream (banger/tarx.c).
+FUZZERS += tarx
+FUZZ_SRCS_tarx := banger/tarx.c common/esc.c common/fdutil.c common/rwall.c
+FUZZ_CFLAGS_tarx := -Ibanger
+FUZZ_DEPS_tarx := banger/tarx.h
+FUZZ_LIBS_tarx := $(shell pkg-config --libs libarchive)
+$(eval $(call fuzz_rule,tarx))

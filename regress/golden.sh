@@ -169,6 +169,32 @@ expect_rc 125 "--branch on the tiny image"
 grep -q "image with git" "$W/err" || fail "no 'image with git' message"
 run t1 vm run --from v1 "$repo" -- true
 expect_rc 2 "--from without --branch"
+# The same checkout made by vm workspace prepare in a running VM.
+with_timeout 600 run t1 vm create --name gwsp
+expect_rc 0 "vm create gwsp"
+with_timeout 600 run t1 vm workspace prepare --branch feat --from v1 gwsp \
+    "$repo"
+expect_rc 0 "vm workspace prepare --branch feat --from v1"
+run t1 vm exec gwsp -- sh -c 'cd /root/proj && git branch --show-current;
+    git rev-parse --short HEAD; git status --short; cat a;
+    ls /root/.cache/banger/*.bundle 2>/dev/null'
+[ "$(tr '\n' ' ' <"$W/out")" = "feat $v1  M a three " ] ||
+    fail "workspace prepare --branch: $(tr '\n' ' ' <"$W/out")"
+# vm cp with GNU tar on both ends: the checkout (its .git too) comes out
+# as a repository at v1, and a file goes in.
+install -d -o banger-t1 "$TESTROOT/work/gbr/back"
+run t1 vm cp gwsp:/root/proj "$TESTROOT/work/gbr/back"
+expect_rc 0 "vm cp of the checkout out of the golden VM"
+[ "$(as_user t1 git -C "$TESTROOT/work/gbr/back/proj" rev-parse --short \
+    HEAD 2>/dev/null)" = "$v1" ] || fail "the copied-out checkout is not at v1"
+cmp -s "$repo/a" "$TESTROOT/work/gbr/back/proj/a" ||
+    fail "the copied-out working tree differs"
+run t1 vm cp "$repo/a" gwsp:/root/a2
+expect_rc 0 "vm cp of a file into the golden VM"
+run t1 vm exec gwsp -- cat /root/a2
+[ "$(cat "$W/out")" = three ] || fail "vm cp in gave '$(cat "$W/out")'"
+run t1 vm delete gwsp
+expect_rc 0 "vm delete gwsp"
 
 # bangerd's side of a root snapshot, under its own seccomp filter, as far
 # as a kernel without device-mapper goes: BANGER_DM_CONTROL makes bangerd

@@ -16,7 +16,7 @@ ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
     lifecycle suspend fork warm credentials
     images image-register oci-client image-pull image-pull-registry
     image-pull-debian catalog kernel sandbox
-    vm-commands exec-many session guest-flood workspace config completion
+    vm-commands exec-many session guest-flood workspace cp config completion
     ssh-config uninstall priv-refuse priv-stall priv-shape priv-disk
     priv-egress
     rootdisk ports web
