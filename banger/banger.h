@@ -70,6 +70,7 @@ int	cmd_is_group(const char *);
 void	cmd_usage_line(const struct cmd_entry *, char *, size_t);
 void	cmd_help(const struct cmd_entry *, FILE *);
 void	cmd_list(const char *, FILE *);
+int	cmd_tail_check(const struct cmd_entry *, const struct args *);
 int	cmd_usage_error(const struct cmd_entry *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 

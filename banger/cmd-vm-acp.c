@@ -20,20 +20,15 @@ cmd_vm_acp_exec(const struct cmd_entry *e, struct args *a)
 {
 	char	*dflt[] = { "opencode", "acp", NULL };
 	char	**argv = dflt;
-	int	 i, rc;
+	int	 rc;
 
 	if (!valid_vm_name(a->pos[0]))
 		return cmd_usage_error(e, "invalid VM name '%.64s'",
 		    a->pos[0]);
 	if (a->dashdash && a->ntail == 0)
 		return cmd_usage_error(e, "give the agent's command after --");
-	if (a->ntail > BANGER_ARGMAX)
-		return cmd_usage_error(e, "too many arguments (at most %d)",
-		    BANGER_ARGMAX);
-	for (i = 0; i < a->ntail; i++)
-		if (strlen(a->tail[i]) > BANGER_STRMAX)
-			return cmd_usage_error(e, "argument %d is longer than "
-			    "%d bytes", i + 1, BANGER_STRMAX);
+	if ((rc = cmd_tail_check(e, a)) != 0)
+		return rc;
 	if (a->ntail > 0)
 		argv = a->tail;
 	rc = vm_exec_io(a->pos[0], argv, 0, 1, 2);

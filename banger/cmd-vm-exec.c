@@ -23,13 +23,8 @@ cmd_vm_exec_exec(const struct cmd_entry *e, struct args *a)
 		    a->pos[0]);
 	if (!a->dashdash || a->ntail == 0)
 		return cmd_usage_error(e, "give the command after --");
-	if (a->ntail > BANGER_ARGMAX)
-		return cmd_usage_error(e, "too many arguments (at most %d)",
-		    BANGER_ARGMAX);
-	for (i = 0; i < a->ntail; i++)
-		if (strlen(a->tail[i]) > BANGER_STRMAX)
-			return cmd_usage_error(e, "argument %d is longer than "
-			    "%d bytes", i + 1, BANGER_STRMAX);
+	if ((i = cmd_tail_check(e, a)) != 0)
+		return i;
 	memset(&req, 0, sizeof(req));
 	req.name = a->pos[0];
 	req.argv.v = a->tail;

@@ -9,6 +9,7 @@
 
 #include "banger.h"
 #include "exitcode.h"
+#include "proto.h"
 
 extern const struct cmd_entry cmd_vm_run_entry;
 extern const struct cmd_entry cmd_vm_list_entry;
@@ -239,6 +240,25 @@ cmd_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	} else
 		cmd_list(NULL, stderr);
 	return BEX_USAGE;
+}
+
+/*
+ * A command's arguments after --, for a guest: within what the protocol
+ * carries.  0, or the usage error's exit status.
+ */
+int
+cmd_tail_check(const struct cmd_entry *e, const struct args *a)
+{
+	int	 i;
+
+	if (a->ntail > BANGER_ARGMAX)
+		return cmd_usage_error(e, "too many arguments (at most %d)",
+		    BANGER_ARGMAX);
+	for (i = 0; i < a->ntail; i++)
+		if (strlen(a->tail[i]) > BANGER_STRMAX)
+			return cmd_usage_error(e, "argument %d is longer than "
+			    "%d bytes", i + 1, BANGER_STRMAX);
+	return 0;
 }
 
 /*
