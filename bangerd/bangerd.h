@@ -531,6 +531,8 @@ struct vm_exec	*vm_exec_of(struct vm *, const struct client *);
 int		 vm_exec_output(struct vm *, uint64_t, const struct ag_output *);
 int		 vm_exec_exit(struct vm *, uint64_t, const struct ag_exit *);
 void		 vm_exec_gone(struct vm *, struct client *);
+void		 vm_exec_hangup_all(struct vm *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 void		 vm_exec_end_all(struct vm *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 vm_exec_busy(const struct vm *);

@@ -1167,6 +1167,29 @@ test_exec_hangup_reads_again(void **state)
 	assert_non_null(f->vm->agent);
 }
 
+/*
+ * The agent acknowledges input of a session whose client hung up (it
+ * discards what is left): that is no abuse, and the VM's channel, with
+ * its other commands, stays.
+ */
+static void
+test_exec_hangup_late_ack(void **state)
+{
+	struct fixture		*f = *state;
+	struct cli		 k;
+	struct ag_input_ack	 ak = { 10 };
+	struct msg_bin		 data = { (uint8_t *)"0123456789", 10 };
+
+	cli_open(f, &k, 0);
+	assert_int_equal(agent_send_input(f->vm, f->sid, &data), 0);
+	cli_close(f, &k);
+	guest_sends(f->vm, AG_INPUT_ACK, f->sid, &ak);
+	assert_non_null(f->vm->agent);
+	/* Past what was sent it is abuse, as ever. */
+	guest_sends(f->vm, AG_INPUT_ACK, f->sid, &ak);
+	assert_null(f->vm->agent);
+}
+
 /* One more exec than VM_EXEC_MAX is refused as busy; the rest run. */
 static void
 test_exec_full(void **state)
@@ -1236,6 +1259,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_exec_full, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_exec_hangup_reads_again,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_hangup_late_ack,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_agent, setup,
 		    teardown),

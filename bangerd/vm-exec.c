@@ -172,11 +172,40 @@ vm_exec_gone(struct vm *vm, struct client *c)
 
 	if ((x = vm_exec_of(vm, c)) == NULL)
 		return;
+	/*
+	 * in_flight stays: the agent still acknowledges what it was sent
+	 * (and discards), and an acknowledgement of more than is counted
+	 * would end the channel, every other command's with it.
+	 */
 	x->c = NULL;
-	x->in_flight = 0;
 	if (vm->agent != NULL)
 		(void)agent_send(vm, AG_SIGNAL, x->id, &sg);
 	vm_agent_read_maybe(vm);
+}
+
+/*
+ * The VM is being deleted: every `vm exec` client is told why and its
+ * command hung up on; the slots wait for their ends, or for the channel
+ * to go (vm_exec_end_all()).
+ */
+void
+vm_exec_hangup_all(struct vm *vm, const char *fmt, ...)
+{
+	struct client	*c;
+	va_list		 ap;
+	char		 msg[1024];
+	size_t		 i;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < VM_EXEC_MAX; i++) {
+		if ((c = vm->execs[i].c) == NULL)
+			continue;
+		vm_exec_gone(vm, c);
+		c->vm = NULL;
+		client_error(c, BERR_INTERNAL, "%s", msg);
+	}
 }
 
 /*

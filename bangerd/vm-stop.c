@@ -63,7 +63,7 @@ vm_delete(struct client *c, struct vm *vm)
 		r->vm = NULL;
 		client_error(r, BERR_INTERNAL, "VM %s was deleted", vm->name);
 	}
-	vm_exec_end_all(vm, BERR_INTERNAL, "VM %s was deleted", vm->name);
+	vm_exec_hangup_all(vm, "VM %s was deleted", vm->name);
 	vm->delete_waiter = c;
 	if (c != NULL)
 		c->vm = vm;
