@@ -204,6 +204,19 @@ test_token_file(void **state)
 	fclose(f);
 	assert_int_equal(web_token_read(path, tok2, err, sizeof(err)), -1);
 	unlink(path);
+	/* Renewed: another token; an unfit file is not replaced. */
+	assert_int_equal(web_token_make(path, err, sizeof(err)), 0);
+	assert_int_equal(web_token_read(path, tok, err, sizeof(err)), 0);
+	assert_int_equal(web_token_renew(path, err, sizeof(err)), 0);
+	assert_int_equal(web_token_read(path, tok2, err, sizeof(err)), 0);
+	assert_string_not_equal(tok, tok2);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(web_token_renew(path, err, sizeof(err)), -1);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(web_token_read(path, tok, err, sizeof(err)), 0);
+	assert_string_equal(tok, tok2);
+	unlink(path);
+	assert_int_equal(web_token_read(path, tok, err, sizeof(err)), -1);
 	/* Two different files get different tokens. */
 	assert_int_equal(web_token_make(path, err, sizeof(err)), 0);
 	assert_int_equal(web_token_read(path, tok2, err, sizeof(err)), 0);

@@ -311,6 +311,8 @@ struct client {
 	struct event		*hup;		/* while held: looks for its
 						   hang-up */
 	int			 gone;		/* hung up: read to the end */
+	int			 web;		/* banger-web's channel: only
+						   what web_may() allows */
 };
 
 struct bangerd {
@@ -643,6 +645,7 @@ int	 net_send(struct bangerd *, uint32_t, uint64_t, const void *, int);
 
 /* web.c: banger-web, the web view */
 int	 web_start(struct bangerd *);
+int	 web_may(uint32_t, const void *);
 void	 web_started(struct bangerd *, struct launch_started *);
 void	 web_exited(struct bangerd *, struct launch_exited *);
 

@@ -193,6 +193,13 @@ client_dispatch(struct client *c, const uint8_t *p, size_t len)
 		client_drop(c, err);
 		return;
 	}
+	if (c->web && !web_may(hdr.type, body)) {
+		snprintf(err, sizeof(err), "banger-web may not send %s",
+		    msg_typename(&ctl_proto, hdr.type));
+		msg_free(&ctl_proto, hdr.type, body);
+		client_drop(c, err);
+		return;
+	}
 	for (i = 0; i < sizeof(ctl_handlers) / sizeof(ctl_handlers[0]); i++)
 		if (ctl_handlers[i].type == hdr.type)
 			break;
@@ -306,29 +313,29 @@ client_event(struct bufferevent *bev, short what, void *arg)
 		client_free(arg);
 }
 
-/* A new client on connected socket fd (ours from now on). */
-static int
+/* A new client on connected socket fd (ours from now on), or NULL. */
+static struct client *
 client_new(struct bangerd *d, int fd)
 {
 	struct client	*c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
-		return -1;
+		return NULL;
 	}
 	c->d = d;
 	c->bev = bufferevent_socket_new(d->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		close(fd);
 		free(c);
-		return -1;
+		return NULL;
 	}
 	TAILQ_INSERT_TAIL(&d->clients, c, entry);
 	bufferevent_setcb(c->bev, client_read, client_write, client_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, OUTQ_LOW(CLIENT_OUTQ_HIGH),
 	    0);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	return 0;
+	return c;
 }
 
 static void
@@ -355,16 +362,22 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 /*
  * A client whose socket bangerd made itself (a socket pair whose other
  * end went to banger-web): no credentials to check, it speaks the same
- * protocol under the same rules as the CLI.
+ * protocol under the same rules as the CLI, limited to what web_may()
+ * allows.
  */
 int
 control_adopt(struct bangerd *d, int fd)
 {
+	struct client	*c;
+
 	if (fd_nonblock(fd, 1) == -1) {
 		close(fd);
 		return -1;
 	}
-	return client_new(d, fd);
+	if ((c = client_new(d, fd)) == NULL)
+		return -1;
+	c->web = 1;
+	return 0;
 }
 
 static void

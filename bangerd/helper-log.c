@@ -23,7 +23,8 @@ helper_log_read(struct bufferevent *bev, void *arg)
 	struct bangerd	*d = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	const char	*tag = bev == d->priv_log ? "priv" :
-	    bev == d->launch_log ? "launcher" : "net";
+	    bev == d->launch_log ? "launcher" : bev == d->web_log ? "web" :
+	    "net";
 	char		*line;
 	size_t		 len, i;
 

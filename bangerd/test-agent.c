@@ -1190,6 +1190,56 @@ test_exec_hangup_late_ack(void **state)
 	assert_null(f->vm->agent);
 }
 
+/*
+ * banger-web's channel may list, stop, delete and list a VM's sessions;
+ * any other request, a `vm exec` of anything but the session list among
+ * them, ends it.
+ */
+static void
+test_web_channel(void **state)
+{
+	struct fixture		*f = *state;
+	struct cli		 k;
+	struct ctl_vm_exec	 ex;
+	char			*sh[] = { "sh", "-c", "cat ~/.ssh/id_ed25519", NULL };
+	char			*ls[] = { "banger-agent", "session", "list",
+				    "--json", NULL };
+	int			 sv[2], i, pass;
+
+	for (pass = 0; pass < 3; pass++) {
+		memset(&k, 0, sizeof(k));
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM |
+		    SOCK_CLOEXEC, 0, sv), 0);
+		assert_int_equal(control_adopt(&f->d, sv[0]), 0);
+		k.fd = sv[1];
+		assert_int_equal(fcntl(k.fd, F_SETFL, O_NONBLOCK), 0);
+		assert_int_equal(nclients(f), 1);
+		memset(&ex, 0, sizeof(ex));
+		ex.name = f->vm->name;
+		ex.argv.v = pass == 0 ? sh : ls;
+		ex.argv.n = pass == 0 ? 3 : 4;
+		ex.tty = pass == 2;
+		cli_frame(&k, CTL_VM_EXEC, &ex);
+		for (i = 0; i < 100; i++) {
+			(void)cli_flush(&k);
+			loop_once(f, &k);
+		}
+		/* Only the session list, without a terminal, runs. */
+		if (pass == 1) {
+			assert_int_equal(nclients(f), 1);
+			assert_int_not_equal(f->vm->execs[0].id, 0);
+			guest_sends(f->vm, AG_EXIT, f->vm->execs[0].id,
+			    &(struct ag_exit){ 0, 0 });
+			cli_close(f, &k);
+		} else {
+			assert_int_equal(nclients(f), 0);
+			assert_int_equal(f->vm->execs[0].id, 0);
+			close(k.fd);
+			buf_free(&k.out);
+		}
+	}
+}
+
 /* One more exec than VM_EXEC_MAX is refused as busy; the rest run. */
 static void
 test_exec_full(void **state)
@@ -1262,6 +1312,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_hangup_late_ack,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_web_channel, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_old_agent, setup,
 		    teardown),
 	};

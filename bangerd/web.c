@@ -34,6 +34,40 @@ web_mono(void)
 	return ts.tv_sec;
 }
 
+/*
+ * What banger-web may ask: the page's list, stop and delete, and the one
+ * command that lists a VM's sessions (with its input's end).  Anything
+ * else ends its channel: a banger-web taken over through its HTTP side
+ * must not gain the rest of the user's powers (vm create with the
+ * user's credentials, vm exec in every VM).
+ */
+int
+web_may(uint32_t type, const void *body)
+{
+	static const char *const	 list[] = { "banger-agent", "session",
+					    "list", "--json" };
+	const struct ctl_vm_exec	*ex = body;
+	size_t				 i;
+
+	switch (type) {
+	case CTL_VM_LIST:
+	case CTL_VM_SHOW:
+	case CTL_VM_STOP:
+	case CTL_VM_DELETE:
+	case CTL_INPUT:
+		return 1;
+	case CTL_VM_EXEC:
+		if (ex->tty || ex->argv.n != sizeof(list) / sizeof(list[0]))
+			return 0;
+		for (i = 0; i < ex->argv.n; i++)
+			if (strcmp(ex->argv.v[i], list[i]) != 0)
+				return 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int
 web_start(struct bangerd *d)
 {
@@ -50,7 +84,7 @@ web_start(struct bangerd *d)
 		    "found next to bangerd: no web view");
 		return -1;
 	}
-	if (web_token_make(tokpath, err, sizeof(err)) == -1) {
+	if (web_token_renew(tokpath, err, sizeof(err)) == -1) {
 		log_warnx("no web view: token %s", err);
 		return -1;
 	}
@@ -111,11 +145,14 @@ static void
 web_restart(evutil_socket_t fd, short what, void *arg)
 {
 	struct bangerd	*d = arg;
+	struct timeval	 tv = { WEB_BACKOFF_MAX, 0 };
 
 	(void)fd;
 	(void)what;
-	if (d->web_pid == 0 && !d->stopping)
-		(void)web_start(d);
+	/* A failed start is tried again, as an exit would be. */
+	if (d->web_pid == 0 && !d->stopping && web_start(d) == -1 &&
+	    d->web_timer != NULL)
+		evtimer_add(d->web_timer, &tv);
 }
 
 void

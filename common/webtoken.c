@@ -70,21 +70,61 @@ web_token_read(const char *path, char *out, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * Is the file at path fit to be kept or replaced by us (1), absent (0),
+ * or something we must not touch (-1, err says why)?
+ */
+static int
+token_there(const char *path, char *err, size_t errlen)
+{
+	char		 tok[WEB_TOKEN_LEN + 1];
+	struct stat	 st;
+	int		 rc;
+
+	rc = web_token_read(path, tok, err, errlen);
+	explicit_bzero(tok, sizeof(tok));
+	if (rc == 0)
+		return 1;
+	/* There, but unfit: say so instead of replacing it. */
+	if (lstat(path, &st) == 0 || errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+static int	token_write(const char *, char *, size_t);
+
 int
 web_token_make(const char *path, char *err, size_t errlen)
+{
+	int	 rc;
+
+	if ((rc = token_there(path, err, errlen)) != 0)
+		return rc == 1 ? 0 : -1;
+	return token_write(path, err, errlen);
+}
+
+/*
+ * A new token in place of a good one (or none): each start of the web
+ * view, so that a token seen before (a tab left open, a port taken over
+ * while the view was down) is worth nothing after it.
+ */
+int
+web_token_renew(const char *path, char *err, size_t errlen)
+{
+	if (token_there(path, err, errlen) == -1)
+		return -1;
+	return token_write(path, err, errlen);
+}
+
+static int
+token_write(const char *path, char *err, size_t errlen)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	unsigned char		 r[WEB_TOKEN_BYTES];
 	char			 tok[WEB_TOKEN_LEN + 1], tmp[PATH_MAX];
-	struct stat		 st;
 	size_t			 i;
 	int			 fd, rc;
 
-	if (web_token_read(path, tok, err, errlen) == 0)
-		return 0;
-	/* There, but unfit: say so instead of replacing it. */
-	if (lstat(path, &st) == 0 || errno != ENOENT)
-		return -1;
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
 		snprintf(err, errlen, "getrandom: %s", strerror(errno));
 		return -1;

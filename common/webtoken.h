@@ -13,6 +13,8 @@
 
 /* Make the file at path unless a good one is there.  0, or -1 and err. */
 int	web_token_make(const char *, char *, size_t);
+/* Replace a good one, or make it: a new token.  0, or -1 and err. */
+int	web_token_renew(const char *, char *, size_t);
 /*
  * Read and check it (a regular file of ours, no group or other access,
  * exactly the digits and a newline) into out[WEB_TOKEN_LEN + 1].
