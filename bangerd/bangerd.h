@@ -146,7 +146,10 @@ struct vm_exec {
 	struct client		*c;		/* NULL once it hung up */
 	uint64_t		 id;		/* agent session, 0: free */
 	uint64_t		 in_flight;	/* input sent, not acked */
+	time_t			 hung_at;	/* monotonic s of the hang-up */
+	int			 killed;	/* SIGKILL sent since */
 };
+#define VM_EXEC_KILL_SEC	10	/* after SIGHUP, before SIGKILL */
 typedef void (*qmp_cb)(struct vm *, int, struct json_t *);
 struct qmp_wait {
 	uint64_t	 id;
@@ -219,6 +222,7 @@ struct vm {
 
 	/* `vm exec` commands running beside it (vm-exec.c). */
 	struct vm_exec		 execs[VM_EXEC_MAX];
+	struct event		*exec_timer;	/* hung-up ones' SIGKILL */
 
 	/* The client whose `vm run` command this VM is running. */
 	struct client		*runner;

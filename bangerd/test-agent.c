@@ -1240,6 +1240,51 @@ test_web_channel(void **state)
 	}
 }
 
+/*
+ * A command hung up on that ignores SIGHUP is killed VM_EXEC_KILL_SEC
+ * later, so that its place comes free.
+ */
+static void
+test_exec_hangup_kill(void **state)
+{
+	struct fixture	*f = *state;
+	struct cli	 k;
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+	size_t		 plen, off;
+	int		 i, hup = 0, kill9 = 0;
+
+	cli_open(f, &k, 0);
+	cli_close(f, &k);
+	assert_int_equal(f->vm->execs[0].id, f->sid);
+	assert_false(f->vm->execs[0].killed);
+	/* As if the grace period had passed. */
+	f->vm->execs[0].hung_at -= VM_EXEC_KILL_SEC;
+	for (i = 0; i < 50 && !f->vm->execs[0].killed; i++)
+		event_base_loop(f->d.base, EVLOOP_ONCE);
+	assert_true(f->vm->execs[0].killed);
+	memset(&k.guest, 0, sizeof(k.guest));
+	event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+	guest_drain(f, &k.guest);
+	for (off = 0; frame_peek(k.guest.p + off, k.guest.len - off,
+	    FRAME_MAX_AGENT, &plen) == FRAME_OK &&
+	    k.guest.len - off >= FRAME_HDR + plen; off += FRAME_HDR + plen) {
+		assert_int_equal(msg_decode(&agent_proto, k.guest.p + off +
+		    FRAME_HDR, plen, &hdr, &body, err, sizeof(err)), 0);
+		if (hdr.type == AG_SIGNAL && hdr.id == f->sid) {
+			hup |= ((struct ag_signal *)body)->signo == SIGHUP;
+			kill9 |= ((struct ag_signal *)body)->signo == SIGKILL;
+		}
+		msg_free(&agent_proto, hdr.type, body);
+	}
+	buf_free(&k.guest);
+	assert_true(hup);
+	assert_true(kill9);
+	guest_sends(f->vm, AG_EXIT, f->sid, &(struct ag_exit){ -1, 9 });
+	assert_int_equal(f->vm->execs[0].id, 0);
+}
+
 /* One more exec than VM_EXEC_MAX is refused as busy; the rest run. */
 static void
 test_exec_full(void **state)
@@ -1313,6 +1358,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_exec_hangup_late_ack,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_web_channel, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_exec_hangup_kill, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_old_agent, setup,
 		    teardown),

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 
@@ -162,6 +163,50 @@ vm_exec_exit(struct vm *vm, uint64_t id, const struct ag_exit *e)
 	return 1;
 }
 
+static time_t
+mono_sec(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * A command hung up on that has not ended VM_EXEC_KILL_SEC later (it
+ * ignores SIGHUP) is killed, so that its place comes free.
+ */
+static void
+vm_exec_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct vm		*vm = arg;
+	struct vm_exec		*x;
+	struct ag_signal	 sg = { SIGKILL };
+	struct timeval		 tv = { 1, 0 };
+	time_t			 now = mono_sec();
+	size_t			 i;
+	int			 wait = 0;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < VM_EXEC_MAX; i++) {
+		x = &vm->execs[i];
+		if (x->id == 0 || x->c != NULL || x->killed)
+			continue;
+		if (now - x->hung_at < VM_EXEC_KILL_SEC) {
+			wait = 1;
+			continue;
+		}
+		x->killed = 1;
+		log_info("vm %s: exec session %llu did not end on SIGHUP; "
+		    "killing it", vm->name, (unsigned long long)x->id);
+		if (vm->agent != NULL)
+			(void)agent_send(vm, AG_SIGNAL, x->id, &sg);
+	}
+	if (wait)
+		evtimer_add(vm->exec_timer, &tv);
+}
+
 /* Its client hung up: the command is hung up on; the slot waits for its
  * end. */
 void
@@ -169,6 +214,7 @@ vm_exec_gone(struct vm *vm, struct client *c)
 {
 	struct vm_exec	*x;
 	struct ag_signal sg = { SIGHUP };
+	struct timeval	 tv = { 1, 0 };
 
 	if ((x = vm_exec_of(vm, c)) == NULL)
 		return;
@@ -178,8 +224,14 @@ vm_exec_gone(struct vm *vm, struct client *c)
 	 * would end the channel, every other command's with it.
 	 */
 	x->c = NULL;
+	x->hung_at = mono_sec();
+	x->killed = 0;
 	if (vm->agent != NULL)
 		(void)agent_send(vm, AG_SIGNAL, x->id, &sg);
+	if (vm->exec_timer == NULL)
+		vm->exec_timer = evtimer_new(vm->d->base, vm_exec_reap, vm);
+	if (vm->exec_timer != NULL && !evtimer_pending(vm->exec_timer, NULL))
+		evtimer_add(vm->exec_timer, &tv);
 	vm_agent_read_maybe(vm);
 }
 

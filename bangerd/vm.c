@@ -155,6 +155,8 @@ vm_free(struct vm *vm)
 		event_free(vm->boot_timer);
 	if (vm->kill_timer != NULL)
 		event_free(vm->kill_timer);
+	if (vm->exec_timer != NULL)
+		event_free(vm->exec_timer);
 	if (vm->vsock_timer != NULL)
 		event_free(vm->vsock_timer);
 	if (vm->runner != NULL) {
