@@ -1,9 +1,11 @@
 # vm pull and vm acp.  A hostile guest (the tiny image with a fake git
 # that sends garbage, bundles naming other or more refs, objects that
-# fail fsck, an endless stream) is refused each time and changes no ref
-# on the host; a bundle of our ref alone is taken (the control).  vm acp
-# passes one JSON-RPC exchange and the agent's exit status, and a missing
-# agent gives 127.  On the golden image (built by the golden test, run
+# fail fsck, an endless stream, a silent one, a good bundle aimed at the
+# checked-out branch or one it does not fast-forward) is refused each
+# time and changes no ref and no object on the host; a bundle of our ref
+# alone is taken (the control), without the extra blob packed along with
+# it.  vm acp passes one JSON-RPC exchange and the agent's exit status,
+# and a missing agent gives 127.  On the golden image (built by the golden test, run
 # before this one): a guest commit, an uncommitted edit and an untracked
 # file reach branch banger/NAME; the host's HEAD, index and work tree and
 # the guest's stay as they were; neither the guest's hooks, filter and
@@ -172,6 +174,22 @@ grep -q "more than 1048576 bytes" "$W/err" ||
 run t1 vm exec hx -- true
 expect_rc 0 "a command right after the cut stream"
 no_markers "endless stream"
+
+# A stream that never sends a byte (a FIFO nobody writes): cut after
+# --idle-timeout seconds.
+banger vm exec hx -- sh -c 'rm -f /root/payload && mkfifo /root/payload' ||
+    fail "cannot make the FIFO"
+run t1 vm pull hx --repo "$repo" --guest-path /root --idle-timeout 2
+expect_rc 125 "vm pull of a silent stream"
+grep -q "sent nothing for 2 seconds" "$W/err" ||
+    fail "silent stream: $(cat "$W/err")"
+[ "$(refs)" = "$before" ] || fail "silent stream: the host's refs changed"
+[ "$(objs)" = "$obefore" ] ||
+    fail "silent stream: the host's objects changed"
+run t1 vm exec hx -- true
+expect_rc 0 "a command right after the silent stream"
+run t1 vm pull hx --repo "$repo" --idle-timeout 0
+expect_rc 2 "vm pull --idle-timeout 0"
 
 # No git, no repository: said so, with the way to get one.
 banger vm exec hx -- rm /usr/local/bin/git
