@@ -147,6 +147,8 @@ pull_receive(const char *vm, const char *guest_path, int haves, int file,
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
 		cli_warn("fork");
+		close(p[0]);
+		close(p[1]);
 		return BEX_FAIL;
 	}
 	if (pid == 0) {
