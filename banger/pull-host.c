@@ -323,12 +323,22 @@ branch_check(const char *top, const char *branch, const char *oid,
 {
 	char	 ref[512];
 	char	*sym[] = { "symbolic-ref", "-q", "HEAD", NULL }, *out;
+	char	*bsym[] = { "symbolic-ref", "-q", ref, NULL };
 	char	*cur[] = { "rev-parse", "-q", "--verify", ref, NULL };
 	char	*anc[] = { "merge-base", "--is-ancestor", old, (char *)oid,
 		    NULL };
 	int	 rc;
 
 	snprintf(ref, sizeof(ref), "refs/heads/%s", branch);
+	/* A symbolic ref would move the branch it names, unchecked. */
+	if ((rc = pull_git(top, bsym, -1, &out, 1024, 1, err, errlen)) != -1)
+		free(out);
+	if (rc != 1) {
+		if (rc != -1)
+			snprintf(err, errlen, "%s is a symbolic ref; pull into "
+			    "another branch (--branch)", branch);
+		return -1;
+	}
 	/* Even an unborn HEAD: creating its branch would move it. */
 	if (pull_git(top, sym, -1, &out, 1024, 1, err, errlen) == 0) {
 		rc = strlen(out) == strlen(ref) + 1 &&
@@ -623,7 +633,8 @@ pull_import(const char *top, int fd, const char *branch, const char **what,
 {
 	char	 q[PATH_MAX], ref[512], msg[64];
 	char	 oid[BUNDLE_OID_HEX + 1], old[BUNDLE_OID_HEX + 1];
-	char	*upd[] = { "update-ref", "-m", msg, ref, oid, old, NULL };
+	char	*upd[] = { "update-ref", "--no-deref", "-m", msg, ref, oid,
+		    old, NULL };
 
 	if (quarantine_make(top, q, sizeof(q), err, errlen) == -1) {
 		quarantine_end(q);

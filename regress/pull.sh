@@ -1,7 +1,8 @@
 # vm pull and vm acp.  A hostile guest (the tiny image with a fake git
 # that sends garbage, bundles naming other or more refs, objects that
 # fail fsck, an endless stream, a silent one, a good bundle aimed at the
-# checked-out branch or one it does not fast-forward) is refused each
+# checked-out branch, a symbolic ref to it or a branch it does not
+# fast-forward) is refused each
 # time and changes no ref and no object on the host; a bundle of our ref
 # alone is taken (the control), without the extra blob packed along with
 # it.  vm acp passes one JSON-RPC exchange and the agent's exit status,
@@ -147,6 +148,14 @@ expect_rc 125 "vm pull into a branch it does not fast-forward"
 grep -q "is not a fast-forward" "$W/err" || fail "side: $(cat "$W/err")"
 [ "$(refs)" = "$before" ] || fail "side: the host's refs changed"
 [ "$(objs)" = "$obefore" ] || fail "side: the host's objects changed"
+# A branch that is a symbolic ref to the checked-out one.
+hgit symbolic-ref refs/heads/alias refs/heads/main || fatal "symbolic-ref"
+before=$(refs)
+run t1 vm pull hx --repo "$repo" --guest-path /root --branch alias
+expect_rc 125 "vm pull into a symbolic ref"
+grep -q "alias is a symbolic ref" "$W/err" || fail "alias: $(cat "$W/err")"
+[ "$(refs)" = "$before" ] || fail "alias: the host's refs changed"
+[ "$(objs)" = "$obefore" ] || fail "alias: the host's objects changed"
 
 # The control: a bundle of our ref alone is taken, without the junk.
 run t1 vm pull hx --repo "$repo" --guest-path /root
