@@ -19,11 +19,13 @@
 void	pull_env_clean(void);
 
 /*
- * git -C top, with hooks, fsmonitor and the like off, argv after it;
- * stdin from in (-1: /dev/null); stdout collected (at most max bytes,
- * NUL-terminated) into *out when out != NULL, else dropped; stderr
- * kept, and relayed escaped when git fails and quiet is 0.  Returns
- * git's exit status, or -1 with a message in err.
+ * git -C top, with hooks, fsmonitor and the like off, argv after it
+ * (too many arguments: an error, never a shorter command); stdin from
+ * in (-1: /dev/null); stdout collected (at most max bytes,
+ * NUL-terminated) into *out when out != NULL, else banger's own stdout
+ * (only for output meant for the user, or none); stderr kept, and
+ * relayed escaped when git fails and quiet is 0.  Returns git's exit
+ * status, or -1 with a message in err.
  */
 int	pull_git(const char *, char *const [], int, char **, size_t, int,
 	    char *, size_t);
