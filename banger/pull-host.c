@@ -232,13 +232,10 @@ git_oid(const char *top, char *const argv[], char oid[BUNDLE_OID_HEX + 1])
 int
 pull_haves(const char *top, const char *branch, char *err, size_t errlen)
 {
-	char	 oid[BUNDLE_OID_HEX + 1], ref[512], count[32], *out;
+	char	 oid[BUNDLE_OID_HEX + 1], ref[512];
 	char	*head[] = { "rev-parse", "-q", "--verify", "HEAD^{commit}",
 		    NULL };
 	char	*tip[] = { "rev-parse", "-q", "--verify", ref, NULL };
-	char	*refs[] = { "for-each-ref", count, "--sort=-committerdate",
-		    "--format=%(objectname)", "refs/heads", "refs/remotes",
-		    NULL };
 	int	 fd;
 
 	if ((fd = memfd_create("banger-pull-haves", MFD_CLOEXEC)) == -1) {
@@ -246,16 +243,10 @@ pull_haves(const char *top, const char *branch, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(ref, sizeof(ref), "refs/heads/%s^{commit}", branch);
-	snprintf(count, sizeof(count), "--count=%d", PULL_HAVE_MAX);
 	if (git_oid(top, head, oid) == 0)
 		dprintf(fd, "%s\n", oid);
 	if (git_oid(top, tip, oid) == 0)
 		dprintf(fd, "%s\n", oid);
-	if (pull_git(top, refs, -1, &out, PULL_HAVE_MAX * 64, 1, err,
-	    errlen) == 0) {
-		dprintf(fd, "%s", out);
-		free(out);
-	}
 	if (lseek(fd, 0, SEEK_SET) == -1) {
 		snprintf(err, errlen, "lseek: %s", strerror(errno));
 		close(fd);
