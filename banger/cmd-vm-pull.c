@@ -28,6 +28,8 @@
 #include "vminfo.h"
 
 #define PULL_MAX_DEFAULT	1024		/* MiB */
+#define PULL_IDLE_DEFAULT	300		/* seconds without a byte */
+#define PULL_IDLE_MAX		86400
 #define GUEST_PATH_MAX		1024
 
 /* The guest's exit statuses that mean "no repository to pull from". */
@@ -86,6 +88,8 @@ static const struct cmd_opt vm_pull_opts[] = {
 	    "/root/<the host repository's directory name>)" },
 	{ "max-size", 0, "SIZE", "refuse a bundle larger than SIZE, e.g. "
 	    "512M (default: 1G)" },
+	{ "idle-timeout", 0, "SECONDS", "give up when the guest sends "
+	    "nothing for SECONDS (default: 300)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -102,30 +106,39 @@ guest_path_ok(const char *p)
 	return 1;
 }
 
+static time_t
+mono_sec(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 /*
  * Run the guest's half with its stdout into a pipe we read.  Past max
- * bytes the rest is read and dropped while the guest's command is sent
- * SIGTERM (through the session, which forwards it), so that it ends as
- * a command does; a guest that goes on regardless loses its session
- * after DRAIN_SEC (the child that holds it is killed).  Returns the
- * guest's status (or banger's), or -1 after a message when the bound
- * was passed.
+ * bytes, or after idle seconds without one, the rest is read and
+ * dropped while the guest's command is sent SIGTERM (through the
+ * session, which forwards it), so that it ends as a command does; a
+ * guest that goes on regardless loses its session after DRAIN_SEC (the
+ * child that holds it is killed).  Returns the guest's status (or
+ * banger's), or -1 after a message when a bound was passed.
  */
 #define DRAIN_SEC	10
 
 static int
 pull_receive(const char *vm, const char *guest_path, int haves, int file,
-    uint64_t max)
+    uint64_t max, int idle)
 {
 	static char	 buf[65536];
 	char		*argv[] = { "sh", "-c", (char *)pull_sh, "banger-pull",
 			    (char *)guest_path, NULL };
 	struct pollfd	 pfd;
-	time_t		 until = 0;
+	time_t		 until = 0, last;
 	uint64_t	 total = 0;
 	ssize_t		 n;
 	pid_t		 pid;
-	int		 p[2], status, over = 0, bad = 0;
+	int		 p[2], status, over = 0, stalled = 0, bad = 0;
 
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		cli_warn("pipe");
@@ -134,6 +147,8 @@ pull_receive(const char *vm, const char *guest_path, int haves, int file,
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
 		cli_warn("fork");
+		close(p[0]);
+		close(p[1]);
 		return BEX_FAIL;
 	}
 	if (pid == 0) {
@@ -143,12 +158,18 @@ pull_receive(const char *vm, const char *guest_path, int haves, int file,
 	close(p[1]);
 	pfd.fd = p[0];
 	pfd.events = POLLIN;
+	last = mono_sec();
 	for (;;) {
-		if (over && time(NULL) >= until) {
+		if ((over || stalled) && mono_sec() >= until) {
 			kill(pid, SIGKILL);
 			break;
 		}
-		if (poll(&pfd, 1, over ? 1000 : -1) <= 0)
+		if (!over && !stalled && mono_sec() - last >= idle) {
+			stalled = 1;
+			until = mono_sec() + DRAIN_SEC;
+			kill(pid, SIGTERM);
+		}
+		if (poll(&pfd, 1, 1000) <= 0)
 			continue;
 		if ((n = read(p[0], buf, sizeof(buf))) == 0)
 			break;
@@ -159,11 +180,12 @@ pull_receive(const char *vm, const char *guest_path, int haves, int file,
 			bad = 1;
 			break;
 		}
-		if (over)
+		last = mono_sec();
+		if (over || stalled)
 			continue;
 		if ((total += (uint64_t)n) > max) {
 			over = 1;
-			until = time(NULL) + DRAIN_SEC;
+			until = mono_sec() + DRAIN_SEC;
 			kill(pid, SIGTERM);
 			continue;
 		}
@@ -180,6 +202,11 @@ pull_receive(const char *vm, const char *guest_path, int haves, int file,
 	if (over) {
 		cli_warnx("refused the guest's bundle: more than %llu bytes "
 		    "(--max-size)", (unsigned long long)max);
+		return -1;
+	}
+	if (stalled) {
+		cli_warnx("refused the guest's bundle: the guest sent nothing "
+		    "for %d seconds (--idle-timeout)", idle);
 		return -1;
 	}
 	if (bad)
@@ -199,7 +226,9 @@ cmd_vm_pull_exec(const struct cmd_entry *e, struct args *a)
 	uint64_t	 max = (uint64_t)PULL_MAX_DEFAULT << 20;
 	int64_t		 mib;
 	off_t		 size;
-	int		 haves, file, rc;
+	long		 secs;
+	char		*end;
+	int		 haves, file, rc, idle = PULL_IDLE_DEFAULT;
 
 	if (!valid_vm_name(vm))
 		return cmd_usage_error(e, "invalid VM name '%.64s'", vm);
@@ -208,6 +237,15 @@ cmd_vm_pull_exec(const struct cmd_entry *e, struct args *a)
 			return cmd_usage_error(e, "--max-size: give a size "
 			    "from 1M to 1T, e.g. 512M or 2G");
 		max = (uint64_t)mib << 20;
+	}
+	if ((v = args_get(e, a, "idle-timeout")) != NULL) {
+		errno = 0;
+		secs = strtol(v, &end, 10);
+		if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 ||
+		    secs < 1 || secs > PULL_IDLE_MAX)
+			return cmd_usage_error(e, "--idle-timeout: give "
+			    "seconds from 1 to %d", PULL_IDLE_MAX);
+		idle = (int)secs;
 	}
 	v = args_get(e, a, "branch");
 	snprintf(branch, sizeof(branch), "%s", v != NULL ? v : "banger/");
@@ -260,7 +298,7 @@ cmd_vm_pull_exec(const struct cmd_entry *e, struct args *a)
 		return BEX_FAIL;
 	}
 	unlink(tmpl);
-	rc = pull_receive(vm, gpath, haves, file, max);
+	rc = pull_receive(vm, gpath, haves, file, max, idle);
 	close(haves);
 	if (rc != 0) {
 		if (rc == PULL_NO_GIT || rc == PULL_NO_REPO)

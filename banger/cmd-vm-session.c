@@ -292,8 +292,9 @@ session_list(const struct cmd_entry *e, struct args *a, const char *vm)
 		arr = json_array();
 		for (i = 0; arr != NULL && i < n; i++)
 			json_array_append_new(arr, session_json(&v[i]));
-		rc = arr == NULL || json_dumpf(arr, stdout, JSON_INDENT(2)) ==
-		    -1 ? BEX_FAIL : BEX_OK;
+		/* ASCII only: the guest's text reaches no terminal raw. */
+		rc = arr == NULL || json_dumpf(arr, stdout, JSON_INDENT(2) |
+		    JSON_ENSURE_ASCII) == -1 ? BEX_FAIL : BEX_OK;
 		json_decref(arr);
 		printf("\n");
 	} else {

@@ -8,12 +8,22 @@
  * the index, so no filter, attribute or checkout hook is ever involved.
  * The guest's repository configuration never travels: a bundle holds
  * objects and refs only.
+ *
+ * Its objects never reach the repository unchecked: index-pack writes
+ * the pack into a private quarantine directory (GIT_OBJECT_DIRECTORY,
+ * with the repository's objects as its alternate), every check runs
+ * there, and only then are the objects the new commit needs and the
+ * repository lacks copied in, as one new pack; the quarantine, and
+ * whatever else the guest sent, is removed on every path.
  */
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +40,9 @@ extern char **environ;
 #define GIT_ERR_MAX	8192
 
 static const char zero_oid[] = "0000000000000000000000000000000000000000";
+
+/* The quarantine (GIT_OBJECT_DIRECTORY of every git run) while set. */
+static const char *git_objdir;
 
 /* Before every command: what no configuration of the user turns back on
  * for our purposes, and nothing the guest sent can reach. */
@@ -83,8 +96,12 @@ relay_err(int efd)
 	}
 }
 
-int
-pull_git(const char *top, char *const argv[], int in, char **out,
+/*
+ * pull_git(), and stdout into outfd instead when outfd >= 0 (out is
+ * then NULL).
+ */
+static int
+git_run(const char *top, char *const argv[], int in, int outfd, char **out,
     size_t max, int quiet, char *err, size_t errlen)
 {
 	char	*av[GIT_ARGS_MAX], *buf = NULL;
@@ -98,8 +115,14 @@ pull_git(const char *top, char *const argv[], int in, char **out,
 	av[n++] = (char *)top;
 	for (i = 0; git_safe[i] != NULL; i++)
 		av[n++] = (char *)git_safe[i];
-	for (i = 0; argv[i] != NULL && n + 1 < GIT_ARGS_MAX; i++)
+	for (i = 0; argv[i] != NULL; i++) {
+		if (n + 1 >= GIT_ARGS_MAX) {
+			snprintf(err, errlen, "git %s: more than %d arguments",
+			    argv[0], GIT_ARGS_MAX);
+			return -1;
+		}
 		av[n++] = argv[i];
+	}
 	av[n] = NULL;
 	if ((efd = memfd_create("banger-git-err", MFD_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "memfd_create: %s", strerror(errno));
@@ -118,7 +141,10 @@ pull_git(const char *top, char *const argv[], int in, char **out,
 		if ((null = open("/dev/null", O_RDWR)) == -1 ||
 		    dup2(in >= 0 ? in : null, 0) == -1 ||
 		    (out != NULL && dup2(p[1], 1) == -1) ||
-		    dup2(efd, 2) == -1)
+		    (outfd >= 0 && dup2(outfd, 1) == -1) ||
+		    dup2(efd, 2) == -1 ||
+		    (git_objdir != NULL &&
+		    setenv("GIT_OBJECT_DIRECTORY", git_objdir, 1) == -1))
 			_exit(127);
 		execvp("git", av);
 		dprintf(2, "cannot run git: %s\n", strerror(errno));
@@ -169,6 +195,13 @@ fail:
 	return -1;
 }
 
+int
+pull_git(const char *top, char *const argv[], int in, char **out,
+    size_t max, int quiet, char *err, size_t errlen)
+{
+	return git_run(top, argv, in, -1, out, max, quiet, err, errlen);
+}
+
 /* git prints one object id (and a newline): copy it; 0 or -1. */
 static int
 git_oid(const char *top, char *const argv[], char oid[BUNDLE_OID_HEX + 1])
@@ -199,13 +232,10 @@ git_oid(const char *top, char *const argv[], char oid[BUNDLE_OID_HEX + 1])
 int
 pull_haves(const char *top, const char *branch, char *err, size_t errlen)
 {
-	char	 oid[BUNDLE_OID_HEX + 1], ref[512], count[32], *out;
+	char	 oid[BUNDLE_OID_HEX + 1], ref[512];
 	char	*head[] = { "rev-parse", "-q", "--verify", "HEAD^{commit}",
 		    NULL };
 	char	*tip[] = { "rev-parse", "-q", "--verify", ref, NULL };
-	char	*refs[] = { "for-each-ref", count, "--sort=-committerdate",
-		    "--format=%(objectname)", "refs/heads", "refs/remotes",
-		    NULL };
 	int	 fd;
 
 	if ((fd = memfd_create("banger-pull-haves", MFD_CLOEXEC)) == -1) {
@@ -213,16 +243,10 @@ pull_haves(const char *top, const char *branch, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(ref, sizeof(ref), "refs/heads/%s^{commit}", branch);
-	snprintf(count, sizeof(count), "--count=%d", PULL_HAVE_MAX);
 	if (git_oid(top, head, oid) == 0)
 		dprintf(fd, "%s\n", oid);
 	if (git_oid(top, tip, oid) == 0)
 		dprintf(fd, "%s\n", oid);
-	if (pull_git(top, refs, -1, &out, PULL_HAVE_MAX * 64, 1, err,
-	    errlen) == 0) {
-		dprintf(fd, "%s", out);
-		free(out);
-	}
 	if (lseek(fd, 0, SEEK_SET) == -1) {
 		snprintf(err, errlen, "lseek: %s", strerror(errno));
 		close(fd);
@@ -278,23 +302,34 @@ snapshot_replaces(const char *top, const char *old, const char *oid)
 	    pull_git(top, anc, -1, NULL, 0, 1, err, sizeof(err)) == 0;
 }
 
-/* refs/heads/<branch> := oid: created, fast-forwarded, or a snapshot
- * replaced (snapshot_replaces()); never anything else. */
+/*
+ * May refs/heads/<branch> become oid: created, fast-forwarded, or a
+ * snapshot replaced (snapshot_replaces()); never anything else.  Fills
+ * old (zero_oid when the branch is new) and *what; 0 or -1.
+ */
 static int
-branch_set(const char *top, const char *branch, const char *oid,
-    const char **what, char *err, size_t errlen)
+branch_check(const char *top, const char *branch, const char *oid,
+    char old[BUNDLE_OID_HEX + 1], const char **what, char *err,
+    size_t errlen)
 {
-	char	 ref[512], old[BUNDLE_OID_HEX + 1], msg[600];
+	char	 ref[512];
 	char	*sym[] = { "symbolic-ref", "-q", "HEAD", NULL }, *out;
+	char	*bsym[] = { "symbolic-ref", "-q", ref, NULL };
 	char	*cur[] = { "rev-parse", "-q", "--verify", ref, NULL };
 	char	*anc[] = { "merge-base", "--is-ancestor", old, (char *)oid,
-		    NULL };
-	char	*upd[] = { "update-ref", "-m", msg, ref, (char *)oid, old,
 		    NULL };
 	int	 rc;
 
 	snprintf(ref, sizeof(ref), "refs/heads/%s", branch);
-	snprintf(msg, sizeof(msg), "banger vm pull");
+	/* A symbolic ref would move the branch it names, unchecked. */
+	if ((rc = pull_git(top, bsym, -1, &out, 1024, 1, err, errlen)) != -1)
+		free(out);
+	if (rc != 1) {
+		if (rc != -1)
+			snprintf(err, errlen, "%s is a symbolic ref; pull into "
+			    "another branch (--branch)", branch);
+		return -1;
+	}
 	/* Even an unborn HEAD: creating its branch would move it. */
 	if (pull_git(top, sym, -1, &out, 1024, 1, err, errlen) == 0) {
 		rc = strlen(out) == strlen(ref) + 1 &&
@@ -312,12 +347,11 @@ branch_set(const char *top, const char *branch, const char *oid,
 		return -1;
 	}
 	if (git_oid(top, cur, old) == -1) {
-		snprintf(old, sizeof(old), "%s", zero_oid);
+		snprintf(old, BUNDLE_OID_HEX + 1, "%s", zero_oid);
 		*what = "created";
-	} else if (strcmp(old, oid) == 0) {
+	} else if (strcmp(old, oid) == 0)
 		*what = "unchanged";
-		return 0;
-	} else if (pull_git(top, anc, -1, NULL, 0, 1, err, errlen) == 0)
+	else if (pull_git(top, anc, -1, NULL, 0, 1, err, errlen) == 0)
 		*what = "updated";
 	else if (snapshot_replaces(top, old, oid))
 		*what = "updated (the previous snapshot of uncommitted changes "
@@ -328,20 +362,179 @@ branch_set(const char *top, const char *branch, const char *oid,
 		    "into another branch (--branch)", branch, oid, branch);
 		return -1;
 	}
-	/* update-ref checks old atomically: a race loses, never clobbers. */
-	if (pull_git(top, upd, -1, NULL, 0, 0, err, errlen) != 0) {
-		snprintf(err, errlen, "git update-ref %s failed", ref);
-		return -1;
-	}
 	return 0;
 }
 
-int
-pull_import(const char *top, int fd, const char *branch, const char **what,
+/* rm -rf of the quarantine: it holds only what we and git made. */
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void
+quarantine_end(char *q)
+{
+	git_objdir = NULL;
+	if (q[0] != '\0')
+		nftw(q, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	q[0] = '\0';
+}
+
+/*
+ * A private directory for the guest's objects, whose alternate is the
+ * repository's object directory (C-quoted: any byte is fine).  Fills q
+ * (PATH_MAX); 0 or -1.
+ */
+static int
+quarantine_make(const char *top, char *q, size_t qlen, char *err,
+    size_t errlen)
+{
+	char		 path[PATH_MAX + 32], *objs, *p;
+	char		*gp[] = { "rev-parse", "--path-format=absolute",
+			    "--git-path", "objects", NULL };
+	const char	*tmp;
+	FILE		*f;
+	int		 rc;
+
+	q[0] = '\0';
+	if ((rc = pull_git(top, gp, -1, &objs, PATH_MAX, 0, err,
+	    errlen)) != 0) {
+		if (rc != -1)
+			snprintf(err, errlen, "git rev-parse --git-path "
+			    "objects failed");
+		return -1;
+	}
+	if ((p = strchr(objs, '\n')) == NULL || p[1] != '\0' ||
+	    objs[0] != '/') {
+		snprintf(err, errlen, "git names no object directory");
+		free(objs);
+		return -1;
+	}
+	*p = '\0';
+	tmp = getenv("TMPDIR") != NULL && getenv("TMPDIR")[0] == '/' ?
+	    getenv("TMPDIR") : "/tmp";
+	if ((size_t)snprintf(q, qlen, "%s/banger-pull-objects.XXXXXX", tmp) >=
+	    qlen || mkdtemp(q) == NULL) {
+		snprintf(err, errlen, "%s: %s", q, strerror(errno));
+		q[0] = '\0';
+		free(objs);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/info", q);
+	rc = mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/pack", q);
+	if (rc == -1 || mkdir(path, 0700) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(objs);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/info/alternates", q);
+	if ((f = fopen(path, "wx")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(objs);
+		return -1;
+	}
+	fputc('"', f);
+	for (p = objs; *p != '\0'; p++)
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\%03o", (unsigned char)*p);
+		else
+			fputc(*p, f);
+	fputs("\"\n", f);
+	free(objs);
+	if (fclose(f) == EOF) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	git_objdir = q;
+	return 0;
+}
+
+/*
+ * Out of the quarantine into the repository: the objects oid needs and
+ * no ref reaches already, packed anew (so nothing else the guest sent
+ * comes along) and indexed (checked again) into the repository.
+ */
+static int
+quarantine_take(const char *top, const char *q, const char *oid, char *err,
+    size_t errlen)
+{
+	char	 path[PATH_MAX + 32], *out;
+	char	*list[] = { "rev-list", "--objects", "--no-object-names",
+		    (char *)oid, "--not", "--all", NULL };
+	char	*pack[] = { "pack-objects", "--stdout", "-q", NULL };
+	char	*ipack[] = { "index-pack", "--strict", "--stdin", NULL };
+	int	 lfd = -1, pfd = -1, rc = -1;
+	off_t	 len;
+
+	snprintf(path, sizeof(path), "%s/list", q);
+	if ((lfd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (git_run(top, list, -1, lfd, NULL, 0, 0, err, errlen) != 0) {
+		snprintf(err, errlen, "git rev-list of the new objects "
+		    "failed");
+		goto out;
+	}
+	if ((len = lseek(lfd, 0, SEEK_END)) == -1 ||
+	    lseek(lfd, 0, SEEK_SET) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (len == 0) {		/* the repository has them all */
+		rc = 0;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/new.pack", q);
+	if ((pfd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (git_run(top, pack, lfd, pfd, NULL, 0, 0, err, errlen) != 0) {
+		snprintf(err, errlen, "git pack-objects of the new objects "
+		    "failed");
+		goto out;
+	}
+	if (lseek(pfd, 0, SEEK_SET) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	/* The repository's own object directory from here on. */
+	git_objdir = NULL;
+	if ((rc = pull_git(top, ipack, pfd, &out, 4096, 0, err,
+	    errlen)) != 0) {
+		if (rc != -1)
+			snprintf(err, errlen, "git index-pack of the new "
+			    "objects failed");
+		rc = -1;
+		goto out;
+	}
+	free(out);
+out:
+	if (lfd != -1)
+		close(lfd);
+	if (pfd != -1)
+		close(pfd);
+	return rc;
+}
+
+/* The checks of the bundle at fd (run in the quarantine); fills oid. */
+static int
+bundle_check(const char *top, int fd, char oid[BUNDLE_OID_HEX + 1],
     char *err, size_t errlen)
 {
 	struct bundle_hdr h;
-	char		 path[64], oid[BUNDLE_OID_HEX + 1], why[512], *out;
+	char		 path[64], why[512], *out;
 	char		*hdr;
 	char		*verify[] = { "bundle", "verify", "-q", path, NULL };
 	char		*heads[] = { "bundle", "list-heads", path, NULL };
@@ -408,8 +601,10 @@ pull_import(const char *top, int fd, const char *branch, const char **what,
 		return -1;
 	}
 	free(out);
-	if (pull_git(top, type, -1, &out, 64, 1, err, errlen) != 0 ||
+	if ((rc = pull_git(top, type, -1, &out, 64, 1, err, errlen)) != 0 ||
 	    strcmp(out, "commit\n") != 0) {
+		if (rc == 0)
+			free(out);
 		snprintf(err, errlen, "refused the guest's bundle: its ref "
 		    "does not name a commit");
 		return -1;
@@ -420,7 +615,44 @@ pull_import(const char *top, int fd, const char *branch, const char **what,
 		    "history of %.12s is incomplete", oid);
 		return -1;
 	}
-	return branch_set(top, branch, oid, what, err, errlen);
+	return 0;
+}
+
+int
+pull_import(const char *top, int fd, const char *branch, const char **what,
+    char *err, size_t errlen)
+{
+	char	 q[PATH_MAX], ref[512], msg[64];
+	char	 oid[BUNDLE_OID_HEX + 1], old[BUNDLE_OID_HEX + 1];
+	char	*upd[] = { "update-ref", "--no-deref", "-m", msg, ref, oid,
+		    old, NULL };
+
+	if (quarantine_make(top, q, sizeof(q), err, errlen) == -1) {
+		quarantine_end(q);
+		return -1;
+	}
+	if (bundle_check(top, fd, oid, err, errlen) == -1 ||
+	    branch_check(top, branch, oid, old, what, err, errlen) == -1) {
+		quarantine_end(q);
+		return -1;
+	}
+	if (strcmp(old, oid) == 0) {
+		quarantine_end(q);
+		return 0;
+	}
+	if (quarantine_take(top, q, oid, err, errlen) == -1) {
+		quarantine_end(q);
+		return -1;
+	}
+	quarantine_end(q);
+	snprintf(ref, sizeof(ref), "refs/heads/%s", branch);
+	snprintf(msg, sizeof(msg), "banger vm pull");
+	/* update-ref checks old atomically: a race loses, never clobbers. */
+	if (pull_git(top, upd, -1, NULL, 0, 0, err, errlen) != 0) {
+		snprintf(err, errlen, "git update-ref %s failed", ref);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -12,25 +12,26 @@
 #define PULL_REF	"refs/banger/pull"
 /* The subject of the guest's commit of its uncommitted changes. */
 #define PULL_SNAPSHOT_MSG	"banger vm pull: uncommitted changes"
-/* How many commit ids the host offers the guest to leave out. */
-#define PULL_HAVE_MAX	256
 
 /* Drop every GIT_* variable from our environment (and so git's). */
 void	pull_env_clean(void);
 
 /*
- * git -C top, with hooks, fsmonitor and the like off, argv after it;
- * stdin from in (-1: /dev/null); stdout collected (at most max bytes,
- * NUL-terminated) into *out when out != NULL, else dropped; stderr
- * kept, and relayed escaped when git fails and quiet is 0.  Returns
- * git's exit status, or -1 with a message in err.
+ * git -C top, with hooks, fsmonitor and the like off, argv after it
+ * (too many arguments: an error, never a shorter command); stdin from
+ * in (-1: /dev/null); stdout collected (at most max bytes,
+ * NUL-terminated) into *out when out != NULL, else banger's own stdout
+ * (only for output meant for the user, or none); stderr kept, and
+ * relayed escaped when git fails and quiet is 0.  Returns git's exit
+ * status, or -1 with a message in err.
  */
 int	pull_git(const char *, char *const [], int, char **, size_t, int,
 	    char *, size_t);
 
 /*
- * The commit ids to offer the guest (HEAD, the branch, the newest
- * branch tips), one a line, into a descriptor at offset 0.
+ * The commit ids to offer the guest, one a line, into a descriptor at
+ * offset 0: HEAD's and the target branch's only, so that a pull tells
+ * the guest of no other branch.
  */
 int	pull_haves(const char *, const char *, char *, size_t);
 

@@ -62,6 +62,21 @@ test_hdr_taken(void **state)
 	assert_int_equal(hdr(SIG "-" B "\n" A " " REF "\n\nPACK", &h), 0);
 }
 
+/* A valid header of n bytes, "PACK" last: a long prerequisite comment. */
+static char *
+long_hdr(size_t n)
+{
+	static const char tail[] = "\n" A " " REF "\n\nPACK";
+	char		*big, *p;
+
+	big = malloc(n + 1);
+	assert_non_null(big);
+	p = stpcpy(big, SIG "-" B " ");
+	memset(p, 'x', n - (size_t)(p - big) - (sizeof(tail) - 1));
+	memcpy(big + n - (sizeof(tail) - 1), tail, sizeof(tail));
+	return big;
+}
+
 static void
 test_hdr_refused(void **state)
 {
@@ -110,13 +125,15 @@ test_hdr_refused(void **state)
 	stpcpy(p, A " " REF "\n\nPACK");
 	assert_true(bad(big));
 	free(big);
-	/* A header longer than the bound. */
-	n = BUNDLE_HDR_MAX + 100;
-	big = malloc(n + 1);
-	assert_non_null(big);
-	memset(big, 'x', n);
-	memcpy(big, SIG "-" B " ", sizeof(SIG) - 1 + 42);
-	big[n] = '\0';
+	/* A well-formed header (a long prerequisite comment) that ends
+	 * right at the bound is taken; one that ends past it is not. */
+	big = long_hdr(BUNDLE_HDR_MAX);
+	assert_false(bad(big));
+	free(big);
+	big = long_hdr(BUNDLE_HDR_MAX + 1);
+	assert_true(bad(big));
+	free(big);
+	big = long_hdr(BUNDLE_HDR_MAX + 100);
 	assert_true(bad(big));
 	free(big);
 }

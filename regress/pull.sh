@@ -1,9 +1,12 @@
 # vm pull and vm acp.  A hostile guest (the tiny image with a fake git
 # that sends garbage, bundles naming other or more refs, objects that
-# fail fsck, an endless stream) is refused each time and changes no ref
-# on the host; a bundle of our ref alone is taken (the control).  vm acp
-# passes one JSON-RPC exchange and the agent's exit status, and a missing
-# agent gives 127.  On the golden image (built by the golden test, run
+# fail fsck, an endless stream, a silent one, a good bundle aimed at the
+# checked-out branch, a symbolic ref to it or a branch it does not
+# fast-forward) is refused each
+# time and changes no ref and no object on the host; a bundle of our ref
+# alone is taken (the control), without the extra blob packed along with
+# it.  vm acp passes one JSON-RPC exchange and the agent's exit status,
+# and a missing agent gives 127.  On the golden image (built by the golden test, run
 # before this one): a guest commit, an uncommitted edit and an untracked
 # file reach branch banger/NAME; the host's HEAD, index and work tree and
 # the guest's stay as they were; neither the guest's hooks, filter and
@@ -37,6 +40,10 @@ refs() {
 	hgit for-each-ref --format='%(refname) %(objectname)'
 	hgit rev-parse HEAD
 }
+# Every file of the host's object store: a refused bundle adds none.
+objs() {
+	find "$repo/.git/objects" -type f | sort
+}
 no_markers() {
 	[ -z "$(ls -A "$MK")" ] || fail "$1: markers on the host: $(ls "$MK")"
 }
@@ -65,6 +72,15 @@ sgit bundle create -q "$top/two.bundle" refs/banger/pull refs/heads/main \
     "^$base" || fatal "bundle two"
 sgit bundle create -q "$top/good.bundle" refs/banger/pull "^$base" ||
     fatal "bundle good"
+# The same with an extra blob nothing refers to, packed along.
+junk=$(echo "junk nothing refers to" | sgit hash-object -w --stdin)
+{
+	printf '# v2 git bundle\n-%s\n%s refs/banger/pull\n\n' "$base" \
+	    "$(sgit rev-parse refs/banger/pull)"
+	{ sgit rev-list --objects --no-object-names refs/banger/pull "^$base"
+	  echo "$junk"; } | sgit pack-objects --stdout -q
+} >"$top/junk.bundle" || fatal "bundle junk"
+sgit bundle verify -q "$top/junk.bundle" || fatal "the junk bundle is bad"
 # A commit git's fsck refuses (a malformed date), under our ref.
 tree=$(sgit rev-parse "HEAD^{tree}")
 bad=$(printf 'tree %s\nparent %s\nauthor b <b@x> notatime\ncommitter b <b@x> 1 +0000\n\nbad\n' \
@@ -91,6 +107,7 @@ esac
 exit 0
 FAKE
 before=$(refs)
+obefore=$(objs)
 for b in garbage main two fsck; do
 	banger vm exec hx -- sh -c 'cat >/root/payload' <"$top/$b.bundle" ||
 	    fail "cannot send $b.bundle"
@@ -108,17 +125,50 @@ for b in garbage main two fsck; do
 	esac
 	grep -q "$why" "$W/err" || fail "$b bundle: not '$why'"
 	[ "$(refs)" = "$before" ] || fail "$b bundle: the host's refs changed"
+	[ "$(objs)" = "$obefore" ] ||
+	    fail "$b bundle: the host's objects changed"
 done
 no_markers "hostile bundles"
 
-# The control: a bundle of our ref alone is taken.
-banger vm exec hx -- sh -c 'cat >/root/payload' <"$top/good.bundle"
+# A well-formed bundle (with a junk blob) refused by the branch checks,
+# which come after index-pack: nothing of it reaches the repository.
+side=$(hgit -c user.name=h -c user.email=h@x.invalid commit-tree \
+    "$base^{tree}" -p "$base" -m side) && hgit update-ref refs/heads/side \
+    "$side" || fatal "cannot make branch side"
+before=$(refs)
+obefore=$(objs)
+banger vm exec hx -- sh -c 'cat >/root/payload' <"$top/junk.bundle"
+run t1 vm pull hx --repo "$repo" --guest-path /root --branch main
+expect_rc 125 "vm pull into the checked-out branch"
+grep -q "checked-out branch" "$W/err" || fail "main: $(cat "$W/err")"
+[ "$(refs)" = "$before" ] || fail "main: the host's refs changed"
+[ "$(objs)" = "$obefore" ] || fail "main: the host's objects changed"
+run t1 vm pull hx --repo "$repo" --guest-path /root --branch side
+expect_rc 125 "vm pull into a branch it does not fast-forward"
+grep -q "is not a fast-forward" "$W/err" || fail "side: $(cat "$W/err")"
+[ "$(refs)" = "$before" ] || fail "side: the host's refs changed"
+[ "$(objs)" = "$obefore" ] || fail "side: the host's objects changed"
+# A branch that is a symbolic ref to the checked-out one.
+hgit symbolic-ref refs/heads/alias refs/heads/main || fatal "symbolic-ref"
+before=$(refs)
+run t1 vm pull hx --repo "$repo" --guest-path /root --branch alias
+expect_rc 125 "vm pull into a symbolic ref"
+grep -q "alias is a symbolic ref" "$W/err" || fail "alias: $(cat "$W/err")"
+[ "$(refs)" = "$before" ] || fail "alias: the host's refs changed"
+[ "$(objs)" = "$obefore" ] || fail "alias: the host's objects changed"
+
+# The control: a bundle of our ref alone is taken, without the junk.
 run t1 vm pull hx --repo "$repo" --guest-path /root
 expect_rc 0 "vm pull of a well-formed bundle"
 [ "$(hgit show banger/hx:b)" = two ] || fail "banger/hx lacks b"
 grep -q "banger/hx: created" "$W/out" || fail "no 'created' line"
 grep -q "b | 1 +" "$W/out" || fail "no diffstat: $(cat "$W/out")"
+hgit cat-file -e "$junk" 2>/dev/null &&
+    fail "the junk blob reached the host's repository"
+hgit fsck --no-progress >/dev/null 2>&1 || fail "git fsck fails on the host"
+ls /tmp | grep -q banger-pull-objects && fail "a quarantine is left in /tmp"
 before=$(refs)
+obefore=$(objs)
 
 # An endless stream: cut at --max-size; the guest's command is sent
 # SIGTERM and the VM takes commands again.
@@ -128,9 +178,27 @@ expect_rc 125 "vm pull of an endless stream"
 grep -q "more than 1048576 bytes" "$W/err" ||
     fail "endless stream: $(cat "$W/err")"
 [ "$(refs)" = "$before" ] || fail "endless stream: the host's refs changed"
+[ "$(objs)" = "$obefore" ] ||
+    fail "endless stream: the host's objects changed"
 run t1 vm exec hx -- true
 expect_rc 0 "a command right after the cut stream"
 no_markers "endless stream"
+
+# A stream that never sends a byte (a FIFO nobody writes): cut after
+# --idle-timeout seconds.
+banger vm exec hx -- sh -c 'rm -f /root/payload && mkfifo /root/payload' ||
+    fail "cannot make the FIFO"
+run t1 vm pull hx --repo "$repo" --guest-path /root --idle-timeout 2
+expect_rc 125 "vm pull of a silent stream"
+grep -q "sent nothing for 2 seconds" "$W/err" ||
+    fail "silent stream: $(cat "$W/err")"
+[ "$(refs)" = "$before" ] || fail "silent stream: the host's refs changed"
+[ "$(objs)" = "$obefore" ] ||
+    fail "silent stream: the host's objects changed"
+run t1 vm exec hx -- true
+expect_rc 0 "a command right after the silent stream"
+run t1 vm pull hx --repo "$repo" --idle-timeout 0
+expect_rc 2 "vm pull --idle-timeout 0"
 
 # No git, no repository: said so, with the way to get one.
 banger vm exec hx -- rm /usr/local/bin/git
@@ -233,10 +301,12 @@ grep -q "banger/pl: updated" "$W/out" || fail "no 'updated' line"
     fail "the second pull did not bring the edit"
 # The checked-out branch is never moved.
 main=$(hgit rev-parse main)
+obefore=$(objs)
 with_timeout 600 run t1 vm pull pl --repo "$repo" --branch main
 expect_rc 125 "vm pull into the checked-out branch"
 grep -q "checked-out branch" "$W/err" || fail "no checked-out message"
 [ "$(hgit rev-parse main)" = "$main" ] || fail "main moved"
+[ "$(objs)" = "$obefore" ] || fail "main: the host's objects changed"
 # A directory that is no repository.
 with_timeout 300 run t1 vm pull pl --repo "$repo" --guest-path /root
 expect_rc 125 "vm pull of a non-repository"
