@@ -25,6 +25,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include <jansson.h>
+
 #include "log.h"
 #include "web.h"
 
@@ -92,7 +94,6 @@ listen_on(const struct web_addr *a)
 int
 main(int argc, char **argv)
 {
-	struct event	*ev;
 	socklen_t	 sl = sizeof(int);
 	char		 err[256];
 	int		 type, s, verbose = 0;
@@ -131,9 +132,12 @@ main(int argc, char **argv)
 	evhttp_set_gencb(web.http, serve_request, &web);
 	if (evhttp_accept_socket_with_handle(web.http, s) == NULL)
 		fatalx("evhttp cannot accept on %s", web.addr.hostport);
+	/* jansson seeds its hash from /dev/urandom, out of reach later. */
+	json_object_seed(0);
 	sandbox_web(web.vms_dir);
-	if ((ev = event_new(web.base, WEB_CHAN_FD, EV_READ | EV_PERSIST,
-	    chan_read, NULL)) == NULL || event_add(ev, NULL) == -1)
+	if ((web.chan_ev = event_new(web.base, WEB_CHAN_FD, EV_READ |
+	    EV_PERSIST, chan_read, NULL)) == NULL ||
+	    event_add(web.chan_ev, NULL) == -1)
 		fatalx("events");
 	log_info("serving http://%s/", web.addr.hostport);
 	event_base_dispatch(web.base);

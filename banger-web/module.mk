@@ -1,9 +1,12 @@
 # banger-web: the web view (evhttp), and its unit test.
 WEB_LIB_SRCS := banger-web/check.c banger-web/html.c
-WEB_LIBS := $(shell pkg-config --libs libevent libseccomp msgpack)
+WEB_LIBS := $(shell pkg-config --libs libevent libseccomp msgpack jansson)
 
+# A VM's sessions are read with the CLI's own strict parser.
 PROGS += banger-web/banger-web
-WEB_SRCS := $(filter-out banger-web/test-%.c,$(wildcard banger-web/*.c))
+WEB_SRCS := $(filter-out banger-web/test-%.c,$(wildcard banger-web/*.c)) \
+	banger/sesslist.c
+$(O)/banger-web/sessions.o $(O)/banger-web/test-serve.o: CPPFLAGS += -Ibanger
 $(eval $(call prog_rule,banger-web/banger-web,$(WEB_SRCS),$(WEB_LIBS)))
 
 TESTS += banger-web/test-web

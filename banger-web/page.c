@@ -3,10 +3,16 @@
  * and the end of its console log, and buttons to stop or delete it.
  * No script: the page works with a plain form POST, and the
  * Content-Security-Policy (serve.c) forbids scripts outright.
+ *
+ * bangerd's list of VMs is one request, and a running VM's sessions are
+ * one more each (sessions.c), which cannot start before the list has
+ * ended: each VM is written in two parts around its sessions, which are
+ * asked for once the list is in.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +20,7 @@
 
 #include "esc.h"
 #include "proto.h"
+#include "valid.h"
 #include "web.h"
 
 #define LIST_WAIT_SEC	30	/* for bangerd's list of VMs */
@@ -30,6 +37,9 @@ static const char head[] =
     ".state{font-size:80%;padding:0 .4em;border:1px solid #888;"
     "border-radius:3px}"
     "form{display:inline-block;margin-right:1em}"
+    "table.sessions{border-collapse:collapse}"
+    "table.sessions td,table.sessions th{text-align:left;"
+    "padding:0 1em 0 0;vertical-align:top}"
     "</style></head><body>\n";
 
 /*
@@ -88,19 +98,6 @@ console_tail(struct web *w, struct evbuffer *out, const char *dir)
 	evbuffer_add_printf(out, "</pre></details>\n");
 }
 
-/*
- * Sessions (`vm session`) are being added to bangerd separately; this
- * tree has no way to list them yet.  SESSIONS: when CTL_VM_INFO (or a
- * CTL_VM_SESSIONS reply) names a VM's sessions, list them here.
- */
-static void
-sessions(struct evbuffer *out, const struct ctl_vm_info *vi)
-{
-	(void)vi;
-	evbuffer_add_printf(out, "<dt>sessions</dt><dd class=\"sessions\">"
-	    "(not available in this version)</dd>\n");
-}
-
 static void
 form(struct web *w, struct evbuffer *out, const char *action,
     const char *name, const char *label, int confirm)
@@ -118,14 +115,56 @@ form(struct web *w, struct evbuffer *out, const char *action,
 	    label);
 }
 
+/* A VM of the list: its page before and after its sessions. */
+struct vm_part {
+	struct evbuffer	*head;
+	struct evbuffer	*tail;
+	char		 name[VM_NAME_MAX + 1];
+	int		 running;
+};
+
+struct parts {
+	struct vm_part	*v;
+	size_t		 n;
+	size_t		 cap;
+	int		 nomem;
+};
+
 static void
 one_vm(struct web *w, void *arg, uint32_t type, void *body)
 {
-	struct evbuffer		*out = arg;
+	struct parts		*ps = arg;
 	struct ctl_vm_info	*vi = body;
+	struct vm_part		*pt, *nv;
+	struct evbuffer		*out;
 	size_t			 i;
 
 	(void)type;
+	if (ps->nomem)
+		return;
+	if (ps->n == ps->cap) {
+		i = ps->cap ? 2 * ps->cap : 16;
+		if ((nv = reallocarray(ps->v, i, sizeof(*nv))) == NULL) {
+			ps->nomem = 1;
+			return;
+		}
+		ps->v = nv;
+		ps->cap = i;
+	}
+	pt = &ps->v[ps->n];
+	memset(pt, 0, sizeof(*pt));
+	if ((pt->head = evbuffer_new()) == NULL ||
+	    (pt->tail = evbuffer_new()) == NULL) {
+		if (pt->head != NULL)
+			evbuffer_free(pt->head);
+		ps->nomem = 1;
+		return;
+	}
+	ps->n++;
+	snprintf(pt->name, sizeof(pt->name), "%s", vi->name);
+	pt->running = strcmp(vi->state, "running") == 0 &&
+	    valid_vm_name(vi->name);
+	out = pt->head;
 	evbuffer_add_printf(out, "<section class=\"vm\" id=\"vm-");
 	html_str(out, vi->name);
 	evbuffer_add_printf(out, "\"><h2><span class=\"name\">");
@@ -155,7 +194,8 @@ one_vm(struct web *w, void *arg, uint32_t type, void *body)
 		evbuffer_add_printf(out, "</span>");
 	}
 	evbuffer_add_printf(out, "</dd>\n");
-	sessions(out, vi);
+	/* sessions here, for a running VM */
+	out = pt->tail;
 	evbuffer_add_printf(out, "</dl>\n<div class=\"actions\">");
 	if (strcmp(vi->state, "running") == 0)
 		form(w, out, "stop", vi->name, "Stop", 0);
@@ -165,23 +205,50 @@ one_vm(struct web *w, void *arg, uint32_t type, void *body)
 	evbuffer_add_printf(out, "</section>\n");
 }
 
+static void
+parts_free(struct parts *ps)
+{
+	size_t	 i;
+
+	for (i = 0; i < ps->n; i++) {
+		evbuffer_free(ps->v[i].head);
+		evbuffer_free(ps->v[i].tail);
+	}
+	free(ps->v);
+}
+
 int
 page_render(struct web *w, struct evbuffer *out, char *err, size_t errlen)
 {
 	struct ctl_vm_list	 req = { 0 };
-	size_t			 before;
+	struct parts		 ps;
+	size_t			 i, nrun = 0;
 
+	memset(&ps, 0, sizeof(ps));
 	evbuffer_add(out, head, sizeof(head) - 1);
 	evbuffer_add_printf(out, "<h1>banger</h1>\n<p><a href=\"/?token=%s\">"
 	    "Refresh</a></p>\n", w->token);
-	before = evbuffer_get_length(out);
-	if (ctl_call(w, CTL_VM_LIST, &req, LIST_WAIT_SEC, one_vm, out, err,
-	    errlen) == -1)
+	if (ctl_call(w, CTL_VM_LIST, &req, LIST_WAIT_SEC, one_vm, &ps, err,
+	    errlen) == -1) {
+		parts_free(&ps);
 		return -1;
-	if (evbuffer_get_length(out) == before)
+	}
+	if (ps.nomem) {
+		parts_free(&ps);
+		snprintf(err, errlen, "out of memory for the page");
+		return -1;
+	}
+	for (i = 0; i < ps.n; i++) {
+		evbuffer_add_buffer(out, ps.v[i].head);
+		if (ps.v[i].running)
+			sessions_render(w, out, ps.v[i].name, nrun++);
+		evbuffer_add_buffer(out, ps.v[i].tail);
+	}
+	if (ps.n == 0)
 		evbuffer_add_printf(out, "<p>No VMs.  <code>banger vm run"
 		    "</code> or <code>banger vm create</code> makes one."
 		    "</p>\n");
+	parts_free(&ps);
 	evbuffer_add_printf(out, "</body></html>\n");
 	return 0;
 }

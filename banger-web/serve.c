@@ -9,9 +9,11 @@
 #include <sys/queue.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -21,6 +23,7 @@
 #include "web.h"
 
 #define ACTION_WAIT_SEC	300	/* for bangerd to stop or delete a VM */
+#define LEAVE_SEC	5	/* for the last page to go out, at most */
 
 static void
 headers(struct evhttp_request *req, const char *type)
@@ -66,6 +69,35 @@ token_of(struct evhttp_request *req, struct evkeyvalq *fields)
 	return t;
 }
 
+/*
+ * The channel was given up (ctl.c): once the page that found it out has
+ * gone (or after LEAVE_SEC), leave; bangerd starts a fresh banger-web.
+ */
+static void
+leave(void)
+{
+	log_warnx("a guest did not answer in time: leaving, for bangerd "
+	    "to start banger-web afresh");
+	exit(1);
+}
+
+static void
+leave_sent(struct evhttp_request *req, void *arg)
+{
+	(void)req;
+	(void)arg;
+	leave();
+}
+
+static void
+leave_late(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	leave();
+}
+
 static void
 get_page(struct web *w, struct evhttp_request *req, const char *query)
 {
@@ -98,6 +130,16 @@ get_page(struct web *w, struct evhttp_request *req, const char *query)
 		evbuffer_add_printf(b, "</p></body></html>\n");
 	}
 	headers(req, "text/html; charset=utf-8");
+	if (w->broken) {
+		struct timeval	 tv = { LEAVE_SEC, 0 };
+
+		evhttp_request_set_on_complete_cb(req, leave_sent, NULL);
+		/* Its clock is the loop's, from before the page's waits. */
+		event_base_update_cache_time(w->base);
+		if (event_base_once(w->base, -1, EV_TIMEOUT, leave_late, NULL,
+		    &tv) == -1)
+			leave();
+	}
 	evhttp_send_reply(req, HTTP_OK, "OK", b);
 	evbuffer_free(b);
 }
@@ -208,6 +250,11 @@ serve_request(struct evhttp_request *req, void *arg)
 	if (!web_host_ok(&w->addr, host)) {
 		refuse(req, 403, "Forbidden", "wrong Host: the web "
 		    "view answers only to the address it listens on");
+		return;
+	}
+	if (w->broken) {
+		refuse(req, HTTP_SERVUNAVAIL, "Service Unavailable", "the web "
+		    "view is restarting: reload in a few seconds");
 		return;
 	}
 	if (u == NULL || (path = evhttp_uri_get_path(u)) == NULL) {

@@ -1,7 +1,9 @@
 /*
  * banger-web end to end, without bangerd: the built program (found next
  * to this test) is started as the launcher would, with a fake bangerd
- * on its channel that lists one VM and records what it is asked to
+ * on its channel that lists VMs, answers the guest command that lists a
+ * running VM's sessions as t.sess says (a list, a hostile one, too much,
+ * garbage, an error, nothing at all) and records what it is asked to
  * stop or delete, and HTTP requests are sent by hand.  The checks of
  * check.c, seen from the outside: no token, a wrong Host, a foreign or
  * missing Origin, a wrong body type; and what the page shows.
@@ -32,7 +34,21 @@
 #include "frame.h"
 #include "msg.h"
 #include "proto.h"
+#include "sesslist.h"
 #include "webtoken.h"
+
+/* How the fake bangerd answers a session list. */
+enum {
+	SESS_GOOD,	/* three sessions, one command a script */
+	SESS_EMPTY,	/* [] */
+	SESS_BIG,	/* more than the bound, valid JSON or not */
+	SESS_GARBAGE,	/* not JSON */
+	SESS_BADJSON,	/* JSON sesslist.c refuses */
+	SESS_ERROR,	/* bangerd's CTL_ERROR */
+	SESS_FAILED,	/* the guest command exits 127 */
+	SESS_MANY,	/* twenty running VMs */
+	SESS_SILENT,	/* OK, then nothing: never an exit */
+};
 
 static struct {
 	char	 dir[64];
@@ -44,8 +60,23 @@ static struct {
 	pid_t	 pid;
 	char	 stopped[64];
 	char	 deleted[64];
-	char	 body[65536];
+	char	 body[262144];
+	int	 sess;		/* SESS_* */
+	int	 execs;		/* session lists asked for */
+	int	 chan_eof;	/* banger-web left */
+	int	 exit_status;	/* banger-web's, expected */
 } t;
+
+static const char good_list[] =
+    "[\n{\"name\":\"web\",\"state\":\"running\",\"pid\":42,"
+    "\"stdin\":\"pipe\",\"started\":1700000000,\"command\":"
+    "\"python3 -m http.server <script>alert(1)</script> \\u001b[31m&\"},"
+    "\n{\"name\":\"done\",\"state\":\"exited\",\"pid\":43,"
+    "\"stdin\":\"none\",\"started\":1,\"command\":\"true\","
+    "\"exit_status\":3},\n{\"name\":\"shot\",\"state\":\"killed\","
+    "\"pid\":44,\"stdin\":\"pty\",\"started\":1,\"command\":"
+    "\"sleep 9\",\"signal\":9},\n{\"name\":\"new\",\"state\":"
+    "\"starting\"}\n]\n";
 
 static int
 free_port(void)
@@ -74,34 +105,150 @@ reply(uint32_t type, uint64_t id, const void *body)
 	buf_free(&b);
 }
 
+static void
+output(uint64_t id, int stream, const void *p, size_t len)
+{
+	struct ctl_output	 o;
+
+	o.stream = stream;
+	o.data.p = (uint8_t *)(uintptr_t)p;
+	o.data.len = len;
+	reply(CTL_OUTPUT, id, &o);
+}
+
+static void
+vm_info(uint64_t id, const char *name, const char *state)
+{
+	static char		*ports[] = { "127.0.0.1:18080:8080" };
+	static char		*port_state[] = { "listening" };
+	struct ctl_vm_info	 vi;
+	char			 vmdir[128];
+
+	memset(&vi, 0, sizeof(vi));
+	snprintf(vmdir, sizeof(vmdir), "%s/%s", t.vms, name);
+	vi.name = (char *)name;
+	vi.state = (char *)state;
+	vi.vmm = vi.accel = vi.address = vi.image = vi.root = "";
+	vi.egress = "open";
+	vi.dir = vmdir;
+	if (strcmp(name, "v1") == 0) {
+		vi.ports.v = ports;
+		vi.ports.n = 1;
+		vi.port_state.v = port_state;
+		vi.port_state.n = 1;
+	}
+	reply(CTL_VM_INFO, id, &vi);
+}
+
+/*
+ * The session list, as bangerd relays a guest command: the request must
+ * be exactly the CLI's, without a terminal; CTL_OK, then banger-web's
+ * end of input, then output and the exit.  Returns 1 when the request
+ * is over.
+ */
+static int
+vm_exec(uint64_t id, const struct ctl_vm_exec *x)
+{
+	static const char	 garbage[] = "<script>alert(1)</script>"
+				    "\x1b[2J\xff{";
+	static const char	 badjson[] = "[{\"name\":\"<i>x</i>\","
+				    "\"state\":\"starting\"}]";
+	static char		 big[IO_CHUNK];
+	struct buf		 in = { 0 };
+	struct msg_hdr		 hdr;
+	struct ctl_exit		 ex = { 0, 0 };
+	struct ctl_error	 e;
+	char			 err[MSG_ERRLEN];
+	void			*body;
+	int			 i;
+
+	t.execs++;
+	assert_int_equal(x->argv.n, 3);
+	assert_string_equal(x->argv.v[0], "banger-agent");
+	assert_string_equal(x->argv.v[1], "session");
+	assert_string_equal(x->argv.v[2], "list");
+	assert_int_equal(x->tty, 0);
+	assert_true(strcmp(x->name, "v2") != 0);	/* not running */
+	if (t.sess == SESS_ERROR) {
+		e.code = BERR_BUSY;
+		e.message = "VM v1 is already running 8 <b>commands</b>";
+		reply(CTL_ERROR, id, &e);
+		return 1;
+	}
+	reply(CTL_OK, id, &(struct ctl_ok){ 0 });
+	/* No stdin: its end comes at once. */
+	assert_int_equal(frame_recv(t.chan, FRAME_MAX_CTL, &in, NULL), 0);
+	assert_int_equal(msg_decode(&ctl_proto, in.p, in.len, &hdr, &body,
+	    err, sizeof(err)), 0);
+	assert_int_equal(hdr.type, CTL_INPUT);
+	assert_true(hdr.id == id);
+	assert_int_equal(((struct ctl_input *)body)->data.len, 0);
+	msg_free(&ctl_proto, hdr.type, body);
+	buf_free(&in);
+	output(id, 2, "stderr is dropped", 17);
+	switch (t.sess) {
+	case SESS_GOOD:
+		/* In two pieces, cut inside a string. */
+		output(id, 1, good_list, 40);
+		output(id, 1, good_list + 40, strlen(good_list) - 40);
+		break;
+	case SESS_EMPTY:
+	case SESS_MANY:
+		output(id, 1, "[]\n", 3);
+		break;
+	case SESS_BIG:
+		memset(big, ' ', sizeof(big));
+		big[0] = '[';
+		for (i = 0; i < 4; i++)
+			output(id, 1, big, sizeof(big));
+		output(id, 1, "]", 1);
+		break;
+	case SESS_GARBAGE:
+		output(id, 1, garbage, sizeof(garbage) - 1);
+		break;
+	case SESS_BADJSON:
+		output(id, 1, badjson, sizeof(badjson) - 1);
+		break;
+	case SESS_FAILED:
+		ex.status = 127;
+		break;
+	case SESS_SILENT:
+		return 1;	/* never ends */
+	}
+	reply(CTL_EXIT, id, &ex);
+	return 1;
+}
+
 /* One request from banger-web, answered as bangerd would. */
 static void
 fake_bangerd(void)
 {
 	struct buf		 in = { 0 };
 	struct msg_hdr		 hdr;
-	struct ctl_vm_info	 vi;
-	char			 err[MSG_ERRLEN], vmdir[128];
+	char			 err[MSG_ERRLEN], name[16];
 	void			*body;
+	int			 i;
 
 	assert_int_equal(frame_recv(t.chan, FRAME_MAX_CTL, &in, NULL), 0);
-	assert_true(in.len > 0);
+	if (in.len == 0) {
+		t.chan_eof = 1;
+		return;
+	}
 	assert_int_equal(msg_decode(&ctl_proto, in.p, in.len, &hdr, &body,
 	    err, sizeof(err)), 0);
 	switch (hdr.type) {
 	case CTL_VM_LIST:
-		memset(&vi, 0, sizeof(vi));
-		snprintf(vmdir, sizeof(vmdir), "%s/v1", t.vms);
-		vi.name = "v1";
-		vi.state = "running";
-		vi.vmm = vi.accel = vi.address = vi.image = vi.root = "";
-		vi.egress = "open";
-		vi.dir = vmdir;
-		vi.ports.v = (char *[]){ "127.0.0.1:18080:8080" };
-		vi.ports.n = 1;
-		vi.port_state.v = (char *[]){ "listening" };
-		vi.port_state.n = 1;
-		reply(CTL_VM_INFO, hdr.id, &vi);
+		vm_info(hdr.id, "v1", "running");
+		vm_info(hdr.id, "v2", "stopped");
+		for (i = 3; (t.sess == SESS_MANY || t.sess == SESS_SILENT) &&
+		    i <= 20; i++) {
+			snprintf(name, sizeof(name), "v%d", i);
+			vm_info(hdr.id, name, "running");
+		}
+		break;
+	case CTL_VM_EXEC:
+		if (vm_exec(hdr.id, body))
+			goto done;
 		break;
 	case CTL_VM_STOP:
 		snprintf(t.stopped, sizeof(t.stopped), "%s",
@@ -116,6 +263,7 @@ fake_bangerd(void)
 		    hdr.type));
 	}
 	reply(CTL_OK, hdr.id, &(struct ctl_ok){ 0 });
+done:
 	msg_free(&ctl_proto, hdr.type, body);
 	buf_free(&in);
 }
@@ -140,10 +288,11 @@ http(const char *req)
 	for (;;) {
 		p[0].fd = s;
 		p[0].events = POLLIN;
-		p[1].fd = t.chan;
+		p[1].fd = t.chan_eof ? -1 : t.chan;
 		p[1].events = POLLIN;
-		assert_true(poll(p, 2, 10000) > 0);
-		if (p[1].revents & POLLIN) {
+		p[1].revents = 0;
+		assert_true(poll(p, 2, 30000) > 0);
+		if (p[1].revents & (POLLIN | POLLHUP)) {
 			fake_bangerd();
 			continue;
 		}
@@ -254,7 +403,8 @@ teardown(void **state)
 	(void)state;
 	close(t.chan);		/* bangerd goes away: banger-web ends */
 	assert_int_equal(waitpid(t.pid, &st, 0), t.pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), t.exit_status);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", t.dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -262,7 +412,8 @@ teardown(void **state)
 static void
 test_page(void **state)
 {
-	char	 path[128], hdr[128];
+	char	 path[128], hdr[128], *v2, *end;
+	int	 execs;
 
 	(void)state;
 	assert_int_equal(http(req("GET", "/", NULL, NULL, NULL)), 401);
@@ -282,12 +433,129 @@ test_page(void **state)
 	assert_non_null(strstr(t.body, "boot &lt;b&gt;marker&lt;/b&gt; "));
 	assert_null(strstr(t.body, "<b>marker"));
 	assert_null(strstr(t.body, "\x1b"));
+	/* v1's sessions, as the guest listed them, escaped. */
+	assert_non_null(strstr(t.body, "<td class=\"session-name\">web</td>"
+	    "<td class=\"session-state\">running</td>"
+	    "<td class=\"session-stdin\">pipe</td>"
+	    "<td class=\"session-command\"><code>python3 -m http.server "
+	    "&lt;script&gt;alert(1)&lt;/script&gt; \\e[31m&amp;</code>"));
+	assert_non_null(strstr(t.body, "<td class=\"session-name\">done</td>"
+	    "<td class=\"session-state\">exited 3</td>"));
+	assert_non_null(strstr(t.body, "<td class=\"session-name\">shot</td>"
+	    "<td class=\"session-state\">killed by signal 9</td>"
+	    "<td class=\"session-stdin\">pty</td>"));
+	assert_non_null(strstr(t.body, "<td class=\"session-name\">new</td>"
+	    "<td class=\"session-state\">starting</td>"
+	    "<td class=\"session-stdin\">-</td>"));
+	assert_null(strstr(t.body, "<script"));
+	assert_null(strstr(t.body, "stderr is dropped"));
+	/* v2 is stopped: no sessions line, and nobody asked. */
+	assert_non_null(v2 = strstr(t.body, "id=\"vm-v2\""));
+	assert_non_null(end = strstr(v2, "</section>"));
+	*end = '\0';
+	assert_null(strstr(v2, "sessions"));
+	assert_non_null(strstr(v2, "class=\"state\">stopped<"));
 	snprintf(hdr, sizeof(hdr), "X-Banger-Token: %s\r\n", t.token);
+	execs = t.execs;
 	assert_int_equal(http(req("GET", "/", NULL, hdr, NULL)), 200);
+	assert_int_equal(t.execs, execs + 1);
 	assert_int_equal(http(req("GET", "/nothing", NULL, NULL, NULL)), 404);
 	/* Not an allowed method: evhttp's own 501. */
 	assert_int_equal(http(req("PUT", "/", NULL, NULL, NULL)), 501);
 	assert_int_equal(http(req("POST", "/", NULL, NULL, NULL)), 405);
+}
+
+static int
+count(const char *hay, const char *needle)
+{
+	int	 n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/* What a guest or bangerd says instead of a good list. */
+static void
+test_sessions(void **state)
+{
+	static const struct {
+		int		 sess;
+		const char	*want;
+	} cases[] = {
+		{ SESS_EMPTY, "<dd class=\"sessions\">none</dd>" },
+		{ SESS_BIG, "(could not list sessions: the list is longer "
+		    "than 65536 bytes)" },
+		{ SESS_GARBAGE, "(could not list sessions: the list is not a "
+		    "JSON array)" },
+		{ SESS_BADJSON, "(could not list sessions: an entry&#39;s name "
+		    "is missing or invalid)" },
+		{ SESS_ERROR, "(could not list sessions: VM v1 is already "
+		    "running 8 &lt;b&gt;commands&lt;/b&gt;)" },
+		{ SESS_FAILED, "(could not list sessions: the guest&#39;s "
+		    "`banger-agent session list` exited 127)" },
+	};
+	char	 path[128];
+	size_t	 i;
+	int	 execs;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/?token=%s", t.token);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		t.sess = cases[i].sess;
+		execs = t.execs;
+		assert_int_equal(http(req("GET", path, NULL, NULL, NULL)),
+		    200);
+		assert_int_equal(t.execs, execs + 1);
+		if (strstr(t.body, cases[i].want) == NULL)
+			fail_msg("case %zu: no '%s' in the page", i,
+			    cases[i].want);
+		assert_null(strstr(t.body, "<script"));
+		assert_null(strstr(t.body, "<b>"));
+		assert_null(strstr(t.body, "<i>"));
+		assert_null(strstr(t.body, "\x1b"));
+		/* The rest of the page is there. */
+		assert_non_null(strstr(t.body, "127.0.0.1:18080:8080 "
+		    "(listening)"));
+		assert_non_null(strstr(t.body, "</body></html>"));
+	}
+	/* Nineteen running VMs: the first sixteen are asked. */
+	t.sess = SESS_MANY;
+	execs = t.execs;
+	assert_int_equal(http(req("GET", path, NULL, NULL, NULL)), 200);
+	assert_int_equal(t.execs, execs + 16);
+	assert_int_equal(count(t.body, "<dd class=\"sessions\">none</dd>"),
+	    16);
+	assert_int_equal(count(t.body, "(not listed: a page lists the "
+	    "sessions of the first 16 running VMs"), 3);
+	assert_non_null(strstr(t.body, "<span class=\"name\">v20</span>"));
+	t.sess = SESS_GOOD;
+}
+
+/*
+ * A guest that never ends its list: the page goes out, saying so, no
+ * other VM is asked on that channel, and banger-web then leaves (for
+ * bangerd to start a fresh one).  Last: it ends this banger-web.
+ */
+static void
+test_no_answer(void **state)
+{
+	char	 path[128];
+	int	 execs = t.execs;
+
+	(void)state;
+	t.sess = SESS_SILENT;
+	snprintf(path, sizeof(path), "/?token=%s", t.token);
+	assert_int_equal(http(req("GET", path, NULL, NULL, NULL)), 200);
+	assert_int_equal(t.execs, execs + 1);
+	assert_non_null(strstr(t.body, "<dd class=\"sessions\"><span "
+	    "class=\"nosessions\">(no answer)</span></dd>"));
+	assert_int_equal(count(t.body, "(not asked: another VM did not "
+	    "answer)"), 15);
+	assert_non_null(strstr(t.body, "</body></html>"));
+	t.exit_status = 1;
 }
 
 static void
@@ -344,7 +612,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_page),
+		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_no_answer),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -21,7 +21,10 @@
 #define WEB_BODY_MAX	4096	/* a form: a name, the token, a box */
 #define WEB_TIMEOUT_SEC	20	/* a connection's idle time */
 #define WEB_LOG_TAIL	8192	/* console bytes shown per VM */
+#define WEB_SESS_VMS	16	/* running VMs whose sessions a page lists */
+#define WEB_SESS_WAIT	5	/* s for one VM's list of sessions */
 
+struct event;
 struct evbuffer;
 struct evhttp_request;
 
@@ -32,6 +35,8 @@ struct web {
 	char			 token[WEB_TOKEN_LEN + 1];
 	char			 vms_dir[PATH_MAX];
 	uint64_t		 ctl_id;	/* the last request's */
+	struct event		*chan_ev;	/* bangerd's channel, idle */
+	int			 broken;	/* a request was given up */
 };
 
 /* check.c: what a request must carry; pure, unit-tested and fuzzed */
@@ -51,6 +56,23 @@ void	html_str(struct evbuffer *, const char *);
 typedef void	(*ctl_each_fn)(struct web *, void *, uint32_t, void *);
 int	ctl_call(struct web *, uint32_t, const void *, int, ctl_each_fn,
 	    void *, char *, size_t);
+
+/* A guest command's end: its stdout (up to cap bytes) and status. */
+struct ctl_run {
+	char		*out;
+	size_t		 cap;
+	size_t		 len;
+	int		 over;		/* more than cap came, dropped */
+	int64_t		 status;	/* -1 if signalled */
+	uint64_t	 signo;
+};
+int	ctl_exec(struct web *, const char *, char *const *, int,
+	    struct ctl_run *, char *, size_t);
+void	ctl_abandon(struct web *);
+
+/* sessions.c: a running VM's sessions, asked of its guest */
+void	sessions_render(struct web *, struct evbuffer *, const char *,
+	    size_t);
 
 /* page.c: the page of VMs */
 int	page_render(struct web *, struct evbuffer *, char *, size_t);

@@ -45,7 +45,7 @@ int
 web_may(uint32_t type, const void *body)
 {
 	static const char *const	 list[] = { "banger-agent", "session",
-					    "list", "--json" };
+					    "list" };
 	const struct ctl_vm_exec	*ex = body;
 	size_t				 i;
 

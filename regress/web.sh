@@ -1,7 +1,8 @@
 # The web view: web_listen_addr makes bangerd start banger-web on that
 # loopback address; `banger web` prints the URL with the token.  A real
 # headless browser (Debian's chromium) shows a running VM and its console
-# log; a request without the token, with a wrong Host, or a POST from
+# log and its sessions (banger-web asks the guest as `vm session list`
+# does); a request without the token, with a wrong Host, or a POST from
 # another origin is refused (a cross-site form in the browser too, even
 # one that knows the token); a POST with the token from the page's own
 # origin stops the VM, and one with the confirm box deletes it.
@@ -106,7 +107,11 @@ else
 	fail "no banger-web process"
 fi
 
-# The browser: the page, with the VM and its console log.
+# A session in the guest, for the page to list.
+run t1 vm session start webvm --name websess-7 -- sleep 600
+expect_rc 0 "vm session start webvm --name websess-7"
+
+# The browser: the page, with the VM, its session and its console log.
 B=$W/chrome
 install -d -o banger-t1 -m 0700 "$B"
 browse() {
@@ -122,6 +127,13 @@ grep -q 'class="state">running<' "$W/dom.html" ||
     fail "the page does not show webvm running"
 grep -q 'web-console-marker-4711' "$W/dom.html" ||
     fail "the page does not show webvm's console log"
+grep -q '<td class="session-name">websess-7</td><td class="session-state">running</td>' \
+    "$W/dom.html" && ok "the page shows webvm's session websess-7 running" ||
+    fail "the page does not show session websess-7 running"
+grep -q '<code>sleep 600</code>' "$W/dom.html" ||
+    fail "the page does not show websess-7's command"
+grep -q 'could not list sessions\|(no answer)' "$W/dom.html" &&
+    fail "the page could not list webvm's sessions"
 browse "http://$ADDR/" >"$W/dom-notoken.html"
 grep -q webvm "$W/dom-notoken.html" &&
     fail "the browser saw the VMs without the token"
