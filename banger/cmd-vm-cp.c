@@ -36,8 +36,8 @@
 #include "vminfo.h"
 
 static const struct cmd_opt vm_cp_opts[] = {
-	{ "max-size", 0, "SIZE", "out of a VM: the most file data to accept, "
-	    "e.g. 512M (default 4G)" },
+	{ "max-size", 0, "SIZE", "out of a VM: the most to accept, each "
+	    "entry 4K plus its data, e.g. 512M (default 4G)" },
 	{ NULL, 0, NULL, NULL }
 };
 

@@ -319,9 +319,52 @@ test_oversize(void **state)
 	    NULL, -1 };
 
 	(void)state;
-	/* "ok" (2 bytes) fits, the next 10 do not. */
-	refused(&e, 11, NULL, "--max-size");
+	/* "t" and "ok" (2 bytes) fit, the next 10 do not. */
+	refused(&e, 3 * TARX_INODE_COST + 2 + 9, NULL, "--max-size");
 	assert_int_equal(access(at("t/big"), F_OK), -1);
+}
+
+/* Directories made on the way count as entries. */
+static void
+test_made_dirs(void **state)
+{
+	static char	 name[512];
+	struct ent	 e = { name, AE_IFREG, 0644, "x", NULL, NULL, -1 };
+	size_t		 i, off;
+
+	(void)state;
+	off = (size_t)snprintf(name, sizeof(name), "t");
+	for (i = 0; i < 150; i++)
+		off += (size_t)snprintf(name + off, sizeof(name) - off, "/d");
+	snprintf(name + off, sizeof(name) - off, "/f");
+	refused(&e, 1 << 20, NULL, "more than 100 entries");
+	assert_non_null(strstr(err, "made on the way"));
+}
+
+/* Directories and symlinks cost against --max-size too. */
+static void
+test_inode_cost(void **state)
+{
+	static const struct ent es[] = {
+		{ "t", AE_IFDIR, 0755, NULL, NULL, NULL, -1 },
+		{ "t/a", AE_IFDIR, 0755, NULL, NULL, NULL, -1 },
+		{ "t/a", AE_IFDIR, 0755, NULL, NULL, NULL, -1 },
+		{ "t/l", AE_IFLNK, 0777, NULL, "12345", NULL, -1 },
+	};
+
+	(void)state;
+	mk(es, sizeof(es) / sizeof(es[0]));
+	assert_int_equal(run(1, NULL), TARX_REFUSED);
+	assert_non_null(strstr(err, "--max-size"));
+	assert_int_equal(tarx_remove(AT_FDCWD, root), 0);
+	assert_int_equal(mkdir(root, 0700), 0);
+	/* The repeated directory is free; the link's target is not. */
+	assert_int_equal(run(3 * TARX_INODE_COST + 4, NULL), TARX_REFUSED);
+	assert_non_null(strstr(err, "'t/l'"));
+	assert_int_equal(tarx_remove(AT_FDCWD, root), 0);
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(run(3 * TARX_INODE_COST + 5, NULL), 0);
+	nothing_escaped();
 }
 
 static void
@@ -483,6 +526,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_chardev, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_setuid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_made_dirs, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_inode_cost, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_outside_top, setup,
 		    teardown),
