@@ -17,10 +17,12 @@
  *   device, FIFO, socket or unknown type is refused;
  * - a file or symlink is never made over something already there (a
  *   duplicate entry is refused); a directory entry may repeat;
- * - permissions are mode & 0777: a file with setuid or setgid is
- *   refused, a directory's setgid and sticky bits are dropped and its
- *   owner always keeps rwx (so later entries can go in); owners, times,
- *   ACLs and extended attributes are never set;
+ * - permissions are mode & 0777 less the umask (as tar gives a user who
+ *   is not root: a guest cannot plant world-writable files on a shared
+ *   host): a file with setuid or setgid is refused, a directory's setgid
+ *   and sticky bits are dropped and its owner always keeps rwx (so later
+ *   entries can go in); owners, times, ACLs and extended attributes are
+ *   never set;
  * - every entry in the stream and every directory made on the way to
  *   one counts against opts->max_entries; every file, directory and
  *   symlink made costs TARX_INODE_COST bytes against opts->max_bytes,
@@ -53,6 +55,7 @@ struct tarx {
 	const struct tarx_opts	*o;
 	struct archive		*a;
 	int			 root;
+	mode_t			 mask;		/* the umask */
 	uint64_t		 declared;	/* bytes charged so far */
 	uint64_t		 written;
 	uint64_t		 entries;
@@ -326,7 +329,7 @@ tarx_file(struct tarx *x, struct archive_entry *e, int pfd, const char *leaf)
 		    strerror(errno));
 	rc = hl != NULL ? tarx_copy(x, fd, hl) :
 	    tarx_data(x, fd, archive_entry_size(e));
-	if (rc == 0 && fchmod(fd, perm & 0777) == -1)
+	if (rc == 0 && fchmod(fd, perm & 0777 & ~x->mask) == -1)
 		rc = tarx_refuse(x, "chmod: %s", strerror(errno));
 	close(fd);
 	return rc;
@@ -347,7 +350,8 @@ tarx_dir(struct tarx *x, struct archive_entry *e, int pfd, const char *leaf)
 	if ((fd = open_beneath(pfd, leaf, O_RDONLY | O_DIRECTORY)) == -1)
 		return tarx_refuse(x, "it is already there, not as a "
 		    "directory");
-	if (fchmod(fd, (archive_entry_perm(e) & 0777) | 0700) == -1) {
+	if (fchmod(fd, (archive_entry_perm(e) & 0777 & ~x->mask) | 0700) ==
+	    -1) {
 		close(fd);
 		return tarx_refuse(x, "chmod: %s", strerror(errno));
 	}
@@ -416,6 +420,9 @@ tarx_extract(int dirfd, int infd, const struct tarx_opts *o, char *err,
 	x.root = dirfd;
 	x.err = err;
 	x.errlen = errlen;
+	/* Read once; set back at once (nothing else runs here meanwhile). */
+	x.mask = umask(077);
+	umask(x.mask);
 	if ((x.a = archive_read_new()) == NULL ||
 	    archive_read_support_format_tar(x.a) != ARCHIVE_OK ||
 	    archive_read_open_fd(x.a, infd, 65536) != ARCHIVE_OK) {

@@ -171,6 +171,7 @@ test_tree(void **state)
 		{ "t/sticky", AE_IFDIR, 01777, NULL, NULL, NULL, -1 },
 		{ "t/locked", AE_IFDIR, 0, NULL, NULL, NULL, -1 },
 		{ "t/locked/x", AE_IFREG, 0600, "x", NULL, NULL, -1 },
+		{ "t/ww", AE_IFREG, 0666, "x", NULL, NULL, -1 },
 	};
 	struct stat	 st;
 	char		 buf[64];
@@ -199,10 +200,39 @@ test_tree(void **state)
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_nlink, 1);
 	assert_int_equal(st.st_size, 10);
-	/* No sticky bit; a directory's owner keeps rwx. */
+	/* The umask (022) applies; no sticky bit; an owner keeps rwx. */
+	assert_int_equal(stat(at("t/ww"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
 	assert_int_equal(stat(at("t/sticky"), &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0777);
+	assert_int_equal(st.st_mode & 07777, 0755);
 	assert_int_equal(stat(at("t/locked"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	nothing_escaped();
+}
+
+/* A stricter umask: the owner's bits alone, a directory's rwx kept. */
+static void
+test_umask(void **state)
+{
+	static const struct ent es[] = {
+		{ "t/sub/x.sh", AE_IFREG, 0775, "x", NULL, NULL, -1 },
+		{ "t/ro", AE_IFDIR, 0555, NULL, NULL, NULL, -1 },
+		{ "t/pub", AE_IFDIR, 0777, NULL, NULL, NULL, -1 },
+	};
+	struct stat	 st;
+
+	(void)state;
+	mk(es, sizeof(es) / sizeof(es[0]));
+	umask(077);
+	assert_int_equal(run(1 << 20, "t"), 0);
+	umask(022);
+	assert_int_equal(stat(at("t/sub/x.sh"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(at("t/sub"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(at("t/ro"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(at("t/pub"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0700);
 	nothing_escaped();
 }
@@ -517,6 +547,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_umask, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dotdot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_absolute, setup,
 		    teardown),
@@ -545,5 +576,7 @@ main(void)
 		    teardown),
 	};
 
+	/* What test_tree and test_roundtrip expect. */
+	umask(022);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
