@@ -13,6 +13,8 @@
  * accepted and the guest's tar succeeded is NAME renamed into place.  A
  * refused stream leaves DST as it was.  A directory is never merged into
  * or replaced on the host; a regular file is replaced by a regular file.
+ * A symlink at DST (perhaps a guest's, from an earlier copy) is neither
+ * followed nor replaced unless DST is written with a trailing slash.
  */
 #include <sys/stat.h>
 
@@ -226,14 +228,24 @@ cp_in(struct cp_side *src, const struct cp_side *dst)
 	return vm_tar_in(dst->vm, argv, cp_pack, &c, label, dst->path);
 }
 
-/* Where the copy of name goes: DST/name or DST; 0 or BEX_* after saying. */
+/*
+ * Where the copy of name goes: DST/name or DST; 0 or BEX_* after saying.
+ * follow: DST was written with a trailing slash, so a symlink to a
+ * directory there is the user's choice.
+ */
 static int
-cp_target(const char *dst, const char *name, char *target, size_t len,
-    int *replace)
+cp_target(const char *dst, int follow, const char *name, char *target,
+    size_t len, int *replace)
 {
 	struct stat	 st;
 
 	*replace = 0;
+	if (!follow && lstat(dst, &st) == 0 && S_ISLNK(st.st_mode)) {
+		cli_warnx("vm cp: %s is a symlink (vm cp neither copies "
+		    "through nor replaces one; write %s/ to copy into the "
+		    "directory it points to)", dst, dst);
+		return BEX_FAIL;
+	}
 	if (stat(dst, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if ((size_t)snprintf(target, len, "%s/%s", dst, name) >= len) {
 			cli_warnx("vm cp: %s/%s: name too long", dst, name);
@@ -286,7 +298,9 @@ cp_out(const struct cp_side *src, struct cp_side *dst, uint64_t max)
 	const char		*name = strrchr(src->path, '/') + 1;
 	char			*argv[] = { "sh", "-c", (char *)cp_out_sh,
 				    "banger-cp", (char *)src->path, NULL };
+	size_t			 len = strlen(dst->path);
 	int			 data[2], msg[2], tmpfd, rc, xrc, replace;
+	int			 follow = len > 1 && dst->path[len - 1] == '/';
 	ssize_t			 n;
 	pid_t			 pid;
 
@@ -296,7 +310,7 @@ cp_out(const struct cp_side *src, struct cp_side *dst, uint64_t max)
 		return BEX_USAGE;
 	}
 	cp_trim(dst->path);
-	if ((rc = cp_target(dst->path, name, target, sizeof(target),
+	if ((rc = cp_target(dst->path, follow, name, target, sizeof(target),
 	    &replace)) != 0)
 		return rc;
 	snprintf(dir, sizeof(dir), "%s", target);

@@ -96,6 +96,21 @@ diff -r "$src/nest" "$work/back/nest2" || fail "a directory under a new name dif
 run t1 vm cp cpvm:/root/tree "$work/back"
 expect_rc 125 "vm cp over an existing directory"
 grep -q "does not merge" "$W/err" || fail "no 'does not merge' message"
+# A symlink at DST (a guest's top entry may have been one) is neither
+# followed nor replaced; DST/ copies into the directory it points to.
+install -d -o banger-t1 "$work/victim"
+ln -s ../victim "$work/back/slink"
+chown -h banger-t1 "$work/back/slink"
+run t1 vm cp cpvm:/root/renamed.bin "$work/back/slink"
+expect_rc 125 "vm cp onto a symlink at DST"
+grep -q "is a symlink" "$W/err" || fail "no 'is a symlink' message"
+[ -z "$(ls -A "$work/victim")" ] || fail "vm cp wrote through a symlink at DST"
+[ -L "$work/back/slink" ] || fail "vm cp replaced a symlink at DST"
+run t1 vm cp cpvm:/root/renamed.bin "$work/back/slink/"
+expect_rc 0 "vm cp into DST/ through a symlink"
+cmp -s "$src/nest/blob.bin" "$work/victim/renamed.bin" ||
+    fail "vm cp did not copy into DST/ through a symlink"
+rm -f "$work/back/slink"
 
 # Errors: usage, a missing VM, a missing path on either side.
 run t1 vm cp "$src" "$work/x"
