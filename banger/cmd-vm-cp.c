@@ -268,6 +268,22 @@ cp_target(const char *dst, int follow, const char *name, char *target,
 	return 0;
 }
 
+/* Close what is open of the descriptors cp_out() made. */
+static void
+cp_close(int tmpfd, const int data[2], const int msg[2])
+{
+	int	 i;
+
+	if (tmpfd != -1)
+		close(tmpfd);
+	for (i = 0; i < 2; i++) {
+		if (data[i] != -1)
+			close(data[i]);
+		if (msg[i] != -1)
+			close(msg[i]);
+	}
+}
+
 /* The extracting child: exits 0, 1 (refused) or 2 (stream), says why. */
 static void
 cp_extract_child(int tmpfd, int in, int msg, const struct tarx_opts *o)
@@ -319,14 +335,13 @@ cp_out(const struct cp_side *src, struct cp_side *dst, uint64_t max)
 		cli_warn("vm cp: cannot make a directory beside %s", target);
 		return BEX_FAIL;
 	}
+	data[0] = data[1] = msg[0] = msg[1] = -1;
 	if ((tmpfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    pipe2(data, O_CLOEXEC) == -1) {
-		cli_warn("vm cp: %s", tmp);
-		rmdir(tmp);
-		return BEX_FAIL;
-	}
-	if (pipe2(msg, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
-		cli_warn("vm cp: fork");
+	    pipe2(data, O_CLOEXEC) == -1 || pipe2(msg, O_CLOEXEC) == -1 ||
+	    (pid = fork()) == -1) {
+		cli_warn("vm cp: %s", tmpfd == -1 ? tmp :
+		    "cannot start the extracting process");
+		cp_close(tmpfd, data, msg);
 		rmdir(tmp);
 		return BEX_FAIL;
 	}
@@ -387,10 +402,12 @@ cmd_vm_cp_exec(const struct cmd_entry *e, struct args *a)
 		return cmd_usage_error(e, "%s", err);
 	if ((src.vm[0] != '\0') == (dst.vm[0] != '\0'))
 		return cmd_usage_error(e, "write exactly one side as VM:PATH");
-	if (v != NULL && ((mib = parse_size_mib(v)) < 1 || dst.vm[0] != '\0'))
+	/* At most 1T, as vm pull: the bytes must fit in 64 bits. */
+	if (v != NULL && ((mib = parse_size_mib(v)) < 1 || mib > (1 << 20) ||
+	    dst.vm[0] != '\0'))
 		return cmd_usage_error(e, dst.vm[0] != '\0' ? "--max-size "
 		    "applies to copies out of a VM" : "--max-size: give a size "
-		    "such as 512M or 4G");
+		    "from 1M to 1T, such as 512M or 4G");
 	if (dst.vm[0] != '\0')
 		return cp_in(&src, &dst);
 	return cp_out(&src, &dst, (uint64_t)mib << 20);

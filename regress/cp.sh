@@ -199,6 +199,10 @@ run t1 vm cp --max-size 1M cpvm:/root/tree "$work/evil/big"
 expect_rc 125 "vm cp --max-size 1M of 3 MiB"
 grep -q "max-size" "$W/err" || fail "no --max-size message"
 [ -z "$(ls -A "$work/evil")" ] || fail "--max-size left $(ls -A "$work/evil")"
+# 2^44 MiB is 2^64 bytes: refused, not wrapped to 0.
+run t1 vm cp --max-size 16777216T cpvm:/root/tree "$work/evil/big"
+expect_rc 2 "vm cp --max-size beyond 1T"
+grep -q "from 1M to 1T" "$W/err" || fail "no '--max-size: from 1M to 1T' message"
 
 # A guest without tar, either way.
 run t1 vm exec cpvm -- rm -f /bin/tar /usr/bin/tar
