@@ -1,6 +1,7 @@
 # vm cp: a tree (nested directories, an empty file, a few MiB of random
 # bytes, a symlink, an exec bit) into a running VM and back out, byte for
 # byte; cp -r's naming (into an existing directory, or as a new name);
+# a symlink at DST is refused, not followed (DST/ copies through it);
 # clear errors for a missing VM, a missing guest path and a guest without
 # tar; and a hostile guest, whose `tar -c` sends crafted streams ("..",
 # an absolute name, a file through a symlink to /, a FIFO, a character
