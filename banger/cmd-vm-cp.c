@@ -13,6 +13,8 @@
  * accepted and the guest's tar succeeded is NAME renamed into place.  A
  * refused stream leaves DST as it was.  A directory is never merged into
  * or replaced on the host; a regular file is replaced by a regular file.
+ * A symlink at DST (perhaps a guest's, from an earlier copy) is neither
+ * followed nor replaced unless DST is written with a trailing slash.
  */
 #include <sys/stat.h>
 
@@ -36,8 +38,8 @@
 #include "vminfo.h"
 
 static const struct cmd_opt vm_cp_opts[] = {
-	{ "max-size", 0, "SIZE", "out of a VM: the most file data to accept, "
-	    "e.g. 512M (default 4G)" },
+	{ "max-size", 0, "SIZE", "out of a VM: the most to accept, each "
+	    "entry 4K plus its data, e.g. 512M (default 4G)" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -226,14 +228,24 @@ cp_in(struct cp_side *src, const struct cp_side *dst)
 	return vm_tar_in(dst->vm, argv, cp_pack, &c, label, dst->path);
 }
 
-/* Where the copy of name goes: DST/name or DST; 0 or BEX_* after saying. */
+/*
+ * Where the copy of name goes: DST/name or DST; 0 or BEX_* after saying.
+ * follow: DST was written with a trailing slash, so a symlink to a
+ * directory there is the user's choice.
+ */
 static int
-cp_target(const char *dst, const char *name, char *target, size_t len,
-    int *replace)
+cp_target(const char *dst, int follow, const char *name, char *target,
+    size_t len, int *replace)
 {
 	struct stat	 st;
 
 	*replace = 0;
+	if (!follow && lstat(dst, &st) == 0 && S_ISLNK(st.st_mode)) {
+		cli_warnx("vm cp: %s is a symlink (vm cp neither copies "
+		    "through nor replaces one; write %s/ to copy into the "
+		    "directory it points to)", dst, dst);
+		return BEX_FAIL;
+	}
 	if (stat(dst, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if ((size_t)snprintf(target, len, "%s/%s", dst, name) >= len) {
 			cli_warnx("vm cp: %s/%s: name too long", dst, name);
@@ -254,6 +266,22 @@ cp_target(const char *dst, const char *name, char *target, size_t len,
 		return BEX_FAIL;
 	}
 	return 0;
+}
+
+/* Close what is open of the descriptors cp_out() made. */
+static void
+cp_close(int tmpfd, const int data[2], const int msg[2])
+{
+	int	 i;
+
+	if (tmpfd != -1)
+		close(tmpfd);
+	for (i = 0; i < 2; i++) {
+		if (data[i] != -1)
+			close(data[i]);
+		if (msg[i] != -1)
+			close(msg[i]);
+	}
 }
 
 /* The extracting child: exits 0, 1 (refused) or 2 (stream), says why. */
@@ -286,7 +314,9 @@ cp_out(const struct cp_side *src, struct cp_side *dst, uint64_t max)
 	const char		*name = strrchr(src->path, '/') + 1;
 	char			*argv[] = { "sh", "-c", (char *)cp_out_sh,
 				    "banger-cp", (char *)src->path, NULL };
+	size_t			 len = strlen(dst->path);
 	int			 data[2], msg[2], tmpfd, rc, xrc, replace;
+	int			 follow = len > 1 && dst->path[len - 1] == '/';
 	ssize_t			 n;
 	pid_t			 pid;
 
@@ -296,7 +326,7 @@ cp_out(const struct cp_side *src, struct cp_side *dst, uint64_t max)
 		return BEX_USAGE;
 	}
 	cp_trim(dst->path);
-	if ((rc = cp_target(dst->path, name, target, sizeof(target),
+	if ((rc = cp_target(dst->path, follow, name, target, sizeof(target),
 	    &replace)) != 0)
 		return rc;
 	snprintf(dir, sizeof(dir), "%s", target);
@@ -305,14 +335,13 @@ cp_out(const struct cp_side *src, struct cp_side *dst, uint64_t max)
 		cli_warn("vm cp: cannot make a directory beside %s", target);
 		return BEX_FAIL;
 	}
+	data[0] = data[1] = msg[0] = msg[1] = -1;
 	if ((tmpfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    pipe2(data, O_CLOEXEC) == -1) {
-		cli_warn("vm cp: %s", tmp);
-		rmdir(tmp);
-		return BEX_FAIL;
-	}
-	if (pipe2(msg, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
-		cli_warn("vm cp: fork");
+	    pipe2(data, O_CLOEXEC) == -1 || pipe2(msg, O_CLOEXEC) == -1 ||
+	    (pid = fork()) == -1) {
+		cli_warn("vm cp: %s", tmpfd == -1 ? tmp :
+		    "cannot start the extracting process");
+		cp_close(tmpfd, data, msg);
 		rmdir(tmp);
 		return BEX_FAIL;
 	}
@@ -373,10 +402,12 @@ cmd_vm_cp_exec(const struct cmd_entry *e, struct args *a)
 		return cmd_usage_error(e, "%s", err);
 	if ((src.vm[0] != '\0') == (dst.vm[0] != '\0'))
 		return cmd_usage_error(e, "write exactly one side as VM:PATH");
-	if (v != NULL && ((mib = parse_size_mib(v)) < 1 || dst.vm[0] != '\0'))
+	/* At most 1T, as vm pull: the bytes must fit in 64 bits. */
+	if (v != NULL && ((mib = parse_size_mib(v)) < 1 || mib > (1 << 20) ||
+	    dst.vm[0] != '\0'))
 		return cmd_usage_error(e, dst.vm[0] != '\0' ? "--max-size "
 		    "applies to copies out of a VM" : "--max-size: give a size "
-		    "such as 512M or 4G");
+		    "from 1M to 1T, such as 512M or 4G");
 	if (dst.vm[0] != '\0')
 		return cp_in(&src, &dst);
 	return cp_out(&src, &dst, (uint64_t)mib << 20);

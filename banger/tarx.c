@@ -17,12 +17,18 @@
  *   device, FIFO, socket or unknown type is refused;
  * - a file or symlink is never made over something already there (a
  *   duplicate entry is refused); a directory entry may repeat;
- * - permissions are mode & 0777: a file with setuid or setgid is
- *   refused, a directory's setgid and sticky bits are dropped and its
- *   owner always keeps rwx (so later entries can go in); owners, times,
- *   ACLs and extended attributes are never set;
- * - the declared sizes of files (and of hard link copies) add up to at
- *   most opts->max_bytes, entries to at most opts->max_entries.
+ * - permissions are mode & 0777 less the umask (as tar gives a user who
+ *   is not root: a guest cannot plant world-writable files on a shared
+ *   host): a file with setuid or setgid is refused, a directory's setgid
+ *   and sticky bits are dropped and its owner always keeps rwx (so later
+ *   entries can go in); owners, times, ACLs and extended attributes are
+ *   never set;
+ * - every entry in the stream and every directory made on the way to
+ *   one counts against opts->max_entries; every file, directory and
+ *   symlink made costs TARX_INODE_COST bytes against opts->max_bytes,
+ *   plus a file's declared size (a hard link copy's real size) or a
+ *   symlink's target length, counted before it is made: a stream of
+ *   empty names cannot fill the disk's inodes or metadata for free.
  *
  * On failure the caller removes the extraction root: nothing outside it
  * was touched.
@@ -49,7 +55,8 @@ struct tarx {
 	const struct tarx_opts	*o;
 	struct archive		*a;
 	int			 root;
-	uint64_t		 declared;	/* sizes accepted so far */
+	mode_t			 mask;		/* the umask */
+	uint64_t		 declared;	/* bytes charged so far */
 	uint64_t		 written;
 	uint64_t		 entries;
 	char			 shown[256];	/* the entry, escaped */
@@ -123,6 +130,41 @@ tarx_name(struct tarx *x, const char *raw, char *out, size_t outlen)
 }
 
 /*
+ * Charge size bytes, plus TARX_INODE_COST when something is made,
+ * against --max-size before it is written.
+ */
+static int
+tarx_budget(struct tarx *x, int64_t size, int inode)
+{
+	uint64_t	 need;
+	char		 n[32];
+
+	if (size < 0)
+		return tarx_refuse(x, "a negative size");
+	need = (uint64_t)size + (inode ? TARX_INODE_COST : 0);
+	if (need > x->o->max_bytes - x->declared) {
+		snprintf(n, sizeof(n), "%llu",
+		    (unsigned long long)x->o->max_bytes);
+		return tarx_refuse(x, "the entries add up to more than %s "
+		    "bytes (--max-size; each file, directory and symlink "
+		    "counts %d bytes besides its data)", n, TARX_INODE_COST);
+	}
+	x->declared += need;
+	return 0;
+}
+
+/* One more entry: from the stream, or a directory made on the way. */
+static int
+tarx_count(struct tarx *x)
+{
+	if (++x->entries > x->o->max_entries)
+		return tarx_refuse(x, "more than %llu entries, counting the "
+		    "directories made on the way",
+		    (unsigned long long)x->o->max_entries);
+	return 0;
+}
+
+/*
  * Open the directory that holds path's last component (made when
  * missing), one component at a time beneath the root; *leaf points into
  * path.  Returns the descriptor or TARX_REFUSED.
@@ -131,16 +173,27 @@ static int
 tarx_parent(struct tarx *x, char *path, const char **leaf)
 {
 	char	*p, *slash;
-	int	 fd, nfd;
+	int	 fd, nfd, rc;
 
 	if ((fd = fcntl(x->root, F_DUPFD_CLOEXEC, 0)) == -1)
 		return tarx_refuse(x, "dup: %s", strerror(errno));
 	for (p = path; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
 		*slash = '\0';
 		nfd = open_beneath(fd, p, O_PATH | O_DIRECTORY);
-		if (nfd == -1 && errno == ENOENT &&
-		    (mkdirat(fd, p, 0755) == 0 || errno == EEXIST))
-			nfd = open_beneath(fd, p, O_PATH | O_DIRECTORY);
+		if (nfd == -1 && errno == ENOENT) {
+			/* A directory made here counts like an entry. */
+			if ((rc = tarx_count(x)) != 0 ||
+			    (rc = tarx_budget(x, 0, 1)) != 0) {
+				*slash = '/';
+				close(fd);
+				return rc;
+			}
+			if (mkdirat(fd, p, 0755) == 0 || errno == EEXIST)
+				nfd = open_beneath(fd, p, O_PATH |
+				    O_DIRECTORY);
+			else
+				nfd = -1;
+		}
 		*slash = '/';
 		if (nfd == -1) {
 			int	 e = errno;
@@ -179,24 +232,6 @@ tarx_kind(mode_t type)
 	default:
 		return "an unknown file type";
 	}
-}
-
-/* Count size against --max-size before anything is written. */
-static int
-tarx_budget(struct tarx *x, int64_t size)
-{
-	char	 n[32];
-
-	if (size < 0)
-		return tarx_refuse(x, "a negative size");
-	if ((uint64_t)size > x->o->max_bytes - x->declared) {
-		snprintf(n, sizeof(n), "%llu",
-		    (unsigned long long)x->o->max_bytes);
-		return tarx_refuse(x, "the files add up to more than %s "
-		    "bytes (--max-size)", n);
-	}
-	x->declared += (uint64_t)size;
-	return 0;
 }
 
 static void
@@ -259,7 +294,7 @@ tarx_copy(struct tarx *x, int fd, const char *target)
 		return tarx_refuse(x, "a hard link to '%s', which is not a "
 		    "regular file", shown);
 	}
-	if ((rc = tarx_budget(x, st.st_size)) != 0) {
+	if ((rc = tarx_budget(x, st.st_size, 0)) != 0) {
 		close(in);
 		return rc;
 	}
@@ -284,7 +319,8 @@ tarx_file(struct tarx *x, struct archive_entry *e, int pfd, const char *leaf)
 
 	if (perm & (S_ISUID | S_ISGID))
 		return tarx_refuse(x, "a setuid or setgid file");
-	if (hl == NULL && (rc = tarx_budget(x, archive_entry_size(e))) != 0)
+	if ((rc = tarx_budget(x, hl == NULL ? archive_entry_size(e) : 0,
+	    1)) != 0)
 		return rc;
 	if ((fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) == -1)
@@ -293,7 +329,7 @@ tarx_file(struct tarx *x, struct archive_entry *e, int pfd, const char *leaf)
 		    strerror(errno));
 	rc = hl != NULL ? tarx_copy(x, fd, hl) :
 	    tarx_data(x, fd, archive_entry_size(e));
-	if (rc == 0 && fchmod(fd, perm & 0777) == -1)
+	if (rc == 0 && fchmod(fd, perm & 0777 & ~x->mask) == -1)
 		rc = tarx_refuse(x, "chmod: %s", strerror(errno));
 	close(fd);
 	return rc;
@@ -302,14 +338,20 @@ tarx_file(struct tarx *x, struct archive_entry *e, int pfd, const char *leaf)
 static int
 tarx_dir(struct tarx *x, struct archive_entry *e, int pfd, const char *leaf)
 {
-	int	 fd;
+	struct stat	 st;
+	int		 fd, rc;
 
+	/* A repeated directory entry makes nothing new. */
+	if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1 &&
+	    errno == ENOENT && (rc = tarx_budget(x, 0, 1)) != 0)
+		return rc;
 	if (mkdirat(pfd, leaf, 0700) == -1 && errno != EEXIST)
 		return tarx_refuse(x, "mkdir: %s", strerror(errno));
 	if ((fd = open_beneath(pfd, leaf, O_RDONLY | O_DIRECTORY)) == -1)
 		return tarx_refuse(x, "it is already there, not as a "
 		    "directory");
-	if (fchmod(fd, (archive_entry_perm(e) & 0777) | 0700) == -1) {
+	if (fchmod(fd, (archive_entry_perm(e) & 0777 & ~x->mask) | 0700) ==
+	    -1) {
 		close(fd);
 		return tarx_refuse(x, "chmod: %s", strerror(errno));
 	}
@@ -322,9 +364,12 @@ tarx_symlink(struct tarx *x, struct archive_entry *e, int pfd,
     const char *leaf)
 {
 	const char	*t = archive_entry_symlink(e);
+	int		 rc;
 
 	if (t == NULL || t[0] == '\0' || strlen(t) >= TARX_MAX_PATH)
 		return tarx_refuse(x, "a symlink without a usable target");
+	if ((rc = tarx_budget(x, (int64_t)strlen(t), 1)) != 0)
+		return rc;
 	if (symlinkat(t, pfd, leaf) == -1)
 		return errno == EEXIST ? tarx_refuse(x, "it is already there "
 		    "(a duplicate entry)") : tarx_refuse(x, "%s",
@@ -342,8 +387,8 @@ tarx_entry(struct tarx *x, struct archive_entry *e)
 
 	esc_string(x->shown, sizeof(x->shown), raw != NULL ? raw : "",
 	    raw != NULL ? strlen(raw) : 0, ESC_LOG);
-	if (++x->entries > x->o->max_entries)
-		return tarx_refuse(x, "more entries than banger takes");
+	if ((rc = tarx_count(x)) != 0)
+		return rc;
 	if ((rc = tarx_name(x, raw, path, sizeof(path))) != 0)
 		return rc;
 	if (archive_entry_hardlink(e) != NULL)
@@ -375,6 +420,9 @@ tarx_extract(int dirfd, int infd, const struct tarx_opts *o, char *err,
 	x.root = dirfd;
 	x.err = err;
 	x.errlen = errlen;
+	/* Read once; set back at once (nothing else runs here meanwhile). */
+	x.mask = umask(077);
+	umask(x.mask);
 	if ((x.a = archive_read_new()) == NULL ||
 	    archive_read_support_format_tar(x.a) != ARCHIVE_OK ||
 	    archive_read_open_fd(x.a, infd, 65536) != ARCHIVE_OK) {

@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 #define TARX_MAX_BYTES		(4ULL << 30)	/* --max-size's default */
-#define TARX_MAX_ENTRIES	1000000
+#define TARX_MAX_ENTRIES	100000		/* made directories too */
+#define TARX_INODE_COST		4096		/* bytes each made entry costs */
 #define TARX_MAX_PATH		4096		/* an entry's name or target */
 #define TARX_MAX_DEPTH		256		/* components in a name */
 
@@ -19,8 +20,9 @@
 #define TARX_STREAM	(-2)	/* not a tar stream, truncated, or empty */
 
 struct tarx_opts {
-	uint64_t	 max_bytes;	/* file data, declared sizes summed */
-	uint64_t	 max_entries;
+	/* File data and symlink targets, plus TARX_INODE_COST each. */
+	uint64_t	 max_bytes;
+	uint64_t	 max_entries;	/* made directories count too */
 	const char	*top;		/* NULL, or every entry's first name */
 	/* Called with the bytes written so far, after each block. */
 	void		(*progress)(uint64_t, void *);

@@ -171,6 +171,7 @@ test_tree(void **state)
 		{ "t/sticky", AE_IFDIR, 01777, NULL, NULL, NULL, -1 },
 		{ "t/locked", AE_IFDIR, 0, NULL, NULL, NULL, -1 },
 		{ "t/locked/x", AE_IFREG, 0600, "x", NULL, NULL, -1 },
+		{ "t/ww", AE_IFREG, 0666, "x", NULL, NULL, -1 },
 	};
 	struct stat	 st;
 	char		 buf[64];
@@ -199,10 +200,39 @@ test_tree(void **state)
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_nlink, 1);
 	assert_int_equal(st.st_size, 10);
-	/* No sticky bit; a directory's owner keeps rwx. */
+	/* The umask (022) applies; no sticky bit; an owner keeps rwx. */
+	assert_int_equal(stat(at("t/ww"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
 	assert_int_equal(stat(at("t/sticky"), &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0777);
+	assert_int_equal(st.st_mode & 07777, 0755);
 	assert_int_equal(stat(at("t/locked"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	nothing_escaped();
+}
+
+/* A stricter umask: the owner's bits alone, a directory's rwx kept. */
+static void
+test_umask(void **state)
+{
+	static const struct ent es[] = {
+		{ "t/sub/x.sh", AE_IFREG, 0775, "x", NULL, NULL, -1 },
+		{ "t/ro", AE_IFDIR, 0555, NULL, NULL, NULL, -1 },
+		{ "t/pub", AE_IFDIR, 0777, NULL, NULL, NULL, -1 },
+	};
+	struct stat	 st;
+
+	(void)state;
+	mk(es, sizeof(es) / sizeof(es[0]));
+	umask(077);
+	assert_int_equal(run(1 << 20, "t"), 0);
+	umask(022);
+	assert_int_equal(stat(at("t/sub/x.sh"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(at("t/sub"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(at("t/ro"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(at("t/pub"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0700);
 	nothing_escaped();
 }
@@ -319,9 +349,52 @@ test_oversize(void **state)
 	    NULL, -1 };
 
 	(void)state;
-	/* "ok" (2 bytes) fits, the next 10 do not. */
-	refused(&e, 11, NULL, "--max-size");
+	/* "t" and "ok" (2 bytes) fit, the next 10 do not. */
+	refused(&e, 3 * TARX_INODE_COST + 2 + 9, NULL, "--max-size");
 	assert_int_equal(access(at("t/big"), F_OK), -1);
+}
+
+/* Directories made on the way count as entries. */
+static void
+test_made_dirs(void **state)
+{
+	static char	 name[512];
+	struct ent	 e = { name, AE_IFREG, 0644, "x", NULL, NULL, -1 };
+	size_t		 i, off;
+
+	(void)state;
+	off = (size_t)snprintf(name, sizeof(name), "t");
+	for (i = 0; i < 150; i++)
+		off += (size_t)snprintf(name + off, sizeof(name) - off, "/d");
+	snprintf(name + off, sizeof(name) - off, "/f");
+	refused(&e, 1 << 20, NULL, "more than 100 entries");
+	assert_non_null(strstr(err, "made on the way"));
+}
+
+/* Directories and symlinks cost against --max-size too. */
+static void
+test_inode_cost(void **state)
+{
+	static const struct ent es[] = {
+		{ "t", AE_IFDIR, 0755, NULL, NULL, NULL, -1 },
+		{ "t/a", AE_IFDIR, 0755, NULL, NULL, NULL, -1 },
+		{ "t/a", AE_IFDIR, 0755, NULL, NULL, NULL, -1 },
+		{ "t/l", AE_IFLNK, 0777, NULL, "12345", NULL, -1 },
+	};
+
+	(void)state;
+	mk(es, sizeof(es) / sizeof(es[0]));
+	assert_int_equal(run(1, NULL), TARX_REFUSED);
+	assert_non_null(strstr(err, "--max-size"));
+	assert_int_equal(tarx_remove(AT_FDCWD, root), 0);
+	assert_int_equal(mkdir(root, 0700), 0);
+	/* The repeated directory is free; the link's target is not. */
+	assert_int_equal(run(3 * TARX_INODE_COST + 4, NULL), TARX_REFUSED);
+	assert_non_null(strstr(err, "'t/l'"));
+	assert_int_equal(tarx_remove(AT_FDCWD, root), 0);
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(run(3 * TARX_INODE_COST + 5, NULL), 0);
+	nothing_escaped();
 }
 
 static void
@@ -474,6 +547,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_umask, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dotdot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_absolute, setup,
 		    teardown),
@@ -483,6 +557,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_chardev, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_setuid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_made_dirs, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_inode_cost, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_outside_top, setup,
 		    teardown),
@@ -498,5 +576,7 @@ main(void)
 		    teardown),
 	};
 
+	/* What test_tree and test_roundtrip expect. */
+	umask(022);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

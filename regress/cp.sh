@@ -1,6 +1,7 @@
 # vm cp: a tree (nested directories, an empty file, a few MiB of random
 # bytes, a symlink, an exec bit) into a running VM and back out, byte for
 # byte; cp -r's naming (into an existing directory, or as a new name);
+# a symlink at DST is refused, not followed (DST/ copies through it);
 # clear errors for a missing VM, a missing guest path and a guest without
 # tar; and a hostile guest, whose `tar -c` sends crafted streams ("..",
 # an absolute name, a file through a symlink to /, a FIFO, a character
@@ -96,6 +97,21 @@ diff -r "$src/nest" "$work/back/nest2" || fail "a directory under a new name dif
 run t1 vm cp cpvm:/root/tree "$work/back"
 expect_rc 125 "vm cp over an existing directory"
 grep -q "does not merge" "$W/err" || fail "no 'does not merge' message"
+# A symlink at DST (a guest's top entry may have been one) is neither
+# followed nor replaced; DST/ copies into the directory it points to.
+install -d -o banger-t1 "$work/victim"
+ln -s ../victim "$work/back/slink"
+chown -h banger-t1 "$work/back/slink"
+run t1 vm cp cpvm:/root/renamed.bin "$work/back/slink"
+expect_rc 125 "vm cp onto a symlink at DST"
+grep -q "is a symlink" "$W/err" || fail "no 'is a symlink' message"
+[ -z "$(ls -A "$work/victim")" ] || fail "vm cp wrote through a symlink at DST"
+[ -L "$work/back/slink" ] || fail "vm cp replaced a symlink at DST"
+run t1 vm cp cpvm:/root/renamed.bin "$work/back/slink/"
+expect_rc 0 "vm cp into DST/ through a symlink"
+cmp -s "$src/nest/blob.bin" "$work/victim/renamed.bin" ||
+    fail "vm cp did not copy into DST/ through a symlink"
+rm -f "$work/back/slink"
 
 # Errors: usage, a missing VM, a missing path on either side.
 run t1 vm cp "$src" "$work/x"
@@ -184,6 +200,10 @@ run t1 vm cp --max-size 1M cpvm:/root/tree "$work/evil/big"
 expect_rc 125 "vm cp --max-size 1M of 3 MiB"
 grep -q "max-size" "$W/err" || fail "no --max-size message"
 [ -z "$(ls -A "$work/evil")" ] || fail "--max-size left $(ls -A "$work/evil")"
+# 2^44 MiB is 2^64 bytes: refused, not wrapped to 0.
+run t1 vm cp --max-size 16777216T cpvm:/root/tree "$work/evil/big"
+expect_rc 2 "vm cp --max-size beyond 1T"
+grep -q "from 1M to 1T" "$W/err" || fail "no '--max-size: from 1M to 1T' message"
 
 # A guest without tar, either way.
 run t1 vm exec cpvm -- rm -f /bin/tar /usr/bin/tar

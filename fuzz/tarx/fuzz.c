@@ -1,7 +1,10 @@
 /*
  * tarx.c: arbitrary bytes as a guest's tar stream, extracted into a
- * fresh directory each run.  Whatever the stream, nothing may appear
- * beside that directory, and the removal walk must leave none of it.
+ * fresh directory each run, base/a/b/root.  Whatever the stream, nothing
+ * may appear beside root nor at the two levels above it (a write that
+ * climbs out with ".." or a symlink lands there), the file keep in
+ * base/a must stay (the removal walk follows no link out), and the
+ * removal walk must leave none of root.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -21,27 +24,60 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static char	 base[64];
 static int	 basefd = -1;
 
-/* base holds nothing: not a file the stream made, not its root. */
+/* dir holds exactly the names w1 and w2 (each may be NULL). */
 static void
-check_empty(void)
+check_only(const char *dir, const char *w1, const char *w2)
 {
 	struct dirent	*de;
-	DIR		*d = opendir(base);
+	DIR		*d = opendir(dir);
+	int		 seen = 0;
 
 	if (d == NULL)
 		abort();
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0) {
-			fprintf(stderr, "left or escaped: %s\n", de->d_name);
-			abort();
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((w1 != NULL && strcmp(de->d_name, w1) == 0) ||
+		    (w2 != NULL && strcmp(de->d_name, w2) == 0)) {
+			seen++;
+			continue;
 		}
+		fprintf(stderr, "left or escaped: %s/%s\n", dir, de->d_name);
+		abort();
+	}
 	closedir(d);
+	if (seen != (w1 != NULL) + (w2 != NULL)) {
+		fprintf(stderr, "removed from %s: %s or %s\n", dir,
+		    w1 != NULL ? w1 : "-", w2 != NULL ? w2 : "-");
+		abort();
+	}
+}
+
+/* Nothing beside root or above it; the removal walk took only root. */
+static void
+check_clean(void)
+{
+	char	 p[128];
+
+	check_only(base, "a", NULL);
+	snprintf(p, sizeof(p), "%s/a", base);
+	check_only(p, "b", "keep");
+	snprintf(p, sizeof(p), "%s/a/b", base);
+	check_only(p, NULL, NULL);
 }
 
 static void
 cleanup(void)
 {
+	char	 p[128];
+
+	snprintf(p, sizeof(p), "%s/a/b", base);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/a/keep", base);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/a", base);
+	rmdir(p);
 	rmdir(base);
 }
 
@@ -50,15 +86,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tarx_opts	 o = {
 		.max_bytes = 1 << 20, .max_entries = 256, .top = NULL };
-	char			 err[1024];
+	char			 err[1024], p[128];
 	int			 fd, root;
 
 	if (basefd == -1) {
 		snprintf(base, sizeof(base), "/tmp/fuzz-tarx-XXXXXX");
-		if (mkdtemp(base) == NULL ||
-		    (basefd = open(base, O_RDONLY | O_DIRECTORY)) == -1)
+		if (mkdtemp(base) == NULL)
 			abort();
 		atexit(cleanup);
+		snprintf(p, sizeof(p), "%s/a", base);
+		if (mkdir(p, 0700) == -1)
+			abort();
+		snprintf(p, sizeof(p), "%s/a/keep", base);
+		if ((fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) == -1)
+			abort();
+		close(fd);
+		snprintf(p, sizeof(p), "%s/a/b", base);
+		if (mkdir(p, 0700) == -1 ||
+		    (basefd = open(p, O_RDONLY | O_DIRECTORY)) == -1)
+			abort();
 	}
 	if (size > 0 && data[0] & 1)
 		o.top = "t";
@@ -74,6 +120,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fd);
 	if (tarx_remove(basefd, "root") == -1)
 		abort();
-	check_empty();
+	check_clean();
 	return 0;
 }
