@@ -141,6 +141,7 @@ int	vm_session_ws(uint32_t, const void *, int, char **, size_t);
 int	vm_session_fds(uint32_t, const void *, int, char **, size_t, int, int,
 	    int);
 int	vm_exec_io(const char *, char **, int, int, int);
+int	vm_exec_io_st(const char *, char **, int, int, int, int *);
 /* spec.c: --vcpu, --memory, --disk-size; 0 or BEX_USAGE with err. */
 int	vm_spec_parse(const struct cmd_entry *, const struct args *,
 	    uint64_t *, uint64_t *, uint64_t *, char *, size_t);

@@ -186,10 +186,22 @@ vm_session_ws(uint32_t type, const void *req, int tty, char **paths,
 	return vm_session_fds(type, req, tty, paths, npaths, 0, 1, 2);
 }
 
+static int	session_fds(uint32_t, const void *, int, char **, size_t, int,
+	    int, int, int *);
+
 /* The same, with the command's stdio on the given descriptors. */
 int
 vm_session_fds(uint32_t type, const void *req, int tty, char **paths,
     size_t npaths, int in, int out, int errfd)
+{
+	return session_fds(type, req, tty, paths, npaths, in, out, errfd,
+	    NULL);
+}
+
+/* *exited: whether the status is the command's own (CTL_EXIT came). */
+static int
+session_fds(uint32_t type, const void *req, int tty, char **paths,
+    size_t npaths, int in, int out, int errfd, int *exited)
 {
 	struct client		 c;
 	struct session		 s;
@@ -235,6 +247,8 @@ vm_session_fds(uint32_t type, const void *req, int tty, char **paths,
 	s.winfd = out;
 	s.rm = type == CTL_VM_RUN && ((const struct ctl_vm_run *)req)->rm;
 	rc = session_run(&s);
+	if (exited != NULL)
+		*exited = s.exited;
 out:
 	close(s.sigfd);
 	client_close(&c);
@@ -250,8 +264,20 @@ out:
 int
 vm_exec_io(const char *name, char **argv, int in, int out, int errfd)
 {
+	return vm_exec_io_st(name, argv, in, out, errfd, NULL);
+}
+
+/* The same; *exited (if not NULL) says whether the status is the
+ * command's own rather than banger's, which may overlap 123-125. */
+int
+vm_exec_io_st(const char *name, char **argv, int in, int out, int errfd,
+    int *exited)
+{
 	struct ctl_vm_exec	 req;
 	size_t			 n;
+
+	if (exited != NULL)
+		*exited = 0;
 
 	for (n = 0; argv[n] != NULL; n++)
 		;
@@ -259,7 +285,8 @@ vm_exec_io(const char *name, char **argv, int in, int out, int errfd)
 	req.name = (char *)name;
 	req.argv.v = argv;
 	req.argv.n = n;
-	return vm_session_fds(CTL_VM_EXEC, &req, 0, NULL, 0, in, out, errfd);
+	return session_fds(CTL_VM_EXEC, &req, 0, NULL, 0, in, out, errfd,
+	    exited);
 }
 
 static int	vm_run_interactive(struct ctl_vm_run *, struct ws_list *);

@@ -31,6 +31,7 @@ extern const struct cmd_entry cmd_vm_logs_entry;
 extern const struct cmd_entry cmd_vm_ssh_entry;
 extern const struct cmd_entry cmd_vm_port_entry;
 extern const struct cmd_entry cmd_vm_egress_entry;
+extern const struct cmd_entry cmd_ci_gitlab_entry;
 extern const struct cmd_entry cmd_image_build_entry;
 extern const struct cmd_entry cmd_image_list_entry;
 extern const struct cmd_entry cmd_image_show_entry;
@@ -93,6 +94,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_doctor_entry,
 	&cmd_ssh_config_entry,
 	&cmd_web_entry,
+	&cmd_ci_gitlab_entry,
 	&cmd_completion_entry,
 	&cmd_complete_entry,		/* hidden: "__complete" */
 	&cmd_help_entry,

@@ -17,6 +17,7 @@ $(O)/banger/banger: $(BANGER_ALL_OBJS) $(O)/libbanger-common.a
 
 BANGER_TESTS := banger/test-cli banger/test-session banger/test-doctor \
 	banger/test-port banger/test-egress banger/test-weblisten banger/test-sesslist
+BANGER_TESTS += banger/test-cigitlab
 TESTS += $(BANGER_TESTS)
 $(addprefix $(O)/,$(BANGER_TESTS)): $(O)/%: $(O)/%.o $(BANGER_LIB_OBJS) \
     $(O)/libbanger-common.a

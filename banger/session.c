@@ -252,8 +252,10 @@ session_message(struct session *s)
 		if (!s->started)
 			rc = session_fail(s, "exit before the command "
 			    "started");
-		else
+		else {
+			s->exited = 1;
 			rc = bex_from_exit(x->status, x->signo);
+		}
 		break;
 	}
 	default:

@@ -32,6 +32,7 @@ struct session {
 
 	/* state */
 	int		 started;
+	int		 exited;	/* CTL_EXIT came: the status is the command's */
 	int		 raw;
 	int		 in_open;
 	int		 out_broken[3];
