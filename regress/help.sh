@@ -6,7 +6,7 @@ for cmd in "" "vm" "vm run" "vm list" "vm delete" "daemon" "daemon status" \
     "daemon stop" "doctor" "kernel" "kernel list" "kernel import" \
     "kernel pull" "kernel bundle" "kernel delete" "vm suspend" "vm resume" \
     "vm fork" "image warm" "vm pull" "vm acp" "web" "vm session" "vm cp" \
-    "vm workspace prepare"; do
+    "vm workspace prepare" "ci gitlab"; do
 	run t1 $cmd --help
 	expect_rc 0 "banger $cmd --help"
 	cat "$W/out" "$W/err" >"$W/both"

@@ -22,7 +22,8 @@ ALL_TESTS="help doctor daemon rundir exit-status stdio stdin-flood term rm
     rootdisk ports web
     two-daemons network dns resolved resolved-real egress isolation crash golden
     pull
-    catalog-golden"
+    catalog-golden
+    gitlab"
 # One test may not take longer than this (seconds).
 TEST_TIMEOUT=${TEST_TIMEOUT:-900}
 
