@@ -177,5 +177,20 @@ expect_rc $SF "prepare with a bad BANGER_MEMORY"
 vm_absent t1 gl-7-402 && vm_absent t1 gl-7-403 ||
     fail "a refused prepare left a VM"
 
+# ---- kill -9 of bangerd mid-job: run fails as the system's, cleanup
+# (bangerd restarted, reconciling) leaves nothing ----
+gl 501 prepare
+expect_rc 0 "prepare job 501"
+dpid=$(daemon_pid t1)
+pid_alive "$dpid" || fail "no running bangerd (pid file: '$dpid')"
+trace "kill -9 bangerd $dpid"
+kill -KILL "$dpid"
+wait_until 10 pid_gone "$dpid" || fail "bangerd $dpid survived kill -9"
+gl 501 run "$SD/prepare" build_script
+expect_rc $SF "run after bangerd died"
+gl 501 cleanup
+expect_rc 0 "cleanup after bangerd died"
+vm_absent t1 gl-7-501 || fail "cleanup after a bangerd crash left the VM"
+
 wait_until 30 no_taps || fail "taps left: $(ns_taps)"
 wait_until 30 no_qemu t1 || fail "QEMU left: $(qemu_pids t1)"
