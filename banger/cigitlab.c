@@ -120,13 +120,23 @@ gl_spec(const char *vcpu, const char *mem, const char *disk,
 json_t *
 gl_config_json(const char *vm, const char *version)
 {
+	json_t	*o;
+
 	/*
 	 * The builds are in the VM, which no other job shares.  The
 	 * hostname is the VM's: the runner shows it in the job's metadata.
 	 */
-	return json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:s}, s:{s:s}}",
+	o = json_pack("{s:s, s:s, s:b, s:{s:s, s:s}}",
 	    "builds_dir", GL_BUILDS_DIR, "cache_dir", GL_CACHE_DIR,
-	    "builds_dir_is_shared", 0, "hostname", vm,
-	    "driver", "name", "banger", "version", version,
-	    "job_env", "BANGER_VM", vm);
+	    "builds_dir_is_shared", 0,
+	    "driver", "name", "banger", "version", version);
+	if (o == NULL || vm == NULL)
+		return o;
+	if (json_object_set_new(o, "hostname", json_string(vm)) == -1 ||
+	    json_object_set_new(o, "job_env", json_pack("{s:s}", "BANGER_VM",
+	    vm)) == -1) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }

@@ -52,7 +52,7 @@ int	 gl_image_check(const char *, char *, size_t);
 int	 gl_spec(const char *, const char *, const char *, uint64_t *,
 	    uint64_t *, uint64_t *, char *, size_t);
 
-/* config's JSON for the job's VM. */
+/* config's JSON for the job's VM (NULL: no job ids, no VM named). */
 json_t	*gl_config_json(const char *, const char *);
 
 #endif

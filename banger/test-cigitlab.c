@@ -146,6 +146,15 @@ config_json(void **state)
 	    json_object_get(back, "job_env"), "BANGER_VM")), "gl-1-2");
 	assert_int_equal(json_object_size(back), 6);
 	json_decref(back);
+
+	/* No job ids: no hostname, no job_env; the rest as before. */
+	assert_non_null(o = gl_config_json(NULL, "9.9"));
+	assert_int_equal(json_object_size(o), 4);
+	assert_null(json_object_get(o, "hostname"));
+	assert_null(json_object_get(o, "job_env"));
+	assert_true(json_is_false(json_object_get(o,
+	    "builds_dir_is_shared")));
+	json_decref(o);
 }
 
 int

@@ -54,7 +54,15 @@ jq -e '.builds_dir == "/root/builds" and .cache_dir == "/root/cache" and
     .job_env.BANGER_VM == "gl-7-101"' "$W/out" >/dev/null ||
     fail "config: not the JSON the runner wants"
 
-# Untrusted ids are refused, with the system failure code.
+# Without the job's ids, config names no VM; bad ids are refused, with
+# the system failure code.
+as_user t1 env SYSTEM_FAILURE_EXIT_CODE=$SF "$BIN/banger" ci gitlab config \
+    >"$W/out" 2>"$W/err"
+RC=$?
+expect_rc 0 "config without job ids"
+jq -e '.builds_dir == "/root/builds" and .builds_dir_is_shared == false and
+    has("job_env") == false and has("hostname") == false' "$W/out" \
+    >/dev/null || fail "config without job ids: wrong JSON"
 as_user t1 env CUSTOM_ENV_CI_RUNNER_ID=7 'CUSTOM_ENV_CI_JOB_ID=1;x' \
     SYSTEM_FAILURE_EXIT_CODE=$SF "$BIN/banger" ci gitlab config \
     >"$W/out" 2>"$W/err"
