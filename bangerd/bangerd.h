@@ -177,6 +177,8 @@ struct vm {
 	struct image		 img;
 	pid_t			 pid;
 	int			 vmm_alive;	/* exec sent, no exit yet */
+	int			 adopted;	/* from a crashed bangerd: cont
+						   once QMP answers */
 	int			 job_alive;	/* banger-fetch running */
 	int			 boot_after_create;
 	int64_t			 create_jid;
@@ -330,6 +332,7 @@ struct bangerd {
 	pid_t			 priv_pid;
 	struct bufferevent	*priv_log;
 	int			 bridge_ok;
+	int			 prefix;	/* the bridge's, once up */
 	int			 have_dm;	/* try root disk snapshots */
 
 	int			 launch_fd;
@@ -555,6 +558,7 @@ int	 ratelimit_ok(struct ratelimit *, uint64_t *);
 
 /* console.c */
 int	 console_open(struct vm *, int *);
+int	 console_attach(struct vm *, int);
 void	 console_close(struct vm *);
 int	 console_write(struct vm *, const void *, size_t);
 
@@ -621,14 +625,24 @@ int	 launch_spawn(struct bangerd *, const char *);
 
 /* helper-log.c */
 struct bufferevent *helper_log_open(struct bangerd *, int);
-int	 launch_vmm(struct bangerd *, struct vm *, int *, size_t, char **,
-	    size_t);
+int	 launch_vmm(struct bangerd *, struct vm *, int, int *, size_t,
+	    char **, size_t);
+void	 launch_kill_all(struct bangerd *);
 int	 launch_kill(struct bangerd *, struct vm *, int);
 int	 launch_kill_tool(struct bangerd *, uint64_t, int64_t, int);
 int	 launch_tool(struct bangerd *, uint64_t, int64_t, int *, size_t,
 	    char **, size_t);
 int	 launch_connect(struct bangerd *, uint64_t, unsigned);
 int	 launch_unix_listen(struct bangerd *, const char *);
+int	 launch_adopt(struct bangerd *, struct vm *);
+/* vm-adopt.c: VMs that outlive a crashed bangerd */
+void	 vm_ready_mark(struct vm *);
+void	 vm_ready_clear(struct vm *);
+int	 vm_bridge(struct bangerd *, char *, size_t);
+int	 vm_adoptable(const struct vm *);
+int	 vm_adopt(struct vm *, char *, size_t);
+/* vmm-pid.c: is pid the user's VMM for this VM id? */
+int	 vmm_is_ours(pid_t, int64_t);
 /* unixlisten.c: the launcher makes a unix:PATH listener */
 int	 unix_listen_make(const char *);
 int	 unix_parent(const char *, const char **);

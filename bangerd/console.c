@@ -108,9 +108,35 @@ console_read(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * Read the console from fd, a connection to the VMM's listening console
+ * socket (qemu.c), made after the start or after an adoption: the log is
+ * appended to (console_open() began it for a boot).
+ */
+int
+console_attach(struct vm *vm, int fd)
+{
+	if (vm->con_ev != NULL)
+		event_free(vm->con_ev);
+	vm->con_ev = NULL;
+	if (vm->con_fd != -1)
+		close(vm->con_fd);
+	vm->con_fd = fd;
+	if ((vm->con_log == -1 && console_log_open(vm, 0) == -1) ||
+	    fd_nonblock(fd, 1) == -1 || (vm->con_ev = event_new(vm->d->base,
+	    fd, EV_READ | EV_PERSIST, console_read, vm)) == NULL ||
+	    event_add(vm->con_ev, NULL) == -1) {
+		log_warn("vm %s: console channel", vm->name);
+		console_close(vm);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Make the console channel for a boot: console.log truncated (one boot's
  * console, as before), its rotated copy removed, and a socket pair whose
- * other end, returned in *vmm_end, goes to the VMM.
+ * other end, returned in *vmm_end, goes to the VMM.  With vmm_end NULL
+ * only the log: the VMM listens, and console_attach() reads it.
  */
 int
 console_open(struct vm *vm, int *vmm_end)
@@ -118,13 +144,16 @@ console_open(struct vm *vm, int *vmm_end)
 	char	 old[PATH_MAX + 16];
 	int	 sp[2];
 
-	*vmm_end = -1;
+	if (vmm_end != NULL)
+		*vmm_end = -1;
 	console_close(vm);
 	snprintf(old, sizeof(old), "%s/console.log.1", vm->dir);
 	if (unlink(old) == -1 && errno != ENOENT)
 		log_warn("vm %s: %s", vm->name, old);
 	if (console_log_open(vm, 1) == -1)
 		return -1;
+	if (vmm_end == NULL)
+		return 0;
 	if (vm->d->vmm->console_pipe) {
 		if (pipe2(sp, O_CLOEXEC) == -1)
 			goto fail;

@@ -1,8 +1,8 @@
 /*
- * Where a Firecracker VM's sockets live, and the one way the launcher
- * connects to them.  bangerd's filter has no socket(2) or connect(2): it
- * asks the launcher (LAUNCH_CONNECT, launch.c) for "VM id, API or vsock",
- * and the launcher derives the path here from its own run directory and
+ * Where a VM's sockets live (Firecracker's API and vsock, QEMU's agent,
+ * monitor and console), and the one way the launcher connects to them.
+ * bangerd's filter has no socket(2) or connect(2): it asks the launcher
+ * (LAUNCH_CONNECT, launch.c) for "VM id, which socket", and the launcher derives the path here from its own run directory and
  * the id, connects, and keeps the connection only if the listener is the
  * VMM process it started for that VM (SO_PEERCRED).  A request cannot
  * name a path, and a symbolic link there is not followed.  A socket of
@@ -28,17 +28,24 @@ int
 fc_sock_path(const char *rundir, uint64_t vm_id, unsigned which, char *out,
     size_t len)
 {
+	static const char *const names[][2] = {
+		[LAUNCH_SOCK_API] = { "fc", "api" },
+		[LAUNCH_SOCK_VSOCK] = { "fc", "vsock" },
+		[LAUNCH_SOCK_AGENT] = { "qemu", "agent" },
+		[LAUNCH_SOCK_QMP] = { "qemu", "qmp" },
+		[LAUNCH_SOCK_CON] = { "qemu", "con" },
+	};
 	int	 n;
 
 	if (rundir[0] != '/' || vm_id > PRIV_VMID_MAX ||
-	    which > LAUNCH_SOCK_VSOCK) {
+	    which > LAUNCH_SOCK_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
 	if (len > FC_SUN_PATH_MAX)
 		len = FC_SUN_PATH_MAX;
-	n = snprintf(out, len, "%s/fc-%" PRIu64 ".%s", rundir, vm_id,
-	    which == LAUNCH_SOCK_API ? "api" : "vsock");
+	n = snprintf(out, len, "%s/%s-%" PRIu64 ".%s", rundir,
+	    names[which][0], vm_id, names[which][1]);
 	if (n < 0 || (size_t)n >= len) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -98,7 +105,10 @@ fc_sock_dial(const char *rundir, uint64_t vm_id, unsigned which,
 		return -1;
 	}
 	close(pfd);
-	/* The pid that listened: Firecracker makes both sockets itself. */
+	/*
+	 * The pid that listened: Firecracker makes its sockets itself, and
+	 * the launcher makes QEMU's in the child it then execs (launch.c).
+	 */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == -1 ||
 	    crlen != sizeof(cr) || cr.pid != vmm_pid) {
 		close(fd);

@@ -72,7 +72,7 @@ fc_launch(struct bangerd *d, struct vm *vm, struct vmm_fds *f, char **argv,
 	if (f->tap != -1)
 		close(f->tap);
 	f->tap = -1;
-	if (launch_vmm(d, vm, fds, 2, argv, argc) == -1) {
+	if (launch_vmm(d, vm, 0, fds, 2, argv, argc) == -1) {
 		snprintf(err, errlen, "could not start Firecracker (see %s)",
 		    d->paths.log);
 		return -1;

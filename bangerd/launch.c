@@ -9,12 +9,20 @@
  * and the VM id), and the connection is handed over only if the VMM it
  * started for that VM is the listener.  On that socket too it makes the
  * listener of a published unix:PATH port (unixlisten.c).  It dies with bangerd
- * (PR_SET_PDEATHSIG) and its VMMs die with it, so a crashed master leaves
- * no guest running.
+ * (PR_SET_PDEATHSIG), and so do the tools it ran.  A QEMU VM does not:
+ * its agent, monitor and console are sockets the QEMU process itself
+ * listens on (made in the child before the exec, so SO_PEERCRED names
+ * it), it has a session of its own, and after a crash the next bangerd
+ * adopts it (LAUNCH_ADOPT): the launcher watches it through a pidfd and
+ * bangerd connects to its sockets again.  A bangerd that stops in order
+ * kills its VMMs first (launch_kill_all).
  */
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -50,6 +58,8 @@ struct launcher {
 		uint64_t vm_id;
 		uint64_t tool;
 		pid_t	 pid;
+		int	 pidfd;		/* an adopted VMM's, else -1 */
+		int	 keep;		/* a QEMU that outlives us */
 	}		 kids[LAUNCH_MAXVMM];
 	size_t		 nkids;
 	char		**env;
@@ -107,15 +117,83 @@ l_unstage(struct launcher *l)
 		}
 }
 
+/*
+ * bangerd is gone: what would die with us anyway goes now; a QEMU with
+ * listening channels stays for the next bangerd to adopt (a bangerd
+ * that stopped in order has killed its VMMs already).
+ */
 static void
 l_killall(struct launcher *l)
 {
 	size_t	 i;
 
 	for (i = 0; i < l->nkids; i++)
-		(void)kill(l->kids[i].pid, SIGKILL);
-	while (waitpid(-1, NULL, 0) > 0)
-		;
+		if (!l->kids[i].keep)
+			(void)kill(l->kids[i].pid, SIGKILL);
+}
+
+static void
+l_signal(struct launcher *l, size_t i, int signo)
+{
+	if (l->kids[i].pidfd != -1)
+		(void)syscall(SYS_pidfd_send_signal, l->kids[i].pidfd, signo,
+		    NULL, 0);
+	else
+		(void)kill(l->kids[i].pid, signo);
+}
+
+/* The slots of a QEMU VM's listening channels (qemu.c names them). */
+static const struct {
+	int		 slot;
+	unsigned	 sock;
+} l_chans[] = {
+	{ 3, LAUNCH_SOCK_AGENT },
+	{ 4, LAUNCH_SOCK_QMP },
+	{ 6, LAUNCH_SOCK_CON },
+};
+
+/* In the child, before the exec: listen, so that the pid is QEMU's. */
+static int
+l_listen_chans(const struct launcher *l, uint64_t vm_id)
+{
+	struct sockaddr_un	 sun;
+	size_t			 i;
+	int			 s;
+
+	for (i = 0; i < sizeof(l_chans) / sizeof(l_chans[0]); i++) {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (fc_sock_path(l->rundir, vm_id, l_chans[i].sock,
+		    sun.sun_path, sizeof(sun.sun_path)) == -1)
+			return -1;
+		/* A socket a VMM of this id left: nothing listens there. */
+		if (unlink(sun.sun_path) == -1 && errno != ENOENT)
+			return -1;
+		if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+			return -1;
+		if (bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+		    listen(s, 4) == -1 || dup2(s, l_chans[i].slot) == -1) {
+			close(s);
+			return -1;
+		}
+		close(s);
+	}
+	return 0;
+}
+
+/* A QEMU with listening channels ended: its socket names go too. */
+static void
+l_unlink_chans(const struct launcher *l, size_t k)
+{
+	char	 path[FC_SUN_PATH_MAX];
+	size_t	 i;
+
+	if (!l->kids[k].keep || l->rundir == NULL)
+		return;
+	for (i = 0; i < sizeof(l_chans) / sizeof(l_chans[0]); i++)
+		if (fc_sock_path(l->rundir, l->kids[k].vm_id,
+		    l_chans[i].sock, path, sizeof(path)) == 0)
+			(void)unlink(path);
 }
 
 static void
@@ -124,27 +202,44 @@ l_exec(struct launcher *l, struct launch_exec *ex)
 	struct launch_started	 st;
 	struct launch_error	 le;
 	pid_t			 pid;
-	int			 i, devnull;
+	ssize_t			 n;
+	int			 i, devnull, e, sync[2] = { -1, -1 };
 
 	le.tool = ex->tool;
+	le.vm_id = ex->vm_id;
 	if (l->nkids == LAUNCH_MAXVMM || ex->argv.n == 0 ||
-	    l->tools[ex->tool] == NULL) {
-		le.vm_id = ex->vm_id;
+	    l->tools[ex->tool] == NULL || (ex->listen &&
+	    (ex->tool != LAUNCH_TOOL_VMM || l->rundir == NULL))) {
 		le.message = l->tools[ex->tool] == NULL ? "tool not available" :
-		    "too many processes or empty command";
+		    ex->listen ? "listening channels need the VMM and a run "
+		    "directory" : "too many processes or empty command";
 		l_unstage(l);
 		(void)l_send(LAUNCH_ERROR, &le);
 		return;
 	}
-	if ((pid = fork()) == -1) {
-		le.vm_id = ex->vm_id;
+	/* Closed by the exec; an error before it comes through it. */
+	if (ex->listen && pipe2(sync, O_CLOEXEC) == -1) {
 		le.message = strerror(errno);
 		l_unstage(l);
 		(void)l_send(LAUNCH_ERROR, &le);
 		return;
 	}
+	if ((pid = fork()) == -1) {
+		le.message = strerror(errno);
+		l_unstage(l);
+		if (sync[0] != -1) {
+			close(sync[0]);
+			close(sync[1]);
+		}
+		(void)l_send(LAUNCH_ERROR, &le);
+		return;
+	}
 	if (pid == 0) {
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (!ex->listen)
+			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		else if (setsid() == -1 || dup3(sync[1], LAUNCH_SLOT_MAX + 1,
+		    O_CLOEXEC) == -1)
+			_exit(126);
 		if ((devnull = open("/dev/null", O_RDWR)) == -1)
 			_exit(126);
 		/* Park staged fds above the slots before placing them. */
@@ -158,15 +253,39 @@ l_exec(struct launcher *l, struct launch_exec *ex)
 		for (i = LAUNCH_SLOT_MIN; i <= LAUNCH_SLOT_MAX; i++)
 			if (l->staged[i] != -1 && dup2(l->staged[i], i) == -1)
 				_exit(126);
-		fd_closefrom(LAUNCH_SLOT_MAX + 1);
+		if (ex->listen && l_listen_chans(l, ex->vm_id) == -1) {
+			e = errno;
+			(void)!write(LAUNCH_SLOT_MAX + 1, &e, sizeof(e));
+			_exit(126);
+		}
+		fd_closefrom(LAUNCH_SLOT_MAX + (ex->listen ? 2 : 1));
 		ex->argv.v[0] = (char *)l->tools[ex->tool];
 		execve(l->tools[ex->tool], ex->argv.v, l->env);
+		e = errno;
+		if (ex->listen)
+			(void)!write(LAUNCH_SLOT_MAX + 1, &e, sizeof(e));
 		_exit(127);
 	}
 	l_unstage(l);
+	if (ex->listen) {
+		/* Until the exec: short, and the channels exist after it. */
+		close(sync[1]);
+		while ((n = read(sync[0], &e, sizeof(e))) == -1 &&
+		    errno == EINTR)
+			;
+		close(sync[0]);
+		if (n > 0) {
+			le.message = n == sizeof(e) ? strerror(e) :
+			    "the VMM did not start";
+			(void)l_send(LAUNCH_ERROR, &le);
+			return;		/* l_reap() ignores the child */
+		}
+	}
 	l->kids[l->nkids].vm_id = ex->vm_id;
 	l->kids[l->nkids].tool = ex->tool;
 	l->kids[l->nkids].pid = pid;
+	l->kids[l->nkids].pidfd = -1;
+	l->kids[l->nkids].keep = ex->listen != 0;
 	l->nkids++;
 	st.vm_id = ex->vm_id;
 	st.tool = ex->tool;
@@ -193,9 +312,27 @@ l_reap(struct launcher *l)
 		ex.pid = pid;
 		ex.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 		ex.signo = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		l_unlink_chans(l, i);
 		l->kids[i] = l->kids[--l->nkids];
 		(void)l_send(LAUNCH_EXITED, &ex);
 	}
+}
+
+/* An adopted VMM ended (not our child: how, we cannot know). */
+static void
+l_adopted_gone(struct launcher *l, size_t i)
+{
+	struct launch_exited	 ex;
+
+	ex.vm_id = l->kids[i].vm_id;
+	ex.tool = l->kids[i].tool;
+	ex.pid = l->kids[i].pid;
+	ex.status = -1;
+	ex.signo = 0;
+	close(l->kids[i].pidfd);
+	l_unlink_chans(l, i);
+	l->kids[i] = l->kids[--l->nkids];
+	(void)l_send(LAUNCH_EXITED, &ex);
 }
 
 /*
@@ -212,6 +349,7 @@ static int	l_exec_req(struct launcher *, uint64_t, void *, int *);
 static int	l_kill(struct launcher *, uint64_t, void *, int *);
 static int	l_connect(struct launcher *, uint64_t, void *, int *);
 static int	l_unix_listen(struct launcher *, uint64_t, void *, int *);
+static int	l_adopt(struct launcher *, uint64_t, void *, int *);
 
 static const struct l_dispatch {
 	uint32_t	 type;
@@ -223,6 +361,7 @@ static const struct l_dispatch {
 	{ LAUNCH_KILL,		0,	l_kill },
 	{ LAUNCH_CONNECT,	L_CONN,	l_connect },
 	{ LAUNCH_UNIX_LISTEN,	L_CONN,	l_unix_listen },
+	{ LAUNCH_ADOPT,		L_CONN,	l_adopt },
 };
 
 static int
@@ -258,7 +397,7 @@ l_kill(struct launcher *l, uint64_t id, void *body, int *fd)
 	for (i = 0; i < l->nkids; i++)
 		if (l->kids[i].vm_id == lk->vm_id &&
 		    l->kids[i].tool == lk->tool)
-			(void)kill(l->kids[i].pid, lk->signo);
+			l_signal(l, i, (int)lk->signo);
 	return 0;
 }
 
@@ -322,6 +461,65 @@ l_unix_listen(struct launcher *l, uint64_t id, void *body, int *fd)
 	return rc;
 }
 
+/* Is pid running our VMM binary (the same file, not only the name)? */
+static int
+l_is_vmm(const struct launcher *l, pid_t pid)
+{
+	struct stat	 a, b;
+	char		 path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	return l->tools[LAUNCH_TOOL_VMM] != NULL &&
+	    stat(l->tools[LAUNCH_TOOL_VMM], &a) == 0 && stat(path, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * A QEMU a crashed bangerd left: checked through a pidfd taken first (a
+ * pid reused after the check cannot be signalled), then watched like our
+ * own, its end reported when the pidfd says so.  A refusal is an answer.
+ */
+static int
+l_adopt(struct launcher *l, uint64_t id, void *body, int *fd)
+{
+	struct launch_adopt		*la = body;
+	struct launch_adopted		 ok = { la->vm_id, la->pid };
+	struct launch_adopt_failed	 no = { la->vm_id, EPERM };
+	pid_t				 pid = (pid_t)la->pid;
+	size_t				 i;
+	int				 pfd;
+
+	(void)fd;
+	for (i = 0; i < l->nkids; i++)
+		if ((l->kids[i].vm_id == la->vm_id &&
+		    l->kids[i].tool == LAUNCH_TOOL_VMM) ||
+		    l->kids[i].pid == pid)
+			no.error = EEXIST;
+	if (l->nkids == LAUNCH_MAXVMM)
+		no.error = EMFILE;
+	if (no.error != EPERM || pid <= 1)
+		return l_reply(LAUNCHER_CONN_SOCK, LAUNCH_ADOPT_FAILED, id,
+		    &no, -1);
+	if ((pfd = (int)syscall(SYS_pidfd_open, pid, 0)) == -1) {
+		no.error = ESRCH;
+		return l_reply(LAUNCHER_CONN_SOCK, LAUNCH_ADOPT_FAILED, id,
+		    &no, -1);
+	}
+	if (!vmm_is_ours(pid, (int64_t)la->vm_id) || !l_is_vmm(l, pid) ||
+	    fd_cloexec(pfd, 1) == -1) {
+		close(pfd);
+		return l_reply(LAUNCHER_CONN_SOCK, LAUNCH_ADOPT_FAILED, id,
+		    &no, -1);
+	}
+	l->kids[l->nkids].vm_id = la->vm_id;
+	l->kids[l->nkids].tool = LAUNCH_TOOL_VMM;
+	l->kids[l->nkids].pid = pid;
+	l->kids[l->nkids].pidfd = pfd;
+	l->kids[l->nkids].keep = 1;
+	l->nkids++;
+	return l_reply(LAUNCHER_CONN_SOCK, LAUNCH_ADOPTED, id, &ok, -1);
+}
+
 /* Returns -1 when bangerd went away or misbehaved. */
 static int
 l_request(struct launcher *l, int sock, struct buf *in)
@@ -367,7 +565,8 @@ int
 launcher_main(int argc, char **argv)
 {
 	struct launcher	 l;
-	struct pollfd	 pfd[3];
+	struct pollfd	 pfd[3 + LAUNCH_MAXVMM];
+	size_t		 at[LAUNCH_MAXVMM], np, k;
 	struct buf	 in = { 0 };
 	sigset_t	 mask;
 	int		 sfd, i;
@@ -415,11 +614,27 @@ launcher_main(int argc, char **argv)
 	pfd[2].fd = LAUNCHER_CONN_SOCK;
 	pfd[2].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 3, -1) == -1) {
+		/* Then each adopted VMM's pidfd. */
+		for (np = 0, k = 0; k < l.nkids; k++)
+			if (l.kids[k].pidfd != -1) {
+				at[np] = k;
+				pfd[3 + np].fd = l.kids[k].pidfd;
+				pfd[3 + np].events = POLLIN;
+				pfd[3 + np].revents = 0;
+				np++;
+			}
+		if (poll(pfd, 3 + np, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		/*
+		 * Adopted ones first, while at[] still holds; from the last,
+		 * so that removing one moves none still due.
+		 */
+		for (k = np; k-- > 0;)
+			if (pfd[3 + k].revents != 0)
+				l_adopted_gone(&l, at[k]);
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo	 si;
 
@@ -617,10 +832,13 @@ launch_send(struct bangerd *d, uint32_t type, const void *body, int fd)
 	return rc;
 }
 
-/* Stage fds at slots 2.. and exec a tool for vm; async result. */
-int
-launch_tool(struct bangerd *d, uint64_t tool, int64_t vm_id, int *fds,
-    size_t nfds, char **argv, size_t argc)
+/*
+ * Stage fds at slots 2.. (-1: none at that slot) and exec a tool for vm;
+ * async result.
+ */
+static int
+launch_exec(struct bangerd *d, uint64_t tool, int64_t vm_id, int listen,
+    int *fds, size_t nfds, char **argv, size_t argc)
 {
 	struct launch_fd	 lf;
 	struct launch_exec	 le;
@@ -630,25 +848,46 @@ launch_tool(struct bangerd *d, uint64_t tool, int64_t vm_id, int *fds,
 		return -1;
 	for (i = 0; i < nfds; i++) {
 		lf.slot = LAUNCH_SLOT_MIN + i;
-		if (launch_send(d, LAUNCH_FD, &lf, fds[i]) == -1)
+		if (fds[i] != -1 &&
+		    launch_send(d, LAUNCH_FD, &lf, fds[i]) == -1)
 			return -1;
 	}
 	le.vm_id = vm_id;
 	le.tool = tool;
+	le.listen = listen;
 	le.argv.v = argv;
 	le.argv.n = argc;
 	return launch_send(d, LAUNCH_EXEC, &le, -1);
 }
 
 int
-launch_vmm(struct bangerd *d, struct vm *vm, int *fds, size_t nfds,
-    char **argv, size_t argc)
+launch_tool(struct bangerd *d, uint64_t tool, int64_t vm_id, int *fds,
+    size_t nfds, char **argv, size_t argc)
 {
-	if (vmm_bin(d)[0] == '\0' || launch_tool(d, LAUNCH_TOOL_VMM, vm->id,
-	    fds, nfds, argv, argc) == -1)
+	return launch_exec(d, tool, vm_id, 0, fds, nfds, argv, argc);
+}
+
+/* listen: the launcher makes QEMU's channels (launch_exec's listen). */
+int
+launch_vmm(struct bangerd *d, struct vm *vm, int listen, int *fds,
+    size_t nfds, char **argv, size_t argc)
+{
+	if (vmm_bin(d)[0] == '\0' || launch_exec(d, LAUNCH_TOOL_VMM, vm->id,
+	    listen, fds, nfds, argv, argc) == -1)
 		return -1;
 	vm->vmm_alive = 1;
 	return 0;
+}
+
+/* Stopping in order: no VMM of ours outlives us (l_killall's keep). */
+void
+launch_kill_all(struct bangerd *d)
+{
+	struct vm	*vm;
+
+	TAILQ_FOREACH(vm, &d->vms, entry)
+		if (vm->vmm_alive)
+			(void)launch_kill(d, vm, SIGKILL);
 }
 
 int
@@ -800,4 +1039,40 @@ launch_unix_listen(struct bangerd *d, const char *path)
 	    strcmp(no->path, path) == 0 && no->error > 0 ? no->error : EPROTO;
 	return conn_done(&hdr, body, fd, hdr.type == LAUNCH_UNIX_LISTENING &&
 	    fd != -1 && strcmp(ok->path, path) == 0, e);
+}
+
+/*
+ * Take back the VMM a crashed bangerd left running for vm (vm->pid):
+ * the launcher checks it and watches it from now on.  Returns 0, or -1
+ * with errno as proto.h's struct launch_adopt lists, ETIMEDOUT or
+ * EPROTO.
+ */
+int
+launch_adopt(struct bangerd *d, struct vm *vm)
+{
+	struct launch_adopt		 la = { (uint64_t)vm->id,
+					    (uint64_t)vm->pid };
+	struct launch_adopt_failed	*no;
+	struct launch_adopted		*ok;
+	struct msg_hdr			 hdr;
+	void				*body;
+	int				 fd, good, e;
+
+	if (vm->pid <= 1) {
+		errno = ESRCH;
+		return -1;
+	}
+	if (conn_ask(d, LAUNCH_ADOPT, &la, &hdr, &body, &fd) == -1)
+		return -1;
+	ok = body;
+	no = body;
+	good = hdr.type == LAUNCH_ADOPTED && fd == -1 &&
+	    ok->vm_id == la.vm_id && ok->pid == la.pid;
+	e = hdr.type == LAUNCH_ADOPT_FAILED && fd == -1 &&
+	    no->vm_id == la.vm_id && no->error > 0 ? (int)no->error : EPROTO;
+	(void)conn_done(&hdr, body, fd, good, e);
+	if (!good)
+		return -1;
+	vm->vmm_alive = 1;
+	return 0;
 }

@@ -363,7 +363,12 @@ shutdown_all(struct bangerd *d)
 	char		 path[PATH_MAX + 16];
 
 	control_close(d);
-	/* Closing the launcher's socket takes its VMMs down with it. */
+	/*
+	 * Stopping in order: the launcher kills every VMM, then ends when
+	 * its socket closes (only after a crash do QEMU VMs run on, for
+	 * the next bangerd to adopt).
+	 */
+	launch_kill_all(d);
 	if (d->launch_fd != -1)
 		close(d->launch_fd);
 	d->launch_fd = -1;

@@ -1,7 +1,12 @@
 /*
- * The QEMU microvm driver: where QEMU is, and the command line.  QEMU never opens a network device or a socket itself: the
- * launcher hands it stderr on 2, the agent channel on 3, QMP on 4 and the
- * tap made by banger-priv on 5.
+ * The QEMU microvm driver: where QEMU is, the command line, and its
+ * channels.  QEMU never opens a network device or a socket itself: the
+ * launcher hands it stderr on 2, the tap made by banger-priv on 5, and
+ * the agent channel, QMP and console as sockets listening in the run
+ * directory on 3, 4 and 6, which it makes in QEMU's process before the
+ * exec.  QEMU accepts one connection on each at a time: bangerd's, made
+ * after the start (qemu_attach) and again after a crashed bangerd's
+ * VMs are adopted.
  */
 #include <sys/stat.h>
 
@@ -97,7 +102,7 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "-no-reboot");
 	arg(&a, "-chardev");
 	/* Read by bangerd, which caps console.log (console.c). */
-	arg(&a, "socket,id=con,fd=6");
+	arg(&a, "socket,id=con,fd=6,server=on,wait=off");
 	arg(&a, "-serial");
 	arg(&a, "chardev:con");
 	arg(&a, "-kernel");
@@ -152,11 +157,11 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "-device");
 	arg(&a, "virtio-serial-device");
 	arg(&a, "-chardev");
-	arg(&a, "socket,id=agent,fd=3");
+	arg(&a, "socket,id=agent,fd=3,server=on,wait=off");
 	arg(&a, "-device");
 	arg(&a, "virtserialport,chardev=agent,name=%s", AGENT_PORT_NAME);
 	arg(&a, "-chardev");
-	arg(&a, "socket,id=qmp,fd=4");
+	arg(&a, "socket,id=qmp,fd=4,server=on,wait=off");
 	arg(&a, "-mon");
 	arg(&a, "chardev=qmp,mode=control");
 	arg(&a, "-netdev");
@@ -196,10 +201,10 @@ qemu_argv_free(char **v, size_t n)
 }
 
 /*
- * Slots 2..8: stderr, agent, QMP, tap, console, the root snapshot if
- * there is one and the saved state's stream on a resume (qemu_argv()
- * and qemu_resume() name 3-8); then our ends of the agent and monitor
- * channels are attached.
+ * Slots 2..8: stderr, (agent), (QMP), tap, (console), the root snapshot
+ * if there is one and the saved state's stream on a resume (qemu_argv()
+ * and qemu_resume() name 3-8); the launcher makes the three in
+ * parentheses.  The channels are attached once QEMU started.
  */
 static int
 qemu_launch(struct bangerd *d, struct vm *vm, struct vmm_fds *f,
@@ -209,24 +214,60 @@ qemu_launch(struct bangerd *d, struct vm *vm, struct vmm_fds *f,
 	size_t	 n = 5;
 
 	fds[0] = f->log;
-	fds[1] = f->agent[1];
-	fds[2] = f->qmp[1];
+	fds[1] = -1;
+	fds[2] = -1;
 	fds[3] = f->tap;
-	fds[4] = f->console;
+	fds[4] = -1;
 	/* Then the root snapshot (7) and the saved state's stream (7 or 8). */
 	if (f->root != -1)
 		fds[n++] = f->root;
 	if (f->incoming != -1)
 		fds[n++] = f->incoming;
-	if (launch_vmm(d, vm, fds, n, argv, argc) == -1) {
+	if (launch_vmm(d, vm, 1, fds, n, argv, argc) == -1) {
 		snprintf(err, errlen, "could not start QEMU (see %s)",
 		    d->paths.log);
 		return -1;
 	}
-	agent_attach(vm, f->agent[0]);
-	f->agent[0] = -1;
-	qmp_attach(vm, f->qmp[0]);
-	f->qmp[0] = -1;
+	return 0;
+}
+
+/*
+ * Connect to QEMU's agent, monitor and console sockets (the launcher
+ * checks QEMU is the listener).  The console first: what the guest
+ * prints early is kept from then on.
+ */
+static int
+qemu_attach(struct vm *vm, char *err, size_t errlen)
+{
+	static const struct {
+		unsigned	 sock;
+		const char	*what;
+	} ch[] = {
+		{ LAUNCH_SOCK_CON, "console" },
+		{ LAUNCH_SOCK_QMP, "monitor" },
+		{ LAUNCH_SOCK_AGENT, "agent channel" },
+	};
+	size_t	 i;
+	int	 fd;
+
+	for (i = 0; i < sizeof(ch) / sizeof(ch[0]); i++) {
+		if ((fd = launch_connect(vm->d, (uint64_t)vm->id,
+		    ch[i].sock)) == -1) {
+			snprintf(err, errlen, "cannot connect to QEMU's %s: %s",
+			    ch[i].what, strerror(errno));
+			return -1;
+		}
+		if (ch[i].sock == LAUNCH_SOCK_CON) {
+			if (console_attach(vm, fd) == -1) {
+				snprintf(err, errlen, "could not set up the "
+				    "console (see %s)", vm->d->paths.log);
+				return -1;
+			}
+		} else if (ch[i].sock == LAUNCH_SOCK_QMP)
+			qmp_attach(vm, fd);
+		else
+			agent_attach(vm, fd);
+	}
 	return 0;
 }
 
@@ -242,6 +283,7 @@ const struct vmm_ops qemu_ops = {
 	.boot = NULL,		/* QEMU boots the guest on its own */
 	.shutdown = qmp_powerdown,
 	.launch = qemu_launch,
+	.attach = qemu_attach,
 	.exited = NULL,
 	.suspend = qemu_suspend,
 	.resume = qemu_resume,
@@ -250,4 +292,5 @@ const struct vmm_ops qemu_ops = {
 	.console_pipe = 0,
 	.tap_by_name = 0,
 	.root_snapshot = 1,
+	.launcher_connects = 1,
 };

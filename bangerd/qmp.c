@@ -85,6 +85,11 @@ qmp_line(struct vm *vm, const char *line, size_t len)
 		/* A resume starts loading as soon as QEMU listens. */
 		if (vm->resuming)
 			vm_resume_qmp_ready(vm);
+		/* Adopted: a save a crash cut short may have paused it. */
+		if (vm->adopted) {
+			vm->adopted = 0;
+			(void)qmp_exec(vm, "cont", NULL, NULL);
+		}
 	}
 	else if ((ev = json_object_get(j, "event")) != NULL &&
 	    json_is_string(ev)) {

@@ -4,12 +4,14 @@
  *
  * - Journaled operations that never finished are rolled back ("create")
  *   or finished ("delete").
- * - A VM recorded as booting or running has lost its VMM (VMMs die with
- *   the launcher, which dies with bangerd); any survivor that is provably
- *   ours is killed, and the VM is marked stopped (or deleted if --rm).
+ * - A QEMU VM that was wholly up (vm-adopt.c) and whose QEMU still runs
+ *   is adopted: it runs on, with its tap and root snapshot.
+ * - Any other VM recorded as booting or running has lost its VMM, or
+ *   must: a survivor that is provably ours is killed, and the VM is
+ *   marked stopped (or deleted if --rm).
  * - Tap leases and root snapshots the helper still holds for this
- *   daemon's VMs (those in its database or journal) are released: none
- *   of them runs yet, so none is in use.  Leases of other ids are left
+ *   daemon's other VMs (those in its database or journal) are released:
+ *   none of them runs, so none is in use.  Leases of other ids are left
  *   alone: the helper keys leases by uid, and another bangerd of the same
  *   user, on another state directory (another HOME), may be running them.
  * - Directories under vms/ without a database row are removed.
@@ -30,40 +32,18 @@
 #include "log.h"
 #include "priv-wrap.h"
 
-/* Is pid a QEMU we started for this VM id, running as us? */
+/* A VM adopted above: what the helper holds for it is in use. */
 static int
-vmm_is_ours(pid_t pid, int64_t id)
+adopted(struct bangerd *d, uint64_t id)
 {
-	char		 path[64], cmd[4096], want[64], *p, end;
-	struct stat	 st;
-	ssize_t		 n, i;
-	int		 fd;
+	struct vm	*vm;
 
-	if (pid <= 1)
+	if (id > INT64_MAX || (vm = vm_find_id(d, (int64_t)id)) == NULL ||
+	    !vm->vmm_alive)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-	if (stat(path, &st) == -1 || st.st_uid != getuid())
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	n = read(fd, cmd, sizeof(cmd) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (cmd[i] == '\0')
-			cmd[i] = ' ';
-	cmd[n] = '\0';
-	/* QEMU: -name banger-vm-ID,...; Firecracker: --id banger-vm-ID. */
-	snprintf(want, sizeof(want), "banger-vm-%lld", (long long)id);
-	for (p = cmd; (p = strstr(p, want)) != NULL; p++) {
-		end = p[strlen(want)];
-		if ((p == cmd || p[-1] == ' ') && (end == ',' || end == ' ' ||
-		    end == '\0'))
-			return 1;
-	}
-	return 0;
+	log_info("reconcile: keeping what the helper holds for vm %s: it "
+	    "runs on", vm->name);
+	return 1;
 }
 
 /* The ids this daemon's state knows, before anything is dropped. */
@@ -161,6 +141,8 @@ release_disks(struct bangerd *d, const struct ours *o)
 		return;
 	}
 	for (i = 0; i < ids->vm_ids.n; i++) {
+		if (adopted(d, ids->vm_ids.v[i]))
+			continue;
 		if (!ours_has(d, o, ids->vm_ids.v[i])) {
 			log_info("reconcile: leaving the root snapshot of vm "
 			    "id %llu: not in this daemon's state",
@@ -204,6 +186,7 @@ reconcile(struct bangerd *d)
 			continue;
 		if (vm->pid > 0 && vmm_is_ours(vm->pid, vm->id))
 			(void)kill(vm->pid, SIGKILL);
+		vm->pid = 0;
 		if (strcmp(ops[i], "start") == 0 ||
 		    strcmp(ops[i], "suspend") == 0) {
 			/*
@@ -241,6 +224,11 @@ reconcile(struct bangerd *d)
 		}
 		if (vm->state == VM_STOPPED || vm->state == VM_SUSPENDED)
 			continue;
+		if (vm_adoptable(vm)) {
+			if (vm_adopt(vm, err, sizeof(err)) == 0)
+				continue;
+			log_warnx("reconcile: vm %s: %s", vm->name, err);
+		}
 		if (vm->pid > 0 && vmm_is_ours(vm->pid, vm->id)) {
 			log_info("reconcile: killing orphaned QEMU %d of %s",
 			    (int)vm->pid, vm->name);
@@ -266,6 +254,8 @@ reconcile(struct bangerd *d)
 			log_warnx("reconcile: tap list: %s", err);
 		else {
 			for (i = 0; i < ids->vm_ids.n; i++) {
+				if (adopted(d, ids->vm_ids.v[i]))
+					continue;
 				if (!ours_has(d, &ours, ids->vm_ids.v[i])) {
 					log_info("reconcile: leaving the tap "
 					    "lease of vm id %llu: not in this "

@@ -7,7 +7,11 @@
  * No Firecracker runs here: a fake VMM (this binary, run as "fake-vmm
  * DIR ID") listens on the two paths of its VM and answers every
  * connection with the socket's name.  The end-to-end test runs the real
- * launcher (launcher_main) in a child with that fake VMM as its VMM.
+ * launcher (launcher_main) in a child with that fake VMM as its VMM.  A
+ * fake QEMU ("fake-qemu banger-vm-ID") answers on the listening agent,
+ * monitor and console sockets the launcher made for it (fds 3, 4, 6):
+ * the adoption test lets it outlive one launcher and adopts it with the
+ * next.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -93,6 +97,32 @@ fake_vmm(const char *dir, uint64_t id, int ready)
 				continue;
 			(void)!write(c, i == LAUNCH_SOCK_API ? "api" : "vsock",
 			    i == LAUNCH_SOCK_API ? 3 : 5);
+			close(c);
+		}
+	}
+}
+
+/* QEMU as the launcher starts it: the channels listen on 3, 4 and 6. */
+static int
+fake_qemu(void)
+{
+	static const char *const name[] = { "agent", "qmp", "con" };
+	struct pollfd	 p[3];
+	int		 i, c;
+
+	p[0].fd = 3;
+	p[1].fd = 4;
+	p[2].fd = 6;
+	for (i = 0; i < 3; i++)
+		p[i].events = POLLIN;
+	for (;;) {
+		if (poll(p, 3, -1) == -1)
+			return 1;
+		for (i = 0; i < 3; i++) {
+			if ((p[i].revents & POLLIN) == 0 ||
+			    (c = accept(p[i].fd, NULL, NULL)) == -1)
+				continue;
+			(void)!write(c, name[i], strlen(name[i]));
 			close(c);
 		}
 	}
@@ -222,8 +252,9 @@ test_dial_not_a_socket(void **state)
 	unlink(path);
 	assert_int_equal(fc_sock_dial(tmpdir, 8, LAUNCH_SOCK_API, vmm), -1);
 	assert_int_equal(errno, ENOENT);
-	/* Only the two sockets exist; ids stay in range. */
-	assert_int_equal(fc_sock_dial(tmpdir, 5, 2, vmm), -1);
+	/* Only the five sockets exist; ids stay in range. */
+	assert_int_equal(fc_sock_dial(tmpdir, 5, LAUNCH_SOCK_MAX + 1, vmm),
+	    -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(fc_sock_dial(tmpdir, PRIV_VMID_MAX + 1,
 	    LAUNCH_SOCK_API, vmm), -1);
@@ -282,7 +313,8 @@ test_request_has_no_path(void **state)
 	assert_int_equal(decode_connect(5, LAUNCH_SOCK_API, 0), 0);
 	assert_int_equal(decode_connect(5, LAUNCH_SOCK_VSOCK, 0), 0);
 	assert_int_equal(decode_connect(5, LAUNCH_SOCK_API, 1), -1);
-	assert_int_equal(decode_connect(5, 2, 0), -1);
+	assert_int_equal(decode_connect(5, LAUNCH_SOCK_CON, 0), 0);
+	assert_int_equal(decode_connect(5, LAUNCH_SOCK_MAX + 1, 0), -1);
 	assert_int_equal(decode_connect(PRIV_VMID_MAX + 1, 0, 0), -1);
 }
 
@@ -368,6 +400,112 @@ launcher_vmm(struct run *r, uint64_t id)
 	buf_free(&in);
 	assert_int_equal(read(p[0], &c, 1), 1);
 	close(p[0]);
+}
+
+static const char *
+fake_bin(const struct bangerd *d)
+{
+	(void)d;
+	return self;
+}
+
+static const struct vmm_ops fake_qemu_ops = { .name = "qemu",
+    .bin = fake_bin };
+
+/* The next report on the launcher's main socket: its type, and pid. */
+static uint32_t
+report(struct run *r, uint64_t *pid)
+{
+	struct buf	 in = { 0 };
+	struct msg_hdr	 hdr;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+
+	assert_int_equal(frame_recv(r->d.launch_fd, 65536, &in, NULL), 0);
+	assert_int_equal(msg_decode(&launch_proto, in.p, in.len, &hdr, &body,
+	    err, sizeof(err)), 0);
+	buf_free(&in);
+	if (hdr.type == LAUNCH_STARTED)
+		*pid = ((struct launch_started *)body)->pid;
+	else if (hdr.type == LAUNCH_EXITED)
+		*pid = ((struct launch_exited *)body)->pid;
+	msg_free(&launch_proto, hdr.type, body);
+	return hdr.type;
+}
+
+/*
+ * A QEMU with listening channels: connected through the launcher that
+ * started it; alive after that launcher ends (bangerd crashed); adopted
+ * by the next one, which connects to it again, refuses what is not that
+ * VM's QEMU, signals it and reports its end; its socket names go.
+ */
+static void
+test_launcher_adopts(void **state)
+{
+	char		*argv[] = { "x", "fake-qemu", "banger-vm-7", NULL };
+	struct vm	 vm, other;
+	struct run	 r;
+	struct stat	 st;
+	char		 path[FC_SUN_PATH_MAX];
+	uint64_t	 pid = 0;
+	int		 fd;
+
+	(void)state;
+	launcher_start(&r);
+	r.d.vmm = &fake_qemu_ops;
+	memset(&vm, 0, sizeof(vm));
+	vm.id = 7;
+	assert_int_equal(launch_vmm(&r.d, &vm, 1, NULL, 0, argv, 3), 0);
+	assert_int_equal(report(&r, &pid), LAUNCH_STARTED);
+	vm.pid = (pid_t)pid;
+	/* Started means listening: no wait, no retry. */
+	says(fd = launch_connect(&r.d, 7, LAUNCH_SOCK_AGENT), "agent");
+	close(fd);
+	says(fd = launch_connect(&r.d, 7, LAUNCH_SOCK_QMP), "qmp");
+	close(fd);
+	says(fd = launch_connect(&r.d, 7, LAUNCH_SOCK_CON), "con");
+	close(fd);
+	/* In a session of its own, out of the launcher's group. */
+	assert_int_equal(getsid(vm.pid), vm.pid);
+
+	/* bangerd gone: the launcher ends, the QEMU does not. */
+	launcher_stop(&r);
+	assert_int_equal(kill(vm.pid, 0), 0);
+
+	launcher_start(&r);
+	r.d.vmm = &fake_qemu_ops;
+	/* Not yet adopted: the new launcher connects to nothing of it. */
+	assert_int_equal(launch_connect(&r.d, 7, LAUNCH_SOCK_AGENT), -1);
+	assert_int_equal(errno, ESRCH);
+	/* Another VM id for that process, or a process not a VMM: no. */
+	memset(&other, 0, sizeof(other));
+	other.id = 8;
+	other.pid = vm.pid;
+	assert_int_equal(launch_adopt(&r.d, &other), -1);
+	assert_int_equal(errno, EPERM);
+	other.pid = getpid();
+	assert_int_equal(launch_adopt(&r.d, &other), -1);
+	assert_int_equal(errno, EPERM);
+	assert_int_equal(launch_adopt(&r.d, &vm), 0);
+	assert_int_equal(launch_adopt(&r.d, &vm), -1);
+	assert_int_equal(errno, EEXIST);
+	says(fd = launch_connect(&r.d, 7, LAUNCH_SOCK_AGENT), "agent");
+	close(fd);
+	says(fd = launch_connect(&r.d, 7, LAUNCH_SOCK_CON), "con");
+	close(fd);
+
+	/* Killed through the launcher: its end is reported, names go. */
+	assert_int_equal(launch_kill(&r.d, &vm, SIGKILL), 0);
+	assert_int_equal(report(&r, &pid), LAUNCH_EXITED);
+	assert_int_equal(pid, (uint64_t)vm.pid);
+	sock_path(7, LAUNCH_SOCK_AGENT, path);
+	assert_int_equal(lstat(path, &st), -1);
+	sock_path(7, LAUNCH_SOCK_CON, path);
+	assert_int_equal(lstat(path, &st), -1);
+	/* Gone (or a zombie not yet reaped by init): nothing to adopt. */
+	assert_int_equal(launch_adopt(&r.d, &vm), -1);
+	assert_true(errno == ESRCH || errno == EPERM);
+	launcher_stop(&r);
 }
 
 static void
@@ -504,11 +642,14 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_launcher_connects),
 		cmocka_unit_test(test_launcher_no_rundir),
 		cmocka_unit_test(test_launcher_wrong_socket),
+		cmocka_unit_test(test_launcher_adopts),
 	};
 
 	/* Run by the launcher as its VMM (argv[0] is the launcher's). */
 	if (argc == 4 && strcmp(argv[1], "fake-vmm") == 0)
 		return fake_vmm(argv[2], strtoull(argv[3], NULL, 10), 2);
+	if (argc == 3 && strcmp(argv[1], "fake-qemu") == 0)
+		return fake_qemu();
 	log_init("test-fc-connect", 2, 0);
 	/* A launcher gone before a send is what one test checks. */
 	signal(SIGPIPE, SIG_IGN);

@@ -39,11 +39,12 @@ static char		 tmpdir[64];
  * (launch.c, not linked here); these tests never launch a VMM.
  */
 int
-launch_vmm(struct bangerd *d, struct vm *vm, int *fds, size_t nfds,
-    char **argv, size_t argc)
+launch_vmm(struct bangerd *d, struct vm *vm, int listen, int *fds,
+    size_t nfds, char **argv, size_t argc)
 {
 	(void)d;
 	(void)vm;
+	(void)listen;
 	(void)fds;
 	(void)nfds;
 	(void)argv;

@@ -76,8 +76,11 @@ test_tcg(void **state)
 	assert_false(any_contains(argv, n, "ifname="));
 	assert_false(any_contains(argv, n, "script="));
 	assert_false(any_contains(argv, n, "-netdev user"));
-	assert_true(has(argv, n, "-chardev", "socket,id=agent,fd=3"));
-	assert_true(has(argv, n, "-chardev", "socket,id=qmp,fd=4"));
+	/* Listening sockets the launcher made: QEMU outlives bangerd. */
+	assert_true(has(argv, n, "-chardev",
+	    "socket,id=agent,fd=3,server=on,wait=off"));
+	assert_true(has(argv, n, "-chardev",
+	    "socket,id=qmp,fd=4,server=on,wait=off"));
 	assert_true(has(argv, n, "-device",
 	    "virtserialport,chardev=agent,name=" AGENT_PORT_NAME));
 	assert_true(has(argv, n, "-device",
@@ -87,7 +90,7 @@ test_tcg(void **state)
 	    "banger.ip=10.213.0.2/24 banger.gw=10.213.0.1"));
 	assert_true(any_contains(argv, n, "banger-vm-42,"));
 	assert_true(has(argv, n, "-chardev",
-	    "socket,id=con,fd=6"));
+	    "socket,id=con,fd=6,server=on,wait=off"));
 	assert_true(any_contains(argv, n, "spawn=deny"));
 	/* The seed disk, read-only, known to the guest by its serial. */
 	assert_true(has(argv, n, "-drive", "file=/state/vms/box/seed.ext4,"

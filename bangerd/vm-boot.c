@@ -199,7 +199,6 @@ int
 vm_boot(struct vm *vm, char *err, size_t errlen)
 {
 	struct bangerd		*d = vm->d;
-	struct priv_bridge	*br = NULL;
 	struct priv_tap		*tap = NULL;
 	int			 agent[2] = { -1, -1 }, qmp[2] = { -1, -1 };
 	int			 tapfd = -1, logfd = -1, rootfd = -1;
@@ -235,18 +234,10 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 		snprintf(err, errlen, "could not journal the VM's start");
 		return -1;
 	}
-	if (!d->bridge_ok) {
-		if (priv_bridge_ensure(d->priv_fd, &br, perr,
-		    sizeof(perr)) != 0) {
-			snprintf(err, errlen, "network bridge: %s", perr);
-			goto out;
-		}
-		log_info("bridge %s %s/%u", br->name, br->gateway,
-		    (unsigned)br->prefix);
-		snprintf(d->gateway, sizeof(d->gateway), "%s", br->gateway);
-		msg_free(&priv_proto, PRIV_BRIDGE, br);
-		d->bridge_ok = 1;
-	}
+	/* Not adoptable after a crash until it is wholly up again. */
+	vm_ready_clear(vm);
+	if (vm_bridge(d, err, errlen) == -1)
+		goto out;
 	net_ensure(d);
 	/* Firecracker opens the tap by name: it must outlive our fd. */
 	if (priv_tap_create(d->priv_fd, vm->id, d->vmm->tap_by_name,
@@ -274,12 +265,14 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	    seed_prepare(vm, err, errlen) == -1)
 		goto out;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent) == -1 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) == -1) {
+	/* A VMM with listening channels is attached once it started. */
+	if (d->vmm->attach == NULL && (socketpair(AF_UNIX, SOCK_STREAM |
+	    SOCK_CLOEXEC, 0, agent) == -1 || socketpair(AF_UNIX, SOCK_STREAM |
+	    SOCK_CLOEXEC, 0, qmp) == -1)) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		goto out;
 	}
-	if (console_open(vm, &confd) == -1) {
+	if (console_open(vm, d->vmm->attach == NULL ? &confd : NULL) == -1) {
 		snprintf(err, errlen, "could not set up the console (see %s)",
 		    d->paths.log);
 		goto out;
@@ -391,6 +384,21 @@ vm_start_cmd(struct client *c, struct vm *vm)
 	}
 }
 
+/* The VMM started but cannot go on: the exit report cleans up. */
+static void
+vm_boot_failed(struct vm *vm, const char *err)
+{
+	log_warnx("vm %s: %s", vm->name, err);
+	if (vm->runner != NULL) {
+		struct client	*c = vm->runner;
+
+		vm->runner = NULL;
+		c->vm = NULL;
+		client_error(c, BERR_BOOT, "VM %s: %s", vm->name, err);
+	}
+	(void)launch_kill(vm->d, vm, SIGKILL);
+}
+
 void
 vm_vmm_started(struct bangerd *d, struct launch_started *s)
 {
@@ -403,19 +411,19 @@ vm_vmm_started(struct bangerd *d, struct launch_started *s)
 		return;
 	vm->pid = s->pid;
 	vm_save(vm);
-	if (d->vmm->boot == NULL || vm->state != VM_STARTING)
+	if (vm->state != VM_STARTING)
+		return;
+	/* QEMU: connect to the channels it listens on. */
+	if (d->vmm->attach != NULL && d->vmm->attach(vm, err,
+	    sizeof(err)) == -1) {
+		vm_boot_failed(vm, err);
+		return;
+	}
+	if (d->vmm->boot == NULL)
 		return;
 	/* Firecracker: configure it over its API, then find the agent. */
 	if (d->vmm->boot(vm, err, sizeof(err)) == -1) {
-		log_warnx("vm %s: %s", vm->name, err);
-		if (vm->runner != NULL) {
-			struct client	*c = vm->runner;
-
-			vm->runner = NULL;
-			c->vm = NULL;
-			client_error(c, BERR_BOOT, "VM %s: %s", vm->name, err);
-		}
-		(void)launch_kill(d, vm, SIGKILL);
+		vm_boot_failed(vm, err);
 		return;
 	}
 	/* Firecracker's resume ran inside its boot op (firecracker.c). */
@@ -490,6 +498,8 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 		if (vm->net_was[0] != '\0' || vm->born_as[0] != '\0' ||
 		    vm->warm || vm->tmpl || vm->creds_step != CREDS_NONE)
 			vm_prepare(vm);
+		else
+			vm_ready_mark(vm);
 		return;
 	}
 	client_progress(c, "VM %s %s at %s (%.1f s)", vm->name, resumed ?
@@ -554,6 +564,7 @@ vm_ready_go(struct vm *vm)
 {
 	struct client	*c = vm->runner;
 
+	vm_ready_mark(vm);
 	if (c == NULL)
 		return;
 	if (vm->run_argv.n == 0) {

@@ -18,6 +18,7 @@ struct vmm_fds {
 	int	 log;		/* the VMM's standard error (qemu.log) */
 	int	 agent[2];	/* agent socket pair: ours, the VMM's */
 	int	 qmp[2];	/* monitor socket pair: ours, the VMM's */
+	/* (-1 for a VMM with listening channels: see attach below) */
 	int	 tap;
 	int	 console;	/* the VMM's end of the console channel */
 	int	 root;		/* a root snapshot's block device, or -1 */
@@ -36,9 +37,10 @@ struct vmm_ops {
 	/*
 	 * The VMM's argv (argv[0] is replaced by the launcher's fixed path).
 	 * The launcher places stderr on fd 2 and whatever descriptors
-	 * vm_boot() hands it from fd 3 on: QEMU gets the agent channel, QMP,
-	 * the tap, the console and the root snapshot; Firecracker gets the
-	 * console (it uses sockets and the tap by name).
+	 * vm_boot() hands it from fd 3 on: QEMU gets the tap and the root
+	 * snapshot, and listening sockets for the agent channel, QMP and the
+	 * console that the launcher makes; Firecracker gets the console (it
+	 * uses sockets and the tap by name).
 	 */
 	int	(*argv)(struct bangerd *, struct vm *, char ***, size_t *);
 	/*
@@ -82,13 +84,21 @@ struct vmm_ops {
 	 * -1 if it cannot be.
 	 */
 	int	(*unpause)(struct vm *);
+	/*
+	 * After the launcher reports the VMM started, and after bangerd
+	 * adopted a VMM a crashed bangerd left running: connect to its
+	 * listening agent, monitor and console sockets (LAUNCH_CONNECT).  0,
+	 * or -1 with a message in err.  NULL: launch attached the channels,
+	 * and the VMM dies with bangerd (it cannot be adopted).
+	 */
+	int	(*attach)(struct vm *, char *, size_t);
 	/* After the VMM exited: remove what it left (may be NULL). */
 	void	(*exited)(struct bangerd *, struct vm *);
 	/* The binary the launcher runs as this VMM. */
 	const char *(*bin)(const struct bangerd *);
 	/*
 	 * The serial console's channel (console.c): a pipe the VMM opens by
-	 * path (Firecracker), else a socket pair it is handed (QEMU).
+	 * path (Firecracker), else a socket the VMM listens on (QEMU).
 	 */
 	int		 console_pipe;
 	/* It opens its tap by name, so the tap must be persistent. */
@@ -96,9 +106,10 @@ struct vmm_ops {
 	/* It can take a root snapshot's block device (rootdisk.c). */
 	int		 root_snapshot;
 	/*
-	 * bangerd reaches it through sockets the VMM makes in the run
-	 * directory, which the launcher connects (LAUNCH_CONNECT); for any
-	 * other VMM the launcher is not told the directory and refuses.
+	 * bangerd reaches it through sockets in the run directory that the
+	 * VMM (Firecracker) or the launcher for it (QEMU) makes, which the
+	 * launcher connects (LAUNCH_CONNECT); for any other VMM the
+	 * launcher is not told the directory and refuses.
 	 */
 	int		 launcher_connects;
 };

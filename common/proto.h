@@ -452,8 +452,14 @@ extern const struct msg_proto agent_proto;
  * unix:PATH port (LAUNCH_UNIX_LISTEN): the launcher makes it as the
  * user, mode 0600 from the start, replacing only a stale socket of the
  * user's own, and hands back the listening descriptor.
+ *
+ * A QEMU VM's agent, monitor and console channels are sockets its
+ * process listens on (LAUNCH_EXEC's listen): that QEMU outlives a
+ * crashed bangerd and its launcher, and the next bangerd takes it back
+ * (LAUNCH_ADOPT: the launcher checks the process is that VM's QEMU and
+ * the user's, then watches it as its own) and connects to them again.
  */
-#define LAUNCH_VERSION	3
+#define LAUNCH_VERSION	4
 #define LAUNCH_SLOT_MIN	2	/* fd slots the VMM may receive: 2..8 */
 #define LAUNCH_SLOT_MAX	8
 
@@ -470,7 +476,10 @@ enum launch_type {
 	LAUNCH_UNIX_LISTEN,	/* d->l, second socket: a unix: listener */
 	LAUNCH_UNIX_LISTENING,	/* l->d, with the listening fd */
 	LAUNCH_UNIX_FAILED,	/* l->d: why not (an errno value) */
-	LAUNCH_TYPE_MAX = LAUNCH_UNIX_FAILED
+	LAUNCH_ADOPT,		/* d->l, second socket: take a running VMM */
+	LAUNCH_ADOPTED,		/* l->d: it is ours now */
+	LAUNCH_ADOPT_FAILED,	/* l->d: why not (an errno value) */
+	LAUNCH_TYPE_MAX = LAUNCH_ADOPT_FAILED
 };
 
 struct launch_fd {
@@ -483,9 +492,16 @@ struct launch_fd {
 #define LAUNCH_TOOL_WEB	3	/* banger-web: the web view */
 #define LAUNCH_TOOL_MAX	LAUNCH_TOOL_WEB
 
+/*
+ * listen (QEMU only): before the exec, the child makes the VM's agent,
+ * monitor and console sockets (LAUNCH_SOCK_AGENT..CON) listen at slots
+ * 3, 4 and 6, leaves our process group and does not die with the
+ * launcher; LAUNCH_STARTED comes once it has.
+ */
 struct launch_exec {
 	uint64_t	 vm_id;
 	uint64_t	 tool;		/* LAUNCH_TOOL_* */
+	uint64_t	 listen;	/* 0 or 1 */
 	struct msg_strv	 argv;		/* argv[0] is ignored */
 };
 
@@ -517,6 +533,10 @@ struct launch_exited {
 
 #define LAUNCH_SOCK_API	0	/* Firecracker's API socket */
 #define LAUNCH_SOCK_VSOCK 1	/* its hybrid vsock socket */
+#define LAUNCH_SOCK_AGENT 2	/* a QEMU VM's agent channel */
+#define LAUNCH_SOCK_QMP	3	/* its monitor */
+#define LAUNCH_SOCK_CON	4	/* its serial console */
+#define LAUNCH_SOCK_MAX	LAUNCH_SOCK_CON
 #define LAUNCH_ERRNO_MAX 4095
 
 struct launch_connect {
@@ -552,6 +572,27 @@ struct launch_unix_listening {
 
 struct launch_unix_failed {
 	char		*path;
+	uint64_t	 error;		/* an errno value, as above */
+};
+
+/*
+ * A VMM a crashed bangerd left running: pid must be the user's QEMU
+ * whose -name says this VM id.  The errors: ESRCH, no such process;
+ * EPERM, not that VM's QEMU or not the user's; EEXIST, already watched;
+ * EMFILE, too many.
+ */
+struct launch_adopt {
+	uint64_t	 vm_id;
+	uint64_t	 pid;
+};
+
+struct launch_adopted {
+	uint64_t	 vm_id;
+	uint64_t	 pid;
+};
+
+struct launch_adopt_failed {
+	uint64_t	 vm_id;
 	uint64_t	 error;		/* an errno value, as above */
 };
 

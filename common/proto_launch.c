@@ -15,6 +15,7 @@ static const struct msg_field f_fd[] = {
 static const struct msg_field f_exec[] = {
 	F(launch_exec, vm_id, MF_U64, PRIV_VMID_MAX, 0),
 	F(launch_exec, tool, MF_U64, LAUNCH_TOOL_MAX, 0),
+	F(launch_exec, listen, MF_U64, 1, 0),
 	F(launch_exec, argv, MF_STRV, BANGER_ARGMAX, BANGER_STRMAX),
 };
 static const struct msg_field f_started[] = {
@@ -42,15 +43,15 @@ static const struct msg_field f_exited[] = {
 /* A VM id and which of its sockets: no path travels on this channel. */
 static const struct msg_field f_connect[] = {
 	F(launch_connect, vm_id, MF_U64, PRIV_VMID_MAX, 0),
-	F(launch_connect, sock, MF_U64, LAUNCH_SOCK_VSOCK, 0),
+	F(launch_connect, sock, MF_U64, LAUNCH_SOCK_MAX, 0),
 };
 static const struct msg_field f_connected[] = {
 	F(launch_connected, vm_id, MF_U64, PRIV_VMID_MAX, 0),
-	F(launch_connected, sock, MF_U64, LAUNCH_SOCK_VSOCK, 0),
+	F(launch_connected, sock, MF_U64, LAUNCH_SOCK_MAX, 0),
 };
 static const struct msg_field f_connect_failed[] = {
 	F(launch_connect_failed, vm_id, MF_U64, PRIV_VMID_MAX, 0),
-	F(launch_connect_failed, sock, MF_U64, LAUNCH_SOCK_VSOCK, 0),
+	F(launch_connect_failed, sock, MF_U64, LAUNCH_SOCK_MAX, 0),
 	F(launch_connect_failed, error, MF_U64, LAUNCH_ERRNO_MAX, 0),
 };
 /* A path, checked again by the launcher before it is used. */
@@ -63,6 +64,19 @@ static const struct msg_field f_unix_listening[] = {
 static const struct msg_field f_unix_failed[] = {
 	F(launch_unix_failed, path, MF_STR, PORT_UNIX_PATH_MAX, 0),
 	F(launch_unix_failed, error, MF_U64, LAUNCH_ERRNO_MAX, 0),
+};
+/* A pid the launcher checks itself before it watches it. */
+static const struct msg_field f_adopt[] = {
+	F(launch_adopt, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(launch_adopt, pid, MF_U64, INT32_MAX, 0),
+};
+static const struct msg_field f_adopted[] = {
+	F(launch_adopted, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(launch_adopted, pid, MF_U64, INT32_MAX, 0),
+};
+static const struct msg_field f_adopt_failed[] = {
+	F(launch_adopt_failed, vm_id, MF_U64, PRIV_VMID_MAX, 0),
+	F(launch_adopt_failed, error, MF_U64, LAUNCH_ERRNO_MAX, 0),
 };
 
 static const struct msg_type launch_types[] = {
@@ -82,6 +96,10 @@ static const struct msg_type launch_types[] = {
 	    f_unix_listening),
 	T(LAUNCH_UNIX_FAILED, "unix-failed", launch_unix_failed,
 	    f_unix_failed),
+	T(LAUNCH_ADOPT, "adopt", launch_adopt, f_adopt),
+	T(LAUNCH_ADOPTED, "adopted", launch_adopted, f_adopted),
+	T(LAUNCH_ADOPT_FAILED, "adopt-failed", launch_adopt_failed,
+	    f_adopt_failed),
 };
 
 const struct msg_proto launch_proto = {

@@ -35,7 +35,8 @@ $(O)/fuzz/priv-wire: fuzz/priv-wire/fuzz.c $(FUZZ_SRCS_priv-wire) \
 # target with fork, kill, waitpid and execve stubbed).
 FUZZ_SRCS_launch := common/msg.c common/buf.c common/frame.c \
 	common/proto_launch.c common/fdutil.c common/log.c common/esc.c \
-	bangerd/helper-log.c bangerd/fc-sock.c common/portspec.c
+	bangerd/helper-log.c bangerd/fc-sock.c bangerd/vmm-pid.c \
+	common/portspec.c
 FUZZ_CFLAGS_launch := -Ibangerd
 FUZZ_DEPS_launch := bangerd/launch.c $(wildcard bangerd/*.h)
 FUZZ_LIBS_launch := $(shell pkg-config --libs msgpack libevent)
