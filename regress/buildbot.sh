@@ -1,12 +1,16 @@
 # buildbot: Debian's Buildbot, end to end.  A master (as t2) and a
 # worker (as t1, the build host's user: banger and its daemon, no sudo)
 # run in the test's namespace on its loopback; the builder checks out a
-# small git repository made here and builds it with `banger vm run --rm .
-# -- ./ci.sh`.  Builds are triggered with `buildbot sendchange` (the
-# PBChangeSource), results read from the master's sqlite database: one
-# revision passes, the next fails with exit 3 in the guest, which must be
-# the step's exit code and make the build a FAILURE.  The worker's host
-# is left with no VM, and master and worker are stopped by their pids.
+# small git repository made here and builds it with `banger vm run --rm
+# --image IMAGE . -- ./ci.sh` (the tiny image has busybox, no make).
+# Builds are triggered with `buildbot sendchange` (the PBChangeSource),
+# results read from the master's sqlite database: revision A passes;
+# revision B fails with exit 3 in the guest, which must be the step's
+# exit code and make the build a FAILURE; a missing image is banger's
+# own failure (125), an EXCEPTION through the step's decodeRC; revision
+# C hangs, and the step's maxTime SIGTERMs banger, which passes it to the
+# guest command.  The worker's host is left with no VM, and master and
+# worker are stopped by their pids.
 . "$REGRESS/test-lib.sh"
 
 # Debian's scripts, with Debian's python3 (not whatever is first on PATH).
@@ -103,9 +107,20 @@ mkdir -p "$REPO" || fatal "cannot make $REPO"
 	echo 'goodbye, @NAME@' >greeting.in
 	git -c user.email=t@example.invalid -c user.name=t commit -qam fail
 	git rev-parse HEAD >"$W/rev-b"
+	# C: a build that hangs, for the step's maxTime.
+	cat >ci.sh <<-'EOS'
+	#!/bin/sh
+	trap 'echo "got SIGTERM"; exit 143' TERM
+	echo "hanging in $(pwd)"
+	sleep 1000
+	echo "not reached"
+	EOS
+	git -c user.email=t@example.invalid -c user.name=t commit -qam hang
+	git rev-parse HEAD >"$W/rev-c"
 ) || fatal "cannot make the test repository"
 REV_A=$(cat "$W/rev-a")
 REV_B=$(cat "$W/rev-b")
+REV_C=$(cat "$W/rev-c")
 # The worker clones it as t1.
 chown -R banger-t1 "$REPO"
 
@@ -133,11 +148,23 @@ c['change_source'] = [changes.PBChangeSource(user='change',
 c['schedulers'] = [schedulers.AnyBranchScheduler(name='on-change',
     treeStableTimer=None, builderNames=['sandboxed'])]
 
+# The step's own timeouts, from the change's max_time when it has one.
+@util.renderer
+def max_time(props):
+    return int(props.getProperty('max_time') or 600)
+
 f = util.BuildFactory()
 f.addStep(steps.Git(repourl='$REPO', mode='full', method='clobber'))
+# banger's own failures (123 daemon, 124 the VM did not come up, 125
+# anything else) are not the build's: EXCEPTION.  Any other non-zero
+# status is the guest command's: FAILURE.
 f.addStep(steps.ShellCommand(name='build-in-vm',
-    command=['banger', 'vm', 'run', '--rm', '.', '--', './ci.sh'],
-    timeout=600))
+    command=['banger', 'vm', 'run', '--rm',
+        '--image', util.Property('image', default='tiny'),
+        '.', '--', './ci.sh'],
+    decodeRC={0: util.SUCCESS, 123: util.EXCEPTION, 124: util.EXCEPTION,
+        125: util.EXCEPTION},
+    timeout=600, maxTime=max_time, sigtermTime=10))
 c['builders'] = [util.BuilderConfig(name='sandboxed',
     workernames=['banger-host'], factory=f)]
 EOF
@@ -171,12 +198,15 @@ runs_as "$WPID" t1 || fail "the worker does not run as t1"
 wait_until 60 grep -q "attached" "$WK/twistd.log" ||
     { bb_logs; fatal "the worker did not attach to the master"; }
 
-# sendchange REV: a change of the repository's main branch at REV.
+# sendchange REV [--property NAME:VALUE...]: a change of the
+# repository's main branch at REV.
 sendchange() {
-	trace "[t2] buildbot sendchange --revision $1"
+	_rev=$1
+	shift
+	trace "[t2] buildbot sendchange --revision $_rev $*"
 	as_user t2 "$BB" sendchange --master 127.0.0.1:9989 \
 	    --auth change:change-pass --who tester --repository "$REPO" \
-	    --branch main --revision "$1" ci.sh >"$W/out" 2>&1
+	    --branch main --revision "$_rev" "$@" ci.sh >"$W/out" 2>&1
 	RC=$?
 	show "$W/out" output
 }
@@ -217,6 +247,41 @@ grep -q "program finished with exit code 3\$" "$W/log2" ||
     fail "build 2: the step's exit code is not the guest's 3"
 [ "$FAILED" = "$f0" ] &&
     ok "build 2 (revision B): FAILURE with exit code 3"
+# ---- build 3: banger's own failure (no such image) is an EXCEPTION ----
+f0=$FAILED
+sendchange "$REV_A" --property image:no-such-image
+expect_rc 0 "sendchange A, image no-such-image"
+wait_until 120 builds_done 3 || { bb_logs; fatal "build 3 did not finish"; }
+r=$(q "SELECT results FROM builds WHERE number = 3")
+[ "$r" = 4 ] || fail "build 3: results '$r', want 4 (EXCEPTION)"
+log_of 3 build-in-vm >"$W/log3"
+show "$W/log3" "build 3's step log"
+grep -q "no image named no-such-image" "$W/log3" ||
+    fail "build 3: banger's message is not in the log"
+grep -q "program finished with exit code 125\$" "$W/log3" ||
+    fail "build 3: exit code not banger's 125"
+[ "$FAILED" = "$f0" ] &&
+    ok "build 3 (a missing image): EXCEPTION with exit code 125"
+
+# ---- build 4: revision C hangs; maxTime 20 s, SIGTERM, then --rm ----
+f0=$FAILED
+sendchange "$REV_C" --property max_time:20
+expect_rc 0 "sendchange C, max_time 20"
+wait_until 400 builds_done 4 || { bb_logs; fatal "build 4 did not finish"; }
+r=$(q "SELECT results FROM builds WHERE number = 4")
+[ "$r" = 2 ] || fail "build 4: results '$r', want 2 (FAILURE)"
+log_of 4 build-in-vm >"$W/log4"
+show "$W/log4" "build 4's step log"
+grep -q "^ohanging in /root/build" "$W/log4" ||
+    fail "build 4: the hanging build did not start in the guest"
+grep -q "command timed out: 20 seconds elapsed" "$W/log4" ||
+    fail "build 4: the step did not time out"
+grep -q "^ogot SIGTERM" "$W/log4" ||
+    fail "build 4: the guest command did not get the SIGTERM"
+grep -q "not reached" "$W/log4" && fail "build 4: the sleep ran to its end"
+[ "$FAILED" = "$f0" ] &&
+    ok "build 4 (a hang): maxTime, SIGTERM passed to the guest, FAILURE"
+
 [ -s "$W/sqlite.err" ] && { cat "$W/sqlite.err"; fail "sqlite3 errors"; }
 
 # ---- the worker's host is clean ----
