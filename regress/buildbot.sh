@@ -180,6 +180,9 @@ MPID=$(cat "$M/twistd.pid" 2>/dev/null)
 pid_alive "$MPID" || { bb_logs; fatal "no running master (pid '$MPID')"; }
 pid_in_ns "$MPID" || fail "the master is not in the test's namespace"
 runs_as "$MPID" t2 || fail "the master does not run as t2"
+PY=$(readlink -f /usr/bin/python3)
+[ "$(readlink "/proc/$MPID/exe")" = "$PY" ] ||
+    fail "the master runs $(readlink "/proc/$MPID/exe"), not Debian's $PY"
 
 # ---- the worker, as t1 ----
 trace "[t1] buildbot-worker create-worker"
@@ -195,6 +198,8 @@ WPID=$(cat "$WK/twistd.pid" 2>/dev/null)
 pid_alive "$WPID" || { bb_logs; fatal "no running worker (pid '$WPID')"; }
 pid_in_ns "$WPID" || fail "the worker is not in the test's namespace"
 runs_as "$WPID" t1 || fail "the worker does not run as t1"
+[ "$(readlink "/proc/$WPID/exe")" = "$PY" ] ||
+    fail "the worker runs $(readlink "/proc/$WPID/exe"), not Debian's $PY"
 wait_until 60 grep -q "attached" "$WK/twistd.log" ||
     { bb_logs; fatal "the worker did not attach to the master"; }
 
