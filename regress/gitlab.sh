@@ -168,17 +168,20 @@ pg=$(ps -o pgid= -p "$lp" 2>/dev/null | tr -d ' ')
 mypg=$(ps -o pgid= -p $$ | tr -d ' ')
 if [ -z "$lp" ] || [ -z "$pg" ]; then
 	fail "no run process to signal"
-elif [ "$pg" = "$mypg" ] || [ "$(cat "/proc/$pg/comm" 2>/dev/null)" != timeout ]; then
+elif [ "$pg" = "$mypg" ] ||
+    [ "$(cat "/proc/$pg/comm" 2>/dev/null)" != timeout ]; then
 	# Never signal the test's own group.
 	fail "run $lp is in group $pg, not in its own timeout's group"
 else
-	trace "run $lp in process group $pg; bangerd $dpid in group $(ps -o pgid= -p "$dpid" | tr -d ' ')"
-	[ "$(ps -o pgid= -p "$dpid" | tr -d ' ')" = "$pg" ] &&
+	dpg=$(ps -o pgid= -p "$dpid" | tr -d ' ')
+	trace "run $lp in process group $pg; bangerd $dpid in group $dpg"
+	[ "$dpg" = "$pg" ] &&
 	    fail "bangerd $dpid is in the job's process group $pg"
 	trace "kill -TERM -$pg"
 	kill -TERM -"$pg"
 	# The runner's grace period, short here: then SIGKILL to the group.
-	wait_until 30 pid_gone "$lp" || echo "  run still there 30 s after SIGTERM"
+	wait_until 30 pid_gone "$lp" ||
+	    echo "  run still there 30 s after SIGTERM"
 	trace "kill -KILL -$pg"
 	kill -KILL -"$pg" 2>/dev/null
 	wait_until 10 pid_gone "$lp" || fail "run survived SIGKILL to its group"
