@@ -18,11 +18,17 @@ apt-get install -y -q --no-install-recommends \
 	libnl-3-dev libnl-route-3-dev libnftables-dev \
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd lz4 bzip2 \
 	jq passwd fakeroot e2fsprogs git libyaml-dev openssh-client \
+	buildbot buildbot-worker sqlite3 \
 	mmdebstrap fakechroot debian-archive-keyring kmod libext2fs-dev \
 	iproute2 nftables util-linux procps psmisc mandoc ca-certificates \
 	libldns-dev ldnsutils dnsmasq-base \
 	libsystemd-dev dbus-daemon python3-dbus python3-gi skopeo \
 	chromium curl
+
+# buildbot and buildbot-worker (for regress/buildbot.sh) start nothing on
+# install: their init scripts run only instances configured in
+# /etc/default/buildbot*, and none is by default.  The test runs its own
+# master and worker, with Debian's /usr/bin/python3.
 
 # The regress test resolved-real runs Debian's systemd-resolved inside the
 # test's namespaces.  Installing the package would hand this host's own

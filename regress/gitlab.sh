@@ -153,24 +153,51 @@ expect_rc 0 "job 202 cleanup"
 # ---- a job timeout: SIGTERM, then SIGKILL to the process group ----
 gl 301 prepare
 expect_rc 0 "prepare job 301"
+dpid=$(daemon_pid t1)
+pid_alive "$dpid" || fail "no running bangerd before the timeout"
 script long 'echo started; sleep 1000; echo not-reached'
 (gl 301 run "$SD/long" build_script; echo $RC >"$W/long.rc") \
     >"$W/long.log" 2>&1 &
 wait_until 120 grep -qx started "$W/out" ||
     fail "the long script did not start"
-# The runner signals its executor's process group; here the executor is
-# behind timeout, ip netns and setpriv, so it is signalled itself.
+# The runner signals the process group it started the executor in.
+# Here that group is as_user's `timeout` (it makes its own group; ip
+# netns exec, setpriv and env exec in place), with banger in it.
 lp=$(pgrep -U "$(user_uid t1)" -f "banger ci gitlab run")
-[ -n "$lp" ] || fail "no run process to signal"
-kill -TERM $lp
-wait_until 60 pid_gone "$lp" || fail "run still there 60 s after SIGTERM"
-kill -KILL $lp 2>/dev/null
+pg=$(ps -o pgid= -p "$lp" 2>/dev/null | tr -d ' ')
+mypg=$(ps -o pgid= -p $$ | tr -d ' ')
+if [ -z "$lp" ] || [ -z "$pg" ]; then
+	fail "no run process to signal"
+elif [ "$pg" = "$mypg" ] ||
+    [ "$(cat "/proc/$pg/comm" 2>/dev/null)" != timeout ]; then
+	# Never signal the test's own group.
+	fail "run $lp is in group $pg, not in its own timeout's group"
+else
+	dpg=$(ps -o pgid= -p "$dpid" | tr -d ' ')
+	trace "run $lp in process group $pg; bangerd $dpid in group $dpg"
+	[ "$dpg" = "$pg" ] &&
+	    fail "bangerd $dpid is in the job's process group $pg"
+	trace "kill -TERM -$pg"
+	kill -TERM -"$pg"
+	# The runner's grace period, short here: then SIGKILL to the group.
+	wait_until 30 pid_gone "$lp" ||
+	    echo "  run still there 30 s after SIGTERM"
+	trace "kill -KILL -$pg"
+	kill -KILL -"$pg" 2>/dev/null
+	wait_until 10 pid_gone "$lp" || fail "run survived SIGKILL to its group"
+	[ -z "$(pgrep -g "$pg")" ] ||
+	    fail "processes left in group $pg: $(pgrep -g "$pg" | tr '\n' ' ')"
+fi
 wait
 cat "$W/long.log"
+[ "$(cat "$W/long.rc")" = 0 ] && fail "the signalled run exited 0"
 grep -q not-reached "$W/out" && fail "the long script ran to its end"
+pid_alive "$dpid" || fail "bangerd $dpid died with the job's process group"
 gl 301 cleanup
 expect_rc 0 "cleanup after a timeout"
 vm_absent t1 gl-7-301 || fail "cleanup after a timeout left the VM"
+[ "$(daemon_pid t1)" = "$dpid" ] ||
+    fail "bangerd was restarted (was $dpid, now $(daemon_pid t1))"
 
 # ---- a failed prepare: nothing left, cleanup fine ----
 GL_IMAGE=no-such-image gl 401 prepare
