@@ -212,17 +212,30 @@ expect_rc $SF "prepare with a bad BANGER_MEMORY"
 vm_absent t1 gl-7-402 && vm_absent t1 gl-7-403 ||
     fail "a refused prepare left a VM"
 
-# ---- kill -9 of bangerd mid-job: run fails as the system's, cleanup
-# (bangerd restarted, reconciling) leaves nothing ----
+# ---- kill -9 of bangerd mid-job: the stage running then fails as the
+# system's; bangerd restarts and adopts the job's VM, so the next stage
+# runs in it; cleanup leaves nothing ----
 gl 501 prepare
 expect_rc 0 "prepare job 501"
+q=$(vm_field t1 gl-7-501 pid)
+(gl 501 run "$SD/long" build_script; echo $RC >"$W/mid.rc") \
+    >"$W/mid.log" 2>&1 &
+mid=$!
+wait_until 120 grep -qx started "$W/out" ||
+    fail "the long script did not start in job 501"
 dpid=$(daemon_pid t1)
 pid_alive "$dpid" || fail "no running bangerd (pid file: '$dpid')"
 trace "kill -9 bangerd $dpid"
 kill -KILL "$dpid"
 wait_until 10 pid_gone "$dpid" || fail "bangerd $dpid survived kill -9"
+wait "$mid"
+cat "$W/mid.log"
+[ "$(cat "$W/mid.rc")" = $SF ] ||
+    fail "the stage bangerd died under exited $(cat "$W/mid.rc"), want $SF"
 gl 501 run "$SD/prepare" build_script
-expect_rc $SF "run after bangerd died"
+expect_rc 0 "the next stage, in the adopted VM"
+[ "$(vm_field t1 gl-7-501 pid)" = "$q" ] ||
+    fail "job 501's VM is not its old QEMU $q"
 gl 501 cleanup
 expect_rc 0 "cleanup after bangerd died"
 vm_absent t1 gl-7-501 || fail "cleanup after a bangerd crash left the VM"
