@@ -49,6 +49,7 @@ extern char **environ;
 #define LAUNCH_MAXVMM	256
 #define LAUNCH_FRAMEMAX	(64 * 1024)
 #define LAUNCH_CONNECT_WAIT_MS 2000	/* for the launcher's answer */
+#define LAUNCH_STOP_WAIT_MS 5000	/* for the VMMs' ends at a stop */
 
 struct launcher {
 	const char	*tools[LAUNCH_TOOL_MAX + 1];	/* fixed at start */
@@ -879,15 +880,57 @@ launch_vmm(struct bangerd *d, struct vm *vm, int listen, int *fds,
 	return 0;
 }
 
-/* Stopping in order: no VMM of ours outlives us (l_killall's keep). */
+/*
+ * Stopping in order: every VMM is killed and its end waited for, a
+ * bounded wait, since a QEMU does not die with the launcher (l_killall)
+ * and the launcher may be gone before it read our requests.  The exits
+ * are only counted here; vm_stop_all() does the rest.
+ */
 void
 launch_kill_all(struct bangerd *d)
 {
-	struct vm	*vm;
+	struct vm		*vm;
+	struct pollfd		 p;
+	struct buf		 in = { 0 };
+	struct msg_hdr		 hdr;
+	struct launch_exited	*ex;
+	struct timespec		 t0, t;
+	void			*body;
+	char			 err[MSG_ERRLEN];
+	int			 left, rc, n = 0;
 
 	TAILQ_FOREACH(vm, &d->vms, entry)
-		if (vm->vmm_alive)
-			(void)launch_kill(d, vm, SIGKILL);
+		if (vm->vmm_alive && launch_kill(d, vm, SIGKILL) == 0)
+			n++;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (n > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = LAUNCH_STOP_WAIT_MS - (int)((t.tv_sec - t0.tv_sec) *
+		    1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		p.fd = d->launch_fd;
+		p.events = POLLIN;
+		if (left <= 0 || (rc = poll(&p, 1, left)) == 0)
+			break;
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc == -1 || frame_recv(d->launch_fd, LAUNCH_FRAMEMAX, &in,
+		    NULL) == -1 || in.len == 0 || msg_decode(&launch_proto,
+		    in.p, in.len, &hdr, &body, err, sizeof(err)) == -1)
+			break;
+		ex = body;
+		if (hdr.type == LAUNCH_EXITED && ex->tool == LAUNCH_TOOL_VMM &&
+		    ex->vm_id <= INT64_MAX && (vm = vm_find_id(d,
+		    (int64_t)ex->vm_id)) != NULL && vm->vmm_alive) {
+			vm->vmm_alive = 0;
+			vm->pid = 0;
+			n--;
+		}
+		msg_free(&launch_proto, hdr.type, body);
+	}
+	buf_free(&in);
+	if (n > 0)
+		log_warnx("%d VMM%s did not end within %d ms", n, n == 1 ? "" :
+		    "s", LAUNCH_STOP_WAIT_MS);
 }
 
 int

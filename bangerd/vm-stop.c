@@ -297,6 +297,16 @@ vm_stop_all(struct bangerd *d)
 		vm->sync_session = vm->capture = 0;
 		agent_detach(vm);
 		qmp_detach(vm);
+		/*
+		 * Its VMM may still run (no launcher to kill it, or no end
+		 * seen): left as it is recorded, for the next bangerd to
+		 * adopt or kill (reconcile.c), with what it holds.
+		 */
+		if (vm->vmm_alive) {
+			log_warnx("vm %s: its VMM may still run; the next "
+			    "bangerd will reconcile it", vm->name);
+			continue;
+		}
 		vm_release_tap(vm);
 		rootdisk_release(vm);
 		vm->pid = 0;
