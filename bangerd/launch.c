@@ -50,6 +50,7 @@ extern char **environ;
 #define LAUNCH_FRAMEMAX	(64 * 1024)
 #define LAUNCH_CONNECT_WAIT_MS 2000	/* for the launcher's answer */
 #define LAUNCH_STOP_WAIT_MS 5000	/* for the VMMs' ends at a stop */
+#define L_SYNC_FD	(LAUNCH_SLOT_MAX + 1)	/* a child's sync pipe */
 
 struct launcher {
 	const char	*tools[LAUNCH_TOOL_MAX + 1];	/* fixed at start */
@@ -143,6 +144,21 @@ l_signal(struct launcher *l, size_t i, int signo)
 		(void)kill(l->kids[i].pid, signo);
 }
 
+/*
+ * A child that cannot exec: with a sync pipe (a QEMU with listening
+ * channels), its errno goes there, so that the launcher reports an
+ * error, not a start.
+ */
+static void __attribute__((noreturn))
+l_child_fail(int syncfd, int code)
+{
+	int	 e = errno;
+
+	if (syncfd != -1)
+		(void)!write(syncfd, &e, sizeof(e));
+	_exit(code);
+}
+
 /* The slots of a QEMU VM's listening channels (qemu.c names them). */
 static const struct {
 	int		 slot;
@@ -204,7 +220,7 @@ l_exec(struct launcher *l, struct launch_exec *ex)
 	struct launch_error	 le;
 	pid_t			 pid;
 	ssize_t			 n;
-	int			 i, devnull, e, sync[2] = { -1, -1 };
+	int			 i, devnull, e, cfd, sync[2] = { -1, -1 };
 
 	le.tool = ex->tool;
 	le.vm_id = ex->vm_id;
@@ -238,34 +254,34 @@ l_exec(struct launcher *l, struct launch_exec *ex)
 	if (pid == 0) {
 		if (!ex->listen)
 			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-		else if (setsid() == -1 || dup3(sync[1], LAUNCH_SLOT_MAX + 1,
-		    O_CLOEXEC) == -1)
-			_exit(126);
+		else {
+			/* The sync pipe's end goes just above the slots. */
+			if (sync[1] != L_SYNC_FD && dup3(sync[1], L_SYNC_FD,
+			    O_CLOEXEC) == -1)
+				l_child_fail(sync[1], 126);
+			if (setsid() == -1)
+				l_child_fail(L_SYNC_FD, 126);
+		}
+		cfd = ex->listen ? L_SYNC_FD : -1;
 		if ((devnull = open("/dev/null", O_RDWR)) == -1)
-			_exit(126);
+			l_child_fail(cfd, 126);
 		/* Park staged fds above the slots before placing them. */
 		for (i = 0; i <= LAUNCH_SLOT_MAX; i++)
 			if (l->staged[i] != -1 && (l->staged[i] =
 			    fcntl(l->staged[i], F_DUPFD_CLOEXEC, 64)) == -1)
-				_exit(126);
+				l_child_fail(cfd, 126);
 		if (dup2(devnull, 0) == -1 || dup2(devnull, 1) == -1 ||
 		    dup2(devnull, 2) == -1)
-			_exit(126);
+			l_child_fail(cfd, 126);
 		for (i = LAUNCH_SLOT_MIN; i <= LAUNCH_SLOT_MAX; i++)
 			if (l->staged[i] != -1 && dup2(l->staged[i], i) == -1)
-				_exit(126);
-		if (ex->listen && l_listen_chans(l, ex->vm_id) == -1) {
-			e = errno;
-			(void)!write(LAUNCH_SLOT_MAX + 1, &e, sizeof(e));
-			_exit(126);
-		}
-		fd_closefrom(LAUNCH_SLOT_MAX + (ex->listen ? 2 : 1));
+				l_child_fail(cfd, 126);
+		if (ex->listen && l_listen_chans(l, ex->vm_id) == -1)
+			l_child_fail(cfd, 126);
+		fd_closefrom(ex->listen ? L_SYNC_FD + 1 : LAUNCH_SLOT_MAX + 1);
 		ex->argv.v[0] = (char *)l->tools[ex->tool];
 		execve(l->tools[ex->tool], ex->argv.v, l->env);
-		e = errno;
-		if (ex->listen)
-			(void)!write(LAUNCH_SLOT_MAX + 1, &e, sizeof(e));
-		_exit(127);
+		l_child_fail(cfd, 127);
 	}
 	l_unstage(l);
 	if (ex->listen) {
@@ -275,7 +291,13 @@ l_exec(struct launcher *l, struct launch_exec *ex)
 		    errno == EINTR)
 			;
 		close(sync[0]);
-		if (n > 0) {
+		/*
+		 * Every failure before the exec writes; a child gone with
+		 * nothing written (killed) did not start either.
+		 */
+		if (n == 0 && waitpid(pid, NULL, WNOHANG) == pid)
+			n = -1;
+		if (n != 0) {
 			le.message = n == sizeof(e) ? strerror(e) :
 			    "the VMM did not start";
 			(void)l_send(LAUNCH_ERROR, &le);

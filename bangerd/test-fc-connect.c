@@ -448,14 +448,19 @@ test_launcher_adopts(void **state)
 	struct stat	 st;
 	char		 path[FC_SUN_PATH_MAX];
 	uint64_t	 pid = 0;
-	int		 fd;
+	int		 fd, fds[5];
 
 	(void)state;
 	launcher_start(&r);
 	r.d.vmm = &fake_qemu_ops;
 	memset(&vm, 0, sizeof(vm));
 	vm.id = 7;
-	assert_int_equal(launch_vmm(&r.d, &vm, 1, NULL, 0, argv, 3), 0);
+	/* Staged at 2 and 5 as bangerd does (stderr, tap), 3, 4, 6 not. */
+	assert_true((fds[0] = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1);
+	fds[1] = fds[2] = fds[4] = -1;
+	fds[3] = fds[0];
+	assert_int_equal(launch_vmm(&r.d, &vm, 1, fds, 5, argv, 3), 0);
+	close(fds[0]);
 	assert_int_equal(report(&r, &pid), LAUNCH_STARTED);
 	vm.pid = (pid_t)pid;
 	/* Started means listening: no wait, no retry. */
