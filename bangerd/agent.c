@@ -60,7 +60,9 @@ _Static_assert(AG_INPUT_WINDOW + 4 * IO_CHUNK <= AG_STDIN_MAX,
 static int
 agent_allowed(const struct vm *vm, const struct msg_hdr *h, unsigned flags)
 {
-	if ((flags & A_STARTING) && vm->state != VM_STARTING)
+	/* A ready frame: at a boot, or once from an adopted VM's agent. */
+	if ((flags & A_STARTING) && vm->state != VM_STARTING &&
+	    !vm->reattached)
 		return 0;
 	if ((flags & A_SESSION) && (h->id == 0 || (h->id != vm->session &&
 	    vm_exec_find_c(vm, h->id) == NULL)))

@@ -179,6 +179,8 @@ struct vm {
 	int			 vmm_alive;	/* exec sent, no exit yet */
 	int			 adopted;	/* from a crashed bangerd: cont
 						   once QMP answers */
+	int			 reattached;	/* adopted: its agent's ready
+						   frame is still due */
 	int			 job_alive;	/* banger-fetch running */
 	int			 boot_after_create;
 	int64_t			 create_jid;

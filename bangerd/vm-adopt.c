@@ -134,6 +134,8 @@ vm_adopt(struct vm *vm, char *err, size_t errlen)
 	}
 	/* A guest a crashed save or fork left paused runs on (qmp.c). */
 	vm->adopted = 1;
+	/* Its agent saw the old channel close, and announces itself. */
+	vm->reattached = 1;
 	clock_gettime(CLOCK_MONOTONIC, &vm->t_spawn);
 	net_ensure(d);
 	log_info("vm %s: adopted its QEMU %d, still running at %s", vm->name,

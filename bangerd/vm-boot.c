@@ -473,9 +473,11 @@ vm_agent_ready(struct vm *vm, const struct ag_ready *r)
 
 	int		 resumed = vm->resuming == 2;
 
-	/* An agent that reconnects in a running guest: nothing to do. */
+	/* An adopted VM's agent, connected again: nothing to do. */
 	if (vm->state == VM_RUNNING) {
-		log_info("vm %s: agent announced itself again", vm->name);
+		vm->reattached = 0;
+		log_info("vm %s: agent %s announced itself again", vm->name,
+		    r->version);
 		return;
 	}
 	if (vm_resume_ready(vm))
