@@ -126,6 +126,8 @@ int	client_connect_path(const char *);
 
 /* Open a connection or report why not; returns an exit code on failure. */
 int	client_open_or_report(struct client *, int);
+/* cmd-daemon-stop.c: stop bangerd, and wait (daemon restart too) */
+int	daemon_stop(int, int *);
 
 /* cmd-vm-run.c: build the request; 0 or BEX_USAGE with err set. */
 struct ctl_vm_run;

@@ -1,4 +1,4 @@
-/* banger daemon stop [--json] -- never starts bangerd. */
+/* banger daemon stop [--json] [--keep-vms] -- never starts bangerd. */
 #include <errno.h>
 #include <stdio.h>
 #include <time.h>
@@ -16,6 +16,8 @@
 
 static const struct cmd_opt daemon_stop_opts[] = {
 	{ "json", 0, NULL, "print a JSON object" },
+	{ "keep-vms", 0, NULL, "leave the VMs that are up running, for the "
+	    "next bangerd to adopt" },
 	{ NULL, 0, NULL, NULL }
 };
 
@@ -57,28 +59,34 @@ stop_wait(const char *sock)
 	return -1;
 }
 
-static int
-cmd_daemon_stop_exec(const struct cmd_entry *e, struct args *a)
+/*
+ * Stop the user's bangerd (keep_vms: its VMs that are up run on) and
+ * wait until it is gone.  BEX_OK with *was_running set, or an exit
+ * status after a message.
+ */
+int
+daemon_stop(int keep_vms, int *was_running)
 {
 	struct client		 c;
 	struct paths		 p;
 	struct ctl_daemon_stop	 req = { 0 };
 	char			 err[512];
-	int			 rc, json = args_get(e, a, "json") != NULL;
+	int			 rc;
 
+	*was_running = 0;
 	if (paths_init(&p, err, sizeof(err)) == -1) {
 		cli_warnx("%s", err);
 		return BEX_FAIL;
 	}
 	rc = client_open(&c, 0, err, sizeof(err));
-	if (rc == CLIENT_DOWN) {
-		stop_report(json, 0, 0);
+	if (rc == CLIENT_DOWN)
 		return BEX_OK;
-	}
 	if (rc == -1) {
 		cli_warnx("%s", err);
 		return BEX_DAEMON;
 	}
+	*was_running = 1;
+	req.keep_vms = keep_vms != 0;
 	rc = vm_request(&c, CTL_DAEMON_STOP, &req, NULL);
 	client_close(&c);
 	if (rc != BEX_OK)
@@ -86,11 +94,21 @@ cmd_daemon_stop_exec(const struct cmd_entry *e, struct args *a)
 	if (stop_wait(p.sock) == -1) {
 		cli_warnx("bangerd accepted the stop request but still "
 		    "listens on %s after %d s", p.sock, STOP_WAIT_MS / 1000);
-		stop_report(json, 1, 0);
 		return BEX_FAIL;
 	}
-	stop_report(json, 1, 1);
 	return BEX_OK;
+}
+
+static int
+cmd_daemon_stop_exec(const struct cmd_entry *e, struct args *a)
+{
+	int	 json = args_get(e, a, "json") != NULL, was, rc;
+
+	rc = daemon_stop(args_get(e, a, "keep-vms") != NULL, &was);
+	if (rc != BEX_OK && !was)
+		return rc;
+	stop_report(json, was, rc == BEX_OK);
+	return rc;
 }
 
 const struct cmd_entry cmd_daemon_stop_entry = {

@@ -51,6 +51,7 @@ extern const struct cmd_entry cmd_ssh_config_entry;
 extern const struct cmd_entry cmd_web_entry;
 extern const struct cmd_entry cmd_daemon_status_entry;
 extern const struct cmd_entry cmd_daemon_stop_entry;
+extern const struct cmd_entry cmd_daemon_restart_entry;
 extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_version_entry;
@@ -91,6 +92,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_kernel_delete_entry,
 	&cmd_daemon_status_entry,
 	&cmd_daemon_stop_entry,
+	&cmd_daemon_restart_entry,
 	&cmd_doctor_entry,
 	&cmd_ssh_config_entry,
 	&cmd_web_entry,

@@ -371,6 +371,7 @@ struct bangerd {
 	int			 image_kind;	/* IMAGE_BUILD, ... */
 	struct client		*image_client;
 	int			 stopping;
+	int			 keep_vms;	/* daemon stop --keep-vms */
 
 	/* banger-net (net.c) */
 	char			 net_bin[PATH_MAX];
@@ -641,6 +642,7 @@ int	 launch_adopt(struct bangerd *, struct vm *);
 void	 vm_ready_mark(struct vm *);
 void	 vm_ready_clear(struct vm *);
 int	 vm_bridge(struct bangerd *, char *, size_t);
+int	 vm_keepable(const struct vm *);
 int	 vm_adoptable(const struct vm *);
 int	 vm_adopt(struct vm *, char *, size_t);
 /* vmm-pid.c: is pid the user's VMM for this VM id? */

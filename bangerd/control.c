@@ -672,8 +672,9 @@ static void
 ctl_daemon_stop(struct client *c, uint32_t type, void *body)
 {
 	(void)type;
-	(void)body;
-	log_info("stop requested");
+	c->d->keep_vms = ((struct ctl_daemon_stop *)body)->keep_vms != 0;
+	log_info("stop requested%s", c->d->keep_vms ? ", VMs that are up "
+	    "kept running" : "");
 	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
 	client_finish(c);
 	c->d->stopping = 1;

@@ -921,9 +921,16 @@ launch_kill_all(struct bangerd *d)
 	char			 err[MSG_ERRLEN];
 	int			 left, rc, n = 0;
 
-	TAILQ_FOREACH(vm, &d->vms, entry)
+	TAILQ_FOREACH(vm, &d->vms, entry) {
+		/* daemon stop --keep-vms: what the next bangerd can adopt. */
+		if (d->keep_vms && vm->vmm_alive && vm_keepable(vm)) {
+			log_info("vm %s: left running for the next bangerd",
+			    vm->name);
+			continue;
+		}
 		if (vm->vmm_alive && launch_kill(d, vm, SIGKILL) == 0)
 			n++;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (n > 0) {
 		clock_gettime(CLOCK_MONOTONIC, &t);

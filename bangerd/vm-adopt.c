@@ -89,16 +89,23 @@ vm_bridge(struct bangerd *d, char *err, size_t errlen)
 }
 
 /*
- * Can reconcile keep this VM?  It ran wholly up, under a VMM that can be
- * adopted, and pid is still its QEMU.
+ * May the next bangerd adopt this VM?  It is wholly up, under a VMM
+ * that can be adopted, and not in the middle of a save.
  */
+int
+vm_keepable(const struct vm *vm)
+{
+	return vm->state == VM_RUNNING && !vm->rm && !vm->tmpl &&
+	    !vm->suspending && !vm->forking && vm->d->vmm->attach != NULL &&
+	    vm->pid > 0 && vm->tap[0] != '\0' && ready_marked(vm);
+}
+
+/* Can reconcile keep this VM?  Also, pid is still its QEMU. */
 int
 vm_adoptable(const struct vm *vm)
 {
-	return vm->state == VM_RUNNING && !vm->rm && !vm->tmpl &&
-	    vm->d->vmm->attach != NULL && vm->pid > 0 && vm->tap[0] != '\0' &&
-	    vm->d->priv_fd != -1 && vmm_is_ours(vm->pid, vm->id) &&
-	    ready_marked(vm);
+	return vm_keepable(vm) && vm->d->priv_fd != -1 &&
+	    vmm_is_ours(vm->pid, vm->id);
 }
 
 /*

@@ -303,8 +303,9 @@ vm_stop_all(struct bangerd *d)
 		 * adopt or kill (reconcile.c), with what it holds.
 		 */
 		if (vm->vmm_alive) {
-			log_warnx("vm %s: its VMM may still run; the next "
-			    "bangerd will reconcile it", vm->name);
+			if (!vm->d->keep_vms)
+				log_warnx("vm %s: its VMM may still run; the "
+				    "next bangerd will reconcile it", vm->name);
 			continue;
 		}
 		vm_release_tap(vm);

@@ -303,8 +303,9 @@ struct ctl_daemon_info {
 	char		*dns;		/* banger-net's state, one line */
 };
 
+/* keep_vms: QEMU VMs that are up run on, for the next bangerd to adopt. */
 struct ctl_daemon_stop {
-	int		 unused_;
+	uint64_t	 keep_vms;	/* 0 or 1 */
 };
 
 struct ctl_winsize {

@@ -12,6 +12,9 @@
 #define T0(num, name, st) \
 	{ num, name, NULL, 0, sizeof(struct st) }
 
+static const struct msg_field f_daemon_stop[] = {
+	F(ctl_daemon_stop, keep_vms, MF_U64, 1, 0),
+};
 static const struct msg_field f_error[] = {
 	F(ctl_error, code, MF_U64, BERR_MAX, 0),
 	F(ctl_error, message, MF_STR, BANGER_STRMAX, 0),
@@ -198,7 +201,7 @@ static const struct msg_type ctl_types[] = {
 	T(CTL_VM_DELETE, "vm.delete", ctl_vm_delete, f_vm_delete),
 	T0(CTL_DAEMON_STATUS, "daemon.status", ctl_daemon_status),
 	T(CTL_DAEMON_INFO, "daemon.info", ctl_daemon_info, f_daemon_info),
-	T0(CTL_DAEMON_STOP, "daemon.stop", ctl_daemon_stop),
+	T(CTL_DAEMON_STOP, "daemon.stop", ctl_daemon_stop, f_daemon_stop),
 	T(CTL_WINSIZE, "winsize", ctl_winsize, f_winsize),
 	T(CTL_VM_CREATE, "vm.create", ctl_vm_create, f_vm_create),
 	T(CTL_VM_START, "vm.start", ctl_vm_name, f_vm_name),

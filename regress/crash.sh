@@ -2,7 +2,8 @@
 # which adopts the QEMU of the VM that was wholly up (it runs on, with its
 # tap, lease, files and agent), kills the --rm one's and the one still
 # booting's, and releases their taps and leases.  The adopted VM then
-# stops, and a `daemon stop` takes its VMs down with it.
+# stops; `daemon restart` and `daemon stop --keep-vms` leave it running,
+# and a `daemon stop` takes its VMs down with it.
 . "$REGRESS/test-lib.sh"
 
 trace "[t1] banger vm run --name c1 -- sleep 600 &"
@@ -127,6 +128,24 @@ wait_until 10 pid_gone "$dpid" || fatal "bangerd $dpid survived kill -9"
 run t1 vm exec c1 -- cat /root/mark
 expect_rc 0 "vm exec after a second crash"
 [ "$(vm_field t1 c1 pid)" = "$q1" ] || fail "c1 not adopted the second time"
+# daemon restart, and daemon stop --keep-vms: the VM runs on, adopted.
+dpid=$(daemon_pid t1)
+run t1 daemon restart
+expect_rc 0 "daemon restart"
+grep -qx "bangerd restarted" "$W/out" || fail "restart did not say so"
+ndpid=$(daemon_pid t1)
+pid_alive "$ndpid" && [ "$ndpid" != "$dpid" ] ||
+    fail "no new bangerd after daemon restart ('$ndpid', was $dpid)"
+pid_alive "$q1" || fail "daemon restart ended c1's qemu $q1"
+run t1 vm exec c1 -- cat /root/mark
+expect_rc 0 "vm exec after daemon restart"
+[ "$(vm_field t1 c1 pid)" = "$q1" ] || fail "c1 not adopted after restart"
+run t1 daemon stop --keep-vms
+expect_rc 0 "daemon stop --keep-vms"
+wait_until 10 pid_gone "$ndpid" ||
+    fail "bangerd $ndpid still there after stop --keep-vms"
+pid_alive "$q1" || fail "daemon stop --keep-vms ended c1's qemu $q1"
+[ "$(vm_state t1 c1)" = running ] || fail "c1 not running after the restart"
 run t1 daemon stop
 expect_rc 0 "daemon stop"
 wait_until 15 pid_gone "$q1" || fail "daemon stop left c1's qemu $q1 running"

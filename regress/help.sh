@@ -3,7 +3,7 @@
 . "$REGRESS/test-lib.sh"
 
 for cmd in "" "vm" "vm run" "vm list" "vm delete" "daemon" "daemon status" \
-    "daemon stop" "doctor" "kernel" "kernel list" "kernel import" \
+    "daemon stop" "daemon restart" "doctor" "kernel" "kernel list" "kernel import" \
     "kernel pull" "kernel bundle" "kernel delete" "vm suspend" "vm resume" \
     "vm fork" "image warm" "vm pull" "vm acp" "web" "vm session" "vm cp" \
     "vm workspace prepare" "ci gitlab"; do
