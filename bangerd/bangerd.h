@@ -647,6 +647,9 @@ int	 vm_adoptable(const struct vm *);
 int	 vm_adopt(struct vm *, char *, size_t);
 /* vmm-pid.c: is pid the user's VMM for this VM id? */
 int	 vmm_is_ours(pid_t, int64_t);
+int64_t	 vmm_pid_id(pid_t);
+void	 vmm_kill_strays(struct bangerd *,
+	    int (*)(struct bangerd *, int64_t));
 /* unixlisten.c: the launcher makes a unix:PATH listener */
 int	 unix_listen_make(const char *);
 int	 unix_parent(const char *, const char **);

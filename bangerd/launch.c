@@ -144,6 +144,19 @@ l_signal(struct launcher *l, size_t i, int signo)
 		(void)kill(l->kids[i].pid, signo);
 }
 
+/* The kid that is this VM's VMM, or -1. */
+static ssize_t
+l_vmm_of(const struct launcher *l, uint64_t vm_id)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->nkids; i++)
+		if (l->kids[i].vm_id == vm_id &&
+		    l->kids[i].tool == LAUNCH_TOOL_VMM)
+			return (ssize_t)i;
+	return -1;
+}
+
 /*
  * A child that cannot exec: with a sync pipe (a QEMU with listening
  * channels), its errno goes there, so that the launcher reports an
@@ -189,11 +202,13 @@ l_listen_chans(const struct launcher *l, uint64_t vm_id)
 		if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 			return -1;
 		if (bind(s, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-		    listen(s, 4) == -1 || dup2(s, l_chans[i].slot) == -1) {
+		    listen(s, 4) == -1 || (s != l_chans[i].slot &&
+		    dup2(s, l_chans[i].slot) == -1)) {
 			close(s);
 			return -1;
 		}
-		close(s);
+		if (s != l_chans[i].slot)
+			close(s);
 	}
 	return 0;
 }
@@ -226,10 +241,12 @@ l_exec(struct launcher *l, struct launch_exec *ex)
 	le.vm_id = ex->vm_id;
 	if (l->nkids == LAUNCH_MAXVMM || ex->argv.n == 0 ||
 	    l->tools[ex->tool] == NULL || (ex->listen &&
-	    (ex->tool != LAUNCH_TOOL_VMM || l->rundir == NULL))) {
+	    (ex->tool != LAUNCH_TOOL_VMM || l->rundir == NULL ||
+	    l_vmm_of(l, ex->vm_id) != -1))) {
 		le.message = l->tools[ex->tool] == NULL ? "tool not available" :
-		    ex->listen ? "listening channels need the VMM and a run "
-		    "directory" : "too many processes or empty command";
+		    ex->listen ? "listening channels need the VMM, a run "
+		    "directory and no VMM running for that VM" :
+		    "too many processes or empty command";
 		l_unstage(l);
 		(void)l_send(LAUNCH_ERROR, &le);
 		return;
@@ -252,17 +269,20 @@ l_exec(struct launcher *l, struct launch_exec *ex)
 		return;
 	}
 	if (pid == 0) {
+		cfd = -1;
 		if (!ex->listen)
 			(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		else {
-			/* The sync pipe's end goes just above the slots. */
-			if (sync[1] != L_SYNC_FD && dup3(sync[1], L_SYNC_FD,
-			    O_CLOEXEC) == -1)
+			/*
+			 * The sync pipe's end is parked above the slots
+			 * with the staged fds, and placed just above them
+			 * last, so that neither lands on the other.
+			 */
+			if ((cfd = fcntl(sync[1], F_DUPFD_CLOEXEC, 64)) == -1)
 				l_child_fail(sync[1], 126);
 			if (setsid() == -1)
-				l_child_fail(L_SYNC_FD, 126);
+				l_child_fail(cfd, 126);
 		}
-		cfd = ex->listen ? L_SYNC_FD : -1;
 		if ((devnull = open("/dev/null", O_RDWR)) == -1)
 			l_child_fail(cfd, 126);
 		/* Park staged fds above the slots before placing them. */
@@ -276,8 +296,13 @@ l_exec(struct launcher *l, struct launch_exec *ex)
 		for (i = LAUNCH_SLOT_MIN; i <= LAUNCH_SLOT_MAX; i++)
 			if (l->staged[i] != -1 && dup2(l->staged[i], i) == -1)
 				l_child_fail(cfd, 126);
-		if (ex->listen && l_listen_chans(l, ex->vm_id) == -1)
-			l_child_fail(cfd, 126);
+		if (ex->listen) {
+			if (dup3(cfd, L_SYNC_FD, O_CLOEXEC) == -1)
+				l_child_fail(cfd, 126);
+			cfd = L_SYNC_FD;
+			if (l_listen_chans(l, ex->vm_id) == -1)
+				l_child_fail(cfd, 126);
+		}
 		fd_closefrom(ex->listen ? L_SYNC_FD + 1 : LAUNCH_SLOT_MAX + 1);
 		ex->argv.v[0] = (char *)l->tools[ex->tool];
 		execve(l->tools[ex->tool], ex->argv.v, l->env);
@@ -528,8 +553,10 @@ l_adopt(struct launcher *l, uint64_t id, void *body, int *fd)
 		return l_reply(LAUNCHER_CONN_SOCK, LAUNCH_ADOPT_FAILED, id,
 		    &no, -1);
 	}
+	/* Checked, then still the process the pidfd holds (no reuse). */
 	if (!vmm_is_ours(pid, (int64_t)la->vm_id) || !l_is_vmm(l, pid) ||
-	    fd_cloexec(pfd, 1) == -1) {
+	    fd_cloexec(pfd, 1) == -1 ||
+	    syscall(SYS_pidfd_send_signal, pfd, 0, NULL, 0) == -1) {
 		close(pfd);
 		return l_reply(LAUNCHER_CONN_SOCK, LAUNCH_ADOPT_FAILED, id,
 		    &no, -1);
@@ -916,7 +943,9 @@ launch_kill_all(struct bangerd *d)
 	struct buf		 in = { 0 };
 	struct msg_hdr		 hdr;
 	struct launch_exited	*ex;
+	struct launch_error	*le;
 	struct timespec		 t0, t;
+	uint64_t		 id;
 	void			*body;
 	char			 err[MSG_ERRLEN];
 	int			 left, rc, n = 0;
@@ -947,9 +976,17 @@ launch_kill_all(struct bangerd *d)
 		    in.p, in.len, &hdr, &body, err, sizeof(err)) == -1)
 			break;
 		ex = body;
-		if (hdr.type == LAUNCH_EXITED && ex->tool == LAUNCH_TOOL_VMM &&
-		    ex->vm_id <= INT64_MAX && (vm = vm_find_id(d,
-		    (int64_t)ex->vm_id)) != NULL && vm->vmm_alive) {
+		le = body;
+		/* An exit, or a start that failed: that VMM is not there. */
+		if (hdr.type == LAUNCH_EXITED && ex->tool == LAUNCH_TOOL_VMM)
+			id = ex->vm_id;
+		else if (hdr.type == LAUNCH_ERROR &&
+		    le->tool == LAUNCH_TOOL_VMM)
+			id = le->vm_id;
+		else
+			id = UINT64_MAX;
+		if (id <= INT64_MAX && (vm = vm_find_id(d, (int64_t)id)) !=
+		    NULL && vm->vmm_alive) {
 			vm->vmm_alive = 0;
 			vm->pid = 0;
 			n--;

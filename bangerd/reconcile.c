@@ -8,7 +8,9 @@
  *   is adopted: it runs on, with its tap and root snapshot.
  * - Any other VM recorded as booting or running has lost its VMM, or
  *   must: a survivor that is provably ours is killed, and the VM is
- *   marked stopped (or deleted if --rm).
+ *   marked stopped (or deleted if --rm).  So is any process of ours
+ *   whose command line names one of this state's VMs that was not
+ *   adopted (a VMM whose pid was never recorded).
  * - Tap leases and root snapshots the helper still holds for this
  *   daemon's other VMs (those in its database or journal) are released:
  *   none of them runs, so none is in use.  Leases of other ids are left
@@ -44,6 +46,17 @@ adopted(struct bangerd *d, uint64_t id)
 	log_info("reconcile: keeping what the helper holds for vm %s: it "
 	    "runs on", vm->name);
 	return 1;
+}
+
+/* A VMM of this state's VMs that is not adopted: it goes. */
+static int
+stray(struct bangerd *d, int64_t id)
+{
+	struct vm	*vm = vm_find_id(d, id);
+
+	if (vm != NULL)
+		return !vm->vmm_alive;
+	return db_vm_id_issued(d, id) == 1;
 }
 
 /* The ids this daemon's state knows, before anything is dropped. */
@@ -249,6 +262,8 @@ reconcile(struct bangerd *d)
 		db_vm_update(d, vm);
 	}
 
+	/* QEMU no longer dies with the launcher: none may run unrecorded. */
+	vmm_kill_strays(d, stray);
 	if (d->priv_fd != -1) {
 		if (priv_tap_list(d->priv_fd, &ids, err, sizeof(err)) != 0)
 			log_warnx("reconcile: tap list: %s", err);

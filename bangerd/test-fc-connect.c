@@ -37,6 +37,7 @@
 
 #include "bangerd.h"
 #include "firecracker.h"
+#include "fdutil.h"
 #include "frame.h"
 #include "log.h"
 
@@ -346,6 +347,8 @@ launcher_start_in(struct run *r, char *rundir)
 		close(cv[0]);
 		if (dup2(sv[1], 3) == -1 || dup2(cv[1], 4) == -1)
 			_exit(126);
+		/* bangerd's layout: nothing else open (launch_spawn). */
+		fd_closefrom(5);
 		_exit(launcher_main(7, argv));
 	}
 	close(sv[1]);
@@ -448,18 +451,32 @@ test_launcher_adopts(void **state)
 	struct stat	 st;
 	char		 path[FC_SUN_PATH_MAX];
 	uint64_t	 pid = 0;
-	int		 fd, fds[5];
+	int		 fd, fds[7];
 
 	(void)state;
 	launcher_start(&r);
 	r.d.vmm = &fake_qemu_ops;
 	memset(&vm, 0, sizeof(vm));
 	vm.id = 7;
-	/* Staged at 2 and 5 as bangerd does (stderr, tap), 3, 4, 6 not. */
+	/*
+	 * Staged as bangerd stages them, 3, 4 and 6 never: stderr and tap
+	 * (a boot), then also the root snapshot and the saved state (a
+	 * resume), so that the sync pipe and the staged fds meet fd 9.
+	 */
 	assert_true((fds[0] = open("/dev/null", O_WRONLY | O_CLOEXEC)) != -1);
 	fds[1] = fds[2] = fds[4] = -1;
-	fds[3] = fds[0];
+	fds[3] = fds[5] = fds[6] = fds[0];
+	argv[2] = "banger-vm-17";
+	vm.id = 17;
 	assert_int_equal(launch_vmm(&r.d, &vm, 1, fds, 5, argv, 3), 0);
+	assert_int_equal(report(&r, &pid), LAUNCH_STARTED);
+	says(fd = launch_connect(&r.d, 17, LAUNCH_SOCK_CON), "con");
+	close(fd);
+	assert_int_equal(launch_kill(&r.d, &vm, SIGKILL), 0);
+	assert_int_equal(report(&r, &pid), LAUNCH_EXITED);
+	argv[2] = "banger-vm-7";
+	vm.id = 7;
+	assert_int_equal(launch_vmm(&r.d, &vm, 1, fds, 7, argv, 3), 0);
 	close(fds[0]);
 	assert_int_equal(report(&r, &pid), LAUNCH_STARTED);
 	vm.pid = (pid_t)pid;

@@ -97,7 +97,8 @@ vm_keepable(const struct vm *vm)
 {
 	return vm->state == VM_RUNNING && !vm->rm && !vm->tmpl &&
 	    !vm->suspending && !vm->forking && vm->d->vmm->attach != NULL &&
-	    vm->pid > 0 && vm->tap[0] != '\0' && ready_marked(vm);
+	    vm->pid > 0 && vm->tap[0] != '\0' && ready_marked(vm) &&
+	    !seed_pending(vm);
 }
 
 /* Can reconcile keep this VM?  Also, pid is still its QEMU. */

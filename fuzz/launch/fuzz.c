@@ -16,7 +16,9 @@
  * with exactly one descriptor, and here, where the run directory does not
  * exist, never comes; a unix: listener comes with one, only for a path
  * in normal form, and unixlisten.c's maker is a stub here that never
- * touches the file system); it signals only processes it started; its
+ * touches the file system); an adoption is always refused (the
+ * launcher's VMM here is a path no process runs, so no real process is
+ * ever adopted or signalled); it signals only processes it started; its
  * table stays in bounds; and, once the input ends and staged descriptors
  * are dropped, no descriptor has leaked.
  */
@@ -156,6 +158,22 @@ sandbox_launcher(void)
 	abort();
 }
 
+/* bangerd's side (launch_kill_all), never reached here. */
+struct vm *
+vm_find_id(struct bangerd *d, int64_t id)
+{
+	(void)d;
+	(void)id;
+	abort();
+}
+
+int
+vm_keepable(const struct vm *vm)
+{
+	(void)vm;
+	abort();
+}
+
 static int	 devnull = -1;
 
 /*
@@ -266,7 +284,8 @@ drain_one(int fd, int conn)
 			abort();
 		if (conn ? h.type != LAUNCH_CONNECT_FAILED &&
 		    h.type != LAUNCH_UNIX_LISTENING &&
-		    h.type != LAUNCH_UNIX_FAILED :
+		    h.type != LAUNCH_UNIX_FAILED &&
+		    h.type != LAUNCH_ADOPT_FAILED :
 		    h.type != LAUNCH_STARTED && h.type != LAUNCH_ERROR)
 			abort();
 		/* Only a listener comes with a descriptor, and always. */
@@ -383,7 +402,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		for (i = 0; i < l.nkids; i++)
 			if (l.kids[i].tool > LAUNCH_TOOL_MAX ||
-			    l.tools[l.kids[i].tool] == NULL)
+			    l.tools[l.kids[i].tool] == NULL ||
+			    l.kids[i].pidfd != -1)
 				abort();
 		for (slot = 0; slot < LAUNCH_SLOT_MIN; slot++)
 			if (l.staged[slot] != -1)
