@@ -4,7 +4,8 @@
 # until `vm session stop` collects it.  Sessions live as long as their VM,
 # and the VM outlives a crash of bangerd (the next bangerd adopts it,
 # regress/crash.sh): after a kill -9 of bangerd the sessions still run,
-# their logs and attach work, and a new one starts.
+# their logs and attach work, and a new one starts; so after `banger
+# daemon restart`.
 . "$REGRESS/test-lib.sh"
 
 uid1=$(user_uid t1)
@@ -297,6 +298,15 @@ run t1 vm session start ss --name late -- echo started-after-crash
 expect_rc 0 "vm session start after bangerd's crash"
 wait_until 30 logs_have late started-after-crash ||
     fail "a session started after the crash did not run"
+
+# ---- banger daemon restart: the same, asked for ----
+run t1 daemon restart
+expect_rc 0 "daemon restart"
+[ "$(vm_field t1 ss pid)" = "$q" ] || fail "ss has another QEMU after restart"
+n1=$(log_lines tty)
+wait_until 30 log_grew tty "$n1" ||
+    fail "tty's log stopped growing across daemon restart"
+session_state echo running || fail "echo not running after daemon restart"
 
 run t1 vm delete ss
 expect_rc 0 "vm delete ss"
