@@ -240,5 +240,53 @@ gl 501 cleanup
 expect_rc 0 "cleanup after bangerd died"
 vm_absent t1 gl-7-501 || fail "cleanup after a bangerd crash left the VM"
 
+# ---- a job whose image is an OCI reference: pulled from a registry of
+# the test's own (regress/oci-registry.py on the namespace's loopback),
+# booted, run in, cleaned up; a reference the registry lacks fails
+# prepare as the system's and leaves no VM ----
+mkdir -p "$W/oci" || fatal "mkdir"
+oci_busybox_layer "$W/oci/l1.tar" "etc/gl-oci=only in the pulled image" ||
+    fatal "making the layer"
+/usr/bin/python3 "$REGRESS/oci-registry.py" add "$W/oci/reg" test/gl:1 \
+    --layer "$W/oci/l1.tar" >"$W/oci/add.out" 2>&1 ||
+    fatal "oci-registry.py add: $(cat "$W/oci/add.out")"
+oci_serve gl "$W/oci/reg"
+GL_IMAGE=$REGHOST/test/gl:1 gl 601 prepare
+expect_rc 0 "prepare with an OCI reference"
+grep -q "^[A-Z]* /v2/test/gl/manifests/1 .*status=200" "$W/oci-gl/log" &&
+    ok "prepare fetched the manifest from the test registry" ||
+    fail "no manifest fetched: $(cat "$W/oci-gl/log")"
+vm_is_running t1 gl-7-601 || fail "prepare: VM gl-7-601 is not running"
+[ "$(vm_field t1 gl-7-601 image)" = gl-1 ] &&
+    ok "job 601's VM boots from the pulled image gl-1" ||
+    fail "job 601's VM has image '$(vm_field t1 gl-7-601 image)', want gl-1"
+run t1 image show gl-1
+grep -q "^source .*$REGHOST/test/gl:1@sha256:" "$W/out" ||
+    fail "image gl-1 does not name the reference: $(cat "$W/out")"
+# tiny has no /etc/gl-oci: under set -e, the script fails anywhere else.
+script oci 'cat /etc/gl-oci
+echo oci-ok'
+gl 601 run "$SD/oci" build_script
+expect_rc 0 "build_script in the pulled image"
+grep -qx "only in the pulled image" "$W/out" && grep -qx oci-ok "$W/out" &&
+    ok "build_script ran in the pulled image" ||
+    fail "build_script did not see the pulled image's file"
+gl 601 cleanup
+expect_rc 0 "cleanup of the OCI job"
+vm_absent t1 gl-7-601 || fail "cleanup left VM gl-7-601"
+
+GL_IMAGE=$REGHOST/test/gl:nosuch gl 602 prepare
+expect_rc $SF "prepare with a reference the registry does not have"
+grep -q "^[A-Z]* /v2/test/gl/manifests/nosuch .*status=404" "$W/oci-gl/log" ||
+    fail "the missing reference was not asked for: $(cat "$W/oci-gl/log")"
+vm_absent t1 gl-7-602 || fail "a failed pull left VM gl-7-602"
+images=$(state_dir t1)/images
+[ -e "$images/gl-nosuch" ] || [ -e "$images/gl-nosuch.build" ] &&
+    fail "a failed pull left image gl-nosuch"
+gl 602 cleanup
+expect_rc 0 "cleanup after a failed pull"
+kill "$REGPID" 2>/dev/null
+wait "$REGPID" 2>/dev/null
+
 wait_until 30 no_taps || fail "taps left: $(ns_taps)"
 wait_until 30 no_qemu t1 || fail "QEMU left: $(qemu_pids t1)"

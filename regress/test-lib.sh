@@ -456,6 +456,59 @@ dump_world() {
 	done
 }
 
+# ---- an OCI registry of the test's own (regress/oci-registry.py) -------------
+
+# oci_busybox_layer TAR [PATH=CONTENT]...: a layer tar for oci-registry.py
+# add: /bin/busybox with sh and the applets commands and banger's stage
+# wrappers use, a /tmp, and the files given (PATH without its leading /).
+oci_busybox_layer() {
+	/usr/bin/python3 - "$@" <<'EOF'
+import io, sys, tarfile
+def add(t, name, kind, data=None, mode=0o755):
+    ti = tarfile.TarInfo(name)
+    ti.mode, ti.mtime = mode, 1700000000
+    if kind == "d":
+        ti.type = tarfile.DIRTYPE
+    elif kind == "l":
+        ti.type, ti.linkname = tarfile.SYMTYPE, data
+    else:
+        ti.size = len(data)
+    t.addfile(ti, io.BytesIO(data) if kind == "f" else None)
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    add(t, "bin", "d")
+    add(t, "bin/busybox", "f", open("/bin/busybox", "rb").read())
+    for a in ("sh", "cat", "echo", "hostname", "mktemp", "pwd", "rm",
+              "test"):
+        add(t, "bin/" + a, "l", "busybox", 0o777)
+    add(t, "etc", "d")
+    add(t, "tmp", "d", mode=0o1777)
+    for f in sys.argv[2:]:
+        path, _, text = f.partition("=")
+        add(t, path, "f", (text + "\n").encode(), 0o644)
+EOF
+}
+
+# oci_serve NAME DIR [ARG...]: oci-registry.py serving DIR (made readable
+# to all) on the test namespace's loopback as nobody, with ARGs (--auth
+# is none unless given); its pid in REGPID, its address in REGHOST, its
+# port file, requests (--log) and output in $W/oci-NAME.
+oci_serve() {
+	_os=$W/oci-$1
+	_od=$2
+	shift 2
+	mkdir -p "$_os" && chown 65534:65534 "$_os" && chmod -R a+rX "$_od" ||
+	    fatal "oci_serve: $_os"
+	rm -f "$_os/port"
+	ip netns exec "$NS" setpriv --reuid=65534 --regid=65534 \
+	    --clear-groups /usr/bin/python3 "$REGRESS/oci-registry.py" serve \
+	    "$_od" --listen 127.0.0.1:0 --auth none --port-file "$_os/port" \
+	    --log "$_os/log" "$@" >"$_os/out" 2>&1 &
+	REGPID=$!
+	wait_until 20 test -s "$_os/port" ||
+	    fatal "the registry did not start: $(cat "$_os/out")"
+	REGHOST=127.0.0.1:$(cat "$_os/port")
+}
+
 # ---- test prologue -----------------------------------------------------------
 
 # Called when a test script sources this file.
