@@ -411,15 +411,13 @@ vm_vmm_started(struct bangerd *d, struct launch_started *s)
 		return;
 	vm->pid = s->pid;
 	vm_save(vm);
-	if (vm->state != VM_STARTING)
-		return;
-	/* QEMU: connect to the channels it listens on. */
+	/* QEMU: connect to the channels it listens on (a stop needs QMP). */
 	if (d->vmm->attach != NULL && d->vmm->attach(vm, err,
 	    sizeof(err)) == -1) {
 		vm_boot_failed(vm, err);
 		return;
 	}
-	if (d->vmm->boot == NULL)
+	if (d->vmm->boot == NULL || vm->state != VM_STARTING)
 		return;
 	/* Firecracker: configure it over its API, then find the agent. */
 	if (d->vmm->boot(vm, err, sizeof(err)) == -1) {

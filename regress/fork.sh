@@ -2,7 +2,8 @@
 # state (a process started before is alive in it, with the same pid) on
 # its own copy of the parent's disk, with its own name, address, MAC and
 # random numbers; the parent runs on; what one writes the others do not
-# see.  Bad requests are refused and change nothing.
+# see.  Bad requests are refused and change nothing.  A bangerd killed
+# mid-save leaves the parent running (adopted) and no child.
 . "$REGRESS/test-lib.sh"
 
 vms=$(state_dir t1)/vms
@@ -95,6 +96,41 @@ run t1 vm exec par -- sh -c '[ ! -e /root/only-1 ] && echo clean'
 [ "$(cat "$W/out")" = clean ] || fail "par sees par-1's file"
 run t1 vm exec par-1 -- cat /root/only-1
 [ "$(cat "$W/out")" = one ] || fail "par-1 lost its own file"
+
+# bangerd killed in the middle of a fork's save: the next bangerd adopts
+# the parent (its QEMU, paused for the save, continues) and no child is
+# left.  800 MB in the guest's memory make the save take seconds.
+run t1 vm exec par -- sh -c 'tr "\\0" x </dev/zero | head -c 800000000 >/dev/shm/fill'
+expect_rc 0 "fill par's memory"
+q=$(vm_field t1 par pid)
+trace "[t1] banger vm fork par --name par-x &, kill -9 bangerd mid-save"
+with_timeout 300 banger vm fork par --name par-x </dev/null >"$W/fx.out" \
+    2>"$W/fx.err" &
+bg=$!
+saving() {
+	[ -s "$vms/par/suspend.new/state" ]
+}
+wait_until 120 saving || fail "par's save never began: $(cat "$W/fx.err")"
+dpid=$(daemon_pid t1)
+kill -KILL "$dpid"
+wait_until 10 pid_gone "$dpid" || fatal "bangerd $dpid survived kill -9"
+wait "$bg"
+[ $? = 0 ] && fail "vm fork exited 0 though bangerd died mid-save"
+show "$W/fx.err" "vm fork par --name par-x"
+run t1 vm list --json
+expect_rc 0 "vm list after the crash"
+[ "$(vm_state t1 par)" = running ] || fail "par is '$(vm_state t1 par)'"
+[ "$(vm_field t1 par pid)" = "$q" ] || fail "par is not its old QEMU $q"
+vm_absent t1 par-x || fail "a child of the cut-short fork is listed"
+[ -e "$vms/par-x" ] && fail "the cut-short child's directory is left"
+[ -e "$vms/par/suspend.new" ] && fail "par's suspend.new left after the crash"
+run t1 vm exec par -- sh -c 'rm /dev/shm/fill; cat /root/count'
+expect_rc 0 "vm exec in the adopted par"
+n1=$(cat "$W/out")
+sleep 1
+run t1 vm exec par -- cat /root/count
+[ "$(cat "$W/out")" -gt "$n1" ] ||
+    fail "par's counter stands still ($n1, then $(cat "$W/out")): not continued"
 
 # A fork of a stopped VM is refused.
 run t1 vm stop par-2
