@@ -18,6 +18,7 @@ void	status_progress(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
 void	status_error(const char *, ...)
 	    __attribute__((format(printf, 1, 2)));
+void	status_disk_ready(void);
 
 /* sandbox.c: no_new_privs, and writes only below the given directory. */
 int	sandbox_fetch(const char *, char *, size_t);

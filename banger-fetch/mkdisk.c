@@ -13,6 +13,11 @@
  * guest's /root is root's).  The file is sparse: the disk costs what its
  * contents cost.  STAGE is removed afterwards.  Nothing is mounted; no
  * privilege is used.
+ *
+ * Once mkfs.ext4 made the file system, a "disk-ready" status line lets
+ * bangerd start the VM while the rest is written; the guest reads
+ * nothing of the disk until its first bytes say WORK_DONE_MARK, written
+ * last (workdisk.h).
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -273,6 +278,25 @@ run_mkfs(const char *out)
 }
 
 /*
+ * The disk is whole: its first bytes say so to a guest that may already
+ * be waiting for them (bangerd starts the VM at "disk-ready").  Written
+ * after every other byte of the disk; ext4 never uses them.
+ */
+static int
+mark_done(const char *out)
+{
+	int	 fd, rc;
+
+	if ((fd = open(out, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return -1;
+	rc = pwrite(fd, WORK_DONE_MARK, WORK_DONE_MARK_LEN, 0) ==
+	    WORK_DONE_MARK_LEN ? 0 : -1;
+	if (close(fd) == -1)
+		rc = -1;
+	return rc;
+}
+
+/*
  * The disk's contents, in the order the staging copy had them: STAGE
  * (bangerd's files, the host key, the bundle), the workspace, then
  * [[file_sync]] over both.  Directories made on the way get what
@@ -416,7 +440,15 @@ mkdisk_main(int argc, char **argv)
 		rm_tree(stage);
 		return 1;
 	}
+	/* The file has its size: a VMM may open it while it is filled. */
+	status_disk_ready();
 	if (fill(out, stage, repo, list, name, sync) == -1) {
+		(void)unlink(out);
+		rm_tree(stage);
+		return 1;
+	}
+	if (mark_done(out) == -1) {
+		status_error("work disk: %s: %s", out, strerror(errno));
 		(void)unlink(out);
 		rm_tree(stage);
 		return 1;

@@ -49,3 +49,10 @@ status_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+
+/* mkdisk: the disk is made at its size; bangerd may start the VM. */
+void
+status_disk_ready(void)
+{
+	(void)write_all(STATUS_FD, "disk-ready\n", 11);
+}

@@ -15,6 +15,15 @@
 struct layer_fs;
 
 /*
+ * The work disk's first 16 bytes once it is whole (ext4 leaves its first
+ * 1024 bytes alone).  A VM started while mkdisk still writes its disk
+ * (banger.work=wait) waits for them before it reads anything else of the
+ * disk: images/init spells the same bytes.
+ */
+#define WORK_DONE_MARK		"banger-work-done"
+#define WORK_DONE_MARK_LEN	16
+
+/*
  * workspace.c: the repository being copied, and the directory in it the
  * last entry was in (a list names a directory's files together).
  */

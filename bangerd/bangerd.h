@@ -62,6 +62,7 @@ struct client;
 struct bangerd;
 
 typedef void (*job_done_fn)(struct bangerd *, int64_t, int, const char *);
+typedef void (*job_ready_fn)(struct bangerd *, int64_t);
 
 struct job {
 	TAILQ_ENTRY(job)	 entry;
@@ -70,6 +71,7 @@ struct job {
 	struct bufferevent	*status;
 	char			 error[512];
 	job_done_fn		 done;
+	job_ready_fn		 ready;	/* "disk-ready": the VM may start */
 };
 
 #define IMAGE_GOLDEN	"debian-bookworm"
@@ -183,6 +185,8 @@ struct vm {
 						   frame is still due */
 	int			 job_alive;	/* banger-fetch running */
 	int			 boot_after_create;
+	int			 disk_gate;	/* booted while its work disk
+						   is still being written */
 	int64_t			 create_jid;
 	int			 root_snap;	/* banger-priv holds its root
 						   snapshot */
@@ -500,6 +504,7 @@ int		 seed_prepare(struct vm *, char *, size_t);
 int		 seed_pending(const struct vm *);
 void		 warm_undo(struct vm *);
 int		 tmpl_use(struct vm *);
+int		 tmpl_wanted(struct vm *);
 int		 warm_fallback(struct vm *, const char *);
 void		 warm_seeded(struct vm *, int64_t);
 void		 tmpl_build(struct bangerd *, struct client *, const char *, int,
@@ -657,6 +662,7 @@ int	 unix_parent(const char *, const char **);
 /* job.c: banger-fetch runs */
 int	 job_start(struct bangerd *, int64_t, char **, size_t, int,
 	    job_done_fn);
+void	 job_on_ready(struct bangerd *, int64_t, job_ready_fn);
 void	 job_exited(struct bangerd *, struct launch_exited *);
 
 /* net.c: banger-net */

@@ -30,3 +30,9 @@ $(eval $(call prog_rule,bangerd/test-snap-info,bangerd/test-snap-info.c \
 TESTS += bangerd/test-hostkey-line
 $(eval $(call prog_rule,bangerd/test-hostkey-line,bangerd/test-hostkey-line.c \
 	bangerd/hostkey-line.c,-lcmocka))
+
+# bangerd: the search of an initramfs for what its init knows
+# (initrd-has.c stands alone).
+TESTS += bangerd/test-initrd-has
+$(eval $(call prog_rule,bangerd/test-initrd-has,bangerd/test-initrd-has.c \
+	bangerd/initrd-has.c,-lcmocka))

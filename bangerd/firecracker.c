@@ -54,6 +54,7 @@ const struct vmm_ops firecracker_ops = {
 	.tap_by_name = 1,
 	.launcher_connects = 1,
 	.root_snapshot = 0,
+	.disk_gate = 0,		/* waits for the disk: see vmm.h */
 };
 
 /*

@@ -1,8 +1,9 @@
 /*
  * banger-fetch jobs: bangerd asks the launcher to run banger-fetch for a
- * VM, reads its status lines ("progress TEXT", "error TEXT") from a pipe
- * and hears of its exit from the launcher.  A job's output is the
- * product of files it read, so each line is bounded and relayed as text.
+ * VM, reads its status lines ("progress TEXT", "error TEXT", and from
+ * mkdisk "disk-ready") from a pipe and hears of its exit from the
+ * launcher.  A job's output is the product of files it read, so each
+ * line is bounded and relayed as text.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,7 @@ static void
 job_line(struct job *j, const char *line)
 {
 	struct vm	*vm;
+	job_ready_fn	 ready;
 
 	if (strncmp(line, "progress ", 9) == 0) {
 		if (j->vm_id == IMAGE_JOB_ID)
@@ -41,7 +43,12 @@ job_line(struct job *j, const char *line)
 			client_progress(vm->runner, "%s", line + 9);
 	} else if (strncmp(line, "error ", 6) == 0)
 		snprintf(j->error, sizeof(j->error), "%s", line + 6);
-	else
+	else if (strcmp(line, "disk-ready") == 0) {
+		if ((ready = j->ready) != NULL) {
+			j->ready = NULL;	/* once */
+			ready(j->d, j->vm_id);
+		}
+	} else
 		log_warnx("banger-fetch: unexpected status line");
 }
 
@@ -119,6 +126,16 @@ job_start(struct bangerd *d, int64_t vm_id, char **argv, size_t argc,
 		close(p[0]);
 	TAILQ_INSERT_TAIL(&d->jobs, j, entry);
 	return 0;
+}
+
+/* Call fn when vm_id's job says its disk may be opened (mkdisk). */
+void
+job_on_ready(struct bangerd *d, int64_t vm_id, job_ready_fn fn)
+{
+	struct job	*j;
+
+	if ((j = job_find(d, vm_id)) != NULL)
+		j->ready = fn;
 }
 
 void

@@ -151,9 +151,10 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "virtio-blk-device,drive=seed,serial=banger-seed");
 	arg(&a, "-append");
 	arg(&a, "console=ttyS0 quiet panic=-1%s banger.name=%s "
-	    "banger.ip=%s/%d banger.gw=%s%s%s", tsc, vm->name, vm->address,
+	    "banger.ip=%s/%d banger.gw=%s%s%s%s", tsc, vm->name, vm->address,
 	    vm->prefix, vm->gateway, vm->root_snap ? " banger.root=rw" : "",
-	    vm->img.agent_init ? " banger.init=agent" : "");
+	    vm->img.agent_init ? " banger.init=agent" : "",
+	    vm->disk_gate ? " banger.work=wait" : "");
 	arg(&a, "-device");
 	arg(&a, "virtio-serial-device");
 	arg(&a, "-chardev");
@@ -293,4 +294,5 @@ const struct vmm_ops qemu_ops = {
 	.tap_by_name = 0,
 	.root_snapshot = 1,
 	.launcher_connects = 1,
+	.disk_gate = 1,
 };

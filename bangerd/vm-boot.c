@@ -309,7 +309,8 @@ vm_boot(struct vm *vm, char *err, size_t errlen)
 	clock_gettime(CLOCK_MONOTONIC, &vm->t_spawn);
 	if (vm->boot_timer == NULL)
 		vm->boot_timer = evtimer_new(d->base, vm_boot_timeout, vm);
-	if (vm->boot_timer != NULL) {
+	/* Its disk still being written: vm_gate_done() sets the timer. */
+	if (vm->boot_timer != NULL && !(vm->disk_gate && vm->job_alive)) {
 		struct timeval	 tv = { vm->warm ? WARM_TIMEOUT_SEC :
 				    BOOT_TIMEOUT_SEC, 0 };
 
@@ -364,6 +365,11 @@ vm_start_cmd(struct client *c, struct vm *vm)
 	if (vm->state != VM_STOPPED) {
 		client_error(c, BERR_BUSY, "VM %s is %s; try again when it "
 		    "has stopped", vm->name, vm_state_name(vm->state));
+		return;
+	}
+	if (vm->job_alive) {
+		client_error(c, BERR_BUSY, "VM %s's work disk is still being "
+		    "made; try again when it is done", vm->name);
 		return;
 	}
 	if (vm->runner != NULL) {

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "firecracker.h"
 #include "fdutil.h"
+#include "initrd-has.h"
 #include "log.h"
 #include "priv-wrap.h"
 #include "valid.h"
@@ -44,6 +45,8 @@ static struct vm *vm_begin(struct client *, const char *, const char *,
 		    uint64_t, uint64_t, uint64_t, const struct msg_strv *,
 		    const char *, const struct msg_strv *);
 static void	vm_begin_create(struct client *c, struct vm *vm);
+static void	vm_disk_ready(struct bangerd *, int64_t);
+static void	vm_gate_done(struct vm *, int, const char *);
 
 static int
 stage_dirs(struct vm *vm, char *err, size_t errlen)
@@ -227,8 +230,83 @@ vm_mkdisk(struct vm *vm, char *err, size_t errlen)
 	}
 	close(logfd);
 	vm->job_alive = 1;
+	/*
+	 * A cold start overlaps the disk's writing (vm_disk_ready()) if the
+	 * image's init can wait for the disk: not one built by an older
+	 * banger.
+	 */
+	if (vm->boot_after_create && !vm->tmpl && d->vmm->disk_gate &&
+	    initrd_has(vm->img.initrd, "banger.work=wait"))
+		job_on_ready(d, vm->id, vm_disk_ready);
 	vm_config_done(vm);
 	return 0;
+}
+
+/*
+ * The work disk has its size and file system, and banger-fetch writes
+ * the rest.  A cold start boots now: its guest reads nothing of the disk
+ * until the disk is whole (banger.work=wait, images/init), and the time
+ * the disk takes is spent while the kernel boots.  A warm start waits
+ * for the whole disk, its seed (tmpl_use()).
+ */
+static void
+vm_disk_ready(struct bangerd *d, int64_t id)
+{
+	struct vm	*vm = vm_find_id(d, id);
+	struct client	*c;
+	char		 err[1024];
+
+	if (vm == NULL || vm->state != VM_CREATING ||
+	    !vm->boot_after_create || tmpl_wanted(vm))
+		return;
+	vm->boot_after_create = 0;	/* vm_disk_done() boots nothing */
+	vm->state = VM_STOPPED;
+	vm_save(vm);
+	ssh_refresh(d);
+	vm_creds_arm(vm);
+	vm->disk_gate = 1;
+	if (vm_boot(vm, err, sizeof(err)) == 0) {
+		log_info("vm %s (id %lld) starting while its work disk is "
+		    "written, tap %s, address %s", vm->name, (long long)vm->id,
+		    vm->tap, vm->address);
+		return;
+	}
+	vm->disk_gate = 0;
+	log_warnx("vm %s: %s", vm->name, err);
+	if ((c = vm->runner) != NULL) {
+		vm->runner = NULL;
+		c->vm = NULL;
+		client_error(c, BERR_INTERNAL, "cannot start VM %s: %s",
+		    vm->name, err);
+	}
+	if (vm->run_created)
+		vm_delete(NULL, vm);	/* once the job is done */
+}
+
+/* The disk of a VM that started early is done (or failed). */
+static void
+vm_gate_done(struct vm *vm, int ok, const char *jerr)
+{
+	struct client	*c = vm->runner;
+	struct timeval	 tv = { BOOT_TIMEOUT_SEC, 0 };
+
+	vm->disk_gate = 0;
+	if (!ok) {
+		/* Its guest waits for a disk that will not come. */
+		log_warnx("vm %s: work disk: %s", vm->name, jerr);
+		if (c != NULL) {
+			vm->runner = NULL;
+			c->vm = NULL;
+			client_error(c, BERR_INTERNAL, "cannot create VM %s: "
+			    "work disk: %s", vm->name, jerr);
+		}
+		vm_delete(NULL, vm);
+		return;
+	}
+	log_info("vm %s: work disk written", vm->name);
+	/* vm_boot() left the boot timer to now. */
+	if (vm->state == VM_STARTING && vm->boot_timer != NULL)
+		evtimer_add(vm->boot_timer, &tv);
 }
 
 /*
@@ -294,7 +372,13 @@ vm_disk_done(struct bangerd *d, int64_t id, int ok, const char *jerr)
 	db_journal_end(d, vm->create_jid);
 	vm->create_jid = 0;
 	if (vm->state == VM_DELETING) {
-		vm_finish_delete(vm);
+		/* A VMM started early ends first: vm_vmm_exited(). */
+		if (vm->pid == 0 && !vm->vmm_alive)
+			vm_finish_delete(vm);
+		return;
+	}
+	if (vm->disk_gate) {
+		vm_gate_done(vm, ok, jerr);
 		return;
 	}
 	c = vm->runner;

@@ -71,8 +71,9 @@ vm_delete(struct client *c, struct vm *vm)
 	vm_save(vm);
 	if (vm->boot_timer != NULL)
 		evtimer_del(vm->boot_timer);
-	if (vm->job_alive)
-		return;		/* vm_disk_done() finishes the delete */
+	/* vm_disk_done() finishes the delete, or the VMM's exit does. */
+	if (vm->job_alive && vm->pid == 0 && !vm->vmm_alive)
+		return;
 	if (vm->pid == 0 && !vm->vmm_alive) {
 		vm_finish_delete(vm);
 		return;
@@ -146,7 +147,9 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 	if (vm->kill_timer != NULL)
 		evtimer_del(vm->kill_timer);
 	if (vm->state == VM_DELETING) {
-		vm_finish_delete(vm);
+		/* Started while its disk was written: the job ends last. */
+		if (!vm->job_alive)
+			vm_finish_delete(vm);
 		return;
 	}
 	if (vm->boot_timer != NULL)

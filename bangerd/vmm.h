@@ -112,6 +112,13 @@ struct vmm_ops {
 	 * launcher is not told the directory and refuses.
 	 */
 	int		 launcher_connects;
+	/*
+	 * Its guest can start while banger-fetch still writes its work disk
+	 * (vm-create.c): its kernel command line then says banger.work=wait
+	 * (vm->disk_gate), and images/init reads nothing of the disk until
+	 * the disk's first bytes say it is whole.
+	 */
+	int		 disk_gate;
 };
 
 extern const struct vmm_ops qemu_ops;

@@ -244,6 +244,29 @@ warm_undo(struct vm *vm)
 }
 
 /*
+ * Before vm's own disk is whole: would it start warm?  1 if a usable
+ * template is there (tmpl_use() decides again once the disk is built);
+ * 0 if it boots cold, with a template asked for as tmpl_use() would.
+ */
+int
+tmpl_wanted(struct vm *vm)
+{
+	struct snap_info si;
+	char		 key[160], why[128];
+
+	if (!warm_possible(vm) || tmpl_key(vm->img.name, vm->vcpus,
+	    vm->memory_mib, vm->disk_mib, key, sizeof(key)) == -1)
+		return 0;
+	if (tmpl_check(vm, key, &si, why, sizeof(why)) == 0)
+		return 1;
+	log_info("vm %s: no warm start from %s: %s", vm->name, key, why);
+	if (vm->warm_cfg == CONFIG_WARM_AUTO)
+		tmpl_build(vm->d, NULL, vm->img.name, vm->vcpus,
+		    vm->memory_mib, vm->disk_mib);
+	return 0;
+}
+
+/*
  * After vm's own disk was built: make it a restore of the template when
  * there is a usable one.  0: vm is now suspended on the template's state
  * (the caller resumes it); -1: boot it cold (the directory is as before).
