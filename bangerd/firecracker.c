@@ -54,7 +54,7 @@ const struct vmm_ops firecracker_ops = {
 	.tap_by_name = 1,
 	.launcher_connects = 1,
 	.root_snapshot = 0,
-	.disk_gate = 0,		/* waits for the disk: see vmm.h */
+	.disk_gate = 1,
 };
 
 /*
@@ -196,8 +196,9 @@ fc_config_vm(const struct bangerd *d, const struct vm *vm,
 	n = snprintf(c->boot_args, sizeof(c->boot_args), "console=ttyS0 "
 	    "reboot=k panic=1 pci=off i8042.noaux i8042.nomux i8042.dumbkbd "
 	    "quiet banger.vmm=firecracker banger.name=%s banger.ip=%s/%d "
-	    "banger.gw=%s%s", vm->name, vm->address, vm->prefix, vm->gateway,
-	    vm->img.agent_init ? " banger.init=agent" : "");
+	    "banger.gw=%s%s%s", vm->name, vm->address, vm->prefix,
+	    vm->gateway, vm->img.agent_init ? " banger.init=agent" : "",
+	    vm->disk_gate ? " banger.work=wait" : "");
 	if (n < 0 || (size_t)n >= sizeof(c->boot_args))
 		goto toolong;
 	/* The console pipe on fd 3 (console.c writes console.log). */

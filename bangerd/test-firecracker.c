@@ -225,6 +225,27 @@ test_spec_boot_no_disks(void **state)
 	fc_calls_free(v, n);
 }
 
+/*
+ * A VM started while its work disk is written has its guest wait for
+ * the disk (vm-create.c); no spec needed: only the command line.
+ */
+static void
+test_boot_args_gate(void **state)
+{
+	struct bangerd	 d;
+	struct vm	 vm;
+	struct fc_config c;
+	char		 err[256];
+
+	(void)state;
+	setup_vm(&d, &vm);
+	assert_int_equal(fc_config_vm(&d, &vm, &c, err, sizeof(err)), 0);
+	assert_null(strstr(c.boot_args, "banger.work="));
+	vm.disk_gate = 1;
+	assert_int_equal(fc_config_vm(&d, &vm, &c, err, sizeof(err)), 0);
+	assert_non_null(strstr(c.boot_args, " banger.work=wait"));
+}
+
 static void
 test_spec_boot_disks(void **state)
 {
@@ -1397,6 +1418,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_boot_no_disks),
 		cmocka_unit_test(test_spec_boot_disks),
+		cmocka_unit_test(test_boot_args_gate),
 		cmocka_unit_test(test_spec_shutdown),
 		cmocka_unit_test(test_spec_rejects),
 		cmocka_unit_test(test_config_checks),

@@ -130,6 +130,26 @@ test_rootfs(void **state)
 	qemu_argv_free(argv, n);
 }
 
+/* Started while its work disk is written: the guest waits for it. */
+static void
+test_disk_gate(void **state)
+{
+	struct bangerd	 d;
+	struct vm	 vm;
+	char		**argv;
+	size_t		 n;
+
+	(void)state;
+	setup(&d, &vm, ACCEL_TCG);
+	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
+	assert_false(any_contains(argv, n, "banger.work="));
+	qemu_argv_free(argv, n);
+	vm.disk_gate = 1;
+	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
+	assert_true(any_contains(argv, n, " banger.work=wait"));
+	qemu_argv_free(argv, n);
+}
+
 /* A root snapshot comes as fd 6 and the guest mounts it read-write. */
 static void
 test_root_snapshot(void **state)
@@ -203,6 +223,7 @@ main(void)
 		cmocka_unit_test(test_tcg),
 		cmocka_unit_test(test_kvm),
 		cmocka_unit_test(test_rootfs),
+		cmocka_unit_test(test_disk_gate),
 		cmocka_unit_test(test_root_snapshot),
 		cmocka_unit_test(test_resume),
 	};
