@@ -447,12 +447,12 @@ mkdisk_main(int argc, char **argv)
 		rm_tree(stage);
 		return 1;
 	}
+	rm_tree(stage);
+	/* Last: nothing may fail after the guest may use the disk. */
 	if (mark_done(out) == -1) {
 		status_error("work disk: %s: %s", out, strerror(errno));
 		(void)unlink(out);
-		rm_tree(stage);
 		return 1;
 	}
-	rm_tree(stage);
 	return 0;
 }

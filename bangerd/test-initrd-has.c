@@ -67,6 +67,20 @@ test_split(void **state)
 	assert_int_equal(has("none", "banger.work=wait"), 0);
 }
 
+/* An answer is kept for the same file only: a changed file is read. */
+static void
+test_changed(void **state)
+{
+	(void)state;
+	put("changing", "banger.work=wait", 16, 100, 4096);
+	assert_int_equal(has("changing", "banger.work=wait"), 1);
+	assert_int_equal(has("changing", "banger.work=wait"), 1);
+	put("changing", "banger.work=wai", 15, 100, 8192);
+	assert_int_equal(has("changing", "banger.work=wait"), 0);
+	put("changing", "banger.work=wait", 16, 5000, 12288);
+	assert_int_equal(has("changing", "banger.work=wait"), 1);
+}
+
 static void
 test_refused(void **state)
 {
@@ -89,6 +103,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_found),
 		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_changed),
 		cmocka_unit_test(test_refused),
 	};
 	char	 cmd[300];

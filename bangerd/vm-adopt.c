@@ -90,13 +90,15 @@ vm_bridge(struct bangerd *d, char *err, size_t errlen)
 
 /*
  * May the next bangerd adopt this VM?  It is wholly up, under a VMM
- * that can be adopted, and not in the middle of a save.
+ * that can be adopted, not in the middle of a save, and its creation is
+ * over (an open "create" journal entry is rolled back).
  */
 int
 vm_keepable(const struct vm *vm)
 {
 	return vm->state == VM_RUNNING && !vm->rm && !vm->tmpl &&
-	    !vm->suspending && !vm->forking && vm->d->vmm->attach != NULL &&
+	    !vm->job_alive && !vm->suspending && !vm->forking &&
+	    vm->d->vmm->attach != NULL &&
 	    vm->pid > 0 && vm->tap[0] != '\0' && ready_marked(vm) &&
 	    !seed_pending(vm);
 }

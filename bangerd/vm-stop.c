@@ -315,8 +315,9 @@ vm_stop_all(struct bangerd *d)
 		rootdisk_release(vm);
 		vm->pid = 0;
 		vm->vmm_alive = 0;
+		/* Started while its disk was written: not made yet. */
 		if (vm->rm || vm->state == VM_DELETING ||
-		    vm->state == VM_CREATING) {
+		    vm->state == VM_CREATING || vm->job_alive) {
 			db_journal_end(d, vm->create_jid);
 			vm_remove_files(vm);
 			db_vm_delete(d, vm->id);
