@@ -37,6 +37,8 @@ int	sandbox_fetch_confine(const struct fetch_confine *, char *, size_t);
 
 /* mkdisk.c */
 int	mkdisk_main(int, char **);
+/* copydisk.c */
+int	copy_disk_main(int, char **);
 /* workdisk.h: what mkdisk.c writes onto the disk with. */
 /* workspace.c: a file opened to be copied, judged by its descriptor;
  * at most the given bytes of it copied. */

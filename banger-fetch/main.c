@@ -41,6 +41,8 @@ main(int argc, char **argv)
 	add_sbin_to_path();
 	if (argc >= 2 && strcmp(argv[1], "mkdisk") == 0)
 		return mkdisk_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "copy-disk") == 0)
+		return copy_disk_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "build-image") == 0)
 		return build_image_main(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "register-image") == 0)

@@ -198,6 +198,8 @@ struct vm {
 						   saved, if it moved */
 	int			 suspending;	/* a suspend is under way */
 	int			 forking;	/* vm fork is saving it */
+	int64_t			 fork_parent;	/* a child whose disk is being
+						   copied: its parent's id */
 	/* Warm starts (warm.c). */
 	int			 tmpl;		/* a template being made */
 	char			 tmpl_key[160];

@@ -39,6 +39,13 @@ struct snap {
 	/* vm fork: the children to make from this save (vm-fork.c). */
 	char		 fork_names[VM_FORK_MAX][VM_NAME_MAX + 1];
 	size_t		 fork_n;
+	/* Once saved: the children, one disk copy (a job) at a time. */
+	int		 fork_saved;	/* the save succeeded: cont at end */
+	struct snap_info fork_si;	/* each child's record */
+	size_t		 fork_i;	/* the next name to make */
+	size_t		 fork_made;
+	int64_t		 fork_kids[VM_FORK_MAX];
+	char		 fork_err[768];
 };
 
 struct snap	*snap_new(struct vm *);
@@ -52,7 +59,6 @@ void		 vm_suspend_saved(struct vm *, int, const char *);
 void		 vm_fork_saved(struct vm *, int, const char *);
 void		 snap_saved(struct vm *, int, const char *);
 void		 snap_rm_dir(const struct vm *, const char *);
-int		 copy_sparse(int, int, uint64_t *);
 int		 snap_sync(struct vm *);
 int		 snap_open_own(const char *, uint64_t *);
 void		 vm_resume_loaded(struct vm *, int, const char *);

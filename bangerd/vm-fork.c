@@ -3,8 +3,9 @@
  * parent is synced and paused, its state saved once (qemu-snap.c, as for
  * vm suspend), and each child gets a byte-for-byte copy of the parent's
  * work disk (reflinked where the file system can, else copied without
- * its holes) and that state, linked into its own SNAP_DIR with a record
- * naming the parent.  Then the parent runs on, and the children are
+ * its holes, by a banger-fetch copy-disk job per child, so that the
+ * event loop is not held) and that state, linked into its own SNAP_DIR
+ * with a record naming the parent.  Then the parent runs on, and the children are
  * suspended VMs: the CLI resumes each (vm-resume.c), which gives it its
  * own address and MAC, hostname, machine id, ssh host key, entropy and
  * clock before anything else runs in it.  A disk copy is never shared,
@@ -12,13 +13,12 @@
  * disks do not change, so the copies are as consistent as its state.
  *
  * Each child is journaled as a create until it is whole: a crash in the
- * middle rolls it back (reconcile.c), and the parent, whose VMM died
- * with bangerd, is stopped with its disks as they were.
+ * middle rolls it back (reconcile.c), and the next bangerd adopts the
+ * parent and lets it run on (vm-adopt.c).  A child deleted while its
+ * disk is copied, or a parent whose VMM ends meanwhile, ends the fork
+ * with the children made so far.
  */
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-
-#include <linux/fs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,50 +33,6 @@
 #include "snap.h"
 #include "valid.h"
 #include "vm-phase.h"
-
-/*
- * out becomes a copy of in: a reflink if the file system shares blocks,
- * else the data ranges only (SEEK_DATA/SEEK_HOLE), so that a sparse 8 GiB
- * disk costs what its files cost.  *copied: bytes of data written.
- */
-int
-copy_sparse(int in, int out, uint64_t *copied)
-{
-	struct stat	 st;
-	off_t		 data, hole, off;
-	ssize_t		 n;
-
-	*copied = 0;
-	if (fstat(in, &st) == -1)
-		return -1;
-	if (ioctl(out, FICLONE, in) == 0)
-		return 0;
-	if (ftruncate(out, st.st_size) == -1)
-		return -1;
-	for (data = 0; data < st.st_size; data = hole) {
-		if ((data = lseek(in, data, SEEK_DATA)) == -1) {
-			if (errno == ENXIO)
-				break;		/* only a hole is left */
-			return -1;
-		}
-		if ((hole = lseek(in, data, SEEK_HOLE)) == -1)
-			return -1;
-		for (off = data; off < hole; off += n) {
-			loff_t	 ri = off, wo = off;
-
-			n = copy_file_range(in, &ri, out, &wo,
-			    (size_t)(hole - off), 0);
-			if (n == -1 && errno == EINTR) {
-				n = 0;
-				continue;
-			}
-			if (n <= 0)
-				return -1;
-			*copied += (uint64_t)n;
-		}
-	}
-	return 0;
-}
 
 /* The names: NEW, or NEW-1..NEW-K, or PARENT-N with the first free Ns. */
 static int
@@ -190,21 +146,40 @@ vm_fork_cmd(struct client *c, const struct ctl_vm_fork *req)
 	vm_suspend_synced(vm);
 }
 
-/* One child from the parent's saved state; -1 with err, nothing left. */
-static struct vm *
-fork_child(struct vm *pa, const char *name, struct snap_info *si,
-    char *err, size_t errlen)
+static void	fork_next(struct vm *);
+static void	fork_copied(struct bangerd *, int64_t, int, const char *);
+static void	fork_end(struct vm *);
+
+/* A child that will not be made: nothing of it is left. */
+static void
+fork_drop(struct vm *ch)
+{
+	struct bangerd	*d = ch->d;
+
+	vm_remove_files(ch);
+	db_vm_delete(d, ch->id);
+	db_journal_end(d, ch->create_jid);
+	vm_free(ch);
+}
+
+/*
+ * Start one child from the parent's saved state: its record, directory
+ * and a banger-fetch job copying the parent's work disk into it
+ * (fork_copied() goes on).  -1 with err, nothing left.
+ */
+static int
+fork_child_begin(struct vm *pa, const char *name, char *err, size_t errlen)
 {
 	struct bangerd	*d = pa->d;
 	struct vm	*ch;
-	char		 from[PATH_MAX + 32], to[PATH_MAX + 32], text[SNAP_INFO_MAX];
-	uint64_t	 copied;
-	int		 in = -1, out = -1, fd, n;
-	int64_t		 jid = -1;
+	char		 from[PATH_MAX + 32], to[PATH_MAX + 32];
+	char		 logp[PATH_MAX + 16];
+	char		*argv[] = { "banger-fetch", "copy-disk", from, to, NULL };
+	int		 logfd;
 
 	if ((ch = vm_new(d)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return NULL;
+		return -1;
 	}
 	snprintf(ch->name, sizeof(ch->name), "%s", name);
 	ch->vcpus = pa->vcpus;
@@ -212,16 +187,18 @@ fork_child(struct vm *pa, const char *name, struct snap_info *si,
 	ch->disk_mib = pa->disk_mib;
 	ch->accel = pa->accel;
 	ch->img = pa->img;
+	ch->fork_parent = pa->id;
 	vm_egress_load(ch, pa->egress_line);
 	ch->state = VM_CREATING;
 	if (db_vm_insert(d, ch) == -1) {
 		snprintf(err, errlen, "could not record the VM in %s",
 		    d->paths.db);
 		vm_free(ch);
-		return NULL;
+		return -1;
 	}
-	if ((jid = db_journal_begin(d, ch->id, "create")) == -1) {
+	if ((ch->create_jid = db_journal_begin(d, ch->id, "create")) == -1) {
 		snprintf(err, errlen, "could not journal the VM's creation");
+		ch->create_jid = 0;
 		goto fail;
 	}
 	snprintf(ch->dir, sizeof(ch->dir), "%s/%s", d->paths.vms_dir,
@@ -233,16 +210,37 @@ fork_child(struct vm *pa, const char *name, struct snap_info *si,
 	}
 	snprintf(from, sizeof(from), "%s/work.ext4", pa->dir);
 	snprintf(to, sizeof(to), "%s/work.ext4", ch->dir);
-	if ((in = open_regular(from)) == -1 || (out = open(to, O_WRONLY |
-	    O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1 ||
-	    copy_sparse(in, out, &copied) == -1 || fsync(out) == -1) {
-		snprintf(err, errlen, "copying the work disk to %s: %s", to,
-		    strerror(errno));
+	snprintf(logp, sizeof(logp), "%s/fetch.log", ch->dir);
+	if ((logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1) {
+		snprintf(err, errlen, "open %s: %s", logp, strerror(errno));
 		goto fail;
 	}
-	close(in);
-	close(out);
-	in = out = -1;
+	if (job_start(d, ch->id, argv, 4, logfd, fork_copied) == -1) {
+		snprintf(err, errlen, "cannot start banger-fetch to copy the "
+		    "work disk: %s", strerror(errno));
+		close(logfd);
+		goto fail;
+	}
+	close(logfd);
+	ch->job_alive = 1;
+	client_progress(pa->stop_waiter, "copying %s's work disk for %s",
+	    pa->name, ch->name);
+	return 0;
+fail:
+	fork_drop(ch);
+	return -1;
+}
+
+/* The child's disk is copied: its saved state, linked.  -1 with err. */
+static int
+fork_child_finish(struct vm *pa, struct vm *ch, char *err, size_t errlen)
+{
+	struct snap	*s = pa->snap;
+	char		 from[PATH_MAX + 32], to[PATH_MAX + 32];
+	char		 text[SNAP_INFO_MAX];
+	int		 fd, n;
+
 	/* The state is never written again: one file, linked. */
 	if (snap_path(ch, SNAP_NEW_DIR, NULL, to, sizeof(to)) == -1 ||
 	    mkdir(to, 0700) == -1 ||
@@ -251,19 +249,19 @@ fork_child(struct vm *pa, const char *name, struct snap_info *si,
 	    link(from, to) == -1) {
 		snprintf(err, errlen, "linking the saved state into %s: %s",
 		    ch->dir, strerror(errno));
-		goto fail;
+		return -1;
 	}
-	if ((n = snap_info_format(si, text, sizeof(text))) == -1 ||
+	if ((n = snap_info_format(&s->fork_si, text, sizeof(text))) == -1 ||
 	    snap_path(ch, SNAP_NEW_DIR, SNAP_INFO, to, sizeof(to)) == -1 ||
 	    (fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600)) == -1) {
 		snprintf(err, errlen, "writing %s: %s", to, strerror(errno));
-		goto fail;
+		return -1;
 	}
 	if (write_all(fd, text, (size_t)n) != n || fsync(fd) == -1) {
 		snprintf(err, errlen, "writing %s: %s", to, strerror(errno));
 		close(fd);
-		goto fail;
+		return -1;
 	}
 	close(fd);
 	if (snap_path(ch, SNAP_NEW_DIR, NULL, from, sizeof(from)) == -1 ||
@@ -272,96 +270,142 @@ fork_child(struct vm *pa, const char *name, struct snap_info *si,
 	    fsync_dir(ch->dir) == -1) {
 		snprintf(err, errlen, "moving the saved state into place: %s",
 		    strerror(errno));
-		goto fail;
+		return -1;
 	}
 	ch->state = VM_SUSPENDED;
+	ch->fork_parent = 0;
 	vm_save(ch);
-	db_journal_end(d, jid);
-	log_info("vm %s: forked from %s (%llu bytes of disk copied)",
-	    ch->name, pa->name, (unsigned long long)copied);
-	return ch;
-fail:
-	if (in != -1)
-		close(in);
-	if (out != -1)
-		close(out);
-	vm_remove_files(ch);
-	db_vm_delete(d, ch->id);
-	if (jid != -1)
-		db_journal_end(d, jid);
-	vm_free(ch);
-	return NULL;
+	db_journal_end(pa->d, ch->create_jid);
+	ch->create_jid = 0;
+	log_info("vm %s: forked from %s", ch->name, pa->name);
+	return 0;
+}
+
+/*
+ * A child's disk copy ended.  Its parent may have gone meanwhile (its
+ * VMM ended or it was deleted: the fork is abandoned and the child
+ * dropped), or the child may have been deleted.
+ */
+static void
+fork_copied(struct bangerd *d, int64_t id, int ok, const char *jerr)
+{
+	struct vm	*ch = vm_find_id(d, id), *pa;
+	struct snap	*s;
+	char		 err[512];
+
+	if (ch == NULL)
+		return;
+	ch->job_alive = 0;
+	pa = vm_find_id(d, ch->fork_parent);
+	s = pa != NULL && pa->forking ? pa->snap : NULL;
+	if (ch->state == VM_DELETING) {
+		db_journal_end(d, ch->create_jid);
+		ch->create_jid = 0;
+		if (s != NULL)
+			snprintf(s->fork_err, sizeof(s->fork_err), "VM %s was "
+			    "deleted while it was being made", ch->name);
+		vm_finish_delete(ch);
+	} else if (s == NULL) {
+		log_warnx("vm %s: dropped: its parent's fork was abandoned",
+		    ch->name);
+		fork_drop(ch);
+		return;
+	} else if (!ok) {
+		snprintf(s->fork_err, sizeof(s->fork_err), "copying the work "
+		    "disk to %s: %s", ch->name, jerr);
+		fork_drop(ch);
+	} else if (fork_child_finish(pa, ch, err, sizeof(err)) == -1) {
+		snprintf(s->fork_err, sizeof(s->fork_err), "%s", err);
+		fork_drop(ch);
+	} else {
+		s->fork_kids[s->fork_made++] = ch->id;
+		if (pa->stop_waiter != NULL)
+			client_progress(pa->stop_waiter, "made VM %s from %s's "
+			    "state and a copy of its disk", ch->name, pa->name);
+	}
+	if (s != NULL)
+		fork_next(pa);
+}
+
+/* The next child, or the end. */
+static void
+fork_next(struct vm *pa)
+{
+	struct snap	*s = pa->snap;
+
+	while (s->fork_err[0] == '\0' && s->fork_i < s->fork_n) {
+		if (fork_child_begin(pa, s->fork_names[s->fork_i++],
+		    s->fork_err, sizeof(s->fork_err)) == 0)
+			return;		/* fork_copied() */
+	}
+	fork_end(pa);
 }
 
 /*
  * The parent's state is saved and its guest paused: make the children,
- * then let the parent run on (whatever happened) and answer.
+ * one disk copy after the other (each a banger-fetch job, so that the
+ * event loop serves everyone else meanwhile), then let the parent run on
+ * (whatever happened) and answer.
  */
 void
 vm_fork_saved(struct vm *vm, int ok, const char *why)
 {
 	struct snap	*s = vm->snap;
-	struct client	*c = vm->stop_waiter;
-	struct snap_info si;
-	struct vm	*kids[VM_FORK_MAX];
-	char		 err[768];
-	size_t		 i, made = 0;
 	unsigned	 len;
 
-	err[0] = '\0';
+	s->fork_saved = ok;
 	if (!ok)
-		snprintf(err, sizeof(err), "%s", why);
+		snprintf(s->fork_err, sizeof(s->fork_err), "%s", why);
 	else {
-		snap_identity(vm, &si);
-		si.state_size = s->bytes;
-		if (!s->streamed || EVP_DigestFinal_ex(s->md, si.state_sha,
-		    &len) != 1)
-			snprintf(err, sizeof(err), "the saved state could not "
-			    "be read back");
+		snap_identity(vm, &s->fork_si);
+		s->fork_si.state_size = s->bytes;
+		if (!s->streamed || EVP_DigestFinal_ex(s->md,
+		    s->fork_si.state_sha, &len) != 1)
+			snprintf(s->fork_err, sizeof(s->fork_err), "the saved "
+			    "state could not be read back");
 	}
-	for (i = 0; err[0] == '\0' && i < s->fork_n; i++) {
-		if ((kids[made] = fork_child(vm, s->fork_names[i], &si, err,
-		    sizeof(err))) == NULL)
-			break;
-		if (c != NULL)
-			client_progress(c, "made VM %s from %s's state and a "
-			    "copy of its disk", s->fork_names[i], vm->name);
-		made++;
-	}
-	if (ok && vm->qmp_ready)
+	/* The save is over: the copies are bounded by their jobs. */
+	if (s->deadline != NULL)
+		evtimer_del(s->deadline);
+	fork_next(vm);
+}
+
+static void
+fork_end(struct vm *vm)
+{
+	struct snap	*s = vm->snap;
+	struct client	*c = vm->stop_waiter;
+	struct ctl_vm_info vi;
+	struct vm	*kid;
+	size_t		 i;
+
+	if (s->fork_saved && vm->qmp_ready)
 		(void)qmp_exec(vm, "cont", NULL, NULL);
 	snap_rm_dir(vm, SNAP_NEW_DIR);
 	vm->forking = 0;
-	snap_free(vm);
 	ssh_refresh(vm->d);
-	if (c == NULL)
+	if (c == NULL) {
+		snap_free(vm);
 		return;
+	}
 	vm->stop_waiter = NULL;
 	c->vm = NULL;
-	if (err[0] != '\0') {
-		/* The CLI resumes the children that were made. */
-		for (i = 0; i < made; i++) {
-			struct ctl_vm_info	 vi;
-
-			vm_info(kids[i], &vi);
+	/* The CLI resumes the children that were made. */
+	for (i = 0; i < s->fork_made; i++)
+		if ((kid = vm_find_id(vm->d, s->fork_kids[i])) != NULL) {
+			vm_info(kid, &vi);
 			client_send(c, CTL_VM_INFO, &vi);
 		}
-		if (made == 0)
-			client_error(c, BERR_INTERNAL, "cannot fork VM %s: %s; "
-			    "it is still running", vm->name, err);
-		else
-			client_error(c, BERR_INTERNAL, "VM %s: only %zu of %zu "
-			    "children made (%s); they are suspended: `banger vm "
-			    "resume NAME` runs one", vm->name, made, s->fork_n,
-			    err);
-		return;
-	}
-	for (i = 0; i < made; i++) {
-		struct ctl_vm_info	 vi;
-
-		vm_info(kids[i], &vi);
-		client_send(c, CTL_VM_INFO, &vi);
-	}
-	client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
-	client_finish(c);
+	if (s->fork_err[0] == '\0') {
+		client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
+		client_finish(c);
+	} else if (s->fork_made == 0)
+		client_error(c, BERR_INTERNAL, "cannot fork VM %s: %s; it is "
+		    "still running", vm->name, s->fork_err);
+	else
+		client_error(c, BERR_INTERNAL, "VM %s: only %zu of %zu "
+		    "children made (%s); they are suspended: `banger vm "
+		    "resume NAME` runs one", vm->name, s->fork_made, s->fork_n,
+		    s->fork_err);
+	snap_free(vm);
 }

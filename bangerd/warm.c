@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "bangerd.h"
+#include "copysparse.h"
 #include "config.h"
 #include "fdutil.h"
 #include "log.h"
