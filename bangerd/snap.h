@@ -41,8 +41,10 @@ struct snap {
 	size_t		 fork_n;
 	/* Once saved: the children, one disk copy (a job) at a time. */
 	int		 fork_saved;	/* the save succeeded: cont at end */
+	int		 fork_gone;	/* the parent's VMM ended meanwhile */
 	struct snap_info fork_si;	/* each child's record */
 	size_t		 fork_i;	/* the next name to make */
+	int64_t		 fork_cur;	/* the child whose disk is copied */
 	size_t		 fork_made;
 	int64_t		 fork_kids[VM_FORK_MAX];
 	char		 fork_err[768];
@@ -57,6 +59,7 @@ int		 snap_hash_file(const char *, int, uint64_t *, uint8_t *);
 /* The drivers report back (vmm.h's suspend and resume). */
 void		 vm_suspend_saved(struct vm *, int, const char *);
 void		 vm_fork_saved(struct vm *, int, const char *);
+void		 vm_fork_vmm_gone(struct vm *);
 void		 snap_saved(struct vm *, int, const char *);
 void		 snap_rm_dir(const struct vm *, const char *);
 int		 snap_sync(struct vm *);

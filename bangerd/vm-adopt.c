@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bangerd.h"
+#include "snap.h"
 #include "log.h"
 #include "priv-wrap.h"
 #include "vm-phase.h"
@@ -96,8 +97,10 @@ vm_bridge(struct bangerd *d, char *err, size_t errlen)
 int
 vm_keepable(const struct vm *vm)
 {
+	/* A fork's parent, paused but whole while its children are made. */
 	return vm->state == VM_RUNNING && !vm->rm && !vm->tmpl &&
-	    !vm->job_alive && !vm->suspending && !vm->forking &&
+	    !vm->job_alive && !vm->suspending && (!vm->forking ||
+	    (vm->snap != NULL && vm->snap->fork_saved)) &&
 	    vm->d->vmm->attach != NULL &&
 	    vm->pid > 0 && vm->tap[0] != '\0' && ready_marked(vm) &&
 	    !seed_pending(vm);

@@ -177,6 +177,11 @@ fork_child_begin(struct vm *pa, const char *name, char *err, size_t errlen)
 	char		*argv[] = { "banger-fetch", "copy-disk", from, to, NULL };
 	int		 logfd;
 
+	if (vm_find(d, name) != NULL) {
+		snprintf(err, errlen, "a VM named \"%s\" was made meanwhile",
+		    name);
+		return -1;
+	}
 	if ((ch = vm_new(d)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -224,6 +229,7 @@ fork_child_begin(struct vm *pa, const char *name, char *err, size_t errlen)
 	}
 	close(logfd);
 	ch->job_alive = 1;
+	pa->snap->fork_cur = ch->id;
 	client_progress(pa->stop_waiter, "copying %s's work disk for %s",
 	    pa->name, ch->name);
 	return 0;
@@ -297,7 +303,11 @@ fork_copied(struct bangerd *d, int64_t id, int ok, const char *jerr)
 		return;
 	ch->job_alive = 0;
 	pa = vm_find_id(d, ch->fork_parent);
-	s = pa != NULL && pa->forking ? pa->snap : NULL;
+	/* Its own fork, not a later one of the same parent. */
+	s = pa != NULL && pa->forking && pa->snap != NULL &&
+	    pa->snap->fork_cur == ch->id ? pa->snap : NULL;
+	if (s != NULL)
+		s->fork_cur = 0;
 	if (ch->state == VM_DELETING) {
 		db_journal_end(d, ch->create_jid);
 		ch->create_jid = 0;
@@ -370,6 +380,24 @@ vm_fork_saved(struct vm *vm, int ok, const char *why)
 	fork_next(vm);
 }
 
+/*
+ * The parent's VMM ended while its children were made (vm_vmm_exited()):
+ * the fork ends with the children made so far; a copy still running
+ * drops its child when it ends.
+ */
+void
+vm_fork_vmm_gone(struct vm *vm)
+{
+	struct snap	*s = vm->snap;
+
+	s->fork_cur = 0;
+	s->fork_saved = 0;	/* nothing to continue */
+	s->fork_gone = 1;
+	snprintf(s->fork_err, sizeof(s->fork_err), "its %s exited",
+	    vm->d->vmm->name);
+	fork_end(vm);
+}
+
 static void
 fork_end(struct vm *vm)
 {
@@ -400,8 +428,9 @@ fork_end(struct vm *vm)
 		client_send(c, CTL_OK, &(struct ctl_ok){ 0 });
 		client_finish(c);
 	} else if (s->fork_made == 0)
-		client_error(c, BERR_INTERNAL, "cannot fork VM %s: %s; it is "
-		    "still running", vm->name, s->fork_err);
+		client_error(c, BERR_INTERNAL, "cannot fork VM %s: %s; %s",
+		    vm->name, s->fork_err, s->fork_gone ? "it is stopped" :
+		    "it is still running");
 	else
 		client_error(c, BERR_INTERNAL, "VM %s: only %zu of %zu "
 		    "children made (%s); they are suspended: `banger vm "

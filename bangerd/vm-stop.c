@@ -56,6 +56,15 @@ vm_delete(struct client *c, struct vm *vm)
 			    "deleted", vm->name);
 		return;
 	}
+	if (c != NULL && vm->forking) {
+		client_error(c, BERR_BUSY, "VM %s is being forked; delete it "
+		    "when the fork has ended", vm->name);
+		return;
+	}
+	/* A fork's child: its disk copy is not waited for. */
+	if (vm->job_alive && vm->fork_parent != 0)
+		(void)launch_kill_tool(vm->d, LAUNCH_TOOL_FETCH, vm->id,
+		    SIGKILL);
 	if (vm->runner != NULL && vm->runner != c) {
 		struct client	*r = vm->runner;
 
@@ -183,6 +192,11 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 		suspended = snap_exists(vm);
 	}
 	vm->warm = vm->seed_failed = 0;
+	/* Saved, its children being made: those made so far are kept. */
+	if (vm->forking && vm->snap != NULL && vm->snap->fork_saved) {
+		vm_fork_vmm_gone(vm);
+		vm->forking = 0;
+	}
 	if ((vm->suspending || vm->forking) && !suspended) {
 		/* Died before its state was whole: nothing was saved. */
 		snap_rm_dir(vm, SNAP_NEW_DIR);

@@ -103,6 +103,15 @@ run t1 vm exec par-1 -- cat /root/only-1
 # 200 MB on par's disk give the copy some length.
 run t1 vm exec par -- sh -c 'tr "\\0" y </dev/zero | head -c 200000000 >/root/big; sync'
 expect_rc 0 "write 200 MB on par's disk"
+# Where the file system shares blocks the copy is a reflink, over in
+# milliseconds: nothing to hold.
+held=1
+if cp --reflink=always "$vms/par/work.ext4" "$W/reflink-probe" 2>/dev/null
+then
+	rm -f "$W/reflink-probe"
+	echo "SKIPPED PART: reflinks here; the held-copy checks need a copy"
+	held=0
+fi
 uid1=$(user_uid t1)
 # catch_copy NAME: the copy-disk job writing NAME's disk, stopped.
 catch_copy() {
@@ -114,59 +123,59 @@ catch_copy() {
 		[ -n "$cp" ] || sleep 0.01
 		_i=$((_i + 1))
 	done
-	[ -n "$cp" ] && kill -STOP "$cp"
+	[ -n "$cp" ] && kill -STOP "$cp" 2>/dev/null
 }
-trace "[t1] banger vm fork par --name par-h &"
-with_timeout 300 banger vm fork par --name par-h </dev/null >"$W/fh.out" \
-    2>"$W/fh.err" &
-bg=$!
-catch_copy par-h || fatal "no banger-fetch copy-disk job seen for par-h"
-echo "  copy-disk $cp stopped"
-with_timeout 60 banger vm list --json </dev/null >"$W/list.json" \
-    2>"$W/hl.err" || fail "vm list did not answer during par-h's disk copy"
-[ "$(jq -r '.[] | select(.name == "par-h") | .state' "$W/list.json")" = \
-    creating ] || fail "par-h is not listed as creating during its copy"
-kill -CONT "$cp"
-wait "$bg"
-RC=$?
-show "$W/fh.err" "vm fork par --name par-h"
-expect_rc 0 "vm fork par --name par-h"
-run t1 vm exec par-h -- sh -c 'cat /root/file; wc -c </root/big'
-[ "$(echo $(cat "$W/out"))" = "shared 200000000" ] ||
-    fail "par-h's disk is not par's: $(cat "$W/out")"
-run t1 vm delete par-h
-expect_rc 0 "vm delete par-h"
+if [ $held = 1 ]; then
+	trace "[t1] banger vm fork par --name par-h &"
+	with_timeout 300 banger vm fork par --name par-h </dev/null >"$W/fh.out" \
+	    2>"$W/fh.err" &
+	bg=$!
+	catch_copy par-h || fatal "no banger-fetch copy-disk job seen for par-h"
+	echo "  copy-disk $cp stopped"
+	with_timeout 60 banger vm list --json </dev/null >"$W/list.json" \
+	    2>"$W/hl.err" || fail "vm list did not answer during par-h's disk copy"
+	[ "$(jq -r '.[] | select(.name == "par-h") | .state' "$W/list.json")" = \
+	    creating ] || fail "par-h is not listed as creating during its copy"
+	run t1 vm delete par
+	expect_rc 125 "vm delete of a VM being forked"
+	grep -q "being forked" "$W/err" || fail "no reason: $(cat "$W/err")"
+	kill -CONT "$cp"
+	wait "$bg"
+	RC=$?
+	show "$W/fh.err" "vm fork par --name par-h"
+	expect_rc 0 "vm fork par --name par-h"
+	run t1 vm exec par-h -- sh -c 'cat /root/file; wc -c </root/big'
+	[ "$(echo $(cat "$W/out"))" = "shared 200000000" ] ||
+	    fail "par-h's disk is not par's: $(cat "$W/out")"
+	run t1 vm delete par-h
+	expect_rc 0 "vm delete par-h"
 
-# A child deleted while its disk is copied ends the fork with the reason;
-# the parent runs on and no later child is made.
-trace "[t1] banger vm fork par --name par-d --count 2 &"
-with_timeout 300 banger vm fork par --name par-d --count 2 </dev/null \
-    >"$W/fd.out" 2>"$W/fd.err" &
-bg=$!
-catch_copy par-d-1 || fatal "no banger-fetch copy-disk job seen for par-d-1"
-trace "[t1] banger vm delete par-d-1 &"
-with_timeout 120 banger vm delete par-d-1 </dev/null >"$W/dd.out" \
-    2>"$W/dd.err" &
-bgd=$!
-d1_deleting() {
-	[ "$(vm_state t1 par-d-1)" = deleting ]
-}
-wait_until 60 d1_deleting || fail "par-d-1 is not shown as being deleted"
-kill -CONT "$cp"
-wait "$bgd"
-[ $? = 0 ] || fail "vm delete par-d-1 during its copy failed: $(cat "$W/dd.err")"
-wait "$bg"
-RC=$?
-show "$W/fd.err" "vm fork par --name par-d --count 2"
-expect_rc 125 "a fork whose child was deleted"
-grep -q "par-d-1 was deleted while it was being made" "$W/fd.err" ||
-    fail "no reason for the cut-short fork"
-vm_absent t1 par-d-1 || fail "par-d-1 is listed after its delete"
-vm_absent t1 par-d-2 || fail "par-d-2 was made after par-d-1 was deleted"
-[ -e "$vms/par-d-1" ] && fail "par-d-1's directory is left"
-[ "$(vm_state t1 par)" = running ] || fail "par is '$(vm_state t1 par)'"
-run t1 vm exec par -- sh -c 'rm /root/big; echo ok'
-[ "$(cat "$W/out")" = ok ] || fail "par does not run on after the fork"
+	# A child deleted while its disk is copied ends the fork with the reason;
+	# the parent runs on and no later child is made.
+	trace "[t1] banger vm fork par --name par-d --count 2 &"
+	with_timeout 300 banger vm fork par --name par-d --count 2 </dev/null \
+	    >"$W/fd.out" 2>"$W/fd.err" &
+	bg=$!
+	catch_copy par-d-1 || fatal "no banger-fetch copy-disk job seen for par-d-1"
+	# The delete ends the held copy (it is not waited for).
+	trace "[t1] banger vm delete par-d-1 (its copy held)"
+	with_timeout 120 banger vm delete par-d-1 </dev/null >"$W/dd.out" \
+	    2>"$W/dd.err" ||
+	    fail "vm delete par-d-1 during its copy failed: $(cat "$W/dd.err")"
+	kill -CONT "$cp" 2>/dev/null
+	wait "$bg"
+	RC=$?
+	show "$W/fd.err" "vm fork par --name par-d --count 2"
+	expect_rc 125 "a fork whose child was deleted"
+	grep -q "par-d-1 was deleted while it was being made" "$W/fd.err" ||
+	    fail "no reason for the cut-short fork"
+	vm_absent t1 par-d-1 || fail "par-d-1 is listed after its delete"
+	vm_absent t1 par-d-2 || fail "par-d-2 was made after par-d-1 was deleted"
+	[ -e "$vms/par-d-1" ] && fail "par-d-1's directory is left"
+	[ "$(vm_state t1 par)" = running ] || fail "par is '$(vm_state t1 par)'"
+	run t1 vm exec par -- sh -c 'rm /root/big; echo ok'
+	[ "$(cat "$W/out")" = ok ] || fail "par does not run on after the fork"
+fi
 
 # bangerd killed in the middle of a fork's save: the next bangerd adopts
 # the parent (its QEMU, paused for the save, continues) and no child is
