@@ -228,7 +228,7 @@ mc_hex(const unsigned char *p)
  * target, at the size its header claims (up to 4 GiB) before it reads
  * them, and skips junk to find a header.  So the newc headers are
  * walked first, as kernel_modules_cpio lays them out: each where the
- * last one's data ends, its fields hex, its name at most MC_PATH_MAX
+ * last one's data ends, all its fields hex, its name at most MC_PATH_MAX
  * bytes, no data but a regular file's, up to "TRAILER!!!" and then
  * nothing but NUL padding.  What the members are is libarchive's to
  * read after.
@@ -263,13 +263,20 @@ mc_prescan(int fd, off_t size, char *err, size_t errlen)
 		if (size - off < 110 || pread(fd, h, 110, off) != 110)
 			return kmod_fail(err, errlen, "modules.cpio is truncated "
 			    "(no TRAILER!!! member)");
-		if (memcmp(h, "070701", 6) != 0 ||
-		    (mode = mc_hex(h + 14)) == -1 ||
-		    (fsize = mc_hex(h + 54)) == -1 ||
-		    (nsize = mc_hex(h + 94)) == -1)
+		/*
+		 * Every field, not only the three used here: libarchive
+		 * takes a header with one non-hex field for junk and
+		 * searches on, into the member's data.
+		 */
+		for (i = 6; i < 110 && mc_hex(h + i) != -1; i += 8)
+			;
+		if (memcmp(h, "070701", 6) != 0 || i < 110)
 			return kmod_fail(err, errlen, "modules.cpio is not an "
 			    "uncompressed newc cpio archive (a bad header at "
 			    "byte %lld)", (long long)off);
+		mode = mc_hex(h + 14);
+		fsize = mc_hex(h + 54);
+		nsize = mc_hex(h + 94);
 		if (nsize < 1 || nsize > MC_PATH_MAX)
 			return kmod_fail(err, errlen, "a member's name is empty "
 			    "or longer than %d bytes", MC_PATH_MAX);

@@ -3,7 +3,8 @@
  * kernel_modules_cpio writes only in how a name is stored: a name with
  * no NUL, or non-zero padding after a name or data.  The kernel's
  * unpacker reads a name as a C string, so such a member could land
- * under another name than the one checked.
+ * under another name than the one checked; or in a field libarchive
+ * reads as junk.
  */
 #include <sys/mman.h>
 
@@ -105,6 +106,30 @@ test_name_padding(void **state)
 	close(fd);
 }
 
+/*
+ * A header libarchive would skip as junk (one field not hex: here the
+ * unused check field).  libarchive would search on for a header, into
+ * members' data, where one claiming a 4 GiB name has it allocate that
+ * much; the walk refuses the first header instead.
+ */
+static void
+test_field_not_hex(void **state)
+{
+	off_t		 at;
+	unsigned	 count = 99;
+	char		 err[256];
+	int		 fd = archive_fd();
+
+	(void)state;
+	assert_true((at = member(fd, "lib")) != -1);
+	assert_int_equal(pwrite(fd, "0000000z", 8, at + 102), 8);
+	assert_int_equal(kernel_modules_check(fd, "6.1.0-test", &count, err,
+	    sizeof(err)), -1);
+	assert_int_equal(count, 0);
+	assert_non_null(strstr(err, "a bad header at byte 0"));
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -112,6 +137,7 @@ main(void)
 		cmocka_unit_test(test_as_written),
 		cmocka_unit_test(test_name_without_nul),
 		cmocka_unit_test(test_name_padding),
+		cmocka_unit_test(test_field_not_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
