@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,30 @@ vm_mkdisk(struct vm *vm, char *err, size_t errlen)
 }
 
 /*
+ * vm could not be made or started: the client waiting for it, if any, is
+ * told why (fmt) and let go, and vm is deleted if del (once its job and
+ * VMM have ended: vm_delete()).
+ */
+static void __attribute__((format(printf, 3, 4)))
+vm_fail_runner(struct vm *vm, int del, const char *fmt, ...)
+{
+	struct client	*c = vm->runner;
+	va_list		 ap;
+	char		 msg[1536];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c != NULL) {
+		vm->runner = NULL;
+		c->vm = NULL;
+		client_error(c, BERR_INTERNAL, "%s", msg);
+	}
+	if (del)
+		vm_delete(NULL, vm);
+}
+
+/*
  * The work disk has its size and file system, and banger-fetch writes
  * the rest.  A cold start boots now: its guest reads nothing of the disk
  * until the disk is whole (banger.work=wait, images/init), and the time
@@ -253,7 +278,6 @@ static void
 vm_disk_ready(struct bangerd *d, int64_t id)
 {
 	struct vm	*vm = vm_find_id(d, id);
-	struct client	*c;
 	char		 err[1024];
 
 	if (vm == NULL || vm->state != VM_CREATING ||
@@ -273,34 +297,22 @@ vm_disk_ready(struct bangerd *d, int64_t id)
 	}
 	vm->disk_gate = 0;
 	log_warnx("vm %s: %s", vm->name, err);
-	if ((c = vm->runner) != NULL) {
-		vm->runner = NULL;
-		c->vm = NULL;
-		client_error(c, BERR_INTERNAL, "cannot start VM %s: %s",
-		    vm->name, err);
-	}
-	if (vm->run_created)
-		vm_delete(NULL, vm);	/* once the job is done */
+	vm_fail_runner(vm, vm->run_created, "cannot start VM %s: %s",
+	    vm->name, err);
 }
 
 /* The disk of a VM that started early is done (or failed). */
 static void
 vm_gate_done(struct vm *vm, int ok, const char *jerr)
 {
-	struct client	*c = vm->runner;
 	struct timeval	 tv = { BOOT_TIMEOUT_SEC, 0 };
 
 	vm->disk_gate = 0;
 	if (!ok) {
 		/* Its guest waits for a disk that will not come. */
 		log_warnx("vm %s: work disk: %s", vm->name, jerr);
-		if (c != NULL) {
-			vm->runner = NULL;
-			c->vm = NULL;
-			client_error(c, BERR_INTERNAL, "cannot create VM %s: "
-			    "work disk: %s", vm->name, jerr);
-		}
-		vm_delete(NULL, vm);
+		vm_fail_runner(vm, 1, "cannot create VM %s: work disk: %s",
+		    vm->name, jerr);
 		return;
 	}
 	log_info("vm %s: work disk written", vm->name);
@@ -384,14 +396,8 @@ vm_disk_done(struct bangerd *d, int64_t id, int ok, const char *jerr)
 	c = vm->runner;
 	if (!ok) {
 		log_warnx("vm %s: work disk: %s", vm->name, jerr);
-		if (c != NULL) {
-			vm->runner = NULL;
-			c->vm = NULL;
-			client_error(c, BERR_INTERNAL, "cannot create VM %s: "
-			    "work disk: %s (see %s/fetch.log)", vm->name, jerr,
-			    vm->dir);
-		}
-		vm_delete(NULL, vm);
+		vm_fail_runner(vm, 1, "cannot create VM %s: work disk: %s "
+		    "(see %s/fetch.log)", vm->name, jerr, vm->dir);
 		return;
 	}
 	vm->state = VM_STOPPED;
@@ -425,14 +431,8 @@ bootfail:
 			tmpl_save_failed(vm, err);
 			return;
 		}
-		if (c != NULL) {
-			vm->runner = NULL;
-			c->vm = NULL;
-			client_error(c, BERR_INTERNAL, "cannot start VM %s: %s",
-			    vm->name, err);
-		}
-		if (vm->run_created)
-			vm_delete(NULL, vm);
+		vm_fail_runner(vm, vm->run_created, "cannot start VM %s: %s",
+		    vm->name, err);
 		return;
 	}
 	log_info("vm %s (id %lld) starting, tap %s, address %s", vm->name,
