@@ -207,6 +207,8 @@ struct vm {
 	int			 settled;	/* its settle step has run */
 	int			 warm;		/* restored from a template; the
 						   seed disk holds its files */
+	int			 shared_ram;	/* this resume maps the
+						   template's RAM file */
 	int			 cold;		/* --cold */
 	int			 warm_cfg;	/* config.toml's warm */
 	uint64_t		 seeding;	/* the seed step's session */

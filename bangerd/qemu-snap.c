@@ -6,7 +6,11 @@
  * Save: QMP stop, raise max-bandwidth, getfd (a pipe's write end), then
  * migrate to it; bangerd copies the pipe into SNAP_NEW_DIR/SNAP_STATE
  * until QEMU closes it, and query-migrate says whether it completed.
- * Any failure lets the guest run on (cont).
+ * Any failure lets the guest run on (cont).  A warm template's RAM is a
+ * shared file (qemu.c) that its stream leaves out: each save sets
+ * x-ignore-shared, on for a template and off for any other VM (one
+ * restored from a template has it on since its load), and a load from a
+ * template sets it on before it starts.
  *
  * Load: QEMU was started with -incoming defer and the pipe's read end;
  * migrate-incoming starts it reading; bangerd feeds it the state file
@@ -37,11 +41,14 @@
 
 static void	save_fail(struct vm *, const char *, json_t *);
 static void	save_stopped(struct vm *, int, json_t *);
+static void	save_caps(struct vm *, int, json_t *);
 static void	save_params(struct vm *, int, json_t *);
 static void	save_gotfd(struct vm *, int, json_t *);
 static void	save_started(struct vm *, int, json_t *);
 static void	save_read(evutil_socket_t, short, void *);
 static void	save_status(struct vm *, int, json_t *);
+static int	qemu_incoming(struct vm *);
+static void	load_caps(struct vm *, int, json_t *);
 static void	load_started(struct vm *, int, json_t *);
 static void	load_write(evutil_socket_t, short, void *);
 static void	load_status(struct vm *, int, json_t *);
@@ -159,6 +166,14 @@ fail_cont(struct vm *vm, int ok, json_t *j)
 	snap_saved(vm, 0, err);
 }
 
+/* The arguments that make a migration leave shared RAM out, or not. */
+static json_t *
+ignore_shared(int on)
+{
+	return json_pack("{s:[{s:s,s:b}]}", "capabilities", "capability",
+	    "x-ignore-shared", "state", on);
+}
+
 int
 qemu_suspend(struct vm *vm, char *err, size_t errlen)
 {
@@ -176,6 +191,24 @@ save_stopped(struct vm *vm, int ok, json_t *j)
 		return;
 	if (ok != 1) {
 		save_fail(vm, "pausing the guest failed", j);
+		return;
+	}
+	/*
+	 * Set either way: a VM restored from a template has it on from its
+	 * load, and a stream that says so is refused by a QEMU without it.
+	 */
+	if (qmp_exec(vm, "migrate-set-capabilities", ignore_shared(vm->tmpl),
+	    save_caps) == -1)
+		save_fail(vm, "QEMU's monitor is not answering", NULL);
+}
+
+static void
+save_caps(struct vm *vm, int ok, json_t *j)
+{
+	if (vm->snap == NULL || vm->snap->failing)
+		return;
+	if (ok != 1) {
+		save_fail(vm, "setting QEMU's x-ignore-shared failed", j);
 		return;
 	}
 	if (qmp_exec(vm, "migrate-set-parameters", json_pack("{s:I}",
@@ -372,15 +405,37 @@ save_status(struct vm *vm, int ok, json_t *j)
 int
 qemu_resume(struct vm *vm, char *err, size_t errlen)
 {
-	char	 uri[32];
-
-	snprintf(uri, sizeof(uri), "fd:%d", vm->root_snap ? 8 : 7);
-	if (qmp_exec(vm, "migrate-incoming", json_pack("{s:s}", "uri", uri),
-	    load_started) == -1) {
+	if ((vm->shared_ram ? qmp_exec(vm, "migrate-set-capabilities",
+	    ignore_shared(1), load_caps) : qemu_incoming(vm)) == -1) {
 		snprintf(err, errlen, "QEMU's monitor is not answering");
 		return -1;
 	}
 	return 1;
+}
+
+static int
+qemu_incoming(struct vm *vm)
+{
+	char	 uri[32];
+
+	snprintf(uri, sizeof(uri), "fd:%d", vm->root_snap ? 8 : 7);
+	return qmp_exec(vm, "migrate-incoming", json_pack("{s:s}", "uri",
+	    uri), load_started);
+}
+
+static void
+load_caps(struct vm *vm, int ok, json_t *j)
+{
+	char	 err[512];
+
+	if (vm->snap == NULL)
+		return;
+	if (ok != 1) {
+		why(err, sizeof(err), "QEMU would not load without the "
+		    "template's RAM", j);
+		vm_resume_loaded(vm, 0, err);
+	} else if (qemu_incoming(vm) == -1)
+		vm_resume_loaded(vm, 0, "QEMU's monitor is not answering");
 }
 
 static void

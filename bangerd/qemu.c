@@ -85,8 +85,24 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "banger-vm-%lld,process=banger-vm-%lld", (long long)vm->id,
 	    (long long)vm->id);
 	/* Debian's kernels lack VIRTIO_MMIO_CMDLINE_DEVICES: keep ACPI. */
+	/*
+	 * A warm template's RAM is a file it shares (share=on), so that
+	 * its saved state leaves the RAM out (x-ignore-shared, qemu-snap.c)
+	 * and a VM restored from it maps that file copy-on-write
+	 * (share=off): it reads the template's pages instead of loading
+	 * them.  The backend has the id QEMU gives the RAM of -m alone, so
+	 * that every saved state names the same RAM block.
+	 */
 	arg(&a, "-M");
-	arg(&a, "microvm,acpi=on");
+	arg(&a, "microvm,acpi=on%s", vm->tmpl || vm->shared_ram ?
+	    ",memory-backend=" QEMU_RAM_ID : "");
+	if (vm->tmpl || vm->shared_ram) {
+		arg(&a, "-object");
+		arg(&a, "memory-backend-file,id=" QEMU_RAM_ID ",size=%dM,"
+		    "mem-path=%s/%s,share=%s", vm->memory_mib, vm->dir,
+		    vm->tmpl ? TMPL_RAM : SNAP_DIR "/" SNAP_RAM,
+		    vm->tmpl ? "on" : "off");
+	}
 	arg(&a, "-accel");
 	arg(&a, "%s", kvm ? "kvm" : "tcg");
 	arg(&a, "-cpu");

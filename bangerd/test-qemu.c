@@ -198,6 +198,50 @@ test_resume(void **state)
 	qemu_argv_free(argv, n);
 }
 
+/*
+ * RAM: plain -m for a VM of its own; a template's RAM is a file it
+ * shares, and a VM restored from one maps that file (its link in the
+ * saved state's directory) copy-on-write; the RAM block's name is the
+ * same in all three.
+ */
+static void
+test_ram(void **state)
+{
+	struct bangerd	 d;
+	struct vm	 vm;
+	char		**argv;
+	size_t		 n;
+
+	(void)state;
+	setup(&d, &vm, ACCEL_TCG);
+	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
+	assert_true(has(argv, n, "-m", "512"));
+	assert_true(has(argv, n, "-M", "microvm,acpi=on"));
+	assert_false(any_contains(argv, n, "memory-backend"));
+	qemu_argv_free(argv, n);
+
+	vm.tmpl = 1;
+	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
+	assert_true(has(argv, n, "-m", "512"));
+	assert_true(has(argv, n, "-M",
+	    "microvm,acpi=on,memory-backend=microvm.ram"));
+	assert_true(has(argv, n, "-object", "memory-backend-file,"
+	    "id=microvm.ram,size=512M,mem-path=/state/vms/box/ram,share=on"));
+	qemu_argv_free(argv, n);
+
+	vm.tmpl = 0;
+	vm.resuming = 1;
+	vm.shared_ram = 1;
+	assert_int_equal(qemu_argv(&d, &vm, &argv, &n), 0);
+	assert_true(has(argv, n, "-M",
+	    "microvm,acpi=on,memory-backend=microvm.ram"));
+	assert_true(has(argv, n, "-object", "memory-backend-file,"
+	    "id=microvm.ram,size=512M,mem-path=/state/vms/box/suspend/ram,"
+	    "share=off"));
+	assert_true(has(argv, n, "-incoming", "defer"));
+	qemu_argv_free(argv, n);
+}
+
 static void
 test_kvm(void **state)
 {
@@ -226,6 +270,7 @@ main(void)
 		cmocka_unit_test(test_disk_gate),
 		cmocka_unit_test(test_root_snapshot),
 		cmocka_unit_test(test_resume),
+		cmocka_unit_test(test_ram),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -336,6 +336,8 @@ vm_resume_loaded(struct vm *vm, int ok, const char *why)
 	}
 	log_info("vm %s: saved state loaded in %.2f s", vm->name,
 	    snap_secs(s));
+	/* QEMU has mapped the template's RAM: later boots are plain. */
+	vm->shared_ram = 0;
 	/* The drivers discarded it before the guest ran: gone already. */
 	(void)snap_discard(vm);
 	if (strcmp(s->si.address, vm->address) != 0)

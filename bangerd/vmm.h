@@ -31,6 +31,14 @@ struct vmm_fds {
 #define SNAP_STATE	"state"		/* device state (and QEMU's RAM) */
 #define SNAP_MEM	"mem"		/* guest memory (Firecracker) */
 #define SNAP_INFO	"info"		/* sizes, hashes, identity */
+/*
+ * QEMU's RAM as a file (qemu.c): a template VM's, in its directory, then
+ * in the template's; a VM restored from a template, a link to it in
+ * SNAP_DIR.  QEMU_RAM_ID is the RAM block's name in every saved state.
+ */
+#define TMPL_RAM	"ram"
+#define SNAP_RAM	"ram"
+#define QEMU_RAM_ID	"microvm.ram"
 
 struct vmm_ops {
 	const char	*name;		/* "qemu", "firecracker" */

@@ -2,11 +2,14 @@
  * Warm starts.  For an image and a VM shape (vCPUs, memory, disk), a
  * template is a guest booted once with an empty work disk, left until it
  * has settled (sshd listening where the image has it), synced and saved
- * (vm-suspend.c's save): its state, its record and its work disk, in
- * templates/KEY under the state directory.  A new VM whose template is
- * whole and was made from the same image files, kernel, VMM, accelerator,
- * TSC rate and banger is restored from it instead of booted:
+ * (vm-suspend.c's save): its state, its record, its work disk and its
+ * RAM, in templates/KEY under the state directory.  A new VM whose
+ * template is whole and was made from the same image files, kernel, VMM,
+ * accelerator, TSC rate and banger is restored from it instead of booted:
  *
+ * - its RAM is the template's RAM file mapped copy-on-write (qemu.c), so
+ *   the saved state holds only the devices' state and the restore reads
+ *   just the pages the guest touches;
  * - its work disk is a copy of the template's (the restored guest's
  *   caches describe that disk, so only a byte-for-byte copy is safe);
  * - the disk banger-fetch built for it as usual (workspace, file_sync,
@@ -206,6 +209,14 @@ tmpl_check(struct vm *vm, const char *key, struct snap_info *si,
 		    "right size");
 		return -1;
 	}
+	if (tmpl_path(vm->d, key, TMPL_RAM, p, sizeof(p)) == -1 ||
+	    own_file(p, &size) == -1 ||
+	    size != (uint64_t)vm->memory_mib << 20) {
+		snprintf(why, whylen, "its RAM file is missing or not the "
+		    "right size (older templates have none; `banger image "
+		    "warm` makes a new one)");
+		return -1;
+	}
 	return 0;
 }
 
@@ -228,7 +239,7 @@ warm_undo(struct vm *vm)
 {
 	char	 seed[PATH_MAX + 16], work[PATH_MAX + 16];
 
-	vm->warm = 0;
+	vm->warm = vm->shared_ram = 0;
 	if (!seed_pending(vm))
 		return;
 	snprintf(seed, sizeof(seed), "%s/seed.ext4", vm->dir);
@@ -319,6 +330,9 @@ tmpl_use(struct vm *vm)
 	    mkdir(to, 0700) == -1 ||
 	    tmpl_path(vm->d, key, SNAP_STATE, from, sizeof(from)) == -1 ||
 	    snap_path(vm, SNAP_NEW_DIR, SNAP_STATE, to, sizeof(to)) == -1 ||
+	    link(from, to) == -1 ||
+	    tmpl_path(vm->d, key, TMPL_RAM, from, sizeof(from)) == -1 ||
+	    snap_path(vm, SNAP_NEW_DIR, SNAP_RAM, to, sizeof(to)) == -1 ||
 	    link(from, to) == -1) {
 		log_warn("vm %s: linking the template's state", vm->name);
 		goto fail;
@@ -342,6 +356,7 @@ tmpl_use(struct vm *vm)
 		goto fail;
 	}
 	vm->state = VM_SUSPENDED;
+	vm->shared_ram = 1;
 	vm_save(vm);
 	log_info("vm %s: warm start from %s (%llu bytes of disk copied)",
 	    vm->name, key, (unsigned long long)copied);
@@ -557,6 +572,7 @@ tmpl_exited(struct vm *vm, int saved)
 	char		 from[PATH_MAX + 32], to[PATH_MAX + 32];
 	static const char *const files[] = { SNAP_STATE, SNAP_INFO };
 	size_t		 i;
+	int		 fd;
 
 	if (!saved) {
 		tmpl_drop(vm, "its VM stopped before it was saved (see "
@@ -584,6 +600,18 @@ tmpl_exited(struct vm *vm, int saved)
 	}
 	snprintf(from, sizeof(from), "%s/work.ext4", vm->dir);
 	snprintf(to, sizeof(to), "%s/work.ext4", tmp);
+	if (rename(from, to) == -1)
+		goto fail;
+	/* The RAM the state leaves out: on disk before the template is. */
+	snprintf(from, sizeof(from), "%s/%s", vm->dir, TMPL_RAM);
+	snprintf(to, sizeof(to), "%s/%s", tmp, TMPL_RAM);
+	if ((fd = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		goto fail;
+	if (fchmod(fd, 0600) == -1 || fsync(fd) == -1) {
+		close(fd);
+		goto fail;
+	}
+	close(fd);
 	if (rename(from, to) == -1 || fsync_dir(tmp) == -1)
 		goto fail;
 	(void)tmpl_path(d, vm->tmpl_key, NULL, to, sizeof(to));

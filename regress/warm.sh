@@ -3,7 +3,8 @@
 # command's output and status are right, the workspace and a file_sync
 # file are there, each VM is itself (hostname, address, MAC, random
 # bytes); --cold boots; a damaged template falls back to a cold boot that
-# still runs the command; warm = "auto" makes the template in the
+# still runs the command, and one without its RAM file is not used; a
+# warm VM suspends and resumes; warm = "auto" makes the template in the
 # background the first time a VM could have used it.
 . "$REGRESS/test-lib.sh"
 
@@ -40,10 +41,16 @@ grep -q 'is ready' "$W/err" || fail "image warm did not say it was ready"
 key=$(ls "$tdir")
 echo "  template: $key"
 [ "$(echo "$key" | grep -c .)" = 1 ] || fatal "want one template, have: $key"
-for f in state info work.ext4; do
+for f in state info work.ext4 ram; do
 	[ "$(stat -c %a "$tdir/$key/$f")" = 600 ] ||
 	    fail "$f mode $(stat -c %a "$tdir/$key/$f")"
 done
+# Its RAM is a file of the VM's memory size, which the state leaves out.
+mem=$(echo "$key" | sed -n 's/.*-\([0-9][0-9]*\)m-[0-9]*d$/\1/p')
+[ "$(stat -c %s "$tdir/$key/ram")" = $((mem * 1048576)) ] ||
+    fail "the template's RAM file has $(stat -c %s "$tdir/$key/ram") bytes, want $mem MiB"
+[ "$(stat -c %s "$tdir/$key/state")" -lt 1048576 ] ||
+    fail "the template's state holds its RAM: $(stat -c %s "$tdir/$key/state") bytes"
 run t1 image show --json tiny
 expect_rc 0 "image show tiny"
 [ "$(jq -r '.warm[0]' "$W/out")" = "${key#tiny-}" ] ||
@@ -79,6 +86,17 @@ for l in 2 3 4; do
 	[ "$(sed -n ${l}p "$W/probe.w1")" != "$(sed -n ${l}p "$W/probe.w2")" ] ||
 	    fail "w1 and w2 share line $l: $(sed -n ${l}p "$W/probe.w1")"
 done
+# A warm VM (its RAM mapped from the template's file) suspends and
+# resumes like any other, and its processes and files are kept.
+# setsid: agent sessions end with the agent channel; this must not.
+run t1 vm exec w2 -- sh -c "echo kept >/root/kept; setsid sh -c 'echo \$\$ >/root/sleep.pid; exec sleep 1000' </dev/null >/dev/null 2>&1 &"
+run t1 vm suspend w2
+expect_rc 0 "vm suspend w2 (warm)"
+run t1 vm resume w2
+expect_rc 0 "vm resume w2 (warm)"
+run t1 vm exec w2 -- sh -c 'cat /root/kept; kill -0 "$(cat /root/sleep.pid)" && echo sleeping'
+[ "$(cat "$W/out")" = "$(printf 'kept\nsleeping')" ] ||
+    fail "w2 after suspend and resume: $(cat "$W/out")"
 # A warm VM's disk is its own afterwards: a cold restart keeps its files.
 run t1 vm exec w1 -- sh -c 'echo mine >/root/mine'
 run t1 vm stop w1
@@ -118,6 +136,16 @@ run t1 vm run --rm --cold -- true
 expect_rc 0 "vm run --cold"
 grep -q 'warm' "$W/err" && fail "--cold started warm"
 grep -q 'is ready' "$W/err" || fail "--cold did not boot"
+
+# A template without its RAM file (as older bangers made them) is not
+# used, and bangerd says why.
+mv "$tdir/$key/ram" "$W/ram.good"
+run t1 vm run --rm -- true
+expect_rc 0 "vm run, the template without its RAM file"
+grep -q 'warm' "$W/err" && fail "started warm from a template without its RAM file"
+grep -q 'its RAM file is missing' "$(state_dir t1)/bangerd.log" ||
+    fail "bangerd did not say why the template was not used"
+mv "$W/ram.good" "$tdir/$key/ram"
 
 # A damaged template: the run falls back to a cold boot and still works.
 cp "$tdir/$key/state" "$W/state.good"
