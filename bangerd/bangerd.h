@@ -517,6 +517,7 @@ void		 tmpl_save(struct vm *);
 void		 tmpl_save_failed(struct vm *, const char *);
 void		 tmpl_exited(struct vm *, int);
 void		 tmpl_remove_image(struct bangerd *, const char *);
+void		 tmpl_tidy(struct bangerd *);
 size_t		 tmpl_shapes(struct bangerd *, const char *, char [][48],
 		    size_t);
 void		 image_warm_cmd(struct client *, const struct ctl_image_warm *);

@@ -91,7 +91,10 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	 * and a VM restored from it maps that file copy-on-write
 	 * (share=off): it reads the template's pages instead of loading
 	 * them.  The backend has the id QEMU gives the RAM of -m alone, so
-	 * that every saved state names the same RAM block.
+	 * that every saved state names the same RAM block.  No device that
+	 * discards RAM (balloon, virtio-mem) may be added: QEMU 7.2 punches
+	 * such holes in the backing file even with share=off, the
+	 * template's.
 	 */
 	arg(&a, "-M");
 	arg(&a, "microvm,acpi=on%s", vm->tmpl || vm->shared_ram ?

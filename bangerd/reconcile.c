@@ -187,6 +187,7 @@ reconcile(struct bangerd *d)
 	char			(*ops)[16], err[256];
 	size_t			 n, i;
 
+	tmpl_tidy(d);
 	if (db_journal_pending(d, &jids, &ops, &n) == -1)
 		return -1;
 	if (ours_collect(d, jids, n, &ours) == -1) {

@@ -677,6 +677,35 @@ tmpl_remove_image(struct bangerd *d, const char *image)
 	closedir(dp);
 }
 
+/*
+ * A template's directory half moved into place when bangerd stopped
+ * (tmpl_exited()): KEY.new or KEY.old, each with a RAM file of some GiB.
+ * Removed at start, when no template is being made.
+ */
+void
+tmpl_tidy(struct bangerd *d)
+{
+	char		 dir[PATH_MAX], p[PATH_MAX + 300];
+	struct dirent	*de;
+	DIR		*dp;
+	size_t		 n;
+
+	snprintf(dir, sizeof(dir), "%s/%s", d->paths.state_dir, TMPL_DIR);
+	if ((dp = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(dp)) != NULL) {
+		n = strlen(de->d_name);
+		if (de->d_name[0] == '.' || n < 5 ||
+		    (strcmp(de->d_name + n - 4, ".new") != 0 &&
+		    strcmp(de->d_name + n - 4, ".old") != 0))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		log_info("removing %s, a template left half made", p);
+		rm_tree(p);
+	}
+	closedir(dp);
+}
+
 /* IMAGE's templates' shapes (made, whole or not), for image show. */
 size_t
 tmpl_shapes(struct bangerd *d, const char *image, char out[][48],
