@@ -1,5 +1,8 @@
 /* banger daemon stop [--json] [--keep-vms] -- never starts bangerd. */
+#include <sys/file.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,22 +41,41 @@ stop_report(int json, int was_running, int stopped)
 		printf("bangerd stopped\n");
 }
 
+/* Nobody holds bangerd's lock (at path): 1, else 0. */
+static int
+lock_free(const char *path)
+{
+	int	 fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return errno == ENOENT;
+	r = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	close(fd);		/* and the lock with it */
+	return r;
+}
+
 /*
  * bangerd answers OK and then shuts down (VMs, banger-priv, socket);
- * wait, bounded, until nobody listens on the socket any more.
+ * wait, bounded, until nobody listens on the socket any more and the
+ * process has let its lock go, so that a bangerd started next (daemon
+ * restart) does not find it still held.
  */
 static int
-stop_wait(const char *sock)
+stop_wait(const char *sock, const char *lock)
 {
 	struct timespec	 ts = { 0, 50 * 1000 * 1000 };
-	int		 i, fd;
+	int		 i, fd, gone = 0;
 
 	for (i = 0; i < STOP_WAIT_MS / 50; i++) {
-		if ((fd = client_connect_path(sock)) == -1) {
-			if (errno == ENOENT || errno == ECONNREFUSED)
-				return 0;
-		} else
-			close(fd);
+		if (!gone) {
+			if ((fd = client_connect_path(sock)) == -1)
+				gone = errno == ENOENT ||
+				    errno == ECONNREFUSED;
+			else
+				close(fd);
+		}
+		if (gone && lock_free(lock))
+			return 0;
 		nanosleep(&ts, NULL);
 	}
 	return -1;
@@ -91,9 +113,10 @@ daemon_stop(int keep_vms, int *was_running)
 	client_close(&c);
 	if (rc != BEX_OK)
 		return rc;
-	if (stop_wait(p.sock) == -1) {
+	if (stop_wait(p.sock, p.lock) == -1) {
 		cli_warnx("bangerd accepted the stop request but still "
-		    "listens on %s after %d s", p.sock, STOP_WAIT_MS / 1000);
+		    "runs (listening on %s or holding %s) after %d s", p.sock,
+		    p.lock, STOP_WAIT_MS / 1000);
 		return BEX_FAIL;
 	}
 	return BEX_OK;
