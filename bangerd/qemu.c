@@ -76,6 +76,7 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	struct argv	 a = { 0 };
 	char		 tsc[48] = "";
 	int		 kvm = vm->accel == ACCEL_KVM;
+	int		 file_ram = vm->tmpl || vm->shared_ram;
 
 	/* Under TCG the guest's TSC calibration can hang; give it ours. */
 	if (!kvm && d->tsc_khz > 0)
@@ -84,8 +85,9 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	arg(&a, "-name");
 	arg(&a, "banger-vm-%lld,process=banger-vm-%lld", (long long)vm->id,
 	    (long long)vm->id);
-	/* Debian's kernels lack VIRTIO_MMIO_CMDLINE_DEVICES: keep ACPI. */
 	/*
+	 * Debian's kernels lack VIRTIO_MMIO_CMDLINE_DEVICES: keep ACPI.
+	 *
 	 * A warm template's RAM is a file it shares (share=on), so that
 	 * its saved state leaves the RAM out (x-ignore-shared, qemu-snap.c)
 	 * and a VM restored from it maps that file copy-on-write
@@ -97,9 +99,9 @@ qemu_argv(struct bangerd *d, struct vm *vm, char ***argvp, size_t *argcp)
 	 * template's.
 	 */
 	arg(&a, "-M");
-	arg(&a, "microvm,acpi=on%s", vm->tmpl || vm->shared_ram ?
+	arg(&a, "microvm,acpi=on%s", file_ram ?
 	    ",memory-backend=" QEMU_RAM_ID : "");
-	if (vm->tmpl || vm->shared_ram) {
+	if (file_ram) {
 		arg(&a, "-object");
 		arg(&a, "memory-backend-file,id=" QEMU_RAM_ID ",size=%dM,"
 		    "mem-path=%s/%s,share=%s", vm->memory_mib, vm->dir,
