@@ -141,7 +141,10 @@ vlog(const char *level, const char *fmt, va_list ap, const char *err)
 	if (log_stamp) {
 		clock_gettime(CLOCK_REALTIME, &now);
 		gmtime_r(&now.tv_sec, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+		/* Milliseconds: enough to see where a second went. */
+		n = (int)strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(ts + n, sizeof(ts) - n, ".%03ldZ ",
+		    now.tv_nsec / 1000000);
 	}
 	n = snprintf(line, sizeof(line), "%s%s: %s", ts, log_tag, level);
 	if (n < 0 || (size_t)n >= sizeof(line))

@@ -103,6 +103,25 @@ test_one_line_escaped(void **state)
 	assert_non_null(strstr(buf, "agent version 1.0\\r\\t\\\\\n"));
 }
 
+/* A record in a file starts with its UTC time to the millisecond. */
+static void
+test_stamp(void **state)
+{
+	struct world	*w = *state;
+	char		 buf[256];
+	unsigned	 y, mo, d, h, mi, sec, ms;
+	int		 end = 0;
+
+	log_init("bangerd", w->fd, 0);
+	log_info("hello");
+	slurp(w->path, buf, sizeof(buf));
+	assert_int_equal(sscanf(buf, "%4u-%2u-%2uT%2u:%2u:%2u.%3uZ %n", &y,
+	    &mo, &d, &h, &mi, &sec, &ms, &end), 7);
+	assert_int_equal(end, 25);
+	assert_true(mo >= 1 && mo <= 12 && h < 24 && ms < 1000);
+	assert_string_equal(buf + end, "bangerd: hello\n");
+}
+
 static void
 test_long_record_is_one_line(void **state)
 {
@@ -193,6 +212,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_one_line_escaped, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_stamp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_record_is_one_line,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotate, setup, teardown),
