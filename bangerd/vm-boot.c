@@ -95,38 +95,46 @@ static const char netfix_sh[] =
  * A VM resumed from another VM's state (vm fork) still has that VM's
  * name, machine id and ssh host key: it takes its own (the CRNG was
  * reseeded by AG_RESUMED before this runs).  The new key's public half
- * is printed for bangerd's known_hosts (vm_personalized()).
+ * is printed for bangerd's known_hosts (vm_personalized()).  Shell
+ * builtins where they do: each process costs a restored guest a tenth
+ * of a second or more under TCG, whose translations start empty.
  */
 static const char identity_sh[] =
+    "{ echo \"$1\" >/proc/sys/kernel/hostname; } 2>/dev/null || "
     "hostname \"$1\" 2>/dev/null\n"
     "echo \"$1\" >/etc/hostname\n"
     "printf '127.0.0.1\\tlocalhost\\n127.0.1.1\\t%s\\n::1\\tlocalhost\\n' "
     "\"$1\" >/etc/hosts\n"
     "if [ -s /etc/machine-id ]; then\n"
-    "  tr -d - </proc/sys/kernel/random/uuid >/etc/machine-id || exit 1\n"
+    "  IFS=- read -r a b c d e </proc/sys/kernel/random/uuid || exit 1\n"
+    "  echo \"$a$b$c$d$e\" >/etc/machine-id || exit 1\n"
     "fi\n"
     "if [ -f /etc/ssh/ssh_host_ed25519_key ]; then\n"
     "  rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub\n"
     "  ssh-keygen -q -t ed25519 -N '' -C banger-vm "
     "-f /etc/ssh/ssh_host_ed25519_key </dev/null >/dev/null 2>&1 || exit 1\n"
     /* sshd re-executes itself on SIGHUP and reads its keys anew. */
-    "  [ -s /run/sshd.pid ] && kill -HUP \"$(cat /run/sshd.pid)\" "
-    "2>/dev/null\n"
-    "  cat /etc/ssh/ssh_host_ed25519_key.pub\n"
+    "  p=\n"
+    "  { read -r p </run/sshd.pid; } 2>/dev/null\n"
+    "  [ -n \"$p\" ] && kill -HUP \"$p\" 2>/dev/null\n"
+    "  read -r k </etc/ssh/ssh_host_ed25519_key.pub || exit 1\n"
+    "  printf '%s\\n' \"$k\"\n"
     "fi\n"
     "exit 0\n";
 
 /*
  * A warm start's own files (warm.c): the seed disk, found by its serial,
  * its cached pages dropped (the template's guest read that device when
- * it was empty), mounted read-only, copied into /root.
+ * it was empty), mounted read-only, copied into /root (builtins where
+ * they do, as in identity_sh).
  */
 static const char seed_sh[] =
     "set -e\n"
     "d=\n"
     "for b in /sys/block/vd*; do\n"
-    "  [ \"$(cat \"$b/serial\" 2>/dev/null)\" = banger-seed ] && "
-    "d=/dev/${b##*/}\n"
+    "  s=\n"
+    "  { read -r s <\"$b/serial\"; } 2>/dev/null || :\n"
+    "  [ \"$s\" = banger-seed ] && d=/dev/${b##*/}\n"
     "done\n"
     "[ -n \"$d\" ] || { echo 'banger: no seed disk' >&2; exit 1; }\n"
     "blockdev --flushbufs \"$d\" 2>/dev/null || "
@@ -140,11 +148,19 @@ static const char seed_sh[] =
     "sync\n";
 
 /*
- * A template's guest settles before it is saved: where the image runs
- * sshd, until it listens (as vm create waits for it), then a sync, so
- * that the copies of its disk hold what its caches describe.
+ * A template's guest settles before it is saved: where systemd runs,
+ * until its start-up has finished and udev has handled the devices
+ * (else every warm start finishes that boot, seconds under TCG); where
+ * the image runs sshd, until it listens (as vm create waits for it);
+ * then a sync, so that the copies of its disk hold what its caches
+ * describe.  Each wait is bounded by $1 seconds.
  */
 static const char settle_sh[] =
+    "if [ -d /run/systemd/system ]; then\n"
+    "  timeout \"$1\" systemctl is-system-running --wait "
+    ">/dev/null 2>&1\n"
+    "  udevadm settle --timeout=\"$1\" >/dev/null 2>&1\n"
+    "fi\n"
     "i=0\n"
     "if [ -d /etc/ssh ]; then\n"
     "  while [ \"$i\" -lt \"$1\" ]; do\n"

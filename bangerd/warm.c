@@ -1,11 +1,12 @@
 /*
  * Warm starts.  For an image and a VM shape (vCPUs, memory, disk), a
  * template is a guest booted once with an empty work disk, left until it
- * has settled (sshd listening where the image has it), synced and saved
- * (vm-suspend.c's save): its state, its record, its work disk and its
- * RAM, in templates/KEY under the state directory.  A new VM whose
- * template is whole and was made from the same image files, kernel, VMM,
- * accelerator, TSC rate and banger is restored from it instead of booted:
+ * has settled (systemd's start-up finished, sshd listening: vm-boot.c's
+ * settle_sh), synced and saved (vm-suspend.c's save): its state, its
+ * record, its work disk and its RAM, in templates/KEY under the state
+ * directory.  A new VM whose template is whole and was made from the
+ * same image files, kernel, VMM, accelerator, TSC rate and banger is
+ * restored from it instead of booted:
  *
  * - its RAM is the template's RAM file mapped copy-on-write (qemu.c), so
  *   the saved state holds only the devices' state and the restore reads
