@@ -196,6 +196,37 @@ run t1 vm exec gwsp -- cat /root/a2
 run t1 vm delete gwsp
 expect_rc 0 "vm delete gwsp"
 
+# Warm starts of the golden image.  The template is saved once systemd's
+# start-up has finished (a restored VM does not finish the boot), and
+# each warm VM takes its own hostname, machine id and ssh host key; the
+# new key is the one bangerd pins, and ssh accepts it at once.
+with_timeout 600 run t1 image warm debian-bookworm
+expect_rc 0 "image warm debian-bookworm"
+for v in gw1 gw2; do
+	with_timeout 600 run t1 vm create --name $v
+	expect_rc 0 "vm create $v (warm)"
+	grep -q 'starting VM .* warm' "$W/err" || fail "$v was not started warm"
+	as_user t1 ssh -F "$cfg" -o BatchMode=yes -o ConnectionAttempts=1 \
+	    $v.vm 'systemctl is-system-running; hostname; cat /etc/machine-id
+	    cut -d" " -f1,2 /etc/ssh/ssh_host_ed25519_key.pub' \
+	    >"$W/gw.$v" 2>"$W/err"
+	[ "$(wc -l <"$W/gw.$v")" = 4 ] ||
+	    fail "ssh $v.vm right after a warm start: $(head -c 300 "$W/err")"
+	sed -n 1p "$W/gw.$v" | grep -Eq '^(running|degraded)$' ||
+	    fail "$v: systemd is '$(sed -n 1p "$W/gw.$v")' after a warm start"
+	[ "$(sed -n 2p "$W/gw.$v")" = $v ] ||
+	    fail "$v's hostname: $(sed -n 2p "$W/gw.$v")"
+	grep -q "^$v\.vm $(sed -n 4p "$W/gw.$v")\( \|\$\)" \
+	    "$(state_dir t1)/ssh/known_hosts" ||
+	    fail "$v's new host key is not the one pinned"
+done
+[ "$(sed -n 3p "$W/gw.gw1")" != "$(sed -n 3p "$W/gw.gw2")" ] ||
+    fail "two warm VMs share a machine id"
+[ "$(sed -n 4p "$W/gw.gw1")" != "$(sed -n 4p "$W/gw.gw2")" ] ||
+    fail "two warm VMs share an ssh host key"
+run t1 vm delete gw1 gw2
+expect_rc 0 "vm delete gw1 gw2"
+
 # bangerd's side of a root snapshot, under its own seccomp filter, as far
 # as a kernel without device-mapper goes: BANGER_DM_CONTROL makes bangerd
 # believe in device-mapper, and the regress helper's control is a plain
