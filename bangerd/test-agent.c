@@ -29,6 +29,7 @@
 #include "frame.h"
 #include "log.h"
 #include "msg.h"
+#include "vm-phase.h"
 
 struct fixture {
 	struct bangerd	 d;
@@ -1311,6 +1312,72 @@ test_exec_full(void **state)
 	free(k);
 }
 
+/*
+ * The next AG_EXEC bangerd sent the guest: its session, argv[0] and its
+ * last argument.
+ */
+static uint64_t
+guest_exec(struct fixture *f, char *a0, char *alast, size_t len)
+{
+	struct buf	 b = { 0 };
+	struct msg_hdr	 hdr;
+	struct ag_exec	*ex;
+	void		*body;
+	char		 err[MSG_ERRLEN];
+	size_t		 plen;
+	uint64_t	 id;
+	int		 r;
+
+	assert_int_equal(fcntl(f->peer, F_SETFL, O_NONBLOCK), 0);
+	for (r = 0; r < 100 && frame_peek(b.p, b.len, FRAME_MAX_AGENT,
+	    &plen) != FRAME_OK; r++) {
+		event_base_loop(f->d.base, EVLOOP_NONBLOCK);
+		guest_drain(f, &b);
+	}
+	assert_int_equal(frame_peek(b.p, b.len, FRAME_MAX_AGENT, &plen),
+	    FRAME_OK);
+	assert_true(b.len == FRAME_HDR + plen);
+	assert_int_equal(msg_decode(&agent_proto, b.p + FRAME_HDR, plen, &hdr,
+	    &body, err, sizeof(err)), 0);
+	assert_int_equal(hdr.type, AG_EXEC);
+	ex = body;
+	assert_true(ex->argv.n >= 2);
+	snprintf(a0, len, "%s", ex->argv.v[0]);
+	snprintf(alast, len, "%s", ex->argv.v[ex->argv.n - 1]);
+	id = hdr.id;
+	msg_free(&agent_proto, hdr.type, body);
+	buf_free(&b);
+	return id;
+}
+
+/*
+ * A warm VM's seed step is the agent's `seed`; an agent older than it
+ * answers 2 (unknown command), and the shell's seed step follows.
+ */
+static void
+test_seed_older_agent(void **state)
+{
+	struct fixture	*f = *state;
+	struct ag_exit	 ex = { .status = 2 };
+	char		 a0[64], last[64];
+	uint64_t	 id;
+
+	f->vm->warm = 1;
+	vm_prepare(f->vm);
+	id = guest_exec(f, a0, last, sizeof(a0));
+	assert_string_equal(a0, "banger-agent");
+	assert_string_equal(last, "seed");
+	guest_sends(f->vm, AG_EXIT, id, &ex);
+	id = guest_exec(f, a0, last, sizeof(a0));
+	assert_string_equal(a0, "sh");
+	assert_string_equal(last, "banger-seed");
+	assert_true(f->vm->warm);
+	/* The shell's failure is the seed step's: no third try. */
+	guest_sends(f->vm, AG_EXIT, id, &ex);
+	assert_int_equal(f->vm->seeding, 0);
+	assert_true(f->vm->seed_failed);
+}
+
 int
 main(void)
 {
@@ -1324,6 +1391,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_error_unknown_session,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_state, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_seed_older_agent, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup,
 		    teardown),

@@ -123,10 +123,11 @@ static const char identity_sh[] =
     "exit 0\n";
 
 /*
- * A warm start's own files (warm.c): the seed disk, found by its serial,
- * its cached pages dropped (the template's guest read that device when
- * it was empty), mounted read-only, copied into /root (builtins where
- * they do, as in identity_sh).
+ * A warm start's own files (warm.c) where the image's agent has no
+ * `seed` (vm_seed()): the seed disk, found by its serial, its cached
+ * pages dropped (the template's guest read that device when it was
+ * empty), mounted read-only, copied into /root (builtins where they do,
+ * as in identity_sh).
  */
 static const char seed_sh[] =
     "set -e\n"
@@ -695,14 +696,21 @@ prep_send(struct vm *vm, char **argv, size_t argc, char *cwd)
 	return 0;
 }
 
+/*
+ * The agent's `seed` (agent/seed.c), one process; an agent older than it
+ * answers 2 (vm_agent_exit()), and seed_sh does the same in a shell.
+ */
 static void
 vm_seed(struct vm *vm)
 {
-	char	*argv[] = { "sh", "-c", (char *)seed_sh, "banger-seed", NULL };
+	char	*agent[] = { "banger-agent", "seed", NULL };
+	char	*sh[] = { "sh", "-c", (char *)seed_sh, "banger-seed", NULL };
 
-	client_progress(vm->runner, "copying VM %s's own files in",
-	    vm->name);
-	if (prep_send(vm, argv, 4, "") == -1) {
+	if (!vm->seed_sh)
+		client_progress(vm->runner, "copying VM %s's own files in",
+		    vm->name);
+	if ((vm->seed_sh ? prep_send(vm, sh, 4, "") :
+	    prep_send(vm, agent, 2, "")) == -1) {
 		warm_seeded(vm, -1);
 		return;
 	}

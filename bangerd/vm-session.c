@@ -147,6 +147,14 @@ vm_agent_exit(struct vm *vm, uint64_t id, const struct ag_exit *e)
 	if (vm->seeding != 0 && vm->session == vm->seeding) {
 		vm->seeding = 0;
 		vm->session = vm->bootstrapping = 0;
+		/* "unknown command": an agent older than `seed`. */
+		if (e->status == 2 && !vm->seed_sh) {
+			log_info("vm %s: its agent has no seed command; "
+			    "copying its files with the shell", vm->name);
+			vm->seed_sh = 1;
+			vm_prepare(vm);
+			return;
+		}
 		warm_seeded(vm, e->status);
 		return;
 	}
