@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,8 @@
 
 #define SEED_SERIAL	"banger-seed"
 #define SEED_MNT	"/run/banger-seed"
+
+static int	seed_dir(int, int, const char *, const struct stat *, int);
 
 static void __attribute__((format(printf, 1, 2)))
 seed_err(const char *fmt, ...)
@@ -117,7 +120,7 @@ static int
 seed_file(int sdir, int ddir, const char *name, const struct stat *st)
 {
 	char	 b[65536];
-	ssize_t	 n;
+	ssize_t	 n, w;
 	int	 in, out, rc = -1;
 
 	if (unlinkat(ddir, name, 0) == -1 && errno != ENOENT) {
@@ -141,7 +144,9 @@ seed_file(int sdir, int ddir, const char *name, const struct stat *st)
 	if (n == -1 && (errno == EXDEV || errno == EINVAL ||
 	    errno == ENOSYS || errno == EOPNOTSUPP)) {
 		while ((n = read(in, b, sizeof(b))) > 0)
-			if (write(out, b, (size_t)n) != n) {
+			if ((w = write(out, b, (size_t)n)) != n) {
+				if (w != -1)
+					errno = EIO;	/* a short write */
 				n = -1;
 				break;
 			}
@@ -178,8 +183,6 @@ seed_link(int sdir, int ddir, const char *name, const struct stat *st)
 	return 0;
 }
 
-static int	seed_dir(int, int, const char *, const struct stat *, int);
-
 /* Every entry of sdir into ddir (both closed here), depth levels down. */
 int
 seed_copy(int sdir, int ddir, int depth)
@@ -196,7 +199,10 @@ seed_copy(int sdir, int ddir, int depth)
 			close(ddir);
 		return -1;
 	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
+	for (;;) {
+		errno = 0;
+		if (rc != 0 || (de = readdir(d)) == NULL)
+			break;
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
@@ -215,6 +221,11 @@ seed_copy(int sdir, int ddir, int depth)
 			    de->d_name);
 			rc = -1;
 		}
+	}
+	/* A directory that could not be read to its end is not copied. */
+	if (rc == 0 && errno != 0) {
+		seed_err("read a directory: %s", strerror(errno));
+		rc = -1;
 	}
 	closedir(d);
 	close(ddir);
@@ -265,9 +276,10 @@ seed_main(int argc, char *argv[])
 	int		 s, t, rc;
 
 	(void)argv;
+	/* 1, not 2: bangerd takes 2 for "no such command". */
 	if (argc != 1) {
 		seed_err("takes no arguments");
-		return 2;
+		return 1;
 	}
 	if (seed_find(dev, sizeof(dev)) == -1) {
 		seed_err("no disk with the serial %s", SEED_SERIAL);
@@ -287,8 +299,8 @@ seed_main(int argc, char *argv[])
 	if ((s = open(SEED_MNT "/root", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) == -1 || fstat(s, &st) == -1)
 		seed_err("%s/root: %s", SEED_MNT, strerror(errno));
-	else if ((t = open("/root", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
+	else if ((t = open("/root", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
 		seed_err("/root: %s", strerror(errno));
 	else {
 		/*
@@ -302,9 +314,11 @@ seed_main(int argc, char *argv[])
 	}
 	if (s != -1)
 		close(s);
-	if (umount(SEED_MNT) == -1)
+	/* Still mounted, the seed must not be freed on the host: fail. */
+	if (umount(SEED_MNT) == -1) {
 		seed_err("umount %s: %s", SEED_MNT, strerror(errno));
-	else
+		rc = -1;
+	} else
 		(void)rmdir(SEED_MNT);
 	sync();
 	return rc == 0 ? 0 : 1;

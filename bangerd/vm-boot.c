@@ -730,9 +730,12 @@ vm_settle(struct vm *vm)
 		tmpl_save_failed(vm, "its agent could not be asked to settle");
 		return;
 	}
-	/* The boot timer bounds the settling too (vm_boot_timeout). */
+	/*
+	 * The boot timer bounds the settling too (vm_boot_timeout): past
+	 * settle_sh's three waits of SSH_WAIT_SEC each.
+	 */
 	if (vm->boot_timer != NULL) {
-		struct timeval	 tv = { BOOT_TIMEOUT_SEC, 0 };
+		struct timeval	 tv = { 3 * SSH_WAIT_SEC + 30, 0 };
 
 		evtimer_add(vm->boot_timer, &tv);
 	}
