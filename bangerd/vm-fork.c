@@ -5,12 +5,13 @@
  * work disk (reflinked where the file system can, else copied without
  * its holes, by a banger-fetch copy-disk job per child, so that the
  * event loop is not held) and that state, linked into its own SNAP_DIR
- * with a record naming the parent.  Then the parent runs on, and the children are
- * suspended VMs: the CLI resumes each (vm-resume.c), which gives it its
- * own address and MAC, hostname, machine id, ssh host key, entropy and
- * clock before anything else runs in it.  A disk copy is never shared,
- * so children never write to one disk.  While the parent is paused its
- * disks do not change, so the copies are as consistent as its state.
+ * with a record naming the parent.  Then the parent runs on, and the
+ * children are suspended VMs: the CLI resumes each (vm-resume.c), which
+ * gives it its own address and MAC, hostname, machine id, ssh host key,
+ * entropy and clock before anything else runs in it.  A disk copy is
+ * never shared, so children never write to one disk.  While the parent
+ * is paused its disks do not change, so the copies are as consistent as
+ * its state.
  *
  * Each child is journaled as a create until it is whole: a crash in the
  * middle rolls it back (reconcile.c), and the next bangerd adopts the

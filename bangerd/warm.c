@@ -725,7 +725,11 @@ tmpl_shapes(struct bangerd *d, const char *image, char out[][48],
 	while (n < max && (de = readdir(dp)) != NULL) {
 		if ((shape = tmpl_shape_of(de->d_name, image)) == NULL)
 			continue;
+		/* Whole enough to be used: a record and a RAM file. */
 		snprintf(p, sizeof(p), "%s/%s/%s", dir, de->d_name, SNAP_INFO);
+		if (access(p, F_OK) == -1)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s/%s", dir, de->d_name, TMPL_RAM);
 		if (access(p, F_OK) == 0)
 			snprintf(out[n++], 48, "%s", shape);
 	}

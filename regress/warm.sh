@@ -138,8 +138,11 @@ grep -q 'warm' "$W/err" && fail "--cold started warm"
 grep -q 'is ready' "$W/err" || fail "--cold did not boot"
 
 # A template without its RAM file (as older bangers made them) is not
-# used, and bangerd says why.
+# used, nor shown, and bangerd says why.
 mv "$tdir/$key/ram" "$W/ram.good"
+run t1 image show --json tiny
+[ "$(jq -c .warm "$W/out")" = "[]" ] ||
+    fail "image show lists a template without its RAM file: $(jq -c .warm "$W/out")"
 run t1 vm run --rm -- true
 expect_rc 0 "vm run, the template without its RAM file"
 grep -q 'warm' "$W/err" && fail "started warm from a template without its RAM file"
