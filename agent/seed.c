@@ -1,19 +1,19 @@
 /*
- * `banger-agent seed`: a warm start's own files (bangerd's warm.c), in
- * one process.  The seed disk (the virtio disk whose serial is
- * banger-seed) has its cached pages dropped (the template's guest read
- * that device while it was empty), is mounted read-only at SEED_MNT, and
- * its root/ is copied into /root; then it is unmounted and the guest's
- * file systems synced.  A shell doing the same started eight processes,
- * and under TCG each costs a restored guest a tenth of a second or more.
+ * A warm start's own files (bangerd's warm.c), for `banger-agent own`
+ * (own.c): the seed disk (the virtio disk whose serial is banger-seed)
+ * has its cached pages dropped (the template's guest read that device
+ * while it was empty), is mounted read-only at SEED_MNT, and its root/
+ * is copied into /root; the caller takes more from it while it is
+ * mounted; then it is unmounted and the guest's file systems synced.  A
+ * shell doing the same started eight processes, and under TCG each
+ * costs a restored guest a tenth of a second or more.
  *
  * The seed holds what banger-fetch writes (workspace.c, layer-put.c):
  * directories, regular files and symbolic links, no hard links.  Those
  * are copied with their modes, owners and times, over whatever /root
  * already has of the same name (a directory is merged); anything else,
- * or a directory deeper than SEED_DEPTH_MAX, fails the copy (exit 1),
- * and bangerd then boots the VM cold from the disk it built.  Exit 2 is
- * an agent that does not know `seed` (main.c): bangerd runs the shell.
+ * or a directory deeper than SEED_DEPTH_MAX, fails the copy, and
+ * bangerd then boots the VM cold from the disk it built.
  */
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -36,12 +36,12 @@
 
 static int	seed_dir(int, int, const char *, const struct stat *, int);
 
-static void __attribute__((format(printf, 1, 2)))
+void __attribute__((format(printf, 1, 2)))
 seed_err(const char *fmt, ...)
 {
 	va_list	 ap;
 
-	fputs("banger-agent seed: ", stderr);
+	fputs("banger-agent own: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -116,7 +116,7 @@ seed_attrs(int fd, const struct stat *st, const char *name)
 	return 0;
 }
 
-static int
+int
 seed_file(int sdir, int ddir, const char *name, const struct stat *st)
 {
 	char	 b[65536];
@@ -268,32 +268,31 @@ seed_dir(int sdir, int ddir, const char *name, const struct stat *st,
 	return 0;
 }
 
+/*
+ * The seed mounted, its root/ copied into /root, then(mounted seed's
+ * directory, arg) unless NULL, the seed unmounted, everything synced.
+ * 0, or -1 (said on stderr).
+ */
 int
-seed_main(int argc, char *argv[])
+seed_take(int (*then)(int, void *), void *arg)
 {
 	struct stat	 st;
 	char		 dev[64];
-	int		 s, t, rc;
+	int		 m, s, t, rc;
 
-	(void)argv;
-	/* 1, not 2: bangerd takes 2 for "no such command". */
-	if (argc != 1) {
-		seed_err("takes no arguments");
-		return 1;
-	}
 	if (seed_find(dev, sizeof(dev)) == -1) {
 		seed_err("no disk with the serial %s", SEED_SERIAL);
-		return 1;
+		return -1;
 	}
 	seed_flush(dev);
 	if (mkdir(SEED_MNT, 0700) == -1 && errno != EEXIST) {
 		seed_err("%s: %s", SEED_MNT, strerror(errno));
-		return 1;
+		return -1;
 	}
 	if (mount(dev, SEED_MNT, "ext4", MS_RDONLY | MS_NOSUID | MS_NODEV |
 	    MS_NOEXEC, "noload") == -1) {
 		seed_err("mount %s: %s", dev, strerror(errno));
-		return 1;
+		return -1;
 	}
 	rc = -1;
 	if ((s = open(SEED_MNT "/root", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -314,6 +313,16 @@ seed_main(int argc, char *argv[])
 	}
 	if (s != -1)
 		close(s);
+	if (rc == 0 && then != NULL) {
+		if ((m = open(SEED_MNT, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+		    -1) {
+			seed_err("%s: %s", SEED_MNT, strerror(errno));
+			rc = -1;
+		} else {
+			rc = then(m, arg);
+			close(m);
+		}
+	}
 	/* Still mounted, the seed must not be freed on the host: fail. */
 	if (umount(SEED_MNT) == -1) {
 		seed_err("umount %s: %s", SEED_MNT, strerror(errno));
@@ -321,5 +330,5 @@ seed_main(int argc, char *argv[])
 	} else
 		(void)rmdir(SEED_MNT);
 	sync();
-	return rc == 0 ? 0 : 1;
+	return rc;
 }

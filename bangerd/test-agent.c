@@ -1351,31 +1351,67 @@ guest_exec(struct fixture *f, char *a0, char *alast, size_t len)
 }
 
 /*
- * A warm VM's seed step is the agent's `seed`; an agent older than it
- * answers 2 (unknown command), and the shell's seed step follows.
+ * A warm VM's own identity and files are the agent's `own NAME`, one
+ * step.  An agent older than it answers 2 (unknown command): then the
+ * identity step, then the agent's `seed`; one older than that answers 2
+ * again, and the shell's seed step follows, whose failure is final.
  */
 static void
 test_seed_older_agent(void **state)
 {
 	struct fixture	*f = *state;
-	struct ag_exit	 ex = { .status = 2 };
+	struct ag_exit	 two = { .status = 2 }, ok = { .status = 0 };
 	char		 a0[64], last[64];
 	uint64_t	 id;
 
 	f->vm->warm = 1;
+	snprintf(f->vm->born_as, sizeof(f->vm->born_as), "_tmpl-1");
 	vm_prepare(f->vm);
 	id = guest_exec(f, a0, last, sizeof(a0));
 	assert_string_equal(a0, "banger-agent");
+	assert_string_equal(last, "hostile");
+	guest_sends(f->vm, AG_EXIT, id, &two);
+	/* The identity step, told the template's name. */
+	id = guest_exec(f, a0, last, sizeof(a0));
+	assert_string_equal(a0, "sh");
+	assert_string_equal(last, "_tmpl-1");
+	assert_string_equal(f->vm->born_as, "");
+	guest_sends(f->vm, AG_EXIT, id, &ok);
+	id = guest_exec(f, a0, last, sizeof(a0));
+	assert_string_equal(a0, "banger-agent");
 	assert_string_equal(last, "seed");
-	guest_sends(f->vm, AG_EXIT, id, &ex);
+	guest_sends(f->vm, AG_EXIT, id, &two);
 	id = guest_exec(f, a0, last, sizeof(a0));
 	assert_string_equal(a0, "sh");
 	assert_string_equal(last, "banger-seed");
 	assert_true(f->vm->warm);
-	/* The shell's failure is the seed step's: no third try. */
-	guest_sends(f->vm, AG_EXIT, id, &ex);
+	/* The shell's failure is the seed step's: no fourth try. */
+	guest_sends(f->vm, AG_EXIT, id, &two);
 	assert_int_equal(f->vm->seeding, 0);
 	assert_true(f->vm->seed_failed);
+}
+
+/* `own` done: the VM's identity is taken, no identity step follows. */
+static void
+test_own_takes_identity(void **state)
+{
+	struct fixture	*f = *state;
+	struct ag_exit	 ok = { .status = 0 };
+	char		 a0[64], last[64];
+	uint64_t	 id;
+
+	f->vm->warm = 1;
+	snprintf(f->vm->born_as, sizeof(f->vm->born_as), "_tmpl-1");
+	vm_prepare(f->vm);
+	id = guest_exec(f, a0, last, sizeof(a0));
+	assert_string_equal(a0, "banger-agent");
+	assert_string_equal(last, "hostile");
+	assert_int_equal(f->vm->seeding, id);
+	guest_sends(f->vm, AG_EXIT, id, &ok);
+	assert_string_equal(f->vm->born_as, "");
+	assert_false(f->vm->warm);
+	assert_int_equal(f->vm->seeding, 0);
+	assert_false(f->vm->seed_failed);
 }
 
 int
@@ -1393,6 +1429,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_out_of_state, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_seed_older_agent, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_own_takes_identity, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup,
 		    teardown),

@@ -92,9 +92,10 @@ static const char netfix_sh[] =
     "[ -z \"$3\" ] || ip route replace default via \"$3\" dev eth0\n";
 
 /*
- * A VM resumed from another VM's state (vm fork) still has that VM's
- * name, machine id and ssh host key: it takes its own (the CRNG was
- * reseeded by AG_RESUMED before this runs).  The new key's public half
+ * A VM resumed from another VM's state (vm fork, or a warm start whose
+ * agent has no `own`: vm_seed()) still has that VM's name, machine id
+ * and ssh host key: it takes its own (the CRNG was reseeded by
+ * AG_RESUMED before this runs).  The new key's public half
  * is printed for bangerd's known_hosts (vm_personalized()).  Shell
  * builtins where they do: each process costs a restored guest a tenth
  * of a second or more under TCG, whose translations start empty.
@@ -544,6 +545,11 @@ vm_prepare(struct vm *vm)
 		vm_netfix(vm);
 		return;
 	}
+	/* A warm start's own name, machine id, host key and files. */
+	if (vm->warm && vm->seeding == 0 && vm->seed_how == SEED_OWN) {
+		vm_seed(vm);
+		return;
+	}
 	if (vm->born_as[0] != '\0') {
 		vm_identity(vm);
 		return;
@@ -697,20 +703,35 @@ prep_send(struct vm *vm, char **argv, size_t argc, char *cwd)
 }
 
 /*
- * The agent's `seed` (agent/seed.c), one process; an agent older than it
- * answers 2 (vm_agent_exit()), and seed_sh does the same in a shell.
+ * A warm start's own name, machine id, ssh host key (the one
+ * banger-fetch made on the seed disk, pinned already) and files: the
+ * agent's `own` (agent/own.c), one process.  An agent older than it
+ * answers 2 (vm_agent_exit()): then the identity step (identity_sh, a
+ * key made in the guest) and the agent's `seed`; older still, seed_sh.
  */
 static void
 vm_seed(struct vm *vm)
 {
+	char	*own[] = { "banger-agent", "own", vm->name, NULL };
 	char	*agent[] = { "banger-agent", "seed", NULL };
 	char	*sh[] = { "sh", "-c", (char *)seed_sh, "banger-seed", NULL };
+	int	 r;
 
-	if (!vm->seed_sh)
+	if (vm->seed_how == SEED_OWN)
 		client_progress(vm->runner, "copying VM %s's own files in",
 		    vm->name);
-	if ((vm->seed_sh ? prep_send(vm, sh, 4, "") :
-	    prep_send(vm, agent, 2, "")) == -1) {
+	switch (vm->seed_how) {
+	case SEED_OWN:
+		r = prep_send(vm, own, 3, "");
+		break;
+	case SEED_AGENT:
+		r = prep_send(vm, agent, 2, "");
+		break;
+	default:
+		r = prep_send(vm, sh, 4, "");
+		break;
+	}
+	if (r == -1) {
 		warm_seeded(vm, -1);
 		return;
 	}

@@ -10,6 +10,11 @@
 #define SSH_WAIT_SEC	30	/* the wait for sshd (vm-boot.c) */
 #define WARM_TIMEOUT_SEC 30	/* a warm start's answer, then cold */
 
+/* How a warm start takes its own files and identity (vm_seed()). */
+#define SEED_OWN	0	/* `banger-agent own NAME` */
+#define SEED_AGENT	1	/* identity_sh, then `banger-agent seed` */
+#define SEED_SH		2	/* identity_sh, then seed_sh */
+
 void	strv_free(struct msg_strv *sv);
 int	vm_boot(struct vm *vm, char *err, size_t errlen);
 void	vm_disk_done(struct bangerd *d, int64_t id, int ok, const char *jerr);

@@ -147,14 +147,22 @@ vm_agent_exit(struct vm *vm, uint64_t id, const struct ag_exit *e)
 	if (vm->seeding != 0 && vm->session == vm->seeding) {
 		vm->seeding = 0;
 		vm->session = vm->bootstrapping = 0;
-		/* "unknown command": an agent older than `seed`. */
-		if (e->status == 2 && !vm->seed_sh) {
-			log_info("vm %s: its agent has no seed command; "
-			    "copying its files with the shell", vm->name);
-			vm->seed_sh = 1;
+		/*
+		 * "Unknown command": an agent older than `own` (then the
+		 * identity step and `seed`), or than `seed` (the shell).
+		 */
+		if (e->status == 2 && vm->seed_how != SEED_SH) {
+			vm->seed_how++;
+			log_info("vm %s: its agent has no %s command; %s",
+			    vm->name, vm->seed_how == SEED_AGENT ? "own" :
+			    "seed", vm->seed_how == SEED_AGENT ? "one step "
+			    "at a time" : "copying its files with the shell");
 			vm_prepare(vm);
 			return;
 		}
+		/* `own` took the VM's name, machine id and host key too. */
+		if (e->status == 0 && vm->seed_how == SEED_OWN)
+			vm->born_as[0] = '\0';
 		warm_seeded(vm, e->status);
 		return;
 	}

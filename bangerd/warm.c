@@ -317,7 +317,7 @@ tmpl_use(struct vm *vm)
 		return -1;
 	}
 	vm->warm = 1;
-	vm->seed_sh = 0;
+	vm->seed_how = SEED_OWN;
 	if (tmpl_path(vm->d, key, "work.ext4", from, sizeof(from)) == -1 ||
 	    (in = open_regular(from)) == -1 || (out = open(work, O_WRONLY |
 	    O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1 ||

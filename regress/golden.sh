@@ -208,9 +208,10 @@ for v in gw1 gw2; do
 	grep -q 'starting VM .* warm' "$W/err" || fail "$v was not started warm"
 	as_user t1 ssh -F "$cfg" -o BatchMode=yes -o ConnectionAttempts=1 \
 	    $v.vm 'systemctl is-system-running; hostname; cat /etc/machine-id
-	    cut -d" " -f1,2 /etc/ssh/ssh_host_ed25519_key.pub' \
+	    cut -d" " -f1,2 /etc/ssh/ssh_host_ed25519_key.pub
+	    ls /etc/ssh | grep "^ssh_host_" | tr "\n" " "; echo' \
 	    >"$W/gw.$v" 2>"$W/err"
-	[ "$(wc -l <"$W/gw.$v")" = 4 ] ||
+	[ "$(wc -l <"$W/gw.$v")" = 5 ] ||
 	    fail "ssh $v.vm right after a warm start: $(head -c 300 "$W/err")"
 	sed -n 1p "$W/gw.$v" | grep -Eq '^(running|degraded)$' ||
 	    fail "$v: systemd is '$(sed -n 1p "$W/gw.$v")' after a warm start"
@@ -219,7 +220,14 @@ for v in gw1 gw2; do
 	grep -q "^$v\.vm $(sed -n 4p "$W/gw.$v")\( \|\$\)" \
 	    "$(state_dir t1)/ssh/known_hosts" ||
 	    fail "$v's new host key is not the one pinned"
+	# The template's keys are gone: the pinned one is the only one.
+	[ "$(sed -n 5p "$W/gw.$v")" = \
+	    "ssh_host_ed25519_key ssh_host_ed25519_key.pub " ] ||
+	    fail "$v's host keys: $(sed -n 5p "$W/gw.$v")"
 done
+# One step took the identity and the files (an agent with `own`).
+grep -q 'has no own command' "$(state_dir t1)/bangerd.log" &&
+    fail "bangerd took the older agent's steps for a warm start"
 [ "$(sed -n 3p "$W/gw.gw1")" != "$(sed -n 3p "$W/gw.gw2")" ] ||
     fail "two warm VMs share a machine id"
 [ "$(sed -n 4p "$W/gw.gw1")" != "$(sed -n 4p "$W/gw.gw2")" ] ||
