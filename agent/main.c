@@ -160,6 +160,8 @@ main(int argc, char *argv[])
 	/* A warm start's identity and files (own.c); 2 below: "unknown". */
 	if (argc >= 2 && strcmp(argv[1], "own") == 0)
 		return own_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "seed") == 0)
+		return seed_main(argc - 1, argv + 1);
 	/* Not a second agent for a subcommand this one does not know. */
 	if (argc >= 2) {
 		fprintf(stderr, "banger-agent: unknown command %s\n", argv[1]);

@@ -14,7 +14,8 @@
  * the VM cold from the disk it built), including a guest that has an ssh
  * host key while the seed brings none: it would keep the template's key.
  * Exit 2 is an agent that does not know `own` (main.c): bangerd then
- * takes the steps one by one, as an older agent allows.
+ * takes the steps one by one, as an older agent allows.  `seed` alone
+ * (the files) is kept for a bangerd older than `own`.
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -40,6 +41,7 @@ static int
 own_put(int dir, const char *name, const char *text)
 {
 	size_t	 len = strlen(text);
+	ssize_t	 n;
 	int	 fd, rc = 0;
 
 	if ((fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC |
@@ -47,8 +49,8 @@ own_put(int dir, const char *name, const char *text)
 		seed_err("/etc/%s: %s", name, strerror(errno));
 		return -1;
 	}
-	if (write(fd, text, len) != (ssize_t)len) {
-		seed_err("write /etc/%s: %s", name, errno != 0 ?
+	if ((n = write(fd, text, len)) != (ssize_t)len) {
+		seed_err("write /etc/%s: %s", name, n == -1 ?
 		    strerror(errno) : "short write");
 		rc = -1;
 	}
@@ -111,13 +113,16 @@ own_is_hostkey(const char *n)
 	    (len > 17 && strcmp(n + len - 8, "_key.pub") == 0);
 }
 
-/* Every ssh_host_*_key and ssh_host_*_key.pub in ssh (a directory). */
+/*
+ * The ssh_host_*_key and ssh_host_*_key.pub files in ssh (a directory):
+ * how many, or with drop, removed.  -1 if that could not be done.
+ */
 static int
-own_drop_keys(int ssh)
+own_keys(int ssh, int drop)
 {
 	struct dirent	*de;
 	DIR		*d;
-	int		 fd, rc = 0;
+	int		 fd, n = 0;
 
 	if ((fd = dup(ssh)) == -1 || (d = fdopendir(fd)) == NULL) {
 		seed_err("/etc/ssh: %s", strerror(errno));
@@ -126,15 +131,27 @@ own_drop_keys(int ssh)
 		return -1;
 	}
 	rewinddir(d);
-	while (rc == 0 && (de = readdir(d)) != NULL)
-		if (own_is_hostkey(de->d_name) &&
-		    unlinkat(ssh, de->d_name, 0) == -1 && errno != ENOENT) {
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(d)) == NULL)
+			break;
+		if (!own_is_hostkey(de->d_name))
+			continue;
+		if (drop && unlinkat(ssh, de->d_name, 0) == -1 &&
+		    errno != ENOENT) {
 			seed_err("remove /etc/ssh/%s: %s", de->d_name,
 			    strerror(errno));
-			rc = -1;
+			n = -1;
+			break;
 		}
+		n++;
+	}
+	if (n != -1 && errno != 0) {
+		seed_err("read /etc/ssh: %s", strerror(errno));
+		n = -1;
+	}
 	closedir(d);
-	return rc;
+	return n;
 }
 
 /* The seed's overlay/upper/etc/ssh, a component at a time, no links. */
@@ -142,14 +159,16 @@ static int
 own_seed_ssh(int mnt)
 {
 	char	 path[] = OWN_SEED_SSH, *p, *next;
-	int	 fd = dup(mnt), sub;
+	int	 fd = dup(mnt), sub, e;
 
 	for (p = path; fd != -1 && p != NULL; p = next) {
 		if ((next = strchr(p, '/')) != NULL)
 			*next++ = '\0';
 		sub = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
+		e = errno;
 		close(fd);
+		errno = e;
 		fd = sub;
 	}
 	return fd;
@@ -159,12 +178,12 @@ own_seed_ssh(int mnt)
  * The seed's host key (mnt: the mounted seed) in place of the guest's
  * (etc: its /etc): 1 if installed, 0 if the guest has no /etc/ssh or
  * neither has a key, -1 if it could not be done or the guest has a key
- * and the seed none.
+ * (of any type) and the seed none.
  */
 int
 own_hostkey(int mnt, int etc)
 {
-	struct stat	 key, pub, old;
+	struct stat	 key, pub;
 	int		 ssh, src, had, rc = -1;
 
 	if ((ssh = openat(etc, "ssh", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -174,7 +193,10 @@ own_hostkey(int mnt, int etc)
 		seed_err("/etc/ssh: %s", strerror(errno));
 		return -1;
 	}
-	had = fstatat(ssh, OWN_KEY, &old, AT_SYMLINK_NOFOLLOW) == 0;
+	if ((had = own_keys(ssh, 0)) == -1) {
+		close(ssh);
+		return -1;
+	}
 	if ((src = own_seed_ssh(mnt)) == -1 && errno != ENOENT) {
 		seed_err("the seed's %s: %s", OWN_SEED_SSH, strerror(errno));
 		goto out;
@@ -192,10 +214,13 @@ own_hostkey(int mnt, int etc)
 		seed_err("the seed disk's ssh host key is incomplete");
 		goto out;
 	}
-	/* Private 0600, public 0644, whatever the seed says (root's). */
+	/*
+	 * Private 0600, public 0644, whatever the seed says; the owner is
+	 * the seed's (root: banger-fetch writes everything as root's).
+	 */
 	key.st_mode = S_IFREG | 0600;
 	pub.st_mode = S_IFREG | 0644;
-	if (own_drop_keys(ssh) == 0 &&
+	if (own_keys(ssh, 1) != -1 &&
 	    seed_file(src, ssh, OWN_KEY, &key) == 0 &&
 	    seed_file(src, ssh, OWN_KEY_PUB, &pub) == 0)
 		rc = 1;
@@ -240,6 +265,18 @@ own_then(int mnt, void *arg)
 	return (o->key = own_hostkey(mnt, o->etc)) == -1 ? -1 : 0;
 }
 
+/* `banger-agent seed`: the files only, for a bangerd older than `own`. */
+int
+seed_main(int argc, char *argv[])
+{
+	(void)argv;
+	if (argc != 1) {
+		seed_err("seed takes no arguments");
+		return 1;
+	}
+	return seed_take(NULL, NULL) == 0 ? 0 : 1;
+}
+
 int
 own_main(int argc, char *argv[])
 {
@@ -251,10 +288,9 @@ own_main(int argc, char *argv[])
 		seed_err("usage: banger-agent own NAME (a VM's name)");
 		return 1;
 	}
-	if (sethostname(argv[1], strlen(argv[1])) == -1) {
-		seed_err("sethostname: %s", strerror(errno));
-		return 1;
-	}
+	/* As the shell's step did: the files below still name it. */
+	if (sethostname(argv[1], strlen(argv[1])) == -1)
+		seed_err("sethostname: %s (going on)", strerror(errno));
 	if ((o.etc = open("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1) {
 		seed_err("/etc: %s", strerror(errno));

@@ -18,5 +18,6 @@ int	own_name(int, const char *);
 int	own_machine_id(int);
 int	own_hostkey(int, int);
 int	own_main(int, char *[]);
+int	seed_main(int, char *[]);
 
 #endif

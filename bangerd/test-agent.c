@@ -94,6 +94,11 @@ teardown(void **state)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/console.log.1", f->dir);
 	unlink(path);
+	/* What a warm start's seed step leaves (warm.c). */
+	snprintf(path, sizeof(path), "%s/seed.ext4", f->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/ready", f->dir);
+	unlink(path);
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -1353,14 +1358,15 @@ guest_exec(struct fixture *f, char *a0, char *alast, size_t len)
 /*
  * A warm VM's own identity and files are the agent's `own NAME`, one
  * step.  An agent older than it answers 2 (unknown command): then the
- * identity step, then the agent's `seed`; one older than that answers 2
- * again, and the shell's seed step follows, whose failure is final.
+ * agent's `seed`; one older than that answers 2 again, and the shell's
+ * seed step follows, whose failure is final (the identity step never
+ * runs: the VM boots cold with the key already pinned).
  */
 static void
 test_seed_older_agent(void **state)
 {
 	struct fixture	*f = *state;
-	struct ag_exit	 two = { .status = 2 }, ok = { .status = 0 };
+	struct ag_exit	 two = { .status = 2 };
 	char		 a0[64], last[64];
 	uint64_t	 id;
 
@@ -1371,12 +1377,6 @@ test_seed_older_agent(void **state)
 	assert_string_equal(a0, "banger-agent");
 	assert_string_equal(last, "hostile");
 	guest_sends(f->vm, AG_EXIT, id, &two);
-	/* The identity step, told the template's name. */
-	id = guest_exec(f, a0, last, sizeof(a0));
-	assert_string_equal(a0, "sh");
-	assert_string_equal(last, "_tmpl-1");
-	assert_string_equal(f->vm->born_as, "");
-	guest_sends(f->vm, AG_EXIT, id, &ok);
 	id = guest_exec(f, a0, last, sizeof(a0));
 	assert_string_equal(a0, "banger-agent");
 	assert_string_equal(last, "seed");
@@ -1389,6 +1389,33 @@ test_seed_older_agent(void **state)
 	guest_sends(f->vm, AG_EXIT, id, &two);
 	assert_int_equal(f->vm->seeding, 0);
 	assert_true(f->vm->seed_failed);
+	assert_int_equal(f->vm->session, 0);
+}
+
+/* An agent with `seed` but not `own`: files first, then the identity. */
+static void
+test_seed_then_identity(void **state)
+{
+	struct fixture	*f = *state;
+	struct ag_exit	 two = { .status = 2 }, ok = { .status = 0 };
+	char		 a0[64], last[64];
+	uint64_t	 id;
+
+	f->vm->warm = 1;
+	snprintf(f->vm->born_as, sizeof(f->vm->born_as), "_tmpl-1");
+	vm_prepare(f->vm);
+	id = guest_exec(f, a0, last, sizeof(a0));
+	guest_sends(f->vm, AG_EXIT, id, &two);
+	id = guest_exec(f, a0, last, sizeof(a0));
+	assert_string_equal(last, "seed");
+	assert_string_equal(f->vm->born_as, "_tmpl-1");
+	guest_sends(f->vm, AG_EXIT, id, &ok);
+	assert_false(f->vm->warm);
+	/* The identity step, told the template's name. */
+	id = guest_exec(f, a0, last, sizeof(a0));
+	assert_string_equal(a0, "sh");
+	assert_string_equal(last, "_tmpl-1");
+	assert_int_equal(f->vm->capture, id);
 }
 
 /* `own` done: the VM's identity is taken, no identity step follows. */
@@ -1412,6 +1439,43 @@ test_own_takes_identity(void **state)
 	assert_false(f->vm->warm);
 	assert_int_equal(f->vm->seeding, 0);
 	assert_false(f->vm->seed_failed);
+	/* Nothing more was asked of the guest. */
+	assert_int_equal(f->vm->session, 0);
+	assert_int_equal(f->vm->capture, 0);
+}
+
+/*
+ * `own` failing (1) is final, no older step is tried, and what it said
+ * on stderr reaches the log escaped.
+ */
+static void
+test_own_fails(void **state)
+{
+	static char	 buf[1 << 16];
+	struct fixture	*f = *state;
+	struct ag_exit	 one = { .status = 1 };
+	struct ag_output o = { 2, { (uint8_t *)"banger-agent own: no \x1b[2J"
+			    "disk\n2026-01-01 forged", 47 } };
+	char		 a0[64], last[64];
+	uint64_t	 id;
+	ssize_t		 r;
+
+	f->vm->warm = 1;
+	vm_prepare(f->vm);
+	id = guest_exec(f, a0, last, sizeof(a0));
+	assert_string_equal(last, "hostile");
+	guest_sends(f->vm, AG_OUTPUT, id, &o);
+	guest_sends(f->vm, AG_EXIT, id, &one);
+	assert_true(f->vm->seed_failed);
+	assert_int_equal(f->vm->seeding, 0);
+	assert_int_equal(f->vm->session, 0);
+	r = pread(f->logfd, buf, sizeof(buf) - 1, 0);
+	assert_true(r > 0);
+	buf[r] = '\0';
+	assert_non_null(strstr(buf, "own: no \\e[2Jdisk\\n2026-01-01 "
+	    "forged"));
+	assert_null(strchr(buf, 0x1b));
+	assert_null(strstr(buf, "\n2026-01-01 forged"));
 }
 
 int
@@ -1430,7 +1494,11 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_seed_older_agent, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_seed_then_identity, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_own_takes_identity, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_own_fails, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, setup,
 		    teardown),

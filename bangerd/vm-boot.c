@@ -545,17 +545,17 @@ vm_prepare(struct vm *vm)
 		vm_netfix(vm);
 		return;
 	}
-	/* A warm start's own name, machine id, host key and files. */
-	if (vm->warm && vm->seeding == 0 && vm->seed_how == SEED_OWN) {
+	/*
+	 * A warm start's files (and with `own`, its name, machine id and
+	 * host key) first: if that fails it boots cold from the disk built
+	 * for it, whose host key is the one already pinned.
+	 */
+	if (vm->warm && vm->seeding == 0) {
 		vm_seed(vm);
 		return;
 	}
 	if (vm->born_as[0] != '\0') {
 		vm_identity(vm);
-		return;
-	}
-	if (vm->warm && vm->seeding == 0) {
-		vm_seed(vm);
 		return;
 	}
 	if (vm->tmpl) {
@@ -706,8 +706,9 @@ prep_send(struct vm *vm, char **argv, size_t argc, char *cwd)
  * A warm start's own name, machine id, ssh host key (the one
  * banger-fetch made on the seed disk, pinned already) and files: the
  * agent's `own` (agent/own.c), one process.  An agent older than it
- * answers 2 (vm_agent_exit()): then the identity step (identity_sh, a
- * key made in the guest) and the agent's `seed`; older still, seed_sh.
+ * answers 2 (vm_agent_exit()): then the agent's `seed`, or older still
+ * seed_sh, and after it the identity step (identity_sh, a key made in
+ * the guest).  What the step says on stderr is kept for the log.
  */
 static void
 vm_seed(struct vm *vm)
@@ -718,8 +719,9 @@ vm_seed(struct vm *vm)
 	int	 r;
 
 	if (vm->seed_how == SEED_OWN)
-		client_progress(vm->runner, "copying VM %s's own files in",
-		    vm->name);
+		client_progress(vm->runner, "VM %s takes its own name, keys "
+		    "and files", vm->name);
+	vm->ncaptured = 0;
 	switch (vm->seed_how) {
 	case SEED_OWN:
 		r = prep_send(vm, own, 3, "");

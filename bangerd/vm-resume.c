@@ -343,7 +343,10 @@ vm_resume_loaded(struct vm *vm, int ok, const char *why)
 	if (strcmp(s->si.address, vm->address) != 0)
 		snprintf(vm->net_was, sizeof(vm->net_was), "%s",
 		    s->si.address);
-	/* Another VM's state (vm fork): this one takes its own identity. */
+	/*
+	 * Another VM's state (vm fork, a template): this one takes its own
+	 * identity (a warm start's `own` step takes it with its files).
+	 */
 	if (strcmp(s->si.name, vm->name) != 0)
 		snprintf(vm->born_as, sizeof(vm->born_as), "%s", s->si.name);
 	vm->resuming = 2;
@@ -392,9 +395,10 @@ vm_resume_failed(struct vm *vm)
 }
 
 /*
- * The identity step of a forked VM ended (vm-boot.c): if the guest made
- * a new ssh host key, its public half (the session's output, from the
- * guest, so checked) becomes the VM's known host key.
+ * The identity step of a forked VM (or of a warm start whose agent has
+ * no `own`) ended (vm-boot.c): if the guest made a new ssh host key, its
+ * public half (the session's output, from the guest, so checked) becomes
+ * the VM's known host key.
  */
 void
 vm_personalized(struct vm *vm, int64_t status)

@@ -95,6 +95,7 @@ vm_agent_output(struct vm *vm, uint64_t id, const struct ag_output *o)
 {
 	struct ctl_output	 co;
 	struct client		*c = vm->runner;
+	size_t			 n;
 
 	if (id != vm->session)
 		return;
@@ -109,6 +110,17 @@ vm_agent_output(struct vm *vm, uint64_t id, const struct ag_output *o)
 			memcpy(vm->captured + vm->ncaptured, o->data.p,
 			    o->data.len);
 			vm->ncaptured += o->data.len;
+		}
+		return;
+	}
+	/* Why a seed step failed (warm_seeded()): its stderr, bounded. */
+	if (vm->seeding != 0 && vm->seeding == vm->session) {
+		if (o->stream == 2 && vm->ncaptured < sizeof(vm->captured)) {
+			n = sizeof(vm->captured) - vm->ncaptured;
+			if (n > o->data.len)
+				n = o->data.len;
+			memcpy(vm->captured + vm->ncaptured, o->data.p, n);
+			vm->ncaptured += n;
 		}
 		return;
 	}

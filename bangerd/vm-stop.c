@@ -185,8 +185,8 @@ vm_vmm_exited(struct bangerd *d, struct launch_exited *ex)
 	 */
 	if (seed_pending(vm)) {
 		if (!asked && vm->runner != NULL && warm_fallback(vm,
-		    rerr != NULL ? rerr : vm->seed_failed ? "its files could "
-		    "not be copied in" : "the guest stopped") == 0)
+		    rerr != NULL ? rerr : vm->seed_failed ? "it could not "
+		    "take its identity and files" : "the guest stopped") == 0)
 			return;
 		warm_undo(vm);
 		suspended = snap_exists(vm);

@@ -17,8 +17,10 @@
  *   keys) becomes its seed disk, a read-only device every QEMU VM has
  *   (empty unless warm), from which the guest copies its files into
  *   /root once it runs (its page cache for that device dropped first);
- * - then, as after any restore of another VM's state (vm-resume.c):
- *   address and MAC, hostname, machine id, ssh host key, entropy, clock.
+ * - after the restore, entropy, clock, address and MAC as after any
+ *   (vm-resume.c), then one step in the guest (`banger-agent own`,
+ *   vm-boot.c's vm_seed()) takes the VM's hostname, machine id, the ssh
+ *   host key made for it on the host, and its files.
  *
  * If the restore fails or the guest does not answer within
  * WARM_TIMEOUT_SEC, the VM boots cold from the disk that was built for
@@ -243,6 +245,8 @@ warm_undo(struct vm *vm)
 	vm->warm = vm->shared_ram = 0;
 	if (!seed_pending(vm))
 		return;
+	/* Its own disk comes back: nothing of the template's to undo. */
+	vm->born_as[0] = vm->net_was[0] = '\0';
 	snprintf(seed, sizeof(seed), "%s/seed.ext4", vm->dir);
 	snprintf(work, sizeof(work), "%s/work.ext4", vm->dir);
 	snap_rm_dir(vm, SNAP_NEW_DIR);
@@ -411,6 +415,7 @@ warm_seeded(struct vm *vm, int64_t status)
 
 	if (status == 0) {
 		vm->warm = 0;
+		vm->ncaptured = 0;
 		if (seed_mark(vm, 0) == -1)
 			log_warn("vm %s: %s", vm->name, SEED_PENDING);
 		else if (seed_prepare(vm, err, sizeof(err)) == -1)
@@ -418,8 +423,12 @@ warm_seeded(struct vm *vm, int64_t status)
 		vm_prepare(vm);
 		return;
 	}
-	log_warnx("vm %s: copying its files from the seed disk failed "
-	    "(status %lld); ending it", vm->name, (long long)status);
+	/* Guest text: the log escapes it (log.c). */
+	log_warnx("vm %s: taking its identity and files from the seed disk "
+	    "failed (status %lld%s%.*s); ending it", vm->name,
+	    (long long)status, vm->ncaptured > 0 ? ": " : "",
+	    (int)vm->ncaptured, vm->captured);
+	vm->ncaptured = 0;
 	vm->seed_failed = 1;
 	(void)launch_kill(vm->d, vm, SIGKILL);
 }
