@@ -5,8 +5,8 @@
  * image has one, its files from the seed disk (seed.c), and the ssh host
  * key banger-fetch made for it on the host, which the seed disk carries
  * in overlay/upper/etc/ssh and bangerd has already pinned.  The
- * template's host keys are removed, and a running sshd is told (SIGHUP)
- * to read the new one.  Before this, the shell's identity step made the
+ * template's host keys are removed, and a running sshd that would not
+ * read the new one by itself is told to (SIGHUP).  Before this, the shell's identity step made the
  * key in the guest with ssh-keygen: half a second of a golden warm start
  * under TCG.
  *
@@ -231,24 +231,76 @@ out:
 	return rc;
 }
 
-/* sshd re-executes itself on SIGHUP and reads its keys anew. */
-static void
-own_hup_sshd(void)
+/*
+ * Whether sshd's command line (len bytes of /proc/PID/cmdline: its
+ * arguments separated by NULs, or, once the listener has set its title,
+ * "sshd: /usr/sbin/sshd -D [listener] ...") turns off its re-execution
+ * per connection: -r, alone or among other flags without a value.
+ */
+int
+own_sshd_norexec(const char *args, size_t len)
 {
-	char	 b[24], *end;
-	ssize_t	 n;
-	long	 pid;
-	int	 fd;
+	const char	*a, *end = args + len;
+	size_t		 n;
+
+	for (a = args; a < end; a += n + 1) {
+		for (n = 0; a + n < end && a[n] != '\0' && a[n] != ' '; n++)
+			;
+		if (n < 2 || a[0] != '-' || a[1] == '-')
+			continue;
+		if (strspn(a + 1, "46DdeGiqrTtV") == n - 1 &&
+		    memchr(a + 1, 'r', n - 1) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A running sshd told to read the new key, where it would not by
+ * itself.  Before OpenSSH 9.8, the listener executes sshd anew for each
+ * connection (unless -r), and that process reads the host keys from
+ * /etc/ssh: nothing to do (a signal would only make the listener
+ * re-execute itself, costing a restored TCG guest a tenth of a second
+ * beside the user's command).  From 9.8 (sshd-session) the listener
+ * holds the keys: SIGHUP makes it re-execute and read them anew.
+ */
+static void
+own_tell_sshd(void)
+{
+	static const char *const	 split[] = {
+		"/usr/lib/openssh/sshd-session",
+		"/usr/libexec/openssh/sshd-session",
+		"/usr/libexec/sshd-session",
+	};
+	char		 b[4096], *end;
+	ssize_t		 n;
+	size_t		 i;
+	long		 pid;
+	int		 fd, hup = 0;
 
 	if ((fd = open("/run/sshd.pid", O_RDONLY | O_CLOEXEC)) == -1)
 		return;
-	n = read(fd, b, sizeof(b) - 1);
+	n = read(fd, b, 23);
 	close(fd);
 	if (n <= 0)
 		return;
 	b[n] = '\0';
 	pid = strtol(b, &end, 10);
-	if (end != b && (*end == '\n' || *end == '\0') && pid > 1)
+	if (end == b || (*end != '\n' && *end != '\0') || pid <= 1)
+		return;
+	for (i = 0; i < sizeof(split) / sizeof(split[0]); i++)
+		if (access(split[i], X_OK) == 0)
+			hup = 1;
+	/* Its command line unreadable: signal, to be sure. */
+	snprintf(b, sizeof(b), "/proc/%ld/cmdline", pid);
+	if (!hup && (fd = open(b, O_RDONLY | O_CLOEXEC)) == -1)
+		hup = 1;
+	else if (!hup) {
+		n = read(fd, b, sizeof(b));
+		close(fd);
+		hup = n <= 0 || own_sshd_norexec(b, (size_t)n);
+	}
+	if (hup)
 		(void)kill((pid_t)pid, SIGHUP);
 }
 
@@ -299,7 +351,7 @@ own_main(int argc, char *argv[])
 	if (own_name(o.etc, argv[1]) == 0 && own_machine_id(o.etc) == 0 &&
 	    seed_take(own_then, &o) == 0) {
 		if (o.key == 1)
-			own_hup_sshd();
+			own_tell_sshd();
 		rc = 0;
 	}
 	close(o.etc);

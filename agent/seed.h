@@ -17,6 +17,7 @@ int	seed_take(int (*)(int, void *), void *);
 int	own_name(int, const char *);
 int	own_machine_id(int);
 int	own_hostkey(int, int);
+int	own_sshd_norexec(const char *, size_t);
 int	own_main(int, char *[]);
 int	seed_main(int, char *[]);
 

@@ -287,6 +287,24 @@ test_hostkey_seed_link(void **state)
 	assert_int_equal(own_hostkey(w->mnt, w->etc), -1);
 }
 
+#define ARGS(s)	(s), sizeof(s) - 1
+
+/* sshd run without re-execution per connection must be told (SIGHUP). */
+static void
+test_sshd_norexec(void **state)
+{
+	(void)state;
+	assert_false(own_sshd_norexec(ARGS("/usr/sbin/sshd\0-D\0")));
+	assert_false(own_sshd_norexec(ARGS("sshd: /usr/sbin/sshd -D "
+	    "[listener] 0 of 10-100 startups")));
+	assert_false(own_sshd_norexec(ARGS("sshd\0-f\0/etc/ssh/r\0"
+	    "-oRekeyLimit=1G\0--r\0-\0")));
+	assert_true(own_sshd_norexec(ARGS("/usr/sbin/sshd\0-D\0-r\0")));
+	assert_true(own_sshd_norexec(ARGS("/usr/sbin/sshd\0-Dr")));
+	assert_true(own_sshd_norexec(ARGS("sshd: /usr/sbin/sshd -D -r "
+	    "[listener] 0 of 10-100 startups")));
+}
+
 int
 main(void)
 {
@@ -303,6 +321,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostkey_seed_link, setup,
 		    teardown),
+		cmocka_unit_test(test_sshd_norexec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
