@@ -6,9 +6,9 @@
  * key banger-fetch made for it on the host, which the seed disk carries
  * in overlay/upper/etc/ssh and bangerd has already pinned.  The
  * template's host keys are removed, and a running sshd that would not
- * read the new one by itself is told to (SIGHUP).  Before this, the shell's identity step made the
- * key in the guest with ssh-keygen: half a second of a golden warm start
- * under TCG.
+ * read the new one by itself is told to (SIGHUP).  Before this, the
+ * shell's identity step made the key in the guest with ssh-keygen: half
+ * a second of a golden warm start under TCG.
  *
  * Exit 0 when done, 1 on any failure (said on stderr; bangerd then boots
  * the VM cold from the disk it built), including a guest that has an ssh

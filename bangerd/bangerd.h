@@ -213,8 +213,8 @@ struct vm {
 	int			 warm_cfg;	/* config.toml's warm */
 	uint64_t		 seeding;	/* the seed step's session */
 	int			 seed_failed;	/* ... and it failed */
-	int			 seed_how;	/* ... by SEED_OWN and on (an
-						   older agent's steps) */
+	int			 seed_how;	/* SEED_OWN, or an older
+						   agent's steps */
 	char			 born_as[64];	/* resumed from another VM's
 						   state (vm fork): its name */
 	uint64_t		 capture;	/* session whose output is kept */
